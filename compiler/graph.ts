@@ -1,0 +1,247 @@
+/**
+ * The decision graph: what the compiler emits and the runtime loads. Plain
+ * JSON (no functions, no class instances, no RegExp objects) so it can be
+ * written to disk, diffed, hashed and validated with the JSON Schema in
+ * `graph.schema.json`. Money is in US dollars, durations in milliseconds,
+ * prices in dollars per million tokens.
+ */
+
+export const GRAPH_VERSION = 1 as const;
+
+/** Where a node came from, for explanations ("route premium-chat, main.route:23"). */
+export interface SourceRef {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** A value read from the environment at run time; the compiler never stores secrets. */
+export interface EnvRef {
+  env: string;
+}
+
+export interface GatewayNode {
+  /** `host:port` or `:port`; absent means the CLI's default. */
+  listen?: string;
+  state: { kind: "memory" } | { kind: "sqlite"; path: string } | { kind: "redis"; url: EnvRef | { value: string } };
+  /** `keys` (bearer keys looked up in `keys`) or `none` (local development only). */
+  auth: "keys" | "none";
+  adminToken?: EnvRef;
+  logBodies: boolean;
+  /** Largest accepted request body. */
+  maxBodyBytes: number;
+  /** Overall deadline for one request, all attempts included. */
+  deadlineMs: number;
+}
+
+export type ProviderApi = "openai" | "anthropic" | "mock";
+
+export interface ProviderNode {
+  api: ProviderApi;
+  baseUrl?: string;
+  key?: EnvRef;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  /** Settings of the built-in mock provider. */
+  mock?: { latencyMs: number; failRate: number; failStatus: number };
+  span: SourceRef;
+}
+
+export interface ModelNode {
+  provider: string;
+  /** The model name sent upstream. */
+  upstream: string;
+  /** Dollars per million input tokens. */
+  inputPrice?: number;
+  outputPrice?: number;
+  /** Context window in tokens. */
+  context?: number;
+  /** Largest completion in tokens, used to bound a reservation when the request has no max_tokens. */
+  maxOutput?: number;
+  span: SourceRef;
+}
+
+export interface KeyNode {
+  team?: string;
+  user?: string;
+  /** Every label of the entry, team and user included. */
+  labels: Record<string, string>;
+}
+
+export type Scope = "key" | "team" | "user" | "route" | "global";
+
+/** Calendar windows are aligned in UTC; rolling windows slide. */
+export type WindowNode = { kind: "calendar"; unit: "minute" | "hour" | "day" | "month" } | { kind: "rolling"; ms: number };
+
+export interface BudgetNode {
+  scope: Scope;
+  /** Dollars per window. */
+  limit: number;
+  window: WindowNode;
+  /** Percent of the limit at which a warning is raised. */
+  warnPercent?: number;
+  exceeded: { action: "reject" } | { action: "downgrade"; model: string };
+  span: SourceRef;
+}
+
+export interface LimitNode {
+  scope: Scope;
+  requests?: { count: number; window: WindowNode };
+  tokens?: { count: number; window: WindowNode };
+  span: SourceRef;
+}
+
+export type BuiltinDetector = "email" | "phone" | "credit_card" | "iban" | "api_key" | "ip_address";
+
+export type DetectorNode =
+  | { kind: "builtin"; name: BuiltinDetector }
+  | { kind: "pattern"; source: string; flags: string }
+  | { kind: "deny"; words: string[] };
+
+export interface GuardRuleNode {
+  on: "input" | "output";
+  action: "block" | "redact" | "flag";
+  /** Either detectors (the rule fires when any finds a match) or a condition over facts. */
+  detectors?: DetectorNode[];
+  when?: ExprNode;
+}
+
+export interface GuardrailNode {
+  rules: GuardRuleNode[];
+  span: SourceRef;
+}
+
+export type FactName =
+  | "model"
+  | "endpoint"
+  | "stream"
+  | "header"
+  | "metadata"
+  | "key"
+  | "team"
+  | "user"
+  | "label"
+  | "input_tokens"
+  | "input_bytes"
+  | "text"
+  | "tools"
+  | "images";
+
+/** A fact read from the request; `arg` is the header, metadata or label name. */
+export interface FactNode {
+  name: FactName;
+  arg?: string;
+}
+
+export type Literal = string | number | boolean;
+
+export type ExprNode =
+  | { op: "and" | "or"; args: ExprNode[] }
+  | { op: "not"; arg: ExprNode }
+  | { op: "eq" | "ne" | "lt" | "gt" | "le" | "ge"; fact: FactNode; value: Literal }
+  | { op: "in"; fact: FactNode; values: Literal[] }
+  | { op: "matches"; fact: FactNode; source: string; flags: string }
+  | { op: "truthy"; fact: FactNode };
+
+/**
+ * Why a fallback is taken: an exact status (`"429"`), a status class
+ * (`"5xx"`), `"timeout"` or `"connection"` (refused, reset, DNS).
+ */
+export type FailureReason = string;
+
+export type TargetPlan =
+  | { kind: "to"; model: string }
+  | { kind: "split"; by?: FactNode; arms: { model: string; weight: number }[] };
+
+export interface RouteNode {
+  name: string;
+  /** Absent: the route matches every request. */
+  when?: ExprNode;
+  target: TargetPlan;
+  fallback: string[];
+  fallbackOn: FailureReason[];
+  retry: { count: number; backoffMs: number };
+  timeoutMs?: number;
+  guard: string[];
+  budgets: string[];
+  limits: string[];
+  span: SourceRef;
+}
+
+/**
+ * Routes partitioned by the requested model: the candidates for model `m`
+ * are `byModel[m]` merged with `anyModel`, both ascending route indices, so
+ * first-match order is kept without scanning routes for other models.
+ */
+export interface RouteIndex {
+  byModel: Record<string, number[]>;
+  anyModel: number[];
+}
+
+export interface Graph {
+  version: typeof GRAPH_VERSION;
+  /** Content hash of the policy sources: the policy version shown in `x-aigw-policy`. */
+  policy: string;
+  gateway: GatewayNode;
+  providers: Record<string, ProviderNode>;
+  models: Record<string, ModelNode>;
+  /** Callers by key hash (`sha256:<hex>`). */
+  keys: Record<string, KeyNode>;
+  budgets: Record<string, BudgetNode>;
+  limits: Record<string, LimitNode>;
+  guardrails: Record<string, GuardrailNode>;
+  /** In first-match order. */
+  routes: RouteNode[];
+  index: RouteIndex;
+  /** Requested model names some route can accept, for `GET /v1/models` and 404 messages. */
+  accepted: string[];
+}
+
+// ---------------------------------------------------------------- policy tests, lowered
+
+/** The request a `test` block describes, as plain data. */
+export interface TestRequest {
+  model?: string;
+  endpoint?: string;
+  stream?: boolean;
+  headers: Record<string, string>;
+  metadata: Record<string, string>;
+  /** A key hash from `keys`, or absent. */
+  key?: string;
+  team?: string;
+  user?: string;
+  /** Input text (the user messages). */
+  input?: string;
+  /** Overrides the counted tokens. */
+  inputTokens?: number;
+  tools?: boolean;
+  images?: boolean;
+}
+
+export type TestGiven =
+  | { kind: "split-picks"; target: string }
+  | { kind: "fails"; target: string; reason: FailureReason }
+  | { kind: "budget-spent"; budget: string; amount: number }
+  | { kind: "limit-used"; limit: string; amount: number };
+
+export type TestExpect =
+  | { kind: "route"; route: string }
+  | { kind: "no-route" }
+  | { kind: "target"; target: string }
+  | { kind: "target-in"; targets: string[] }
+  | { kind: "attempts"; targets: string[] }
+  | { kind: "retries"; count: number }
+  | { kind: "blocked"; guardrail: string }
+  | { kind: "flagged"; guardrail: string }
+  | { kind: "status"; status: number }
+  | { kind: "redacted"; text: string };
+
+export interface TestCase {
+  name: string;
+  span: SourceRef;
+  request: TestRequest;
+  given: TestGiven[];
+  expect: (TestExpect & { span: SourceRef })[];
+}

@@ -1,0 +1,295 @@
+/**
+ * The AST of a `.route` file: what the parser's CST visitor builds, what the
+ * formatter prints and what the compiler checks and lowers. Every node has a
+ * `span`; quantities are already normalised to base units (see `Quantity`).
+ */
+import type { Span } from "./span.js";
+
+// ---------------------------------------------------------------- values
+
+/** A bare word: a declared name (`gpt-4o`), a fact (`team`) or an enum value (`openai`). */
+export interface Ident {
+  kind: "ident";
+  name: string;
+  span: Span;
+}
+
+export interface StringLit {
+  kind: "string";
+  /** The decoded value (escapes applied). */
+  value: string;
+  span: Span;
+}
+
+export interface BoolLit {
+  kind: "bool";
+  value: boolean;
+  span: Span;
+}
+
+export interface RegexLit {
+  kind: "regex";
+  /** The pattern between the slashes, as written (escapes kept). */
+  pattern: string;
+  flags: string;
+  span: Span;
+}
+
+/**
+ * What a number's suffix says it measures.
+ * - number: `3`, `429`, `0.5`
+ * - duration: `250ms` `30s` `5m` `2h` `1d` (value in milliseconds)
+ * - tokens: `100k` `1M` `1.5M` (value in tokens)
+ * - money: `$200` `$2.50` (value in dollars)
+ * - price: `$2.50/Mtok` `$0.002/ktok` `$0.000001/tok` (value in dollars per million tokens)
+ * - percent: `80%` (value 0..100)
+ * - status: `5xx` `4xx` (value is the class digit: 5 or 4)
+ * - bytes: `512KB` `4MB` `1GB` (value in bytes, 1KB = 1024)
+ */
+export type Unit = "number" | "duration" | "tokens" | "money" | "price" | "percent" | "status" | "bytes";
+
+export interface Quantity {
+  kind: "quantity";
+  unit: Unit;
+  value: number;
+  /** The literal as written, for messages and the formatter. */
+  raw: string;
+  span: Span;
+}
+
+/** `env("OPENAI_API_KEY")`, `sqlite(".aigw/state.db")`, `header("x-tier")`. */
+export interface Call {
+  kind: "call";
+  callee: Ident;
+  args: Value[];
+  span: Span;
+}
+
+export interface ListLit {
+  kind: "list";
+  items: Value[];
+  span: Span;
+}
+
+export type Value = Ident | StringLit | BoolLit | Quantity | Call | ListLit | RegexLit;
+
+// ---------------------------------------------------------------- expressions (`when`)
+
+/** A fact read from the request: `model`, `team`, `input_tokens`, `header("x-tier")`. */
+export interface FactRef {
+  kind: "fact";
+  name: Ident;
+  /** The argument of a function fact such as `header("x")` or `metadata("k")`. */
+  arg?: StringLit;
+  span: Span;
+}
+
+export type CompareOp = "==" | "!=" | "<" | ">" | "<=" | ">=";
+
+export type Expr =
+  | { kind: "and"; left: Expr; right: Expr; span: Span }
+  | { kind: "or"; left: Expr; right: Expr; span: Span }
+  | { kind: "not"; operand: Expr; span: Span }
+  | { kind: "paren"; inner: Expr; span: Span }
+  | { kind: "compare"; op: CompareOp; fact: FactRef; value: Value; span: Span }
+  | { kind: "in"; fact: FactRef; list: ListLit; span: Span }
+  | { kind: "matches"; fact: FactRef; regex: RegexLit; span: Span }
+  /** A boolean fact on its own: `when stream`, `when tools`. */
+  | { kind: "truthy"; fact: FactRef; span: Span };
+
+// ---------------------------------------------------------------- generic settings
+
+/** `name value` inside `gateway`, `provider`, `model` and `keys` entries: `timeout 30s`. */
+export interface Setting {
+  kind: "setting";
+  name: Ident;
+  value: Value;
+  span: Span;
+}
+
+// ---------------------------------------------------------------- declarations
+
+export interface ImportDecl {
+  kind: "import";
+  path: StringLit;
+  span: Span;
+}
+
+export interface GatewayDecl {
+  kind: "gateway";
+  settings: Setting[];
+  span: Span;
+}
+
+export interface ProviderDecl {
+  kind: "provider";
+  name: Ident;
+  settings: Setting[];
+  span: Span;
+}
+
+/** `model gpt-4o = openai/"gpt-4o" { input $2.50/Mtok output $10/Mtok context 128k }` */
+export interface ModelDecl {
+  kind: "model";
+  name: Ident;
+  provider: Ident;
+  upstream: StringLit;
+  settings: Setting[];
+  span: Span;
+}
+
+/** One caller in `keys { "sha256:…" team "search" user "ana" }`. */
+export interface KeyEntry {
+  kind: "key";
+  hash: StringLit;
+  labels: Setting[];
+  span: Span;
+}
+
+export interface KeysDecl {
+  kind: "keys";
+  entries: KeyEntry[];
+  span: Span;
+}
+
+/** `per day`, `per minute`, or a rolling window `per 24h`. */
+export type Window = Ident | Quantity;
+
+/**
+ * A clause of a `budget` or `limit` body.
+ * - `per team` (scope)
+ * - `limit $200 per day`, `tokens 200k per minute`, `requests 600 per minute` (amount)
+ * - `warn 80%`
+ * - `exceeded reject` / `exceeded downgrade gpt-4o-mini`
+ */
+export type BudgetClause =
+  | { kind: "scope"; scope: Ident; span: Span }
+  | { kind: "amount"; measure: Ident; amount: Value; window: Window; span: Span }
+  | { kind: "warn"; at: Value; span: Span }
+  | { kind: "exceeded"; action: Ident; model?: Ident; span: Span };
+
+export interface BudgetDecl {
+  kind: "budget";
+  name: Ident;
+  clauses: BudgetClause[];
+  span: Span;
+}
+
+export interface LimitDecl {
+  kind: "limit";
+  name: Ident;
+  clauses: BudgetClause[];
+  span: Span;
+}
+
+/** A detector named in a guardrail: `email`, `matches /re/`, `deny ["a", "b"]`. */
+export type Detector =
+  | { kind: "builtin"; name: Ident; span: Span }
+  | { kind: "pattern"; regex: RegexLit; span: Span }
+  | { kind: "deny"; words: ListLit; span: Span };
+
+/**
+ * A statement of a `guardrail` body.
+ * - `on input` / `on output` / `on both`: what the following rules inspect (default input)
+ * - `redact email, phone` / `block email` / `flag matches /x/`: detectors
+ * - `block when text matches /x/i` / `flag when input_tokens > 100k`: a condition
+ */
+export type GuardrailStmt =
+  | { kind: "on"; target: Ident; span: Span }
+  | { kind: "detect"; action: Ident; detectors: Detector[]; span: Span }
+  | { kind: "when"; action: Ident; condition: Expr; span: Span };
+
+export interface GuardrailDecl {
+  kind: "guardrail";
+  name: Ident;
+  body: GuardrailStmt[];
+  span: Span;
+}
+
+export interface SplitArm {
+  weight: Quantity;
+  target: Ident;
+  span: Span;
+}
+
+export type RouteStmt =
+  | { kind: "when"; condition: Expr; span: Span }
+  | { kind: "to"; target: Ident; span: Span }
+  | { kind: "split"; by?: FactRef; arms: SplitArm[]; span: Span }
+  | { kind: "fallback"; targets: Ident[]; on: Value[]; span: Span }
+  | { kind: "retry"; count: Value; backoff?: Value; span: Span }
+  | { kind: "timeout"; duration: Value; span: Span }
+  | { kind: "guard"; names: Ident[]; span: Span }
+  | { kind: "budget"; names: Ident[]; span: Span }
+  | { kind: "limit"; names: Ident[]; span: Span };
+
+export interface RouteDecl {
+  kind: "route";
+  name: Ident;
+  body: RouteStmt[];
+  span: Span;
+}
+
+/** `model "chat"`, `header "x-tier" "premium"`, `input_tokens 5k`. */
+export interface RequestFact {
+  name: Ident;
+  args: Value[];
+  span: Span;
+}
+
+export type Given =
+  | { kind: "split-picks"; target: Ident; span: Span }
+  | { kind: "fails"; target: Ident; reason: Value; span: Span }
+  | { kind: "budget-spent"; budget: Ident; amount: Value; span: Span }
+  | { kind: "limit-used"; limit: Ident; amount: Value; span: Span };
+
+export type Expect =
+  | { kind: "route"; route: Ident; span: Span }
+  | { kind: "no-route"; span: Span }
+  | { kind: "target"; target: Ident; span: Span }
+  | { kind: "target-in"; targets: Ident[]; span: Span }
+  | { kind: "attempts"; targets: Ident[]; span: Span }
+  | { kind: "retries"; count: Value; span: Span }
+  | { kind: "blocked"; guardrail: Ident; span: Span }
+  | { kind: "flagged"; guardrail: Ident; span: Span }
+  | { kind: "status"; status: Value; span: Span }
+  | { kind: "redacted"; text: StringLit; span: Span };
+
+export type TestStmt =
+  | { kind: "request"; facts: RequestFact[]; span: Span }
+  | { kind: "given"; given: Given; span: Span }
+  | { kind: "expect"; expect: Expect; span: Span };
+
+export interface TestDecl {
+  kind: "test";
+  name: StringLit;
+  body: TestStmt[];
+  span: Span;
+}
+
+export type Declaration =
+  | ImportDecl
+  | GatewayDecl
+  | ProviderDecl
+  | ModelDecl
+  | KeysDecl
+  | BudgetDecl
+  | LimitDecl
+  | GuardrailDecl
+  | RouteDecl
+  | TestDecl;
+
+/** A comment as written, kept for the formatter. */
+export interface Comment {
+  text: string;
+  span: Span;
+}
+
+/** One parsed file. */
+export interface SourceFile {
+  kind: "file";
+  path: string;
+  declarations: Declaration[];
+  comments: Comment[];
+  span: Span;
+}

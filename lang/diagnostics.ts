@@ -1,0 +1,94 @@
+/**
+ * Diagnostics are values: every phase (lexer, parser, compiler passes, lints)
+ * returns a list of them and never throws on bad input. Each has a stable code
+ * from the table below, so tooling and tests can rely on codes rather than on
+ * message wording. Messages follow Cedar's style: lowercase, no final period,
+ * user input in backticks.
+ */
+import type { Span } from "./span.js";
+
+export type Severity = "error" | "warning";
+
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  message: string;
+  span: Span;
+  /** A second place that explains the first, e.g. the earlier duplicate. */
+  related?: { message: string; span: Span };
+  /** One line of advice on how to fix it. */
+  help?: string;
+}
+
+/**
+ * Every diagnostic code with its default severity and a short title.
+ * Codes never change meaning once published; retired codes are not reused.
+ */
+export const CODES = {
+  // lexing and parsing (lang/)
+  P001: { severity: "error", title: "unexpected character" },
+  P002: { severity: "error", title: "syntax error" },
+  P003: { severity: "error", title: "bad string literal" },
+  P004: { severity: "error", title: "unknown unit" },
+  P005: { severity: "error", title: "bad regex literal" },
+  // loading several files (compiler/load)
+  L001: { severity: "error", title: "file not found" },
+  L002: { severity: "error", title: "import cycle" },
+  L003: { severity: "warning", title: "file not imported" },
+  L004: { severity: "error", title: "no entry file" },
+  // names
+  E101: { severity: "error", title: "unknown reference" },
+  E102: { severity: "error", title: "duplicate name" },
+  // types and units
+  E201: { severity: "error", title: "wrong unit or type" },
+  E202: { severity: "error", title: "unknown setting" },
+  E203: { severity: "error", title: "missing setting" },
+  E204: { severity: "error", title: "value out of range" },
+  E205: { severity: "error", title: "unknown fact" },
+  E206: { severity: "error", title: "bad comparison" },
+  E207: { severity: "error", title: "invalid regex" },
+  E208: { severity: "error", title: "setting given twice" },
+  // routes
+  E301: { severity: "error", title: "split weights do not sum to 100%" },
+  E302: { severity: "error", title: "target named twice" },
+  E303: { severity: "error", title: "fallback can loop" },
+  E304: { severity: "error", title: "unreachable route" },
+  E305: { severity: "error", title: "route has no target" },
+  E306: { severity: "error", title: "conflicting targets" },
+  E307: { severity: "error", title: "model has no price" },
+  // tests
+  E401: { severity: "error", title: "bad test" },
+  // lints
+  W501: { severity: "warning", title: "unused declaration" },
+  W502: { severity: "warning", title: "environment variable not set" },
+  W503: { severity: "warning", title: "route matches everything" },
+} as const satisfies Record<string, { severity: Severity; title: string }>;
+
+export type DiagnosticCode = keyof typeof CODES;
+
+/** Builds a diagnostic with the code's default severity. */
+export function diagnostic(
+  code: DiagnosticCode,
+  message: string,
+  span: Span,
+  extra: { help?: string; related?: { message: string; span: Span } } = {},
+): Diagnostic {
+  const d: Diagnostic = { code, severity: CODES[code].severity, message, span };
+  if (extra.related) d.related = extra.related;
+  if (extra.help) d.help = extra.help;
+  return d;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+/** Orders diagnostics by file, then position, then code, so output is stable. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(
+    (a, b) =>
+      a.span.file.localeCompare(b.span.file) ||
+      a.span.offset - b.span.offset ||
+      a.code.localeCompare(b.code),
+  );
+}
