@@ -1,0 +1,104 @@
+/**
+ * Decoding literal tokens: string escapes and quantity units. Returns values
+ * plus diagnostics; an undecodable literal still yields a usable value so the
+ * rest of the file keeps being checked.
+ */
+import type { Unit } from "./ast.js";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import type { Span } from "./span.js";
+
+const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", n: "\n", t: "\t", r: "\r", "/": "/" };
+
+/** Decodes a string literal's image (quotes included). */
+export function decodeString(image: string, span: Span, diagnostics: Diagnostic[]): string {
+  const body = image.slice(1, -1);
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== "\\") {
+      out += c;
+      continue;
+    }
+    const next = body[i + 1] ?? "";
+    if (next === "u") {
+      const m = /^\{([0-9A-Fa-f]{1,6})\}/.exec(body.slice(i + 2));
+      const code = m ? parseInt(m[1]!, 16) : NaN;
+      if (m && code <= 0x10ffff) {
+        out += String.fromCodePoint(code);
+        i += 2 + m[0].length - 1;
+        continue;
+      }
+      diagnostics.push(diagnostic("P003", "bad unicode escape, expected `\\u{…}` with 1 to 6 hex digits", span));
+      i++;
+      continue;
+    }
+    const decoded = ESCAPES[next];
+    if (decoded === undefined) {
+      diagnostics.push(
+        diagnostic("P003", `unknown escape \`\\${next}\` in string`, span, {
+          help: 'the escapes are \\" \\\\ \\n \\t \\r and \\u{…}',
+        }),
+      );
+      out += next;
+    } else out += decoded;
+    i++;
+  }
+  return out;
+}
+
+const QUANTITY = /^(\$)?(\d+(?:\.\d+)?)([A-Za-z%$]*)(?:\/([A-Za-z]+))?$/;
+
+const PLAIN_UNITS: Record<string, { unit: Unit; factor: number }> = {
+  "": { unit: "number", factor: 1 },
+  ms: { unit: "duration", factor: 1 },
+  s: { unit: "duration", factor: 1000 },
+  m: { unit: "duration", factor: 60_000 },
+  h: { unit: "duration", factor: 3_600_000 },
+  d: { unit: "duration", factor: 86_400_000 },
+  k: { unit: "tokens", factor: 1000 },
+  M: { unit: "tokens", factor: 1_000_000 },
+  "%": { unit: "percent", factor: 1 },
+  B: { unit: "bytes", factor: 1 },
+  KB: { unit: "bytes", factor: 1024 },
+  MB: { unit: "bytes", factor: 1024 * 1024 },
+  GB: { unit: "bytes", factor: 1024 * 1024 * 1024 },
+  $: { unit: "money", factor: 1 },
+};
+
+/** Per how many tokens a price is written; normalised to dollars per million tokens. */
+const PRICE_PER: Record<string, number> = { Mtok: 1, ktok: 1000, tok: 1_000_000 };
+
+const UNIT_HELP = "units are ms s m h d (durations), k M (tokens), % (percent), KB MB GB (bytes), $ (money), $…/Mtok (prices) and 5xx (status classes)";
+
+/** Interprets a quantity literal such as `30s`, `$2.50/Mtok` or `5xx`. */
+export function decodeQuantity(raw: string, span: Span, diagnostics: Diagnostic[]): { unit: Unit; value: number } {
+  const m = QUANTITY.exec(raw);
+  if (!m) {
+    diagnostics.push(diagnostic("P004", `cannot read \`${raw}\` as a number with a unit`, span, { help: UNIT_HELP }));
+    return { unit: "number", value: 0 };
+  }
+  const [, dollar, digits, suffix = "", per] = m;
+  const n = Number(digits);
+  if (dollar) {
+    if (suffix === "" && per === undefined) return { unit: "money", value: n };
+    if (suffix === "" && per !== undefined && PRICE_PER[per] !== undefined) return { unit: "price", value: round(n * PRICE_PER[per]!) };
+    diagnostics.push(
+      diagnostic("P004", `unknown unit in \`${raw}\``, span, { help: "money is written $200 and prices $2.50/Mtok, $0.002/ktok or $0.000001/tok" }),
+    );
+    return { unit: per !== undefined ? "price" : "money", value: n };
+  }
+  if (per !== undefined) {
+    diagnostics.push(diagnostic("P004", `unknown unit in \`${raw}\``, span, { help: "prices start with a dollar sign: $2.50/Mtok" }));
+    return { unit: "price", value: n };
+  }
+  if (/^[0-9]$/.test(digits!) && suffix === "xx") return { unit: "status", value: n };
+  const plain = PLAIN_UNITS[suffix];
+  if (plain) return { unit: plain.unit, value: round(n * plain.factor) };
+  diagnostics.push(diagnostic("P004", `unknown unit \`${suffix}\` in \`${raw}\``, span, { help: UNIT_HELP }));
+  return { unit: "number", value: n };
+}
+
+/** Removes binary floating-point noise from scaled decimals (2.5 * 1000 stays 2500). */
+function round(x: number): number {
+  return Number.parseFloat(x.toPrecision(15));
+}

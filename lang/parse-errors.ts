@@ -1,0 +1,112 @@
+/**
+ * Syntax error messages in the language's own terms. chevrotain asks this
+ * provider for every message; we answer from what came before the error
+ * ("expected a duration like 30s after `timeout`") and from the block being
+ * parsed, and never show chevrotain's token names.
+ */
+import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+
+/** What may follow a keyword, keyed by the keyword's text. */
+const AFTER: Record<string, string> = {
+  timeout: "a duration like 30s",
+  backoff: "a duration like 250ms",
+  latency: "a duration like 20ms",
+  retry: "a retry count like 2",
+  warn: "a percentage like 80%",
+  limit: "an amount like $200 or a name",
+  tokens: "a token count like 200k",
+  requests: "a request count like 600",
+  to: "a model name",
+  fallback: "a model name",
+  guard: "a guardrail name",
+  budget: "a name",
+  when: 'a condition like model == "chat"',
+  matches: "a regex like /x/i",
+  split: "`{` or `by`",
+  by: "a fact like `key` or header(\"x\")",
+  given: "`split picks`, `budget … spent`, `limit … used` or `… fails`",
+  expect: "`route`, `no route`, `target`, `attempts`, `retries`, `blocked by`, `flagged by`, `status` or `redacted input`",
+  picks: "a model name",
+  fails: "a failure reason like 429, 5xx or timeout",
+  spent: "an amount like $200",
+  used: "a count like 600",
+  exceeded: "`reject` or `downgrade`",
+  downgrade: "a model name",
+  deny: "a list of words like [\"a\", \"b\"]",
+  import: 'a file name like "routes.route"',
+  test: 'a test name in quotes like "premium traffic splits"',
+  "=": 'a provider and model like openai/"gpt-4o"',
+  "/": 'the provider\'s model name in quotes like "gpt-4o"',
+  "==": "a value",
+  "!=": "a value",
+  "<": "a number",
+  ">": "a number",
+  "<=": "a number",
+  ">=": "a number",
+  in: "a list like [\"a\", \"b\"]",
+};
+
+/** What a block may contain, for errors at its closing brace. */
+const BLOCK: Record<string, string> = {
+  routeDecl: "a route statement (`when`, `to`, `split`, `fallback`, `retry`, `timeout`, `guard`, `budget`, `limit`)",
+  settingsBlock: "a setting like `timeout 30s`",
+  clauseBlock: "a clause (`per`, `limit`, `tokens`, `requests`, `warn`, `exceeded`)",
+  guardrailDecl: "`on`, `block`, `redact` or `flag`",
+  testDecl: "`request`, `given` or `expect`",
+  keysDecl: "a key hash in quotes",
+  requestBlock: 'a request fact like `model "chat"`',
+  splitStmt: "a weight and a model like `70% gpt-4o`",
+};
+
+const DECLARATIONS = "a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `route`, `test` or `import`)";
+
+function found(token: IToken | undefined): string {
+  if (!token || token.tokenType === EOF) return "the end of the file";
+  const image = token.image.length > 30 ? `${token.image.slice(0, 30)}…` : token.image;
+  return `\`${image}\``;
+}
+
+function after(previous: IToken | undefined): string {
+  return previous && previous.tokenType !== EOF && previous.image ? ` after \`${previous.image}\`` : "";
+}
+
+function label(t: TokenType): string {
+  return t.LABEL ?? t.name;
+}
+
+function oneOf(labels: string[]): string {
+  const unique = [...new Set(labels)];
+  if (unique.length <= 1) return unique[0] ?? "something else";
+  return `${unique.slice(0, -1).join(", ")} or ${unique[unique.length - 1]}`;
+}
+
+/** The expectation to state: the keyword-specific one when we have it, else the tokens' labels. */
+function expectation(previous: IToken | undefined, fallback: string): string {
+  const specific = previous ? AFTER[previous.image] : undefined;
+  return specific ?? fallback;
+}
+
+export const errorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
+    if (expected.name === "RBrace" && BLOCK[ruleName]) {
+      return `expected ${BLOCK[ruleName]} or \`}\`, found ${found(actual)}`;
+    }
+    const what = expected.name === "Name" || expected.name === "StringLiteral" || expected.name === "QuantityLiteral" || expected.name === "RegexLiteral"
+      ? expectation(previous, label(expected))
+      : label(expected);
+    return `expected ${what}${after(previous)}, found ${found(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `expected ${DECLARATIONS}, found ${found(firstRedundant)}`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
+    const first = actual[0];
+    if (ruleName === "declaration") return `expected ${DECLARATIONS}, found ${found(first)}`;
+    const labels = expectedPathsPerAlt.flatMap((paths) => paths.map((path) => (path[0] ? label(path[0]) : "")));
+    return `expected ${expectation(previous, oneOf(labels.filter(Boolean)))}${after(previous)}, found ${found(first)}`;
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, previous }) {
+    const labels = expectedIterationPaths.map((path) => (path[0] ? label(path[0]) : ""));
+    return `expected ${expectation(previous, oneOf(labels.filter(Boolean)))}${after(previous)}, found ${found(actual[0])}`;
+  },
+};
