@@ -2,49 +2,8 @@
  * The `.route` language: parse text into an AST with diagnostics, and format
  * an AST back into canonical text. Pure: no I/O.
  */
-import type { SourceFile } from "./ast.js";
-import { AstBuilder } from "./cst-to-ast.js";
-import { diagnostic, type Diagnostic } from "./diagnostics.js";
-import { lex, tokenSpan } from "./lexer.js";
-import { parseTokens } from "./parser.js";
-
 export type * from "./ast.js";
 export * from "./diagnostics.js";
 export * from "./span.js";
-
-export interface ParseResult {
-  file: SourceFile;
-  diagnostics: Diagnostic[];
-}
-
-/** Parses one file. Never throws; every syntax error is reported with its span. */
-export function parse(text: string, file: string): ParseResult {
-  const lexed = lex(text, file);
-  const { cst, errors } = parseTokens(lexed.tokens);
-  const builder = new AstBuilder(file, text);
-  const ast = builder.file(cst);
-  ast.comments = lexed.comments;
-  const syntax = errors.map((e) => {
-    const tok = e.token;
-    const span = Number.isFinite(tok.startOffset) && tok.image !== "" ? tokenSpan(file, tok) : endOfFile(file, text);
-    return diagnostic("P002", e.message, span);
-  });
-  return { file: ast, diagnostics: [...lexed.diagnostics, ...dedupe(syntax), ...builder.diagnostics] };
-}
-
-/** Recovery can report the same position twice; keep the first message per position. */
-function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<number>();
-  return diagnostics.filter((d) => {
-    if (seen.has(d.span.offset)) return false;
-    seen.add(d.span.offset);
-    return true;
-  });
-}
-
-function endOfFile(file: string, text: string) {
-  const lines = text.split("\n");
-  const line = lines.length;
-  const column = (lines[line - 1]?.length ?? 0) + 1;
-  return { file, line, column, endLine: line, endColumn: column, offset: text.length, endOffset: text.length };
-}
+export { parse, type ParseResult } from "./parse.js";
+export { format, formatText, type FormatResult } from "./format.js";

@@ -6,7 +6,7 @@ import { Lexer, type IToken } from "chevrotain";
 import type { Comment } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import type { Span } from "./span.js";
-import { allTokens, StringLiteral, UnterminatedString } from "./tokens.js";
+import { allTokens, StringLiteral, UnterminatedComment, UnterminatedString } from "./tokens.js";
 
 const lexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
 
@@ -75,6 +75,13 @@ export function lex(text: string, file: string): LexResult {
       tok.image = tok.image.endsWith("\\") ? `${tok.image.slice(0, -1)}"` : `${tok.image}"`;
     }
   }
-  const comments: Comment[] = (result.groups["comments"] ?? []).map((t) => ({ text: t.image, span: tokenSpan(file, t) }));
+  const comments: Comment[] = [];
+  for (const t of result.groups["comments"] ?? []) {
+    const span = tokenSpan(file, t);
+    if (t.tokenType === UnterminatedComment) {
+      diagnostics.push(diagnostic("P001", "block comment is missing its closing `*/`", { ...span, endLine: span.line, endColumn: span.column + 2, endOffset: span.offset + 2 }));
+    }
+    comments.push({ text: t.image, span });
+  }
   return { tokens: result.tokens, comments, diagnostics };
 }

@@ -71,7 +71,18 @@ function after(previous: IToken | undefined): string {
 }
 
 function label(t: TokenType): string {
+  if (t === EOF) return "the end of the file";
   return t.LABEL ?? t.name;
+}
+
+/**
+ * The token before the error, if chevrotain's idea of it is right. After
+ * in-repetition recovery chevrotain passes the last token it skipped, which
+ * lies at or after the offending one ("expected `]` after `d`, found `b`").
+ */
+function before(previous: IToken | undefined, actual: IToken | undefined): IToken | undefined {
+  if (!previous || !actual || actual.tokenType === EOF) return previous;
+  return previous.startOffset < actual.startOffset ? previous : undefined;
 }
 
 function oneOf(labels: string[]): string {
@@ -87,7 +98,11 @@ function expectation(previous: IToken | undefined, fallback: string): string {
 }
 
 export const errorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
+  buildMismatchTokenMessage({ expected, actual, previous: reported, ruleName }) {
+    const previous = before(reported, actual);
+    // a top-level repetition resyncing to the end of the file: something that is not a declaration
+    if (expected === EOF) return `expected ${DECLARATIONS}, found ${found(actual)}`;
+    if (expected.name === "RBracket" && (ruleName === "list" || ruleName === "bracketNames")) return `expected \`,\` or \`]\`, found ${found(actual)}`;
     if (expected.name === "RBrace" && BLOCK[ruleName]) {
       return `expected ${BLOCK[ruleName]} or \`}\`, found ${found(actual)}`;
     }

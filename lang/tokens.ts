@@ -12,6 +12,8 @@ import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\uFEFF]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
 export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: "comments", line_breaks: true });
+/** A block comment that is never closed: runs to the end of the file; reported as P001 and kept as a comment. */
+export const UnterminatedComment = createToken({ name: "UnterminatedComment", pattern: /\/\*[\s\S]*/, group: "comments", line_breaks: true });
 
 /** The abstract category of everything usable as a name: identifiers and soft keywords. */
 export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
@@ -168,6 +170,7 @@ export const allTokens: TokenType[] = [
   WhiteSpace,
   LineComment,
   BlockComment,
+  UnterminatedComment,
   RegexLiteral,
   StringLiteral,
   UnterminatedString,

@@ -1,0 +1,116 @@
+/**
+ * Lowering of routes: each `route` block to a `RouteNode` (defaults filled
+ * in: fallback reasons, retry count and backoff), and the route index that
+ * partitions routes by the requested model so the evaluator never scans
+ * routes written for other models.
+ */
+import type { RouteDecl, Value } from "../lang/ast.js";
+import type { FailureReason, RouteIndex, RouteNode, TargetPlan } from "./graph.js";
+import { factNode, lowerExpr, modelSet, sourceRef } from "./lower-expr.js";
+import { DEFAULTS } from "./settings.js";
+
+/** A checked fallback reason as the graph writes it: `"429"`, `"5xx"`, `"timeout"`, `"connection"`. */
+export function failureReason(value: Value): FailureReason {
+  if (value.kind === "quantity") return value.unit === "status" ? `${value.value}xx` : String(value.value);
+  if (value.kind === "ident") return value.name;
+  return "";
+}
+
+function numberOf(value: Value | undefined, fallback: number): number {
+  return value?.kind === "quantity" ? value.value : fallback;
+}
+
+/** Appends `names` to `into`, skipping repeats (a route may list a guardrail in two statements). */
+function addNames(into: string[], names: readonly { name: string }[]): void {
+  for (const n of names) if (!into.includes(n.name)) into.push(n.name);
+}
+
+/** Lowers one checked route. A route without a target statement (reported by the lint) lowers with an empty split. */
+export function lowerRoute(route: RouteDecl): RouteNode {
+  let when: RouteNode["when"];
+  let target: TargetPlan | undefined;
+  let fallback: string[] = [];
+  let fallbackOn: FailureReason[] = [...DEFAULTS.fallbackOn];
+  let retry: RouteNode["retry"] = { ...DEFAULTS.retry };
+  let timeoutMs: number | undefined;
+  const guard: string[] = [];
+  const budgets: string[] = [];
+  const limits: string[] = [];
+  for (const s of route.body) {
+    switch (s.kind) {
+      case "when":
+        when ??= lowerExpr(s.condition);
+        break;
+      case "to":
+        target ??= { kind: "to", model: s.target.name };
+        break;
+      case "split":
+        target ??= {
+          kind: "split",
+          ...(s.by ? { by: factNode(s.by) } : {}),
+          arms: s.arms.map((a) => ({ model: a.target.name, weight: a.weight.value })),
+        };
+        break;
+      case "fallback":
+        fallback = s.targets.map((t) => t.name);
+        if (s.on.length > 0) fallbackOn = s.on.map(failureReason);
+        break;
+      case "retry":
+        retry = { count: numberOf(s.count, 0), backoffMs: numberOf(s.backoff, DEFAULTS.retry.backoffMs) };
+        break;
+      case "timeout":
+        timeoutMs = numberOf(s.duration, 0);
+        break;
+      case "guard":
+        addNames(guard, s.names);
+        break;
+      case "budget":
+        addNames(budgets, s.names);
+        break;
+      case "limit":
+        addNames(limits, s.names);
+        break;
+    }
+  }
+  // Built in the schema's field order so the JSON reads top-down.
+  return {
+    name: route.name.name,
+    ...(when ? { when } : {}),
+    target: target ?? { kind: "split", arms: [] },
+    fallback,
+    fallbackOn,
+    retry,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    guard,
+    budgets,
+    limits,
+    span: sourceRef(route.span),
+  };
+}
+
+/**
+ * The route index and the accepted model names. A route whose condition pins
+ * the requested model (`model == "x"`, `model in [...]`, through `and`/`or`)
+ * is listed under each such name; any other route is in `anyModel`. Lists
+ * stay in ascending route order, so merging a model's list with `anyModel`
+ * keeps first-match order. `accepted` is every name the index knows, sorted:
+ * a route in `anyModel` may accept more, which no list can name.
+ */
+export function indexRoutes(routes: readonly RouteNode[]): { index: RouteIndex; accepted: string[] } {
+  const byModel = new Map<string, number[]>();
+  const anyModel: number[] = [];
+  routes.forEach((route, i) => {
+    const models = route.when ? modelSet(route.when) : "any";
+    if (models === "any") {
+      anyModel.push(i);
+      return;
+    }
+    for (const m of models) {
+      const list = byModel.get(m);
+      if (list) list.push(i);
+      else byModel.set(m, [i]);
+    }
+  });
+  const accepted = [...byModel.keys()].sort();
+  return { index: { byModel: Object.fromEntries(byModel), anyModel }, accepted };
+}

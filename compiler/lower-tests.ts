@@ -1,0 +1,122 @@
+/**
+ * Lowering of `test` blocks to `TestCase`s: the request as plain data
+ * (header names in lower case, as the runtime sees them), the givens with
+ * amounts in base units, and each expectation with its span so a failing
+ * test points at the line that failed.
+ */
+import type { RequestFact, TestDecl, Value } from "../lang/ast.js";
+import type { TestCase, TestExpect, TestGiven, TestRequest } from "./graph.js";
+import { sourceRef } from "./lower-expr.js";
+import { failureReason } from "./lower-routes.js";
+
+function str(v: Value | undefined): string {
+  return v?.kind === "string" ? v.value : "";
+}
+
+function num(v: Value | undefined): number {
+  return v?.kind === "quantity" ? v.value : 0;
+}
+
+/** A flag fact written alone (`stream`) is true. */
+function flag(v: Value | undefined): boolean {
+  return v?.kind === "bool" ? v.value : true;
+}
+
+function applyFact(request: TestRequest, f: RequestFact): void {
+  const [a, b] = f.args;
+  switch (f.name.name) {
+    case "model":
+      request.model = str(a);
+      break;
+    case "endpoint":
+      request.endpoint = str(a);
+      break;
+    case "stream":
+      request.stream = flag(a);
+      break;
+    case "header":
+      request.headers[str(a).toLowerCase()] = str(b);
+      break;
+    case "metadata":
+      request.metadata[str(a)] = str(b);
+      break;
+    case "key":
+      request.key = str(a);
+      break;
+    case "team":
+      request.team = str(a);
+      break;
+    case "user":
+      request.user = str(a);
+      break;
+    case "input":
+      request.input = str(a);
+      break;
+    case "input_tokens":
+      request.inputTokens = num(a);
+      break;
+    case "tools":
+      request.tools = flag(a);
+      break;
+    case "images":
+      request.images = flag(a);
+      break;
+  }
+}
+
+export function lowerTest(t: TestDecl): TestCase {
+  const request: TestRequest = { headers: {}, metadata: {} };
+  const given: TestGiven[] = [];
+  const expect: TestCase["expect"] = [];
+  for (const s of t.body) {
+    if (s.kind === "request") {
+      for (const f of s.facts) applyFact(request, f);
+    } else if (s.kind === "given") {
+      const g = s.given;
+      switch (g.kind) {
+        case "split-picks":
+          given.push({ kind: "split-picks", target: g.target.name });
+          break;
+        case "fails":
+          given.push({ kind: "fails", target: g.target.name, reason: failureReason(g.reason) });
+          break;
+        case "budget-spent":
+          given.push({ kind: "budget-spent", budget: g.budget.name, amount: num(g.amount) });
+          break;
+        case "limit-used":
+          given.push({ kind: "limit-used", limit: g.limit.name, amount: num(g.amount) });
+          break;
+      }
+    } else {
+      expect.push({ ...lowerExpect(s.expect), span: sourceRef(s.span) });
+    }
+  }
+  return { name: t.name.value, span: sourceRef(t.span), request, given, expect };
+}
+
+function lowerExpect(x: TestDeclExpect): TestExpect {
+  switch (x.kind) {
+    case "route":
+      return { kind: "route", route: x.route.name };
+    case "no-route":
+      return { kind: "no-route" };
+    case "target":
+      return { kind: "target", target: x.target.name };
+    case "target-in":
+      return { kind: "target-in", targets: x.targets.map((t) => t.name) };
+    case "attempts":
+      return { kind: "attempts", targets: x.targets.map((t) => t.name) };
+    case "retries":
+      return { kind: "retries", count: num(x.count) };
+    case "blocked":
+      return { kind: "blocked", guardrail: x.guardrail.name };
+    case "flagged":
+      return { kind: "flagged", guardrail: x.guardrail.name };
+    case "status":
+      return { kind: "status", status: num(x.status) };
+    case "redacted":
+      return { kind: "redacted", text: x.text.value };
+  }
+}
+
+type TestDeclExpect = Extract<TestDecl["body"][number], { kind: "expect" }>["expect"];

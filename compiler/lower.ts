@@ -1,0 +1,239 @@
+/**
+ * Lowering: the checked AST (through the symbol table) to the decision
+ * graph of graph.ts, with every unit normalised (dollars, milliseconds,
+ * dollars per million tokens, bytes) and every default from settings.ts
+ * filled in, plus the policy's tests as `TestCase`s. Runs only when the
+ * checks found no errors, so it trusts shapes the checks guarantee, but it
+ * is total: nothing here throws on any AST.
+ */
+import type { BudgetDecl, Detector, GuardrailDecl, LimitDecl, ModelDecl, ProviderDecl, Setting, Value, Window } from "../lang/ast.js";
+import {
+  GRAPH_VERSION,
+  type BudgetNode,
+  type BuiltinDetector,
+  type DetectorNode,
+  type EnvRef,
+  type GatewayNode,
+  type Graph,
+  type GuardRuleNode,
+  type GuardrailNode,
+  type KeyNode,
+  type LimitNode,
+  type ModelNode,
+  type ProviderApi,
+  type ProviderNode,
+  type Scope,
+  type TestCase,
+  type WindowNode,
+} from "./graph.js";
+import { lowerExpr, sourceRef } from "./lower-expr.js";
+import { indexRoutes, lowerRoute } from "./lower-routes.js";
+import { lowerTest } from "./lower-tests.js";
+import { DEFAULTS } from "./settings.js";
+import type { SymbolTable } from "./symbols.js";
+
+/** The first value given for each setting (duplicates are E208 and never reach lowering). */
+function settingValues(settings: readonly Setting[]): Map<string, Value> {
+  const out = new Map<string, Value>();
+  for (const s of settings) if (!out.has(s.name.name)) out.set(s.name.name, s.value);
+  return out;
+}
+
+function num(v: Value | undefined, fallback: number): number {
+  return v?.kind === "quantity" ? v.value : fallback;
+}
+
+function str(v: Value | undefined): string | undefined {
+  return v?.kind === "string" ? v.value : undefined;
+}
+
+function word(v: Value | undefined): string | undefined {
+  return v?.kind === "ident" ? v.name : undefined;
+}
+
+function envRef(v: Value | undefined): EnvRef | undefined {
+  if (v?.kind !== "call" || v.callee.name !== "env") return undefined;
+  const arg = v.args[0];
+  return arg?.kind === "string" ? { env: arg.value } : undefined;
+}
+
+function lowerState(state: Value | undefined): GatewayNode["state"] {
+  if (state?.kind === "ident" && state.name === "memory") return { kind: "memory" };
+  if (state?.kind === "call") {
+    const arg = state.args[0];
+    if (state.callee.name === "sqlite" && arg?.kind === "string") return { kind: "sqlite", path: arg.value };
+    if (state.callee.name === "redis" && arg) return { kind: "redis", url: envRef(arg) ?? { value: str(arg) ?? "" } };
+  }
+  return { ...DEFAULTS.gateway.state };
+}
+
+function lowerGateway(symbols: SymbolTable): GatewayNode {
+  const s = settingValues(symbols.gateway?.settings ?? []);
+  const listen = str(s.get("listen"));
+  const adminToken = envRef(s.get("admin_token"));
+  const logBodies = s.get("log_bodies");
+  return {
+    ...(listen !== undefined ? { listen } : {}),
+    state: lowerState(s.get("state")),
+    auth: word(s.get("auth")) === "none" ? "none" : DEFAULTS.gateway.auth,
+    ...(adminToken ? { adminToken } : {}),
+    logBodies: logBodies?.kind === "bool" ? logBodies.value : DEFAULTS.gateway.logBodies,
+    maxBodyBytes: num(s.get("max_body"), DEFAULTS.gateway.maxBodyBytes),
+    deadlineMs: num(s.get("deadline"), DEFAULTS.gateway.deadlineMs),
+  };
+}
+
+function lowerProvider(p: ProviderDecl): ProviderNode {
+  const s = settingValues(p.settings);
+  const api = (word(s.get("api")) ?? "openai") as ProviderApi;
+  const baseUrl = str(s.get("base_url"));
+  const key = envRef(s.get("key"));
+  const m = DEFAULTS.provider.mock;
+  return {
+    api,
+    ...(baseUrl !== undefined ? { baseUrl } : {}),
+    ...(key ? { key } : {}),
+    timeoutMs: num(s.get("timeout"), DEFAULTS.provider.timeoutMs),
+    ...(api === "mock"
+      ? {
+          mock: {
+            latencyMs: num(s.get("latency"), m.latencyMs),
+            failRate: num(s.get("fail_rate"), m.failRate),
+            failStatus: num(s.get("fail_status"), m.failStatus),
+          },
+        }
+      : {}),
+    span: sourceRef(p.span),
+  };
+}
+
+function lowerModel(m: ModelDecl): ModelNode {
+  const s = settingValues(m.settings);
+  const prices: Partial<ModelNode> = {};
+  const fields = [
+    ["input", "inputPrice"],
+    ["output", "outputPrice"],
+    ["context", "context"],
+    ["max_output", "maxOutput"],
+  ] as const;
+  for (const [setting, field] of fields) {
+    const v = s.get(setting);
+    if (v?.kind === "quantity") prices[field] = v.value;
+  }
+  return { provider: m.provider.name, upstream: m.upstream.value, ...prices, span: sourceRef(m.span) };
+}
+
+function lowerKeys(symbols: SymbolTable): Record<string, KeyNode> {
+  const keys = new Map<string, KeyNode>();
+  for (const entry of symbols.keys) {
+    if (keys.has(entry.hash.value)) continue;
+    const labels: Record<string, string> = {};
+    for (const l of entry.labels) if (l.value.kind === "string" && !Object.hasOwn(labels, l.name.name)) labels[l.name.name] = l.value.value;
+    const node: KeyNode = { labels };
+    if (Object.hasOwn(labels, "team")) node.team = labels["team"]!;
+    if (Object.hasOwn(labels, "user")) node.user = labels["user"]!;
+    keys.set(entry.hash.value, node);
+  }
+  return Object.fromEntries(keys);
+}
+
+function lowerWindow(w: Window): WindowNode {
+  if (w.kind === "quantity") return { kind: "rolling", ms: w.value };
+  const unit = w.name === "minute" || w.name === "hour" || w.name === "month" ? w.name : "day";
+  return { kind: "calendar", unit };
+}
+
+function scopeOf(decl: BudgetDecl | LimitDecl): Scope {
+  for (const c of decl.clauses) if (c.kind === "scope") return c.scope.name as Scope;
+  return DEFAULTS.scope;
+}
+
+function lowerBudget(b: BudgetDecl): BudgetNode {
+  const node: BudgetNode = {
+    scope: scopeOf(b),
+    limit: 0,
+    window: { kind: "calendar", unit: "day" },
+    exceeded: { action: "reject" },
+    span: sourceRef(b.span),
+  };
+  for (const c of b.clauses) {
+    if (c.kind === "amount" && c.measure.name === "limit") {
+      node.limit = num(c.amount, 0);
+      node.window = lowerWindow(c.window);
+    } else if (c.kind === "warn") node.warnPercent = num(c.at, 0);
+    else if (c.kind === "exceeded" && c.action.name === "downgrade" && c.model) {
+      node.exceeded = { action: "downgrade", model: c.model.name };
+    }
+  }
+  return node;
+}
+
+function lowerLimit(l: LimitDecl): LimitNode {
+  const node: LimitNode = { scope: scopeOf(l), span: sourceRef(l.span) };
+  for (const c of l.clauses) {
+    if (c.kind !== "amount") continue;
+    const counted = { count: num(c.amount, 0), window: lowerWindow(c.window) };
+    if (c.measure.name === "tokens") node.tokens = counted;
+    else if (c.measure.name === "requests") node.requests = counted;
+  }
+  return node;
+}
+
+function lowerDetector(d: Detector): DetectorNode {
+  switch (d.kind) {
+    case "builtin":
+      return { kind: "builtin", name: d.name.name as BuiltinDetector };
+    case "pattern":
+      return { kind: "pattern", source: d.regex.pattern, flags: d.regex.flags };
+    case "deny":
+      return { kind: "deny", words: d.words.items.flatMap((w) => (w.kind === "string" ? [w.value] : [])) };
+  }
+}
+
+/** Rules apply to what the latest `on` names (input until one does); `on both` makes one rule per side. */
+function lowerGuardrail(g: GuardrailDecl): GuardrailNode {
+  let sides: ("input" | "output")[] = [DEFAULTS.guardOn];
+  const rules: GuardRuleNode[] = [];
+  for (const s of g.body) {
+    if (s.kind === "on") {
+      sides = s.target.name === "both" ? ["input", "output"] : s.target.name === "output" ? ["output"] : ["input"];
+      continue;
+    }
+    const action = s.action.name as GuardRuleNode["action"];
+    for (const on of sides) {
+      rules.push(
+        s.kind === "when"
+          ? { on, action, when: lowerExpr(s.condition) }
+          : { on, action, detectors: s.detectors.map(lowerDetector) },
+      );
+    }
+  }
+  return { rules, span: sourceRef(g.span) };
+}
+
+function mapValues<A, B>(m: ReadonlyMap<string, A>, f: (a: A) => B): Record<string, B> {
+  const out = new Map<string, B>();
+  for (const [k, v] of m) out.set(k, f(v));
+  return Object.fromEntries(out);
+}
+
+/** Lowers a checked policy. `policy` is the version string (see hash.ts). */
+export function lower(symbols: SymbolTable, policy: string): { graph: Graph; tests: TestCase[] } {
+  const routes = symbols.routes.map(lowerRoute);
+  const { index, accepted } = indexRoutes(routes);
+  const graph: Graph = {
+    version: GRAPH_VERSION,
+    policy,
+    gateway: lowerGateway(symbols),
+    providers: mapValues(symbols.providers, lowerProvider),
+    models: mapValues(symbols.models, lowerModel),
+    keys: lowerKeys(symbols),
+    budgets: mapValues(symbols.budgets, lowerBudget),
+    limits: mapValues(symbols.limits, lowerLimit),
+    guardrails: mapValues(symbols.guardrails, lowerGuardrail),
+    routes,
+    index,
+    accepted,
+  };
+  return { graph, tests: symbols.tests.map(lowerTest) };
+}

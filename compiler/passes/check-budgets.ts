@@ -1,0 +1,141 @@
+/**
+ * Checks the clauses of `budget` and `limit` blocks: the scope after `per`,
+ * the amount's unit (money for a budget's `limit`, counts for a limit's
+ * `tokens` and `requests`), the window (`per day` or a rolling `per 24h`),
+ * `warn` as a percentage and `exceeded reject | downgrade MODEL`. Clauses that
+ * belong to the other kind of block are unknown (E202); a block without an
+ * amount is missing one (E203); a clause given twice is E208.
+ */
+import type { BudgetClause, BudgetDecl, LimitDecl, Window } from "../../lang/ast.js";
+import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
+import type { Scope, WindowNode } from "../graph.js";
+import type { Rule } from "../rules/rule.js";
+import { suggest } from "../suggest.js";
+import type { CompileContext } from "../symbols.js";
+import { COUNT, MONEY, PERCENT, TOKENS, checkValue, describeValue, enumType } from "../value-types.js";
+import { firstOfEach, isMissing } from "./check-settings.js";
+
+export const SCOPES: readonly Scope[] = ["key", "team", "user", "route", "global"];
+export const CALENDAR_WINDOWS: readonly Extract<WindowNode, { kind: "calendar" }>["unit"][] = ["minute", "hour", "day", "month"];
+
+const SCOPE_TYPE = enumType(SCOPES);
+
+/** What a clause is, for duplicate detection: `per`, `limit`, `tokens`, `requests`, `warn`, `exceeded`. */
+function clauseKey(c: BudgetClause): string | undefined {
+  switch (c.kind) {
+    case "scope":
+      return "per";
+    case "amount":
+      return c.measure.name === "" ? undefined : c.measure.name;
+    case "warn":
+      return "warn";
+    case "exceeded":
+      return "exceeded";
+  }
+}
+
+function checkWindow(window: Window, out: Diagnostic[]): void {
+  if (window.kind === "ident") {
+    if (window.name === "" || (CALENDAR_WINDOWS as readonly string[]).includes(window.name)) return;
+    const close = suggest(window.name, CALENDAR_WINDOWS);
+    out.push(
+      diagnostic("E201", `expected a window (\`minute\`, \`hour\`, \`day\`, \`month\`) or a duration like 24h after \`per\`, found the word \`${window.name}\``, window.span, {
+        help: close ? `did you mean \`${close}\`?` : "calendar windows are minute, hour, day and month; write a duration such as `per 24h` for a rolling window",
+      }),
+    );
+    return;
+  }
+  if (window.unit !== "duration") {
+    out.push(diagnostic("E201", `expected a window like \`day\` or a duration like 24h after \`per\`, found ${describeValue(window)}`, window.span));
+  } else if (!(window.value > 0)) {
+    out.push(diagnostic("E204", `a rolling window must be longer than zero, found \`${window.raw}\``, window.span));
+  }
+}
+
+function checkClauses(decl: BudgetDecl | LimitDecl, out: Diagnostic[]): void {
+  const isBudget = decl.kind === "budget";
+  const what = `${decl.kind} \`${decl.name.name}\``;
+  const clauses = firstOfEach(decl.clauses, clauseKey, (k) => `\`${k}\` in ${what}`, out);
+  let amounts = 0;
+  for (const c of clauses) {
+    switch (c.kind) {
+      case "scope":
+        if (c.scope.name !== "") push(out, checkValue(SCOPE_TYPE, c.scope, "per"));
+        break;
+      case "amount": {
+        const measure = c.measure.name;
+        if (measure === "") break;
+        if (isBudget && measure !== "limit") {
+          out.push(
+            diagnostic("E202", `a budget limits spend with \`limit $…\`, not \`${measure}\``, c.measure.span, {
+              help: `count ${measure} with a \`limit\` block: \`limit name { per key ${measure} … per minute }\``,
+            }),
+          );
+          break;
+        }
+        if (!isBudget && measure === "limit") {
+          out.push(
+            diagnostic("E202", "a limit counts `tokens` or `requests`; spend is capped by a `budget`", c.measure.span, {
+              help: "write `tokens 200k per minute` or `requests 600 per minute`, or move the amount into a `budget` block",
+            }),
+          );
+          break;
+        }
+        amounts++;
+        if (!isMissing(c.amount)) push(out, checkValue(measure === "limit" ? MONEY : measure === "tokens" ? TOKENS : COUNT, c.amount, measure));
+        checkWindow(c.window, out);
+        break;
+      }
+      case "warn":
+        if (!isBudget) out.push(diagnostic("E202", "`warn` is a clause of budgets, not limits", c.span));
+        else if (!isMissing(c.at)) push(out, checkValue(PERCENT, c.at, "warn"));
+        break;
+      case "exceeded":
+        if (!isBudget) {
+          out.push(diagnostic("E202", "`exceeded` is a clause of budgets: a limit always rejects with 429", c.span));
+        } else checkExceeded(c, out);
+        break;
+    }
+  }
+  if (amounts === 0) {
+    out.push(
+      isBudget
+        ? diagnostic("E203", `${what} needs an amount`, decl.name.span, { help: "add e.g. `limit $200 per day`" })
+        : diagnostic("E203", `${what} needs an amount`, decl.name.span, { help: "add e.g. `requests 600 per minute` or `tokens 200k per minute`" }),
+    );
+  }
+}
+
+function checkExceeded(c: Extract<BudgetClause, { kind: "exceeded" }>, out: Diagnostic[]): void {
+  const action = c.action.name;
+  if (action === "") return;
+  if (action === "reject") {
+    if (c.model) out.push(diagnostic("E201", "`exceeded reject` takes no model", c.model.span, { help: "to switch models write `exceeded downgrade MODEL`" }));
+  } else if (action === "downgrade") {
+    if (!c.model) out.push(diagnostic("E201", "`exceeded downgrade` needs the model to downgrade to", c.span, { help: "e.g. `exceeded downgrade gpt-4o-mini`" }));
+  } else {
+    const close = suggest(action, ["reject", "downgrade"]);
+    out.push(
+      diagnostic("E201", `expected \`reject\` or \`downgrade MODEL\` after \`exceeded\`, found the word \`${action}\``, c.action.span, {
+        ...(close ? { help: `did you mean \`${close}\`?` } : {}),
+      }),
+    );
+  }
+}
+
+function push(out: Diagnostic[], d: Diagnostic | undefined): void {
+  if (d) out.push(d);
+}
+
+function check(ctx: CompileContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const file of ctx.files) {
+    for (const decl of file.declarations) {
+      if (decl.kind === "budget" || decl.kind === "limit") checkClauses(decl, out);
+    }
+  }
+  return out;
+}
+
+/** The budget and limit clause check. */
+export const checkBudgets: Rule = { name: "check-budgets", codes: ["E201", "E202", "E203", "E204", "E208"], check };

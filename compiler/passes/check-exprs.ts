@@ -1,0 +1,151 @@
+/**
+ * Checks `when` conditions (in routes and guardrails) and `split by` facts
+ * against the fact table in facts.ts: unknown facts and facts with a missing
+ * or extra name argument (E205, with "did you mean"), and comparisons that
+ * mix kinds of value (E206): `input_tokens == "x"`, `model < "b"`,
+ * `when model`, `stream matches /x/`.
+ */
+import type { Expr, FactRef, Value } from "../../lang/ast.js";
+import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
+import { FACTS, FACT_KIND_NOUN, FACT_UNITS, factSpec, type FactSpec } from "../facts.js";
+import type { Rule } from "../rules/rule.js";
+import { didYouMean } from "../suggest.js";
+import type { CompileContext } from "../symbols.js";
+import { describeValue } from "../value-types.js";
+import { isMissing } from "./check-settings.js";
+
+/** The fact's spec, or undefined after reporting why it is not a usable fact. */
+export function checkFact(fact: FactRef, out: Diagnostic[]): FactSpec | undefined {
+  const name = fact.name.name;
+  if (name === "") return undefined;
+  const spec = factSpec(name);
+  if (!spec) {
+    out.push(
+      diagnostic("E205", `unknown fact \`${name}\``, fact.name.span, {
+        help: didYouMean(name, Object.keys(FACTS), "fact") ?? `the facts are ${Object.keys(FACTS).join(", ")}`,
+      }),
+    );
+    return undefined;
+  }
+  if (spec.arg && !fact.arg) {
+    out.push(diagnostic("E205", `the fact \`${name}\` needs a ${spec.arg} name, e.g. \`${name}("x")\``, fact.span));
+    return undefined;
+  }
+  if (!spec.arg && fact.arg) {
+    out.push(diagnostic("E205", `the fact \`${name}\` takes no argument`, fact.arg.span, { help: `write \`${name}\` alone` }));
+    return undefined;
+  }
+  return spec;
+}
+
+/** Why `value` cannot be compared with a fact of `spec`'s kind, or undefined when it can. */
+function mismatch(name: string, spec: FactSpec, value: Value): string | undefined {
+  if (isMissing(value)) return undefined;
+  const ok =
+    spec.kind === "text"
+      ? value.kind === "string"
+      : spec.kind === "flag"
+        ? value.kind === "bool"
+        : value.kind === "quantity" && FACT_UNITS[spec.kind].includes(value.unit);
+  return ok ? undefined : `\`${name}\` is ${FACT_KIND_NOUN[spec.kind]} and cannot be compared with ${describeValue(value)}`;
+}
+
+function hint(spec: FactSpec, value: Value): { help?: string } {
+  if (spec.kind === "text" && value.kind === "ident") return { help: `put it in quotes: \`"${value.name}"\`` };
+  if (spec.kind === "tokens") return { help: "compare with a token count such as `100k`" };
+  if (spec.kind === "bytes") return { help: "compare with a size such as `512KB`" };
+  if (spec.kind === "flag") return { help: "compare with `true` or `false`" };
+  return {};
+}
+
+function factLabel(fact: FactRef): string {
+  return fact.arg ? `${fact.name.name}(${JSON.stringify(fact.arg.value)})` : fact.name.name;
+}
+
+/** Checks every test inside `expr`. */
+export function checkExpr(expr: Expr, out: Diagnostic[]): void {
+  switch (expr.kind) {
+    case "and":
+    case "or":
+      checkExpr(expr.left, out);
+      checkExpr(expr.right, out);
+      return;
+    case "not":
+      checkExpr(expr.operand, out);
+      return;
+    case "paren":
+      checkExpr(expr.inner, out);
+      return;
+    case "compare": {
+      const spec = checkFact(expr.fact, out);
+      if (!spec) return;
+      const label = factLabel(expr.fact);
+      const ordering = expr.op !== "==" && expr.op !== "!=";
+      if (ordering && (spec.kind === "text" || spec.kind === "flag")) {
+        out.push(
+          diagnostic("E206", `\`${expr.op}\` compares numbers, but \`${label}\` is ${FACT_KIND_NOUN[spec.kind]}`, expr.span, {
+            help: spec.kind === "text" ? "text is compared with `==`, `!=`, `in [...]` or `matches /…/`" : "use `==` or `!=`",
+          }),
+        );
+        return;
+      }
+      const why = mismatch(label, spec, expr.value);
+      if (why) out.push(diagnostic("E206", why, expr.value.span, hint(spec, expr.value)));
+      return;
+    }
+    case "in": {
+      const spec = checkFact(expr.fact, out);
+      if (!spec) return;
+      for (const item of expr.list.items) {
+        const why = mismatch(factLabel(expr.fact), spec, item);
+        if (why) out.push(diagnostic("E206", why, item.span, hint(spec, item)));
+      }
+      return;
+    }
+    case "matches": {
+      const spec = checkFact(expr.fact, out);
+      if (spec && spec.kind !== "text") {
+        out.push(diagnostic("E206", `\`matches\` tests text, but \`${factLabel(expr.fact)}\` is ${FACT_KIND_NOUN[spec.kind]}`, expr.span));
+      }
+      return;
+    }
+    case "truthy": {
+      const spec = checkFact(expr.fact, out);
+      if (spec && spec.kind !== "flag") {
+        out.push(
+          diagnostic("E206", `\`${factLabel(expr.fact)}\` is ${FACT_KIND_NOUN[spec.kind]}, not true or false, so it cannot stand alone`, expr.span, {
+            help: spec.kind === "text" ? `compare it, e.g. \`${factLabel(expr.fact)} == "…"\`` : `compare it, e.g. \`${factLabel(expr.fact)} > 0\``,
+          }),
+        );
+      }
+      return;
+    }
+  }
+}
+
+function check(ctx: CompileContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const file of ctx.files) {
+    for (const decl of file.declarations) {
+      if (decl.kind === "route") {
+        for (const s of decl.body) {
+          if (s.kind === "when") checkExpr(s.condition, out);
+          else if (s.kind === "split" && s.by) {
+            const spec = checkFact(s.by, out);
+            if (spec && spec.kind !== "text") {
+              out.push(
+                diagnostic("E206", `a split is made sticky by a text fact such as \`key\` or \`header("x")\`; \`${factLabel(s.by)}\` is ${FACT_KIND_NOUN[spec.kind]}`, s.by.span),
+              );
+            }
+          }
+        }
+      } else if (decl.kind === "guardrail") {
+        for (const s of decl.body) if (s.kind === "when") checkExpr(s.condition, out);
+      }
+    }
+  }
+  return out;
+}
+
+/** The fact and comparison check for `when` conditions and `split by`. */
+export const checkExprs: Rule = { name: "check-exprs", codes: ["E205", "E206"], check };

@@ -1,0 +1,82 @@
+/**
+ * Checks the units of route statements — `retry` a whole number, `backoff`
+ * and `timeout` durations, split weights percentages, fallback `on` reasons
+ * (an exact status like 429, a class like 5xx, `timeout` or `connection`) —
+ * and that `retry` and `timeout` are given once (E208). Two targets, two
+ * `when`s or two `fallback`s are conflicting statements (E306), and name
+ * resolution, weight sums, duplicate and missing targets are also lint rules
+ * (compiler/rules/).
+ */
+import type { RouteDecl, RouteStmt, Value } from "../../lang/ast.js";
+import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
+import type { Rule } from "../rules/rule.js";
+import type { CompileContext } from "../symbols.js";
+import { COUNT, DURATION, PERCENT, POSITIVE_DURATION, STATUS_CODE, checkValue, describeValue } from "../value-types.js";
+import { firstOfEach, isMissing } from "./check-settings.js";
+
+/** The words a fallback `on` list accepts besides statuses. */
+export const FAILURE_WORDS = ["timeout", "connection"] as const;
+
+/** Checks one `on` reason; shared with `given X fails …` in tests. Returns a message when it is not a reason. */
+export function failureReasonProblem(value: Value): Diagnostic | undefined {
+  if (isMissing(value)) return undefined;
+  if (value.kind === "ident" && (FAILURE_WORDS as readonly string[]).includes(value.name)) return undefined;
+  if (value.kind === "quantity" && value.unit === "status") {
+    return value.value >= 1 && value.value <= 5
+      ? undefined
+      : diagnostic("E204", `\`${value.raw}\` is not a status class; the classes are 1xx to 5xx`, value.span);
+  }
+  if (value.kind === "quantity" && value.unit === "number") return checkValue(STATUS_CODE, value, "on");
+  return diagnostic(
+    "E201",
+    `expected a failure reason (a status like 429, a class like 5xx, \`timeout\` or \`connection\`), found ${describeValue(value)}`,
+    value.span,
+  );
+}
+
+/**
+ * Settings-like statements that may appear once per route. (`when`, `to`,
+ * `split` and `fallback` repeats are E306, a rule; `guard`, `budget` and
+ * `limit` may repeat and their lists are joined.)
+ */
+function onceKey(s: RouteStmt): string | undefined {
+  return s.kind === "retry" || s.kind === "timeout" ? s.kind : undefined;
+}
+
+function checkRoute(route: RouteDecl, out: Diagnostic[]): void {
+  firstOfEach(route.body, onceKey, (k) => `\`${k}\` in route \`${route.name.name}\``, out);
+  for (const s of route.body) {
+    switch (s.kind) {
+      case "split":
+        for (const arm of s.arms) push(out, checkValue(PERCENT, arm.weight, "split"));
+        break;
+      case "fallback":
+        for (const reason of s.on) push(out, failureReasonProblem(reason));
+        break;
+      case "retry":
+        if (!isMissing(s.count)) push(out, checkValue(COUNT, s.count, "retry"));
+        if (s.backoff && !isMissing(s.backoff)) push(out, checkValue(DURATION, s.backoff, "backoff"));
+        break;
+      case "timeout":
+        if (!isMissing(s.duration)) push(out, checkValue(POSITIVE_DURATION, s.duration, "timeout"));
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function push(out: Diagnostic[], d: Diagnostic | undefined): void {
+  if (d) out.push(d);
+}
+
+function check(ctx: CompileContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const file of ctx.files) {
+    for (const decl of file.declarations) if (decl.kind === "route") checkRoute(decl, out);
+  }
+  return out;
+}
+
+/** The route statement check. */
+export const checkRoutes: Rule = { name: "check-routes", codes: ["E201", "E204", "E208"], check };

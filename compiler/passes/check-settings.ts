@@ -1,0 +1,184 @@
+/**
+ * Checks the settings of `gateway`, `provider` and `model` blocks and the
+ * labels of `keys` entries against the table in settings.ts: unknown setting
+ * (E202, with "did you mean"), missing required setting (E203), wrong unit or
+ * type (E201), value out of range (E204), setting given twice (E208). Also a
+ * key hash that is not `sha256:<64 hex digits>` (E201) or is listed twice (E102).
+ */
+import type { KeyEntry, ProviderDecl, Setting } from "../../lang/ast.js";
+import type { Span } from "../../lang/span.js";
+import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
+import {
+  GATEWAY_SETTINGS,
+  KEY_LABEL,
+  MODEL_SETTINGS,
+  PROVIDER_SETTINGS,
+  settingSpec,
+  type SettingSpec,
+  type SettingsTable,
+} from "../settings.js";
+import { didYouMean } from "../suggest.js";
+import type { CompileContext } from "../symbols.js";
+import { checkValue } from "../value-types.js";
+import type { Rule } from "../rules/rule.js";
+
+/** A value the parser had to invent after a syntax error (already reported): nothing more to say about it. */
+export function isMissing(value: { kind: string; name?: string }): boolean {
+  return value.kind === "ident" && value.name === "";
+}
+
+/**
+ * Reports duplicates (E208) among `items` by `key`; returns the first of each.
+ * `what` names the repeated thing in the message, e.g. "setting `timeout`".
+ */
+export function firstOfEach<T extends { span: Span }>(
+  items: readonly T[],
+  key: (item: T) => string | undefined,
+  what: (key: string) => string,
+  out: Diagnostic[],
+): T[] {
+  const seen = new Map<string, T>();
+  const firsts: T[] = [];
+  for (const item of items) {
+    const k = key(item);
+    if (k === undefined) continue;
+    const first = seen.get(k);
+    if (first) {
+      out.push(
+        diagnostic("E208", `${what(k)} is given twice`, item.span, {
+          related: { message: "first given here", span: first.span },
+          help: "remove one of them",
+        }),
+      );
+      continue;
+    }
+    seen.set(k, item);
+    firsts.push(item);
+  }
+  return firsts;
+}
+
+interface BlockInfo {
+  /** "the gateway", "provider `openai`": who owns the settings, for messages. */
+  owner: string;
+  /** "gateway", "provider": the kind of block, for "did you mean the … setting". */
+  kind: string;
+  span: Span;
+}
+
+/**
+ * Checks one block's settings against `table`. `specFor` can narrow the
+ * table (a mock-only setting on a real provider); it returns a reason string
+ * to reject a known setting.
+ */
+function checkBlock(
+  settings: readonly Setting[],
+  table: SettingsTable,
+  block: BlockInfo,
+  out: Diagnostic[],
+  rejectKnown: (name: string, spec: SettingSpec) => string | undefined = () => undefined,
+): void {
+  const firsts = firstOfEach(settings, (s) => (s.name.name === "" ? undefined : s.name.name), (k) => `setting \`${k}\``, out);
+  const given = new Set<string>();
+  for (const s of firsts) {
+    const name = s.name.name;
+    given.add(name);
+    const spec = settingSpec(table, name);
+    if (!spec) {
+      const help = didYouMean(name, Object.keys(table), `${block.kind} setting`) ?? `${block.owner} accepts ${listNames(table)}`;
+      out.push(diagnostic("E202", `unknown setting \`${name}\` in ${block.owner}`, s.name.span, { help }));
+      continue;
+    }
+    const rejected = rejectKnown(name, spec);
+    if (rejected !== undefined) {
+      out.push(diagnostic("E202", rejected, s.name.span));
+      continue;
+    }
+    if (isMissing(s.value)) continue;
+    const d = checkValue(spec.type, s.value, name);
+    if (d) out.push(d);
+  }
+  for (const [name, spec] of Object.entries(table)) {
+    if (spec.required && !given.has(name)) {
+      out.push(
+        diagnostic("E203", `${block.owner} needs the setting \`${name}\``, block.span, {
+          help: `add \`${name}\` followed by ${spec.type.expected}`,
+        }),
+      );
+    }
+  }
+}
+
+function listNames(table: SettingsTable): string {
+  const names = Object.keys(table).map((n) => `\`${n}\``);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names.join("");
+}
+
+const KEY_HASH = /^sha256:[0-9a-f]{64}$/;
+
+function checkKeys(entries: readonly KeyEntry[], seen: Map<string, Span>, out: Diagnostic[]): void {
+  for (const entry of entries) {
+    const hash = entry.hash.value;
+    if (hash !== "" && !KEY_HASH.test(hash)) {
+      out.push(
+        diagnostic("E201", `expected a key hash like \`sha256:<64 hex digits>\`, found \`${hash}\``, entry.hash.span, {
+          help: "keys are stored as hashes; `aigw key` mints a key and prints the line to paste",
+        }),
+      );
+    } else if (hash !== "") {
+      const first = seen.get(hash);
+      if (first) {
+        out.push(
+          diagnostic("E102", `the key \`${hash.slice(0, 15)}…\` is listed twice`, entry.hash.span, {
+            related: { message: "first listed here", span: first },
+          }),
+        );
+      } else seen.set(hash, entry.hash.span);
+    }
+    const labels = firstOfEach(entry.labels, (s) => (s.name.name === "" ? undefined : s.name.name), (k) => `label \`${k}\``, out);
+    for (const label of labels) {
+      if (isMissing(label.value)) continue;
+      const d = checkValue(KEY_LABEL.type, label.value, label.name.name);
+      if (d) out.push(d);
+    }
+  }
+}
+
+function providerCheck(p: ProviderDecl, out: Diagnostic[]): void {
+  const api = p.settings.find((s) => s.name.name === "api")?.value;
+  const isMock = api?.kind === "ident" && api.name === "mock";
+  const owner = `provider \`${p.name.name}\``;
+  checkBlock(p.settings, PROVIDER_SETTINGS, { owner, kind: "provider", span: p.name.span }, out, (name, spec) =>
+    spec.mockOnly && !isMock ? `\`${name}\` is a setting of \`api mock\` providers only, and ${owner} is not one` : undefined,
+  );
+}
+
+/** Every declaration is checked, duplicates included: a duplicate's own mistakes are worth knowing too. */
+function check(ctx: CompileContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const keyHashes = new Map<string, Span>();
+  for (const file of ctx.files) {
+    for (const decl of file.declarations) {
+      switch (decl.kind) {
+        case "gateway":
+          checkBlock(decl.settings, GATEWAY_SETTINGS, { owner: "the gateway", kind: "gateway", span: decl.span }, out);
+          break;
+        case "provider":
+          providerCheck(decl, out);
+          break;
+        case "model":
+          checkBlock(decl.settings, MODEL_SETTINGS, { owner: `model \`${decl.name.name}\``, kind: "model", span: decl.name.span }, out);
+          break;
+        case "keys":
+          checkKeys(decl.entries, keyHashes, out);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The settings check, in the shape of a rule so the compiler runs it like one. */
+export const checkSettings: Rule = { name: "check-settings", codes: ["E201", "E202", "E203", "E204", "E208", "E102"], check };

@@ -1,0 +1,114 @@
+/**
+ * Checks `test` blocks (E401, "bad test"): the request facts and their
+ * values (`model "chat"`, `header "x-tier" "premium"`, `input_tokens 5k`),
+ * the givens (`budget b spent $200`, `x fails 429`), the expectations
+ * (`retries 2`, `status 429`), one `request` block and at least one `expect`.
+ * Names in tests are resolved by the reference lint.
+ */
+import type { RequestFact, TestDecl, Value } from "../../lang/ast.js";
+import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
+import type { Rule } from "../rules/rule.js";
+import { didYouMean } from "../suggest.js";
+import type { CompileContext } from "../symbols.js";
+import { BOOL, COUNT, MONEY, STATUS_CODE, STRING, TOKENS, type ValueType, problemMessage } from "../value-types.js";
+import { isMissing } from "./check-settings.js";
+import { failureReasonProblem } from "./check-routes.js";
+
+/** The facts a test's `request { … }` may set, with the values each takes. */
+export const REQUEST_FACTS: Readonly<Record<string, { args: readonly ValueType[]; optional?: boolean; example: string }>> = {
+  model: { args: [STRING], example: 'model "chat"' },
+  endpoint: { args: [STRING], example: 'endpoint "/v1/chat/completions"' },
+  stream: { args: [BOOL], optional: true, example: "stream true" },
+  header: { args: [STRING, STRING], example: 'header "x-tier" "premium"' },
+  metadata: { args: [STRING, STRING], example: 'metadata "app" "search"' },
+  key: { args: [STRING], example: 'key "sha256:…"' },
+  team: { args: [STRING], example: 'team "search"' },
+  user: { args: [STRING], example: 'user "ana"' },
+  input: { args: [STRING], example: 'input "hello"' },
+  input_tokens: { args: [TOKENS], example: "input_tokens 5k" },
+  tools: { args: [BOOL], optional: true, example: "tools true" },
+  images: { args: [BOOL], optional: true, example: "images true" },
+};
+
+/** Facts that take a name as their first argument may repeat with different names. */
+function factKey(f: RequestFact): string {
+  const first = f.args[0];
+  return (f.name.name === "header" || f.name.name === "metadata") && first?.kind === "string"
+    ? `${f.name.name} ${first.value.toLowerCase()}`
+    : f.name.name;
+}
+
+function checkArg(type: ValueType, value: Value, after: string, out: Diagnostic[]): void {
+  if (isMissing(value)) return;
+  const problem = type.check(value);
+  if (problem) out.push(diagnostic("E401", problemMessage(problem, type, after, value), value.span, problem.help ? { help: problem.help } : {}));
+}
+
+function checkRequestFact(f: RequestFact, seen: Set<string>, out: Diagnostic[]): void {
+  const name = f.name.name;
+  if (name === "") return;
+  const spec = Object.hasOwn(REQUEST_FACTS, name) ? REQUEST_FACTS[name] : undefined;
+  if (!spec) {
+    out.push(
+      diagnostic("E401", `unknown request fact \`${name}\``, f.name.span, {
+        help: didYouMean(name, Object.keys(REQUEST_FACTS), "request fact") ?? `a test request sets ${Object.keys(REQUEST_FACTS).join(", ")}`,
+      }),
+    );
+    return;
+  }
+  const key = factKey(f);
+  if (seen.has(key)) out.push(diagnostic("E401", `\`${key}\` is set twice in this request`, f.span));
+  seen.add(key);
+  const arity = spec.args.length;
+  if (f.args.length > arity || (f.args.length < arity && !(spec.optional && f.args.length === 0))) {
+    out.push(diagnostic("E401", `\`${name}\` takes ${arity === 1 ? "one value" : `${arity} values`}, e.g. \`${spec.example}\``, f.span));
+    return;
+  }
+  f.args.forEach((arg, i) => checkArg(spec.args[i]!, arg, name, out));
+}
+
+function checkTest(t: TestDecl, out: Diagnostic[]): void {
+  let request: { span: TestDecl["span"] } | undefined;
+  let expects = 0;
+  for (const s of t.body) {
+    switch (s.kind) {
+      case "request": {
+        if (request) {
+          out.push(diagnostic("E401", "a test describes one request", s.span, { related: { message: "first request here", span: request.span } }));
+        }
+        request ??= s;
+        const seen = new Set<string>();
+        for (const f of s.facts) checkRequestFact(f, seen, out);
+        break;
+      }
+      case "given": {
+        const g = s.given;
+        if (g.kind === "fails") {
+          const d = failureReasonProblem(g.reason);
+          if (d) out.push({ ...d, code: "E401" });
+        } else if (g.kind === "budget-spent") checkArg(MONEY, g.amount, "spent", out);
+        else if (g.kind === "limit-used") checkArg(TOKENS, g.amount, "used", out);
+        break;
+      }
+      case "expect": {
+        expects++;
+        const x = s.expect;
+        if (x.kind === "retries") checkArg(COUNT, x.count, "retries", out);
+        else if (x.kind === "status") checkArg(STATUS_CODE, x.status, "status", out);
+        break;
+      }
+    }
+  }
+  if (expects === 0) {
+    out.push(diagnostic("E401", `test ${JSON.stringify(t.name.value)} expects nothing`, t.name.span, { help: "add e.g. `expect route NAME`" }));
+  }
+}
+
+function check(ctx: CompileContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const t of ctx.symbols.tests) checkTest(t, out);
+  return out;
+}
+
+/** The test block check. */
+export const checkTests: Rule = { name: "check-tests", codes: ["E401"], check };

@@ -1,0 +1,36 @@
+/**
+ * The semantic rules and lints the compiler runs after the symbol table is
+ * built, one per file. The order here is the order their diagnostics are
+ * produced in (the compiler sorts them by position afterwards anyway).
+ */
+import type { Rule } from "./rule.js";
+import { conflictingTargets } from "./conflicting-targets.js";
+import { duplicateTarget } from "./duplicate-target.js";
+import { envUnset } from "./env-unset.js";
+import { fallbackLoop } from "./fallback-loop.js";
+import { invalidRegex } from "./invalid-regex.js";
+import { noTarget } from "./no-target.js";
+import { routeMatchesEverything } from "./route-matches-everything.js";
+import { splitWeights } from "./split-weights.js";
+import { unknownReference } from "./unknown-reference.js";
+import { unpricedModel } from "./unpriced-model.js";
+import { unreachableRoute } from "./unreachable-route.js";
+import { unused } from "./unused.js";
+
+export type { Rule } from "./rule.js";
+
+/** Every rule, names first, then routes, then lints. */
+export const RULES: Rule[] = [
+  unknownReference,
+  invalidRegex,
+  splitWeights,
+  duplicateTarget,
+  fallbackLoop,
+  unreachableRoute,
+  noTarget,
+  conflictingTargets,
+  unpricedModel,
+  unused,
+  envUnset,
+  routeMatchesEverything,
+];

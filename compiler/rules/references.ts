@@ -1,0 +1,112 @@
+/**
+ * Name references: every place a policy names a declaration, with the kind
+ * of declaration that place needs. One list feeds both `unknown-reference`
+ * (does the name resolve?) and `unused` (is the declaration named anywhere?),
+ * so the two can never disagree about what counts as a reference.
+ */
+import type { Ident } from "../../lang/ast.js";
+import type { Span } from "../../lang/span.js";
+import type { CompileContext, SymbolTable } from "../symbols.js";
+import { arr, declarations, nameOf, statements } from "./walk.js";
+
+/** The kinds of named declaration a reference can point at. */
+export type DeclKind = "provider" | "model" | "budget" | "limit" | "guardrail" | "route";
+
+export interface Reference {
+  kind: DeclKind;
+  ident: Ident;
+  file: string;
+  /** True for references inside `test` blocks: they check the policy but do not make a declaration used. */
+  inTest: boolean;
+}
+
+/** Every name reference in the policy, in source order. Missing identifiers (from error recovery) are skipped. */
+export function collectReferences(ctx: CompileContext): Reference[] {
+  const out: Reference[] = [];
+  for (const { file, decl } of declarations(ctx)) {
+    const add = (kind: DeclKind, ident: Ident | null | undefined, inTest = false): void => {
+      if (ident && nameOf(ident) !== undefined) out.push({ kind, ident, file, inTest });
+    };
+    switch (decl.kind) {
+      case "model":
+        add("provider", decl.provider);
+        break;
+      case "budget":
+      case "limit":
+        for (const c of arr(decl.clauses)) if (c?.kind === "exceeded") add("model", c.model);
+        break;
+      case "route":
+        for (const s of statements(decl)) {
+          switch (s.kind) {
+            case "to":
+              add("model", s.target);
+              break;
+            case "split":
+              for (const a of arr(s.arms)) add("model", a?.target);
+              break;
+            case "fallback":
+              for (const t of arr(s.targets)) add("model", t);
+              break;
+            case "guard":
+              for (const n of arr(s.names)) add("guardrail", n);
+              break;
+            case "budget":
+              for (const n of arr(s.names)) add("budget", n);
+              break;
+            case "limit":
+              for (const n of arr(s.names)) add("limit", n);
+              break;
+            default:
+              break;
+          }
+        }
+        break;
+      case "test":
+        for (const s of arr(decl.body)) {
+          if (s?.kind === "given" && s.given) {
+            const g = s.given;
+            if (g.kind === "split-picks" || g.kind === "fails") add("model", g.target, true);
+            else if (g.kind === "budget-spent") add("budget", g.budget, true);
+            else if (g.kind === "limit-used") add("limit", g.limit, true);
+          } else if (s?.kind === "expect" && s.expect) {
+            const x = s.expect;
+            if (x.kind === "route") add("route", x.route, true);
+            else if (x.kind === "target") add("model", x.target, true);
+            else if (x.kind === "target-in" || x.kind === "attempts") for (const t of arr(x.targets)) add("model", t, true);
+            else if (x.kind === "blocked" || x.kind === "flagged") add("guardrail", x.guardrail, true);
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** What every named declaration has. */
+export interface NamedDecl {
+  name: Ident;
+  span: Span;
+}
+
+/** The table of declarations of one kind (empty when the table is missing). */
+export function tableOf(symbols: SymbolTable, kind: DeclKind): ReadonlyMap<string, NamedDecl> {
+  switch (kind) {
+    case "provider":
+      return symbols.providers ?? new Map();
+    case "model":
+      return symbols.models ?? new Map();
+    case "budget":
+      return symbols.budgets ?? new Map();
+    case "limit":
+      return symbols.limits ?? new Map();
+    case "guardrail":
+      return symbols.guardrails ?? new Map();
+    case "route":
+      return symbols.routesByName ?? new Map();
+  }
+}
+
+/** Every kind, in the order suggestions prefer when two candidates tie. */
+export const DECL_KINDS: readonly DeclKind[] = ["model", "provider", "guardrail", "budget", "limit", "route"];

@@ -1,0 +1,107 @@
+/**
+ * The settings each block accepts — `gateway`, `provider`, `model` and the
+ * labels of a `keys` entry — with their types, units and defaults. This table
+ * is the single source for the settings check (passes/check-settings.ts), for
+ * lowering's defaults (lower.ts) and for the reference in lang/SPEC.md.
+ */
+import {
+  BOOL,
+  BYTES,
+  DURATION,
+  POSITIVE_DURATION,
+  PERCENT,
+  PRICE,
+  STATE,
+  STATUS_CODE,
+  STRING,
+  TOKENS,
+  enumType,
+  envType,
+  type ValueType,
+} from "./value-types.js";
+
+export interface SettingSpec {
+  type: ValueType;
+  /** A block without it gets E203. */
+  required?: boolean;
+  /** The default as a policy would write it, for the reference; absent means "not set". */
+  default?: string;
+  /** Only accepted by providers with `api mock`. */
+  mockOnly?: boolean;
+  doc: string;
+}
+
+/** Setting name → spec, for one kind of block. */
+export type SettingsTable = Readonly<Record<string, SettingSpec>>;
+
+/** The settings of a table, looked up without reaching the object prototype (`constructor` is not a setting). */
+export function settingSpec(table: SettingsTable, name: string): SettingSpec | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+export const PROVIDER_APIS = ["openai", "anthropic", "mock"] as const;
+
+/**
+ * `gateway { … }`. Request bodies are logged only with `log_bodies true`
+ * (one boolean setting rather than a `log` word list: there is one thing to
+ * switch, and a boolean cannot be misspelt into silently meaning something else).
+ */
+export const GATEWAY_SETTINGS: SettingsTable = {
+  listen: { type: STRING, doc: 'address to listen on, `"host:port"` or `":port"`; the CLI default when absent' },
+  state: {
+    type: STATE,
+    default: 'sqlite(".aigw/state.db")',
+    doc: 'where budgets and rate limits are counted: `memory`, `sqlite("path")` or `redis(env("REDIS_URL"))`',
+  },
+  auth: { type: enumType(["keys", "none"]), default: "keys", doc: "`keys`: callers need a key from `keys`; `none`: local development only" },
+  admin_token: { type: envType("the admin token"), doc: "bearer token for the admin endpoints, from the environment" },
+  log_bodies: { type: BOOL, default: "false", doc: "record request and response bodies in the access log" },
+  max_body: { type: BYTES, default: "1MB", doc: "largest accepted request body" },
+  deadline: { type: POSITIVE_DURATION, default: "60s", doc: "overall time for one request, all attempts included" },
+};
+
+/** `provider name { … }`. */
+export const PROVIDER_SETTINGS: SettingsTable = {
+  api: { type: enumType(PROVIDER_APIS), required: true, doc: "the wire protocol: `openai`, `anthropic` or the built-in `mock`" },
+  base_url: { type: STRING, doc: "the API's base URL; the provider's public endpoint when absent" },
+  key: { type: envType("a provider key"), doc: 'the API key, always `env("NAME")`' },
+  timeout: { type: POSITIVE_DURATION, default: "30s", doc: "time allowed for one attempt" },
+  latency: { type: DURATION, default: "0ms", mockOnly: true, doc: "mock: delay before each reply" },
+  fail_rate: { type: PERCENT, default: "0%", mockOnly: true, doc: "mock: share of requests that fail" },
+  fail_status: { type: STATUS_CODE, default: "500", mockOnly: true, doc: "mock: the status of a failed request" },
+};
+
+/** `model name = provider/"upstream" { … }`. */
+export const MODEL_SETTINGS: SettingsTable = {
+  input: { type: PRICE, doc: "price of input tokens, e.g. `$2.50/Mtok`" },
+  output: { type: PRICE, doc: "price of output tokens" },
+  context: { type: TOKENS, doc: "context window in tokens, e.g. `128k`" },
+  max_output: { type: TOKENS, doc: "largest completion; bounds a budget reservation when a request sets no max_tokens" },
+};
+
+/**
+ * A `keys` entry accepts any label; every label is a string. `team` and
+ * `user` are the labels auth reads into the `team` and `user` facts; the
+ * others are read with `label("name")`.
+ */
+export const KEY_LABEL: SettingSpec = { type: STRING, doc: "a label of the caller" };
+
+/** Defaults in the graph's units (milliseconds, bytes), used by lowering. */
+export const DEFAULTS = {
+  gateway: {
+    state: { kind: "sqlite", path: ".aigw/state.db" },
+    auth: "keys",
+    logBodies: false,
+    maxBodyBytes: 1024 * 1024,
+    deadlineMs: 60_000,
+  },
+  provider: { timeoutMs: 30_000, mock: { latencyMs: 0, failRate: 0, failStatus: 500 } },
+  /** `retry` absent: no retries; `retry N` without `backoff`: 250ms. */
+  retry: { count: 0, backoffMs: 250 },
+  /** `fallback …` without `on`. */
+  fallbackOn: ["429", "5xx", "timeout", "connection"],
+  /** `on input` is assumed until a guardrail says otherwise. */
+  guardOn: "input",
+  /** A budget or limit without `per`. */
+  scope: "global",
+} as const;

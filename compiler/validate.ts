@@ -1,0 +1,41 @@
+/**
+ * Validates a decision graph against graph.schema.json with ajv, compiled
+ * once per process. The compiler validates every graph it emits and the
+ * runtime every graph it loads, so a graph that does not match the schema
+ * never serves traffic. Two facts the schema cannot state are checked after
+ * it: route indices point at routes and are ascending (first-match order).
+ */
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ErrorObject } from "ajv";
+import schema from "./graph.schema.json" with { type: "json" };
+import type { Graph } from "./graph.js";
+
+// strictRequired is off because `anyOf: [{ required: [...] }]` names properties declared beside it, which is the idiom.
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+const check = ajv.compile<Graph>(schema);
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath === "" ? "the graph" : e.instancePath;
+  return `${where} ${e.message ?? "is invalid"}`;
+}
+
+/** Index lists must name existing routes in ascending order, or first-match order would be lost. */
+function indexProblems(graph: Graph): string[] {
+  const problems: string[] = [];
+  const lists: [string, number[]][] = [["/index/anyModel", graph.index.anyModel]];
+  for (const [model, list] of Object.entries(graph.index.byModel)) lists.push([`/index/byModel/${model}`, list]);
+  for (const [where, list] of lists) {
+    list.forEach((i, n) => {
+      if (i >= graph.routes.length) problems.push(`${where}/${n} points at route ${i}, but there are ${graph.routes.length} routes`);
+      else if (n > 0 && i <= list[n - 1]!) problems.push(`${where} is not in ascending route order`);
+    });
+  }
+  return problems;
+}
+
+/** Checks `value` against the graph schema; on success it is typed as a `Graph`. */
+export function validateGraph(value: unknown): { ok: true; graph: Graph } | { ok: false; errors: string[] } {
+  if (!check(value)) return { ok: false, errors: (check.errors ?? []).map(describe) };
+  const problems = indexProblems(value);
+  return problems.length === 0 ? { ok: true, graph: value } : { ok: false, errors: problems };
+}

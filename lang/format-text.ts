@@ -1,0 +1,228 @@
+/**
+ * Canonical text of the AST's leaves: values, strings, expressions and the
+ * one-line statements (settings, clauses, route, guardrail and test
+ * statements). Knows nothing about comments or indentation; the layout in
+ * format-layout.ts puts these strings on lines.
+ */
+import type * as A from "./ast.js";
+
+/** Escapes that have a short form; everything else unprintable is written `\u{…}`. */
+const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r" };
+
+/**
+ * A string literal for `value`, quotes included. Printable characters are
+ * written as themselves; control characters, line separators and lone
+ * surrogates are escaped so the literal stays on one line and is valid text.
+ */
+export function stringLiteral(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const short = SHORT_ESCAPES[ch];
+    if (short !== undefined) out += short;
+    else if (needsEscape(ch)) out += `\\u{${ch.codePointAt(0)!.toString(16).toUpperCase()}}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+function needsEscape(ch: string): boolean {
+  const code = ch.codePointAt(0)!;
+  if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
+  if (code === 0x2028 || code === 0x2029 || code === 0xfeff) return true;
+  // a lone surrogate iterates as a single UTF-16 unit
+  return ch.length === 1 && code >= 0xd800 && code <= 0xdfff;
+}
+
+export function regexLiteral(r: A.RegexLit): string {
+  return `/${r.pattern}/${r.flags}`;
+}
+
+export function value(v: A.Value): string {
+  switch (v.kind) {
+    case "ident":
+      return v.name;
+    case "string":
+      return stringLiteral(v.value);
+    case "bool":
+      return v.value ? "true" : "false";
+    case "quantity":
+      return v.raw;
+    case "call":
+      return `${v.callee.name}(${v.args.map(value).join(", ")})`;
+    case "list":
+      return list(v);
+    case "regex":
+      return regexLiteral(v);
+  }
+}
+
+export function list(l: A.ListLit): string {
+  return `[${l.items.map(value).join(", ")}]`;
+}
+
+function names(ids: readonly A.Ident[]): string {
+  return ids.map((i) => i.name).join(", ");
+}
+
+// ---------------------------------------------------------------- expressions
+
+export function fact(f: A.FactRef): string {
+  return f.arg ? `${f.name.name}(${stringLiteral(f.arg.value)})` : f.name.name;
+}
+
+/** Binding strength: `or` < `and` < `not` and atoms. */
+function precedence(e: A.Expr): number {
+  return e.kind === "or" ? 1 : e.kind === "and" ? 2 : 3;
+}
+
+/**
+ * Prints an expression as parsed: explicit parentheses are `paren` nodes.
+ * Parentheses are only added where a hand-built tree would otherwise read
+ * differently (the parser's trees never need them: `and`/`or` are
+ * left-associative and their right operands are never looser).
+ */
+export function expr(e: A.Expr): string {
+  switch (e.kind) {
+    case "or":
+    case "and": {
+      const p = precedence(e);
+      const left = precedence(e.left) < p ? `(${expr(e.left)})` : expr(e.left);
+      const right = precedence(e.right) <= p ? `(${expr(e.right)})` : expr(e.right);
+      return `${left} ${e.kind} ${right}`;
+    }
+    case "not":
+      return `not ${precedence(e.operand) < 3 ? `(${expr(e.operand)})` : expr(e.operand)}`;
+    case "paren":
+      return `(${expr(e.inner)})`;
+    case "compare":
+      return `${fact(e.fact)} ${e.op} ${value(e.value)}`;
+    case "in":
+      return `${fact(e.fact)} in ${list(e.list)}`;
+    case "matches":
+      return `${fact(e.fact)} matches ${regexLiteral(e.regex)}`;
+    case "truthy":
+      return fact(e.fact);
+  }
+}
+
+// ---------------------------------------------------------------- statements
+
+export function setting(s: A.Setting): string {
+  return `${s.name.name} ${value(s.value)}`;
+}
+
+export function keyEntry(k: A.KeyEntry): string {
+  return [stringLiteral(k.hash.value), ...k.labels.map(setting)].join(" ");
+}
+
+export function clause(c: A.BudgetClause): string {
+  switch (c.kind) {
+    case "scope":
+      return `per ${c.scope.name}`;
+    case "amount":
+      return `${c.measure.name} ${value(c.amount)} per ${c.window.kind === "ident" ? c.window.name : c.window.raw}`;
+    case "warn":
+      return `warn ${value(c.at)}`;
+    case "exceeded":
+      return c.model ? `exceeded ${c.action.name} ${c.model.name}` : `exceeded ${c.action.name}`;
+  }
+}
+
+function detector(d: A.Detector): string {
+  switch (d.kind) {
+    case "builtin":
+      return d.name.name;
+    case "pattern":
+      return `matches ${regexLiteral(d.regex)}`;
+    case "deny":
+      return `deny ${list(d.words)}`;
+  }
+}
+
+export function guardrailStmt(s: A.GuardrailStmt): string {
+  switch (s.kind) {
+    case "on":
+      return `on ${s.target.name}`;
+    case "detect":
+      return `${s.action.name} ${s.detectors.map(detector).join(", ")}`;
+    case "when":
+      return `${s.action.name} when ${expr(s.condition)}`;
+  }
+}
+
+/** Split arms always sit on the split's line, two spaces apart: `split by key { 70% a  30% b }`. */
+function split(s: Extract<A.RouteStmt, { kind: "split" }>): string {
+  const head = s.by ? `split by ${fact(s.by)}` : "split";
+  if (s.arms.length === 0) return `${head} {}`;
+  return `${head} { ${s.arms.map((a) => `${a.weight.raw} ${a.target.name}`).join("  ")} }`;
+}
+
+export function routeStmt(s: A.RouteStmt): string {
+  switch (s.kind) {
+    case "when":
+      return `when ${expr(s.condition)}`;
+    case "to":
+      return `to ${s.target.name}`;
+    case "split":
+      return split(s);
+    case "fallback":
+      return s.on.length ? `fallback ${names(s.targets)} on ${s.on.map(value).join(", ")}` : `fallback ${names(s.targets)}`;
+    case "retry":
+      return s.backoff ? `retry ${value(s.count)} backoff ${value(s.backoff)}` : `retry ${value(s.count)}`;
+    case "timeout":
+      return `timeout ${value(s.duration)}`;
+    case "guard":
+    case "budget":
+    case "limit":
+      return `${s.kind} ${names(s.names)}`;
+  }
+}
+
+// ---------------------------------------------------------------- tests
+
+export function requestFact(f: A.RequestFact): string {
+  return [f.name.name, ...f.args.map(value)].join(" ");
+}
+
+function given(g: A.Given): string {
+  switch (g.kind) {
+    case "split-picks":
+      return `split picks ${g.target.name}`;
+    case "fails":
+      return `${g.target.name} fails ${value(g.reason)}`;
+    case "budget-spent":
+      return `budget ${g.budget.name} spent ${value(g.amount)}`;
+    case "limit-used":
+      return `limit ${g.limit.name} used ${value(g.amount)}`;
+  }
+}
+
+function expectation(e: A.Expect): string {
+  switch (e.kind) {
+    case "route":
+      return `route ${e.route.name}`;
+    case "no-route":
+      return "no route";
+    case "target":
+      return `target ${e.target.name}`;
+    case "target-in":
+      return `target in [${names(e.targets)}]`;
+    case "attempts":
+      return `attempts [${names(e.targets)}]`;
+    case "retries":
+      return `retries ${value(e.count)}`;
+    case "blocked":
+      return `blocked by ${e.guardrail.name}`;
+    case "flagged":
+      return `flagged by ${e.guardrail.name}`;
+    case "status":
+      return `status ${value(e.status)}`;
+    case "redacted":
+      return `redacted input ${stringLiteral(e.text.value)}`;
+  }
+}
+
+/** A `given` or `expect` statement; `request` blocks are laid out as blocks. */
+export function testLine(s: Exclude<A.TestStmt, { kind: "request" }>): string {
+  return s.kind === "given" ? `given ${given(s.given)}` : `expect ${expectation(s.expect)}`;
+}

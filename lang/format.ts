@@ -1,0 +1,122 @@
+/**
+ * The formatter: prints a parsed file in the one canonical layout that
+ * `aigw fmt` writes, keeping every comment.
+ *
+ * The layout rules (also in lang/SPEC.md, "Canonical layout"):
+ * - two-space indentation, one statement per line inside blocks, lines are
+ *   never wrapped;
+ * - one blank line between top-level declarations, except that a run of
+ *   one-line declarations of the same kind (providers, models, imports…)
+ *   written without blank lines between them stays together; inside blocks a
+ *   blank line is kept (at most one) where the source had one;
+ * - a `provider`, `model`, `budget`, `limit`, `guardrail` or test `request`
+ *   block is written on its head's line, items two spaces apart
+ *   (`provider demo { api mock  latency 20ms }`), when it holds no comment and
+ *   the line fits in 100 columns; `gateway`, `keys`, `route` and `test`
+ *   blocks always take one statement per line; an empty block is `{}` and a
+ *   model without settings has no block;
+ * - split arms always stay on the split's line: `split by key { 70% a  30% b }`;
+ * - strings are re-escaped (`\"`, `\\`, `\n`, `\t`, `\r`, `\u{…}` for other
+ *   control characters), quantities and regexes are printed as written.
+ *
+ * Where comments go is decided in format-layout.ts.
+ */
+import type * as A from "./ast.js";
+import { hasErrors, type Diagnostic } from "./diagnostics.js";
+import { Layout, type BlockEntry, type Entry, type LineEntry } from "./format-layout.js";
+import * as P from "./format-text.js";
+import { parse } from "./parse.js";
+import type { Span } from "./span.js";
+
+/** Prints `file` in the canonical layout. The result ends with a newline unless it is empty. */
+export function format(file: A.SourceFile): string {
+  return new Layout(file.comments).file(file.declarations.map(declaration));
+}
+
+/** The outcome of formatting text: the new text, or the syntax errors that prevented it. */
+export interface FormatResult {
+  /** The formatted text; absent when the input has errors. */
+  text?: string;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses and formats `text`. A file with any error (a syntax error, a bad
+ * string or unit) is not formatted: the result has no `text` and carries the
+ * diagnostics, so a broken file is never rewritten.
+ */
+export function formatText(text: string, fileName: string): FormatResult {
+  const { file, diagnostics } = parse(text, fileName);
+  if (hasErrors(diagnostics)) return { diagnostics };
+  return { text: format(file), diagnostics };
+}
+
+// ---------------------------------------------------------------- AST to layout entries
+
+function line(group: string, text: string, span: Span): LineEntry {
+  return { kind: "line", group, text, span };
+}
+
+function block(group: string, head: string, body: Entry[], inlinable: boolean, span: Span): BlockEntry {
+  return { kind: "block", group, head, body, inlinable, span };
+}
+
+function settings(list: readonly A.Setting[]): Entry[] {
+  return list.map((s) => line("setting", P.setting(s), s.span));
+}
+
+function declaration(d: A.Declaration): Entry {
+  switch (d.kind) {
+    case "import":
+      return line(d.kind, `import ${P.stringLiteral(d.path.value)}`, d.span);
+    case "gateway":
+      return block(d.kind, "gateway", settings(d.settings), false, d.span);
+    case "provider":
+      return block(d.kind, `provider ${d.name.name}`, settings(d.settings), true, d.span);
+    case "model": {
+      const head = `model ${d.name.name} = ${d.provider.name}/${P.stringLiteral(d.upstream.value)}`;
+      return d.settings.length ? block(d.kind, head, settings(d.settings), true, d.span) : line(d.kind, head, d.span);
+    }
+    case "keys":
+      return block(
+        d.kind,
+        "keys",
+        d.entries.map((k) => line("key", P.keyEntry(k), k.span)),
+        false,
+        d.span,
+      );
+    case "budget":
+    case "limit":
+      return block(
+        d.kind,
+        `${d.kind} ${d.name.name}`,
+        d.clauses.map((c) => line("clause", P.clause(c), c.span)),
+        true,
+        d.span,
+      );
+    case "guardrail":
+      return block(
+        d.kind,
+        `guardrail ${d.name.name}`,
+        d.body.map((s) => line("guard", P.guardrailStmt(s), s.span)),
+        true,
+        d.span,
+      );
+    case "route":
+      return block(
+        d.kind,
+        `route ${d.name.name}`,
+        d.body.map((s) => line("route", P.routeStmt(s), s.span)),
+        false,
+        d.span,
+      );
+    case "test":
+      return block(d.kind, `test ${P.stringLiteral(d.name.value)}`, d.body.map(testStmt), false, d.span);
+  }
+}
+
+function testStmt(s: A.TestStmt): Entry {
+  if (s.kind !== "request") return line("test", P.testLine(s), s.span);
+  const facts = s.facts.map((f) => line("fact", P.requestFact(f), f.span));
+  return block("test", "request", facts, true, s.span);
+}

@@ -1,0 +1,198 @@
+/**
+ * Running an attempt plan: a pure state machine shared by the live server
+ * and the policy tests. The caller performs each `try` action (after its
+ * delay), reports the outcome with `next`, and gets the next action, until
+ * `done` or `fail`.
+ *
+ * Rules (SEMANTICS.md, "Attempts"):
+ * - A failure whose cause is not one of the plan's `fallbackOn` reasons stops
+ *   at once: a client error (say 400) would fail again anywhere. The final
+ *   status is the upstream's own status, or 504 for a timeout and 502 for a
+ *   connection failure.
+ * - A listed failure retries the same target while it has retries left,
+ *   after an exponential backoff with equal jitter (base × 2^(n−1), the upper
+ *   half randomised), never sooner than the upstream's `Retry-After`. A
+ *   `Retry-After` longer than `maxRetryAfterMs` is not waited for: the plan
+ *   moves on to the next target instead.
+ * - Then the next target, at once. No target is tried twice; there are at
+ *   most Σ(retries + 1) tries.
+ * - When every target is used up: 504 if the last failure was a timeout,
+ *   else 502, with every try and its cause in the error.
+ */
+import type { RoutedDecision } from "./decision.js";
+import { reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
+
+/** What happened to one try. */
+export type Outcome = { readonly ok: true } | { readonly ok: false; readonly cause: FailureCause; readonly retryAfterMs?: number };
+
+/** One try, as recorded. */
+export interface AttemptRecord {
+  readonly model: string;
+  /** 0 for the first try of this target, 1 for its first retry, … */
+  readonly retry: number;
+  readonly cause: FailureCause | "ok";
+}
+
+/** The final error when the plan cannot produce an answer. */
+export interface AttemptsError {
+  /**
+   * - `upstream_exhausted`: every target failed (502);
+   * - `upstream_timeout`: every target failed, the last by timing out (504);
+   * - `upstream_error`: a failure that is not a fallback reason (the upstream status, or 504/502);
+   * - `no_target`: the plan was empty (502).
+   */
+  readonly code: "upstream_exhausted" | "upstream_timeout" | "upstream_error" | "no_target";
+  readonly status: number;
+  readonly message: string;
+  readonly attempts: readonly AttemptRecord[];
+}
+
+export type AttemptAction =
+  | {
+      readonly kind: "try";
+      readonly target: PlannedTarget;
+      /** Position of the target in the plan. */
+      readonly targetIndex: number;
+      readonly retry: number;
+      /** Wait this long before sending. */
+      readonly delayMs: number;
+      /** 1-based count of tries so far, this one included. */
+      readonly attempt: number;
+    }
+  | { readonly kind: "done"; readonly target: PlannedTarget }
+  | { readonly kind: "fail"; readonly error: AttemptsError };
+
+/** Where a run of the plan stands. Immutable; `next` returns a new one. */
+export interface AttemptState {
+  readonly plan: AttemptPlan;
+  /** What to do now. */
+  readonly action: AttemptAction;
+  /** Every try so far, in order. */
+  readonly history: readonly AttemptRecord[];
+}
+
+export interface AttemptOptions {
+  /** Uniform [0, 1) for the backoff jitter; without it the backoff has no jitter. */
+  random?: () => number;
+  /** The longest `Retry-After` worth waiting for before a retry; longer ones skip to the next target. Default 30 s. */
+  maxRetryAfterMs?: number;
+  /** Cap on one backoff delay. Default 30 s. */
+  maxBackoffMs?: number;
+}
+
+const DEFAULT_MAX_WAIT_MS = 30_000;
+
+/** Starts running a decision's plan (or a plan): the first action is to try the first target now. */
+export function startAttempts(from: RoutedDecision | AttemptPlan): AttemptState {
+  const plan = "plan" in from ? from.plan : from;
+  if (plan.targets.length === 0) {
+    return { plan, history: [], action: { kind: "fail", error: { code: "no_target", status: 502, message: "the route has no target to try", attempts: [] } } };
+  }
+  return { plan, history: [], action: { kind: "try", target: plan.targets[0]!, targetIndex: 0, retry: 0, delayMs: 0, attempt: 1 } };
+}
+
+/** Reports the outcome of the current `try` and returns the next state. Throws if the state is not at a `try`. */
+export function next(state: AttemptState, outcome: Outcome, options: AttemptOptions = {}): AttemptState {
+  const action = state.action;
+  if (action.kind !== "try") throw new Error(`attempts: next() called after \`${action.kind}\``);
+  const { plan } = state;
+  const target = action.target;
+  const history = [...state.history, { model: target.model, retry: action.retry, cause: outcome.ok ? "ok" : outcome.cause } as AttemptRecord];
+  if (outcome.ok) return { plan, history, action: { kind: "done", target } };
+
+  const cause = outcome.cause;
+  if (!reasonMatches(plan.fallbackOn, cause)) {
+    const status = typeof cause === "number" ? cause : cause === "timeout" ? 504 : 502;
+    const message = `\`${target.model}\` failed with ${causeText(cause)}, which is not a fallback reason (${plan.fallbackOn.join(", ")}); ${tried(history)}`;
+    return fail(plan, history, { code: "upstream_error", status, message, attempts: history });
+  }
+
+  const maxWait = options.maxRetryAfterMs ?? DEFAULT_MAX_WAIT_MS;
+  const retryAfter = outcome.retryAfterMs;
+  if (action.retry < target.retries && (retryAfter === undefined || retryAfter <= maxWait)) {
+    const retry = action.retry + 1;
+    const delayMs = Math.max(backoff(plan.backoffMs, retry, options), retryAfter ?? 0);
+    return {
+      plan,
+      history,
+      action: { kind: "try", target, targetIndex: action.targetIndex, retry, delayMs, attempt: action.attempt + 1 },
+    };
+  }
+
+  const ti = action.targetIndex + 1;
+  if (ti < plan.targets.length) {
+    return { plan, history, action: { kind: "try", target: plan.targets[ti]!, targetIndex: ti, retry: 0, delayMs: 0, attempt: action.attempt + 1 } };
+  }
+
+  const timeout = cause === "timeout";
+  return fail(plan, history, {
+    code: timeout ? "upstream_timeout" : "upstream_exhausted",
+    status: timeout ? 504 : 502,
+    message: `every target failed: ${tried(history)}`,
+    attempts: history,
+  });
+}
+
+function fail(plan: AttemptPlan, history: readonly AttemptRecord[], error: AttemptsError): AttemptState {
+  return { plan, history, action: { kind: "fail", error } };
+}
+
+/** Exponential backoff with equal jitter: base × 2^(retry−1), the upper half scaled by the random draw, capped. */
+export function backoff(baseMs: number, retry: number, options: AttemptOptions = {}): number {
+  if (baseMs <= 0) return 0;
+  const cap = options.maxBackoffMs ?? DEFAULT_MAX_WAIT_MS;
+  const full = Math.min(cap, baseMs * 2 ** (retry - 1));
+  if (options.random === undefined) return full;
+  const half = full / 2;
+  return Math.round(half + options.random() * half);
+}
+
+function causeText(cause: FailureCause): string {
+  return typeof cause === "number" ? `status ${cause}` : cause === "timeout" ? "a timeout" : "a connection failure";
+}
+
+/** `gpt-4o: 429, 429; sonnet: timeout` */
+function tried(history: readonly AttemptRecord[]): string {
+  const parts: string[] = [];
+  let current = "";
+  let causes: string[] = [];
+  for (const h of history) {
+    if (h.model !== current) {
+      if (current !== "") parts.push(`\`${current}\`: ${causes.join(", ")}`);
+      current = h.model;
+      causes = [];
+    }
+    causes.push(String(h.cause));
+  }
+  if (current !== "") parts.push(`\`${current}\`: ${causes.join(", ")}`);
+  return parts.join("; ");
+}
+
+/** The models tried, in order, each once (what `expect attempts [...]` states). */
+export function triedModels(history: readonly AttemptRecord[]): string[] {
+  const out: string[] = [];
+  for (const h of history) if (out[out.length - 1] !== h.model) out.push(h.model);
+  return out;
+}
+
+/** Total retries (tries beyond the first of each target), what `expect retries N` states. */
+export function retryCount(history: readonly AttemptRecord[]): number {
+  let n = 0;
+  for (const h of history) if (h.retry > 0) n++;
+  return n;
+}
+
+/**
+ * Runs a plan to the end against a function that says how each try goes:
+ * for policy tests and simulations (the server drives `next` itself, with
+ * real requests and real waits). Returns the final state.
+ */
+export function runAttempts(start: AttemptState, outcomeOf: (target: PlannedTarget, retry: number) => Outcome, options: AttemptOptions = {}): AttemptState {
+  let state = start;
+  // The machine is bounded by the plan; the guard only protects against a broken invariant.
+  for (let steps = 0; state.action.kind === "try"; steps++) {
+    if (steps > state.plan.maxAttempts) throw new Error("attempts: more tries than the plan allows");
+    state = next(state, outcomeOf(state.action.target, state.action.retry), options);
+  }
+  return state;
+}

@@ -1,0 +1,267 @@
+/**
+ * `decide`: the one evaluator. Pure: given a graph, a request's facts and a
+ * read-only view of state, it returns the decision (route, guardrails,
+ * budgets and limits to charge, the split draw and the attempt plan). The
+ * server, `aigw check` and `aigw explain` all call exactly this.
+ *
+ * Order of evaluation (SEMANTICS.md, "Deciding a request"):
+ * 1. Candidates: the index's routes for the requested model merged with the
+ *    any-model routes, ascending; the first whose `when` holds wins. None:
+ *    a 404 decision listing the accepted models.
+ * 2. Budgets, in the route's order: spent ≥ limit is exceeded. Any exceeded
+ *    `reject` budget rejects (429); otherwise the first exceeded `downgrade`
+ *    budget replaces the targets with its model.
+ * 3. Limits, in order: used ≥ count for requests or tokens rejects (429).
+ * 4. Targets: the `to` model or the split's pick, then the fallbacks.
+ *    Targets cooling down are moved to the end.
+ *
+ * The hot path (no tracer) allocates the decision object, plus the split
+ * choice and the budget/limit charges when the route has them; plans and
+ * route references are shared from the prepared graph.
+ */
+import type { Graph, Scope } from "../../compiler/graph.js";
+import type { BudgetCharge, Decision, LimitCharge, NoRouteDecision, RejectedDecision, RoutedDecision, SplitChoice } from "./decision.js";
+import { explainExpr } from "./explain.js";
+import type { Facts } from "./facts.js";
+import type { AttemptPlan } from "./plan.js";
+import { prepare, type PreparedGraph, type PreparedRoute } from "./prepare.js";
+import { pickByDraw, pickByKey } from "./split.js";
+import { NO_SCOPE_VALUE, type StateView } from "./state.js";
+import type { Tracer } from "./trace.js";
+
+export interface DecideOptions {
+  /** Receives trace events; leave undefined on the hot path. */
+  tracer?: Tracer;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+// The server decides thousands of requests per graph between reloads: remember the last one and skip the WeakMap.
+let lastGraph: Graph | undefined;
+let lastPrepared: PreparedGraph | undefined;
+
+/** Decides a request. Throws `GraphError` only when the graph itself is malformed (on first use of that graph). */
+export function decide(graph: Graph, facts: Facts, state: StateView, options?: DecideOptions): Decision {
+  let p: PreparedGraph;
+  if (graph === lastGraph) p = lastPrepared!;
+  else {
+    p = prepare(graph);
+    lastGraph = graph;
+    lastPrepared = p;
+  }
+  const tracer = options?.tracer;
+  const route = tracer === undefined ? firstMatch(p, facts) : firstMatchTraced(p, facts, tracer);
+  if (route === undefined) return noRoute(p, facts, tracer);
+  return decideRoute(p, route, facts, state, tracer);
+}
+
+/** The first candidate route whose `when` holds: the index bucket for the model merged with the any-model list. */
+function firstMatch(p: PreparedGraph, facts: Facts): PreparedRoute | undefined {
+  const routes = p.routes;
+  const any = p.anyModel;
+  const bucket = facts.model === undefined ? undefined : p.byModel.get(facts.model);
+  const text = facts.text;
+  const al = any.length;
+  if (bucket === undefined) {
+    for (let j = 0; j < al; j++) {
+      const r = routes[any[j]!]!;
+      if (r.when === undefined || r.when(facts, text)) return r;
+    }
+    return undefined;
+  }
+  const bl = bucket.length;
+  let i = 0;
+  let j = 0;
+  while (i < bl || j < al) {
+    const idx = j >= al || (i < bl && bucket[i]! < any[j]!) ? bucket[i++]! : any[j++]!;
+    const r = routes[idx]!;
+    if (r.when === undefined || r.when(facts, text)) return r;
+  }
+  return undefined;
+}
+
+/** `firstMatch` with explanations: the slow path for `aigw explain`, same order, same closures. */
+function firstMatchTraced(p: PreparedGraph, facts: Facts, tracer: Tracer): PreparedRoute | undefined {
+  const bucket = facts.model === undefined ? undefined : p.byModel.get(facts.model);
+  tracer({ kind: "candidates", model: facts.model, forModel: bucket?.length ?? 0, anyModel: p.anyModel.length });
+  const order = [...(bucket ?? []), ...p.anyModel].sort((a, b) => a - b);
+  for (const idx of order) {
+    const r = p.routes[idx]!;
+    const matched = r.when === undefined || r.when(facts, facts.text);
+    const reason = r.node.when === undefined ? "no `when`: matches every request" : explainExpr(r.node.when, facts, facts.text).reason;
+    tracer({ kind: "route", route: r.ref, matched, reason });
+    if (matched) return r;
+  }
+  return undefined;
+}
+
+function noRoute(p: PreparedGraph, facts: Facts, tracer: Tracer | undefined): NoRouteDecision {
+  if (tracer !== undefined) tracer({ kind: "no-route", model: facts.model });
+  const what = facts.model === undefined ? "the request names no model" : `no route accepts model \`${facts.model}\``;
+  return {
+    kind: "no-route",
+    status: 404,
+    model: facts.model,
+    accepted: p.graph.accepted,
+    message: p.acceptedText === "" ? what : `${what}; accepted models: ${p.acceptedText}`,
+  };
+}
+
+/** The scope key of a budget or limit for this request. */
+export function scopeKey(scope: Scope, facts: Facts, route: string): string {
+  switch (scope) {
+    case "key":
+      return facts.key ?? NO_SCOPE_VALUE;
+    case "team":
+      return facts.team ?? NO_SCOPE_VALUE;
+    case "user":
+      return facts.user ?? NO_SCOPE_VALUE;
+    case "route":
+      return route;
+    case "global":
+      return "global";
+  }
+}
+
+function decideRoute(p: PreparedGraph, r: PreparedRoute, facts: Facts, state: StateView, tracer: Tracer | undefined): Decision {
+  const name = r.node.name;
+
+  let budgets: readonly BudgetCharge[] = NONE;
+  let rejectBy: BudgetCharge | undefined;
+  let downgradeIndex = -1;
+  if (r.budgets.length > 0) {
+    const charges: BudgetCharge[] = new Array(r.budgets.length);
+    for (let i = 0; i < r.budgets.length; i++) {
+      const b = r.budgets[i]!;
+      const node = b.node;
+      const key = scopeKey(node.scope, facts, name);
+      const spent = state.budgetSpent(b.name, key);
+      const status: BudgetCharge["state"] =
+        spent >= node.limit ? "exceeded" : node.warnPercent !== undefined && spent >= (node.limit * node.warnPercent) / 100 ? "warn" : "ok";
+      const charge: BudgetCharge = { budget: b.name, scope: node.scope, scopeKey: key, spent, limit: node.limit, state: status, node };
+      charges[i] = charge;
+      if (tracer !== undefined) tracer({ kind: "budget", charge });
+      if (status === "exceeded") {
+        if (node.exceeded.action === "reject") rejectBy ??= charge;
+        else if (downgradeIndex < 0) downgradeIndex = i;
+      }
+    }
+    budgets = charges;
+  }
+
+  let limits: readonly LimitCharge[] = NONE;
+  let exhausted: LimitCharge | undefined;
+  if (r.limits.length > 0) {
+    const charges: LimitCharge[] = new Array(r.limits.length);
+    for (let i = 0; i < r.limits.length; i++) {
+      const l = r.limits[i]!;
+      const node = l.node;
+      const key = scopeKey(node.scope, facts, name);
+      const requestsUsed = node.requests === undefined ? undefined : state.limitUsed(l.name, key, "requests");
+      const tokensUsed = node.tokens === undefined ? undefined : state.limitUsed(l.name, key, "tokens");
+      const out =
+        requestsUsed !== undefined && requestsUsed >= node.requests!.count
+          ? "requests"
+          : tokensUsed !== undefined && tokensUsed >= node.tokens!.count
+            ? "tokens"
+            : undefined;
+      const charge: LimitCharge = { limit: l.name, scope: node.scope, scopeKey: key, requestsUsed, tokensUsed, exhausted: out, node };
+      charges[i] = charge;
+      if (tracer !== undefined) tracer({ kind: "limit", charge });
+      if (out !== undefined) exhausted ??= charge;
+    }
+    limits = charges;
+  }
+
+  if (rejectBy !== undefined || exhausted !== undefined) return rejected(r, budgets, limits, rejectBy, exhausted, tracer);
+
+  let plan: AttemptPlan;
+  let split: SplitChoice | undefined;
+  let downgrade: RoutedDecision["downgrade"];
+  if (downgradeIndex >= 0) {
+    const b = r.budgets[downgradeIndex]!;
+    plan = b.downgrade!;
+    downgrade = { budget: b.name, model: plan.targets[0]!.model };
+    if (tracer !== undefined) tracer({ kind: "downgrade", budget: b.name, model: downgrade.model });
+  } else if (r.arms === undefined) {
+    plan = r.plans[0]!;
+  } else {
+    split = chooseArm(r, facts, state);
+    plan = split === undefined ? r.fallbackOnlyPlan : r.plans[armIndex(r, split.model)]!;
+    if (tracer !== undefined) tracer({ kind: "split", route: r.ref, choice: split, arms: r.arms, by: r.by });
+  }
+
+  if (state.coolingDown !== undefined && plan.targets.length > 1) plan = coolDown(plan, state.coolingDown.bind(state), tracer);
+  if (tracer !== undefined) tracer({ kind: "plan", plan });
+
+  return { kind: "route", route: r.ref, guardrails: r.node.guard, budgets, limits, split, downgrade, plan };
+}
+
+function armIndex(r: PreparedRoute, model: string): number {
+  const arms = r.arms!;
+  for (let i = 0; i < arms.length; i++) if (arms[i]!.model === model) return i;
+  return -1;
+}
+
+/** The split's pick: forced by a test, by the fact's hash, or by the random draw. Undefined when no arm can win. */
+function chooseArm(r: PreparedRoute, facts: Facts, state: StateView): SplitChoice | undefined {
+  const arms = r.arms!;
+  const forced = state.forcedSplit;
+  if (forced !== undefined) {
+    for (let i = 0; i < arms.length; i++) {
+      if (arms[i]!.model === forced) return { model: forced, by: r.by, value: undefined, draw: undefined, forced: true };
+    }
+  }
+  if (r.byValue !== undefined) {
+    const value = r.byValue(facts);
+    if (value !== undefined && value !== "") {
+      const i = pickByKey(arms, value);
+      return i < 0 ? undefined : { model: arms[i]!.model, by: r.by, value, draw: undefined, forced: false };
+    }
+  }
+  const draw = state.draw();
+  const i = pickByDraw(arms, r.totalWeight, draw);
+  return i < 0 ? undefined : { model: arms[i]!.model, by: r.by, value: undefined, draw, forced: false };
+}
+
+/** The plan with cooling-down targets moved to the end (unchanged when none or all are cooling down). */
+function coolDown(plan: AttemptPlan, cooling: (model: string) => boolean, tracer: Tracer | undefined): AttemptPlan {
+  const warm = plan.targets.filter((t) => !cooling(t.model));
+  if (warm.length === plan.targets.length || warm.length === 0) return plan;
+  const cold = plan.targets.filter((t) => !warm.includes(t));
+  if (tracer !== undefined) tracer({ kind: "cooldown", models: cold.map((t) => t.model) });
+  return { ...plan, targets: [...warm, ...cold] };
+}
+
+function rejected(
+  r: PreparedRoute,
+  budgets: readonly BudgetCharge[],
+  limits: readonly LimitCharge[],
+  budget: BudgetCharge | undefined,
+  limit: LimitCharge | undefined,
+  tracer: Tracer | undefined,
+): RejectedDecision {
+  let reason: RejectedDecision["reason"];
+  let message: string;
+  if (budget !== undefined) {
+    reason = { kind: "budget", budget: budget.budget, scopeKey: budget.scopeKey, spent: budget.spent, limit: budget.limit };
+    message = `budget \`${budget.budget}\` is exceeded for ${scopeText(budget.scope, budget.scopeKey)} ($${fmt(budget.spent)} of $${fmt(budget.limit)})`;
+  } else {
+    const l = limit!;
+    const measure = l.exhausted!;
+    const used = (measure === "requests" ? l.requestsUsed : l.tokensUsed)!;
+    const count = (measure === "requests" ? l.node.requests : l.node.tokens)!.count;
+    reason = { kind: "limit", limit: l.limit, scopeKey: l.scopeKey, measure, used, count };
+    message = `rate limit \`${l.limit}\` is used up for ${scopeText(l.scope, l.scopeKey)} (${used} of ${count} ${measure})`;
+  }
+  if (tracer !== undefined) tracer({ kind: "rejected", message });
+  return { kind: "rejected", status: 429, route: r.ref, guardrails: r.node.guard, budgets, limits, reason, message };
+}
+
+function scopeText(scope: Scope, key: string): string {
+  return scope === "global" ? "all callers" : key === NO_SCOPE_VALUE ? `callers without a ${scope}` : `${scope} \`${key}\``;
+}
+
+function fmt(dollars: number): string {
+  return Number.isInteger(dollars) ? String(dollars) : dollars.toFixed(2);
+}

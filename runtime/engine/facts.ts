@@ -1,0 +1,319 @@
+/**
+ * The facts a decision reads about one request: what a `when` condition, a
+ * `split by` and a guardrail condition can see. Built once per request by the
+ * server (`factsFromChatRequest`) or by a policy test (`factsFromTestRequest`)
+ * and never mutated afterwards, except that the input token count is computed
+ * on first read and cached: most requests never need the tokenizer.
+ */
+import type { Graph, TestRequest } from "../../compiler/graph.js";
+import type { Tokenizer } from "./tokens.js";
+
+/** A read-only record with no prototype surprises: only own string values are facts. */
+export type StringMap = Readonly<Record<string, string>>;
+
+/** Everything the engine may read about a request. */
+export interface Facts {
+  /** The `model` field of the request, as the caller wrote it. */
+  readonly model: string | undefined;
+  /** The request path, e.g. `/v1/chat/completions`. */
+  readonly endpoint: string;
+  readonly stream: boolean;
+  /** Request headers with lower-case names. */
+  readonly headers: StringMap;
+  /** The caller's key hash (`sha256:…`) when authenticated. */
+  readonly key: string | undefined;
+  readonly team: string | undefined;
+  readonly user: string | undefined;
+  /** Every label of the caller's `keys` entry (team and user included). */
+  readonly labels: StringMap;
+  /** The request body's `metadata` object (string, number and boolean values, as strings). */
+  readonly metadata: StringMap;
+  /** The input text: every message's text parts, joined by a newline. */
+  readonly text: string;
+  /** UTF-8 length of `text`. */
+  readonly inputBytes: number;
+  /**
+   * An upper bound on `inputTokens` known without tokenizing: `inputBytes`
+   * (a byte-level BPE token covers at least one byte), or the exact count
+   * when it is already known.
+   */
+  readonly maxInputTokens: number;
+  /** Tokens of `text` (o200k_base). Counted on first read, then cached. */
+  readonly inputTokens: number;
+  /** Whether `inputTokens` has been counted (or given); for tests and traces. */
+  readonly tokensCounted: boolean;
+  readonly tools: boolean;
+  readonly images: boolean;
+}
+
+/** Who is calling, as resolved by authentication. */
+export interface Caller {
+  key?: string;
+  team?: string;
+  user?: string;
+  labels?: Readonly<Record<string, string>>;
+}
+
+/** The plain fields of `Facts`; `inputTokens` may be given to skip counting. */
+export interface FactsInit {
+  model?: string;
+  endpoint?: string;
+  stream?: boolean;
+  headers?: Readonly<Record<string, string>>;
+  key?: string;
+  team?: string;
+  user?: string;
+  labels?: Readonly<Record<string, string>>;
+  metadata?: Readonly<Record<string, string>>;
+  text?: string;
+  inputTokens?: number;
+  tools?: boolean;
+  images?: boolean;
+}
+
+const EMPTY: StringMap = Object.freeze(Object.create(null) as Record<string, string>);
+
+/** The endpoint assumed when none is given. */
+export const CHAT_ENDPOINT = "/v1/chat/completions";
+
+/**
+ * The one `Facts` implementation. A class so every facts object has the same
+ * shape (the evaluator's property reads stay monomorphic) and so the token
+ * count can be a lazy getter.
+ */
+class RequestFacts implements Facts {
+  readonly model: string | undefined;
+  readonly endpoint: string;
+  readonly stream: boolean;
+  readonly headers: StringMap;
+  readonly key: string | undefined;
+  readonly team: string | undefined;
+  readonly user: string | undefined;
+  readonly labels: StringMap;
+  readonly metadata: StringMap;
+  readonly text: string;
+  readonly inputBytes: number;
+  readonly maxInputTokens: number;
+  readonly tools: boolean;
+  readonly images: boolean;
+  private tokens: number;
+  private readonly tokenizer: Tokenizer | undefined;
+
+  constructor(init: FactsInit, tokenizer: Tokenizer | undefined) {
+    this.model = init.model;
+    this.endpoint = init.endpoint ?? CHAT_ENDPOINT;
+    this.stream = init.stream ?? false;
+    this.headers = init.headers ?? EMPTY;
+    this.key = init.key;
+    this.team = init.team;
+    this.user = init.user;
+    this.labels = init.labels ?? EMPTY;
+    this.metadata = init.metadata ?? EMPTY;
+    this.text = init.text ?? "";
+    this.inputBytes = utf8Length(this.text);
+    this.tools = init.tools ?? false;
+    this.images = init.images ?? false;
+    this.tokenizer = tokenizer;
+    const given = init.inputTokens;
+    // An empty text has exactly zero tokens: no need to ever count it.
+    this.tokens = given !== undefined ? given : this.inputBytes === 0 ? 0 : -1;
+    this.maxInputTokens = this.tokens >= 0 ? this.tokens : this.inputBytes;
+  }
+
+  get inputTokens(): number {
+    if (this.tokens < 0) {
+      if (this.tokenizer === undefined) {
+        throw new Error("`input_tokens` was read but no tokenizer was given (await loadTokenizer() first)");
+      }
+      this.tokens = this.tokenizer.count(this.text);
+    }
+    return this.tokens;
+  }
+
+  get tokensCounted(): boolean {
+    return this.tokens >= 0;
+  }
+}
+
+/**
+ * Facts from plain fields: the building block of the two builders below, and
+ * what tests and benchmarks use directly. `tokenizer` is only called if a
+ * policy reads `input_tokens` and the byte length does not decide it.
+ */
+export function makeFacts(init: FactsInit, tokenizer?: Tokenizer): Facts {
+  return new RequestFacts(
+    {
+      ...init,
+      headers: init.headers && lowerCaseKeys(init.headers),
+      labels: init.labels && ownStrings(init.labels),
+      metadata: init.metadata && ownStrings(init.metadata),
+    },
+    tokenizer,
+  );
+}
+
+/** The part of an OpenAI chat completion request the engine reads. */
+export interface ChatRequestLike {
+  model?: unknown;
+  messages?: unknown;
+  stream?: unknown;
+  tools?: unknown;
+  functions?: unknown;
+  metadata?: unknown;
+}
+
+/**
+ * Facts from an OpenAI chat completion request body (already parsed and
+ * validated JSON), its headers (lower-case names, as uWebSockets.js and
+ * undici give them) and the authenticated caller. Pure: reads its arguments
+ * only. Fields of unexpected types are treated as absent rather than thrown on.
+ */
+export function factsFromChatRequest(
+  body: ChatRequestLike,
+  headers: Readonly<Record<string, string>>,
+  caller: Caller,
+  tokenizer: Tokenizer | undefined,
+  endpoint: string = CHAT_ENDPOINT,
+): Facts {
+  const { text, images } = messageText(body.messages);
+  return new RequestFacts(
+    {
+      model: typeof body.model === "string" ? body.model : undefined,
+      endpoint,
+      stream: body.stream === true,
+      headers: lowerCaseKeys(headers),
+      key: caller.key,
+      team: caller.team,
+      user: caller.user,
+      labels: caller.labels ? ownStrings(caller.labels) : callerLabels(caller),
+      metadata: metadataStrings(body.metadata),
+      text,
+      tools: nonEmptyArray(body.tools) || nonEmptyArray(body.functions),
+      images,
+    },
+    tokenizer,
+  );
+}
+
+/**
+ * Facts for a policy `test` block. A `key` that names an entry of the graph's
+ * `keys` brings that entry's team, user and labels; an explicit `team` or
+ * `user` in the request wins over the entry.
+ */
+export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "keys">, tokenizer?: Tokenizer): Facts {
+  const entry = request.key !== undefined && Object.hasOwn(graph.keys, request.key) ? graph.keys[request.key] : undefined;
+  const team = request.team ?? entry?.team;
+  const user = request.user ?? entry?.user;
+  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (entry) Object.assign(labels, ownStrings(entry.labels));
+  if (team !== undefined) labels.team = team;
+  if (user !== undefined) labels.user = user;
+  return new RequestFacts(
+    {
+      model: request.model,
+      endpoint: request.endpoint ?? CHAT_ENDPOINT,
+      stream: request.stream ?? false,
+      headers: lowerCaseKeys(request.headers),
+      key: request.key,
+      team,
+      user,
+      labels,
+      metadata: ownStrings(request.metadata),
+      text: request.input ?? "",
+      inputTokens: request.inputTokens,
+      tools: request.tools ?? false,
+      images: request.images ?? false,
+    },
+    tokenizer,
+  );
+}
+
+/** The input text of a `messages` array and whether any part is an image. */
+export function messageText(messages: unknown): { text: string; images: boolean } {
+  if (!Array.isArray(messages)) return { text: "", images: false };
+  let text = "";
+  let first = true;
+  let images = false;
+  const add = (s: string): void => {
+    text = first ? s : text + "\n" + s;
+    first = false;
+  };
+  for (const message of messages) {
+    if (message === null || typeof message !== "object") continue;
+    const content = (message as { content?: unknown }).content;
+    if (typeof content === "string") add(content);
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (part === null || typeof part !== "object") continue;
+        const type = (part as { type?: unknown }).type;
+        if (type === "text") {
+          const t = (part as { text?: unknown }).text;
+          if (typeof t === "string") add(t);
+        } else if (type === "image_url" || type === "input_image" || type === "image") images = true;
+      }
+    }
+  }
+  return { text, images };
+}
+
+/** UTF-8 byte length of a string without encoding it (lone surrogates count 3, as TextEncoder writes U+FFFD). */
+export function utf8Length(s: string): number {
+  let bytes = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        // A surrogate pair: 2 UTF-16 units, 4 bytes.
+        bytes += 2;
+        i++;
+      } else bytes += 2;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+function nonEmptyArray(v: unknown): boolean {
+  return Array.isArray(v) && v.length > 0;
+}
+
+function callerLabels(caller: Caller): StringMap {
+  if (caller.team === undefined && caller.user === undefined) return EMPTY;
+  const labels = Object.create(null) as Record<string, string>;
+  if (caller.team !== undefined) labels.team = caller.team;
+  if (caller.user !== undefined) labels.user = caller.user;
+  return labels;
+}
+
+/** Own string-valued entries only, in a prototype-free object. */
+function ownStrings(src: Readonly<Record<string, unknown>>): StringMap {
+  const out = Object.create(null) as Record<string, string>;
+  for (const k of Object.keys(src)) {
+    const v = src[k];
+    if (typeof v === "string") out[k] = v;
+  }
+  return out;
+}
+
+/** OpenAI metadata is string to string; numbers and booleans are kept as their text, anything else dropped. */
+function metadataStrings(meta: unknown): StringMap {
+  if (meta === null || typeof meta !== "object" || Array.isArray(meta)) return EMPTY;
+  const out = Object.create(null) as Record<string, string>;
+  for (const k of Object.keys(meta)) {
+    const v = (meta as Record<string, unknown>)[k];
+    if (typeof v === "string") out[k] = v;
+    else if (typeof v === "number" || typeof v === "boolean") out[k] = String(v);
+  }
+  return out;
+}
+
+function lowerCaseKeys(src: Readonly<Record<string, unknown>>): StringMap {
+  const out = Object.create(null) as Record<string, string>;
+  for (const k of Object.keys(src)) {
+    const v = src[k];
+    if (typeof v === "string") out[k.toLowerCase()] = v;
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+/**
+ * The engine's public entry: the one pure evaluator shared by the server,
+ * `aigw check` and `aigw explain`. No I/O; clocks, randomness and state come
+ * in as parameters.
+ */
+export { decide, scopeKey, type DecideOptions } from "./decide.js";
+export type {
+  BudgetCharge,
+  Decision,
+  LimitCharge,
+  NoRouteDecision,
+  RejectedDecision,
+  RouteRef,
+  RoutedDecision,
+  SplitChoice,
+} from "./decision.js";
+export {
+  CHAT_ENDPOINT,
+  factsFromChatRequest,
+  factsFromTestRequest,
+  makeFacts,
+  messageText,
+  utf8Length,
+  type Caller,
+  type ChatRequestLike,
+  type Facts,
+  type FactsInit,
+} from "./facts.js";
+export { compareTokens, loadTokenizer, loadedTokenizer, type Tokenizer } from "./tokens.js";
+export { prepare, type PreparedGraph, type PreparedRoute } from "./prepare.js";
+export { GraphError } from "./expr.js";
+export { emptyState, NO_SCOPE_VALUE, type StateView } from "./state.js";
+export type { TraceEvent, Tracer } from "./trace.js";
+export { exprText, explainExpr, factText } from "./explain.js";
+export { pickByDraw, pickByKey, makeArms } from "./split.js";
+export { DEFAULT_FALLBACK_ON, reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
+export {
+  backoff,
+  next,
+  retryCount,
+  runAttempts,
+  startAttempts,
+  triedModels,
+  type AttemptAction,
+  type AttemptOptions,
+  type AttemptRecord,
+  type AttemptState,
+  type AttemptsError,
+  type Outcome,
+} from "./attempts.js";
+export { applyGuardrails, type GuardHit, type GuardOutcome } from "./guardrails.js";
+export { redactText, type Redaction } from "./redact.js";
+export { BUILTIN_DETECTORS, compileDetector, type Detector } from "./detectors/index.js";
+export { failureCause, runPolicyTest, runPolicyTests, simulate, type PolicyTestOptions, type Simulation, type TestResult } from "./policy-tests.js";
+export { seededRandom, seedOf } from "./random.js";
+
+import type { Graph } from "../../compiler/graph.js";
+import { prepare } from "./prepare.js";
+
+/** Whether deciding requests on this graph may need the tokenizer (some condition reads `input_tokens`). */
+export function needsTokenizer(graph: Graph): boolean {
+  return prepare(graph).readsTokens;
+}

@@ -1,0 +1,162 @@
+/**
+ * Turns a decision graph into its prepared form once: `when` expressions
+ * compiled to closures, regexes and detectors compiled, split arms hashed,
+ * attempt plans built, the route index copied into sorted integer arrays.
+ * Cached per graph object (a WeakMap), so a hot-reloaded graph is prepared
+ * once and a dropped one is collected with its prepared form.
+ *
+ * The graph is checked for dangling references on the way: a graph that
+ * names an unknown model, budget, limit or guardrail, or holds a bad regex,
+ * fails with a `GraphError` here rather than at request time.
+ */
+import type { BudgetNode, FactNode, Graph, LimitNode, RouteNode } from "../../compiler/graph.js";
+import type { RouteRef } from "./decision.js";
+import { factKind, factValue, compileExpr, GraphError, readsFact, stringReader, type Pred } from "./expr.js";
+import type { Facts } from "./facts.js";
+import { compileGuardrail, type PreparedGuardrail } from "./guard-compile.js";
+import { buildPlan, downgradePlan, type AttemptPlan } from "./plan.js";
+import { makeArms, totalWeight, type Arm } from "./split.js";
+
+export interface PreparedBudget {
+  readonly name: string;
+  readonly node: BudgetNode;
+  /** The plan used when this budget is exceeded with `downgrade`. */
+  readonly downgrade: AttemptPlan | undefined;
+}
+
+export interface PreparedLimit {
+  readonly name: string;
+  readonly node: LimitNode;
+}
+
+export interface PreparedRoute {
+  readonly node: RouteNode;
+  readonly ref: RouteRef;
+  /** Undefined: the route has no `when` and matches everything. */
+  readonly when: Pred | undefined;
+  /** The split's arms; undefined for a `to` route. */
+  readonly arms: readonly Arm[] | undefined;
+  readonly totalWeight: number;
+  readonly by: FactNode | undefined;
+  /** Reads the `split by` fact as a string. */
+  readonly byValue: ((f: Facts) => string | undefined) | undefined;
+  /** One plan per arm (a `to` route has one). */
+  readonly plans: readonly AttemptPlan[];
+  /** The plan when no arm can win (every weight zero): the fallback chain only. */
+  readonly fallbackOnlyPlan: AttemptPlan;
+  readonly budgets: readonly PreparedBudget[];
+  readonly limits: readonly PreparedLimit[];
+}
+
+export interface PreparedGraph {
+  readonly graph: Graph;
+  readonly routes: readonly PreparedRoute[];
+  /** Route indices per requested model, ascending, without the any-model ones. */
+  readonly byModel: ReadonlyMap<string, Int32Array>;
+  readonly anyModel: Int32Array;
+  readonly guardrails: ReadonlyMap<string, PreparedGuardrail>;
+  /** Whether any route or guardrail condition reads `input_tokens` (the tokenizer may be needed). */
+  readonly readsTokens: boolean;
+  /** `graph.accepted` joined, for 404 messages. */
+  readonly acceptedText: string;
+}
+
+const cache = new WeakMap<Graph, PreparedGraph>();
+
+/** The prepared form of a graph, built on first use and cached for the graph object's lifetime. */
+export function prepare(graph: Graph): PreparedGraph {
+  let p = cache.get(graph);
+  if (p === undefined) {
+    p = build(graph);
+    cache.set(graph, p);
+  }
+  return p;
+}
+
+function build(graph: Graph): PreparedGraph {
+  const guardrails = new Map<string, PreparedGuardrail>();
+  for (const name of Object.keys(graph.guardrails)) guardrails.set(name, compileGuardrail(name, graph.guardrails[name]!));
+
+  const routes = graph.routes.map((node, index) => prepareRoute(graph, node, index, guardrails));
+
+  const anyModel = indexList(graph.index.anyModel, routes.length, "anyModel");
+  const anySet = new Set(anyModel);
+  const byModel = new Map<string, Int32Array>();
+  for (const model of Object.keys(graph.index.byModel)) {
+    const list = indexList(graph.index.byModel[model]!, routes.length, `byModel[${JSON.stringify(model)}]`).filter((i) => !anySet.has(i));
+    byModel.set(model, list);
+  }
+
+  let readsTokens = graph.routes.some((r) => r.when !== undefined && readsFact(r.when, "input_tokens"));
+  for (const g of Object.values(graph.guardrails)) {
+    for (const rule of g.rules) if (rule.when !== undefined && readsFact(rule.when, "input_tokens")) readsTokens = true;
+  }
+
+  return { graph, routes, byModel, anyModel, guardrails, readsTokens, acceptedText: graph.accepted.map((m) => `\`${m}\``).join(", ") };
+}
+
+/** A copy of an index list as a sorted, duplicate-free Int32Array, checked against the route count. */
+function indexList(list: readonly number[], count: number, where: string): Int32Array {
+  for (const i of list) {
+    if (!Number.isInteger(i) || i < 0 || i >= count) throw new GraphError(`index ${where} names route ${i}, but there are ${count} routes`);
+  }
+  return Int32Array.from(new Set(list)).sort();
+}
+
+function prepareRoute(graph: Graph, node: RouteNode, index: number, guardrails: ReadonlyMap<string, PreparedGuardrail>): PreparedRoute {
+  const where = `route \`${node.name}\``;
+  const requireModel = (m: string): void => {
+    if (!Object.hasOwn(graph.models, m)) throw new GraphError(`${where} names unknown model \`${m}\``);
+  };
+  for (const m of node.fallback) requireModel(m);
+  for (const g of node.guard) if (!guardrails.has(g)) throw new GraphError(`${where} names unknown guardrail \`${g}\``);
+
+  const budgets = node.budgets.map((name): PreparedBudget => {
+    if (!Object.hasOwn(graph.budgets, name)) throw new GraphError(`${where} names unknown budget \`${name}\``);
+    const b = graph.budgets[name]!;
+    if (b.exceeded.action === "downgrade") requireModel(b.exceeded.model);
+    return { name, node: b, downgrade: b.exceeded.action === "downgrade" ? downgradePlan(graph, node, b.exceeded.model) : undefined };
+  });
+  const limits = node.limits.map((name): PreparedLimit => {
+    if (!Object.hasOwn(graph.limits, name)) throw new GraphError(`${where} names unknown limit \`${name}\``);
+    return { name, node: graph.limits[name]! };
+  });
+
+  let arms: Arm[] | undefined;
+  let plans: AttemptPlan[];
+  let by: FactNode | undefined;
+  let byValue: ((f: Facts) => string | undefined) | undefined;
+  if (node.target.kind === "to") {
+    requireModel(node.target.model);
+    plans = [buildPlan(graph, node, node.target.model)];
+  } else {
+    for (const a of node.target.arms) requireModel(a.model);
+    arms = makeArms(node.target.arms);
+    plans = arms.map((a) => buildPlan(graph, node, a.model));
+    by = node.target.by;
+    if (by !== undefined) byValue = splitReader(by);
+  }
+
+  return {
+    node,
+    ref: Object.freeze({ name: node.name, index, span: node.span }),
+    when: node.when === undefined ? undefined : compileExpr(node.when),
+    arms,
+    totalWeight: arms === undefined ? 0 : totalWeight(arms),
+    by,
+    byValue,
+    plans,
+    fallbackOnlyPlan: buildPlan(graph, node, undefined),
+    budgets,
+    limits,
+  };
+}
+
+/** How `split by` reads its fact: string facts directly, others as text (`"true"`, `"1200"`). */
+function splitReader(by: FactNode): (f: Facts) => string | undefined {
+  if (factKind(by.name) === "string") {
+    const read = stringReader(by);
+    return (f) => read(f, f.text);
+  }
+  return (f) => factValue(by, f, f.text);
+}

@@ -1,0 +1,52 @@
+/**
+ * Redaction: replace every match of a set of detectors with the detector's
+ * placeholder. Matches of different detectors may overlap (an international
+ * phone number running on into the card number after it): overlapping
+ * matches are merged into one redaction, so nothing of either survives, and
+ * it takes the placeholder of the match that starts first (the longest, then
+ * the detector listed first, on a tie). A text with no match is returned as
+ * the very same string, so redaction can never alter clean text.
+ */
+import type { Detector } from "./detectors/index.js";
+
+export interface Redaction {
+  text: string;
+  /** Matches replaced, per detector index. */
+  counts: number[];
+  /** Total matches replaced. */
+  total: number;
+}
+
+/** Redacts `text` with `detectors`. */
+export function redactText(text: string, detectors: readonly Detector[]): Redaction {
+  const counts = detectors.map(() => 0);
+  // Flat triples: start, end, detector index.
+  const spans: number[] = [];
+  for (let d = 0; d < detectors.length; d++) {
+    const found = detectors[d]!.find(text);
+    for (let i = 0; i < found.length; i += 2) spans.push(found[i]!, found[i + 1]!, d);
+  }
+  if (spans.length === 0) return { text, counts, total: 0 };
+  const order: number[] = [];
+  for (let i = 0; i < spans.length; i += 3) order.push(i);
+  order.sort((a, b) => spans[a]! - spans[b]! || spans[b + 1]! - spans[a + 1]! || spans[a + 2]! - spans[b + 2]!);
+  let out = "";
+  let pos = 0;
+  let total = 0;
+  for (const i of order) {
+    const start = spans[i]!;
+    const end = spans[i + 1]!;
+    if (start < pos) {
+      // Overlaps the redaction just written: widen it instead of leaving a tail behind.
+      if (end > pos) pos = end;
+      continue;
+    }
+    const d = spans[i + 2]!;
+    out += text.slice(pos, start) + detectors[d]!.placeholder;
+    pos = end;
+    counts[d]!++;
+    total++;
+  }
+  out += text.slice(pos);
+  return { text: out, counts, total };
+}

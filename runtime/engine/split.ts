@@ -1,0 +1,108 @@
+/**
+ * Weighted splits.
+ *
+ * - `split { 70% a  30% b }` draws a number u in [0, 1) and takes the first
+ *   arm whose cumulative weight exceeds u × total.
+ * - `split by <fact> { … }` is sticky: weighted rendezvous (highest random
+ *   weight) hashing. Every arm i gets a score −wᵢ / ln(uᵢ), where uᵢ in (0, 1)
+ *   is a hash of (fact value, arm model); the highest score wins. The same
+ *   value always picks the same arm, each arm's share of values is its
+ *   weight's share, and raising one arm's weight only raises that arm's
+ *   scores, so traffic can only move toward it (nothing reshuffles between
+ *   other arms, unlike `hash mod n`).
+ * - Zero-weight arms never win either way. A missing or empty fact value
+ *   falls back to the random draw.
+ *
+ * The hash is 32-bit FNV-1a over the value's UTF-16 code units, then a
+ * murmur3 finaliser mixed with a per-arm seed, twice, for 53 bits of u.
+ */
+
+/** A split arm with a precomputed hash seed for its model name. */
+export interface Arm {
+  readonly model: string;
+  readonly weight: number;
+  readonly seedA: number;
+  readonly seedB: number;
+}
+
+/** Arms with seeds derived from their model names (done once, at prepare time). */
+export function makeArms(arms: readonly { model: string; weight: number }[]): Arm[] {
+  return arms.map((a) => ({ model: a.model, weight: a.weight, seedA: fnv1a(a.model, 0x811c9dc5), seedB: fnv1a(a.model, 0x2f2b5c7d) }));
+}
+
+/** Total of the positive weights; 0 means no arm can win. */
+export function totalWeight(arms: readonly Arm[]): number {
+  let total = 0;
+  for (let i = 0; i < arms.length; i++) {
+    const w = arms[i]!.weight;
+    if (w > 0) total += w;
+  }
+  return total;
+}
+
+/**
+ * The arm index for a draw u in [0, 1); -1 when no arm has a positive weight.
+ * Zero and negative weights are skipped, so they never win.
+ */
+export function pickByDraw(arms: readonly Arm[], total: number, u: number): number {
+  if (!(total > 0)) return -1;
+  const target = u * total;
+  let acc = 0;
+  let last = -1;
+  for (let i = 0; i < arms.length; i++) {
+    const w = arms[i]!.weight;
+    if (!(w > 0)) continue;
+    acc += w;
+    last = i;
+    if (target < acc) return i;
+  }
+  // Floating-point rounding can leave u × total a hair above the sum: the last positive arm takes it.
+  return last;
+}
+
+/** The arm index for a fact value by weighted rendezvous hashing; -1 when no arm has a positive weight. */
+export function pickByKey(arms: readonly Arm[], value: string): number {
+  const h1 = fnv1a(value, 0x811c9dc5);
+  const h2 = fnv1a(value, 0x9e3779b9);
+  let best = -1;
+  let bestScore = -Infinity;
+  for (let i = 0; i < arms.length; i++) {
+    const arm = arms[i]!;
+    if (!(arm.weight > 0)) continue;
+    const score = -arm.weight / Math.log(unitHash(h1, h2, arm.seedA, arm.seedB));
+    // Ties (astronomically rare) go to the earlier arm, deterministically.
+    if (score > bestScore) {
+      bestScore = score;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** A uniform in the open interval (0, 1) from a value hash pair and an arm seed pair. */
+export function unitHash(h1: number, h2: number, seedA: number, seedB: number): number {
+  const a = fmix32(h1 ^ seedA);
+  const b = fmix32((h2 ^ seedB) + a);
+  // 32 + 21 bits = 53 bits; the +0.5 keeps u away from 0 and 1 so ln(u) is finite and negative.
+  return ((a >>> 0) * 2097152 + (b >>> 11) + 0.5) / 9007199254740992;
+}
+
+/** 32-bit FNV-1a over UTF-16 code units with a chosen offset basis. */
+export function fnv1a(s: string, basis: number): number {
+  let h = basis | 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** murmur3's 32-bit finaliser: every input bit affects every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

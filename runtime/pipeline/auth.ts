@@ -1,0 +1,64 @@
+/**
+ * Authentication: the caller's bearer key is hashed (sha256) and looked up in
+ * the policy's `keys`, which say who the caller is (team, user, labels). Only
+ * hashes live in the policy, so the key itself is never stored or logged.
+ */
+import { createHash } from "node:crypto";
+import type { Graph } from "../../compiler/graph.js";
+import { GatewayError } from "./errors.js";
+
+/** Who is calling, as the policy knows them. */
+export interface Caller {
+  /** `sha256:<hex>` of the bearer key; absent for anonymous callers (`auth none`). */
+  keyHash?: string;
+  team?: string;
+  user?: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+const ANONYMOUS: Caller = Object.freeze({ labels: Object.freeze({}) });
+
+/** `sha256:<hex>` of a key, the form used in `keys`. */
+export function hashKey(key: string): string {
+  return "sha256:" + createHash("sha256").update(key).digest("hex");
+}
+
+/** The bearer token of an `authorization` header, or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const space = header.indexOf(" ");
+  if (space < 0 || header.slice(0, space).toLowerCase() !== "bearer") return undefined;
+  const token = header.slice(space + 1).trim();
+  return token.length > 0 ? token : undefined;
+}
+
+/**
+ * Resolves the caller of a request from its `authorization` header.
+ * Throws a 401 {@link GatewayError} for a missing or unknown key.
+ */
+export function authenticate(graph: Graph, authorization: string | undefined): Caller {
+  const token = bearerToken(authorization);
+  if (graph.gateway.auth === "none") {
+    // local development: a key, if one is sent and known, still identifies the caller
+    if (token === undefined) return ANONYMOUS;
+    const hash = hashKey(token);
+    return Object.hasOwn(graph.keys, hash) ? callerOf(graph, hash) : ANONYMOUS;
+  }
+  if (token === undefined) {
+    throw new GatewayError(
+      "invalid_api_key",
+      "missing api key: send it as `authorization: bearer <key>`",
+    );
+  }
+  const hash = hashKey(token);
+  if (!Object.hasOwn(graph.keys, hash)) throw new GatewayError("invalid_api_key", "incorrect api key provided");
+  return callerOf(graph, hash);
+}
+
+function callerOf(graph: Graph, hash: string): Caller {
+  const k = graph.keys[hash]!;
+  const caller: Caller = { keyHash: hash, labels: k.labels };
+  if (k.team !== undefined) caller.team = k.team;
+  if (k.user !== undefined) caller.user = k.user;
+  return caller;
+}

@@ -1,0 +1,73 @@
+/**
+ * The one place that turns a failure into an HTTP response: an
+ * OpenAI-style JSON error `{ "error": { message, type, param, code } }` with
+ * the right status. Steps throw or return a {@link GatewayError}; anything
+ * else is an internal error whose details stay in the log, never in the
+ * response (provider keys and upstream bodies must not leak to callers).
+ */
+
+/** Stable error codes; each fixes the HTTP status and the OpenAI `type`. */
+export const ERROR_KINDS = {
+  invalid_json: { status: 400, type: "invalid_request_error" },
+  invalid_request: { status: 400, type: "invalid_request_error" },
+  blocked_by_guardrail: { status: 400, type: "invalid_request_error" },
+  invalid_api_key: { status: 401, type: "authentication_error" },
+  not_found: { status: 404, type: "invalid_request_error" },
+  model_not_found: { status: 404, type: "invalid_request_error" },
+  method_not_allowed: { status: 405, type: "invalid_request_error" },
+  request_too_large: { status: 413, type: "invalid_request_error" },
+  rate_limited: { status: 429, type: "rate_limit_error" },
+  budget_exceeded: { status: 429, type: "insufficient_quota" },
+  upstream_error: { status: 502, type: "api_error" },
+  upstream_timeout: { status: 504, type: "timeout_error" },
+  shutting_down: { status: 503, type: "server_error" },
+  internal_error: { status: 500, type: "server_error" },
+} as const satisfies Record<string, { status: number; type: string }>;
+
+export type ErrorCode = keyof typeof ERROR_KINDS;
+
+/** A failure the gateway answers on purpose; the message is shown to the caller. */
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly type: string;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly param: string | null = null,
+    /** Extra response headers (e.g. `retry-after`). */
+    readonly headers: ReadonlyArray<readonly [string, string]> = [],
+  ) {
+    super(message);
+    this.status = ERROR_KINDS[code].status;
+    this.type = ERROR_KINDS[code].type;
+  }
+}
+
+/** What the server writes for an error. */
+export interface ErrorReply {
+  status: number;
+  body: string;
+  headers: ReadonlyArray<readonly [string, string]>;
+  /** Set for unexpected errors: what to log (never sent to the caller). */
+  internal?: unknown;
+}
+
+/** The JSON body of an error, as a string. */
+export function errorBody(code: string, type: string, message: string, param: string | null): string {
+  return JSON.stringify({ error: { message, type, param, code } });
+}
+
+/** Maps any failure to the reply sent to the caller. */
+export function toErrorReply(err: unknown): ErrorReply {
+  if (err instanceof GatewayError) {
+    return { status: err.status, body: errorBody(err.code, err.type, err.message, err.param), headers: err.headers };
+  }
+  const k = ERROR_KINDS.internal_error;
+  return { status: k.status, body: errorBody("internal_error", k.type, "internal error", null), headers: [], internal: err };
+}
+
+/** The SSE event that ends a stream which failed after its first byte was sent. */
+export function errorEvent(err: unknown): string {
+  const r = toErrorReply(err);
+  return `data: ${r.body}\n\n`;
+}

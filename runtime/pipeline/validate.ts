@@ -1,0 +1,196 @@
+/**
+ * Parses and checks an OpenAI chat completion request body. Hand-written
+ * rather than a JSON Schema: it runs on every request, and the error must
+ * name the JSON path of the bad field (`messages[2].content`) the way the
+ * OpenAI API does in `param`. Unknown fields are kept and passed through;
+ * only the fields the gateway or the adapters read are checked.
+ */
+import type { ChatCompletionRequest } from "../providers/openai-wire.js";
+import { GatewayError } from "./errors.js";
+
+/** A checked chat completion request (the providers' wire type); unknown fields ride along for pass-through. */
+export type ChatRequest = ChatCompletionRequest;
+
+type Json = Record<string, unknown>;
+
+const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
+
+function bad(param: string, message: string): GatewayError {
+  return new GatewayError("invalid_request", message, param);
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Parses the raw body as JSON; a parse error is a 400 with the parser's position. */
+export function parseJsonBody(body: Uint8Array | string): unknown {
+  const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+  if (text.length === 0) throw new GatewayError("invalid_json", "request body is empty: expected a json object");
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new GatewayError("invalid_json", `request body is not valid json: ${detail}`);
+  }
+}
+
+/** Parses and validates a chat completion body; throws a 400 {@link GatewayError} naming the bad field. */
+export function parseChatRequest(body: Uint8Array | string): ChatRequest {
+  return validateChatRequest(parseJsonBody(body));
+}
+
+/** Validates an already-parsed chat completion body. */
+export function validateChatRequest(v: unknown): ChatRequest {
+  if (!isObject(v)) throw new GatewayError("invalid_request", "request body must be a json object");
+  if (v.model === undefined || v.model === null) throw bad("model", "you must provide a `model` parameter");
+  if (typeof v.model !== "string" || v.model.length === 0) throw bad("model", "`model` must be a non-empty string");
+  if (v.messages === undefined || v.messages === null) throw bad("messages", "you must provide a `messages` parameter");
+  if (!Array.isArray(v.messages)) throw bad("messages", "`messages` must be an array");
+  if (v.messages.length === 0) throw bad("messages", "`messages` must contain at least one message");
+  for (let i = 0; i < v.messages.length; i++) checkMessage(v.messages[i], `messages[${i}]`);
+
+  optional(v, "stream", "boolean");
+  if (v.stream_options !== undefined && v.stream_options !== null) {
+    if (!isObject(v.stream_options)) throw bad("stream_options", "`stream_options` must be an object");
+    optional(v.stream_options, "include_usage", "boolean", "stream_options.");
+  }
+  positiveInt(v, "max_tokens");
+  positiveInt(v, "max_completion_tokens");
+  positiveInt(v, "n");
+  numberIn(v, "temperature", 0, 2);
+  numberIn(v, "top_p", 0, 1);
+  numberIn(v, "presence_penalty", -2, 2);
+  numberIn(v, "frequency_penalty", -2, 2);
+  optional(v, "user", "string");
+  optional(v, "parallel_tool_calls", "boolean");
+  optional(v, "logprobs", "boolean");
+  if (v.seed !== undefined && v.seed !== null && !Number.isInteger(v.seed)) throw bad("seed", "`seed` must be an integer");
+  checkStop(v.stop);
+  checkMetadata(v.metadata);
+  if (v.response_format !== undefined && v.response_format !== null) {
+    if (!isObject(v.response_format)) throw bad("response_format", "`response_format` must be an object");
+    if (typeof v.response_format.type !== "string") throw bad("response_format.type", "`response_format.type` must be a string");
+  }
+  if (v.tools !== undefined && v.tools !== null) checkTools(v.tools);
+  if (v.tool_choice !== undefined && v.tool_choice !== null) checkToolChoice(v.tool_choice);
+  return v as unknown as ChatRequest;
+}
+
+function optional(o: Json, field: string, type: "boolean" | "string", prefix = ""): void {
+  const x = o[field];
+  if (x !== undefined && x !== null && typeof x !== type) throw bad(prefix + field, `\`${prefix + field}\` must be a ${type}`);
+}
+
+function positiveInt(o: Json, field: string): void {
+  const x = o[field];
+  if (x === undefined || x === null) return;
+  if (typeof x !== "number" || !Number.isInteger(x) || x < 1) throw bad(field, `\`${field}\` must be a positive integer`);
+}
+
+function numberIn(o: Json, field: string, min: number, max: number): void {
+  const x = o[field];
+  if (x === undefined || x === null) return;
+  if (typeof x !== "number" || !Number.isFinite(x)) throw bad(field, `\`${field}\` must be a number`);
+  if (x < min || x > max) throw bad(field, `\`${field}\` must be between ${min} and ${max}`);
+}
+
+function checkMessage(m: unknown, path: string): void {
+  if (!isObject(m)) throw bad(path, `\`${path}\` must be an object`);
+  if (typeof m.role !== "string") throw bad(`${path}.role`, `\`${path}.role\` must be a string`);
+  if (!ROLES.has(m.role)) {
+    throw bad(`${path}.role`, `\`${path}.role\` must be one of system, developer, user, assistant, tool (got \`${m.role}\`)`);
+  }
+  const c = m.content;
+  if (c === undefined || c === null) {
+    // only an assistant message that calls tools (or a legacy function call) may omit its content
+    if (m.role !== "assistant") throw bad(`${path}.content`, `\`${path}.content\` is required for a \`${m.role}\` message`);
+  } else if (Array.isArray(c)) {
+    for (let j = 0; j < c.length; j++) checkPart(c[j], `${path}.content[${j}]`);
+  } else if (typeof c !== "string") {
+    throw bad(`${path}.content`, `\`${path}.content\` must be a string or an array of content parts`);
+  }
+  if (m.name !== undefined && typeof m.name !== "string") throw bad(`${path}.name`, `\`${path}.name\` must be a string`);
+  if (m.role === "tool" && typeof m.tool_call_id !== "string") {
+    throw bad(`${path}.tool_call_id`, `\`${path}.tool_call_id\` must be a string for a \`tool\` message`);
+  }
+  if (m.tool_calls !== undefined && m.tool_calls !== null) {
+    if (!Array.isArray(m.tool_calls)) throw bad(`${path}.tool_calls`, `\`${path}.tool_calls\` must be an array`);
+    for (let j = 0; j < m.tool_calls.length; j++) checkToolCall(m.tool_calls[j], `${path}.tool_calls[${j}]`);
+  }
+}
+
+function checkPart(p: unknown, path: string): void {
+  if (!isObject(p)) throw bad(path, `\`${path}\` must be an object`);
+  if (typeof p.type !== "string") throw bad(`${path}.type`, `\`${path}.type\` must be a string`);
+  if (p.type === "text" && typeof p.text !== "string") throw bad(`${path}.text`, `\`${path}.text\` must be a string`);
+  if (p.type === "image_url") {
+    if (!isObject(p.image_url)) throw bad(`${path}.image_url`, `\`${path}.image_url\` must be an object`);
+    if (typeof p.image_url.url !== "string") throw bad(`${path}.image_url.url`, `\`${path}.image_url.url\` must be a string`);
+  }
+}
+
+function checkToolCall(t: unknown, path: string): void {
+  if (!isObject(t)) throw bad(path, `\`${path}\` must be an object`);
+  if (typeof t.id !== "string") throw bad(`${path}.id`, `\`${path}.id\` must be a string`);
+  if (t.type !== undefined && t.type !== "function") throw bad(`${path}.type`, `\`${path}.type\` must be \`function\``);
+  if (!isObject(t.function)) throw bad(`${path}.function`, `\`${path}.function\` must be an object`);
+  if (typeof t.function.name !== "string") throw bad(`${path}.function.name`, `\`${path}.function.name\` must be a string`);
+  if (typeof t.function.arguments !== "string") {
+    throw bad(`${path}.function.arguments`, `\`${path}.function.arguments\` must be a string`);
+  }
+}
+
+function checkTools(tools: unknown): void {
+  if (!Array.isArray(tools)) throw bad("tools", "`tools` must be an array");
+  for (let i = 0; i < tools.length; i++) {
+    const path = `tools[${i}]`;
+    const t = tools[i];
+    if (!isObject(t)) throw bad(path, `\`${path}\` must be an object`);
+    if (t.type !== "function") throw bad(`${path}.type`, `\`${path}.type\` must be \`function\``);
+    const f = t.function;
+    if (!isObject(f)) throw bad(`${path}.function`, `\`${path}.function\` must be an object`);
+    if (typeof f.name !== "string" || f.name.length === 0) {
+      throw bad(`${path}.function.name`, `\`${path}.function.name\` must be a non-empty string`);
+    }
+    if (f.description !== undefined && typeof f.description !== "string") {
+      throw bad(`${path}.function.description`, `\`${path}.function.description\` must be a string`);
+    }
+    if (f.parameters !== undefined && !isObject(f.parameters)) {
+      throw bad(`${path}.function.parameters`, `\`${path}.function.parameters\` must be an object`);
+    }
+    if (f.strict !== undefined && f.strict !== null && typeof f.strict !== "boolean") {
+      throw bad(`${path}.function.strict`, `\`${path}.function.strict\` must be a boolean`);
+    }
+  }
+}
+
+function checkToolChoice(c: unknown): void {
+  if (typeof c === "string") {
+    if (c !== "none" && c !== "auto" && c !== "required") {
+      throw bad("tool_choice", "`tool_choice` must be `none`, `auto`, `required` or an object naming a function");
+    }
+    return;
+  }
+  if (!isObject(c)) throw bad("tool_choice", "`tool_choice` must be a string or an object");
+  if (c.type !== "function") throw bad("tool_choice.type", "`tool_choice.type` must be `function`");
+  if (!isObject(c.function) || typeof c.function.name !== "string") {
+    throw bad("tool_choice.function.name", "`tool_choice.function.name` must be a string");
+  }
+}
+
+function checkStop(s: unknown): void {
+  if (s === undefined || s === null || typeof s === "string") return;
+  if (!Array.isArray(s)) throw bad("stop", "`stop` must be a string or an array of strings");
+  for (let i = 0; i < s.length; i++) {
+    if (typeof s[i] !== "string") throw bad(`stop[${i}]`, `\`stop[${i}]\` must be a string`);
+  }
+}
+
+function checkMetadata(m: unknown): void {
+  if (m === undefined || m === null) return;
+  if (!isObject(m)) throw bad("metadata", "`metadata` must be an object of strings");
+  for (const k of Object.keys(m)) {
+    if (typeof m[k] !== "string") throw bad(`metadata.${k}`, `\`metadata.${k}\` must be a string`);
+  }
+}

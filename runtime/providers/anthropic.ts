@@ -1,0 +1,121 @@
+/**
+ * The Anthropic Messages API adapter: translates the OpenAI request
+ * (`anthropic-translate.ts`), posts it to `/v1/messages` with `x-api-key`
+ * and `anthropic-version`, and translates the reply or the event stream
+ * (`anthropic-events.ts`) back into OpenAI format.
+ */
+
+import type { ProviderNode } from "../../compiler/graph.js";
+import { AnthropicStreamError, AnthropicStreamTranslator } from "./anthropic-events.js";
+import { TranslationError, fromAnthropicResponse, toAnthropicRequest } from "./anthropic-translate.js";
+import type { AnthropicStreamEvent } from "./anthropic-wire.js";
+import { ProviderRequestError, originOf, UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
+import { completeOverHttp, endpointUrl, streamOverHttp, type ChunkTranslator, type HttpDeps, type HttpRequestSpec } from "./http-attempt.js";
+import { excerpt, redact } from "./redact.js";
+import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
+
+export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
+export const ANTHROPIC_VERSION = "2023-06-01";
+/** `max_tokens` when neither the request nor the model declares one. */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+
+/** The messages endpoint; a base URL that already ends in `/v1` is accepted too. */
+export function messagesUrl(base: string): URL {
+  const url = new URL(base);
+  return endpointUrl(base, /\/v1\/?$/.test(url.pathname) ? "/messages" : "/v1/messages");
+}
+
+function translateRequest(call: ProviderCall, stream: boolean): string {
+  try {
+    const request = toAnthropicRequest(call.body, call.model.upstream, {
+      defaultMaxTokens: call.model.maxOutput ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+      stream,
+    });
+    return JSON.stringify(request);
+  } catch (err) {
+    if (err instanceof TranslationError) throw new ProviderRequestError(originOf(call), err.message);
+    throw err;
+  }
+}
+
+function anthropicChunks(createdSec: number, model: string): ChunkTranslator {
+  return async function* (events, { origin, secrets, onUsage }) {
+    const translator = new AnthropicStreamTranslator(createdSec, model);
+    for await (const event of events) {
+      // Read to the end of the body after message_stop so the connection is reused.
+      if (translator.done) continue;
+      let data: AnthropicStreamEvent;
+      try {
+        data = JSON.parse(event.data) as AnthropicStreamEvent;
+      } catch {
+        throw new UpstreamProtocolError(origin, `the \`${excerpt(event.event, 40)}\` event is not JSON`);
+      }
+      if (typeof data !== "object" || data === null || typeof data.type !== "string") {
+        throw new UpstreamProtocolError(origin, "a stream event has no `type`");
+      }
+      const chunks = translateEvent(translator, data, origin, secrets);
+      if (data.type === "message_delta" || data.type === "message_stop") {
+        const usage = usageFromWire(translator.usage);
+        if (usage) onUsage(usage);
+      }
+      yield* chunks;
+    }
+    if (!translator.done) throw new UpstreamProtocolError(origin, "the event stream ended before message_stop");
+  };
+}
+
+function translateEvent(
+  translator: AnthropicStreamTranslator,
+  event: AnthropicStreamEvent,
+  origin: ErrorOrigin,
+  secrets: readonly string[],
+) {
+  try {
+    return translator.push(event);
+  } catch (err) {
+    if (err instanceof AnthropicStreamError) {
+      const message = excerpt(redact(err.message, secrets));
+      throw new UpstreamStatusError(origin, err.status, { message, upstreamType: err.errorType });
+    }
+    if (err instanceof TranslationError) throw new UpstreamProtocolError(origin, err.message);
+    throw err;
+  }
+}
+
+/** Creates the Anthropic adapter over the shared pools. */
+export function createAnthropicAdapter(deps: HttpDeps): ProviderAdapter {
+  const urls = new WeakMap<ProviderNode, URL>();
+  const urlOf = (provider: ProviderNode): URL => {
+    let url = urls.get(provider);
+    if (!url) urls.set(provider, (url = messagesUrl(provider.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL)));
+    return url;
+  };
+
+  const spec = (call: ProviderCall, stream: boolean): HttpRequestSpec => {
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: stream ? "text/event-stream" : "application/json",
+      "anthropic-version": ANTHROPIC_VERSION,
+    };
+    if (call.key !== undefined) headers["x-api-key"] = call.key;
+    const body = translateRequest(call, stream);
+    return { url: urlOf(call.provider), headers, body, secrets: call.key === undefined ? [] : [call.key] };
+  };
+
+  const toCompletion = (json: unknown, origin: ErrorOrigin): Completion => {
+    try {
+      const completion = fromAnthropicResponse(json, Math.floor(deps.now() / 1000));
+      return { completion, usage: usageFromWire(completion.usage) };
+    } catch (err) {
+      if (err instanceof TranslationError) throw new UpstreamProtocolError(origin, err.message);
+      throw err;
+    }
+  };
+
+  return {
+    api: "anthropic",
+    complete: async (call) => completeOverHttp(deps, call, spec(call, false), toCompletion),
+    stream: async (call) =>
+      streamOverHttp(deps, call, spec(call, true), anthropicChunks(Math.floor(deps.now() / 1000), call.model.upstream)),
+  };
+}

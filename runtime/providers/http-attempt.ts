@@ -1,0 +1,128 @@
+/**
+ * The life of one attempt against an HTTP upstream, shared by the OpenAI
+ * and Anthropic adapters: start the deadline, POST, then either read one
+ * JSON reply or hand the event stream to the adapter's translator. Every
+ * failure leaves here as a typed error, and the deadline and the upstream
+ * body are released on every path.
+ */
+
+import { openChatStream } from "./chat-stream.js";
+import { AttemptDeadline } from "./deadline.js";
+import { UpstreamProtocolError, originOf, type ErrorOrigin } from "./errors.js";
+import { post, readJson, transportError, type Pools, type PostOptions } from "./http.js";
+import type { ChatCompletionChunk } from "./openai-wire.js";
+import { excerpt } from "./redact.js";
+import { parseSse, type SseEvent } from "./sse.js";
+import type { ChatStream, Completion, ProviderCall, Usage } from "./types.js";
+
+/** What the adapters need from the outside world. */
+export interface HttpDeps {
+  pools: Pools;
+  /** Wall clock in milliseconds. */
+  now: () => number;
+}
+
+/** The request an adapter built for one attempt. */
+export interface HttpRequestSpec {
+  url: URL;
+  headers: Record<string, string>;
+  body: string;
+  /** Values to scrub from upstream text (the key). */
+  secrets: readonly string[];
+}
+
+/**
+ * Turns upstream events into OpenAI chunks. Throws typed errors for bad
+ * events, upstream error events and a stream that ends too early; reports
+ * usage through `onUsage` as soon as it is known.
+ */
+export type ChunkTranslator = (
+  events: AsyncIterable<SseEvent>,
+  ctx: TranslateContext,
+) => AsyncGenerator<ChatCompletionChunk, void, undefined>;
+
+/** What a translator is told about its attempt. */
+export interface TranslateContext {
+  origin: ErrorOrigin;
+  /** Values to scrub from upstream text that ends up in an error. */
+  secrets: readonly string[];
+  onUsage: (usage: Usage) => void;
+}
+
+/** `base` with `path` appended to its path; the query (Azure's `api-version`) is kept. */
+export function endpointUrl(base: string, path: string): URL {
+  const url = new URL(base);
+  url.pathname = url.pathname.replace(/\/+$/, "") + path;
+  return url;
+}
+
+function postOptions(deps: HttpDeps, call: ProviderCall, spec: HttpRequestSpec, deadline: AttemptDeadline): PostOptions {
+  return { ...spec, deadline, origin: originOf(call), now: deps.now };
+}
+
+/** One non-streaming attempt; `toCompletion` validates and translates the JSON reply. */
+export async function completeOverHttp(
+  deps: HttpDeps,
+  call: ProviderCall,
+  spec: HttpRequestSpec,
+  toCompletion: (json: unknown, origin: ErrorOrigin) => Completion,
+): Promise<Completion> {
+  const deadline = new AttemptDeadline(call.signal, call.timeoutMs);
+  const opts = postOptions(deps, call, spec, deadline);
+  try {
+    const res = await post(deps.pools, opts);
+    return toCompletion(await readJson(res, opts), opts.origin);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/** One streaming attempt; resolves when the first translated chunk has arrived. */
+export async function streamOverHttp(
+  deps: HttpDeps,
+  call: ProviderCall,
+  spec: HttpRequestSpec,
+  translate: ChunkTranslator,
+): Promise<ChatStream> {
+  const startedAt = deps.now();
+  const deadline = new AttemptDeadline(call.signal, call.timeoutMs);
+  const opts = postOptions(deps, call, spec, deadline);
+  let res;
+  try {
+    res = await post(deps.pools, opts);
+  } catch (err) {
+    deadline.dispose();
+    throw err;
+  }
+  const type = String(res.headers["content-type"] ?? "");
+  if (!type.includes("text/event-stream")) {
+    deadline.dispose();
+    // Read and drop a small body so the connection stays reusable; destroy a large one.
+    res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+    throw new UpstreamProtocolError(opts.origin, `expected an event stream, got \`${excerpt(type, 60) || "no content type"}\``);
+  }
+  const body = res.body;
+  let usage: Usage | undefined;
+
+  async function* chunks(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+    try {
+      yield* translate(parseSse(body), { origin: opts.origin, secrets: spec.secrets, onUsage: (u) => (usage = u) });
+    } catch (err) {
+      throw transportError(err, opts.origin, deadline, "reading the stream");
+    } finally {
+      deadline.dispose();
+      // A no-op after a clean end; otherwise frees the connection at once.
+      body.destroy();
+    }
+  }
+
+  return openChatStream({
+    chunks: chunks(),
+    startedAt,
+    now: deps.now,
+    onFirstChunk: () => deadline.stopTimer(),
+    abort: () => deadline.cancel(),
+    usage: () => usage,
+    emptyError: () => new UpstreamProtocolError(opts.origin, "the event stream ended before its first chunk"),
+  });
+}

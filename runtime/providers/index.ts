@@ -1,0 +1,156 @@
+/**
+ * The providers' public entry: the registry from a provider's `api` to its
+ * adapter, and `Providers`, built once per loaded graph, which resolves the
+ * provider keys, owns the keep-alive pools and runs one attempt against a
+ * model. Keys stay in a private field: never in errors, logs or `inspect`.
+ */
+
+import type { EnvRef, Graph, ModelNode, ProviderApi, ProviderNode } from "../../compiler/graph.js";
+import { createAnthropicAdapter } from "./anthropic.js";
+import { Pools, type PoolOptions } from "./http.js";
+import { createMockAdapter } from "./mock.js";
+import type { ChatCompletionRequest } from "./openai-wire.js";
+import { createOpenAIAdapter } from "./openai.js";
+import type { ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
+
+export type { ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+export type { PoolOptions } from "./http.js";
+export { Pools } from "./http.js";
+export * from "./errors.js";
+export type * from "./openai-wire.js";
+
+/** Everything an adapter may need from the outside world. */
+export interface AdapterDeps {
+  pools: Pools;
+  now: () => number;
+  sleep: Sleep;
+  random: () => number;
+}
+
+/** One adapter per `api` kind of the policy language. */
+export const ADAPTERS: Record<ProviderApi, (deps: AdapterDeps) => ProviderAdapter> = {
+  openai: createOpenAIAdapter,
+  anthropic: createAnthropicAdapter,
+  mock: createMockAdapter,
+};
+
+/** Reads a secret (`env("NAME")`) at graph load; `undefined` when unset. */
+export type SecretResolver = (ref: EnvRef) => string | undefined;
+
+export interface ProvidersOptions {
+  resolveSecret: SecretResolver;
+  now?: () => number;
+  sleep?: Sleep;
+  random?: () => number;
+  /**
+   * Pools to share, e.g. across hot reloads so keep-alive connections
+   * survive; `close()` leaves them open. Without it, `Providers` owns its own.
+   */
+  pools?: Pools;
+  /** Settings for the pools `Providers` creates itself. */
+  poolOptions?: PoolOptions;
+}
+
+/** One attempt as the server asks for it. */
+export interface Attempt {
+  body: ChatCompletionRequest;
+  /** The target: a model's name in the policy (a key of `graph.models`). */
+  model: string;
+  /** Aborts the attempt: the client went away or the overall deadline passed. */
+  signal?: AbortSignal;
+  /** Per-attempt timeout; defaults to the provider's `timeoutMs`. */
+  timeoutMs?: number;
+  requestId: string;
+}
+
+/** Sleeps with `setTimeout`, rejecting with the signal's reason on abort. */
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+
+/** The adapters of one graph, with their keys and connection pools. */
+export class Providers {
+  /** Configuration problems found at load (an unset key variable); worth a warning. */
+  readonly problems: readonly string[];
+  readonly #keys = new Map<string, string>();
+  readonly #adapters = new Map<ProviderApi, ProviderAdapter>();
+  readonly #providers: Record<string, ProviderNode>;
+  readonly #models: Record<string, ModelNode>;
+  readonly #pools: Pools;
+  readonly #ownsPools: boolean;
+
+  constructor(graph: Pick<Graph, "providers" | "models">, options: ProvidersOptions) {
+    this.#providers = graph.providers;
+    this.#models = graph.models;
+    this.#ownsPools = options.pools === undefined;
+    this.#pools = options.pools ?? new Pools(options.poolOptions);
+    const deps: AdapterDeps = {
+      pools: this.#pools,
+      now: options.now ?? Date.now,
+      sleep: options.sleep ?? realSleep,
+      random: options.random ?? Math.random,
+    };
+    const problems: string[] = [];
+    for (const [name, provider] of Object.entries(graph.providers)) {
+      if (!this.#adapters.has(provider.api)) this.#adapters.set(provider.api, ADAPTERS[provider.api](deps));
+      if (provider.key === undefined) continue;
+      const key = options.resolveSecret(provider.key);
+      if (key) this.#keys.set(name, key);
+      else problems.push(`provider \`${name}\`: environment variable \`${provider.key.env}\` is not set`);
+    }
+    this.problems = problems;
+  }
+
+  /** Runs one non-streaming attempt against `attempt.model`. */
+  async complete(attempt: Attempt): Promise<Completion> {
+    const [adapter, call] = this.#call(attempt);
+    return adapter.complete(call);
+  }
+
+  /** Runs one streaming attempt; resolves when the first chunk has arrived. */
+  async stream(attempt: Attempt): Promise<ChatStream> {
+    const [adapter, call] = this.#call(attempt);
+    return adapter.stream(call);
+  }
+
+  /** Closes the pools this object created, after the requests in flight. */
+  async close(): Promise<void> {
+    if (this.#ownsPools) await this.#pools.close();
+  }
+
+  #call(attempt: Attempt): [ProviderAdapter, ProviderCall] {
+    const model = this.#models[attempt.model];
+    if (model === undefined) throw new Error(`unknown model \`${attempt.model}\``);
+    const provider = this.#providers[model.provider];
+    if (provider === undefined) throw new Error(`model \`${attempt.model}\` names unknown provider \`${model.provider}\``);
+    const adapter = this.#adapters.get(provider.api)!;
+    return [
+      adapter,
+      {
+        body: attempt.body,
+        model,
+        provider,
+        providerName: model.provider,
+        key: this.#keys.get(model.provider),
+        signal: attempt.signal,
+        timeoutMs: attempt.timeoutMs ?? provider.timeoutMs,
+        requestId: attempt.requestId,
+      },
+    ];
+  }
+}
+
+/** Builds the providers of a freshly loaded graph. */
+export function createProviders(graph: Pick<Graph, "providers" | "models">, options: ProvidersOptions): Providers {
+  return new Providers(graph, options);
+}

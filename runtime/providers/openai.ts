@@ -1,0 +1,110 @@
+/**
+ * The adapter for any OpenAI-compatible API (OpenAI, Azure OpenAI, vLLM,
+ * Ollama, Groq, DeepSeek …): the caller's body passes through with `model`
+ * replaced by the upstream name, and replies pass back as they came. Streams
+ * ask for usage (`stream_options.include_usage`) so budgets can be settled.
+ */
+
+import type { ProviderNode } from "../../compiler/graph.js";
+import { UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
+import { completeOverHttp, endpointUrl, streamOverHttp, type ChunkTranslator, type HttpDeps, type HttpRequestSpec } from "./http-attempt.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "./openai-wire.js";
+import { excerpt, redact } from "./redact.js";
+import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
+
+export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+
+// Azure OpenAI takes its key in `api-key`; everyone else in a bearer token.
+function isAzure(url: URL): boolean {
+  return url.hostname.endsWith(".openai.azure.com") || url.hostname.endsWith(".cognitiveservices.azure.com");
+}
+
+/** The upstream request body: the caller's, with the target model and the stream settings we need. */
+export function openaiBody(body: ChatCompletionRequest, upstreamModel: string, stream: boolean): ChatCompletionRequest {
+  const { stream: _stream, stream_options: streamOptions, ...rest } = body;
+  if (!stream) return { ...rest, model: upstreamModel };
+  return { ...rest, model: upstreamModel, stream: true, stream_options: { ...(streamOptions ?? {}), include_usage: true } };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function toCompletion(json: unknown, origin: ErrorOrigin): Completion {
+  if (!isObject(json) || !Array.isArray(json.choices)) {
+    throw new UpstreamProtocolError(origin, "the reply has no `choices`");
+  }
+  const completion = json as ChatCompletion;
+  return { completion, usage: usageFromWire(completion.usage) };
+}
+
+/** An error object sent inside a stream (vLLM, OpenAI) becomes a status error. */
+function streamedError(error: unknown, origin: ErrorOrigin, secrets: readonly string[]): UpstreamStatusError {
+  const e = isObject(error) ? error : {};
+  const code = typeof e.code === "number" && e.code >= 400 && e.code < 600 ? e.code : 500;
+  const detail: { message?: string; upstreamType?: string } = {};
+  if (typeof e.message === "string") detail.message = excerpt(redact(e.message, secrets));
+  if (typeof e.type === "string") detail.upstreamType = e.type;
+  return new UpstreamStatusError(origin, code, detail);
+}
+
+/** OpenAI events are already OpenAI chunks: parse, check, note usage, pass on. */
+export const openaiChunks: ChunkTranslator = async function* (events, { origin, secrets, onUsage }) {
+  let sawDone = false;
+  let sawFinish = false;
+  for await (const event of events) {
+    // Keep reading after [DONE] so the body ends cleanly and the connection is reused.
+    if (sawDone) continue;
+    if (event.data === "[DONE]") {
+      sawDone = true;
+      continue;
+    }
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(event.data);
+    } catch {
+      throw new UpstreamProtocolError(origin, "a stream event is not JSON");
+    }
+    if (isObject(chunk) && chunk.error !== undefined) throw streamedError(chunk.error, origin, secrets);
+    if (!isObject(chunk) || !Array.isArray(chunk.choices)) {
+      throw new UpstreamProtocolError(origin, "a stream event has no `choices`");
+    }
+    const typed = chunk as ChatCompletionChunk;
+    const usage = usageFromWire(typed.usage);
+    if (usage) onUsage(usage);
+    if (typed.choices.some((c) => c.finish_reason)) sawFinish = true;
+    yield typed;
+  }
+  // Some compatible servers omit [DONE]; a finish reason is proof enough of a whole reply.
+  if (!sawDone && !sawFinish) throw new UpstreamProtocolError(origin, "the event stream ended before [DONE]");
+};
+
+/** Creates the OpenAI-compatible adapter over the shared pools. */
+export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
+  const urls = new WeakMap<ProviderNode, URL>();
+  const urlOf = (provider: ProviderNode): URL => {
+    let url = urls.get(provider);
+    if (!url) urls.set(provider, (url = endpointUrl(provider.baseUrl ?? OPENAI_DEFAULT_BASE_URL, "/chat/completions")));
+    return url;
+  };
+
+  const spec = (call: ProviderCall, stream: boolean): HttpRequestSpec => {
+    const url = urlOf(call.provider);
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: stream ? "text/event-stream" : "application/json",
+    };
+    if (call.key !== undefined) {
+      if (isAzure(url)) headers["api-key"] = call.key;
+      else headers.authorization = `Bearer ${call.key}`;
+    }
+    const body = JSON.stringify(openaiBody(call.body, call.model.upstream, stream));
+    return { url, headers, body, secrets: call.key === undefined ? [] : [call.key] };
+  };
+
+  return {
+    api: "openai",
+    complete: async (call) => completeOverHttp(deps, call, spec(call, false), toCompletion),
+    stream: async (call) => streamOverHttp(deps, call, spec(call, true), openaiChunks),
+  };
+}

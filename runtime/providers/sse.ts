@@ -1,0 +1,135 @@
+/**
+ * A server-sent-events parser (the WHATWG event-stream format) for upstream
+ * streaming bodies. Bytes may be split anywhere — inside a UTF-8 sequence,
+ * inside a field name, between the CR and LF of a line ending — and the
+ * events come out the same. Pure: no I/O; `parseSse` pulls from whatever
+ * async iterable it is given, one chunk at a time, so a slow reader slows
+ * the upstream instead of growing a buffer.
+ */
+
+/** One dispatched event: `event` is `"message"` when the stream named none. */
+export interface SseEvent {
+  event: string;
+  data: string;
+  id?: string;
+}
+
+/** Incremental parser: feed chunks with `push`, then call `end`. */
+export class SseParser {
+  private readonly decoder = new TextDecoder("utf-8");
+  private buffer = "";
+  private skipLeadingLf = false;
+  private started = false;
+  private event = "";
+  private data: string[] = [];
+  private id: string | undefined;
+
+  /** Parses one chunk; returns the events it completed, in order. */
+  push(chunk: Uint8Array | string): SseEvent[] {
+    let text = typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true });
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (this.skipLeadingLf && text.length > 0) {
+      // The previous chunk ended in CR; an LF right after it is the same line ending.
+      if (text.charCodeAt(0) === 10) text = text.slice(1);
+      this.skipLeadingLf = false;
+    }
+    this.buffer += text;
+    return this.drainLines();
+  }
+
+  /**
+   * Ends the stream. An event without its closing blank line is discarded,
+   * as the format requires; `truncated` says whether there was one (or a
+   * partial line), which means the upstream stopped mid-event.
+   */
+  end(): { events: SseEvent[]; truncated: boolean } {
+    const tail = this.decoder.decode();
+    const events = tail ? this.push(tail) : [];
+    const truncated = this.buffer.length > 0 || this.data.length > 0 || this.event !== "";
+    this.buffer = "";
+    this.resetEvent();
+    return { events, truncated };
+  }
+
+  private drainLines(): SseEvent[] {
+    const events: SseEvent[] = [];
+    const buf = this.buffer;
+    let start = 0;
+    for (;;) {
+      const lf = buf.indexOf("\n", start);
+      const cr = buf.indexOf("\r", start);
+      if (lf === -1 && cr === -1) break;
+      const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+      const line = buf.slice(start, end);
+      if (end === cr) {
+        if (end + 1 < buf.length) start = buf.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+        else {
+          start = end + 1;
+          this.skipLeadingLf = true;
+        }
+      } else start = end + 1;
+      const event = this.line(line);
+      if (event) events.push(event);
+    }
+    this.buffer = start === 0 ? buf : buf.slice(start);
+    return events;
+  }
+
+  private line(line: string): SseEvent | undefined {
+    if (line === "") return this.dispatch();
+    if (line.charCodeAt(0) === 58) return undefined; // ":" starts a comment (keep-alive)
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? "" : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === "data") this.data.push(value);
+    else if (field === "event") this.event = value;
+    else if (field === "id" && !value.includes("\0")) this.id = value;
+    // `retry` and unknown fields are ignored: reconnection is not ours to do.
+    return undefined;
+  }
+
+  private dispatch(): SseEvent | undefined {
+    if (this.data.length === 0) {
+      this.event = "";
+      return undefined;
+    }
+    const event: SseEvent = { event: this.event || "message", data: this.data.join("\n") };
+    if (this.id !== undefined) event.id = this.id;
+    this.resetEvent();
+    return event;
+  }
+
+  private resetEvent(): void {
+    this.event = "";
+    this.data = [];
+  }
+}
+
+/** Thrown by `parseSse` when the stream ends in the middle of an event. */
+export class SseTruncatedError extends Error {
+  constructor() {
+    super("event stream ended in the middle of an event");
+    this.name = "SseTruncatedError";
+  }
+}
+
+/**
+ * Yields the events of an event stream as its chunks arrive. Throws
+ * `SseTruncatedError` if the stream ends mid-event; errors of `source`
+ * propagate unchanged. Leaving the loop early returns `source`'s iterator,
+ * which lets the upstream body be destroyed.
+ */
+export async function* parseSse(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent, void, undefined> {
+  const parser = new SseParser();
+  for await (const chunk of source) {
+    const events = parser.push(chunk);
+    for (const event of events) yield event;
+  }
+  const { events, truncated } = parser.end();
+  for (const event of events) yield event;
+  if (truncated) throw new SseTruncatedError();
+}

@@ -1,0 +1,81 @@
+/**
+ * The one small interface every provider adapter implements. No framework
+ * types: requests and replies are OpenAI-format plain objects, failures are
+ * the typed errors of `errors.ts`. The server picks `complete` or `stream`
+ * from the caller's `stream` flag; the adapter does the rest.
+ */
+
+import type { ModelNode, ProviderApi, ProviderNode } from "../../compiler/graph.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "./openai-wire.js";
+
+/** Token counts the provider reported, used to settle budgets and limits. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** One attempt against one target. */
+export interface ProviderCall {
+  /** The caller's OpenAI chat-completion body, already validated; never mutated. */
+  body: ChatCompletionRequest;
+  /** The target model; `model.upstream` replaces `body.model`. */
+  model: ModelNode;
+  provider: ProviderNode;
+  /** The provider's name in the policy, for error messages. */
+  providerName: string;
+  /** The provider's resolved key, sent only to this provider; absent for keyless providers. */
+  key: string | undefined;
+  /** Aborts the attempt (client gone, overall deadline); the upstream request is cancelled. */
+  signal: AbortSignal | undefined;
+  /**
+   * Per-attempt timeout: until the whole reply for `complete`, until the
+   * first chunk for `stream`; after that, the longest silence allowed
+   * between two chunks.
+   */
+  timeoutMs: number;
+  /** The gateway's request id, carried on errors for correlation. */
+  requestId: string;
+}
+
+/** A finished non-streaming completion. */
+export interface Completion {
+  /** OpenAI format, `model` as the upstream named it. */
+  completion: ChatCompletion;
+  /** Absent when the upstream reported none (the caller estimates instead). */
+  usage: Usage | undefined;
+}
+
+/**
+ * A streaming completion whose first chunk has already arrived: any failure
+ * before that rejects `stream()` itself, so the caller may still fall back.
+ * Iterate it once, to the end, or call `cancel()`; a failure while iterating
+ * throws a typed `UpstreamError`. The last chunk carries `usage` (with empty
+ * `choices`) when the upstream reported it; the caller forwards that chunk
+ * only if its own client asked for `stream_options.include_usage`.
+ */
+export interface ChatStream extends AsyncIterable<ChatCompletionChunk> {
+  /** Milliseconds from the start of the attempt to the first chunk. */
+  readonly firstChunkMs: number;
+  /** The reported usage, known once iteration has finished. */
+  readonly usage: Usage | undefined;
+  /** Stops reading and releases the upstream connection; safe to call twice. */
+  cancel(): Promise<void>;
+}
+
+/** A provider adapter: one per `api` kind, stateless across calls. */
+export interface ProviderAdapter {
+  readonly api: ProviderApi;
+  complete(call: ProviderCall): Promise<Completion>;
+  stream(call: ProviderCall): Promise<ChatStream>;
+}
+
+/** Sleeps `ms` or until `signal` aborts (then rejects with the signal's reason). */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** Converts OpenAI's wire usage to ours; `undefined` if absent or malformed. */
+export function usageFromWire(usage: unknown): Usage | undefined {
+  if (typeof usage !== "object" || usage === null) return undefined;
+  const u = usage as { prompt_tokens?: unknown; completion_tokens?: unknown };
+  if (typeof u.prompt_tokens !== "number" || typeof u.completion_tokens !== "number") return undefined;
+  return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens };
+}

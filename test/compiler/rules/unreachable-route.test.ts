@@ -1,0 +1,75 @@
+import { describe, expect, test } from "vitest";
+import { unreachableRoute } from "../../../compiler/rules/unreachable-route.js";
+import { PRELUDE, relatedAt, run, src, where } from "./helpers.js";
+
+/** Routes, one per line starting at line 5, each sending to `mini`. */
+function routes(...whens: (string | null)[]): string {
+  return src(...PRELUDE, ...whens.map((w, i) => `route r${i} { ${w === null ? "" : `when ${w} `}to mini }`));
+}
+
+function reported(...whens: (string | null)[]): string[] {
+  return where(run(unreachableRoute, routes(...whens)));
+}
+
+describe("unreachable-route (E304)", () => {
+  test("equality: a narrower route after a broader one", () => {
+    const ds = run(unreachableRoute, routes(`model == "chat"`, `model == "chat" and team == "search"`));
+    expect(where(ds)).toEqual(["E304 6:7"]);
+    expect(relatedAt(ds[0])).toBe("5:7");
+    expect(ds[0]!.message).toBe("route `r1` can never match: route `r0` above it matches every request it would");
+  });
+
+  test("`in` lists, headers (names case-insensitive), endpoint, key and user", () => {
+    expect(reported(`team in ["a", "b"]`, `team == "a" and user == "u"`)).toEqual(["E304 6:7"]);
+    expect(reported(`header("X-Tier") == "p"`, `header("x-tier") in ["p"] and model == "m"`)).toEqual(["E304 6:7"]);
+    expect(reported(`endpoint == "/v1/chat" and key in ["k1", "k2"]`, `key == "k2" and endpoint == "/v1/chat"`)).toEqual(["E304 6:7"]);
+  });
+
+  test("a route without `when` makes every later route unreachable", () => {
+    const ds = run(unreachableRoute, routes(null, `model == "chat"`, null));
+    expect(where(ds)).toEqual(["E304 6:7", "E304 7:7"]);
+    expect(ds.map(relatedAt)).toEqual(["5:7", "5:7"]);
+    expect(ds[0]!.related?.message).toBe("route `r0` has no `when`, so it matches every request");
+  });
+
+  test("`or` in the earlier route is split into its disjuncts", () => {
+    expect(reported(`team == "a" or team == "b"`, `team in ["a", "b"] and user == "u"`)).toEqual(["E304 6:7"]);
+    expect(reported(`(model == "x" or model == "y") and team == "t"`, `model == "y" and team == "t"`)).toEqual(["E304 6:7"]);
+  });
+
+  test("several earlier routes together can cover a later one", () => {
+    const ds = run(unreachableRoute, routes(`team == "a"`, `team == "b"`, `team in ["a", "b"]`));
+    expect(where(ds)).toEqual(["E304 7:7"]);
+    expect(relatedAt(ds[0])).toBe("6:7");
+    expect(ds[0]!.message).toContain("together");
+    expect(reported(`team == "a"`, `not (team == "a")`, null)).toEqual(["E304 7:7"]);
+  });
+
+  test("a `when` that can never hold", () => {
+    const ds = run(unreachableRoute, routes(`team == "a" and team == "b"`));
+    expect(where(ds)).toEqual(["E304 5:7"]);
+    expect(ds[0]!.message).toBe("route `r0` can never match: its `when` is never true");
+  });
+
+  test("tests the analysis does not interpret still match themselves", () => {
+    expect(reported(`input_tokens > 100k`, `input_tokens > 100k and model == "x"`)).toEqual(["E304 6:7"]);
+  });
+
+  test("near misses: overlapping but not covered routes are not reported", () => {
+    expect(reported(`model == "chat" and team == "search"`, `model == "chat"`)).toEqual([]);
+    expect(reported(`team in ["a", "b"]`, `team in ["b", "c"]`)).toEqual([]);
+    expect(reported(`team == "a"`, `team == "b"`, `team in ["a", "b", "c"]`)).toEqual([]);
+    expect(reported(`input_tokens > 100k`, `input_tokens > 200k`)).toEqual([]); // unreachable, but not provable here
+    expect(reported(`stream`, `model == "x"`)).toEqual([]);
+  });
+
+  test("near miss: `!=` may not hold when the fact is missing, so it does not cover requests without it", () => {
+    expect(reported(`team != "a"`, `user == "u"`)).toEqual([]);
+    expect(reported(`team != "a"`, `team == "b"`)).toEqual(["E304 6:7"]);
+  });
+
+  test("near miss: a route with two `when`s (E306) is not judged", () => {
+    const text = src(...PRELUDE, `route a { when team == "t" to mini }`, `route b { when team == "t" when user == "u" to mini }`);
+    expect(run(unreachableRoute, text)).toEqual([]);
+  });
+});

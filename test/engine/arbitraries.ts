@@ -1,0 +1,156 @@
+/**
+ * fast-check generators of valid decision graphs, requests and PII for the
+ * engine's property tests. Small pools of names keep collisions (and so
+ * interesting matches) frequent.
+ */
+import fc from "fast-check";
+import type { BudgetNode, ExprNode, Graph, LimitNode, RouteNode } from "../../compiler/graph.js";
+import type { FactsInit } from "../../runtime/engine/facts.js";
+import { luhnValid } from "../../runtime/engine/detectors/credit-card.js";
+import { and, budget, eq, fact, graph, header, isIn, limit, model, not, or, route, truthy } from "./fixtures.js";
+
+export const TARGETS = ["a", "b", "c", "d", "e"];
+export const REQUEST_MODELS = ["chat", "embed", "code"];
+const TIERS = ["premium", "basic"];
+const TEAMS = ["search", "support", "ops"];
+
+const leaf: fc.Arbitrary<ExprNode> = fc.oneof(
+  fc.constantFrom(...REQUEST_MODELS).map(model),
+  fc.constantFrom(...TIERS).map((t) => header("x-tier", t)),
+  fc.subarray(TEAMS, { minLength: 1 }).map((ts) => isIn(fact("team"), ts)),
+  fc.constant(truthy(fact("stream"))),
+  fc.constantFrom(...TEAMS).map((t) => eq(fact("team"), t)),
+);
+
+export const exprArb: fc.Arbitrary<ExprNode> = fc.letrec<{ e: ExprNode }>((tie) => ({
+  e: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leaf,
+    fc.tuple(tie("e"), tie("e")).map(([x, y]) => and(x, y)),
+    fc.tuple(tie("e"), tie("e")).map(([x, y]) => or(x, y)),
+    tie("e").map(not),
+  ),
+})).e;
+
+/** A `when`: often `model == m and …` so the index has buckets, sometimes none at all. */
+const whenArb: fc.Arbitrary<ExprNode | undefined> = fc.oneof(
+  fc.tuple(fc.constantFrom(...REQUEST_MODELS), fc.option(exprArb, { nil: undefined })).map(([m, rest]) => (rest ? and(model(m), rest) : model(m))),
+  exprArb,
+  fc.constant(undefined),
+);
+
+const targetArb = fc.oneof(
+  fc.constantFrom(...TARGETS).map((to) => ({ to })),
+  fc
+    .tuple(
+      fc.uniqueArray(fc.constantFrom(...TARGETS), { minLength: 1, maxLength: 3 }),
+      fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 3, maxLength: 3 }),
+      fc.constantFrom(undefined, fact("team"), fact("header", "x-user")),
+    )
+    .map(([ms, ws, by]) => ({ split: ms.map((m, i) => [m, ws[i]!] as [string, number]), ...(by ? { by } : {}) })),
+);
+
+const routeArb = (i: number): fc.Arbitrary<RouteNode> =>
+  fc
+    .record({
+      when: whenArb,
+      target: targetArb,
+      fallback: fc.subarray(TARGETS),
+      on: fc.subarray(["429", "5xx", "timeout", "connection"]),
+      retry: fc.integer({ min: 0, max: 2 }),
+      budgets: fc.subarray(["bud-down", "bud-reject"]),
+      limits: fc.subarray(["lim"]),
+    })
+    .map((r) => route(`r${i}`, { ...(r.when ? { when: r.when } : {}), ...r.target, fallback: r.fallback, on: r.on, retry: r.retry, backoffMs: 100, budgets: r.budgets, limits: r.limits }, i + 1));
+
+const budgets: Record<string, BudgetNode> = {
+  "bud-down": budget(100, { action: "downgrade", model: "e" }, "team", 80),
+  "bud-reject": budget(1000, { action: "reject" }, "global"),
+};
+const limits: Record<string, LimitNode> = { lim: limit("key", 10, 1000) };
+
+/** A valid graph of 1 to 12 routes. */
+export const graphArb: fc.Arbitrary<Graph> = fc
+  .integer({ min: 1, max: 12 })
+  .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => routeArb(i))))
+  .map((routes) => graph({ routes, budgets, limits, models: TARGETS }));
+
+export const factsArb: fc.Arbitrary<FactsInit> = fc.record(
+  {
+    model: fc.constantFrom(...REQUEST_MODELS, "other"),
+    headers: fc.record({ "x-tier": fc.constantFrom(...TIERS), "x-user": fc.constantFrom("u1", "u2", "u3") }, { requiredKeys: [] }),
+    team: fc.constantFrom(...TEAMS),
+    key: fc.constantFrom("k1", "k2"),
+    stream: fc.boolean(),
+  },
+  { requiredKeys: [] },
+);
+
+// ---------------------------------------------------------------- PII
+
+const digits = (n: number): fc.Arbitrary<string> => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(""));
+
+/** The Luhn check digit for a payload. */
+function luhnDigit(payload: string): string {
+  for (let d = 0; d <= 9; d++) if (luhnValid(payload + d)) return String(d);
+  throw new Error("unreachable");
+}
+
+export const cardArb: fc.Arbitrary<string> = fc.oneof(
+  // 16 digits (Visa, Mastercard), contiguous or in groups of four.
+  fc.tuple(fc.constantFrom("4", "51", "55"), fc.constantFrom("", " ", "-")).chain(([prefix, sep]) =>
+    digits(15 - prefix.length).map((rest) => {
+      const n = prefix + rest + luhnDigit(prefix + rest);
+      return sep === "" ? n : n.match(/.{4}/g)!.join(sep);
+    }),
+  ),
+  // 15 digits (American Express), contiguous or 4-6-5.
+  fc.tuple(fc.constantFrom("34", "37"), fc.constantFrom("", " ")).chain(([prefix, sep]) =>
+    digits(12).map((rest) => {
+      const n = prefix + rest + luhnDigit(prefix + rest);
+      return sep === "" ? n : [n.slice(0, 4), n.slice(4, 10), n.slice(10)].join(sep);
+    }),
+  ),
+);
+
+export const phoneArb: fc.Arbitrary<string> = fc.oneof(
+  fc.tuple(digits(3), digits(3), digits(4), fc.constantFrom("paren", "-", ".", " ")).map(([a, b, c, f]) =>
+    f === "paren" ? `(${a}) ${b}-${c}` : [a, b, c].join(f),
+  ),
+  fc
+    .tuple(fc.integer({ min: 1, max: 999 }), fc.array(fc.integer({ min: 2, max: 4 }), { minLength: 2, maxLength: 4 }), fc.constantFrom(" ", "-", ""))
+    .chain(([cc, groups, sep]) => fc.tuple(...groups.map(digits)).map((gs) => `+${cc}${sep === "" ? "" : " "}${gs.join(sep)}`))
+    .filter((p) => {
+      const n = p.replace(/\D/g, "").length;
+      return n >= 8 && n <= 15;
+    }),
+);
+
+export const emailArb: fc.Arbitrary<string> = fc.emailAddress();
+
+const word = fc.stringMatching(/^[A-Za-z]{1,10}$/);
+/** Text with no PII: words, punctuation and numbers of at most two digits, separated by spaces and newlines. */
+export const cleanTokenArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 6, arbitrary: word },
+  { weight: 1, arbitrary: fc.constantFrom(".", ",", "!", "?", ";", ":", "'", '"', "(", ")", "-", "é", "日本", "😀") },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 99 }).map(String) },
+);
+export const cleanTextArb: fc.Arbitrary<string> = fc
+  .array(fc.tuple(cleanTokenArb, fc.constantFrom(" ", " ", "\n")), { maxLength: 40 })
+  .map((parts) => parts.map(([t, s]) => t + s).join(""));
+
+export type Pii = { kind: "email" | "phone" | "card"; value: string };
+export const piiArb: fc.Arbitrary<Pii> = fc.oneof(
+  emailArb.map((value) => ({ kind: "email" as const, value })),
+  phoneArb.map((value) => ({ kind: "phone" as const, value })),
+  cardArb.map((value) => ({ kind: "card" as const, value })),
+);
+
+/** Clean text with PII inserted between tokens. */
+export const textWithPiiArb: fc.Arbitrary<{ text: string; pii: Pii[] }> = fc
+  .array(fc.oneof({ weight: 3, arbitrary: cleanTokenArb.map((t) => ({ t })) }, { weight: 1, arbitrary: piiArb.map((p) => ({ p })) }), { minLength: 1, maxLength: 30 })
+  .filter((items) => items.some((i) => "p" in i))
+  .map((items) => ({
+    text: items.map((i) => ("p" in i ? i.p.value : i.t)).join(" "),
+    pii: items.flatMap((i) => ("p" in i ? [i.p] : [])),
+  }));

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { decide } from "../../runtime/engine/decide.js";
+import { makeFacts } from "../../runtime/engine/facts.js";
+import { emptyState } from "../../runtime/engine/state.js";
+import { compareTokens, loadTokenizer, tokensIn, type CompareOp, type Tokenizer } from "../../runtime/engine/tokens.js";
+import { and, cmp, eq, fact, graph, isIn, model, route, truthy } from "./fixtures.js";
+
+/** A tokenizer stub that counts one token per character and records how often it ran. */
+function stub(): Tokenizer & { calls: number } {
+  const t = { calls: 0, count: (s: string) => (t.calls++, [...s].length) };
+  return t;
+}
+
+describe("compareTokens decides from the byte length when it can", () => {
+  const cases: [CompareOp, number, string, boolean, boolean][] = [
+    // op, n, text, expected, tokenizer runs?
+    ["gt", 10, "short", false, false],
+    ["gt", 3, "short", true, true],
+    ["ge", 10, "short", false, false],
+    ["ge", 5, "short", true, true],
+    ["lt", 10, "short", true, false],
+    ["lt", 5, "short", false, true],
+    ["le", 5, "short", true, false],
+    ["le", 4, "short", false, true],
+    ["eq", 6, "short", false, false],
+    ["eq", 5, "short", true, true],
+    ["ne", 6, "short", true, false],
+    ["ne", 5, "short", false, true],
+  ];
+  for (const [op, n, text, want, runs] of cases) {
+    it(`input_tokens ${op} ${n} on ${JSON.stringify(text)} is ${want}${runs ? "" : " without tokenizing"}`, () => {
+      const t = stub();
+      expect(compareTokens(op, n, makeFacts({ text }, t))).toBe(want);
+      expect(t.calls).toBe(runs ? 1 : 0);
+    });
+  }
+
+  it("in: false without counting when every value is above the byte length", () => {
+    const t = stub();
+    expect(tokensIn([100, 200], makeFacts({ text: "abc" }, t))).toBe(false);
+    expect(t.calls).toBe(0);
+    expect(tokensIn([2, 3], makeFacts({ text: "abc" }, t))).toBe(true);
+    expect(t.calls).toBe(1);
+  });
+});
+
+describe("decide counts tokens only when a policy reads them and bytes do not decide", () => {
+  const g = graph({
+    routes: [
+      route("big", { when: and(model("chat"), cmp("gt", fact("input_tokens"), 100_000)), to: "long" }),
+      route("chat", { when: model("chat"), to: "short" }),
+    ],
+  });
+
+  it("a typical request never runs the tokenizer", () => {
+    const t = stub();
+    const d = decide(g, makeFacts({ model: "chat", text: "hello there" }, t), emptyState());
+    expect(d.kind === "route" && d.route.name).toBe("chat");
+    expect(t.calls).toBe(0);
+  });
+
+  it("a request with more bytes than the threshold is counted once", () => {
+    const t = stub();
+    // 150,000 bytes but 50,000 characters: the stub says 50,000 tokens, under the threshold.
+    const text = "日".repeat(50_000);
+    const d = decide(g, makeFacts({ model: "chat", text }, t), emptyState());
+    expect(d.kind === "route" && d.route.name).toBe("chat");
+    expect(t.calls).toBe(1);
+  });
+
+  it("a route for another model never reads the facts' tokens", () => {
+    const t = stub();
+    const d = decide(g, makeFacts({ model: "other", text: "x".repeat(200_000) }, t), emptyState());
+    expect(d.kind).toBe("no-route");
+    expect(t.calls).toBe(0);
+  });
+
+  it("truthiness and `in` follow the same rule", () => {
+    const t = stub();
+    const g2 = graph({ routes: [route("a", { when: and(truthy(fact("input_tokens")), isIn(fact("input_tokens"), [1_000_000])) }), route("b", { when: eq(fact("stream"), false) })] });
+    const d = decide(g2, makeFacts({ model: "x", text: "some text" }, t), emptyState());
+    expect(d.kind === "route" && d.route.name).toBe("b");
+    expect(t.calls).toBe(0);
+  });
+});
+
+describe("the real tokenizer", () => {
+  it("loads o200k_base lazily and counts", async () => {
+    const tok = await loadTokenizer();
+    expect(tok.count("")).toBe(0);
+    expect(tok.count("hello world")).toBe(2);
+    // Special-token text in user input is ordinary text, not an error.
+    expect(tok.count("<|endoftext|>")).toBeGreaterThan(1);
+    expect(await loadTokenizer()).toBe(tok);
+  });
+
+  it("never counts more tokens than UTF-8 bytes", async () => {
+    const tok = await loadTokenizer();
+    for (const s of ["a", "日本語のテキスト", "😀😀😀", "   spaces   ", "x".repeat(1000), "mixed é ü 中 🎉 text\n\t"]) {
+      expect(tok.count(s)).toBeLessThanOrEqual(new TextEncoder().encode(s).length);
+    }
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * Adapter harnesses for the conformance suite: each one builds `Providers`
+ * for one `api` kind and can make its upstream reply, fail, stall, or stall
+ * after the first chunk, so one suite runs unchanged against every adapter.
+ * The HTTP adapters talk to the fake upstreams; the mock runs in process
+ * with a controllable sleep.
+ */
+
+import type { Graph, ModelNode, ProviderApi, ProviderNode, SourceRef } from "../../compiler/graph.js";
+import { Providers, type Attempt, type ProvidersOptions } from "../../runtime/providers/index.js";
+import type { Sleep } from "../../runtime/providers/types.js";
+import { behave, closeAllUpstreams, startUpstream, type FakeUpstream } from "../support/upstreams.js";
+
+export const span: SourceRef = { file: "test.route", line: 1, column: 1, endLine: 1, endColumn: 1 };
+
+/** A graph fragment with the given providers and one model per provider named `<provider>-model`. */
+export function graphOf(providers: Record<string, ProviderNode>, upstream = "upstream-model"): Pick<Graph, "providers" | "models"> {
+  const models: Record<string, ModelNode> = {};
+  for (const name of Object.keys(providers)) models[`${name}-model`] = { provider: name, upstream, maxOutput: 321, span };
+  return { providers, models };
+}
+
+export function attempt(model: string, body: Partial<Attempt["body"]> = {}, extra: Partial<Attempt> = {}): Attempt {
+  return {
+    body: { model: "chat", messages: [{ role: "user", content: "hello there" }], ...body },
+    model,
+    requestId: "req-1",
+    ...extra,
+  };
+}
+
+export interface Harness {
+  readonly api: ProviderApi;
+  /** The model name to ask `Providers` for. */
+  readonly model: string;
+  readonly upstreamModel: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Fresh providers for the current arrangement. */
+  providers(): Providers;
+  /** The next request is answered normally, with a tool call when `tool` is set. */
+  reply(tool?: { name: string; arguments: Record<string, unknown> }): void;
+  /** The next request fails with `status`. */
+  fail(status: number): void;
+  /** The next request is not answered until it is aborted. */
+  stall(): void;
+  /** The next request takes longer than a 150ms attempt timeout. */
+  slow(): void;
+  /** The reply text to expect when the user said `said`. */
+  expectedText(said: string): string;
+  /** The tool arguments to expect after `reply(tool)`. */
+  expectedArgs(tool: { arguments: Record<string, unknown> }): Record<string, unknown>;
+  /** Resolves once the upstream has received the request. */
+  received(): Promise<void>;
+  /** Resolves once the upstream saw the request cancelled. */
+  sawCancel(): Promise<void>;
+}
+
+/** Harness for an HTTP adapter against a fake upstream of the same wire format. */
+export function httpHarness(api: "openai" | "anthropic"): Harness {
+  let up: FakeUpstream;
+  let requestsBefore = 0;
+  return {
+    api,
+    model: "p-model",
+    upstreamModel: "upstream-model",
+    async start() {
+      up = await startUpstream(api);
+    },
+    stop: closeAllUpstreams,
+    providers() {
+      requestsBefore = up.requests.length;
+      const provider: ProviderNode = { api, baseUrl: up.baseUrl, key: { env: "KEY" }, timeoutMs: 5_000, span };
+      return new Providers(graphOf({ p: provider }), { resolveSecret: () => "sk-test-key-0123456789" });
+    },
+    reply: (tool) => up.next(behave.reply(tool ? { text: "", toolCalls: [tool] } : { text: "fine, thanks" })),
+    fail: (status) => up.next(behave.fail(status)),
+    stall: () => up.next(behave.stallHeaders()),
+    slow: () => up.next(behave.stallHeaders()),
+    expectedText: () => "fine, thanks",
+    expectedArgs: (tool) => tool.arguments,
+    received: () => up.waitForRequests(requestsBefore + 1),
+    sawCancel: async () => {
+      await up.waitForRequests(requestsBefore + 1);
+      await up.requests[requestsBefore]!.aborted;
+    },
+  };
+}
+
+/** Harness for the in-process mock: failures through its settings, stalls through its sleep. */
+export function mockHarness(): Harness {
+  let settings: NonNullable<ProviderNode["mock"]>;
+  let stall = false;
+  let called!: () => void;
+  let calledP: Promise<void>;
+  let cancelled!: () => void;
+  let cancelledP: Promise<void>;
+
+  const sleep: Sleep = (_ms, signal) => {
+    called();
+    if (!stall) return Promise.resolve();
+    return new Promise((_resolve, reject) => {
+      signal?.addEventListener("abort", () => {
+        cancelled();
+        reject(signal.reason);
+      });
+    });
+  };
+  const reset = () => {
+    settings = { latencyMs: 1, failRate: 0, failStatus: 500 };
+    stall = false;
+    calledP = new Promise((r) => (called = r));
+    cancelledP = new Promise((r) => (cancelled = r));
+  };
+  reset();
+
+  return {
+    api: "mock",
+    model: "p-model",
+    upstreamModel: "upstream-model",
+    start: async () => reset(),
+    stop: async () => reset(),
+    providers() {
+      // The settings are read at each call, so arranging after `providers()` works as for HTTP.
+      const provider: ProviderNode = {
+        api: "mock",
+        timeoutMs: 5_000,
+        span,
+        get mock() {
+          return settings;
+        },
+      };
+      const options: ProvidersOptions = { resolveSecret: () => undefined, sleep, random: () => 0.5, now: () => 1_700_000_000_000 };
+      return new Providers(graphOf({ p: provider }), options);
+    },
+    reply: () => undefined,
+    fail: (status) => void (settings = { ...settings, failRate: 1, failStatus: status }),
+    stall: () => {
+      stall = true;
+      settings = { ...settings, latencyMs: 60_000 };
+    },
+    // With the instant sleep, a latency above the timeout fails at once as a timeout.
+    slow: () => void (settings = { ...settings, latencyMs: 60_000 }),
+    expectedText: (said) => `mock: ${said}`,
+    expectedArgs: () => ({}),
+    received: () => calledP,
+    sawCancel: () => cancelledP,
+  };
+}
