@@ -50,20 +50,25 @@ export function utf8(text: string): Uint8Array {
 export function sha256Hex(data: string | Uint8Array): string {
   const bytes = typeof data === "string" ? utf8(data) : data;
   const bitLength = bytes.length * 8;
-  // Message + 0x80 + zero padding + 64-bit length, rounded up to 64-byte blocks.
+  // Message + 0x80 + zero padding + 64-bit big-endian length, rounded up to 64-byte blocks.
   const padded = new Uint8Array(((bytes.length + 9 + 63) >> 6) << 6);
   padded.set(bytes);
   padded[bytes.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000));
-  view.setUint32(padded.length - 4, bitLength >>> 0);
+  const hi = Math.floor(bitLength / 0x100000000);
+  const lo = bitLength >>> 0;
+  for (let i = 0; i < 4; i++) {
+    padded[padded.length - 8 + i] = (hi >>> (24 - 8 * i)) & 0xff;
+    padded[padded.length - 4 + i] = (lo >>> (24 - 8 * i)) & 0xff;
+  }
 
   const h = new Uint32Array([
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
   ]);
   const w = new Uint32Array(64);
   for (let block = 0; block < padded.length; block += 64) {
-    for (let t = 0; t < 16; t++) w[t] = view.getUint32(block + t * 4);
+    for (let t = 0, j = block; t < 16; t++, j += 4) {
+      w[t] = (padded[j]! << 24) | (padded[j + 1]! << 16) | (padded[j + 2]! << 8) | padded[j + 3]!;
+    }
     for (let t = 16; t < 64; t++) {
       const a = w[t - 15]!;
       const b = w[t - 2]!;

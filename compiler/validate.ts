@@ -10,8 +10,11 @@ import type { ErrorObject } from "ajv";
 import schema from "./graph.schema.json" with { type: "json" };
 import type { Graph } from "./graph.js";
 
-// strictRequired is off because `anyOf: [{ required: [...] }]` names properties declared beside it, which is the idiom.
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+// strictRequired is off because `anyOf: [{ required: [...] }]` names properties declared beside it (the
+// idiom for "at least one of"); union types are meant (a literal is a string, number or boolean); and
+// `discriminator` makes each tagged `oneOf` check one branch instead of all, which keeps validating a
+// 10,000-route graph fast and its error messages about the branch that was meant.
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, discriminator: true });
 const check = ajv.compile<Graph>(schema);
 
 function describe(e: ErrorObject): string {

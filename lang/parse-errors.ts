@@ -58,6 +58,12 @@ const BLOCK: Record<string, string> = {
   splitStmt: "a weight and a model like `70% gpt-4o`",
 };
 
+/** Rules whose alternatives are all kinds of value: named as one thing rather than listed token by token. */
+const VALUES: Record<string, string> = {
+  value: 'a value like "x", 30s, true, [a, b] or a name',
+  literal: 'a value like "x", 30s, true or [a, b]',
+};
+
 const DECLARATIONS = "a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `route`, `test` or `import`)";
 
 function found(token: IToken | undefined): string {
@@ -118,7 +124,8 @@ export const errorMessages: IParserErrorMessageProvider = {
     const first = actual[0];
     if (ruleName === "declaration") return `expected ${DECLARATIONS}, found ${found(first)}`;
     const labels = expectedPathsPerAlt.flatMap((paths) => paths.map((path) => (path[0] ? label(path[0]) : "")));
-    return `expected ${expectation(previous, oneOf(labels.filter(Boolean)))}${after(previous)}, found ${found(first)}`;
+    const general = VALUES[ruleName] ?? oneOf(labels.filter(Boolean));
+    return `expected ${expectation(previous, general)}${after(previous)}, found ${found(first)}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, previous }) {
     const labels = expectedIterationPaths.map((path) => (path[0] ? label(path[0]) : ""));

@@ -38,7 +38,7 @@ export type Cube = ReadonlyMap<string, Allowed>;
 export type Mode = "under" | "over";
 
 /** The value a fact has when the request does not carry it (literals are tagged `s:`, so never equal it). */
-export const MISSING = "missing";
+const MISSING = "missing";
 
 /** Keys of opaque tests start with this; their only values are TRUE and FALSE. */
 const OPAQUE = "?";
@@ -50,7 +50,7 @@ const BOOLEAN_DOMAIN: ReadonlySet<string> = new Set([TRUE, FALSE]);
 const MAX_CUBES = 64;
 
 /** The finite set of values a fact key can take, or undefined for an open domain. */
-export function domainOf(key: string): ReadonlySet<string> | undefined {
+function domainOf(key: string): ReadonlySet<string> | undefined {
   return key.startsWith(OPAQUE) ? BOOLEAN_DOMAIN : undefined;
 }
 
@@ -71,7 +71,7 @@ export function isEmptyAllowed(a: Allowed): boolean {
   return a.kind === "in" && a.values.size === 0;
 }
 
-export function intersectAllowed(a: Allowed, b: Allowed): Allowed {
+function intersectAllowed(a: Allowed, b: Allowed): Allowed {
   if (a.kind === "in" && b.kind === "in") return { kind: "in", values: new Set([...a.values].filter((v) => b.values.has(v))) };
   if (a.kind === "in") return { kind: "in", values: new Set([...a.values].filter((v) => !b.values.has(v))) };
   if (b.kind === "in") return { kind: "in", values: new Set([...b.values].filter((v) => !a.values.has(v))) };

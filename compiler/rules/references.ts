@@ -32,7 +32,7 @@ export function collectReferences(ctx: CompileContext): Reference[] {
         add("provider", decl.provider);
         break;
       case "budget":
-      case "limit":
+        // (`exceeded` in a `limit` is not a limit clause: E202, check-budgets.)
         for (const c of arr(decl.clauses)) if (c?.kind === "exceeded") add("model", c.model);
         break;
       case "route":

@@ -191,7 +191,7 @@ function decideRoute(p: PreparedGraph, r: PreparedRoute, facts: Facts, state: St
     if (tracer !== undefined) tracer({ kind: "split", route: r.ref, choice: split, arms: r.arms, by: r.by });
   }
 
-  if (state.coolingDown !== undefined && plan.targets.length > 1) plan = coolDown(plan, state.coolingDown.bind(state), tracer);
+  if (state.coolingDown !== undefined && plan.targets.length > 1) plan = coolDown(plan, state, tracer);
   if (tracer !== undefined) tracer({ kind: "plan", plan });
 
   return { kind: "route", route: r.ref, guardrails: r.node.guard, budgets, limits, split, downgrade, plan };
@@ -225,12 +225,16 @@ function chooseArm(r: PreparedRoute, facts: Facts, state: StateView): SplitChoic
 }
 
 /** The plan with cooling-down targets moved to the end (unchanged when none or all are cooling down). */
-function coolDown(plan: AttemptPlan, cooling: (model: string) => boolean, tracer: Tracer | undefined): AttemptPlan {
-  const warm = plan.targets.filter((t) => !cooling(t.model));
-  if (warm.length === plan.targets.length || warm.length === 0) return plan;
-  const cold = plan.targets.filter((t) => !warm.includes(t));
-  if (tracer !== undefined) tracer({ kind: "cooldown", models: cold.map((t) => t.model) });
-  return { ...plan, targets: [...warm, ...cold] };
+function coolDown(plan: AttemptPlan, state: StateView, tracer: Tracer | undefined): AttemptPlan {
+  const targets = plan.targets;
+  let cold = 0;
+  for (let i = 0; i < targets.length; i++) if (state.coolingDown!(targets[i]!.model)) cold++;
+  // The common case, nothing cooling down, allocates nothing.
+  if (cold === 0 || cold === targets.length) return plan;
+  const warm = targets.filter((t) => !state.coolingDown!(t.model));
+  const cooling = targets.filter((t) => !warm.includes(t));
+  if (tracer !== undefined) tracer({ kind: "cooldown", models: cooling.map((t) => t.model) });
+  return { ...plan, targets: [...warm, ...cooling] };
 }
 
 function rejected(

@@ -13,8 +13,10 @@
  * - Zero-weight arms never win either way. A missing or empty fact value
  *   falls back to the random draw.
  *
- * The hash is 32-bit FNV-1a over the value's UTF-16 code units, then a
- * murmur3 finaliser mixed with a per-arm seed, twice, for 53 bits of u.
+ * The value is hashed once with 32-bit murmur3 over its UTF-16 code units,
+ * two units per block (the only per-character cost: a 71-character key
+ * hash is the common value), then per arm two rounds of murmur3's
+ * finaliser mixed with the arm's seeds give 53 bits of u.
  */
 
 /** A split arm with a precomputed hash seed for its model name. */
@@ -62,14 +64,13 @@ export function pickByDraw(arms: readonly Arm[], total: number, u: number): numb
 
 /** The arm index for a fact value by weighted rendezvous hashing; -1 when no arm has a positive weight. */
 export function pickByKey(arms: readonly Arm[], value: string): number {
-  const h1 = fnv1a(value, 0x811c9dc5);
-  const h2 = fnv1a(value, 0x9e3779b9);
+  const h = murmur3(value, 0x5bd1e995);
   let best = -1;
   let bestScore = -Infinity;
   for (let i = 0; i < arms.length; i++) {
     const arm = arms[i]!;
     if (!(arm.weight > 0)) continue;
-    const score = -arm.weight / Math.log(unitHash(h1, h2, arm.seedA, arm.seedB));
+    const score = -arm.weight / Math.log(unitHash(h, arm.seedA, arm.seedB));
     // Ties (astronomically rare) go to the earlier arm, deterministically.
     if (score > bestScore) {
       bestScore = score;
@@ -79,10 +80,10 @@ export function pickByKey(arms: readonly Arm[], value: string): number {
   return best;
 }
 
-/** A uniform in the open interval (0, 1) from a value hash pair and an arm seed pair. */
-export function unitHash(h1: number, h2: number, seedA: number, seedB: number): number {
-  const a = fmix32(h1 ^ seedA);
-  const b = fmix32((h2 ^ seedB) + a);
+/** A uniform in the open interval (0, 1) from a value's hash and an arm's seeds. */
+export function unitHash(h: number, seedA: number, seedB: number): number {
+  const a = fmix32(h ^ seedA);
+  const b = fmix32(a ^ seedB);
   // 32 + 21 bits = 53 bits; the +0.5 keeps u away from 0 and 1 so ln(u) is finite and negative.
   return ((a >>> 0) * 2097152 + (b >>> 11) + 0.5) / 9007199254740992;
 }
@@ -95,6 +96,30 @@ export function fnv1a(s: string, basis: number): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
+}
+
+/** 32-bit murmur3 over UTF-16 code units, two per 32-bit block. */
+export function murmur3(s: string, seed: number): number {
+  let h = seed | 0;
+  const n = s.length;
+  const pairs = n & ~1;
+  for (let i = 0; i < pairs; i += 2) {
+    let k = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  if (n & 1) {
+    let k = s.charCodeAt(n - 1);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+  }
+  return fmix32(h ^ (n * 2));
 }
 
 /** murmur3's 32-bit finaliser: every input bit affects every output bit. */

@@ -5,18 +5,13 @@
  */
 import { createHash } from "node:crypto";
 import type { Graph } from "../../compiler/graph.js";
+import type { Caller } from "../engine/index.js";
 import { GatewayError } from "./errors.js";
 
-/** Who is calling, as the policy knows them. */
-export interface Caller {
-  /** `sha256:<hex>` of the bearer key; absent for anonymous callers (`auth none`). */
-  keyHash?: string;
-  team?: string;
-  user?: string;
-  labels: Readonly<Record<string, string>>;
-}
+/** Who is calling, as the policy knows them: the engine's caller (`key` is the key's hash). */
+export type { Caller };
 
-const ANONYMOUS: Caller = Object.freeze({ labels: Object.freeze({}) });
+const ANONYMOUS: Caller = Object.freeze({});
 
 /** `sha256:<hex>` of a key, the form used in `keys`. */
 export function hashKey(key: string): string {
@@ -57,7 +52,7 @@ export function authenticate(graph: Graph, authorization: string | undefined): C
 
 function callerOf(graph: Graph, hash: string): Caller {
   const k = graph.keys[hash]!;
-  const caller: Caller = { keyHash: hash, labels: k.labels };
+  const caller: Caller = { key: hash, labels: k.labels };
   if (k.team !== undefined) caller.team = k.team;
   if (k.user !== undefined) caller.user = k.user;
   return caller;

@@ -4,7 +4,10 @@
  * the right status. Steps throw or return a {@link GatewayError}; anything
  * else is an internal error whose details stay in the log, never in the
  * response (provider keys and upstream bodies must not leak to callers).
+ * Upstream failures arrive already redacted by the adapters (their typed
+ * errors never carry keys), so their messages may be shown.
  */
+import { isUpstreamError, UpstreamStatusError, type UpstreamError } from "../providers/index.js";
 
 /** Stable error codes; each fixes the HTTP status and the OpenAI `type`. */
 export const ERROR_KINDS = {
@@ -26,20 +29,30 @@ export const ERROR_KINDS = {
 
 export type ErrorCode = keyof typeof ERROR_KINDS;
 
+/** Optional parts of a {@link GatewayError}. */
+export interface GatewayErrorOptions {
+  /** The request field at fault, as a JSON path (`messages[2].content`). */
+  param?: string | null;
+  /** Extra response headers (e.g. `retry-after`). */
+  headers?: ReadonlyArray<readonly [string, string]>;
+}
+
 /** A failure the gateway answers on purpose; the message is shown to the caller. */
 export class GatewayError extends Error {
   readonly status: number;
   readonly type: string;
+  readonly param: string | null;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly param: string | null = null,
-    /** Extra response headers (e.g. `retry-after`). */
-    readonly headers: ReadonlyArray<readonly [string, string]> = [],
+    options: GatewayErrorOptions = {},
   ) {
     super(message);
     this.status = ERROR_KINDS[code].status;
     this.type = ERROR_KINDS[code].type;
+    this.param = options.param ?? null;
+    this.headers = options.headers ?? [];
   }
 }
 
@@ -59,6 +72,7 @@ export function errorBody(code: string, type: string, message: string, param: st
 
 /** Maps any failure to the reply sent to the caller. */
 export function toErrorReply(err: unknown): ErrorReply {
+  if (isUpstreamError(err)) err = fromUpstream(err);
   if (err instanceof GatewayError) {
     return { status: err.status, body: errorBody(err.code, err.type, err.message, err.param), headers: err.headers };
   }
@@ -70,4 +84,43 @@ export function toErrorReply(err: unknown): ErrorReply {
 export function errorEvent(err: unknown): string {
   const r = toErrorReply(err);
   return `data: ${r.body}\n\n`;
+}
+
+/** An upstream failure that reaches the caller directly (a stream cut after its first byte). */
+export function fromUpstream(err: UpstreamError): GatewayError {
+  return err.reason === "timeout" ? new GatewayError("upstream_timeout", err.message) : new GatewayError("upstream_error", err.message);
+}
+
+/** The engine's final attempts error (`AttemptsError`), in the parts used here. */
+export interface AttemptsFailure {
+  code: string;
+  status: number;
+  /** Names every try and why it failed. */
+  message: string;
+}
+
+/**
+ * The caller-facing error when a plan is used up. The engine's status says
+ * what kind of failure it was: 504 for a timeout, the upstream's own status
+ * for a failure that is not a fallback reason, 502 otherwise. A 429 keeps the
+ * upstream's `Retry-After`; a client error (400, 413, 422) stays one, so the
+ * caller can fix the request; every other status is the gateway's 502.
+ */
+export function attemptsError(e: AttemptsFailure, last: UpstreamError | undefined): GatewayError {
+  const message = e.code === "upstream_error" && last ? `${e.message}; ${last.message}` : e.message;
+  switch (e.status) {
+    case 504:
+      return new GatewayError("upstream_timeout", message);
+    case 429: {
+      const after = last instanceof UpstreamStatusError ? last.retryAfterMs : undefined;
+      return new GatewayError("rate_limited", message, { headers: after === undefined ? [] : [["retry-after", String(Math.ceil(after / 1000))]] });
+    }
+    case 400:
+    case 422:
+      return new GatewayError("invalid_request", message);
+    case 413:
+      return new GatewayError("request_too_large", message);
+    default:
+      return new GatewayError("upstream_error", message);
+  }
 }

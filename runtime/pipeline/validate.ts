@@ -16,7 +16,7 @@ type Json = Record<string, unknown>;
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 
 function bad(param: string, message: string): GatewayError {
-  return new GatewayError("invalid_request", message, param);
+  return new GatewayError("invalid_request", message, { param });
 }
 
 function isObject(v: unknown): v is Json {

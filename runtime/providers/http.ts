@@ -19,7 +19,7 @@ import {
 } from "./errors.js";
 import { excerpt, redact } from "./redact.js";
 import { parseRetryAfter } from "./retry-after.js";
-import { SseTruncatedError } from "./sse.js";
+import { SseLineTooLongError, SseTruncatedError } from "./sse.js";
 
 /** Connection settings shared by every pool. */
 export interface PoolOptions {
@@ -29,6 +29,8 @@ export interface PoolOptions {
   keepAliveTimeoutMs?: number;
   /** TCP (and TLS) connect timeout. */
   connectTimeoutMs?: number;
+  /** Largest upstream body, streams included; a bigger one fails as a protocol error. Default 256 MiB. */
+  maxResponseBytes?: number;
 }
 
 /** Keep-alive pools by origin, created on first use and closed together. */
@@ -47,6 +49,7 @@ export class Pools {
         connections: this.options.connections ?? null,
         keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 4_000,
         connect: { timeout: this.options.connectTimeoutMs ?? 10_000 },
+        maxResponseSize: this.options.maxResponseBytes ?? 256 * 1024 * 1024,
       });
       this.pools.set(origin, pool);
     }
@@ -181,6 +184,7 @@ export function transportError(err: unknown, origin: ErrorOrigin, deadline: Atte
   if (cause === "timeout") return new UpstreamTimeoutError(origin, deadline.timeoutMs, phase);
   if (cause === "caller" || cause === "cancel") return new UpstreamAbortedError(origin);
   if (err instanceof SseTruncatedError) return new UpstreamProtocolError(origin, "the event stream was cut mid-event");
+  if (err instanceof SseLineTooLongError) return new UpstreamProtocolError(origin, err.message);
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return err instanceof Error ? err : new Error(String(err));
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {

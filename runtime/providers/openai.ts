@@ -14,9 +14,10 @@ import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
-// Azure OpenAI takes its key in `api-key`; everyone else in a bearer token.
-function isAzure(url: URL): boolean {
-  return url.hostname.endsWith(".openai.azure.com") || url.hostname.endsWith(".cognitiveservices.azure.com");
+/** The header that carries `key`: Azure OpenAI wants `api-key`, everyone else a bearer token. */
+export function authHeader(url: URL, key: string): [name: string, value: string] {
+  const azure = url.hostname.endsWith(".openai.azure.com") || url.hostname.endsWith(".cognitiveservices.azure.com");
+  return azure ? ["api-key", key] : ["authorization", `Bearer ${key}`];
 }
 
 /** The upstream request body: the caller's, with the target model and the stream settings we need. */
@@ -95,8 +96,8 @@ export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
       accept: stream ? "text/event-stream" : "application/json",
     };
     if (call.key !== undefined) {
-      if (isAzure(url)) headers["api-key"] = call.key;
-      else headers.authorization = `Bearer ${call.key}`;
+      const [name, value] = authHeader(url, call.key);
+      headers[name] = value;
     }
     const body = JSON.stringify(openaiBody(call.body, call.model.upstream, stream));
     return { url, headers, body, secrets: call.key === undefined ? [] : [call.key] };

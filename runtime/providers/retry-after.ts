@@ -21,6 +21,8 @@ export function parseRetryAfter(headers: Record<string, HeaderValue>, nowMs: num
   const value = first(headers["retry-after"])?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  // An HTTP date always names a month; Date.parse alone would take "-3" for a year.
+  if (!/[a-z]/i.test(value)) return undefined;
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);

@@ -14,8 +14,14 @@ export interface SseEvent {
   id?: string;
 }
 
+/** The longest line accepted by default; a stream that never ends a line must not grow memory without bound. */
+export const MAX_SSE_LINE = 16 * 1024 * 1024;
+
 /** Incremental parser: feed chunks with `push`, then call `end`. */
 export class SseParser {
+  /** @param maxLine longest line (in characters) before `push` throws `SseLineTooLongError` */
+  constructor(private readonly maxLine = MAX_SSE_LINE) {}
+
   private readonly decoder = new TextDecoder("utf-8");
   private buffer = "";
   private skipLeadingLf = false;
@@ -75,6 +81,7 @@ export class SseParser {
       if (event) events.push(event);
     }
     this.buffer = start === 0 ? buf : buf.slice(start);
+    if (this.buffer.length > this.maxLine) throw new SseLineTooLongError(this.maxLine);
     return events;
   }
 
@@ -114,6 +121,14 @@ export class SseTruncatedError extends Error {
   constructor() {
     super("event stream ended in the middle of an event");
     this.name = "SseTruncatedError";
+  }
+}
+
+/** Thrown by `SseParser.push` when a line grows past the parser's limit. */
+export class SseLineTooLongError extends Error {
+  constructor(limit: number) {
+    super(`event stream line longer than ${limit} characters`);
+    this.name = "SseLineTooLongError";
   }
 }
 

@@ -8,6 +8,10 @@ import { parse, stripSpans } from "../../lang/index.js";
 
 export const FILE = "test.route";
 
+/** Words from chevrotain's own vocabulary that must never reach a user. */
+export const INTERNAL = /Kw_|Identifier|LBrace|RBrace|LParen|RParen|LBracket|RBracket|QuantityLiteral|StringLiteral|RegexLiteral|UnterminatedString|EqEq|NotEq|LtEq|GtEq|\bAssign\b|\bSlash\b|\bComma\b|\bEOF\b|\bName\b|Expecting|Redundant input|<--|-->|token of type|\[object/;
+
+
 /** Parses `text` and fails the test if there is any diagnostic. */
 export function parseOk(text: string): SourceFile {
   const { file, diagnostics } = parse(text, FILE);

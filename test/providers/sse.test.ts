@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SseParser, SseTruncatedError, parseSse, type SseEvent } from "../../runtime/providers/sse.js";
+import { SseLineTooLongError, SseParser, SseTruncatedError, parseSse, type SseEvent } from "../../runtime/providers/sse.js";
 
 const enc = new TextEncoder();
 
@@ -107,5 +107,13 @@ describe("SseParser", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("SseParser limits", () => {
+  it("refuses a line longer than its limit instead of buffering it", () => {
+    const parser = new SseParser(10);
+    expect(parser.push("data: 1234")).toEqual([]);
+    expect(() => parser.push("567890")).toThrow(SseLineTooLongError);
   });
 });

@@ -43,6 +43,7 @@ describe("unreachable-route (E304)", () => {
     expect(relatedAt(ds[0])).toBe("6:7");
     expect(ds[0]!.message).toContain("together");
     expect(reported(`team == "a"`, `not (team == "a")`, null)).toEqual(["E304 7:7"]);
+    expect(reported(`stream and model == "m"`, `not stream and model == "m"`, `model in ["m"]`)).toEqual(["E304 7:7"]);
   });
 
   test("a `when` that can never hold", () => {

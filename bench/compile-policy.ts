@@ -1,0 +1,48 @@
+/**
+ * The policy text the compile benchmark measures: `routes` routes in the
+ * shape real policies have (a `when` on the model and a header, a `split` or
+ * `to`, a fallback, a retry, guardrails, a budget or a limit), over 20 priced
+ * models on three providers. Separate from bench/compile.ts so profilers and
+ * tests can build the same text without running the benchmark.
+ */
+
+const MODELS = 20;
+
+/** A policy with `routes` routes, as text. */
+export function benchPolicy(routes: number): string {
+  const out: string[] = [
+    'gateway { listen ":8787" state memory }',
+    'provider openai { api openai key env("OPENAI_API_KEY") timeout 30s }',
+    'provider anthropic { api anthropic key env("ANTHROPIC_API_KEY") }',
+    "provider demo { api mock latency 5ms }",
+  ];
+  const providers = ["openai", "anthropic", "demo"];
+  for (let m = 0; m < MODELS; m++) {
+    out.push(`model model-${m} = ${providers[m % 3]}/"upstream-${m}" { input $${(m % 7) + 0.5}/Mtok output $${(m % 5) + 1}/Mtok context 128k }`);
+  }
+  out.push("budget team-daily { per team limit $200 per day warn 80% exceeded downgrade model-0 }");
+  out.push("limit per-key { per key tokens 200k per minute requests 600 per minute }");
+  out.push("guardrail pii { on input redact email, phone }");
+  out.push("guardrail size { block when input_tokens > 100k }");
+  for (let i = 0; i < routes; i++) {
+    const a = `model-${(i % (MODELS - 1)) + 1}`;
+    const b = `model-${((i + 7) % (MODELS - 1)) + 1}`;
+    const c = `model-${((i + 13) % (MODELS - 1)) + 1}`;
+    const target = i % 2 === 0 ? `  split by key { 70% ${a}  30% ${b} }` : `  to ${a}`;
+    const fallback = i % 2 === 0 ? c : `${b}, ${c}`;
+    out.push(
+      [
+        `route r${i} {`,
+        `  when model == "chat-${i}" and header("x-tier") == "${i % 3 === 0 ? "premium" : "standard"}"`,
+        `  guard pii, size`,
+        i % 4 === 0 ? `  budget team-daily` : `  limit per-key`,
+        target,
+        `  fallback ${fallback} on 429, 5xx, timeout`,
+        `  retry ${i % 3} backoff 250ms`,
+        `}`,
+      ].join("\n"),
+    );
+  }
+  out.push('test "first route" {\n  request { model "chat-0" header "x-tier" "premium" team "search" }\n  expect route r0\n}');
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,59 @@
+/**
+ * Compile benchmark: generates realistic policies of 100, 1,000 and 10,000
+ * routes (each with a `when` on the model and a header, a `split` or `to`, a
+ * fallback and a retry), parses and compiles each, and prints the time in
+ * total and per route, split into parse and compile, with the 10,000-route
+ * per-route cost relative to the 100-route baseline of the same run. A ratio
+ * near 1 means compile time grows linearly. Target: 10,000 routes under 1 s.
+ *
+ * Run: `npm run build && node dist/bench/compile.js`
+ */
+import { parse } from "../lang/index.js";
+import { compile } from "../compiler/index.js";
+import { benchPolicy } from "./compile-policy.js";
+
+const SIZES = [100, 1_000, 10_000] as const;
+const TARGET_MS = 1_000;
+
+interface Run {
+  routes: number;
+  parseMs: number;
+  compileMs: number;
+  errors: number;
+}
+
+function measure(routes: number): Run {
+  const text = benchPolicy(routes);
+  const t0 = performance.now();
+  const parsed = parse(text, "bench.route");
+  const t1 = performance.now();
+  const result = compile([parsed.file], { sources: [{ path: "bench.route", text }] });
+  const t2 = performance.now();
+  const errors = [...parsed.diagnostics, ...result.diagnostics].filter((d) => d.severity === "error");
+  if (errors.length > 0 || !result.graph) {
+    console.error(errors.slice(0, 5));
+    throw new Error(`the ${routes}-route bench policy does not compile`);
+  }
+  return { routes, parseMs: t1 - t0, compileMs: t2 - t1, errors: errors.length };
+}
+
+function main(): void {
+  measure(100); // warm up the JIT so the baseline is not mostly compile-on-first-use
+  const runs = SIZES.map(measure);
+  const perRoute = (r: Run): number => ((r.parseMs + r.compileMs) * 1000) / r.routes;
+  console.log("routes    parse ms   compile ms   total ms   µs/route");
+  for (const r of runs) {
+    const total = r.parseMs + r.compileMs;
+    console.log(
+      `${String(r.routes).padStart(6)}  ${r.parseMs.toFixed(1).padStart(9)}  ${r.compileMs.toFixed(1).padStart(11)}  ${total.toFixed(1).padStart(9)}  ${perRoute(r).toFixed(1).padStart(9)}`,
+    );
+  }
+  const base = runs[0]!;
+  const big = runs[runs.length - 1]!;
+  const ratio = perRoute(big) / perRoute(base);
+  const bigTotal = big.parseMs + big.compileMs;
+  console.log(`per-route cost at ${big.routes} routes vs ${base.routes}: ${ratio.toFixed(2)}x`);
+  console.log(`${big.routes} routes in ${bigTotal.toFixed(0)} ms: ${bigTotal < TARGET_MS ? "within" : "OVER"} the ${TARGET_MS} ms target`);
+}
+
+main();

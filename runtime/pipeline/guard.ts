@@ -1,0 +1,59 @@
+/**
+ * Input guardrails on a chat request: runs the engine's `applyGuardrails`
+ * over the request's text parts and acts on the verdict. A block is a 400
+ * naming the guardrail (nothing is sent upstream); a redaction puts the
+ * redacted texts back where they came from in a copy of the body, so the
+ * provider never sees the original; flags are only reported.
+ */
+import type { Graph } from "../../compiler/graph.js";
+import { applyGuardrails, type Facts, type GuardHit } from "../engine/index.js";
+import type { ChatMessage, ContentPart } from "../providers/index.js";
+import { GatewayError } from "./errors.js";
+import type { ChatRequest } from "./validate.js";
+
+export interface GuardResult {
+  /** The body to send: the original when nothing was redacted. */
+  body: ChatRequest;
+  redacted: readonly GuardHit[];
+  flagged: readonly GuardHit[];
+}
+
+/**
+ * The text parts of the messages, in the order the engine's `messageText`
+ * joins them (so a condition on `text` and the detectors see the same input).
+ */
+export function textParts(body: ChatRequest): string[] {
+  const out: string[] = [];
+  for (const m of body.messages) {
+    const c = m.content;
+    if (typeof c === "string") out.push(c);
+    else if (Array.isArray(c)) for (const p of c) if (p.type === "text") out.push(p.text);
+  }
+  return out;
+}
+
+/** Applies the decision's guardrails to the input; throws a 400 {@link GatewayError} when one blocks. */
+export function guardInput(graph: Graph, guardrails: readonly string[], facts: Facts, body: ChatRequest): GuardResult {
+  if (guardrails.length === 0) return { body, redacted: [], flagged: [] };
+  const texts = textParts(body);
+  const outcome = applyGuardrails(graph, guardrails, "input", facts, texts);
+  if (outcome.blocked) {
+    const b = outcome.blocked;
+    throw new GatewayError("blocked_by_guardrail", `request blocked by guardrail \`${b.guardrail}\` (${b.by})`, { param: "messages" });
+  }
+  const redactedBody = outcome.texts === texts ? body : withTexts(body, outcome.texts);
+  return { body: redactedBody, redacted: outcome.redacted, flagged: outcome.flagged };
+}
+
+/** A copy of the body with its text parts replaced, in `textParts` order; the original is not touched. */
+function withTexts(body: ChatRequest, texts: readonly string[]): ChatRequest {
+  let i = 0;
+  const messages = body.messages.map((m): ChatMessage => {
+    const c = m.content;
+    if (typeof c === "string") return { ...m, content: texts[i++]! } as ChatMessage;
+    if (!Array.isArray(c)) return m;
+    const parts = c.map((p): ContentPart => (p.type === "text" ? { ...p, text: texts[i++]! } : p));
+    return { ...m, content: parts } as ChatMessage;
+  });
+  return { ...body, messages };
+}

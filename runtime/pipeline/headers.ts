@@ -1,0 +1,40 @@
+/**
+ * The headers that say what was decided, on every response to a chat
+ * request: `x-aigw-route`, `x-aigw-target`, `x-aigw-attempts`
+ * (`gpt-4o:429,sonnet:200`: every try in order with its outcome),
+ * `x-aigw-policy` and `x-request-id`.
+ */
+import type { AttemptRecord } from "../engine/index.js";
+
+export type HeaderList = Array<readonly [string, string]>;
+
+/** `model:status` per try; a timeout or a connection failure is named instead of a status. */
+export function attemptsHeader(history: readonly AttemptRecord[]): string {
+  let out = "";
+  for (let i = 0; i < history.length; i++) {
+    const h = history[i]!;
+    out += (i === 0 ? "" : ",") + h.model + ":" + (h.cause === "ok" ? "200" : String(h.cause));
+  }
+  return out;
+}
+
+/** What a reply says about the decision so far. */
+export interface DecisionHeaders {
+  requestId: string;
+  policy: string;
+  route?: string;
+  target?: string;
+  attempts?: readonly AttemptRecord[];
+}
+
+/** The decision headers, in a fixed order; absent parts are left out. */
+export function decisionHeaders(d: DecisionHeaders): HeaderList {
+  const h: HeaderList = [
+    ["x-request-id", d.requestId],
+    ["x-aigw-policy", d.policy],
+  ];
+  if (d.route !== undefined) h.push(["x-aigw-route", d.route]);
+  if (d.target !== undefined) h.push(["x-aigw-target", d.target]);
+  if (d.attempts !== undefined && d.attempts.length > 0) h.push(["x-aigw-attempts", attemptsHeader(d.attempts)]);
+  return h;
+}

@@ -1,0 +1,92 @@
+/**
+ * Writing a pipeline reply to the client: a whole JSON body, or a
+ * server-sent event stream pulled from the upstream one chunk at a time.
+ * Pulling only when the client's socket has room is the backpressure: a slow
+ * reader slows the upstream read instead of growing a buffer. A failure
+ * after the first byte cannot become an HTTP error any more, so the stream
+ * ends with an `error` event (and no `[DONE]`).
+ *
+ * The sink is the server's response object, seen through the small
+ * interface below so this layer does not depend on the HTTP edge.
+ */
+import type { ChatStream, Usage } from "../providers/index.js";
+import { errorEvent, toErrorReply } from "./errors.js";
+import type { HeaderList } from "./headers.js";
+
+/** Where a reply is written: the server's response (uws.ts `HttpResponse` satisfies it). */
+export interface ResponseSink {
+  readonly aborted: boolean;
+  send(status: number, headers: ReadonlyArray<readonly [string, string]>, body: string | Uint8Array): void;
+  start(status: number, headers: ReadonlyArray<readonly [string, string]>): void;
+  /** False: wait for {@link writable} before writing more. */
+  write(chunk: string | Uint8Array): boolean;
+  writable(): Promise<void>;
+  end(chunk?: string | Uint8Array): void;
+}
+
+/** What the pipeline answers. */
+export type Reply =
+  | { kind: "json"; status: number; headers: HeaderList; body: string }
+  | {
+      kind: "stream";
+      headers: HeaderList;
+      stream: ChatStream;
+      /** The client asked for `stream_options.include_usage`: forward the usage chunk. */
+      includeUsage: boolean;
+    };
+
+/** How writing went, for the access log. */
+export interface Written {
+  status: number;
+  /** The stream ended early because the client left. */
+  aborted: boolean;
+  /** The upstream failed mid-stream (an error event was sent). */
+  streamError?: unknown;
+  usage?: Usage;
+}
+
+const JSON_TYPE = ["content-type", "application/json"] as const;
+const SSE_HEADERS = [
+  ["content-type", "text/event-stream"],
+  ["cache-control", "no-cache"],
+] as const;
+
+/** Writes a reply; resolves when the response is complete (or abandoned because the client left). */
+export async function writeReply(sink: ResponseSink, reply: Reply): Promise<Written> {
+  if (reply.kind === "json") {
+    reply.headers.push(JSON_TYPE);
+    sink.send(reply.status, reply.headers, reply.body);
+    return { status: reply.status, aborted: sink.aborted };
+  }
+  return writeStream(sink, reply.headers, reply.stream, reply.includeUsage);
+}
+
+async function writeStream(sink: ResponseSink, headers: HeaderList, stream: ChatStream, includeUsage: boolean): Promise<Written> {
+  if (sink.aborted) {
+    await stream.cancel();
+    return { status: 200, aborted: true };
+  }
+  for (const h of SSE_HEADERS) headers.push(h);
+  sink.start(200, headers);
+  try {
+    for await (const chunk of stream) {
+      if (sink.aborted) break; // leaving the loop cancels the upstream
+      if (!includeUsage && chunk.choices.length === 0 && chunk.usage) continue;
+      if (!sink.write("data: " + JSON.stringify(chunk) + "\n\n")) {
+        await sink.writable();
+        if (sink.aborted) break;
+      }
+    }
+  } catch (err) {
+    if (sink.aborted) return { status: 200, aborted: true };
+    sink.end(errorEvent(err));
+    const out: Written = { status: toErrorReply(err).status, aborted: false, streamError: err };
+    if (stream.usage) out.usage = stream.usage;
+    return out;
+  }
+  if (sink.aborted) return { status: 200, aborted: true };
+  sink.end("data: [DONE]\n\n");
+  const out: Written = { status: 200, aborted: false };
+  if (stream.usage) out.usage = stream.usage;
+  return out;
+}

@@ -1,0 +1,213 @@
+/**
+ * The gateway server: the OpenAI-compatible endpoints over the uWS edge.
+ *
+ *   POST /v1/chat/completions   the pipeline (pipeline/chat.ts)
+ *   GET  /v1/models             the models the policy accepts
+ *   GET  /healthz, /readyz      liveness; readiness (503 while draining)
+ *
+ * The loaded graph lives in one reference (`current`); each request captures
+ * it when it starts, so a hot reload (`setGraph`) is one assignment and a
+ * request in flight finishes on the graph it started with.
+ */
+import type { Graph } from "../../compiler/graph.js";
+import type { StateView } from "../engine/index.js";
+import { GatewayError, toErrorReply } from "../pipeline/errors.js";
+import { handleChat, type ChatInput, type ChatTrace, type PipelineDeps } from "../pipeline/chat.js";
+import { attemptsHeader } from "../pipeline/headers.js";
+import { requestIds } from "../pipeline/request-id.js";
+import { writeReply, type Written } from "../pipeline/respond.js";
+import { createRuntime, type Runtime } from "../pipeline/runtime.js";
+import { Pools, realSleep, type PoolOptions, type Sleep } from "../providers/index.js";
+import { silentLogger, type AccessEntry, type Logger } from "./log.js";
+import { authenticate } from "../pipeline/auth.js";
+import {
+  BodyTooLargeError,
+  createHttpServer,
+  httpEngine,
+  type HeaderList,
+  type HttpEngineInfo,
+  type HttpRequest,
+  type HttpResponse,
+} from "./uws.js";
+
+export interface GatewayOptions {
+  graph: Graph;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default 8787; 0 picks a free port. */
+  port?: number;
+  /** Where `env("…")` provider keys are read. Default: `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Wall clock in ms. Default `Date.now`. */
+  clock?: () => number;
+  /** Uniform [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** Abortable sleep for backoff. Default: a timer. */
+  sleep?: Sleep;
+  log?: Logger;
+  /** Budgets, limits and cooldowns as decisions see them. Default: nothing spent, draws from `random`. */
+  state?: StateView;
+  /** Upstream connection pool settings. */
+  pools?: PoolOptions;
+}
+
+export interface Gateway {
+  /** The bound port. */
+  readonly port: number;
+  readonly host: string;
+  /** The HTTP engine in use (native uWS or the node:http fallback). */
+  readonly engine: HttpEngineInfo;
+  /** The graph new requests use. */
+  readonly graph: Graph;
+  /** Swaps the graph for new requests; requests in flight keep theirs. */
+  setGraph(graph: Graph): void;
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs` (default 10 s), then closes everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const JSON_HEADERS: HeaderList = [["content-type", "application/json"]];
+const OK_BODY = '{"status":"ok"}';
+
+/** Starts the gateway; resolves once it listens. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const now = options.clock ?? Date.now;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? realSleep;
+  const env = options.env ?? process.env;
+  const log = options.log ?? silentLogger;
+  const pools = new Pools(options.pools);
+  const host = options.host ?? "127.0.0.1";
+
+  const build = (graph: Graph): Runtime => {
+    const rt = createRuntime(graph, { env, pools, now, sleep, random });
+    for (const p of rt.problems) log.warn(p);
+    return rt;
+  };
+  let current = build(options.graph);
+  let draining = false;
+
+  const deps: PipelineDeps = {
+    now,
+    random,
+    sleep,
+    state: options.state ?? { budgetSpent: () => 0, limitUsed: () => 0, draw: random },
+    requestId: requestIds(random),
+  };
+
+  async function chat(req: HttpRequest, res: HttpResponse): Promise<void> {
+    const rt = current;
+    const started = now();
+    const controller = new AbortController();
+    res.onAbort(() => controller.abort());
+    const input: ChatInput = {
+      headers: req.headers,
+      path: req.path,
+      signal: controller.signal,
+      body: () => req.body().catch(bodyError),
+    };
+    const { reply, trace } = await handleChat(rt, input, deps);
+    if (trace.internal !== undefined) log.error("internal error", { requestId: trace.requestId, error: trace.internal });
+    const written: Written = reply === null ? { status: 499, aborted: true } : await writeReply(res, reply);
+    if (log.access) log.access(accessEntry(req, trace, written, now() - started));
+  }
+
+  function models(req: HttpRequest, res: HttpResponse): void {
+    const rt = current;
+    try {
+      authenticate(rt.graph, req.headers["authorization"]);
+    } catch (err) {
+      sendError(res, err);
+      return;
+    }
+    res.send(200, JSON_HEADERS, rt.modelsBody);
+  }
+
+  const routes: Record<string, Record<string, (req: HttpRequest, res: HttpResponse) => void | Promise<void>>> = {
+    "/v1/chat/completions": { POST: chat },
+    "/v1/models": { GET: models },
+    "/healthz": { GET: (_req, res) => res.send(200, JSON_HEADERS, OK_BODY) },
+    "/readyz": {
+      GET: (_req, res) =>
+        draining
+          ? res.send(503, JSON_HEADERS, '{"status":"draining"}')
+          : res.send(200, JSON_HEADERS, JSON.stringify({ status: "ready", policy: current.graph.policy })),
+    },
+  };
+
+  const server = createHttpServer({
+    bodyLimit: () => current.graph.gateway.maxBodyBytes,
+    onError: (err) => log.error("unhandled error in a request handler", { error: err }),
+    handler: (req, res) => {
+      const route = routes[req.path] ?? routes[trimSlash(req.path)];
+      if (route === undefined) {
+        sendError(res, new GatewayError("not_found", `unknown path \`${req.method} ${req.path}\``));
+        return;
+      }
+      const handle = route[req.method];
+      if (handle === undefined) {
+        const allowed = Object.keys(route).join(", ");
+        sendError(res, new GatewayError("method_not_allowed", `method \`${req.method}\` is not allowed on \`${req.path}\` (allowed: ${allowed})`), [["allow", allowed]]);
+        return;
+      }
+      return handle(req, res);
+    },
+  });
+  const port = await server.listen(host, options.port ?? 8787);
+
+  return {
+    port,
+    host,
+    engine: httpEngine,
+    get graph() {
+      return current.graph;
+    },
+    setGraph(graph) {
+      current = build(graph);
+    },
+    async close(graceMs = 10_000) {
+      draining = true;
+      await server.close(graceMs);
+      await pools.close();
+    },
+  };
+}
+
+function sendError(res: HttpResponse, err: unknown, extra: HeaderList = []): void {
+  const e = toErrorReply(err);
+  res.send(e.status, [...JSON_HEADERS, ...e.headers, ...extra], e.body);
+}
+
+/** A body that cannot be read becomes the pipeline's error. */
+function bodyError(err: unknown): never {
+  if (err instanceof BodyTooLargeError) throw new GatewayError("request_too_large", `request body is larger than the limit of ${err.limit} bytes`);
+  throw err;
+}
+
+function trimSlash(path: string): string {
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+function accessEntry(req: HttpRequest, trace: ChatTrace, written: Written, ms: number): AccessEntry {
+  const entry: AccessEntry = {
+    requestId: trace.requestId,
+    method: req.method,
+    path: req.path,
+    status: written.aborted && trace.status === 200 ? 499 : trace.status,
+    ms,
+  };
+  if (trace.route !== undefined) entry.route = trace.route;
+  if (trace.target !== undefined) entry.target = trace.target;
+  if (trace.attempts.length > 0) entry.attempts = attemptsHeader(trace.attempts);
+  if (trace.errorCode !== undefined) entry.error = trace.errorCode;
+  if (trace.team !== undefined) entry.team = trace.team;
+  const usage = written.usage ?? trace.usage;
+  if (usage) {
+    entry.promptTokens = usage.promptTokens;
+    entry.completionTokens = usage.completionTokens;
+  }
+  if (trace.redacted.length > 0) entry.redacted = trace.redacted.map((h) => h.guardrail);
+  if (trace.flagged.length > 0) entry.flagged = trace.flagged.map((h) => h.guardrail);
+  if (written.aborted) entry.aborted = true;
+  if (written.streamError !== undefined) entry.error = "stream_error";
+  return entry;
+}

@@ -1,0 +1,104 @@
+/**
+ * Properties of the parser and formatter (fast-check):
+ * - the parser never throws, on any text, and every diagnostic's span lies
+ *   inside the input;
+ * - for valid policies, formatting is idempotent, keeps every comment, and
+ *   the formatted text parses to the same AST (spans aside).
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { format, formatText, parse, stripSpans } from "../../lang/index.js";
+import { arbDeclaration, arbPolicyText, arbTokenSoup } from "./gen.js";
+import { INTERNAL } from "./helpers.js";
+
+const RUNS = 200;
+
+function checkDiagnosticsInside(text: string): void {
+  const { file, diagnostics } = parse(text, "p.route");
+  expect(file.kind).toBe("file");
+  for (const d of diagnostics) {
+    expect(d.span.offset).toBeGreaterThanOrEqual(0);
+    expect(d.span.endOffset).toBeGreaterThanOrEqual(d.span.offset);
+    expect(d.span.endOffset).toBeLessThanOrEqual(text.length);
+    expect(d.span.line).toBeGreaterThanOrEqual(1);
+    expect(d.span.column).toBeGreaterThanOrEqual(1);
+    expect(d.span.file).toBe("p.route");
+    expect(d.message).not.toBe("");
+    // quoted user input may say anything; the words around it must be the language's
+    expect(d.message.replace(/`[^`]*`/g, "``")).not.toMatch(INTERNAL);
+  }
+}
+
+describe("the parser is total", () => {
+  it("never throws on arbitrary text, and spans stay inside it", () => {
+    fc.assert(fc.property(fc.string(), checkDiagnosticsInside), { numRuns: RUNS });
+  });
+
+  it("never throws on arbitrary unicode", () => {
+    fc.assert(fc.property(fc.string({ unit: "binary" }), checkDiagnosticsInside), { numRuns: RUNS });
+  });
+
+  it("never throws on soup of the language's own words", () => {
+    fc.assert(fc.property(arbTokenSoup, checkDiagnosticsInside), { numRuns: RUNS });
+  });
+
+  it("formatText never throws either, and formats only files without errors", () => {
+    fc.assert(
+      fc.property(arbTokenSoup, (text) => {
+        const r = formatText(text, "p.route");
+        const errors = r.diagnostics.some((d) => d.severity === "error");
+        expect(r.text === undefined).toBe(errors);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+const sortedComments = (text: string) =>
+  parse(text, "p.route")
+    .file.comments.map((c) => c.text)
+    .sort();
+
+describe("formatting generated valid policies", () => {
+  it("the generator makes valid policies", () => {
+    fc.assert(
+      fc.property(arbPolicyText(), (text) => {
+        expect(parse(text, "p.route").diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message}`)).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("is idempotent, keeps the AST and keeps every comment", () => {
+    fc.assert(
+      fc.property(arbPolicyText(), (text) => {
+        const first = parse(text, "p.route");
+        const once = format(first.file);
+        const second = parse(once, "p.route");
+        expect(second.diagnostics).toEqual([]);
+        expect(stripSpans(second.file.declarations)).toEqual(stripSpans(first.file.declarations));
+        expect(format(second.file)).toBe(once);
+        expect(sortedComments(once)).toEqual(sortedComments(text));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("the canonical layout", () => {
+  it("does not depend on how the source was laid out, apart from blank lines", () => {
+    const arbTokens = fc.array(arbDeclaration, { maxLength: 5 }).map((ds) => ds.flat());
+    const arbSpace = fc.constantFrom(" ", "\n", "\t", "\n    ", "  ");
+    fc.assert(
+      fc.property(
+        arbTokens.chain((tokens) => fc.tuple(fc.constant(tokens), fc.array(arbSpace, { minLength: tokens.length, maxLength: tokens.length }))),
+        ([tokens, spaces]) => {
+          const oneLine = format(parse(tokens.join(" "), "p.route").file);
+          const scattered = format(parse(tokens.map((t, i) => t + spaces[i]).join(""), "p.route").file);
+          expect(scattered).toBe(oneLine);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
