@@ -1,10 +1,11 @@
 /**
- * The compiler's public entry. `compile` runs the passes over parsed files in
- * a fixed order — symbols, the checks in `PASSES` (settings, clauses, route
+ * The compiler's public entry. `compile` runs the phases of `PHASES` over
+ * parsed files in order — symbols, the checks (settings, clauses, route
  * statements, conditions, guardrails, tests, then the lint rules of
- * rules/index.ts), lowering, schema validation — collects every diagnostic,
- * and returns a graph only when there are no errors. Every pass is pure and
- * total: bad input yields diagnostics, never an exception.
+ * rules/index.ts), lowering, the policy hash, schema validation — collects
+ * every diagnostic, and returns a graph only when there are no errors. Every
+ * phase is deterministic and total: bad input yields diagnostics, never an
+ * exception.
  */
 import type { SourceFile } from "../lang/ast.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../lang/diagnostics.js";
@@ -32,8 +33,8 @@ export { memoryHost } from "./memory-host.js";
 export { validateGraph } from "./validate.js";
 export type { Graph, TestCase } from "./graph.js";
 
-/** The checks run after the symbol table is built, in order: this compiler's checks, then the lint rules. */
-export const PASSES: readonly Rule[] = [checkSettings, checkBudgets, checkRoutes, checkExprs, checkGuardrails, checkTests, ...RULES];
+/** The checks run on the symbol table, in order: this compiler's own checks, then the lint rules. */
+export const CHECKS: readonly Rule[] = [checkSettings, checkBudgets, checkRoutes, checkExprs, checkGuardrails, checkTests, ...RULES];
 
 export interface CompileOptions {
   /** The environment, for `env("X")` warnings only; values are never stored in the graph. */
@@ -43,7 +44,7 @@ export interface CompileOptions {
    * policy version hashes them. Without them it hashes the lowered graph.
    */
   sources?: readonly { path: string; text: string }[];
-  /** A clock in milliseconds; when given, the result says how long each pass took. */
+  /** A clock in milliseconds; when given, the result says how long each phase took. */
   clock?: () => number;
 }
 
@@ -54,45 +55,82 @@ export interface CompileResult {
   tests: TestCase[];
   /** Every diagnostic, sorted by file and position. */
   diagnostics: Diagnostic[];
-  /** Per pass, when `options.clock` was given. */
+  /** Per phase, when `options.clock` was given. */
   timings?: { pass: string; ms: number }[];
+}
+
+/** What the phases hand on: each reads what earlier phases produced and adds to it. */
+interface Work {
+  readonly files: readonly SourceFile[];
+  readonly options: CompileOptions;
+  readonly diagnostics: Diagnostic[];
+  ctx: CompileContext;
+  lowered?: { graph: Graph; tests: TestCase[] };
+  result?: { graph: Graph; tests: TestCase[] };
+}
+
+interface Phase {
+  name: string;
+  run(work: Work): void;
 }
 
 function append(into: Diagnostic[], from: readonly Diagnostic[]): void {
   for (const d of from) into.push(d);
 }
 
+/**
+ * The compiler, phase by phase. Checks always all run (every diagnostic is
+ * worth reporting); lowering and what follows run only on a policy without errors.
+ */
+export const PHASES: readonly Phase[] = [
+  {
+    name: "symbols",
+    run(w) {
+      const built = buildSymbols(w.files);
+      w.ctx = { files: w.files, symbols: built.symbols, env: w.options.env ?? {} };
+      append(w.diagnostics, built.diagnostics);
+    },
+  },
+  ...CHECKS.map((rule): Phase => ({ name: rule.name, run: (w) => append(w.diagnostics, rule.check(w.ctx)) })),
+  {
+    name: "lower",
+    run(w) {
+      if (!hasErrors(w.diagnostics)) w.lowered = lower(w.ctx.symbols, "p-000000000000");
+    },
+  },
+  {
+    name: "hash",
+    run(w) {
+      if (!w.lowered) return;
+      const sources = w.options.sources ?? [{ path: "graph.json", text: JSON.stringify(w.lowered.graph) }];
+      w.lowered.graph.policy = policyVersion(sources);
+    },
+  },
+  {
+    name: "validate",
+    run(w) {
+      if (!w.lowered) return;
+      const valid = validateGraph(w.lowered.graph);
+      if (valid.ok) w.result = { graph: valid.graph, tests: w.lowered.tests };
+      else w.diagnostics.push(internalError(`the compiled graph does not match its schema: ${valid.errors.slice(0, 5).join("; ")}`));
+    },
+  },
+];
+
 /** Compiles parsed files (in load order) into a decision graph. */
 export function compile(files: readonly SourceFile[], options: CompileOptions = {}): CompileResult {
+  // `ctx` starts as an empty table so every phase can read it; the symbols phase replaces it first.
+  const work: Work = { files, options, diagnostics: [], ctx: { files, symbols: buildSymbols([]).symbols, env: {} } };
   const timings: { pass: string; ms: number }[] = [];
-  const clock = options.clock;
-  const timed = <T>(pass: string, run: () => T): T => {
-    if (!clock) return run();
-    const start = clock();
-    const result = run();
-    timings.push({ pass, ms: clock() - start });
-    return result;
-  };
-  const finish = (result: Omit<CompileResult, "timings">): CompileResult =>
-    clock ? { ...result, diagnostics: sortDiagnostics(result.diagnostics), timings } : { ...result, diagnostics: sortDiagnostics(result.diagnostics) };
-
-  const built = timed("symbols", () => buildSymbols(files));
-  const diagnostics = [...built.diagnostics];
-  const ctx: CompileContext = { files, symbols: built.symbols, env: options.env ?? {} };
-  for (const pass of PASSES) append(diagnostics, timed(pass.name, () => pass.check(ctx)));
-  if (hasErrors(diagnostics)) return finish({ tests: [], diagnostics });
-
-  const placeholder = "p-000000000000";
-  const lowered = timed("lower", () => lower(ctx.symbols, placeholder));
-  lowered.graph.policy = timed("hash", () =>
-    policyVersion(options.sources ?? [{ path: "graph.json", text: JSON.stringify(lowered.graph) }]),
-  );
-  const valid = timed("validate", () => validateGraph(lowered.graph));
-  if (!valid.ok) {
-    append(diagnostics, [internalError(`the compiled graph does not match its schema: ${valid.errors.slice(0, 5).join("; ")}`)]);
-    return finish({ tests: [], diagnostics });
+  for (const phase of PHASES) {
+    const start = options.clock?.();
+    phase.run(work);
+    if (start !== undefined) timings.push({ pass: phase.name, ms: options.clock!() - start });
   }
-  return finish({ graph: valid.graph, tests: lowered.tests, diagnostics });
+  const result: CompileResult = { tests: work.result?.tests ?? [], diagnostics: sortDiagnostics(work.diagnostics) };
+  if (work.result) result.graph = work.result.graph;
+  if (options.clock) result.timings = timings;
+  return result;
 }
 
 /**

@@ -9,6 +9,15 @@ import type { Expr, FactRef, Value } from "../lang/ast.js";
 import type { Span } from "../lang/span.js";
 import type { ExprNode, FactName, FactNode, Literal, SourceRef } from "./graph.js";
 
+/**
+ * Sets an own property even for names like `__proto__`, which plain
+ * assignment would treat as the prototype: header, metadata and label names
+ * come from the policy, and a graph must be plain JSON data.
+ */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function sourceRef(span: Span): SourceRef {
   return { file: span.file, line: span.line, column: span.column, endLine: span.endLine, endColumn: span.endColumn };
 }

@@ -6,7 +6,7 @@
  */
 import type { RequestFact, TestDecl, Value } from "../lang/ast.js";
 import type { TestCase, TestExpect, TestGiven, TestRequest } from "./graph.js";
-import { sourceRef } from "./lower-expr.js";
+import { setOwn, sourceRef } from "./lower-expr.js";
 import { failureReason } from "./lower-routes.js";
 
 function str(v: Value | undefined): string {
@@ -35,10 +35,10 @@ function applyFact(request: TestRequest, f: RequestFact): void {
       request.stream = flag(a);
       break;
     case "header":
-      request.headers[str(a).toLowerCase()] = str(b);
+      setOwn(request.headers, str(a).toLowerCase(), str(b));
       break;
     case "metadata":
-      request.metadata[str(a)] = str(b);
+      setOwn(request.metadata, str(a), str(b));
       break;
     case "key":
       request.key = str(a);

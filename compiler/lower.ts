@@ -26,7 +26,7 @@ import {
   type TestCase,
   type WindowNode,
 } from "./graph.js";
-import { lowerExpr, sourceRef } from "./lower-expr.js";
+import { lowerExpr, setOwn, sourceRef } from "./lower-expr.js";
 import { indexRoutes, lowerRoute } from "./lower-routes.js";
 import { lowerTest } from "./lower-tests.js";
 import { DEFAULTS } from "./settings.js";
@@ -128,7 +128,9 @@ function lowerKeys(symbols: SymbolTable): Record<string, KeyNode> {
   for (const entry of symbols.keys) {
     if (keys.has(entry.hash.value)) continue;
     const labels: Record<string, string> = {};
-    for (const l of entry.labels) if (l.value.kind === "string" && !Object.hasOwn(labels, l.name.name)) labels[l.name.name] = l.value.value;
+    for (const l of entry.labels) {
+      if (l.value.kind === "string" && !Object.hasOwn(labels, l.name.name)) setOwn(labels, l.name.name, l.value.value);
+    }
     const node: KeyNode = { labels };
     if (Object.hasOwn(labels, "team")) node.team = labels["team"]!;
     if (Object.hasOwn(labels, "user")) node.user = labels["user"]!;

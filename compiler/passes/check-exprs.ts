@@ -39,7 +39,7 @@ export function checkFact(fact: FactRef, out: Diagnostic[]): FactSpec | undefine
 }
 
 /** Why `value` cannot be compared with a fact of `spec`'s kind, or undefined when it can. */
-function mismatch(name: string, spec: FactSpec, value: Value): string | undefined {
+function mismatch(fact: FactRef, spec: FactSpec, value: Value): string | undefined {
   if (isMissing(value)) return undefined;
   const ok =
     spec.kind === "text"
@@ -47,7 +47,7 @@ function mismatch(name: string, spec: FactSpec, value: Value): string | undefine
       : spec.kind === "flag"
         ? value.kind === "bool"
         : value.kind === "quantity" && FACT_UNITS[spec.kind].includes(value.unit);
-  return ok ? undefined : `\`${name}\` is ${FACT_KIND_NOUN[spec.kind]} and cannot be compared with ${describeValue(value)}`;
+  return ok ? undefined : `\`${factLabel(fact)}\` is ${FACT_KIND_NOUN[spec.kind]} and cannot be compared with ${describeValue(value)}`;
 }
 
 function hint(spec: FactSpec, value: Value): { help?: string } {
@@ -79,17 +79,16 @@ export function checkExpr(expr: Expr, out: Diagnostic[]): void {
     case "compare": {
       const spec = checkFact(expr.fact, out);
       if (!spec) return;
-      const label = factLabel(expr.fact);
       const ordering = expr.op !== "==" && expr.op !== "!=";
       if (ordering && (spec.kind === "text" || spec.kind === "flag")) {
         out.push(
-          diagnostic("E206", `\`${expr.op}\` compares numbers, but \`${label}\` is ${FACT_KIND_NOUN[spec.kind]}`, expr.span, {
+          diagnostic("E206", `\`${expr.op}\` compares numbers, but \`${factLabel(expr.fact)}\` is ${FACT_KIND_NOUN[spec.kind]}`, expr.span, {
             help: spec.kind === "text" ? "text is compared with `==`, `!=`, `in [...]` or `matches /…/`" : "use `==` or `!=`",
           }),
         );
         return;
       }
-      const why = mismatch(label, spec, expr.value);
+      const why = mismatch(expr.fact, spec, expr.value);
       if (why) out.push(diagnostic("E206", why, expr.value.span, hint(spec, expr.value)));
       return;
     }
@@ -97,7 +96,7 @@ export function checkExpr(expr: Expr, out: Diagnostic[]): void {
       const spec = checkFact(expr.fact, out);
       if (!spec) return;
       for (const item of expr.list.items) {
-        const why = mismatch(factLabel(expr.fact), spec, item);
+        const why = mismatch(expr.fact, spec, item);
         if (why) out.push(diagnostic("E206", why, item.span, hint(spec, item)));
       }
       return;

@@ -30,7 +30,7 @@ function checkSplit(file: string, split: Extract<RouteStmt, { kind: "split" }>, 
   for (const arm of arms) {
     const w = arm.weight;
     // A weight that is not a percentage in 0..100 is E201/E204 (check-routes); no sum then.
-    if (!w || w.kind !== "quantity" || w.unit !== "percent" || !(w.value >= 0 && w.value <= 100)) allPercent = false;
+    if (!w || w.kind !== "quantity" || w.unit !== "percent" || typeof w.value !== "number" || !(w.value >= 0 && w.value <= 100)) allPercent = false;
     else sum += w.value;
   }
   if (allPercent && Math.abs(sum - 100) > TOLERANCE) {

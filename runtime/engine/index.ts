@@ -61,3 +61,5 @@ import { prepare } from "./prepare.js";
 export function needsTokenizer(graph: Graph): boolean {
   return prepare(graph).readsTokens;
 }
+export { evaluate as referenceEvaluate, referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";
+export { compareWithReference, crossCheck, crossCheckTests, type Disagreement } from "./reference-check.js";

@@ -141,7 +141,8 @@ export function simulate(
   };
 }
 
-function givenState(test: TestCase, random: () => number): StateView {
+/** The state a test's `given`s describe: amounts for every scope key, the forced split, draws from `random`. */
+export function givenState(test: TestCase, random: () => number): StateView {
   const spent = new Map<string, number>();
   const used = new Map<string, number>();
   let forcedSplit: string | undefined;

@@ -243,3 +243,22 @@ test "t" {
     expect(compileText(`${BASE}route r { to m }`).graph!.policy).toBe(a);
   });
 });
+
+describe("names that are also JavaScript object keys", () => {
+  it("stay plain own properties in the graph and in test requests", () => {
+    const h = `sha256:${"cd".repeat(32)}`;
+    const r = compileText(`provider __proto__ { api mock }
+model constructor = __proto__/"x" { input $1/Mtok output $1/Mtok }
+keys { "${h}" __proto__ "a" team "t" }
+route toString { when model == "__proto__" to constructor }
+test "t" { request { model "__proto__" header "__proto__" "v" metadata "constructor" "w" } expect route toString }`);
+    expect(errorCodes(r)).toEqual([]);
+    const g = JSON.parse(JSON.stringify(r.graph));
+    expect(Object.keys(g.providers)).toEqual(["__proto__"]);
+    expect(Object.keys(g.models)).toEqual(["constructor"]);
+    expect(g.keys[h].labels).toEqual(JSON.parse('{"__proto__": "a", "team": "t"}'));
+    expect(Object.keys(g.index.byModel)).toEqual(["__proto__"]);
+    expect(Object.keys(r.tests[0]!.request.headers)).toEqual(["__proto__"]);
+    expect(Object.keys(r.tests[0]!.request.metadata)).toEqual(["constructor"]);
+  });
+});

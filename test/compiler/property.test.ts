@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileSources, validateGraph } from "../../compiler/index.js";
-import { arbPolicySpec, renderPolicy } from "../support/policy-gen.js";
+import { arbPolicy, arbPolicySpec, renderPolicy } from "../support/policy-gen.js";
 
 describe("generated valid policies", () => {
   it("compile with no errors to a schema-valid graph that keeps route order and indexes every route", () => {
@@ -21,6 +21,29 @@ describe("generated valid policies", () => {
         expect(r.tests).toHaveLength(spec.routes.length);
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe("damaged policies", () => {
+  it("never make the compiler throw, and give a graph only without errors", () => {
+    const damage = fc.array(fc.record({ at: fc.nat(), cut: fc.nat({ max: 12 }), insert: fc.constantFrom("", "}", "{", "\"", "5$", "when", "(", "model ==", "to", ",") }), {
+      minLength: 1,
+      maxLength: 4,
+    });
+    fc.assert(
+      fc.property(arbPolicy({ maxRoutes: 3 }), damage, (text, edits) => {
+        let broken = text;
+        for (const e of edits) {
+          const at = e.at % (broken.length + 1);
+          broken = broken.slice(0, at) + e.insert + broken.slice(at + e.cut);
+        }
+        const r = compileSources([{ path: "broken.route", text: broken }]);
+        const errors = r.diagnostics.some((d) => d.severity === "error");
+        expect(r.graph === undefined).toBe(errors);
+        if (r.graph) expect(validateGraph(r.graph).ok).toBe(true);
+      }),
+      { numRuns: 150 },
     );
   });
 });

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import type { BudgetNode, ExprNode, Graph, LimitNode, RouteNode } from "../../compiler/graph.js";
 import type { FactsInit } from "../../runtime/engine/facts.js";
 import { luhnValid } from "../../runtime/engine/detectors/credit-card.js";
-import { and, budget, eq, fact, graph, header, isIn, limit, model, not, or, route, truthy } from "./fixtures.js";
+import { and, budget, cmp, eq, fact, graph, header, isIn, limit, matches, model, not, or, route, truthy } from "./fixtures.js";
 
 export const TARGETS = ["a", "b", "c", "d", "e"];
 export const REQUEST_MODELS = ["chat", "embed", "code"];
@@ -20,6 +20,10 @@ const leaf: fc.Arbitrary<ExprNode> = fc.oneof(
   fc.subarray(TEAMS, { minLength: 1 }).map((ts) => isIn(fact("team"), ts)),
   fc.constant(truthy(fact("stream"))),
   fc.constantFrom(...TEAMS).map((t) => eq(fact("team"), t)),
+  fc.tuple(fc.constantFrom("lt" as const, "gt" as const, "le" as const, "ge" as const), fc.integer({ min: 0, max: 40 })).map(([op, n]) => cmp(op, fact("input_bytes"), n)),
+  fc.tuple(fc.constantFrom("lt" as const, "ge" as const), fc.integer({ min: 0, max: 5 })).map(([op, n]) => cmp(op, fact("header", "x-priority"), n)),
+  fc.constantFrom("alpha", "beta").map((p) => eq(fact("metadata", "project"), p)),
+  fc.constantFrom("hello", "HELP", "x+y").map((w) => matches(fact("text"), w.replace("+", "\\+"), "i")),
 );
 
 export const exprArb: fc.Arbitrary<ExprNode> = fc.letrec<{ e: ExprNode }>((tie) => ({
@@ -78,7 +82,12 @@ export const graphArb: fc.Arbitrary<Graph> = fc
 export const factsArb: fc.Arbitrary<FactsInit> = fc.record(
   {
     model: fc.constantFrom(...REQUEST_MODELS, "other"),
-    headers: fc.record({ "x-tier": fc.constantFrom(...TIERS), "x-user": fc.constantFrom("u1", "u2", "u3") }, { requiredKeys: [] }),
+    headers: fc.record(
+      { "x-tier": fc.constantFrom(...TIERS), "x-user": fc.constantFrom("u1", "u2", "u3"), "x-priority": fc.constantFrom("0", "3", "5", "high", "") },
+      { requiredKeys: [] },
+    ),
+    metadata: fc.record({ project: fc.constantFrom("alpha", "beta") }, { requiredKeys: [] }),
+    text: fc.constantFrom("", "hello world", "please help me", "x+y=z and more text here", "日本語のテキスト"),
     team: fc.constantFrom(...TEAMS),
     key: fc.constantFrom("k1", "k2"),
     stream: fc.boolean(),

@@ -56,6 +56,8 @@ const arbRegex: Arb<string> = fc
 
 // ---------------------------------------------------------------- values and expressions
 
+const arbBool: Arb<Tokens> = fc.constantFrom("true", "false").map((b) => [b]);
+
 function commaSeparated(items: Tokens[]): Tokens {
   return items.flatMap((t, i) => (i === 0 ? t : [",", ...t]));
 }
@@ -65,7 +67,7 @@ const { value: arbValue } = fc.letrec<{ value: Tokens }>((tie) => ({
     { depthSize: "small", withCrossShrink: true },
     arbString.map((s) => [s]),
     arbQuantity.map((q) => [q]),
-    fc.constantFrom(["true"], ["false"]),
+    arbBool,
     arbName.map((n) => [n]),
     fc.tuple(arbName, fc.array(tie("value"), { maxLength: 2 })).map(([n, args]) => [n, "(", ...commaSeparated(args), ")"]),
     fc.array(tie("value"), { maxLength: 3 }).map((items) => ["[", ...commaSeparated(items), "]"]),
@@ -77,7 +79,7 @@ export { arbValue };
 const arbLiteral: Arb<Tokens> = fc.oneof(
   arbString.map((s) => [s]),
   arbQuantity.map((q) => [q]),
-  fc.constantFrom(["true"], ["false"]),
+  arbBool,
   fc.array(arbValue, { maxLength: 3 }).map((items) => ["[", ...commaSeparated(items), "]"]),
 );
 
@@ -117,7 +119,7 @@ const arbClause: Arb<Tokens> = fc.oneof(
   arbName.map((n) => ["per", n]),
   fc.tuple(fc.constantFrom("limit", "tokens", "requests"), arbValue, fc.oneof(fc.constantFrom("day", "minute", "hour"), fc.constantFrom("24h", "1d", "30s"))).map(([m, v, w]) => [m, ...v, "per", w]),
   arbValue.map((v) => ["warn", ...v]),
-  fc.constantFrom(["exceeded", "reject"]),
+  fc.constant<Tokens>(["exceeded", "reject"]),
   arbName.map((n) => ["exceeded", "downgrade", n]),
 );
 

@@ -96,7 +96,9 @@ export class Tokenizer {
       emit(line.slice(pos, m.index + m[0].length), scopes);
     };
     let pos = 0;
+    let steps = 0;
     while (pos <= line.length) {
+      if (++steps > 4 * line.length + 16) throw new Error(`tokenizer stuck at ${pos} in ${JSON.stringify(line)}`);
       const frame = stack[stack.length - 1];
       const rules = this.flatten(frame ? (frame.rule.patterns ?? []) : this.grammar.patterns);
       let best: { m: RegExpExecArray; rule?: Rule } | undefined;

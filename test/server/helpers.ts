@@ -5,6 +5,7 @@
  * `closeGateways` (use it in `afterEach`).
  */
 import OpenAI from "openai";
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { compileSources } from "../../compiler/index.js";
 import type { Graph } from "../../compiler/graph.js";
 import { startGateway, type Gateway, type GatewayOptions } from "../../runtime/server/app.js";
@@ -69,8 +70,17 @@ export function postChat(base: string, body: unknown, headers: Record<string, st
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A basic chat body. */
-export const hello = (model = "chat", extra: Record<string, unknown> = {}) => ({
-  model,
-  messages: [{ role: "user", content: "hello there" }],
-  ...extra,
-});
+export function hello(model = "chat", extra: Partial<ChatCompletionCreateParamsNonStreaming> = {}): ChatCompletionCreateParamsNonStreaming {
+  return { model, messages: [{ role: "user", content: "hello there" }], ...extra };
+}
+
+/** A basic streaming chat body. */
+export function helloStream(model = "chat", extra: Partial<ChatCompletionCreateParamsStreaming> = {}): ChatCompletionCreateParamsStreaming {
+  return { model, messages: [{ role: "user", content: "hello there" }], ...extra, stream: true };
+}
+
+/** A response body as loosely typed JSON, for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function json(r: Response): Promise<any> {
+  return r.json();
+}

@@ -3,7 +3,7 @@
  * client against the real server, JSON and streaming, and the decision headers.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { closeGateways, hello, KEY_HASH, policy, serve } from "./helpers.js";
+import { closeGateways, hello, helloStream, json, KEY_HASH, policy, serve } from "./helpers.js";
 
 afterEach(closeGateways);
 
@@ -35,7 +35,7 @@ describe("chat completions through the mock provider", () => {
 
   it("streams a completion as server-sent events", async () => {
     const { client } = await serve(policy(POLICY));
-    const { data: stream, response } = await client.chat.completions.create(hello("chat", { stream: true })).withResponse();
+    const { data: stream, response } = await client.chat.completions.create(helloStream()).withResponse();
     expect(response.headers.get("content-type")).toBe("text/event-stream");
     expect(response.headers.get("x-aigw-target")).toBe("fast");
     let text = "";
@@ -50,11 +50,11 @@ describe("chat completions through the mock provider", () => {
 
   it("forwards the usage chunk only when the client asks for it", async () => {
     const { client } = await serve(policy(POLICY));
-    const withUsage = await client.chat.completions.create(hello("chat", { stream: true, stream_options: { include_usage: true } }));
+    const withUsage = await client.chat.completions.create(helloStream("chat", { stream_options: { include_usage: true } }));
     let usage: unknown;
     for await (const c of withUsage) if (c.usage) usage = c.usage;
     expect(usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) });
-    const without = await client.chat.completions.create(hello("chat", { stream: true }));
+    const without = await client.chat.completions.create(helloStream());
     let sawUsage = false;
     for await (const c of without) if (c.usage) sawUsage = true;
     expect(sawUsage).toBe(false);

@@ -72,7 +72,7 @@ describe(`uws edge (${WANT})`, () => {
     });
     const r = await fetch(`${base}/`);
     expect(r.status).toBe(500);
-    expect((await r.json()).error.code).toBe("internal_error");
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe("internal_error");
   });
 
   it("streams with backpressure: write reports a slow reader and writable() resumes", async () => {

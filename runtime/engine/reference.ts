@@ -1,0 +1,290 @@
+/**
+ * The reference interpreter: chooses a request's route and target plan by
+ * walking the policy's AST directly — no graph, no index, no compiled
+ * closures, every rule of SEMANTICS.md written out the slow, obvious way.
+ * It exists to be compared with `decide` (reference-check.ts): `aigw check`
+ * runs both on every policy test and a property test runs both on generated
+ * policies. A disagreement is a bug in the compiler's lowering or index or
+ * in the evaluator, never something to smooth over.
+ *
+ * Shared with `decide` on purpose: the split hash functions (split.ts) —
+ * they are the definition of a sticky split, not an optimisation — and the
+ * language's defaults (compiler/settings.ts).
+ */
+import type { BudgetDecl, Expr, FactRef, LimitDecl, RouteDecl, SourceFile, Value } from "../../lang/ast.js";
+import { buildSymbols } from "../../compiler/passes/symbols.js";
+import { DEFAULTS } from "../../compiler/settings.js";
+import type { SymbolTable } from "../../compiler/symbols.js";
+import type { Facts } from "./facts.js";
+import { makeArms, pickByDraw, pickByKey, totalWeight } from "./split.js";
+import { NO_SCOPE_VALUE, type StateView } from "./state.js";
+
+/** What the reference decides. */
+export type ReferenceDecision =
+  | { kind: "no-route" }
+  | { kind: "rejected"; route: string; by: { kind: "budget" | "limit"; name: string } }
+  | {
+      kind: "route";
+      route: string;
+      /** Models in the order they would be tried. */
+      targets: string[];
+      /** Retries per target. */
+      retries: number;
+      fallbackOn: string[];
+      /** The split's pick, when there is a split and no downgrade. */
+      pick: string | undefined;
+      downgrade: string | undefined;
+    };
+
+/** The symbol table the reference walks (first declaration of a name wins, routes in file order). */
+export function referenceSymbols(files: readonly SourceFile[]): SymbolTable {
+  return buildSymbols(files).symbols;
+}
+
+/** Decides a request from the AST. `state` is read exactly as `decide` reads it. */
+export function referenceDecide(symbols: SymbolTable, facts: Facts, state: StateView): ReferenceDecision {
+  const route = symbols.routes.find((r) => {
+    const when = r.body.find((s) => s.kind === "when");
+    return when === undefined || evaluate(when.condition, facts, facts.text);
+  });
+  if (route === undefined) return { kind: "no-route" };
+  const name = route.name.name;
+
+  let downgrade: string | undefined;
+  for (const b of names(route, "budget")) {
+    const decl = symbols.budgets.get(b)!;
+    const limit = amount(decl, "limit");
+    const spent = state.budgetSpent(b, scopeKey(scopeOf(decl), facts, name));
+    if (limit === undefined || spent < limit) continue;
+    const exceeded = decl.clauses.find((c) => c.kind === "exceeded");
+    if (exceeded?.kind === "exceeded" && exceeded.action.name === "downgrade" && exceeded.model) downgrade ??= exceeded.model.name;
+    else return { kind: "rejected", route: name, by: { kind: "budget", name: b } };
+  }
+  for (const l of names(route, "limit")) {
+    const decl = symbols.limits.get(l)!;
+    const key = scopeKey(scopeOf(decl), facts, name);
+    for (const measure of ["requests", "tokens"] as const) {
+      const count = amount(decl, measure);
+      if (count !== undefined && state.limitUsed(l, key, measure) >= count) return { kind: "rejected", route: name, by: { kind: "limit", name: l } };
+    }
+  }
+
+  const retry = route.body.find((s) => s.kind === "retry");
+  const retries = retry?.kind === "retry" && retry.count.kind === "quantity" ? retry.count.value : DEFAULTS.retry.count;
+  const fallbackStmt = route.body.find((s) => s.kind === "fallback");
+  const fallback = fallbackStmt?.kind === "fallback" ? fallbackStmt.targets.map((t) => t.name) : [];
+  const fallbackOn = fallbackStmt?.kind === "fallback" && fallbackStmt.on.length > 0 ? fallbackStmt.on.map(reasonText) : [...DEFAULTS.fallbackOn];
+
+  let first: string | undefined;
+  let pick: string | undefined;
+  if (downgrade !== undefined) {
+    return { kind: "route", route: name, targets: coolDown([downgrade], state), retries, fallbackOn, pick: undefined, downgrade };
+  }
+  const target = route.body.find((s) => s.kind === "to" || s.kind === "split");
+  if (target?.kind === "to") first = target.target.name;
+  else if (target?.kind === "split") first = pick = splitPick(target, facts, state);
+
+  const targets: string[] = [];
+  for (const m of [...(first === undefined ? [] : [first]), ...fallback]) if (!targets.includes(m)) targets.push(m);
+  return { kind: "route", route: name, targets: coolDown(targets, state), retries, fallbackOn, pick, downgrade: undefined };
+}
+
+function splitPick(split: Extract<RouteDecl["body"][number], { kind: "split" }>, facts: Facts, state: StateView): string | undefined {
+  const models = split.arms.map((a) => a.target.name);
+  if (state.forcedSplit !== undefined && models.includes(state.forcedSplit)) return state.forcedSplit;
+  const arms = makeArms(split.arms.map((a) => ({ model: a.target.name, weight: a.weight.value })));
+  if (split.by !== undefined) {
+    const v = readFact(split.by, facts, facts.text);
+    const value = v === undefined ? undefined : String(v);
+    if (value !== undefined && value !== "") {
+      const i = pickByKey(arms, value);
+      return i < 0 ? undefined : models[i];
+    }
+  }
+  const i = pickByDraw(arms, totalWeight(arms), state.draw());
+  return i < 0 ? undefined : models[i];
+}
+
+function coolDown(targets: string[], state: StateView): string[] {
+  if (state.coolingDown === undefined) return targets;
+  const warm = targets.filter((t) => !state.coolingDown!(t));
+  if (warm.length === 0 || warm.length === targets.length) return targets;
+  return [...warm, ...targets.filter((t) => !warm.includes(t))];
+}
+
+/** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */
+function names(route: RouteDecl, kind: "guard" | "budget" | "limit"): string[] {
+  const out: string[] = [];
+  for (const s of route.body) if (s.kind === kind) for (const n of s.names) if (!out.includes(n.name)) out.push(n.name);
+  return out;
+}
+
+function scopeOf(decl: BudgetDecl | LimitDecl): string {
+  const c = decl.clauses.find((x) => x.kind === "scope");
+  return c?.kind === "scope" ? c.scope.name : DEFAULTS.scope;
+}
+
+function amount(decl: BudgetDecl | LimitDecl, measure: string): number | undefined {
+  let out: number | undefined;
+  for (const c of decl.clauses) if (c.kind === "amount" && c.measure.name === measure && c.amount.kind === "quantity") out = c.amount.value;
+  return out;
+}
+
+function scopeKey(scope: string, facts: Facts, route: string): string {
+  if (scope === "route") return route;
+  if (scope === "global") return "global";
+  const v = scope === "key" ? facts.key : scope === "team" ? facts.team : facts.user;
+  return v ?? NO_SCOPE_VALUE;
+}
+
+function reasonText(v: Value): string {
+  if (v.kind === "quantity") return v.unit === "status" ? `${v.value}xx` : String(v.value);
+  return v.kind === "ident" ? v.name : "";
+}
+
+// ---------------------------------------------------------------- conditions, straight from the AST
+
+type FactValue = string | number | boolean | undefined;
+
+function readFact(fact: FactRef, f: Facts, text: string): FactValue {
+  const arg = fact.arg?.value ?? "";
+  const own = (m: Readonly<Record<string, string>>, k: string): string | undefined => (Object.hasOwn(m, k) ? m[k] : undefined);
+  switch (fact.name.name) {
+    case "model":
+      return f.model;
+    case "endpoint":
+      return f.endpoint;
+    case "stream":
+      return f.stream;
+    case "tools":
+      return f.tools;
+    case "images":
+      return f.images;
+    case "header":
+      return own(f.headers, arg.toLowerCase());
+    case "metadata":
+      return own(f.metadata, arg);
+    case "label":
+      return own(f.labels, arg);
+    case "key":
+      return f.key;
+    case "team":
+      return f.team;
+    case "user":
+      return f.user;
+    case "text":
+      return text;
+    case "input_bytes":
+      return f.inputBytes;
+    case "input_tokens":
+      return f.inputTokens;
+    default:
+      return undefined;
+  }
+}
+
+function literalOf(v: Value): string | number | boolean | undefined {
+  switch (v.kind) {
+    case "string":
+      return v.value;
+    case "quantity":
+      return v.value;
+    case "bool":
+      return v.value;
+    case "ident":
+      return v.name;
+    default:
+      return undefined;
+  }
+}
+
+/** A string read as a number; blank or non-numeric is NaN. */
+const num = (s: string): number => (s.trim() === "" ? NaN : Number(s));
+
+function equal(a: FactValue, b: string | number | boolean | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (typeof a === typeof b) return a === b;
+  if (typeof a === "string") return typeof b === "number" ? num(a) === b : a === String(b);
+  if (typeof a === "number") return typeof b === "string" ? num(b) === a : false;
+  // A boolean fact against a string literal.
+  return typeof b === "string" && (b === "true" || b === "false") && String(a) === b;
+}
+
+function ordered(op: "<" | ">" | "<=" | ">=", a: FactValue, b: string | number | boolean | undefined): boolean {
+  if (a === undefined || b === undefined || typeof a === "boolean" || typeof b === "boolean") return false;
+  let x: string | number = a;
+  let y: string | number = b;
+  if (typeof x !== typeof y) {
+    x = typeof x === "string" ? num(x) : x;
+    y = typeof y === "string" ? num(y) : y;
+  }
+  switch (op) {
+    case "<":
+      return x < y;
+    case ">":
+      return x > y;
+    case "<=":
+      return x <= y;
+    case ">=":
+      return x >= y;
+  }
+}
+
+/** Evaluates a condition over the facts; `text` is the text under inspection. */
+export function evaluate(e: Expr, f: Facts, text: string): boolean {
+  switch (e.kind) {
+    case "and":
+      return evaluate(e.left, f, text) && evaluate(e.right, f, text);
+    case "or":
+      return evaluate(e.left, f, text) || evaluate(e.right, f, text);
+    case "not":
+      return !evaluate(e.operand, f, text);
+    case "paren":
+      return evaluate(e.inner, f, text);
+    case "compare": {
+      const a = readFact(e.fact, f, text);
+      const b = literalOf(e.value);
+      if (e.op === "==") return equal(a, b);
+      if (e.op === "!=") return !equal(a, b);
+      return ordered(e.op, a, b);
+    }
+    case "in": {
+      const a = readFact(e.fact, f, text);
+      return e.list.items.some((item) => equal(a, literalOf(item)));
+    }
+    case "matches": {
+      const a = readFact(e.fact, f, text);
+      return a !== undefined && new RegExp(e.regex.pattern, e.regex.flags.replace(/[gy]/g, "")).test(String(a));
+    }
+    case "truthy": {
+      const a = readFact(e.fact, f, text);
+      return typeof a === "boolean" ? a : typeof a === "string" ? a !== "" : typeof a === "number" ? a > 0 : false;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- attempts, the obvious way
+
+/** What happens to a reference plan when some targets always fail: the targets tried, the retries, the status. */
+export function referenceAttempts(
+  plan: { targets: readonly string[]; retries: number; fallbackOn: readonly string[] },
+  fails: ReadonlyMap<string, number | "timeout" | "connection">,
+): { tried: string[]; retries: number; status: number } {
+  const tried: string[] = [];
+  let retries = 0;
+  let last: number | "timeout" | "connection" | undefined;
+  for (const model of plan.targets) {
+    tried.push(model);
+    for (let attempt = 0; attempt <= plan.retries; attempt++) {
+      if (attempt > 0) retries++;
+      const cause = fails.get(model);
+      if (cause === undefined) return { tried, retries, status: 200 };
+      last = cause;
+      const listed = plan.fallbackOn.some((r) =>
+        typeof cause === "number" ? r === String(cause) || (r.endsWith("xx") && r[0] === String(cause)[0]) : r === cause,
+      );
+      if (!listed) return { tried, retries, status: typeof cause === "number" ? cause : cause === "timeout" ? 504 : 502 };
+    }
+  }
+  return { tried, retries, status: last === "timeout" ? 504 : 502 };
+}
