@@ -44,7 +44,7 @@ export interface ProviderNode {
   key?: EnvRef;
   /** Per-attempt timeout. */
   timeoutMs: number;
-  /** Settings of the built-in mock provider. */
+  /** Settings of the built-in mock provider; `failRate` is a percentage (0-100). */
   mock?: { latencyMs: number; failRate: number; failStatus: number };
   span: SourceRef;
 }

@@ -19,8 +19,20 @@ const K = new Uint32Array([
 export function utf8(text: string): Uint8Array {
   const out = new Uint8Array(text.length * 3);
   let n = 0;
+  forEachUtf8Byte(text, (b) => {
+    out[n++] = b;
+  });
+  return out.subarray(0, n);
+}
+
+/** Calls `emit` with each UTF-8 byte of `text`, without building the byte array. */
+function forEachUtf8Byte(text: string, emit: (byte: number) => void): void {
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      emit(c);
+      continue;
+    }
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
       const d = text.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
@@ -28,46 +40,77 @@ export function utf8(text: string): Uint8Array {
         i++;
       } else c = 0xfffd;
     } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-    if (c < 0x80) out[n++] = c;
-    else if (c < 0x800) {
-      out[n++] = 0xc0 | (c >> 6);
-      out[n++] = 0x80 | (c & 63);
+    if (c < 0x800) {
+      emit(0xc0 | (c >> 6));
+      emit(0x80 | (c & 63));
     } else if (c < 0x10000) {
-      out[n++] = 0xe0 | (c >> 12);
-      out[n++] = 0x80 | ((c >> 6) & 63);
-      out[n++] = 0x80 | (c & 63);
+      emit(0xe0 | (c >> 12));
+      emit(0x80 | ((c >> 6) & 63));
+      emit(0x80 | (c & 63));
     } else {
-      out[n++] = 0xf0 | (c >> 18);
-      out[n++] = 0x80 | ((c >> 12) & 63);
-      out[n++] = 0x80 | ((c >> 6) & 63);
-      out[n++] = 0x80 | (c & 63);
+      emit(0xf0 | (c >> 18));
+      emit(0x80 | ((c >> 12) & 63));
+      emit(0x80 | ((c >> 6) & 63));
+      emit(0x80 | (c & 63));
     }
   }
-  return out.subarray(0, n);
 }
 
-/** The SHA-256 digest of `data` (a string is hashed as UTF-8), as 64 lowercase hex digits. */
-export function sha256Hex(data: string | Uint8Array): string {
-  const bytes = typeof data === "string" ? utf8(data) : data;
-  const bitLength = bytes.length * 8;
-  // Message + 0x80 + zero padding + 64-bit big-endian length, rounded up to 64-byte blocks.
-  const padded = new Uint8Array(((bytes.length + 9 + 63) >> 6) << 6);
-  padded.set(bytes);
-  padded[bytes.length] = 0x80;
-  const hi = Math.floor(bitLength / 0x100000000);
-  const lo = bitLength >>> 0;
-  for (let i = 0; i < 4; i++) {
-    padded[padded.length - 8 + i] = (hi >>> (24 - 8 * i)) & 0xff;
-    padded[padded.length - 4 + i] = (lo >>> (24 - 8 * i)) & 0xff;
-  }
-
-  const h = new Uint32Array([
+/**
+ * An incremental SHA-256: feed text or bytes with `update`, read the digest
+ * with `hex`. Hashing a large policy this way allocates one 64-byte block,
+ * not a copy of the whole text.
+ */
+export class Sha256 {
+  private readonly h = new Uint32Array([
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
   ]);
-  const w = new Uint32Array(64);
-  for (let block = 0; block < padded.length; block += 64) {
-    for (let t = 0, j = block; t < 16; t++, j += 4) {
-      w[t] = (padded[j]! << 24) | (padded[j + 1]! << 16) | (padded[j + 2]! << 8) | padded[j + 3]!;
+  private readonly w = new Uint32Array(64);
+  private readonly block = new Uint8Array(64);
+  private used = 0;
+  /** Bytes hashed so far (a double: exact up to 2^53, far beyond any policy). */
+  private length = 0;
+  private readonly push = (byte: number): void => {
+    this.block[this.used++] = byte;
+    if (this.used === 64) {
+      this.compress();
+      this.used = 0;
+    }
+  };
+
+  update(data: string | Uint8Array): this {
+    if (typeof data === "string") {
+      let count = 0;
+      forEachUtf8Byte(data, (b) => {
+        count++;
+        this.push(b);
+      });
+      this.length += count;
+    } else {
+      for (let i = 0; i < data.length; i++) this.push(data[i]!);
+      this.length += data.length;
+    }
+    return this;
+  }
+
+  /** The digest as 64 lowercase hex digits. Call once, after the last `update`. */
+  hex(): string {
+    const bits = this.length * 8;
+    this.push(0x80);
+    while (this.used !== 56) this.push(0);
+    const hi = Math.floor(bits / 0x100000000);
+    const lo = bits >>> 0;
+    for (let i = 0; i < 4; i++) this.push((hi >>> (24 - 8 * i)) & 0xff);
+    for (let i = 0; i < 4; i++) this.push((lo >>> (24 - 8 * i)) & 0xff);
+    let hex = "";
+    for (let i = 0; i < 8; i++) hex += this.h[i]!.toString(16).padStart(8, "0");
+    return hex;
+  }
+
+  private compress(): void {
+    const { w, block, h } = this;
+    for (let t = 0, j = 0; t < 16; t++, j += 4) {
+      w[t] = (block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!;
     }
     for (let t = 16; t < 64; t++) {
       const a = w[t - 15]!;
@@ -102,9 +145,11 @@ export function sha256Hex(data: string | Uint8Array): string {
     h[6] = (h[6]! + g) | 0;
     h[7] = (h[7]! + hh) | 0;
   }
-  let hex = "";
-  for (let i = 0; i < 8; i++) hex += h[i]!.toString(16).padStart(8, "0");
-  return hex;
+}
+
+/** The SHA-256 digest of `data` (a string is hashed as UTF-8), as 64 lowercase hex digits. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return new Sha256().update(data).hex();
 }
 
 /**
@@ -113,7 +158,7 @@ export function sha256Hex(data: string | Uint8Array): string {
  * text between files changes the version).
  */
 export function policyVersion(sources: readonly { path: string; text: string }[]): string {
-  let joined = "";
-  for (const s of sources) joined += `${s.path}\0${s.text}\0`;
-  return `p-${sha256Hex(joined).slice(0, 12)}`;
+  const hash = new Sha256();
+  for (const s of sources) hash.update(s.path).update("\0").update(s.text).update("\0");
+  return `p-${hash.hex().slice(0, 12)}`;
 }

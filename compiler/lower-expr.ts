@@ -92,36 +92,41 @@ export function lowerExpr(expr: Expr): ExprNode {
 }
 
 /**
- * The requested-model names `expr` can hold for, or `"any"` when it does not
- * constrain the model. Sound, not complete: a route can only match a request
- * whose model is in the set, so indexing it under those names alone is safe.
+ * The requested-model names `expr` can hold for (without repeats), or
+ * `"any"` when it does not constrain the model. Sound, not complete: a route
+ * can only match a request whose model is in the list, so indexing it under
+ * those names alone is safe. Arrays, not sets: the lists are tiny and this
+ * runs once per route.
  */
-export function modelSet(expr: ExprNode): ReadonlySet<string> | "any" {
+export function modelsOf(expr: ExprNode): readonly string[] | "any" {
   switch (expr.op) {
     case "eq":
-      return expr.fact.name === "model" && typeof expr.value === "string" ? new Set([expr.value]) : "any";
+      return expr.fact.name === "model" && typeof expr.value === "string" ? [expr.value] : "any";
     case "in":
-      return expr.fact.name === "model" ? new Set(expr.values.filter((v): v is string => typeof v === "string")) : "any";
+      return expr.fact.name === "model" ? unique(expr.values.filter((v): v is string => typeof v === "string")) : "any";
     case "and": {
-      let acc: ReadonlySet<string> | "any" = "any";
+      let acc: readonly string[] | "any" = "any";
       for (const arg of expr.args) {
-        const s = modelSet(arg);
+        const s = modelsOf(arg);
         if (s === "any") continue;
-        const known: ReadonlySet<string> = s;
-        acc = acc === "any" ? known : new Set([...acc].filter((m: string) => known.has(m)));
+        acc = acc === "any" ? s : acc.filter((m) => s.includes(m));
       }
       return acc;
     }
     case "or": {
-      const acc = new Set<string>();
+      const acc: string[] = [];
       for (const arg of expr.args) {
-        const s = modelSet(arg);
+        const s = modelsOf(arg);
         if (s === "any") return "any";
-        for (const m of s) acc.add(m);
+        for (const m of s) acc.push(m);
       }
-      return acc;
+      return unique(acc);
     }
     default:
       return "any";
   }
+}
+
+function unique(values: readonly string[]): string[] {
+  return values.length < 2 ? [...values] : [...new Set(values)];
 }

@@ -6,7 +6,7 @@
  */
 import type { RouteDecl, Value } from "../lang/ast.js";
 import type { FailureReason, RouteIndex, RouteNode, TargetPlan } from "./graph.js";
-import { factNode, lowerExpr, modelSet, sourceRef } from "./lower-expr.js";
+import { factNode, lowerExpr, modelsOf, sourceRef } from "./lower-expr.js";
 import { DEFAULTS } from "./settings.js";
 
 /** A checked fallback reason as the graph writes it: `"429"`, `"5xx"`, `"timeout"`, `"connection"`. */
@@ -72,20 +72,20 @@ export function lowerRoute(route: RouteDecl): RouteNode {
         break;
     }
   }
-  // Built in the schema's field order so the JSON reads top-down.
-  return {
-    name: route.name.name,
-    ...(when ? { when } : {}),
-    target: target ?? { kind: "split", arms: [] },
-    fallback,
-    fallbackOn,
-    retry,
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    guard,
-    budgets,
-    limits,
-    span: sourceRef(route.span),
-  };
+  // Built field by field in the schema's order, so the JSON reads top-down and every route
+  // node has the same shape (no temporary objects from conditional spreads).
+  const node = { name: route.name.name } as RouteNode;
+  if (when) node.when = when;
+  node.target = target ?? { kind: "split", arms: [] };
+  node.fallback = fallback;
+  node.fallbackOn = fallbackOn;
+  node.retry = retry;
+  if (timeoutMs !== undefined) node.timeoutMs = timeoutMs;
+  node.guard = guard;
+  node.budgets = budgets;
+  node.limits = limits;
+  node.span = sourceRef(route.span);
+  return node;
 }
 
 /**
@@ -100,7 +100,7 @@ export function indexRoutes(routes: readonly RouteNode[]): { index: RouteIndex; 
   const byModel = new Map<string, number[]>();
   const anyModel: number[] = [];
   routes.forEach((route, i) => {
-    const models = route.when ? modelSet(route.when) : "any";
+    const models = route.when ? modelsOf(route.when) : "any";
     if (models === "any") {
       anyModel.push(i);
       return;

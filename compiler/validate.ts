@@ -25,14 +25,15 @@ function describe(e: ErrorObject): string {
 /** Index lists must name existing routes in ascending order, or first-match order would be lost. */
 function indexProblems(graph: Graph): string[] {
   const problems: string[] = [];
-  const lists: [string, number[]][] = [["/index/anyModel", graph.index.anyModel]];
-  for (const [model, list] of Object.entries(graph.index.byModel)) lists.push([`/index/byModel/${model}`, list]);
-  for (const [where, list] of lists) {
-    list.forEach((i, n) => {
-      if (i >= graph.routes.length) problems.push(`${where}/${n} points at route ${i}, but there are ${graph.routes.length} routes`);
-      else if (n > 0 && i <= list[n - 1]!) problems.push(`${where} is not in ascending route order`);
-    });
-  }
+  const check = (list: readonly number[], where: () => string): void => {
+    for (let n = 0; n < list.length; n++) {
+      const i = list[n]!;
+      if (i >= graph.routes.length) problems.push(`${where()}/${n} points at route ${i}, but there are ${graph.routes.length} routes`);
+      else if (n > 0 && i <= list[n - 1]!) problems.push(`${where()} is not in ascending route order`);
+    }
+  };
+  check(graph.index.anyModel, () => "/index/anyModel");
+  for (const model in graph.index.byModel) check(graph.index.byModel[model]!, () => `/index/byModel/${model}`);
   return problems;
 }
 

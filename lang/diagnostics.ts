@@ -58,6 +58,8 @@ export const CODES = {
   E307: { severity: "error", title: "model has no price" },
   // tests
   E401: { severity: "error", title: "bad test" },
+  // internal consistency
+  I001: { severity: "error", title: "evaluator and reference interpreter disagree" },
   // lints
   W501: { severity: "warning", title: "unused declaration" },
   W502: { severity: "warning", title: "environment variable not set" },

@@ -9,8 +9,8 @@
  * - a comment that starts on the line where an entry ends (and before the
  *   next entry) trails that entry: `to gpt-4o // cheapest`;
  * - any other comment leads the next entry, on its own line(s) above it; a
- *   comment inside a one-line statement (`fallback a, /* x *\/ b`) is moved
- *   above that statement;
+ *   comment inside a one-line statement (between `fallback a,` and `b`) is
+ *   moved above that statement;
  * - comments after a block's last entry stay inside the block, above `}`.
  *
  * Every comment is printed exactly once, as written.

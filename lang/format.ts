@@ -28,7 +28,11 @@ import * as P from "./format-text.js";
 import { parse } from "./parse.js";
 import type { Span } from "./span.js";
 
-/** Prints `file` in the canonical layout. The result ends with a newline unless it is empty. */
+/**
+ * Prints `file` in the canonical layout. The result ends with a newline
+ * unless it is empty. Meant for files that parsed without errors (see
+ * `formatText`): parts the parser had to skip are not printed.
+ */
 export function format(file: A.SourceFile): string {
   return new Layout(file.comments).file(file.declarations.map(declaration));
 }

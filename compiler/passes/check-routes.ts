@@ -12,7 +12,7 @@ import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "../rules/rule.js";
 import type { CompileContext } from "../symbols.js";
 import { COUNT, DURATION, PERCENT, POSITIVE_DURATION, STATUS_CODE, checkValue, describeValue } from "../value-types.js";
-import { firstOfEach, isMissing } from "./check-settings.js";
+import { isMissing } from "./check-settings.js";
 
 /** The words a fallback `on` list accepts besides statuses. */
 export const FAILURE_WORDS = ["timeout", "connection"] as const;
@@ -34,17 +34,21 @@ export function failureReasonProblem(value: Value): Diagnostic | undefined {
   );
 }
 
-/**
- * Settings-like statements that may appear once per route. (`when`, `to`,
- * `split` and `fallback` repeats are E306, a rule; `guard`, `budget` and
- * `limit` may repeat and their lists are joined.)
- */
-function onceKey(s: RouteStmt): string | undefined {
-  return s.kind === "retry" || s.kind === "timeout" ? s.kind : undefined;
+/** E208 for a second `retry` or `timeout`. */
+function duplicate(route: RouteDecl, s: RouteStmt, first: RouteStmt, out: Diagnostic[]): void {
+  out.push(
+    diagnostic("E208", `\`${s.kind}\` in route \`${route.name.name}\` is given twice`, s.span, {
+      related: { message: "first given here", span: first.span },
+      help: "remove one of them",
+    }),
+  );
 }
 
 function checkRoute(route: RouteDecl, out: Diagnostic[]): void {
-  firstOfEach(route.body, onceKey, (k) => `\`${k}\` in route \`${route.name.name}\``, out);
+  // `retry` and `timeout` may be given once. (`when`, `to`, `split` and `fallback` repeats are
+  // E306, a rule; `guard`, `budget` and `limit` may repeat and their lists are joined.)
+  let retry: RouteStmt | undefined;
+  let timeout: RouteStmt | undefined;
   for (const s of route.body) {
     switch (s.kind) {
       case "split":
@@ -54,10 +58,20 @@ function checkRoute(route: RouteDecl, out: Diagnostic[]): void {
         for (const reason of s.on) push(out, failureReasonProblem(reason));
         break;
       case "retry":
+        if (retry) {
+          duplicate(route, s, retry, out);
+          break;
+        }
+        retry = s;
         if (!isMissing(s.count)) push(out, checkValue(COUNT, s.count, "retry"));
         if (s.backoff && !isMissing(s.backoff)) push(out, checkValue(DURATION, s.backoff, "backoff"));
         break;
       case "timeout":
+        if (timeout) {
+          duplicate(route, s, timeout, out);
+          break;
+        }
+        timeout = s;
         if (!isMissing(s.duration)) push(out, checkValue(POSITIVE_DURATION, s.duration, "timeout"));
         break;
       default:

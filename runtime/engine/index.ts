@@ -30,7 +30,7 @@ export { compareTokens, loadTokenizer, loadedTokenizer, type Tokenizer } from ".
 export { prepare, type PreparedGraph, type PreparedRoute } from "./prepare.js";
 export { GraphError } from "./expr.js";
 export { emptyState, NO_SCOPE_VALUE, type StateView } from "./state.js";
-export type { TraceEvent, Tracer } from "./trace.js";
+export { describeTraceEvent, type TraceEvent, type Tracer } from "./trace.js";
 export { exprText, explainExpr, factText } from "./explain.js";
 export { pickByDraw, pickByKey, makeArms } from "./split.js";
 export { DEFAULT_FALLBACK_ON, reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
@@ -51,8 +51,20 @@ export {
 export { applyGuardrails, type GuardHit, type GuardOutcome } from "./guardrails.js";
 export { redactText, type Redaction } from "./redact.js";
 export { BUILTIN_DETECTORS, compileDetector, type Detector } from "./detectors/index.js";
-export { failureCause, runPolicyTest, runPolicyTests, simulate, type PolicyTestOptions, type Simulation, type TestResult } from "./policy-tests.js";
+export {
+  failureCause,
+  givenState,
+  runPolicyTest,
+  runPolicyTests,
+  simulate,
+  type PolicyTestOptions,
+  type Simulation,
+  type TestResult,
+} from "./policy-tests.js";
 export { seededRandom, seedOf } from "./random.js";
+
+export { evaluate as referenceEvaluate, referenceAttempts, referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";
+export { compareWithReference, crossCheck, crossCheckTests, type Disagreement } from "./reference-check.js";
 
 import type { Graph } from "../../compiler/graph.js";
 import { prepare } from "./prepare.js";
@@ -61,5 +73,3 @@ import { prepare } from "./prepare.js";
 export function needsTokenizer(graph: Graph): boolean {
   return prepare(graph).readsTokens;
 }
-export { evaluate as referenceEvaluate, referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";
-export { compareWithReference, crossCheck, crossCheckTests, type Disagreement } from "./reference-check.js";

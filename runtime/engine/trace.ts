@@ -30,3 +30,50 @@ export type TraceEvent =
 
 /** Receives trace events. */
 export type Tracer = (event: TraceEvent) => void;
+
+const at = (span: { file: string; line: number }): string => `${span.file}:${span.line}`;
+const money = (n: number): string => `$${Number.isInteger(n) ? n : n.toFixed(2)}`;
+
+/**
+ * One trace event as a line in the policy's own terms, for `aigw explain`
+ * and debug logs: `route premium-chat (main.route:23) does not match: …`.
+ */
+export function describeTraceEvent(e: TraceEvent): string {
+  switch (e.kind) {
+    case "candidates":
+      return `model ${e.model === undefined ? "(none)" : `\`${e.model}\``}: ${e.forModel} route(s) for this model and ${e.anyModel} for any model`;
+    case "route":
+      return `route ${e.route.name} (${at(e.route.span)}) ${e.matched ? "matches" : "does not match"}: ${e.reason}`;
+    case "no-route":
+      return `no route matches`;
+    case "budget": {
+      const c = e.charge;
+      return `budget ${c.budget} (${c.scope} \`${c.scopeKey}\`): ${money(c.spent)} of ${money(c.limit)} spent${c.state === "ok" ? "" : `, ${c.state}`}`;
+    }
+    case "limit": {
+      const c = e.charge;
+      const parts: string[] = [];
+      if (c.requestsUsed !== undefined) parts.push(`${c.requestsUsed} of ${c.node.requests!.count} requests`);
+      if (c.tokensUsed !== undefined) parts.push(`${c.tokensUsed} of ${c.node.tokens!.count} tokens`);
+      return `limit ${c.limit} (${c.scope} \`${c.scopeKey}\`): ${parts.join(", ")} used${c.exhausted ? `, ${c.exhausted} used up` : ""}`;
+    }
+    case "downgrade":
+      return `budget ${e.budget} is exceeded: downgraded to ${e.model}`;
+    case "rejected":
+      return `rejected: ${e.message}`;
+    case "split": {
+      const arms = e.arms.map((a) => `${a.weight}% ${a.model}`).join(" ");
+      const c = e.choice;
+      if (c === undefined) return `split { ${arms} } has no positive weight: fallbacks only`;
+      const how = c.forced ? "forced by the test" : c.value !== undefined ? `by ${e.by ? `${e.by.name}${e.by.arg !== undefined ? `("${e.by.arg}")` : ""}` : "fact"} \`${c.value}\`` : `by draw ${c.draw!.toFixed(4)}`;
+      return `split { ${arms} } picks ${c.model} (${how})`;
+    }
+    case "cooldown":
+      return `cooling down, tried last: ${e.models.join(", ")}`;
+    case "plan": {
+      const p = e.plan;
+      const targets = p.targets.map((t) => (t.retries > 0 ? `${t.model} (+${t.retries} retries)` : t.model)).join(" → ");
+      return `attempts: ${targets === "" ? "(none)" : targets}; fall back on ${p.fallbackOn.join(", ")}${p.backoffMs > 0 ? `; backoff ${p.backoffMs}ms` : ""}`;
+    }
+  }
+}

@@ -96,7 +96,7 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
       }
     }
     if (settings.latencyMs > call.timeoutMs) throw new UpstreamTimeoutError(origin, call.timeoutMs, "waiting for the reply");
-    if (settings.failRate > 0 && deps.random() < settings.failRate) {
+    if (settings.failRate > 0 && deps.random() * 100 < settings.failRate) {
       throw new UpstreamStatusError(origin, settings.failStatus, { message: "mock failure" });
     }
   }

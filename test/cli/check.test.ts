@@ -95,4 +95,30 @@ describe("aigw check", () => {
     expect(doc.tests[0].message).toMatch(/b/);
     expect(doc.tests[0].message).toMatch(/a/);
   });
+
+  it("counts tokens with the real tokenizer when a test needs it", async () => {
+    const dir = policyDir({
+      "main.route": [
+        "provider p { api mock }",
+        'model short = p/"s"',
+        'model long = p/"l"',
+        'route big { when model == "chat" and input_tokens > 5 to long }',
+        'route small { when model == "chat" to short }',
+        'test "ten words are more than five tokens" {',
+        '  request { model "chat" input "one two three four five six seven eight nine ten" }',
+        "  expect route big",
+        "}",
+        'test "two words are not" {',
+        '  request { model "chat" input "one two" }',
+        "  expect route small",
+        "}",
+        "",
+      ].join("\n"),
+    });
+    const r = await aigw(["check", dir, "--format", "json"]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.diagnostics).toEqual([]);
+    expect(doc.tests.map((t: { passed: boolean }) => t.passed)).toEqual([true, true]);
+    expect(r.code).toBe(0);
+  });
 });

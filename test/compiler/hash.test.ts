@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { policyVersion, sha256Hex, utf8 } from "../../compiler/hash.js";
+import { Sha256, policyVersion, sha256Hex, utf8 } from "../../compiler/hash.js";
 
 describe("sha256Hex", () => {
   it("matches the FIPS 180-4 test vectors", () => {
@@ -32,5 +32,21 @@ describe("policyVersion", () => {
     expect(policyVersion([a, b])).toBe(v);
     expect(policyVersion([b, a])).not.toBe(v);
     expect(policyVersion([{ ...a, path: "c.route" }, b])).not.toBe(v);
+  });
+});
+
+describe("Sha256 (incremental)", () => {
+  it("gives the same digest however the input is split", () => {
+    const text = "route x { when model == \"é\" }\n".repeat(50);
+    const whole = sha256Hex(text);
+    for (const size of [1, 7, 63, 64, 65, 1000]) {
+      const h = new Sha256();
+      for (let i = 0; i < text.length; i += size) h.update(text.slice(i, i + size));
+      expect(h.hex()).toBe(whole);
+    }
+    const bytes = utf8(`${text}😀`);
+    const h = new Sha256();
+    for (let i = 0; i < bytes.length; i += 13) h.update(bytes.subarray(i, i + 13));
+    expect(h.hex()).toBe(sha256Hex(`${text}😀`));
   });
 });

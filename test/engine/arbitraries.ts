@@ -14,27 +14,40 @@ export const REQUEST_MODELS = ["chat", "embed", "code"];
 const TIERS = ["premium", "basic"];
 const TEAMS = ["search", "support", "ops"];
 
-const leaf: fc.Arbitrary<ExprNode> = fc.oneof(
+/** Conditions the compiler accepts. */
+const typedLeaves: fc.Arbitrary<ExprNode>[] = [
   fc.constantFrom(...REQUEST_MODELS).map(model),
   fc.constantFrom(...TIERS).map((t) => header("x-tier", t)),
   fc.subarray(TEAMS, { minLength: 1 }).map((ts) => isIn(fact("team"), ts)),
   fc.constant(truthy(fact("stream"))),
   fc.constantFrom(...TEAMS).map((t) => eq(fact("team"), t)),
   fc.tuple(fc.constantFrom("lt" as const, "gt" as const, "le" as const, "ge" as const), fc.integer({ min: 0, max: 40 })).map(([op, n]) => cmp(op, fact("input_bytes"), n)),
-  fc.tuple(fc.constantFrom("lt" as const, "ge" as const), fc.integer({ min: 0, max: 5 })).map(([op, n]) => cmp(op, fact("header", "x-priority"), n)),
   fc.constantFrom("alpha", "beta").map((p) => eq(fact("metadata", "project"), p)),
   fc.constantFrom("hello", "HELP", "x+y").map((w) => matches(fact("text"), w.replace("+", "\\+"), "i")),
-);
+];
+/** Also conditions only a hand-built graph can hold (the compiler rejects ordering a header against a number). */
+const graphLeaves: fc.Arbitrary<ExprNode>[] = [
+  ...typedLeaves,
+  fc.tuple(fc.constantFrom("lt" as const, "ge" as const), fc.integer({ min: 0, max: 5 })).map(([op, n]) => cmp(op, fact("header", "x-priority"), n)),
+];
 
-export const exprArb: fc.Arbitrary<ExprNode> = fc.letrec<{ e: ExprNode }>((tie) => ({
-  e: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    leaf,
-    fc.tuple(tie("e"), tie("e")).map(([x, y]) => and(x, y)),
-    fc.tuple(tie("e"), tie("e")).map(([x, y]) => or(x, y)),
-    tie("e").map(not),
-  ),
-})).e;
+function exprOf(leaves: fc.Arbitrary<ExprNode>[]): fc.Arbitrary<ExprNode> {
+  const leaf = fc.oneof(...leaves);
+  return fc.letrec<{ e: ExprNode }>((tie) => ({
+    e: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      leaf,
+      fc.tuple(tie("e"), tie("e")).map(([x, y]) => and(x, y)),
+      fc.tuple(tie("e"), tie("e")).map(([x, y]) => or(x, y)),
+      tie("e").map(not),
+    ),
+  })).e;
+}
+
+/** Conditions for hand-built graphs. */
+export const exprArb: fc.Arbitrary<ExprNode> = exprOf(graphLeaves);
+/** Conditions that pass the compiler's checks, for generated policy text. */
+export const typedExprArb: fc.Arbitrary<ExprNode> = exprOf(typedLeaves);
 
 /** A `when`: often `model == m and …` so the index has buckets, sometimes none at all. */
 const whenArb: fc.Arbitrary<ExprNode | undefined> = fc.oneof(

@@ -5,7 +5,7 @@ import type { Decision, RejectedDecision, RoutedDecision } from "../../runtime/e
 import { GraphError } from "../../runtime/engine/expr.js";
 import { makeFacts, type FactsInit } from "../../runtime/engine/facts.js";
 import { emptyState, NO_SCOPE_VALUE, type StateView } from "../../runtime/engine/state.js";
-import type { TraceEvent } from "../../runtime/engine/trace.js";
+import { describeTraceEvent, type TraceEvent } from "../../runtime/engine/trace.js";
 import { and, budget, eq, fact, graph, header, limit, model, route } from "./fixtures.js";
 
 function routed(d: Decision): RoutedDecision {
@@ -249,5 +249,33 @@ describe("bad graphs", () => {
     const g3 = graph({ routes: [route("r", { to: "a" })] });
     delete (g3.models as Record<string, unknown>).a;
     expect(() => decide(g3, makeFacts({}), emptyState())).toThrow(/unknown model `a`/);
+  });
+});
+
+describe("trace lines", () => {
+  it("describe a decision in the policy's terms", () => {
+    const g = graph({
+      routes: [
+        route("premium", { when: and(model("chat"), header("x-tier", "premium")), split: [["a", 70], ["b", 30]], fallback: ["c"], retry: 1, backoffMs: 250 }, 3),
+        route("chat", { when: model("chat"), to: "mini", budgets: ["bud"], limits: ["lim"] }, 9),
+      ],
+      budgets: { bud: budget(10, { action: "downgrade", model: "tiny" }, "team", 50) },
+      limits: { lim: limit("key", 100, 1000) },
+    });
+    const lines: string[] = [];
+    const trace = (e: TraceEvent): void => void lines.push(describeTraceEvent(e));
+    decide(g, makeFacts({ model: "chat", headers: { "x-tier": "basic" }, team: "t", key: "k" }), { ...emptyState(), budgetSpent: () => 12, limitUsed: () => 5 }, { tracer: trace });
+    expect(lines).toEqual([
+      "model `chat`: 2 route(s) for this model and 0 for any model",
+      'route premium (main.route:3) does not match: `header("x-tier") == "premium"` is false (header("x-tier") is "basic")',
+      'route chat (main.route:9) matches: `model == "chat"` is true (model is "chat")',
+      "budget bud (team `t`): $12 of $10 spent, exceeded",
+      "limit lim (key `k`): 5 of 100 requests, 5 of 1000 tokens used",
+      "budget bud is exceeded: downgraded to tiny",
+      "attempts: tiny; fall back on 429, 5xx, timeout, connection",
+    ]);
+    lines.length = 0;
+    decide(g, makeFacts({ model: "chat", headers: { "x-tier": "premium" } }), emptyState(0.8), { tracer: trace });
+    expect(lines.slice(-2)).toEqual(["split { 70% a 30% b } picks b (by draw 0.8000)", "attempts: b (+1 retries) → c (+1 retries); fall back on 429, 5xx, timeout, connection; backoff 250ms"]);
   });
 });

@@ -3,7 +3,7 @@
  * without spans, its diagnostics, or the one statement under test.
  */
 import { expect } from "vitest";
-import type { Declaration, Diagnostic, RouteStmt, SourceFile, TestStmt } from "../../lang/index.js";
+import type { Declaration, RouteStmt, SourceFile, TestStmt } from "../../lang/index.js";
 import { parse, stripSpans } from "../../lang/index.js";
 
 export const FILE = "test.route";
@@ -13,7 +13,7 @@ export const INTERNAL = /Kw_|Identifier|LBrace|RBrace|LParen|RParen|LBracket|RBr
 
 
 /** Parses `text` and fails the test if there is any diagnostic. */
-export function parseOk(text: string): SourceFile {
+function parseOk(text: string): SourceFile {
   const { file, diagnostics } = parse(text, FILE);
   expect(diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message}`)).toEqual([]);
   return file;
@@ -53,10 +53,6 @@ export function problems(text: string): string[] {
 /** The `code line:column` prefix of a line from `problems`. */
 export function at(problem: string): string {
   return problem.split(" ").slice(0, 2).join(" ");
-}
-
-export function diagnosticsOf(text: string): Diagnostic[] {
-  return parse(text, FILE).diagnostics;
 }
 
 /** An identifier node without its span. */

@@ -77,9 +77,9 @@ describe("mock provider", () => {
     expect(slept).toEqual([20, 20]);
   });
 
-  it("fails when the random draw is below the failure rate", async () => {
+  it("fails when the random draw is below the failure rate (a percentage)", async () => {
     let draw = 0.2;
-    const { providers } = mockProviders({ latencyMs: 0, failRate: 0.25, failStatus: 503 }, { random: () => draw });
+    const { providers } = mockProviders({ latencyMs: 0, failRate: 25, failStatus: 503 }, { random: () => draw });
     await expect(providers.complete(attempt("demo-model"))).rejects.toBeInstanceOf(UpstreamStatusError);
     await expect(providers.complete(attempt("demo-model"))).rejects.toMatchObject({ status: 503, reason: "503" });
     draw = 0.25;
