@@ -62,15 +62,27 @@ async function upstreamRole(): Promise<void> {
     },
   });
   const port = await server.listen("127.0.0.1", 0);
+  answerIpc();
   process.send!({ type: "ready", port } satisfies Msg);
 }
 
-/** The gateway under test, answering `cpu` requests with its CPU time so far. */
+/** A role's answers to the orchestrator: its CPU time so far, and exit. */
+function answerIpc(): void {
+  process.on("message", (m: { type: string }) => {
+    if (m.type === "exit") process.exit(0);
+    if (m.type === "cpu") {
+      const u = process.cpuUsage();
+      process.send!({ type: "cpu", userUs: u.user, systemUs: u.system } satisfies Msg);
+    }
+  });
+}
+
+/** The gateway under test. */
 async function gatewayRole(): Promise<void> {
   const upstream = arg("--upstream")!;
   const text = `
 gateway { auth keys }
-provider up { api openai base_url "${upstream}/v1" timeout 10s }
+${upstream === "mock" ? "provider up { api mock }" : `provider up { api openai base_url "${upstream}/v1" timeout 10s }`}
 keys { "${hashKey(KEY)}" team "bench" }
 model mini = up/"gpt-4o-mini"
 model backup = up/"gpt-4o"
@@ -84,13 +96,7 @@ route chat {
   if (!compiled.graph) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
   const log = jsonLogger(() => {}, { access: process.argv.includes("--access-log") });
   const gw = await startGateway({ graph: compiled.graph, host: "127.0.0.1", port: 0, env: {}, log });
-  process.on("message", (m: { type: string }) => {
-    if (m.type === "exit") process.exit(0);
-    if (m.type === "cpu") {
-      const u = process.cpuUsage();
-      process.send!({ type: "cpu", userUs: u.user, systemUs: u.system } satisfies Msg);
-    }
-  });
+  answerIpc();
   process.send!({ type: "ready", port: gw.port, engine: gw.engine.detail } satisfies Msg);
 }
 

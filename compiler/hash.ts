@@ -70,38 +70,51 @@ export class Sha256 {
   private used = 0;
   /** Bytes hashed so far (a double: exact up to 2^53, far beyond any policy). */
   private length = 0;
-  private readonly push = (byte: number): void => {
-    this.block[this.used++] = byte;
+  update(data: string | Uint8Array): this {
+    if (typeof data !== "string") {
+      for (let i = 0; i < data.length; i++) this.byte(data[i]!);
+      return this;
+    }
+    const block = this.block;
+    for (let i = 0; i < data.length; i++) {
+      const c = data.charCodeAt(i);
+      if (c < 0x80) {
+        // The ASCII fast path, inline: policies are almost all ASCII.
+        block[this.used++] = c;
+        this.length++;
+        if (this.used === 64) {
+          this.compress();
+          this.used = 0;
+        }
+      } else {
+        // Rare: re-encode this one character (a surrogate pair counts as one).
+        const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < data.length ? data.charCodeAt(i + 1) : 0;
+        const ch = pair >= 0xdc00 && pair <= 0xdfff ? data.slice(i, i + 2) : data[i]!;
+        if (ch.length === 2) i++;
+        forEachUtf8Byte(ch, (b) => this.byte(b));
+      }
+    }
+    return this;
+  }
+
+  private byte(b: number): void {
+    this.block[this.used++] = b;
+    this.length++;
     if (this.used === 64) {
       this.compress();
       this.used = 0;
     }
-  };
-
-  update(data: string | Uint8Array): this {
-    if (typeof data === "string") {
-      let count = 0;
-      forEachUtf8Byte(data, (b) => {
-        count++;
-        this.push(b);
-      });
-      this.length += count;
-    } else {
-      for (let i = 0; i < data.length; i++) this.push(data[i]!);
-      this.length += data.length;
-    }
-    return this;
   }
 
   /** The digest as 64 lowercase hex digits. Call once, after the last `update`. */
   hex(): string {
     const bits = this.length * 8;
-    this.push(0x80);
-    while (this.used !== 56) this.push(0);
+    this.byte(0x80);
+    while (this.used !== 56) this.byte(0);
     const hi = Math.floor(bits / 0x100000000);
     const lo = bits >>> 0;
-    for (let i = 0; i < 4; i++) this.push((hi >>> (24 - 8 * i)) & 0xff);
-    for (let i = 0; i < 4; i++) this.push((lo >>> (24 - 8 * i)) & 0xff);
+    for (let i = 0; i < 4; i++) this.byte((hi >>> (24 - 8 * i)) & 0xff);
+    for (let i = 0; i < 4; i++) this.byte((lo >>> (24 - 8 * i)) & 0xff);
     let hex = "";
     for (let i = 0; i < 8; i++) hex += this.h[i]!.toString(16).padStart(8, "0");
     return hex;

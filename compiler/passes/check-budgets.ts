@@ -13,7 +13,7 @@ import type { Rule } from "../rules/rule.js";
 import { suggest } from "../suggest.js";
 import type { CompileContext } from "../symbols.js";
 import { COUNT, MONEY, PERCENT, TOKENS, checkValue, describeValue, enumType } from "../value-types.js";
-import { firstOfEach, isMissing } from "./check-settings.js";
+import { firstOfEach, isMissing, push } from "./common.js";
 
 export const SCOPES: readonly Scope[] = ["key", "team", "user", "route", "global"];
 export const CALENDAR_WINDOWS: readonly Extract<WindowNode, { kind: "calendar" }>["unit"][] = ["minute", "hour", "day", "month"];
@@ -121,10 +121,6 @@ function checkExceeded(c: Extract<BudgetClause, { kind: "exceeded" }>, out: Diag
       }),
     );
   }
-}
-
-function push(out: Diagnostic[], d: Diagnostic | undefined): void {
-  if (d) out.push(d);
 }
 
 function check(ctx: CompileContext): Diagnostic[] {

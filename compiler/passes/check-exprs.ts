@@ -12,7 +12,7 @@ import type { Rule } from "../rules/rule.js";
 import { didYouMean } from "../suggest.js";
 import type { CompileContext } from "../symbols.js";
 import { describeValue } from "../value-types.js";
-import { isMissing } from "./check-settings.js";
+import { isMissing } from "./common.js";
 
 /** The fact's spec, or undefined after reporting why it is not a usable fact. */
 export function checkFact(fact: FactRef, out: Diagnostic[]): FactSpec | undefined {

@@ -9,6 +9,7 @@ import type { GuardrailDecl } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { BuiltinDetector } from "../graph.js";
 import type { Rule } from "../rules/rule.js";
+import { push } from "./common.js";
 import { didYouMean } from "../suggest.js";
 import type { CompileContext } from "../symbols.js";
 import { STRING, checkValue, enumType } from "../value-types.js";
@@ -57,10 +58,6 @@ function checkGuardrail(g: GuardrailDecl, out: Diagnostic[]): void {
       }
     }
   }
-}
-
-function push(out: Diagnostic[], d: Diagnostic | undefined): void {
-  if (d) out.push(d);
 }
 
 function check(ctx: CompileContext): Diagnostic[] {

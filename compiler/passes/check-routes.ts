@@ -12,7 +12,7 @@ import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "../rules/rule.js";
 import type { CompileContext } from "../symbols.js";
 import { COUNT, DURATION, PERCENT, POSITIVE_DURATION, STATUS_CODE, checkValue, describeValue } from "../value-types.js";
-import { isMissing } from "./check-settings.js";
+import { isMissing, push } from "./common.js";
 
 /** The words a fallback `on` list accepts besides statuses. */
 export const FAILURE_WORDS = ["timeout", "connection"] as const;
@@ -78,10 +78,6 @@ function checkRoute(route: RouteDecl, out: Diagnostic[]): void {
         break;
     }
   }
-}
-
-function push(out: Diagnostic[], d: Diagnostic | undefined): void {
-  if (d) out.push(d);
 }
 
 function check(ctx: CompileContext): Diagnostic[] {

@@ -21,42 +21,7 @@ import { didYouMean } from "../suggest.js";
 import type { CompileContext } from "../symbols.js";
 import { checkValue } from "../value-types.js";
 import type { Rule } from "../rules/rule.js";
-
-/** A value the parser had to invent after a syntax error (already reported): nothing more to say about it. */
-export function isMissing(value: { kind: string; name?: string }): boolean {
-  return value.kind === "ident" && value.name === "";
-}
-
-/**
- * Reports duplicates (E208) among `items` by `key`; returns the first of each.
- * `what` names the repeated thing in the message, e.g. "setting `timeout`".
- */
-export function firstOfEach<T extends { span: Span }>(
-  items: readonly T[],
-  key: (item: T) => string | undefined,
-  what: (key: string) => string,
-  out: Diagnostic[],
-): T[] {
-  const seen = new Map<string, T>();
-  const firsts: T[] = [];
-  for (const item of items) {
-    const k = key(item);
-    if (k === undefined) continue;
-    const first = seen.get(k);
-    if (first) {
-      out.push(
-        diagnostic("E208", `${what(k)} is given twice`, item.span, {
-          related: { message: "first given here", span: first.span },
-          help: "remove one of them",
-        }),
-      );
-      continue;
-    }
-    seen.set(k, item);
-    firsts.push(item);
-  }
-  return firsts;
-}
+import { firstOfEach, isMissing } from "./common.js";
 
 interface BlockInfo {
   /** "the gateway", "provider `openai`": who owns the settings, for messages. */

@@ -11,7 +11,7 @@ import type { Rule } from "../rules/rule.js";
 import { didYouMean } from "../suggest.js";
 import type { CompileContext } from "../symbols.js";
 import { BOOL, COUNT, MONEY, STATUS_CODE, STRING, TOKENS, type ValueType, problemMessage } from "../value-types.js";
-import { isMissing } from "./check-settings.js";
+import { isMissing } from "./common.js";
 import { failureReasonProblem } from "./check-routes.js";
 
 /** The facts a test's `request { … }` may set, with the values each takes. */

@@ -47,6 +47,7 @@ export interface AttemptsError {
   readonly attempts: readonly AttemptRecord[];
 }
 
+/** What the caller should do next: send a try (after `delayMs`), or stop with the answer or the final error. */
 export type AttemptAction =
   | {
       readonly kind: "try";
@@ -71,6 +72,7 @@ export interface AttemptState {
   readonly history: readonly AttemptRecord[];
 }
 
+/** Randomness and caps for running a plan; all optional. */
 export interface AttemptOptions {
   /** Uniform [0, 1) for the backoff jitter; without it the backoff has no jitter. */
   random?: () => number;

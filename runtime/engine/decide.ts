@@ -29,6 +29,7 @@ import { pickByDraw, pickByKey } from "./split.js";
 import { NO_SCOPE_VALUE, type StateView } from "./state.js";
 import type { Tracer } from "./trace.js";
 
+/** Optional extras for `decide`; none of them changes the decision. */
 export interface DecideOptions {
   /** Receives trace events; leave undefined on the hot path. */
   tracer?: Tracer;

@@ -104,4 +104,5 @@ export interface NoRouteDecision {
   readonly message: string;
 }
 
+/** What `decide` returns. */
 export type Decision = RoutedDecision | RejectedDecision | NoRouteDecision;

@@ -61,6 +61,7 @@ export function factShown(fact: FactNode, f: Facts, text: string): string {
   }
 }
 
+/** The value of a condition and why. */
 export interface Explanation {
   value: boolean;
   /** One line: which part decided, with the fact values involved. */

@@ -8,6 +8,7 @@ import { compileDetector, type Detector } from "./detectors/index.js";
 import { exprText } from "./explain.js";
 import { compileExpr, GraphError, type Pred } from "./expr.js";
 
+/** One compiled guardrail rule. */
 export interface PreparedRule {
   readonly on: "input" | "output";
   readonly action: "block" | "redact" | "flag";
@@ -20,6 +21,7 @@ export interface PreparedRule {
   readonly by: string;
 }
 
+/** A compiled guardrail: its rules in order. */
 export interface PreparedGuardrail {
   readonly name: string;
   readonly rules: readonly PreparedRule[];

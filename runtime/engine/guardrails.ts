@@ -34,6 +34,7 @@ export interface GuardHit {
   readonly count: number;
 }
 
+/** The verdict of applying guardrails in one direction. */
 export interface GuardOutcome {
   /** The block that stopped the request, if any. */
   readonly blocked: GuardHit | undefined;

@@ -25,6 +25,7 @@ export interface PlannedTarget {
   readonly timeoutMs: number | undefined;
 }
 
+/** The targets of one decision, in order, with how failures move between them. */
 export interface AttemptPlan {
   /** In the order tried; no model appears twice. */
   readonly targets: readonly PlannedTarget[];

@@ -35,6 +35,7 @@ export interface TestResult {
   failures?: { line: number; column: number; message: string }[];
 }
 
+/** Options for running policy tests. */
 export interface PolicyTestOptions {
   /** Counts tokens when a test's request has no `input_tokens` and a policy reads them. Default: the loaded one, if any. */
   tokenizer?: Tokenizer;

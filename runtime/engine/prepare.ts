@@ -17,6 +17,7 @@ import { compileGuardrail, type PreparedGuardrail } from "./guard-compile.js";
 import { buildPlan, downgradePlan, type AttemptPlan } from "./plan.js";
 import { makeArms, totalWeight, type Arm } from "./split.js";
 
+/** A budget a route charges, with its downgrade plan precomputed. */
 export interface PreparedBudget {
   readonly name: string;
   readonly node: BudgetNode;
@@ -24,11 +25,13 @@ export interface PreparedBudget {
   readonly downgrade: AttemptPlan | undefined;
 }
 
+/** A rate limit a route counts against. */
 export interface PreparedLimit {
   readonly name: string;
   readonly node: LimitNode;
 }
 
+/** A route ready to evaluate: compiled condition, hashed split arms, shared plans. */
 export interface PreparedRoute {
   readonly node: RouteNode;
   readonly ref: RouteRef;
@@ -48,6 +51,7 @@ export interface PreparedRoute {
   readonly limits: readonly PreparedLimit[];
 }
 
+/** A graph ready to evaluate; built once per graph object by `prepare`. */
 export interface PreparedGraph {
   readonly graph: Graph;
   readonly routes: readonly PreparedRoute[];

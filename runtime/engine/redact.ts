@@ -9,6 +9,7 @@
  */
 import type { Detector } from "./detectors/index.js";
 
+/** A redacted text and what was replaced. */
 export interface Redaction {
   text: string;
   /** Matches replaced, per detector index. */

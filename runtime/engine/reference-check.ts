@@ -47,6 +47,7 @@ export function crossCheck(graph: Graph, symbols: SymbolTable, facts: Facts, mak
   return compareWithReference(decide(graph, facts, makeState()), referenceDecide(symbols, facts, makeState()));
 }
 
+/** A policy test on which `decide` and the reference interpreter disagree. */
 export interface Disagreement {
   test: string;
   file: string;

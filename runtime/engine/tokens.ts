@@ -46,6 +46,7 @@ export interface TokenSource {
   readonly inputTokens: number;
 }
 
+/** The comparison operators of the graph's expressions. */
 export type CompareOp = "eq" | "ne" | "lt" | "gt" | "le" | "ge";
 
 /**

@@ -7,6 +7,7 @@ import type { FactNode } from "../../compiler/graph.js";
 import type { BudgetCharge, LimitCharge, RouteRef, SplitChoice } from "./decision.js";
 import type { AttemptPlan } from "./plan.js";
 
+/** One step of a decision, as reported to a tracer. */
 export type TraceEvent =
   /** Which routes the index made candidates: those for the requested model plus those for any model. */
   | { readonly kind: "candidates"; readonly model: string | undefined; readonly forModel: number; readonly anyModel: number }

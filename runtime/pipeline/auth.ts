@@ -28,6 +28,31 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
+ * Callers by bearer token, per graph: hashing costs more than the rest of
+ * authentication, and clients send the same few keys over and over. Bounded
+ * (cleared when full) so a flood of random tokens cannot grow it; unknown
+ * tokens are cached as null, so they are not re-hashed either.
+ */
+const CACHE_LIMIT = 4096;
+const callers = new WeakMap<Graph, Map<string, Caller | null>>();
+
+function lookup(graph: Graph, token: string): Caller | null {
+  let cache = callers.get(graph);
+  if (cache === undefined) {
+    cache = new Map();
+    callers.set(graph, cache);
+  }
+  let caller = cache.get(token);
+  if (caller === undefined) {
+    const hash = hashKey(token);
+    caller = Object.hasOwn(graph.keys, hash) ? callerOf(graph, hash) : null;
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(token, caller);
+  }
+  return caller;
+}
+
+/**
  * Resolves the caller of a request from its `authorization` header.
  * Throws a 401 {@link GatewayError} for a missing or unknown key.
  */
@@ -35,9 +60,7 @@ export function authenticate(graph: Graph, authorization: string | undefined): C
   const token = bearerToken(authorization);
   if (graph.gateway.auth === "none") {
     // local development: a key, if one is sent and known, still identifies the caller
-    if (token === undefined) return ANONYMOUS;
-    const hash = hashKey(token);
-    return Object.hasOwn(graph.keys, hash) ? callerOf(graph, hash) : ANONYMOUS;
+    return token === undefined ? ANONYMOUS : (lookup(graph, token) ?? ANONYMOUS);
   }
   if (token === undefined) {
     throw new GatewayError(
@@ -45,9 +68,9 @@ export function authenticate(graph: Graph, authorization: string | undefined): C
       "missing api key: send it as `authorization: bearer <key>`",
     );
   }
-  const hash = hashKey(token);
-  if (!Object.hasOwn(graph.keys, hash)) throw new GatewayError("invalid_api_key", "incorrect api key provided");
-  return callerOf(graph, hash);
+  const caller = lookup(graph, token);
+  if (caller === null) throw new GatewayError("invalid_api_key", "incorrect api key provided");
+  return caller;
 }
 
 function callerOf(graph: Graph, hash: string): Caller {
@@ -55,5 +78,5 @@ function callerOf(graph: Graph, hash: string): Caller {
   const caller: Caller = { key: hash, labels: k.labels };
   if (k.team !== undefined) caller.team = k.team;
   if (k.user !== undefined) caller.user = k.user;
-  return caller;
+  return Object.freeze(caller);
 }

@@ -160,6 +160,9 @@ interface UwsReq {
   request?: IncomingMessage;
 }
 
+/** Bodies up to this size (characters or bytes) are ended in one call; larger ones stream out with tryEnd/onWritable. */
+const SMALL_BODY = 64 * 1024;
+
 const statusLines = new Map<number, string>();
 function statusLine(status: number): string {
   let line = statusLines.get(status);
@@ -313,15 +316,16 @@ class Exchange implements HttpRequest, HttpResponse {
       this.complete();
       return;
     }
-    const buf = typeof body === "string" ? Buffer.from(body) : body;
-    const total = buf.byteLength;
     res.cork(() => {
       this.writeHead(status, headers);
-      if (close) {
-        res.end(buf, true);
+      if (close || body.length <= SMALL_BODY) {
+        // small bodies fit the socket buffer: one copy into uWS, no bookkeeping
+        res.end(body, close);
         this.complete();
         return;
       }
+      const buf = typeof body === "string" ? Buffer.from(body) : body;
+      const total = buf.byteLength;
       const base = res.getWriteOffset();
       const [, done] = res.tryEnd(buf, total);
       if (done) {

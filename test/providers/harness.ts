@@ -134,7 +134,7 @@ export function mockHarness(): Harness {
       return new Providers(graphOf({ p: provider }), options);
     },
     reply: () => undefined,
-    fail: (status) => void (settings = { ...settings, failRate: 1, failStatus: status }),
+    fail: (status) => void (settings = { ...settings, failRate: 100, failStatus: status }),
     stall: () => {
       stall = true;
       settings = { ...settings, latencyMs: 60_000 };

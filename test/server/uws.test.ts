@@ -103,6 +103,16 @@ describe(`uws edge (${WANT})`, () => {
     if (httpEngine.kind === "native") expect(sawBackpressure).toBe(true);
   });
 
+  it("sends a large whole body to a client that reads late (tryEnd/onWritable)", async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 97);
+    const base = await start((_req, res) => res.send(200, [["content-type", "application/octet-stream"]], big));
+    const r = await fetch(`${base}/big`);
+    await delay(100);
+    const got = Buffer.from(await r.arrayBuffer());
+    expect(got.length).toBe(big.length);
+    expect(got.equals(big)).toBe(true);
+  });
+
   it("reports a client that goes away, once, and ignores writes after it", async () => {
     let aborted = 0;
     let resolveAbort!: () => void;

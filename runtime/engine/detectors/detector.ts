@@ -24,6 +24,7 @@ export interface Detector {
  */
 export type Validate = (candidate: string) => number;
 
+/** What `regexDetector` builds a detector from. */
 export interface RegexDetectorSpec {
   name: string;
   placeholder: string;
