@@ -13,7 +13,7 @@ import { parse } from "../lang/index.js";
 import type { Graph, TestCase } from "./graph.js";
 import { policyVersion } from "./hash.js";
 import { internalError } from "./internal.js";
-import { loadPolicy } from "./load.js";
+import { loadPolicy, type LoadHost } from "./load.js";
 import { lower } from "./lower.js";
 import { memoryHost } from "./memory-host.js";
 import { checkBudgets } from "./passes/check-budgets.js";
@@ -133,20 +133,41 @@ export function compile(files: readonly SourceFile[], options: CompileOptions = 
   return result;
 }
 
+/** What `compilePaths` returns: the compile result plus what the loader read. */
+export interface PolicyResult extends CompileResult {
+  /** The parsed files in load order (a file importing in the middle appears as segments). */
+  files: SourceFile[];
+  /** Each file's text, in the order read. */
+  sources: { path: string; text: string }[];
+}
+
+/**
+ * Loads, parses and compiles the policy named by `paths` (files or
+ * directories, see `loadPolicy`) through `host`: the whole front end in one
+ * call, for the CLI and the server's reload. Loader and parse diagnostics are
+ * merged with the compiler's; a policy with any of them as errors yields no
+ * graph; the policy version hashes the texts read.
+ */
+export function compilePaths(paths: readonly string[], host: LoadHost, options: Omit<CompileOptions, "sources"> = {}): PolicyResult {
+  const loaded = loadPolicy(paths, host, parse);
+  const result = compile(loaded.files, { ...options, sources: loaded.sources });
+  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]);
+  const extra = { files: loaded.files, sources: loaded.sources };
+  if (!hasErrors(loaded.diagnostics)) return { ...result, diagnostics, ...extra };
+  // A file that did not parse (or load) cleanly yields no graph, whatever the checks found.
+  return { tests: [], diagnostics, ...(result.timings ? { timings: result.timings } : {}), ...extra };
+}
+
 /**
  * Parses and compiles policy texts held in memory: the paths are loaded in
  * the order given, imports resolved among them (see `loadPolicy`). For tests
- * and the editor; the CLI loads from disk with `loadPolicy` and `compile`.
+ * and the editor.
  */
 export function compileSources(sources: readonly { path: string; text: string }[], options: Omit<CompileOptions, "sources"> = {}): CompileResult {
-  const loaded = loadPolicy(
+  const { files: _files, sources: _sources, ...result } = compilePaths(
     sources.map((s) => s.path),
     memoryHost(sources),
-    parse,
+    options,
   );
-  const result = compile(loaded.files, { ...options, sources: loaded.sources });
-  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]);
-  if (!hasErrors(loaded.diagnostics)) return { ...result, diagnostics };
-  const { graph: _dropped, ...rest } = result;
-  return { ...rest, tests: [], diagnostics };
+  return result;
 }
