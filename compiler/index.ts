@@ -163,11 +163,10 @@ export function compilePaths(paths: readonly string[], host: LoadHost, options: 
  * the order given, imports resolved among them (see `loadPolicy`). For tests
  * and the editor.
  */
-export function compileSources(sources: readonly { path: string; text: string }[], options: Omit<CompileOptions, "sources"> = {}): CompileResult {
-  const { files: _files, sources: _sources, ...result } = compilePaths(
+export function compileSources(sources: readonly { path: string; text: string }[], options: Omit<CompileOptions, "sources"> = {}): PolicyResult {
+  return compilePaths(
     sources.map((s) => s.path),
     memoryHost(sources),
     options,
   );
-  return result;
 }

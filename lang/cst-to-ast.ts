@@ -17,6 +17,15 @@ function isNode(e: CstElement | undefined): e is CstNode {
   return !!e && "children" in e;
 }
 
+/** The single sub-rule node of an alternation rule such as `declaration` or `routeStmt`. */
+function onlyChild(node: CstNode): CstNode | undefined {
+  for (const key in node.children) {
+    const first = node.children[key]?.[0];
+    return isNode(first) ? first : undefined;
+  }
+  return undefined;
+}
+
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
   constructor(private readonly fileName: string, private readonly text: string) {}
@@ -51,20 +60,35 @@ export class AstBuilder {
     return Number.isFinite(t.startOffset) && !t.isInsertedInRecovery ? tokenSpan(this.fileName, t) : this.endSpan();
   }
 
+  // These run for every CST node, so they avoid allocating on the common paths.
   private tokens(c: Children, key: string): IToken[] {
-    return (c[key] ?? []).filter((e): e is IToken => !isNode(e) && !(e as IToken).isInsertedInRecovery);
+    const list = c[key];
+    if (!list) return [];
+    const out: IToken[] = [];
+    for (const e of list) if (!isNode(e) && !e.isInsertedInRecovery) out.push(e);
+    return out;
   }
 
   private token(c: Children, key: string): IToken | undefined {
-    return this.tokens(c, key)[0];
+    const list = c[key];
+    if (!list) return undefined;
+    for (const e of list) if (!isNode(e) && !e.isInsertedInRecovery) return e;
+    return undefined;
   }
 
   private nodes(c: Children, key: string): CstNode[] {
-    return (c[key] ?? []).filter(isNode);
+    const list = c[key];
+    if (!list) return [];
+    const out: CstNode[] = [];
+    for (const e of list) if (isNode(e)) out.push(e);
+    return out;
   }
 
   private node(c: Children, key: string): CstNode | undefined {
-    return this.nodes(c, key)[0];
+    const list = c[key];
+    if (!list) return undefined;
+    for (const e of list) if (isNode(e)) return e;
+    return undefined;
   }
 
   private ident(t: IToken | undefined, fallback: Span): A.Ident {
@@ -108,8 +132,7 @@ export class AstBuilder {
   }
 
   private declaration(node: CstNode): A.Declaration | undefined {
-    const [key] = Object.keys(node.children);
-    const inner = key ? this.node(node.children, key) : undefined;
+    const inner = onlyChild(node);
     if (!inner) return undefined;
     switch (inner.name) {
       case "importDecl":
@@ -198,8 +221,7 @@ export class AstBuilder {
     if (!node) return [];
     const out: A.BudgetClause[] = [];
     for (const clause of this.nodes(node.children, "clause")) {
-      const [key] = Object.keys(clause.children);
-      const c = key ? this.node(clause.children, key) : undefined;
+      const c = onlyChild(clause);
       if (!c) continue;
       const span = this.span(c);
       switch (c.name) {
@@ -260,8 +282,7 @@ export class AstBuilder {
   // ---------------------------------------------------------------- routes
 
   private routeStmt(node: CstNode): A.RouteStmt | undefined {
-    const [key] = Object.keys(node.children);
-    const s = key ? this.node(node.children, key) : undefined;
+    const s = onlyChild(node);
     if (!s) return undefined;
     const c = s.children;
     const span = this.span(s);
@@ -388,8 +409,7 @@ export class AstBuilder {
   // ---------------------------------------------------------------- tests
 
   private testStmt(node: CstNode): A.TestStmt | undefined {
-    const [key] = Object.keys(node.children);
-    const s = key ? this.node(node.children, key) : undefined;
+    const s = onlyChild(node);
     if (!s) return undefined;
     const c = s.children;
     const span = this.span(s);

@@ -93,7 +93,7 @@ export function decodeQuantity(raw: string, span: Span, diagnostics: Diagnostic[
   }
   if (/^[0-9]$/.test(digits!) && suffix === "xx") return { unit: "status", value: n };
   const plain = PLAIN_UNITS[suffix];
-  if (plain) return { unit: plain.unit, value: round(n * plain.factor) };
+  if (plain) return { unit: plain.unit, value: plain.factor === 1 ? n : round(n * plain.factor) };
   diagnostics.push(diagnostic("P004", `unknown unit \`${suffix}\` in \`${raw}\``, span, { help: UNIT_HELP }));
   return { unit: "number", value: n };
 }

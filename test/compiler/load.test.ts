@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "../../lang/index.js";
-import { compile, loadPolicy, memoryHost } from "../../compiler/index.js";
+import { compile, compilePaths, loadPolicy, memoryHost } from "../../compiler/index.js";
+import { policyVersion } from "../../compiler/hash.js";
 import { found } from "./helpers.js";
 
 const P = `provider p { api mock }\nmodel m = p/"m" { input $1/Mtok output $1/Mtok }\n`;
@@ -127,5 +128,17 @@ describe("loading files and directories", () => {
     const loaded = load(files, ["a.route"]);
     const segs = loaded.files.filter((f) => f.path === "a.route");
     expect(segs.map((f) => f.comments.map((c) => c.text.trim()))).toEqual([["// one", "// two"], ["// three"]]);
+  });
+});
+
+describe("compilePaths", () => {
+  it("hashes the texts read and gives no graph when a file does not parse", () => {
+    const good = { "main.route": `${P}${r("a", "x")}` };
+    const ok = compilePaths(["main.route"], memoryHost(good));
+    expect(ok.graph?.policy).toBe(policyVersion([{ path: "main.route", text: good["main.route"] }]));
+    expect(ok.sources.map((s) => s.path)).toEqual(["main.route"]);
+    const bad = compilePaths(["main.route", "extra.route"], memoryHost({ ...good, "extra.route": "route {" }));
+    expect(bad.graph).toBeUndefined();
+    expect(bad.diagnostics.some((d) => d.code === "P002")).toBe(true);
   });
 });

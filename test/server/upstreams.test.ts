@@ -207,4 +207,34 @@ route chat { when model == "chat"  to a }`);
     await delay(20);
     expect(access[0]).toMatchObject({ status: 499, aborted: true });
   });
+
+  it("cancels the upstream stream when the client leaves mid-stream", async () => {
+    const up = await startUpstream("openai");
+    const g = policy(`
+provider one { api openai base_url "${up.baseUrl}" }
+keys { "${KEY_HASH}" team "search" }
+model a = one/"a"
+route chat { when model == "chat"  to a }`);
+    const { base, access } = await serve(g);
+    up.next(behave.stallBody());
+    const controller = new AbortController();
+    const r = await postChatWith(base, helloStream(), controller.signal);
+    const reader = r.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain("data: ");
+    controller.abort();
+    await up.requests[0]!.aborted;
+    expect(up.requests[0]!.clientAborted).toBe(true);
+    await delay(20);
+    expect(access[0]).toMatchObject({ aborted: true, target: "a" });
+  });
 });
+
+function postChatWith(base: string, body: unknown, signal: AbortSignal): Promise<Response> {
+  return fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: "Bearer sk-test-search-0001", "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal,
+  });
+}

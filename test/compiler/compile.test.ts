@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "../../lang/index.js";
+import { CHECKS, PHASES, compile } from "../../compiler/index.js";
+import { INTERNAL_ERROR } from "../../compiler/internal.js";
+import { RULES } from "../../compiler/rules/index.js";
+
+const TEXT = `provider p { api mock }
+model m = p/"m" { input $1/Mtok output $1/Mtok }
+guardrail g { redact email }
+route r { to m guard g }
+`;
+
+describe("compile", () => {
+  it("runs symbols, the checks, the lint rules, then lower, hash and validate, in that order", () => {
+    const names = PHASES.map((p) => p.name);
+    expect(names[0]).toBe("symbols");
+    expect(names.slice(1, 1 + CHECKS.length)).toEqual(CHECKS.map((c) => c.name));
+    expect(CHECKS.slice(-RULES.length)).toEqual(RULES);
+    expect(names.slice(-3)).toEqual(["lower", "hash", "validate"]);
+  });
+
+  it("reports timings per phase when given a clock", () => {
+    let now = 0;
+    const r = compile([parse(TEXT, "a.route").file], { clock: () => (now += 1) });
+    expect(r.timings?.map((t) => t.pass)).toEqual(PHASES.map((p) => p.name));
+    expect(r.timings?.every((t) => t.ms === 1)).toBe(true);
+  });
+
+  it("hashes the lowered graph when no sources are given", () => {
+    const a = compile([parse(TEXT, "a.route").file]).graph!.policy;
+    expect(a).toMatch(/^p-[0-9a-f]{12}$/);
+    expect(compile([parse(TEXT, "a.route").file]).graph!.policy).toBe(a);
+  });
+
+  it("turns a graph that fails its schema into an internal error, not a graph", () => {
+    // A hand-built AST the checks do not cover: a redact rule with no detectors.
+    const file = parse(TEXT, "a.route").file;
+    const guard = file.declarations.find((d) => d.kind === "guardrail");
+    if (guard?.kind !== "guardrail" || guard.body[0]?.kind !== "detect") throw new Error("fixture changed");
+    guard.body[0].detectors = [];
+    const r = compile([file]);
+    expect(r.graph).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.code)).toContain(INTERNAL_ERROR);
+    expect(r.diagnostics.find((d) => d.code === INTERNAL_ERROR)!.message).toMatch(
+      /^internal compiler error: the compiled graph does not match its schema: \/guardrails\/g\/rules\/0\/detectors/,
+    );
+  });
+});
