@@ -5,6 +5,7 @@
 import { UsageError } from "./args.js";
 import { checkCommand, checkUsage } from "./commands/check.js";
 import { compileCommand, compileUsage } from "./commands/compile.js";
+import { explainCommand, explainUsage } from "./commands/explain.js";
 import { fmtCommand, fmtUsage } from "./commands/fmt.js";
 import { processIo, type Io } from "./io.js";
 
@@ -13,6 +14,7 @@ type Command = { run: (argv: readonly string[], io: Io) => Promise<number>; usag
 const COMMANDS: Record<string, Command> = {
   check: { run: checkCommand, usage: checkUsage, about: "compile, lint and run the policy's tests (the CI gate)" },
   compile: { run: compileCommand, usage: compileUsage, about: "write the decision graph as JSON" },
+  explain: { run: explainCommand, usage: explainUsage, about: "decide one request and say why, in the policy's terms" },
   fmt: { run: fmtCommand, usage: fmtUsage, about: "rewrite .route files in the canonical layout" },
 };
 

@@ -2,11 +2,10 @@
  * Loading and compiling a policy from disk for the commands: the one place
  * the CLI turns PATHS into files, diagnostics and a graph.
  */
-import { compile, loadPolicy } from "../compiler/index.js";
+import { compilePaths } from "../compiler/index.js";
 import type { Graph, TestCase } from "../compiler/graph.js";
 import type { SourceFile } from "../lang/ast.js";
-import { sortDiagnostics, type Diagnostic } from "../lang/diagnostics.js";
-import { parse } from "../lang/index.js";
+import type { Diagnostic } from "../lang/diagnostics.js";
 import { FsHost } from "./io.js";
 
 export interface LoadedPolicy {
@@ -20,14 +19,8 @@ export interface LoadedPolicy {
 
 export function loadAndCompile(paths: readonly string[], env: Readonly<Record<string, string | undefined>>): LoadedPolicy {
   const host = new FsHost();
-  const loaded = loadPolicy(paths, host, parse);
-  const compiled = compile(loaded.files, { env });
-  const result: LoadedPolicy = {
-    files: loaded.files,
-    texts: host.texts,
-    diagnostics: sortDiagnostics([...loaded.diagnostics, ...compiled.diagnostics]),
-    tests: compiled.tests,
-  };
+  const compiled = compilePaths(paths, host, { env });
+  const result: LoadedPolicy = { files: compiled.files, texts: host.texts, diagnostics: compiled.diagnostics, tests: compiled.tests };
   if (compiled.graph) result.graph = compiled.graph;
   return result;
 }

@@ -60,6 +60,7 @@ export const CODES = {
   E401: { severity: "error", title: "bad test" },
   // internal consistency
   I001: { severity: "error", title: "evaluator and reference interpreter disagree" },
+  I002: { severity: "error", title: "internal compiler error" },
   // lints
   W501: { severity: "warning", title: "unused declaration" },
   W502: { severity: "warning", title: "environment variable not set" },

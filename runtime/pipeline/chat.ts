@@ -82,7 +82,7 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     if (caller.team !== undefined) trace.team = caller.team;
     const body = parseChatRequest(await input.body());
     const tokenizer = rt.needsTokenizer ? (loadedTokenizer() ?? (await loadTokenizer())) : undefined;
-    const facts = factsFromChatRequest(body, input.headers, caller, tokenizer, input.path);
+    const facts = factsFromChatRequest(body, withoutCredentials(input.headers), caller, tokenizer, input.path);
 
     const decision = decide(graph, facts, deps.state);
     if (decision.kind === "no-route") throw new GatewayError("model_not_found", decision.message, { param: "model" });
@@ -133,4 +133,11 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     for (const h of e.headers) headers.push(h);
     return { reply: { kind: "json", status: e.status, headers, body: e.body }, trace };
   }
+}
+
+/** Headers a policy may read: everything but the caller's credentials (facts end up in traces and explanations). */
+function withoutCredentials(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in headers) if (k !== "authorization" && k !== "x-api-key") out[k] = headers[k]!;
+  return out;
 }

@@ -71,4 +71,18 @@ describe("chat completions through the mock provider", () => {
     const list = await client.models.list();
     expect(list.data.map((m) => m.id)).toEqual(["chat"]);
   });
+
+  it("never shows the caller's key to the policy", async () => {
+    const { client } = await serve(
+      policy(`
+provider demo { api mock }
+keys { "${KEY_HASH}" team "search" }
+model fast = demo/"mock-fast"
+route leak { when header("authorization") matches /sk-/  to fast }
+route chat { to fast }
+`),
+    );
+    const { response } = await client.chat.completions.create(hello()).withResponse();
+    expect(response.headers.get("x-aigw-route")).toBe("chat");
+  });
 });

@@ -1,0 +1,211 @@
+/**
+ * `aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N]`:
+ * decides one request on the policy, without sending it anywhere, and says
+ * why in the policy's own terms: the routes considered and why each did or
+ * did not match (file:line), the split draw, the attempt order, guardrails,
+ * budgets and limits. `--format json` prints the decision record the server
+ * logs for the same request (runtime/engine/explain-request.ts).
+ *
+ * FILE is JSON `{ "headers": {...}, "body": { chat completion request } }`;
+ * `-` reads it from stdin. A bearer key in it is hashed here and looked up in
+ * the policy's `keys`; the key itself is never printed. The split draw is
+ * fixed (0.5, or `--draw`), so the same request always explains the same way.
+ *
+ * Exit 0 whatever the decision; 1 when the policy does not compile; 2 for
+ * usage errors (missing `--request`, an unreadable file, invalid JSON, a
+ * request without a `model`).
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { hasErrors } from "../../lang/diagnostics.js";
+import { emptyState, loadTokenizer, needsTokenizer } from "../../runtime/engine/index.js";
+import {
+  DEFAULT_DRAW,
+  explainInputProblem,
+  explainRequest,
+  type BudgetRecord,
+  type ExplainInput,
+  type Explanation,
+  type LimitRecord,
+  type Located,
+} from "../../runtime/engine/explain-request.js";
+import { oneOf, parseArgs, UsageError } from "../args.js";
+import { FsHost, type Io } from "../io.js";
+import { loadAndCompile } from "../policy.js";
+import { renderHuman, summary } from "../render.js";
+
+export const explainUsage = "aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N]";
+
+/** The command's `Io`, plus a way to read stdin for `--request -` (tests pass their own). */
+export interface ExplainIo extends Io {
+  stdin?: () => Promise<string>;
+}
+
+export async function explainCommand(argv: readonly string[], io: ExplainIo): Promise<number> {
+  const args = parseArgs(argv, { values: ["--request", "--format", "--draw"] });
+  const format = oneOf("--format", args.values.get("--format") ?? "human", ["human", "json"] as const);
+  const draw = parseDraw(args.values.get("--draw"));
+  const source = args.values.get("--request");
+  if (source === undefined) throw new UsageError("missing --request FILE (or `-` for stdin): the request to explain");
+  const paths = args.positional.length ? args.positional : ["."];
+  const host = new FsHost();
+  for (const p of paths) if (!host.exists(p)) throw new UsageError(`no such file or directory: ${p}`);
+  const request = await readRequest(source, io);
+
+  const policy = loadAndCompile(paths, io.env);
+  if (hasErrors(policy.diagnostics) || !policy.graph) {
+    for (const d of policy.diagnostics) io.err(renderHuman(d, policy.texts, false));
+    io.err(`aigw explain: ${summary(policy.diagnostics)}: the policy does not compile\n`);
+    return 1;
+  }
+  const graph = policy.graph;
+  const tokenizer = needsTokenizer(graph) ? await loadTokenizer() : undefined;
+  const explanation = explainRequest(graph, request, { state: emptyState(draw), hashKey, ...(tokenizer ? { tokenizer } : {}) });
+
+  if (format === "json") io.out(JSON.stringify(explanation, null, 2) + "\n");
+  else io.out(renderExplanation(explanation, graph.gateway.auth));
+  return 0;
+}
+
+/** `sha256:<hex>` of a bearer key: the form `keys` lists, and the way the server hashes. */
+function hashKey(key: string): string {
+  return "sha256:" + createHash("sha256").update(key).digest("hex");
+}
+
+function parseDraw(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_DRAW;
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`--draw must be a number from 0 up to (not including) 1, not \`${text}\``);
+  return n;
+}
+
+/** Reads and checks the request file; every problem is a usage error naming the file. */
+async function readRequest(source: string, io: ExplainIo): Promise<ExplainInput> {
+  const name = source === "-" ? "stdin" : `\`${source}\``;
+  let text: string;
+  try {
+    text = source === "-" ? await (io.stdin ?? readStdin)() : readFileSync(resolve(io.cwd, source), "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read the request file ${name}${code ? ` (${code})` : ""}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`the request in ${name} is not valid json: ${(err as Error).message}`);
+  }
+  const problem = explainInputProblem(value);
+  if (problem !== undefined) throw new UsageError(`the request in ${name}: ${problem}`);
+  return value as ExplainInput;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+// ---------------------------------------------------------------- human output
+
+const at = (l: Located): string => `${l.file}:${l.line}`;
+const money = (n: number): string => `$${Number.isInteger(n) ? n : n.toFixed(2)}`;
+const duration = (ms: number): string => (ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The decision in the policy's own terms: the matched route first, then the
+ * routes before it that did not match and why, then what the route does
+ * with the request. Built from the record alone, so it says nothing the
+ * JSON does not.
+ */
+export function renderExplanation(e: Explanation, auth: "keys" | "none"): string {
+  const out: string[] = [];
+  const r = e.request;
+  const who = r.caller.auth === "key" ? `key ${r.caller.key}` : r.caller.auth === "unknown-key" ? "an unknown key" : "no key";
+  const labels = [
+    ...(r.caller.team !== undefined ? [`team \`${r.caller.team}\``] : []),
+    ...(r.caller.user !== undefined ? [`user \`${r.caller.user}\``] : []),
+    ...Object.entries(r.caller.labels ?? {}).map(([k, v]) => `${k} \`${v}\``),
+  ];
+  out.push(`policy ${e.policy}`);
+  out.push(`request: model \`${r.model ?? ""}\` on ${r.endpoint}${r.stream ? " (stream)" : ""}, ${r.inputBytes} bytes of input${r.inputTokens !== undefined ? ` (${r.inputTokens} tokens)` : ""}`);
+  out.push(`caller: ${who}${labels.length ? ` (${labels.join(", ")})` : ""}`);
+  for (const [k, v] of Object.entries(r.headers ?? {})) out.push(`  header ${k}: ${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(r.metadata ?? {})) out.push(`  metadata ${k}: ${JSON.stringify(v)}`);
+  if (auth === "keys" && r.caller.auth !== "key") {
+    out.push(`note: the gateway requires a key (\`auth keys\`): the server would answer 401 (${who}); explained as a caller without a key`);
+  }
+  out.push("");
+
+  const misses = e.routes.filter((x) => !x.matched);
+  const hit = e.routes.find((x) => x.matched);
+  if (hit !== undefined) out.push(`route ${hit.name} (${at(hit)}) matched: ${hit.reason}`);
+  else out.push(`no route matched (${plural(e.routes.length, "route")} considered)`);
+  if (misses.length > 0) {
+    out.push(hit !== undefined ? "  earlier routes that did not match:" : "  routes that did not match:");
+    for (const m of misses) out.push(`  - route ${m.name} (${at(m)}): ${m.reason}`);
+  }
+
+  if (e.downgrade !== undefined) out.push(`budget ${e.downgrade.budget} is exceeded: downgraded to ${e.downgrade.model}`);
+  if (e.split !== undefined) {
+    const s = e.split;
+    const arms = s.arms.map((a) => `${a.weight}% ${a.model}`).join("  ");
+    const how = s.forced ? "forced" : s.value !== undefined ? `${s.by} is \`${s.value}\`` : `draw ${s.draw?.toFixed(4)}${s.by !== undefined ? ` (${s.by} is missing)` : ""}`;
+    out.push(s.pick === undefined ? `split { ${arms} }: no arm has a positive weight, fallbacks only` : `split${s.by !== undefined ? ` by ${s.by}` : ""} { ${arms} } picks ${s.pick} (${how})`);
+  }
+  if (e.plan !== undefined) {
+    const p = e.plan;
+    const targets = p.targets.map((t) => `${t.model}${t.retries > 0 ? ` (+${plural(t.retries, "retry", "retries")})` : ""}`);
+    out.push(`attempts: ${targets.length ? targets.join(" → ") : "(none)"}`);
+    out.push(`  fall back on ${p.fallbackOn.join(", ")}${p.backoffMs > 0 ? `; backoff ${duration(p.backoffMs)}` : ""}; at most ${plural(p.maxAttempts, "try", "tries")}`);
+    const timeouts = [...new Set(p.targets.map((t) => t.timeoutMs))];
+    if (timeouts.length === 1 && timeouts[0] !== undefined) out.push(`  timeout ${duration(timeouts[0])} per try`);
+    else for (const t of p.targets) if (t.timeoutMs !== undefined) out.push(`  ${t.model}: timeout ${duration(t.timeoutMs)} per try`);
+    if (p.cooling !== undefined) out.push(`  cooling down, tried last: ${p.cooling.join(", ")}`);
+  }
+
+  if (e.guardrails.length > 0) {
+    out.push("guardrails on the input:");
+    for (const g of e.guardrails) {
+      const hits = g.hits.map((h) => `rule ${h.rule} ${h.action}${h.count !== undefined ? ` ${h.count}×` : ""} (${h.by})`).join(", ");
+      const what = g.input === "skipped" ? "not run (an earlier guardrail blocked)" : g.input === "passed" ? "passed" : `${g.input}: ${hits}`;
+      out.push(`  - ${g.name} (${at(g)}): ${what}${g.output ? "; also checks the answer" : ""}`);
+    }
+  }
+  if (e.budgets.length > 0) {
+    out.push("budgets:");
+    for (const b of e.budgets) out.push(`  - ${budgetLine(b)}`);
+  }
+  if (e.limits.length > 0) {
+    out.push("limits:");
+    for (const l of e.limits) out.push(`  - ${limitLine(l)}`);
+  }
+
+  out.push("");
+  const o = e.outcome;
+  switch (o.kind) {
+    case "routed":
+      out.push(o.target !== undefined ? `outcome: sent to ${o.target} (route ${o.route})` : `outcome: route ${o.route} has no target to try (502)`);
+      break;
+    case "blocked":
+    case "rejected":
+    case "no-route":
+      out.push(`outcome: ${o.status} ${o.message}`);
+      break;
+  }
+  return out.join("\n") + "\n";
+}
+
+function budgetLine(b: BudgetRecord): string {
+  const then = b.exceeded.action === "reject" ? "then reject" : `then downgrade to ${b.exceeded.model}`;
+  return `${b.name} (${at(b)}) per ${b.scope} \`${b.scopeKey}\`: ${money(b.spent)} of ${money(b.limit)} per ${b.window} spent, ${b.state} (${then})`;
+}
+
+function limitLine(l: LimitRecord): string {
+  const parts: string[] = [];
+  if (l.requests !== undefined) parts.push(`${l.requests.used} of ${l.requests.count} requests per ${l.requests.window}`);
+  if (l.tokens !== undefined) parts.push(`${l.tokens.used} of ${l.tokens.count} tokens per ${l.tokens.window}`);
+  return `${l.name} (${at(l)}) per ${l.scope} \`${l.scopeKey}\`: ${parts.join(", ")} used${l.exhausted !== undefined ? `, ${l.exhausted} used up` : ""}`;
+}

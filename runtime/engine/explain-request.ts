@@ -1,0 +1,567 @@
+/**
+ * The decision record: one request's decision in the policy's own terms, as
+ * compact, deterministic, plain JSON. `aigw explain` prints it and the
+ * server logs it (issue 7). Both build it here from the same `decide` trace
+ * and the same guardrail verdict, so the two cannot describe a decision
+ * differently: for the same request, caller, state and draw the records are
+ * equal.
+ *
+ * Pure: hashing a bearer key is a parameter (or the caller is resolved
+ * outside), nothing reads a clock, and no field depends on when or where the
+ * record was built.
+ *
+ * What a record never holds, so it is safe to log:
+ * - a bearer key or any other credential header: only the key's hash, which
+ *   the policy itself lists; credential values are scrubbed from every string;
+ * - the prompt: reasons about `text` give its length instead of its content,
+ *   and guardrail hits say what fired and how often, not what matched.
+ */
+import type { BudgetNode, ExprNode, FactNode, Graph, Scope, SourceRef, WindowNode } from "../../compiler/graph.js";
+import { decide } from "./decide.js";
+import type { Decision } from "./decision.js";
+import { factText } from "./explain.js";
+import { CHAT_ENDPOINT, factsFromChatRequest, type Caller, type ChatRequestLike, type Facts } from "./facts.js";
+import { applyGuardrails, type GuardHit, type GuardOutcome } from "./guardrails.js";
+import { emptyState, type StateView } from "./state.js";
+import type { Tokenizer } from "./tokens.js";
+import type { TraceEvent } from "./trace.js";
+
+// ---------------------------------------------------------------- the record
+
+/** A request to explain: headers (any case) and an OpenAI chat completion body. */
+export interface ExplainInput {
+  /** Absent: no headers. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+/** How the caller was identified: a key listed in `keys`, a bearer key that is not listed, or no key. */
+export type CallerAuth = "key" | "unknown-key" | "no-key";
+
+/** The facts the decision read. Headers, metadata and labels only where some condition or `split by` of the policy reads them. */
+export interface RequestRecord {
+  readonly model?: string;
+  readonly endpoint: string;
+  readonly stream: boolean;
+  readonly caller: {
+    readonly auth: CallerAuth;
+    /** The key's hash (`sha256:…`), never the key. */
+    readonly key?: string;
+    readonly team?: string;
+    readonly user?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+  };
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly inputBytes: number;
+  /** Only when the tokenizer ran (a condition needed the exact count). */
+  readonly inputTokens?: number;
+  readonly tools: boolean;
+  readonly images: boolean;
+}
+
+/** A declaration's name and where it is written. */
+export interface Located {
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** A route that was considered, in first-match order. */
+export interface RouteRecord extends Located {
+  readonly matched: boolean;
+  /** Which part of the `when` decided, with the fact values involved. */
+  readonly reason: string;
+}
+
+export interface BudgetRecord extends Located {
+  readonly scope: Scope;
+  readonly scopeKey: string;
+  /** Dollars spent in the current window, as the state reported. */
+  readonly spent: number;
+  readonly limit: number;
+  readonly state: "ok" | "warn" | "exceeded";
+  readonly warnPercent?: number;
+  /** See {@link windowText}: `day`, `24h`. */
+  readonly window: string;
+  readonly exceeded: BudgetNode["exceeded"];
+}
+
+/** One measure of a rate limit: used in the current window, of count. */
+export interface LimitMeasure {
+  readonly used: number;
+  readonly count: number;
+  readonly window: string;
+}
+
+export interface LimitRecord extends Located {
+  readonly scope: Scope;
+  readonly scopeKey: string;
+  readonly requests?: LimitMeasure;
+  readonly tokens?: LimitMeasure;
+  /** The measure that is used up: the request is rejected. */
+  readonly exhausted?: "requests" | "tokens";
+}
+
+export interface SplitRecord {
+  readonly arms: readonly { readonly model: string; readonly weight: number }[];
+  /** The `split by` fact as written (`key`, `header("x-user")`). */
+  readonly by?: string;
+  /** The fact value that was hashed (absent when missing: the draw decided). */
+  readonly value?: string;
+  /** The random draw, when it decided. */
+  readonly draw?: number;
+  /** The arm picked; absent when no arm has a positive weight (fallbacks only). */
+  readonly pick?: string;
+  /** Picked by a test's `given split picks`. */
+  readonly forced?: true;
+}
+
+export interface PlanRecord {
+  /** In the order tried. */
+  readonly targets: readonly {
+    readonly model: string;
+    readonly provider?: string;
+    readonly upstream?: string;
+    readonly retries: number;
+    readonly timeoutMs?: number;
+  }[];
+  /** Failures that move on to a retry or the next target. */
+  readonly fallbackOn: readonly string[];
+  readonly backoffMs: number;
+  readonly maxAttempts: number;
+  /** Targets moved to the end because they are cooling down after failures. */
+  readonly cooling?: readonly string[];
+}
+
+/** What one of the route's guardrails does to this input. */
+export interface GuardrailRecord extends Located {
+  /** `skipped`: an earlier guardrail blocked, so this one never ran. */
+  readonly input: "blocked" | "redacted" | "flagged" | "passed" | "skipped";
+  /** Rules that fired, in order; `rule` is 1-based; `count` is the matches replaced by a redaction. */
+  readonly hits: readonly { readonly rule: number; readonly action: "block" | "redact" | "flag"; readonly by: string; readonly count?: number }[];
+  /** The guardrail also has `on output` rules, applied to the answer. */
+  readonly output?: true;
+}
+
+/** How the request ends before anything is sent, or that it is sent. */
+export type OutcomeRecord =
+  | { readonly kind: "routed"; readonly route: string; readonly target?: string }
+  | { readonly kind: "blocked"; readonly status: 400; readonly route: string; readonly guardrail: string; readonly by: string; readonly message: string }
+  | { readonly kind: "rejected"; readonly status: 429; readonly route: string; readonly reason: "budget" | "limit"; readonly name: string; readonly message: string }
+  | { readonly kind: "no-route"; readonly status: 404; readonly accepted: readonly string[]; readonly message: string };
+
+/**
+ * One decision, explained: the record `aigw explain --format json` prints
+ * and the server logs. Absent parts are left out (never `undefined`), so
+ * the JSON text of two equal records is equal.
+ */
+export interface Explanation {
+  /** The policy version (`x-aigw-policy`). */
+  readonly policy: string;
+  readonly request: RequestRecord;
+  /** How many routes the index made candidates: those for the requested model and those for any model. */
+  readonly candidates: { readonly forModel: number; readonly anyModel: number };
+  /** Every route considered, in order, up to and including the one that matched. */
+  readonly routes: readonly RouteRecord[];
+  /** The matched route. */
+  readonly route?: Located;
+  readonly budgets: readonly BudgetRecord[];
+  readonly limits: readonly LimitRecord[];
+  /** An exceeded budget replaced the targets with its downgrade model. */
+  readonly downgrade?: { readonly budget: string; readonly model: string };
+  readonly split?: SplitRecord;
+  readonly plan?: PlanRecord;
+  /** The route's guardrails, in order, applied to the input. */
+  readonly guardrails: readonly GuardrailRecord[];
+  readonly outcome: OutcomeRecord;
+}
+
+// ---------------------------------------------------------------- building it
+
+/** The draw used when the caller gives no state: explanations must be repeatable. */
+export const DEFAULT_DRAW = 0.5;
+
+/** What `explainRequest` may be given; everything is optional. */
+export interface ExplainOptions {
+  /** Budgets, limits, cooldowns and the draw. Default: nothing spent, draw {@link DEFAULT_DRAW}. */
+  state?: StateView;
+  /** Needed when a condition reads `input_tokens` and the byte length does not decide it. */
+  tokenizer?: Tokenizer;
+  /** The caller, already authenticated (the server passes its own). */
+  caller?: Caller;
+  /** Without `caller`: hashes a bearer key (sha256 → `sha256:<hex>`) to look it up in the policy's `keys`. */
+  hashKey?: (key: string) => string;
+  /** The request path. Default `/v1/chat/completions`. */
+  endpoint?: string;
+}
+
+/** Thrown by `explainRequest` for a request that is not `{ headers, body: { model, … } }`. */
+export class ExplainRequestError extends Error {
+  override readonly name = "ExplainRequestError";
+}
+
+/**
+ * Why a value is not a request `explainRequest` can explain, or undefined
+ * when it is: an object with `headers` (an object of strings, optional) and
+ * `body` (an object with a string `model`). Deliberately light: the server
+ * validates bodies fully; this catches the mistakes of a hand-written file.
+ */
+export function explainInputProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return "the request must be a json object with `headers` and `body`";
+  for (const k of Object.keys(value)) if (k !== "headers" && k !== "body") return `unknown field \`${k}\`: expected \`headers\` and \`body\``;
+  const headers = value["headers"];
+  if (headers !== undefined) {
+    if (!isObject(headers)) return "`headers` must be an object of strings";
+    for (const [k, v] of Object.entries(headers)) if (typeof v !== "string") return `\`headers.${k}\` must be a string`;
+  }
+  const body = value["body"];
+  if (body === undefined) return "the request has no `body`: expected an OpenAI chat completion request";
+  if (!isObject(body)) return "`body` must be a json object (an OpenAI chat completion request)";
+  if (body["model"] === undefined) return "`body` has no `model`";
+  if (typeof body["model"] !== "string" || body["model"] === "") return "`body.model` must be a non-empty string";
+  if (body["messages"] !== undefined && !Array.isArray(body["messages"])) return "`body.messages` must be an array";
+  return undefined;
+}
+
+/**
+ * Decides a request and explains the decision: the facts read, every route
+ * considered and why, the split, the attempt plan, what the route's
+ * guardrails do to the input, the budgets and limits with their state, and
+ * the outcome. Throws {@link ExplainRequestError} for a malformed request,
+ * and `GraphError` only for a malformed graph.
+ */
+export function explainRequest(graph: Graph, request: ExplainInput, options: ExplainOptions = {}): Explanation {
+  const problem = explainInputProblem(request);
+  if (problem !== undefined) throw new ExplainRequestError(problem);
+  const body = request.body as ChatRequestLike;
+  const headers = request.headers ?? {};
+  const caller = options.caller ?? callerFromKeys(graph, headers, options.hashKey);
+  const facts = factsFromChatRequest(body, headers, caller, options.tokenizer, options.endpoint ?? CHAT_ENDPOINT);
+  const events: TraceEvent[] = [];
+  const decision = decide(graph, facts, options.state ?? emptyState(DEFAULT_DRAW), { tracer: (e) => void events.push(e) });
+  const guard = decision.kind === "no-route" ? undefined : applyGuardrails(graph, decision.guardrails, "input", facts, textParts(body.messages));
+  return explainDecision(graph, facts, decision, events, guard);
+}
+
+/**
+ * The record of a decision already made: for the server, which decides with
+ * a tracer collecting `events` and applies the input guardrails itself.
+ * `guard` is the input guardrails' verdict (undefined for no route).
+ */
+export function explainDecision(graph: Graph, facts: Facts, decision: Decision, events: readonly TraceEvent[], guard: GuardOutcome | undefined): Explanation {
+  const scrub = scrubber(facts);
+  const candidates = events.find((e) => e.kind === "candidates");
+  const routes: RouteRecord[] = [];
+  let split: SplitRecord | undefined;
+  let cooling: readonly string[] | undefined;
+  for (const e of events) {
+    if (e.kind === "route") routes.push({ ...located(e.route.name, e.route.span), matched: e.matched, reason: scrub(e.reason) });
+    else if (e.kind === "split") split = splitRecord(e, facts, scrub);
+    else if (e.kind === "cooldown") cooling = e.models;
+  }
+
+  const request = requestRecord(graph, facts, scrub);
+  const counted = { forModel: candidates?.forModel ?? 0, anyModel: candidates?.anyModel ?? 0 };
+  const outcome = outcomeRecord(decision, guard, scrub);
+  if (decision.kind === "no-route") {
+    return { policy: graph.policy, request, candidates: counted, routes, budgets: [], limits: [], guardrails: [], outcome };
+  }
+
+  const budgets = decision.budgets.map((c): BudgetRecord => ({
+    ...located(c.budget, c.node.span),
+    scope: c.scope,
+    scopeKey: c.scopeKey,
+    spent: c.spent,
+    limit: c.limit,
+    state: c.state,
+    ...(c.node.warnPercent !== undefined ? { warnPercent: c.node.warnPercent } : {}),
+    window: windowText(c.node.window),
+    exceeded: c.node.exceeded,
+  }));
+  const limits = decision.limits.map((c): LimitRecord => ({
+    ...located(c.limit, c.node.span),
+    scope: c.scope,
+    scopeKey: c.scopeKey,
+    ...(c.node.requests !== undefined ? { requests: { used: c.requestsUsed ?? 0, count: c.node.requests.count, window: windowText(c.node.requests.window) } } : {}),
+    ...(c.node.tokens !== undefined ? { tokens: { used: c.tokensUsed ?? 0, count: c.node.tokens.count, window: windowText(c.node.tokens.window) } } : {}),
+    ...(c.exhausted !== undefined ? { exhausted: c.exhausted } : {}),
+  }));
+  const head = { policy: graph.policy, request, candidates: counted, routes, route: located(decision.route.name, decision.route.span), budgets, limits };
+  const guardrails = guardrailRecords(graph, decision.guardrails, guard);
+  if (decision.kind === "rejected") return { ...head, guardrails, outcome };
+
+  const p = decision.plan;
+  const plan: PlanRecord = {
+    targets: p.targets.map((t) => ({
+      model: t.model,
+      ...(t.provider !== undefined ? { provider: t.provider } : {}),
+      ...(t.upstream !== undefined ? { upstream: t.upstream } : {}),
+      retries: t.retries,
+      ...(t.timeoutMs !== undefined ? { timeoutMs: t.timeoutMs } : {}),
+    })),
+    fallbackOn: [...p.fallbackOn],
+    backoffMs: p.backoffMs,
+    maxAttempts: p.maxAttempts,
+    ...(cooling !== undefined ? { cooling: [...cooling] } : {}),
+  };
+  return {
+    ...head,
+    ...(decision.downgrade !== undefined ? { downgrade: { budget: decision.downgrade.budget, model: decision.downgrade.model } } : {}),
+    ...(split !== undefined ? { split } : {}),
+    plan,
+    guardrails,
+    outcome,
+  };
+}
+
+// ---------------------------------------------------------------- parts
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A window as a policy writes it after `per`: a calendar unit (`day`), or a rolling duration (`24h`, `90s`). */
+export function windowText(w: WindowNode): string {
+  if (w.kind === "calendar") return w.unit;
+  const ms = w.ms;
+  if (ms > 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms > 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms > 0 && ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+function located(name: string, span: SourceRef): Located {
+  return { name, file: span.file, line: span.line };
+}
+
+function requestRecord(graph: Graph, facts: Facts, scrub: (s: string) => string): RequestRecord {
+  const reads = factsRead(graph);
+  const auth: CallerAuth = facts.key !== undefined ? "key" : bearerToken(facts.headers["authorization"]) !== undefined ? "unknown-key" : "no-key";
+  const labels = pick(facts.labels, reads.label, scrub);
+  const headers = pick(facts.headers, reads.header, scrub);
+  const metadata = pick(facts.metadata, reads.metadata, scrub);
+  // Spreads of present parts only, in a fixed order: the record's JSON text is what gets compared.
+  return {
+    ...(facts.model !== undefined ? { model: scrub(facts.model) } : {}),
+    endpoint: facts.endpoint,
+    stream: facts.stream,
+    caller: {
+      auth,
+      ...(facts.key !== undefined ? { key: facts.key } : {}),
+      ...(facts.team !== undefined ? { team: facts.team } : {}),
+      ...(facts.user !== undefined ? { user: facts.user } : {}),
+      ...(labels !== undefined ? { labels } : {}),
+    },
+    ...(headers !== undefined ? { headers } : {}),
+    ...(metadata !== undefined ? { metadata } : {}),
+    inputBytes: facts.inputBytes,
+    ...(facts.tokensCounted && facts.inputBytes > 0 ? { inputTokens: facts.inputTokens } : {}),
+    tools: facts.tools,
+    images: facts.images,
+  };
+}
+
+/** The entries of `map` whose names are in `names`, sorted by name; undefined when none. */
+function pick(map: Readonly<Record<string, string>>, names: ReadonlySet<string>, scrub: (s: string) => string): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const name of [...names].sort()) {
+    const v = Object.hasOwn(map, name) ? map[name] : undefined;
+    if (v === undefined) continue;
+    (out ??= {})[name] = CREDENTIAL_HEADERS.has(name) ? REDACTED : scrub(v);
+  }
+  return out;
+}
+
+function splitRecord(e: Extract<TraceEvent, { kind: "split" }>, facts: Facts, scrub: (s: string) => string): SplitRecord {
+  const s: Mutable<SplitRecord> = { arms: e.arms.map((a) => ({ model: a.model, weight: a.weight })) };
+  if (e.by !== undefined) s.by = factText(e.by);
+  const c = e.choice;
+  if (c === undefined) return s;
+  if (c.value !== undefined) s.value = e.by?.name === "text" ? `(${facts.inputBytes} bytes, not shown)` : scrub(c.value);
+  if (c.draw !== undefined) s.draw = c.draw;
+  s.pick = c.model;
+  if (c.forced) s.forced = true;
+  return s;
+}
+
+function guardrailRecords(graph: Graph, names: readonly string[], guard: GuardOutcome | undefined): GuardrailRecord[] {
+  const hits = new Map<string, { rule: number; action: "block" | "redact" | "flag"; by: string; count?: number }[]>();
+  const add = (h: GuardHit, action: "block" | "redact" | "flag"): void => {
+    let list = hits.get(h.guardrail);
+    if (list === undefined) hits.set(h.guardrail, (list = []));
+    list.push(action === "redact" ? { rule: h.rule + 1, action, by: h.by, count: h.count } : { rule: h.rule + 1, action, by: h.by });
+  };
+  if (guard !== undefined) {
+    for (const h of guard.redacted) add(h, "redact");
+    for (const h of guard.flagged) add(h, "flag");
+    if (guard.blocked !== undefined) add(guard.blocked, "block");
+  }
+  const blockedAt = guard?.blocked === undefined ? -1 : names.indexOf(guard.blocked.guardrail);
+  return names.map((name, i): GuardrailRecord => {
+    const node = graph.guardrails[name]!;
+    const list = (hits.get(name) ?? []).sort((a, b) => a.rule - b.rule);
+    const input: GuardrailRecord["input"] =
+      blockedAt >= 0 && i > blockedAt
+        ? "skipped"
+        : list.some((h) => h.action === "block")
+          ? "blocked"
+          : list.some((h) => h.action === "redact")
+            ? "redacted"
+            : list.length > 0
+              ? "flagged"
+              : "passed";
+    const r: Mutable<GuardrailRecord> = { ...located(name, node.span), input, hits: list };
+    if (node.rules.some((rule) => rule.on === "output")) r.output = true;
+    return r;
+  });
+}
+
+/**
+ * How the request ends, in the server's order (SEMANTICS.md): no route
+ * (404), then an input guardrail block (400, before any budget is charged),
+ * then a budget or limit (429), else it is sent.
+ */
+function outcomeRecord(decision: Decision, guard: GuardOutcome | undefined, scrub: (s: string) => string): OutcomeRecord {
+  if (decision.kind === "no-route") return { kind: "no-route", status: 404, accepted: decision.accepted, message: scrub(decision.message) };
+  const route = decision.route.name;
+  const b = guard?.blocked;
+  if (b !== undefined) {
+    return { kind: "blocked", status: 400, route, guardrail: b.guardrail, by: b.by, message: `request blocked by guardrail \`${b.guardrail}\` (${b.by})` };
+  }
+  if (decision.kind === "rejected") {
+    const name = decision.reason.kind === "budget" ? decision.reason.budget : decision.reason.limit;
+    return { kind: "rejected", status: 429, route, reason: decision.reason.kind, name, message: decision.message };
+  }
+  const first = decision.plan.targets[0];
+  return first === undefined ? { kind: "routed", route } : { kind: "routed", route, target: first.model };
+}
+
+// ---------------------------------------------------------------- callers and secrets
+
+/** The caller of a request by its bearer key, looked up in `keys` by its hash; anonymous without a key, a hash function or a match. */
+function callerFromKeys(graph: Graph, headers: Readonly<Record<string, string>>, hashKey: ((key: string) => string) | undefined): Caller {
+  const token = bearerToken(headerValue(headers, "authorization"));
+  if (token === undefined || hashKey === undefined) return {};
+  const hash = hashKey(token);
+  if (!Object.hasOwn(graph.keys, hash)) return {};
+  const entry = graph.keys[hash]!;
+  const caller: Caller = { key: hash, labels: entry.labels };
+  if (entry.team !== undefined) caller.team = entry.team;
+  if (entry.user !== undefined) caller.user = entry.user;
+  return caller;
+}
+
+function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  for (const k of Object.keys(headers)) if (k.toLowerCase() === name) return headers[k];
+  return undefined;
+}
+
+/** The token of `authorization: Bearer <token>` (the scheme in any case), as the server reads it. */
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const space = header.indexOf(" ");
+  if (space < 0 || header.slice(0, space).toLowerCase() !== "bearer") return undefined;
+  const token = header.slice(space + 1).trim();
+  return token.length > 0 ? token : undefined;
+}
+
+/** Headers that carry credentials: never shown, and their values are scrubbed from every string of a record. */
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(["authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"]);
+const REDACTED = "[REDACTED]";
+/** Shorter secrets are not scrubbed from free text: replacing `foo` everywhere would mangle names without protecting anything real. */
+const MIN_SCRUBBED = 8;
+
+/**
+ * A function that makes a request-derived string safe to log: credential
+ * values (and a bearer token on its own) become `[REDACTED]`, and the input
+ * text quoted by a reason about `text` becomes its length.
+ */
+function scrubber(facts: Facts): (s: string) => string {
+  const secrets: string[] = [];
+  for (const name of CREDENTIAL_HEADERS) {
+    const v = Object.hasOwn(facts.headers, name) ? facts.headers[name] : undefined;
+    if (v === undefined) continue;
+    if (v.trim().length >= MIN_SCRUBBED) secrets.push(v, JSON.stringify(v).slice(1, -1));
+    const token = bearerToken(v);
+    if (token !== undefined && token.length >= MIN_SCRUBBED) secrets.push(token, JSON.stringify(token).slice(1, -1));
+  }
+  // Longest first, so a whole header value goes before the token inside it.
+  secrets.sort((a, b) => b.length - a.length);
+  // The same text explainExpr quotes for the `text` fact (explain.ts, factShown).
+  const t = facts.text;
+  const quoted = `(text is ${JSON.stringify(t.length > 60 ? `${t.slice(0, 57)}…` : t)})`;
+  const hidden = `(text is ${facts.inputBytes} bytes, not shown)`;
+  return (s) => {
+    let out = s.includes(quoted) ? s.split(quoted).join(hidden) : s;
+    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    return out;
+  };
+}
+
+// ---------------------------------------------------------------- facts the policy reads
+
+interface Reads {
+  readonly header: ReadonlySet<string>;
+  readonly metadata: ReadonlySet<string>;
+  readonly label: ReadonlySet<string>;
+}
+
+const readsCache = new WeakMap<Graph, Reads>();
+
+/** The header, metadata and label names any route condition, `split by` or guardrail condition reads (cached per graph). */
+function factsRead(graph: Graph): Reads {
+  let reads = readsCache.get(graph);
+  if (reads !== undefined) return reads;
+  const header = new Set<string>();
+  const metadata = new Set<string>();
+  const label = new Set<string>();
+  const fact = (f: FactNode): void => {
+    if (f.arg === undefined) return;
+    if (f.name === "header") header.add(f.arg.toLowerCase());
+    else if (f.name === "metadata") metadata.add(f.arg);
+    else if (f.name === "label") label.add(f.arg);
+  };
+  const walk = (e: ExprNode): void => {
+    switch (e.op) {
+      case "and":
+      case "or":
+        return e.args.forEach(walk);
+      case "not":
+        return walk(e.arg);
+      default:
+        return fact(e.fact);
+    }
+  };
+  for (const r of graph.routes) {
+    if (r.when !== undefined) walk(r.when);
+    if (r.target.kind === "split" && r.target.by !== undefined) fact(r.target.by);
+  }
+  for (const g of Object.values(graph.guardrails)) for (const rule of g.rules) if (rule.when !== undefined) walk(rule.when);
+  reads = { header, metadata, label };
+  readsCache.set(graph, reads);
+  return reads;
+}
+
+// ---------------------------------------------------------------- input text
+
+/** The text parts of the messages, in the order `messageText` joins them: what the server's guardrails see. */
+function textParts(messages: unknown): string[] {
+  const out: string[] = [];
+  if (!Array.isArray(messages)) return out;
+  for (const m of messages) {
+    if (m === null || typeof m !== "object") continue;
+    const content = (m as { content?: unknown }).content;
+    if (typeof content === "string") out.push(content);
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (part === null || typeof part !== "object") continue;
+        const p = part as { type?: unknown; text?: unknown };
+        if (p.type === "text" && typeof p.text === "string") out.push(p.text);
+      }
+    }
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,26 @@
+/**
+ * The request pipeline's public entry: the chat chain and its steps, the one
+ * error mapping, and the per-graph runtime. No HTTP framework types: the
+ * server hands in plain requests and a response sink.
+ */
+export { handleChat, type ChatInput, type ChatOutcome, type ChatTrace, type PipelineDeps } from "./chat.js";
+export { authenticate, bearerToken, hashKey, type Caller } from "./auth.js";
+export { parseChatRequest, parseJsonBody, validateChatRequest, type ChatRequest } from "./validate.js";
+export { guardInput, textParts, type GuardResult } from "./guard.js";
+export { execute, outcomeOf, type ExecuteOptions, type ExecuteResult } from "./execute.js";
+export { writeReply, type Reply, type ResponseSink, type Written } from "./respond.js";
+export { attemptsHeader, decisionHeaders, type DecisionHeaders, type HeaderList } from "./headers.js";
+export { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
+export { requestIds } from "./request-id.js";
+export {
+  attemptsError,
+  ERROR_KINDS,
+  errorBody,
+  errorEvent,
+  fromUpstream,
+  GatewayError,
+  toErrorReply,
+  type ErrorCode,
+  type ErrorReply,
+  type GatewayErrorOptions,
+} from "./errors.js";
