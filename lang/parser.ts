@@ -11,8 +11,8 @@ import { errorMessages } from "./parse-errors.js";
 import * as T from "./tokens.js";
 
 class RouteParser extends CstParser {
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: "full", errorMessageProvider: errorMessages });
+  constructor(recoveryEnabled: boolean) {
+    super(T.allTokens, { recoveryEnabled, maxLookahead: 4, nodeLocationTracking: "full", errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
   }
 
@@ -579,12 +579,22 @@ class RouteParser extends CstParser {
   });
 }
 
-/** One parser instance, reused: chevrotain parsers are reset by assigning `input`. */
-let instance: RouteParser | undefined;
+/**
+ * Two parser instances, reused (chevrotain parsers are reset by assigning
+ * `input`): a fast one without error recovery for the common case of a valid
+ * file, and a recovering one that re-parses a file with errors so that every
+ * error in it is reported. Recovery costs about a quarter of the parse time.
+ */
+let fast: RouteParser | undefined;
+let recovering: RouteParser | undefined;
 
 export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
-  instance ??= new RouteParser();
-  instance.input = tokens;
-  const cst = instance.policy();
-  return { cst, errors: instance.errors };
+  fast ??= new RouteParser(false);
+  fast.input = tokens;
+  const cst = fast.policy();
+  if (fast.errors.length === 0) return { cst, errors: [] };
+  recovering ??= new RouteParser(true);
+  recovering.input = tokens;
+  const recovered = recovering.policy();
+  return { cst: recovered, errors: recovering.errors };
 }

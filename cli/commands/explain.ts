@@ -152,13 +152,14 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none"): string
   if (e.split !== undefined) {
     const s = e.split;
     const arms = s.arms.map((a) => `${a.weight}% ${a.model}`).join("  ");
-    const how = s.forced ? "forced" : s.value !== undefined ? `${s.by} is \`${s.value}\`` : `draw ${s.draw?.toFixed(4)}${s.by !== undefined ? ` (${s.by} is missing)` : ""}`;
+    const how = s.forced ? "forced" : s.value !== undefined ? `${s.by} is \`${s.value}\`` : `draw ${s.draw?.toFixed(4)}${s.by !== undefined ? `: ${s.by} is missing` : ""}`;
     out.push(s.pick === undefined ? `split { ${arms} }: no arm has a positive weight, fallbacks only` : `split${s.by !== undefined ? ` by ${s.by}` : ""} { ${arms} } picks ${s.pick} (${how})`);
   }
   if (e.plan !== undefined) {
     const p = e.plan;
     const targets = p.targets.map((t) => `${t.model}${t.retries > 0 ? ` (+${plural(t.retries, "retry", "retries")})` : ""}`);
-    out.push(`attempts: ${targets.length ? targets.join(" → ") : "(none)"}`);
+    const unsent = e.outcome.kind === "blocked" ? " (none made: the input is blocked)" : "";
+    out.push(`attempts${unsent}: ${targets.length ? targets.join(" → ") : "(none)"}`);
     out.push(`  fall back on ${p.fallbackOn.join(", ")}${p.backoffMs > 0 ? `; backoff ${duration(p.backoffMs)}` : ""}; at most ${plural(p.maxAttempts, "try", "tries")}`);
     const timeouts = [...new Set(p.targets.map((t) => t.timeoutMs))];
     if (timeouts.length === 1 && timeouts[0] !== undefined) out.push(`  timeout ${duration(timeouts[0])} per try`);

@@ -277,7 +277,7 @@ export function explainDecision(graph: Graph, facts: Facts, decision: Decision, 
     state: c.state,
     ...(c.node.warnPercent !== undefined ? { warnPercent: c.node.warnPercent } : {}),
     window: windowText(c.node.window),
-    exceeded: c.node.exceeded,
+    exceeded: { ...c.node.exceeded },
   }));
   const limits = decision.limits.map((c): LimitRecord => ({
     ...located(c.limit, c.node.span),
@@ -421,7 +421,7 @@ function guardrailRecords(graph: Graph, names: readonly string[], guard: GuardOu
  * then a budget or limit (429), else it is sent.
  */
 function outcomeRecord(decision: Decision, guard: GuardOutcome | undefined, scrub: (s: string) => string): OutcomeRecord {
-  if (decision.kind === "no-route") return { kind: "no-route", status: 404, accepted: decision.accepted, message: scrub(decision.message) };
+  if (decision.kind === "no-route") return { kind: "no-route", status: 404, accepted: [...decision.accepted], message: scrub(decision.message) };
   const route = decision.route.name;
   const b = guard?.blocked;
   if (b !== undefined) {

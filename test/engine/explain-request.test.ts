@@ -80,12 +80,13 @@ describe("explainRequest on the DESIGN.md policy", () => {
     expect(e.routes).toEqual([
       { name: "premium-chat", file: DESIGN, line: lineOf(DESIGN, "route premium-chat"), matched: true, reason: '`model == "chat" and header("x-tier") == "premium"` holds' },
     ]);
-    expect(e.route).toEqual({ name: "premium-chat", file: DESIGN, line: 30 });
+    expect(e.route).toEqual({ name: "premium-chat", file: DESIGN, line: lineOf(DESIGN, "route premium-chat") });
     expect(e.split).toMatchObject({ arms: [{ model: "gpt-4o", weight: 70 }, { model: "sonnet", weight: 30 }], by: "key", value: key });
     expect(e.split!.draw).toBeUndefined();
     expect(["gpt-4o", "sonnet"]).toContain(e.split!.pick);
-    const others = ["sonnet", "gpt-4o-mini"].filter((m) => m !== e.split!.pick);
-    expect(e.plan!.targets.map((t) => t.model)).toEqual([e.split!.pick, ...others, ...(e.split!.pick === "sonnet" ? ["gpt-4o-mini"] : [])].filter((m, i, a) => a.indexOf(m) === i));
+    // The pick first, then `fallback sonnet, gpt-4o-mini` without repeating it.
+    const order = e.split!.pick === "gpt-4o" ? ["gpt-4o", "sonnet", "gpt-4o-mini"] : ["sonnet", "gpt-4o-mini"];
+    expect(e.plan!.targets.map((t) => t.model)).toEqual(order);
     expect(e.plan).toMatchObject({ fallbackOn: ["429", "5xx", "timeout"], backoffMs: 250 });
     expect(e.plan!.targets.every((t) => t.retries === 2)).toBe(true);
     expect(e.guardrails.map((g) => [g.name, g.input])).toEqual([
@@ -245,7 +246,7 @@ describe("explainRequest on examples/production", () => {
     const e = explainRequest(production, chat("chat", long, { authorization: "Bearer aigw-example-search-key" }), { hashKey, tokenizer: { count: () => 120_000 } });
     expect(e.route!.name).toBe("long-context");
     expect(e.request.inputTokens).toBe(120_000);
-    expect(e.routes.at(-1)!.reason).toContain("input_tokens is 120000");
+    expect(e.routes.at(-1)!.reason).toBe('`model == "chat" and input_tokens > 100000` holds');
     const short = explainRequest(production, chat("chat", "hi", { authorization: "Bearer aigw-example-search-key" }), { hashKey });
     expect(short.request.inputTokens).toBeUndefined();
   });
@@ -341,10 +342,12 @@ describe("secrets and prompt text", () => {
   });
 
   it("gives the length of the input instead of quoting it", () => {
-    const e = explainRequest(graph, chat("x", "the launch codes are 0000"));
+    const e = explainRequest(graph, chat("x", "the launch codes are 7431-zulu"));
     expect(e.routes[1]).toMatchObject({ name: "by-text", matched: true });
-    expect(e.routes[1]!.reason).toBe("`text matches /launch codes/` is true (text is 25 bytes, not shown)");
-    expect(JSON.stringify(e)).not.toContain("0000");
+    expect(e.routes[1]!.reason).toBe("`text matches /launch codes/` is true (text is 30 bytes, not shown)");
+    expect(JSON.stringify(e)).not.toContain("7431-zulu");
+    const long = explainRequest(graph, chat("x", `"quoted"\n${"a".repeat(100)}`));
+    expect(long.routes[1]!.reason).toBe("`text matches /launch codes/` is false (text is 109 bytes, not shown)");
   });
 });
 

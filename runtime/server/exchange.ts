@@ -1,0 +1,256 @@
+/**
+ * One request/response pair over a uWS response object: the request body
+ * read with a limit, abort tracking, and every write corked and guarded so
+ * nothing touches the native response after it ended or was aborted. The
+ * uWS objects are seen through the structural interfaces below (the subset
+ * used here), so only uws.ts imports uWebSockets.js.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES } from "node:http";
+import { BodyTooLargeError, ClientAbortedError, type HeaderList, type HttpRequest, type HttpResponse } from "./http.js";
+
+/** The part of a uWS `HttpResponse` used here (native and fallback). */
+export interface UwsRes {
+  onAborted(h: () => void): unknown;
+  onData(h: (chunk: ArrayBuffer, isLast: boolean) => void): unknown;
+  onWritable(h: (offset: number) => boolean): unknown;
+  cork(cb: () => void): unknown;
+  writeStatus(s: string): unknown;
+  writeHeader(k: string, v: string): unknown;
+  write(chunk: string | Uint8Array): boolean;
+  end(body?: string | Uint8Array, closeConnection?: boolean): unknown;
+  tryEnd(chunk: string | Uint8Array, total: number): [boolean, boolean];
+  getWriteOffset(): number;
+  close(): unknown;
+  /** Present on the fallback only. */
+  response?: ServerResponse;
+}
+/** The part of a uWS `HttpRequest` used here. */
+export interface UwsReq {
+  getHeader(k: string): string;
+  getUrl(): string;
+  getMethod(): string;
+  getQuery(): string;
+  forEach(cb: (k: string, v: string) => void): void;
+  /** Present on the fallback only. */
+  request?: IncomingMessage;
+}
+
+/** Bodies up to this size (characters or bytes) are ended in one call; larger ones stream out with tryEnd/onWritable. */
+const SMALL_BODY = 64 * 1024;
+
+const statusLines = new Map<number, string>();
+function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (line === undefined) {
+    line = `${status} ${STATUS_CODES[status] ?? "Unknown"}`;
+    statusLines.set(status, line);
+  }
+  return line;
+}
+
+/** One request/response pair; implements both sides of the interface over a uWS response. */
+export class Exchange implements HttpRequest, HttpResponse {
+  aborted = false;
+  finished = false;
+  started = false;
+  private abortListeners: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
+  private bodyPromise: Promise<Buffer> | undefined;
+  private bodyResolve: ((b: Buffer) => void) | undefined;
+  private bodyReject: ((e: Error) => void) | undefined;
+  private bodyResult: Buffer | Error | undefined;
+  private closeAfter = false;
+
+  constructor(
+    private readonly res: UwsRes,
+    readonly method: string,
+    readonly path: string,
+    readonly query: string,
+    readonly headers: Record<string, string>,
+    private readonly onDone: () => void,
+    /** The native binding (tryEnd/onWritable) rather than the node:http fallback. */
+    private readonly native: boolean,
+  ) {}
+
+  // ---------------------------------------------------------------- request body
+
+  /** Registers onData synchronously in the request callback (uWS drops data that arrives with no handler). */
+  readBody(limit: number): void {
+    const declared = this.headers["content-length"];
+    if (declared !== undefined && Number(declared) > limit) {
+      this.bodyResult = new BodyTooLargeError(limit);
+      this.closeAfter = true;
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    this.res.onData((chunk, isLast) => {
+      if (this.bodyResult !== undefined) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        this.closeAfter = true;
+        this.settleBody(new BodyTooLargeError(limit));
+        return;
+      }
+      // uWS neuters the ArrayBuffer when the callback returns: copy it
+      chunks.push(Buffer.from(new Uint8Array(chunk)));
+      if (isLast) this.settleBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+  }
+
+  noBody(): void {
+    this.bodyResult = Buffer.alloc(0);
+  }
+
+  private settleBody(result: Buffer | Error): void {
+    this.bodyResult = result;
+    if (result instanceof Error) this.bodyReject?.(result);
+    else this.bodyResolve?.(result);
+  }
+
+  body(): Promise<Buffer> {
+    if (this.bodyPromise) return this.bodyPromise;
+    const done = this.bodyResult;
+    if (done !== undefined) {
+      this.bodyPromise = done instanceof Error ? Promise.reject(done) : Promise.resolve(done);
+    } else {
+      this.bodyPromise = new Promise<Buffer>((resolve, reject) => {
+        this.bodyResolve = resolve;
+        this.bodyReject = reject;
+      });
+    }
+    return this.bodyPromise;
+  }
+
+  // ---------------------------------------------------------------- abort
+
+  handleAbort(): void {
+    // the fallback reports 'close' after a normal end too
+    if (this.finished) return;
+    this.aborted = true;
+    this.finished = true;
+    if (this.bodyResult === undefined) this.settleBody(new ClientAbortedError());
+    this.wakeDrainWaiters();
+    for (const l of this.abortListeners) {
+      try {
+        l();
+      } catch {
+        // a listener's failure must not stop the others
+      }
+    }
+    this.abortListeners = [];
+    this.onDone();
+  }
+
+  onAbort(listener: () => void): void {
+    if (this.aborted) listener();
+    else if (!this.finished) this.abortListeners.push(listener);
+  }
+
+  private complete(): void {
+    this.finished = true;
+    this.abortListeners = [];
+    this.wakeDrainWaiters();
+    this.onDone();
+  }
+
+  // ---------------------------------------------------------------- response
+
+  private writeHead(status: number, headers: HeaderList): void {
+    const res = this.res;
+    res.writeStatus(statusLine(status));
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i]!;
+      res.writeHeader(h[0], h[1]);
+    }
+  }
+
+  send(status: number, headers: HeaderList, body: string | Uint8Array): void {
+    if (this.finished || this.started) return;
+    this.started = true;
+    const res = this.res;
+    const close = this.closeAfter;
+    if (!this.native) {
+      this.writeHead(status, headers);
+      res.end(body, close);
+      this.complete();
+      return;
+    }
+    res.cork(() => {
+      this.writeHead(status, headers);
+      if (close || body.length <= SMALL_BODY) {
+        // small bodies fit the socket buffer: one copy into uWS, no bookkeeping
+        res.end(body, close);
+        this.complete();
+        return;
+      }
+      const buf = typeof body === "string" ? Buffer.from(body) : body;
+      const total = buf.byteLength;
+      const base = res.getWriteOffset();
+      const [, done] = res.tryEnd(buf, total);
+      if (done) {
+        this.complete();
+        return;
+      }
+      // the client is slow: hand uWS the rest as the socket drains
+      res.onWritable((offset) => {
+        if (this.finished) return true;
+        const [ok, fin] = res.tryEnd(buf.subarray(offset - base), total);
+        if (fin) this.complete();
+        return ok;
+      });
+    });
+  }
+
+  start(status: number, headers: HeaderList): void {
+    if (this.finished || this.started) return;
+    this.started = true;
+    const res = this.res;
+    res.cork(() => this.writeHead(status, headers));
+    if (this.native) {
+      res.onWritable(() => {
+        this.wakeDrainWaiters();
+        return true;
+      });
+    } else {
+      res.response?.on("drain", () => this.wakeDrainWaiters());
+    }
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (this.finished) return true;
+    let ok = true;
+    this.res.cork(() => {
+      ok = this.res.write(chunk);
+    });
+    return ok;
+  }
+
+  writable(): Promise<void> {
+    if (this.finished) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    if (waiters.length === 0) return;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  end(chunk?: string | Uint8Array): void {
+    if (this.finished) return;
+    const close = this.closeAfter;
+    this.res.cork(() => {
+      if (chunk !== undefined && chunk.length > 0) this.res.write(chunk);
+      this.res.end(undefined, close);
+    });
+    this.complete();
+  }
+
+  /** Ends the connection from our side (used at shutdown). */
+  markClose(): void {
+    this.closeAfter = true;
+  }
+}
