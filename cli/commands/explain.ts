@@ -19,17 +19,17 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { hasErrors } from "../../lang/diagnostics.js";
-import { emptyState, loadTokenizer, needsTokenizer } from "../../runtime/engine/index.js";
 import {
   DEFAULT_DRAW,
+  emptyState,
   explainInputProblem,
   explainRequest,
-  type BudgetRecord,
+  loadTokenizer,
+  needsTokenizer,
   type ExplainInput,
   type Explanation,
-  type LimitRecord,
-  type Located,
-} from "../../runtime/engine/explain-request.js";
+} from "../../runtime/engine/index.js";
+import type { BudgetRecord, LimitRecord, Located } from "../../runtime/engine/explain-request.js";
 import { oneOf, parseArgs, UsageError } from "../args.js";
 import { FsHost, type Io } from "../io.js";
 import { loadAndCompile } from "../policy.js";

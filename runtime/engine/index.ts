@@ -73,3 +73,15 @@ import { prepare } from "./prepare.js";
 export function needsTokenizer(graph: Graph): boolean {
   return prepare(graph).readsTokens;
 }
+
+export {
+  DEFAULT_DRAW,
+  ExplainRequestError,
+  explainDecision,
+  explainInputProblem,
+  explainRequest,
+  windowText,
+  type ExplainInput,
+  type ExplainOptions,
+  type Explanation,
+} from "./explain-request.js";
