@@ -7,7 +7,9 @@
  * - p50/p99 latency at a fixed 500 requests/s (open loop), direct and
  *   proxied, and the difference: the latency the gateway adds;
  * - the gateway's CPU time per proxied request (process.cpuUsage of the
- *   gateway process over the closed-loop run / requests served).
+ *   gateway process over the closed-loop run / requests served);
+ * - for reference, req/s and CPU per request of aigw answering from its
+ *   built-in `mock` provider: the server and pipeline without the upstream hop.
  *
  * The gateway is pinned to CPU 1 with `taskset`; the load generator and the
  * mock upstream share CPU 0. Each role is this same file run as a child
@@ -217,6 +219,17 @@ async function main(): Promise<void> {
     const cpu1 = await cpuOf(gateway);
     const directRate = await load(upUrl, "rate", seconds);
     const proxiedRate = await load(gwUrl, "rate", seconds);
+    gateway.send({ type: "exit" });
+
+    // For reference: the same gateway answering from its built-in mock provider (no upstream hop),
+    // which separates the server and pipeline from the upstream client.
+    const local = child(1, "gateway", ["--upstream", "mock"]);
+    children.push(local);
+    const localUrl = `http://127.0.0.1:${(await nextMessage(local, "ready")).port}`;
+    await load(localUrl, "max", warm);
+    const lcpu0 = await cpuOf(local);
+    const localMax = await load(localUrl, "max", seconds);
+    const lcpu1 = await cpuOf(local);
 
     const rps = (r: LoadResult) => r.requests / r.seconds;
     const cpuPerReq = (cpu1 - cpu0) / (proxiedMax.requests + proxiedMax.errors);
@@ -228,18 +241,23 @@ async function main(): Promise<void> {
       addedP50Ms: proxiedRate.p50Ms! - directRate.p50Ms!,
       addedP99Ms: proxiedRate.p99Ms! - directRate.p99Ms!,
       gatewayCpuUsPerRequest: cpuPerReq,
+      builtinMock: { rps: rps(localMax), cpuUsPerRequest: (lcpu1 - lcpu0) / (localMax.requests + localMax.errors) },
     };
     if (process.argv.includes("--json")) {
       console.log(JSON.stringify(report, null, 2));
       return;
     }
     const f = (n: number | undefined, d = 2) => (n === undefined ? "-" : n.toFixed(d));
+    const signed = (n: number) => (n >= 0 ? "+" : "") + f(n, 3);
     console.log(`bench/proxy  (${seconds}s per phase; gateway on CPU 1 — ${gw.engine}; load generator and mock upstream on CPU 0)`);
     console.log(`                       direct      via aigw`);
     console.log(`req/s @ ${CONNECTIONS} conns       ${f(report.direct.rps, 0).padStart(8)}      ${f(report.proxied.rps, 0).padStart(8)}`);
-    console.log(`p50 ms @ ${RATE} req/s      ${f(report.direct.p50Ms, 3).padStart(8)}      ${f(report.proxied.p50Ms, 3).padStart(8)}   (+${f(report.addedP50Ms, 3)} ms)`);
-    console.log(`p99 ms @ ${RATE} req/s      ${f(report.direct.p99Ms, 3).padStart(8)}      ${f(report.proxied.p99Ms, 3).padStart(8)}   (+${f(report.addedP99Ms, 3)} ms)`);
+    console.log(`p50 ms @ ${RATE} req/s      ${f(report.direct.p50Ms, 3).padStart(8)}      ${f(report.proxied.p50Ms, 3).padStart(8)}   (${signed(report.addedP50Ms)} ms)`);
+    console.log(`p99 ms @ ${RATE} req/s      ${f(report.direct.p99Ms, 3).padStart(8)}      ${f(report.proxied.p99Ms, 3).padStart(8)}   (${signed(report.addedP99Ms)} ms)`);
     console.log(`gateway CPU per proxied request: ${f(cpuPerReq, 1)} µs   errors: direct ${report.direct.errors}, proxied ${report.proxied.errors}`);
+    console.log(
+      `reference, aigw answering from its built-in mock provider (no upstream hop): ${f(report.builtinMock.rps, 0)} req/s, ${f(report.builtinMock.cpuUsPerRequest, 1)} µs CPU per request`,
+    );
   } finally {
     for (const c of children) c.kill();
   }

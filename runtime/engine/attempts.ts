@@ -4,7 +4,7 @@
  * delay), reports the outcome with `next`, and gets the next action, until
  * `done` or `fail`.
  *
- * Rules (SEMANTICS.md, "Attempts"):
+ * Rules (lang/SPEC.md, "Attempts"):
  * - A failure whose cause is not one of the plan's `fallbackOn` reasons stops
  *   at once: a client error (say 400) would fail again anywhere. The final
  *   status is the upstream's own status, or 504 for a timeout and 502 for a

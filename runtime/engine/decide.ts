@@ -4,7 +4,7 @@
  * budgets and limits to charge, the split draw and the attempt plan). The
  * server, `aigw check` and `aigw explain` all call exactly this.
  *
- * Order of evaluation (SEMANTICS.md, "Deciding a request"):
+ * Order of evaluation (lang/SPEC.md, "Deciding a request"):
  * 1. Candidates: the index's routes for the requested model merged with the
  *    any-model routes, ascending; the first whose `when` holds wins. None:
  *    a 404 decision listing the accepted models.

@@ -416,7 +416,7 @@ function guardrailRecords(graph: Graph, names: readonly string[], guard: GuardOu
 }
 
 /**
- * How the request ends, in the server's order (SEMANTICS.md): no route
+ * How the request ends, in the server's order (lang/SPEC.md, "Deciding a request"): no route
  * (404), then an input guardrail block (400, before any budget is charged),
  * then a budget or limit (429), else it is sent.
  */

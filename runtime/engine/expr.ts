@@ -3,7 +3,7 @@
  * prepare time. Evaluation is then a few property reads and comparisons per
  * route, with no allocation.
  *
- * Semantics (see SEMANTICS.md, "Conditions"):
+ * Semantics (see lang/SPEC.md, "Conditions"):
  * - A missing fact (no such header, no team) equals nothing: `==`, `<`, `>`,
  *   `<=`, `>=`, `in`, `matches` and truthiness are false; `!=` is true.
  * - String facts compare as strings with string literals (ordering is by

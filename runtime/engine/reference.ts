@@ -1,7 +1,7 @@
 /**
  * The reference interpreter: chooses a request's route and target plan by
  * walking the policy's AST directly — no graph, no index, no compiled
- * closures, every rule of SEMANTICS.md written out the slow, obvious way.
+ * closures, every rule of lang/SPEC.md §7 written out the slow, obvious way.
  * It exists to be compared with `decide` (reference-check.ts): `aigw check`
  * runs both on every policy test and a property test runs both on generated
  * policies. A disagreement is a bug in the compiler's lowering or index or

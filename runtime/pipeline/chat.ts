@@ -1,7 +1,7 @@
 /**
  * `POST /v1/chat/completions` as a short chain of steps:
  *
- *   auth → read + validate → facts → decide → input guardrails → execute → reply
+ *   auth → read + validate → facts → decide → input guardrails → budgets/limits → execute → reply
  *
  * Each step either hands its result to the next or stops the chain with a
  * typed `GatewayError`, which is mapped to a response in one place
@@ -87,13 +87,15 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     const decision = decide(graph, facts, deps.state);
     if (decision.kind === "no-route") throw new GatewayError("model_not_found", decision.message, { param: "model" });
     meta.route = trace.route = decision.route.name;
-    if (decision.kind === "rejected") {
-      throw new GatewayError(decision.reason.kind === "budget" ? "budget_exceeded" : "rate_limited", decision.message);
-    }
 
+    // Input guardrails come before budgets and limits (lang/SPEC.md): a request
+    // that would be blocked is a 400 even when it is also over budget.
     const guarded = guardInput(graph, decision.guardrails, facts, body);
     trace.redacted = guarded.redacted;
     trace.flagged = guarded.flagged;
+    if (decision.kind === "rejected") {
+      throw new GatewayError(decision.reason.kind === "budget" ? "budget_exceeded" : "rate_limited", decision.message);
+    }
 
     const stream = body.stream === true;
     const result = await execute(rt, decision, {
