@@ -104,7 +104,7 @@ export function next(state: AttemptState, outcome: Outcome, options: AttemptOpti
 
   const cause = outcome.cause;
   if (!reasonMatches(plan.fallbackOn, cause)) {
-    const status = typeof cause === "number" ? cause : cause === "timeout" ? 504 : 502;
+    const status = callerStatus(cause);
     const message = `\`${target.model}\` failed with ${causeText(cause)}, which is not a fallback reason (${plan.fallbackOn.join(", ")}); ${tried(history)}`;
     return fail(plan, history, { code: "upstream_error", status, message, attempts: history });
   }
@@ -133,6 +133,20 @@ export function next(state: AttemptState, outcome: Outcome, options: AttemptOpti
     message: `every target failed: ${tried(history)}`,
     attempts: history,
   });
+}
+
+/**
+ * The status the caller gets when an upstream failure ends the request: a
+ * 429 stays a 429 (the caller should slow down) and a client error stays a
+ * 400 or 413 (the caller can fix the request; 422 becomes 400); a timeout is
+ * 504; every other failure is the gateway's 502. The server and the policy
+ * tests both use this, so `expect status` states what a client really sees.
+ */
+export function callerStatus(cause: FailureCause): number {
+  if (cause === "timeout") return 504;
+  if (cause === 429 || cause === 413) return cause;
+  if (cause === 400 || cause === 422) return 400;
+  return 502;
 }
 
 function fail(plan: AttemptPlan, history: readonly AttemptRecord[], error: AttemptsError): AttemptState {

@@ -36,6 +36,7 @@ export { pickByDraw, pickByKey, makeArms } from "./split.js";
 export { DEFAULT_FALLBACK_ON, reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
 export {
   backoff,
+  callerStatus,
   next,
   retryCount,
   runAttempts,

@@ -15,6 +15,7 @@ import type { BudgetDecl, Expr, FactRef, LimitDecl, RouteDecl, SourceFile, Value
 import { buildSymbols } from "../../compiler/passes/symbols.js";
 import { DEFAULTS } from "../../compiler/settings.js";
 import type { SymbolTable } from "../../compiler/symbols.js";
+import { callerStatus } from "./attempts.js";
 import type { Facts } from "./facts.js";
 import { makeArms, pickByDraw, pickByKey, totalWeight } from "./split.js";
 import { NO_SCOPE_VALUE, type StateView } from "./state.js";
@@ -283,7 +284,7 @@ export function referenceAttempts(
       const listed = plan.fallbackOn.some((r) =>
         typeof cause === "number" ? r === String(cause) || (r.endsWith("xx") && r[0] === String(cause)[0]) : r === cause,
       );
-      if (!listed) return { tried, retries, status: typeof cause === "number" ? cause : cause === "timeout" ? 504 : 502 };
+      if (!listed) return { tried, retries, status: callerStatus(cause) };
     }
   }
   return { tried, retries, status: last === "timeout" ? 504 : 502 };

@@ -100,11 +100,10 @@ export interface AttemptsFailure {
 }
 
 /**
- * The caller-facing error when a plan is used up. The engine's status says
- * what kind of failure it was: 504 for a timeout, the upstream's own status
- * for a failure that is not a fallback reason, 502 otherwise. A 429 keeps the
- * upstream's `Retry-After`; a client error (400, 413, 422) stays one, so the
- * caller can fix the request; every other status is the gateway's 502.
+ * The caller-facing error when a plan is used up. The engine already chose
+ * the status (`callerStatus` in runtime/engine/attempts.ts: 429, 400, 413,
+ * 504 or 502); this picks the error kind for it. A 429 keeps the upstream's
+ * `Retry-After`.
  */
 export function attemptsError(e: AttemptsFailure, last: UpstreamError | undefined): GatewayError {
   const message = e.code === "upstream_error" && last ? `${e.message}; ${last.message}` : e.message;
@@ -116,7 +115,6 @@ export function attemptsError(e: AttemptsFailure, last: UpstreamError | undefine
       return new GatewayError("rate_limited", message, { headers: after === undefined ? [] : [["retry-after", String(Math.ceil(after / 1000))]] });
     }
     case 400:
-    case 422:
       return new GatewayError("invalid_request", message);
     case 413:
       return new GatewayError("request_too_large", message);

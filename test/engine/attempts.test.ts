@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoff, next, retryCount, runAttempts, startAttempts, triedModels, type AttemptState, type Outcome } from "../../runtime/engine/attempts.js";
+import { backoff, callerStatus, next, retryCount, runAttempts, startAttempts, triedModels, type AttemptState, type Outcome } from "../../runtime/engine/attempts.js";
 import type { AttemptPlan, FailureCause, PlannedTarget } from "../../runtime/engine/plan.js";
 import { reasonMatches } from "../../runtime/engine/plan.js";
 
@@ -110,5 +110,14 @@ describe("failure reasons", () => {
     expect(reasonMatches(["timeout"], "connection")).toBe(false);
     expect(reasonMatches(["connection"], "connection")).toBe(true);
     expect(reasonMatches([], 500)).toBe(false);
+  });
+});
+
+describe("callerStatus", () => {
+  it("keeps 429, 400 and 413, folds 422 into 400, and makes everything else a 502 or 504", () => {
+    const causes: FailureCause[] = [429, 400, 413, 422, 500, 503, 401, 404, "timeout", "connection"];
+    expect(causes.map(callerStatus)).toEqual([
+      429, 400, 413, 400, 502, 502, 502, 502, 504, 502,
+    ]);
   });
 });
