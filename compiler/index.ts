@@ -46,6 +46,11 @@ export interface CompileOptions {
   sources?: readonly { path: string; text: string }[];
   /** A clock in milliseconds; when given, the result says how long each phase took. */
   clock?: () => number;
+  /**
+   * Check only, lower nothing: for files that did not parse cleanly, whose
+   * recovered AST is worth checking but must never become a graph.
+   */
+  checkOnly?: boolean;
 }
 
 export interface CompileResult {
@@ -95,7 +100,7 @@ export const PHASES: readonly Phase[] = [
   {
     name: "lower",
     run(w) {
-      if (!hasErrors(w.diagnostics)) w.lowered = lower(w.ctx.symbols, "p-000000000000");
+      if (!w.options.checkOnly && !hasErrors(w.diagnostics)) w.lowered = lower(w.ctx.symbols, "p-000000000000");
     },
   },
   {
@@ -150,7 +155,7 @@ export interface PolicyResult extends CompileResult {
  */
 export function compilePaths(paths: readonly string[], host: LoadHost, options: Omit<CompileOptions, "sources"> = {}): PolicyResult {
   const loaded = loadPolicy(paths, host, parse);
-  const result = compile(loaded.files, { ...options, sources: loaded.sources });
+  const result = compile(loaded.files, { ...options, sources: loaded.sources, checkOnly: hasErrors(loaded.diagnostics) });
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]);
   const extra = { files: loaded.files, sources: loaded.sources };
   if (!hasErrors(loaded.diagnostics)) return { ...result, diagnostics, ...extra };

@@ -21,6 +21,8 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
   const diagnostics: Diagnostic[] = [];
 
   function declare<T extends Extract<Declaration, { name: Ident }>>(table: Map<string, T>, decl: T, what: string): void {
+    // A declaration whose name the parser could not read (already a syntax error) is left out.
+    if (decl.name.name === "") return;
     const first = table.get(decl.name.name);
     if (first) {
       diagnostics.push(

@@ -121,4 +121,17 @@ describe("aigw check", () => {
     expect(doc.tests.map((t: { passed: boolean }) => t.passed)).toEqual([true, true]);
     expect(r.code).toBe(0);
   });
+
+  it("checks a file with syntax errors but never lowers it (no internal error, no graph)", async () => {
+    const dir = policyDir({ "main.route": 'provider p { api mock }\nmodel true = p/"x"\nroute r { when model == "a" to m }\n' });
+    const r = await aigw(["check", dir, "--format", "json"]);
+    const codes = JSON.parse(r.stdout).diagnostics.map((d: { code: string }) => d.code);
+    expect(codes).toContain("P002");
+    expect(codes).toContain("E101");
+    expect(codes.filter((c: string) => c.startsWith("I"))).toEqual([]);
+    expect(r.code).toBe(1);
+    const compiled = await aigw(["compile", dir]);
+    expect(compiled.code).toBe(1);
+    expect(compiled.stdout).toBe("");
+  });
 });
