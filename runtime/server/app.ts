@@ -10,6 +10,7 @@
  * request in flight finishes on the graph it started with.
  */
 import type { Graph } from "../../compiler/graph.js";
+import { validateGraph } from "../../compiler/validate.js";
 import type { StateView } from "../engine/index.js";
 import { GatewayError, toErrorReply } from "../pipeline/errors.js";
 import { handleChat, type ChatInput, type ChatTrace, type PipelineDeps } from "../pipeline/chat.js";
@@ -78,8 +79,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pools = new Pools(options.pools);
   const host = options.host ?? "127.0.0.1";
 
+  // The runtime trusts no graph it did not check: every graph, at start and
+  // on every swap, must pass the same JSON Schema the compiler validates with.
   const build = (graph: Graph): Runtime => {
-    const rt = createRuntime(graph, { env, pools, now, sleep, random });
+    const valid = validateGraph(graph);
+    if (!valid.ok) throw new InvalidGraphError(valid.errors);
+    const rt = createRuntime(valid.graph, { env, pools, now, sleep, random });
     for (const p of rt.problems) log.warn(p);
     return rt;
   };
@@ -210,4 +215,12 @@ function accessEntry(req: HttpRequest, trace: ChatTrace, written: Written, ms: n
   if (written.aborted) entry.aborted = true;
   if (written.streamError !== undefined) entry.error = "stream_error";
   return entry;
+}
+
+/** A graph refused at load: it does not match compiler/graph.schema.json. */
+export class InvalidGraphError extends Error {
+  readonly code = "AIGW_INVALID_GRAPH";
+  constructor(readonly errors: readonly string[]) {
+    super(`the decision graph does not match its schema: ${errors.slice(0, 5).join("; ")}`);
+  }
 }

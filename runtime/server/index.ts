@@ -2,6 +2,6 @@
  * The server's public entry: start a gateway for a graph, the HTTP engine in
  * use, and the log interface.
  */
-export { startGateway, type Gateway, type GatewayOptions } from "./app.js";
+export { InvalidGraphError, startGateway, type Gateway, type GatewayOptions } from "./app.js";
 export { httpEngine, type HttpEngineInfo } from "./uws.js";
 export { jsonLogger, silentLogger, type AccessEntry, type Logger, type LogFields } from "./log.js";
