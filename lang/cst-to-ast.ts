@@ -8,7 +8,7 @@ import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { decodeQuantity, decodeString } from "./literals.js";
-import { tokenSpan } from "./lexer.js";
+import type { LineMap } from "./line-map.js";
 import type { Span } from "./span.js";
 
 type Children = Record<string, CstElement[] | undefined>;
@@ -28,36 +28,18 @@ function onlyChild(node: CstNode): CstNode | undefined {
 
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
-  constructor(private readonly fileName: string, private readonly text: string) {}
+  constructor(private readonly lines: LineMap) {}
 
   // ---------------------------------------------------------------- helpers
 
   private span(node: CstNode): Span {
     const loc = node.location;
-    if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset)) {
-      return {
-        file: this.fileName,
-        line: loc.startLine ?? 1,
-        column: loc.startColumn ?? 1,
-        endLine: loc.endLine ?? loc.startLine ?? 1,
-        endColumn: (loc.endColumn ?? loc.startColumn ?? 0) + 1,
-        offset: loc.startOffset,
-        endOffset: (loc.endOffset ?? loc.startOffset) + 1,
-      };
-    }
-    return this.endSpan();
-  }
-
-  /** A zero-width span at the end of the file, for nodes the parser had to invent. */
-  private endSpan(): Span {
-    const lines = this.text.split("\n");
-    const line = lines.length;
-    const column = (lines[line - 1]?.length ?? 0) + 1;
-    return { file: this.fileName, line, column, endLine: line, endColumn: column, offset: this.text.length, endOffset: this.text.length };
+    if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset)) return this.lines.span(loc.startOffset, (loc.endOffset ?? loc.startOffset) + 1);
+    return this.lines.end();
   }
 
   private tokSpan(t: IToken): Span {
-    return Number.isFinite(t.startOffset) && !t.isInsertedInRecovery ? tokenSpan(this.fileName, t) : this.endSpan();
+    return Number.isFinite(t.startOffset) && !t.isInsertedInRecovery ? this.lines.tokenSpan(t) : this.lines.end();
   }
 
   // These run for every CST node, so they avoid allocating on the common paths.
@@ -121,14 +103,7 @@ export class AstBuilder {
       const decl = this.declaration(d);
       if (decl) declarations.push(decl);
     }
-    const span: Span = {
-      file: this.fileName,
-      line: 1,
-      column: 1,
-      ...pick(this.endSpan(), ["endLine", "endColumn", "endOffset"]),
-      offset: 0,
-    };
-    return { kind: "file", path: this.fileName, declarations, comments: [], span };
+    return { kind: "file", path: this.lines.file, declarations, comments: [], span: this.lines.span(0, this.lines.text.length) };
   }
 
   private declaration(node: CstNode): A.Declaration | undefined {
@@ -464,10 +439,4 @@ export class AstBuilder {
 
 function joinSpan(a: Span, b: Span): Span {
   return { ...a, endLine: b.endLine, endColumn: b.endColumn, endOffset: b.endOffset };
-}
-
-function pick<T, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
-  const out = {} as Pick<T, K>;
-  for (const k of keys) out[k] = o[k];
-  return out;
 }

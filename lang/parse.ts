@@ -5,9 +5,8 @@
 import type { SourceFile } from "./ast.js";
 import { AstBuilder } from "./cst-to-ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
-import { lex, tokenSpan } from "./lexer.js";
+import { lex } from "./lexer.js";
 import { parseTokens } from "./parser.js";
-import type { Span } from "./span.js";
 
 export interface ParseResult {
   file: SourceFile;
@@ -18,12 +17,12 @@ export interface ParseResult {
 export function parse(text: string, file: string): ParseResult {
   const lexed = lex(text, file);
   const { cst, errors } = parseTokens(lexed.tokens);
-  const builder = new AstBuilder(file, text);
+  const builder = new AstBuilder(lexed.lines);
   const ast = builder.file(cst);
   ast.comments = lexed.comments;
   const syntax = errors.map((e) => {
     const tok = e.token;
-    const span = Number.isFinite(tok.startOffset) && tok.image !== "" ? tokenSpan(file, tok) : endOfFile(file, text);
+    const span = Number.isFinite(tok.startOffset) && tok.image !== "" ? lexed.lines.tokenSpan(tok) : lexed.lines.end();
     return diagnostic("P002", e.message, span);
   });
   return { file: ast, diagnostics: [...lexed.diagnostics, ...dedupe(syntax), ...builder.diagnostics] };
@@ -37,11 +36,4 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
     seen.add(d.span.offset);
     return true;
   });
-}
-
-function endOfFile(file: string, text: string): Span {
-  const lines = text.split("\n");
-  const line = lines.length;
-  const column = (lines[line - 1]?.length ?? 0) + 1;
-  return { file, line, column, endLine: line, endColumn: column, offset: text.length, endOffset: text.length };
 }

@@ -12,7 +12,7 @@ import * as T from "./tokens.js";
 
 class RouteParser extends CstParser {
   constructor(recoveryEnabled: boolean) {
-    super(T.allTokens, { recoveryEnabled, maxLookahead: 4, nodeLocationTracking: "full", errorMessageProvider: errorMessages });
+    super(T.allTokens, { recoveryEnabled, maxLookahead: 4, nodeLocationTracking: "onlyOffset", errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
   }
 
