@@ -20,8 +20,17 @@ export interface Reference {
   inTest: boolean;
 }
 
+/** Several rules read the references; they are collected once per compile. */
+const cache = new WeakMap<CompileContext, Reference[]>();
+
 /** Every name reference in the policy, in source order. Missing identifiers (from error recovery) are skipped. */
 export function collectReferences(ctx: CompileContext): Reference[] {
+  let refs = cache.get(ctx);
+  if (!refs) cache.set(ctx, (refs = gatherReferences(ctx)));
+  return refs;
+}
+
+function gatherReferences(ctx: CompileContext): Reference[] {
   const out: Reference[] = [];
   for (const { file, decl } of declarations(ctx)) {
     const add = (kind: DeclKind, ident: Ident | null | undefined, inTest = false): void => {

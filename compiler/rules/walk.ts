@@ -110,7 +110,16 @@ export function exprValues(expr: Expr | null | undefined): Value[] {
  * Each is reported once at its outermost position; use `walkValue` to reach
  * nested ones.
  */
-export function declarationValues(decl: Declaration): Value[] {
+export function declarationValues(decl: Declaration): readonly Value[] {
+  let values = valuesCache.get(decl);
+  if (!values) valuesCache.set(decl, (values = gatherValues(decl)));
+  return values;
+}
+
+/** Several rules read every value; they are gathered once per declaration. */
+const valuesCache = new WeakMap<Declaration, Value[]>();
+
+function gatherValues(decl: Declaration): Value[] {
   const out: Value[] = [];
   const push = (v: Value | null | undefined): void => {
     if (v && typeof v === "object") out.push(v);
