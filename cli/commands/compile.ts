@@ -24,7 +24,8 @@ export async function compileCommand(argv: readonly string[], io: Io): Promise<n
   const output = args.values.get("-o") ?? args.values.get("--output");
   if (output) {
     writeFileSync(output, json);
-    io.err(`wrote ${output} (policy ${policy.graph.policy}, ${policy.graph.routes.length} routes)\n`);
+    const n = policy.graph.routes.length;
+    io.err(`wrote ${output} (policy ${policy.graph.policy}, ${n} route${n === 1 ? "" : "s"})\n`);
   } else io.out(json);
   return 0;
 }
