@@ -7,6 +7,7 @@ import { checkCommand, checkUsage } from "./commands/check.js";
 import { compileCommand, compileUsage } from "./commands/compile.js";
 import { explainCommand, explainUsage } from "./commands/explain.js";
 import { fmtCommand, fmtUsage } from "./commands/fmt.js";
+import { keyCommand, keyUsage } from "./commands/key.js";
 import { serveCommand, serveUsage } from "./commands/serve.js";
 import { processIo, type Io } from "./io.js";
 
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   compile: { run: compileCommand, usage: compileUsage, about: "write the decision graph as JSON" },
   explain: { run: explainCommand, usage: explainUsage, about: "decide one request and say why, in the policy's terms" },
   serve: { run: (argv, io) => serveCommand(argv, io), usage: serveUsage, about: "run the gateway on a policy" },
+  key: { run: keyCommand, usage: keyUsage, about: "mint a caller key and print the keys line to paste" },
   fmt: { run: fmtCommand, usage: fmtUsage, about: "rewrite .route files in the canonical layout" },
 };
 

@@ -30,7 +30,6 @@ export const CODES = {
   P002: { severity: "error", title: "syntax error" },
   P003: { severity: "error", title: "bad string literal" },
   P004: { severity: "error", title: "unknown unit" },
-  P005: { severity: "error", title: "bad regex literal" },
   // loading several files (compiler/load)
   L001: { severity: "error", title: "file not found" },
   L002: { severity: "error", title: "import cycle" },
