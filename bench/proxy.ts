@@ -1,29 +1,43 @@
 /**
- * bench/proxy: what the gateway costs on the request path. The same load
- * generator, in the same run, hits a mock OpenAI upstream directly and then
- * through aigw (route → openai provider → the same upstream), and prints:
+ * bench/proxy: what the gateway costs on the request path (issue 4, "Bench").
+ * The same load generator, in the same run, hits a mock OpenAI upstream
+ * directly and then through aigw (route → openai provider → the same
+ * upstream), and prints:
  *
- * - requests/s at 50 connections (closed loop), direct and proxied;
+ * - requests/s at 50 connections (closed loop), direct and through aigw;
  * - p50/p99 latency at a fixed 500 requests/s (open loop), direct and
- *   proxied, and the difference: the latency the gateway adds;
- * - the gateway's CPU time per proxied request (process.cpuUsage of the
- *   gateway process over the closed-loop run / requests served);
- * - for reference, req/s and CPU per request of aigw answering from its
- *   built-in `mock` provider: the server and pipeline without the upstream hop.
+ *   through aigw, and the difference: the latency the gateway adds;
+ * - the gateway's CPU time per proxied request (the gateway process's own
+ *   user + system time over the closed-loop run / requests answered);
+ * - every figure as a ratio of the direct baseline of the same run;
+ * - whether the upstream could have been the bottleneck: the direct run
+ *   shows what the upstream and load generator sustain together, and the
+ *   busy share of each core during the proxied run (from /proc/stat) shows
+ *   whether the gateway's core or theirs was the one that was full;
+ * - for reference, aigw answering from its built-in `mock` provider: the
+ *   server and pipeline without the upstream hop.
  *
- * The gateway is pinned to CPU 1 with `taskset`; the load generator and the
- * mock upstream share CPU 0. Each role is this same file run as a child
- * process (`--role upstream|gateway|load`). The gateway runs with the access
- * log off; `--access-log` turns it on (to a discarded stream).
+ * The gateway is pinned to CPU 1 (`taskset -c 1`); the load generator and
+ * the mock upstream share CPU 0 (`taskset -c 0`). Each role is this same
+ * file run as a child process (`--role upstream|gateway|load`). The gateway
+ * runs with the access log off; `--access-log` turns it on (to a discarded
+ * stream). `--profile FILE` writes a V8 CPU profile of the gateway taken
+ * during the proxied closed-loop run (open it in Chrome DevTools or
+ * speedscope). The machine's load average is printed before and after:
+ * on a shared machine, compare runs made back to back.
  *
  * Targets (issue 4): ≥ 15,000 proxied requests/s on one core (≤ 60 µs CPU
  * per request); added latency at 500 req/s under 0.3 ms p50 and 1 ms p99.
  *
- * Run: `npm run build && node dist/bench/proxy.js [--seconds S] [--json]`.
+ * Run: `npm run build && npm run bench:proxy -- [--seconds S] [--json]
+ * [--no-reference] [--profile FILE] [--access-log]`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Pool } from "undici";
+import { Pool, type Dispatcher } from "undici";
 import { compileSources } from "../compiler/index.js";
 import { hashKey } from "../runtime/pipeline/auth.js";
 import { startGateway } from "../runtime/server/app.js";
@@ -34,6 +48,13 @@ const SELF = fileURLToPath(import.meta.url);
 const KEY = "sk-bench-0001";
 const CONNECTIONS = 50;
 const RATE = 500;
+const GATEWAY_CPU = 1;
+const LOAD_CPU = 0;
+
+const TARGET_RPS = 15_000;
+const TARGET_CPU_US = 60;
+const TARGET_ADDED_P50_MS = 0.3;
+const TARGET_ADDED_P99_MS = 1;
 
 const REQUEST = JSON.stringify({ model: "chat", messages: [{ role: "user", content: "Say hello to the benchmark." }], max_tokens: 16 });
 const REPLY = JSON.stringify({
@@ -49,8 +70,13 @@ function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i < 0 ? undefined : process.argv[i + 1];
 }
+const flag = (name: string): boolean => process.argv.includes(name);
 
-type Msg = { type: "ready"; port: number; engine?: string } | { type: "cpu"; userUs: number; systemUs: number } | { type: "result"; result: LoadResult };
+type Msg =
+  | { type: "ready"; port: number; engine?: string }
+  | { type: "cpu"; us: number }
+  | { type: "result"; result: LoadResult }
+  | { type: "profiled" };
 
 // ------------------------------------------------------------------ roles
 
@@ -68,18 +94,33 @@ async function upstreamRole(): Promise<void> {
   process.send!({ type: "ready", port } satisfies Msg);
 }
 
-/** A role's answers to the orchestrator: its CPU time so far, and exit. */
+/** A role's answers to the orchestrator: its CPU time so far, profiling, and exit. */
 function answerIpc(): void {
-  process.on("message", (m: { type: string }) => {
+  let session: Session | undefined;
+  process.on("message", (m: { type: string; file?: string }) => {
     if (m.type === "exit") process.exit(0);
     if (m.type === "cpu") {
       const u = process.cpuUsage();
-      process.send!({ type: "cpu", userUs: u.user, systemUs: u.system } satisfies Msg);
+      process.send!({ type: "cpu", us: u.user + u.system } satisfies Msg);
+    }
+    if (m.type === "profile-start") {
+      session = new Session();
+      session.connect();
+      session.post("Profiler.enable", () =>
+        session!.post("Profiler.setSamplingInterval", { interval: 50 }, () => session!.post("Profiler.start", () => process.send!({ type: "profiled" } satisfies Msg))),
+      );
+    }
+    if (m.type === "profile-stop" && session) {
+      session.post("Profiler.stop", (err, res) => {
+        if (!err) writeFileSync(m.file!, JSON.stringify(res.profile));
+        session!.disconnect();
+        process.send!({ type: "profiled" } satisfies Msg);
+      });
     }
   });
 }
 
-/** The gateway under test. */
+/** The gateway under test: one route to an OpenAI-compatible provider (or the built-in mock). */
 async function gatewayRole(): Promise<void> {
   const upstream = arg("--upstream")!;
   const text = `
@@ -96,7 +137,7 @@ route chat {
 `;
   const compiled = compileSources([{ path: "bench.route", text }]);
   if (!compiled.graph) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
-  const log = jsonLogger(() => {}, { access: process.argv.includes("--access-log") });
+  const log = jsonLogger(() => {}, { access: flag("--access-log") });
   const gw = await startGateway({ graph: compiled.graph, host: "127.0.0.1", port: 0, env: {}, log });
   answerIpc();
   process.send!({ type: "ready", port: gw.port, engine: gw.engine.detail } satisfies Msg);
@@ -106,8 +147,36 @@ interface LoadResult {
   requests: number;
   errors: number;
   seconds: number;
+  /** The load generator's own CPU time over the run, µs. */
+  cpuUs: number;
   p50Ms?: number;
   p99Ms?: number;
+}
+
+const PATH = "/v1/chat/completions";
+const LOAD_HEADERS = ["content-type", "application/json", "authorization", `Bearer ${KEY}`];
+const LOAD_BODY = Buffer.from(REQUEST);
+
+/** One request through undici's lowest public layer (`dispatch`), so the generator itself stays cheap. */
+function send(pool: Pool): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect() {},
+      onHeaders(statusCode) {
+        status = statusCode;
+        return true;
+      },
+      onData() {
+        return true;
+      },
+      onComplete() {
+        resolve(status);
+      },
+      onError: reject,
+    };
+    pool.dispatch({ path: PATH, method: "POST", headers: LOAD_HEADERS, body: LOAD_BODY }, handler);
+  });
 }
 
 /** The load generator: closed loop (`--mode max`) or open loop at a fixed rate (`--mode rate`). */
@@ -116,22 +185,20 @@ async function loadRole(): Promise<void> {
   const seconds = Number(arg("--seconds"));
   const mode = arg("--mode");
   const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
-  const headers = { "content-type": "application/json", authorization: `Bearer ${KEY}` };
   let requests = 0;
   let errors = 0;
   const latencies: number[] = [];
   const one = async (record: boolean): Promise<void> => {
     const t0 = performance.now();
     try {
-      const r = await pool.request({ path: "/v1/chat/completions", method: "POST", headers, body: REQUEST });
-      await r.body.dump();
-      if (r.statusCode !== 200) errors++;
-      else requests++;
+      if ((await send(pool)) === 200) requests++;
+      else errors++;
     } catch {
       errors++;
     }
     if (record) latencies.push(performance.now() - t0);
   };
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
   if (mode === "max") {
@@ -155,9 +222,10 @@ async function loadRole(): Promise<void> {
     await Promise.all(inflight);
   }
   const elapsed = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
-  const result: LoadResult = { requests, errors, seconds: elapsed };
+  const result: LoadResult = { requests, errors, seconds: elapsed, cpuUs: cpu.user + cpu.system };
   if (latencies.length > 0) {
     result.p50Ms = pct(50);
     result.p99Ms = pct(99);
@@ -186,80 +254,206 @@ function nextMessage<T extends Msg["type"]>(p: ChildProcess, type: T): Promise<E
   });
 }
 
-async function load(url: string, mode: "max" | "rate", seconds: number): Promise<LoadResult> {
-  const p = child(0, "load", ["--url", url, "--mode", mode, "--seconds", String(seconds)]);
-  const m = await nextMessage(p, "result");
-  return m.result;
+async function cpuOf(p: ChildProcess): Promise<number> {
+  p.send({ type: "cpu" });
+  return (await nextMessage(p, "cpu")).us;
 }
 
-async function cpuOf(gateway: ChildProcess): Promise<number> {
-  gateway.send({ type: "cpu" });
-  const m = await nextMessage(gateway, "cpu");
-  return m.userUs + m.systemUs;
+/** Busy and total jiffies per CPU, from /proc/stat (empty where it does not exist). */
+function cpuTimes(): { busy: number; total: number }[] {
+  try {
+    const out: { busy: number; total: number }[] = [];
+    for (const line of readFileSync("/proc/stat", "utf8").split("\n")) {
+      const m = /^cpu(\d+)\s+(.*)$/.exec(line);
+      if (!m) continue;
+      const v = m[2]!.trim().split(/\s+/).map(Number);
+      const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+      const idle = v[3]! + v[4]!;
+      out[Number(m[1])] = { busy: total - idle, total };
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+/** Share of each core that was busy (any process) between two `cpuTimes()` readings. */
+function busyShare(a: ReturnType<typeof cpuTimes>, b: ReturnType<typeof cpuTimes>, cpu: number): number | undefined {
+  const x = a[cpu];
+  const y = b[cpu];
+  if (!x || !y || y.total === x.total) return undefined;
+  return (y.busy - x.busy) / (y.total - x.total);
+}
+
+/** A closed-loop run with the CPU time of the listed processes and the busy share of both cores. */
+async function measuredMax(url: string, seconds: number, watch: ChildProcess[]) {
+  const before = await Promise.all(watch.map(cpuOf));
+  const t0 = cpuTimes();
+  const result = await load(url, "max", seconds);
+  const t1 = cpuTimes();
+  const after = await Promise.all(watch.map(cpuOf));
+  return {
+    result,
+    cpuUs: after.map((a, i) => a - before[i]!),
+    gatewayCore: busyShare(t0, t1, GATEWAY_CPU),
+    loadCore: busyShare(t0, t1, LOAD_CPU),
+  };
+}
+
+async function load(url: string, mode: "max" | "rate", seconds: number): Promise<LoadResult> {
+  const p = child(LOAD_CPU, "load", ["--url", url, "--mode", mode, "--seconds", String(seconds)]);
+  return (await nextMessage(p, "result")).result;
 }
 
 async function main(): Promise<void> {
   const seconds = Number(arg("--seconds") ?? 10);
   const warm = Math.min(3, seconds);
+  const profile = arg("--profile");
   const children: ChildProcess[] = [];
+  const loadBefore = loadavg();
   try {
-    const upstream = child(0, "upstream", []);
+    const upstream = child(LOAD_CPU, "upstream", []);
     children.push(upstream);
     const up = await nextMessage(upstream, "ready");
     const upUrl = `http://127.0.0.1:${up.port}`;
-    const gateway = child(1, "gateway", ["--upstream", upUrl, ...(process.argv.includes("--access-log") ? ["--access-log"] : [])]);
+    const gateway = child(GATEWAY_CPU, "gateway", ["--upstream", upUrl, ...(flag("--access-log") ? ["--access-log"] : [])]);
     children.push(gateway);
     const gw = await nextMessage(gateway, "ready");
     const gwUrl = `http://127.0.0.1:${gw.port}`;
+
     await load(upUrl, "max", warm);
-    const directMax = await load(upUrl, "max", seconds);
+    const direct = await measuredMax(upUrl, seconds, [upstream]);
     await load(gwUrl, "max", warm);
-    const cpu0 = await cpuOf(gateway);
-    const proxiedMax = await load(gwUrl, "max", seconds);
-    const cpu1 = await cpuOf(gateway);
+    if (profile) {
+      gateway.send({ type: "profile-start" });
+      await nextMessage(gateway, "profiled");
+    }
+    const proxied = await measuredMax(gwUrl, seconds, [gateway, upstream]);
+    if (profile) {
+      gateway.send({ type: "profile-stop", file: profile });
+      await nextMessage(gateway, "profiled");
+    }
     const directRate = await load(upUrl, "rate", seconds);
     const proxiedRate = await load(gwUrl, "rate", seconds);
     gateway.send({ type: "exit" });
 
     // For reference: the same gateway answering from its built-in mock provider (no upstream hop),
     // which separates the server and pipeline from the upstream client.
-    const local = child(1, "gateway", ["--upstream", "mock"]);
-    children.push(local);
-    const localUrl = `http://127.0.0.1:${(await nextMessage(local, "ready")).port}`;
-    await load(localUrl, "max", warm);
-    const lcpu0 = await cpuOf(local);
-    const localMax = await load(localUrl, "max", seconds);
-    const lcpu1 = await cpuOf(local);
+    let reference: { rps: number; cpuUsPerRequest: number } | undefined;
+    if (!flag("--no-reference")) {
+      const local = child(GATEWAY_CPU, "gateway", ["--upstream", "mock"]);
+      children.push(local);
+      const localUrl = `http://127.0.0.1:${(await nextMessage(local, "ready")).port}`;
+      await load(localUrl, "max", warm);
+      const m = await measuredMax(localUrl, seconds, [local]);
+      reference = { rps: rps(m.result), cpuUsPerRequest: m.cpuUs[0]! / answered(m.result) };
+    }
 
-    const rps = (r: LoadResult) => r.requests / r.seconds;
-    const cpuPerReq = (cpu1 - cpu0) / (proxiedMax.requests + proxiedMax.errors);
+    const directRps = rps(direct.result);
+    const proxiedRps = rps(proxied.result);
+    const cpuPerReq = proxied.cpuUs[0]! / answered(proxied.result);
+    const seconds_ = proxied.result.seconds;
     const report = {
       engine: gw.engine,
       seconds,
-      direct: { rps: rps(directMax), errors: directMax.errors, p50Ms: directRate.p50Ms, p99Ms: directRate.p99Ms },
-      proxied: { rps: rps(proxiedMax), errors: proxiedMax.errors + proxiedRate.errors, p50Ms: proxiedRate.p50Ms, p99Ms: proxiedRate.p99Ms },
+      loadAverage: { before: loadBefore, after: loadavg() },
+      cpus: cpus().length,
+      direct: { rps: directRps, errors: direct.result.errors, p50Ms: directRate.p50Ms, p99Ms: directRate.p99Ms },
+      proxied: { rps: proxiedRps, errors: proxied.result.errors + proxiedRate.errors, p50Ms: proxiedRate.p50Ms, p99Ms: proxiedRate.p99Ms },
+      ratio: {
+        rps: proxiedRps / directRps,
+        p50: proxiedRate.p50Ms! / directRate.p50Ms!,
+        p99: proxiedRate.p99Ms! / directRate.p99Ms!,
+      },
       addedP50Ms: proxiedRate.p50Ms! - directRate.p50Ms!,
       addedP99Ms: proxiedRate.p99Ms! - directRate.p99Ms!,
       gatewayCpuUsPerRequest: cpuPerReq,
-      builtinMock: { rps: rps(localMax), cpuUsPerRequest: (lcpu1 - lcpu0) / (localMax.requests + localMax.errors) },
+      bottleneck: {
+        /** Share of CPU 1 the gateway process itself used during the proxied run. */
+        gatewayProcessBusy: proxied.cpuUs[0]! / 1e6 / seconds_,
+        /** Share of CPU 1 busy with anything (the gateway and whatever else runs on the machine). */
+        gatewayCoreBusy: proxied.gatewayCore,
+        /** Share of CPU 0 (load generator + upstream + others) busy during the proxied run. */
+        loadCoreBusy: proxied.loadCore,
+        upstreamProcessBusy: proxied.cpuUs[1]! / 1e6 / seconds_,
+        loadGeneratorBusy: proxied.result.cpuUs / 1e6 / seconds_,
+        /** What the same upstream and load generator sustained together in the direct run. */
+        upstreamHeadroom: directRps / proxiedRps,
+      },
+      builtinMock: reference,
     };
-    if (process.argv.includes("--json")) {
+    if (flag("--json")) {
       console.log(JSON.stringify(report, null, 2));
       return;
     }
-    const f = (n: number | undefined, d = 2) => (n === undefined ? "-" : n.toFixed(d));
-    const signed = (n: number) => (n >= 0 ? "+" : "") + f(n, 3);
-    console.log(`bench/proxy  (${seconds}s per phase; gateway on CPU 1 — ${gw.engine}; load generator and mock upstream on CPU 0)`);
-    console.log(`                       direct      via aigw`);
-    console.log(`req/s @ ${CONNECTIONS} conns       ${f(report.direct.rps, 0).padStart(8)}      ${f(report.proxied.rps, 0).padStart(8)}`);
-    console.log(`p50 ms @ ${RATE} req/s      ${f(report.direct.p50Ms, 3).padStart(8)}      ${f(report.proxied.p50Ms, 3).padStart(8)}   (${signed(report.addedP50Ms)} ms)`);
-    console.log(`p99 ms @ ${RATE} req/s      ${f(report.direct.p99Ms, 3).padStart(8)}      ${f(report.proxied.p99Ms, 3).padStart(8)}   (${signed(report.addedP99Ms)} ms)`);
-    console.log(`gateway CPU per proxied request: ${f(cpuPerReq, 1)} µs   errors: direct ${report.direct.errors}, proxied ${report.proxied.errors}`);
-    console.log(
-      `reference, aigw answering from its built-in mock provider (no upstream hop): ${f(report.builtinMock.rps, 0)} req/s, ${f(report.builtinMock.cpuUsPerRequest, 1)} µs CPU per request`,
-    );
+    print(report);
   } finally {
     for (const c of children) c.kill();
+  }
+}
+
+const rps = (r: LoadResult) => r.requests / r.seconds;
+const answered = (r: LoadResult) => r.requests + r.errors;
+
+function print(r: {
+  engine: string | undefined;
+  seconds: number;
+  loadAverage: { before: number[]; after: number[] };
+  cpus: number;
+  direct: { rps: number; errors: number; p50Ms?: number; p99Ms?: number };
+  proxied: { rps: number; errors: number; p50Ms?: number; p99Ms?: number };
+  ratio: { rps: number; p50: number; p99: number };
+  addedP50Ms: number;
+  addedP99Ms: number;
+  gatewayCpuUsPerRequest: number;
+  bottleneck: {
+    gatewayProcessBusy: number;
+    gatewayCoreBusy: number | undefined;
+    loadCoreBusy: number | undefined;
+    upstreamProcessBusy: number;
+    loadGeneratorBusy: number;
+    upstreamHeadroom: number;
+  };
+  builtinMock: { rps: number; cpuUsPerRequest: number } | undefined;
+}): void {
+  const f = (n: number | undefined, d = 2) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(d));
+  const pc = (n: number | undefined) => (n === undefined ? "-" : `${Math.round(n * 100)}%`);
+  const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+  const ok = (pass: boolean) => (pass ? "met" : "MISSED");
+  const b = r.bottleneck;
+  console.log(`bench/proxy  ${r.seconds}s per phase; ${r.engine}`);
+  console.log(`  gateway: taskset -c ${GATEWAY_CPU}; load generator and mock upstream: taskset -c ${LOAD_CPU}; ${r.cpus} CPUs`);
+  console.log(`  load average before ${la(r.loadAverage.before)}, after ${la(r.loadAverage.after)} (a shared machine: compare runs made back to back)`);
+  console.log(``);
+  console.log(`                                direct    via aigw   aigw/direct`);
+  console.log(`  req/s @ ${CONNECTIONS} connections    ${f(r.direct.rps, 0).padStart(8)}    ${f(r.proxied.rps, 0).padStart(8)}   ${f(r.ratio.rps, 2).padStart(10)}×`);
+  console.log(`  p50 ms @ ${RATE} req/s          ${f(r.direct.p50Ms, 3).padStart(8)}    ${f(r.proxied.p50Ms, 3).padStart(8)}   ${f(r.ratio.p50, 2).padStart(10)}×   added ${f(r.addedP50Ms, 3)} ms`);
+  console.log(`  p99 ms @ ${RATE} req/s          ${f(r.direct.p99Ms, 3).padStart(8)}    ${f(r.proxied.p99Ms, 3).padStart(8)}   ${f(r.ratio.p99, 2).padStart(10)}×   added ${f(r.addedP99Ms, 3)} ms`);
+  console.log(`  errors                        ${String(r.direct.errors).padStart(8)}    ${String(r.proxied.errors).padStart(8)}`);
+  console.log(`  gateway CPU per proxied request: ${f(r.gatewayCpuUsPerRequest, 1)} µs (process CPU time / requests)`);
+  console.log(``);
+  console.log(
+    `  targets: ≥ ${TARGET_RPS} req/s ${ok(r.proxied.rps >= TARGET_RPS)}; ≤ ${TARGET_CPU_US} µs CPU ${ok(r.gatewayCpuUsPerRequest <= TARGET_CPU_US)}; ` +
+      `added p50 < ${TARGET_ADDED_P50_MS} ms ${ok(r.addedP50Ms < TARGET_ADDED_P50_MS)}; added p99 < ${TARGET_ADDED_P99_MS} ms ${ok(r.addedP99Ms < TARGET_ADDED_P99_MS)}`,
+  );
+  // The upstream is not the bottleneck when, in the same run, it (with the same load generator on the
+  // same core) served more than the gateway forwarded, and its core still had room while the gateway's was full.
+  const upstreamFree = b.upstreamHeadroom > 1.1 && (b.loadCoreBusy === undefined || b.loadCoreBusy < 0.9);
+  console.log(
+    `  bottleneck (proxied run): gateway process used ${pc(b.gatewayProcessBusy)} of CPU ${GATEWAY_CPU} (core busy ${pc(b.gatewayCoreBusy)} with everything on it); ` +
+      `CPU ${LOAD_CPU} busy ${pc(b.loadCoreBusy)} (upstream ${pc(b.upstreamProcessBusy)}, load generator ${pc(b.loadGeneratorBusy)}).`,
+  );
+  console.log(
+    `  the same upstream and load generator served ${f(b.upstreamHeadroom, 2)}× the proxied rate directly: ` +
+      (upstreamFree ? "the upstream was not the bottleneck." : "the upstream MAY have been the bottleneck (little headroom on its side)."),
+  );
+  if (b.gatewayCoreBusy !== undefined && b.gatewayCoreBusy - b.gatewayProcessBusy > 0.1) {
+    console.log(`  note: other processes used ~${pc(b.gatewayCoreBusy - b.gatewayProcessBusy)} of the gateway's core during the run; req/s is understated.`);
+  }
+  if (r.builtinMock) {
+    console.log(
+      `  reference, aigw answering from its built-in mock provider (no upstream hop): ${f(r.builtinMock.rps, 0)} req/s, ${f(r.builtinMock.cpuUsPerRequest, 1)} µs CPU per request`,
+    );
   }
 }
 
@@ -269,4 +463,3 @@ run().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
-

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { compileSources, validateGraph } from "../../compiler/index.js";
 
 const text = readFileSync(new URL("../../examples/design/policy.route", import.meta.url), "utf8");
-const design = readFileSync(new URL("../../../shared/DESIGN.md", import.meta.url), "utf8");
+const design = readFileSync(new URL("../../docs/DESIGN.md", import.meta.url), "utf8");
 
 describe("the DESIGN.md example policy", () => {
   it("is a verbatim copy of the example in DESIGN.md", () => {
