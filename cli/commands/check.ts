@@ -38,13 +38,21 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
   } else if (format === "github") {
     for (const d of policy.diagnostics) io.out(renderGithub({ ...toJson(d), severity: failing(d) ? "error" : "warning" }));
     for (const t of tests) {
-      if (!t.passed) io.out(renderGithub({ severity: "error", code: "test", message: `test "${t.name}" failed: ${t.message ?? ""}`, file: t.file, line: t.line }));
+      if (t.passed) continue;
+      // One annotation per failed expectation, on its own line, when the runner says which.
+      const failures = t.failures?.length ? t.failures : [{ line: t.line, column: 1, message: t.message ?? "" }];
+      for (const f of failures) {
+        io.out(renderGithub({ severity: "error", code: "test", message: `test "${t.name}" failed: ${f.message}`, file: t.file, line: f.line, column: f.column }));
+      }
     }
     io.out(`${summary(policy.diagnostics)}; ${testSummary(tests, policy.graph !== undefined)}\n`);
   } else {
     for (const d of policy.diagnostics) io.out(renderHuman(d, policy.texts, io.isTty) + "\n");
     for (const t of tests) {
-      if (!t.passed) io.out(`FAIL ${t.name} (${t.file}:${t.line})\n     ${(t.message ?? "").split("\n").join("\n     ")}\n`);
+      if (t.passed) continue;
+      io.out(`FAIL test "${t.name}" (${t.file}:${t.line})\n`);
+      if (t.failures?.length) for (const f of t.failures) io.out(`  ${t.file}:${f.line}:${f.column}: ${f.message}\n`);
+      else io.out(`  ${(t.message ?? "").split("\n").join("\n  ")}\n`);
     }
     io.out(`${summary(policy.diagnostics)}; ${testSummary(tests, policy.graph !== undefined)}\n`);
   }

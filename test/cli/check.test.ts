@@ -134,4 +134,31 @@ describe("aigw check", () => {
     expect(compiled.code).toBe(1);
     expect(compiled.stdout).toBe("");
   });
+
+  it("points each failed expectation at its own line, in human and GitHub formats", async () => {
+    const dir = policyDir({
+      "main.route": [
+        "provider p { api mock }",
+        'model a = p/"a"',
+        'model b = p/"b"',
+        'route r { when model == "chat" to a fallback b on 5xx }',
+        'test "stays on a" {',
+        '  request { model "chat" }',
+        "  given a fails 503",
+        "  expect attempts [a]",
+        "  expect status 200",
+        "  expect target a",
+        "}",
+        "",
+      ].join("\n"),
+    });
+    const human = await aigw(["check", dir]);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain('FAIL test "stays on a"');
+    expect(human.stdout).toMatch(/main\.route:8:3: expected attempts \[a\], got \[a, b\]/);
+    expect(human.stdout).toMatch(/main\.route:10:3: expected target `a`, got `b`/);
+    const github = await aigw(["check", dir, "--format", "github"]);
+    expect(github.stdout).toMatch(/^::error file=[^,]+main\.route,line=8,col=3,title=test::/m);
+    expect(github.stdout).toMatch(/^::error file=[^,]+main\.route,line=10,col=3,title=test::/m);
+  });
 });
