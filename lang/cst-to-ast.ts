@@ -3,6 +3,11 @@
  * parser recovered from errors (already reported); every accessor here is
  * total, so a broken file still yields an AST with everything that could be
  * read. Literal meaning (escapes, units) is decoded here, with diagnostics.
+ *
+ * This runs once per CST node of every file, so it computes each node's span
+ * once, reads children in place instead of copying them into arrays, and
+ * decodes literals in source order (their diagnostics come out in that
+ * order).
  */
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
@@ -10,24 +15,29 @@ import type { Diagnostic } from "./diagnostics.js";
 import { decodeQuantity, decodeString } from "./literals.js";
 import type { LineMap } from "./line-map.js";
 import type { Span } from "./span.js";
+import { And } from "./tokens.js";
 
 type Children = Record<string, CstElement[] | undefined>;
 
 function isNode(e: CstElement | undefined): e is CstNode {
-  return !!e && "children" in e;
+  return e !== undefined && "children" in e;
 }
 
-/** The single sub-rule node of an alternation rule such as `declaration` or `routeStmt`. */
-function onlyChild(node: CstNode): CstNode | undefined {
-  for (const key in node.children) {
-    const first = node.children[key]?.[0];
-    return isNode(first) ? first : undefined;
-  }
+/**
+ * The name of a node's first child: for the rules that choose between
+ * alternatives (`declaration`, `routeStmt`, `clause`, `testStmt`) it is the
+ * sub-rule or leading keyword that says which one was taken. chevrotain adds
+ * children in parse order and property order is insertion order.
+ */
+function firstKey(c: Children): string | undefined {
+  for (const key in c) return key;
   return undefined;
 }
 
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
+  /** Quantities decoded without a diagnostic, by their text. */
+  private readonly quantities = new Map<string, { unit: A.Unit; value: number }>();
   constructor(private readonly lines: LineMap) {}
 
   // ---------------------------------------------------------------- helpers
@@ -42,15 +52,7 @@ export class AstBuilder {
     return Number.isFinite(t.startOffset) && !t.isInsertedInRecovery ? this.lines.tokenSpan(t) : this.lines.end();
   }
 
-  // These run for every CST node, so they avoid allocating on the common paths.
-  private tokens(c: Children, key: string): IToken[] {
-    const list = c[key];
-    if (!list) return [];
-    const out: IToken[] = [];
-    for (const e of list) if (!isNode(e) && !e.isInsertedInRecovery) out.push(e);
-    return out;
-  }
-
+  /** The first token under `key` that is in the text (not invented by recovery). */
   private token(c: Children, key: string): IToken | undefined {
     const list = c[key];
     if (!list) return undefined;
@@ -58,14 +60,7 @@ export class AstBuilder {
     return undefined;
   }
 
-  private nodes(c: Children, key: string): CstNode[] {
-    const list = c[key];
-    if (!list) return [];
-    const out: CstNode[] = [];
-    for (const e of list) if (isNode(e)) out.push(e);
-    return out;
-  }
-
+  /** The first node under `key`. */
   private node(c: Children, key: string): CstNode | undefined {
     const list = c[key];
     if (!list) return undefined;
@@ -73,8 +68,20 @@ export class AstBuilder {
     return undefined;
   }
 
+  /** The nodes under `key`, in order: the list itself, or an empty one. */
+  private nodes(c: Children, key: string): readonly CstElement[] {
+    return c[key] ?? NONE;
+  }
+
   private ident(t: IToken | undefined, fallback: Span): A.Ident {
     return t ? { kind: "ident", name: t.image, span: this.tokSpan(t) } : { kind: "ident", name: "", span: fallback };
+  }
+
+  /** Identifiers for the tokens under `key` that are in the text. */
+  private idents(c: Children, key: string, fallback: Span): A.Ident[] {
+    const out: A.Ident[] = [];
+    for (const e of this.nodes(c, key)) if (!isNode(e) && !e.isInsertedInRecovery) out.push(this.ident(e, fallback));
+    return out;
   }
 
   private string(t: IToken | undefined, fallback: Span): A.StringLit {
@@ -85,8 +92,16 @@ export class AstBuilder {
 
   private quantity(t: IToken): A.Quantity {
     const span = this.tokSpan(t);
-    const { unit, value } = decodeQuantity(t.image, span, this.diagnostics);
-    return { kind: "quantity", unit, value, raw: t.image, span };
+    const raw = t.image;
+    // a policy writes the same few quantities over and over (`30s`, `429`, `5xx`): decode each once
+    let decoded = this.quantities.get(raw);
+    if (!decoded) {
+      const before = this.diagnostics.length;
+      decoded = decodeQuantity(raw, span, this.diagnostics);
+      // one that needs a diagnostic is decoded again where it recurs, for that diagnostic's span
+      if (this.diagnostics.length === before) this.quantities.set(raw, decoded);
+    }
+    return { kind: "quantity", unit: decoded.unit, value: decoded.value, raw, span };
   }
 
   private regex(t: IToken | undefined, fallback: Span): A.RegexLit {
@@ -100,89 +115,93 @@ export class AstBuilder {
   file(cst: CstNode): A.SourceFile {
     const declarations: A.Declaration[] = [];
     for (const d of this.nodes(cst.children, "declaration")) {
-      const decl = this.declaration(d);
+      const decl = isNode(d) ? this.declaration(d) : undefined;
       if (decl) declarations.push(decl);
     }
     return { kind: "file", path: this.lines.file, declarations, comments: [], span: this.lines.span(0, this.lines.text.length) };
   }
 
   private declaration(node: CstNode): A.Declaration | undefined {
-    const inner = onlyChild(node);
+    const key = firstKey(node.children);
+    const inner = key === undefined ? undefined : this.node(node.children, key);
     if (!inner) return undefined;
+    const c = inner.children;
+    const span = this.span(inner);
     switch (inner.name) {
       case "importDecl":
-        return { kind: "import", path: this.string(this.token(inner.children, "StringLiteral"), this.span(inner)), span: this.span(inner) };
+        return { kind: "import", path: this.string(this.token(c, "StringLiteral"), span), span };
       case "gatewayDecl":
-        return { kind: "gateway", settings: this.settingsBlock(this.node(inner.children, "settingsBlock")), span: this.span(inner) };
+        return { kind: "gateway", settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
       case "providerDecl":
-        return {
-          kind: "provider",
-          name: this.ident(this.token(inner.children, "Name"), this.span(inner)),
-          settings: this.settingsBlock(this.node(inner.children, "settingsBlock")),
-          span: this.span(inner),
-        };
+        return { kind: "provider", name: this.ident(this.token(c, "Name"), span), settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
       case "modelDecl":
-        return this.model(inner);
-      case "keysDecl":
-        return {
-          kind: "keys",
-          entries: this.nodes(inner.children, "keyEntry").map((e) => ({
-            kind: "key" as const,
-            hash: this.string(this.token(e.children, "StringLiteral"), this.span(e)),
-            labels: this.nodes(e.children, "setting").map((s) => this.setting(s)),
-            span: this.span(e),
-          })),
-          span: this.span(inner),
-        };
+        return this.model(c, span);
+      case "keysDecl": {
+        const entries: A.KeyEntry[] = [];
+        for (const e of this.nodes(c, "keyEntry")) {
+          if (!isNode(e)) continue;
+          const es = this.span(e);
+          entries.push({ kind: "key", hash: this.string(this.token(e.children, "StringLiteral"), es), labels: this.settings(e.children), span: es });
+        }
+        return { kind: "keys", entries, span };
+      }
       case "budgetDecl":
       case "limitDecl":
         return {
           kind: inner.name === "budgetDecl" ? "budget" : "limit",
-          name: this.ident(this.token(inner.children, "Name"), this.span(inner)),
-          clauses: this.clauses(this.node(inner.children, "clauseBlock")),
-          span: this.span(inner),
+          name: this.ident(this.token(c, "Name"), span),
+          clauses: this.clauses(this.node(c, "clauseBlock")),
+          span,
         };
-      case "guardrailDecl":
-        return {
-          kind: "guardrail",
-          name: this.ident(this.token(inner.children, "Name"), this.span(inner)),
-          body: this.nodes(inner.children, "guardStmt").map((s) => this.guardStmt(s)),
-          span: this.span(inner),
-        };
-      case "routeDecl":
-        return {
-          kind: "route",
-          name: this.ident(this.token(inner.children, "Name"), this.span(inner)),
-          body: this.nodes(inner.children, "routeStmt").flatMap((s) => this.routeStmt(s) ?? []),
-          span: this.span(inner),
-        };
-      case "testDecl":
-        return {
-          kind: "test",
-          name: this.string(this.token(inner.children, "StringLiteral"), this.span(inner)),
-          body: this.nodes(inner.children, "testStmt").flatMap((s) => this.testStmt(s) ?? []),
-          span: this.span(inner),
-        };
+      case "guardrailDecl": {
+        const name = this.ident(this.token(c, "Name"), span);
+        const body: A.GuardrailStmt[] = [];
+        for (const s of this.nodes(c, "guardStmt")) if (isNode(s)) body.push(this.guardStmt(s));
+        return { kind: "guardrail", name, body, span };
+      }
+      case "routeDecl": {
+        const name = this.ident(this.token(c, "Name"), span);
+        const body: A.RouteStmt[] = [];
+        for (const s of this.nodes(c, "routeStmt")) {
+          const stmt = isNode(s) ? this.routeStmt(s) : undefined;
+          if (stmt) body.push(stmt);
+        }
+        return { kind: "route", name, body, span };
+      }
+      case "testDecl": {
+        const name = this.string(this.token(c, "StringLiteral"), span);
+        const body: A.TestStmt[] = [];
+        for (const s of this.nodes(c, "testStmt")) {
+          const stmt = isNode(s) ? this.testStmt(s) : undefined;
+          if (stmt) body.push(stmt);
+        }
+        return { kind: "test", name, body, span };
+      }
       default:
         return undefined;
     }
   }
 
-  private model(node: CstNode): A.ModelDecl {
-    const span = this.span(node);
-    const block = this.node(node.children, "settingsBlock");
+  private model(c: Children, span: Span): A.ModelDecl {
+    const block = this.node(c, "settingsBlock");
     return {
       kind: "model",
-      name: this.ident(this.token(node.children, "name"), span),
-      provider: this.ident(this.token(node.children, "provider"), span),
-      upstream: this.string(this.token(node.children, "StringLiteral"), span),
+      name: this.ident(this.token(c, "name"), span),
+      provider: this.ident(this.token(c, "provider"), span),
+      upstream: this.string(this.token(c, "StringLiteral"), span),
       settings: block ? this.settingsBlock(block) : [],
       span,
     };
   }
 
   private settingsBlock(node: CstNode | undefined): A.Setting[] {
-    return node ? this.nodes(node.children, "setting").map((s) => this.setting(s)) : [];
+    return node ? this.settings(node.children) : [];
+  }
+
+  private settings(c: Children): A.Setting[] {
+    const out: A.Setting[] = [];
+    for (const s of this.nodes(c, "setting")) if (isNode(s)) out.push(this.setting(s));
+    return out;
   }
 
   private setting(node: CstNode): A.Setting {
@@ -196,36 +215,35 @@ export class AstBuilder {
     if (!node) return [];
     const out: A.BudgetClause[] = [];
     for (const clause of this.nodes(node.children, "clause")) {
-      const c = onlyChild(clause);
-      if (!c) continue;
-      const span = this.span(c);
-      switch (c.name) {
-        case "scopeClause":
-          out.push({ kind: "scope", scope: this.ident(this.token(c.children, "Name"), span), span });
+      if (!isNode(clause)) continue;
+      const c = clause.children;
+      const kind = firstKey(c);
+      if (kind === undefined) continue;
+      const span = this.span(clause);
+      switch (kind) {
+        case "Kw_per":
+          out.push({ kind: "scope", scope: this.ident(this.token(c, "Name"), span), span });
           break;
-        case "amountClause": {
-          const w = this.token(c.children, "window");
+        case "measure": {
+          const w = this.token(c, "window");
+          // the window is decoded before the amount, as it always was: the order of their diagnostics
           const window: A.Window = w && w.tokenType.name === "QuantityLiteral" ? this.quantity(w) : this.ident(w, span);
           out.push({
             kind: "amount",
-            measure: this.ident(this.token(c.children, "measure"), span),
-            amount: this.value(this.node(c.children, "value"), span),
+            measure: this.ident(this.token(c, "measure"), span),
+            amount: this.value(this.node(c, "value"), span),
             window,
             span,
           });
           break;
         }
-        case "warnClause":
-          out.push({ kind: "warn", at: this.value(this.node(c.children, "value"), span), span });
+        case "Kw_warn":
+          out.push({ kind: "warn", at: this.value(this.node(c, "value"), span), span });
           break;
-        case "exceededClause": {
-          const model = this.token(c.children, "model");
-          out.push({
-            kind: "exceeded",
-            action: this.ident(this.token(c.children, "action"), span),
-            ...(model ? { model: this.ident(model, span) } : {}),
-            span,
-          });
+        case "Kw_exceeded": {
+          const model = this.token(c, "model");
+          const action = this.ident(this.token(c, "action"), span);
+          out.push(model ? { kind: "exceeded", action, model: this.ident(model, span), span } : { kind: "exceeded", action, span });
           break;
         }
       }
@@ -240,105 +258,129 @@ export class AstBuilder {
     const span = this.span(node);
     const on = this.token(c, "Kw_on");
     if (on) return { kind: "on", target: this.ident(this.token(c, "Name"), span), span };
-    const actionNode = this.node(c, "guardAction");
-    const actionTok = actionNode ? Object.values(actionNode.children).flat().find((e): e is IToken => !isNode(e)) : undefined;
-    const action = this.ident(actionTok, span);
+    const action = this.ident(this.token(c, "action"), span);
     if (this.token(c, "Kw_when")) return { kind: "when", action, condition: this.expr(this.node(c, "expr"), span), span };
-    const detectors: A.Detector[] = this.nodes(c, "detector").map((d) => {
-      const ds = this.span(d);
-      if (this.token(d.children, "Kw_matches")) return { kind: "pattern", regex: this.regex(this.token(d.children, "RegexLiteral"), ds), span: ds };
-      const list = this.node(d.children, "list");
-      if (this.token(d.children, "Kw_deny") && list) return { kind: "deny", words: this.list(list), span: ds };
-      return { kind: "builtin", name: this.ident(this.token(d.children, "Name") ?? this.token(d.children, "Kw_deny"), ds), span: ds };
-    });
+    const detectors: A.Detector[] = [];
+    for (const d of this.nodes(c, "detector")) if (isNode(d)) detectors.push(this.detector(d));
     return { kind: "detect", action, detectors, span };
+  }
+
+  private detector(node: CstNode): A.Detector {
+    const c = node.children;
+    const span = this.span(node);
+    if (this.token(c, "Kw_matches")) return { kind: "pattern", regex: this.regex(this.token(c, "RegexLiteral"), span), span };
+    const list = this.node(c, "list");
+    if (this.token(c, "Kw_deny") && list) return { kind: "deny", words: this.list(list), span };
+    return { kind: "builtin", name: this.ident(this.token(c, "Name") ?? this.token(c, "Kw_deny"), span), span };
   }
 
   // ---------------------------------------------------------------- routes
 
+  /** A route statement: the leading keyword says which (parser.ts inlines the bodies). */
   private routeStmt(node: CstNode): A.RouteStmt | undefined {
-    const s = onlyChild(node);
-    if (!s) return undefined;
-    const c = s.children;
-    const span = this.span(s);
-    switch (s.name) {
-      case "whenStmt":
+    const c = node.children;
+    const kind = firstKey(c);
+    if (kind === undefined) return undefined;
+    const span = this.span(node);
+    switch (kind) {
+      case "Kw_when":
         return { kind: "when", condition: this.expr(this.node(c, "expr"), span), span };
-      case "toStmt":
+      case "Kw_to":
         return { kind: "to", target: this.ident(this.token(c, "Name"), span), span };
-      case "splitStmt": {
-        const fact = this.node(c, "fact");
-        const arms: A.SplitArm[] = this.nodes(c, "splitArm").flatMap((a) => {
+      case "Kw_split": {
+        // arms before the fact: the order their literals were always decoded in
+        const arms: A.SplitArm[] = [];
+        for (const a of this.nodes(c, "splitArm")) {
+          if (!isNode(a)) continue;
           const w = this.token(a.children, "QuantityLiteral");
-          if (!w) return [];
-          return [{ weight: this.quantity(w), target: this.ident(this.token(a.children, "Name"), this.span(a)), span: this.span(a) }];
-        });
-        return { kind: "split", ...(fact ? { by: this.fact(fact) } : {}), arms, span };
+          if (!w) continue;
+          const as = this.span(a);
+          arms.push({ weight: this.quantity(w), target: this.ident(this.token(a.children, "Name"), as), span: as });
+        }
+        const fact = this.node(c, "fact");
+        return fact ? { kind: "split", by: this.fact(fact), arms, span } : { kind: "split", arms, span };
       }
-      case "fallbackStmt":
-        return {
-          kind: "fallback",
-          targets: this.nameList(this.node(c, "nameList"), span),
-          on: this.nodes(c, "value").map((v) => this.value(v, span)),
-          span,
-        };
-      case "retryStmt": {
+      case "Kw_fallback": {
+        const list = this.node(c, "nameList");
+        const targets = list ? this.idents(list.children, "Name", span) : [];
+        const on: A.Value[] = [];
+        for (const v of this.nodes(c, "value")) if (isNode(v)) on.push(this.value(v, span));
+        return { kind: "fallback", targets, on, span };
+      }
+      case "Kw_retry": {
+        const count = this.value(this.node(c, "count"), span);
         const backoff = this.node(c, "backoff");
-        return { kind: "retry", count: this.value(this.node(c, "count"), span), ...(backoff ? { backoff: this.value(backoff, span) } : {}), span };
+        return backoff ? { kind: "retry", count, backoff: this.value(backoff, span), span } : { kind: "retry", count, span };
       }
-      case "timeoutStmt":
+      case "Kw_timeout":
         return { kind: "timeout", duration: this.value(this.node(c, "value"), span), span };
-      case "guardStmtRef":
-        return { kind: "guard", names: this.nameList(this.node(c, "nameList"), span), span };
-      case "budgetStmtRef":
-        return { kind: "budget", names: this.nameList(this.node(c, "nameList"), span), span };
-      case "limitStmtRef":
-        return { kind: "limit", names: this.nameList(this.node(c, "nameList"), span), span };
+      case "Kw_guard":
+        return { kind: "guard", names: this.idents(c, "Name", span), span };
+      case "Kw_budget":
+        return { kind: "budget", names: this.idents(c, "Name", span), span };
+      case "Kw_limit":
+        return { kind: "limit", names: this.idents(c, "Name", span), span };
       default:
         return undefined;
     }
   }
 
-  private nameList(node: CstNode | undefined, fallback: Span): A.Ident[] {
-    return node ? this.tokens(node.children, "Name").map((t) => this.ident(t, fallback)) : [];
-  }
-
   // ---------------------------------------------------------------- expressions
 
-  private expr(node: CstNode | undefined, fallback: Span): A.Expr {
-    if (!node) return { kind: "truthy", fact: { kind: "fact", name: { kind: "ident", name: "", span: fallback }, span: fallback }, span: fallback };
-    const parts = this.nodes(node.children, "andExpr").map((a) => this.andExpr(a, fallback));
-    return parts.reduce((left, right) => ({ kind: "or", left, right, span: joinSpan(left.span, right.span) }));
+  /** A missing expression: an unnamed fact, so a broken file still has an AST. */
+  private missingExpr(span: Span): A.Expr {
+    return { kind: "truthy", fact: { kind: "fact", name: { kind: "ident", name: "", span }, span }, span };
   }
 
-  private andExpr(node: CstNode, fallback: Span): A.Expr {
-    const parts = this.nodes(node.children, "notExpr").map((n) => this.notExpr(n, fallback));
-    if (parts.length === 0) return this.expr(undefined, this.span(node));
-    return parts.reduce((left, right) => ({ kind: "and", left, right, span: joinSpan(left.span, right.span) }));
+  /**
+   * `a or b and c`: the parser reads operands and operators in one run
+   * (parser.ts `expr`); `and` binds tighter, and both associate to the left.
+   */
+  private expr(node: CstNode | undefined, fallback: Span): A.Expr {
+    if (!node) return this.missingExpr(fallback);
+    const operands = this.nodes(node.children, "notExpr");
+    const ops = this.nodes(node.children, "op");
+    const first = operands[0];
+    if (!isNode(first)) return this.missingExpr(fallback);
+    let or: A.Expr | undefined;
+    let and = this.notExpr(first, fallback);
+    for (let i = 0; i < ops.length; i++) {
+      const operand = operands[i + 1];
+      if (!isNode(operand)) break;
+      const right = this.notExpr(operand, fallback);
+      const op = ops[i]!;
+      if (!isNode(op) && op.tokenType === And) {
+        and = { kind: "and", left: and, right, span: joinSpan(and.span, right.span) };
+      } else {
+        or = or ? { kind: "or", left: or, right: and, span: joinSpan(or.span, and.span) } : and;
+        and = right;
+      }
+    }
+    return or ? { kind: "or", left: or, right: and, span: joinSpan(or.span, and.span) } : and;
   }
 
   private notExpr(node: CstNode, fallback: Span): A.Expr {
     const c = node.children;
-    const span = this.span(node);
     if (this.token(c, "Kw_not")) {
+      const span = this.span(node);
       const inner = this.node(c, "notExpr");
-      return { kind: "not", operand: inner ? this.notExpr(inner, span) : this.expr(undefined, span), span };
+      return { kind: "not", operand: inner ? this.notExpr(inner, span) : this.missingExpr(span), span };
     }
-    if (this.token(c, "LParen")) return { kind: "paren", inner: this.expr(this.node(c, "expr"), span), span };
-    const cond = this.node(c, "condition");
-    return cond ? this.condition(cond) : this.expr(undefined, fallback);
+    if (this.token(c, "LParen")) {
+      const span = this.span(node);
+      return { kind: "paren", inner: this.expr(this.node(c, "expr"), span), span };
+    }
+    const factNode = this.node(c, "fact");
+    return factNode ? this.condition(node, factNode) : this.missingExpr(fallback);
   }
 
-  private condition(node: CstNode): A.Expr {
+  /** A condition on a fact; parser.ts inlines it into `notExpr`. */
+  private condition(node: CstNode, factNode: CstNode): A.Expr {
     const c = node.children;
     const span = this.span(node);
-    const factNode = this.node(c, "fact");
-    const fact: A.FactRef = factNode ? this.fact(factNode) : { kind: "fact", name: this.ident(undefined, span), span };
-    const op = this.node(c, "compareOp");
-    if (op) {
-      const opTok = Object.values(op.children).flat().find((e): e is IToken => !isNode(e));
-      return { kind: "compare", op: (opTok?.image ?? "==") as A.CompareOp, fact, value: this.value(this.node(c, "value"), span), span };
-    }
+    const fact = this.fact(factNode);
+    const op = this.token(c, "op");
+    if (op) return { kind: "compare", op: op.image as A.CompareOp, fact, value: this.value(this.node(c, "value"), span), span };
     if (this.token(c, "Kw_in")) {
       const list = this.node(c, "list");
       return { kind: "in", fact, list: list ? this.list(list) : { kind: "list", items: [], span }, span };
@@ -350,7 +392,8 @@ export class AstBuilder {
   private fact(node: CstNode): A.FactRef {
     const span = this.span(node);
     const arg = this.token(node.children, "StringLiteral");
-    return { kind: "fact", name: this.ident(this.token(node.children, "Name"), span), ...(arg ? { arg: this.string(arg, span) } : {}), span };
+    const name = this.ident(this.token(node.children, "Name"), span);
+    return arg ? { kind: "fact", name, arg: this.string(arg, span), span } : { kind: "fact", name, span };
   }
 
   // ---------------------------------------------------------------- values
@@ -366,49 +409,58 @@ export class AstBuilder {
     if (t) return { kind: "bool", value: t.image === "true", span: this.tokSpan(t) };
     const list = this.node(c, "list");
     if (list) return this.list(list);
-    const call = this.node(c, "nameOrCall");
-    if (call) {
-      const span = this.span(call);
-      const callee = this.ident(this.token(call.children, "Name"), span);
-      if (!this.token(call.children, "LParen")) return callee;
-      return { kind: "call", callee, args: this.nodes(call.children, "value").map((v) => this.value(v, span)), span };
+    const span = this.span(node);
+    const name = this.token(c, "Name");
+    if (name) {
+      // a name, or a call when it has parentheses (inlined into `value` by parser.ts)
+      const callee = this.ident(name, span);
+      if (!this.token(c, "LParen")) return callee;
+      const args: A.Value[] = [];
+      for (const v of this.nodes(c, "value")) if (isNode(v)) args.push(this.value(v, span));
+      return { kind: "call", callee, args, span };
     }
-    return { kind: "ident", name: "", span: this.span(node) };
+    return { kind: "ident", name: "", span };
   }
 
   private list(node: CstNode): A.ListLit {
     const span = this.span(node);
-    return { kind: "list", items: this.nodes(node.children, "value").map((v) => this.value(v, span)), span };
+    const items: A.Value[] = [];
+    for (const v of this.nodes(node.children, "value")) if (isNode(v)) items.push(this.value(v, span));
+    return { kind: "list", items, span };
   }
 
   // ---------------------------------------------------------------- tests
 
+  /** A test statement: the leading keyword says which (parser.ts inlines the bodies). */
   private testStmt(node: CstNode): A.TestStmt | undefined {
-    const s = onlyChild(node);
-    if (!s) return undefined;
-    const c = s.children;
-    const span = this.span(s);
-    if (s.name === "requestBlock") {
-      const facts: A.RequestFact[] = this.nodes(c, "requestFact").map((f) => ({
-        name: this.ident(this.token(f.children, "Name"), this.span(f)),
-        args: this.nodes(f.children, "literal").map((l) => this.value(l, this.span(f))),
-        span: this.span(f),
-      }));
+    const c = node.children;
+    const kind = firstKey(c);
+    if (kind === undefined) return undefined;
+    const span = this.span(node);
+    if (kind === "Kw_request") {
+      const facts: A.RequestFact[] = [];
+      for (const f of this.nodes(c, "requestFact")) {
+        if (!isNode(f)) continue;
+        const fs = this.span(f);
+        const name = this.ident(this.token(f.children, "Name"), fs);
+        const args: A.Value[] = [];
+        for (const l of this.nodes(f.children, "literal")) if (isNode(l)) args.push(this.value(l, fs));
+        facts.push({ name, args, span: fs });
+      }
       return { kind: "request", facts, span };
     }
-    if (s.name === "givenStmt") {
-      const given = this.given(s, span);
+    if (kind === "Kw_given") {
+      const given = this.given(c, span);
       return given ? { kind: "given", given, span } : undefined;
     }
-    if (s.name === "expectStmt") {
-      const expect = this.expect(s, span);
+    if (kind === "Kw_expect") {
+      const expect = this.expect(c, span);
       return expect ? { kind: "expect", expect, span } : undefined;
     }
     return undefined;
   }
 
-  private given(node: CstNode, span: Span): A.Given | undefined {
-    const c = node.children;
+  private given(c: Children, span: Span): A.Given | undefined {
     const value = this.node(c, "value");
     if (this.token(c, "Kw_picks")) return { kind: "split-picks", target: this.ident(this.token(c, "target"), span), span };
     if (this.token(c, "Kw_spent")) return { kind: "budget-spent", budget: this.ident(this.token(c, "budget"), span), amount: this.value(value, span), span };
@@ -417,17 +469,18 @@ export class AstBuilder {
     return undefined;
   }
 
-  private expect(node: CstNode, span: Span): A.Expect | undefined {
-    const c = node.children;
-    const names = (key: string) => {
-      const n = this.node(c, key);
-      return n ? this.tokens(n.children, "Name").map((t) => this.ident(t, span)) : [];
-    };
+  /** The names in a `[a, b]` of an expectation. */
+  private bracketNames(c: Children, key: string, span: Span): A.Ident[] {
+    const n = this.node(c, key);
+    return n ? this.idents(n.children, "Name", span) : [];
+  }
+
+  private expect(c: Children, span: Span): A.Expect | undefined {
     if (this.token(c, "noRoute")) return { kind: "no-route", span };
     if (this.token(c, "route")) return { kind: "route", route: this.ident(this.token(c, "route"), span), span };
-    if (this.node(c, "targetIn")) return { kind: "target-in", targets: names("targetIn"), span };
+    if (this.node(c, "targetIn")) return { kind: "target-in", targets: this.bracketNames(c, "targetIn", span), span };
     if (this.token(c, "target")) return { kind: "target", target: this.ident(this.token(c, "target"), span), span };
-    if (this.node(c, "attempts")) return { kind: "attempts", targets: names("attempts"), span };
+    if (this.node(c, "attempts")) return { kind: "attempts", targets: this.bracketNames(c, "attempts", span), span };
     if (this.node(c, "retries")) return { kind: "retries", count: this.value(this.node(c, "retries"), span), span };
     if (this.token(c, "blocked")) return { kind: "blocked", guardrail: this.ident(this.token(c, "blocked"), span), span };
     if (this.token(c, "flagged")) return { kind: "flagged", guardrail: this.ident(this.token(c, "flagged"), span), span };
@@ -436,6 +489,8 @@ export class AstBuilder {
     return undefined;
   }
 }
+
+const NONE: readonly CstElement[] = [];
 
 function joinSpan(a: Span, b: Span): Span {
   return { ...a, endLine: b.endLine, endColumn: b.endColumn, endOffset: b.endOffset };

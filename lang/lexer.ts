@@ -2,14 +2,28 @@
  * Lexing: text to tokens, comments and diagnostics. Never throws; characters
  * the language does not know become P001 diagnostics and are skipped.
  */
-import { Lexer, type IToken } from "chevrotain";
+import { Lexer, type IToken, type TokenType } from "chevrotain";
 import type { Comment } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { LineMap } from "./line-map.js";
 import { allTokens, StringLiteral, UnterminatedComment, UnterminatedString } from "./tokens.js";
 
+/**
+ * chevrotain's lexer, its tokens made with their `endOffset` (which the
+ * parser's node locations are built from). With "onlyOffset" tracking
+ * chevrotain leaves it out, and adding it afterwards gives each of the
+ * hundreds of thousands of tokens a second, out-of-object property store.
+ * `createOffsetOnlyToken` is chevrotain's (internal, 11.x) token factory for
+ * that mode; should a release rename it, `lex` below still sets `endOffset`.
+ */
+class RouteLexer extends Lexer {
+  protected createOffsetOnlyToken(image: string, startOffset: number, tokenTypeIdx: number, tokenType: TokenType): IToken {
+    return { image, startOffset, endOffset: startOffset + image.length - 1, tokenTypeIdx, tokenType } as IToken;
+  }
+}
+
 // Offsets only: lines and columns are computed for the spans that need them (line-map.ts).
-const lexer = new Lexer(allTokens, { positionTracking: "onlyOffset", ensureOptimizations: true });
+const lexer = new RouteLexer(allTokens, { positionTracking: "onlyOffset", ensureOptimizations: true });
 
 export interface LexResult {
   tokens: IToken[];
@@ -21,8 +35,8 @@ export interface LexResult {
 export function lex(text: string, file: string): LexResult {
   const result = lexer.tokenize(text);
   const lines = new LineMap(file, text);
-  // "onlyOffset" tracking leaves endOffset unset; the parser's node locations are built from it.
-  for (const t of result.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  // in case RouteLexer's factory was not used: the parser's node locations are built from endOffset
+  if (result.tokens[0]?.endOffset === undefined) for (const t of result.tokens) t.endOffset = t.startOffset + t.image.length - 1;
   const diagnostics: Diagnostic[] = [];
   for (const err of result.errors) {
     const ch = text.slice(err.offset, err.offset + err.length);

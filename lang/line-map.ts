@@ -1,14 +1,16 @@
 /**
  * Offsets to lines and columns. Tokens and CST nodes carry only offsets
  * (cheaper to lex and parse: fewer fields on hundreds of thousands of
- * objects); spans get their lines and columns here, by binary search over
- * the line starts.
+ * objects); spans get their lines and columns here, from the line starts:
+ * the line last found or the next one, else a binary search.
  */
 import type { IToken } from "chevrotain";
 import type { Span } from "./span.js";
 
 export class LineMap {
   private starts: number[] | undefined;
+  /** The line of the last offset looked up (see `lineIndex`). */
+  private hint = 0;
 
   constructor(
     readonly file: string,
@@ -26,7 +28,24 @@ export class LineMap {
 
   /** 1-based line and column of `offset`. */
   position(offset: number): { line: number; column: number } {
+    const line = this.lineIndex(offset);
+    return { line: line + 1, column: offset - this.lineStarts()[line]! + 1 };
+  }
+
+  /**
+   * The 0-based line of `offset`. The AST builder asks in source order, so
+   * the line last found (or the next one) is usually the answer; otherwise a
+   * binary search over the line starts.
+   */
+  private lineIndex(offset: number): number {
     const starts = this.lineStarts();
+    const hint = this.hint;
+    if (starts[hint]! <= offset) {
+      const next = starts[hint + 1];
+      if (next === undefined || offset < next) return hint;
+      const after = starts[hint + 2];
+      if (after === undefined || offset < after) return (this.hint = hint + 1);
+    }
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
@@ -34,14 +53,26 @@ export class LineMap {
       if (starts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+    this.hint = lo;
+    return lo;
   }
 
   /** The span from `offset` up to `endOffset` (exclusive). */
   span(offset: number, endOffset: number): Span {
-    const start = this.position(offset);
-    const end = endOffset === offset ? start : this.position(endOffset);
-    return { file: this.file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, offset, endOffset };
+    const starts = this.lineStarts();
+    const line = this.lineIndex(offset);
+    // most spans end on the line they start on: no second search
+    const next = starts[line + 1];
+    const endLine = endOffset === offset || (endOffset >= offset && (next === undefined || endOffset < next)) ? line : this.lineIndex(endOffset);
+    return {
+      file: this.file,
+      line: line + 1,
+      column: offset - starts[line]! + 1,
+      endLine: endLine + 1,
+      endColumn: endOffset - starts[endLine]! + 1,
+      offset,
+      endOffset,
+    };
   }
 
   /** The span of a token; never past the end of the text (an unterminated string's image gains a closing quote). */

@@ -12,6 +12,8 @@ const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", n: "\n", t: "\t"
 /** Decodes a string literal's image (quotes included). */
 export function decodeString(image: string, span: Span, diagnostics: Diagnostic[]): string {
   const body = image.slice(1, -1);
+  // most strings have no escapes: nothing to decode
+  if (!body.includes("\\")) return body;
   let out = "";
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;

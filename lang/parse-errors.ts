@@ -54,8 +54,9 @@ const BLOCK: Record<string, string> = {
   guardrailDecl: "`on`, `block`, `redact` or `flag`",
   testDecl: "`request`, `given` or `expect`",
   keysDecl: "a key hash in quotes",
-  requestBlock: 'a request fact like `model "chat"`',
-  splitStmt: "a weight and a model like `70% gpt-4o`",
+  // the `}` of `request { … }` and of `split { … }`: their bodies are inlined into these rules (parser.ts)
+  testStmt: 'a request fact like `model "chat"`',
+  routeStmt: "a weight and a model like `70% gpt-4o`",
 };
 
 /** Rules whose alternatives are all kinds of value: named as one thing rather than listed token by token. */

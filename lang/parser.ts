@@ -5,15 +5,58 @@
  *
  * Error recovery is on: one run records every syntax error it can, and the
  * CST it returns may have holes that the AST builder tolerates.
+ *
+ * Parse time goes mostly into CST nodes (one per rule invocation, and the
+ * garbage they leave), so the grammar has no rule whose only job is to
+ * choose: a statement's or clause's body is inlined into `routeStmt`,
+ * `testStmt`, `clause` and `guardStmt`, a condition into `notExpr`, a call
+ * into `value`; `and` and `or` share one repetition. A body is inlined only
+ * where it ends its alternative (or cannot fail): there chevrotain's resync
+ * sets are the same with or without the rule, so errors and recovery stay as
+ * they were (the `and`/`or` merge keeps their union the same). Per-item
+ * wrappers (`declaration`, `routeStmt`, …) stay, because chevrotain groups a
+ * node's children by name and the order between different kinds would be
+ * lost. The message tables in parse-errors.ts are keyed by these rule names.
  */
-import { CstParser, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
+import { CstParser, type CstNode, type IOrAlt, type IRecognitionException, type IToken, type OrMethodOpts } from "chevrotain";
 import { errorMessages } from "./parse-errors.js";
 import * as T from "./tokens.js";
 
+/** The parts of chevrotain's CST builder that `cstInvocationStateUpdate` below uses (internal, so not in its typings). */
+interface CstBuilderInternals {
+  CST_STACK: CstNode[];
+  setInitialNodeLocation(node: CstNode): void;
+}
+
 class RouteParser extends CstParser {
+  /**
+   * Each alternation's alternatives, built on its first call: written inline,
+   * `OR` would get a fresh array of fresh closures on every call (chevrotain's
+   * performance guide advises this caching). Keyed by rule and `OR` number.
+   */
+  private readonly alts: Record<string, IOrAlt<unknown>[] | OrMethodOpts<unknown>> = {};
+
   constructor(recoveryEnabled: boolean) {
     super(T.allTokens, { recoveryEnabled, maxLookahead: 4, nodeLocationTracking: "onlyOffset", errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
+  }
+
+  /**
+   * Opens a CST node: chevrotain's own hook (internal, 11.x), unchanged but
+   * for `children`, which chevrotain makes with `Object.create(null)`. V8
+   * keeps such an object in dictionary mode, slow to fill and large to
+   * collect; with a plain object (and `location` declared up front) the CST
+   * parse takes about a third less time. Only cst-to-ast.ts reads children,
+   * by the names of rules, tokens and labels, none of which is a property of
+   * `Object.prototype`. Should a chevrotain release rename the hook, parsing
+   * stays correct, only slower; test/lang/parser-cst.test.ts notices.
+   */
+  protected cstInvocationStateUpdate(fullRuleName: string): void {
+    const self = this as unknown as CstBuilderInternals;
+    // `location` is declared here, before chevrotain sets it, so it lives in the object itself
+    const node: CstNode = { name: fullRuleName, children: {}, location: undefined };
+    self.setInitialNodeLocation(node);
+    self.CST_STACK.push(node);
   }
 
   policy = this.RULE("policy", () => {
@@ -21,7 +64,7 @@ class RouteParser extends CstParser {
   });
 
   declaration = this.RULE("declaration", () => {
-    this.OR([
+    this.OR((this.alts.declaration ??= [
       { ALT: () => this.SUBRULE(this.importDecl) },
       { ALT: () => this.SUBRULE(this.gatewayDecl) },
       { ALT: () => this.SUBRULE(this.providerDecl) },
@@ -32,7 +75,7 @@ class RouteParser extends CstParser {
       { ALT: () => this.SUBRULE(this.guardrailDecl) },
       { ALT: () => this.SUBRULE(this.routeDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
-    ]);
+    ]));
   });
 
   importDecl = this.RULE("importDecl", () => {
@@ -102,50 +145,51 @@ class RouteParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
+  /** One budget or limit clause, its body inlined (one CST node per clause). */
   clause = this.RULE("clause", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.scopeClause) },
-      { ALT: () => this.SUBRULE(this.amountClause) },
-      { ALT: () => this.SUBRULE(this.warnClause) },
-      { ALT: () => this.SUBRULE(this.exceededClause) },
-    ]);
-  });
-
-  scopeClause = this.RULE("scopeClause", () => {
-    this.CONSUME(T.Per);
-    this.CONSUME(T.Name);
-  });
-
-  amountClause = this.RULE("amountClause", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Limit, { LABEL: "measure" }) },
-      { ALT: () => this.CONSUME(T.Tokens, { LABEL: "measure" }) },
-      { ALT: () => this.CONSUME(T.Requests, { LABEL: "measure" }) },
-    ]);
-    this.SUBRULE(this.value);
-    this.CONSUME(T.Per);
-    this.OR2([
-      { ALT: () => this.CONSUME(T.Name, { LABEL: "window" }) },
-      { ALT: () => this.CONSUME(T.QuantityLiteral, { LABEL: "window" }) },
-    ]);
-  });
-
-  warnClause = this.RULE("warnClause", () => {
-    this.CONSUME(T.Warn);
-    this.SUBRULE(this.value);
-  });
-
-  exceededClause = this.RULE("exceededClause", () => {
-    this.CONSUME(T.Exceeded);
-    this.OR([
-      { ALT: () => this.CONSUME(T.Reject, { LABEL: "action" }) },
+    this.OR((this.alts.clause ??= [
       {
         ALT: () => {
-          this.CONSUME(T.Downgrade, { LABEL: "action" });
-          this.CONSUME(T.Name, { LABEL: "model" });
+          this.CONSUME(T.Per);
+          this.CONSUME(T.Name);
         },
       },
-    ]);
+      {
+        ALT: () => {
+          this.OR2((this.alts.clause2 ??= [
+            { ALT: () => this.CONSUME(T.Limit, { LABEL: "measure" }) },
+            { ALT: () => this.CONSUME(T.Tokens, { LABEL: "measure" }) },
+            { ALT: () => this.CONSUME(T.Requests, { LABEL: "measure" }) },
+          ]));
+          this.SUBRULE(this.value);
+          this.CONSUME2(T.Per);
+          this.OR3((this.alts.clause3 ??= [
+            { ALT: () => this.CONSUME2(T.Name, { LABEL: "window" }) },
+            { ALT: () => this.CONSUME(T.QuantityLiteral, { LABEL: "window" }) },
+          ]));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Warn);
+          this.SUBRULE2(this.value);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Exceeded);
+          this.OR4((this.alts.clause4 ??= [
+            { ALT: () => this.CONSUME(T.Reject, { LABEL: "action" }) },
+            {
+              ALT: () => {
+                this.CONSUME(T.Downgrade, { LABEL: "action" });
+                this.CONSUME3(T.Name, { LABEL: "model" });
+              },
+            },
+          ]));
+        },
+      },
+    ]));
   });
 
   guardrailDecl = this.RULE("guardrailDecl", () => {
@@ -157,7 +201,7 @@ class RouteParser extends CstParser {
   });
 
   guardStmt = this.RULE("guardStmt", () => {
-    this.OR([
+    this.OR((this.alts.guardStmt ??= [
       {
         ALT: () => {
           this.CONSUME(T.On);
@@ -166,8 +210,12 @@ class RouteParser extends CstParser {
       },
       {
         ALT: () => {
-          this.SUBRULE(this.guardAction);
-          this.OR2([
+          this.OR3((this.alts.guardStmt3 ??= [
+            { ALT: () => this.CONSUME(T.Block, { LABEL: "action" }) },
+            { ALT: () => this.CONSUME(T.Redact, { LABEL: "action" }) },
+            { ALT: () => this.CONSUME(T.Flag, { LABEL: "action" }) },
+          ]));
+          this.OR2((this.alts.guardStmt2 ??= [
             {
               ALT: () => {
                 this.CONSUME(T.When);
@@ -179,22 +227,14 @@ class RouteParser extends CstParser {
                 this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.detector) });
               },
             },
-          ]);
+          ]));
         },
       },
-    ]);
-  });
-
-  guardAction = this.RULE("guardAction", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Block) },
-      { ALT: () => this.CONSUME(T.Redact) },
-      { ALT: () => this.CONSUME(T.Flag) },
-    ]);
+    ]));
   });
 
   detector = this.RULE("detector", () => {
-    this.OR({
+    this.OR((this.alts.detector ??= {
       IGNORE_AMBIGUITIES: true,
       DEF: [
         {
@@ -211,7 +251,7 @@ class RouteParser extends CstParser {
         },
         { ALT: () => this.CONSUME(T.Name) },
       ],
-    });
+    }));
   });
 
   routeDecl = this.RULE("routeDecl", () => {
@@ -222,82 +262,89 @@ class RouteParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
+  /**
+   * One route statement, its body inlined (one CST node per statement; the
+   * builder tells the kinds apart by the leading keyword). Every body is last
+   * in its alternative, so inlining keeps chevrotain's error recovery as it
+   * was with a rule per statement.
+   */
   routeStmt = this.RULE("routeStmt", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.whenStmt) },
-      { ALT: () => this.SUBRULE(this.toStmt) },
-      { ALT: () => this.SUBRULE(this.splitStmt) },
-      { ALT: () => this.SUBRULE(this.fallbackStmt) },
-      { ALT: () => this.SUBRULE(this.retryStmt) },
-      { ALT: () => this.SUBRULE(this.timeoutStmt) },
-      { ALT: () => this.SUBRULE(this.guardStmtRef) },
-      { ALT: () => this.SUBRULE(this.budgetStmtRef) },
-      { ALT: () => this.SUBRULE(this.limitStmtRef) },
-    ]);
-  });
-
-  whenStmt = this.RULE("whenStmt", () => {
-    this.CONSUME(T.When);
-    this.SUBRULE(this.expr);
-  });
-
-  toStmt = this.RULE("toStmt", () => {
-    this.CONSUME(T.To);
-    this.CONSUME(T.Name);
-  });
-
-  splitStmt = this.RULE("splitStmt", () => {
-    this.CONSUME(T.Split);
-    this.OPTION(() => {
-      this.CONSUME(T.By);
-      this.SUBRULE(this.fact);
-    });
-    this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.splitArm));
-    this.CONSUME(T.RBrace);
+    this.OR((this.alts.routeStmt ??= [
+      {
+        ALT: () => {
+          this.CONSUME(T.When);
+          this.SUBRULE(this.expr);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.To);
+          this.CONSUME(T.Name);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Split);
+          this.OPTION(() => {
+            this.CONSUME(T.By);
+            this.SUBRULE(this.fact);
+          });
+          this.CONSUME(T.LBrace);
+          this.MANY(() => this.SUBRULE(this.splitArm));
+          this.CONSUME(T.RBrace);
+        },
+      },
+      {
+        // the targets stay a rule: recovery inside them resyncs to `on`
+        ALT: () => {
+          this.CONSUME(T.Fallback);
+          this.SUBRULE(this.nameList);
+          this.OPTION2(() => {
+            this.CONSUME(T.On);
+            this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.value) });
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Retry);
+          this.SUBRULE2(this.value, { LABEL: "count" });
+          this.OPTION3(() => {
+            this.CONSUME(T.Backoff);
+            this.SUBRULE3(this.value, { LABEL: "backoff" });
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Timeout);
+          this.SUBRULE4(this.value);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Guard);
+          this.AT_LEAST_ONE_SEP2({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Name) });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Budget);
+          this.AT_LEAST_ONE_SEP3({ SEP: T.Comma, DEF: () => this.CONSUME3(T.Name) });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Limit);
+          this.AT_LEAST_ONE_SEP4({ SEP: T.Comma, DEF: () => this.CONSUME4(T.Name) });
+        },
+      },
+    ]));
   });
 
   splitArm = this.RULE("splitArm", () => {
     this.CONSUME(T.QuantityLiteral);
     this.CONSUME(T.Name);
-  });
-
-  fallbackStmt = this.RULE("fallbackStmt", () => {
-    this.CONSUME(T.Fallback);
-    this.SUBRULE(this.nameList);
-    this.OPTION(() => {
-      this.CONSUME(T.On);
-      this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.value) });
-    });
-  });
-
-  retryStmt = this.RULE("retryStmt", () => {
-    this.CONSUME(T.Retry);
-    this.SUBRULE(this.value, { LABEL: "count" });
-    this.OPTION(() => {
-      this.CONSUME(T.Backoff);
-      this.SUBRULE2(this.value, { LABEL: "backoff" });
-    });
-  });
-
-  timeoutStmt = this.RULE("timeoutStmt", () => {
-    this.CONSUME(T.Timeout);
-    this.SUBRULE(this.value);
-  });
-
-  guardStmtRef = this.RULE("guardStmtRef", () => {
-    this.CONSUME(T.Guard);
-    this.SUBRULE(this.nameList);
-  });
-
-  budgetStmtRef = this.RULE("budgetStmtRef", () => {
-    this.CONSUME(T.Budget);
-    this.SUBRULE(this.nameList);
-  });
-
-  limitStmtRef = this.RULE("limitStmtRef", () => {
-    this.CONSUME(T.Limit);
-    this.SUBRULE(this.nameList);
   });
 
   nameList = this.RULE("nameList", () => {
@@ -306,24 +353,24 @@ class RouteParser extends CstParser {
 
   // ------------------------------------------------------------ expressions
 
+  /**
+   * `and` binds tighter than `or`; the operands and operators come in one
+   * repetition (fewer CST nodes) and the builder applies the precedence.
+   */
   expr = this.RULE("expr", () => {
-    this.SUBRULE(this.andExpr);
-    this.MANY(() => {
-      this.CONSUME(T.Or);
-      this.SUBRULE2(this.andExpr);
-    });
-  });
-
-  andExpr = this.RULE("andExpr", () => {
     this.SUBRULE(this.notExpr);
     this.MANY(() => {
-      this.CONSUME(T.And);
+      this.OR((this.alts.expr ??= [
+        { ALT: () => this.CONSUME(T.And, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.Or, { LABEL: "op" }) },
+      ]));
       this.SUBRULE2(this.notExpr);
     });
   });
 
+  /** A negation, a parenthesised expression, or a condition on a fact (inlined: one node per operand). */
   notExpr = this.RULE("notExpr", () => {
-    this.OR({
+    this.OR((this.alts.notExpr ??= {
       IGNORE_AMBIGUITIES: true,
       DEF: [
         {
@@ -340,46 +387,42 @@ class RouteParser extends CstParser {
             this.CONSUME(T.RParen);
           },
         },
-        { ALT: () => this.SUBRULE(this.condition) },
+        {
+          ALT: () => {
+            this.SUBRULE(this.fact);
+            this.OPTION(() => {
+              this.OR2((this.alts.notExpr2 ??= [
+                {
+                  ALT: () => {
+                    this.OR3((this.alts.notExpr3 ??= [
+                      { ALT: () => this.CONSUME(T.EqEq, { LABEL: "op" }) },
+                      { ALT: () => this.CONSUME(T.NotEq, { LABEL: "op" }) },
+                      { ALT: () => this.CONSUME(T.LtEq, { LABEL: "op" }) },
+                      { ALT: () => this.CONSUME(T.GtEq, { LABEL: "op" }) },
+                      { ALT: () => this.CONSUME(T.Lt, { LABEL: "op" }) },
+                      { ALT: () => this.CONSUME(T.Gt, { LABEL: "op" }) },
+                    ]));
+                    this.SUBRULE(this.value);
+                  },
+                },
+                {
+                  ALT: () => {
+                    this.CONSUME(T.In);
+                    this.SUBRULE(this.list);
+                  },
+                },
+                {
+                  ALT: () => {
+                    this.CONSUME(T.Matches);
+                    this.CONSUME(T.RegexLiteral);
+                  },
+                },
+              ]));
+            });
+          },
+        },
       ],
-    });
-  });
-
-  condition = this.RULE("condition", () => {
-    this.SUBRULE(this.fact);
-    this.OPTION(() => {
-      this.OR([
-        {
-          ALT: () => {
-            this.SUBRULE(this.compareOp);
-            this.SUBRULE(this.value);
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.In);
-            this.SUBRULE(this.list);
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Matches);
-            this.CONSUME(T.RegexLiteral);
-          },
-        },
-      ]);
-    });
-  });
-
-  compareOp = this.RULE("compareOp", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.EqEq) },
-      { ALT: () => this.CONSUME(T.NotEq) },
-      { ALT: () => this.CONSUME(T.LtEq) },
-      { ALT: () => this.CONSUME(T.GtEq) },
-      { ALT: () => this.CONSUME(T.Lt) },
-      { ALT: () => this.CONSUME(T.Gt) },
-    ]);
+    }));
   });
 
   fact = this.RULE("fact", () => {
@@ -393,24 +436,25 @@ class RouteParser extends CstParser {
 
   // ------------------------------------------------------------ values
 
+  /** A value; a name with arguments is a call (`env("KEY")`), inlined here. */
   value = this.RULE("value", () => {
-    this.OR([
+    this.OR((this.alts.value ??= [
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.QuantityLiteral) },
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
       { ALT: () => this.SUBRULE(this.list) },
-      { ALT: () => this.SUBRULE(this.nameOrCall) },
-    ]);
-  });
-
-  nameOrCall = this.RULE("nameOrCall", () => {
-    this.CONSUME(T.Name);
-    this.OPTION(() => {
-      this.CONSUME(T.LParen);
-      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.value) });
-      this.CONSUME(T.RParen);
-    });
+      {
+        ALT: () => {
+          this.CONSUME(T.Name);
+          this.OPTION(() => {
+            this.CONSUME(T.LParen);
+            this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.value) });
+            this.CONSUME(T.RParen);
+          });
+        },
+      },
+    ]));
   });
 
   list = this.RULE("list", () => {
@@ -421,13 +465,13 @@ class RouteParser extends CstParser {
 
   /** A literal without bare names, so `team "a" user "b"` splits into two facts. */
   literal = this.RULE("literal", () => {
-    this.OR([
+    this.OR((this.alts.literal ??= [
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.QuantityLiteral) },
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
       { ALT: () => this.SUBRULE(this.list) },
-    ]);
+    ]));
   });
 
   // ------------------------------------------------------------ tests
@@ -440,136 +484,137 @@ class RouteParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
+  /** One test statement, its body inlined (one CST node per statement). */
   testStmt = this.RULE("testStmt", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.requestBlock) },
-      { ALT: () => this.SUBRULE(this.givenStmt) },
-      { ALT: () => this.SUBRULE(this.expectStmt) },
-    ]);
-  });
-
-  requestBlock = this.RULE("requestBlock", () => {
-    this.CONSUME(T.Request);
-    this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.requestFact));
-    this.CONSUME(T.RBrace);
+    this.OR((this.alts.testStmt ??= [
+      {
+        ALT: () => {
+          this.CONSUME(T.Request);
+          this.CONSUME(T.LBrace);
+          this.MANY(() => this.SUBRULE(this.requestFact));
+          this.CONSUME(T.RBrace);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Given);
+          this.OR2((this.alts.testStmt2 ??= {
+            IGNORE_AMBIGUITIES: true,
+            DEF: [
+              {
+                ALT: () => {
+                  this.CONSUME(T.Split);
+                  this.CONSUME(T.Picks);
+                  this.CONSUME(T.Name, { LABEL: "target" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Budget);
+                  this.CONSUME2(T.Name, { LABEL: "budget" });
+                  this.CONSUME(T.Spent);
+                  this.SUBRULE(this.value);
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Limit);
+                  this.CONSUME3(T.Name, { LABEL: "limit" });
+                  this.CONSUME(T.Used);
+                  this.SUBRULE2(this.value);
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME4(T.Name, { LABEL: "failing" });
+                  this.CONSUME(T.Fails);
+                  this.SUBRULE3(this.value);
+                },
+              },
+            ],
+          }));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Expect);
+          this.OR3((this.alts.testStmt3 ??= {
+            IGNORE_AMBIGUITIES: true,
+            DEF: [
+              {
+                ALT: () => {
+                  this.CONSUME(T.Route);
+                  this.CONSUME5(T.Name, { LABEL: "route" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.No);
+                  this.CONSUME2(T.Route, { LABEL: "noRoute" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Target);
+                  this.CONSUME(T.In);
+                  this.SUBRULE(this.bracketNames, { LABEL: "targetIn" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME2(T.Target);
+                  this.CONSUME6(T.Name, { LABEL: "target" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Attempts);
+                  this.SUBRULE2(this.bracketNames, { LABEL: "attempts" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Retries);
+                  this.SUBRULE4(this.value, { LABEL: "retries" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Blocked);
+                  this.CONSUME(T.By);
+                  this.CONSUME7(T.Name, { LABEL: "blocked" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Flagged);
+                  this.CONSUME2(T.By);
+                  this.CONSUME8(T.Name, { LABEL: "flagged" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Status);
+                  this.SUBRULE5(this.value, { LABEL: "status" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Redacted);
+                  this.CONSUME(T.Input);
+                  this.CONSUME(T.StringLiteral);
+                },
+              },
+            ],
+          }));
+        },
+      },
+    ]));
   });
 
   requestFact = this.RULE("requestFact", () => {
     this.CONSUME(T.Name);
     this.MANY(() => this.SUBRULE(this.literal));
-  });
-
-  givenStmt = this.RULE("givenStmt", () => {
-    this.CONSUME(T.Given);
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          ALT: () => {
-            this.CONSUME(T.Split);
-            this.CONSUME(T.Picks);
-            this.CONSUME(T.Name, { LABEL: "target" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Budget);
-            this.CONSUME2(T.Name, { LABEL: "budget" });
-            this.CONSUME(T.Spent);
-            this.SUBRULE(this.value);
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Limit);
-            this.CONSUME3(T.Name, { LABEL: "limit" });
-            this.CONSUME(T.Used);
-            this.SUBRULE2(this.value);
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME4(T.Name, { LABEL: "failing" });
-            this.CONSUME(T.Fails);
-            this.SUBRULE3(this.value);
-          },
-        },
-      ],
-    });
-  });
-
-  expectStmt = this.RULE("expectStmt", () => {
-    this.CONSUME(T.Expect);
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          ALT: () => {
-            this.CONSUME(T.Route);
-            this.CONSUME(T.Name, { LABEL: "route" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.No);
-            this.CONSUME2(T.Route, { LABEL: "noRoute" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Target);
-            this.CONSUME(T.In);
-            this.SUBRULE(this.bracketNames, { LABEL: "targetIn" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME2(T.Target);
-            this.CONSUME2(T.Name, { LABEL: "target" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Attempts);
-            this.SUBRULE2(this.bracketNames, { LABEL: "attempts" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Retries);
-            this.SUBRULE(this.value, { LABEL: "retries" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Blocked);
-            this.CONSUME(T.By);
-            this.CONSUME3(T.Name, { LABEL: "blocked" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Flagged);
-            this.CONSUME2(T.By);
-            this.CONSUME4(T.Name, { LABEL: "flagged" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Status);
-            this.SUBRULE2(this.value, { LABEL: "status" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Redacted);
-            this.CONSUME(T.Input);
-            this.CONSUME(T.StringLiteral);
-          },
-        },
-      ],
-    });
   });
 
   bracketNames = this.RULE("bracketNames", () => {
