@@ -14,12 +14,15 @@
  *   shows what the upstream and load generator sustain together, and the
  *   busy share of each core during the proxied run (from /proc/stat) shows
  *   whether the gateway's core or theirs was the one that was full;
- * - for reference, aigw answering from its built-in `mock` provider: the
- *   server and pipeline without the upstream hop.
+ * - for reference: aigw answering from its built-in `mock` provider (the
+ *   server and pipeline without the upstream hop), and the floor of this
+ *   set-up, a bare relay on the gateway's core (aigw's uWS edge and one
+ *   undici `dispatch` per request, no pipeline): what any gateway in this
+ *   process model costs, in CPU and in added latency.
  *
  * The gateway is pinned to CPU 1 (`taskset -c 1`); the load generator and
  * the mock upstream share CPU 0 (`taskset -c 0`). Each role is this same
- * file run as a child process (`--role upstream|gateway|load`). The gateway
+ * file run as a child process (`--role upstream|gateway|relay|load`). The gateway
  * runs with the access log off; `--access-log` turns it on (to a discarded
  * stream). `--profile FILE` writes a V8 CPU profile of the gateway taken
  * during the proxied closed-loop run (open it in Chrome DevTools or
@@ -141,6 +144,35 @@ route chat {
   const gw = await startGateway({ graph: compiled.graph, host: "127.0.0.1", port: 0, env: {}, log });
   answerIpc();
   process.send!({ type: "ready", port: gw.port, engine: gw.engine.detail } satisfies Msg);
+}
+
+/** The floor: aigw's HTTP edge relaying each request to the upstream with one undici `dispatch`, nothing else. */
+async function relayRole(): Promise<void> {
+  const upstream = new Pool(arg("--upstream")!, { connections: null });
+  const headers = ["content-type", "application/json", "accept", "application/json"];
+  const server = createHttpServer({
+    bodyLimit: () => 1 << 20,
+    handler: async (req, res) => {
+      const body = await req.body();
+      const reply = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        upstream.dispatch(
+          { path: PATH, method: "POST", headers, body },
+          {
+            // onRequestStart marks the handler as undici's current (controller) interface
+            onRequestStart: () => undefined,
+            onResponseData: (_c, chunk) => void chunks.push(chunk),
+            onResponseEnd: () => resolve(Buffer.concat(chunks)),
+            onResponseError: (_c, err) => reject(err),
+          },
+        );
+      });
+      res.send(200, [["content-type", "application/json"]], reply);
+    },
+  });
+  const port = await server.listen("127.0.0.1", 0);
+  answerIpc();
+  process.send!({ type: "ready", port } satisfies Msg);
 }
 
 interface LoadResult {
@@ -323,6 +355,7 @@ async function main(): Promise<void> {
 
     await load(upUrl, "max", warm);
     const direct = await measuredMax(upUrl, seconds, [upstream]);
+    const upstreamCpuPerReq = direct.cpuUs[0]! / answered(direct.result);
     await load(gwUrl, "max", warm);
     if (profile) {
       gateway.send({ type: "profile-start" });
@@ -334,26 +367,46 @@ async function main(): Promise<void> {
       await nextMessage(gateway, "profiled");
     }
     const directRate = await load(upUrl, "rate", seconds);
+    const rateCpu0 = await cpuOf(gateway);
     const proxiedRate = await load(gwUrl, "rate", seconds);
+    const rateCpuPerReq = ((await cpuOf(gateway)) - rateCpu0) / answered(proxiedRate);
     gateway.send({ type: "exit" });
 
     // For reference: the same gateway answering from its built-in mock provider (no upstream hop),
-    // which separates the server and pipeline from the upstream client.
-    let reference: { rps: number; cpuUsPerRequest: number } | undefined;
+    // which separates the server and pipeline from the upstream client; and the floor of the set-up,
+    // a bare relay on the gateway's core, which separates what aigw adds from what any relay costs here.
+    let reference: Reference | undefined;
     if (!flag("--no-reference")) {
       const local = child(GATEWAY_CPU, "gateway", ["--upstream", "mock"]);
       children.push(local);
       const localUrl = `http://127.0.0.1:${(await nextMessage(local, "ready")).port}`;
       await load(localUrl, "max", warm);
       const m = await measuredMax(localUrl, seconds, [local]);
-      reference = { rps: rps(m.result), cpuUsPerRequest: m.cpuUs[0]! / answered(m.result) };
+      local.send({ type: "exit" });
+      const relay = child(GATEWAY_CPU, "relay", ["--upstream", upUrl]);
+      children.push(relay);
+      const relayUrl = `http://127.0.0.1:${(await nextMessage(relay, "ready")).port}`;
+      await load(relayUrl, "max", warm);
+      const r = await measuredMax(relayUrl, seconds, [relay]);
+      const relayCpu0 = await cpuOf(relay);
+      const relayRate = await load(relayUrl, "rate", seconds);
+      const relayRateCpu = ((await cpuOf(relay)) - relayCpu0) / answered(relayRate);
+      reference = {
+        builtinMock: { rps: rps(m.result), cpuUsPerRequest: m.cpuUs[0]! / answered(m.result) },
+        relay: {
+          rps: rps(r.result),
+          cpuUsPerRequest: r.cpuUs[0]! / answered(r.result),
+          cpuUsPerRequestAtRate: relayRateCpu,
+          addedP50Ms: relayRate.p50Ms! - directRate.p50Ms!,
+          addedP99Ms: relayRate.p99Ms! - directRate.p99Ms!,
+        },
+      };
     }
 
     const directRps = rps(direct.result);
     const proxiedRps = rps(proxied.result);
     const cpuPerReq = proxied.cpuUs[0]! / answered(proxied.result);
-    const seconds_ = proxied.result.seconds;
-    const report = {
+    const report: Report = {
       engine: gw.engine,
       seconds,
       loadAverage: { before: loadBefore, after: loadavg() },
@@ -368,19 +421,17 @@ async function main(): Promise<void> {
       addedP50Ms: proxiedRate.p50Ms! - directRate.p50Ms!,
       addedP99Ms: proxiedRate.p99Ms! - directRate.p99Ms!,
       gatewayCpuUsPerRequest: cpuPerReq,
+      gatewayCpuUsPerRequestAtRate: rateCpuPerReq,
       bottleneck: {
-        /** Share of CPU 1 the gateway process itself used during the proxied run. */
-        gatewayProcessBusy: proxied.cpuUs[0]! / 1e6 / seconds_,
-        /** Share of CPU 1 busy with anything (the gateway and whatever else runs on the machine). */
+        gatewayProcessBusy: proxied.cpuUs[0]! / 1e6 / proxied.result.seconds,
         gatewayCoreBusy: proxied.gatewayCore,
-        /** Share of CPU 0 (load generator + upstream + others) busy during the proxied run. */
         loadCoreBusy: proxied.loadCore,
-        upstreamProcessBusy: proxied.cpuUs[1]! / 1e6 / seconds_,
-        loadGeneratorBusy: proxied.result.cpuUs / 1e6 / seconds_,
-        /** What the same upstream and load generator sustained together in the direct run. */
+        upstreamProcessBusy: proxied.cpuUs[1]! / 1e6 / proxied.result.seconds,
+        loadGeneratorBusy: proxied.result.cpuUs / 1e6 / proxied.result.seconds,
         upstreamHeadroom: directRps / proxiedRps,
       },
-      builtinMock: reference,
+      upstreamCpuUsPerRequest: upstreamCpuPerReq,
+      reference,
     };
     if (flag("--json")) {
       console.log(JSON.stringify(report, null, 2));
@@ -392,30 +443,47 @@ async function main(): Promise<void> {
   }
 }
 
-const rps = (r: LoadResult) => r.requests / r.seconds;
-const answered = (r: LoadResult) => r.requests + r.errors;
-
-function print(r: {
+/** Everything one run measured; `--json` prints it as is. */
+interface Report {
   engine: string | undefined;
   seconds: number;
   loadAverage: { before: number[]; after: number[] };
   cpus: number;
   direct: { rps: number; errors: number; p50Ms?: number; p99Ms?: number };
   proxied: { rps: number; errors: number; p50Ms?: number; p99Ms?: number };
+  /** aigw over direct, same run. */
   ratio: { rps: number; p50: number; p99: number };
   addedP50Ms: number;
   addedP99Ms: number;
   gatewayCpuUsPerRequest: number;
+  /** The same at 500 req/s: caches are cold and every request wakes the process, so each costs more than under load. */
+  gatewayCpuUsPerRequestAtRate: number;
   bottleneck: {
+    /** Share of CPU 1 the gateway process itself used during the proxied run. */
     gatewayProcessBusy: number;
+    /** Share of CPU 1 busy with anything (the gateway and whatever else runs on the machine). */
     gatewayCoreBusy: number | undefined;
+    /** Share of CPU 0 (load generator + upstream + others) busy during the proxied run. */
     loadCoreBusy: number | undefined;
     upstreamProcessBusy: number;
     loadGeneratorBusy: number;
+    /** Direct req/s over proxied req/s: what the same upstream and load generator sustained without the gateway. */
     upstreamHeadroom: number;
   };
-  builtinMock: { rps: number; cpuUsPerRequest: number } | undefined;
-}): void {
+  /** What the mock upstream (aigw's own uWS edge answering a fixed reply) costs per request: the edge's floor. */
+  upstreamCpuUsPerRequest: number;
+  reference: Reference | undefined;
+}
+
+interface Reference {
+  builtinMock: { rps: number; cpuUsPerRequest: number };
+  relay: { rps: number; cpuUsPerRequest: number; cpuUsPerRequestAtRate: number; addedP50Ms: number; addedP99Ms: number };
+}
+
+const rps = (r: LoadResult) => r.requests / r.seconds;
+const answered = (r: LoadResult) => r.requests + r.errors;
+
+function print(r: Report): void {
   const f = (n: number | undefined, d = 2) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(d));
   const pc = (n: number | undefined) => (n === undefined ? "-" : `${Math.round(n * 100)}%`);
   const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
@@ -430,35 +498,50 @@ function print(r: {
   console.log(`  p50 ms @ ${RATE} req/s          ${f(r.direct.p50Ms, 3).padStart(8)}    ${f(r.proxied.p50Ms, 3).padStart(8)}   ${f(r.ratio.p50, 2).padStart(10)}×   added ${f(r.addedP50Ms, 3)} ms`);
   console.log(`  p99 ms @ ${RATE} req/s          ${f(r.direct.p99Ms, 3).padStart(8)}    ${f(r.proxied.p99Ms, 3).padStart(8)}   ${f(r.ratio.p99, 2).padStart(10)}×   added ${f(r.addedP99Ms, 3)} ms`);
   console.log(`  errors                        ${String(r.direct.errors).padStart(8)}    ${String(r.proxied.errors).padStart(8)}`);
-  console.log(`  gateway CPU per proxied request: ${f(r.gatewayCpuUsPerRequest, 1)} µs (process CPU time / requests)`);
+  console.log(
+    `  gateway CPU per proxied request: ${f(r.gatewayCpuUsPerRequest, 1)} µs at ${CONNECTIONS} connections ` +
+      `(≈ ${f(1e6 / r.gatewayCpuUsPerRequest, 0)} req/s on a core of its own), ${f(r.gatewayCpuUsPerRequestAtRate, 1)} µs at ${RATE} req/s`,
+  );
   console.log(``);
   console.log(
     `  targets: ≥ ${TARGET_RPS} req/s ${ok(r.proxied.rps >= TARGET_RPS)}; ≤ ${TARGET_CPU_US} µs CPU ${ok(r.gatewayCpuUsPerRequest <= TARGET_CPU_US)}; ` +
       `added p50 < ${TARGET_ADDED_P50_MS} ms ${ok(r.addedP50Ms < TARGET_ADDED_P50_MS)}; added p99 < ${TARGET_ADDED_P99_MS} ms ${ok(r.addedP99Ms < TARGET_ADDED_P99_MS)}`,
   );
-  // The upstream is not the bottleneck when, in the same run, it (with the same load generator on the
-  // same core) served more than the gateway forwarded, and its core still had room while the gateway's was full.
-  const upstreamFree = b.upstreamHeadroom > 1.1 && (b.loadCoreBusy === undefined || b.loadCoreBusy < 0.9);
+  // The upstream is not the bottleneck when, in the same run and with the same load generator on its core,
+  // it served clearly more requests directly than it was asked for through the gateway.
+  const upstreamFree = b.upstreamHeadroom > 1.1;
   console.log(
-    `  bottleneck (proxied run): gateway process used ${pc(b.gatewayProcessBusy)} of CPU ${GATEWAY_CPU} (core busy ${pc(b.gatewayCoreBusy)} with everything on it); ` +
-      `CPU ${LOAD_CPU} busy ${pc(b.loadCoreBusy)} (upstream ${pc(b.upstreamProcessBusy)}, load generator ${pc(b.loadGeneratorBusy)}).`,
+    `  bottleneck (proxied run): the gateway process used ${pc(b.gatewayProcessBusy)} of CPU ${GATEWAY_CPU} (core busy ${pc(b.gatewayCoreBusy)} counting everything on it); ` +
+      `CPU ${LOAD_CPU} was busy ${pc(b.loadCoreBusy)} (upstream process ${pc(b.upstreamProcessBusy)}, load generator ${pc(b.loadGeneratorBusy)}).`,
   );
   console.log(
-    `  the same upstream and load generator served ${f(b.upstreamHeadroom, 2)}× the proxied rate directly: ` +
-      (upstreamFree ? "the upstream was not the bottleneck." : "the upstream MAY have been the bottleneck (little headroom on its side)."),
+    `  the same upstream and load generator served ${f(b.upstreamHeadroom, 2)}× the proxied rate directly in this run: ` +
+      (upstreamFree ? "the upstream was not the bottleneck." : "the upstream MAY have been the bottleneck (too little headroom)."),
   );
-  if (b.gatewayCoreBusy !== undefined && b.gatewayCoreBusy - b.gatewayProcessBusy > 0.1) {
-    console.log(`  note: other processes used ~${pc(b.gatewayCoreBusy - b.gatewayProcessBusy)} of the gateway's core during the run; req/s is understated.`);
-  }
-  if (r.builtinMock) {
+  if (b.gatewayCoreBusy !== undefined && b.gatewayCoreBusy < 0.9) {
     console.log(
-      `  reference, aigw answering from its built-in mock provider (no upstream hop): ${f(r.builtinMock.rps, 0)} req/s, ${f(r.builtinMock.cpuUsPerRequest, 1)} µs CPU per request`,
+      `  note: the gateway's core was idle ${pc(1 - b.gatewayCoreBusy)} of the time: with ${CONNECTIONS} connections the closed loop waited on round trips ` +
+        `through CPU ${LOAD_CPU} (shared with other processes), so req/s understates the gateway; CPU per request is the steadier figure.`,
+    );
+  }
+  if (b.gatewayCoreBusy !== undefined && b.gatewayCoreBusy - b.gatewayProcessBusy > 0.1) {
+    console.log(`  note: other processes took ~${pc(b.gatewayCoreBusy - b.gatewayProcessBusy)} of the gateway's core during the run.`);
+  }
+  console.log(`  the mock upstream (aigw's uWS edge answering a fixed reply) cost ${f(r.upstreamCpuUsPerRequest, 1)} µs CPU per request in the direct run.`);
+  const ref = r.reference;
+  if (ref) {
+    console.log(``);
+    console.log(`  reference, aigw answering from its built-in mock provider (no upstream hop): ${f(ref.builtinMock.rps, 0)} req/s, ${f(ref.builtinMock.cpuUsPerRequest, 1)} µs CPU per request`);
+    console.log(
+      `  floor, a bare relay on CPU ${GATEWAY_CPU} (uWS edge + one undici dispatch, no pipeline): ${f(ref.relay.rps, 0)} req/s, ` +
+        `${f(ref.relay.cpuUsPerRequest, 1)} µs CPU per request at ${CONNECTIONS} connections, ${f(ref.relay.cpuUsPerRequestAtRate, 1)} µs at ${RATE} req/s; ` +
+        `added p50 ${f(ref.relay.addedP50Ms, 3)} ms, p99 ${f(ref.relay.addedP99Ms, 3)} ms`,
     );
   }
 }
 
 const role = arg("--role");
-const run = role === "upstream" ? upstreamRole : role === "gateway" ? gatewayRole : role === "load" ? loadRole : main;
+const run = role === "upstream" ? upstreamRole : role === "gateway" ? gatewayRole : role === "relay" ? relayRole : role === "load" ? loadRole : main;
 run().catch((err: unknown) => {
   console.error(err);
   process.exit(1);

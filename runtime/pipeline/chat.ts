@@ -10,7 +10,7 @@
  * are parameters.
  */
 import { decide, factsFromChatRequest, loadedTokenizer, loadTokenizer, type AttemptRecord, type GuardHit, type StateView } from "../engine/index.js";
-import type { Sleep, Usage } from "../providers/index.js";
+import type { AbortSignalLike, Sleep, Usage } from "../providers/index.js";
 import { authenticate } from "./auth.js";
 import { GatewayError, toErrorReply } from "./errors.js";
 import { execute } from "./execute.js";
@@ -28,7 +28,7 @@ export interface ChatInput {
   /** The body; rejects with a `GatewayError` (413) when it is too large. */
   body(): Promise<Uint8Array>;
   /** Aborts when the client goes away. */
-  signal: AbortSignal;
+  signal: AbortSignalLike;
 }
 
 /** The world outside the pipeline, passed in so tests can fix it. */
@@ -117,7 +117,8 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
       case "completion":
         meta.target = trace.target = result.target.model;
         if (result.completion.usage) trace.usage = result.completion.usage;
-        return { reply: { kind: "json", status: 200, headers: decisionHeaders(meta), body: JSON.stringify(result.completion.completion) }, trace };
+        // The upstream's own bytes when the adapter kept them (nothing here changes a completion).
+        return { reply: { kind: "json", status: 200, headers: decisionHeaders(meta), body: result.completion.raw ?? JSON.stringify(result.completion.completion) }, trace };
       case "stream":
         meta.target = trace.target = result.target.model;
         return {

@@ -9,7 +9,7 @@
  * failure may still fall back; after that the response is committed.
  */
 import { next, startAttempts, type AttemptRecord, type FailureCause, type Outcome, type PlannedTarget, type RoutedDecision } from "../engine/index.js";
-import { isUpstreamError, UpstreamStatusError, type ChatStream, type Completion, type Sleep, type UpstreamError } from "../providers/index.js";
+import { isUpstreamError, UpstreamStatusError, type AbortSignalLike, type ChatStream, type Completion, type Sleep, type UpstreamError } from "../providers/index.js";
 import { attemptsError, GatewayError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 import type { ChatRequest } from "./validate.js";
@@ -19,7 +19,7 @@ export interface ExecuteOptions {
   stream: boolean;
   requestId: string;
   /** Aborts when the client goes away. */
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   /** Clock time (ms) after which no new try starts and tries are cut short. */
   deadlineAt: number;
   now: () => number;

@@ -26,7 +26,8 @@ export interface ResponseSink {
 
 /** What the pipeline answers. */
 export type Reply =
-  | { kind: "json"; status: number; headers: HeaderList; body: string }
+  /** `body` is text, or bytes passed on as they came (an upstream's reply). */
+  | { kind: "json"; status: number; headers: HeaderList; body: string | Uint8Array }
   | {
       kind: "stream";
       headers: HeaderList;

@@ -10,7 +10,17 @@ import { AnthropicStreamError, AnthropicStreamTranslator } from "./anthropic-eve
 import { TranslationError, fromAnthropicResponse, toAnthropicRequest } from "./anthropic-translate.js";
 import type { AnthropicStreamEvent } from "./anthropic-wire.js";
 import { ProviderRequestError, originOf, UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
-import { completeOverHttp, endpointUrl, streamOverHttp, type ChunkTranslator, type HttpDeps, type HttpRequestSpec } from "./http-attempt.js";
+import {
+  completeOverHttp,
+  endpointOf,
+  endpointUrl,
+  streamOverHttp,
+  type ChunkTranslator,
+  type Endpoint,
+  type HttpDeps,
+  type HttpRequestSpec,
+  type JsonReply,
+} from "./http-attempt.js";
 import { excerpt, redact } from "./redact.js";
 import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
 
@@ -82,29 +92,40 @@ function translateEvent(
   }
 }
 
+/** What never changes between attempts on one provider with one key: built once, shared by every request. */
+interface Prepared {
+  key: string | undefined;
+  endpoint: Endpoint;
+  jsonHeaders: readonly string[];
+  streamHeaders: readonly string[];
+  secrets: readonly string[];
+}
+
+function prepare(provider: ProviderNode, key: string | undefined): Prepared {
+  const auth = key === undefined ? [] : ["x-api-key", key];
+  const common = ["content-type", "application/json", "anthropic-version", ANTHROPIC_VERSION, ...auth];
+  return {
+    key,
+    endpoint: endpointOf(messagesUrl(provider.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL)),
+    jsonHeaders: [...common, "accept", "application/json"],
+    streamHeaders: [...common, "accept", "text/event-stream"],
+    secrets: key === undefined ? [] : [key],
+  };
+}
+
 /** Creates the Anthropic adapter over the shared pools. */
 export function createAnthropicAdapter(deps: HttpDeps): ProviderAdapter {
-  const urls = new WeakMap<ProviderNode, URL>();
-  const urlOf = (provider: ProviderNode): URL => {
-    let url = urls.get(provider);
-    if (!url) urls.set(provider, (url = messagesUrl(provider.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL)));
-    return url;
-  };
+  const prepared = new WeakMap<ProviderNode, Prepared>();
 
   const spec = (call: ProviderCall, stream: boolean): HttpRequestSpec => {
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: stream ? "text/event-stream" : "application/json",
-      "anthropic-version": ANTHROPIC_VERSION,
-    };
-    if (call.key !== undefined) headers["x-api-key"] = call.key;
-    const body = translateRequest(call, stream);
-    return { url: urlOf(call.provider), headers, body, secrets: call.key === undefined ? [] : [call.key] };
+    let p = prepared.get(call.provider);
+    if (p === undefined || p.key !== call.key) prepared.set(call.provider, (p = prepare(call.provider, call.key)));
+    return { endpoint: p.endpoint, headers: stream ? p.streamHeaders : p.jsonHeaders, body: translateRequest(call, stream), secrets: p.secrets };
   };
 
-  const toCompletion = (json: unknown, origin: ErrorOrigin): Completion => {
+  const toCompletion = (reply: JsonReply, origin: ErrorOrigin): Completion => {
     try {
-      const completion = fromAnthropicResponse(json, Math.floor(deps.now() / 1000));
+      const completion = fromAnthropicResponse(reply.json, Math.floor(deps.now() / 1000));
       return { completion, usage: usageFromWire(completion.usage) };
     } catch (err) {
       if (err instanceof TranslationError) throw new UpstreamProtocolError(origin, err.message);
@@ -114,7 +135,14 @@ export function createAnthropicAdapter(deps: HttpDeps): ProviderAdapter {
 
   return {
     api: "anthropic",
-    complete: async (call) => completeOverHttp(deps, call, spec(call, false), toCompletion),
+    complete: (call) => {
+      // Not `async`: one promise less per request; a request that cannot be translated must reject, not throw.
+      try {
+        return completeOverHttp(deps, call, spec(call, false), toCompletion);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
     stream: async (call) =>
       streamOverHttp(deps, call, spec(call, true), anthropicChunks(Math.floor(deps.now() / 1000), call.model.upstream)),
   };

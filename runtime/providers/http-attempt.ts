@@ -9,11 +9,13 @@
 import { openChatStream } from "./chat-stream.js";
 import { AttemptDeadline } from "./deadline.js";
 import { UpstreamProtocolError, originOf, type ErrorOrigin } from "./errors.js";
-import { post, readJson, transportError, type Pools, type PostOptions } from "./http.js";
+import { postJson, postStream, transportError, type Endpoint, type JsonReply, type Pools, type PostOptions } from "./http.js";
 import type { ChatCompletionChunk } from "./openai-wire.js";
 import { excerpt } from "./redact.js";
 import { parseSse, type SseEvent } from "./sse.js";
 import type { ChatStream, Completion, ProviderCall, Usage } from "./types.js";
+
+export { endpointOf, type Endpoint, type JsonReply } from "./http.js";
 
 /** What the adapters need from the outside world. */
 export interface HttpDeps {
@@ -24,8 +26,9 @@ export interface HttpDeps {
 
 /** The request an adapter built for one attempt. */
 export interface HttpRequestSpec {
-  url: URL;
-  headers: Record<string, string>;
+  endpoint: Endpoint;
+  /** Flat name/value list; adapters may share one list across attempts. */
+  headers: readonly string[];
   body: string;
   /** Values to scrub from upstream text (the key). */
   secrets: readonly string[];
@@ -57,7 +60,7 @@ export function endpointUrl(base: string, path: string): URL {
 }
 
 function postOptions(deps: HttpDeps, call: ProviderCall, spec: HttpRequestSpec, deadline: AttemptDeadline): PostOptions {
-  return { ...spec, deadline, origin: originOf(call), now: deps.now };
+  return { endpoint: spec.endpoint, headers: spec.headers, body: spec.body, deadline, origin: originOf(call), secrets: spec.secrets, now: deps.now };
 }
 
 /** One non-streaming attempt; `toCompletion` validates and translates the JSON reply. */
@@ -65,13 +68,12 @@ export async function completeOverHttp(
   deps: HttpDeps,
   call: ProviderCall,
   spec: HttpRequestSpec,
-  toCompletion: (json: unknown, origin: ErrorOrigin) => Completion,
+  toCompletion: (reply: JsonReply, origin: ErrorOrigin) => Completion,
 ): Promise<Completion> {
   const deadline = new AttemptDeadline(call.signal, call.timeoutMs);
   const opts = postOptions(deps, call, spec, deadline);
   try {
-    const res = await post(deps.pools, opts);
-    return toCompletion(await readJson(res, opts), opts.origin);
+    return toCompletion(await postJson(deps.pools, opts), opts.origin);
   } finally {
     deadline.dispose();
   }
@@ -89,7 +91,7 @@ export async function streamOverHttp(
   const opts = postOptions(deps, call, spec, deadline);
   let res;
   try {
-    res = await post(deps.pools, opts);
+    res = await postStream(deps.pools, opts);
   } catch (err) {
     deadline.dispose();
     throw err;

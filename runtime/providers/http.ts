@@ -1,8 +1,9 @@
 /**
  * The only module that imports undici: one keep-alive `Pool` per upstream
- * origin, the POST of one attempt with its timeouts and abort signal, and
- * the mapping of transport failures to the typed errors of `errors.ts`.
- * Adapters build URLs, headers and bodies; this file moves the bytes.
+ * origin, the POST of one attempt (a whole JSON reply, or a response whose
+ * event stream is read later) with its timeouts and abort, and the mapping
+ * of transport failures to the typed errors of `errors.ts`. Adapters build
+ * endpoints, headers and bodies; this file moves the bytes.
  */
 
 import { Pool } from "undici";
@@ -65,10 +66,25 @@ export class Pools {
   }
 }
 
+/** Where an adapter posts: the pool's origin and the request path (with the query), split once per provider. */
+export interface Endpoint {
+  /** `scheme://host:port`, the key of the keep-alive pool. */
+  readonly origin: string;
+  /** Path and query, e.g. `/v1/chat/completions?api-version=…`. */
+  readonly path: string;
+  readonly url: URL;
+}
+
+/** Splits `url` into what a request needs; adapters cache the result per provider. */
+export function endpointOf(url: URL): Endpoint {
+  return { origin: url.origin, path: url.pathname + url.search, url };
+}
+
 /** One POST to an upstream. */
 export interface PostOptions {
-  url: URL;
-  headers: Record<string, string>;
+  endpoint: Endpoint;
+  /** Flat name/value list (`[name, value, name, value …]`), undici's cheapest form; may be shared across requests. */
+  headers: readonly string[];
   body: string;
   deadline: AttemptDeadline;
   origin: ErrorOrigin;
@@ -79,27 +95,144 @@ export interface PostOptions {
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
+/** A whole 2xx JSON reply: the parsed value and the bytes it was parsed from (a leading BOM removed). */
+export interface JsonReply {
+  json: unknown;
+  bytes: Buffer;
+}
+
 /** Largest error body read from an upstream; the rest is discarded. */
 const ERROR_BODY_LIMIT = 16 * 1024;
 
+function dispatchOptions(opts: PostOptions): Dispatcher.DispatchOptions {
+  const timeout = Math.min(opts.deadline.timeoutMs, MAX_TIMER_MS);
+  return {
+    path: opts.endpoint.path,
+    method: "POST",
+    headers: opts.headers as string[],
+    body: opts.body,
+    headersTimeout: timeout,
+    // Between body chunks: the idle limit of a stream after its first chunk.
+    bodyTimeout: timeout,
+  };
+}
+
 /**
- * Sends the request and returns a 2xx response with its body unread. A
- * non-2xx status throws `UpstreamStatusError` (body read, scrubbed, closed);
- * transport failures throw the matching typed error.
+ * Sends the request and reads the whole reply as JSON. A non-2xx status
+ * throws `UpstreamStatusError` (body read up to a limit, scrubbed); a body
+ * that is not JSON throws `UpstreamProtocolError`; transport failures throw
+ * the matching typed error. Uses undici's `dispatch` directly: no response
+ * stream, no promise per step, no AbortSignal; the attempt's deadline gets
+ * the request's abort function instead.
  */
-export async function post(pools: Pools, opts: PostOptions): Promise<UpstreamResponse> {
+export function postJson(pools: Pools, opts: PostOptions): Promise<JsonReply> {
+  return new Promise((resolve, reject) => {
+    const handler = new JsonReplyHandler(opts, resolve, reject);
+    if (handler.settled) return;
+    pools.get(opts.endpoint.origin).dispatch(dispatchOptions(opts), handler);
+  });
+}
+
+/** Collects one reply for {@link postJson}; settles exactly once, whatever undici calls afterwards. */
+class JsonReplyHandler implements Dispatcher.DispatchHandler {
+  settled = false;
+  #status = 0;
+  #headers: Record<string, string | string[] | undefined> | undefined;
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #controller: Dispatcher.DispatchController | undefined;
+
+  constructor(
+    private readonly opts: PostOptions,
+    private readonly resolve: (reply: JsonReply) => void,
+    private readonly reject: (err: Error) => void,
+  ) {
+    // Before dispatching: an attempt that ends while the request still waits
+    // for a connection fails now, and the request is aborted once it starts.
+    opts.deadline.onAbort((reason) => {
+      this.#fail(reason);
+      this.#controller?.abort(reason);
+    });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.settled) {
+      controller.abort(new Error("the attempt already ended"));
+      return;
+    }
+    this.#controller = controller;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // informational
+    this.#status = statusCode;
+    if (statusCode >= 300) this.#headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.#chunks.push(chunk);
+    this.#size += chunk.byteLength;
+    if (this.#status >= 300 && this.#size >= ERROR_BODY_LIMIT) {
+      // Enough of an error body: answer with it and drop the connection rather than read the rest.
+      this.#statusFailure();
+      controller.abort(new Error("error body limit reached"));
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    if (this.#status >= 300) {
+      this.#statusFailure();
+      return;
+    }
+    const { opts } = this;
+    let bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size);
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+    const text = bytes.toString("utf8");
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      this.#settle(new UpstreamProtocolError(opts.origin, `the body is not JSON (${excerpt(redact(text, opts.secrets), 80)})`));
+      return;
+    }
+    this.settled = true;
+    this.resolve({ json, bytes });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.#fail(err);
+  }
+
+  #statusFailure(): void {
+    const { opts } = this;
+    const text = Buffer.concat(this.#chunks, this.#size).toString("utf8").slice(0, ERROR_BODY_LIMIT);
+    this.#settle(statusError(opts.origin, this.#status, this.#headers ?? {}, text, opts.secrets, opts.now()));
+  }
+
+  #fail(err: unknown): void {
+    if (this.settled) return;
+    this.#settle(transportError(err, this.opts.origin, this.opts.deadline, this.#status === 0 ? "waiting for the reply" : "reading the reply"));
+  }
+
+  #settle(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#chunks = [];
+    this.reject(err);
+  }
+}
+
+/**
+ * Sends a streaming request and returns a 2xx response with its body
+ * unread. A non-2xx status throws `UpstreamStatusError` (body read,
+ * scrubbed, closed); transport failures throw the matching typed error.
+ */
+export async function postStream(pools: Pools, opts: PostOptions): Promise<UpstreamResponse> {
   let res: UpstreamResponse;
   try {
-    res = await pools.get(opts.url.origin).request({
-      path: opts.url.pathname + opts.url.search,
-      method: "POST",
-      headers: opts.headers,
-      body: opts.body,
-      signal: opts.deadline.signal,
-      headersTimeout: Math.min(opts.deadline.timeoutMs, MAX_TIMER_MS),
-      // Between body chunks: the idle limit of a stream after its first chunk.
-      bodyTimeout: Math.min(opts.deadline.timeoutMs, MAX_TIMER_MS),
-    });
+    res = await pools.get(opts.endpoint.origin).request({ ...dispatchOptions(opts), signal: opts.deadline.signal });
   } catch (err) {
     throw transportError(err, opts.origin, opts.deadline, "waiting for the reply");
   }
@@ -108,21 +241,6 @@ export async function post(pools: Pools, opts: PostOptions): Promise<UpstreamRes
   if (res.statusCode >= 200 && res.statusCode < 300) return res;
   const text = await readLimited(res.body, ERROR_BODY_LIMIT).catch(() => "");
   throw statusError(opts.origin, res.statusCode, res.headers, text, opts.secrets, opts.now());
-}
-
-/** Reads a whole 2xx body as JSON; a parse failure is a protocol error. */
-export async function readJson(res: UpstreamResponse, opts: PostOptions): Promise<unknown> {
-  let text: string;
-  try {
-    text = await res.body.text();
-  } catch (err) {
-    throw transportError(err, opts.origin, opts.deadline, "reading the reply");
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new UpstreamProtocolError(opts.origin, `the body is not JSON (${excerpt(redact(text, opts.secrets), 80)})`);
-  }
 }
 
 /** Builds the status error from an upstream's error reply (OpenAI and Anthropic both use `error.message`). */

@@ -11,9 +11,9 @@ import { Pools, type PoolOptions } from "./http.js";
 import { createMockAdapter } from "./mock.js";
 import type { ChatCompletionRequest } from "./openai-wire.js";
 import { createOpenAIAdapter } from "./openai.js";
-import type { ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
+import type { AbortSignalLike, ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
 
-export type { ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+export type { AbortSignalLike, ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
 export type { PoolOptions } from "./http.js";
 export { Pools } from "./http.js";
 export * from "./errors.js";
@@ -57,7 +57,7 @@ export interface Attempt {
   /** The target: a model's name in the policy (a key of `graph.models`). */
   model: string;
   /** Aborts the attempt: the client went away or the overall deadline passed. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** Per-attempt timeout; defaults to the provider's `timeoutMs`. */
   timeoutMs?: number;
   requestId: string;
@@ -112,15 +112,24 @@ export class Providers {
   }
 
   /** Runs one non-streaming attempt against `attempt.model`. */
-  async complete(attempt: Attempt): Promise<Completion> {
-    const [adapter, call] = this.#call(attempt);
-    return adapter.complete(call);
+  complete(attempt: Attempt): Promise<Completion> {
+    // Not `async`: one promise less per request; a bad model still rejects rather than throws.
+    try {
+      const call = this.#call(attempt);
+      return this.#adapters.get(call.provider.api)!.complete(call);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Runs one streaming attempt; resolves when the first chunk has arrived. */
-  async stream(attempt: Attempt): Promise<ChatStream> {
-    const [adapter, call] = this.#call(attempt);
-    return adapter.stream(call);
+  stream(attempt: Attempt): Promise<ChatStream> {
+    try {
+      const call = this.#call(attempt);
+      return this.#adapters.get(call.provider.api)!.stream(call);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Closes the pools this object created, after the requests in flight. */
@@ -128,25 +137,21 @@ export class Providers {
     if (this.#ownsPools) await this.#pools.close();
   }
 
-  #call(attempt: Attempt): [ProviderAdapter, ProviderCall] {
+  #call(attempt: Attempt): ProviderCall {
     const model = this.#models[attempt.model];
     if (model === undefined) throw new Error(`unknown model \`${attempt.model}\``);
     const provider = this.#providers[model.provider];
     if (provider === undefined) throw new Error(`model \`${attempt.model}\` names unknown provider \`${model.provider}\``);
-    const adapter = this.#adapters.get(provider.api)!;
-    return [
-      adapter,
-      {
-        body: attempt.body,
-        model,
-        provider,
-        providerName: model.provider,
-        key: this.#keys.get(model.provider),
-        signal: attempt.signal,
-        timeoutMs: attempt.timeoutMs ?? provider.timeoutMs,
-        requestId: attempt.requestId,
-      },
-    ];
+    return {
+      body: attempt.body,
+      model,
+      provider,
+      providerName: model.provider,
+      key: this.#keys.get(model.provider),
+      signal: attempt.signal,
+      timeoutMs: attempt.timeoutMs ?? provider.timeoutMs,
+      requestId: attempt.requestId,
+    };
   }
 }
 

@@ -1,13 +1,26 @@
 /**
  * The adapter for any OpenAI-compatible API (OpenAI, Azure OpenAI, vLLM,
  * Ollama, Groq, DeepSeek …): the caller's body passes through with `model`
- * replaced by the upstream name, and replies pass back as they came. Streams
- * ask for usage (`stream_options.include_usage`) so budgets can be settled.
+ * replaced by the upstream name, and replies pass back as they came: a JSON
+ * reply is parsed (to check it and read its usage) but its bytes are what
+ * the caller gets (`Completion.raw`), `model` being the one the upstream
+ * reported, as in a stream's chunks. Streams ask for usage
+ * (`stream_options.include_usage`) so budgets can be settled.
  */
 
 import type { ProviderNode } from "../../compiler/graph.js";
 import { UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
-import { completeOverHttp, endpointUrl, streamOverHttp, type ChunkTranslator, type HttpDeps, type HttpRequestSpec } from "./http-attempt.js";
+import {
+  completeOverHttp,
+  endpointOf,
+  endpointUrl,
+  streamOverHttp,
+  type ChunkTranslator,
+  type Endpoint,
+  type HttpDeps,
+  type HttpRequestSpec,
+  type JsonReply,
+} from "./http-attempt.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "./openai-wire.js";
 import { excerpt, redact } from "./redact.js";
 import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
@@ -20,23 +33,38 @@ export function authHeader(url: URL, key: string): [name: string, value: string]
   return azure ? ["api-key", key] : ["authorization", `Bearer ${key}`];
 }
 
-/** The upstream request body: the caller's, with the target model and the stream settings we need. */
+/**
+ * The upstream request body: the caller's, with the target model and the
+ * stream settings we need. One pass over the caller's keys (their order is
+ * kept; `model` stays where the caller put it) instead of a rest copy and a
+ * spread.
+ */
 export function openaiBody(body: ChatCompletionRequest, upstreamModel: string, stream: boolean): ChatCompletionRequest {
-  const { stream: _stream, stream_options: streamOptions, ...rest } = body;
-  if (!stream) return { ...rest, model: upstreamModel };
-  return { ...rest, model: upstreamModel, stream: true, stream_options: { ...(streamOptions ?? {}), include_usage: true } };
+  const out: Record<string, unknown> = {};
+  for (const k in body) {
+    if (k === "stream" || k === "stream_options" || !Object.hasOwn(body, k)) continue;
+    out[k] = k === "model" ? upstreamModel : body[k];
+  }
+  out.model = upstreamModel;
+  if (stream) {
+    out.stream = true;
+    out.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
+  }
+  return out as ChatCompletionRequest;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function toCompletion(json: unknown, origin: ErrorOrigin): Completion {
+/** Checks the reply and reads its usage; the caller gets the upstream's bytes (`raw`) unchanged. */
+function toCompletion(reply: JsonReply, origin: ErrorOrigin): Completion {
+  const json = reply.json;
   if (!isObject(json) || !Array.isArray(json.choices)) {
     throw new UpstreamProtocolError(origin, "the reply has no `choices`");
   }
   const completion = json as ChatCompletion;
-  return { completion, usage: usageFromWire(completion.usage) };
+  return { completion, usage: usageFromWire(completion.usage), raw: reply.bytes };
 }
 
 /** An error object sent inside a stream (vLLM, OpenAI) becomes a status error. */
@@ -80,32 +108,52 @@ export const openaiChunks: ChunkTranslator = async function* (events, { origin, 
   if (!sawDone && !sawFinish) throw new UpstreamProtocolError(origin, "the event stream ended before [DONE]");
 };
 
+/** What never changes between attempts on one provider with one key: built once, shared by every request. */
+interface Prepared {
+  key: string | undefined;
+  endpoint: Endpoint;
+  jsonHeaders: readonly string[];
+  streamHeaders: readonly string[];
+  secrets: readonly string[];
+}
+
+function prepare(provider: ProviderNode, key: string | undefined): Prepared {
+  const url = endpointUrl(provider.baseUrl ?? OPENAI_DEFAULT_BASE_URL, "/chat/completions");
+  const auth = key === undefined ? [] : authHeader(url, key);
+  return {
+    key,
+    endpoint: endpointOf(url),
+    jsonHeaders: ["content-type", "application/json", "accept", "application/json", ...auth],
+    streamHeaders: ["content-type", "application/json", "accept", "text/event-stream", ...auth],
+    secrets: key === undefined ? [] : [key],
+  };
+}
+
 /** Creates the OpenAI-compatible adapter over the shared pools. */
 export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
-  const urls = new WeakMap<ProviderNode, URL>();
-  const urlOf = (provider: ProviderNode): URL => {
-    let url = urls.get(provider);
-    if (!url) urls.set(provider, (url = endpointUrl(provider.baseUrl ?? OPENAI_DEFAULT_BASE_URL, "/chat/completions")));
-    return url;
-  };
+  const prepared = new WeakMap<ProviderNode, Prepared>();
 
   const spec = (call: ProviderCall, stream: boolean): HttpRequestSpec => {
-    const url = urlOf(call.provider);
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: stream ? "text/event-stream" : "application/json",
+    let p = prepared.get(call.provider);
+    if (p === undefined || p.key !== call.key) prepared.set(call.provider, (p = prepare(call.provider, call.key)));
+    return {
+      endpoint: p.endpoint,
+      headers: stream ? p.streamHeaders : p.jsonHeaders,
+      body: JSON.stringify(openaiBody(call.body, call.model.upstream, stream)),
+      secrets: p.secrets,
     };
-    if (call.key !== undefined) {
-      const [name, value] = authHeader(url, call.key);
-      headers[name] = value;
-    }
-    const body = JSON.stringify(openaiBody(call.body, call.model.upstream, stream));
-    return { url, headers, body, secrets: call.key === undefined ? [] : [call.key] };
   };
 
   return {
     api: "openai",
-    complete: async (call) => completeOverHttp(deps, call, spec(call, false), toCompletion),
+    complete: (call) => {
+      // Not `async`: one promise less per request; building the request may still throw, so reject instead.
+      try {
+        return completeOverHttp(deps, call, spec(call, false), toCompletion);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
     stream: async (call) => streamOverHttp(deps, call, spec(call, true), openaiChunks),
   };
 }

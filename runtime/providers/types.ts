@@ -8,6 +8,20 @@
 import type { ModelNode, ProviderApi, ProviderNode } from "../../compiler/graph.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "./openai-wire.js";
 
+/**
+ * What an attempt needs of the caller's cancellation. An `AbortSignal` is
+ * one; the server passes a cheaper object per request (an AbortController
+ * costs more than the rest of a request's bookkeeping), see
+ * runtime/server/client-signal.ts.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  /** Why it aborted; what a sleep rejects with. */
+  readonly reason?: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 /** Token counts the provider reported, used to settle budgets and limits. */
 export interface Usage {
   promptTokens: number;
@@ -26,7 +40,7 @@ export interface ProviderCall {
   /** The provider's resolved key, sent only to this provider; absent for keyless providers. */
   key: string | undefined;
   /** Aborts the attempt (client gone, overall deadline); the upstream request is cancelled. */
-  signal: AbortSignal | undefined;
+  signal: AbortSignalLike | undefined;
   /**
    * Per-attempt timeout: until the whole reply for `complete`, until the
    * first chunk for `stream`; after that, the longest silence allowed
@@ -43,6 +57,15 @@ export interface Completion {
   completion: ChatCompletion;
   /** Absent when the upstream reported none (the caller estimates instead). */
   usage: Usage | undefined;
+  /**
+   * The reply exactly as the upstream sent it (UTF-8 JSON), set when those
+   * bytes already are the OpenAI completion that `completion` was parsed
+   * from (OpenAI-compatible upstreams). The server forwards them instead of
+   * serialising `completion` again, so the caller gets the upstream's reply
+   * byte for byte, `model` included. Whoever changes `completion` must
+   * drop `raw`.
+   */
+  raw?: Uint8Array;
 }
 
 /**
@@ -70,7 +93,7 @@ export interface ProviderAdapter {
 }
 
 /** Sleeps `ms` or until `signal` aborts (then rejects with the signal's reason). */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+export type Sleep = (ms: number, signal?: AbortSignalLike) => Promise<void>;
 
 /** Converts OpenAI's wire usage to ours; `undefined` if absent or malformed. */
 export function usageFromWire(usage: unknown): Usage | undefined {

@@ -21,6 +21,7 @@ import { createRuntime, type Runtime } from "../pipeline/runtime.js";
 import { Pools, realSleep, type PoolOptions, type Sleep } from "../providers/index.js";
 import { silentLogger, type AccessEntry, type Logger } from "./log.js";
 import { authenticate } from "../pipeline/auth.js";
+import { ClientSignal } from "./client-signal.js";
 import {
   BodyTooLargeError,
   createHttpServer,
@@ -102,12 +103,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function chat(req: HttpRequest, res: HttpResponse): Promise<void> {
     const rt = current;
     const started = now();
-    const controller = new AbortController();
-    res.onAbort(() => controller.abort());
     const input: ChatInput = {
       headers: req.headers,
       path: req.path,
-      signal: controller.signal,
+      signal: new ClientSignal(res),
       body: () => req.body().catch(bodyError),
     };
     const { reply, trace } = await handleChat(rt, input, deps);
