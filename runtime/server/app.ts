@@ -19,6 +19,7 @@ import { requestIds } from "../pipeline/request-id.js";
 import { writeReply, type Written } from "../pipeline/respond.js";
 import { createRuntime, type Runtime } from "../pipeline/runtime.js";
 import { Pools, realSleep, type PoolOptions, type Sleep } from "../providers/index.js";
+import type { RouteTable } from "./admin.js";
 import { silentLogger, type AccessEntry, type Logger } from "./log.js";
 import { authenticate } from "../pipeline/auth.js";
 import { ClientSignal } from "./client-signal.js";
@@ -51,6 +52,12 @@ export interface GatewayOptions {
   state?: StateView;
   /** Upstream connection pool settings. */
   pools?: PoolOptions;
+  /**
+   * More endpoints (admin, metrics), mounted beside the built-in ones; a
+   * handler that throws a `GatewayError` gets the usual OpenAI-style error.
+   * Admin handlers guard themselves with `requireAdmin` (admin.ts).
+   */
+  routes?: RouteTable;
 }
 
 export interface Gateway {
@@ -126,7 +133,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     res.send(200, JSON_HEADERS, rt.modelsBody);
   }
 
-  const routes: Record<string, Record<string, (req: HttpRequest, res: HttpResponse) => void | Promise<void>>> = {
+  const routes: RouteTable = {
+    ...guarded(options.routes ?? {}),
     "/v1/chat/completions": { POST: chat },
     "/v1/models": { GET: models },
     "/healthz": { GET: (_req, res) => res.send(200, JSON_HEADERS, OK_BODY) },
@@ -174,6 +182,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await pools.close();
     },
   };
+}
+
+/** Wraps extra handlers so a thrown error becomes an OpenAI-style error response. */
+function guarded(table: RouteTable): RouteTable {
+  const out: RouteTable = {};
+  for (const [path, methods] of Object.entries(table)) {
+    out[path] = {};
+    for (const [method, handler] of Object.entries(methods)) {
+      out[path]![method] = async (req, res) => {
+        try {
+          await handler(req, res);
+        } catch (err) {
+          sendError(res, err);
+        }
+      };
+    }
+  }
+  return out;
 }
 
 function sendError(res: HttpResponse, err: unknown, extra: HeaderList = []): void {
