@@ -7,6 +7,9 @@ import { createHash } from "node:crypto";
 import type { Graph } from "../../compiler/graph.js";
 import type { Caller } from "../engine/index.js";
 import { GatewayError } from "./errors.js";
+import { bearerToken } from "../engine/bearer.js";
+
+export { bearerToken };
 
 /** Who is calling, as the policy knows them: the engine's caller (`key` is the key's hash). */
 export type { Caller };
@@ -16,15 +19,6 @@ const ANONYMOUS: Caller = Object.freeze({});
 /** `sha256:<hex>` of a key, the form used in `keys`. */
 export function hashKey(key: string): string {
   return "sha256:" + createHash("sha256").update(key).digest("hex");
-}
-
-/** The bearer token of an `authorization` header, or undefined. */
-export function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const space = header.indexOf(" ");
-  if (space < 0 || header.slice(0, space).toLowerCase() !== "bearer") return undefined;
-  const token = header.slice(space + 1).trim();
-  return token.length > 0 ? token : undefined;
 }
 
 /**

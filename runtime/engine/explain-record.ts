@@ -1,0 +1,156 @@
+/**
+ * The shape of the decision record (explain-request.ts builds it): plain,
+ * deterministic JSON that `aigw explain` prints and the server logs.
+ */
+import type { BudgetNode, Scope } from "../../compiler/graph.js";
+
+/** A request to explain: headers (any case) and an OpenAI chat completion body. */
+export interface ExplainInput {
+  /** Absent: no headers. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+/** How the caller was identified: a key listed in `keys`, a bearer key that is not listed, or no key. */
+export type CallerAuth = "key" | "unknown-key" | "no-key";
+
+/** The facts the decision read. Headers, metadata and labels only where some condition or `split by` of the policy reads them. */
+export interface RequestRecord {
+  readonly model?: string;
+  readonly endpoint: string;
+  readonly stream: boolean;
+  readonly caller: {
+    readonly auth: CallerAuth;
+    /** The key's hash (`sha256:…`), never the key. */
+    readonly key?: string;
+    readonly team?: string;
+    readonly user?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+  };
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly inputBytes: number;
+  /** Only when the tokenizer ran (a condition needed the exact count). */
+  readonly inputTokens?: number;
+  readonly tools: boolean;
+  readonly images: boolean;
+}
+
+/** A declaration's name and where it is written. */
+export interface Located {
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** A route that was considered, in first-match order. */
+export interface RouteRecord extends Located {
+  readonly matched: boolean;
+  /** Which part of the `when` decided, with the fact values involved. */
+  readonly reason: string;
+}
+
+export interface BudgetRecord extends Located {
+  readonly scope: Scope;
+  readonly scopeKey: string;
+  /** Dollars spent in the current window, as the state reported. */
+  readonly spent: number;
+  readonly limit: number;
+  readonly state: "ok" | "warn" | "exceeded";
+  readonly warnPercent?: number;
+  /** See {@link windowText}: `day`, `24h`. */
+  readonly window: string;
+  readonly exceeded: BudgetNode["exceeded"];
+}
+
+/** One measure of a rate limit: used in the current window, of count. */
+export interface LimitMeasure {
+  readonly used: number;
+  readonly count: number;
+  readonly window: string;
+}
+
+export interface LimitRecord extends Located {
+  readonly scope: Scope;
+  readonly scopeKey: string;
+  readonly requests?: LimitMeasure;
+  readonly tokens?: LimitMeasure;
+  /** The measure that is used up: the request is rejected. */
+  readonly exhausted?: "requests" | "tokens";
+}
+
+export interface SplitRecord {
+  readonly arms: readonly { readonly model: string; readonly weight: number }[];
+  /** The `split by` fact as written (`key`, `header("x-user")`). */
+  readonly by?: string;
+  /** The fact value that was hashed (absent when missing: the draw decided). */
+  readonly value?: string;
+  /** The random draw, when it decided. */
+  readonly draw?: number;
+  /** The arm picked; absent when no arm has a positive weight (fallbacks only). */
+  readonly pick?: string;
+  /** Picked by a test's `given split picks`. */
+  readonly forced?: true;
+}
+
+export interface PlanRecord {
+  /** In the order tried. */
+  readonly targets: readonly {
+    readonly model: string;
+    readonly provider?: string;
+    readonly upstream?: string;
+    readonly retries: number;
+    readonly timeoutMs?: number;
+  }[];
+  /** Failures that move on to a retry or the next target. */
+  readonly fallbackOn: readonly string[];
+  readonly backoffMs: number;
+  readonly maxAttempts: number;
+  /** Targets moved to the end because they are cooling down after failures. */
+  readonly cooling?: readonly string[];
+}
+
+/** What one of the route's guardrails does to this input. */
+export interface GuardrailRecord extends Located {
+  /** `skipped`: an earlier guardrail blocked, so this one never ran. */
+  readonly input: "blocked" | "redacted" | "flagged" | "passed" | "skipped";
+  /** Rules that fired, in order; `rule` is 1-based; `count` is the matches replaced by a redaction. */
+  readonly hits: readonly { readonly rule: number; readonly action: "block" | "redact" | "flag"; readonly by: string; readonly count?: number }[];
+  /** The guardrail also has `on output` rules, applied to the answer. */
+  readonly output?: true;
+}
+
+/** How the request ends before anything is sent, or that it is sent. */
+export type OutcomeRecord =
+  | { readonly kind: "routed"; readonly route: string; readonly target?: string }
+  | { readonly kind: "blocked"; readonly status: 400; readonly route: string; readonly guardrail: string; readonly by: string; readonly message: string }
+  | { readonly kind: "rejected"; readonly status: 429; readonly route: string; readonly reason: "budget" | "limit"; readonly name: string; readonly message: string }
+  | { readonly kind: "no-route"; readonly status: 404; readonly accepted: readonly string[]; readonly message: string };
+
+/**
+ * One decision, explained: the record `aigw explain --format json` prints
+ * and the server logs. Absent parts are left out (never `undefined`), so
+ * the JSON text of two equal records is equal.
+ */
+export interface Explanation {
+  /** The policy version (`x-aigw-policy`). */
+  readonly policy: string;
+  readonly request: RequestRecord;
+  /** How many routes the index made candidates: those for the requested model and those for any model. */
+  readonly candidates: { readonly forModel: number; readonly anyModel: number };
+  /** Every route considered, in order, up to and including the one that matched. */
+  readonly routes: readonly RouteRecord[];
+  /** The matched route. */
+  readonly route?: Located;
+  readonly budgets: readonly BudgetRecord[];
+  readonly limits: readonly LimitRecord[];
+  /** An exceeded budget replaced the targets with its downgrade model. */
+  readonly downgrade?: { readonly budget: string; readonly model: string };
+  readonly split?: SplitRecord;
+  readonly plan?: PlanRecord;
+  /** The route's guardrails, in order, applied to the input. */
+  readonly guardrails: readonly GuardrailRecord[];
+  readonly outcome: OutcomeRecord;
+}
+
+// ---------------------------------------------------------------- building it
