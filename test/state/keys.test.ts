@@ -1,0 +1,33 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { budgetKey, dollarsToMicros, limitKey, microsToDollars, parseKey } from "../../runtime/state/index.js";
+
+describe("counter keys", () => {
+  it("join the policy's names and the scope value, and split back even when the value holds colons", () => {
+    expect(budgetKey("team-daily", "search")).toBe("budget:team-daily:search");
+    expect(limitKey("per-key", "tokens", "sha256:ab")).toBe("limit:per-key:tokens:sha256:ab");
+    expect(parseKey("limit:per-key:tokens:sha256:ab")).toEqual({ kind: "limit", name: "per-key", measure: "tokens", scopeValue: "sha256:ab" });
+    const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]*(?:[-.][A-Za-z0-9_]+)*$/);
+    fc.assert(
+      fc.property(name, fc.string(), fc.constantFrom("requests" as const, "tokens" as const), (n, scope, measure) => {
+        expect(parseKey(budgetKey(n, scope))).toEqual({ kind: "budget", name: n, scopeValue: scope });
+        expect(parseKey(limitKey(n, measure, scope))).toEqual({ kind: "limit", name: n, measure, scopeValue: scope });
+      }),
+    );
+  });
+
+  it("reject strings no helper makes", () => {
+    for (const k of ["", "budget", "budget::x", "limit:l:bytes:x", "cooldown:m:x"]) expect(parseKey(k)).toBeUndefined();
+  });
+});
+
+describe("money", () => {
+  it("converts declared dollars exactly and computed costs upwards without float noise", () => {
+    expect(dollarsToMicros(200)).toBe(200_000_000);
+    expect(dollarsToMicros(2.5)).toBe(2_500_000);
+    expect(dollarsToMicros(0.15 * 1000 / 1e6, "up")).toBe(150);
+    expect(dollarsToMicros(0.0000015, "up")).toBe(2);
+    expect(dollarsToMicros(0.0000001, "up")).toBe(1);
+    expect(microsToDollars(2_500_000)).toBe(2.5);
+  });
+});
