@@ -4,10 +4,9 @@
  * evaluator the server uses. Exit 0: no errors and every test passed; 1:
  * errors, failing tests (or warnings with --strict); 2: usage errors.
  */
-import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
-import type { Graph, TestCase } from "../../compiler/graph.js";
-import type { SourceFile } from "../../lang/ast.js";
-import { crossCheckTests, loadTokenizer, needsTokenizer, runPolicyTests, type TestResult } from "../../runtime/engine/index.js";
+import type { Diagnostic } from "../../lang/diagnostics.js";
+import type { TestResult } from "../../runtime/engine/index.js";
+import { testPolicy } from "../../runtime/engine/verify-policy.js";
 import { oneOf, parseArgs, UsageError } from "../args.js";
 import { FsHost, type Io } from "../io.js";
 import { loadAndCompile } from "../policy.js";
@@ -26,7 +25,7 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
   const policy = loadAndCompile(paths, io.env);
   const tests: TestResult[] = [];
   if (policy.graph) {
-    const run = await runTests(policy.files, policy.graph, policy.tests);
+    const run = await testPolicy(policy.files, policy.graph, policy.tests);
     tests.push(...run.results);
     policy.diagnostics.push(...run.disagreements);
   }
@@ -64,22 +63,4 @@ function testSummary(tests: readonly TestResult[], compiled: boolean): string {
   const failed = tests.filter((t) => !t.passed).length;
   const passed = tests.length - failed;
   return `${passed} test${passed === 1 ? "" : "s"} passed, ${failed} failed`;
-}
-
-/**
- * Runs the policy's tests through the evaluator, and every test's request
- * through the reference interpreter too: a disagreement is an internal error
- * (I001), never hidden. The tokenizer is loaded only when the policy reads
- * `input_tokens`.
- */
-async function runTests(files: readonly SourceFile[], graph: Graph, cases: readonly TestCase[]): Promise<{ results: TestResult[]; disagreements: Diagnostic[] }> {
-  const tokenizer = needsTokenizer(graph) ? await loadTokenizer() : undefined;
-  const options = tokenizer ? { tokenizer } : {};
-  const results = runPolicyTests(graph, cases, options);
-  const disagreements = crossCheckTests(files, graph, cases, options).map((d) =>
-    diagnostic("I001", `internal error in test "${d.test}": ${d.message}`, { file: d.file, line: d.line, column: 1, endLine: d.line, endColumn: 1, offset: 0, endOffset: 0 }, {
-      help: "the compiled graph and the reference interpreter decided differently; please report this with the policy",
-    }),
-  );
-  return { results, disagreements };
 }

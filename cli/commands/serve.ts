@@ -1,20 +1,27 @@
 /**
- * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log]`: compiles the
- * policy and serves it. A policy that does not compile is refused with its
- * diagnostics (exit 1). Start-up lines (HTTP engine, address, policy
+ * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--watch | --git REF]`:
+ * verifies the policy as `aigw check` does and serves it. A policy that does
+ * not compile or whose tests fail is refused with its diagnostics (exit 1).
+ * Hot reload (runtime/server/reload): `--watch` follows the files, `--git REF`
+ * serves the tree committed at REF and follows the ref; SIGHUP and
+ * `POST /admin/reload` reload on demand. Start-up lines (HTTP engine, address, policy
  * version) go to stderr; the access log is JSON lines on stdout. SIGTERM or
  * SIGINT shuts down gracefully (stop accepting, finish in-flight requests
  * within a bound) and exits 0.
  */
 import { hasErrors } from "../../lang/diagnostics.js";
-import { jsonLogger } from "../../runtime/server/log.js";
+import { batchedWrite, jsonLogger } from "../../runtime/server/log.js";
+import { otlpExporter } from "../../runtime/observe/otlp.js";
 import { startGateway, type Gateway } from "../../runtime/server/app.js";
 import { parseArgs, UsageError } from "../args.js";
 import { processIo, type Io } from "../io.js";
-import { loadAndCompile } from "../policy.js";
+import { policySource, reloadRoutes, Reloader, SourceError, type PolicySource } from "../../runtime/server/reload/index.js";
 import { renderHuman, summary } from "../render.js";
+import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
+import { statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 
-export const serveUsage = "aigw serve [PATHS] [--port N] [--host H] [--no-access-log]";
+export const serveUsage = "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--watch | --git REF]";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8787;
@@ -30,12 +37,23 @@ export interface ServeOptions {
 
 /** Runs the gateway until told to stop; returns the exit code. */
 export async function serveCommand(argv: readonly string[], io: Io, options: ServeOptions = {}): Promise<number> {
-  const args = parseArgs(argv, { values: ["--port", "--host"], switches: ["--no-access-log"] });
+  const args = parseArgs(argv, { values: ["--port", "--host", "--git", "--otlp"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
   const paths = args.positional.length ? args.positional : ["."];
-  const policy = loadAndCompile(paths, io.env);
-  for (const d of policy.diagnostics) io.err(renderHuman(d, policy.texts, io.isTty));
-  if (hasErrors(policy.diagnostics) || !policy.graph) {
-    io.err(`aigw serve: ${summary(policy.diagnostics)}: refusing to start\n`);
+  const git = args.values.get("--git");
+  const follow = git !== undefined || args.switches.has("--watch");
+  if (git !== undefined && args.switches.has("--watch")) throw new UsageError("--watch and --git cannot be combined (--git already follows the ref)");
+  const reloader = new Reloader({ source: await openSource(paths, git), env: io.env });
+  // Start-up passes the same gate as every reload: compile, schema, tests.
+  const first = await reloader.check();
+  const policy = first.report;
+  const texts = new Map((policy?.sources ?? []).map((s) => [s.path, s.text]));
+  for (const d of policy?.diagnostics ?? []) io.err(renderHuman(d, texts, io.isTty));
+  const failed = (policy?.results ?? []).filter((t) => !t.passed);
+  for (const t of failed) io.err(`FAIL test "${t.name}" (${t.file}:${t.line})\n  ${(t.message ?? "").split("\n").join("\n  ")}\n`);
+  if (!policy?.ok || !policy.graph) {
+    await reloader.close();
+    const why = first.error ?? (hasErrors(policy?.diagnostics ?? []) ? summary(policy?.diagnostics ?? []) : `${failed.length} test(s) failed`);
+    io.err(`aigw serve: ${why}: refusing to start\n`);
     return 1;
   }
   const graph = policy.graph;
@@ -44,24 +62,68 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   const portText = args.values.get("--port");
   const port = portText === undefined ? (fromPolicy.port ?? DEFAULT_PORT) : parsePort(portText);
 
-  const log = jsonLogger(io.out, { access: !args.switches.has("--no-access-log") });
+  // Observability (runtime/observe): access lines batched into one stdout write per event-loop turn;
+  // decision records (costly: a traced decision per request) and OTLP traces only when asked for.
+  const out = batchedWrite(io.out);
+  const log = jsonLogger(out, { access: !args.switches.has("--no-access-log") });
+  const otlp = args.values.get("--otlp") ?? io.env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? io.env["OTEL_EXPORTER_OTLP_ENDPOINT"];
+  let warned = false;
+  const onError = (err: unknown): void => {
+    if (!warned) log.warn("otlp trace export failed (later failures are not logged)", { error: String(err) });
+    warned = true;
+  };
+  const spans = otlp ? otlpExporter({ endpoint: otlp, onError }) : undefined;
+  const observe = { logDecisions: args.switches.has("--log-decisions"), ...(spans ? { spans } : {}) };
   let gateway: Gateway;
+  // Budgets and limits (runtime/budget): the store of `gateway { state … }`, swept on a timer, closed at shutdown.
+  let state: ManagedStore | undefined;
   try {
-    gateway = await startGateway({ graph, host, port, env: io.env, log });
+    state = openManagedStore(graph.gateway.state, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("state sweep failed", { error: String(err) }) });
+    gateway = await startGateway({ graph, host, port, env: io.env, log, routes: reloadRoutes(reloader, io.env), store: state.store, ...observe });
   } catch (err) {
+    await state?.close();
+    await reloader.close();
     io.err(`aigw serve: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+  await reloader.start(gateway, first, { log, watch: follow });
+  const hup = () => void reloader.reload("signal");
+  process.on("SIGHUP", hup);
   io.err(`aigw serve: http engine: ${gateway.engine.detail}\n`);
   io.err(`aigw serve: policy ${graph.policy} (${graph.routes.length} routes, models: ${graph.accepted.join(", ") || "none"})\n`);
+  io.err(`aigw serve: reload: ${follow ? (git !== undefined ? `following ${git}` : "watching the policy files") + ", " : ""}on SIGHUP and POST /admin/reload (compiles ${reloader.verifierKind === "worker" ? "on a worker thread" : "in-process"})\n`);
   io.err(`aigw serve: listening on http://${displayHost(gateway.host)}:${gateway.port}\n`);
   options.onListening?.(gateway);
 
   const signal = await (options.stop ?? firstSignal());
   io.err(`aigw serve: ${typeof signal === "string" ? signal + ": " : ""}shutting down (up to ${SHUTDOWN_GRACE_MS / 1000}s for requests in flight)\n`);
+  process.off("SIGHUP", hup);
+  await reloader.close();
   await gateway.close(SHUTDOWN_GRACE_MS);
+  await state.close();
+  await spans?.close();
+  out.flush();
   io.err("aigw serve: stopped\n");
   return 0;
+}
+
+/** The policy's source; a path outside the repository or an unknown ref is a usage error. */
+async function openSource(paths: readonly string[], git: string | undefined): Promise<PolicySource> {
+  try {
+    return await policySource(paths, git === undefined ? {} : { git });
+  } catch (err) {
+    throw err instanceof SourceError ? new UsageError(err.message) : err;
+  }
+}
+
+/** Where a relative `state sqlite("…")` path is resolved: the policy directory (the first path, or its directory when it is a file). */
+function policyDir(path: string): string {
+  const abs = resolve(path);
+  try {
+    return statSync(abs).isDirectory() ? abs : dirname(abs);
+  } catch {
+    return process.cwd();
+  }
 }
 
 /** `aigw serve` as a process entry: the real streams and environment. */

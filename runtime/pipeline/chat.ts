@@ -9,16 +9,32 @@
  * left); writing it is respond.ts's job. Clock, randomness, sleep and state
  * are parameters.
  */
-import { decide, factsFromChatRequest, loadedTokenizer, loadTokenizer, type AttemptRecord, type GuardHit, type StateView } from "../engine/index.js";
-import type { AbortSignalLike, Sleep, Usage } from "../providers/index.js";
+import type { SourceRef } from "../../compiler/graph.js";
+import {
+  decide,
+  explainDecision,
+  factsFromChatRequest,
+  loadedTokenizer,
+  loadTokenizer,
+  type AttemptRecord,
+  type Caller,
+  type Explanation,
+  type Facts,
+  type GuardHit,
+  type GuardOutcome,
+  type StateView,
+  type TraceEvent,
+} from "../engine/index.js";
+import type { AbortSignalLike, ChatCompletion, Sleep, Usage } from "../providers/index.js";
 import { authenticate } from "./auth.js";
 import { GatewayError, toErrorReply } from "./errors.js";
-import { execute } from "./execute.js";
+import { execute, type TryTiming } from "./execute.js";
 import { guardInput } from "./guard.js";
 import { decisionHeaders, type DecisionHeaders } from "./headers.js";
+import { chargeRequest, decideWithState, rejectedError, type BudgetDeps, type Hold } from "../budget/charges.js";
 import type { Reply } from "./respond.js";
 import type { Runtime } from "./runtime.js";
-import { parseChatRequest } from "./validate.js";
+import { parseChatRequest, type ChatRequest } from "./validate.js";
 
 /** The request as the pipeline sees it (copied out of the HTTP edge). */
 export interface ChatInput {
@@ -41,8 +57,16 @@ export interface PipelineDeps {
   sleep: Sleep;
   /** What decisions read about budgets, limits and cooldowns. */
   state: StateView;
+  /** Budgets and rate limits backed by a store (runtime/budget); without it, decisions read only `state`. */
+  budgets?: BudgetDeps;
   /** A request id: the client's when sane, else a fresh one. */
   requestId: (given: string | undefined) => string;
+  /** Monotonic clock (fractional ms): when given, each try is timed into `ChatTrace.tries`. */
+  clock?: () => number;
+  /** Keep the decision record (`explainDecision`, the same record as `aigw explain`) in `ChatTrace.decision`; costs a traced decide. */
+  explain?: boolean;
+  /** Time the decide and guardrail steps into `ChatTrace.steps` with `clock` (for trace spans). */
+  timeSteps?: boolean;
 }
 
 /** What happened, for the access log. */
@@ -61,6 +85,25 @@ export interface ChatTrace {
   usage?: Usage;
   /** The error when the reply is a 500 (logged, never sent). */
   internal?: unknown;
+  /** The requested model and stream flag, once the body was read. */
+  model?: string;
+  stream?: boolean;
+  /** The authenticated caller (team, user, the key's hash; never the key). */
+  caller?: Caller;
+  /** Where the matched route is written. */
+  span?: SourceRef;
+  /** Each try's timing, in the order of `attempts` (when `PipelineDeps.clock` is given). */
+  tries?: readonly TryTiming[];
+  /** The guardrail hit that blocked the request. */
+  blocked?: GuardHit;
+  /** The budget or limit that refused the request (429). */
+  rejected?: { kind: "budget" | "limit"; name: string };
+  /** The decision record, when `PipelineDeps.explain` is on. */
+  decision?: Explanation;
+  /** `clock` readings around the decide and input-guardrail steps, when `PipelineDeps.timeSteps` is on. */
+  steps?: { decide: readonly [number, number]; guard?: readonly [number, number] };
+  /** With `log_bodies true`: what the body logger needs (the body as sent upstream, after redaction). */
+  bodies?: { request: ChatRequest; guardrails: readonly string[]; facts: Facts; completion?: ChatCompletion };
 }
 
 export interface ChatOutcome {
@@ -79,26 +122,51 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
   const trace: ChatTrace = { requestId: meta.requestId, attempts: NONE, status: 200, redacted: NONE, flagged: NONE };
   try {
     const caller = authenticate(graph, input.headers["authorization"]);
+    trace.caller = caller;
     if (caller.team !== undefined) trace.team = caller.team;
     const body = parseChatRequest(await input.body());
+    trace.model = body.model;
+    trace.stream = body.stream === true;
     const tokenizer = rt.needsTokenizer ? (loadedTokenizer() ?? (await loadTokenizer())) : undefined;
     const facts = factsFromChatRequest(body, withoutCredentials(input.headers), caller, tokenizer, input.path);
 
-    const decision = decide(graph, facts, deps.state);
-    if (decision.kind === "no-route") throw new GatewayError("model_not_found", decision.message, { param: "model" });
+    // The decision record is built from the same trace events and guardrail verdict as `aigw explain`'s.
+    const events: TraceEvent[] | undefined = deps.explain ? [] : undefined;
+    const clock = deps.timeSteps ? deps.clock : undefined;
+    const decideStart = clock ? clock() : 0;
+    const tracing = events && { tracer: (e: TraceEvent) => void events.push(e) };
+    const stated = deps.budgets ? await decideWithState(graph, facts, deps.state, deps.budgets.store, tracing) : undefined;
+    const decision = stated ? stated.decision : decide(graph, facts, deps.state, tracing);
+    if (clock) trace.steps = { decide: [decideStart, clock()] };
+    if (decision.kind === "no-route") {
+      if (events) trace.decision = explainDecision(graph, facts, decision, events, undefined);
+      throw new GatewayError("model_not_found", decision.message, { param: "model" });
+    }
     meta.route = trace.route = decision.route.name;
+    trace.span = decision.route.span;
 
     // Input guardrails come before budgets and limits (lang/SPEC.md): a request
     // that would be blocked is a 400 even when it is also over budget.
-    const guarded = guardInput(graph, decision.guardrails, facts, body);
+    const guarded = guardInput(graph, decision.guardrails, facts, body, (o: GuardOutcome) => {
+      if (clock && trace.steps) trace.steps = { decide: trace.steps.decide, guard: [trace.steps.decide[1], clock()] };
+      if (o.blocked !== undefined) trace.blocked = o.blocked;
+      if (events) trace.decision = explainDecision(graph, facts, decision, events, o);
+    });
     trace.redacted = guarded.redacted;
     trace.flagged = guarded.flagged;
+    if (graph.gateway.logBodies) trace.bodies = { request: guarded.body, guardrails: decision.guardrails, facts };
     if (decision.kind === "rejected") {
-      throw new GatewayError(decision.reason.kind === "budget" ? "budget_exceeded" : "rate_limited", decision.message);
+      const r = decision.reason;
+      trace.rejected = r.kind === "budget" ? { kind: "budget", name: r.budget } : { kind: "limit", name: r.limit };
+      throw stated ? rejectedError(decision, stated, deps.now()) : new GatewayError(decision.reason.kind === "budget" ? "budget_exceeded" : "rate_limited", decision.message);
     }
 
     const stream = body.stream === true;
-    const result = await execute(rt, decision, {
+    const tries: TryTiming[] | undefined = deps.clock ? [] : undefined;
+    if (tries) trace.tries = tries;
+    // Reserve the worst case and take the limits atomically; a refused downgrade budget re-plans (runtime/budget).
+    const hold = deps.budgets && stated ? await chargeRequest(graph, deps.budgets, decision, facts, body, stated.view, deps.now()) : undefined;
+    const result = await execute(rt, hold?.decision ?? decision, {
       body: guarded.body,
       stream,
       requestId: meta.requestId,
@@ -107,7 +175,13 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
       now: deps.now,
       sleep: deps.sleep,
       random: deps.random,
+      tries,
+      clock: deps.clock,
+    }).catch(async (err: unknown) => {
+      await hold?.settle(undefined, undefined);
+      throw err;
     });
+    if (hold && result.kind !== "completion" && result.kind !== "stream") await hold.settle(undefined, undefined);
     meta.attempts = trace.attempts = result.attempts;
     switch (result.kind) {
       case "aborted":
@@ -117,12 +191,14 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
       case "completion":
         meta.target = trace.target = result.target.model;
         if (result.completion.usage) trace.usage = result.completion.usage;
+        if (trace.bodies) trace.bodies.completion = result.completion.completion;
+        if (hold) await hold.settleCompletion(result.target.model, result.completion);
         // The upstream's own bytes when the adapter kept them (nothing here changes a completion).
-        return { reply: { kind: "json", status: 200, headers: decisionHeaders(meta), body: result.completion.raw ?? JSON.stringify(result.completion.completion) }, trace };
+        return { reply: { kind: "json", status: 200, headers: withHold(decisionHeaders(meta), hold), body: result.completion.raw ?? JSON.stringify(result.completion.completion) }, trace };
       case "stream":
         meta.target = trace.target = result.target.model;
         return {
-          reply: { kind: "stream", headers: decisionHeaders(meta), stream: result.stream, includeUsage: body.stream_options?.include_usage === true },
+          reply: { kind: "stream", headers: withHold(decisionHeaders(meta), hold), stream: hold ? hold.wrap(result.stream, result.target.model) : result.stream, includeUsage: body.stream_options?.include_usage === true },
           trace,
         };
     }
@@ -136,6 +212,12 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     for (const h of e.headers) headers.push(h);
     return { reply: { kind: "json", status: e.status, headers, body: e.body }, trace };
   }
+}
+
+/** The decision headers plus the budget warnings of an admitted request. */
+function withHold(headers: ReturnType<typeof decisionHeaders>, hold: Hold | undefined): ReturnType<typeof decisionHeaders> {
+  if (hold) for (const h of hold.headers) headers.push(h);
+  return headers;
 }
 
 /** Headers a policy may read: everything but the caller's credentials (facts end up in traces and explanations). */

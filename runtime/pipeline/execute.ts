@@ -25,6 +25,17 @@ export interface ExecuteOptions {
   now: () => number;
   sleep: Sleep;
   random: () => number;
+  /** When given, every try that ends with an outcome is timed here, in order (the access log and metrics read it). */
+  tries?: TryTiming[];
+  /** Monotonic clock in fractional milliseconds for `tries`. Default `performance.now`. */
+  clock?: () => number;
+}
+
+/** One try, timed: when it started (`clock` ms), how long it took, and for a failure the upstream error's code. */
+export interface TryTiming {
+  readonly startMs: number;
+  readonly ms: number;
+  readonly error?: string;
 }
 
 export type ExecuteResult =
@@ -37,6 +48,8 @@ export type ExecuteResult =
 /** Runs the decision's plan until a try succeeds, the plan is used up, the deadline passes or the client leaves. */
 export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteOptions): Promise<ExecuteResult> {
   let state = startAttempts(decision);
+  const tries = o.tries;
+  const clock = o.clock ?? monotonic;
   let last: UpstreamError | undefined;
   for (;;) {
     const action = state.action;
@@ -63,6 +76,7 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
       timeoutMs: Math.max(1, Math.min(target.timeoutMs ?? remaining, remaining)),
       requestId: o.requestId,
     };
+    const startMs = tries === undefined ? 0 : clock();
     try {
       if (o.stream) {
         const stream = await rt.providers.stream(attempt);
@@ -70,22 +84,26 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
           void stream.cancel();
           return { kind: "aborted", attempts: state.history };
         }
+        tries?.push({ startMs, ms: clock() - startMs });
         state = next(state, OK);
         return { kind: "stream", target, attempts: state.history, stream };
       }
       const completion = await rt.providers.complete(attempt);
+      tries?.push({ startMs, ms: clock() - startMs });
       state = next(state, OK);
       return { kind: "completion", target, attempts: state.history, completion };
     } catch (err) {
       if (o.signal.aborted) return { kind: "aborted", attempts: state.history };
       if (!isUpstreamError(err)) throw err;
       last = err;
+      tries?.push({ startMs, ms: clock() - startMs, error: err.code });
       state = next(state, outcomeOf(err), { random: o.random });
     }
   }
 }
 
 const OK: Outcome = Object.freeze({ ok: true });
+const monotonic = (): number => performance.now();
 
 /** An upstream failure in the terms of the attempts machine. */
 export function outcomeOf(err: UpstreamError): Outcome {

@@ -6,7 +6,7 @@
  * provider never sees the original; flags are only reported.
  */
 import type { Graph } from "../../compiler/graph.js";
-import { applyGuardrails, type Facts, type GuardHit } from "../engine/index.js";
+import { applyGuardrails, type Facts, type GuardHit, type GuardOutcome } from "../engine/index.js";
 import type { ChatMessage, ContentPart } from "../providers/index.js";
 import { GatewayError } from "./errors.js";
 import type { ChatRequest } from "./validate.js";
@@ -32,11 +32,21 @@ export function textParts(body: ChatRequest): string[] {
   return out;
 }
 
-/** Applies the decision's guardrails to the input; throws a 400 {@link GatewayError} when one blocks. */
-export function guardInput(graph: Graph, guardrails: readonly string[], facts: Facts, body: ChatRequest): GuardResult {
-  if (guardrails.length === 0) return { body, redacted: [], flagged: [] };
+/** The verdict when a route has no guardrails. */
+const NO_GUARDRAILS: GuardOutcome = Object.freeze({ blocked: undefined, texts: Object.freeze([]), redacted: Object.freeze([]), flagged: Object.freeze([]) });
+
+/**
+ * Applies the decision's guardrails to the input; throws a 400 {@link GatewayError} when one blocks.
+ * `seen` receives the engine's verdict first, a block included (the access log's decision record and metrics).
+ */
+export function guardInput(graph: Graph, guardrails: readonly string[], facts: Facts, body: ChatRequest, seen?: (outcome: GuardOutcome) => void): GuardResult {
+  if (guardrails.length === 0) {
+    seen?.(NO_GUARDRAILS);
+    return { body, redacted: [], flagged: [] };
+  }
   const texts = textParts(body);
   const outcome = applyGuardrails(graph, guardrails, "input", facts, texts);
+  seen?.(outcome);
   if (outcome.blocked) {
     const b = outcome.blocked;
     throw new GatewayError("blocked_by_guardrail", `request blocked by guardrail \`${b.guardrail}\` (${b.by})`, { param: "messages" });

@@ -60,7 +60,9 @@ export function endpointUrl(base: string, path: string): URL {
 }
 
 function postOptions(deps: HttpDeps, call: ProviderCall, spec: HttpRequestSpec, deadline: AttemptDeadline): PostOptions {
-  return { endpoint: spec.endpoint, headers: spec.headers, body: spec.body, deadline, origin: originOf(call), secrets: spec.secrets, now: deps.now };
+  // The gateway's request id goes upstream too, so provider-side logs correlate with ours.
+  const headers = spec.headers.concat("x-request-id", call.requestId);
+  return { endpoint: spec.endpoint, headers, body: spec.body, deadline, origin: originOf(call), secrets: spec.secrets, now: deps.now };
 }
 
 /** One non-streaming attempt; `toCompletion` validates and translates the JSON reply. */

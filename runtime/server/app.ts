@@ -4,6 +4,7 @@
  *   POST /v1/chat/completions   the pipeline (pipeline/chat.ts)
  *   GET  /v1/models             the models the policy accepts
  *   GET  /healthz, /readyz      liveness; readiness (503 while draining)
+ *   GET  /metrics               Prometheus metrics (runtime/observe)
  *
  * The loaded graph lives in one reference (`current`); each request captures
  * it when it starts, so a hot reload (`setGraph`) is one assignment and a
@@ -13,14 +14,19 @@ import type { Graph } from "../../compiler/graph.js";
 import { validateGraph } from "../../compiler/validate.js";
 import type { StateView } from "../engine/index.js";
 import { GatewayError, toErrorReply } from "../pipeline/errors.js";
-import { handleChat, type ChatInput, type ChatTrace, type PipelineDeps } from "../pipeline/chat.js";
-import { attemptsHeader } from "../pipeline/headers.js";
+import { handleChat, type ChatInput, type PipelineDeps } from "../pipeline/chat.js";
 import { requestIds } from "../pipeline/request-id.js";
 import { writeReply, type Written } from "../pipeline/respond.js";
 import { createRuntime, type Runtime } from "../pipeline/runtime.js";
 import { Pools, realSleep, type PoolOptions, type Sleep } from "../providers/index.js";
 import type { RouteTable } from "./admin.js";
-import { silentLogger, type AccessEntry, type Logger } from "./log.js";
+import { budgetRoutes } from "../budget/admin.js";
+import type { Store } from "../state/index.js";
+import { silentLogger, type Logger } from "./log.js";
+import { GatewayMetrics } from "../observe/metrics.js";
+import { Observer } from "../observe/observer.js";
+import { storeBudgetReader } from "../observe/state-reader.js";
+import type { SpanSink } from "../observe/spans.js";
 import { authenticate } from "../pipeline/auth.js";
 import { ClientSignal } from "./client-signal.js";
 import {
@@ -50,6 +56,13 @@ export interface GatewayOptions {
   log?: Logger;
   /** Budgets, limits and cooldowns as decisions see them. Default: nothing spent, draws from `random`. */
   state?: StateView;
+  /**
+   * The state store (runtime/state `openStore`): budgets and rate limits are
+   * read, reserved and settled through it (runtime/budget) and
+   * `GET /admin/budgets` lists its counters. The caller owns it (closes it
+   * after `close()`). Default none: budgets and limits see only `state`.
+   */
+  store?: Store;
   /** Upstream connection pool settings. */
   pools?: PoolOptions;
   /**
@@ -58,6 +71,14 @@ export interface GatewayOptions {
    * Admin handlers guard themselves with `requireAdmin` (admin.ts).
    */
   routes?: RouteTable;
+  /** Prometheus metrics, served on `GET /metrics`. Default: a new registry; `false`: none (and no `/metrics`). */
+  metrics?: GatewayMetrics | false;
+  /** Put the decision record (`aigw explain`'s JSON) in every access-log entry; costs a traced decision per request. Default off. */
+  logDecisions?: boolean;
+  /** Monotonic clock in fractional ms for durations in logs and metrics. Default `performance.now`. */
+  timer?: () => number;
+  /** OpenTelemetry spans (observe/otlp.ts). Default none: no span is built. */
+  spans?: SpanSink;
 }
 
 export interface Gateway {
@@ -70,6 +91,8 @@ export interface Gateway {
   readonly graph: Graph;
   /** Swaps the graph for new requests; requests in flight keep theirs. */
   setGraph(graph: Graph): void;
+  /** The metrics behind `GET /metrics` (hot reload reports with `metrics.policyReloaded(ok)`); undefined when off. */
+  readonly metrics: GatewayMetrics | undefined;
   /** Stops accepting, lets in-flight requests finish for up to `graceMs` (default 10 s), then closes everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -98,18 +121,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   let current = build(options.graph);
   let draining = false;
+  const timer = options.timer ?? (() => performance.now());
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? new GatewayMetrics(now));
+  metrics?.setGraph(current.graph);
+  if (options.store) metrics?.setBudgetReader(storeBudgetReader(options.store));
+  const observer = new Observer({ log, metrics, spans: options.spans });
 
   const deps: PipelineDeps = {
     now,
     random,
     sleep,
     state: options.state ?? { budgetSpent: () => 0, limitUsed: () => 0, draw: random },
+    ...(options.store ? { budgets: { store: options.store, log } } : {}),
     requestId: requestIds(random),
+    clock: timer,
+    explain: options.logDecisions === true,
+    timeSteps: options.spans !== undefined,
   };
 
   async function chat(req: HttpRequest, res: HttpResponse): Promise<void> {
     const rt = current;
-    const started = now();
+    const started = timer();
     const input: ChatInput = {
       headers: req.headers,
       path: req.path,
@@ -117,9 +149,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       body: () => req.body().catch(bodyError),
     };
     const { reply, trace } = await handleChat(rt, input, deps);
+    const ready = timer();
     if (trace.internal !== undefined) log.error("internal error", { requestId: trace.requestId, error: trace.internal });
+    const bodyText = observer.beforeWrite(rt.graph, reply);
     const written: Written = reply === null ? { status: 499, aborted: true } : await writeReply(res, reply);
-    if (log.access) log.access(accessEntry(req, trace, written, now() - started));
+    observer.chat(rt.graph, req, trace, written, started, ready, timer(), bodyText);
   }
 
   function models(req: HttpRequest, res: HttpResponse): void {
@@ -135,8 +169,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const routes: RouteTable = {
     ...guarded(options.routes ?? {}),
+    ...(options.store ? guarded(budgetRoutes(options.store, () => current.graph, env)) : {}),
     "/v1/chat/completions": { POST: chat },
     "/v1/models": { GET: models },
+    ...(metrics ? { "/metrics": { GET: async (_req: HttpRequest, res: HttpResponse) => res.send(200, [["content-type", metrics.contentType]], await metrics.render()) } } : {}),
     "/healthz": { GET: (_req, res) => res.send(200, JSON_HEADERS, OK_BODY) },
     "/readyz": {
       GET: (_req, res) =>
@@ -175,7 +211,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     setGraph(graph) {
       current = build(graph);
+      metrics?.setGraph(current.graph);
     },
+    metrics,
     async close(graceMs = 10_000) {
       draining = true;
       await server.close(graceMs);
@@ -215,31 +253,6 @@ function bodyError(err: unknown): never {
 
 function trimSlash(path: string): string {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-}
-
-function accessEntry(req: HttpRequest, trace: ChatTrace, written: Written, ms: number): AccessEntry {
-  const entry: AccessEntry = {
-    requestId: trace.requestId,
-    method: req.method,
-    path: req.path,
-    status: written.aborted && trace.status === 200 ? 499 : trace.status,
-    ms,
-  };
-  if (trace.route !== undefined) entry.route = trace.route;
-  if (trace.target !== undefined) entry.target = trace.target;
-  if (trace.attempts.length > 0) entry.attempts = attemptsHeader(trace.attempts);
-  if (trace.errorCode !== undefined) entry.error = trace.errorCode;
-  if (trace.team !== undefined) entry.team = trace.team;
-  const usage = written.usage ?? trace.usage;
-  if (usage) {
-    entry.promptTokens = usage.promptTokens;
-    entry.completionTokens = usage.completionTokens;
-  }
-  if (trace.redacted.length > 0) entry.redacted = trace.redacted.map((h) => h.guardrail);
-  if (trace.flagged.length > 0) entry.flagged = trace.flagged.map((h) => h.guardrail);
-  if (written.aborted) entry.aborted = true;
-  if (written.streamError !== undefined) entry.error = "stream_error";
-  return entry;
 }
 
 /** A graph refused at load: it does not match compiler/graph.schema.json. */

@@ -3,4 +3,4 @@
 // types itself, and the tests must exercise the real stores, not copies.
 import { register } from "node:module";
 
-register("./ts-hooks.mjs", import.meta.url);
+register("../../support/ts-hooks.mjs", import.meta.url);

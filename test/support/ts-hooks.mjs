@@ -1,7 +1,9 @@
-// Module hooks for child processes: `./x.js` imported from a .ts file
+// Module hooks that let child processes and worker threads run the TypeScript
+// sources (Node 20 cannot strip types): `./x.js` imported from a .ts file
 // resolves to `./x.ts` when that exists (the NodeNext convention the sources
 // use), and .ts files are transpiled with the project's TypeScript, types
-// erased, no type check.
+// erased, no type check. Used by the state tests' child processes and the
+// reload tests' real compile worker.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";

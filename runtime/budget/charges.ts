@@ -1,0 +1,315 @@
+/**
+ * Budgets and rate limits on the request path, backed by the state store:
+ *
+ *   decideWithState   decide; read the matched route's counters once; decide again on them
+ *   chargeRequest     reserve the worst case + take the limits in ONE atomic `admit`;
+ *                     on refusal, re-plan with `decide` (downgrade) or answer 429
+ *   Hold              settle with the provider's usage, or release, exactly once
+ *
+ * Every decision still comes from the pure `decide`: a refused budget is
+ * shown to it as spent (the same as `given budget B spent $limit`), so a
+ * downgrade or reject happens exactly as `aigw check` predicts. A budget
+ * that is already exceeded and only downgrades the request is not reserved
+ * against (the downgrade is its answer); every other budget and limit of
+ * the route is, in the same batch.
+ */
+import type { Graph } from "../../compiler/graph.js";
+import { decide, type DecideOptions, type Decision, type RejectedDecision, type Facts, type RoutedDecision, type StateView } from "../engine/index.js";
+import type { ChatStream, ChatCompletionChunk, Completion, Usage } from "../providers/index.js";
+import { GatewayError } from "../pipeline/errors.js";
+import { budgetKey, dollarsToMicros, limitKey, microsToDollars, type Check, type CheckResult, type CounterValue, type Reservation, type Store } from "../state/index.js";
+import { actualMicros, admissionInputTokens, worstCaseMicros, type CostedRequest } from "./cost.js";
+
+/** Logs what a budget does (a warning crossed); the server's logger fits. */
+export interface BudgetLog {
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** What the pipeline needs for budgets and limits. */
+export interface BudgetDeps {
+  store: Store;
+  log?: BudgetLog;
+}
+
+type Header = readonly [string, string];
+
+/**
+ * Decides on the counters of the matched route: a first decide finds the
+ * route (the base view says nothing is spent), one `read` fetches its
+ * budgets' spent+reserved and its limits' use, and a second decide on those
+ * values is the decision. Routes without budgets or limits decide once
+ * (twice with `options`, so a tracer sees the whole decision). Returns the
+ * view the decision read, for {@link chargeRequest}.
+ */
+export async function decideWithState(graph: Graph, facts: Facts, base: StateView, store: Store, options?: DecideOptions): Promise<Stated> {
+  let drawn: number | undefined;
+  const once: StateView = { ...base, budgetSpent: base.budgetSpent, limitUsed: base.limitUsed, draw: () => (drawn ??= base.draw()) };
+  const first = decide(graph, facts, once);
+  if (first.kind === "no-route" || (first.budgets.length === 0 && first.limits.length === 0)) {
+    return { decision: options === undefined ? first : decide(graph, facts, once, options), view: once, counters: new Map() };
+  }
+  const keys: string[] = [];
+  const refs = [];
+  for (const b of first.budgets) {
+    keys.push(budgetKey(b.budget, b.scopeKey));
+    refs.push({ key: keys[keys.length - 1]!, window: b.node.window });
+  }
+  for (const l of first.limits) {
+    for (const m of ["requests", "tokens"] as const) {
+      const w = l.node[m]?.window;
+      if (w === undefined) continue;
+      keys.push(limitKey(l.limit, m, l.scopeKey));
+      refs.push({ key: keys[keys.length - 1]!, window: w });
+    }
+  }
+  const values = await store.read(refs);
+  const used = new Map<string, number>();
+  const counters = new Map<string, CounterValue>();
+  for (let i = 0; i < keys.length; i++) {
+    used.set(keys[i]!, values[i]!.spent + values[i]!.reserved);
+    counters.set(keys[i]!, values[i]!);
+  }
+  const view: StateView = {
+    ...once,
+    budgetSpent: (budget, scope) => {
+      const v = used.get(budgetKey(budget, scope));
+      return v === undefined ? base.budgetSpent(budget, scope) : microsToDollars(v);
+    },
+    limitUsed: (limit, scope, measure) => used.get(limitKey(limit, measure, scope)) ?? base.limitUsed(limit, scope, measure),
+  };
+  return { decision: decide(graph, facts, view, options), view, counters };
+}
+
+/** What {@link decideWithState} returns. */
+export interface Stated {
+  readonly decision: Decision;
+  /** The view the decision read (for {@link chargeRequest}). */
+  readonly view: StateView;
+  /** The counters read, by key. */
+  readonly counters: ReadonlyMap<string, CounterValue>;
+}
+
+/**
+ * The 429 of a decision `decide` rejected on the counters read: a budget's
+ * names it and when it resets, a limit's carries `Retry-After` and the
+ * `x-ratelimit-*` headers.
+ */
+export function rejectedError(d: RejectedDecision, stated: Stated, now: number): GatewayError {
+  const r = d.reason;
+  if (r.kind === "budget") return budgetError(d.message, r.budget, stated.counters.get(budgetKey(r.budget, r.scopeKey))?.resetAt, now);
+  const node = d.limits.find((l) => l.limit === r.limit)!.node;
+  const headers: Header[] = [];
+  let resetAt = now;
+  for (const m of ["requests", "tokens"] as const) {
+    const spec = node[m];
+    const c = stated.counters.get(limitKey(r.limit, m, r.scopeKey));
+    if (spec === undefined || c === undefined) continue;
+    if (m === r.measure) resetAt = c.resetAt;
+    headers.push([`x-ratelimit-limit-${m}`, String(spec.count)], [`x-ratelimit-remaining-${m}`, String(Math.max(0, spec.count - c.spent))], [`x-ratelimit-reset-${m}`, resetText(c.resetAt - now)]);
+  }
+  headers.unshift(["retry-after", String(Math.max(1, Math.ceil((resetAt - now) / 1000)))]);
+  return new GatewayError("rate_limited", `${d.message}; retry after ${resetText(resetAt - now)}`, { headers });
+}
+
+/** An admitted request's holds: settle or release it exactly once, on every path. */
+export interface Hold {
+  /** The decision to execute (a downgrade may have replaced the one given). */
+  readonly decision: RoutedDecision;
+  /** Response headers (`x-aigw-budget-warning`). */
+  readonly headers: readonly Header[];
+  /** Input tokens counted at admission. */
+  readonly inputTokens: number;
+  /** Settles with the cost of `usage` on `model`; without usage, releases (charges 0). Later calls do nothing. */
+  settle(model: string | undefined, usage: Usage | undefined): Promise<void>;
+  /** Settles a non-streaming completion: its usage, else its text's bytes as output tokens. */
+  settleCompletion(model: string, completion: Completion): Promise<void>;
+  /** A stream that settles once it ends, fails or is cancelled (from its usage chunk, else the streamed text). */
+  wrap(stream: ChatStream, model: string): ChatStream;
+}
+
+interface Slot {
+  check: Check;
+  kind: "budget" | "requests" | "tokens";
+  name: string;
+  warnPercent?: number;
+}
+
+/**
+ * Admits the routed decision's budgets and limits in one atomic `admit`
+ * (see the module comment). Throws a 429 `GatewayError` when a limit or a
+ * `reject` budget refuses; a refused `downgrade` budget re-plans to its model.
+ * `redecide` decides again with an overriding view (usually `decide` on the
+ * same facts).
+ */
+export async function chargeRequest(
+  graph: Graph,
+  deps: BudgetDeps,
+  first: RoutedDecision,
+  facts: Facts,
+  body: CostedRequest,
+  view: StateView,
+  now: number,
+): Promise<Hold | undefined> {
+  if (first.budgets.length === 0 && first.limits.length === 0) return undefined;
+  const inputTokens = admissionInputTokens(facts, body);
+  const spentOut = new Set<string>();
+  let decision = first;
+  for (;;) {
+    const slots = slotsOf(graph, decision, inputTokens, body);
+    const admission = await deps.store.admit(slots.map((s) => s.check));
+    if (admission.admitted) return hold(graph, deps, decision, slots, admission.results, inputTokens, now);
+
+    const refused = slots.map((s, i) => [s, admission.results[i]!] as const).filter(([, r]) => !r.admitted);
+    const limit = refused.find(([s]) => s.kind !== "budget");
+    if (limit !== undefined) throw limitError(slots, admission.results, limit[0], limit[1], now);
+    for (const [s] of refused) spentOut.add(s.name);
+    const over: StateView = {
+      ...view,
+      budgetSpent: (budget, scope) => (spentOut.has(budget) ? graph.budgets[budget]!.limit : view.budgetSpent(budget, scope)),
+    };
+    const next = decide(graph, facts, over);
+    if (next.kind === "rejected") {
+      const r = next.reason;
+      const at = r.kind === "budget" ? refused.find(([s]) => s.name === r.budget)?.[1].resetAt : undefined;
+      throw budgetError(next.message, r.kind === "budget" ? r.budget : "", at, now);
+    }
+    if (next.kind !== "route" || next.downgrade === undefined) throw new Error("budgets: a refused budget neither rejected nor downgraded");
+    decision = next;
+  }
+}
+
+function slotsOf(graph: Graph, d: RoutedDecision, inputTokens: number, body: CostedRequest): Slot[] {
+  const slots: Slot[] = [];
+  const amount = d.budgets.some((b) => b.state !== "exceeded") ? worstCaseMicros(graph, d.plan.targets, inputTokens, body) : 0;
+  for (const b of d.budgets) {
+    if (b.state === "exceeded") continue; // it downgraded this request: the downgrade is its answer
+    const check: Check = { kind: "reserve", key: budgetKey(b.budget, b.scopeKey), amount, limit: dollarsToMicros(b.limit), window: b.node.window };
+    slots.push(b.node.warnPercent === undefined ? { check, kind: "budget", name: b.budget } : { check, kind: "budget", name: b.budget, warnPercent: b.node.warnPercent });
+  }
+  for (const l of d.limits) {
+    const r = l.node.requests;
+    if (r) slots.push({ kind: "requests", name: l.limit, check: { kind: "take", key: limitKey(l.limit, "requests", l.scopeKey), amount: 1, limit: r.count, window: r.window } });
+    const t = l.node.tokens;
+    if (t) slots.push({ kind: "tokens", name: l.limit, check: { kind: "take", key: limitKey(l.limit, "tokens", l.scopeKey), amount: inputTokens, limit: t.count, window: t.window } });
+  }
+  return slots;
+}
+
+function hold(graph: Graph, deps: BudgetDeps, decision: RoutedDecision, slots: Slot[], results: readonly CheckResult[], inputTokens: number, now: number): Hold {
+  const reservations: Reservation[] = [];
+  const tokenKeys: Check[] = [];
+  const headers: Header[] = [];
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    const r = results[i]!;
+    if (s.kind === "tokens") tokenKeys.push(s.check);
+    if (s.kind !== "budget") continue;
+    if (r.reservation) reservations.push(r.reservation);
+    if (s.warnPercent === undefined || r.limit === 0) continue;
+    const after = (r.spent + r.reserved) / r.limit;
+    if (after * 100 < s.warnPercent) continue;
+    const percent = Math.floor(after * 100);
+    headers.push(["x-aigw-budget-warning", `${s.name}; ${percent}%`]);
+    if (firstWarning(deps.store, `${s.check.key}@${r.resetAt}`)) {
+      deps.log?.warn("budget warning crossed", { budget: s.name, key: s.check.key, percent, warnPercent: s.warnPercent, resetAt: new Date(r.resetAt).toISOString() });
+    }
+  }
+  void now;
+  let done = false;
+  const settle = async (model: string | undefined, usage: Usage | undefined): Promise<void> => {
+    if (done) return;
+    done = true;
+    const actual = model === undefined || usage === undefined ? 0 : actualMicros(graph, model, usage);
+    const output = usage?.completionTokens ?? 0;
+    const additions = output > 0 ? tokenKeys.map((c) => ({ key: c.key, amount: output, window: c.window })) : [];
+    if (reservations.length === 0 && additions.length === 0) return;
+    await deps.store.finish(
+      reservations.map((reservation) => ({ reservation, actual })),
+      additions,
+    );
+  };
+  return {
+    decision,
+    headers,
+    inputTokens,
+    settle,
+    settleCompletion: (model, c) => settle(model, c.usage ?? { promptTokens: inputTokens, completionTokens: Buffer.byteLength(JSON.stringify(c.completion.choices)) }),
+    wrap: (stream, model) => settlingStream(stream, (usage) => settle(model, usage), inputTokens),
+  };
+}
+
+const warnedByStore = new WeakMap<Store, Set<string>>();
+
+/** True the first time this process sees a counter window in its warn zone (the crossing may have been by settlement). */
+function firstWarning(store: Store, id: string): boolean {
+  let seen = warnedByStore.get(store);
+  if (seen === undefined) warnedByStore.set(store, (seen = new Set()));
+  if (seen.has(id)) return false;
+  if (seen.size >= 10_000) seen.clear(); // bounded: a cleared set logs a window at most once more
+  seen.add(id);
+  return true;
+}
+
+/** Passes a stream through and settles when it ends, fails or is cancelled; without a usage chunk, counts the streamed text's bytes as output tokens. */
+function settlingStream(inner: ChatStream, settle: (usage: Usage | undefined) => Promise<void>, inputTokens: number): ChatStream {
+  let bytes = 0;
+  const finish = (): Promise<void> => settle(inner.usage ?? (bytes > 0 ? { promptTokens: inputTokens, completionTokens: bytes } : undefined));
+  async function* pass(): AsyncGenerator<ChatCompletionChunk> {
+    try {
+      for await (const chunk of inner) {
+        for (const c of chunk.choices) {
+          const content = (c.delta as { content?: unknown }).content;
+          if (typeof content === "string") bytes += Buffer.byteLength(content);
+        }
+        yield chunk;
+      }
+    } finally {
+      await finish();
+    }
+  }
+  return {
+    get firstChunkMs() {
+      return inner.firstChunkMs;
+    },
+    get usage() {
+      return inner.usage;
+    },
+    [Symbol.asyncIterator]: () => pass(),
+    async cancel() {
+      await inner.cancel();
+      await finish();
+    },
+  };
+}
+
+function limitError(slots: Slot[], results: readonly CheckResult[], slot: Slot, refused: CheckResult, now: number): GatewayError {
+  const headers: Header[] = [["retry-after", String(Math.max(1, Math.ceil((refused.resetAt - now) / 1000)))]];
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    if (s.kind === "budget" || s.name !== slot.name) continue;
+    const r = results[i]!;
+    headers.push([`x-ratelimit-limit-${s.kind}`, String(r.limit)]);
+    headers.push([`x-ratelimit-remaining-${s.kind}`, String(r.remaining)]);
+    headers.push([`x-ratelimit-reset-${s.kind}`, resetText(r.resetAt - now)]);
+  }
+  const key = slot.check.key.split(":").slice(3).join(":");
+  const message = `rate limit \`${slot.name}\` is used up for \`${key}\` (${refused.spent} of ${refused.limit} ${slot.kind}); retry after ${resetText(refused.resetAt - now)}`;
+  return new GatewayError("rate_limited", message, { headers });
+}
+
+function budgetError(message: string, budget: string, resetAt: number | undefined, now: number): GatewayError {
+  if (resetAt === undefined) return new GatewayError("budget_exceeded", message);
+  const headers: Header[] = [["retry-after", String(Math.max(1, Math.ceil((resetAt - now) / 1000)))]];
+  void budget;
+  return new GatewayError("budget_exceeded", `${message}; it resets at ${new Date(resetAt).toISOString()}`, { headers });
+}
+
+/** OpenAI's reset format: `1s`, `6m0s`, `1h2m3s`. */
+export function resetText(ms: number): string {
+  let s = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
+}

@@ -1,0 +1,41 @@
+/**
+ * The store a served policy uses, from its `gateway { state … }`: opened at
+ * start, swept on a timer (expired reservations are released; counting never
+ * depends on the sweep, it only frees space), closed at shutdown.
+ *
+ * A relative SQLite path (and the default `.aigw/state.db`) is resolved
+ * against the directory of the policy (the first path given to `aigw serve`,
+ * or its directory when it is a file), so the counters stay with the policy
+ * whatever the working directory.
+ */
+import type { GatewayNode } from "../../compiler/graph.js";
+import { openStore, type Clock, type Store } from "../state/index.js";
+
+/** How often expired reservations and past windows are swept. */
+export const SWEEP_INTERVAL_MS = 60_000;
+
+/** An open store with its sweep timer. */
+export interface ManagedStore {
+  readonly store: Store;
+  /** Stops the sweep and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the gateway block's store and starts sweeping it; `onError` hears sweep failures. */
+export function openManagedStore(
+  config: GatewayNode["state"],
+  options: { env: Readonly<Record<string, string | undefined>>; baseDir: string; clock?: Clock; sweepMs?: number; onError?: (err: unknown) => void },
+): ManagedStore {
+  const store = openStore(config, { env: options.env, clock: options.clock ?? Date.now, baseDir: options.baseDir });
+  const timer = setInterval(() => {
+    store.sweep().catch((err: unknown) => options.onError?.(err));
+  }, options.sweepMs ?? SWEEP_INTERVAL_MS);
+  timer.unref();
+  return {
+    store,
+    async close() {
+      clearInterval(timer);
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * Budgets and rate limits through the real server (runtime/budget): the
+ * atomic reservation, downgrade and reject, limit 429s with OpenAI's
+ * headers, settlement from the provider's usage, warnings, the admin list,
+ * and no reservation left behind after failures, timeouts and aborts.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { budgetKey, dollarsToMicros, memoryStore, type Store } from "../../runtime/state/index.js";
+import { closeGateways, KEY, KEY_HASH, policy, serve } from "../server/helpers.js";
+
+const head = (provider = "{ api mock latency 20ms }", extra = "") => `
+gateway { admin_token env("ADMIN") }
+keys { "${KEY_HASH}" team "search" }
+provider p ${provider}
+model big = p/"big" { input $1000/Mtok output $2000/Mtok context 8k }
+model cheap = p/"cheap" { input $1/Mtok output $1/Mtok context 8k }
+${extra}
+`;
+
+const DAY = { kind: "calendar", unit: "day" } as const;
+const stores: Store[] = [];
+function store(): Store {
+  const s = memoryStore({ clock: Date.now });
+  stores.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  await closeGateways();
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+async function chat(base: string, body: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "hello there" }], max_tokens: 10, ...body }),
+    ...(signal ? { signal } : {}),
+  });
+}
+
+async function counter(s: Store, budget: string, scope: string): Promise<{ spent: number; reserved: number }> {
+  const [v] = await s.read([{ key: budgetKey(budget, scope), window: DAY }]);
+  return { spent: v!.spent, reserved: v!.reserved };
+}
+
+describe("hard budgets", () => {
+  it("never admit more than the limit with many concurrent requests", async () => {
+    const s = store();
+    // worst case per request: (11 bytes + 4 + 3) × 1000 + 10 × 2000 = 38,000 µ$; $0.10 admits at most 2 at a time
+    const graph = policy(head("{ api mock latency 50ms }", `budget b { per team limit $0.10 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`));
+    const { base } = await serve(graph, { store: s });
+    const replies = await Promise.all(Array.from({ length: 30 }, () => chat(base)));
+    const ok = replies.filter((r) => r.status === 200).length;
+    expect(ok).toBeGreaterThan(0);
+    expect(replies.filter((r) => r.status === 429).length).toBe(30 - ok);
+    const c = await counter(s, "b", "search");
+    expect(c.reserved).toBe(0);
+    expect(c.spent).toBeLessThanOrEqual(dollarsToMicros(0.1));
+  });
+
+  it("settles with the provider's usage times the model's prices", async () => {
+    const s = store();
+    const { base } = await serve(policy(head(undefined, `budget b { per team limit $10 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`)), { store: s });
+    const res = await chat(base);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+    expect(await counter(s, "b", "search")).toEqual({ spent: body.usage.prompt_tokens * 1000 + body.usage.completion_tokens * 2000, reserved: 0 });
+  });
+
+  it("settles a stream from its final usage chunk", async () => {
+    const s = store();
+    const { base } = await serve(policy(head(undefined, `budget b { per team limit $10 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`)), { store: s });
+    const res = await chat(base, { stream: true, stream_options: { include_usage: true } });
+    const text = await res.text();
+    const usage = text
+      .split("\n")
+      .filter((l) => l.startsWith("data: {"))
+      .map((l) => JSON.parse(l.slice(6)) as { usage?: { prompt_tokens: number; completion_tokens: number } })
+      .find((c) => c.usage)!.usage!;
+    expect(await counter(s, "b", "search")).toEqual({ spent: usage.prompt_tokens * 1000 + usage.completion_tokens * 2000, reserved: 0 });
+  });
+
+  it("rejects with a 429 naming the budget and when it resets", async () => {
+    const s = store();
+    const { base } = await serve(policy(head(undefined, `budget b { per team limit $0.01 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`)), { store: s });
+    const res = await chat(base);
+    expect(res.status).toBe(429);
+    const body = (await res.json()) as { error: { code: string; message: string; type: string } };
+    expect(body.error.code).toBe("budget_exceeded");
+    expect(body.error.message).toContain("budget `b`");
+    expect(body.error.message).toMatch(/resets at \d{4}-\d\d-\d\dT00:00:00\.000Z/);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await counter(s, "b", "search")).toEqual({ spent: 0, reserved: 0 });
+  });
+
+  it("downgrades when the worst case does not fit, and when the budget is spent", async () => {
+    const s = store();
+    const { base } = await serve(policy(head(undefined, `budget b { per team limit $0.01 per day exceeded downgrade cheap }\nroute r { when model == "chat" budget b to big }`)), { store: s });
+    const first = await chat(base);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-aigw-target")).toBe("cheap");
+    // now spent past the limit: decide itself downgrades (the view reads spent+reserved)
+    const r = await s.reserve(budgetKey("b", "search"), 1, dollarsToMicros(1), DAY);
+    await s.settle(r.reservation!, dollarsToMicros(0.02));
+    const second = await chat(base);
+    expect(second.headers.get("x-aigw-target")).toBe("cheap");
+    expect((await counter(s, "b", "search")).reserved).toBe(0);
+  });
+
+  it("sends x-aigw-budget-warning past the warn percentage and logs the crossing once", async () => {
+    const s = store();
+    const { base, logs } = await serve(policy(head(undefined, `budget b { per team limit $1 per day warn 3% exceeded reject }\nroute r { when model == "chat" budget b to big }`)), { store: s });
+    const first = await chat(base);
+    expect(first.headers.get("x-aigw-budget-warning")).toMatch(/^b; [34]%$/);
+    const second = await chat(base);
+    expect(second.headers.get("x-aigw-budget-warning")).toMatch(/^b; \d+%$/);
+    expect(logs.filter((l) => l.msg === "budget warning crossed")).toHaveLength(1);
+  });
+});
+
+describe("rate limits", () => {
+  it("answer 429 with Retry-After and x-ratelimit headers once used up", async () => {
+    const s = store();
+    const { base } = await serve(policy(head(undefined, `limit rl { per key requests 2 per minute }\nroute r { when model == "chat" limit rl to big }`)), { store: s });
+    expect((await chat(base)).status).toBe(200);
+    expect((await chat(base)).status).toBe(200);
+    const res = await chat(base);
+    expect(res.status).toBe(429);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "rate_limited", message: expect.stringContaining("rate limit `rl`") });
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(res.headers.get("x-ratelimit-limit-requests")).toBe("2");
+    expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    expect(res.headers.get("x-ratelimit-reset-requests")).toMatch(/^\d+s$/);
+  });
+});
+
+describe("no reservation leaks", () => {
+  const budget = `budget b { per team limit $10 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`;
+
+  it("after an upstream failure", async () => {
+    const s = store();
+    const { base } = await serve(policy(head("{ api mock fail_rate 100% fail_status 500 }", budget)), { store: s });
+    expect((await chat(base)).status).toBe(502);
+    expect(await counter(s, "b", "search")).toEqual({ spent: 0, reserved: 0 });
+  });
+
+  it("after a timeout", async () => {
+    const s = store();
+    const { base } = await serve(policy(head("{ api mock latency 2s timeout 50ms }", budget)), { store: s });
+    expect((await chat(base)).status).toBe(504);
+    expect(await counter(s, "b", "search")).toEqual({ spent: 0, reserved: 0 });
+  });
+
+  for (const stream of [false, true]) {
+    it(`after the client aborts (${stream ? "stream" : "json"})`, async () => {
+      const s = store();
+      const { base, access } = await serve(policy(head("{ api mock latency 300ms }", budget)), { store: s });
+      const ac = new AbortController();
+      const pending = chat(base, { stream }, ac.signal).catch(() => "aborted");
+      while ((await counter(s, "b", "search")).reserved === 0) await new Promise((r) => setTimeout(r, 5));
+      ac.abort();
+      expect(await pending).toBe("aborted");
+      while (access.length === 0) await new Promise((r) => setTimeout(r, 10));
+      expect(await counter(s, "b", "search")).toEqual({ spent: 0, reserved: 0 });
+    });
+  }
+});
+
+describe("GET /admin/budgets", () => {
+  it("lists every budget counter in dollars behind the admin token", async () => {
+    const s = store();
+    const { base } = await serve(policy(head(undefined, `budget b { per team limit $10 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`)), { store: s, env: { ADMIN: "secret" } });
+    expect((await chat(base)).status).toBe(200);
+    expect((await fetch(`${base}/admin/budgets`)).status).toBe(401);
+    const res = await fetch(`${base}/admin/budgets`, { headers: { authorization: "Bearer secret" } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { budgets: { budget: string; scope: string; spent: number; reserved: number; limit: number; resetAt: string }[] };
+    expect(body.budgets).toHaveLength(1);
+    expect(body.budgets[0]).toMatchObject({ budget: "b", scope: "search", reserved: 0, limit: 10 });
+    expect(body.budgets[0]!.spent).toBeGreaterThan(0);
+    expect(body.budgets[0]!.resetAt).toMatch(/T00:00:00\.000Z$/);
+  });
+});

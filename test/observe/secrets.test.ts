@@ -1,0 +1,88 @@
+/**
+ * No secret reaches the logs, the metrics or a response under error paths:
+ * the provider key (from the environment) echoed back by an upstream 401,
+ * the caller's bearer key (known and unknown), and the admin token (a wrong
+ * one and the right one), with decision records and bodies logged too.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { compileSources } from "../../compiler/index.js";
+import { hashKey } from "../../runtime/pipeline/auth.js";
+import { requireAdmin } from "../../runtime/server/admin.js";
+import type { RouteTable } from "../../runtime/server/admin.js";
+import { behave, closeAllUpstreams, startUpstream } from "../support/upstreams.js";
+import { accessCount, ask, closeObserved, observed, post } from "./helpers.js";
+
+const PROVIDER_KEY = "sk-provider-secret-abcdef0123456789";
+const CALLER_KEY = "sk-caller-secret-0123456789abcdef";
+const UNKNOWN_KEY = "sk-unknown-secret-9876543210fedcba";
+const ADMIN_TOKEN = "admin-secret-token-0123456789";
+const WRONG_ADMIN = "admin-wrong-token-9876543210";
+const SECRETS = [PROVIDER_KEY, CALLER_KEY, UNKNOWN_KEY, ADMIN_TOKEN, WRONG_ADMIN];
+
+afterAll(async () => {
+  await closeObserved();
+  await closeAllUpstreams();
+});
+
+describe("secrets stay out of logs and metrics", () => {
+  it("under an upstream 401 echoing the key, an unknown key and bad admin tokens", async () => {
+    const up = await startUpstream("openai");
+    const text = `gateway { auth keys  admin_token env("AIGW_ADMIN")  log_bodies true }
+provider up { api openai  base_url "${up.baseUrl}"  key env("UP_KEY") }
+provider down { api openai  base_url "${up.baseUrl}"  key env("UP_KEY") }
+keys { "${hashKey(CALLER_KEY)}" team "search" }
+model a = up/"a" { input $1/Mtok  output $1/Mtok }
+model b = down/"b"
+route chat { when model == "chat" and header("x-tier") != "x"  to a  fallback b on 401, 5xx }
+`;
+    const graph = compileSources([{ path: "main.route", text }]).graph!;
+    const env = { UP_KEY: PROVIDER_KEY, AIGW_ADMIN: ADMIN_TOKEN };
+    let current = graph;
+    const routes: RouteTable = {
+      "/admin/ping": {
+        GET: (req, res) => {
+          requireAdmin(req, current, env);
+          res.send(200, [["content-type", "application/json"]], '{"ok":true}');
+        },
+      },
+    };
+    const o = await observed(graph, { env, routes, logDecisions: true });
+    current = o.gw.graph;
+    const responses: string[] = [];
+    const keep = async (r: Response) => {
+      responses.push(JSON.stringify([...r.headers]) + (await r.text()));
+      return r.status;
+    };
+
+    // the upstream answers 401 and puts the provider key it received in its message, twice (both targets)
+    up.next(behave.fail(401, { echoAuth: true }), behave.fail(401, { echoAuth: true }));
+    expect(await keep(await post(o.base, ask("chat", `my key is ${CALLER_KEY}`), { authorization: `Bearer ${CALLER_KEY}` }))).toBe(502);
+    expect(up.requests[0]!.headers.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
+    // an unknown bearer key, and an upstream 500 that echoes the key
+    expect(await keep(await post(o.base, ask("chat"), { authorization: `Bearer ${UNKNOWN_KEY}` }))).toBe(401);
+    up.next(behave.fail(500, { echoAuth: true }), behave.fail(500, { echoAuth: true }));
+    expect(await keep(await post(o.base, ask("chat", "hi", { stream: true }), { authorization: `Bearer ${CALLER_KEY}` }))).toBe(502);
+    // the admin endpoint with a wrong token, a malformed header, and the right token
+    expect(await keep(await fetch(`${o.base}/admin/ping`, { headers: { authorization: `Bearer ${WRONG_ADMIN}` } }))).toBe(401);
+    expect(await keep(await fetch(`${o.base}/admin/ping`, { headers: { authorization: WRONG_ADMIN } }))).toBe(401);
+    expect(await keep(await fetch(`${o.base}/admin/ping`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }))).toBe(200);
+    // a successful request whose prompt holds the caller's key (bodies are logged in this policy)
+    expect(await keep(await post(o.base, ask("chat", "ok"), { authorization: `Bearer ${CALLER_KEY}` }))).toBe(200);
+    await accessCount(o, 4);
+
+    const { text: metrics } = await o.metrics();
+    const logs = o.text();
+    expect(o.access()).toHaveLength(4);
+    expect(o.access()[0]!.decision).toBeDefined();
+    for (const secret of SECRETS) {
+      expect(logs, `log leaks ${secret}`).not.toContain(secret);
+      expect(metrics, `metrics leak ${secret}`).not.toContain(secret);
+      for (const r of responses) expect(r, `a response leaks ${secret}`).not.toContain(secret);
+    }
+    // bodies are logged in this policy: the key pasted into the prompt is logged as the api_key placeholder
+    const first = o.access()[0]!;
+    expect(first.requestBody).toEqual([{ role: "user", content: "my key is [API_KEY]" }]);
+    expect(first.keyId).toBe(hashKey(CALLER_KEY).slice(0, "sha256:".length + 12));
+    expect(first.attempts!.map((a) => a.status)).toEqual([401, 401]);
+  });
+});
