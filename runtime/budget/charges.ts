@@ -294,14 +294,26 @@ function limitError(slots: Slot[], results: readonly CheckResult[], slot: Slot, 
   }
   const key = slot.check.key.split(":").slice(3).join(":");
   const message = `rate limit \`${slot.name}\` is used up for \`${key}\` (${refused.spent} of ${refused.limit} ${slot.kind}); retry after ${resetText(refused.resetAt - now)}`;
-  return new GatewayError("rate_limited", message, { headers });
+  return new RefusalError("rate_limited", message, headers, { kind: "limit", name: slot.name });
 }
 
 function budgetError(message: string, budget: string, resetAt: number | undefined, now: number): GatewayError {
-  if (resetAt === undefined) return new GatewayError("budget_exceeded", message);
+  const by = { kind: "budget", name: budget } as const;
+  if (resetAt === undefined) return new RefusalError("budget_exceeded", message, [], by);
   const headers: Header[] = [["retry-after", String(Math.max(1, Math.ceil((resetAt - now) / 1000)))]];
-  void budget;
-  return new GatewayError("budget_exceeded", `${message}; it resets at ${new Date(resetAt).toISOString()}`, { headers });
+  return new RefusalError("budget_exceeded", `${message}; it resets at ${new Date(resetAt).toISOString()}`, headers, by);
+}
+
+/** A 429 from admission that says which budget or limit refused, for the access log and metrics. */
+export class RefusalError extends GatewayError {
+  constructor(
+    code: "rate_limited" | "budget_exceeded",
+    message: string,
+    headers: Header[],
+    readonly by: { readonly kind: "budget" | "limit"; readonly name: string },
+  ) {
+    super(code, message, { headers });
+  }
 }
 
 /** OpenAI's reset format: `1s`, `6m0s`, `1h2m3s`. */

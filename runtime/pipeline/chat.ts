@@ -31,7 +31,7 @@ import { GatewayError, toErrorReply } from "./errors.js";
 import { execute, type TryTiming } from "./execute.js";
 import { guardInput } from "./guard.js";
 import { decisionHeaders, type DecisionHeaders } from "./headers.js";
-import { chargeRequest, decideWithState, rejectedError, type BudgetDeps, type Hold } from "../budget/charges.js";
+import { chargeRequest, decideWithState, RefusalError, rejectedError, type BudgetDeps, type Hold } from "../budget/charges.js";
 import type { Reply } from "./respond.js";
 import type { Runtime } from "./runtime.js";
 import { parseChatRequest, type ChatRequest } from "./validate.js";
@@ -165,7 +165,13 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     const tries: TryTiming[] | undefined = deps.clock ? [] : undefined;
     if (tries) trace.tries = tries;
     // Reserve the worst case and take the limits atomically; a refused downgrade budget re-plans (runtime/budget).
-    const hold = deps.budgets && stated ? await chargeRequest(graph, deps.budgets, decision, facts, body, stated.view, deps.now()) : undefined;
+    const hold =
+      deps.budgets && stated
+        ? await chargeRequest(graph, deps.budgets, decision, facts, body, stated.view, deps.now()).catch((err: unknown) => {
+            if (err instanceof RefusalError) trace.rejected = err.by;
+            throw err;
+          })
+        : undefined;
     const result = await execute(rt, hold?.decision ?? decision, {
       body: guarded.body,
       stream,

@@ -120,6 +120,17 @@ describe("hard budgets", () => {
 });
 
 describe("rate limits", () => {
+  it("name the refusing limit in the access log, also when concurrent requests are refused at admission", async () => {
+    const s = store();
+    const { base, access } = await serve(policy(head("{ api mock latency 30ms }", `limit one { per key requests 1 per minute }\nroute r { when model == "chat" limit one to big }`)), { store: s });
+    const statuses = (await Promise.all(Array.from({ length: 6 }, () => chat(base)))).map((r) => r.status);
+    expect(statuses.filter((x) => x === 200)).toHaveLength(1);
+    expect(statuses.filter((x) => x === 429)).toHaveLength(5);
+    const refused = access.filter((e) => e.status === 429);
+    expect(refused).toHaveLength(5);
+    for (const e of refused) expect((e as { rejectedBy?: unknown }).rejectedBy).toEqual({ kind: "limit", name: "one" });
+  });
+
   it("answer 429 with Retry-After and x-ratelimit headers once used up", async () => {
     const s = store();
     const { base } = await serve(policy(head(undefined, `limit rl { per key requests 2 per minute }\nroute r { when model == "chat" limit rl to big }`)), { store: s });
