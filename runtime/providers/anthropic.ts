@@ -14,12 +14,12 @@ import {
   completeOverHttp,
   endpointOf,
   endpointUrl,
+  requestSpecs,
   streamOverHttp,
   type ChunkTranslator,
-  type Endpoint,
   type HttpDeps,
-  type HttpRequestSpec,
   type JsonReply,
+  type PreparedRequest,
 } from "./http-attempt.js";
 import { excerpt, redact } from "./redact.js";
 import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
@@ -92,36 +92,19 @@ function translateEvent(
   }
 }
 
-/** What never changes between attempts on one provider with one key: built once, shared by every request. */
-interface Prepared {
-  key: string | undefined;
-  endpoint: Endpoint;
-  jsonHeaders: readonly string[];
-  streamHeaders: readonly string[];
-  secrets: readonly string[];
-}
-
-function prepare(provider: ProviderNode, key: string | undefined): Prepared {
+function prepare(provider: ProviderNode, key: string | undefined): Omit<PreparedRequest, "key" | "secrets"> {
   const auth = key === undefined ? [] : ["x-api-key", key];
   const common = ["content-type", "application/json", "anthropic-version", ANTHROPIC_VERSION, ...auth];
   return {
-    key,
     endpoint: endpointOf(messagesUrl(provider.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL)),
     jsonHeaders: [...common, "accept", "application/json"],
     streamHeaders: [...common, "accept", "text/event-stream"],
-    secrets: key === undefined ? [] : [key],
   };
 }
 
 /** Creates the Anthropic adapter over the shared pools. */
 export function createAnthropicAdapter(deps: HttpDeps): ProviderAdapter {
-  const prepared = new WeakMap<ProviderNode, Prepared>();
-
-  const spec = (call: ProviderCall, stream: boolean): HttpRequestSpec => {
-    let p = prepared.get(call.provider);
-    if (p === undefined || p.key !== call.key) prepared.set(call.provider, (p = prepare(call.provider, call.key)));
-    return { endpoint: p.endpoint, headers: stream ? p.streamHeaders : p.jsonHeaders, body: translateRequest(call, stream), secrets: p.secrets };
-  };
+  const spec = requestSpecs(prepare, translateRequest);
 
   const toCompletion = (reply: JsonReply, origin: ErrorOrigin): Completion => {
     try {

@@ -14,6 +14,7 @@ import type { ChatCompletionChunk } from "./openai-wire.js";
 import { excerpt } from "./redact.js";
 import { parseSse, type SseEvent } from "./sse.js";
 import type { ChatStream, Completion, ProviderCall, Usage } from "./types.js";
+import type { ProviderNode } from "../../compiler/graph.js";
 
 export { endpointOf, type Endpoint, type JsonReply } from "./http.js";
 
@@ -50,6 +51,38 @@ export interface TranslateContext {
   /** Values to scrub from upstream text that ends up in an error. */
   secrets: readonly string[];
   onUsage: (usage: Usage) => void;
+}
+
+/**
+ * What never changes between attempts on one provider with one key: the
+ * endpoint, the header lists for JSON and SSE replies, and the secrets to
+ * scrub. Built once per provider (and again only if its key changes).
+ */
+export interface PreparedRequest {
+  key: string | undefined;
+  endpoint: Endpoint;
+  jsonHeaders: readonly string[];
+  streamHeaders: readonly string[];
+  secrets: readonly string[];
+}
+
+/**
+ * The request spec of an adapter: `prepare` runs once per provider and key,
+ * `body` per call. Keeps every adapter's per-request work to building the body.
+ */
+export function requestSpecs(
+  prepare: (provider: ProviderNode, key: string | undefined) => Omit<PreparedRequest, "key" | "secrets">,
+  body: (call: ProviderCall, stream: boolean) => string,
+): (call: ProviderCall, stream: boolean) => HttpRequestSpec {
+  const prepared = new WeakMap<ProviderNode, PreparedRequest>();
+  return (call, stream) => {
+    let p = prepared.get(call.provider);
+    if (p === undefined || p.key !== call.key) {
+      p = { ...prepare(call.provider, call.key), key: call.key, secrets: call.key === undefined ? [] : [call.key] };
+      prepared.set(call.provider, p);
+    }
+    return { endpoint: p.endpoint, headers: stream ? p.streamHeaders : p.jsonHeaders, body: body(call, stream), secrets: p.secrets };
+  };
 }
 
 /** `base` with `path` appended to its path; the query (Azure's `api-version`) is kept. */

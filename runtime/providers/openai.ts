@@ -14,16 +14,16 @@ import {
   completeOverHttp,
   endpointOf,
   endpointUrl,
+  requestSpecs,
   streamOverHttp,
   type ChunkTranslator,
-  type Endpoint,
   type HttpDeps,
-  type HttpRequestSpec,
   type JsonReply,
+  type PreparedRequest,
 } from "./http-attempt.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "./openai-wire.js";
 import { excerpt, redact } from "./redact.js";
-import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
+import { usageFromWire, type Completion, type ProviderAdapter } from "./types.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -108,41 +108,19 @@ export const openaiChunks: ChunkTranslator = async function* (events, { origin, 
   if (!sawDone && !sawFinish) throw new UpstreamProtocolError(origin, "the event stream ended before [DONE]");
 };
 
-/** What never changes between attempts on one provider with one key: built once, shared by every request. */
-interface Prepared {
-  key: string | undefined;
-  endpoint: Endpoint;
-  jsonHeaders: readonly string[];
-  streamHeaders: readonly string[];
-  secrets: readonly string[];
-}
-
-function prepare(provider: ProviderNode, key: string | undefined): Prepared {
+function prepare(provider: ProviderNode, key: string | undefined): Omit<PreparedRequest, "key" | "secrets"> {
   const url = endpointUrl(provider.baseUrl ?? OPENAI_DEFAULT_BASE_URL, "/chat/completions");
   const auth = key === undefined ? [] : authHeader(url, key);
   return {
-    key,
     endpoint: endpointOf(url),
     jsonHeaders: ["content-type", "application/json", "accept", "application/json", ...auth],
     streamHeaders: ["content-type", "application/json", "accept", "text/event-stream", ...auth],
-    secrets: key === undefined ? [] : [key],
   };
 }
 
 /** Creates the OpenAI-compatible adapter over the shared pools. */
 export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
-  const prepared = new WeakMap<ProviderNode, Prepared>();
-
-  const spec = (call: ProviderCall, stream: boolean): HttpRequestSpec => {
-    let p = prepared.get(call.provider);
-    if (p === undefined || p.key !== call.key) prepared.set(call.provider, (p = prepare(call.provider, call.key)));
-    return {
-      endpoint: p.endpoint,
-      headers: stream ? p.streamHeaders : p.jsonHeaders,
-      body: JSON.stringify(openaiBody(call.body, call.model.upstream, stream)),
-      secrets: p.secrets,
-    };
-  };
+  const spec = requestSpecs(prepare, (call, stream) => JSON.stringify(openaiBody(call.body, call.model.upstream, stream)));
 
   return {
     api: "openai",
