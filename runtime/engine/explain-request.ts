@@ -25,7 +25,7 @@ import { applyGuardrails, type GuardHit, type GuardOutcome } from "./guardrails.
 import { emptyState, type StateView } from "./state.js";
 import type { Tokenizer } from "./tokens.js";
 import type { TraceEvent } from "./trace.js";
-import { bearerToken } from "./bearer.js";
+import { bearerToken, CREDENTIAL_HEADERS, withoutCredentials } from "./bearer.js";
 import type {
   BudgetRecord,
   CallerAuth,
@@ -101,11 +101,11 @@ export function explainRequest(graph: Graph, request: ExplainInput, options: Exp
   const body = request.body as ChatRequestLike;
   const headers = request.headers ?? {};
   const caller = options.caller ?? callerFromKeys(graph, headers, options.hashKey);
-  const facts = factsFromChatRequest(body, headers, caller, options.tokenizer, options.endpoint ?? CHAT_ENDPOINT);
+  const facts = factsFromChatRequest(body, withoutCredentials(headers), caller, options.tokenizer, options.endpoint ?? CHAT_ENDPOINT);
   const events: TraceEvent[] = [];
   const decision = decide(graph, facts, options.state ?? emptyState(DEFAULT_DRAW), { tracer: (e) => void events.push(e) });
   const guard = decision.kind === "no-route" ? undefined : applyGuardrails(graph, decision.guardrails, "input", facts, textParts(body.messages));
-  return explainDecision(graph, facts, decision, events, guard);
+  return explainDecision(graph, facts, decision, events, guard, bearerToken(headerValue(headers, "authorization")) !== undefined);
 }
 
 /**
@@ -113,7 +113,15 @@ export function explainRequest(graph: Graph, request: ExplainInput, options: Exp
  * a tracer collecting `events` and applies the input guardrails itself.
  * `guard` is the input guardrails' verdict (undefined for no route).
  */
-export function explainDecision(graph: Graph, facts: Facts, decision: Decision, events: readonly TraceEvent[], guard: GuardOutcome | undefined): Explanation {
+export function explainDecision(
+  graph: Graph,
+  facts: Facts,
+  decision: Decision,
+  events: readonly TraceEvent[],
+  guard: GuardOutcome | undefined,
+  /** Whether the request carried a bearer key (facts never hold credential headers). */
+  keyPresented = false,
+): Explanation {
   const scrub = scrubber(facts);
   const candidates = events.find((e) => e.kind === "candidates");
   const routes: RouteRecord[] = [];
@@ -125,7 +133,7 @@ export function explainDecision(graph: Graph, facts: Facts, decision: Decision, 
     else if (e.kind === "cooldown") cooling = e.models;
   }
 
-  const request = requestRecord(graph, facts, scrub);
+  const request = requestRecord(graph, facts, keyPresented, scrub);
   const counted = { forModel: candidates?.forModel ?? 0, anyModel: candidates?.anyModel ?? 0 };
   const outcome = outcomeRecord(decision, guard, scrub);
   if (decision.kind === "no-route") {
@@ -197,9 +205,9 @@ function located(name: string, span: SourceRef): Located {
   return { name, file: span.file, line: span.line };
 }
 
-function requestRecord(graph: Graph, facts: Facts, scrub: (s: string) => string): RequestRecord {
+function requestRecord(graph: Graph, facts: Facts, keyPresented: boolean, scrub: (s: string) => string): RequestRecord {
   const reads = factsRead(graph);
-  const auth: CallerAuth = facts.key !== undefined ? "key" : bearerToken(facts.headers["authorization"]) !== undefined ? "unknown-key" : "no-key";
+  const auth: CallerAuth = facts.key !== undefined ? "key" : keyPresented ? "unknown-key" : "no-key";
   const labels = pick(facts.labels, reads.label, scrub);
   const headers = pick(facts.headers, reads.header, scrub);
   const metadata = pick(facts.metadata, reads.metadata, scrub);
@@ -319,8 +327,8 @@ function headerValue(headers: Readonly<Record<string, string>>, name: string): s
   return undefined;
 }
 
-/** Headers that carry credentials: never shown, and their values are scrubbed from every string of a record. */
-const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(["authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"]);
+// Credential headers (bearer.ts) are never shown; facts built by the server and by explain
+// never hold them, and if given facts do, their values are scrubbed from every string.
 const REDACTED = "[REDACTED]";
 /** Shorter secrets are not scrubbed from free text: replacing `foo` everywhere would mangle names without protecting anything real. */
 const MIN_SCRUBBED = 8;

@@ -9,6 +9,7 @@
  * left); writing it is respond.ts's job. Clock, randomness, sleep and state
  * are parameters.
  */
+import { bearerToken, withoutCredentials } from "../engine/bearer.js";
 import type { SourceRef } from "../../compiler/graph.js";
 import {
   decide,
@@ -129,6 +130,7 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     trace.stream = body.stream === true;
     const tokenizer = rt.needsTokenizer ? (loadedTokenizer() ?? (await loadTokenizer())) : undefined;
     const facts = factsFromChatRequest(body, withoutCredentials(input.headers), caller, tokenizer, input.path);
+    const keyPresented = bearerToken(input.headers["authorization"]) !== undefined;
 
     // The decision record is built from the same trace events and guardrail verdict as `aigw explain`'s.
     const events: TraceEvent[] | undefined = deps.explain ? [] : undefined;
@@ -139,7 +141,7 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     const decision = stated ? stated.decision : decide(graph, facts, deps.state, tracing);
     if (clock) trace.steps = { decide: [decideStart, clock()] };
     if (decision.kind === "no-route") {
-      if (events) trace.decision = explainDecision(graph, facts, decision, events, undefined);
+      if (events) trace.decision = explainDecision(graph, facts, decision, events, undefined, keyPresented);
       throw new GatewayError("model_not_found", decision.message, { param: "model" });
     }
     meta.route = trace.route = decision.route.name;
@@ -150,7 +152,7 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     const guarded = guardInput(graph, decision.guardrails, facts, body, (o: GuardOutcome) => {
       if (clock && trace.steps) trace.steps = { decide: trace.steps.decide, guard: [trace.steps.decide[1], clock()] };
       if (o.blocked !== undefined) trace.blocked = o.blocked;
-      if (events) trace.decision = explainDecision(graph, facts, decision, events, o);
+      if (events) trace.decision = explainDecision(graph, facts, decision, events, o, keyPresented);
     });
     trace.redacted = guarded.redacted;
     trace.flagged = guarded.flagged;
@@ -226,9 +228,3 @@ function withHold(headers: ReturnType<typeof decisionHeaders>, hold: Hold | unde
   return headers;
 }
 
-/** Headers a policy may read: everything but the caller's credentials (facts end up in traces and explanations). */
-function withoutCredentials(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k in headers) if (k !== "authorization" && k !== "x-api-key") out[k] = headers[k]!;
-  return out;
-}

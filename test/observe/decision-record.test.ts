@@ -45,6 +45,7 @@ const EXAMPLES: Record<string, Case[]> = {
     chat("premium header", "hi", { "x-tier": "premium" }),
     { name: "unknown model", headers: {}, body: { model: "gpt-5", messages: [{ role: "user", content: "hi" }] } },
     chat("a stream", "hi", {}, { stream: true }),
+    chat("auth none with a key that is not listed", "hi", bearer("not-a-listed-key-0123456789")),
   ],
   "examples/design/policy.route": [
     chat("premium split by key", "hi", { ...bearer("foo"), "x-tier": "premium" }),
