@@ -30,7 +30,7 @@ import type { AbortSignalLike, ChatCompletion, Sleep, Usage } from "../providers
 import { authenticate } from "./auth.js";
 import { GatewayError, toErrorReply } from "./errors.js";
 import { execute, type TryTiming } from "./execute.js";
-import { guardInput } from "./guard.js";
+import { guardInput, guardOutput } from "./guard.js";
 import { decisionHeaders, type DecisionHeaders } from "./headers.js";
 import { chargeRequest, decideWithState, RefusalError, rejectedError, type BudgetDeps, type Hold } from "../budget/charges.js";
 import type { Reply } from "./respond.js";
@@ -201,8 +201,16 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
         if (result.completion.usage) trace.usage = result.completion.usage;
         if (trace.bodies) trace.bodies.completion = result.completion.completion;
         if (hold) await hold.settleCompletion(result.target.model, result.completion);
-        // The upstream's own bytes when the adapter kept them (nothing here changes a completion).
-        return { reply: { kind: "json", status: 200, headers: withHold(decisionHeaders(meta), hold), body: result.completion.raw ?? JSON.stringify(result.completion.completion) }, trace };
+        {
+          const out = guardOutput(graph, decision.guardrails, facts, result.completion.completion);
+          if (out.redacted.length) trace.redacted = [...trace.redacted, ...out.redacted];
+          if (out.flagged.length) trace.flagged = [...trace.flagged, ...out.flagged];
+          if (out.blocked) trace.blocked = out.blocked; // the text was withheld (content_filter); the reply is still a 200
+          if (trace.bodies && out.changed) trace.bodies.completion = out.completion;
+          // The upstream's own bytes when nothing changed them; a guarded completion is serialised anew.
+          const replyBody = out.changed ? JSON.stringify(out.completion) : (result.completion.raw ?? JSON.stringify(out.completion));
+          return { reply: { kind: "json", status: 200, headers: withHold(decisionHeaders(meta), hold), body: replyBody }, trace };
+        }
       case "stream":
         meta.target = trace.target = result.target.model;
         return {

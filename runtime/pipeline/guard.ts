@@ -7,7 +7,7 @@
  */
 import type { Graph } from "../../compiler/graph.js";
 import { applyGuardrails, type Facts, type GuardHit, type GuardOutcome } from "../engine/index.js";
-import type { ChatMessage, ContentPart } from "../providers/index.js";
+import type { ChatCompletion, ChatMessage, ContentPart } from "../providers/index.js";
 import { GatewayError } from "./errors.js";
 import type { ChatRequest } from "./validate.js";
 
@@ -66,4 +66,37 @@ function withTexts(body: ChatRequest, texts: readonly string[]): ChatRequest {
     return { ...m, content: parts } as ChatMessage;
   });
   return { ...body, messages };
+}
+
+/** What the output guardrails did to a completion. */
+export interface OutputResult {
+  /** The completion to send: the original object when nothing changed. */
+  completion: ChatCompletion;
+  /** Whether `completion` differs from what the provider sent (its raw bytes must not be forwarded). */
+  changed: boolean;
+  blocked: GuardOutcome["blocked"];
+  redacted: readonly GuardHit[];
+  flagged: readonly GuardHit[];
+}
+
+/**
+ * Output guardrails on a non-streaming completion, over each choice's text.
+ * A block withholds the text the way OpenAI-compatible APIs report filtered
+ * output: the choice's content becomes null and its `finish_reason`
+ * `content_filter` (the provider has already answered, so this is not a
+ * request error); a redaction replaces the text; flags are only reported.
+ * Streams are not inspected (lang/SPEC.md §7.5).
+ */
+export function guardOutput(graph: Graph, guardrails: readonly string[], facts: Facts, completion: ChatCompletion): OutputResult {
+  const unchanged: OutputResult = { completion, changed: false, blocked: undefined, redacted: [], flagged: [] };
+  if (guardrails.length === 0) return unchanged;
+  const texts = completion.choices.map((c) => (typeof c.message.content === "string" ? c.message.content : ""));
+  const outcome = applyGuardrails(graph, guardrails, "output", facts, texts);
+  if (outcome.blocked) {
+    const choices = completion.choices.map((c) => ({ ...c, message: { ...c.message, content: null }, finish_reason: "content_filter" as const }));
+    return { completion: { ...completion, choices }, changed: true, blocked: outcome.blocked, redacted: outcome.redacted, flagged: outcome.flagged };
+  }
+  if (outcome.texts === texts) return { ...unchanged, flagged: outcome.flagged };
+  const choices = completion.choices.map((c, i) => (typeof c.message.content === "string" ? { ...c, message: { ...c.message, content: outcome.texts[i]! } } : c));
+  return { completion: { ...completion, choices }, changed: true, blocked: undefined, redacted: outcome.redacted, flagged: outcome.flagged };
 }
