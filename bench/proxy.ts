@@ -32,20 +32,31 @@
  * Targets (issue 4): ≥ 15,000 proxied requests/s on one core (≤ 60 µs CPU
  * per request); added latency at 500 req/s under 0.3 ms p50 and 1 ms p99.
  *
+ * Then, unless `--no-features`, the features scenario (issue 5; policies and
+ * report in bench/proxy-features.ts): the same load with a ~1 KB prompt
+ * through a bare route, then through the same route with a per-key budget,
+ * a per-key rate limit and the PII guardrail (SQLite state in a temporary
+ * directory), one gateway after the other, each warmed first; it prints the
+ * CPU each adds per request (target: < 50 µs). `--features-only` runs just
+ * that scenario.
+ *
  * Run: `npm run build && npm run bench:proxy -- [--seconds S] [--json]
- * [--no-reference] [--profile FILE] [--access-log]`.
+ * [--no-reference] [--profile FILE] [--access-log] [--no-features | --features-only]`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
-import { cpus, loadavg } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool, type Dispatcher } from "undici";
 import { compileSources } from "../compiler/index.js";
+import { openManagedStore, type ManagedStore } from "../runtime/budget/lifecycle.js";
 import { hashKey } from "../runtime/pipeline/auth.js";
 import { startGateway } from "../runtime/server/app.js";
 import { jsonLogger } from "../runtime/server/log.js";
 import { createHttpServer } from "../runtime/server/uws.js";
+import { benchPolicy, FEATURE_EMAIL, featurePrompt, featuresReport, printFeatures, type FeatureRun, type FeaturesReport } from "./proxy-features.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const KEY = "sk-bench-0001";
@@ -79,21 +90,31 @@ type Msg =
   | { type: "ready"; port: number; engine?: string }
   | { type: "cpu"; us: number }
   | { type: "result"; result: LoadResult }
-  | { type: "profiled" };
+  | { type: "profiled" }
+  | { type: "seen"; requests: number; email: number };
 
 // ------------------------------------------------------------------ roles
 
 /** The mock upstream: a fixed OpenAI completion for every request. */
 async function upstreamRole(): Promise<void> {
+  // Counts requests and those still carrying the features prompt's email (whether redaction happened).
+  const email = Buffer.from(FEATURE_EMAIL);
+  let requests = 0;
+  let seen = 0;
   const server = createHttpServer({
     bodyLimit: () => 1 << 20,
     handler: async (req, res) => {
-      await req.body();
+      const body = await req.body();
+      requests++;
+      if (body.includes(email)) seen++;
       res.send(200, [["content-type", "application/json"]], REPLY);
     },
   });
   const port = await server.listen("127.0.0.1", 0);
   answerIpc();
+  process.on("message", (m: { type: string }) => {
+    if (m.type === "seen") process.send!({ type: "seen", requests, email: seen } satisfies Msg);
+  });
   process.send!({ type: "ready", port } satisfies Msg);
 }
 
@@ -123,25 +144,21 @@ function answerIpc(): void {
   });
 }
 
-/** The gateway under test: one route to an OpenAI-compatible provider (or the built-in mock). */
+/**
+ * The gateway under test: one route to an OpenAI-compatible provider (or the built-in mock);
+ * with `--features DIR`, the route also has a budget, a rate limit and the PII guardrail, state in DIR.
+ */
 async function gatewayRole(): Promise<void> {
   const upstream = arg("--upstream")!;
-  const text = `
-gateway { auth keys }
-${upstream === "mock" ? "provider up { api mock }" : `provider up { api openai base_url "${upstream}/v1" timeout 10s }`}
-keys { "${hashKey(KEY)}" team "bench" }
-model mini = up/"gpt-4o-mini"
-model backup = up/"gpt-4o"
-route chat {
-  when model == "chat"
-  to mini
-  fallback backup on 429, 5xx, timeout
-}
-`;
+  const stateDir = arg("--features");
+  const text = benchPolicy(upstream, hashKey(KEY), stateDir);
   const compiled = compileSources([{ path: "bench.route", text }]);
   if (!compiled.graph) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
   const log = jsonLogger(() => {}, { access: flag("--access-log") });
-  const gw = await startGateway({ graph: compiled.graph, host: "127.0.0.1", port: 0, env: {}, log });
+  // As `aigw serve` does: the store of `gateway { state … }`, handed to the gateway.
+  let state: ManagedStore | undefined;
+  if (stateDir !== undefined) state = openManagedStore(compiled.graph.gateway.state, { env: {}, baseDir: stateDir });
+  const gw = await startGateway({ graph: compiled.graph, host: "127.0.0.1", port: 0, env: {}, log, ...(state ? { store: state.store } : {}) });
   answerIpc();
   process.send!({ type: "ready", port: gw.port, engine: gw.engine.detail } satisfies Msg);
 }
@@ -187,10 +204,9 @@ interface LoadResult {
 
 const PATH = "/v1/chat/completions";
 const LOAD_HEADERS = ["content-type", "application/json", "authorization", `Bearer ${KEY}`];
-const LOAD_BODY = Buffer.from(REQUEST);
 
 /** One request through undici's lowest public layer (`dispatch`), so the generator itself stays cheap. */
-function send(pool: Pool): Promise<number> {
+function send(pool: Pool, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     let status = 0;
     const handler: Dispatcher.DispatchHandler = {
@@ -207,7 +223,7 @@ function send(pool: Pool): Promise<number> {
       },
       onError: reject,
     };
-    pool.dispatch({ path: PATH, method: "POST", headers: LOAD_HEADERS, body: LOAD_BODY }, handler);
+    pool.dispatch({ path: PATH, method: "POST", headers: LOAD_HEADERS, body }, handler);
   });
 }
 
@@ -216,6 +232,8 @@ async function loadRole(): Promise<void> {
   const url = arg("--url")!;
   const seconds = Number(arg("--seconds"));
   const mode = arg("--mode");
+  // `--body features`: the ~1 KB prompt with an email of the features scenario.
+  const body = Buffer.from(arg("--body") === "features" ? featurePrompt() : REQUEST);
   const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
   let requests = 0;
   let errors = 0;
@@ -223,7 +241,7 @@ async function loadRole(): Promise<void> {
   const one = async (record: boolean): Promise<void> => {
     const t0 = performance.now();
     try {
-      if ((await send(pool)) === 200) requests++;
+      if ((await send(pool, body)) === 200) requests++;
       else errors++;
     } catch {
       errors++;
@@ -318,10 +336,10 @@ function busyShare(a: ReturnType<typeof cpuTimes>, b: ReturnType<typeof cpuTimes
 }
 
 /** A closed-loop run with the CPU time of the listed processes and the busy share of both cores. */
-async function measuredMax(url: string, seconds: number, watch: ChildProcess[]) {
+async function measuredMax(url: string, seconds: number, watch: ChildProcess[], extra: string[] = []) {
   const before = await Promise.all(watch.map(cpuOf));
   const t0 = cpuTimes();
-  const result = await load(url, "max", seconds);
+  const result = await load(url, "max", seconds, extra);
   const t1 = cpuTimes();
   const after = await Promise.all(watch.map(cpuOf));
   return {
@@ -332,15 +350,14 @@ async function measuredMax(url: string, seconds: number, watch: ChildProcess[]) 
   };
 }
 
-async function load(url: string, mode: "max" | "rate", seconds: number): Promise<LoadResult> {
-  const p = child(LOAD_CPU, "load", ["--url", url, "--mode", mode, "--seconds", String(seconds)]);
+async function load(url: string, mode: "max" | "rate", seconds: number, extra: string[] = []): Promise<LoadResult> {
+  const p = child(LOAD_CPU, "load", ["--url", url, "--mode", mode, "--seconds", String(seconds), ...extra]);
   return (await nextMessage(p, "result")).result;
 }
 
 async function main(): Promise<void> {
   const seconds = Number(arg("--seconds") ?? 10);
   const warm = Math.min(3, seconds);
-  const profile = arg("--profile");
   const children: ChildProcess[] = [];
   const loadBefore = loadavg();
   try {
@@ -348,98 +365,161 @@ async function main(): Promise<void> {
     children.push(upstream);
     const up = await nextMessage(upstream, "ready");
     const upUrl = `http://127.0.0.1:${up.port}`;
-    const gateway = child(GATEWAY_CPU, "gateway", ["--upstream", upUrl, ...(flag("--access-log") ? ["--access-log"] : [])]);
-    children.push(gateway);
-    const gw = await nextMessage(gateway, "ready");
-    const gwUrl = `http://127.0.0.1:${gw.port}`;
-
-    await load(upUrl, "max", warm);
-    const direct = await measuredMax(upUrl, seconds, [upstream]);
-    const upstreamCpuPerReq = direct.cpuUs[0]! / answered(direct.result);
-    await load(gwUrl, "max", warm);
-    if (profile) {
-      gateway.send({ type: "profile-start" });
-      await nextMessage(gateway, "profiled");
-    }
-    const proxied = await measuredMax(gwUrl, seconds, [gateway, upstream]);
-    if (profile) {
-      gateway.send({ type: "profile-stop", file: profile });
-      await nextMessage(gateway, "profiled");
-    }
-    const directRate = await load(upUrl, "rate", seconds);
-    const rateCpu0 = await cpuOf(gateway);
-    const proxiedRate = await load(gwUrl, "rate", seconds);
-    const rateCpuPerReq = ((await cpuOf(gateway)) - rateCpu0) / answered(proxiedRate);
-    gateway.send({ type: "exit" });
-
-    // For reference: the same gateway answering from its built-in mock provider (no upstream hop),
-    // which separates the server and pipeline from the upstream client; and the floor of the set-up,
-    // a bare relay on the gateway's core, which separates what aigw adds from what any relay costs here.
-    let reference: Reference | undefined;
-    if (!flag("--no-reference")) {
-      const local = child(GATEWAY_CPU, "gateway", ["--upstream", "mock"]);
-      children.push(local);
-      const localUrl = `http://127.0.0.1:${(await nextMessage(local, "ready")).port}`;
-      await load(localUrl, "max", warm);
-      const m = await measuredMax(localUrl, seconds, [local]);
-      local.send({ type: "exit" });
-      const relay = child(GATEWAY_CPU, "relay", ["--upstream", upUrl]);
-      children.push(relay);
-      const relayUrl = `http://127.0.0.1:${(await nextMessage(relay, "ready")).port}`;
-      await load(relayUrl, "max", warm);
-      const r = await measuredMax(relayUrl, seconds, [relay]);
-      const relayCpu0 = await cpuOf(relay);
-      const relayRate = await load(relayUrl, "rate", seconds);
-      const relayRateCpu = ((await cpuOf(relay)) - relayCpu0) / answered(relayRate);
-      reference = {
-        builtinMock: { rps: rps(m.result), cpuUsPerRequest: m.cpuUs[0]! / answered(m.result) },
-        relay: {
-          rps: rps(r.result),
-          cpuUsPerRequest: r.cpuUs[0]! / answered(r.result),
-          cpuUsPerRequestAtRate: relayRateCpu,
-          addedP50Ms: relayRate.p50Ms! - directRate.p50Ms!,
-          addedP99Ms: relayRate.p99Ms! - directRate.p99Ms!,
-        },
-      };
-    }
-
-    const directRps = rps(direct.result);
-    const proxiedRps = rps(proxied.result);
-    const cpuPerReq = proxied.cpuUs[0]! / answered(proxied.result);
-    const report: Report = {
-      engine: gw.engine,
-      seconds,
-      loadAverage: { before: loadBefore, after: loadavg() },
-      cpus: cpus().length,
-      direct: { rps: directRps, errors: direct.result.errors, p50Ms: directRate.p50Ms, p99Ms: directRate.p99Ms },
-      proxied: { rps: proxiedRps, errors: proxied.result.errors + proxiedRate.errors, p50Ms: proxiedRate.p50Ms, p99Ms: proxiedRate.p99Ms },
-      ratio: {
-        rps: proxiedRps / directRps,
-        p50: proxiedRate.p50Ms! / directRate.p50Ms!,
-        p99: proxiedRate.p99Ms! / directRate.p99Ms!,
-      },
-      addedP50Ms: proxiedRate.p50Ms! - directRate.p50Ms!,
-      addedP99Ms: proxiedRate.p99Ms! - directRate.p99Ms!,
-      gatewayCpuUsPerRequest: cpuPerReq,
-      gatewayCpuUsPerRequestAtRate: rateCpuPerReq,
-      bottleneck: {
-        gatewayProcessBusy: proxied.cpuUs[0]! / 1e6 / proxied.result.seconds,
-        gatewayCoreBusy: proxied.gatewayCore,
-        loadCoreBusy: proxied.loadCore,
-        upstreamProcessBusy: proxied.cpuUs[1]! / 1e6 / proxied.result.seconds,
-        loadGeneratorBusy: proxied.result.cpuUs / 1e6 / proxied.result.seconds,
-        upstreamHeadroom: directRps / proxiedRps,
-      },
-      upstreamCpuUsPerRequest: upstreamCpuPerReq,
-      reference,
-    };
+    // The request-path scenario (issue 4), then the features scenario (issue 5), on the same upstream.
+    const report = flag("--features-only") ? undefined : await proxyScenario(upstream, upUrl, children, seconds, warm, loadBefore);
+    const features = flag("--no-features") ? undefined : await featuresScenario(upstream, upUrl, children, seconds, warm);
+    const loadAfter = loadavg();
     if (flag("--json")) {
-      console.log(JSON.stringify(report, null, 2));
+      console.log(JSON.stringify(report ? { ...report, features } : { seconds, loadAverage: { before: loadBefore, after: loadAfter }, features }, null, 2));
       return;
     }
-    print(report);
+    if (report) print(report);
+    if (features) {
+      if (report) console.log(``);
+      else console.log(`bench/proxy features  ${seconds}s per phase; load average before ${loadBefore.map((x) => x.toFixed(2)).join(" ")}, after ${loadAfter.map((x) => x.toFixed(2)).join(" ")}`);
+      printFeatures(features, CONNECTIONS, RATE);
+    }
   } finally {
     for (const c of children) c.kill();
+  }
+}
+
+/** The request-path scenario (issue 4): direct vs through aigw, then the references. */
+async function proxyScenario(upstream: ChildProcess, upUrl: string, children: ChildProcess[], seconds: number, warm: number, loadBefore: number[]): Promise<Report> {
+  const profile = arg("--profile");
+  const gateway = child(GATEWAY_CPU, "gateway", ["--upstream", upUrl, ...(flag("--access-log") ? ["--access-log"] : [])]);
+  children.push(gateway);
+  const gw = await nextMessage(gateway, "ready");
+  const gwUrl = `http://127.0.0.1:${gw.port}`;
+
+  await load(upUrl, "max", warm);
+  const direct = await measuredMax(upUrl, seconds, [upstream]);
+  const upstreamCpuPerReq = direct.cpuUs[0]! / answered(direct.result);
+  await load(gwUrl, "max", warm);
+  if (profile) {
+    gateway.send({ type: "profile-start" });
+    await nextMessage(gateway, "profiled");
+  }
+  const proxied = await measuredMax(gwUrl, seconds, [gateway, upstream]);
+  if (profile) {
+    gateway.send({ type: "profile-stop", file: profile });
+    await nextMessage(gateway, "profiled");
+  }
+  const directRate = await load(upUrl, "rate", seconds);
+  const rateCpu0 = await cpuOf(gateway);
+  const proxiedRate = await load(gwUrl, "rate", seconds);
+  const rateCpuPerReq = ((await cpuOf(gateway)) - rateCpu0) / answered(proxiedRate);
+  gateway.send({ type: "exit" });
+
+  // For reference: the same gateway answering from its built-in mock provider (no upstream hop),
+  // which separates the server and pipeline from the upstream client; and the floor of the set-up,
+  // a bare relay on the gateway's core, which separates what aigw adds from what any relay costs here.
+  let reference: Reference | undefined;
+  if (!flag("--no-reference")) {
+    const local = child(GATEWAY_CPU, "gateway", ["--upstream", "mock"]);
+    children.push(local);
+    const localUrl = `http://127.0.0.1:${(await nextMessage(local, "ready")).port}`;
+    await load(localUrl, "max", warm);
+    const m = await measuredMax(localUrl, seconds, [local]);
+    local.send({ type: "exit" });
+    const relay = child(GATEWAY_CPU, "relay", ["--upstream", upUrl]);
+    children.push(relay);
+    const relayUrl = `http://127.0.0.1:${(await nextMessage(relay, "ready")).port}`;
+    await load(relayUrl, "max", warm);
+    const r = await measuredMax(relayUrl, seconds, [relay]);
+    const relayCpu0 = await cpuOf(relay);
+    const relayRate = await load(relayUrl, "rate", seconds);
+    const relayRateCpu = ((await cpuOf(relay)) - relayCpu0) / answered(relayRate);
+    reference = {
+      builtinMock: { rps: rps(m.result), cpuUsPerRequest: m.cpuUs[0]! / answered(m.result) },
+      relay: {
+        rps: rps(r.result),
+        cpuUsPerRequest: r.cpuUs[0]! / answered(r.result),
+        cpuUsPerRequestAtRate: relayRateCpu,
+        addedP50Ms: relayRate.p50Ms! - directRate.p50Ms!,
+        addedP99Ms: relayRate.p99Ms! - directRate.p99Ms!,
+      },
+    };
+  }
+
+  const directRps = rps(direct.result);
+  const proxiedRps = rps(proxied.result);
+  const cpuPerReq = proxied.cpuUs[0]! / answered(proxied.result);
+  const report: Report = {
+    engine: gw.engine,
+    seconds,
+    loadAverage: { before: loadBefore, after: loadavg() },
+    cpus: cpus().length,
+    direct: { rps: directRps, errors: direct.result.errors, p50Ms: directRate.p50Ms, p99Ms: directRate.p99Ms },
+    proxied: { rps: proxiedRps, errors: proxied.result.errors + proxiedRate.errors, p50Ms: proxiedRate.p50Ms, p99Ms: proxiedRate.p99Ms },
+    ratio: {
+      rps: proxiedRps / directRps,
+      p50: proxiedRate.p50Ms! / directRate.p50Ms!,
+      p99: proxiedRate.p99Ms! / directRate.p99Ms!,
+    },
+    addedP50Ms: proxiedRate.p50Ms! - directRate.p50Ms!,
+    addedP99Ms: proxiedRate.p99Ms! - directRate.p99Ms!,
+    gatewayCpuUsPerRequest: cpuPerReq,
+    gatewayCpuUsPerRequestAtRate: rateCpuPerReq,
+    bottleneck: {
+      gatewayProcessBusy: proxied.cpuUs[0]! / 1e6 / proxied.result.seconds,
+      gatewayCoreBusy: proxied.gatewayCore,
+      loadCoreBusy: proxied.loadCore,
+      upstreamProcessBusy: proxied.cpuUs[1]! / 1e6 / proxied.result.seconds,
+      loadGeneratorBusy: proxied.result.cpuUs / 1e6 / proxied.result.seconds,
+      upstreamHeadroom: directRps / proxiedRps,
+    },
+    upstreamCpuUsPerRequest: upstreamCpuPerReq,
+    reference,
+  };
+  return report;
+}
+
+/**
+ * The features scenario (issue 5): the same ~1 KB load through a bare route, then through the same route
+ * with a budget, a rate limit and the PII guardrail (SQLite state in a fresh temporary directory). Each
+ * gateway is warmed before it is measured (so the tokenizer is loaded) and stopped before the next starts.
+ */
+async function featuresScenario(upstream: ChildProcess, upUrl: string, children: ChildProcess[], seconds: number, warm: number): Promise<FeaturesReport> {
+  const stateDir = mkdtempSync(join(tmpdir(), "aigw-bench-proxy-"));
+  const body = ["--body", "features"];
+  const seen = async () => {
+    upstream.send({ type: "seen" });
+    return nextMessage(upstream, "seen");
+  };
+  const runOne = async (features: boolean): Promise<FeatureRun> => {
+    const gateway = child(GATEWAY_CPU, "gateway", ["--upstream", upUrl, ...(features ? ["--features", stateDir] : [])]);
+    children.push(gateway);
+    const url = `http://127.0.0.1:${(await nextMessage(gateway, "ready")).port}`;
+    await load(url, "max", warm, body);
+    const s0 = await seen();
+    const m = await measuredMax(url, seconds, [gateway], body);
+    const cpu0 = await cpuOf(gateway);
+    const atRate = await load(url, "rate", seconds, body);
+    const cpuAtRate = ((await cpuOf(gateway)) - cpu0) / answered(atRate);
+    const s1 = await seen();
+    // Wait for it to go, so the next gateway has the core to itself (and the state file is closed).
+    const gone = new Promise((resolve) => gateway.once("exit", resolve));
+    gateway.send({ type: "exit" });
+    await gone;
+    const run: FeatureRun = {
+      rps: rps(m.result),
+      cpuUsPerRequest: m.cpuUs[0]! / answered(m.result),
+      cpuUsPerRequestAtRate: cpuAtRate,
+      errors: m.result.errors + atRate.errors,
+      emailSeen: s1.email - s0.email,
+      upstreamRequests: s1.requests - s0.requests,
+    };
+    if (atRate.p50Ms !== undefined) run.p50Ms = atRate.p50Ms;
+    if (atRate.p99Ms !== undefined) run.p99Ms = atRate.p99Ms;
+    return run;
+  };
+  try {
+    const bare = await runOne(false);
+    const featured = await runOne(true);
+    return featuresReport(Buffer.byteLength(featurePrompt()), bare, featured);
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
