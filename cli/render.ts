@@ -9,33 +9,6 @@ import type { Span } from "../lang/span.js";
 export type Format = "human" | "json" | "github";
 export const FORMATS: readonly Format[] = ["human", "json", "github"];
 
-export interface JsonDiagnostic {
-  code: string;
-  severity: string;
-  message: string;
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  help?: string;
-}
-
-export function toJson(d: Diagnostic): JsonDiagnostic {
-  const j: JsonDiagnostic = {
-    code: d.code,
-    severity: d.severity,
-    message: d.message,
-    file: d.span.file,
-    line: d.span.line,
-    column: d.span.column,
-    endLine: d.span.endLine,
-    endColumn: d.span.endColumn,
-  };
-  if (d.help) j.help = d.help;
-  return j;
-}
-
 const paint = (on: boolean) => (code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
 /** rustc-style: header, location, the source line, a caret line, help. */

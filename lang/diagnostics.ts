@@ -94,3 +94,34 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
       a.code.localeCompare(b.code),
   );
 }
+
+/**
+ * A diagnostic as flat JSON: what `aigw check --format json` prints and what
+ * `GET /admin/policy` reports for a refused reload.
+ */
+export interface JsonDiagnostic {
+  code: string;
+  severity: Severity;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  help?: string;
+}
+
+export function diagnosticJson(d: Diagnostic): JsonDiagnostic {
+  const j: JsonDiagnostic = {
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    file: d.span.file,
+    line: d.span.line,
+    column: d.span.column,
+    endLine: d.span.endLine,
+    endColumn: d.span.endColumn,
+  };
+  if (d.help) j.help = d.help;
+  return j;
+}

@@ -4,13 +4,12 @@
  * evaluator the server uses. Exit 0: no errors and every test passed; 1:
  * errors, failing tests (or warnings with --strict); 2: usage errors.
  */
-import type { Diagnostic } from "../../lang/diagnostics.js";
+import { diagnosticJson, type Diagnostic } from "../../lang/diagnostics.js";
 import type { TestResult } from "../../runtime/engine/index.js";
-import { testPolicy } from "../../runtime/engine/verify-policy.js";
+import { verifyPolicy } from "../../runtime/engine/verify-policy.js";
 import { oneOf, parseArgs, UsageError } from "../args.js";
 import { FsHost, type Io } from "../io.js";
-import { loadAndCompile } from "../policy.js";
-import { FORMATS, renderGithub, renderHuman, summary, toJson } from "../render.js";
+import { FORMATS, renderGithub, renderHuman, summary } from "../render.js";
 
 export const checkUsage = "aigw check [PATHS] [--format human|json|github] [--strict]";
 
@@ -22,20 +21,16 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
   const host = new FsHost();
   for (const p of paths) if (!host.exists(p)) throw new UsageError(`no such file or directory: ${p}`);
 
-  const policy = loadAndCompile(paths, io.env);
-  const tests: TestResult[] = [];
-  if (policy.graph) {
-    const run = await testPolicy(policy.files, policy.graph, policy.tests);
-    tests.push(...run.results);
-    policy.diagnostics.push(...run.disagreements);
-  }
+  // The same gate `aigw serve` and every hot reload apply.
+  const policy = await verifyPolicy(paths, host, { env: io.env });
+  const tests = policy.results;
   const failing = (d: Diagnostic) => d.severity === "error" || strict;
   const ok = !policy.diagnostics.some(failing) && tests.every((t) => t.passed);
 
   if (format === "json") {
-    io.out(JSON.stringify({ ok, diagnostics: policy.diagnostics.map(toJson), tests }, null, 2) + "\n");
+    io.out(JSON.stringify({ ok, diagnostics: policy.diagnostics.map(diagnosticJson), tests }, null, 2) + "\n");
   } else if (format === "github") {
-    for (const d of policy.diagnostics) io.out(renderGithub({ ...toJson(d), severity: failing(d) ? "error" : "warning" }));
+    for (const d of policy.diagnostics) io.out(renderGithub({ ...diagnosticJson(d), severity: failing(d) ? "error" : "warning" }));
     for (const t of tests) {
       if (t.passed) continue;
       // One annotation per failed expectation, on its own line, when the runner says which.
@@ -46,7 +41,7 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
     }
     io.out(`${summary(policy.diagnostics)}; ${testSummary(tests, policy.graph !== undefined)}\n`);
   } else {
-    for (const d of policy.diagnostics) io.out(renderHuman(d, policy.texts, io.isTty) + "\n");
+    for (const d of policy.diagnostics) io.out(renderHuman(d, host.texts, io.isTty) + "\n");
     for (const t of tests) {
       if (t.passed) continue;
       io.out(`FAIL test "${t.name}" (${t.file}:${t.line})\n`);

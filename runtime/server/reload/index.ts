@@ -17,7 +17,7 @@ export { reloadRoutes } from "./admin-routes.js";
 export { Reloader, type Checked, type ReloadOutcome, type ReloaderOptions, type SwapTarget } from "./reloader.js";
 export { SourceError, type PolicyInput, type PolicyOrigin, type PolicySource, type Snapshot } from "./source.js";
 export { reloadStats, type ReloadStats } from "./stats.js";
-export type { ActivePolicy, DiagnosticLine, FailedTest, PolicyStatus, RejectedAttempt, ReloadTrigger } from "./status.js";
+export type { ActivePolicy, FailedTest, PolicyStatus, RejectedAttempt, ReloadTrigger } from "./status.js";
 export { defaultVerifier, inlineVerifier, workerVerifier, type Verifier, type VerifyReport } from "./verifier.js";
 export { fsSource, gitSource };
 

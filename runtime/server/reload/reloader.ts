@@ -9,6 +9,7 @@
  * (any number of triggers coalesce into it), so the last state of the
  * source is always the one compiled last.
  */
+import { diagnosticJson } from "../../../lang/diagnostics.js";
 import type { Graph } from "../../../compiler/graph.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
@@ -16,7 +17,6 @@ import type { PolicySource, Snapshot, SourceWatch } from "./source.js";
 import { countReload, type ReloadStats, type ReloadStatus } from "./stats.js";
 import {
   describeOrigin,
-  diagnosticLine,
   failedTest,
   MAX_LISTED,
   type ActivePolicy,
@@ -208,7 +208,7 @@ export class Reloader {
     const report = checked.report;
     const errors = (report?.diagnostics ?? []).filter((d) => d.severity === "error");
     const warnings = (report?.diagnostics ?? []).filter((d) => d.severity !== "error");
-    const diagnostics = [...errors, ...warnings].map(diagnosticLine);
+    const diagnostics = [...errors, ...warnings].map(diagnosticJson);
     const failed = (report?.results ?? []).filter((t) => !t.passed).map(failedTest);
     const rejected: RejectedAttempt = { at: new Date(this.#clock()).toISOString(), trigger, diagnostics: diagnostics.slice(0, MAX_LISTED), failedTests: failed.slice(0, MAX_LISTED) };
     if (checked.snapshot) rejected.source = checked.snapshot.origin;

@@ -3,23 +3,13 @@
  * version serving, and refused attempts with their diagnostics and failed
  * tests. Plain JSON; no source text, no environment values.
  */
-import type { Diagnostic } from "../../../lang/diagnostics.js";
+import type { JsonDiagnostic } from "../../../lang/diagnostics.js";
 import type { TestResult } from "../../engine/index.js";
 import type { PolicyOrigin } from "./source.js";
 import type { ReloadStats } from "./stats.js";
 
 /** What set a reload off. */
 export type ReloadTrigger = "start" | "file" | "ref" | "signal" | "admin";
-
-/** One diagnostic, flattened for JSON and log lines. */
-export interface DiagnosticLine {
-  code: string;
-  severity: string;
-  message: string;
-  file: string;
-  line: number;
-  column: number;
-}
 
 export interface FailedTest {
   name: string;
@@ -51,7 +41,7 @@ export interface RejectedAttempt {
   /** Why, when it is not a diagnostic or a test (e.g. the ref no longer names a commit). */
   error?: string;
   /** Error diagnostics first; at most {@link MAX_LISTED}. */
-  diagnostics: DiagnosticLine[];
+  diagnostics: JsonDiagnostic[];
   failedTests: FailedTest[];
   /** How many diagnostics or tests were left out of the lists above. */
   omitted?: number;
@@ -69,10 +59,6 @@ export interface PolicyStatus {
 
 /** The longest list of diagnostics (or failed tests) a rejection keeps. */
 export const MAX_LISTED = 100;
-
-export function diagnosticLine(d: Diagnostic): DiagnosticLine {
-  return { code: d.code, severity: d.severity, message: d.message, file: d.span.file, line: d.span.line, column: d.span.column };
-}
 
 export function failedTest(t: TestResult): FailedTest {
   return { name: t.name, file: t.file, line: t.line, message: t.message ?? "failed" };
