@@ -2,7 +2,7 @@
  * Checks the clauses of `budget` and `limit` blocks: the scope after `per`,
  * the amount's unit (money for a budget's `limit`, counts for a limit's
  * `tokens` and `requests`), the window (`per day` or a rolling `per 24h`),
- * `warn` as a percentage and `exceeded reject | downgrade MODEL`. Clauses that
+ * `warn` as a percentage (the grammar shapes `exceeded`). Clauses that
  * belong to the other kind of block are unknown (E202); a block without an
  * amount is missing one (E203); a clause given twice is E208.
  */
@@ -93,7 +93,8 @@ function checkClauses(decl: BudgetDecl | LimitDecl, out: Diagnostic[]): void {
       case "exceeded":
         if (!isBudget) {
           out.push(diagnostic("E202", "`exceeded` is a clause of budgets: a limit always rejects with 429", c.span));
-        } else checkExceeded(c, out);
+        }
+        // `exceeded reject | downgrade MODEL` is enforced by the grammar (P002 otherwise).
         break;
     }
   }
@@ -102,23 +103,6 @@ function checkClauses(decl: BudgetDecl | LimitDecl, out: Diagnostic[]): void {
       isBudget
         ? diagnostic("E203", `${what} needs an amount`, decl.name.span, { help: "add e.g. `limit $200 per day`" })
         : diagnostic("E203", `${what} needs an amount`, decl.name.span, { help: "add e.g. `requests 600 per minute` or `tokens 200k per minute`" }),
-    );
-  }
-}
-
-function checkExceeded(c: Extract<BudgetClause, { kind: "exceeded" }>, out: Diagnostic[]): void {
-  const action = c.action.name;
-  if (action === "") return;
-  if (action === "reject") {
-    if (c.model) out.push(diagnostic("E201", "`exceeded reject` takes no model", c.model.span, { help: "to switch models write `exceeded downgrade MODEL`" }));
-  } else if (action === "downgrade") {
-    if (!c.model) out.push(diagnostic("E201", "`exceeded downgrade` needs the model to downgrade to", c.span, { help: "e.g. `exceeded downgrade gpt-4o-mini`" }));
-  } else {
-    const close = suggest(action, ["reject", "downgrade"]);
-    out.push(
-      diagnostic("E201", `expected \`reject\` or \`downgrade MODEL\` after \`exceeded\`, found the word \`${action}\``, c.action.span, {
-        ...(close ? { help: `did you mean \`${close}\`?` } : {}),
-      }),
     );
   }
 }
