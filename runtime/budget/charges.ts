@@ -94,7 +94,7 @@ export interface Stated {
  * names it and when it resets, a limit's carries `Retry-After` and the
  * `x-ratelimit-*` headers.
  */
-export function rejectedError(d: RejectedDecision, stated: Stated, now: number): GatewayError {
+export function rejectedError(d: RejectedDecision, stated: Stated, now: number): RefusalError {
   const r = d.reason;
   if (r.kind === "budget") return budgetError(d.message, r.budget, stated.counters.get(budgetKey(r.budget, r.scopeKey))?.resetAt, now);
   const node = d.limits.find((l) => l.limit === r.limit)!.node;
@@ -108,7 +108,15 @@ export function rejectedError(d: RejectedDecision, stated: Stated, now: number):
     headers.push([`x-ratelimit-limit-${m}`, String(spec.count)], [`x-ratelimit-remaining-${m}`, String(Math.max(0, spec.count - c.spent))], [`x-ratelimit-reset-${m}`, resetText(c.resetAt - now)]);
   }
   headers.unshift(["retry-after", String(Math.max(1, Math.ceil((resetAt - now) / 1000)))]);
-  return new GatewayError("rate_limited", `${d.message}; retry after ${resetText(resetAt - now)}`, { headers });
+  return new RefusalError("rate_limited", `${d.message}; retry after ${resetText(resetAt - now)}`, headers, { kind: "limit", name: r.limit });
+}
+
+/** The 429 of a rejected decision when no store is configured (a fixed state view). */
+export function plainRejectedError(d: RejectedDecision): RefusalError {
+  const r = d.reason;
+  return r.kind === "budget"
+    ? new RefusalError("budget_exceeded", d.message, [], { kind: "budget", name: r.budget })
+    : new RefusalError("rate_limited", d.message, [], { kind: "limit", name: r.limit });
 }
 
 /** An admitted request's holds: settle or release it exactly once, on every path. */
@@ -297,7 +305,7 @@ function limitError(slots: Slot[], results: readonly CheckResult[], slot: Slot, 
   return new RefusalError("rate_limited", message, headers, { kind: "limit", name: slot.name });
 }
 
-function budgetError(message: string, budget: string, resetAt: number | undefined, now: number): GatewayError {
+function budgetError(message: string, budget: string, resetAt: number | undefined, now: number): RefusalError {
   const by = { kind: "budget", name: budget } as const;
   if (resetAt === undefined) return new RefusalError("budget_exceeded", message, [], by);
   const headers: Header[] = [["retry-after", String(Math.max(1, Math.ceil((resetAt - now) / 1000)))]];

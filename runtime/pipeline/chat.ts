@@ -32,7 +32,7 @@ import { GatewayError, toErrorReply } from "./errors.js";
 import { execute, type TryTiming } from "./execute.js";
 import { guardInput, guardOutput } from "./guard.js";
 import { decisionHeaders, type DecisionHeaders } from "./headers.js";
-import { chargeRequest, decideWithState, RefusalError, rejectedError, type BudgetDeps, type Hold } from "../budget/charges.js";
+import { chargeRequest, decideWithState, plainRejectedError, RefusalError, rejectedError, type BudgetDeps, type Hold } from "../budget/charges.js";
 import type { Reply } from "./respond.js";
 import type { Runtime } from "./runtime.js";
 import { parseChatRequest, type ChatRequest } from "./validate.js";
@@ -157,23 +157,13 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     trace.redacted = guarded.redacted;
     trace.flagged = guarded.flagged;
     if (graph.gateway.logBodies) trace.bodies = { request: guarded.body, guardrails: decision.guardrails, facts };
-    if (decision.kind === "rejected") {
-      const r = decision.reason;
-      trace.rejected = r.kind === "budget" ? { kind: "budget", name: r.budget } : { kind: "limit", name: r.limit };
-      throw stated ? rejectedError(decision, stated, deps.now()) : new GatewayError(decision.reason.kind === "budget" ? "budget_exceeded" : "rate_limited", decision.message);
-    }
+    if (decision.kind === "rejected") throw stated ? rejectedError(decision, stated, deps.now()) : plainRejectedError(decision);
 
     const stream = body.stream === true;
     const tries: TryTiming[] | undefined = deps.clock ? [] : undefined;
     if (tries) trace.tries = tries;
     // Reserve the worst case and take the limits atomically; a refused downgrade budget re-plans (runtime/budget).
-    const hold =
-      deps.budgets && stated
-        ? await chargeRequest(graph, deps.budgets, decision, facts, body, stated.view, deps.now()).catch((err: unknown) => {
-            if (err instanceof RefusalError) trace.rejected = err.by;
-            throw err;
-          })
-        : undefined;
+    const hold = deps.budgets && stated ? await chargeRequest(graph, deps.budgets, decision, facts, body, stated.view, deps.now()) : undefined;
     const result = await execute(rt, hold?.decision ?? decision, {
       body: guarded.body,
       stream,
@@ -223,6 +213,8 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     const e = toErrorReply(err);
     trace.status = e.status;
     if (err instanceof GatewayError) trace.errorCode = err.code;
+    // Every 429 from a budget or limit (decided on the counters or refused at admission) names it.
+    if (err instanceof RefusalError) trace.rejected = err.by;
     if (e.internal !== undefined) trace.internal = e.internal;
     const headers = decisionHeaders(meta);
     for (const h of e.headers) headers.push(h);
