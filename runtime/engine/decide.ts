@@ -53,7 +53,7 @@ export function decide(graph: Graph, facts: Facts, state: StateView, options?: D
   const tracer = options?.tracer;
   const route = tracer === undefined ? firstMatch(p, facts) : firstMatchTraced(p, facts, tracer);
   if (route === undefined) return noRoute(p, facts, tracer);
-  return decideRoute(p, route, facts, state, tracer);
+  return decideRoute(route, facts, state, tracer);
 }
 
 /** The first candidate route whose `when` holds: the index bucket for the model merged with the any-model list. */
@@ -124,7 +124,7 @@ export function scopeKey(scope: Scope, facts: Facts, route: string): string {
   }
 }
 
-function decideRoute(p: PreparedGraph, r: PreparedRoute, facts: Facts, state: StateView, tracer: Tracer | undefined): Decision {
+function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: Tracer | undefined): Decision {
   const name = r.node.name;
 
   let budgets: readonly BudgetCharge[] = NONE;

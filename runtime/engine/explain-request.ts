@@ -16,7 +16,7 @@
  * - the prompt: reasons about `text` give its length instead of its content,
  *   and guardrail hits say what fired and how often, not what matched.
  */
-import type { BudgetNode, ExprNode, FactNode, Graph, Scope, SourceRef, WindowNode } from "../../compiler/graph.js";
+import type { ExprNode, FactNode, Graph, SourceRef, WindowNode } from "../../compiler/graph.js";
 import { decide } from "./decide.js";
 import type { Decision } from "./decision.js";
 import { factText } from "./explain.js";

@@ -19,7 +19,7 @@ import { crossCheckTests } from "./reference-check.js";
 import { loadTokenizer } from "./tokens.js";
 
 /** The policy's tests, run. */
-export interface PolicyTestRun {
+interface PolicyTestRun {
   results: TestResult[];
   /** Where the evaluator and the reference interpreter decided differently (I001). */
   disagreements: Diagnostic[];
@@ -30,7 +30,7 @@ export interface PolicyTestRun {
  * reference interpreter: a disagreement is an internal error (I001), never
  * hidden. The tokenizer is loaded only when the policy reads `input_tokens`.
  */
-export async function testPolicy(files: readonly SourceFile[], graph: Graph, cases: readonly TestCase[]): Promise<PolicyTestRun> {
+async function testPolicy(files: readonly SourceFile[], graph: Graph, cases: readonly TestCase[]): Promise<PolicyTestRun> {
   const tokenizer = prepare(graph).readsTokens ? await loadTokenizer() : undefined;
   const options = tokenizer ? { tokenizer } : {};
   const results = runPolicyTests(graph, cases, options);

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import OpenAI from "openai";
-import { closeGateways, hello, helloStream, json, KEY_HASH, policy, postChat, serve } from "./helpers.js";
+import { closeGateways, hello, json, KEY_HASH, policy, postChat, serve } from "./helpers.js";
 
 afterEach(closeGateways);
 

@@ -3,7 +3,7 @@
  * client against the real server, JSON and streaming, and the decision headers.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { closeGateways, hello, helloStream, json, KEY_HASH, policy, serve } from "./helpers.js";
+import { closeGateways, hello, helloStream, KEY_HASH, policy, serve } from "./helpers.js";
 
 afterEach(closeGateways);
 
