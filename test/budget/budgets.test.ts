@@ -19,8 +19,8 @@ ${extra}
 
 const DAY = { kind: "calendar", unit: "day" } as const;
 const stores: Store[] = [];
-function store(): Store {
-  const s = memoryStore({ clock: Date.now });
+function store(clock: () => number = Date.now): Store {
+  const s = memoryStore({ clock });
   stores.push(s);
   return s;
 }
@@ -120,8 +120,12 @@ describe("hard budgets", () => {
 });
 
 describe("rate limits", () => {
+  // Per-minute windows: a real clock could cross a minute boundary between two requests.
+  const MID_MINUTE = Date.UTC(2026, 0, 1, 12, 0, 30);
+  const fixed = () => MID_MINUTE;
+
   it("name the refusing limit in the access log when admission (not the counters read before deciding) refuses", async () => {
-    const real = store();
+    const real = store(fixed);
     // Reads that always look empty, as a read racing another gateway's admission can: only the atomic admission refuses.
     const stale = new Proxy(real, {
       get(target, prop) {
@@ -130,7 +134,7 @@ describe("rate limits", () => {
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const { base, access } = await serve(policy(head(undefined, `limit one { per key requests 1 per minute }\nroute r { when model == "chat" limit one to big }`)), { store: stale });
+    const { base, access } = await serve(policy(head(undefined, `limit one { per key requests 1 per minute }\nroute r { when model == "chat" limit one to big }`)), { store: stale, clock: fixed });
     expect((await chat(base)).status).toBe(200);
     const refused = await chat(base);
     expect(refused.status).toBe(429);
@@ -139,8 +143,8 @@ describe("rate limits", () => {
   });
 
   it("answer 429 with Retry-After and x-ratelimit headers once used up", async () => {
-    const s = store();
-    const { base } = await serve(policy(head(undefined, `limit rl { per key requests 2 per minute }\nroute r { when model == "chat" limit rl to big }`)), { store: s });
+    const s = store(fixed);
+    const { base } = await serve(policy(head(undefined, `limit rl { per key requests 2 per minute }\nroute r { when model == "chat" limit rl to big }`)), { store: s, clock: fixed });
     expect((await chat(base)).status).toBe(200);
     expect((await chat(base)).status).toBe(200);
     const res = await chat(base);
