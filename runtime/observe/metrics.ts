@@ -14,6 +14,7 @@
  */
 import type { Graph, Scope } from "../../compiler/graph.js";
 import type { GuardHit } from "../engine/index.js";
+import { nodeProcessProbe, ProcessGauges, type ProcessProbe } from "./process.js";
 import { Counter, EXPOSITION_CONTENT_TYPE, Gauge, Histogram, Registry, type HistogramSeries, type Series } from "./registry.js";
 import type { FinishedRequest } from "./request.js";
 
@@ -80,10 +81,18 @@ export class GatewayMetrics {
   private readonly policyLoaded: Gauge;
   private readonly bySeries = new Map<string, RequestSeries>();
   private readonly attemptSeries = new Map<string, { count: Series; upstream: HistogramSeries }>();
+  private readonly processGauges: ProcessGauges | undefined;
   private graph: Graph | undefined;
   private reader: BudgetReader | undefined;
 
-  constructor(private readonly now: () => number = Date.now) {
+  /**
+   * @param now wall clock, ms (the policy's load time)
+   * @param probe the process readings exported at scrape time (memory, CPU, event-loop delay); `null`: none
+   */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly probe: ProcessProbe | null = nodeProcessProbe(),
+  ) {
     const r = this.registry;
     this.requests = r.counter("aigw_requests_total", "Chat requests answered, by route, answering target, HTTP status and stream flag.", ["route", "target", "status", "stream"]);
     this.duration = r.histogram("aigw_request_duration_seconds", "Whole request, from arrival to the last byte written.", ["route"], LATENCY_BUCKETS);
@@ -107,6 +116,7 @@ export class GatewayMetrics {
     this.reloads.child("ok");
     this.reloads.child("failed");
     this.stateErrors.child();
+    this.processGauges = probe === null ? undefined : new ProcessGauges(r);
   }
 
   /** The graph now serving: the policy version gauge and the budget limits follow it. */
@@ -180,6 +190,7 @@ export class GatewayMetrics {
   /** The exposition text; reads budget spend from the state first (bounded in time, failures counted). */
   async render(): Promise<string> {
     await this.readBudgets();
+    if (this.probe !== null) this.processGauges?.update(this.probe.read());
     return this.registry.render();
   }
 

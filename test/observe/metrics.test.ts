@@ -151,9 +151,9 @@ describe("GET /metrics after a known sequence of requests", () => {
     expect(valueOf(after, "aigw_policy_reloads_total", { result: "failed" })).toBe(1);
   });
 
-  it("declares every family with HELP and TYPE and uses the aigw_ prefix", () => {
+  it("declares every family with HELP and TYPE and uses the aigw_ prefix (the process's own: the standard process_ and nodejs_)", () => {
     for (const f of families.values()) {
-      expect(f.name).toMatch(/^aigw_/);
+      expect(f.name).toMatch(/^(aigw|process|nodejs)_/);
       expect(f.help).toBeTruthy();
       expect(f.type).not.toBe("untyped");
     }
@@ -199,6 +199,49 @@ describe("metrics edge cases", () => {
     const families = parseExposition(await m.render());
     expect(valueOf(families, "aigw_rate_limit_rejections_total", { limit: "" })).toBe(1);
     expect(valueOf(families, "aigw_budget_rejections_total", { budget: "" })).toBe(1);
+  });
+
+  it("exports the process's memory, CPU and event-loop delay from its probe at scrape time", async () => {
+    let rss = 100e6;
+    const probe = {
+      read: () => ({
+        residentBytes: (rss += 1e6),
+        heapUsedBytes: 20e6,
+        heapTotalBytes: 30e6,
+        externalBytes: 4e6,
+        cpuUserSeconds: 1.5,
+        cpuSystemSeconds: 0.25,
+        startTimeSeconds: 1_700_000_000,
+        loopDelay: { p50: 0.001, p99: 0.004, max: 0.02 },
+      }),
+      close: () => {},
+    };
+    const m = new GatewayMetrics(() => 0, probe);
+    let families = parseExposition(await m.render());
+    expect(valueOf(families, "process_resident_memory_bytes", {})).toBe(101e6);
+    expect(valueOf(families, "nodejs_heap_used_bytes", {})).toBe(20e6);
+    expect(valueOf(families, "nodejs_heap_total_bytes", {})).toBe(30e6);
+    expect(valueOf(families, "nodejs_external_memory_bytes", {})).toBe(4e6);
+    expect(valueOf(families, "process_cpu_seconds_total", { mode: "user" })).toBe(1.5);
+    expect(valueOf(families, "process_cpu_seconds_total", { mode: "system" })).toBe(0.25);
+    expect(valueOf(families, "process_start_time_seconds", {})).toBe(1_700_000_000);
+    expect(valueOf(families, "nodejs_eventloop_delay_seconds", { quantile: "0.99" })).toBe(0.004);
+    families = parseExposition(await m.render());
+    expect(valueOf(families, "process_resident_memory_bytes", {})).toBe(102e6);
+    expect(families.has("process_resident_memory_bytes")).toBe(true);
+    expect(parseExposition(await new GatewayMetrics(() => 0, null).render()).has("process_resident_memory_bytes")).toBe(false);
+  });
+
+  it("a live gateway exports its real resident memory and heap", async () => {
+    const up = await startUpstream("openai");
+    const o = await observed(policyFor(up.baseUrl));
+    const families = parseExposition(await (await fetch(`${o.base}/metrics`)).text());
+    const rss = valueOf(families, "process_resident_memory_bytes", {})!;
+    const heap = valueOf(families, "nodejs_heap_used_bytes", {})!;
+    expect(rss).toBeGreaterThan(10e6);
+    expect(heap).toBeGreaterThan(1e6);
+    expect(heap).toBeLessThan(rss);
+    await closeAllUpstreams();
   });
 
   it("`metrics: false` turns /metrics off", async () => {
