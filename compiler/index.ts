@@ -10,6 +10,7 @@
 import type { SourceFile } from "../lang/ast.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../lang/diagnostics.js";
 import { parse } from "../lang/index.js";
+import { fileSpan } from "../lang/span.js";
 import type { Graph, TestCase } from "./graph.js";
 import { policyVersion } from "./hash.js";
 import { internalError } from "./internal.js";
@@ -122,6 +123,8 @@ export const PHASES: readonly Phase[] = [
   },
 ];
 
+const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 /** Compiles parsed files (in load order) into a decision graph. */
 export function compile(files: readonly SourceFile[], options: CompileOptions = {}): CompileResult {
   // `ctx` starts as an empty table so every phase can read it; the symbols phase replaces it first.
@@ -129,7 +132,14 @@ export function compile(files: readonly SourceFile[], options: CompileOptions = 
   const timings: { pass: string; ms: number }[] = [];
   for (const phase of PHASES) {
     const start = options.clock?.();
-    phase.run(work);
+    try {
+      phase.run(work);
+    } catch (err) {
+      // A compiler bug: reported as a diagnostic, never a crash of `aigw check` or a reload, never a graph.
+      work.diagnostics.push(internalError(`the \`${phase.name}\` phase failed: ${errorMessage(err)}`, fileSpan(files[0]?.path ?? "")));
+      delete work.lowered;
+      delete work.result;
+    }
     if (start !== undefined) timings.push({ pass: phase.name, ms: options.clock!() - start });
   }
   const result: CompileResult = { tests: work.result?.tests ?? [], diagnostics: sortDiagnostics(work.diagnostics) };
@@ -154,7 +164,12 @@ export interface PolicyResult extends CompileResult {
  * graph; the policy version hashes the texts read.
  */
 export function compilePaths(paths: readonly string[], host: LoadHost, options: Omit<CompileOptions, "sources"> = {}): PolicyResult {
-  const loaded = loadPolicy(paths, host, parse);
+  let loaded: ReturnType<typeof loadPolicy>;
+  try {
+    loaded = loadPolicy(paths, host, parse);
+  } catch (err) {
+    return { tests: [], diagnostics: [internalError(`loading the policy failed: ${errorMessage(err)}`, fileSpan(paths[0] ?? ""))], files: [], sources: [] };
+  }
   const result = compile(loaded.files, { ...options, sources: loaded.sources, checkOnly: hasErrors(loaded.diagnostics) });
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]);
   const extra = { files: loaded.files, sources: loaded.sources };

@@ -1,8 +1,8 @@
 /**
  * Internal compiler errors: a bug in the compiler, not in the policy (the
- * lowered graph failed its own schema). They are reported as diagnostics
- * (I002), so a bug never crashes `aigw check` or a hot reload, and never
- * yields a graph.
+ * lowered graph failed its own schema, or a phase threw). They are reported
+ * as diagnostics (I002), so a bug never crashes `aigw check` or a hot
+ * reload, and never yields a graph.
  */
 import { diagnostic, type Diagnostic } from "../lang/diagnostics.js";
 import { fileSpan, type Span } from "../lang/span.js";

@@ -44,4 +44,18 @@ describe("compile", () => {
       /^internal compiler error: the compiled graph does not match its schema: \/guardrails\/g\/rules\/0\/detectors/,
     );
   });
+
+  it("turns an exception in a phase into an internal error naming the phase, not a crash or a graph", () => {
+    // A hand-built AST no parse can produce: a route whose body is not a list.
+    const file = parse(TEXT, "a.route").file;
+    const route = file.declarations.find((d) => d.kind === "route");
+    if (route?.kind !== "route") throw new Error("fixture changed");
+    (route as unknown as { body: unknown }).body = null;
+    const r = compile([file]);
+    expect(r.graph).toBeUndefined();
+    const internal = r.diagnostics.filter((d) => d.code === "I002");
+    expect(internal.length).toBeGreaterThan(0);
+    expect(internal[0]!.message).toMatch(/^internal compiler error: the `[a-z-]+` phase failed: /);
+    expect(internal[0]!.span.file).toBe("a.route");
+  });
 });
