@@ -115,6 +115,30 @@ describe("workerVerifier", () => {
     expect(next.ok).toBe(true);
     expect(spawned).toBe(2);
   });
+
+  it("stops a worker whose compile does not answer in time, and starts a new one for the next", async () => {
+    let spawned = 0;
+    let terminated = 0;
+    const worker = workerVerifier(
+      () => {
+        spawned++;
+        if (spawned === 1) {
+          // A worker stuck in a compile: it never answers.
+          const events = new EventEmitter();
+          return { postMessage: () => {}, on: (e: string, l: (...args: unknown[]) => void) => events.on(e, l), terminate: async () => ++terminated, ref() {}, unref() {} } as WorkerLike;
+        }
+        return channelWorker();
+      },
+      { timeoutMs: 50 },
+    );
+    verifiers.push(worker);
+    const dir = tempDir({ "main.route": versionText("a") });
+    await expect(worker.verify({ kind: "fs", paths: [dir] }, {})).rejects.toThrow(/took longer than 50 ms/);
+    expect(terminated).toBe(1);
+    const next = await worker.verify({ kind: "fs", paths: [dir] }, {});
+    expect(next.ok).toBe(true);
+    expect(spawned).toBe(2);
+  });
 });
 
 describe("the git tree snapshot", () => {

@@ -60,11 +60,18 @@ export function inlineVerifier(): Verifier {
   };
 }
 
+/** How long one compile may take on the worker before it is stopped: far beyond any real policy (10,000 routes compile in ~1 s). */
+export const DEFAULT_VERIFY_TIMEOUT_MS = 60_000;
+
 /**
  * Verifies on a worker thread made by `spawn`, started on first use and
- * restarted after it dies; a job in flight when it dies is rejected.
+ * restarted after it dies; a job in flight when it dies is rejected. A job
+ * not answered within `timeoutMs` is rejected and the worker terminated (a
+ * compiler bug that loops would otherwise block every later reload); the
+ * next job starts a fresh one.
  */
-export function workerVerifier(spawn: () => WorkerLike): Verifier {
+export function workerVerifier(spawn: () => WorkerLike, options: { timeoutMs?: number } = {}): Verifier {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
   let worker: WorkerLike | undefined;
   let nextId = 1;
   const pending = new Map<number, { resolve: (r: VerifyReport) => void; reject: (e: Error) => void }>();
@@ -110,7 +117,26 @@ export function workerVerifier(spawn: () => WorkerLike): Verifier {
       // Referenced only while a job runs: an idle worker never keeps the process alive.
       w.ref();
       return new Promise<VerifyReport>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        const timer = setTimeout(() => {
+          if (!pending.has(id)) return;
+          if (worker === w) worker = undefined;
+          // Every job on this worker is lost with it: the stuck one is named, the others are told why.
+          pending.delete(id);
+          failAll(new Error("the compile worker was restarted: another compile took too long"));
+          reject(new Error(`the compile took longer than ${timeoutMs} ms; the worker was stopped`));
+          void w.terminate();
+        }, timeoutMs);
+        timer.unref();
+        pending.set(id, {
+          resolve: (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        });
         w.postMessage({ id, input, env });
       });
     },
