@@ -1,5 +1,5 @@
 /**
- * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--watch | --git REF]`:
+ * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--watch | --git REF]`:
  * verifies the policy as `aigw check` does and serves it. A policy that does
  * not compile or whose tests fail is refused with its diagnostics (exit 1).
  * Hot reload (runtime/server/reload): `--watch` follows the files, `--git REF`
@@ -7,7 +7,8 @@
  * `POST /admin/reload` reload on demand. Start-up lines (HTTP engine, address, policy
  * version) go to stderr; the access log is JSON lines on stdout. SIGTERM or
  * SIGINT shuts down gracefully (stop accepting, finish in-flight requests
- * within a bound) and exits 0.
+ * within a bound) and exits 0. `--body-timeout` (`500ms`, `30s`) bounds how
+ * long a request body may take to arrive (then 408 and a close; default 30s).
  */
 import { hasErrors } from "../../lang/diagnostics.js";
 import { batchedWrite, jsonLogger } from "../../runtime/server/log.js";
@@ -21,7 +22,7 @@ import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecy
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
-export const serveUsage = "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--watch | --git REF]";
+export const serveUsage = "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--watch | --git REF]";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8787;
@@ -37,9 +38,11 @@ export interface ServeOptions {
 
 /** Runs the gateway until told to stop; returns the exit code. */
 export async function serveCommand(argv: readonly string[], io: Io, options: ServeOptions = {}): Promise<number> {
-  const args = parseArgs(argv, { values: ["--port", "--host", "--git", "--otlp"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
+  const args = parseArgs(argv, { values: ["--port", "--host", "--git", "--otlp", "--body-timeout"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
   const paths = args.positional.length ? args.positional : ["."];
   const git = args.values.get("--git");
+  const bodyTimeoutText = args.values.get("--body-timeout");
+  const bodyTimeoutMs = bodyTimeoutText === undefined ? undefined : parseDurationMs("--body-timeout", bodyTimeoutText);
   const follow = git !== undefined || args.switches.has("--watch");
   if (git !== undefined && args.switches.has("--watch")) throw new UsageError("--watch and --git cannot be combined (--git already follows the ref)");
   const reloader = new Reloader({ source: await openSource(paths, git), env: io.env });
@@ -73,7 +76,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
     warned = true;
   };
   const spans = otlp ? otlpExporter({ endpoint: otlp, onError }) : undefined;
-  const observe = { logDecisions: args.switches.has("--log-decisions"), ...(spans ? { spans } : {}) };
+  const observe = { logDecisions: args.switches.has("--log-decisions"), ...(spans ? { spans } : {}), ...(bodyTimeoutMs !== undefined ? { bodyTimeoutMs } : {}) };
   let gateway: Gateway;
   // Budgets and limits (runtime/budget): the store of `gateway { state … }`, swept on a timer, closed at shutdown.
   let state: ManagedStore | undefined;
@@ -160,6 +163,14 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not \`${text}\``);
   return port;
+}
+
+/** `500ms`, `30s`, `2m` or a bare number of milliseconds, > 0. */
+function parseDurationMs(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * (m[2] === "s" ? 1000 : m[2] === "m" ? 60_000 : 1) : NaN;
+  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${flag} must be a duration like 30s or 500ms, not \`${text}\``);
+  return Math.round(ms);
 }
 
 function displayHost(host: string): string {

@@ -79,6 +79,10 @@ export interface GatewayOptions {
   timer?: () => number;
   /** OpenTelemetry spans (observe/otlp.ts). Default none: no span is built. */
   spans?: SpanSink;
+  /** How long a request body may take to arrive, from the request head; then 408 and a close. Default 30 s (`DEFAULT_BODY_TIMEOUT_MS`). */
+  bodyTimeoutMs?: number;
+  /** The largest request head (URL and headers) answered; larger gets 431 and a close. Default 16 KiB (`DEFAULT_MAX_HEADER_BYTES`). */
+  maxHeaderBytes?: number;
 }
 
 export interface Gateway {
@@ -152,7 +156,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const ready = timer();
     if (trace.internal !== undefined) log.error("internal error", { requestId: trace.requestId, error: trace.internal });
     const bodyText = observer.beforeWrite(rt.graph, reply);
-    const written: Written = reply === null ? { status: 499, aborted: true } : await writeReply(res, reply);
+    // The edge answered on its own (408: the body was late); log what the client got.
+    if (res.edgeStatus !== undefined) trace.status = res.edgeStatus;
+    const written: Written =
+      reply !== null ? await writeReply(res, reply) : res.edgeStatus !== undefined ? { status: res.edgeStatus, aborted: false } : { status: 499, aborted: true };
     observer.chat(rt.graph, req, trace, written, started, ready, timer(), bodyText);
   }
 
@@ -184,6 +191,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const server = createHttpServer({
     bodyLimit: () => current.graph.gateway.maxBodyBytes,
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
+    ...(options.maxHeaderBytes !== undefined ? { maxHeaderBytes: options.maxHeaderBytes } : {}),
     onError: (err) => log.error("unhandled error in a request handler", { error: err }),
     handler: (req, res) => {
       const route = routes[req.path] ?? routes[trimSlash(req.path)];
@@ -191,7 +200,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         sendError(res, new GatewayError("not_found", `unknown path \`${req.method} ${req.path}\``));
         return;
       }
-      const handle = route[req.method];
+      // HEAD is answered as GET; the edge leaves out the body
+      const handle = route[req.method] ?? (req.method === "HEAD" ? route["GET"] : undefined);
       if (handle === undefined) {
         const allowed = Object.keys(route).join(", ");
         sendError(res, new GatewayError("method_not_allowed", `method \`${req.method}\` is not allowed on \`${req.path}\` (allowed: ${allowed})`), [["allow", allowed]]);

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { STATUS_CODES } from "node:http";
-import { BodyTooLargeError, ClientAbortedError, type HeaderList, type HttpRequest, type HttpResponse } from "./http.js";
+import { BodyTimeoutError, BodyTooLargeError, ClientAbortedError, type HeaderList, type HttpRequest, type HttpResponse } from "./http.js";
 
 /** The part of a uWS `HttpResponse` used here (native and fallback). */
 export interface UwsRes {
@@ -19,6 +19,8 @@ export interface UwsRes {
   writeHeader(k: string, v: string): unknown;
   write(chunk: string | Uint8Array): boolean;
   end(body?: string | Uint8Array, closeConnection?: boolean): unknown;
+  /** Native only; called with no arguments (this binding sends nothing when given a length or a close flag). */
+  endWithoutBody(): unknown;
   tryEnd(chunk: string | Uint8Array, total: number): [boolean, boolean];
   getWriteOffset(): number;
   close(): unknown;
@@ -35,6 +37,9 @@ export interface UwsReq {
   /** Present on the fallback only. */
   request?: IncomingMessage;
 }
+
+/** Headers of the errors the edge answers itself (408, 431, 500). */
+export const EDGE_ERROR_HEADERS: HeaderList = [["content-type", "application/json"]];
 
 /** Bodies up to this size (characters or bytes) are ended in one call; larger ones stream out with tryEnd/onWritable. */
 const SMALL_BODY = 64 * 1024;
@@ -54,6 +59,9 @@ export class Exchange implements HttpRequest, HttpResponse {
   aborted = false;
   finished = false;
   started = false;
+  edgeStatus: number | undefined = undefined;
+  /** When the body must have arrived (`Date.now()` ms); 0 while no body is awaited. Checked by the server's sweep. */
+  bodyDeadline = 0;
   private abortListeners: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
   private bodyPromise: Promise<Buffer> | undefined;
@@ -75,8 +83,12 @@ export class Exchange implements HttpRequest, HttpResponse {
 
   // ---------------------------------------------------------------- request body
 
-  /** Registers onData synchronously in the request callback (uWS drops data that arrives with no handler). */
-  readBody(limit: number): void {
+  /**
+   * Registers onData synchronously in the request callback (uWS drops data
+   * that arrives with no handler); the body must be complete by `deadline`
+   * (see {@link timeOutBody}).
+   */
+  readBody(limit: number, deadline: number): void {
     const declared = this.headers["content-length"];
     if (declared !== undefined && Number(declared) > limit) {
       this.bodyResult = new BodyTooLargeError(limit);
@@ -85,6 +97,7 @@ export class Exchange implements HttpRequest, HttpResponse {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    this.bodyDeadline = deadline;
     this.res.onData((chunk, isLast) => {
       if (this.bodyResult !== undefined) return;
       size += chunk.byteLength;
@@ -105,6 +118,7 @@ export class Exchange implements HttpRequest, HttpResponse {
 
   private settleBody(result: Buffer | Error): void {
     this.bodyResult = result;
+    this.bodyDeadline = 0;
     if (result instanceof Error) this.bodyReject?.(result);
     else this.bodyResolve?.(result);
   }
@@ -143,6 +157,30 @@ export class Exchange implements HttpRequest, HttpResponse {
     this.onDone();
   }
 
+  /**
+   * The body is late: answers 408 with `body` (an OpenAI-style error) and
+   * closes the connection (unless a response already started: then the
+   * body no longer matters). To the handler this is a client that went away:
+   * `aborted` is set, abort listeners run and the body rejects with
+   * {@link BodyTimeoutError}, so the pipeline stops without answering again.
+   */
+  timeOutBody(timeoutMs: number, body: string): void {
+    if (this.bodyResult !== undefined || this.finished || this.started) return;
+    const listeners = this.abortListeners;
+    this.closeAfter = true;
+    this.edgeStatus = 408;
+    this.send(408, EDGE_ERROR_HEADERS, body);
+    this.aborted = true;
+    this.settleBody(new BodyTimeoutError(timeoutMs));
+    for (const l of listeners) {
+      try {
+        l();
+      } catch {
+        // a listener's failure must not stop the others
+      }
+    }
+  }
+
   onAbort(listener: () => void): void {
     if (this.aborted) listener();
     else if (!this.finished) this.abortListeners.push(listener);
@@ -179,6 +217,13 @@ export class Exchange implements HttpRequest, HttpResponse {
     }
     res.cork(() => {
       this.writeHead(status, headers);
+      if (this.method === "HEAD" && !close) {
+        // uWS would send the body after a HEAD response, and the client would read it as the start of the next one
+        res.writeHeader("content-length", String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength));
+        res.endWithoutBody();
+        this.complete();
+        return;
+      }
       if (close || body.length <= SMALL_BODY) {
         // small bodies fit the socket buffer: one copy into uWS, no bookkeeping
         res.end(body, close);
@@ -206,6 +251,8 @@ export class Exchange implements HttpRequest, HttpResponse {
   start(status: number, headers: HeaderList): void {
     if (this.finished || this.started) return;
     this.started = true;
+    // a handler that answers without the body no longer waits for it
+    this.bodyDeadline = 0;
     const res = this.res;
     res.cork(() => this.writeHead(status, headers));
     if (this.native) {
@@ -249,7 +296,7 @@ export class Exchange implements HttpRequest, HttpResponse {
     this.complete();
   }
 
-  /** Ends the connection from our side (used at shutdown). */
+  /** Ends the connection from our side after the response (at shutdown, and with the edge's own errors). */
   markClose(): void {
     this.closeAfter = true;
   }

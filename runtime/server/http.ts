@@ -23,6 +23,18 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/**
+ * Thrown (as a rejection of {@link HttpRequest.body}) when the body did not
+ * arrive in full within the server's body timeout; the edge has already
+ * answered 408 and is closing the connection.
+ */
+export class BodyTimeoutError extends Error {
+  readonly code = "AIGW_BODY_TIMEOUT";
+  constructor(readonly timeoutMs: number) {
+    super(`request body did not arrive within ${timeoutMs} ms`);
+  }
+}
+
 /** Thrown when the client went away before the body was read. */
 export class ClientAbortedError extends Error {
   readonly code = "AIGW_CLIENT_ABORTED";
@@ -41,14 +53,16 @@ export interface HttpRequest {
   readonly query: string;
   /** Header names lower-cased; repeated headers joined with ", ". */
   readonly headers: Readonly<Record<string, string>>;
-  /** The whole body; rejects with {@link BodyTooLargeError} or {@link ClientAbortedError}. */
+  /** The whole body; rejects with {@link BodyTooLargeError}, {@link BodyTimeoutError} or {@link ClientAbortedError}. */
   body(): Promise<Buffer>;
 }
 
 /** A response that is safe to use from any async context. */
 export interface HttpResponse {
-  /** The client went away; every further call is a no-op. */
+  /** The client went away, or the edge gave up on it (see {@link edgeStatus}); every further call is a no-op. */
   readonly aborted: boolean;
+  /** The status the edge answered with on its own, when it did: 408 for a body that did not arrive in time. */
+  readonly edgeStatus: number | undefined;
   /** A response was completed (or the connection aborted). */
   readonly finished: boolean;
   /** Headers were sent (a streamed response started). */
@@ -74,6 +88,21 @@ export interface HttpServerOptions {
   handler: RequestHandler;
   /** Largest body accepted for this request, read when the request arrives. */
   bodyLimit: () => number;
+  /**
+   * How long a request body may take to arrive in full, counted from the
+   * request head; past it the edge answers 408 and closes the connection.
+   * uWS closes a connection whose body trickles in at under 16 KB/s after
+   * about 10 s, but one that keeps just above that rate would hold its
+   * request open for as long as its body lasts. Default 30 s.
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * The largest request head (URL plus header names and values) answered;
+   * a larger one gets 431 and the connection is closed. uWS itself accepts
+   * a head up to its read buffer (~512 KB) when it arrives in one read and
+   * closes the connection when one over 4 KB arrives in several. Default 16 KiB.
+   */
+  maxHeaderBytes?: number;
   /** Where an unexpected handler failure is reported. */
   onError?: (err: unknown) => void;
 }

@@ -10,7 +10,21 @@
  * - whole bodies go out with `tryEnd`/`onWritable`, streams report
  *   backpressure and offer `writable()` to wait for the socket to drain;
  * - request bodies are read with a size limit that answers 413 and stops
- *   reading (the connection is closed, so the rest is never parsed).
+ *   reading (the connection is closed, so the rest is never parsed), and
+ *   with a deadline: a body still incomplete when it passes gets 408 and the
+ *   connection is closed (one timer sweeps every request, none per request);
+ * - a request head larger than `maxHeaderBytes` gets 431 and a close;
+ * - a HEAD request is answered without the body (uWS would send it).
+ *
+ * What uWS does before any of this runs (measured on the native binding,
+ * see test/reliability/edge*.test.ts): a head it cannot parse gets no
+ * answer; uWS closes the connection at once for some (an unknown method, a
+ * bad Content-Length or chunk size, a head over 4 KB arriving in pieces) and
+ * at its 10 s idle timeout for the rest (garbage, HTTP/1.0, no Host, more
+ * than 48 header lines), as it does for a head or body that trickles in. A
+ * request pipelined behind one still being answered asynchronously makes
+ * uWS close the connection: it supports pipelining only for responses sent
+ * before the next request is parsed.
  *
  * The npm package behind the import name ships a native binding for some
  * Node/platform pairs and a pure Node fallback (node:http) elsewhere; the
@@ -19,7 +33,7 @@
  * pair itself lives in exchange.ts; the interfaces in http.ts.
  */
 import * as uWSNamespace from "uWebSockets.js";
-import { Exchange, type UwsReq, type UwsRes } from "./exchange.js";
+import { EDGE_ERROR_HEADERS, Exchange, type UwsReq, type UwsRes } from "./exchange.js";
 import type { HttpEngineInfo, HttpServer, HttpServerOptions } from "./http.js";
 
 export * from "./http.js";
@@ -50,11 +64,19 @@ function detectEngine(mod: UwsModule): HttpEngineInfo {
 export const httpEngine: HttpEngineInfo = detectEngine(uWS);
 const NATIVE = httpEngine.kind === "native";
 
+/** Headers copied out of a request, and their size in characters (names plus values). */
+interface CopiedHeaders {
+  headers: Record<string, string>;
+  size: number;
+}
+
 /** Copies the headers out (uWS's request object dies with the callback); repeated ones are joined with ", ". */
-function readHeaders(req: UwsReq): Record<string, string> {
+function readHeaders(req: UwsReq): CopiedHeaders {
   const headers: Record<string, string> = {};
+  let size = 0;
   if (NATIVE) {
     req.forEach((k, v) => {
+      size += k.length + v.length;
       const prev = headers[k];
       headers[k] = prev === undefined ? v : `${prev}, ${v}`;
     });
@@ -62,10 +84,23 @@ function readHeaders(req: UwsReq): Record<string, string> {
     const raw = req.request?.headers ?? {};
     for (const k of Object.keys(raw)) {
       const v = raw[k];
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+      if (v === undefined) continue;
+      const value = Array.isArray(v) ? v.join(", ") : v;
+      size += k.length + value.length;
+      headers[k] = value;
     }
   }
-  return headers;
+  return { headers, size };
+}
+
+/** Default for {@link HttpServerOptions.bodyTimeoutMs}. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/** Default for {@link HttpServerOptions.maxHeaderBytes}. */
+export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+
+/** An error body in the OpenAI shape, for the answers the edge gives on its own. */
+function edgeError(message: string, code: string): string {
+  return JSON.stringify({ error: { message, type: "invalid_request_error", param: null, code } });
 }
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -78,6 +113,20 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   let draining = false;
   let idleWaiter: (() => void) | null = null;
   const report = options.onError ?? (() => {});
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const timeoutBody = edgeError(`request body did not arrive within ${bodyTimeoutMs} ms`, "request_timeout");
+  const headersBody = edgeError(`request headers are larger than ${maxHeaderBytes} bytes`, "request_headers_too_large");
+
+  // One sweep for every request's body deadline: a timer per request would cost more than the check.
+  // A late body is caught at most a quarter of the timeout (and at most 1 s) after its deadline.
+  let sweep: ReturnType<typeof setInterval> | undefined;
+  const sweepBodies = () => {
+    const now = Date.now();
+    for (const ex of live) {
+      if (ex.bodyDeadline !== 0 && now >= ex.bodyDeadline) ex.timeOutBody(bodyTimeoutMs, timeoutBody);
+    }
+  };
 
   const onDone = (ex: Exchange) => {
     live.delete(ex);
@@ -96,11 +145,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const path = q < 0 ? url : url.slice(0, q);
     const query = NATIVE ? req.getQuery() ?? "" : q < 0 ? "" : url.slice(q + 1);
     const method = req.getMethod().toUpperCase();
-    const exchange = new Exchange(res, method, path, query, readHeaders(req), () => onDone(exchange), NATIVE);
+    const { headers, size } = readHeaders(req);
+    const exchange = new Exchange(res, method, path, query, headers, () => onDone(exchange), NATIVE);
     ex = exchange;
     live.add(exchange);
     if (draining) exchange.markClose();
-    if (BODY_METHODS.has(method)) exchange.readBody(options.bodyLimit());
+    if (size + path.length + query.length > maxHeaderBytes) {
+      // the body (if any) is never read: the connection closes after the answer
+      exchange.markClose();
+      exchange.noBody();
+      exchange.send(431, EDGE_ERROR_HEADERS, headersBody);
+      return;
+    }
+    if (BODY_METHODS.has(method)) exchange.readBody(options.bodyLimit(), Date.now() + bodyTimeoutMs);
     else exchange.noBody();
 
     try {
@@ -120,7 +177,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       ex.end();
       return;
     }
-    ex.send(500, [["content-type", "application/json"]], '{"error":{"message":"internal error","type":"server_error","param":null,"code":"internal_error"}}');
+    ex.send(500, EDGE_ERROR_HEADERS, '{"error":{"message":"internal error","type":"server_error","param":null,"code":"internal_error"}}');
   };
 
   return {
@@ -136,6 +193,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
             return;
           }
           listenSocket = socket;
+          sweep ??= setInterval(sweepBodies, Math.max(5, Math.min(1000, bodyTimeoutMs / 4)));
+          sweep.unref();
           resolve(uWS.us_socket_local_port(socket as unknown as Parameters<UwsModule["us_socket_local_port"]>[0]));
         });
       });
@@ -160,6 +219,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       // closes idle keep-alive connections and aborts whatever outlived the grace period
       const closeAll = (app as unknown as { close?: () => void }).close;
       if (NATIVE && typeof closeAll === "function") closeAll.call(app);
+      clearInterval(sweep);
+      sweep = undefined;
     },
   };
 }
