@@ -13,7 +13,8 @@
  *   reading (the connection is closed, so the rest is never parsed), and
  *   with a deadline: a body still incomplete when it passes gets 408 and the
  *   connection is closed (one timer sweeps every request, none per request);
- * - a request head larger than `maxHeaderBytes` gets 431 and a close;
+ * - a request head larger than `maxHeaderBytes` gets 431 and a close, and
+ *   one with two Content-Lengths (uWS would take one) 400 and a close;
  * - a HEAD request is answered without the body (uWS would send it).
  *
  * What uWS does before any of this runs (measured on the native binding,
@@ -116,6 +117,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   const timeoutBody = edgeError(`request body did not arrive within ${bodyTimeoutMs} ms`, "request_timeout");
+  const framingBody = edgeError("request framing is ambiguous: more than one content-length, or content-length with transfer-encoding", "invalid_request");
   const headersBody = edgeError(`request headers are larger than ${maxHeaderBytes} bytes`, "request_headers_too_large");
 
   // One sweep for every request's body deadline: a timer per request would cost more than the check.
@@ -155,6 +157,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       exchange.markClose();
       exchange.noBody();
       exchange.send(431, EDGE_ERROR_HEADERS, headersBody);
+      return;
+    }
+    const length = headers["content-length"];
+    if (length !== undefined && (length.includes(",") || headers["transfer-encoding"] !== undefined)) {
+      // Two lengths (joined by readHeaders), or a length beside chunked framing: a proxy in front may have
+      // framed the body differently from uWS, the opening for request smuggling. Refused, never guessed.
+      exchange.markClose();
+      exchange.noBody();
+      exchange.send(400, EDGE_ERROR_HEADERS, framingBody);
       return;
     }
     if (BODY_METHODS.has(method)) exchange.readBody(options.bodyLimit(), Date.now() + bodyTimeoutMs);

@@ -170,6 +170,20 @@ describe("heads and bodies over the limits", () => {
     expect(res.status).toBe(200);
   });
 
+  it("ambiguous framing is never guessed: two Content-Lengths get a 400 and a close, a length beside chunked a close from uWS", async () => {
+    const body = '{"model":"chat","messages":[{"role":"user","content":"hi"}]}';
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: ${AUTH.authorization}\r\ncontent-type: application/json\r\n`;
+    const twoLengths = await RawConnection.open(port);
+    twoLengths.write(`${head}content-length: ${body.length}\r\ncontent-length: 5\r\n\r\n${body}`);
+    expect(expectError(await twoLengths.response(0), 400).message).toContain("framing is ambiguous");
+    await twoLengths.closedWithin(5000);
+    expect(twoLengths.all).toHaveLength(1);
+    const lengthAndChunked = await RawConnection.open(port);
+    lengthAndChunked.write(`${head}content-length: 5\r\ntransfer-encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+    await lengthAndChunked.closedWithin(5000);
+    expect(lengthAndChunked.all).toHaveLength(0);
+  });
+
   it("a body over max_body is a 413 and the connection closes (declared, streamed, or sent whole)", async () => {
     const big = Buffer.alloc(MAX_BODY + 1024, 0x61);
     const variants: Buffer[] = [
