@@ -18,7 +18,9 @@ export const ERROR_KINDS = {
   not_found: { status: 404, type: "invalid_request_error" },
   model_not_found: { status: 404, type: "invalid_request_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
+  request_timeout: { status: 408, type: "invalid_request_error" },
   request_too_large: { status: 413, type: "invalid_request_error" },
+  request_headers_too_large: { status: 431, type: "invalid_request_error" },
   rate_limited: { status: 429, type: "rate_limit_error" },
   budget_exceeded: { status: 429, type: "insufficient_quota" },
   upstream_error: { status: 502, type: "api_error" },
@@ -102,11 +104,13 @@ export interface AttemptsFailure {
 /**
  * The caller-facing error when a plan is used up. The engine already chose
  * the status (`callerStatus` in runtime/engine/attempts.ts: 429, 400, 413,
- * 504 or 502); this picks the error kind for it. A 429 keeps the upstream's
+ * 504 or 502); this picks the error kind for it. The message names every
+ * try and ends with what the last one reported (already redacted), so a
+ * 502 for an HTML page or a cut body says so. A 429 keeps the upstream's
  * `Retry-After`.
  */
 export function attemptsError(e: AttemptsFailure, last: UpstreamError | undefined): GatewayError {
-  const message = e.code === "upstream_error" && last ? `${e.message}; ${last.message}` : e.message;
+  const message = last ? `${e.message}; ${last.message}` : e.message;
   switch (e.status) {
     case 504:
       return new GatewayError("upstream_timeout", message);

@@ -157,7 +157,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (trace.internal !== undefined) log.error("internal error", { requestId: trace.requestId, error: trace.internal });
     const bodyText = observer.beforeWrite(rt.graph, reply);
     // The edge answered on its own (408: the body was late); log what the client got.
-    if (res.edgeStatus !== undefined) trace.status = res.edgeStatus;
+    if (res.edgeStatus !== undefined) {
+      trace.status = res.edgeStatus;
+      trace.errorCode = "request_timeout";
+    }
     const written: Written =
       reply !== null ? await writeReply(res, reply) : res.edgeStatus !== undefined ? { status: res.edgeStatus, aborted: false } : { status: 499, aborted: true };
     observer.chat(rt.graph, req, trace, written, started, ready, timer(), bodyText);

@@ -229,6 +229,7 @@ describe("heads and bodies over the limits", () => {
     // logged as what the client got, never as an internal error
     const logged = await accessEntry((e) => e.status === 408);
     expect(logged.path).toBe("/v1/chat/completions");
+    expect(logged.error).toBe("request_timeout");
   });
 
   it("headers sent and no body at all: the same 408", async () => {
