@@ -1,9 +1,10 @@
 /**
  * The end of one upstream attempt: it comes when the caller's signal aborts
- * (client gone, overall deadline), when the per-attempt timeout passes, or
- * when the consumer cancels a stream. Remembers which one came first, so
- * the failure can be reported as the right typed error, and tells the
- * transport to stop.
+ * (client gone, overall deadline), when the per-attempt timeout passes (for
+ * a stream after its first chunk: when it waits that long for the next
+ * one), or when the consumer cancels a stream. Remembers which one came
+ * first, so the failure can be reported as the right typed error, and tells
+ * the transport to stop.
  *
  * Cheap on purpose, since every proxied request makes one: no timer per
  * attempt (pending attempts sit in the buckets of one shared sweep with a
@@ -92,6 +93,7 @@ export class AttemptDeadline {
   /** The sweep bucket while the timeout runs. */
   #tick: number | undefined;
   #transportAbort: ((reason: AttemptAbort) => void) | undefined;
+  #disposed = false;
   #controller: AbortController | undefined;
   readonly #onCallerAbort = (): void => this.#fire("caller");
 
@@ -137,6 +139,17 @@ export class AttemptDeadline {
     this.#tick = undefined;
   }
 
+  /**
+   * Runs the timeout again, a whole `timeoutMs` from now: a stream waiting
+   * for its next chunk (a bucket move in the sweep, cheap enough per chunk).
+   * Does nothing once the attempt ended or was disposed.
+   */
+  restartTimer(): void {
+    if (this.#firedBy !== undefined || this.#disposed) return;
+    if (this.#tick !== undefined) sweep.remove(this, this.#tick);
+    this.#tick = sweep.add(this, performance.now() + this.timeoutMs);
+  }
+
   /** Aborts because the consumer no longer wants the reply. */
   cancel(): void {
     this.#fire("cancel");
@@ -144,6 +157,7 @@ export class AttemptDeadline {
 
   /** Releases the timeout and the listener on the caller's signal; call once the attempt is over. */
   dispose(): void {
+    this.#disposed = true;
     this.stopTimer();
     this.#transportAbort = undefined;
     if (this.#caller !== undefined) {

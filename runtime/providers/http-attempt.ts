@@ -143,7 +143,13 @@ export async function streamOverHttp(
 
   async function* chunks(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
     try {
-      yield* translate(parseSse(body), { origin: opts.origin, secrets: spec.secrets, onUsage: (u) => (usage = u) });
+      for await (const chunk of translate(parseSse(body), { origin: opts.origin, secrets: spec.secrets, onUsage: (u) => (usage = u) })) {
+        // The timeout bounds each wait for a chunk, so keep-alives (comments, pings) cannot keep a stalled
+        // stream open; the time the consumer takes between pulls (a slow client) is not the upstream's.
+        deadline.stopTimer();
+        yield chunk;
+        deadline.restartTimer();
+      }
     } catch (err) {
       throw transportError(err, opts.origin, deadline, "reading the stream");
     } finally {

@@ -32,14 +32,29 @@ export interface PoolOptions {
   connectTimeoutMs?: number;
   /** Largest upstream body, streams included; a bigger one fails as a protocol error. Default 256 MiB. */
   maxResponseBytes?: number;
+  /**
+   * Largest non-streaming (JSON) reply: it is held in memory whole, so a
+   * bigger one fails the attempt as a protocol error (a 502 from that
+   * upstream) as soon as its `content-length` or its bytes pass the limit.
+   * Default {@link DEFAULT_MAX_REPLY_BYTES}.
+   */
+  maxReplyBytes?: number;
 }
+
+/** The default cap on a non-streaming reply: far above any real completion, far below what would strain the process. */
+export const DEFAULT_MAX_REPLY_BYTES = 32 * 1024 * 1024;
 
 /** Keep-alive pools by origin, created on first use and closed together. */
 export class Pools {
   private readonly pools = new Map<string, Pool>();
   private closed = false;
 
-  constructor(private readonly options: PoolOptions = {}) {}
+  /** The cap on a non-streaming reply ({@link PoolOptions.maxReplyBytes}). */
+  readonly maxReplyBytes: number;
+
+  constructor(private readonly options: PoolOptions = {}) {
+    this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+  }
 
   /** The pool for `origin` (`http://host:port`), created if needed. */
   get(origin: string): Pool {
@@ -104,16 +119,25 @@ export interface JsonReply {
 /** Largest error body read from an upstream; the rest is discarded. */
 const ERROR_BODY_LIMIT = 16 * 1024;
 
+/**
+ * How much later than the attempt's own timeout undici's timers are set.
+ * Those timers tick about every half second and may fire up to a tick
+ * early, so they are only backstops: the attempt's deadline (deadline.ts),
+ * exact to 10 ms and never early, is what times out the reply and each wait
+ * for a stream chunk (http-attempt.ts).
+ */
+const UNDICI_TIMER_SLACK_MS = 1_000;
+
 function dispatchOptions(opts: PostOptions): Dispatcher.DispatchOptions {
-  const timeout = Math.min(opts.deadline.timeoutMs, MAX_TIMER_MS);
+  const backstop = Math.min(opts.deadline.timeoutMs + UNDICI_TIMER_SLACK_MS, MAX_TIMER_MS);
   return {
     path: opts.endpoint.path,
     method: "POST",
     headers: opts.headers as string[],
     body: opts.body,
-    headersTimeout: timeout,
-    // Between body chunks: the idle limit of a stream after its first chunk.
-    bodyTimeout: timeout,
+    headersTimeout: backstop,
+    // Between body bytes, and not while the consumer holds the stream back.
+    bodyTimeout: backstop,
   };
 }
 
@@ -127,7 +151,7 @@ function dispatchOptions(opts: PostOptions): Dispatcher.DispatchOptions {
  */
 export function postJson(pools: Pools, opts: PostOptions): Promise<JsonReply> {
   return new Promise((resolve, reject) => {
-    const handler = new JsonReplyHandler(opts, resolve, reject);
+    const handler = new JsonReplyHandler(opts, pools.maxReplyBytes, resolve, reject);
     if (handler.settled) return;
     pools.get(opts.endpoint.origin).dispatch(dispatchOptions(opts), handler);
   });
@@ -144,6 +168,7 @@ class JsonReplyHandler implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly opts: PostOptions,
+    private readonly maxBytes: number,
     private readonly resolve: (reply: JsonReply) => void,
     private readonly reject: (err: Error) => void,
   ) {
@@ -163,10 +188,14 @@ class JsonReplyHandler implements Dispatcher.DispatchHandler {
     this.#controller = controller;
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return; // informational
     this.#status = statusCode;
-    if (statusCode >= 300) this.#headers = headers;
+    this.#headers = headers;
+    if (statusCode < 300 && Number(headers["content-length"]) > this.maxBytes) {
+      // Announced too large: fail now rather than read bytes that would be thrown away.
+      this.#tooLarge(controller);
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -177,6 +206,9 @@ class JsonReplyHandler implements Dispatcher.DispatchHandler {
       // Enough of an error body: answer with it and drop the connection rather than read the rest.
       this.#statusFailure();
       controller.abort(new Error("error body limit reached"));
+    } else if (this.#size > this.maxBytes) {
+      // A reply is held whole until parsed: past the cap, stop reading and free what was read.
+      this.#tooLarge(controller);
     }
   }
 
@@ -194,7 +226,7 @@ class JsonReplyHandler implements Dispatcher.DispatchHandler {
     try {
       json = JSON.parse(text);
     } catch {
-      this.#settle(new UpstreamProtocolError(opts.origin, `the body is not JSON (${excerpt(redact(text, opts.secrets), 80)})`));
+      this.#settle(new UpstreamProtocolError(opts.origin, `the body is not JSON (${contentTypeOf(this.#headers)}: ${excerpt(redact(text, opts.secrets), 80)})`));
       return;
     }
     this.settled = true;
@@ -203,6 +235,11 @@ class JsonReplyHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     this.#fail(err);
+  }
+
+  #tooLarge(controller: Dispatcher.DispatchController): void {
+    this.#settle(new UpstreamProtocolError(this.opts.origin, `the reply is larger than ${sizeText(this.maxBytes)}`));
+    controller.abort(new Error("reply size limit reached"));
   }
 
   #statusFailure(): void {
@@ -316,6 +353,20 @@ export function transportError(err: unknown, origin: ErrorOrigin, deadline: Atte
 }
 
 function noop(): void {}
+
+/** The reply's content type for a message, e.g. `` `text/html` ``. */
+function contentTypeOf(headers: Record<string, string | string[] | undefined> | undefined): string {
+  const value = headers?.["content-type"];
+  const type = (Array.isArray(value) ? value[0] : value)?.split(";")[0]?.trim();
+  return type ? `\`${excerpt(type, 60)}\`` : "no content type";
+}
+
+/** `32 MiB`, `512 KiB`, `100 bytes`. */
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
 
 function describe(code: string): string {
   switch (code) {

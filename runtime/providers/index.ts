@@ -15,7 +15,7 @@ import type { AbortSignalLike, ChatStream, Completion, ProviderAdapter, Provider
 
 export type { AbortSignalLike, ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
 export type { PoolOptions } from "./http.js";
-export { Pools } from "./http.js";
+export { DEFAULT_MAX_REPLY_BYTES, Pools } from "./http.js";
 export * from "./errors.js";
 export type * from "./openai-wire.js";
 

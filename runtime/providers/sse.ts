@@ -14,20 +14,29 @@ export interface SseEvent {
   id?: string;
 }
 
-/** The longest line accepted by default; a stream that never ends a line must not grow memory without bound. */
+/** The longest line (and event data) accepted by default; a stream that never ends a line or an event must not grow memory without bound. */
 export const MAX_SSE_LINE = 16 * 1024 * 1024;
 
 /** Incremental parser: feed chunks with `push`, then call `end`. */
 export class SseParser {
-  /** @param maxLine longest line (in characters) before `push` throws `SseLineTooLongError` */
+  /** @param maxLine longest line, and longest data of one event (in characters), before `push` throws `SseLineTooLongError` */
   constructor(private readonly maxLine = MAX_SSE_LINE) {}
 
   private readonly decoder = new TextDecoder("utf-8");
-  private buffer = "";
+  /**
+   * The unfinished line, as the pieces it arrived in: joined only once a
+   * line end comes, so a long line costs time in proportion to its length
+   * (appending to one string and searching it again on every chunk would
+   * cost its length squared).
+   */
+  private pending: string[] = [];
+  private pendingLength = 0;
   private skipLeadingLf = false;
   private started = false;
   private event = "";
   private data: string[] = [];
+  /** Characters of `data` so far: an event that never ends is bounded like a line that never ends. */
+  private dataLength = 0;
   private id: string | undefined;
 
   /** Parses one chunk; returns the events it completed, in order. */
@@ -42,8 +51,14 @@ export class SseParser {
       if (text.charCodeAt(0) === 10) text = text.slice(1);
       this.skipLeadingLf = false;
     }
-    this.buffer += text;
-    return this.drainLines();
+    if (text.indexOf("\n") === -1 && text.indexOf("\r") === -1) {
+      if (text.length > 0) this.keep(text);
+      return [];
+    }
+    const buf = this.pendingLength > 0 ? this.pending.join("") + text : text;
+    this.pending = [];
+    this.pendingLength = 0;
+    return this.drainLines(buf);
   }
 
   /**
@@ -54,19 +69,29 @@ export class SseParser {
   end(): { events: SseEvent[]; truncated: boolean } {
     const tail = this.decoder.decode();
     const events = tail ? this.push(tail) : [];
-    const truncated = this.buffer.length > 0 || this.data.length > 0 || this.event !== "";
-    this.buffer = "";
+    const truncated = this.pendingLength > 0 || this.data.length > 0 || this.event !== "";
+    this.pending = [];
+    this.pendingLength = 0;
     this.resetEvent();
     return { events, truncated };
   }
 
-  private drainLines(): SseEvent[] {
+  /** Holds a piece of the unfinished line, within the limit. */
+  private keep(piece: string): void {
+    this.pending.push(piece);
+    this.pendingLength += piece.length;
+    if (this.pendingLength > this.maxLine) throw new SseLineTooLongError(this.maxLine);
+  }
+
+  private drainLines(buf: string): SseEvent[] {
     const events: SseEvent[] = [];
-    const buf = this.buffer;
     let start = 0;
+    // Each search resumes where the last match was used, so a chunk is scanned once for each terminator.
+    let lf = buf.indexOf("\n");
+    let cr = buf.indexOf("\r");
     for (;;) {
-      const lf = buf.indexOf("\n", start);
-      const cr = buf.indexOf("\r", start);
+      if (lf !== -1 && lf < start) lf = buf.indexOf("\n", start);
+      if (cr !== -1 && cr < start) cr = buf.indexOf("\r", start);
       if (lf === -1 && cr === -1) break;
       const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
       const line = buf.slice(start, end);
@@ -80,8 +105,7 @@ export class SseParser {
       const event = this.line(line);
       if (event) events.push(event);
     }
-    this.buffer = start === 0 ? buf : buf.slice(start);
-    if (this.buffer.length > this.maxLine) throw new SseLineTooLongError(this.maxLine);
+    if (start < buf.length) this.keep(start === 0 ? buf : buf.slice(start));
     return events;
   }
 
@@ -92,7 +116,11 @@ export class SseParser {
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? "" : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === "data") this.data.push(value);
+    if (field === "data") {
+      this.data.push(value);
+      this.dataLength += value.length;
+      if (this.dataLength > this.maxLine) throw new SseLineTooLongError(this.maxLine, "event");
+    }
     else if (field === "event") this.event = value;
     else if (field === "id" && !value.includes("\0")) this.id = value;
     // `retry` and unknown fields are ignored: reconnection is not ours to do.
@@ -113,6 +141,7 @@ export class SseParser {
   private resetEvent(): void {
     this.event = "";
     this.data = [];
+    this.dataLength = 0;
   }
 }
 
@@ -124,10 +153,10 @@ export class SseTruncatedError extends Error {
   }
 }
 
-/** Thrown by `SseParser.push` when a line grows past the parser's limit. */
+/** Thrown by `SseParser.push` when a line, or the data of one event, grows past the parser's limit. */
 export class SseLineTooLongError extends Error {
-  constructor(limit: number) {
-    super(`event stream line longer than ${limit} characters`);
+  constructor(limit: number, what: "line" | "event" = "line") {
+    super(`event stream ${what} longer than ${limit} characters`);
     this.name = "SseLineTooLongError";
   }
 }

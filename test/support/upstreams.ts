@@ -14,6 +14,8 @@
  * Queued behaviours (`next`) apply to the following requests in order;
  * once the queue is empty, the default (`setDefault`, normally a reply)
  * applies. A stream is sent when the request body has `stream: true`.
+ * Large bodies are written with backpressure and stop as soon as the client
+ * goes away, so a test of a 50 MB reply costs no more than the client reads.
  */
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -44,7 +46,19 @@ export type Behaviour =
   | { kind: "cut-stream"; afterEvents: number; how: "end" | "destroy" }
   | { kind: "invalid-json" }
   | { kind: "reset" }
-  | { kind: "raw"; status: number; headers: Record<string, string>; writes: string[] };
+  | { kind: "raw"; status: number; headers: Record<string, string>; writes: string[] }
+  | { kind: "wrong-type"; contentType: string; body: string }
+  | { kind: "large"; bytes: number; shape: LargeShape }
+  | { kind: "no-end"; finish: boolean }
+  | { kind: "garbage"; at: GarbagePlace }
+  | { kind: "reset-mid-body" }
+  | { kind: "pings"; afterFirst: boolean; intervalMs: number };
+
+/** How {@link behave.largeBody} lays out a large stream. */
+export type LargeShape = "events" | "line" | "data-lines";
+
+/** Where {@link behave.garbage} puts its garbage. */
+export type GarbagePlace = "between" | "first" | "after-first";
 
 /** Constructors for behaviours. */
 export const behave = {
@@ -76,6 +90,53 @@ export const behave = {
   reset: (): Behaviour => ({ kind: "reset" }),
   /** Exactly these bytes, each string one write. */
   raw: (status: number, headers: Record<string, string>, writes: string[]): Behaviour => ({ kind: "raw", status, headers, writes }),
+  /**
+   * 200 with the wrong content type, whatever was asked for (JSON or a
+   * stream): by default an HTML error page, as a proxy or load balancer in
+   * front of a model server sends.
+   */
+  wrongContentType: (contentType = "text/html; charset=utf-8", body = "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"): Behaviour => ({
+    kind: "wrong-type",
+    contentType,
+    body,
+  }),
+  /**
+   * A well-formed 200 of about `bytes` bytes. JSON: one completion whose text
+   * fills the body. Stream, `events`: the text spread over many ordinary
+   * content events (each under 256 KiB), ending properly; `line`: the text in
+   * one single event sent first, so the body is one huge line; `data-lines`:
+   * one event sent first made of 64 KiB `data:` lines, never closed.
+   */
+  largeBody: (bytes: number, shape: LargeShape = "events"): Behaviour => ({ kind: "large", bytes, shape }),
+  /**
+   * A stream that ends cleanly but without its end marker (`[DONE]` for
+   * OpenAI, `message_stop` for Anthropic); with `finish: false` (the
+   * default) the finish reason and the usage (OpenAI's finish and usage
+   * chunks, Anthropic's `message_delta`) are left out too. A non-streaming
+   * request gets the same event stream.
+   */
+  noEnd: (opts: { finish?: boolean } = {}): Behaviour => ({ kind: "no-end", finish: opts.finish ?? false }),
+  /**
+   * An event stream with garbage in it. `between`: lines the event-stream
+   * format ignores (comments, lines without a colon, unknown fields, extra
+   * blank lines) between the events of a normal reply; `first`: a `data:`
+   * event that is not JSON before the reply; `after-first`: the same after
+   * the first event. A non-streaming request gets the same event stream.
+   */
+  garbage: (at: GarbagePlace = "between"): Behaviour => ({ kind: "garbage", at }),
+  /**
+   * 200 headers, the first event (with `afterFirst`; by default), then only
+   * keep-alives every `intervalMs` until the client goes away: an SSE comment
+   * for OpenAI, a `ping` event for Anthropic. A non-streaming request gets
+   * half its body, then a space every `intervalMs` (the body never ends).
+   */
+  stallWithPings: (opts: { afterFirst?: boolean; intervalMs?: number } = {}): Behaviour => ({
+    kind: "pings",
+    afterFirst: opts.afterFirst ?? true,
+    intervalMs: opts.intervalMs ?? 50,
+  }),
+  /** 200 headers and half the body (half the first event after one whole event, for a stream), then the socket is destroyed. */
+  resetMidBody: (): Behaviour => ({ kind: "reset-mid-body" }),
 };
 
 /** One request as the fake upstream saw it. */
@@ -275,6 +336,144 @@ async function respond(kind: UpstreamKind, b: Behaviour, req: RecordedRequest, r
       return void res.socket?.destroy();
     case "raw":
       return void rawReply(res, b.status, b.headers, b.writes);
+    case "wrong-type":
+      return void rawReply(res, 200, { "content-type": b.contentType }, [b.body]);
+    case "large":
+      return large(kind, b.bytes, b.shape, streaming, req.body, res);
+    case "no-end": {
+      const events = replyEvents(kind, req.body, {}).filter((e) => !isEndEvent(kind, e) && (b.finish || !isFinishEvent(kind, e)));
+      return void rawReply(res, 200, SSE_HEADERS, events);
+    }
+    case "garbage":
+      return void rawReply(res, 200, SSE_HEADERS, garbageEvents(kind, req.body, b.at));
+    case "pings": {
+      let ping = kind === "openai" ? ": keep-alive\n\n" : `event: ping\ndata: {"type": "ping"}\n\n`;
+      if (streaming) {
+        res.writeHead(200, SSE_HEADERS);
+        if (b.afterFirst) res.write(replyEvents(kind, req.body, {})[0]!);
+      } else {
+        const text = JSON.stringify(replyJson(kind, req.body, {}));
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write(text.slice(0, text.length >> 1));
+        ping = " ";
+      }
+      let open = true;
+      res.once("close", () => (open = false)); // the client left, or close() destroyed the socket
+      while (open) {
+        await sleep(b.intervalMs);
+        if (open) res.write(ping);
+      }
+      return;
+    }
+    case "reset-mid-body": {
+      if (streaming) return respond(kind, behave.cutStream(1, "destroy"), req, res);
+      const text = JSON.stringify(replyJson(kind, req.body, {}));
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
+      res.write(text.slice(0, text.length >> 1));
+      await sleep(10); // let the half body reach the client before the reset
+      return void res.socket?.destroy();
+    }
+  }
+}
+
+/** OpenAI's `[DONE]` or Anthropic's `message_stop`. */
+function isEndEvent(kind: UpstreamKind, event: string): boolean {
+  return kind === "openai" ? event.startsWith("data: [DONE]") : event.startsWith("event: message_stop");
+}
+
+/** OpenAI's chunk with a finish reason and its usage chunk, or Anthropic's `message_delta` (the stop reason and usage). */
+function isFinishEvent(kind: UpstreamKind, event: string): boolean {
+  return kind === "openai" ? /"finish_reason":"[a-z_]+"|"choices":\[\]/.test(event) : event.startsWith("event: message_delta");
+}
+
+/** Lines the event-stream format ignores: a comment, a line without a colon, `retry`, an unknown field, blank lines. */
+const IGNORED_LINES = [": keep-alive\n", "garbage without a colon\n", "retry: 1000\n", "x-unknown-field: {not json}\n", "\n\n"];
+const GARBAGE_EVENT = "data: <html>not json at all{{\n\n";
+
+function garbageEvents(kind: UpstreamKind, body: unknown, at: GarbagePlace): string[] {
+  const events = replyEvents(kind, body, {});
+  if (at === "first") return [GARBAGE_EVENT, ...events];
+  if (at === "after-first") return [events[0]!, GARBAGE_EVENT, ...events.slice(1)];
+  return events.flatMap((e, i) => [IGNORED_LINES[i % IGNORED_LINES.length]!, e]);
+}
+
+/** Filler text, built once per size (a 50 MB string takes a moment). */
+const fillers = new Map<number, string>();
+function filler(length: number): string {
+  let text = fillers.get(length);
+  if (text === undefined) fillers.set(length, (text = "x".repeat(length)));
+  return text;
+}
+
+const LARGE_WRITE = 1 << 20;
+const LARGE_EVENT_TEXT = 192 * 1024;
+
+/** Writes a large, well-formed reply (see {@link behave.largeBody}) with backpressure. */
+async function large(kind: UpstreamKind, bytes: number, shape: LargeShape, streaming: boolean, body: unknown, res: ServerResponse): Promise<void> {
+  if (!streaming) {
+    // A marker in a normal reply, replaced by the filler: the JSON stays valid whatever the size.
+    const [head, tail] = JSON.stringify(replyJson(kind, body, { text: "\u0000FILL\u0000" })).split("\\u0000FILL\\u0000") as [string, string];
+    const text = filler(Math.max(0, bytes - head.length - tail.length));
+    res.writeHead(200, { "content-type": "application/json", "content-length": String(head.length + text.length + tail.length) });
+    return writeAll(res, [head, ...slices(text, LARGE_WRITE), tail]);
+  }
+  const frame = replyEvents(kind, body, { text: "" });
+  // Where content events go: after OpenAI's role chunk; after Anthropic's message_start (with a text block opened).
+  const open = kind === "openai" ? [frame[0]!] : [frame[0]!, contentBlockStart()];
+  const close = kind === "openai" ? frame.slice(1) : [contentBlockStop(), ...frame.slice(1)];
+  res.writeHead(200, SSE_HEADERS);
+  if (shape === "line") return writeAll(res, [contentEvent(kind, filler(bytes)), ...open, ...close]);
+  if (shape === "data-lines") {
+    const line = `data: ${filler(64 * 1024)}\n`;
+    return writeAll(res, Array.from({ length: Math.ceil(bytes / line.length) }, () => line));
+  }
+  const count = Math.max(1, Math.ceil(bytes / LARGE_EVENT_TEXT));
+  const piece = contentEvent(kind, filler(Math.ceil(bytes / count)));
+  return writeAll(res, [...open, ...Array.from({ length: count }, () => piece), ...close]);
+}
+
+function contentEvent(kind: UpstreamKind, text: string): string {
+  if (kind === "anthropic") {
+    return `event: content_block_delta\ndata: ${JSON.stringify({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } })}\n\n`;
+  }
+  const chunk = { id: "chatcmpl-fake-large", object: "chat.completion.chunk", created: 1_700_000_000, model: "fake-model", choices: [{ index: 0, delta: { content: text }, finish_reason: null }] };
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+function contentBlockStart(): string {
+  return `event: content_block_start\ndata: ${JSON.stringify({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } })}\n\n`;
+}
+
+function contentBlockStop(): string {
+  return `event: content_block_stop\ndata: ${JSON.stringify({ type: "content_block_stop", index: 0 })}\n\n`;
+}
+
+function* slices(text: string, size: number): Generator<string> {
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+}
+
+/** Writes each part, waiting for `drain` when the socket is full; stops once the client is gone. */
+async function writeAll(res: ServerResponse, parts: Iterable<string>): Promise<void> {
+  let open = !res.destroyed;
+  const closed = () => (open = false);
+  res.once("close", closed);
+  try {
+    for (const part of parts) {
+      if (!open) return;
+      if (res.write(part)) continue;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
+    }
+    if (open) res.end();
+  } finally {
+    res.off("close", closed);
   }
 }
 
