@@ -80,6 +80,31 @@ describe("reloading a policy from the working tree", () => {
     expect(await chat(base)).toMatchObject({ target: "c", model: upstreamOf("c") });
   });
 
+  it("a watcher reporting the same refused save twice refuses, logs and counts it once; an explicit reload reports it again", async () => {
+    const dir = tempDir({ "main.route": versionText("a") });
+    const { reloader, logs } = await startReloading(fsSource([dir]));
+    writeFile(join(dir, "main.route"), SYNTAX_ERROR);
+    const first = await reloader.reload("file");
+    const again = await reloader.reload("file");
+    expect(first.status).toBe("rejected");
+    expect(again).toMatchObject({ status: "rejected", rejected: first.status === "rejected" ? first.rejected : undefined });
+    expect(reloader.stats()).toMatchObject({ attempts: 1, rejected: 1 });
+    expect(logs.filter((l) => l.msg === "policy rejected")).toHaveLength(1);
+
+    expect((await reloader.reload("admin")).status).toBe("rejected");
+    expect(reloader.stats()).toMatchObject({ attempts: 2, rejected: 2 });
+
+    // A different broken save is a new refusal; after a good one, the first broken text is refused afresh.
+    writeFile(join(dir, "main.route"), versionText("b", { testExpects: "a" }));
+    expect((await reloader.reload("file")).status).toBe("rejected");
+    writeFile(join(dir, "main.route"), versionText("c"));
+    expect((await reloader.reload("file")).status).toBe("applied");
+    writeFile(join(dir, "main.route"), SYNTAX_ERROR);
+    expect((await reloader.reload("file")).status).toBe("rejected");
+    expect(reloader.stats()).toMatchObject({ attempts: 5, applied: 1, rejected: 4 });
+    expect(logs.filter((l) => l.msg === "policy rejected")).toHaveLength(4);
+  });
+
   it("reports the same policy as unchanged without swapping", async () => {
     const dir = tempDir({ "main.route": versionText("a") });
     const { base, reloader } = await startReloading(fsSource([dir]));

@@ -69,6 +69,8 @@ export class Reloader {
   #log: Logger = silentLogger;
   #active?: { graph: Graph; info: ActivePolicy };
   #rejected: RejectedAttempt[] = [];
+  /** The texts of the last refusal, while nothing has been applied since (see `#attempt`). */
+  #refusedKey: string | undefined;
   #watch?: SourceWatch;
   #running?: Promise<ReloadOutcome>;
   #queued?: Promise<ReloadOutcome>;
@@ -171,7 +173,18 @@ export class Reloader {
     const active = this.#active;
     const graph = checked.report?.graph;
     if (!active || !this.#target) return this.#reject(trigger, checked, started, "the reloader has not started");
-    if (!checked.snapshot || !checked.report?.ok || !graph) return this.#reject(trigger, checked, started);
+    if (!checked.snapshot || !checked.report?.ok || !graph) {
+      // A watcher can report one save twice (a raw event, then the processed one): the same refused texts
+      // are not refused, logged and counted again. An explicit reload (signal, admin) always reports afresh.
+      const key = checked.error === undefined ? sourcesKey(checked.report?.sources) : undefined;
+      const last = this.#rejected[0];
+      if ((trigger === "file" || trigger === "ref") && key !== undefined && key === this.#refusedKey && last !== undefined) {
+        return { status: "rejected", rejected: last, ms: ms() };
+      }
+      this.#refusedKey = key;
+      return this.#reject(trigger, checked, started);
+    }
+    this.#refusedKey = undefined;
 
     if (graph.policy === active.graph.policy) {
       // Same content (e.g. a commit that touched only other files): keep the graph, follow the source.
@@ -244,6 +257,12 @@ function presence(env: Readonly<Record<string, string | undefined>>): Record<str
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value === "" ? "" : "set";
   return out;
+}
+
+/** The texts a refusal was about, as one string (undefined when nothing was read). */
+function sourcesKey(sources: readonly { path: string; text: string }[] | undefined): string | undefined {
+  if (sources === undefined || sources.length === 0) return undefined;
+  return sources.map((s) => `${s.path}\u0000${s.text}`).join("\u0000");
 }
 
 function message(err: unknown): string {
