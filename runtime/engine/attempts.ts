@@ -36,7 +36,7 @@ export interface AttemptRecord {
 /** The final error when the plan cannot produce an answer. */
 export interface AttemptsError {
   /**
-   * - `upstream_exhausted`: every target failed (502);
+   * - `upstream_exhausted`: every target failed (502; 429 when every try was a 429);
    * - `upstream_timeout`: every target failed, the last by timing out (504);
    * - `upstream_error`: a failure that is not a fallback reason (the upstream status, or 504/502);
    * - `no_target`: the plan was empty (502).
@@ -127,9 +127,11 @@ export function next(state: AttemptState, outcome: Outcome, options: AttemptOpti
   }
 
   const timeout = cause === "timeout";
+  // Every provider said "slow down": so does the gateway, rather than hide it behind a 502.
+  const rateLimited = history.every((h) => h.cause === 429);
   return fail(plan, history, {
     code: timeout ? "upstream_timeout" : "upstream_exhausted",
-    status: timeout ? 504 : 502,
+    status: timeout ? 504 : rateLimited ? 429 : 502,
     message: `every target failed: ${tried(history)}`,
     attempts: history,
   });

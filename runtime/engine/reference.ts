@@ -274,6 +274,7 @@ export function referenceAttempts(
   const tried: string[] = [];
   let retries = 0;
   let last: number | "timeout" | "connection" | undefined;
+  let all429 = true;
   for (const model of plan.targets) {
     tried.push(model);
     for (let attempt = 0; attempt <= plan.retries; attempt++) {
@@ -281,11 +282,12 @@ export function referenceAttempts(
       const cause = fails.get(model);
       if (cause === undefined) return { tried, retries, status: 200 };
       last = cause;
+      if (cause !== 429) all429 = false;
       const listed = plan.fallbackOn.some((r) =>
         typeof cause === "number" ? r === String(cause) || (r.endsWith("xx") && r[0] === String(cause)[0]) : r === cause,
       );
       if (!listed) return { tried, retries, status: callerStatus(cause) };
     }
   }
-  return { tried, retries, status: last === "timeout" ? 504 : 502 };
+  return { tried, retries, status: last === "timeout" ? 504 : all429 ? 429 : 502 };
 }

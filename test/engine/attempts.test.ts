@@ -87,6 +87,13 @@ describe("the attempts state machine", () => {
     expect(action(t)).toMatchObject({ kind: "fail", error: { code: "upstream_timeout", status: 504 } });
   });
 
+  it("ends exhausted with 429 when every try was a 429, so the caller slows down too", () => {
+    const all = runAttempts(startAttempts(plan(["a", "b"], 1)), () => fail(429, 1000));
+    expect(action(all)).toMatchObject({ kind: "fail", error: { code: "upstream_exhausted", status: 429 } });
+    const last = runAttempts(startAttempts(plan(["a", "b"])), (x) => (x.model === "a" ? fail(503) : fail(429)));
+    expect(action(last)).toMatchObject({ kind: "fail", error: { status: 502 } });
+  });
+
   it("fails at once for an empty plan", () => {
     expect(action(startAttempts(plan([])))).toMatchObject({ kind: "fail", error: { code: "no_target", status: 502 } });
   });

@@ -95,7 +95,9 @@ describe.each(["json", "stream"] as const)("Retry-After (%s)", (mode: Mode) => {
     const rig = await startRig({ reaction: "retry" });
     rig.primary!.setDefault(behave.fail(429, { retryAfter: "60" }));
     const out = await call(rig.base, mode);
-    expect(out.status).toBe(502);
+    // Every try was a 429: the caller is told to slow down, with the upstream's Retry-After.
+    expect(out.status).toBe(429);
+    expect(out.headers.get("retry-after")).toBe("60");
     expect(out.headers.get("x-aigw-attempts")).toBe("primary:429");
     expect(out.json!.error!.message).toContain("every target failed: `primary`: 429");
     expect(rig.waits).toEqual([]);

@@ -10,8 +10,8 @@
  * it may still fall back; a fault after it ends the stream with an `error`
  * event instead of `[DONE]`, whatever the policy, and the budget is settled
  * from the text streamed so far. Without a fallback, a plan used up ends
- * in 504 after a timeout and 502 otherwise, a 429 included (§7.4: 429 is a
- * default fallback reason, so it is retried, not passed on). After each
+ * in 504 after a timeout, 429 when every try was a 429 (§7.4: the caller
+ * should slow down too), and 502 otherwise. After each
  * fault the next request, to the same upstream now healthy, is served.
  *
  * The `none` reaction runs on a SQLite store, the others on the memory store,

@@ -199,12 +199,14 @@ export async function ledger(store: Store): Promise<{ spent: number; reserved: n
   return { spent: mine?.spent ?? 0, reserved: mine?.reserved ?? 0, anyReserved: entries.reduce((n, e) => n + e.reserved, 0) };
 }
 
-/** The status a caller gets when every try failed with `cause` (lang/SPEC.md §7.4: 504 after a timeout, else 502). */
+/** The status a caller gets when every try failed with `cause` (lang/SPEC.md §7.4: 504 after a timeout, 429 when all were 429s, else 502). */
 export function exhaustedStatus(cause: string): number {
-  return cause === "timeout" ? 504 : 502;
+  return cause === "timeout" ? 504 : cause === "429" ? 429 : 502;
 }
 
 /** The OpenAI-style error of a gateway status. */
 export function errorOf(status: number): { code: string; type: string } {
-  return status === 504 ? { code: "upstream_timeout", type: "timeout_error" } : { code: "upstream_error", type: "api_error" };
+  if (status === 504) return { code: "upstream_timeout", type: "timeout_error" };
+  if (status === 429) return { code: "rate_limited", type: "rate_limit_error" };
+  return { code: "upstream_error", type: "api_error" };
 }
