@@ -105,7 +105,7 @@ export function rejectedError(d: RejectedDecision, stated: Stated, now: number):
     const c = stated.counters.get(limitKey(r.limit, m, r.scopeKey));
     if (spec === undefined || c === undefined) continue;
     if (m === r.measure) resetAt = c.resetAt;
-    headers.push([`x-ratelimit-limit-${m}`, String(spec.count)], [`x-ratelimit-remaining-${m}`, String(Math.max(0, spec.count - c.spent))], [`x-ratelimit-reset-${m}`, resetText(c.resetAt - now)]);
+    headers.push(...rateLimitHeaders(m, { limit: spec.count, remaining: spec.count - c.spent, resetAt: c.resetAt }, now));
   }
   headers.unshift(["retry-after", String(Math.max(1, Math.ceil((resetAt - now) / 1000)))]);
   return new RefusalError("rate_limited", `${d.message}; retry after ${resetText(resetAt - now)}`, headers, { kind: "limit", name: r.limit });
@@ -207,11 +207,17 @@ function hold(graph: Graph, deps: BudgetDeps, decision: RoutedDecision, slots: S
   const reservations: Reservation[] = [];
   const tokenKeys: Check[] = [];
   const headers: Header[] = [];
+  // Per kind, the limit closest to running out: what a client pacing itself on OpenAI's headers needs.
+  const tightest: Partial<Record<"requests" | "tokens", CheckResult>> = {};
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     const r = results[i]!;
     if (s.kind === "tokens") tokenKeys.push(s.check);
-    if (s.kind !== "budget") continue;
+    if (s.kind !== "budget") {
+      const t = tightest[s.kind];
+      if (t === undefined || r.remaining < t.remaining) tightest[s.kind] = r;
+      continue;
+    }
     if (r.reservation) reservations.push(r.reservation);
     if (s.warnPercent === undefined || r.limit === 0) continue;
     const after = (r.spent + r.reserved) / r.limit;
@@ -222,7 +228,10 @@ function hold(graph: Graph, deps: BudgetDeps, decision: RoutedDecision, slots: S
       deps.log?.warn("budget warning crossed", { budget: s.name, key: s.check.key, percent, warnPercent: s.warnPercent, resetAt: new Date(r.resetAt).toISOString() });
     }
   }
-  void now;
+  for (const kind of ["requests", "tokens"] as const) {
+    const r = tightest[kind];
+    if (r !== undefined) headers.push(...rateLimitHeaders(kind, r, now));
+  }
   let done = false;
   const settle = async (model: string | undefined, usage: Usage | undefined): Promise<void> => {
     if (done) return;
@@ -295,14 +304,20 @@ function limitError(slots: Slot[], results: readonly CheckResult[], slot: Slot, 
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     if (s.kind === "budget" || s.name !== slot.name) continue;
-    const r = results[i]!;
-    headers.push([`x-ratelimit-limit-${s.kind}`, String(r.limit)]);
-    headers.push([`x-ratelimit-remaining-${s.kind}`, String(r.remaining)]);
-    headers.push([`x-ratelimit-reset-${s.kind}`, resetText(r.resetAt - now)]);
+    headers.push(...rateLimitHeaders(s.kind, results[i]!, now));
   }
   const key = slot.check.key.split(":").slice(3).join(":");
   const message = `rate limit \`${slot.name}\` is used up for \`${key}\` (${refused.spent} of ${refused.limit} ${slot.kind}); retry after ${resetText(refused.resetAt - now)}`;
   return new RefusalError("rate_limited", message, headers, { kind: "limit", name: slot.name });
+}
+
+/** OpenAI's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` for one limit's counter. */
+function rateLimitHeaders(kind: "requests" | "tokens", r: Pick<CheckResult, "limit" | "remaining" | "resetAt">, now: number): Header[] {
+  return [
+    [`x-ratelimit-limit-${kind}`, String(r.limit)],
+    [`x-ratelimit-remaining-${kind}`, String(Math.max(0, r.remaining))],
+    [`x-ratelimit-reset-${kind}`, resetText(r.resetAt - now)],
+  ];
 }
 
 function budgetError(message: string, budget: string, resetAt: number | undefined, now: number): RefusalError {

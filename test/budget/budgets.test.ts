@@ -142,11 +142,19 @@ describe("rate limits", () => {
     expect((access.at(-1) as { rejectedBy?: unknown }).rejectedBy).toEqual({ kind: "limit", name: "one" });
   });
 
-  it("answer 429 with Retry-After and x-ratelimit headers once used up", async () => {
+  it("say what is left in x-ratelimit headers, and answer 429 with Retry-After and the same headers once used up", async () => {
     const s = store(fixed);
     const { base } = await serve(policy(head(undefined, `limit rl { per key requests 2 per minute }\nroute r { when model == "chat" limit rl to big }`)), { store: s, clock: fixed });
-    expect((await chat(base)).status).toBe(200);
-    expect((await chat(base)).status).toBe(200);
+    // Successes carry them too, so a client can pace itself before it is refused.
+    const first = await chat(base);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-ratelimit-limit-requests")).toBe("2");
+    expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("1");
+    expect(first.headers.get("x-ratelimit-reset-requests")).toBe("30s");
+    const second = await chat(base);
+    expect(second.status).toBe(200);
+    expect(second.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    expect(second.headers.get("x-ratelimit-limit-tokens")).toBeNull();
     const res = await chat(base);
     expect(res.status).toBe(429);
     expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "rate_limited", message: expect.stringContaining("rate limit `rl`") });
