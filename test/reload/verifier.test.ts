@@ -141,6 +141,36 @@ describe("workerVerifier", () => {
   });
 });
 
+describe("the idle worker", () => {
+  it("is stopped once idle for idleMs and started again for the next job", async () => {
+    let spawned = 0;
+    let terminated = 0;
+    const worker = workerVerifier(
+      () => {
+        spawned++;
+        const w = channelWorker();
+        const terminate = w.terminate.bind(w);
+        w.terminate = async () => {
+          terminated++;
+          return terminate();
+        };
+        return w;
+      },
+      { idleMs: 30 },
+    );
+    verifiers.push(worker);
+    const dir = tempDir({ "main.route": versionText("a") });
+    // A burst: the same worker answers each job.
+    expect((await worker.verify({ kind: "fs", paths: [dir] }, {})).ok).toBe(true);
+    expect((await worker.verify({ kind: "fs", paths: [dir] }, {})).ok).toBe(true);
+    expect(spawned).toBe(1);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(terminated).toBe(1);
+    expect((await worker.verify({ kind: "fs", paths: [dir] }, {})).ok).toBe(true);
+    expect(spawned).toBe(2);
+  });
+});
+
 describe("the git tree snapshot", () => {
   it("reads the committed tree, not the working tree, and re-reads only changed blobs", async () => {
     const repo = gitRepo({ "policy/main.route": versionText("a"), "policy/notes.txt": "hello\n", "other.route": versionText("b") });

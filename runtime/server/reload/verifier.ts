@@ -3,7 +3,8 @@
  * policy takes 60–140 ms of CPU once V8 has optimised the compiler (about
  * 1 s the first time in a thread); on the event loop that would stall every
  * request in flight for as long. `workerVerifier` runs it on a worker
- * thread (one, kept between reloads so it stays optimised), leaving the
+ * thread (one, kept through a burst of reloads so it stays optimised, and
+ * stopped when idle to give back its memory), leaving the
  * request thread a ~4 ms JSON parse of the result and `setGraph`'s schema
  * check and preparation (~10 ms). The price is ~10 ms of hand-off per
  * reload (bench/reload.ts measures both). `inlineVerifier` runs it
@@ -64,14 +65,40 @@ export function inlineVerifier(): Verifier {
 export const DEFAULT_VERIFY_TIMEOUT_MS = 60_000;
 
 /**
+ * How long an idle worker is kept. A warm worker holds ~60 MB (its own V8
+ * heap and the compiler's code); reloads come in bursts (a save, a commit,
+ * a deploy), so it is kept for a burst and let go after it. The first
+ * compile of a new worker is slower (V8 has not optimised the compiler yet).
+ */
+export const DEFAULT_WORKER_IDLE_MS = 30_000;
+
+/**
  * Verifies on a worker thread made by `spawn`, started on first use and
  * restarted after it dies; a job in flight when it dies is rejected. A job
  * not answered within `timeoutMs` is rejected and the worker terminated (a
  * compiler bug that loops would otherwise block every later reload); the
  * next job starts a fresh one.
  */
-export function workerVerifier(spawn: () => WorkerLike, options: { timeoutMs?: number } = {}): Verifier {
+export function workerVerifier(spawn: () => WorkerLike, options: { timeoutMs?: number; idleMs?: number } = {}): Verifier {
   const timeoutMs = options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+  const idleMs = options.idleMs ?? DEFAULT_WORKER_IDLE_MS;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const stopIdle = (): void => {
+    if (idleTimer !== undefined) clearTimeout(idleTimer);
+    idleTimer = undefined;
+  };
+  // Once no job is pending, the worker is stopped after `idleMs`; the next job starts a new one.
+  const idleAfterJob = (w: WorkerLike): void => {
+    stopIdle();
+    if (pending.size > 0 || !Number.isFinite(idleMs)) return;
+    idleTimer = setTimeout(() => {
+      idleTimer = undefined;
+      if (worker !== w || pending.size > 0) return;
+      worker = undefined;
+      void w.terminate();
+    }, idleMs);
+    idleTimer.unref();
+  };
   let worker: WorkerLike | undefined;
   let nextId = 1;
   const pending = new Map<number, { resolve: (r: VerifyReport) => void; reject: (e: Error) => void }>();
@@ -87,7 +114,10 @@ export function workerVerifier(spawn: () => WorkerLike, options: { timeoutMs?: n
       const job = pending.get(msg.id);
       if (!job) return;
       pending.delete(msg.id);
-      if (pending.size === 0) w.unref();
+      if (pending.size === 0) {
+        w.unref();
+        idleAfterJob(w);
+      }
       if (msg.error !== undefined) job.reject(new Error(`the compile worker failed: ${msg.error}`));
       else {
         try {
@@ -111,6 +141,7 @@ export function workerVerifier(spawn: () => WorkerLike, options: { timeoutMs?: n
   return {
     kind: "worker",
     verify(input, env) {
+      stopIdle();
       worker ??= start();
       const id = nextId++;
       const w = worker;
@@ -141,6 +172,7 @@ export function workerVerifier(spawn: () => WorkerLike, options: { timeoutMs?: n
       });
     },
     async close() {
+      stopIdle();
       const w = worker;
       worker = undefined;
       failAll(new Error("the compile worker was stopped"));
