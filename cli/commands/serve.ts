@@ -1,5 +1,5 @@
 /**
- * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--watch | --git REF]`:
+ * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--watch | --git REF]`:
  * verifies the policy as `aigw check` does and serves it. A policy that does
  * not compile or whose tests fail is refused with its diagnostics (exit 1).
  * Hot reload (runtime/server/reload): `--watch` follows the files, `--git REF`
@@ -9,6 +9,8 @@
  * SIGINT shuts down gracefully (stop accepting, finish in-flight requests
  * within a bound) and exits 0. `--body-timeout` (`500ms`, `30s`) bounds how
  * long a request body may take to arrive (then 408 and a close; default 30s).
+ * `--compile-idle` is how long the compile worker of reloads is kept after
+ * its last compile (default 30s; it holds ~60 MB while it lives).
  */
 import { hasErrors } from "../../lang/diagnostics.js";
 import { batchedWrite, jsonLogger } from "../../runtime/server/log.js";
@@ -16,13 +18,13 @@ import { otlpExporter } from "../../runtime/observe/otlp.js";
 import { startGateway, type Gateway } from "../../runtime/server/app.js";
 import { parseArgs, UsageError } from "../args.js";
 import { processIo, type Io } from "../io.js";
-import { policySource, reloadRoutes, Reloader, SourceError, type PolicySource } from "../../runtime/server/reload/index.js";
+import { defaultVerifier, policySource, reloadRoutes, Reloader, SourceError, type PolicySource } from "../../runtime/server/reload/index.js";
 import { renderHuman, summary } from "../render.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
-export const serveUsage = "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--watch | --git REF]";
+export const serveUsage = "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--watch | --git REF]";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8787;
@@ -38,14 +40,16 @@ export interface ServeOptions {
 
 /** Runs the gateway until told to stop; returns the exit code. */
 export async function serveCommand(argv: readonly string[], io: Io, options: ServeOptions = {}): Promise<number> {
-  const args = parseArgs(argv, { values: ["--port", "--host", "--git", "--otlp", "--body-timeout"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
+  const args = parseArgs(argv, { values: ["--port", "--host", "--git", "--otlp", "--body-timeout", "--compile-idle"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
   const paths = args.positional.length ? args.positional : ["."];
   const git = args.values.get("--git");
   const bodyTimeoutText = args.values.get("--body-timeout");
   const bodyTimeoutMs = bodyTimeoutText === undefined ? undefined : parseDurationMs("--body-timeout", bodyTimeoutText);
+  const idleText = args.values.get("--compile-idle");
+  const idleMs = idleText === undefined ? undefined : parseDurationMs("--compile-idle", idleText);
   const follow = git !== undefined || args.switches.has("--watch");
   if (git !== undefined && args.switches.has("--watch")) throw new UsageError("--watch and --git cannot be combined (--git already follows the ref)");
-  const reloader = new Reloader({ source: await openSource(paths, git), env: io.env });
+  const reloader = new Reloader({ source: await openSource(paths, git), env: io.env, verifier: defaultVerifier(idleMs === undefined ? {} : { idleMs }) });
   // Start-up passes the same gate as every reload: compile, schema, tests.
   const first = await reloader.check();
   const policy = first.report;

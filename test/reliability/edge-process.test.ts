@@ -145,10 +145,12 @@ route upstream { when model == "upstream"  to gpt }
     expect(await serve.stop()).toBe(0);
   });
 
-  it("refuses a --body-timeout that is not a positive duration", async () => {
+  it("refuses a --body-timeout or --compile-idle that is not a positive duration", async () => {
     const io: Io = { out: () => {}, err: () => {}, isTty: false, env: {}, cwd: process.cwd() };
-    for (const bad of ["soon", "0", "-5s", "10h"]) {
-      await expect(serveCommand([dir, "--body-timeout", bad], io, { stop: Promise.resolve() })).rejects.toThrow(UsageError);
+    for (const flag of ["--body-timeout", "--compile-idle"]) {
+      for (const bad of ["soon", "0", "-5s", "10h"]) {
+        await expect(serveCommand([dir, flag, bad], io, { stop: Promise.resolve() })).rejects.toThrow(UsageError);
+      }
     }
   });
 });

@@ -184,8 +184,8 @@ export function workerVerifier(spawn: () => WorkerLike, options: { timeoutMs?: n
 /** The compiled worker entry beside this module, when running from JavaScript (dist/). */
 const WORKER_URL = new URL("./verify-worker.js", import.meta.url);
 
-/** A worker verifier when the compiled worker entry exists, else the in-process one. */
-export function defaultVerifier(): Verifier {
-  if (WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL))) return workerVerifier(() => new Worker(WORKER_URL, { workerData: WORKER_MARK }));
+/** A worker verifier when the compiled worker entry exists (`idleMs`: see {@link DEFAULT_WORKER_IDLE_MS}), else the in-process one. */
+export function defaultVerifier(options: { idleMs?: number } = {}): Verifier {
+  if (WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL))) return workerVerifier(() => new Worker(WORKER_URL, { workerData: WORKER_MARK }), options);
   return inlineVerifier();
 }
