@@ -7,13 +7,15 @@
  * near 1 means compile time grows linearly. Each size is run several times
  * and the best run is reported. Target: 10,000 routes under 1 s.
  *
- * Run: `npm run build && node dist/bench/compile.js`
+ * Run: `npm run build && node dist/bench/compile.js [--sizes 10,100,…]
+ * [--repeats N] [--json]` (`npm run bench` runs it with `--json`, pinned to
+ * the gateway's core).
  */
 import { parse } from "../lang/index.js";
 import { compile } from "../compiler/index.js";
 import { benchPolicy } from "./compile-policy.js";
 
-const SIZES = [100, 1_000, 10_000] as const;
+const SIZES: readonly number[] = [100, 1_000, 10_000];
 const TARGET_MS = 1_000;
 
 interface Run {
@@ -49,9 +51,21 @@ function measure(routes: number): Run {
 }
 
 function main(): void {
+  const args = process.argv.slice(2);
+  const opt = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const sizes = opt("--sizes")?.split(",").map(Number) ?? SIZES;
+  const repeats = opt("--repeats") === undefined ? undefined : Number(opt("--repeats"));
   measure(1_000); // warm up the JIT so the baseline is not mostly compile-on-first-use
-  const runs = SIZES.map((n) => best(n, n >= 10_000 ? 3 : 5));
+  const runs = sizes.map((n) => best(n, repeats ?? (n >= 10_000 ? 3 : 5)));
   const perRoute = (r: Run): number => ((r.parseMs + r.compileMs) * 1000) / r.routes;
+  if (args.includes("--json")) {
+    const rows = runs.map((r) => ({ routes: r.routes, parseMs: r.parseMs, compileMs: r.compileMs, totalMs: r.parseMs + r.compileMs, usPerRoute: perRoute(r) }));
+    console.log(JSON.stringify({ node: process.version, targetMs: TARGET_MS, rows }, null, 2));
+    return;
+  }
   console.log("routes    parse ms   compile ms   total ms   µs/route");
   for (const r of runs) {
     const total = r.parseMs + r.compileMs;

@@ -1,31 +1,25 @@
 /**
- * bench/proxy-features: the policies, the prompt and the report of the
- * "features" scenario of bench/proxy (issue 5, "Bench"): the same load
- * through (a) a bare route and (b) the same route with a per-key budget, a
- * per-key rate limit (requests and tokens) and the PII guardrail redacting
- * on input, with `state sqlite(…)` in a fresh directory and the default
- * metrics on. The difference in the gateway's CPU per request is what those
- * features cost. The orchestration lives in bench/proxy.ts (it owns the
- * child processes and the load generator); this module only says what is
- * served and how the result is read.
- *
- * Target (issue 5): under 50 µs added per request at p50 for a 1 KB prompt
- * with SQLite, excluding the first tokenizer load (each gateway is warmed
- * before it is measured, so the tokenizer is loaded by then).
+ * bench/proxy-features: what aigw serves in the proxy benches (bench/run.ts
+ * and its scenarios) and the request they send: the policy (a bare route to
+ * the mock upstream, or the same route with a per-key budget, a per-key
+ * rate limit on requests and tokens and the PII guardrail redacting on
+ * input, with `state sqlite(…)` in a given directory), the API key, and the
+ * ~1 KB prompt every contender receives.
  */
+
+/** The API key the load sends (`authorization: Bearer …`); the policy lists its hash. */
+export const BENCH_KEY = "sk-bench-0001";
 
 /** The address the prompt carries, so the redaction has something to replace; the upstream counts requests that still contain it. */
 export const FEATURE_EMAIL = "jane.doe@example.com";
 
-/** Target of issue 5: the features add less than this many µs of gateway CPU per request. */
-export const TARGET_ADDED_US = 50;
-
 /**
- * The ~1 KB request body both runs send: one user message with one email
- * address and prose without digits (so only the email is redacted, and the
- * phone and card detectors scan without matching).
+ * The ~1 KB request body every proxy scenario sends: one user message with
+ * one email address and prose without digits (so with the guardrail only
+ * the email is redacted, and the phone and card detectors scan without
+ * matching). `stream` adds `"stream":true`.
  */
-export function featurePrompt(): string {
+export function featurePrompt(stream = false): string {
   const filler =
     "Please summarise the following customer note for the support team and suggest a polite reply. " +
     "The customer writes that the delivery arrived late, the box was damaged, and the invoice was sent to the wrong person. " +
@@ -33,7 +27,7 @@ export function featurePrompt(): string {
   let content = `Customer contact: ${FEATURE_EMAIL}. `;
   while (content.length < 960) content += filler;
   content = content.slice(0, 960);
-  return JSON.stringify({ model: "chat", messages: [{ role: "user", content }], max_tokens: 16 });
+  return JSON.stringify({ model: "chat", messages: [{ role: "user", content }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
 }
 
 /**
@@ -69,65 +63,4 @@ ${features ? "  guard pii\n  budget bench-key\n  limit bench-key" : ""}
   fallback backup on 429, 5xx, timeout
 }
 `;
-}
-
-/** One gateway's figures in the features scenario. */
-export interface FeatureRun {
-  /** Closed loop at the harness's connection count. */
-  rps: number;
-  cpuUsPerRequest: number;
-  /** Open loop at the harness's fixed rate. */
-  cpuUsPerRequestAtRate: number;
-  p50Ms?: number;
-  p99Ms?: number;
-  errors: number;
-  /** Requests the upstream received that still contained {@link FEATURE_EMAIL}, over requests it received. */
-  emailSeen: number;
-  upstreamRequests: number;
-}
-
-/** The scenario's result: the bare route, the featured route, and what the features added. */
-export interface FeaturesReport {
-  promptBytes: number;
-  bare: FeatureRun;
-  featured: FeatureRun;
-  addedCpuUs: number;
-  addedCpuUsAtRate: number;
-  cpuRatio: number;
-  addedP50Ms?: number;
-  addedP99Ms?: number;
-  targetMet: boolean;
-}
-
-/** Builds the report from the two runs. */
-export function featuresReport(promptBytes: number, bare: FeatureRun, featured: FeatureRun): FeaturesReport {
-  const addedCpuUs = featured.cpuUsPerRequest - bare.cpuUsPerRequest;
-  const report: FeaturesReport = {
-    promptBytes,
-    bare,
-    featured,
-    addedCpuUs,
-    addedCpuUsAtRate: featured.cpuUsPerRequestAtRate - bare.cpuUsPerRequestAtRate,
-    cpuRatio: featured.cpuUsPerRequest / bare.cpuUsPerRequest,
-    targetMet: addedCpuUs < TARGET_ADDED_US,
-  };
-  if (featured.p50Ms !== undefined && bare.p50Ms !== undefined) report.addedP50Ms = featured.p50Ms - bare.p50Ms;
-  if (featured.p99Ms !== undefined && bare.p99Ms !== undefined) report.addedP99Ms = featured.p99Ms - bare.p99Ms;
-  return report;
-}
-
-/** Prints the scenario's table. `connections` and `rate` label the closed- and open-loop rows. */
-export function printFeatures(r: FeaturesReport, connections: number, rate: number): void {
-  const f = (n: number | undefined, d = 2) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(d));
-  const row = (label: string, a: string, b: string, tail = "") => console.log(`  ${label.padEnd(34)}${a.padStart(9)}  ${b.padStart(9)}${tail}`);
-  console.log(`features: budget + rate limit (per key) + guardrail pii (redact on input), state sqlite, metrics on; ${r.promptBytes} B request body`);
-  row("", "bare", "features");
-  row(`req/s @ ${connections} connections`, f(r.bare.rps, 0), f(r.featured.rps, 0));
-  row(`gateway CPU µs/req @ ${connections} conn`, f(r.bare.cpuUsPerRequest, 1), f(r.featured.cpuUsPerRequest, 1), `   added ${f(r.addedCpuUs, 1)} µs (${f(r.cpuRatio, 2)}×)`);
-  row(`gateway CPU µs/req @ ${rate} req/s`, f(r.bare.cpuUsPerRequestAtRate, 1), f(r.featured.cpuUsPerRequestAtRate, 1), `   added ${f(r.addedCpuUsAtRate, 1)} µs`);
-  row(`p50 ms @ ${rate} req/s`, f(r.bare.p50Ms, 3), f(r.featured.p50Ms, 3), `   added ${f(r.addedP50Ms, 3)} ms`);
-  row(`p99 ms @ ${rate} req/s`, f(r.bare.p99Ms, 3), f(r.featured.p99Ms, 3), `   added ${f(r.addedP99Ms, 3)} ms`);
-  row("errors", String(r.bare.errors), String(r.featured.errors));
-  row("upstream saw the email", `${r.bare.emailSeen}/${r.bare.upstreamRequests}`, `${r.featured.emailSeen}/${r.featured.upstreamRequests}`);
-  console.log(`  target: features add < ${TARGET_ADDED_US} µs CPU per request: ${r.targetMet ? "met" : "MISSED"} (${f(r.addedCpuUs, 1)} µs at ${connections} connections)`);
 }

@@ -15,9 +15,11 @@
  *   the worker thread and in-process: what requests in flight feel.
  *
  * Targets: under 100 ms with --watch, under 300 ms with --git (medians).
- * Run: `npm run build && node dist/bench/reload.js [--rounds N]`. The
- * machine's load average is printed: on a shared machine, compare runs
- * made back to back.
+ * Run: `npm run build && node dist/bench/reload.js [--rounds N] [--warmup N]
+ * [--watch-only] [--json]`. The machine's load average is printed: on a
+ * shared machine, compare runs made back to back. `npm run bench` runs it
+ * with `--watch-only --json` (the worker verifier `aigw serve --watch`
+ * uses), pinned to the gateway's core.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -33,9 +35,13 @@ import { runVerify } from "../runtime/server/reload/verify-run.js";
 import { benchPolicy } from "./compile-policy.js";
 
 const ROUTES = 1_000;
+const argv = process.argv.slice(2);
+const numberArg = (name: string): number | undefined => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) || undefined : undefined);
 /** Compiles each verifier runs before it is measured. */
-const WARMUP = 6;
-const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1]) || 10;
+const WARMUP = numberArg("--warmup") ?? 6;
+const rounds = numberArg("--rounds") ?? 10;
+const json = argv.includes("--json");
+const watchOnly = argv.includes("--watch-only");
 
 /** The compile bench's 1,000-route policy, open to callers, plus a route to the mock provider whose target alternates. */
 function policyText(variant: number): string {
@@ -159,8 +165,26 @@ function line(name: string, r: ModeResult, target: number | undefined): string {
   );
 }
 
+/** A mode's medians, as `--json` prints them. */
+function summary(name: string, r: ModeResult, targetMs: number): Record<string, unknown> {
+  const live = r.rounds.map((x) => x.liveMs);
+  return {
+    mode: name,
+    verifier: r.verifier,
+    liveMsMedian: median(live),
+    liveMsMax: max(live),
+    reloadMsMedian: median(r.rounds.map((x) => x.reloadMs)),
+    compileMsMedian: median(r.rounds.map((x) => x.compileMs)),
+    swapMsMedian: median(r.rounds.map((x) => x.swapMs)),
+    maxStallMs: r.maxStallMs,
+    idleCompileMs: r.idleCompileMs,
+    targetMs,
+  };
+}
+
 async function main(): Promise<void> {
-  console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  const loadBefore = loadavg();
+  if (!json) console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
   const root = mkdtempSync(join(tmpdir(), "aigw-bench-reload-"));
   try {
     // Baseline: compile + tests of the same policy, in-process, nothing else.
@@ -185,6 +209,16 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, "main.route"), policyText(0));
     const write = (i: number): void => writeFileSync(join(dir, "main.route"), policyText(i));
     const watchWorker = await measure(fsSource([dir]), defaultVerifier(), write);
+    if (watchOnly) {
+      const out = { routes: ROUTES, rounds, baselineCompileMsMedian: median(compile), modes: [summary("--watch", watchWorker, 100)] };
+      if (json) console.log(JSON.stringify(out, null, 2));
+      else {
+        console.log(`\n${ROUTES}-route policy, ${rounds} rounds (ms); baseline compile + tests in-process: median ${median(compile).toFixed(0)}`);
+        console.log("mode                   live p50    max   reload p50   load p50   compile p50   swap p50   max stall   idle compile");
+        console.log(line(`--watch (${watchWorker.verifier})`, watchWorker, 100));
+      }
+      return;
+    }
     write(0);
     const watchInline = await measure(fsSource([dir]), inlineVerifier(), write);
 
@@ -202,6 +236,11 @@ async function main(): Promise<void> {
     git(repo, "update-ref", "refs/heads/main", commits[0]!);
     const gitWorker = await measure(await gitSource([repo], "main"), defaultVerifier(), (i) => git(repo, "update-ref", "refs/heads/main", commits[i]!));
 
+    if (json) {
+      const modes = [summary("--watch", watchWorker, 100), summary("--watch", watchInline, 100), summary("--git", gitWorker, 300)];
+      console.log(JSON.stringify({ routes: ROUTES, rounds, baselineCompileMsMedian: median(compile), modes }, null, 2));
+      return;
+    }
     console.log(`\n${ROUTES}-route policy, ${rounds} rounds each (ms)`);
     console.log(`baseline: compile + tests in-process, nothing else: median ${median(compile).toFixed(0)}, min ${Math.min(...compile).toFixed(0)}`);
     console.log(`worker hand-off: JSON.parse of the ${(report.length / 1024).toFixed(0)} KB report on the request thread: median ${median(parse).toFixed(1)}\n`);
@@ -216,7 +255,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  if (!json) console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 }
 
 await main();

@@ -3,23 +3,19 @@
  * function `(argv, io) => exit code`, so tests run them in-process.
  */
 import { UsageError } from "./args.js";
-import { checkCommand, checkUsage } from "./commands/check.js";
-import { compileCommand, compileUsage } from "./commands/compile.js";
-import { explainCommand, explainUsage } from "./commands/explain.js";
-import { fmtCommand, fmtUsage } from "./commands/fmt.js";
-import { keyCommand, keyUsage } from "./commands/key.js";
-import { serveCommand, serveUsage } from "./commands/serve.js";
 import { processIo, type Io } from "./io.js";
+import { checkUsage, compileUsage, explainUsage, fmtUsage, keyUsage, serveUsage } from "./usage.js";
 
 type Command = { run: (argv: readonly string[], io: Io) => Promise<number>; usage: string; about: string };
 
+// Commands are loaded when run: `serve` must not carry the compiler (chevrotain and all) into the request process.
 const COMMANDS: Record<string, Command> = {
-  check: { run: checkCommand, usage: checkUsage, about: "compile, lint and run the policy's tests (the CI gate)" },
-  compile: { run: compileCommand, usage: compileUsage, about: "write the decision graph as JSON" },
-  explain: { run: explainCommand, usage: explainUsage, about: "decide one request and say why, in the policy's terms" },
-  serve: { run: (argv, io) => serveCommand(argv, io), usage: serveUsage, about: "run the gateway on a policy" },
-  key: { run: keyCommand, usage: keyUsage, about: "mint a caller key and print the keys line to paste" },
-  fmt: { run: fmtCommand, usage: fmtUsage, about: "rewrite .route files in the canonical layout" },
+  check: { run: async (argv, io) => (await import("./commands/check.js")).checkCommand(argv, io), usage: checkUsage, about: "compile, lint and run the policy's tests (the CI gate)" },
+  compile: { run: async (argv, io) => (await import("./commands/compile.js")).compileCommand(argv, io), usage: compileUsage, about: "write the decision graph as JSON" },
+  explain: { run: async (argv, io) => (await import("./commands/explain.js")).explainCommand(argv, io), usage: explainUsage, about: "decide one request and say why, in the policy's terms" },
+  serve: { run: async (argv, io) => (await import("./commands/serve.js")).serveCommand(argv, io), usage: serveUsage, about: "run the gateway on a policy" },
+  key: { run: async (argv, io) => (await import("./commands/key.js")).keyCommand(argv, io), usage: keyUsage, about: "mint a caller key and print the keys line to paste" },
+  fmt: { run: async (argv, io) => (await import("./commands/fmt.js")).fmtCommand(argv, io), usage: fmtUsage, about: "rewrite .route files in the canonical layout" },
 };
 
 function help(): string {

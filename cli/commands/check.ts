@@ -11,7 +11,6 @@ import { oneOf, parseArgs, UsageError } from "../args.js";
 import { FsHost, type Io } from "../io.js";
 import { FORMATS, renderGithub, renderHuman, summary } from "../render.js";
 
-export const checkUsage = "aigw check [PATHS] [--format human|json|github] [--strict]";
 
 export async function checkCommand(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs(argv, { values: ["--format"], switches: ["--strict"] });

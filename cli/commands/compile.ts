@@ -9,7 +9,6 @@ import type { Io } from "../io.js";
 import { loadAndCompile } from "../policy.js";
 import { renderHuman, summary } from "../render.js";
 
-export const compileUsage = "aigw compile PATHS [-o graph.json]";
 
 export async function compileCommand(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs(argv, { values: ["-o", "--output"] });

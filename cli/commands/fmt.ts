@@ -11,7 +11,6 @@ import { parseArgs, UsageError } from "../args.js";
 import type { Io } from "../io.js";
 import { renderHuman } from "../render.js";
 
-export const fmtUsage = "aigw fmt [--check] PATHS";
 
 export async function fmtCommand(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs(argv, { switches: ["--check"] });

@@ -24,7 +24,6 @@ import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecy
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
-export const serveUsage = "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--watch | --git REF]";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8787;

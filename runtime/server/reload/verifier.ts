@@ -15,10 +15,12 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { PolicyInput } from "./source.js";
-import { runVerify, type VerifyReport } from "./verify-run.js";
-import { WORKER_MARK } from "./verify-worker.js";
+import type { VerifyReport } from "./verify-run.js";
 
 export type { VerifyReport } from "./verify-run.js";
+
+/** Marks the threads `defaultVerifier` starts, so importing verify-worker.ts anywhere else does nothing. */
+export const WORKER_MARK = "aigw-verify-worker";
 
 /** Compiles and tests policy snapshots. */
 export interface Verifier {
@@ -55,6 +57,8 @@ export function inlineVerifier(): Verifier {
     kind: "inline",
     async verify(input, env) {
       await new Promise<void>((r) => setImmediate(r));
+      // Loaded on first use: a process that compiles on a worker never loads the compiler itself.
+      const { runVerify } = await import("./verify-run.js");
       return runVerify(input, env);
     },
     close: () => Promise.resolve(),

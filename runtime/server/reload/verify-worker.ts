@@ -6,7 +6,7 @@
  * than a structured clone of the same object tree.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { VerifyRequest, VerifyResponse } from "./verifier.js";
+import { WORKER_MARK, type VerifyRequest, type VerifyResponse } from "./verifier.js";
 import { runVerify } from "./verify-run.js";
 
 /** What the worker needs of its port (a `MessagePort`; tests pass one end of a `MessageChannel`). */
@@ -25,7 +25,6 @@ export function serveVerifier(port: PortLike): void {
   });
 }
 
-/** Marks the threads `defaultVerifier` starts, so importing this module anywhere else does nothing. */
-export const WORKER_MARK = "aigw-verify-worker";
+export { WORKER_MARK } from "./verifier.js";
 
 if (parentPort && workerData === WORKER_MARK) serveVerifier(parentPort);

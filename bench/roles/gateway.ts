@@ -1,0 +1,52 @@
+/**
+ * bench/roles/gateway: aigw under test, started as `aigw serve` starts it
+ * (compiled policy, `startGateway`, the state store of `gateway { state … }`
+ * when there is one), with the policy of bench/proxy-features.ts.
+ *
+ * Arguments: `--upstream URL|mock` (the provider's base URL, or aigw's
+ * built-in mock provider), `--features DIR` (budget, rate limit and PII
+ * guardrail, SQLite state in DIR), `--no-metrics` (no Prometheus registry),
+ * `--access-log` (access lines on, written to nowhere: their formatting
+ * cost without the I/O). It takes V8 CPU profiles on request (profiler.ts).
+ */
+import { compileSources } from "../../compiler/index.js";
+import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
+import { hashKey } from "../../runtime/pipeline/auth.js";
+import { startGateway } from "../../runtime/server/app.js";
+import { jsonLogger } from "../../runtime/server/log.js";
+import { BENCH_KEY, benchPolicy } from "../proxy-features.js";
+import { profilerMessage } from "./profiler.js";
+import { onParent, reply } from "./protocol.js";
+
+/** Serves the bench policy until the parent stops it. */
+export async function gatewayRole(args: readonly string[]): Promise<void> {
+  const value = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i < 0 ? undefined : args[i + 1];
+  };
+  const upstream = value("--upstream") ?? "mock";
+  const stateDir = value("--features");
+  const compiled = compileSources([{ path: "bench.route", text: benchPolicy(upstream, hashKey(BENCH_KEY), stateDir) }]);
+  if (!compiled.graph) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
+  const log = jsonLogger(() => {}, { access: args.includes("--access-log") });
+  let state: ManagedStore | undefined;
+  if (stateDir !== undefined) state = openManagedStore(compiled.graph.gateway.state, { env: {}, baseDir: stateDir });
+  const gw = await startGateway({
+    graph: compiled.graph,
+    host: "127.0.0.1",
+    port: 0,
+    env: {},
+    log,
+    ...(state ? { store: state.store } : {}),
+    ...(args.includes("--no-metrics") ? { metrics: false as const } : {}),
+  });
+  onParent(profilerMessage);
+  // Close the state file cleanly on SIGTERM (the next gateway may open the same directory).
+  process.once("SIGTERM", () => {
+    void gw
+      .close(200)
+      .then(() => state?.close())
+      .finally(() => process.exit(0));
+  });
+  reply({ type: "ready", port: gw.port, engine: gw.engine.detail });
+}

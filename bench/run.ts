@@ -1,0 +1,245 @@
+/**
+ * bench/run: `npm run bench`, aigw measured against the direct path and
+ * against Portkey's open-source gateway, on this machine, in one run and
+ * one process tree (issue 8). Scenarios, each for every contender back to
+ * back:
+ *
+ *   1. throughput   req/s at 50 connections, CPU µs per request (wrk)
+ *   2. latency      p50/p90/p99 at 1,000 req/s, open loop; added = contender − direct
+ *   3. streaming    TTFB and total time of a 50-chunk SSE response
+ *   4. features     aigw with budget + rate limit + PII guardrail + metrics vs a bare route
+ *   5. scaling      decide/s and compile time at 10–10,000 routes, hot reload at 1,000
+ *   6. memory       RSS idle and with 1,000 open streams
+ *
+ * then a summary of the ratios against their targets, and
+ * bench/results/latest.json. Each gateway runs alone on CPU 1, the load
+ * generator and the mock upstream on CPU 0. Portkey is installed into
+ * bench/.peers on first use (bench/peers.ts), wrk with apt-get if missing.
+ *
+ * Run: `npm run bench -- [--quick] [--only throughput,latency,…]
+ * [--no-portkey] [--references | --no-references] [--profile DIR]
+ * [--access-log] [--out FILE]`. `--quick` runs every scenario briefly (under a minute);
+ * `--references` (default in a full run) adds aigw on its built-in mock
+ * provider and a bare relay to scenarios 1 and 2; `--profile DIR` writes a
+ * V8 CPU profile of aigw over each of its measured closed-loop runs
+ * (scenarios 1 and 4; sampling slows it down, so the figures of a profiled
+ * run are not comparable); `--access-log` turns aigw's
+ * access log on (formatted, written nowhere); `--out` writes the results
+ * elsewhere than bench/results/latest.json.
+ */
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { nextMessage, ProcessGroup } from "./children.js";
+import { ensureWrk } from "./load/wrk.js";
+import { ensurePeers, type Peers } from "./peers.js";
+import { BENCH_KEY, FEATURE_EMAIL, featurePrompt } from "./proxy-features.js";
+import { printSummary, summarize, writeResults, type ScenarioResults } from "./report.js";
+import type { ChildMsg } from "./roles/protocol.js";
+import { CONNECTIONS, FULL, GATEWAY_CPU, LOAD_CPU, OPEN_STREAMS, QUICK, RATE, STREAM_RATE, type Bench, type Contender } from "./scenarios/context.js";
+import { features, printFeatures } from "./scenarios/features.js";
+import { direct, startAigw, startPortkeyContender, stop, type Running } from "./scenarios/gateways.js";
+import { latency, printLatency } from "./scenarios/latency.js";
+import { memory, printMemory } from "./scenarios/memory.js";
+import { printScaling, scaling } from "./scenarios/scaling.js";
+import { printStreaming, streaming } from "./scenarios/streaming.js";
+import { printThroughput, throughput } from "./scenarios/throughput.js";
+import { loadAverageNow, machineInfo, type MachineInfo } from "./system.js";
+
+const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+interface Options {
+  quick: boolean;
+  only: Set<Scenario>;
+  portkey: boolean;
+  references: boolean;
+  profile?: string;
+  accessLog: boolean;
+  out?: string;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i < 0 ? undefined : argv[i + 1];
+  };
+  const only = value("--only")?.split(",") ?? [...SCENARIOS];
+  for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario \`${s}\` (one of ${SCENARIOS.join(", ")})`);
+  const quick = argv.includes("--quick");
+  const profile = value("--profile");
+  const out = value("--out");
+  return {
+    quick,
+    only: new Set(only as Scenario[]),
+    portkey: !argv.includes("--no-portkey"),
+    references: argv.includes("--references") || (!quick && !argv.includes("--no-references")),
+    ...(profile ? { profile } : {}),
+    accessLog: argv.includes("--access-log"),
+    ...(out ? { out: resolve(out) } : {}),
+  };
+}
+
+/** The method, as the output header states it. */
+function printHeader(o: Options, m: MachineInfo, bench: Bench, peers: Peers | undefined, peersProblem: string | undefined): void {
+  const pinned = bench.group.pinning;
+  console.log(`npm run bench${o.quick ? " --quick (short phases: a smoke test, not a measurement)" : ""}  ${m.date}`);
+  console.log(`machine: ${m.cpuModel}, ${m.cpuCount} CPUs, node ${m.node}, ${m.kernel}; load average before ${m.loadAverage.before.join(" ")} (1/5/15 min)`);
+  console.log("method:");
+  console.log(
+    pinned
+      ? `  cores: each gateway alone on CPU ${GATEWAY_CPU} (taskset -c ${GATEWAY_CPU}); load generator, mock upstream and this orchestrator on CPU ${LOAD_CPU} (taskset -c ${LOAD_CPU})`
+      : "  cores: NOT pinned (taskset not found): gateway, load and upstream share every core",
+  );
+  console.log(
+    bench.wrk.available
+      ? `  load: wrk, 1 thread, ${CONNECTIONS} connections, for the closed-loop scenarios (1, 4): C and epoll cost far less CPU per request than a Node generator, so the direct baseline is not capped by the generator (${bench.wrk.note})`
+      : `  load: the in-repo undici closed-loop generator for scenarios 1 and 4, because ${bench.wrk.note}: the direct baseline may be capped by the generator`,
+  );
+  console.log(
+    `  load: the in-repo undici open-loop generator for the fixed-rate scenarios (2 at ${RATE} req/s, 3 at ${STREAM_RATE} streams/s, and 6): requests leave on schedule whatever the replies ` +
+      "(no coordinated omission), timed with performance.now() (µs); wrk has no fixed-rate mode and autocannon records whole milliseconds",
+  );
+  console.log(
+    `  upstream: one mock for every contender (aigw's uWS edge, on CPU ${LOAD_CPU}): a fixed ~1 KB completion with usage, or a 50-chunk SSE stream + usage chunk + [DONE]; ` +
+      "scenario 1 shows it was not the bottleneck (direct rate vs proxied rate, busy share of each core)",
+  );
+  console.log(`  request: the same ${Buffer.byteLength(bench.body)} B body (one user message) for every contender, with \`authorization: Bearer …\`; Portkey also gets x-portkey-provider / x-portkey-custom-host`);
+  console.log(
+    `  aigw: startGateway with the compiled policy, as \`aigw serve\` calls it (scenario 6 also runs the \`aigw serve\` command itself); one route to an openai provider, ` +
+      `access log ${o.accessLog ? "on (formatted, discarded)" : "off"}, Prometheus metrics on except for the bare route of 4`,
+  );
+  if (peers) console.log(`  peers: ${peers.note}; started as \`NODE_ENV=production node build/start-server.js --headless\``);
+  else console.log(`  peers: Portkey ${peersProblem ?? "skipped (--no-portkey)"}`);
+}
+
+/** Pins this process to the load core, so the gateway's core is left to the gateway. */
+function pinSelf(group: ProcessGroup): void {
+  if (!group.pinning) return;
+  try {
+    execFileSync("taskset", ["-p", "-c", String(LOAD_CPU), String(process.pid)], { stdio: "ignore" });
+  } catch {
+    // not fatal: the orchestrator mostly waits
+  }
+}
+
+/** Runs `f`, prints the scenario's table with `print`, and records how long it took. */
+async function timed<T>(timings: Record<string, number>, name: Scenario, f: () => Promise<T>, print: (r: T) => void): Promise<T> {
+  const t0 = performance.now();
+  const r = await f();
+  timings[name] = Math.round((performance.now() - t0) / 100) / 10;
+  print(r);
+  console.log(`  (${timings[name]} s)`);
+  return r;
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const machine = machineInfo();
+  const group = new ProcessGroup();
+  const started = performance.now();
+  const results: ScenarioResults = {};
+  const timings: Record<string, number> = {};
+  let failure: unknown;
+  let bench: Bench | undefined;
+  let peers: Peers | undefined;
+  let peersProblem: string | undefined;
+  try {
+    pinSelf(group);
+    const wrk = ensureWrk();
+    const wantPortkey = o.portkey && (o.only.has("throughput") || o.only.has("latency") || o.only.has("streaming") || o.only.has("memory"));
+    if (wantPortkey) {
+      // Without the peer the run still measures aigw against the direct path; the header says why Portkey is missing.
+      try {
+        peers = ensurePeers();
+      } catch (err) {
+        peersProblem = `unavailable: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+
+    const upstream = group.node("mock upstream", "upstream", ["--needle", FEATURE_EMAIL], { cpu: LOAD_CPU });
+    const up = await nextMessage<ChildMsg, "ready">(upstream, "ready");
+    const load = group.node("load generator", "load", [], { cpu: LOAD_CPU });
+    await nextMessage<ChildMsg, "ready">(load, "ready");
+    bench = {
+      group,
+      durations: o.quick ? QUICK : FULL,
+      quick: o.quick,
+      upstream: { spawned: upstream, base: `http://127.0.0.1:${up.port}`, holdBase: `http://127.0.0.1:${up.holdPort}` },
+      load,
+      wrk,
+      commonHeaders: { "content-type": "application/json", authorization: `Bearer ${BENCH_KEY}` },
+      body: featurePrompt(),
+      streamBody: featurePrompt(true),
+      gatewayArgs: o.accessLog ? ["--access-log"] : [],
+      ...(o.profile ? { profileDir: resolve(o.profile) } : {}),
+      profiles: [],
+    };
+    printHeader(o, machine, bench, peers, peersProblem);
+
+    // Scenarios 1–3 share one aigw and one Portkey (the one not measured sits idle).
+    if (o.only.has("throughput") || o.only.has("latency") || o.only.has("streaming")) {
+      let aigw: Running | undefined;
+      let portkey: Running | undefined;
+      try {
+        aigw = await startAigw(bench, "aigw", bench.upstream.base);
+        if (peers) portkey = await startPortkeyContender(bench, bench.upstream.base);
+        const contenders: Contender[] = [direct(bench), aigw.contender, ...(portkey ? [portkey.contender] : [])];
+        const b = bench;
+        if (o.only.has("throughput")) results.throughput = await timed(timings, "throughput", () => throughput(b, contenders, { references: o.references }), printThroughput);
+        if (o.only.has("latency")) results.latency = await timed(timings, "latency", () => latency(b, contenders, { references: o.references }), printLatency);
+        if (o.only.has("streaming")) results.streaming = await timed(timings, "streaming", () => streaming(b, contenders), printStreaming);
+      } finally {
+        await stop(bench, aigw);
+        await stop(bench, portkey);
+      }
+    }
+    const b = bench;
+    if (o.only.has("features")) results.features = await timed(timings, "features", () => features(b), printFeatures);
+    if (o.only.has("scaling")) results.scaling = await timed(timings, "scaling", () => scaling(b), printScaling);
+    if (o.only.has("memory")) results.memory = await timed(timings, "memory", () => memory(b, peers !== undefined), printMemory);
+  } catch (err) {
+    failure = err;
+  } finally {
+    await group.stopAll();
+  }
+  machine.loadAverage.after = loadAverageNow();
+  const summary = summarize(results);
+  if (summary.length > 0) printSummary(summary, o.quick);
+  if (bench && bench.profiles.length > 0) console.log(`\nV8 CPU profiles of aigw (sampling slowed it: figures of this run are not comparable):\n${bench.profiles.map((p) => `  ${p}`).join("\n")}`);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`\nload average before ${machine.loadAverage.before.join(" ")}, after ${machine.loadAverage.after.join(" ")}; ${seconds.toFixed(0)} s in all`);
+  const file = writeResults({
+    issue: 8,
+    quick: o.quick,
+    complete: failure === undefined,
+    ...(failure !== undefined ? { error: String(failure instanceof Error ? failure.message : failure) } : {}),
+    seconds,
+    scenarioSeconds: timings,
+    machine,
+    method: {
+      pinned: group.pinning,
+      gatewayCpu: GATEWAY_CPU,
+      loadCpu: LOAD_CPU,
+      closedLoopGenerator: bench?.wrk.available ? "wrk" : "undici closed loop",
+      wrk: bench?.wrk.note,
+      openLoopGenerator: "in-repo undici open loop (bench/load/open-loop.ts)",
+      connections: CONNECTIONS,
+      rate: RATE,
+      streamRate: STREAM_RATE,
+      openStreams: OPEN_STREAMS,
+      requestBytes: bench ? Buffer.byteLength(bench.body) : undefined,
+      durations: bench?.durations,
+      accessLog: o.accessLog,
+    },
+    peers: peers ? { "@portkey-ai/gateway": peers.portkey, "@hono/node-server": peers.honoNodeServer, note: peers.note } : { problem: peersProblem ?? "skipped (--no-portkey)" },
+    scenarios: results,
+    summary,
+  }, o.out);
+  console.log(`results: ${file}`);
+  if (failure !== undefined) {
+    console.error(`\nbench failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
