@@ -34,7 +34,7 @@ export function featurePrompt(stream = false): string {
  * The policy served: `upstream` is the mock upstream's base URL (or "mock"
  * for the built-in mock provider); with `stateDir` the route also has the
  * budget, the limit and the PII guardrail, and the state is SQLite in that
- * directory. Both models carry prices in both variants (a budgeted route
+ * directory (`"memory"`: `state memory`). Both models carry prices in both variants (a budgeted route
  * needs them, and the bare route is otherwise identical).
  */
 export function benchPolicy(upstream: string, keyHash: string, stateDir?: string): string {
@@ -43,7 +43,7 @@ export function benchPolicy(upstream: string, keyHash: string, stateDir?: string
   return `
 gateway {
   auth keys
-${features ? `  state sqlite(${JSON.stringify(`${stateDir}/state.db`)})` : ""}
+${features ? `  state ${stateDir === "memory" ? "memory" : `sqlite(${JSON.stringify(`${stateDir}/state.db`)})`}` : ""}
 }
 ${provider}
 keys { "${keyHash}" team "bench" }

@@ -4,7 +4,8 @@
  * through (a) a bare route, metrics off, no state store, and (b) the same
  * route with a per-key budget, a per-key rate limit (requests and tokens),
  * the PII guardrail redacting on input and the Prometheus metrics, state in
- * SQLite in a fresh temporary directory. One gateway after the other on the
+ * SQLite in a fresh temporary directory, and (c) the same with the state
+ * in memory (what the SQLite store's durability costs). One gateway after the other on the
  * gateway core, each warmed first (so the tokenizer is loaded). The mock
  * upstream counts the requests that still carry the email: 0 with the
  * guardrail shows the redaction happened.
@@ -29,6 +30,8 @@ export interface FeaturesResult {
   promptBytes: number;
   bare: FeatureRow;
   featured: FeatureRow;
+  /** The same features with `state memory`. */
+  inMemory?: FeatureRow;
   /** Featured req/s over bare req/s. */
   throughputRatio: number;
   /** 1 − the ratio: the share of throughput the features cost. */
@@ -57,8 +60,9 @@ export async function features(bench: Bench): Promise<FeaturesResult> {
   try {
     const bare = await one("bare route", ["--no-metrics"]);
     const featured = await one("budget + limit + pii + metrics", ["--features", stateDir]);
+    const inMemory = await one("the same, state memory", ["--features", "memory"]);
     const throughputRatio = featured.run.rps / bare.run.rps;
-    const out: FeaturesResult = { promptBytes: Buffer.byteLength(bench.body), bare, featured, throughputRatio, costShare: 1 - throughputRatio };
+    const out: FeaturesResult = { promptBytes: Buffer.byteLength(bench.body), bare, featured, inMemory, throughputRatio, costShare: 1 - throughputRatio };
     if (bare.run.cpuUsPerRequest !== undefined && featured.run.cpuUsPerRequest !== undefined) out.addedCpuUs = featured.run.cpuUsPerRequest - bare.run.cpuUsPerRequest;
     return out;
   } finally {
@@ -72,11 +76,18 @@ export function printFeatures(r: FeaturesResult): void {
   console.log(
     table(
       ["", "req/s", "CPU µs/req", "errors", "process busy", "upstream saw the email"],
-      [r.bare, r.featured].map((x) => [x.name, num(x.run.rps), num(x.run.cpuUsPerRequest, 1), String(x.run.errors), pct(x.run.processBusy), `${x.emailSeen}/${x.upstreamRequests}`]),
+      [r.bare, r.featured, ...(r.inMemory ? [r.inMemory] : [])].map((x) => [x.name, num(x.run.rps), num(x.run.cpuUsPerRequest, 1), String(x.run.errors), pct(x.run.processBusy), `${x.emailSeen}/${x.upstreamRequests}`]),
     ),
   );
   console.log(
     `  features on: ${(r.throughputRatio * 100).toFixed(1)}% of the bare throughput (cost ${(r.costShare * 100).toFixed(1)}%), ` +
       `${signed(r.addedCpuUs, 1)} µs CPU per request`,
   );
+  const m = r.inMemory;
+  if (m !== undefined && m.run.cpuUsPerRequest !== undefined && r.bare.run.cpuUsPerRequest !== undefined) {
+    console.log(
+      `  with state memory: ${((m.run.rps / r.bare.run.rps) * 100).toFixed(1)}% of the bare throughput, ` +
+        `${signed(m.run.cpuUsPerRequest - r.bare.run.cpuUsPerRequest, 1)} µs CPU per request (the rest is the SQLite store's transactions)`,
+    );
+  }
 }
