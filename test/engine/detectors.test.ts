@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileDetector } from "../../runtime/engine/detectors/index.js";
 import { luhnValid } from "../../runtime/engine/detectors/credit-card.js";
@@ -33,6 +34,30 @@ describe("email", () => {
       ],
       ["no at sign here", "user@localhost", "@handle on social", "a@b.c", "email me at name at example dot com"],
     );
+  });
+});
+
+describe("email, scanning from each @", () => {
+  // The detector's definition as one global regex over the whole text (what it replaced, ~20× slower on prose).
+  const LOCAL = "A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-";
+  const reference = new RegExp(`(?<![${LOCAL}])[${LOCAL}]+@(?:[A-Za-z0-9-]+\\.)+[A-Za-z]{2,}(?![A-Za-z0-9-])`, "g");
+  const referenceMatches = (text: string): string[] => [...text.matchAll(reference)].map((m) => m[0]);
+
+  it("finds exactly what the whole-text regex finds, on texts dense with @, dots and local-part characters", () => {
+    const alphabet = fc.constantFrom("a", "b", "Z", "0", "9", "@", "@", ".", ".", "-", "+", "_", " ", "\n", "é", "(", ",");
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 60 }), (chars) => {
+        const text = chars.join("");
+        expect(found(builtin("email"), text)).toEqual(referenceMatches(text));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it("keeps matches apart when addresses touch", () => {
+    for (const text of ["a@b.cc.d@e.com", "x@y.io@z.org", "a@b.cc,d@e.com", "mail a@b.co and c@d.co", "@@a@b.co", "..a@b.co.."]) {
+      expect(found(builtin("email"), text), text).toEqual(referenceMatches(text));
+    }
   });
 });
 

@@ -3,18 +3,59 @@
  * allows every RFC 5322 atom character (`!#$%&'*+/=?^_\`{|}~.-`), the domain
  * is dot-separated labels ending in an alphabetic top-level domain. Quoted
  * local parts and IP-literal domains are not recognised.
+ *
+ * The scan starts from each `@` rather than running a regex over the whole
+ * text: a regex would try every position of every word as the start of a
+ * local part (~5 µs per KB of prose), while from an `@` the start is found
+ * by walking back, and a sticky regex checks the address from there. The
+ * matches are the same: the longest local part not preceded by a local-part
+ * character, the domain as the regex `[LOCAL]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![A-Za-z0-9-])`
+ * takes it.
  */
-import { regexDetector, type Detector } from "./detector.js";
+import type { Detector } from "./detector.js";
 
-const LOCAL = "A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-";
+const LOCAL_CHARS = "A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-";
+const LOCAL = new RegExp(`[${LOCAL_CHARS}]`);
+// Labels exclude the dot, so the label repetition has one way to split and cannot backtrack badly.
+const ADDRESS = new RegExp(`[${LOCAL_CHARS}]+@(?:[A-Za-z0-9-]+\\.)+[A-Za-z]{2,}(?![A-Za-z0-9-])`, "y");
+
+/** Whether the character at `i` may be part of a local part (one-character strings only). */
+const isLocal = (text: string, i: number): boolean => LOCAL.test(text[i]!);
+
+/**
+ * Appends the addresses of `text` to `out` as flat `[start, end)` pairs (or,
+ * without `out`, stops at the first); returns whether there was one.
+ */
+function scan(text: string, out: number[] | undefined): boolean {
+  let found = false;
+  let from = 0; // the end of the previous match: matches never overlap
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", Math.max(at + 1, from))) {
+    let start = at;
+    while (start > from && isLocal(text, start - 1)) start--;
+    // No local part, or one running on into the previous match (not preceded by a non-local character).
+    if (start === at || (start === from && start > 0 && isLocal(text, start - 1))) continue;
+    ADDRESS.lastIndex = start;
+    const m = ADDRESS.exec(text);
+    if (m === null) continue;
+    found = true;
+    if (out === undefined) break;
+    from = start + m[0].length;
+    out.push(start, from);
+  }
+  ADDRESS.lastIndex = 0;
+  return found;
+}
 
 /** The email detector; placeholder `[EMAIL]`. */
 export function emailDetector(): Detector {
-  return regexDetector({
+  return {
     name: "email",
     placeholder: "[EMAIL]",
-    // Labels exclude the dot, so the label repetition has one way to split and cannot backtrack badly.
-    regex: new RegExp(`(?<![${LOCAL}])[${LOCAL}]+@(?:[A-Za-z0-9-]+\\.)+[A-Za-z]{2,}(?![A-Za-z0-9-])`, "g"),
-    mayMatch: (text) => text.includes("@"),
-  });
+    find(text) {
+      const out: number[] = [];
+      scan(text, out);
+      return out;
+    },
+    test: (text) => scan(text, undefined),
+  };
 }
