@@ -35,18 +35,23 @@ type Header = readonly [string, string];
 
 /**
  * Decides on the counters of the matched route: a first decide finds the
- * route (the base view says nothing is spent), one `read` fetches its
- * budgets' spent+reserved and its limits' use, and a second decide on those
- * values is the decision. Routes without budgets or limits decide once
- * (twice with `options`, so a tracer sees the whole decision). Returns the
- * view the decision read, for {@link chargeRequest}.
+ * route (the base view says nothing is spent). Without `options` that is
+ * the decision: no expression reads the counters, and the atomic admission
+ * of {@link chargeRequest} refuses what is used up and re-plans (downgrade,
+ * reject, limit) exactly as a decide on the counters would, so reading them
+ * first would only cost a store round trip per request. With `options` (a
+ * tracer: the decision record), one `read` fetches the route's budgets'
+ * spent+reserved and its limits' use and a second decide on those values is
+ * the decision, so the record shows the counters. Returns the view the
+ * decision read, for {@link chargeRequest}.
  */
 export async function decideWithState(graph: Graph, facts: Facts, base: StateView, store: Store, options?: DecideOptions): Promise<Stated> {
   let drawn: number | undefined;
   const once: StateView = { ...base, budgetSpent: base.budgetSpent, limitUsed: base.limitUsed, draw: () => (drawn ??= base.draw()) };
   const first = decide(graph, facts, once);
+  if (options === undefined) return { decision: first, view: once, counters: new Map() };
   if (first.kind === "no-route" || (first.budgets.length === 0 && first.limits.length === 0)) {
-    return { decision: options === undefined ? first : decide(graph, facts, once, options), view: once, counters: new Map() };
+    return { decision: decide(graph, facts, once, options), view: once, counters: new Map() };
   }
   const keys: string[] = [];
   const refs = [];
@@ -188,7 +193,8 @@ export async function chargeRequest(
 
 function slotsOf(graph: Graph, d: RoutedDecision, inputTokens: number, body: CostedRequest): Slot[] {
   const slots: Slot[] = [];
-  const amount = d.budgets.some((b) => b.state !== "exceeded") ? worstCaseMicros(graph, d.plan.targets, inputTokens, body) : 0;
+  // At least 1 µ$: a budget already at its limit refuses even a request priced at nothing, as `spent >= limit` says.
+  const amount = d.budgets.some((b) => b.state !== "exceeded") ? Math.max(1, worstCaseMicros(graph, d.plan.targets, inputTokens, body)) : 0;
   for (const b of d.budgets) {
     if (b.state === "exceeded") continue; // it downgraded this request: the downgrade is its answer
     const check: Check = { kind: "reserve", key: budgetKey(b.budget, b.scopeKey), amount, limit: dollarsToMicros(b.limit), window: b.node.window };

@@ -100,12 +100,25 @@ describe("hard budgets", () => {
     const first = await chat(base);
     expect(first.status).toBe(200);
     expect(first.headers.get("x-aigw-target")).toBe("cheap");
-    // now spent past the limit: decide itself downgrades (the view reads spent+reserved)
+    // now spent past the limit: admission refuses the full plan and re-plans to the downgrade
     const r = await s.reserve(budgetKey("b", "search"), 1, dollarsToMicros(1), DAY);
     await s.settle(r.reservation!, dollarsToMicros(0.02));
     const second = await chat(base);
     expect(second.headers.get("x-aigw-target")).toBe("cheap");
     expect((await counter(s, "b", "search")).reserved).toBe(0);
+  });
+
+  it("refuses once spent reaches the limit, even a request priced at nothing", async () => {
+    const s = store();
+    const free = `model free = p/"free" { input $0/Mtok output $0/Mtok context 8k }\nbudget b { per team limit $0.01 per day exceeded reject }\nroute r { when model == "chat" budget b to free }`;
+    const { base } = await serve(policy(head(undefined, free)), { store: s });
+    expect((await chat(base)).status).toBe(200);
+    const r = await s.reserve(budgetKey("b", "search"), 1, dollarsToMicros(1), DAY);
+    await s.settle(r.reservation!, dollarsToMicros(0.01));
+    const refused = await chat(base);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
+    expect(await counter(s, "b", "search")).toEqual({ spent: dollarsToMicros(0.01), reserved: 0 });
   });
 
   it("sends x-aigw-budget-warning past the warn percentage and logs the crossing once", async () => {
