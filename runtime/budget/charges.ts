@@ -17,12 +17,13 @@ import type { Graph } from "../../compiler/graph.js";
 import { decide, type DecideOptions, type Decision, type RejectedDecision, type Facts, type RoutedDecision, type StateView } from "../engine/index.js";
 import type { ChatStream, ChatCompletionChunk, Completion, Usage } from "../providers/index.js";
 import { GatewayError } from "../pipeline/errors.js";
-import { budgetKey, dollarsToMicros, limitKey, microsToDollars, type Check, type CheckResult, type CounterValue, type Reservation, type Store } from "../state/index.js";
+import { budgetKey, dollarsToMicros, limitKey, microsToDollars, type Check, type CheckResult, type CounterRef, type CounterValue, type Reservation, type Store } from "../state/index.js";
 import { actualMicros, admissionInputTokens, worstCaseMicros, type CostedRequest } from "./cost.js";
 
-/** Logs what a budget does (a warning crossed); the server's logger fits. */
+/** Logs what a budget does (a warning crossed, a store that failed); the server's logger fits. */
 export interface BudgetLog {
   warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
 }
 
 /** What the pipeline needs for budgets and limits. */
@@ -54,7 +55,7 @@ export async function decideWithState(graph: Graph, facts: Facts, base: StateVie
     return { decision: decide(graph, facts, once, options), view: once, counters: new Map() };
   }
   const keys: string[] = [];
-  const refs = [];
+  const refs: CounterRef[] = [];
   for (const b of first.budgets) {
     keys.push(budgetKey(b.budget, b.scopeKey));
     refs.push({ key: keys[keys.length - 1]!, window: b.node.window });
@@ -67,7 +68,7 @@ export async function decideWithState(graph: Graph, facts: Facts, base: StateVie
       refs.push({ key: keys[keys.length - 1]!, window: w });
     }
   }
-  const values = await store.read(refs);
+  const values = await unlessUnavailable(() => store.read(refs));
   const used = new Map<string, number>();
   const counters = new Map<string, CounterValue>();
   for (let i = 0; i < keys.length; i++) {
@@ -169,7 +170,7 @@ export async function chargeRequest(
   let decision = first;
   for (;;) {
     const slots = slotsOf(graph, decision, inputTokens, body);
-    const admission = await deps.store.admit(slots.map((s) => s.check));
+    const admission = await unlessUnavailable(() => deps.store.admit(slots.map((s) => s.check)), deps.log);
     if (admission.admitted) return hold(graph, deps, decision, slots, admission.results, inputTokens, now);
 
     const refused = slots.map((s, i) => [s, admission.results[i]!] as const).filter(([, r]) => !r.admitted);
@@ -246,10 +247,20 @@ function hold(graph: Graph, deps: BudgetDeps, decision: RoutedDecision, slots: S
     const output = usage?.completionTokens ?? 0;
     const additions = output > 0 ? tokenKeys.map((c) => ({ key: c.key, amount: output, window: c.window })) : [];
     if (reservations.length === 0 && additions.length === 0) return;
-    await deps.store.finish(
-      reservations.map((reservation) => ({ reservation, actual })),
-      additions,
-    );
+    try {
+      await deps.store.finish(
+        reservations.map((reservation) => ({ reservation, actual })),
+        additions,
+      );
+    } catch (err) {
+      // The reply was paid for: the caller still gets it. The cost is logged for reconciliation; the holds expire.
+      deps.log?.error("state store unavailable: a cost was not recorded", {
+        error: err instanceof Error ? err.message : String(err),
+        costMicros: actual,
+        model,
+        budgets: reservations.map((r) => r.key),
+      });
+    }
   };
   return {
     decision,
@@ -331,6 +342,24 @@ function budgetError(message: string, budget: string, resetAt: number | undefine
   if (resetAt === undefined) return new RefusalError("budget_exceeded", message, [], by);
   const headers: Header[] = [["retry-after", String(Math.max(1, Math.ceil((resetAt - now) / 1000)))]];
   return new RefusalError("budget_exceeded", `${message}; it resets at ${new Date(resetAt).toISOString()}`, headers, by);
+}
+
+/**
+ * Runs a state-store call before the request is sent; a store that fails
+ * (Redis gone, a locked or broken SQLite file) makes the request a 503
+ * `state_unavailable` with `Retry-After: 1`: no budget or limit can be
+ * checked, so nothing is sent (fail closed). The cause goes to the log,
+ * never to the caller.
+ */
+async function unlessUnavailable<T>(call: () => Promise<T>, log?: BudgetLog): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    log?.warn("state store unavailable: request refused", { error: err instanceof Error ? err.message : String(err) });
+    throw new GatewayError("state_unavailable", "the store of budgets and rate limits is unavailable, so the request was not sent; retry shortly", {
+      headers: [["retry-after", "1"]],
+    });
+  }
 }
 
 /** A 429 from admission that says which budget or limit refused, for the access log and metrics. */

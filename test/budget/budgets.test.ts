@@ -178,6 +178,40 @@ describe("rate limits", () => {
   });
 });
 
+describe("a state store that fails", () => {
+  const budget = `budget b { per team limit $10 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`;
+  const failing = (s: Store, method: "admit" | "finish"): Store =>
+    new Proxy(s, {
+      get(target, prop) {
+        if (prop === method) return async () => Promise.reject(new Error("the store went away"));
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+
+  it("at admission: 503 state_unavailable with Retry-After, the cause only in the log", async () => {
+    const { base, logs } = await serve(policy(head(undefined, budget)), { store: failing(store(), "admit") });
+    const res = await chat(base);
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("state_unavailable");
+    expect(body.error.message).not.toContain("went away");
+    expect(logs.find((l) => l.msg === "state store unavailable: request refused")?.fields).toMatchObject({ error: "the store went away" });
+  });
+
+  it("at settlement: the paid-for reply still reaches the caller and the unrecorded cost is logged", async () => {
+    const { base, logs } = await serve(policy(head(undefined, budget)), { store: failing(store(), "finish") });
+    const res = await chat(base);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { choices: unknown[] }).choices).toHaveLength(1);
+    const line = logs.find((l) => l.msg === "state store unavailable: a cost was not recorded");
+    expect(line?.level).toBe("error");
+    expect(line?.fields).toMatchObject({ model: "big", costMicros: expect.any(Number) });
+    expect((line?.fields?.["costMicros"] as number) > 0).toBe(true);
+  });
+});
+
 describe("no reservation leaks", () => {
   const budget = `budget b { per team limit $10 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`;
 

@@ -80,4 +80,21 @@ describe("shared and predicted budgets", () => {
       expect(res.headers.get("x-aigw-target")).toBe(target);
     }
   });
+
+  it("a redis that goes away makes requests a 503 state_unavailable with Retry-After, never a 500, and nothing is sent", async () => {
+    const own = await startRedis();
+    const store = redisStore({ clock: Date.now, url: own.url, prefix: "gone:" });
+    opened.push(store);
+    const { base, logs } = await serve(policy(POLICY.replace("exceeded downgrade cheap", "exceeded reject")), { store });
+    expect((await chat(base)).status).toBe(200);
+    await own.stop();
+    const res = await chat(base);
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    const body = (await res.json()) as { error: { code: string; type: string; message: string } };
+    expect(body.error).toMatchObject({ code: "state_unavailable", type: "server_error" });
+    expect(body.error.message).not.toContain(own.url);
+    expect(logs.some((l) => l.msg === "state store unavailable: request refused")).toBe(true);
+    expect(logs.some((l) => l.level === "error")).toBe(false);
+  });
 });
