@@ -81,7 +81,8 @@ export class GatewayMetrics {
   private readonly policyLoaded: Gauge;
   private readonly bySeries = new Map<string, RequestSeries>();
   private readonly attemptSeries = new Map<string, { count: Series; upstream: HistogramSeries }>();
-  private readonly processGauges: ProcessGauges | undefined;
+  /** The process readings and the gauges they fill; undefined with no probe. */
+  private readonly process: { probe: ProcessProbe; gauges: ProcessGauges } | undefined;
   private graph: Graph | undefined;
   private reader: BudgetReader | undefined;
 
@@ -91,7 +92,7 @@ export class GatewayMetrics {
    */
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly probe: ProcessProbe | null = nodeProcessProbe(),
+    probe: ProcessProbe | null = nodeProcessProbe(),
   ) {
     const r = this.registry;
     this.requests = r.counter("aigw_requests_total", "Chat requests answered, by route, answering target, HTTP status and stream flag.", ["route", "target", "status", "stream"]);
@@ -116,7 +117,7 @@ export class GatewayMetrics {
     this.reloads.child("ok");
     this.reloads.child("failed");
     this.stateErrors.child();
-    this.processGauges = probe === null ? undefined : new ProcessGauges(r);
+    this.process = probe === null ? undefined : { probe, gauges: new ProcessGauges(r) };
   }
 
   /** The graph now serving: the policy version gauge and the budget limits follow it. */
@@ -190,8 +191,13 @@ export class GatewayMetrics {
   /** The exposition text; reads budget spend from the state first (bounded in time, failures counted). */
   async render(): Promise<string> {
     await this.readBudgets();
-    if (this.probe !== null) this.processGauges?.update(this.probe.read());
+    if (this.process !== undefined) this.process.gauges.update(this.process.probe.read());
     return this.registry.render();
+  }
+
+  /** Stops what the process probe runs in the background (the event-loop delay sampler). */
+  close(): void {
+    this.process?.probe.close();
   }
 
   /** The `Content-Type` of {@link render}'s text. */

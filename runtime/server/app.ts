@@ -231,6 +231,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       draining = true;
       await server.close(graceMs);
       await pools.close();
+      // Metrics made here are ours to stop; metrics passed in belong to the caller.
+      if (options.metrics === undefined) metrics?.close();
     },
   };
 }

@@ -203,6 +203,7 @@ describe("metrics edge cases", () => {
 
   it("exports the process's memory, CPU and event-loop delay from its probe at scrape time", async () => {
     let rss = 100e6;
+    let closed = 0;
     const probe = {
       read: () => ({
         residentBytes: (rss += 1e6),
@@ -214,7 +215,7 @@ describe("metrics edge cases", () => {
         startTimeSeconds: 1_700_000_000,
         loopDelay: { p50: 0.001, p99: 0.004, max: 0.02 },
       }),
-      close: () => {},
+      close: () => void closed++,
     };
     const m = new GatewayMetrics(() => 0, probe);
     let families = parseExposition(await m.render());
@@ -230,6 +231,8 @@ describe("metrics edge cases", () => {
     expect(valueOf(families, "process_resident_memory_bytes", {})).toBe(102e6);
     expect(families.has("process_resident_memory_bytes")).toBe(true);
     expect(parseExposition(await new GatewayMetrics(() => 0, null).render()).has("process_resident_memory_bytes")).toBe(false);
+    m.close();
+    expect(closed).toBe(1);
   });
 
   it("a live gateway exports its real resident memory and heap", async () => {
