@@ -81,31 +81,33 @@ export const DEFAULT_WORKER_IDLE_MS = 30_000;
  * restarted after it dies; a job in flight when it dies is rejected. A job
  * not answered within `timeoutMs` is rejected and the worker terminated (a
  * compiler bug that loops would otherwise block every later reload); the
- * next job starts a fresh one.
+ * next job starts a fresh one. Once no job is pending, the worker is
+ * stopped after `idleMs` (see {@link DEFAULT_WORKER_IDLE_MS}).
  */
 export function workerVerifier(spawn: () => WorkerLike, options: { timeoutMs?: number; idleMs?: number } = {}): Verifier {
   const timeoutMs = options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
   const idleMs = options.idleMs ?? DEFAULT_WORKER_IDLE_MS;
+  let worker: WorkerLike | undefined;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (r: VerifyReport) => void; reject: (e: Error) => void }>();
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
   const stopIdle = (): void => {
     if (idleTimer !== undefined) clearTimeout(idleTimer);
     idleTimer = undefined;
   };
-  // Once no job is pending, the worker is stopped after `idleMs`; the next job starts a new one.
+  // Called when the last pending job is answered; a job arriving before the timer fires cancels it (`verify`).
   const idleAfterJob = (w: WorkerLike): void => {
     stopIdle();
-    if (pending.size > 0 || !Number.isFinite(idleMs)) return;
+    if (!Number.isFinite(idleMs)) return;
     idleTimer = setTimeout(() => {
       idleTimer = undefined;
-      if (worker !== w || pending.size > 0) return;
+      if (worker !== w) return;
       worker = undefined;
       void w.terminate();
     }, idleMs);
     idleTimer.unref();
   };
-  let worker: WorkerLike | undefined;
-  let nextId = 1;
-  const pending = new Map<number, { resolve: (r: VerifyReport) => void; reject: (e: Error) => void }>();
 
   const failAll = (err: Error): void => {
     for (const p of pending.values()) p.reject(err);
