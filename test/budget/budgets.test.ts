@@ -121,6 +121,31 @@ describe("hard budgets", () => {
     expect(await counter(s, "b", "search")).toEqual({ spent: dollarsToMicros(0.01), reserved: 0 });
   });
 
+  it("decides without reading the counters first, except when the decision record is logged", async () => {
+    const counting = (s: Store): { store: Store; reads: () => number } => {
+      let reads = 0;
+      const store = new Proxy(s, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop) as unknown;
+          if (prop === "read") return (...a: unknown[]) => (reads++, (v as (...a: unknown[]) => unknown).apply(target, a));
+          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      return { store, reads: () => reads };
+    };
+    const graph = policy(head(undefined, `budget b { per team limit $0.01 per day exceeded downgrade cheap }\nroute r { when model == "chat" budget b to big }`));
+    const plain = counting(store());
+    const { base } = await serve(graph, { store: plain.store });
+    // Admission alone refuses `big` and re-plans: the same downgrade a decide on the counters gives.
+    expect((await chat(base)).headers.get("x-aigw-target")).toBe("cheap");
+    expect((await chat(base)).headers.get("x-aigw-target")).toBe("cheap");
+    expect(plain.reads()).toBe(0);
+    const logged = counting(store());
+    const { base: loggedBase } = await serve(graph, { store: logged.store, logDecisions: true });
+    expect((await chat(loggedBase)).headers.get("x-aigw-target")).toBe("cheap");
+    expect(logged.reads()).toBe(1);
+  });
+
   it("sends x-aigw-budget-warning past the warn percentage and logs the crossing once", async () => {
     const s = store();
     const { base, logs } = await serve(policy(head(undefined, `budget b { per team limit $1 per day warn 3% exceeded reject }\nroute r { when model == "chat" budget b to big }`)), { store: s });
