@@ -46,7 +46,7 @@ type Header = readonly [string, string];
  * the decision, so the record shows the counters. Returns the view the
  * decision read, for {@link chargeRequest}.
  */
-export async function decideWithState(graph: Graph, facts: Facts, base: StateView, store: Store, options?: DecideOptions): Promise<Stated> {
+export async function decideWithState(graph: Graph, facts: Facts, base: StateView, deps: BudgetDeps, options?: DecideOptions): Promise<Stated> {
   let drawn: number | undefined;
   const once: StateView = { ...base, budgetSpent: base.budgetSpent, limitUsed: base.limitUsed, draw: () => (drawn ??= base.draw()) };
   const first = decide(graph, facts, once);
@@ -68,7 +68,7 @@ export async function decideWithState(graph: Graph, facts: Facts, base: StateVie
       refs.push({ key: keys[keys.length - 1]!, window: w });
     }
   }
-  const values = await unlessUnavailable(() => store.read(refs));
+  const values = await unlessUnavailable(() => deps.store.read(refs), deps.log);
   const used = new Map<string, number>();
   const counters = new Map<string, CounterValue>();
   for (let i = 0; i < keys.length; i++) {

@@ -137,7 +137,7 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     const clock = deps.timeSteps ? deps.clock : undefined;
     const decideStart = clock ? clock() : 0;
     const tracing = events && { tracer: (e: TraceEvent) => void events.push(e) };
-    const stated = deps.budgets ? await decideWithState(graph, facts, deps.state, deps.budgets.store, tracing) : undefined;
+    const stated = deps.budgets ? await decideWithState(graph, facts, deps.state, deps.budgets, tracing) : undefined;
     const decision = stated ? stated.decision : decide(graph, facts, deps.state, tracing);
     if (clock) trace.steps = { decide: [decideStart, clock()] };
     if (decision.kind === "no-route") {
