@@ -11,7 +11,6 @@ import { oneOf, parseArgs, UsageError } from "../args.js";
 import { FsHost, type Io } from "../io.js";
 import { FORMATS, renderGithub, renderHuman, summary } from "../render.js";
 
-
 export async function checkCommand(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs(argv, { values: ["--format"], switches: ["--strict"] });
   const format = oneOf("--format", args.values.get("--format") ?? "human", FORMATS);

@@ -9,7 +9,6 @@ import type { Io } from "../io.js";
 import { loadAndCompile } from "../policy.js";
 import { renderHuman, summary } from "../render.js";
 
-
 export async function compileCommand(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs(argv, { values: ["-o", "--output"] });
   const paths = args.positional.length ? args.positional : ["."];

@@ -35,7 +35,6 @@ import { FsHost, type Io } from "../io.js";
 import { loadAndCompile } from "../policy.js";
 import { renderHuman, summary } from "../render.js";
 
-
 /** The command's `Io`, plus a way to read stdin for `--request -` (tests pass their own). */
 export interface ExplainIo extends Io {
   stdin?: () => Promise<string>;

@@ -11,7 +11,6 @@ import { parseArgs, UsageError } from "../args.js";
 import type { Io } from "../io.js";
 import { renderHuman } from "../render.js";
 
-
 export async function fmtCommand(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs(argv, { switches: ["--check"] });
   const check = args.switches.has("--check");

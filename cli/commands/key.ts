@@ -9,7 +9,6 @@ import { hashKey } from "../../runtime/pipeline/auth.js";
 import { parseArgs, UsageError } from "../args.js";
 import type { Io } from "../io.js";
 
-
 /** `aigw_` and 32 random bytes in base64url: 256 bits, safe in headers and shells. */
 export function mintKey(random: (n: number) => Uint8Array = randomBytes): string {
   return `aigw_${Buffer.from(random(32)).toString("base64url")}`;

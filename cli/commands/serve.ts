@@ -24,7 +24,6 @@ import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecy
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
-
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8787;
 /** How long in-flight requests may take to finish at shutdown. */
