@@ -8,7 +8,7 @@
  * is the real one.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
-import type { Gauge, Registry } from "./registry.js";
+import type { Counter, Gauge, Registry } from "./registry.js";
 
 /** One reading of the process. Bytes, seconds. */
 export interface ProcessReading {
@@ -69,7 +69,7 @@ export class ProcessGauges {
   private readonly heapUsed: Gauge;
   private readonly heapTotal: Gauge;
   private readonly external: Gauge;
-  private readonly cpu: Gauge;
+  private readonly cpu: Counter;
   private readonly start: Gauge;
   private readonly loopDelay: Gauge;
 
@@ -78,8 +78,8 @@ export class ProcessGauges {
     this.heapUsed = r.gauge("nodejs_heap_used_bytes", "V8 heap in use, bytes.");
     this.heapTotal = r.gauge("nodejs_heap_total_bytes", "V8 heap allocated, bytes.");
     this.external = r.gauge("nodejs_external_memory_bytes", "Memory of C++ objects bound to JavaScript objects (buffers included), bytes.");
-    // A gauge rendered from the OS's running total: the registry's counters only count up from zero.
-    this.cpu = r.gauge("process_cpu_seconds_total", "User and system CPU time spent, seconds.", ["mode"]);
+    // A counter set from the OS's running total (it only ever grows), as client libraries export it.
+    this.cpu = r.counter("process_cpu_seconds_total", "User and system CPU time spent, seconds.", ["mode"]);
     this.start = r.gauge("process_start_time_seconds", "Start time of the process since the Unix epoch, seconds.");
     this.loopDelay = r.gauge("nodejs_eventloop_delay_seconds", "Event-loop delay since the previous scrape, by quantile (p50, p99, max).", ["quantile"]);
   }
@@ -89,8 +89,8 @@ export class ProcessGauges {
     this.heapUsed.set([], p.heapUsedBytes);
     this.heapTotal.set([], p.heapTotalBytes);
     this.external.set([], p.externalBytes);
-    this.cpu.set(["user"], p.cpuUserSeconds);
-    this.cpu.set(["system"], p.cpuSystemSeconds);
+    this.cpu.child("user").value = p.cpuUserSeconds;
+    this.cpu.child("system").value = p.cpuSystemSeconds;
     this.start.set([], p.startTimeSeconds);
     this.loopDelay.clear();
     if (p.loopDelay) {

@@ -225,6 +225,7 @@ describe("metrics edge cases", () => {
     expect(valueOf(families, "nodejs_external_memory_bytes", {})).toBe(4e6);
     expect(valueOf(families, "process_cpu_seconds_total", { mode: "user" })).toBe(1.5);
     expect(valueOf(families, "process_cpu_seconds_total", { mode: "system" })).toBe(0.25);
+    expect(families.get("process_cpu_seconds_total")!.type).toBe("counter");
     expect(valueOf(families, "process_start_time_seconds", {})).toBe(1_700_000_000);
     expect(valueOf(families, "nodejs_eventloop_delay_seconds", { quantile: "0.99" })).toBe(0.004);
     families = parseExposition(await m.render());
