@@ -12,6 +12,7 @@
  * `--compile-idle` is how long the compile worker of reloads is kept after
  * its last compile (default 30s; it holds ~60 MB while it lives).
  */
+import type { Graph } from "../../compiler/graph.js";
 import { hasErrors } from "../../lang/diagnostics.js";
 import { batchedWrite, jsonLogger } from "../../runtime/server/log.js";
 import { otlpExporter } from "../../runtime/observe/otlp.js";
@@ -97,6 +98,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   io.err(`aigw serve: http engine: ${gateway.engine.detail}\n`);
   io.err(`aigw serve: policy ${graph.policy} (${graph.routes.length} routes, models: ${graph.accepted.join(", ") || "none"})\n`);
   io.err(`aigw serve: reload: ${follow ? (git !== undefined ? `following ${git}` : "watching the policy files") + ", " : ""}on SIGHUP and POST /admin/reload (compiles ${reloader.verifierKind === "worker" ? "on a worker thread" : "in-process"})\n`);
+  io.err(`aigw serve: ${authLine(graph)}\n`);
   io.err(`aigw serve: listening on http://${displayHost(gateway.host)}:${gateway.port}\n`);
   options.onListening?.(gateway);
 
@@ -110,6 +112,18 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   out.flush();
   io.err("aigw serve: stopped\n");
   return 0;
+}
+
+/**
+ * How callers authenticate, said once at start: a policy whose `auth keys`
+ * lists no keys (lint W504) would otherwise look healthy while answering
+ * every request with 401.
+ */
+function authLine(graph: Graph): string {
+  if (graph.gateway.auth === "none") return "auth: none (anyone may call, without a key; local development only)";
+  const n = Object.keys(graph.keys).length;
+  if (n === 0) return "auth: keys, but the policy lists no keys: every request will get 401 (add a key from `aigw key`, or `auth none`)";
+  return `auth: keys (${n} key${n === 1 ? "" : "s"}; a request without a listed key gets 401)`;
 }
 
 /** The policy's source; a path outside the repository or an unknown ref is a usage error. */
