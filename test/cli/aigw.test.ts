@@ -93,3 +93,14 @@ describe("a directory that holds no policy of its own", () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe("README's Commands table", () => {
+  it("shows each command's usage line exactly as its --help does", async () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const name of COMMANDS) {
+      const usage = /^usage: (.*)$/m.exec((await aigw([name, "--help"])).stdout)![1]!;
+      expect(readme).toContain(`| \`${usage.replaceAll("|", "\\|")}\` |`);
+    }
+    expect(readme).toContain("`aigw --version`");
+  });
+});
