@@ -126,8 +126,18 @@ function argumentTexts(args: string, at: JsonPath, out: ReadableText[]): void {
     out.push({ text: args, at });
     return;
   }
-  jsonTexts(parsed, at, true, out);
+  const inner: ReadableText[] = [];
+  // Too deep to walk by path (the body's own nesting is bounded at validation, this string's is not): read it whole.
+  if (jsonTexts(parsed, at, true, inner)) out.push(...inner);
+  else out.push({ text: args, at });
 }
+
+/**
+ * How deep the walk follows a JSON value: as deep as validation lets a body
+ * nest (runtime/pipeline/validate.ts). Each text carries its path, so an
+ * unbounded depth would cost depth × texts.
+ */
+const MAX_WALK_DEPTH = 128;
 
 /** A function (or schema) definition: name, description and its schema field's keys and strings. */
 function definitionTexts(def: Json, at: JsonPath, schemaField: string, out: ReadableText[]): void {
@@ -145,9 +155,11 @@ type Step = { readonly value: unknown; readonly path: JsonPath } | { readonly ke
  * Iterative: parsed tool-call arguments are not depth-checked, and a deep
  * nesting must not overflow the stack. `inside` says whether `root` was
  * parsed from the string field at `at` (paths go into `inner`) or is the
- * field itself. A key's path is the path of the object holding it.
+ * field itself. A key's path is the path of the object holding it. Returns
+ * false, having listed only part of it, for a value nesting deeper than
+ * {@link MAX_WALK_DEPTH}.
  */
-function jsonTexts(root: unknown, at: JsonPath, inside: boolean, out: ReadableText[]): void {
+function jsonTexts(root: unknown, at: JsonPath, inside: boolean, out: ReadableText[]): boolean {
   const stack: Step[] = [{ value: root, path: [] }];
   const place = (p: JsonPath): Pick<ReadableText, "at" | "inner"> => (inside ? { at, inner: p } : { at: [...at, ...p] });
   while (stack.length > 0) {
@@ -157,6 +169,7 @@ function jsonTexts(root: unknown, at: JsonPath, inside: boolean, out: ReadableTe
       continue;
     }
     const { value: v, path: p } = step;
+    if (p.length > MAX_WALK_DEPTH) return false;
     if (typeof v === "string") out.push({ text: v, ...place(p) });
     else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...p, i] });
@@ -169,4 +182,5 @@ function jsonTexts(root: unknown, at: JsonPath, inside: boolean, out: ReadableTe
       }
     }
   }
+  return true;
 }
