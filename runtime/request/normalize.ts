@@ -19,83 +19,130 @@
  * invisible ones inside the match included) and leaves the rest untouched.
  *
  * Plain printable ASCII (with `\n`, `\r`) is its own normal form: that case
- * costs one linear scan and returns the same string.
+ * costs one linear scan and returns the same string; so is other text that
+ * NFKC leaves alone and that has nothing to remove or fold (ICU's quick
+ * check makes that a second linear scan). Otherwise the text is cut at the
+ * characters to remove or fold, and only the stretches NFKC changes are
+ * normalised cluster by cluster.
  */
 
-/** A normalised text and the way back to the original's offsets. */
+/**
+ * A normalised text and the way back to the original's offsets, as
+ * segments: segment k covers the normal form from `normStart[k]` (to the
+ * next segment's start) and came from the original `[origStart[k],
+ * origEnd[k])`; a one-for-one segment maps character i of the one to
+ * character i of the other, a whole segment maps as a block.
+ */
 export interface NormalizedText {
   /** The normal form. */
   readonly text: string;
-  /** For normal-form index i, where its original characters start and end; both undefined when the text is unchanged. */
-  readonly starts: readonly number[] | undefined;
-  readonly ends: readonly number[] | undefined;
+  /** Undefined when the text is its own normal form. */
+  readonly segments: Segments | undefined;
 }
 
-/** Anything outside printable ASCII, `\n` and `\r`: the texts that need the slow path. */
+interface Segments {
+  readonly normStart: number[];
+  readonly origStart: number[];
+  readonly origEnd: number[];
+  readonly oneForOne: boolean[];
+}
+
+/** Anything outside printable ASCII, `\n` and `\r`: the texts that need a closer look. */
 const NOT_PLAIN = /[^\x20-\x7e\n\r]/;
-/** Characters that render as nothing (see the module header). */
-const IGNORABLE = /^[\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\u{e0100}-\u{e01ef}]$/u;
+const IGNORABLE_CLASS = "\\p{Cf}\\u034f\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u3164\\ufe00-\\ufe0f\\uffa0\\u{e0100}-\\u{e01ef}";
+/** Runs of characters that render as nothing. */
+const IGNORABLES = new RegExp(`[${IGNORABLE_CLASS}]+`, "gu");
+/** Whitespace to fold: every `\\s` but space, `\\n`, `\\r` (and the BOM, which is removed). All are one UTF-16 unit. */
+const FOLD = /[^\S \n\r\ufeff]/g;
 const MARK = /^\p{M}$/u;
-const WHITESPACE = /^\s$/u;
+
+function fold(c: string): string {
+  return c === "\u2028" || c === "\u2029" || c === "\v" || c === "\f" ? "\n" : " ";
+}
 
 /** The normal form of `s` (see the module header). */
 export function normalizeText(s: string): NormalizedText {
-  if (!NOT_PLAIN.test(s)) return { text: s, starts: undefined, ends: undefined };
+  if (!NOT_PLAIN.test(s)) return { text: s, segments: undefined };
+  // Folding is one for one, so offsets in `folded` are offsets in `s`.
+  const folded = s.replace(FOLD, fold);
+  IGNORABLES.lastIndex = 0;
+  const anyIgnorable = IGNORABLES.test(folded);
+  // Most non-ASCII prose (accented letters, CJK) is already NFKC and has nothing to remove or fold.
+  if (!anyIgnorable && folded === s && s.normalize("NFKC") === s) return { text: s, segments: undefined };
+  const seg: Segments = { normStart: [], origStart: [], origEnd: [], oneForOne: [] };
   let out = "";
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const emit = (t: string, from: number, to: number): void => {
+  const emit = (t: string, from: number, to: number, oneForOne: boolean): void => {
+    if (t.length === 0) return;
+    seg.normStart.push(out.length);
+    seg.origStart.push(from);
+    seg.origEnd.push(to);
+    seg.oneForOne.push(oneForOne);
     out += t;
-    for (let k = 0; k < t.length; k++) {
-      starts.push(from);
-      ends.push(to);
-    }
   };
-  let i = 0;
-  while (i < s.length) {
+  const run = (from: number, to: number): void => {
+    if (from === to) return;
+    const r = folded.slice(from, to);
+    if (r.normalize("NFKC") === r) emit(r, from, to, true);
+    else clusters(folded, from, to, emit);
+  };
+  let pos = 0;
+  if (anyIgnorable) {
+    IGNORABLES.lastIndex = 0;
+    for (let m = IGNORABLES.exec(folded); m !== null; m = IGNORABLES.exec(folded)) {
+      run(pos, m.index);
+      pos = m.index + m[0].length;
+    }
+  }
+  run(pos, s.length);
+  return { text: out, segments: seg };
+}
+
+/**
+ * A stretch of `s` that NFKC changes, cluster by cluster: a base and its
+ * combining marks normalise together (NFKC composes within the cluster),
+ * each cluster's output maps to the cluster as a block.
+ */
+function clusters(s: string, from: number, to: number, emit: (t: string, from: number, to: number, oneForOne: boolean) => void): void {
+  let i = from;
+  while (i < to) {
     const c = s.charCodeAt(i);
     // Printable ASCII not followed by a possible combining mark maps to itself.
-    if (c >= 0x20 && c < 0x7f && (i + 1 >= s.length || s.charCodeAt(i + 1) < 0x300)) {
-      emit(s[i]!, i, i + 1);
+    if (c >= 0x20 && c < 0x7f && (i + 1 >= to || s.charCodeAt(i + 1) < 0x300)) {
+      emit(s[i]!, i, i + 1, true);
       i++;
       continue;
     }
-    const cp = s.codePointAt(i)!;
-    const ch = String.fromCodePoint(cp);
-    const next = i + ch.length;
-    if (IGNORABLE.test(ch)) {
-      i = next;
-      continue;
-    }
-    if (ch === "\n" || ch === "\r") {
-      emit(ch, i, next);
-      i = next;
-      continue;
-    }
-    if (WHITESPACE.test(ch)) {
-      emit(cp === 0x2028 || cp === 0x2029 || cp === 0x0b || cp === 0x0c ? "\n" : " ", i, next);
-      i = next;
-      continue;
-    }
-    // A base and its combining marks normalise together (NFKC composes within the cluster); ignorables inside are dropped.
-    let cluster = ch;
-    let j = next;
-    while (j < s.length) {
+    const ch = String.fromCodePoint(s.codePointAt(i)!);
+    let j = i + ch.length;
+    while (j < to) {
       const m = String.fromCodePoint(s.codePointAt(j)!);
-      if (IGNORABLE.test(m)) j += m.length;
-      else if (MARK.test(m)) {
-        cluster += m;
-        j += m.length;
-      } else break;
+      if (!MARK.test(m)) break;
+      j += m.length;
     }
-    emit(cluster.normalize("NFKC"), i, j);
+    emit(s.slice(i, j).normalize("NFKC"), i, j, false);
     i = j;
   }
-  return { text: out, starts, ends };
 }
 
 /** The original range `[start, end)` of the normal-form range `[from, to)` (`to > from`). */
 export function originalRange(n: NormalizedText, from: number, to: number): [number, number] {
-  if (n.starts === undefined || n.ends === undefined) return [from, to];
-  return [n.starts[from]!, n.ends[to - 1]!];
+  const seg = n.segments;
+  if (seg === undefined) return [from, to];
+  const a = segmentOf(seg, from);
+  const b = segmentOf(seg, to - 1);
+  const start = seg.oneForOne[a] ? seg.origStart[a]! + (from - seg.normStart[a]!) : seg.origStart[a]!;
+  const end = seg.oneForOne[b] ? seg.origStart[b]! + (to - 1 - seg.normStart[b]!) + 1 : seg.origEnd[b]!;
+  return [start, end];
+}
+
+/** The last segment starting at or before normal-form index `i`. */
+function segmentOf(seg: Segments, i: number): number {
+  let lo = 0;
+  let hi = seg.normStart.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (seg.normStart[mid]! <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

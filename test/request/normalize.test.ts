@@ -42,7 +42,7 @@ describe("normalizeText", () => {
       fc.property(fc.string({ unit: fc.constantFrom(..."ab 9.\n\r@".split("")) }), (s) => {
         const n = normalizeText(s);
         expect(n.text).toBe(s);
-        expect(n.starts).toBeUndefined();
+        expect(n.segments).toBeUndefined();
       }),
     );
   });
