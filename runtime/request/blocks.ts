@@ -26,8 +26,11 @@ export type ContentBlock =
   | { readonly kind: "audio"; readonly format: string; readonly at: JsonPath }
   | {
       readonly kind: "file";
-      /** The file name the model may be shown, and where it lives. */
+      /** The file name the model may be shown (at `[...at, "file", "filename"]`). */
       readonly filename: string | undefined;
+      /** The file inline, as a data URL; or a reference to an uploaded file. */
+      readonly data: string | undefined;
+      readonly fileId: string | undefined;
       readonly at: JsonPath;
     }
   | {
@@ -151,8 +154,9 @@ function partBlock(p: Json, at: JsonPath): ContentBlock | undefined {
       return { kind: "audio", format, at };
     }
     case "file": {
-      const filename = isObject(p.file) && typeof p.file.filename === "string" ? p.file.filename : undefined;
-      return { kind: "file", filename, at };
+      const f = isObject(p.file) ? p.file : {};
+      const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+      return { kind: "file", filename: str(f.filename), data: str(f.file_data), fileId: str(f.file_id), at };
     }
     default:
       return { kind: "unknown", type, at };
