@@ -17,6 +17,7 @@
  *   and guardrail hits say what fired and how often, not what matched.
  */
 import type { ExprNode, FactNode, Graph, SourceRef, WindowNode } from "../../compiler/graph.js";
+import { requestTexts } from "../request/index.js";
 import { decide } from "./decide.js";
 import type { Decision } from "./decision.js";
 import { factText } from "./explain.js";
@@ -104,7 +105,7 @@ export function explainRequest(graph: Graph, request: ExplainInput, options: Exp
   const facts = factsFromChatRequest(body, withoutCredentials(headers), caller, options.tokenizer, options.endpoint ?? CHAT_ENDPOINT);
   const events: TraceEvent[] = [];
   const decision = decide(graph, facts, options.state ?? emptyState(DEFAULT_DRAW), { tracer: (e) => void events.push(e) });
-  const guard = decision.kind === "no-route" ? undefined : applyGuardrails(graph, decision.guardrails, "input", facts, textParts(body.messages));
+  const guard = decision.kind === "no-route" ? undefined : applyGuardrails(graph, decision.guardrails, "input", facts, requestTexts(body).map((t) => t.text));
   return explainDecision(graph, facts, decision, events, guard, bearerToken(headerValue(headers, "authorization")) !== undefined);
 }
 
@@ -349,8 +350,8 @@ function scrubber(facts: Facts): (s: string) => string {
   }
   // Longest first, so a whole header value goes before the token inside it.
   secrets.sort((a, b) => b.length - a.length);
-  // The same text explainExpr quotes for the `text` fact (explain.ts, factShown).
-  const t = facts.text;
+  // The same text explainExpr quotes for the `text` fact (explain.ts, factShown): its normal form.
+  const t = facts.normalizedText;
   const quoted = `(text is ${JSON.stringify(t.length > 60 ? `${t.slice(0, 57)}…` : t)})`;
   const hidden = `(text is ${facts.inputBytes} bytes, not shown)`;
   return (s) => {
@@ -402,27 +403,6 @@ function factsRead(graph: Graph): Reads {
   reads = { header, metadata, label };
   readsCache.set(graph, reads);
   return reads;
-}
-
-// ---------------------------------------------------------------- input text
-
-/** The text parts of the messages, in the order `messageText` joins them: what the server's guardrails see. */
-function textParts(messages: unknown): string[] {
-  const out: string[] = [];
-  if (!Array.isArray(messages)) return out;
-  for (const m of messages) {
-    if (m === null || typeof m !== "object") continue;
-    const content = (m as { content?: unknown }).content;
-    if (typeof content === "string") out.push(content);
-    else if (Array.isArray(content)) {
-      for (const part of content) {
-        if (part === null || typeof part !== "object") continue;
-        const p = part as { type?: unknown; text?: unknown };
-        if (p.type === "text" && typeof p.text === "string") out.push(p.text);
-      }
-    }
-  }
-  return out;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -19,7 +19,6 @@ export {
   factsFromChatRequest,
   factsFromTestRequest,
   makeFacts,
-  messageText,
   utf8Length,
   type Caller,
   type ChatRequestLike,
