@@ -29,9 +29,11 @@ export interface Ranks {
 
 /**
  * Parses js-tiktoken's compressed rank file: lines of `<name> <first rank>
- * <base64 token> <base64 token> …`, ranks counting up from the first.
+ * <base64 token> <base64 token> …`, ranks counting up from the first. A
+ * generator that yields every few thousand tokens: the 200k ranks take a
+ * second or more to parse, which the loader spreads over event-loop turns.
  */
-export function parseRanks(file: RankFile): Ranks {
+export function* rankParsing(file: RankFile): Generator<void, Ranks, void> {
   const byBytes = new Map<string, number>();
   let maxTokenBytes = 1;
   for (const line of file.bpe_ranks.split("\n")) {
@@ -42,9 +44,23 @@ export function parseRanks(file: RankFile): Ranks {
       const bytes = Buffer.from(fields[i]!, "base64").toString("latin1");
       byBytes.set(bytes, offset + i - 2);
       if (bytes.length > maxTokenBytes) maxTokenBytes = bytes.length;
+      if (byBytes.size % 4096 === 0) yield;
     }
   }
   return { byBytes, maxTokenBytes, pattern: new RegExp(file.pat_str, "gu") };
+}
+
+/** The ranks, parsed in one go. */
+export function parseRanks(file: RankFile): Ranks {
+  return runToEnd(rankParsing(file));
+}
+
+/** Runs a stepping generator to its end and returns its value. */
+export function runToEnd<T>(it: Generator<void, T, void>): T {
+  for (;;) {
+    const r = it.next();
+    if (r.done === true) return r.value;
+  }
 }
 
 /** About how much work (bytes scanned, merges done) a counting step does before it yields. */
@@ -76,11 +92,7 @@ export function* tokenCounting(ranks: Ranks, text: string): Generator<void, numb
 
 /** Token count of a text, in one go. */
 export function countTokens(ranks: Ranks, text: string): number {
-  const it = tokenCounting(ranks, text);
-  for (;;) {
-    const r = it.next();
-    if (r.done === true) return r.value;
-  }
+  return runToEnd(tokenCounting(ranks, text));
 }
 
 /** Tokens of one pre-token given as a Latin-1 byte string (two bytes or more), yielding every STEP_WORK merges. */

@@ -16,7 +16,7 @@
  * `decide` in steps with `countAhead`, so one long request cannot stall others.
  */
 import type { ExprNode, Graph } from "../../compiler/graph.js";
-import { countTokens, parseRanks, tokenCounting, type Ranks } from "./bpe.js";
+import { countTokens, rankParsing, tokenCounting, type Ranks } from "./bpe.js";
 
 /** Counts the tokens of a text. The real one is o200k_base (bpe.ts); tests pass stubs. */
 export interface Tokenizer {
@@ -39,8 +39,8 @@ export function bpeTokenizer(ranks: Ranks): Tokenizer {
   };
 }
 
-/** Runs a counting generator one step per event-loop turn (setImmediate lets I/O in between). */
-function stepped(it: Generator<void, number, void>): Promise<number> {
+/** Runs a stepping generator one step per event-loop turn (setImmediate lets I/O in between). */
+function stepped<T>(it: Generator<void, T, void>): Promise<T> {
   return new Promise((resolve, reject) => {
     const step = (): void => {
       try {
@@ -63,7 +63,7 @@ function stepped(it: Generator<void, number, void>): Promise<number> {
 export function loadTokenizer(): Promise<Tokenizer> {
   loading ??= (async () => {
     const ranks = await import("js-tiktoken/ranks/o200k_base");
-    const tokenizer = bpeTokenizer(parseRanks(ranks.default));
+    const tokenizer = bpeTokenizer(await stepped(rankParsing(ranks.default)));
     loaded = tokenizer;
     return tokenizer;
   })();
