@@ -64,7 +64,7 @@ export function runToEnd<T>(it: Generator<void, T, void>): T {
 }
 
 /** About how much work (bytes scanned, merges done) a counting step does before it yields. */
-export const STEP_WORK = 16_384;
+export const STEP_WORK = 2_048;
 
 /**
  * Counts the tokens of a text, yielding after about every {@link STEP_WORK}
@@ -78,6 +78,8 @@ export function* tokenCounting(ranks: Ranks, text: string): Generator<void, numb
   let count = 0;
   let work = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    // The regex found one pre-token; a long one is a step by itself before its merges start.
+    if (m[0].length > STEP_WORK) yield;
     const piece = Buffer.from(m[0], "utf8").toString("latin1");
     work += piece.length + 8;
     if (piece.length <= 1 || ranks.byBytes.has(piece)) count += piece.length === 0 ? 0 : 1;
@@ -109,6 +111,7 @@ function* pieceCounting(ranks: Ranks, piece: string): Generator<void, number, vo
     next[i] = i + 1;
     prev[i] = i - 1;
   }
+  if (n > STEP_WORK) yield;
   const heap = new MinHeap();
   const rankAt = (i: number): number => {
     const j = next[i]!;
