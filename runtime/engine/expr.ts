@@ -19,6 +19,7 @@
 import type { ExprNode, FactName, FactNode, Literal } from "../../compiler/graph.js";
 import type { Facts } from "./facts.js";
 import { normalizeText } from "../request/index.js";
+import { compileLinear, type LinearRegex } from "../../compiler/linear-regex.js";
 import { compareTokens, tokensIn, type CompareOp } from "./tokens.js";
 
 /** A compiled condition. `text` is the text under inspection (see the module header). */
@@ -235,10 +236,10 @@ function compileIn(fact: FactNode, values: readonly Literal[]): Pred {
   };
 }
 
-/** A RegExp for `test()`: the stateful `g` and `y` flags are dropped so `lastIndex` never matters. */
-export function compileRegex(source: string, flags: string): RegExp {
+/** A policy regex for `test()`, on the linear-time engine (compiler/linear-regex.ts). */
+export function compileRegex(source: string, flags: string): LinearRegex {
   try {
-    return new RegExp(source, flags.replace(/[gy]/g, ""));
+    return compileLinear(source, flags);
   } catch (e) {
     throw new GraphError(`bad regex \`/${source}/${flags}\`: ${(e as Error).message}`);
   }

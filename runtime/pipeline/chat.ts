@@ -12,6 +12,7 @@
 import { bearerToken, withoutCredentials } from "../engine/bearer.js";
 import type { SourceRef } from "../../compiler/graph.js";
 import {
+  countAhead,
   decide,
   explainDecision,
   factsFromChatRequest,
@@ -128,8 +129,12 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     const body = parseChatRequest(await input.body());
     trace.model = body.model;
     trace.stream = body.stream === true;
-    const tokenizer = rt.needsTokenizer ? (loadedTokenizer() ?? (await loadTokenizer())) : undefined;
+    const tokenizer = rt.needsTokenizer ? countAhead(loadedTokenizer() ?? (await loadTokenizer()), rt.tokenFloor) : undefined;
     const facts = factsFromChatRequest(body, withoutCredentials(input.headers), caller, tokenizer, input.path);
+    if (tokenizer !== undefined && !facts.tokensCounted) {
+      // A long text is counted in steps now, so `decide` (synchronous) never tokenizes it in one go.
+      await tokenizer.ahead(facts.text, facts.inputBytes);
+    }
     const keyPresented = bearerToken(input.headers["authorization"]) !== undefined;
 
     // The decision record is built from the same trace events and guardrail verdict as `aigw explain`'s.

@@ -6,7 +6,7 @@
  * reference; requests in flight keep the one they started with.
  */
 import type { Graph } from "../../compiler/graph.js";
-import { loadTokenizer, needsTokenizer } from "../engine/index.js";
+import { loadTokenizer, needsTokenizer, tokenFloor } from "../engine/index.js";
 import { createProviders, type Pools, type Providers, type Sleep } from "../providers/index.js";
 
 export interface Runtime {
@@ -14,6 +14,8 @@ export interface Runtime {
   readonly providers: Providers;
   /** Some condition reads `input_tokens`: the tokenizer must be loaded before deciding. */
   readonly needsTokenizer: boolean;
+  /** The smallest count an `input_tokens` comparison uses: shorter texts are never counted. */
+  readonly tokenFloor: number;
   /** The `GET /v1/models` body. */
   readonly modelsBody: string;
   /** Configuration problems worth a warning at load (an unset key variable). */
@@ -44,6 +46,7 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     graph,
     providers,
     needsTokenizer: tokens,
+    tokenFloor: tokens ? tokenFloor(graph) : Infinity,
     modelsBody: modelsList(graph),
     problems: providers.problems,
   };
