@@ -15,6 +15,7 @@
 import { hasErrors } from "../../lang/diagnostics.js";
 import { batchedWrite, jsonLogger } from "../../runtime/server/log.js";
 import { otlpExporter } from "../../runtime/observe/otlp.js";
+import { otelFromEnv } from "../../runtime/observe/otel-env.js";
 import { startGateway, type Gateway } from "../../runtime/server/app.js";
 import { parseArgs, UsageError } from "../args.js";
 import { processIo, type Io } from "../io.js";
@@ -71,13 +72,15 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   // decision records (costly: a traced decision per request) and OTLP traces only when asked for.
   const out = batchedWrite(io.out);
   const log = jsonLogger(out, { access: !args.switches.has("--no-access-log") });
-  const otlp = args.values.get("--otlp") ?? io.env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? io.env["OTEL_EXPORTER_OTLP_ENDPOINT"];
+  // The standard OTEL_* environment (runtime/observe/otel-env.ts); its headers hold credentials and are never printed.
+  const otel = otelFromEnv(io.env, args.values.get("--otlp"));
+  for (const w of otel.warnings) io.err(`aigw serve: warning: ${w}\n`);
   let warned = false;
   const onError = (err: unknown): void => {
     if (!warned) log.warn("otlp trace export failed (later failures are not logged)", { error: String(err) });
     warned = true;
   };
-  const spans = otlp ? otlpExporter({ endpoint: otlp, onError }) : undefined;
+  const spans = otel.export ? otlpExporter({ url: otel.export.url, headers: otel.export.headers, resource: otel.export.resource, onError }) : undefined;
   const observe = { logDecisions: args.switches.has("--log-decisions"), ...(spans ? { spans } : {}), ...(bodyTimeoutMs !== undefined ? { bodyTimeoutMs } : {}) };
   let gateway: Gateway;
   // Budgets and limits (runtime/budget): the store of `gateway { state … }`, swept on a timer, closed at shutdown.
@@ -97,6 +100,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   io.err(`aigw serve: http engine: ${gateway.engine.detail}\n`);
   io.err(`aigw serve: policy ${graph.policy} (${graph.routes.length} routes, models: ${graph.accepted.join(", ") || "none"})\n`);
   io.err(`aigw serve: reload: ${follow ? (git !== undefined ? `following ${git}` : "watching the policy files") + ", " : ""}on SIGHUP and POST /admin/reload (compiles ${reloader.verifierKind === "worker" ? "on a worker thread" : "in-process"})\n`);
+  if (otel.export) io.err(`aigw serve: traces: OTLP/HTTP JSON to ${safeUrl(otel.export.url)} as service ${otel.export.resource["service.name"]}\n`);
   io.err(`aigw serve: listening on http://${displayHost(gateway.host)}:${gateway.port}\n`);
   options.onListening?.(gateway);
 
@@ -110,6 +114,16 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   out.flush();
   io.err("aigw serve: stopped\n");
   return 0;
+}
+
+/** A URL without credentials or query (either may hold a token), for start-up lines. */
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return "(unparsable URL)";
+  }
 }
 
 /** The policy's source; a path outside the repository or an unknown ref is a usage error. */
