@@ -1,8 +1,6 @@
 /**
- * Traces from `aigw serve` (the command itself, in this process: real
- * sockets, real undici; a child process per case costs tens of seconds of
- * TypeScript loading on a busy machine) configured only by the standard
- * OTEL_* environment, received by an OTLP/HTTP receiver on 127.0.0.1: the
+ * Traces from `aigw serve` (run in this process by ./serve.ts) configured
+ * only by the standard OTEL_* environment, received by an OTLP/HTTP receiver on 127.0.0.1: the
  * headers a hosted collector needs arrive (and are never printed), the
  * resource names the service, each try is a GenAI CLIENT span under the
  * OpenTelemetry semantic conventions, and OTEL_SDK_DISABLED turns it off.
@@ -14,37 +12,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { AnyValue, OtlpSpan } from "../../runtime/observe/spans.js";
 import { policyDir } from "../support/cli.js";
 import { behave, closeAllUpstreams, startUpstream } from "../support/upstreams.js";
-import { serveCommand } from "../../cli/commands/serve.js";
-import type { Io } from "../../cli/io.js";
+import { serve, stopServed } from "./serve.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-interface Served {
-  base: string;
-  output(): string;
-  stop(): Promise<number>;
-}
-
-const stops: (() => Promise<number>)[] = [];
-
-/** Runs `aigw serve POLICY --port 0` with exactly `env` as its environment; resolves once it listens. */
-async function serve(policy: string, env: Record<string, string>): Promise<Served> {
-  let output = "";
-  const io: Io = { out: (t) => void (output += t), err: (t) => void (output += t), isTty: false, env, cwd: process.cwd() };
-  let stop!: (v: string) => void;
-  const stopped = new Promise<string>((r) => (stop = r));
-  return new Promise<Served>((resolve, reject) => {
-    const done = serveCommand([policy, "--port", "0", "--host", "127.0.0.1"], io, {
-      stop: stopped,
-      onListening: (g) => {
-        const s = { base: `http://127.0.0.1:${g.port}`, output: () => output, stop: () => (stop("test"), done) };
-        stops.push(s.stop);
-        resolve(s);
-      },
-    });
-    void done.then((code) => reject(new Error(`aigw serve exited ${code}: ${output}`)));
-  });
-}
 
 interface Post {
   path: string;
@@ -54,7 +24,7 @@ interface Post {
 
 const receivers: (() => void)[] = [];
 afterAll(async () => {
-  await Promise.all(stops.map((s) => s()));
+  await stopServed();
   await closeAllUpstreams();
   for (const close of receivers) close();
 });
