@@ -10,7 +10,9 @@
  * within a bound) and exits 0. `--body-timeout` (`500ms`, `30s`) bounds how
  * long a request body may take to arrive (then 408 and a close; default 30s).
  * `--compile-idle` is how long the compile worker of reloads is kept after
- * its last compile (default 30s; it holds ~60 MB while it lives).
+ * its last compile (default 30s; it holds ~60 MB while it lives). OTLP
+ * traces go to `--otlp URL` or where the standard OTEL_* environment says
+ * (runtime/observe/otel-env.ts).
  */
 import { hasErrors } from "../../lang/diagnostics.js";
 import { batchedWrite, jsonLogger } from "../../runtime/server/log.js";
