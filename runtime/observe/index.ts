@@ -11,5 +11,6 @@ export { accessEntry, keyId } from "./access-log.js";
 export { costOf } from "./cost.js";
 export { errorClass, finishRequest, type FinishedRequest } from "./request.js";
 export { otlpExporter, tracesUrl, type OtlpExporter, type OtlpOptions } from "./otlp.js";
+export { otelFromEnv, type OtelEnvResult, type OtelExport } from "./otel-env.js";
 export { requestSpans, unixNano, type OtlpSpan, type SpanContext, type SpanSink } from "./spans.js";
 export { storeBudgetReader } from "./state-reader.js";

@@ -104,6 +104,10 @@ export interface ChatTrace {
   decision?: Explanation;
   /** `clock` readings around the decide and input-guardrail steps, when `PipelineDeps.timeSteps` is on. */
   steps?: { decide: readonly [number, number]; guard?: readonly [number, number] };
+  /** The validated request (references, no copies): span attributes read its parameters (runtime/observe/spans.ts). */
+  request?: ChatRequest;
+  /** The answering provider's completion of a non-streaming reply, as received (its id, model and finish reasons). */
+  completion?: ChatCompletion;
   /** With `log_bodies true`: what the body logger needs (the body as sent upstream, after redaction). */
   bodies?: { request: ChatRequest; guardrails: readonly string[]; facts: Facts; completion?: ChatCompletion };
 }
@@ -129,6 +133,7 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     const body = parseChatRequest(await input.body());
     trace.model = body.model;
     trace.stream = body.stream === true;
+    trace.request = body;
     const tokenizer = rt.needsTokenizer ? countAhead(loadedTokenizer() ?? (await loadTokenizer()), rt.tokenFloor) : undefined;
     const facts = factsFromChatRequest(body, withoutCredentials(input.headers), caller, tokenizer, input.path);
     if (tokenizer !== undefined && !facts.tokensCounted) {
@@ -194,6 +199,7 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
       case "completion":
         meta.target = trace.target = result.target.model;
         if (result.completion.usage) trace.usage = result.completion.usage;
+        trace.completion = result.completion.completion;
         if (trace.bodies) trace.bodies.completion = result.completion.completion;
         if (hold) await hold.settleCompletion(result.target.model, result.completion);
         {
