@@ -18,7 +18,8 @@ import { decide, type DecideOptions, type Decision, type RejectedDecision, type 
 import type { ChatStream, ChatCompletionChunk, Completion, Usage } from "../providers/index.js";
 import { GatewayError } from "../pipeline/errors.js";
 import { budgetKey, dollarsToMicros, limitKey, microsToDollars, type Check, type CheckResult, type CounterRef, type CounterValue, type Reservation, type Store } from "../state/index.js";
-import { actualMicros, admissionInputTokens, worstCaseMicros, type CostedRequest } from "./cost.js";
+import { inputBound, requestSize, worstCase, type CostedRequest, type RequestSize } from "./cost.js";
+import { settlementOf, type UsageFault } from "./settle.js";
 
 /** Logs what a budget does (a warning crossed, a store that failed); the server's logger fits. */
 export interface BudgetLog {
@@ -30,6 +31,8 @@ export interface BudgetLog {
 export interface BudgetDeps {
   store: Store;
   log?: BudgetLog;
+  /** Hears each settlement whose reported usage was above the reservation or unrecordable (the `aigw_usage_clamped_total` metric). */
+  onUsageFault?: (target: string, fault: UsageFault) => void;
 }
 
 type Header = readonly [string, string];
@@ -131,13 +134,13 @@ export interface Hold {
   readonly decision: RoutedDecision;
   /** Response headers (`x-aigw-budget-warning`). */
   readonly headers: readonly Header[];
-  /** Input tokens counted at admission. */
-  readonly inputTokens: number;
-  /** Settles with the cost of `usage` on `model`; without usage, releases (charges 0). Later calls do nothing. */
+  /** What admission measured of the request (cost.ts). */
+  readonly size: RequestSize;
+  /** Settles with the cost of `usage` on `model` (checked against its bound, settle.ts); without usage, releases (charges 0). Later calls do nothing. */
   settle(model: string | undefined, usage: Usage | undefined): Promise<void>;
-  /** Settles a non-streaming completion: its usage, else its text's bytes as output tokens. */
+  /** Settles a non-streaming completion: its usage, else the input bound and its choices' bytes as output tokens. */
   settleCompletion(model: string, completion: Completion): Promise<void>;
-  /** A stream that settles once it ends, fails or is cancelled (from its usage chunk, else the streamed text). */
+  /** A stream that settles once it ends, fails or is cancelled (from its usage chunk, else the input bound and the streamed deltas' bytes). */
   wrap(stream: ChatStream, model: string): ChatStream;
 }
 
@@ -165,13 +168,13 @@ export async function chargeRequest(
   now: number,
 ): Promise<Hold | undefined> {
   if (first.budgets.length === 0 && first.limits.length === 0) return undefined;
-  const inputTokens = admissionInputTokens(facts, body);
+  const size = requestSize(body);
   const spentOut = new Set<string>();
   let decision = first;
   for (;;) {
-    const slots = slotsOf(graph, decision, inputTokens, body);
+    const slots = slotsOf(graph, decision, size, body);
     const admission = await unlessUnavailable(() => deps.store.admit(slots.map((s) => s.check)), deps.log);
-    if (admission.admitted) return hold(graph, deps, decision, slots, admission.results, inputTokens, now);
+    if (admission.admitted) return hold(graph, deps, decision, slots, admission.results, size, body, now);
 
     const refused = slots.map((s, i) => [s, admission.results[i]!] as const).filter(([, r]) => !r.admitted);
     const limit = refused.find(([s]) => s.kind !== "budget");
@@ -192,34 +195,55 @@ export async function chargeRequest(
   }
 }
 
-function slotsOf(graph: Graph, d: RoutedDecision, inputTokens: number, body: CostedRequest): Slot[] {
+/**
+ * The admission batch: the worst case reserved on every budget not already
+ * exceeded, one request taken and the worst case's tokens (in + out)
+ * reserved on every limit. An amount above a counter's limit is sent as
+ * limit + 1: refused all the same, and never an unsafe integer the store
+ * would reject as a bad argument (which would read as a store outage).
+ */
+function slotsOf(graph: Graph, d: RoutedDecision, size: RequestSize, body: CostedRequest): Slot[] {
   const slots: Slot[] = [];
+  const worst = worstCase(graph, d.plan.targets, size, body);
   // At least 1 µ$: a budget already at its limit refuses even a request priced at nothing, as `spent >= limit` says.
-  const amount = d.budgets.some((b) => b.state !== "exceeded") ? Math.max(1, worstCaseMicros(graph, d.plan.targets, inputTokens, body)) : 0;
+  const micros = Math.max(1, worst.micros);
   for (const b of d.budgets) {
     if (b.state === "exceeded") continue; // it downgraded this request: the downgrade is its answer
-    const check: Check = { kind: "reserve", key: budgetKey(b.budget, b.scopeKey), amount, limit: dollarsToMicros(b.limit), window: b.node.window };
+    const limit = dollarsToMicros(b.limit);
+    const check: Check = { kind: "reserve", key: budgetKey(b.budget, b.scopeKey), amount: Math.min(micros, limit + 1), limit, window: b.node.window };
     slots.push(b.node.warnPercent === undefined ? { check, kind: "budget", name: b.budget } : { check, kind: "budget", name: b.budget, warnPercent: b.node.warnPercent });
   }
   for (const l of d.limits) {
     const r = l.node.requests;
     if (r) slots.push({ kind: "requests", name: l.limit, check: { kind: "take", key: limitKey(l.limit, "requests", l.scopeKey), amount: 1, limit: r.count, window: r.window } });
     const t = l.node.tokens;
-    if (t) slots.push({ kind: "tokens", name: l.limit, check: { kind: "take", key: limitKey(l.limit, "tokens", l.scopeKey), amount: inputTokens, limit: t.count, window: t.window } });
+    if (t) {
+      const check: Check = { kind: "reserve", key: limitKey(l.limit, "tokens", l.scopeKey), amount: Math.min(worst.tokens, t.count + 1), limit: t.count, window: t.window };
+      slots.push({ kind: "tokens", name: l.limit, check });
+    }
   }
   return slots;
 }
 
-function hold(graph: Graph, deps: BudgetDeps, decision: RoutedDecision, slots: Slot[], results: readonly CheckResult[], inputTokens: number, now: number): Hold {
+function hold(
+  graph: Graph,
+  deps: BudgetDeps,
+  decision: RoutedDecision,
+  slots: Slot[],
+  results: readonly CheckResult[],
+  size: RequestSize,
+  body: CostedRequest,
+  now: number,
+): Hold {
   const reservations: Reservation[] = [];
-  const tokenKeys: Check[] = [];
+  const tokenHolds: Reservation[] = [];
   const headers: Header[] = [];
   // Per kind, the limit closest to running out: what a client pacing itself on OpenAI's headers needs.
   const tightest: Partial<Record<"requests" | "tokens", CheckResult>> = {};
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     const r = results[i]!;
-    if (s.kind === "tokens") tokenKeys.push(s.check);
+    if (s.kind === "tokens" && r.reservation) tokenHolds.push(r.reservation);
     if (s.kind !== "budget") {
       const t = tightest[s.kind];
       if (t === undefined || r.remaining < t.remaining) tightest[s.kind] = r;
@@ -240,18 +264,33 @@ function hold(graph: Graph, deps: BudgetDeps, decision: RoutedDecision, slots: S
     if (r !== undefined) headers.push(...rateLimitHeaders(kind, r, now));
   }
   let done = false;
-  const settle = async (model: string | undefined, usage: Usage | undefined): Promise<void> => {
+  /** `reported`: the upstream's own usage (a fault when it passes the bound); else the gateway's byte count (capped silently). */
+  const settle = async (model: string | undefined, usage: Usage | undefined, reported = true): Promise<void> => {
     if (done) return;
     done = true;
-    const actual = model === undefined || usage === undefined ? 0 : actualMicros(graph, model, usage);
-    const output = usage?.completionTokens ?? 0;
-    const additions = output > 0 ? tokenKeys.map((c) => ({ key: c.key, amount: output, window: c.window })) : [];
-    if (reservations.length === 0 && additions.length === 0) return;
+    if (reservations.length === 0 && tokenHolds.length === 0) return;
+    const m = model === undefined ? undefined : graph.models[model];
+    const s = m === undefined || usage === undefined ? undefined : settlementOf(m, size, body, usage);
+    if (s?.fault !== undefined && reported && model !== undefined) {
+      // The provider reported usage no honest bill can reach (or no number at all): its fault, not the store's.
+      deps.log?.warn("upstream fault: reported usage is above the reservation or not a token count; charged the bound instead", {
+        target: model,
+        fault: s.fault,
+        promptTokens: String(usage!.promptTokens),
+        completionTokens: String(usage!.completionTokens),
+        chargedInput: s.input,
+        chargedOutput: s.output,
+      });
+      deps.onUsageFault?.(model, s.fault);
+    }
+    const actual = s?.micros ?? 0;
+    const tokens = s === undefined ? 0 : s.input + s.output;
     try {
-      await deps.store.finish(
-        reservations.map((reservation) => ({ reservation, actual })),
-        additions,
-      );
+      await deps.store.finish([
+        // Never above what was held: an honest bill is within the bound, so this only caps rounding.
+        ...reservations.map((reservation) => ({ reservation, actual: Math.min(actual, reservation.amount) })),
+        ...tokenHolds.map((reservation) => ({ reservation, actual: Math.min(tokens, reservation.amount) })),
+      ]);
     } catch (err) {
       // The reply was paid for: the caller still gets it. The cost is logged for reconciliation; the holds expire.
       deps.log?.error("state store unavailable: a cost was not recorded", {
@@ -262,13 +301,20 @@ function hold(graph: Graph, deps: BudgetDeps, decision: RoutedDecision, slots: S
       });
     }
   };
+  const inputOf = (model: string): number => {
+    const m = graph.models[model];
+    return m === undefined ? 0 : inputBound(m, size);
+  };
   return {
     decision,
     headers,
-    inputTokens,
-    settle,
-    settleCompletion: (model, c) => settle(model, c.usage ?? { promptTokens: inputTokens, completionTokens: Buffer.byteLength(JSON.stringify(c.completion.choices)) }),
-    wrap: (stream, model) => settlingStream(stream, (usage) => settle(model, usage), inputTokens),
+    size,
+    settle: (model, usage) => settle(model, usage),
+    settleCompletion: (model, c) =>
+      c.usage !== undefined
+        ? settle(model, c.usage)
+        : settle(model, { promptTokens: inputOf(model), completionTokens: Buffer.byteLength(JSON.stringify(c.completion.choices)) }, false),
+    wrap: (stream, model) => settlingStream(stream, (usage, reported) => settle(model, usage, reported), inputOf(model)),
   };
 }
 
@@ -284,17 +330,23 @@ function firstWarning(store: Store, id: string): boolean {
   return true;
 }
 
-/** Passes a stream through and settles when it ends, fails or is cancelled; without a usage chunk, counts the streamed text's bytes as output tokens. */
-function settlingStream(inner: ChatStream, settle: (usage: Usage | undefined) => Promise<void>, inputTokens: number): ChatStream {
+/**
+ * Passes a stream through and settles when it ends, fails or is cancelled:
+ * with the upstream's usage chunk when it sent one, else with the input
+ * bound (the upstream read the whole prompt before its first chunk) and the
+ * bytes of every delta as output tokens — content, tool calls, refusals,
+ * whatever the choices carried, as JSON (a token covers at least one byte).
+ */
+function settlingStream(inner: ChatStream, settle: (usage: Usage | undefined, reported: boolean) => Promise<void>, inputTokens: number): ChatStream {
   let bytes = 0;
-  const finish = (): Promise<void> => settle(inner.usage ?? (bytes > 0 ? { promptTokens: inputTokens, completionTokens: bytes } : undefined));
+  const finish = (): Promise<void> => {
+    const usage = inner.usage;
+    return usage !== undefined ? settle(usage, true) : settle({ promptTokens: inputTokens, completionTokens: bytes }, false);
+  };
   async function* pass(): AsyncGenerator<ChatCompletionChunk> {
     try {
       for await (const chunk of inner) {
-        for (const c of chunk.choices) {
-          const content = (c.delta as { content?: unknown }).content;
-          if (typeof content === "string") bytes += Buffer.byteLength(content);
-        }
+        for (const c of chunk.choices) if (c.delta !== undefined) bytes += Buffer.byteLength(JSON.stringify(c.delta));
         yield chunk;
       }
     } finally {

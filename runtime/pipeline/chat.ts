@@ -173,7 +173,8 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     const tries: TryTiming[] | undefined = deps.clock ? [] : undefined;
     if (tries) trace.tries = tries;
     // Reserve the worst case and take the limits atomically; a refused downgrade budget re-plans (runtime/budget).
-    const hold = deps.budgets && stated ? await chargeRequest(graph, deps.budgets, decision, facts, body, stated.view, deps.now()) : undefined;
+    // The bound is measured on the body as sent (after redaction), which is what the provider bills.
+    const hold = deps.budgets && stated ? await chargeRequest(graph, deps.budgets, decision, facts, guarded.body, stated.view, deps.now()) : undefined;
     const result = await execute(rt, hold?.decision ?? decision, {
       body: guarded.body,
       stream,

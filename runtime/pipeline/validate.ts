@@ -8,6 +8,7 @@
 import { isUtf8 } from "node:buffer";
 import type { ChatCompletionRequest } from "../providers/openai-wire.js";
 import { KNOWN_PART_TYPES } from "../request/index.js";
+import { LARGEST_CONTEXT_TOKENS, MAX_CHOICES } from "../budget/cost.js";
 import { GatewayError } from "./errors.js";
 
 /** A checked chat completion request (the providers' wire type); unknown fields ride along for pass-through. */
@@ -120,9 +121,11 @@ export function validateChatRequest(v: unknown): ChatRequest {
     if (!isObject(v.stream_options)) throw bad("stream_options", "`stream_options` must be an object");
     optional(v.stream_options, "include_usage", "boolean", "stream_options.");
   }
-  positiveInt(v, "max_tokens");
-  positiveInt(v, "max_completion_tokens");
-  positiveInt(v, "n");
+  // Bounded so the worst case a budget reserves stays an exact integer (runtime/budget/cost.ts): no model
+  // writes more than its context, and an absurd amount is the caller's mistake (400), not a store outage.
+  positiveInt(v, "max_tokens", LARGEST_CONTEXT_TOKENS);
+  positiveInt(v, "max_completion_tokens", LARGEST_CONTEXT_TOKENS);
+  positiveInt(v, "n", MAX_CHOICES);
   numberIn(v, "temperature", 0, 2);
   numberIn(v, "top_p", 0, 1);
   numberIn(v, "presence_penalty", -2, 2);
@@ -147,10 +150,11 @@ function optional(o: Json, field: string, type: "boolean" | "string", prefix = "
   if (x !== undefined && x !== null && typeof x !== type) throw bad(prefix + field, `\`${prefix + field}\` must be a ${type}`);
 }
 
-function positiveInt(o: Json, field: string): void {
+function positiveInt(o: Json, field: string, max: number): void {
   const x = o[field];
   if (x === undefined || x === null) return;
   if (typeof x !== "number" || !Number.isInteger(x) || x < 1) throw bad(field, `\`${field}\` must be a positive integer`);
+  if (x > max) throw bad(field, `\`${field}\` must be at most ${max} (got ${x})`);
 }
 
 function numberIn(o: Json, field: string, min: number, max: number): void {

@@ -136,7 +136,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     random,
     sleep,
     state: options.state ?? { budgetSpent: () => 0, limitUsed: () => 0, draw: random },
-    ...(options.store ? { budgets: { store: options.store, log } } : {}),
+    ...(options.store ? { budgets: { store: options.store, log, onUsageFault: (target, fault) => metrics?.usageClamped(target, fault) } } : {}),
     requestId: requestIds(random),
     clock: timer,
     explain: options.logDecisions === true,
