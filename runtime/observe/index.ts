@@ -13,3 +13,4 @@ export { errorClass, finishRequest, type FinishedRequest } from "./request.js";
 export { otlpExporter, tracesUrl, type OtlpExporter, type OtlpOptions } from "./otlp.js";
 export { requestSpans, unixNano, type OtlpSpan, type SpanContext, type SpanSink } from "./spans.js";
 export { storeBudgetReader } from "./state-reader.js";
+export { exportHttpEngine, type HttpEngineLabel } from "./http-engine.js";

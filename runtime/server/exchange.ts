@@ -3,7 +3,7 @@
  * read with a limit, abort tracking, and every write corked and guarded so
  * nothing touches the native response after it ended or was aborted. The
  * uWS objects are seen through the structural interfaces below (the subset
- * used here), so only uws.ts imports uWebSockets.js.
+ * used here), so only uws-load.ts loads uWebSockets.js.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { STATUS_CODES } from "node:http";
