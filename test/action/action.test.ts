@@ -148,6 +148,15 @@ describe("the aigw GitHub Action", () => {
     expect(strict.status).toBe(1);
   });
 
+  it("leaves aigw serve saying which optional dependency to install, not crashing with a stack", () => {
+    const repo = sampleRepo("serve", GOOD);
+    const r = spawnSync(process.execPath, [join(actionPath, "dist/cli/bin.js"), "serve", "policy", "--port", "0"], { cwd: repo, encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toMatch(/^aigw: this command needs the optional dependency `(uWebSockets\.js|uws-legacy|better-sqlite3|ioredis)`, which is not installed/);
+    expect(r.stderr).not.toContain("internal error");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.status).toBe(1);
+  });
+
   it("treats the path input as data, never as shell", () => {
     const repo = sampleRepo("quoted", GOOD);
     const r = runStep(step("aigw check"), inputsWith({ path: "policy;touch${IFS}injected" }), repo);
