@@ -2,15 +2,20 @@
  * The HTTP engine choice (runtime/server/uws-load.ts): the uWebSockets.js
  * packages carry native bindings for every supported Node version, the
  * loader serves on one whenever one can load on this machine (its Node ABI
- * and glibc), and the fallback says why it runs. `.ci/run` runs this on
- * each supported Node version.
+ * and glibc), and the fallback says why it runs, at start and in
+ * /metrics. `.ci/run` runs this on each supported Node version.
  */
+import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadEngine } from "../../runtime/server/uws-load.js";
+import { policyDir } from "../support/cli.js";
+import { KEY_HASH } from "./helpers.js";
 
+const BIN = join(dirname(fileURLToPath(import.meta.url)), "../../dist/cli/bin.js");
 const require = createRequire(import.meta.url);
 const current = dirname(require.resolve("uWebSockets.js"));
 const legacy = join(dirname(require.resolve("uws-legacy/package.json")), "binaries");
@@ -55,4 +60,29 @@ describe("the uWebSockets.js native binding", () => {
     expect(info.detail).toContain("UWS_USE_FALLBACK is set");
     expect(typeof module.App).toBe("function");
   });
+});
+
+describe("aigw serve on the node:http fallback", () => {
+  it("warns at start with the reason and exports engine=node in /metrics", async () => {
+    const dir = policyDir({ "main.route": `provider demo { api mock }\nkeys { "${KEY_HASH}" team "search" }\nmodel fast = demo/"mock-fast"\nroute chat { when model == "chat"  to fast }\n` });
+    const child = spawn(process.execPath, [BIN, "serve", dir, "--port", "0", "--host", "127.0.0.1", "--no-access-log"], { env: { ...process.env, UWS_USE_FALLBACK: "1" }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once("exit", (code) => reject(new Error(`aigw serve exited with ${code}:\n${stderr}`)));
+    });
+    try {
+      expect(stderr).toMatch(/^aigw serve: warning: http engine: uWebSockets\.js node:http fallback, about 0\.6x the native throughput \(.*UWS_USE_FALLBACK is set\)$/m);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain(`aigw_http_engine_info{engine="node"} 1`);
+    } finally {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }, 60_000); // a real process compiling its policy on a loaded machine
 });
