@@ -23,6 +23,7 @@ import type { RouteTable } from "./admin.js";
 import { budgetRoutes } from "../budget/admin.js";
 import type { Store } from "../state/index.js";
 import { silentLogger, type Logger } from "./log.js";
+import { exportHttpEngine } from "../observe/http-engine.js";
 import { GatewayMetrics } from "../observe/metrics.js";
 import { Observer } from "../observe/observer.js";
 import { storeBudgetReader } from "../observe/state-reader.js";
@@ -128,6 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const timer = options.timer ?? (() => performance.now());
   const metrics = options.metrics === false ? undefined : (options.metrics ?? new GatewayMetrics(now));
   metrics?.setGraph(current.graph);
+  if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "native" ? "uws" : "node");
   if (options.store) metrics?.setBudgetReader(storeBudgetReader(options.store));
   const observer = new Observer({ log, metrics, spans: options.spans });
 
