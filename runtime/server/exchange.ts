@@ -69,6 +69,8 @@ export class Exchange implements HttpRequest, HttpResponse {
   private bodyReject: ((e: Error) => void) | undefined;
   private bodyResult: Buffer | Error | undefined;
   private closeAfter = false;
+  /** The head went out with {@link start}: the body is chunked, and the head can no longer change. */
+  private streaming = false;
 
   constructor(
     private readonly res: UwsRes,
@@ -251,10 +253,16 @@ export class Exchange implements HttpRequest, HttpResponse {
   start(status: number, headers: HeaderList): void {
     if (this.finished || this.started) return;
     this.started = true;
+    this.streaming = true;
     // a handler that answers without the body no longer waits for it
     this.bodyDeadline = 0;
     const res = this.res;
-    res.cork(() => this.writeHead(status, headers));
+    const close = this.closeAfter;
+    res.cork(() => {
+      this.writeHead(status, headers);
+      // Already draining: say so in the head, the only place a chunked response can (see `end`).
+      if (close) res.writeHeader("connection", "close");
+    });
     if (this.native) {
       res.onWritable(() => {
         this.wakeDrainWaiters();
@@ -286,9 +294,18 @@ export class Exchange implements HttpRequest, HttpResponse {
     for (const w of waiters) w();
   }
 
+  /**
+   * Ends the response. A streamed (chunked) one is always ended without
+   * uWS's close flag: uWS writes its `Connection: close` header line even
+   * after the head went out, i.e. inside the body after the last chunk,
+   * which strict HTTP clients reject (`HPE_STRICT`). Its connection is
+   * closed instead by the server once the drain is over (`app.close()`),
+   * and a stream that started during the drain said `connection: close`
+   * in its head.
+   */
   end(chunk?: string | Uint8Array): void {
     if (this.finished) return;
-    const close = this.closeAfter;
+    const close = this.closeAfter && !this.streaming;
     this.res.cork(() => {
       if (chunk !== undefined && chunk.length > 0) this.res.write(chunk);
       this.res.end(undefined, close);
