@@ -14,6 +14,7 @@
  */
 import type { Graph, Scope } from "../../compiler/graph.js";
 import type { GuardHit } from "../engine/index.js";
+import { keyId } from "./access-log.js";
 import { nodeProcessProbe, ProcessGauges, type ProcessProbe } from "./process.js";
 import { Counter, EXPOSITION_CONTENT_TYPE, Gauge, Histogram, Registry, type HistogramSeries, type Series } from "./registry.js";
 import type { FinishedRequest } from "./request.js";
@@ -232,7 +233,8 @@ export class GatewayMetrics {
       const budgets = this.graph?.budgets ?? {};
       for (const b of readings) {
         const scope = b.scope ?? (Object.hasOwn(budgets, b.budget) ? budgets[b.budget]!.scope : "");
-        this.budgetSpent.set([b.budget, scope, b.scopeKey], b.spent);
+        // `/metrics` is unauthenticated: a `per key` budget is labelled with the key id the access log shows, never the full hash.
+        this.budgetSpent.set([b.budget, scope, scope === "key" ? keyId(b.scopeKey) : b.scopeKey], b.spent);
       }
     } catch {
       // The last readings stay; the failure is visible as a counter rather than a failed scrape.

@@ -38,6 +38,12 @@ export interface UwsReq {
   request?: IncomingMessage;
 }
 
+/** The slowest a body may arrive: the next `bytes` within `ms` (see uws.ts, `UWS_BODY_PACE`). */
+export interface BodyPace {
+  bytes: number;
+  ms: number;
+}
+
 /** Headers of the errors the edge answers itself (408, 431, 500). */
 export const EDGE_ERROR_HEADERS: HeaderList = [["content-type", "application/json"]];
 
@@ -62,6 +68,8 @@ export class Exchange implements HttpRequest, HttpResponse {
   edgeStatus: number | undefined = undefined;
   /** When the body must have arrived (`Date.now()` ms); 0 while no body is awaited. Checked by the server's sweep. */
   bodyDeadline = 0;
+  /** When the next {@link BodyPace.bytes} of the body must have arrived (`Date.now()` ms); 0 when not paced. Checked by the sweep. */
+  bodyPaceDeadline = 0;
   private abortListeners: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
   private bodyPromise: Promise<Buffer> | undefined;
@@ -88,9 +96,9 @@ export class Exchange implements HttpRequest, HttpResponse {
   /**
    * Registers onData synchronously in the request callback (uWS drops data
    * that arrives with no handler); the body must be complete by `deadline`
-   * (see {@link timeOutBody}).
+   * and, with `pace`, keep arriving at that pace (see {@link timeOutBody}).
    */
-  readBody(limit: number, deadline: number): void {
+  readBody(limit: number, deadline: number, pace?: BodyPace): void {
     const declared = this.headers["content-length"];
     if (declared !== undefined && Number(declared) > limit) {
       this.bodyResult = new BodyTooLargeError(limit);
@@ -100,9 +108,15 @@ export class Exchange implements HttpRequest, HttpResponse {
     const chunks: Buffer[] = [];
     let size = 0;
     this.bodyDeadline = deadline;
+    let paced = 0;
+    if (pace) this.bodyPaceDeadline = Date.now() + pace.ms;
     this.res.onData((chunk, isLast) => {
       if (this.bodyResult !== undefined) return;
       size += chunk.byteLength;
+      if (pace && size - paced >= pace.bytes) {
+        paced = size;
+        this.bodyPaceDeadline = Date.now() + pace.ms;
+      }
       if (size > limit) {
         this.closeAfter = true;
         this.settleBody(new BodyTooLargeError(limit));
@@ -121,6 +135,7 @@ export class Exchange implements HttpRequest, HttpResponse {
   private settleBody(result: Buffer | Error): void {
     this.bodyResult = result;
     this.bodyDeadline = 0;
+    this.bodyPaceDeadline = 0;
     if (result instanceof Error) this.bodyReject?.(result);
     else this.bodyResolve?.(result);
   }
@@ -256,6 +271,7 @@ export class Exchange implements HttpRequest, HttpResponse {
     this.streaming = true;
     // a handler that answers without the body no longer waits for it
     this.bodyDeadline = 0;
+    this.bodyPaceDeadline = 0;
     const res = this.res;
     const close = this.closeAfter;
     res.cork(() => {
