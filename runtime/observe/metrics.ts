@@ -112,7 +112,7 @@ export class GatewayMetrics {
     this.budgetSpent = r.gauge("aigw_budget_spent_dollars", "Dollars spent in a budget's current window, per scope value, as the state store counts them.", ["budget", "scope", "scope_key"]);
     this.budgetLimit = r.gauge("aigw_budget_limit_dollars", "A budget's limit per window, from the active policy.", ["budget", "scope"]);
     this.stateErrors = r.counter("aigw_metrics_state_errors_total", "Scrapes that could not read budget spend from the state store.");
-    this.reloads = r.counter("aigw_policy_reloads_total", "Policy reload attempts, by result (ok, failed).", ["result"]);
+    this.reloads = r.counter("aigw_policy_reloads_total", "Policy reload attempts, by result (ok, failed, refused: by the reload gate).", ["result"]);
     this.policyInfo = r.gauge("aigw_policy_info", "The active policy version (always 1).", ["version"]);
     this.policyLoaded = r.gauge("aigw_policy_loaded_timestamp_seconds", "When the active policy was installed.");
     this.reloads.child("ok");
@@ -131,9 +131,13 @@ export class GatewayMetrics {
     for (const [name, b] of Object.entries(graph.budgets)) this.budgetLimit.set([name, b.scope], b.limit);
   }
 
-  /** For hot reload: count an attempt to load a new policy (call `setGraph` as well when it succeeded). */
-  policyReloaded(ok: boolean): void {
-    this.reloads.child(ok ? "ok" : "failed").value++;
+  /**
+   * For hot reload: count an attempt to load a new policy (call `setGraph`
+   * as well when it succeeded). `refused`: it passed every check but the
+   * reload gate refused it (it would drop every route or key, or too many routes).
+   */
+  policyReloaded(ok: boolean, refused = false): void {
+    this.reloads.child(ok ? "ok" : refused ? "refused" : "failed").value++;
   }
 
   /** Where budget spend is read at scrape time; undefined to stop reading. */
