@@ -35,7 +35,7 @@ import { decisionHeaders, type DecisionHeaders } from "./headers.js";
 import { chargeRequest, decideWithState, plainRejectedError, RefusalError, rejectedError, type BudgetDeps, type Hold } from "../budget/charges.js";
 import type { Reply } from "./respond.js";
 import type { Runtime } from "./runtime.js";
-import { checkJsonContentType, parseChatRequest, type ChatRequest } from "./validate.js";
+import { parseChatRequest, type ChatRequest } from "./validate.js";
 
 /** The request as the pipeline sees it (copied out of the HTTP edge). */
 export interface ChatInput {
@@ -125,7 +125,6 @@ export async function handleChat(rt: Runtime, input: ChatInput, deps: PipelineDe
     const caller = authenticate(graph, input.headers["authorization"]);
     trace.caller = caller;
     if (caller.team !== undefined) trace.team = caller.team;
-    checkJsonContentType(input.headers["content-type"]);
     const body = parseChatRequest(await input.body());
     trace.model = body.model;
     trace.stream = body.stream === true;
