@@ -5,6 +5,12 @@
  * last good graph serving, log each diagnostic, and remember the refusal
  * for `GET /admin/policy`.
  *
+ * A watched save is taken only once its files are stable (the source's
+ * `settled`: read again after a settle window, unchanged), and a policy
+ * that passes every check is still refused by the reload gate
+ * (shrink-gate.ts) when it would drop every route or key, or too many
+ * routes.
+ *
  * Reloads never overlap: a trigger while one runs queues one more run
  * (any number of triggers coalesce into it), so the last state of the
  * source is always the one compiled last.
