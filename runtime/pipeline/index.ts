@@ -5,7 +5,7 @@
  */
 export { handleChat, type ChatInput, type ChatOutcome, type ChatTrace, type PipelineDeps } from "./chat.js";
 export { authenticate, bearerToken, hashKey, type Caller } from "./auth.js";
-export { parseChatRequest, parseJsonBody, validateChatRequest, type ChatRequest } from "./validate.js";
+export { checkJsonContentType, parseChatRequest, parseJsonBody, validateChatRequest, type ChatRequest } from "./validate.js";
 export { guardInput, type GuardResult } from "./guard.js";
 export { execute, outcomeOf, type ExecuteOptions, type ExecuteResult } from "./execute.js";
 export { writeReply, type Reply, type ResponseSink, type Written } from "./respond.js";

@@ -36,6 +36,20 @@ function isObject(v: unknown): v is Json {
 export const MAX_JSON_DEPTH = 128;
 
 /**
+ * Refuses a body not declared as JSON with 415: `application/json`, with
+ * any parameters (`; charset=utf-8`), case-insensitive. A missing
+ * content type is refused too: a web page can POST `text/plain` or an
+ * untyped body to a local gateway cross-site without a CORS preflight, and
+ * only a JSON content type forces one.
+ */
+export function checkJsonContentType(contentType: string | undefined): void {
+  const media = (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
+  if (media === "application/json") return;
+  const seen = contentType === undefined || media === "" ? "no content-type" : `content-type \`${media.slice(0, 100)}\``;
+  throw new GatewayError("unsupported_media_type", `request body must be json: expected content-type \`application/json\`, got ${seen}`);
+}
+
+/**
  * Parses the raw body as JSON; a parse error is a 400 with the parser's
  * position. Bytes must be UTF-8 (RFC 8259): invalid sequences are refused
  * rather than silently turned into U+FFFD and sent on to a model.

@@ -16,6 +16,7 @@ import type { StateView } from "../engine/index.js";
 import { GatewayError, toErrorReply } from "../pipeline/errors.js";
 import { handleChat, type ChatInput, type PipelineDeps } from "../pipeline/chat.js";
 import { requestIds } from "../pipeline/request-id.js";
+import { checkJsonContentType } from "../pipeline/validate.js";
 import { writeReply, type Written } from "../pipeline/respond.js";
 import { createRuntime, type Runtime } from "../pipeline/runtime.js";
 import { Pools, realSleep, type PoolOptions, type Sleep } from "../providers/index.js";
@@ -152,7 +153,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       headers: req.headers,
       path: req.path,
       signal: new ClientSignal(res),
-      body: () => req.body().catch(bodyError),
+      // A body not declared as JSON is refused (415) before it is read: see checkJsonContentType.
+      body: () => {
+        checkJsonContentType(req.headers["content-type"]);
+        return req.body().catch(bodyError);
+      },
     };
     const { reply, trace } = await handleChat(rt, input, deps);
     const ready = timer();
