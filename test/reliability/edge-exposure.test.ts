@@ -27,7 +27,7 @@ beforeAll(async () => {
 gateway { state memory  auth none }
 provider demo { api mock }
 keys { "${KEY_HASH}" team "edge" }
-model fast = demo/"mock-fast" { input $1/Mtok  output $1/Mtok }
+model fast = demo/"mock-fast" { input $1/Mtok  output $1/Mtok  context 128k }
 budget burst { per key  limit $5 per 1h }
 route chat { budget burst  to fast }
 `,
