@@ -28,7 +28,7 @@ import { join } from "node:path";
 import { Pool } from "undici";
 import { verifyPolicy } from "../runtime/engine/verify-policy.js";
 import { startGateway } from "../runtime/server/app.js";
-import type { Logger } from "../runtime/server/log.js";
+import type { Logger } from "../runtime/observe/log.js";
 import { defaultVerifier, fsSource, gitSource, inlineVerifier, Reloader, type PolicySource, type Verifier } from "../runtime/server/reload/index.js";
 import { fsHost } from "../runtime/server/reload/fs-host.js";
 import { runVerify } from "../runtime/server/reload/verify-run.js";
@@ -115,7 +115,7 @@ async function measure(source: PolicySource, verifier: Verifier, change: (i: num
   const idle: number[] = [];
   for (let i = 0; i < WARMUP && first.snapshot; i++) idle.push((await verifier.verify(first.snapshot.input, {})).ms);
   if (!first.report?.ok || !first.report.graph) throw new Error(`the bench policy does not pass: ${JSON.stringify(first.report?.diagnostics.slice(0, 3))}`);
-  const gw = await startGateway({ graph: first.report.graph, host: "127.0.0.1", port: 0, env: {}, log });
+  const gw = await startGateway({ graph: first.report.graph, host: "127.0.0.1", port: 0, world: { env: {} }, log });
   await reloader.start(gw, first, { log, watch: true });
   const pool = new Pool(`http://127.0.0.1:${gw.port}`, { connections: 1 });
   const body = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "hi" }] });

@@ -25,7 +25,7 @@ import {
   explainInputProblem,
   explainRequest,
   loadTokenizer,
-  needsTokenizer,
+  prepare,
   type ExplainInput,
   type Explanation,
 } from "../../runtime/engine/index.js";
@@ -58,7 +58,7 @@ export async function explainCommand(argv: readonly string[], io: ExplainIo): Pr
     return 1;
   }
   const graph = policy.graph;
-  const tokenizer = needsTokenizer(graph) ? await loadTokenizer() : undefined;
+  const tokenizer = prepare(graph).readsTokens ? await loadTokenizer() : undefined;
   const explanation = explainRequest(graph, request, { state: emptyState(draw), hashKey, ...(tokenizer ? { tokenizer } : {}) });
 
   if (format === "json") io.out(JSON.stringify(explanation, null, 2) + "\n");

@@ -15,6 +15,7 @@
 import type { Graph, ModelNode } from "../../compiler/graph.js";
 import { loadedTokenizer, type Facts, type PlannedTarget } from "../engine/index.js";
 import type { Usage } from "../providers/index.js";
+import { priceMicros } from "./price.js";
 
 /** Output bound for a model that declares neither `max_output` nor `context` and a request without `max_tokens`. */
 export const FALLBACK_OUTPUT_TOKENS = 32_768;
@@ -38,11 +39,6 @@ export function admissionInputTokens(facts: Facts, body: CostedRequest): number 
 /** The most output tokens a target may produce for this request. */
 export function outputBound(model: ModelNode, body: CostedRequest): number {
   return body.max_completion_tokens ?? body.max_tokens ?? model.maxOutput ?? model.context ?? FALLBACK_OUTPUT_TOKENS;
-}
-
-/** Micro-dollars of `input` and `output` tokens on `model` (rounded up; a model without prices costs 0). */
-export function priceMicros(model: ModelNode, input: number, output: number): number {
-  return Math.ceil(input * (model.inputPrice ?? 0) + output * (model.outputPrice ?? 0));
 }
 
 /** The worst-case cost over the plan's targets, in micro-dollars. */

@@ -18,6 +18,7 @@
  */
 import type { ExprNode, FactNode, Graph, SourceRef, WindowNode } from "../../compiler/graph.js";
 import { decide } from "./decide.js";
+import { prepare } from "./prepare.js";
 import type { Decision } from "./decision.js";
 import { factText } from "./explain.js";
 import { CHAT_ENDPOINT, factsFromChatRequest, type Caller, type ChatRequestLike, type Facts } from "./facts.js";
@@ -103,8 +104,9 @@ export function explainRequest(graph: Graph, request: ExplainInput, options: Exp
   const caller = options.caller ?? callerFromKeys(graph, headers, options.hashKey);
   const facts = factsFromChatRequest(body, withoutCredentials(headers), caller, options.tokenizer, options.endpoint ?? CHAT_ENDPOINT);
   const events: TraceEvent[] = [];
-  const decision = decide(graph, facts, options.state ?? emptyState(DEFAULT_DRAW), { tracer: (e) => void events.push(e) });
-  const guard = decision.kind === "no-route" ? undefined : applyGuardrails(graph, decision.guardrails, "input", facts, textParts(body.messages));
+  const prepared = prepare(graph);
+  const decision = decide(prepared, facts, options.state ?? emptyState(DEFAULT_DRAW), { tracer: (e) => void events.push(e) });
+  const guard = decision.kind === "no-route" ? undefined : applyGuardrails(prepared, decision.guardrails, "input", facts, textParts(body.messages));
   return explainDecision(graph, facts, decision, events, guard, bearerToken(headerValue(headers, "authorization")) !== undefined);
 }
 

@@ -17,10 +17,9 @@
  * server can put redacted parts back where they came from); detectors look
  * at each part, and a condition on `text` sees the parts joined by newlines.
  */
-import type { Graph } from "../../compiler/graph.js";
 import type { Facts } from "./facts.js";
 import type { PreparedRule } from "./guard-compile.js";
-import { prepare } from "./prepare.js";
+import type { PreparedGraph } from "./prepare.js";
 import { redactText } from "./redact.js";
 
 /** A guardrail rule that fired. */
@@ -52,14 +51,14 @@ const NO_HITS: readonly GuardHit[] = Object.freeze([]);
  * cannot occur in a prepared graph (prepare rejects them).
  */
 export function applyGuardrails(
-  graph: Graph,
+  graph: PreparedGraph,
   guardrails: readonly string[],
   direction: "input" | "output",
   facts: Facts,
   texts: readonly string[] = [facts.text],
 ): GuardOutcome {
   if (guardrails.length === 0) return { blocked: undefined, texts, redacted: NO_HITS, flagged: NO_HITS };
-  const prepared = prepare(graph).guardrails;
+  const prepared = graph.guardrails;
   let current = texts;
   let joined: string | undefined;
   let redacted: GuardHit[] | undefined;

@@ -67,14 +67,6 @@ export { seededRandom, seedOf } from "./random.js";
 export { evaluate as referenceEvaluate, referenceAttempts, referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";
 export { compareWithReference, crossCheck, crossCheckTests, type Disagreement } from "./reference-check.js";
 
-import type { Graph } from "../../compiler/graph.js";
-import { prepare } from "./prepare.js";
-
-/** Whether deciding requests on this graph may need the tokenizer (some condition reads `input_tokens`). */
-export function needsTokenizer(graph: Graph): boolean {
-  return prepare(graph).readsTokens;
-}
-
 export {
   DEFAULT_DRAW,
   ExplainRequestError,

@@ -5,8 +5,7 @@
  * redacted texts back where they came from in a copy of the body, so the
  * provider never sees the original; flags are only reported.
  */
-import type { Graph } from "../../compiler/graph.js";
-import { applyGuardrails, type Facts, type GuardHit, type GuardOutcome } from "../engine/index.js";
+import { applyGuardrails, type Facts, type GuardHit, type GuardOutcome, type PreparedGraph } from "../engine/index.js";
 import type { ChatCompletion, ChatMessage, ContentPart } from "../providers/index.js";
 import { GatewayError } from "./errors.js";
 import type { ChatRequest } from "./validate.js";
@@ -39,7 +38,7 @@ const NO_GUARDRAILS: GuardOutcome = Object.freeze({ blocked: undefined, texts: O
  * Applies the decision's guardrails to the input; throws a 400 {@link GatewayError} when one blocks.
  * `seen` receives the engine's verdict first, a block included (the access log's decision record and metrics).
  */
-export function guardInput(graph: Graph, guardrails: readonly string[], facts: Facts, body: ChatRequest, seen?: (outcome: GuardOutcome) => void): GuardResult {
+export function guardInput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, body: ChatRequest, seen?: (outcome: GuardOutcome) => void): GuardResult {
   if (guardrails.length === 0) {
     seen?.(NO_GUARDRAILS);
     return { body, redacted: [], flagged: [] };
@@ -87,7 +86,7 @@ export interface OutputResult {
  * request error); a redaction replaces the text; flags are only reported.
  * Streams are not inspected (lang/SPEC.md §7.5).
  */
-export function guardOutput(graph: Graph, guardrails: readonly string[], facts: Facts, completion: ChatCompletion): OutputResult {
+export function guardOutput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, completion: ChatCompletion): OutputResult {
   const unchanged: OutputResult = { completion, changed: false, blocked: undefined, redacted: [], flagged: [] };
   if (guardrails.length === 0) return unchanged;
   const texts = completion.choices.map((c) => (typeof c.message.content === "string" ? c.message.content : ""));
