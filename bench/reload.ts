@@ -26,7 +26,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
-import { verifyPolicy } from "../runtime/engine/verify-policy.js";
+import { verifyPolicy } from "../runtime/policy/verify-policy.js";
 import { startGateway } from "../runtime/server/app.js";
 import type { Logger } from "../runtime/observe/log.js";
 import { defaultVerifier, fsSource, gitSource, inlineVerifier, Reloader, type PolicySource, type Verifier } from "../runtime/server/reload/index.js";

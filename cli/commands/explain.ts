@@ -19,17 +19,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { hasErrors } from "../../lang/diagnostics.js";
-import {
-  DEFAULT_DRAW,
-  emptyState,
-  explainInputProblem,
-  explainRequest,
-  loadTokenizer,
-  prepare,
-  type ExplainInput,
-  type Explanation,
-} from "../../runtime/engine/index.js";
-import type { BudgetRecord, LimitRecord, Located } from "../../runtime/engine/explain-request.js";
+import { emptyState, loadTokenizer, prepare, type ExplainInput, type Explanation } from "../../runtime/engine/index.js";
+import { DEFAULT_DRAW, explainInputProblem, explainRequest } from "../../runtime/policy/index.js";
+import type { BudgetRecord, LimitRecord, Located } from "../../runtime/policy/explain-request.js";
 import { oneOf, parseArgs, UsageError } from "../args.js";
 import { FsHost, type Io } from "../io.js";
 import { loadAndCompile } from "../policy.js";

@@ -22,7 +22,7 @@ import {
   ExplainRequestError,
   windowText,
   type Explanation,
-} from "../../runtime/engine/explain-request.js";
+} from "../../runtime/policy/explain-request.js";
 
 const hashKey = (k: string): string => "sha256:" + createHash("sha256").update(k).digest("hex");
 const compiled = (paths: string[]): Graph => {

@@ -8,15 +8,15 @@
 import type { SourceFile } from "../../lang/ast.js";
 import type { Graph, TestCase } from "../../compiler/graph.js";
 import type { SymbolTable } from "../../compiler/symbols.js";
-import { decide } from "./decide.js";
-import { prepare, type PreparedGraph } from "./prepare.js";
-import type { Decision } from "./decision.js";
-import { factsFromTestRequest, type Facts } from "./facts.js";
+import { decide } from "../engine/decide.js";
+import { prepare, type PreparedGraph } from "../engine/prepare.js";
+import type { Decision } from "../engine/decision.js";
+import { factsFromTestRequest, type Facts } from "../engine/facts.js";
 import { givenState } from "./policy-tests.js";
-import { seedOf, seededRandom } from "./random.js";
+import { seedOf, seededRandom } from "../engine/random.js";
 import { referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";
-import type { StateView } from "./state.js";
-import type { Tokenizer } from "./tokens.js";
+import type { StateView } from "../engine/state.js";
+import type { Tokenizer } from "../engine/tokens.js";
 
 /** How a decision and a reference decision differ, or undefined when they agree. */
 export function compareWithReference(d: Decision, r: ReferenceDecision): string | undefined {

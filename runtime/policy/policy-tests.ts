@@ -12,16 +12,16 @@
  * test gives the same result on every run and machine.
  */
 import type { FailureReason, Graph, SourceRef, TestCase, TestExpect } from "../../compiler/graph.js";
-import { retryCount, runAttempts, startAttempts, triedModels, type AttemptState, type Outcome } from "./attempts.js";
-import { decide } from "./decide.js";
-import { prepare, type PreparedGraph } from "./prepare.js";
-import type { Decision } from "./decision.js";
-import { factsFromTestRequest, type Facts } from "./facts.js";
-import { applyGuardrails, type GuardOutcome } from "./guardrails.js";
-import type { FailureCause } from "./plan.js";
-import { seedOf, seededRandom } from "./random.js";
-import type { StateView } from "./state.js";
-import { loadedTokenizer, type Tokenizer } from "./tokens.js";
+import { retryCount, runAttempts, startAttempts, triedModels, type AttemptState, type Outcome } from "../engine/attempts.js";
+import { decide } from "../engine/decide.js";
+import { prepare, type PreparedGraph } from "../engine/prepare.js";
+import type { Decision } from "../engine/decision.js";
+import { factsFromTestRequest, type Facts } from "../engine/facts.js";
+import { applyGuardrails, type GuardOutcome } from "../engine/guardrails.js";
+import type { FailureCause } from "../engine/plan.js";
+import { seedOf, seededRandom } from "../engine/random.js";
+import type { StateView } from "../engine/state.js";
+import { loadedTokenizer, type Tokenizer } from "../engine/tokens.js";
 
 /** One test's verdict, as `aigw check` reports it. */
 export interface TestResult {
