@@ -1,13 +1,123 @@
 /**
- * Each command's usage line, apart from the commands themselves so that the
- * dispatcher can print help, and load only the command it runs (`serve`
- * never loads the compiler into the request process: it compiles on a
- * worker thread).
+ * Each command's help: a usage line, what it does, its options, examples
+ * and exit codes. Kept apart from the commands themselves so that the
+ * dispatcher can print help and still load only the command it runs
+ * (`serve` never loads the compiler into the request process: it compiles
+ * on a worker thread).
  */
-export const checkUsage = "aigw check [PATHS] [--format human|json|github] [--strict]";
-export const compileUsage = "aigw compile PATHS [-o graph.json]";
-export const explainUsage = "aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N]";
-export const fmtUsage = "aigw fmt [--check] PATHS";
-export const keyUsage = "aigw key [--team T] [--user U] [--label name=value]";
-export const serveUsage =
-  "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--watch | --git REF]";
+
+export interface CommandDoc {
+  usage: string;
+  /** One line for the list of commands. */
+  about: string;
+  /** What the command does, a few lines. */
+  description: string;
+  options: readonly (readonly [flag: string, what: string])[];
+  examples: readonly (readonly [command: string, what: string])[];
+  exit: string;
+}
+
+const PATHS = "PATHS are `.route` files or policy directories (a directory stands for its `main.route`); default `.`.";
+
+export const DOCS: Readonly<Record<string, CommandDoc>> = {
+  check: {
+    usage: "aigw check [PATHS] [--format human|json|github] [--strict]",
+    about: "compile, lint and run the policy's tests (the CI gate)",
+    description: `Parses, compiles and lints the policy, then runs its \`test\` blocks through the gateway's own evaluator. ${PATHS}`,
+    options: [
+      ["--format human|json|github", "human-readable (default), one JSON document, or GitHub Actions annotations"],
+      ["--strict", "fail on warnings too"],
+    ],
+    examples: [
+      ["aigw check examples/quickstart", "check a policy directory"],
+      ["aigw check policy/ --format github --strict", "the CI gate: annotations on the pull request, warnings fail"],
+    ],
+    exit: "0 clean; 1 errors or failing tests (or warnings with --strict); 2 usage error",
+  },
+  compile: {
+    usage: "aigw compile [PATHS] [-o graph.json]",
+    about: "write the decision graph as JSON",
+    description: `Compiles the policy and writes its decision graph (JSON, valid against compiler/graph.schema.json) to stdout, or to a file with -o. Diagnostics go to stderr. ${PATHS}`,
+    options: [["-o, --output FILE", "write the graph to FILE instead of stdout"]],
+    examples: [
+      ["aigw compile examples/quickstart", "print the graph"],
+      ["aigw compile policy/ -o graph.json", "write it to a file"],
+    ],
+    exit: "0 written; 1 the policy has errors (nothing written); 2 usage error",
+  },
+  explain: {
+    usage: "aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N]",
+    about: "decide one request and say why, in the policy's terms",
+    description: `Decides one request without sending it anywhere: the routes considered and why each did or did not match (file:line), the split draw, the attempt order, guardrails, budgets and limits. FILE is JSON \`{ "headers": {...}, "body": { chat completion request } }\`; a bearer key in it is hashed and looked up in \`keys\`, never printed. ${PATHS}`,
+    options: [
+      ["--request FILE|-", "the request to explain (`-`: stdin); required"],
+      ["--format human|json", "readable (default), or the decision record the server logs"],
+      ["--draw N", "the split draw, from 0 up to 1 (default 0.5), so an explanation is repeatable"],
+    ],
+    examples: [
+      ["aigw explain examples/quickstart --request req.json", "explain the request in req.json"],
+      [`echo '{"body":{"model":"chat","messages":[{"role":"user","content":"hi"}]}}' | aigw explain examples/quickstart --request -`, "from stdin"],
+    ],
+    exit: "0 whatever the decision; 1 the policy does not compile; 2 usage error (missing --request, unreadable or invalid request)",
+  },
+  serve: {
+    usage:
+      "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--watch | --git REF]",
+    about: "run the gateway on a policy",
+    description: `Checks the policy as \`aigw check\` does (refusing to start on errors or failing tests) and serves its OpenAI-compatible API. Start-up lines go to stderr, the JSON access log to stdout. SIGHUP and POST /admin/reload reload the policy; SIGTERM/SIGINT drain requests in flight and exit 0. ${PATHS}`,
+    options: [
+      ["--port N, --host H", "where to listen (default: the policy's `listen`, else 127.0.0.1:8787)"],
+      ["--watch", "reload when the policy files change"],
+      ["--git REF", "serve the tree committed at REF and follow the ref"],
+      ["--no-access-log", "no access log lines"],
+      ["--log-decisions", "add each request's decision record to its access log line"],
+      ["--otlp URL", "export OpenTelemetry traces (default: OTEL_EXPORTER_OTLP_ENDPOINT)"],
+      ["--body-timeout D", "how long a request body may take to arrive (default 30s)"],
+      ["--compile-idle D", "keep the reload compile worker this long after a reload (default 30s)"],
+    ],
+    examples: [
+      ["aigw serve examples/quickstart", "serve the quickstart on 127.0.0.1:8787"],
+      ["aigw serve policy/ --port 9000 --watch", "serve and reload on every save"],
+      ["aigw serve policy/ --git origin/main", "serve what is committed, following the branch"],
+    ],
+    exit: "0 after a graceful shutdown; 1 the policy was refused or the server could not start; 2 usage error",
+  },
+  key: {
+    usage: "aigw key [--team T] [--user U] [--label name=value]...",
+    about: "mint a caller key and print the keys line to paste",
+    description:
+      "Mints a caller key (`aigw_` and 256 random bits). Prints the key once, to hand to the caller, and the line to paste into the policy's `keys` block, which holds only the key's sha256 hash.",
+    options: [
+      ["--team T, --user U", "the key's `team` and `user` labels"],
+      ["--label name=value", "any other label; repeat for several"],
+    ],
+    examples: [
+      ["aigw key --team search --user ana", "a key for ana of team search"],
+      ["aigw key --team support --label tier=gold", "with a label routes can read as label(\"tier\")"],
+    ],
+    exit: "0; 2 usage error",
+  },
+  fmt: {
+    usage: "aigw fmt [--check] [PATHS]",
+    about: "rewrite .route files in the canonical layout",
+    description:
+      "Rewrites `.route` files (every one under a directory; default `.`) in the canonical layout, keeping comments. A file with syntax errors is never rewritten.",
+    options: [["--check", "write nothing; name the files that would change"]],
+    examples: [
+      ["aigw fmt policy/", "format every .route file under policy/"],
+      ["aigw fmt --check policy/", "in CI: fail if a file is not formatted"],
+    ],
+    exit: "0 done (with --check: nothing to change); 1 syntax errors, or files to change with --check; 2 usage error",
+  },
+};
+
+/** `aigw <command> --help`. */
+export function commandHelp(doc: CommandDoc): string {
+  const width = Math.max(...doc.options.map(([f]) => f.length));
+  const lines = [`usage: ${doc.usage}`, "", doc.description, "", "options:"];
+  for (const [flag, what] of doc.options) lines.push(`  ${flag.padEnd(width)}  ${what}`);
+  lines.push("  -h, --help".padEnd(width + 2) + "  this help", "", "examples:");
+  for (const [command, what] of doc.examples) lines.push(`  ${command}`, `      ${what}`);
+  lines.push("", `exit: ${doc.exit}`);
+  return lines.join("\n") + "\n";
+}

@@ -101,9 +101,12 @@ export function loadPolicy(paths: readonly string[], host: LoadHost, parse: Pars
   for (const raw of paths) {
     const path = normalize(raw);
     if (host.isDir(path)) {
-      dirs.push(path);
       const entry = entryFile(path, host, result.diagnostics);
-      if (entry) visit(entry);
+      // Without an entry there is no policy to leave files out of: L004 alone says what is wrong.
+      if (entry) {
+        dirs.push(path);
+        visit(entry);
+      }
     } else visit(path);
   }
   for (const dir of dirs) {
@@ -132,12 +135,22 @@ function entryFile(dir: string, host: LoadHost, out: Diagnostic[]): string | und
   const span: Span = fileSpan(dir);
   out.push(
     routes.length === 0
-      ? diagnostic("L004", `\`${dir}\` has no \`.route\` files`, span)
+      ? diagnostic("L004", `\`${dir}\` has no \`.route\` files`, span, { help: policiesBelowHelp(dir, host) })
       : diagnostic("L004", `\`${dir}\` has several \`.route\` files and no \`${ENTRY}\` to say which comes first`, span, {
           help: `add a \`${ENTRY}\` that imports ${routes.map((r) => `\`${r}\``).join(", ")} in the order their routes should be tried`,
         }),
   );
   return undefined;
+}
+
+/** Where the policies below an empty directory are, so the fix is one copy-paste away. */
+function policiesBelowHelp(dir: string, host: LoadHost): string {
+  // The outermost directories holding `.route` files: `examples/production`, not also its `routes/`.
+  const dirs = [...new Set(routeFilesUnder(dir, host).map(dirname))];
+  const found = dirs.filter((d) => !dirs.some((o) => o !== d && d.startsWith(`${o}/`)));
+  if (found.length === 0) return "give the path of a `.route` file, or of a directory holding `main.route`";
+  const shown = found.slice(0, 3).map((d) => `\`${d}\``).join(", ");
+  return `give the policy's path; directories below with \`.route\` files: ${shown}${found.length > 3 ? `, and ${found.length - 3} more` : ""}`;
 }
 
 /** Every `.route` file under `dir`, sorted, skipping hidden directories and node_modules. */

@@ -64,6 +64,7 @@ export const CODES = {
   W501: { severity: "warning", title: "unused declaration" },
   W502: { severity: "warning", title: "environment variable not set" },
   W503: { severity: "warning", title: "route matches everything" },
+  W504: { severity: "warning", title: "no caller can authenticate" },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type DiagnosticCode = keyof typeof CODES;

@@ -10,16 +10,16 @@ import { loadAndCompile } from "../policy.js";
 import { renderHuman, summary } from "../render.js";
 
 export async function compileCommand(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, { values: ["-o", "--output"] });
+  const args = parseArgs(argv, { values: ["--output"], short: { "-o": "--output" } });
   const paths = args.positional.length ? args.positional : ["."];
   const policy = loadAndCompile(paths, io.env);
-  for (const d of policy.diagnostics) io.err(renderHuman(d, policy.texts, io.isTty));
+  for (const d of policy.diagnostics) io.err(renderHuman(d, policy.texts, io.isTty) + "\n");
   if (hasErrors(policy.diagnostics) || !policy.graph) {
     io.err(`${summary(policy.diagnostics)}: no graph written\n`);
     return 1;
   }
   const json = JSON.stringify(policy.graph, null, 2) + "\n";
-  const output = args.values.get("-o") ?? args.values.get("--output");
+  const output = args.values.get("--output");
   if (output) {
     writeFileSync(output, json);
     const n = policy.graph.routes.length;

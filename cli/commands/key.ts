@@ -17,20 +17,14 @@ export function mintKey(random: (n: number) => Uint8Array = randomBytes): string
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export async function keyCommand(argv: readonly string[], io: Io): Promise<number> {
-  // `--label` may be given several times, so it is collected by hand.
-  const labels: [string, string][] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--label" || a.startsWith("--label=")) {
-      const v = a === "--label" ? argv[++i] : a.slice("--label=".length);
-      const eq = v?.indexOf("=") ?? -1;
-      if (!v || eq <= 0 || !LABEL_NAME.test(v.slice(0, eq))) throw new UsageError("--label takes name=value, e.g. --label tier=premium");
-      labels.push([v.slice(0, eq), v.slice(eq + 1)]);
-    } else rest.push(a);
-  }
-  const args = parseArgs(rest, { values: ["--team", "--user"] });
+  const args = parseArgs(argv, { values: ["--team", "--user"], lists: ["--label"] });
   if (args.positional.length) throw new UsageError(`unexpected argument \`${args.positional[0]}\``);
+  const labels: [string, string][] = [];
+  for (const v of args.lists.get("--label") ?? []) {
+    const eq = v.indexOf("=");
+    if (eq <= 0 || !LABEL_NAME.test(v.slice(0, eq))) throw new UsageError("--label takes name=value, e.g. --label tier=premium");
+    labels.push([v.slice(0, eq), v.slice(eq + 1)]);
+  }
   const named: [string, string][] = [];
   for (const flag of ["--team", "--user"] as const) {
     const v = args.values.get(flag);

@@ -10,11 +10,15 @@
  * within a bound) and exits 0. `--body-timeout` (`500ms`, `30s`) bounds how
  * long a request body may take to arrive (then 408 and a close; default 30s).
  * `--compile-idle` is how long the compile worker of reloads is kept after
- * its last compile (default 30s; it holds ~60 MB while it lives).
+ * its last compile (default 30s; it holds ~60 MB while it lives). OTLP
+ * traces go to `--otlp URL` or where the standard OTEL_* environment says
+ * (runtime/observe/otel-env.ts).
  */
+import type { Graph } from "../../compiler/graph.js";
 import { hasErrors } from "../../lang/diagnostics.js";
 import { batchedWrite, jsonLogger } from "../../runtime/observe/log.js";
 import { otlpExporter } from "../../runtime/observe/otlp.js";
+import { otelFromEnv } from "../../runtime/observe/otel-env.js";
 import { startGateway, type Gateway } from "../../runtime/server/app.js";
 import { parseArgs, UsageError } from "../args.js";
 import { processIo, type Io } from "../io.js";
@@ -71,13 +75,15 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   // decision records (costly: a traced decision per request) and OTLP traces only when asked for.
   const out = batchedWrite(io.out);
   const log = jsonLogger(out, { access: !args.switches.has("--no-access-log") });
-  const otlp = args.values.get("--otlp") ?? io.env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? io.env["OTEL_EXPORTER_OTLP_ENDPOINT"];
+  // The standard OTEL_* environment (runtime/observe/otel-env.ts); its headers hold credentials and are never printed.
+  const otel = otelFromEnv(io.env, args.values.get("--otlp"));
+  for (const w of otel.warnings) io.err(`aigw serve: warning: ${w}\n`);
   let warned = false;
   const onError = (err: unknown): void => {
     if (!warned) log.warn("otlp trace export failed (later failures are not logged)", { error: String(err) });
     warned = true;
   };
-  const spans = otlp ? otlpExporter({ endpoint: otlp, onError }) : undefined;
+  const spans = otel.export ? otlpExporter({ url: otel.export.url, headers: otel.export.headers, resource: otel.export.resource, onError }) : undefined;
   const observe = { logDecisions: args.switches.has("--log-decisions"), ...(spans ? { spans } : {}) };
   let gateway: Gateway;
   // Budgets and limits (runtime/budget): the store of `gateway { state … }`, swept on a timer, closed at shutdown.
@@ -107,6 +113,8 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   io.err(`aigw serve: http engine: ${gateway.engine.detail}\n`);
   io.err(`aigw serve: policy ${graph.policy} (${graph.routes.length} routes, models: ${graph.accepted.join(", ") || "none"})\n`);
   io.err(`aigw serve: reload: ${follow ? (git !== undefined ? `following ${git}` : "watching the policy files") + ", " : ""}on SIGHUP and POST /admin/reload (compiles ${reloader.verifierKind === "worker" ? "on a worker thread" : "in-process"})\n`);
+  io.err(`aigw serve: ${authLine(graph)}\n`);
+  if (otel.export) io.err(`aigw serve: traces: OTLP/HTTP JSON to ${safeUrl(otel.export.url)} as service ${otel.export.resource["service.name"]}\n`);
   io.err(`aigw serve: listening on http://${displayHost(gateway.host)}:${gateway.port}\n`);
   options.onListening?.(gateway);
 
@@ -120,6 +128,28 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   out.flush();
   io.err("aigw serve: stopped\n");
   return 0;
+}
+
+/**
+ * How callers authenticate, said once at start: a policy whose `auth keys`
+ * lists no keys (lint W504) would otherwise look healthy while answering
+ * every request with 401.
+ */
+function authLine(graph: Graph): string {
+  if (graph.gateway.auth === "none") return "auth: none (anyone may call, without a key; local development only)";
+  const n = Object.keys(graph.keys).length;
+  if (n === 0) return "auth: keys, but the policy lists no keys: every request will get 401 (add a key from `aigw key`, or `auth none`)";
+  return `auth: keys (${n} key${n === 1 ? "" : "s"}; a request without a listed key gets 401)`;
+}
+
+/** A URL without credentials or query (either may hold a token), for start-up lines. */
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return "(unparsable URL)";
+  }
 }
 
 /** The policy's source; a path outside the repository or an unknown ref is a usage error. */

@@ -9,6 +9,7 @@ import { duplicateTarget } from "./duplicate-target.js";
 import { envUnset } from "./env-unset.js";
 import { fallbackLoop } from "./fallback-loop.js";
 import { invalidRegex } from "./invalid-regex.js";
+import { noCallers } from "./no-callers.js";
 import { noTarget } from "./no-target.js";
 import { routeMatchesEverything } from "./route-matches-everything.js";
 import { splitWeights } from "./split-weights.js";
@@ -33,4 +34,5 @@ export const RULES: Rule[] = [
   unused,
   envUnset,
   routeMatchesEverything,
+  noCallers,
 ];

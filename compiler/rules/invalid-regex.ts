@@ -1,12 +1,15 @@
 /**
  * E207 invalid-regex: a regex literal (guardrail `matches /…/`, `when … matches
- * /…/`) must compile with JavaScript's RegExp, and its flags must be among
- * those the language allows: `i`, `m`, `s`, `u`, each at most once. `g` and `y`
- * are refused on purpose: they make `test()` remember where it stopped, so the
- * same text would alternately match and not match.
+ * /…/`) must compile with JavaScript's RegExp and with the linear-time engine
+ * policy regexes run on (compiler/linear-regex.ts: no lookaround, no
+ * backreferences), and its flags must be among those the language allows:
+ * `i`, `m`, `s`, `u`, each at most once. `g` and `y` are refused on purpose:
+ * they make `test()` remember where it stopped, so the same text would
+ * alternately match and not match.
  */
 import type { RegexLit } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
+import { linearProblem, unsupportedFeature } from "../linear-regex.js";
 import type { Rule } from "./rule.js";
 import { regexLiterals, spanOf } from "./walk.js";
 
@@ -26,10 +29,19 @@ export function regexProblem(re: Pick<RegexLit, "pattern" | "flags">): { message
   }
   try {
     new RegExp(pattern, flags);
-    return undefined;
   } catch (err) {
     return { message: `invalid regex \`/${pattern}/${flags}\`: ${reason(err)}`, help: "fix the pattern; it is a JavaScript regular expression" };
   }
+  const unsupported = unsupportedFeature(pattern);
+  if (unsupported !== undefined) {
+    return {
+      message: `regex \`/${pattern}/${flags}\` uses ${unsupported}, which cannot be matched in linear time`,
+      help: "policy regexes run on a linear-time engine (RE2): rewrite it without lookaround or backreferences",
+    };
+  }
+  const engine = linearProblem(pattern, flags);
+  if (engine !== undefined) return { message: `regex \`/${pattern}/${flags}\`: ${engine}`, help: "policy regexes run on a linear-time engine (RE2); rewrite this part" };
+  return undefined;
 }
 
 /** V8 says "Invalid regular expression: /(/: Unterminated group"; keep the last part, lowercased. */

@@ -261,8 +261,8 @@ function scrubber(facts: Facts): (s: string) => string {
   }
   // Longest first, so a whole header value goes before the token inside it.
   secrets.sort((a, b) => b.length - a.length);
-  // The same text explainExpr quotes for the `text` fact (explain.ts, factShown).
-  const t = facts.text;
+  // The same text explainExpr quotes for the `text` fact (explain.ts, factShown): its normal form.
+  const t = facts.normalizedText;
   const quoted = `(text is ${JSON.stringify(t.length > 60 ? `${t.slice(0, 57)}…` : t)})`;
   const hidden = `(text is ${facts.inputBytes} bytes, not shown)`;
   return (s) => {

@@ -11,12 +11,15 @@
  *   they compare as numbers (`header("x-priority") >= 3`), a non-numeric
  *   string being missing; with a boolean literal as `"true"`/`"false"`.
  * - `text` is the text under inspection: the input text for routes and input
- *   guardrails, the output text for output guardrails.
+ *   guardrails, the output text for output guardrails; conditions read its
+ *   normal form (NFKC, invisible characters removed, whitespace folded).
  * - `input_tokens` comparisons are decided from the byte length when it can
  *   (see tokens.ts), so the tokenizer runs only when it must.
  */
 import type { ExprNode, FactName, FactNode, Literal } from "../../compiler/graph.js";
 import type { Facts } from "./facts.js";
+import { normalizeText } from "../request/index.js";
+import { compileLinear, type LinearRegex } from "../../compiler/linear-regex.js";
 import { compareTokens, tokensIn, type CompareOp } from "./tokens.js";
 
 /** A compiled condition. `text` is the text under inspection (see the module header). */
@@ -73,7 +76,8 @@ export function stringReader(fact: FactNode): StringRead {
     case "user":
       return (f) => f.user;
     case "text":
-      return (_f, t) => t;
+      // The normal form (runtime/request/normalize.ts): invisible and look-alike characters cannot dodge a condition.
+      return (f, t) => (t === f.text ? f.normalizedText : normalizeText(t).text);
     case "header": {
       const name = (fact.arg ?? "").toLowerCase();
       return (f) => own(f.headers, name);
@@ -232,10 +236,10 @@ function compileIn(fact: FactNode, values: readonly Literal[]): Pred {
   };
 }
 
-/** A RegExp for `test()`: the stateful `g` and `y` flags are dropped so `lastIndex` never matters. */
-export function compileRegex(source: string, flags: string): RegExp {
+/** A policy regex for `test()`, on the linear-time engine (compiler/linear-regex.ts). */
+export function compileRegex(source: string, flags: string): LinearRegex {
   try {
-    return new RegExp(source, flags.replace(/[gy]/g, ""));
+    return compileLinear(source, flags);
   } catch (e) {
     throw new GraphError(`bad regex \`/${source}/${flags}\`: ${(e as Error).message}`);
   }

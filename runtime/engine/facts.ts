@@ -6,6 +6,7 @@
  * on first read and cached: most requests never need the tokenizer.
  */
 import type { Graph, TestRequest } from "../../compiler/graph.js";
+import { hasImages, joinTexts, normalizeText, requestTexts } from "../request/index.js";
 import type { Tokenizer } from "./tokens.js";
 
 /** A read-only record with no prototype surprises: only own string values are facts. */
@@ -28,8 +29,14 @@ export interface Facts {
   readonly labels: StringMap;
   /** The request body's `metadata` object (string, number and boolean values, as strings). */
   readonly metadata: StringMap;
-  /** The input text: every message's text parts, joined by a newline. */
+  /**
+   * The input text: everything the model reads (runtime/request/text.ts:
+   * message texts and names, tool calls, tool definitions, response
+   * schemas), joined by a newline.
+   */
   readonly text: string;
+  /** The normal form of `text` (runtime/request/normalize.ts), what conditions on `text` read. Computed on first read. */
+  readonly normalizedText: string;
   /** UTF-8 length of `text`. */
   readonly inputBytes: number;
   /**
@@ -97,6 +104,7 @@ class RequestFacts implements Facts {
   readonly tools: boolean;
   readonly images: boolean;
   private tokens: number;
+  private normalized: string | undefined;
   private readonly tokenizer: Tokenizer | undefined;
 
   constructor(init: FactsInit, tokenizer: Tokenizer | undefined) {
@@ -128,6 +136,10 @@ class RequestFacts implements Facts {
       this.tokens = this.tokenizer.count(this.text);
     }
     return this.tokens;
+  }
+
+  get normalizedText(): string {
+    return (this.normalized ??= normalizeText(this.text).text);
   }
 
   get tokensCounted(): boolean {
@@ -175,7 +187,8 @@ export function factsFromChatRequest(
   tokenizer: Tokenizer | undefined,
   endpoint: string = CHAT_ENDPOINT,
 ): Facts {
-  const { text, images } = messageText(body.messages);
+  const text = joinTexts(requestTexts(body));
+  const images = hasImages(body.messages);
   return new RequestFacts(
     {
       model: typeof body.model === "string" ? body.model : undefined,
@@ -226,34 +239,6 @@ export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "k
     },
     tokenizer,
   );
-}
-
-/** The input text of a `messages` array and whether any part is an image. */
-export function messageText(messages: unknown): { text: string; images: boolean } {
-  if (!Array.isArray(messages)) return { text: "", images: false };
-  let text = "";
-  let first = true;
-  let images = false;
-  const add = (s: string): void => {
-    text = first ? s : text + "\n" + s;
-    first = false;
-  };
-  for (const message of messages) {
-    if (message === null || typeof message !== "object") continue;
-    const content = (message as { content?: unknown }).content;
-    if (typeof content === "string") add(content);
-    else if (Array.isArray(content)) {
-      for (const part of content) {
-        if (part === null || typeof part !== "object") continue;
-        const type = (part as { type?: unknown }).type;
-        if (type === "text") {
-          const t = (part as { text?: unknown }).text;
-          if (typeof t === "string") add(t);
-        } else if (type === "image_url" || type === "input_image" || type === "image") images = true;
-      }
-    }
-  }
-  return { text, images };
 }
 
 /** UTF-8 byte length of a string without encoding it (lone surrogates count 3, as TextEncoder writes U+FFFD). */

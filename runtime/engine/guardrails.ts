@@ -13,12 +13,15 @@
  * - `flag …`: recorded only.
  * A rule with both detectors and a condition acts only when the condition holds.
  *
- * The texts are the request's text parts (one per message part, so the
- * server can put redacted parts back where they came from); detectors look
- * at each part, and a condition on `text` sees the parts joined by newlines.
+ * The texts are everything the model reads (runtime/request/text.ts: one
+ * per field, so the server can put redacted texts back where they came
+ * from); detectors look at each text's normal form (normalize.ts) and
+ * redaction edits the original, and a condition on `text` sees the texts
+ * joined by newlines (its `matches` reading the normal form, see expr.ts).
  */
 import type { Facts } from "./facts.js";
 import type { PreparedRule } from "./guard-compile.js";
+import { normalizeText, type NormalizedText } from "../request/index.js";
 import type { PreparedGraph } from "./prepare.js";
 import { redactText } from "./redact.js";
 
@@ -64,6 +67,9 @@ export function applyGuardrails(
   let redacted: GuardHit[] | undefined;
   let flagged: GuardHit[] | undefined;
   const whole = (): string => (joined ??= current.join("\n"));
+  // Each text's normal form, computed once and again only after a redaction changed the text.
+  const views: (NormalizedText | undefined)[] = [];
+  const view = (i: number): NormalizedText => (views[i] ??= normalizeText(current[i]!));
 
   for (const name of guardrails) {
     const g = prepared.get(name);
@@ -73,15 +79,16 @@ export function applyGuardrails(
       if (rule.on !== direction) continue;
       if (rule.when !== undefined && !rule.when(facts, whole())) continue;
       if (rule.action === "redact") {
-        const r = redactRule(rule, current);
+        const r = redactRule(rule, current, view);
         if (r.count > 0) {
+          for (const j of r.changed) views[j] = undefined;
           current = r.texts;
           joined = undefined;
           (redacted ??= []).push({ guardrail: name, rule: i, by: rule.by, count: r.count });
         }
         continue;
       }
-      const by = firesBy(rule, current);
+      const by = firesBy(rule, current.length, view);
       if (by === undefined) continue;
       const hit: GuardHit = { guardrail: name, rule: i, by, count: 0 };
       if (rule.action === "block") return { blocked: hit, texts: current, redacted: redacted ?? NO_HITS, flagged: flagged ?? NO_HITS };
@@ -91,29 +98,32 @@ export function applyGuardrails(
   return { blocked: undefined, texts: current, redacted: redacted ?? NO_HITS, flagged: flagged ?? NO_HITS };
 }
 
-/** Which detector fires on any text (or the condition, for a condition-only rule, which already held); undefined if none. */
-function firesBy(rule: PreparedRule, texts: readonly string[]): string | undefined {
+/** Which detector fires on any text's normal form (or the condition, for a condition-only rule, which already held); undefined if none. */
+function firesBy(rule: PreparedRule, count: number, view: (i: number) => NormalizedText): string | undefined {
   if (rule.detectors.length === 0) return rule.by;
   for (const d of rule.detectors) {
-    for (const t of texts) if (d.test(t)) return d.name;
+    for (let i = 0; i < count; i++) if (d.test(view(i).text)) return d.name;
   }
   return undefined;
 }
 
-function redactRule(rule: PreparedRule, texts: readonly string[]): { texts: readonly string[]; count: number } {
+function redactRule(rule: PreparedRule, texts: readonly string[], view: (i: number) => NormalizedText): { texts: readonly string[]; count: number; changed: number[] } {
+  const changed: number[] = [];
   if (rule.detectors.length === 0) {
     // `redact when …`: the condition held, and there is no narrower thing to remove than the text itself.
-    return { texts: texts.map((t) => (t === "" ? t : "[REDACTED]")), count: texts.filter((t) => t !== "").length };
+    const out = texts.map((t, i) => (t === "" || t === "[REDACTED]" ? t : (changed.push(i), "[REDACTED]")));
+    return { texts: out, count: texts.filter((t) => t !== "").length, changed };
   }
   let out: string[] | undefined;
   let count = 0;
   for (let i = 0; i < texts.length; i++) {
-    const r = redactText(texts[i]!, rule.detectors);
+    const r = redactText(texts[i]!, rule.detectors, view(i));
     if (r.total > 0) {
       out ??= [...texts];
       out[i] = r.text;
       count += r.total;
+      changed.push(i);
     }
   }
-  return { texts: out ?? texts, count };
+  return { texts: out ?? texts, count, changed };
 }

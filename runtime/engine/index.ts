@@ -21,14 +21,13 @@ export {
   factsFromChatRequest,
   factsFromTestRequest,
   makeFacts,
-  messageText,
   utf8Length,
   type Caller,
   type ChatRequestLike,
   type Facts,
   type FactsInit,
 } from "./facts.js";
-export { compareTokens, loadTokenizer, loadedTokenizer, type Tokenizer } from "./tokens.js";
+export { compareTokens, countAhead, loadTokenizer, loadedTokenizer, tokenFloor, type Tokenizer } from "./tokens.js";
 export { prepare, type PreparedGraph, type PreparedRoute } from "./prepare.js";
 export { GraphError } from "./expr.js";
 export { emptyState, NO_SCOPE_VALUE, type StateView } from "./state.js";

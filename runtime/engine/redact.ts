@@ -6,7 +6,13 @@
  * it takes the placeholder of the match that starts first (the longest, then
  * the detector listed first, on a tie). A text with no match is returned as
  * the very same string, so redaction can never alter clean text.
+ *
+ * Detectors read the text's normal form (runtime/request/normalize.ts:
+ * NFKC, invisible characters removed, whitespace folded), so a zero-width
+ * space or fullwidth digits cannot hide a match; the match is mapped back
+ * and the original characters are replaced, invisible ones included.
  */
+import { normalizeText, originalRange, type NormalizedText } from "../request/index.js";
 import type { Detector } from "./detectors/index.js";
 
 /** A redacted text and what was replaced. */
@@ -18,14 +24,17 @@ export interface Redaction {
   total: number;
 }
 
-/** Redacts `text` with `detectors`. */
-export function redactText(text: string, detectors: readonly Detector[]): Redaction {
+/** Redacts `text` with `detectors`; `view` is its normal form when the caller already has it. */
+export function redactText(text: string, detectors: readonly Detector[], view: NormalizedText = normalizeText(text)): Redaction {
   const counts = detectors.map(() => 0);
   // Flat triples: start, end, detector index.
   const spans: number[] = [];
   for (let d = 0; d < detectors.length; d++) {
-    const found = detectors[d]!.find(text);
-    for (let i = 0; i < found.length; i += 2) spans.push(found[i]!, found[i + 1]!, d);
+    const found = detectors[d]!.find(view.text);
+    for (let i = 0; i < found.length; i += 2) {
+      const [start, end] = originalRange(view, found[i]!, found[i + 1]!);
+      spans.push(start, end, d);
+    }
   }
   if (spans.length === 0) return { text, counts, total: 0 };
   const order: number[] = [];

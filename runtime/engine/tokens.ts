@@ -9,15 +9,51 @@
  *
  * The ranks file is 2 MB of JavaScript; it is imported on the first
  * `loadTokenizer()` call, never at module load.
+ *
+ * The count is exact (the same as js-tiktoken's) and costs O(n log n) in the
+ * longest pre-token (bpe.ts). A text longer than {@link SYNC_COUNT_BYTES} is
+ * never counted in one go on the event loop: the pipeline counts it ahead of
+ * `decide` in steps with `countAhead`, so one long request cannot stall others.
  */
+import type { ExprNode, Graph } from "../../compiler/graph.js";
+import { countTokens, rankParsing, tokenCounting, type Ranks } from "./bpe.js";
 
-/** Counts the tokens of a text. The real one wraps js-tiktoken; tests pass stubs. */
+/** Counts the tokens of a text. The real one is o200k_base (bpe.ts); tests pass stubs. */
 export interface Tokenizer {
   count(text: string): number;
+  /** The same count spread over event-loop turns (absent on stubs: `count` is used). */
+  countSteps?(text: string): Promise<number>;
 }
+
+/** Texts up to this many UTF-8 bytes are counted synchronously when read (a few ms at worst). */
+export const SYNC_COUNT_BYTES = 4096;
 
 let loading: Promise<Tokenizer> | undefined;
 let loaded: Tokenizer | undefined;
+
+/** The o200k_base tokenizer over parsed ranks. */
+export function bpeTokenizer(ranks: Ranks): Tokenizer {
+  return {
+    count: (text) => (text.length === 0 ? 0 : countTokens(ranks, text)),
+    countSteps: (text) => stepped(tokenCounting(ranks, text)),
+  };
+}
+
+/** Runs a stepping generator one step per event-loop turn (setImmediate lets I/O in between). */
+function stepped<T>(it: Generator<void, T, void>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const step = (): void => {
+      try {
+        const r = it.next();
+        if (r.done === true) resolve(r.value);
+        else setImmediate(step);
+      } catch (e) {
+        reject(e);
+      }
+    };
+    step();
+  });
+}
 
 /**
  * The o200k_base tokenizer, loaded on first call (later calls share the same
@@ -26,9 +62,8 @@ let loaded: Tokenizer | undefined;
  */
 export function loadTokenizer(): Promise<Tokenizer> {
   loading ??= (async () => {
-    const [{ Tiktoken }, ranks] = await Promise.all([import("js-tiktoken/lite"), import("js-tiktoken/ranks/o200k_base")]);
-    const encoder = new Tiktoken(ranks.default);
-    const tokenizer: Tokenizer = { count: (text) => (text.length === 0 ? 0 : encoder.encode(text, [], []).length) };
+    const ranks = await import("js-tiktoken/ranks/o200k_base");
+    const tokenizer = bpeTokenizer(await stepped(rankParsing(ranks.default)));
     loaded = tokenizer;
     return tokenizer;
   })();
@@ -38,6 +73,67 @@ export function loadTokenizer(): Promise<Tokenizer> {
 /** The tokenizer if `loadTokenizer()` has finished, else undefined. */
 export function loadedTokenizer(): Tokenizer | undefined {
   return loaded;
+}
+
+/**
+ * The smallest number any `input_tokens` comparison of the graph compares
+ * with (Infinity when none): a text whose byte length is below it is never
+ * counted, since the byte bound decides every comparison (compareTokens).
+ */
+export function tokenFloor(graph: Graph): number {
+  let floor = Infinity;
+  const walk = (e: ExprNode): void => {
+    switch (e.op) {
+      case "and":
+      case "or":
+        for (const a of e.args) walk(a);
+        return;
+      case "not":
+        walk(e.arg);
+        return;
+      case "in":
+        if (e.fact.name === "input_tokens") for (const v of e.values) floor = Math.min(floor, asNumber(v));
+        return;
+      case "eq":
+      case "ne":
+      case "lt":
+      case "gt":
+      case "le":
+      case "ge":
+        if (e.fact.name === "input_tokens") floor = Math.min(floor, asNumber(e.value));
+        return;
+      default:
+        return;
+    }
+  };
+  for (const r of graph.routes) if (r.when !== undefined) walk(r.when);
+  for (const g of Object.values(graph.guardrails)) for (const rule of g.rules) if (rule.when !== undefined) walk(rule.when);
+  return floor;
+}
+
+/** A literal as the number a token comparison uses; a non-number compares without counting (Infinity). */
+function asNumber(v: unknown): number {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  return Number.isNaN(n) ? Infinity : n;
+}
+
+/**
+ * A per-request tokenizer that, for a text longer than SYNC_COUNT_BYTES that
+ * a condition may need counted (its byte length reaches `floor`), counts it
+ * in steps before `decide` reads it; `decide` then reads the stored count.
+ * Call `ahead(text, bytes)` once the facts exist, before deciding.
+ */
+export function countAhead(tokenizer: Tokenizer, floor: number): Tokenizer & { ahead(text: string, bytes: number): Promise<void> } {
+  let known: string | undefined;
+  let knownCount = 0;
+  return {
+    count: (text) => (text === known ? knownCount : tokenizer.count(text)),
+    async ahead(text, bytes) {
+      if (bytes <= SYNC_COUNT_BYTES || bytes < floor || tokenizer.countSteps === undefined) return;
+      knownCount = await tokenizer.countSteps(text);
+      known = text;
+    },
+  };
 }
 
 /** What a token comparison needs from the facts: a free upper bound and the lazy exact count. */

@@ -11,5 +11,6 @@ export { accessEntry, keyId } from "./access-log.js";
 export { errorClass, finishRequest, viewOf, type FinishedRequest, type RequestView } from "./request.js";
 export { batchedWrite, jsonLogger, silentLogger, type AccessEntry, type Logger, type LogFields } from "./log.js";
 export { otlpExporter, tracesUrl, type OtlpExporter, type OtlpOptions } from "./otlp.js";
+export { otelFromEnv, type OtelEnvResult, type OtelExport } from "./otel-env.js";
 export { requestSpans, unixNano, type OtlpSpan, type SpanContext, type SpanSink } from "./spans.js";
 export { storeBudgetReader } from "./state-reader.js";

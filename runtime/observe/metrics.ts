@@ -14,7 +14,8 @@
  */
 import type { Graph, Scope } from "../../compiler/graph.js";
 import type { GuardHit } from "../engine/index.js";
-import { nodeProcessProbe, ProcessGauges, type ProcessProbe } from "./process.js";
+import { ProcessGauges, type ProcessProbe } from "./process.js";
+import { nodeProcessProbe } from "./process-probe.js";
 import { Counter, EXPOSITION_CONTENT_TYPE, Gauge, Histogram, Registry, type HistogramSeries, type Series } from "./registry.js";
 import type { FinishedRequest } from "./request.js";
 
@@ -88,7 +89,7 @@ export class GatewayMetrics {
 
   /**
    * @param now wall clock, ms (the policy's load time)
-   * @param probe the process readings exported at scrape time (memory, CPU, event-loop delay); `null`: none
+   * @param probe the process readings exported at scrape time (prom-client's default metrics: memory, CPU, event-loop lag, handles, GC); `null`: none
    */
   constructor(
     private readonly now: () => number = Date.now,
@@ -117,7 +118,12 @@ export class GatewayMetrics {
     this.reloads.child("ok");
     this.reloads.child("failed");
     this.stateErrors.child();
-    this.process = probe === null ? undefined : { probe, gauges: new ProcessGauges(r) };
+    if (probe === null) this.process = undefined;
+    else {
+      const gauges = new ProcessGauges(r);
+      probe.onGc?.((kind, seconds) => gauges.gcEnded(kind, seconds));
+      this.process = { probe, gauges };
+    }
   }
 
   /** The graph now serving: the policy version gauge and the budget limits follow it. */

@@ -12,12 +12,16 @@ import type { FinishedRequest } from "./request.js";
 import { requestSpans, type OtlpSpan, type SpanContext, type SpanSink } from "./spans.js";
 
 export interface OtlpOptions {
-  /** `http://host:4318` (then `/v1/traces` is appended) or the full traces URL. */
-  endpoint: string;
-  /** Extra request headers (an API key for a hosted collector). */
-  headers?: Record<string, string>;
-  /** `service.name` of the resource. Default `aigw`. */
+  /** `http://host:4318` (then `/v1/traces` is appended) or the full traces URL; ignored when `url` is given. */
+  endpoint?: string;
+  /** The traces URL, used exactly as given (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`). */
+  url?: string;
+  /** Extra request headers (an API key for a hosted collector): sent, never logged. */
+  headers?: Readonly<Record<string, string>>;
+  /** `service.name` of the resource. Default `aigw`; `resource["service.name"]` wins. */
   serviceName?: string;
+  /** Further resource attributes (`OTEL_RESOURCE_ATTRIBUTES`, otel-env.ts). */
+  resource?: Readonly<Record<string, string>>;
   /** Longest wait before queued spans are posted. Default 1 s. */
   flushMs?: number;
   /** Spans per post. Default 512. */
@@ -50,13 +54,15 @@ export function tracesUrl(endpoint: string): string {
 
 /** Starts an exporter; `close()` it at shutdown. */
 export function otlpExporter(options: OtlpOptions): OtlpExporter {
-  const url = tracesUrl(options.endpoint);
+  const url = options.url ?? (options.endpoint !== undefined ? tracesUrl(options.endpoint) : undefined);
+  if (url === undefined) throw new Error("otlpExporter: an endpoint or url is required");
   const post = options.fetch ?? ((u, init) => fetch(u, init));
   const flushMs = options.flushMs ?? 1000;
   const maxBatch = options.maxBatch ?? 512;
   const maxQueue = options.maxQueue ?? 8192;
   const headers = { "content-type": "application/json", ...options.headers };
-  const resource = { attributes: [{ key: "service.name", value: { stringValue: options.serviceName ?? "aigw" } }] };
+  const attributes = { "service.name": options.serviceName ?? "aigw", ...options.resource };
+  const resource = { attributes: Object.entries(attributes).map(([key, v]) => ({ key, value: { stringValue: v } })) };
   const ctx: SpanContext = {
     randomHex: options.randomHex ?? ((n) => randomBytes(n).toString("hex")),
     unixMs: options.unixMs ?? ((t) => performance.timeOrigin + t),

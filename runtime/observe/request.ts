@@ -38,6 +38,10 @@ export interface RequestView {
   internal?: unknown;
   model?: string;
   stream?: boolean;
+  /** The validated request (a reference): span attributes read its parameters. */
+  request?: ChatCompletionRequest;
+  /** The answering provider's completion of a non-streaming reply, as received (its id, model and finish reasons). */
+  completion?: ChatCompletion;
   caller?: Caller;
   /** Where the matched route is written. */
   span?: SourceRef;
@@ -66,6 +70,7 @@ export function viewOf(record: RequestRecord): RequestView {
       case "request":
         v.model = e.model;
         v.stream = e.stream;
+        v.request = e.body;
         break;
       case "routed":
         v.route = e.route;
@@ -97,6 +102,7 @@ export function viewOf(record: RequestRecord): RequestView {
         v.attempts = e.attempts;
         if (e.target !== undefined) v.target = e.target;
         if (e.usage !== undefined) v.usage = e.usage;
+        if (e.completion !== undefined) v.completion = e.completion;
         break;
       case "failed":
         v.status = e.status;

@@ -5,9 +5,21 @@
  * finished, from the timings the pipeline recorded; nothing here runs when
  * no span sink is configured.
  *
+ * Each try is a GenAI inference span (OpenTelemetry semantic conventions
+ * for generative AI, v1.37+): kind CLIENT, named `chat {upstream model}`,
+ * with `gen_ai.operation.name`, `gen_ai.provider.name`, the
+ * `gen_ai.request.*` parameters the caller set, `server.address`/`port`,
+ * and on the answering try of a non-streaming reply `gen_ai.response.id`,
+ * `.model` and `.finish_reasons` and the `gen_ai.usage.*` tokens (a stream's
+ * usage is on the request span once it was read). No message text is ever
+ * an attribute.
+ *
  * A `traceparent` header (W3C Trace Context) from the client makes the
  * request span a child of the caller's span.
  */
+import type { Graph } from "../../compiler/graph.js";
+import { ANTHROPIC_DEFAULT_BASE_URL } from "../providers/anthropic.js";
+import { OPENAI_DEFAULT_BASE_URL } from "../providers/openai.js";
 import type { FinishedRequest } from "./request.js";
 import { errorClass } from "./request.js";
 
@@ -20,7 +32,7 @@ export interface SpanSink {
 }
 
 /** An OTLP/JSON attribute value. */
-export type AnyValue = { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean };
+export type AnyValue = { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean } | { arrayValue: { values: AnyValue[] } };
 
 /** An OTLP/JSON span (ids in hex, times in unix nanoseconds as decimal strings). */
 export interface OtlpSpan {
@@ -61,7 +73,7 @@ export function requestSpans(f: FinishedRequest, startMs: number, traceparent: s
     str("aigw.request_id", t.requestId),
     str("aigw.policy", f.graph.policy),
   ];
-  if (t.model !== undefined) attrs.push(str("gen_ai.request.model", t.model));
+  if (t.model !== undefined) attrs.push(str("gen_ai.operation.name", "chat"), str("gen_ai.request.model", t.model));
   if (t.route !== undefined) attrs.push(str("aigw.route", t.route));
   if (t.target !== undefined) attrs.push(str("aigw.target", t.target));
   if (t.team !== undefined) attrs.push(str("aigw.team", t.team));
@@ -107,18 +119,64 @@ export function requestSpans(f: FinishedRequest, startMs: number, traceparent: s
     }
   }
   const tries = t.tries ?? [];
+  const requested = t.request === undefined ? [] : requestParams(t.request);
   for (let i = 0; i < tries.length && i < t.attempts.length; i++) {
     const a = t.attempts[i]!;
     const timing = tries[i]!;
-    const attributes = [str("aigw.target", a.model), int("aigw.retry", a.retry), str("aigw.outcome", a.cause === "ok" ? "ok" : String(a.cause))];
-    if (timing.error !== undefined) attributes.push(str("error.type", errorClass(timing.error)));
-    child("aigw.attempt", 3, timing.startMs, timing.startMs + timing.ms, attributes, a.cause === "ok" ? undefined : String(a.cause));
+    const upstream = upstreamOf(f.graph, a.model);
+    const attributes = [str("gen_ai.operation.name", "chat"), str("gen_ai.provider.name", upstream.provider), str("gen_ai.request.model", upstream.model), ...requested, ...upstream.server];
+    attributes.push(str("aigw.target", a.model), int("aigw.retry", a.retry), str("aigw.outcome", a.cause === "ok" ? "ok" : String(a.cause)));
+    if (a.cause !== "ok") attributes.push(str("error.type", timing.error !== undefined && typeof a.cause !== "number" ? errorClass(timing.error) : String(a.cause)));
+    else if (i === t.attempts.length - 1 && t.completion !== undefined) {
+      const c = t.completion;
+      if (typeof c.id === "string") attributes.push(str("gen_ai.response.id", c.id));
+      if (typeof c.model === "string") attributes.push(str("gen_ai.response.model", c.model));
+      const reasons = (Array.isArray(c.choices) ? c.choices : []).map((ch) => ch.finish_reason).filter((r): r is NonNullable<typeof r> => typeof r === "string");
+      if (reasons.length > 0) attributes.push(strs("gen_ai.response.finish_reasons", reasons));
+      if (f.usage !== undefined) attributes.push(int("gen_ai.usage.input_tokens", f.usage.promptTokens), int("gen_ai.usage.output_tokens", f.usage.completionTokens));
+    }
+    child(`chat ${upstream.model}`, 3, timing.startMs, timing.startMs + timing.ms, attributes, a.cause === "ok" ? undefined : String(a.cause));
   }
   return spans;
 }
 
+/** `gen_ai.provider.name` by provider API; the built-in mock is ours. */
+const PROVIDER_NAMES: Readonly<Record<string, string>> = { openai: "openai", anthropic: "anthropic", mock: "aigw.mock" };
+const DEFAULT_BASE_URLS: Readonly<Record<string, string>> = { openai: OPENAI_DEFAULT_BASE_URL, anthropic: ANTHROPIC_DEFAULT_BASE_URL };
+
+/** The provider name, upstream model name and `server.*` attributes of a target. */
+function upstreamOf(graph: Graph, target: string): { provider: string; model: string; server: OtlpSpan["attributes"] } {
+  const model = Object.hasOwn(graph.models, target) ? graph.models[target]! : undefined;
+  const provider = model !== undefined && Object.hasOwn(graph.providers, model.provider) ? graph.providers[model.provider]! : undefined;
+  const server: OtlpSpan["attributes"] = [];
+  const base = provider?.baseUrl ?? (provider !== undefined ? DEFAULT_BASE_URLS[provider.api] : undefined);
+  if (base !== undefined && URL.canParse(base)) {
+    const u = new URL(base);
+    server.push(str("server.address", u.hostname.replace(/^\[|\]$/g, "")), int("server.port", u.port !== "" ? Number(u.port) : u.protocol === "https:" ? 443 : 80));
+  }
+  return { provider: provider !== undefined ? (PROVIDER_NAMES[provider.api] ?? provider.api) : "", model: model?.upstream ?? target, server };
+}
+
+/** The `gen_ai.request.*` parameters the caller set. */
+function requestParams(r: NonNullable<FinishedRequest["view"]["request"]>): OtlpSpan["attributes"] {
+  const out: OtlpSpan["attributes"] = [];
+  const maxTokens = r.max_completion_tokens ?? r.max_tokens;
+  if (typeof maxTokens === "number") out.push(int("gen_ai.request.max_tokens", maxTokens));
+  if (typeof r.temperature === "number") out.push(dbl("gen_ai.request.temperature", r.temperature));
+  if (typeof r.top_p === "number") out.push(dbl("gen_ai.request.top_p", r.top_p));
+  if (typeof r.n === "number" && r.n !== 1) out.push(int("gen_ai.request.choice.count", r.n));
+  if (typeof r["seed"] === "number") out.push(int("gen_ai.request.seed", r["seed"]));
+  if (typeof r["frequency_penalty"] === "number") out.push(dbl("gen_ai.request.frequency_penalty", r["frequency_penalty"]));
+  if (typeof r["presence_penalty"] === "number") out.push(dbl("gen_ai.request.presence_penalty", r["presence_penalty"]));
+  const stop = typeof r.stop === "string" ? [r.stop] : Array.isArray(r.stop) ? r.stop.filter((x): x is string => typeof x === "string") : [];
+  if (stop.length > 0) out.push(strs("gen_ai.request.stop_sequences", stop));
+  return out;
+}
+
 const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
 const int = (key: string, v: number) => ({ key, value: { intValue: String(Math.trunc(v)) } });
+const dbl = (key: string, v: number) => ({ key, value: { doubleValue: v } });
+const strs = (key: string, v: readonly string[]) => ({ key, value: { arrayValue: { values: v.map((s) => ({ stringValue: s })) } } });
 
 /** Unix ms (fractional) as integer nanoseconds in decimal, exact past 2^53. */
 export function unixNano(ms: number): string {

@@ -11,7 +11,7 @@ export { RequestRecord, type RecordEvent } from "./record.js";
 export { RefusalError, resetText } from "./refusals.js";
 export { authenticate, bearerToken, CallerIndex, hashKey, type Caller } from "./auth.js";
 export { parseChatRequest, parseJsonBody, validateChatRequest, type ChatRequest } from "./validate.js";
-export { guardInput, textParts, type GuardResult } from "./guard.js";
+export { guardInput, type GuardResult } from "./guard.js";
 export { execute, outcomeOf, type ExecuteOptions, type ExecuteResult, type TryTiming } from "./execute.js";
 export { writeReply, type Reply, type ResponseSink, type Written } from "./respond.js";
 export { attemptsHeader, decisionHeaders, type DecisionHeaders, type HeaderList } from "./headers.js";

@@ -14,8 +14,8 @@ import type { ChatRequest } from "./validate.js";
 export type RecordEvent =
   /** The caller was authenticated. */
   | { readonly kind: "caller"; readonly caller: Caller }
-  /** The body was read and decoded. */
-  | { readonly kind: "request"; readonly model: string; readonly stream: boolean }
+  /** The body was read and decoded (`body`: the validated request, a reference; span attributes read its parameters). */
+  | { readonly kind: "request"; readonly model: string; readonly stream: boolean; readonly body: ChatRequest }
   /** A route matched; `startMs`/`endMs` are monotonic readings around the decide step, when steps are timed. */
   | { readonly kind: "routed"; readonly route: string; readonly span: SourceRef; readonly startMs?: number; readonly endMs?: number }
   /** No route matched (the decide step's timing, for the span). */
@@ -30,8 +30,8 @@ export type RecordEvent =
   | { readonly kind: "completion"; readonly completion: ChatCompletion }
   /** One upstream try, timed. */
   | { readonly kind: "try"; readonly timing: TryTiming }
-  /** The tries are over: their history, and the target that answered. */
-  | { readonly kind: "attempts"; readonly attempts: readonly AttemptRecord[]; readonly target?: string; readonly usage?: Usage }
+  /** The tries are over: their history, the target that answered and, for a completion, what it answered as received (its usage, id, model, finish reasons). */
+  | { readonly kind: "attempts"; readonly attempts: readonly AttemptRecord[]; readonly target?: string; readonly usage?: Usage; readonly completion?: ChatCompletion }
   /** The request was answered with an error (`internal`: an unexpected failure, logged and never sent). */
   | {
       readonly kind: "failed";

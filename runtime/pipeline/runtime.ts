@@ -7,7 +7,7 @@
  * swaps one reference; requests in flight keep the one they started with.
  */
 import type { Graph } from "../../compiler/graph.js";
-import { loadTokenizer, prepare, type PreparedGraph } from "../engine/index.js";
+import { loadTokenizer, prepare, tokenFloor, type PreparedGraph } from "../engine/index.js";
 import type { Budgets } from "../budget/admission.js";
 import { createProviders, type Pools, type Providers } from "../providers/index.js";
 import type { World } from "../world.js";
@@ -24,6 +24,8 @@ export interface Runtime {
   readonly providers: Providers;
   /** Some condition reads `input_tokens`: the tokenizer must be loaded before deciding. */
   readonly needsTokenizer: boolean;
+  /** The smallest count an `input_tokens` comparison uses: shorter texts are never counted. */
+  readonly tokenFloor: number;
   /** The `GET /v1/models` body. */
   readonly modelsBody: string;
   /** Configuration problems worth a warning at load (an unset key variable). */
@@ -76,6 +78,7 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     callers: new CallerIndex(graph),
     providers,
     needsTokenizer: prepared.readsTokens,
+    tokenFloor: prepared.readsTokens ? tokenFloor(graph) : Infinity,
     modelsBody: modelsList(graph),
     problems: providers.problems,
     world,

@@ -3,6 +3,7 @@
  * messages and their parts, tool calls, tools, tool choice, stop and
  * metadata, each failing with a 400 that names the JSON path at fault.
  */
+import { KNOWN_PART_TYPES } from "../request/index.js";
 import { GatewayError } from "./errors.js";
 
 type Json = Record<string, unknown>;
@@ -28,7 +29,7 @@ export function checkMessage(m: unknown, path: string): void {
     // only an assistant message that calls tools (or a legacy function call) may omit its content
     if (m.role !== "assistant") throw bad(`${path}.content`, `\`${path}.content\` is required for a \`${m.role}\` message`);
   } else if (Array.isArray(c)) {
-    for (let j = 0; j < c.length; j++) checkPart(c[j], `${path}.content[${j}]`);
+    for (let j = 0; j < c.length; j++) checkPart(c[j], `${path}.content[${j}]`, m.role);
   } else if (typeof c !== "string") {
     throw bad(`${path}.content`, `\`${path}.content\` must be a string or an array of content parts`);
   }
@@ -42,14 +43,34 @@ export function checkMessage(m: unknown, path: string): void {
   }
 }
 
-function checkPart(p: unknown, path: string): void {
+/**
+ * A content part. Its type must be one the gateway understands
+ * (`KNOWN_PART_TYPES`): a part nobody here reads could still reach the model
+ * through an adapter, past every guardrail. A `refusal` part is what an
+ * assistant said when it declined; OpenAI accepts it only in assistant
+ * messages, and so does the gateway (elsewhere it would be a way to pass
+ * text in a field a caller has no reason to use).
+ */
+function checkPart(p: unknown, path: string, role: string): void {
   if (!isObject(p)) throw bad(path, `\`${path}\` must be an object`);
   if (typeof p.type !== "string") throw bad(`${path}.type`, `\`${path}.type\` must be a string`);
+  if (!KNOWN_PART_TYPES.has(p.type)) {
+    throw bad(`${path}.type`, `\`${path}.type\` must be one of ${[...KNOWN_PART_TYPES].join(", ")} (got \`${clip(p.type)}\`)`);
+  }
+  if (p.type === "refusal") {
+    if (role !== "assistant") throw bad(`${path}.type`, `\`${path}.type\` \`refusal\` is only allowed in an \`assistant\` message`);
+    if (typeof p.refusal !== "string") throw bad(`${path}.refusal`, `\`${path}.refusal\` must be a string`);
+  }
   if (p.type === "text" && typeof p.text !== "string") throw bad(`${path}.text`, `\`${path}.text\` must be a string`);
   if (p.type === "image_url") {
     if (!isObject(p.image_url)) throw bad(`${path}.image_url`, `\`${path}.image_url\` must be an object`);
     if (typeof p.image_url.url !== "string") throw bad(`${path}.image_url.url`, `\`${path}.image_url.url\` must be a string`);
   }
+}
+
+/** A caller's string shown in an error, cut to a readable length. */
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 function checkToolCall(t: unknown, path: string): void {

@@ -5,7 +5,7 @@
  * OpenAI API does in `param`. Unknown fields are kept and passed through;
  * only the fields the gateway or the adapters read are checked.
  */
-import type { ChatCompletionRequest } from "../providers/openai-wire.js";
+import type { ChatCompletionRequest } from "../request/openai-wire.js";
 import { GatewayError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
 import { checkMessage, checkMetadata, checkStop, checkToolChoice, checkTools } from "./validate-fields.js";

@@ -22,6 +22,7 @@ import {
   type Tokenizer,
   type TraceEvent,
 } from "../engine/index.js";
+import { requestTexts } from "../request/index.js";
 
 /** The draw used when the caller gives no state: explanations must be repeatable. */
 export const DEFAULT_DRAW = 0.5;
@@ -85,7 +86,7 @@ export function explainRequest(graph: Graph, request: ExplainInput, options: Exp
   const events: TraceEvent[] = [];
   const prepared = prepare(graph);
   const decision = decide(prepared, facts, options.state ?? emptyState(DEFAULT_DRAW), { tracer: (e) => void events.push(e) });
-  const guard = decision.kind === "no-route" ? undefined : applyGuardrails(prepared, decision.guardrails, "input", facts, textParts(body.messages));
+  const guard = decision.kind === "no-route" ? undefined : applyGuardrails(prepared, decision.guardrails, "input", facts, requestTexts(body).map((t) => t.text));
   return explainDecision(graph, facts, decision, events, guard, bearerToken(headerValue(headers, "authorization")) !== undefined);
 }
 
@@ -108,27 +109,6 @@ function headerValue(headers: Readonly<Record<string, string>>, name: string): s
 
 // Credential headers (bearer.ts) are never shown; facts built by the server and by explain
 // never hold them, and if given facts do, their values are scrubbed from every string.
-// ---------------------------------------------------------------- input text
-
-/** The text parts of the messages, in the order `messageText` joins them: what the server's guardrails see. */
-function textParts(messages: unknown): string[] {
-  const out: string[] = [];
-  if (!Array.isArray(messages)) return out;
-  for (const m of messages) {
-    if (m === null || typeof m !== "object") continue;
-    const content = (m as { content?: unknown }).content;
-    if (typeof content === "string") out.push(content);
-    else if (Array.isArray(content)) {
-      for (const part of content) {
-        if (part === null || typeof part !== "object") continue;
-        const p = part as { type?: unknown; text?: unknown };
-        if (p.type === "text" && typeof p.text === "string") out.push(p.text);
-      }
-    }
-  }
-  return out;
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

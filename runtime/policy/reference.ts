@@ -13,6 +13,7 @@
  */
 import type { BudgetDecl, Expr, FactRef, LimitDecl, RouteDecl, SourceFile, Value } from "../../lang/ast.js";
 import { buildSymbols } from "../../compiler/passes/symbols.js";
+import { compileLinear } from "../../compiler/linear-regex.js";
 import { DEFAULTS } from "../../compiler/settings.js";
 import type { SymbolTable } from "../../compiler/symbols.js";
 import { callerStatus } from "../engine/attempts.js";
@@ -255,7 +256,7 @@ export function evaluate(e: Expr, f: Facts, text: string): boolean {
     }
     case "matches": {
       const a = readFact(e.fact, f, text);
-      return a !== undefined && new RegExp(e.regex.pattern, e.regex.flags.replace(/[gy]/g, "")).test(String(a));
+      return a !== undefined && compileLinear(e.regex.pattern, e.regex.flags).test(String(a));
     }
     case "truthy": {
       const a = readFact(e.fact, f, text);

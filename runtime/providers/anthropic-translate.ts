@@ -1,7 +1,9 @@
 /**
  * Pure translation between OpenAI chat completions and the Anthropic
  * Messages API, both ways, for non-streaming replies (the event stream is
- * `anthropic-events.ts`). No I/O: the clock arrives as `createdSec`, and a
+ * `anthropic-events.ts`). Message content is read through the canonical
+ * content blocks (runtime/request/blocks.ts), the same view the guardrails
+ * inspect. No I/O: the clock arrives as `createdSec`, and a
  * request that cannot be expressed throws `TranslationError`.
  */
 
@@ -17,6 +19,7 @@ import type {
   AnthropicToolChoice,
   AnthropicUsage,
 } from "./anthropic-wire.js";
+import { contentBlocks, type ContentBlock } from "../request/index.js";
 import type {
   ChatCompletion,
   ChatCompletionRequest,
@@ -26,7 +29,7 @@ import type {
   ToolCall,
   ToolChoice,
   WireUsage,
-} from "./openai-wire.js";
+} from "../request/openai-wire.js";
 
 /** A request or reply that has no faithful counterpart on the other side. */
 export class TranslationError extends Error {
@@ -101,7 +104,7 @@ function toolChoice(choice: ToolChoice | undefined, parallel: boolean | undefine
 function convertMessage(message: Exclude<ChatMessage, { role: "system" | "developer" }>): [AnthropicMessage["role"], AnthropicContentBlock[]] {
   switch (message.role) {
     case "user":
-      return ["user", typeof message.content === "string" ? textBlocks(message.content) : message.content.flatMap(partToBlocks)];
+      return ["user", contentBlocks(message.content, []).flatMap(toBlocks)];
     case "tool":
       return ["user", [{ type: "tool_result", tool_use_id: message.tool_call_id, content: textsOf(message.content, "tool").join("\n") }]];
     case "assistant": {
@@ -120,29 +123,45 @@ function textBlocks(text: string): AnthropicTextBlock[] {
   return text === "" ? [] : [{ type: "text", text }];
 }
 
+/**
+ * The texts of a content that may only hold text (system, developer, tool,
+ * assistant), read through the canonical blocks (runtime/request) so the
+ * adapter sends exactly what the guardrails inspected.
+ */
 function textsOf(content: string | ContentPart[], role: string): string[] {
-  if (typeof content === "string") return content === "" ? [] : [content];
-  return content.map((part) => {
-    if (part.type === "text") return part.text;
-    if (part.type === "refusal") return part.refusal;
-    throw new TranslationError(`a \`${role}\` message can only hold text, not \`${part.type}\``);
+  return contentBlocks(content, []).map((block) => {
+    if (block.kind === "text" || block.kind === "refusal") return block.text;
+    throw new TranslationError(`a \`${role}\` message can only hold text, not \`${wireType(block)}\``);
   }).filter((text) => text !== "");
 }
 
-function partToBlocks(part: ContentPart): AnthropicContentBlock[] {
-  switch (part.type) {
+function toBlocks(block: ContentBlock): AnthropicContentBlock[] {
+  switch (block.kind) {
     case "text":
-      return textBlocks(part.text);
     case "refusal":
-      return textBlocks(part.refusal);
-    case "image_url":
-      return [{ type: "image", source: sourceOf(part.image_url.url, "image") }];
+      return textBlocks(block.text);
+    case "image":
+      return [{ type: "image", source: sourceOf(block.url, "image") }];
     case "file": {
-      if (part.file.file_data === undefined) throw new TranslationError("file references by id are not supported");
-      return [{ type: "document", source: sourceOf(part.file.file_data, "file") }];
+      if (block.data === undefined) throw new TranslationError("file references by id are not supported");
+      return [{ type: "document", source: sourceOf(block.data, "file") }];
     }
     default:
-      throw new TranslationError(`content of type \`${part.type}\` is not supported`);
+      throw new TranslationError(`content of type \`${wireType(block)}\` is not supported`);
+  }
+}
+
+/** The OpenAI part type a block came from, for error messages. */
+function wireType(block: ContentBlock): string {
+  switch (block.kind) {
+    case "image":
+      return "image_url";
+    case "audio":
+      return "input_audio";
+    case "unknown":
+      return block.type;
+    default:
+      return block.kind;
   }
 }
 

@@ -4,7 +4,7 @@
  * cancelled. Budget settlement (bytes of streamed text when no usage chunk
  * came) and `log_bodies` capture (the text itself) both read it.
  */
-import type { ChatCompletionChunk } from "./openai-wire.js";
+import type { ChatCompletionChunk } from "../request/openai-wire.js";
 import type { ChatStream } from "./types.js";
 
 /** What the tap saw. */

@@ -8,7 +8,7 @@
  * A modeled field sent as `null` ("the default") is left in passthrough as
  * sent rather than modeled.
  */
-import type { ChatCompletionRequest, ChatMessage, ContentPart, ToolCall, ToolDefinition } from "../providers/openai-wire.js";
+import type { ChatCompletionRequest, ChatMessage, ContentPart, ToolCall, ToolDefinition } from "./openai-wire.js";
 import type { CanonicalRequest, ContentBlock, Extra, Message, Role, Tool, ToolChoice } from "./model.js";
 
 type Json = Record<string, unknown>;

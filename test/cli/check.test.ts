@@ -99,6 +99,7 @@ describe("aigw check", () => {
   it("counts tokens with the real tokenizer when a test needs it", async () => {
     const dir = policyDir({
       "main.route": [
+        "gateway { auth none }",
         "provider p { api mock }",
         'model short = p/"s"',
         'model long = p/"l"',

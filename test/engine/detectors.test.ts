@@ -84,6 +84,77 @@ describe("phone", () => {
   });
 });
 
+describe("phone, scanned without backtracking", () => {
+  // The detector's definition as the one regex it replaced (backtracks exponentially on `+1111…1a`).
+  it("finds exactly what the old regex found, on texts dense with digits, `+`, separators and parentheses", () => {
+    const alphabet = fc.constantFrom("1", "2", "4", "5", "0", "9", "+", "+", " ", " ", "-", ".", "(", ")", "a", "_", "\n");
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 70 }), (chars) => {
+        const text = chars.join("");
+        expect(found(builtin("phone"), text)).toEqual(oldPhone(text));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it("agrees with the old regex on realistic numbers in prose", () => {
+    const digits = fc.stringMatching(/^[0-9]{1,6}$/);
+    const part = fc.oneof(digits, digits.map((d) => `(${d.slice(0, 4)})`), fc.constantFrom(" ", "-", ".", "+", " call ", "x"));
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 16 }), (parts) => {
+        const text = parts.join("");
+        expect(found(builtin("phone"), text)).toEqual(oldPhone(text));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it("scans 300 KB of `+1111…1a ` (the old regex took seconds) and a 300 KB run of groups", () => {
+    const d = builtin("phone");
+    const hostile = ("+" + "1".repeat(30) + "a ").repeat(9_000);
+    expect(d.find(hostile)).toEqual([]);
+    expect(d.find("+1 " + "1111 ".repeat(60_000) + "a")).toEqual([0, 17]); // `+1 1111 1111 1111`: 13 digits, the next group would make 17
+  });
+});
+
+/**
+ * The phone detector as it was: the old regex and validator, run the way
+ * regexDetector runs them. Only used on short texts (it backtracks
+ * exponentially on long digit runs).
+ */
+function oldPhone(text: string): string[] {
+  const INTL = String.raw`\+\d{1,3}(?:[ .\-]?(?:\(\d{1,4}\)|\d{1,4})){1,7}`;
+  const NANP = String.raw`(?:1[ .\-])?(?:\(\d{3}\) ?|\d{3}[ .\-])\d{3}[ .\-]\d{4}`;
+  const regex = new RegExp(String.raw`(?<![\w+])(?:${INTL}|${NANP})(?![\w])`, "g");
+  const digitCount = (s: string): number => s.replace(/[^0-9]/g, "").length;
+  const validate = (candidate: string): number => {
+    if (candidate[0] !== "+") return digitCount(candidate) === 10 || digitCount(candidate) === 11 ? candidate.length : 0;
+    let digits = 0;
+    let best = 0;
+    for (let i = 0; i < candidate.length; i++) {
+      const c = candidate.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        digits++;
+        const next = candidate.charCodeAt(i + 1);
+        if (!(next >= 48 && next <= 57) && digits >= 8 && digits <= 15) best = candidate[i + 1] === ")" ? i + 2 : i + 1;
+        if (digits > 15) break;
+      }
+    }
+    return best;
+  };
+  const out: string[] = [];
+  for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
+    const keep = validate(m[0]);
+    if (keep <= 0) {
+      regex.lastIndex = m.index + 1;
+      continue;
+    }
+    out.push(m[0].slice(0, keep));
+    regex.lastIndex = m.index + keep;
+  }
+  return out;
+}
+
 describe("credit_card", () => {
   it("finds Luhn-valid numbers in the usual groupings", () => {
     cases(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { factsFromChatRequest, factsFromTestRequest, makeFacts, messageText, utf8Length } from "../../runtime/engine/facts.js";
+import { factsFromChatRequest, factsFromTestRequest, makeFacts, utf8Length } from "../../runtime/engine/facts.js";
 import type { Tokenizer } from "../../runtime/engine/tokens.js";
 import { graph, route } from "./fixtures.js";
 
@@ -33,8 +33,9 @@ describe("factsFromChatRequest", () => {
     expect(f.headers["x-tier"]).toBe("premium");
     expect({ ...f.metadata }).toEqual({ project: "alpha", n: "3", ok: "true" });
     expect([f.key, f.team, f.user, f.labels.env]).toEqual(["sha256:abc", "search", "ana", "prod"]);
-    expect(f.text).toBe("be brief\nhello");
-    expect(f.inputBytes).toBe(14);
+    // The tool's name is read by the model too.
+    expect(f.text).toBe("be brief\nhello\nx");
+    expect(f.inputBytes).toBe(16);
   });
 
   it("treats fields of unexpected types as absent", () => {
@@ -95,17 +96,15 @@ describe("lazy token count", () => {
   });
 });
 
-describe("utf8Length and messageText", () => {
+describe("utf8Length and the input text", () => {
   it("matches TextEncoder on mixed scripts, emoji and lone surrogates", () => {
     for (const s of ["", "abc", "héllo", "日本語", "😀x", "a\ud800b", "\udc00", "x\ud83d"]) {
       expect(utf8Length(s)).toBe(new TextEncoder().encode(s).length);
     }
   });
 
-  it("joins string and text-part contents and skips other parts", () => {
-    expect(messageText([{ content: "a" }, { content: null }, { content: [{ type: "text", text: "b" }, { type: "input_audio" }] }, 5])).toEqual({
-      text: "a\nb",
-      images: false,
-    });
+  it("joins string and text-part contents and skips non-text parts", () => {
+    const f = factsFromChatRequest({ messages: [{ content: "a" }, { content: null }, { content: [{ type: "text", text: "b" }, { type: "input_audio" }] }, 5] }, {}, {}, undefined);
+    expect([f.text, f.images]).toEqual(["a\nb", false]);
   });
 });

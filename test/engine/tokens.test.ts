@@ -3,7 +3,7 @@ import { prepare } from "../../runtime/engine/prepare.js";
 import { decide } from "../../runtime/engine/decide.js";
 import { makeFacts } from "../../runtime/engine/facts.js";
 import { emptyState } from "../../runtime/engine/state.js";
-import { compareTokens, loadTokenizer, tokensIn, type CompareOp, type Tokenizer } from "../../runtime/engine/tokens.js";
+import { compareTokens, countAhead, loadTokenizer, SYNC_COUNT_BYTES, tokenFloor, tokensIn, type CompareOp, type Tokenizer } from "../../runtime/engine/tokens.js";
 import { and, cmp, eq, fact, graph, isIn, model, route, truthy } from "./fixtures.js";
 
 /** A tokenizer stub that counts one token per character and records how often it ran. */
@@ -100,5 +100,52 @@ describe("the real tokenizer", () => {
     for (const s of ["a", "日本語のテキスト", "😀😀😀", "   spaces   ", "x".repeat(1000), "mixed é ü 中 🎉 text\n\t"]) {
       expect(tok.count(s)).toBeLessThanOrEqual(new TextEncoder().encode(s).length);
     }
+  });
+});
+
+describe("long texts are counted ahead of decide, in steps", () => {
+  /** A stub whose stepped count is recorded apart from its synchronous one. */
+  function steppedStub(): Tokenizer & { calls: number; stepped: number } {
+    const t = {
+      calls: 0,
+      stepped: 0,
+      count: (s: string) => (t.calls++, [...s].length),
+      countSteps: async (s: string) => (t.stepped++, [...s].length),
+    };
+    return t;
+  }
+  const g = graph({
+    routes: [
+      route("big", { when: and(model("chat"), cmp("gt", fact("input_tokens"), 100_000)), to: "long" }),
+      route("small", { when: and(model("chat"), isIn(fact("input_tokens"), [50_000, 7])), to: "short" }),
+    ],
+  });
+
+  it("the floor is the smallest number an input_tokens comparison uses", () => {
+    expect(tokenFloor(g)).toBe(7);
+    expect(tokenFloor(graph({ routes: [route("a", { when: model("chat") })] }))).toBe(Infinity);
+  });
+
+  it("a text over SYNC_COUNT_BYTES that reaches the floor is counted with countSteps, and decide reads that count", async () => {
+    const t = steppedStub();
+    const counter = countAhead(t, tokenFloor(g));
+    const text = "日".repeat(60_000);
+    const facts = makeFacts({ model: "chat", text }, counter);
+    await counter.ahead(facts.text, facts.inputBytes);
+    decide(prepare(g), facts, emptyState());
+    expect(facts.inputTokens).toBe(60_000);
+    expect([t.stepped, t.calls]).toEqual([1, 0]);
+  });
+
+  it("a short text, or one under the floor, is left to decide (counted synchronously only if read)", async () => {
+    const t = steppedStub();
+    const counter = countAhead(t, 1_000_000);
+    const facts = makeFacts({ model: "chat", text: "x".repeat(SYNC_COUNT_BYTES * 4) }, counter);
+    await counter.ahead(facts.text, facts.inputBytes);
+    expect(t.stepped).toBe(0);
+    const small = countAhead(t, 0);
+    const f2 = makeFacts({ model: "chat", text: "x".repeat(SYNC_COUNT_BYTES) }, small);
+    await small.ahead(f2.text, f2.inputBytes);
+    expect(t.stepped).toBe(0);
   });
 });

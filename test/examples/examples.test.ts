@@ -152,6 +152,12 @@ describe("examples/production", () => {
     expect(named.length).toBe(Object.keys(graph!.keys).length);
     for (const key of named) expect(Object.keys(graph!.keys)).toContain(sha256(key));
   });
+
+  it("tells users to mint their own keys with aigw key, not a hand-rolled hash", () => {
+    const text = readFileSync(join(dir, "keys.route"), "utf8");
+    expect(text).toMatch(/npx aigw key --team \w+/);
+    expect(text).not.toMatch(/node -e|createHash/);
+  });
 });
 
 describe("examples/ci/github-actions.yml", () => {

@@ -1,6 +1,7 @@
 /**
  * Every `route` example in lang/SPEC.md compiles as the spec says: an example
- * marks each error it shows with `// error: CODE` on that line, and any
+ * marks each error it shows with `// error: CODE` on that line (or alone on
+ * the line above, where `aigw fmt` leaves no room after the code), and any
  * other example has no errors and its tests pass. Examples use the models of
  * the spec's `// common declarations` block; consecutive blocks headed
  * `// name.route` form one multi-file policy.
@@ -33,7 +34,11 @@ function examples(): Example[] {
       out.push({ line: b.line, files, expected: [] });
       continue;
     }
-    const expected = b.text.split("\n").flatMap((l, n) => [...l.matchAll(/\/\/ error: ([A-Z]\d{3})/g)].map((m) => `${n + 1}:${m[1]}`));
+    // A marker after code marks its own line; a marker alone on a line marks the line below it.
+    const expected = b.text.split("\n").flatMap((l, n) => {
+      const at = l.trimStart().startsWith("//") ? n + 2 : n + 1;
+      return [...l.matchAll(/\/\/ error: ([A-Z]\d{3})/g)].map((m) => `${at}:${m[1]}`);
+    });
     const text = b.text.startsWith("// common declarations") ? b.text : `${b.text}\n${prelude}`;
     out.push({ line: b.line, files: { "main.route": text }, expected });
     i++;

@@ -215,21 +215,25 @@ describe("metrics edge cases", () => {
         cpuUserSeconds: 1.5,
         cpuSystemSeconds: 0.25,
         startTimeSeconds: 1_700_000_000,
-        loopDelay: { p50: 0.001, p99: 0.004, max: 0.02 },
+        loopDelay: { min: 0.0001, max: 0.02, mean: 0.002, stddev: 0.001, p50: 0.001, p90: 0.003, p99: 0.004 },
+        nodeVersion: "v20.19.1",
       }),
       close: () => void closed++,
     };
     const m = new GatewayMetrics(() => 0, probe);
     let families = parseExposition(await m.render());
     expect(valueOf(families, "process_resident_memory_bytes", {})).toBe(101e6);
-    expect(valueOf(families, "nodejs_heap_used_bytes", {})).toBe(20e6);
-    expect(valueOf(families, "nodejs_heap_total_bytes", {})).toBe(30e6);
+    expect(valueOf(families, "nodejs_heap_size_used_bytes", {})).toBe(20e6);
+    expect(valueOf(families, "nodejs_heap_size_total_bytes", {})).toBe(30e6);
     expect(valueOf(families, "nodejs_external_memory_bytes", {})).toBe(4e6);
-    expect(valueOf(families, "process_cpu_seconds_total", { mode: "user" })).toBe(1.5);
-    expect(valueOf(families, "process_cpu_seconds_total", { mode: "system" })).toBe(0.25);
+    expect(valueOf(families, "process_cpu_user_seconds_total", {})).toBe(1.5);
+    expect(valueOf(families, "process_cpu_system_seconds_total", {})).toBe(0.25);
+    expect(valueOf(families, "process_cpu_seconds_total", {})).toBe(1.75);
     expect(families.get("process_cpu_seconds_total")!.type).toBe("counter");
     expect(valueOf(families, "process_start_time_seconds", {})).toBe(1_700_000_000);
-    expect(valueOf(families, "nodejs_eventloop_delay_seconds", { quantile: "0.99" })).toBe(0.004);
+    expect(valueOf(families, "nodejs_eventloop_lag_p99_seconds", {})).toBe(0.004);
+    expect(valueOf(families, "nodejs_eventloop_lag_max_seconds", {})).toBe(0.02);
+    expect(valueOf(families, "nodejs_version_info", { version: "v20.19.1", major: "20", minor: "19", patch: "1" })).toBe(1);
     families = parseExposition(await m.render());
     expect(valueOf(families, "process_resident_memory_bytes", {})).toBe(102e6);
     expect(families.has("process_resident_memory_bytes")).toBe(true);
@@ -243,7 +247,7 @@ describe("metrics edge cases", () => {
     const o = await observed(policyFor(up.baseUrl));
     const families = parseExposition(await (await fetch(`${o.base}/metrics`)).text());
     const rss = valueOf(families, "process_resident_memory_bytes", {})!;
-    const heap = valueOf(families, "nodejs_heap_used_bytes", {})!;
+    const heap = valueOf(families, "nodejs_heap_size_used_bytes", {})!;
     expect(rss).toBeGreaterThan(10e6);
     expect(heap).toBeGreaterThan(1e6);
     expect(heap).toBeLessThan(rss);

@@ -58,7 +58,7 @@ route chat { when model == "chat"  guard pii  to a  fallback b on 5xx }
     expect(col.posts).toHaveLength(1);
     expect(col.posts[0]!.path).toBe("/v1/traces");
     const all = col.posts[0]!.body.resourceSpans[0]!.scopeSpans[0]!.spans;
-    expect(all.map((s) => s.name)).toEqual(["POST /v1/chat/completions", "aigw.decide", "aigw.guardrails", "aigw.attempt", "aigw.attempt"]);
+    expect(all.map((s) => s.name)).toEqual(["POST /v1/chat/completions", "aigw.decide", "aigw.guardrails", "chat a", "chat b"]);
     const [root, decide, guard, first, second] = all;
     expect(all.every((s) => s.traceId === traceId)).toBe(true);
     expect(root!.parentSpanId).toBe("00f067aa0ba902b7");

@@ -246,10 +246,10 @@ export interface ServeChild {
 
 const children = new Set<ServeChild>();
 
-/** Starts `aigw serve POLICY_PATH --port 0 --host 127.0.0.1 ...args`; resolves once it listens. */
-export async function startServeChild(policyPath: string, args: string[] = [], timeoutMs = 15_000): Promise<ServeChild> {
+/** Starts `aigw serve POLICY_PATH --port 0 --host 127.0.0.1 ...args` with `env` added to the environment; resolves once it listens. */
+export async function startServeChild(policyPath: string, args: string[] = [], timeoutMs = 15_000, env: Record<string, string> = {}): Promise<ServeChild> {
   const child = spawn(process.execPath, ["--import", REGISTER, BIN, "serve", policyPath, "--port", "0", "--host", "127.0.0.1", ...args], {
-    env: process.env,
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -176,7 +176,7 @@ route chat {
         return next;
       },
     } as unknown as Providers;
-    const rt = { graph, providers, needsTokenizer: false, modelsBody: "", problems: [] } as unknown as Runtime;
+    const rt = { graph, providers, needsTokenizer: false, tokenFloor: Infinity, modelsBody: "", problems: [] } as unknown as Runtime;
     const controller = new AbortController();
     const options: ExecuteOptions = {
       body: { model: "chat", messages: [{ role: "user", content: "x" }] },

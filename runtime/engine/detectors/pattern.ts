@@ -1,11 +1,40 @@
 /**
  * `matches /regex/flags` as a detector: any match of the policy's own
- * pattern. The regex is compiled once; the `g` flag is added for scanning.
+ * pattern, run on the linear-time engine (compiler/linear-regex.ts) so no
+ * text makes it slow. Compiled once.
  */
-import { regexDetector, type Detector } from "./detector.js";
+import { compileLinear } from "../../../compiler/linear-regex.js";
+import type { Detector } from "./detector.js";
 
-/** A detector for a policy regex; placeholder `[REDACTED]`. Throws a SyntaxError for a bad pattern. */
+/** A detector for a policy regex; placeholder `[REDACTED]`. Throws a SyntaxError for a bad or unsupported pattern. */
 export function patternDetector(source: string, flags: string): Detector {
-  const scanFlags = flags.replace(/[gy]/g, "") + "g";
-  return regexDetector({ name: `matches /${source}/${flags}`, placeholder: "[REDACTED]", regex: new RegExp(source, scanFlags) });
+  const re = compileLinear(source, flags);
+  function scan(text: string, out: number[] | undefined): boolean {
+    let found = false;
+    for (let from = 0; from <= text.length; ) {
+      const m = re.find(text, from);
+      if (m === undefined) break;
+      const [start, end] = m;
+      if (end === start) {
+        // An empty match finds nothing to report; step over it so the scan ends.
+        from = start + 1;
+        continue;
+      }
+      found = true;
+      if (out === undefined) break;
+      out.push(start, end);
+      from = end;
+    }
+    return found;
+  }
+  return {
+    name: `matches /${source}/${flags}`,
+    placeholder: "[REDACTED]",
+    find(text) {
+      const out: number[] = [];
+      scan(text, out);
+      return out;
+    },
+    test: (text) => scan(text, undefined),
+  };
 }

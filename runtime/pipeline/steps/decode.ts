@@ -10,6 +10,6 @@ import { parseChatRequest } from "../validate.js";
 export const decode: ChatStep = async (ctx, next) => {
   ctx.body = parseChatRequest(await ctx.input.body());
   ctx.request = decodeChat(ctx.body);
-  ctx.record.add({ kind: "request", model: ctx.body.model, stream: ctx.body.stream === true });
+  ctx.record.add({ kind: "request", model: ctx.body.model, stream: ctx.body.stream === true, body: ctx.body });
   return next();
 };

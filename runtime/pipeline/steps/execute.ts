@@ -32,7 +32,7 @@ export const execute: ChatStep = async (ctx) => {
     case "completion": {
       const c = result.completion;
       const target = (meta.target = result.target.model);
-      record.add(c.usage ? { kind: "attempts", attempts: result.attempts, target, usage: c.usage } : { kind: "attempts", attempts: result.attempts, target });
+      record.add(c.usage ? { kind: "attempts", attempts: result.attempts, target, usage: c.usage, completion: c.completion } : { kind: "attempts", attempts: result.attempts, target, completion: c.completion });
       ctx.answered = { kind: "completion", target, completion: c };
       ctx.delivered = c.completion;
       return { kind: "json", status: 200, headers: [], body: c.raw ?? JSON.stringify(c.completion) };

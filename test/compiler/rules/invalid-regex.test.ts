@@ -28,4 +28,16 @@ describe("invalid-regex (E207)", () => {
     const text = src(...PRELUDE, `guardrail g { on input block when text matches /ignore (all )?previous instructions/i }`, `guardrail h { redact matches /\\d{4}-\\d{4}/ }`);
     expect(run(invalidRegex, text)).toEqual([]);
   });
+
+  test("lookaround and backreferences are refused: policy regexes run on a linear-time engine", () => {
+    const text = src(...PRELUDE, `guardrail a { block matches /secret(?!ary)/ }`, `guardrail b { flag matches /(\\w)\\1/ }`, `guardrail c { flag matches /(?<=x)y/ }`);
+    const ds = run(invalidRegex, text);
+    expect(where(ds)).toEqual(["E207 5:29", "E207 6:28", "E207 7:28"]);
+    expect(ds[0]!.message).toBe("regex `/secret(?!ary)/` uses the lookahead `(?!…)`, which cannot be matched in linear time");
+    expect(ds[0]!.help).toMatch(/RE2/);
+    expect(ds[1]!.message).toMatch(/backreference/);
+    expect(ds[2]!.message).toMatch(/lookbehind/);
+    // Escaped or inside a class, the same characters are plain text.
+    expect(regexProblem({ pattern: "\\(?=x[(?!]", flags: "" })).toBeUndefined();
+  });
 });
