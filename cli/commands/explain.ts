@@ -4,7 +4,7 @@
  * why in the policy's own terms: the routes considered and why each did or
  * did not match (file:line), the split draw, the attempt order, guardrails,
  * budgets and limits. `--format json` prints the decision record the server
- * logs for the same request (runtime/engine/explain-request.ts).
+ * logs for the same request (runtime/engine/explain-decision.ts; the request side is runtime/policy/explain-request.ts).
  *
  * FILE is JSON `{ "headers": {...}, "body": { chat completion request } }`;
  * `-` reads it from stdin. A bearer key in it is hashed here and looked up in

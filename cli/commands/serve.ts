@@ -110,7 +110,8 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   await reloader.start(gateway, first, { log, watch: follow });
   const hup = () => void reloader.reload("signal");
   process.on("SIGHUP", hup);
-  io.err(`aigw serve: http engine: ${gateway.engine.detail}\n`);
+  // The fallback serves correctly but slower: say so as a warning, not as an ordinary start-up line.
+  io.err(gateway.engine.kind === "native" ? `aigw serve: http engine: ${gateway.engine.detail}\n` : `aigw serve: warning: http engine: ${gateway.engine.detail}\n`);
   io.err(`aigw serve: policy ${graph.policy} (${graph.routes.length} routes, models: ${graph.accepted.join(", ") || "none"})\n`);
   io.err(`aigw serve: reload: ${follow ? (git !== undefined ? `following ${git}` : "watching the policy files") + ", " : ""}on SIGHUP and POST /admin/reload (compiles ${reloader.verifierKind === "worker" ? "on a worker thread" : "in-process"})\n`);
   io.err(`aigw serve: ${authLine(graph)}\n`);

@@ -14,7 +14,8 @@
 import type { Graph } from "../../compiler/graph.js";
 import type { RoutedDecision } from "../engine/index.js";
 import { budgetKey, dollarsToMicros, limitKey, type Check, type CheckResult, type Store } from "../state/index.js";
-import { worstCaseMicros, type CostedRequest } from "./cost.js";
+import { worstCase, type CostedRequest, type RequestSize } from "./cost.js";
+import type { UsageFault } from "./settle.js";
 import { openHold, type Hold } from "./hold.js";
 
 /** Logs what a budget does (a warning crossed, a store that failed); the server's logger fits. */
@@ -63,11 +64,13 @@ export class Budgets {
   constructor(
     readonly store: Store,
     readonly log?: BudgetLog,
+    /** Hears each settlement whose reported usage was above the reservation or unrecordable (the `aigw_usage_clamped_total` metric). */
+    readonly onUsageFault?: (target: string, fault: UsageFault) => void,
   ) {}
 
-  /** Admits `d` for a request of `inputTokens` (see the module comment). */
-  async admit(graph: Graph, d: RoutedDecision, inputTokens: number, body: CostedRequest): Promise<Admission> {
-    const slots = slotsOf(graph, d, inputTokens, body);
+  /** Admits `d` for a request of `size` (cost.ts; measured on the body as sent), see the module comment. */
+  async admit(graph: Graph, d: RoutedDecision, size: RequestSize, body: CostedRequest): Promise<Admission> {
+    const slots = slotsOf(graph, d, size, body);
     const { admitted, results } = await this.store.admit(slots.map((s) => s.check));
     const counted = slots.map((slot, i) => ({ slot, result: results[i]! }));
     if (!admitted) {
@@ -87,7 +90,7 @@ export class Budgets {
         this.log?.warn("budget warning crossed", { budget: slot.name, key: slot.check.key, percent, warnPercent: slot.warnPercent, resetAt: new Date(r.resetAt).toISOString() });
       }
     }
-    return { admitted: true, hold: openHold(graph, this.store, counted, inputTokens, this.log), counted, warnings };
+    return { admitted: true, hold: openHold(graph, this, counted, size, body), counted, warnings };
   }
 
   /** True the first time this process sees a counter window in its warn zone (the crossing may have been by settlement). */
@@ -99,20 +102,32 @@ export class Budgets {
   }
 }
 
-function slotsOf(graph: Graph, d: RoutedDecision, inputTokens: number, body: CostedRequest): Slot[] {
+/**
+ * The admission batch: the worst case reserved on every budget not already
+ * exceeded, one request taken and the worst case's tokens (in + out)
+ * reserved on every limit. An amount above a counter's limit is sent as
+ * limit + 1: refused all the same, and never an unsafe integer the store
+ * would reject as a bad argument (which would read as a store outage).
+ */
+function slotsOf(graph: Graph, d: RoutedDecision, size: RequestSize, body: CostedRequest): Slot[] {
   const slots: Slot[] = [];
+  const worst = worstCase(graph, d.plan.targets, size, body);
   // At least 1 µ$: a budget already at its limit refuses even a request priced at nothing, as `spent >= limit` says.
-  const amount = d.budgets.some((b) => b.state !== "exceeded") ? Math.max(1, worstCaseMicros(graph, d.plan.targets, inputTokens, body)) : 0;
+  const micros = Math.max(1, worst.micros);
   for (const b of d.budgets) {
     if (b.state === "exceeded") continue; // it downgraded this request: the downgrade is its answer
-    const check: Check = { kind: "reserve", key: budgetKey(b.budget, b.scopeKey), amount, limit: dollarsToMicros(b.limit), window: b.node.window };
+    const limit = dollarsToMicros(b.limit);
+    const check: Check = { kind: "reserve", key: budgetKey(b.budget, b.scopeKey), amount: Math.min(micros, limit + 1), limit, window: b.node.window };
     slots.push(b.node.warnPercent === undefined ? { check, kind: "budget", name: b.budget } : { check, kind: "budget", name: b.budget, warnPercent: b.node.warnPercent });
   }
   for (const l of d.limits) {
     const r = l.node.requests;
     if (r) slots.push({ kind: "requests", name: l.limit, check: { kind: "take", key: limitKey(l.limit, "requests", l.scopeKey), amount: 1, limit: r.count, window: r.window } });
     const t = l.node.tokens;
-    if (t) slots.push({ kind: "tokens", name: l.limit, check: { kind: "take", key: limitKey(l.limit, "tokens", l.scopeKey), amount: inputTokens, limit: t.count, window: t.window } });
+    if (t) {
+      const check: Check = { kind: "reserve", key: limitKey(l.limit, "tokens", l.scopeKey), amount: Math.min(worst.tokens, t.count + 1), limit: t.count, window: t.window };
+      slots.push({ kind: "tokens", name: l.limit, check });
+    }
   }
   return slots;
 }

@@ -3,57 +3,158 @@
  * (runtime/state/money.ts), from the policy's model prices ($ per million
  * tokens, so one token at $P/Mtok is exactly P micro-dollars).
  *
- * Worst case, reserved before the request is sent (lang/SPEC.md §12):
- * - input tokens: counted with the tokenizer when it is already loaded,
- *   else bounded by the UTF-8 byte length of the text (a byte-level BPE
- *   token covers at least one byte); plus OpenAI's chat framing (4 tokens a
- *   message and 3 for the reply) and the bytes of any `tools` definitions;
- * - output tokens: `max_completion_tokens`, else `max_tokens`, else the
- *   model's `max_output`, else its `context`, else {@link FALLBACK_OUTPUT_TOKENS};
+ * The worst case reserved before a request is sent is an upper bound of
+ * what any provider can bill for it (lang/SPEC.md §12), computed from bytes
+ * alone, never with the tokenizer:
+ * - input tokens ≤ the UTF-8 byte length of the JSON of `messages`,
+ *   `tools`, `functions`, `tool_choice` and `response_format`. Every token
+ *   of the byte-level BPEs models are priced with covers at least one byte,
+ *   and JSON only adds bytes (quotes, keys, escapes), so every byte that
+ *   reaches the model (all parts, names, tool-call arguments, schemas) is
+ *   counted. Plus the chat framing (4 tokens a message, 3 for the reply),
+ *   {@link TOOLS_PROMPT_TOKENS} when tools or a response format are given
+ *   (the system prompt a provider adds for them), {@link IMAGE_TOKENS} per
+ *   image, and a whole context for a part whose size cannot be known from
+ *   the request (a file referenced by id, a part type not listed here).
+ *   A model's declared `context` caps the total: no provider bills more
+ *   input than the model accepts;
+ * - output tokens: (`max_completion_tokens`, else `max_tokens`, else the
+ *   model's `max_output`, else its `context`, else
+ *   {@link LARGEST_CONTEXT_TOKENS}) × `n`;
  * - the most expensive target of the plan (a fallback may answer).
  */
 import type { Graph, ModelNode } from "../../compiler/graph.js";
-import { loadedTokenizer, type Facts, type PlannedTarget } from "../engine/index.js";
+import type { PlannedTarget } from "../engine/index.js";
 import type { Usage } from "../providers/index.js";
 import { priceMicros } from "./price.js";
 
-/** Output bound for a model that declares neither `max_output` nor `context` and a request without `max_tokens`. */
-export const FALLBACK_OUTPUT_TOKENS = 32_768;
+/**
+ * The largest context window of any model we know (Llama 4 Scout: 10M
+ * tokens). It bounds what cannot be measured when a model declares no
+ * `context`, and no request may ask for more output than this
+ * (runtime/pipeline/validate.ts).
+ */
+export const LARGEST_CONTEXT_TOKENS = 10_000_000;
+
+/** The most choices a request may ask for (`n`), OpenAI's documented maximum. */
+export const MAX_CHOICES = 128;
+
+/**
+ * The most input tokens one image can be billed at, over the published
+ * rules: OpenAI's tile rule at high detail on gpt-4o-mini (fit in
+ * 2048×2048, shortest side 768 → at most 2×4 tiles of 512 px: 2,833 +
+ * 8 × 5,667 = 48,169) is the largest; gpt-4o's is 85 + 8 × 170 = 1,445,
+ * the patch rule of the gpt-4.1/o4 minis at most 1,536 × 2.46 = 3,779, and
+ * Anthropic's (width × height / 750 after resizing to ≤ 1.15 MP) about
+ * 1,600. A declared `context` caps the whole input, images included.
+ */
+export const IMAGE_TOKENS = 48_169;
+
+/**
+ * Tokens a provider adds to the prompt when a request carries tools or a
+ * response format: Anthropic's published tool-use system prompt is at most
+ * 530 tokens (Claude 3 Opus); OpenAI renders tools into a system message
+ * whose wrapper is far smaller than the JSON bytes it replaces.
+ */
+export const TOOLS_PROMPT_TOKENS = 530;
+
+/** Part types whose size the request shows: their bytes (plus {@link IMAGE_TOKENS} for an image) bound their tokens. */
+const MEASURABLE_PARTS = new Set(["text", "image_url", "input_audio", "refusal"]);
 
 /** The request fields the worst case reads. */
 export interface CostedRequest {
   readonly messages: readonly unknown[];
   readonly max_tokens?: number | null;
   readonly max_completion_tokens?: number | null;
+  readonly n?: number | null;
   readonly tools?: unknown;
+  readonly functions?: unknown;
+  readonly tool_choice?: unknown;
+  readonly response_format?: unknown;
 }
 
-/** Input tokens counted at admission (an upper bound of what the provider reports, see the module comment). */
-export function admissionInputTokens(facts: Facts, body: CostedRequest): number {
-  const tok = facts.tokensCounted ? undefined : loadedTokenizer();
-  const text = facts.tokensCounted ? facts.inputTokens : tok !== undefined ? tok.count(facts.text) : facts.inputBytes;
-  const tools = body.tools === undefined || body.tools === null ? 0 : Buffer.byteLength(JSON.stringify(body.tools));
-  return text + 4 * body.messages.length + 3 + tools;
+/** What admission measured of a request once, for every target: the model-independent parts of the bound. */
+export interface RequestSize {
+  /** Input tokens that do not depend on the model: bytes, framing, the tools prompt, images. */
+  readonly known: number;
+  /** Parts whose size cannot be known from the request: each may fill the model's context. */
+  readonly unknowable: number;
 }
 
-/** The most output tokens a target may produce for this request. */
+/** Measures a request (one JSON serialisation of what reaches the model; linear in its size). */
+export function requestSize(body: CostedRequest): RequestSize {
+  let bytes = Buffer.byteLength(JSON.stringify(body.messages));
+  let prompt = false;
+  for (const field of [body.tools, body.functions, body.tool_choice, body.response_format]) {
+    if (field === undefined || field === null) continue;
+    bytes += Buffer.byteLength(JSON.stringify(field));
+    prompt = true;
+  }
+  let images = 0;
+  let unknowable = 0;
+  for (const m of body.messages) {
+    const content = (m as { content?: unknown }).content;
+    if (!Array.isArray(content)) continue;
+    for (const p of content) {
+      const type = (p as { type?: unknown }).type;
+      if (type === "image_url") images++;
+      else if (typeof type !== "string" || !MEASURABLE_PARTS.has(type)) unknowable++;
+    }
+  }
+  const known = bytes + 4 * body.messages.length + 3 + (prompt ? TOOLS_PROMPT_TOKENS : 0) + images * IMAGE_TOKENS;
+  return { known, unknowable };
+}
+
+/** The most input tokens `model` can bill for a request of `size`. */
+export function inputBound(model: ModelNode, size: RequestSize): number {
+  const context = model.context ?? LARGEST_CONTEXT_TOKENS;
+  const total = size.known + size.unknowable * context;
+  return model.context === undefined ? total : Math.min(total, model.context);
+}
+
+/** The most output tokens `model` can bill for this request: the per-choice bound × `n`. */
 export function outputBound(model: ModelNode, body: CostedRequest): number {
-  return body.max_completion_tokens ?? body.max_tokens ?? model.maxOutput ?? model.context ?? FALLBACK_OUTPUT_TOKENS;
+  const perChoice = body.max_completion_tokens ?? body.max_tokens ?? model.maxOutput ?? model.context ?? LARGEST_CONTEXT_TOKENS;
+  return perChoice * (body.n ?? 1);
 }
 
-/** The worst-case cost over the plan's targets, in micro-dollars. */
-export function worstCaseMicros(graph: Graph, targets: readonly PlannedTarget[], inputTokens: number, body: CostedRequest): number {
-  let worst = 0;
+// Prices are read in one place (price.ts); re-exported for the bound and settlement code here.
+export { priceMicros } from "./price.js";
+
+/** One target's bound: its tokens in and out and their price. */
+export interface TargetBound {
+  readonly input: number;
+  readonly output: number;
+  readonly micros: number;
+}
+
+/** The bound of a request on one model. */
+export function targetBound(model: ModelNode, size: RequestSize, body: CostedRequest): TargetBound {
+  const input = inputBound(model, size);
+  const output = outputBound(model, body);
+  return { input, output, micros: priceMicros(model, input, output) };
+}
+
+/** The worst case over the plan's targets: the dearest price and the most tokens (in + out), each maximised separately. */
+export function worstCase(graph: Graph, targets: readonly PlannedTarget[], size: RequestSize, body: CostedRequest): { micros: number; tokens: number } {
+  let micros = 0;
+  let tokens = 0;
   for (const t of targets) {
     const m = graph.models[t.model];
     if (m === undefined) continue;
-    worst = Math.max(worst, priceMicros(m, inputTokens, outputBound(m, body)));
+    const b = targetBound(m, size, body);
+    micros = Math.max(micros, b.micros);
+    tokens = Math.max(tokens, b.input + b.output);
   }
-  return worst;
+  return { micros, tokens };
 }
 
-/** What a finished request cost on the model that answered, from the provider's usage. */
-export function actualMicros(graph: Graph, model: string, usage: Usage): number {
-  const m = graph.models[model];
-  return m === undefined ? 0 : priceMicros(m, usage.promptTokens, usage.completionTokens);
+/** Whether `n` can be recorded as a token count: a non-negative safe integer. */
+export function isTokenCount(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+/** What a finished request cost on the model that answered, from usage already checked against its bound. */
+export function usageMicros(model: ModelNode, usage: Usage): number {
+  return priceMicros(model, usage.promptTokens, usage.completionTokens);
 }

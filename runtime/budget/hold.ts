@@ -1,46 +1,70 @@
 /**
- * An admitted request's holds: the reservations of its budgets and the
- * token limits its output will count against. Settled with the provider's
- * usage, or released, exactly once, whatever path the request takes.
+ * An admitted request's holds: the reservations of its budgets and of the
+ * token limits it counts against. Settled with the provider's usage (checked
+ * against the bound admission reserved, settle.ts), or released, exactly
+ * once, whatever path the request takes.
  */
 import type { Graph } from "../../compiler/graph.js";
 import type { ChatStream, Completion, Usage } from "../providers/index.js";
 import { tapStream } from "../providers/tap.js";
-import type { Check, Reservation, Store } from "../state/index.js";
-import type { BudgetLog, Counted } from "./admission.js";
-import { actualMicros } from "./cost.js";
+import type { Reservation } from "../state/index.js";
+import type { Budgets, Counted } from "./admission.js";
+import { inputBound, type CostedRequest, type RequestSize } from "./cost.js";
+import { settlementOf } from "./settle.js";
 
 export interface Hold {
-  /** Input tokens counted at admission. */
-  readonly inputTokens: number;
-  /** Settles with the cost of `usage` on `model`; without usage, releases (charges 0). Later calls do nothing. */
+  /** What admission measured of the request (cost.ts). */
+  readonly size: RequestSize;
+  /** Settles with the cost of `usage` on `model` (checked against its bound, settle.ts); without usage, releases (charges 0). Later calls do nothing. */
   settle(model: string | undefined, usage: Usage | undefined): Promise<void>;
-  /** Settles a non-streaming completion: its usage, else its text's bytes as output tokens. */
+  /** Settles a non-streaming completion: its usage, else the input bound and its choices' bytes as output tokens. */
   settleCompletion(model: string, completion: Completion): Promise<void>;
-  /** A stream that settles once it ends, fails or is cancelled (from its usage chunk, else the streamed text's bytes). */
+  /**
+   * A stream that settles once it ends, fails or is cancelled: with the
+   * upstream's usage chunk when it sent one, else with the input bound (the
+   * upstream read the whole prompt before its first chunk) and the bytes of
+   * every delta as output tokens — content, tool calls, refusals, whatever
+   * the choices carried, as JSON (a token covers at least one byte).
+   */
   wrap(stream: ChatStream, model: string): ChatStream;
 }
 
-export function openHold(graph: Graph, store: Store, counted: readonly Counted[], inputTokens: number, log: BudgetLog | undefined): Hold {
+export function openHold(graph: Graph, budgets: Budgets, counted: readonly Counted[], size: RequestSize, body: CostedRequest): Hold {
+  const { store, log } = budgets;
   const reservations: Reservation[] = [];
-  const tokenChecks: Check[] = [];
+  const tokenHolds: Reservation[] = [];
   for (const { slot, result } of counted) {
-    if (slot.kind === "tokens") tokenChecks.push(slot.check);
+    if (slot.kind === "tokens" && result.reservation) tokenHolds.push(result.reservation);
     if (slot.kind === "budget" && result.reservation) reservations.push(result.reservation);
   }
   let done = false;
-  const settle = async (model: string | undefined, usage: Usage | undefined): Promise<void> => {
+  /** `reported`: the upstream's own usage (a fault when it passes the bound); else the gateway's byte count (capped silently). */
+  const settle = async (model: string | undefined, usage: Usage | undefined, reported = true): Promise<void> => {
     if (done) return;
     done = true;
-    const actual = model === undefined || usage === undefined ? 0 : actualMicros(graph, model, usage);
-    const output = usage?.completionTokens ?? 0;
-    const additions = output > 0 ? tokenChecks.map((c) => ({ key: c.key, amount: output, window: c.window })) : [];
-    if (reservations.length === 0 && additions.length === 0) return;
+    if (reservations.length === 0 && tokenHolds.length === 0) return;
+    const m = model === undefined ? undefined : graph.models[model];
+    const s = m === undefined || usage === undefined ? undefined : settlementOf(m, size, body, usage);
+    if (s?.fault !== undefined && reported && model !== undefined) {
+      // The provider reported usage no honest bill can reach (or no number at all): its fault, not the store's.
+      log?.warn("upstream fault: reported usage is above the reservation or not a token count; charged the bound instead", {
+        target: model,
+        fault: s.fault,
+        promptTokens: String(usage!.promptTokens),
+        completionTokens: String(usage!.completionTokens),
+        chargedInput: s.input,
+        chargedOutput: s.output,
+      });
+      budgets.onUsageFault?.(model, s.fault);
+    }
+    const actual = s?.micros ?? 0;
+    const tokens = s === undefined ? 0 : s.input + s.output;
     try {
-      await store.finish(
-        reservations.map((reservation) => ({ reservation, actual })),
-        additions,
-      );
+      await store.finish([
+        // Never above what was held: an honest bill is within the bound, so this only caps rounding.
+        ...reservations.map((reservation) => ({ reservation, actual: Math.min(actual, reservation.amount) })),
+        ...tokenHolds.map((reservation) => ({ reservation, actual: Math.min(tokens, reservation.amount) })),
+      ]);
     } catch (err) {
       // The reply was paid for: the caller still gets it. The cost is logged for reconciliation; the holds expire.
       log?.error("state store unavailable: a cost was not recorded", {
@@ -51,13 +75,23 @@ export function openHold(graph: Graph, store: Store, counted: readonly Counted[]
       });
     }
   };
+  const inputOf = (model: string): number => {
+    const m = graph.models[model];
+    return m === undefined ? 0 : inputBound(m, size);
+  };
   return {
-    inputTokens,
-    settle,
-    settleCompletion: (model, c) => settle(model, c.usage ?? { promptTokens: inputTokens, completionTokens: Buffer.byteLength(JSON.stringify(c.completion.choices)) }),
+    size,
+    settle: (model, usage) => settle(model, usage),
+    settleCompletion: (model, c) =>
+      c.usage !== undefined
+        ? settle(model, c.usage)
+        : settle(model, { promptTokens: inputOf(model), completionTokens: Buffer.byteLength(JSON.stringify(c.completion.choices)) }, false),
     wrap: (stream, model) =>
       tapStream(stream, {
-        onEnd: (seen) => settle(model, stream.usage ?? (seen.bytes > 0 ? { promptTokens: inputTokens, completionTokens: seen.bytes } : undefined)),
+        onEnd: (seen) => {
+          const usage = stream.usage;
+          return usage !== undefined ? settle(model, usage, true) : settle(model, { promptTokens: inputOf(model), completionTokens: seen.deltaBytes }, false);
+        },
       }).stream,
   };
 }

@@ -14,3 +14,4 @@ export { otlpExporter, tracesUrl, type OtlpExporter, type OtlpOptions } from "./
 export { otelFromEnv, type OtelEnvResult, type OtelExport } from "./otel-env.js";
 export { requestSpans, unixNano, type OtlpSpan, type SpanContext, type SpanSink } from "./spans.js";
 export { storeBudgetReader } from "./state-reader.js";
+export { exportHttpEngine, type HttpEngineLabel } from "./http-engine.js";

@@ -77,6 +77,7 @@ export class GatewayMetrics {
   private readonly budgetSpent: Gauge;
   private readonly budgetLimit: Gauge;
   private readonly stateErrors: Counter;
+  private readonly usageFaults: Counter;
   private readonly reloads: Counter;
   private readonly policyInfo: Gauge;
   private readonly policyLoaded: Gauge;
@@ -111,6 +112,11 @@ export class GatewayMetrics {
     this.limitRejections = r.counter("aigw_rate_limit_rejections_total", "Requests refused with 429 by a rate limit.", ["limit"]);
     this.budgetSpent = r.gauge("aigw_budget_spent_dollars", "Dollars spent in a budget's current window, per scope value, as the state store counts them.", ["budget", "scope", "scope_key"]);
     this.budgetLimit = r.gauge("aigw_budget_limit_dollars", "A budget's limit per window, from the active policy.", ["budget", "scope"]);
+    this.usageFaults = r.counter(
+      "aigw_usage_clamped_total",
+      "Settlements where a provider reported usage above the reservation (clamped to it) or no token count at all (invalid: charged the reservation), by target.",
+      ["target", "reason"],
+    );
     this.stateErrors = r.counter("aigw_metrics_state_errors_total", "Scrapes that could not read budget spend from the state store.");
     this.reloads = r.counter("aigw_policy_reloads_total", "Policy reload attempts, by result (ok, failed).", ["result"]);
     this.policyInfo = r.gauge("aigw_policy_info", "The active policy version (always 1).", ["version"]);
@@ -144,6 +150,11 @@ export class GatewayMetrics {
   /** Where budget spend is read at scrape time; undefined to stop reading. */
   setBudgetReader(reader: BudgetReader | undefined): void {
     this.reader = reader;
+  }
+
+  /** Counts a settlement whose reported usage was not charged as reported (runtime/budget/settle.ts). */
+  usageClamped(target: string, reason: "clamped" | "invalid"): void {
+    this.usageFaults.child(target, reason).value++;
   }
 
   /** Counts one finished chat request. */

@@ -167,6 +167,11 @@ export class Registry {
     return metric;
   }
 
+  /** True when a metric of that name is registered. */
+  has(name: string): boolean {
+    return this.metrics.some((m) => m.name === name);
+  }
+
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
     return this.register(new Counter(name, help, labelNames));
   }

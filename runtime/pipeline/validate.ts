@@ -5,6 +5,7 @@
  * OpenAI API does in `param`. Unknown fields are kept and passed through;
  * only the fields the gateway or the adapters read are checked.
  */
+import { LARGEST_CONTEXT_TOKENS, MAX_CHOICES } from "../budget/cost.js";
 import type { ChatCompletionRequest } from "../request/openai-wire.js";
 import { GatewayError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
@@ -45,9 +46,11 @@ export function validateChatRequest(v: unknown): ChatRequest {
     if (!isObject(v.stream_options)) throw bad("stream_options", "`stream_options` must be an object");
     optional(v.stream_options, "include_usage", "boolean", "stream_options.");
   }
-  positiveInt(v, "max_tokens");
-  positiveInt(v, "max_completion_tokens");
-  positiveInt(v, "n");
+  // Bounded so the worst case a budget reserves stays an exact integer (runtime/budget/cost.ts): no model
+  // writes more than its context, and an absurd amount is the caller's mistake (400), not a store outage.
+  positiveInt(v, "max_tokens", LARGEST_CONTEXT_TOKENS);
+  positiveInt(v, "max_completion_tokens", LARGEST_CONTEXT_TOKENS);
+  positiveInt(v, "n", MAX_CHOICES);
   numberIn(v, "temperature", 0, 2);
   numberIn(v, "top_p", 0, 1);
   numberIn(v, "presence_penalty", -2, 2);
@@ -72,10 +75,11 @@ function optional(o: Json, field: string, type: "boolean" | "string", prefix = "
   if (x !== undefined && x !== null && typeof x !== type) throw bad(prefix + field, `\`${prefix + field}\` must be a ${type}`);
 }
 
-function positiveInt(o: Json, field: string): void {
+function positiveInt(o: Json, field: string, max: number): void {
   const x = o[field];
   if (x === undefined || x === null) return;
   if (typeof x !== "number" || !Number.isInteger(x) || x < 1) throw bad(field, `\`${field}\` must be a positive integer`);
+  if (x > max) throw bad(field, `\`${field}\` must be at most ${max} (got ${x})`);
 }
 
 function numberIn(o: Json, field: string, min: number, max: number): void {

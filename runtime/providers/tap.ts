@@ -1,16 +1,16 @@
 /**
- * The one stream tap: passes a chat stream through unchanged, counts what its
- * deltas say, and calls `onEnd` exactly once when it ends, fails or is
- * cancelled. Budget settlement (bytes of streamed text when no usage chunk
- * came) and `log_bodies` capture (the text itself) both read it.
+ * The one stream tap: passes a chat stream through unchanged, measures what
+ * its deltas carried, and calls `onEnd` exactly once when it ends, fails or
+ * is cancelled. Budget settlement (the deltas' bytes when no usage chunk
+ * came) and `log_bodies` capture (the content text) both read it.
  */
 import type { ChatCompletionChunk } from "../request/openai-wire.js";
 import type { ChatStream } from "./types.js";
 
 /** What the tap saw. */
 export interface Tapped {
-  /** UTF-8 bytes of the `content` deltas so far. */
-  readonly bytes: number;
+  /** UTF-8 bytes of the choices' deltas so far, as JSON (content, tool calls, refusals: whatever they carried). */
+  readonly deltaBytes: number;
   /** The `content` deltas so far, when `keepText` was asked for (else ""). */
   readonly text: string;
 }
@@ -24,7 +24,7 @@ export interface TapOptions {
 
 /** A stream that hands on `inner`'s chunks and reports what they said; `seen` reads it at any time. */
 export function tapStream(inner: ChatStream, options: TapOptions): { stream: ChatStream; seen: () => Tapped } {
-  const seen = { bytes: 0, text: "" };
+  const seen = { deltaBytes: 0, text: "" };
   let ended = false;
   const end = async (): Promise<void> => {
     if (ended) return;
@@ -35,10 +35,10 @@ export function tapStream(inner: ChatStream, options: TapOptions): { stream: Cha
     try {
       for await (const chunk of inner) {
         for (const c of chunk.choices) {
+          if (c.delta === undefined) continue;
+          seen.deltaBytes += Buffer.byteLength(JSON.stringify(c.delta));
           const content = (c.delta as { content?: unknown }).content;
-          if (typeof content !== "string") continue;
-          seen.bytes += Buffer.byteLength(content);
-          if (options.keepText === true) seen.text += content;
+          if (options.keepText === true && typeof content === "string") seen.text += content;
         }
         yield chunk;
       }

@@ -19,6 +19,7 @@ import { authenticate, createRuntime, requestIds, writeReply, type ChatInput, ty
 import { Pools, type PoolOptions } from "../providers/index.js";
 import { memoryStore, type Store } from "../state/index.js";
 import { GatewayMetrics, Observer, silentLogger, storeBudgetReader, type Logger, type SpanSink } from "../observe/index.js";
+import { exportHttpEngine } from "../observe/http-engine.js";
 import { realWorld, type World } from "../world.js";
 import { budgetRoutes, type RouteTable } from "./admin/index.js";
 import { ClientSignal } from "./client-signal.js";
@@ -102,8 +103,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const host = options.host ?? "127.0.0.1";
   // Always a store, so budgets and limits take one code path; without one given, a memory store of our own.
   const ownStore = options.store === undefined ? memoryStore({ clock: world.now }) : undefined;
-  const budgets = new Budgets(options.store ?? ownStore!, log);
   const observe = options.observe ?? {};
+  const metrics = observe.metrics === false ? undefined : (observe.metrics ?? new GatewayMetrics(world.now));
+  const budgets = new Budgets(options.store ?? ownStore!, log, (target, fault) => metrics?.usageClamped(target, fault));
   const requestId = requestIds(world.random);
 
   // The runtime trusts no graph it did not check: every graph, at start and
@@ -117,8 +119,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   let current = build(options.graph);
   let draining = false;
-  const metrics = observe.metrics === false ? undefined : (observe.metrics ?? new GatewayMetrics(world.now));
   metrics?.setGraph(current.graph);
+  if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "native" ? "uws" : "node");
   if (options.store) metrics?.setBudgetReader(storeBudgetReader(options.store));
   const observer = new Observer({ log, metrics, spans: observe.spans });
 

@@ -3,7 +3,7 @@
  * read with a limit, abort tracking, and every write corked and guarded so
  * nothing touches the native response after it ended or was aborted. The
  * uWS objects are seen through the structural interfaces below (the subset
- * used here), so only uws.ts imports uWebSockets.js.
+ * used here), so only uws-load.ts loads uWebSockets.js.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { STATUS_CODES } from "node:http";
@@ -267,6 +267,9 @@ export class Exchange implements HttpRequest, HttpResponse {
 
   write(chunk: string | Uint8Array): boolean {
     if (this.finished) return true;
+    // On Node 22 and later a node:http write that returns false while the response is corked never gets its
+    // 'drain' (the fallback's cork() corks the ServerResponse), and the stream would wait forever: no cork there.
+    if (!this.native) return this.res.write(chunk);
     let ok = true;
     this.res.cork(() => {
       ok = this.res.write(chunk);

@@ -1,5 +1,6 @@
 /**
- * The uWebSockets.js edge: the only file that imports `uWebSockets.js`.
+ * The uWebSockets.js edge: the only file that uses `uWebSockets.js`
+ * (uws-load.ts loads it).
  *
  * It wraps uWS in a small interface with no uWS types leaking out, and keeps
  * the rules that bite in one place:
@@ -27,42 +28,23 @@
  * uWS close the connection: it supports pipelining only for responses sent
  * before the next request is parsed.
  *
- * The npm package behind the import name ships a native binding for some
- * Node/platform pairs and a pure Node fallback (node:http) elsewhere; the
+ * uws-load.ts picks the engine: the native binding where one exists for
+ * this Node and platform, a pure Node fallback (node:http) elsewhere; the
  * fallback lacks `tryEnd`, `onWritable`, `forEach` and friends, so the few
  * places that differ branch on {@link httpEngine}. The request/response
  * pair itself lives in exchange.ts; the interfaces in http.ts.
  */
-import * as uWSNamespace from "uWebSockets.js";
 import { EDGE_ERROR_HEADERS, Exchange, type UwsReq, type UwsRes } from "./exchange.js";
 import type { HttpEngineInfo, HttpServer, HttpServerOptions } from "./http.js";
+import { loadEngine, type UwsModule } from "./uws-load.js";
 
 export * from "./http.js";
 
-type UwsModule = typeof uWSNamespace;
-
-/**
- * The package is CommonJS; depending on the loader (Node's ESM, vitest) its
- * exports arrive as the namespace itself or under `default`. Take whichever
- * carries the API.
- */
-function resolveModule(ns: unknown): UwsModule {
-  const top = ns as Record<string, unknown>;
-  if (typeof top.App === "function" && typeof top.us_socket_local_port === "function") return ns as UwsModule;
-  return top.default as UwsModule;
-}
-const uWS = resolveModule(uWSNamespace);
-
-/** The native binding exports `getParts` and the shared-state helpers; the fallback exports only `App` and two socket helpers. */
-function detectEngine(mod: UwsModule): HttpEngineInfo {
-  const native = typeof (mod as unknown as Record<string, unknown>).getParts === "function";
-  return native
-    ? { kind: "native", detail: `uWebSockets.js native binding (${process.platform}-${process.arch}, abi ${process.versions.modules})` }
-    : { kind: "fallback", detail: "uWebSockets.js node:http fallback (no native binding for this platform; slower)" };
-}
+const loaded = loadEngine();
+const uWS = loaded.module;
 
 /** The engine in use in this process. */
-export const httpEngine: HttpEngineInfo = detectEngine(uWS);
+export const httpEngine: HttpEngineInfo = loaded.info;
 const NATIVE = httpEngine.kind === "native";
 
 /** Headers copied out of a request, and their size in characters (names plus values). */

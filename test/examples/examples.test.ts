@@ -163,14 +163,23 @@ describe("examples/production", () => {
 describe("examples/ci/github-actions.yml", () => {
   const yml = readFileSync(join(EXAMPLES, "ci", "github-actions.yml"), "utf8");
 
-  it("runs aigw check with GitHub annotations on pull requests, on Node 20 after npm ci", () => {
+  it("runs this repository's action (aigw check with GitHub annotations) on pull requests", () => {
     expect(yml).toMatch(/^on:\n(?: .*\n)*? {2}pull_request:/m);
     expect(yml).toMatch(/uses: actions\/checkout@v\d/);
-    expect(yml).toMatch(/uses: actions\/setup-node@v\d/);
-    expect(yml).toMatch(/node-version: 20\b/);
-    expect(yml).toMatch(/run: npm ci$/m);
-    expect(yml).toMatch(/run: npx aigw check --format github/);
+    expect(yml).toMatch(/^ {6}- uses: [\w.-]+\/aigw@\S+$/m);
+    expect(yml).toMatch(/^ {10}path: \S+$/m);
+    // aigw is not on npm: the workflow must not install it from there
+    expect(yml).not.toMatch(/npm (install|i) -D aigw|npx aigw/);
+    expect(yml).toContain(".aigw/");
     expect(yml).not.toMatch(/\t/);
+  });
+
+  it("passes only inputs the action declares", () => {
+    const action = readFileSync(join(EXAMPLES, "..", "action.yml"), "utf8");
+    const declared = [...action.matchAll(/^ {2}([\w-]+):\n {4}description:/gm)].map((m) => m[1]);
+    const given = [...yml.matchAll(/^ {10}#? ?([\w-]+): /gm)].map((m) => m[1]);
+    expect(given.length).toBeGreaterThan(0);
+    for (const input of given) expect(declared).toContain(input);
   });
 });
 

@@ -12,7 +12,10 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { behave } from "../support/upstreams.js";
-import { call, closeRigs, ledger, logged, REPLY_COST, startRig, type Mode } from "./upstream-helpers.js";
+import { call, closeRigs, INPUT_TOKENS, ledger, logged, MAX_TOKENS, REPLY_COST, startRig, type Mode } from "./upstream-helpers.js";
+
+/** A stream that started has had its prompt read: without usage it is charged the input bound and its deltas' bytes (capped at max_tokens). */
+const STARTED_STREAM_COST = INPUT_TOKENS + MAX_TOKENS;
 
 afterEach(closeRigs);
 
@@ -162,7 +165,7 @@ describe.each(["json", "stream"] as const)("the gateway deadline (%s)", (mode: M
       expect(out.stream).toMatchObject({ done: false, error: { code: "upstream_timeout" } });
     }
     await logged(rig);
-    expect(await ledger(rig.store)).toEqual({ spent: 0, reserved: 0, anyReserved: 0 });
+    expect(await ledger(rig.store)).toEqual({ spent: mode === "stream" ? STARTED_STREAM_COST : 0, reserved: 0, anyReserved: 0 });
   });
 });
 
@@ -176,7 +179,7 @@ describe.each(["openai", "anthropic"] as const)("keep-alives from a stalled %s u
     expect(out.stream).toMatchObject({ done: false, error: { code: "upstream_timeout" } });
     expect(out.elapsedMs).toBeLessThan(rig.deadlineMs + SLACK_MS);
     await logged(rig);
-    expect(await ledger(rig.store)).toEqual({ spent: 0, reserved: 0, anyReserved: 0 });
+    expect(await ledger(rig.store)).toEqual({ spent: STARTED_STREAM_COST, reserved: 0, anyReserved: 0 });
   });
 
   it.each(["json", "stream"] as const)("do not keep a try alive before its first chunk: it falls back (%s)", async (mode) => {

@@ -25,6 +25,7 @@ import {
   errorOf,
   exhaustedStatus,
   INPUT_TOKENS,
+  MAX_TOKENS,
   ledger,
   logged,
   REPLY_COST,
@@ -223,8 +224,9 @@ function checkOutcome(out: Outcome, want: Expect, reaction: Reaction, mode: Mode
     expect(out.stream!.text).toHaveLength(want.streamed);
     expect(primaryTries ?? 1).toBe(1);
     expect(rig.backup.requests).toHaveLength(0);
-    // Settled from the usage seen, else the streamed text (its bytes count as output tokens), or released when there was none.
-    return want.spent ?? (want.streamed > 0 ? INPUT_TOKENS + want.streamed : 0);
+    // Settled from the usage seen, else the input bound and the streamed deltas' JSON bytes as output tokens,
+    // capped at max_tokens (the role chunk alone is more bytes than that).
+    return want.spent ?? INPUT_TOKENS + MAX_TOKENS;
   }
 
   const cause = want.before;

@@ -35,11 +35,13 @@ export const REACTIONS: Record<Reaction, string> = {
 /** The budget's scope key: the team of {@link KEY}. */
 export const TEAM = "search";
 /**
- * Input tokens counted at admission for the request {@link call} sends: `hello there` is 11 bytes
- * (no policy here reads `input_tokens`, so the tokenizer is not loaded and bytes bound tokens), plus 4
- * for the message and 3 for the reply (runtime/budget/cost.ts).
+ * The input bound admission reserves for the request {@link call} sends (runtime/budget/cost.ts): the 41
+ * bytes of the JSON of its messages (`[{"role":"user","content":"hello there"}]`), plus 4 for the message
+ * and 3 for the reply.
  */
-export const INPUT_TOKENS = 18;
+export const INPUT_TOKENS = 48;
+/** The `max_tokens` {@link call} sends: the output bound, and what a stream without usage is charged for its deltas (their JSON bytes, capped at it). */
+export const MAX_TOKENS = 10;
 /** What a reply with the fake upstreams' default usage (11 prompt + 7 completion tokens) costs, in micro-dollars. */
 export const REPLY_COST = 18;
 
@@ -162,7 +164,7 @@ export async function call(base: string, mode: Mode): Promise<Outcome> {
   const res = await fetch(`${base}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
-    body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "hello there" }], max_tokens: 10, ...(mode === "stream" ? { stream: true } : {}) }),
+    body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "hello there" }], max_tokens: MAX_TOKENS, ...(mode === "stream" ? { stream: true } : {}) }),
   });
   const text = await res.text();
   const out: Outcome = { status: res.status, headers: res.headers, elapsedMs: performance.now() - started, length: text.length };

@@ -9,7 +9,7 @@
  * path: after a completion, when a stream ends, on any failure.
  */
 import { decide, type RoutedDecision, type StateView } from "../../engine/index.js";
-import { admissionInputTokens } from "../../budget/cost.js";
+import { requestSize } from "../../budget/cost.js";
 import type { Hold } from "../../budget/hold.js";
 import type { Reply } from "../respond.js";
 import { routed, type ChatContext, type ChatStep } from "../context.js";
@@ -39,11 +39,12 @@ export const admit: ChatStep = async (ctx, next) => {
 async function admitted(ctx: ChatContext, first: RoutedDecision): Promise<Hold> {
   const { rt, world } = ctx;
   const budgets = rt.budgets;
-  const inputTokens = admissionInputTokens(ctx.facts, ctx.body);
+  // The bound is measured on the body as sent (after redaction), which is what the provider bills.
+  const size = requestSize(ctx.sent);
   const spentOut = new Set<string>();
   let decision = first;
   for (;;) {
-    const admission = await unlessUnavailable(() => budgets.admit(rt.graph, decision, inputTokens, ctx.body), budgets.log);
+    const admission = await unlessUnavailable(() => budgets.admit(rt.graph, decision, size, ctx.sent), budgets.log);
     const now = world.now();
     if (admission.admitted) {
       ctx.decision = decision;

@@ -1,0 +1,71 @@
+/**
+ * Chooses the HTTP engine behind uws.ts, once per process: a native
+ * uWebSockets.js binding when one loads for this Node and platform, the
+ * node:http fallback otherwise. Candidates, in order:
+ *
+ * 1. `uWebSockets.js`, the `@btc-vision/uwebsockets.js` repack of uWS.js
+ *    v20.57: bindings for Node 20, 22, 24 and 25 (ABIs 115/127/137/141) on
+ *    Linux, macOS and Windows; the Linux ones need glibc 2.38 or newer
+ *    (Debian 13, Ubuntu 24.04, RHEL 10).
+ * 2. `uws-legacy`, the `@trufflesuite/uws-js-unofficial` repack of uWS.js
+ *    v20.30: bindings up to Node 20 (ABI 115), built for glibc 2.27, so
+ *    Node 20 stays native on older distributions (Debian 12).
+ * 3. `uws-legacy`'s fallback: the same App API over node:http, at about
+ *    0.6x the native throughput; the engine info says why it runs.
+ *
+ * All are CommonJS and loaded with `require`: the first package's ESM
+ * wrapper would turn a binding that does not load into a failed import, and
+ * the second package's own entry would print to the console. Its `dist/`
+ * fallback is pure JS. `UWS_USE_FALLBACK=1` forces the fallback (the test
+ * suite runs the edge on both engines).
+ */
+import { createRequire } from "node:module";
+import type * as uWSNamespace from "uWebSockets.js";
+import type { HttpEngineInfo } from "./http.js";
+
+/** The API the edge uses; the fallback implements a subset of it. */
+export type UwsModule = typeof uWSNamespace;
+
+/** The engine chosen and the module that implements it. */
+export interface LoadedEngine {
+  readonly module: UwsModule;
+  readonly info: HttpEngineInfo;
+}
+
+const requireCjs = createRequire(import.meta.url);
+
+/** True when `UWS_USE_FALLBACK` asks for the fallback (the values the fallback package itself accepts). */
+function fallbackForced(env: NodeJS.ProcessEnv): boolean {
+  return ["1", "true", "True", "TRUE"].includes(env["UWS_USE_FALLBACK"] ?? "");
+}
+
+/** The first line of why a candidate did not load (the native loader's messages are long). */
+function why(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  // The v20.57 loader wraps the real cause (e.g. a missing GLIBC version) after a generic first line.
+  const cause = /Error: (.*)$/m.exec(text.split("\n").slice(1).join("\n"));
+  return (cause?.[1] ?? text.split("\n")[0] ?? "").trim();
+}
+
+/** Loads the best engine for this process; `env` decides only whether the fallback is forced. */
+export function loadEngine(env: NodeJS.ProcessEnv = process.env): LoadedEngine {
+  const target = `${process.platform}-${process.arch}, node ${process.versions.node}, abi ${process.versions.modules}`;
+  const reasons: string[] = [];
+  if (fallbackForced(env)) reasons.push("UWS_USE_FALLBACK is set");
+  else {
+    try {
+      const module = requireCjs("uWebSockets.js") as UwsModule;
+      return { module, info: { kind: "native", detail: `uWebSockets.js native binding (v20.57, ${target})` } };
+    } catch (e) {
+      reasons.push(`v20.57: ${why(e)}`);
+    }
+    try {
+      const module = requireCjs(`uws-legacy/binaries/uws_${process.platform}_${process.arch}_${process.versions.modules}.node`) as UwsModule;
+      return { module, info: { kind: "native", detail: `uWebSockets.js native binding (v20.30, ${target}; ${reasons[0]})` } };
+    } catch (e) {
+      reasons.push(`v20.30: ${why(e)}`);
+    }
+  }
+  const module = requireCjs("uws-legacy/dist/index.js") as UwsModule;
+  return { module, info: { kind: "fallback", detail: `uWebSockets.js node:http fallback, about 0.6x the native throughput (${target}; no native binding: ${reasons.join("; ")})` } };
+}

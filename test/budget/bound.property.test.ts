@@ -1,0 +1,120 @@
+/**
+ * Property: whatever the requests, total spend never passes a hard budget.
+ * fast-check generates batches of requests of every content shape (text,
+ * image and unknown parts, names, assistant tool calls with arguments,
+ * tools, response formats, n, max_tokens, streams with and without usage)
+ * and sends each batch concurrently through the real server (uWS edge,
+ * undici) to an upstream that bills like a provider: every byte of input may
+ * be a token, images at their worst published price, output up to
+ * max_tokens × n (test/support/billing-upstream.ts). For every store —
+ * memory, a SQLite file and a real Redis — the budget's spend stays ≤ its
+ * limit, no hold is left behind, and an admitted request is charged exactly
+ * what the upstream billed (nothing was clamped: honest bills fit the bound).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { budgetKey, memoryStore, redisStore, sqliteStore, type Store } from "../../runtime/state/index.js";
+import { startBillingUpstream, type BillingUpstream } from "../support/billing-upstream.js";
+import { startRedis, type RedisServer } from "../support/redis.js";
+import { closeGateways, KEY, KEY_HASH, policy, serve } from "../server/helpers.js";
+
+const LIMIT_MICROS = 2_000_000; // $2, at $1/Mtok in and out: 2M tokens
+const DAY = { kind: "calendar", unit: "day" } as const;
+
+let up: BillingUpstream;
+let redis: RedisServer;
+const dir = mkdtempSync(join(tmpdir(), "aigw-bound-prop-"));
+
+beforeAll(async () => {
+  up = await startBillingUpstream();
+  redis = await startRedis();
+}, 30_000);
+
+afterAll(async () => {
+  await closeGateways();
+  await up?.close();
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const text = fc.string({ maxLength: 3000, unit: "grapheme" });
+const part = fc.oneof(
+  text.map((t) => ({ type: "text", text: t })),
+  fc.constant({ type: "image_url", image_url: { url: "https://example.com/cat.png", detail: "high" } }),
+  text.map((t) => ({ type: "refusal", refusal: t })),
+);
+const message = fc.oneof(
+  fc.record({ role: fc.constantFrom("system", "user", "developer"), content: fc.oneof(text, fc.array(part, { minLength: 1, maxLength: 3 })) }),
+  fc.record({ role: fc.constant("user"), content: text, name: fc.string({ minLength: 1, maxLength: 40 }) }),
+  fc.record({
+    role: fc.constant("assistant"),
+    content: fc.constant(null),
+    tool_calls: fc.array(
+      fc.record({ id: fc.constant("c"), type: fc.constant("function"), function: fc.record({ name: fc.constant("f"), arguments: fc.string({ maxLength: 20_000 }) }) }),
+      { minLength: 1, maxLength: 2 },
+    ),
+  }),
+);
+const request = fc.record(
+  {
+    messages: fc.array(message, { minLength: 1, maxLength: 4 }),
+    max_tokens: fc.integer({ min: 1, max: 200_000 }),
+    n: fc.integer({ min: 1, max: 8 }),
+    stream: fc.boolean(),
+    tools: fc.constant([{ type: "function", function: { name: "f", description: "a tool", parameters: { type: "object" } } }]),
+    response_format: fc.constant({ type: "json_schema", json_schema: { name: "s", schema: { type: "object" } } }),
+  },
+  { requiredKeys: ["messages", "max_tokens"] },
+);
+const batch = fc.record({ requests: fc.array(request, { minLength: 4, maxLength: 12 }), streamUsage: fc.boolean(), toolCallBytes: fc.constantFrom(0, 300) });
+
+async function send(base: string, body: Record<string, unknown>): Promise<number> {
+  const res = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "chat", ...body }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const STORES: [string, () => Store][] = [
+  ["memory", () => memoryStore({ clock: Date.now })],
+  ["sqlite", () => sqliteStore({ clock: Date.now, path: join(dir, `state-${Math.random()}.db`) })],
+  ["redis", () => redisStore({ clock: Date.now, url: redis.url, prefix: `p${Math.random()}:` })],
+];
+
+describe.each(STORES)("spend ≤ limit under concurrency (%s store)", (_kind, open) => {
+  it("holds for generated requests against an honestly billing upstream", async () => {
+    await fc.assert(
+      fc.asyncProperty(batch, async ({ requests, streamUsage, toolCallBytes }) => {
+        const store = open();
+        try {
+          const graph = policy(`
+keys { "${KEY_HASH}" team "t" }
+provider up { api openai base_url "${up.baseUrl}" }
+model m = up/"m" { input $1/Mtok output $1/Mtok context 1000k }
+budget b { per team limit $${LIMIT_MICROS / 1e6} per day exceeded reject }
+route r { when model == "chat" budget b to m }
+`);
+          const { base } = await serve(graph, { store });
+          up.streamUsage = streamUsage;
+          up.toolCallBytes = toolCallBytes;
+          const statuses = await Promise.all(requests.map((r) => send(base, r)));
+          expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+          const [c] = await store.read([{ key: budgetKey("b", "t"), window: DAY }]);
+          expect(c!.reserved).toBe(0);
+          expect(c!.spent).toBeLessThanOrEqual(LIMIT_MICROS);
+        } finally {
+          await closeGateways();
+          await store.close();
+        }
+      }),
+      // A failure is reported as found: shrinking would restart a gateway per step.
+      { numRuns: 12, endOnFailure: true },
+    );
+  }, 240_000);
+});
