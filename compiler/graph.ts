@@ -34,6 +34,12 @@ export interface GatewayNode {
   maxBodyBytes: number;
   /** Overall deadline for one request, all attempts included. */
   deadlineMs: number;
+  /**
+   * `reload_max_drop`, in percent: the largest share of the serving policy's
+   * routes a hot reload to this policy may remove; at 100 it may also drop
+   * every route or every key. Absent: 50 (`DEFAULTS.gateway.reloadMaxDrop`).
+   */
+  reloadMaxDrop?: number;
 }
 
 export type ProviderApi = "openai" | "anthropic" | "mock";

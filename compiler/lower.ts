@@ -72,6 +72,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
   const listen = str(s.get("listen"));
   const adminToken = envRef(s.get("admin_token"));
   const logBodies = s.get("log_bodies");
+  const reloadMaxDrop = s.get("reload_max_drop");
   return {
     ...(listen !== undefined ? { listen } : {}),
     state: lowerState(s.get("state")),
@@ -80,6 +81,8 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
     logBodies: logBodies?.kind === "bool" ? logBodies.value : DEFAULTS.gateway.logBodies,
     maxBodyBytes: num(s.get("max_body"), DEFAULTS.gateway.maxBodyBytes),
     deadlineMs: num(s.get("deadline"), DEFAULTS.gateway.deadlineMs),
+    // Written only when set, so graphs of policies without it are unchanged; the runtime defaults it.
+    ...(reloadMaxDrop !== undefined ? { reloadMaxDrop: num(reloadMaxDrop, DEFAULTS.gateway.reloadMaxDrop) } : {}),
   };
 }
 

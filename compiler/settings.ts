@@ -58,6 +58,11 @@ export const GATEWAY_SETTINGS: SettingsTable = {
   log_bodies: { type: BOOL, default: "false", doc: "record request and response bodies in the access log" },
   max_body: { type: BYTES, default: "1MB", doc: "largest accepted request body" },
   deadline: { type: POSITIVE_DURATION, default: "60s", doc: "overall time for one request, all attempts included" },
+  reload_max_drop: {
+    type: PERCENT,
+    default: "50%",
+    doc: "largest share of the serving policy's routes a hot reload may remove; `100%` also lets a reload drop every route or every key",
+  },
 };
 
 /** `provider name { … }`. */
@@ -94,6 +99,8 @@ export const DEFAULTS = {
     logBodies: false,
     maxBodyBytes: 1024 * 1024,
     deadlineMs: 60_000,
+    /** Percent; see `reload_max_drop`. */
+    reloadMaxDrop: 50,
   },
   provider: { timeoutMs: 30_000, mock: { latencyMs: 0, failRate: 0, failStatus: 500 } },
   /** `retry` absent: no retries; `retry N` without `backoff`: 250ms. */

@@ -14,6 +14,7 @@
  */
 import type { Graph, Scope } from "../../compiler/graph.js";
 import type { GuardHit } from "../engine/index.js";
+import { keyId } from "./access-log.js";
 import { ProcessGauges, type ProcessProbe } from "./process.js";
 import { nodeProcessProbe } from "./process-probe.js";
 import { Counter, EXPOSITION_CONTENT_TYPE, Gauge, Histogram, Registry, type HistogramSeries, type Series } from "./registry.js";
@@ -118,7 +119,7 @@ export class GatewayMetrics {
       ["target", "reason"],
     );
     this.stateErrors = r.counter("aigw_metrics_state_errors_total", "Scrapes that could not read budget spend from the state store.");
-    this.reloads = r.counter("aigw_policy_reloads_total", "Policy reload attempts, by result (ok, failed).", ["result"]);
+    this.reloads = r.counter("aigw_policy_reloads_total", "Policy reload attempts, by result (ok, failed, refused: by the reload gate).", ["result"]);
     this.policyInfo = r.gauge("aigw_policy_info", "The active policy version (always 1).", ["version"]);
     this.policyLoaded = r.gauge("aigw_policy_loaded_timestamp_seconds", "When the active policy was installed.");
     this.reloads.child("ok");
@@ -142,9 +143,13 @@ export class GatewayMetrics {
     for (const [name, b] of Object.entries(graph.budgets)) this.budgetLimit.set([name, b.scope], b.limit);
   }
 
-  /** For hot reload: count an attempt to load a new policy (call `setGraph` as well when it succeeded). */
-  policyReloaded(ok: boolean): void {
-    this.reloads.child(ok ? "ok" : "failed").value++;
+  /**
+   * For hot reload: count an attempt to load a new policy (call `setGraph`
+   * as well when it succeeded). `refused`: it passed every check but the
+   * reload gate refused it (it would drop every route or key, or too many routes).
+   */
+  policyReloaded(ok: boolean, refused = false): void {
+    this.reloads.child(ok ? "ok" : refused ? "refused" : "failed").value++;
   }
 
   /** Where budget spend is read at scrape time; undefined to stop reading. */
@@ -249,7 +254,8 @@ export class GatewayMetrics {
       const budgets = this.graph?.budgets ?? {};
       for (const b of readings) {
         const scope = b.scope ?? (Object.hasOwn(budgets, b.budget) ? budgets[b.budget]!.scope : "");
-        this.budgetSpent.set([b.budget, scope, b.scopeKey], b.spent);
+        // `/metrics` is unauthenticated: a `per key` budget is labelled with the key id the access log shows, never the full hash.
+        this.budgetSpent.set([b.budget, scope, scope === "key" ? keyId(b.scopeKey) : b.scopeKey], b.spent);
       }
     } catch {
       // The last readings stay; the failure is visible as a counter rather than a failed scrape.

@@ -10,7 +10,7 @@ export { compose, type Step } from "./compose.js";
 export { RequestRecord, type RecordEvent } from "./record.js";
 export { RefusalError, resetText } from "./refusals.js";
 export { authenticate, bearerToken, CallerIndex, hashKey, type Caller } from "./auth.js";
-export { parseChatRequest, parseJsonBody, validateChatRequest, type ChatRequest } from "./validate.js";
+export { checkJsonContentType, parseChatRequest, parseJsonBody, validateChatRequest, type ChatRequest } from "./validate.js";
 export { guardInput, type GuardResult } from "./guard.js";
 export { execute, outcomeOf, type ExecuteOptions, type ExecuteResult, type TryTiming } from "./execute.js";
 export { writeReply, type Reply, type ResponseSink, type Written } from "./respond.js";

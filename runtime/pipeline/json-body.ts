@@ -7,6 +7,20 @@ import { isUtf8 } from "node:buffer";
 import { GatewayError } from "./errors.js";
 
 /**
+ * Refuses a body not declared as JSON with 415: `application/json`, with
+ * any parameters (`; charset=utf-8`), case-insensitive. A missing
+ * content type is refused too: a web page can POST `text/plain` or an
+ * untyped body to a local gateway cross-site without a CORS preflight, and
+ * only a JSON content type forces one.
+ */
+export function checkJsonContentType(contentType: string | undefined): void {
+  const media = (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
+  if (media === "application/json") return;
+  const seen = contentType === undefined || media === "" ? "no content-type" : `content-type \`${media.slice(0, 100)}\``;
+  throw new GatewayError("unsupported_media_type", `request body must be json: expected content-type \`application/json\`, got ${seen}`);
+}
+
+/**
  * How deep arrays and objects may nest in a request body. JSON.parse itself
  * copes with any depth, but the steps after it (guardrails, token counting,
  * re-serialising for the upstream) walk the body recursively, and 100k

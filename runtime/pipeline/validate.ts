@@ -11,7 +11,7 @@ import { GatewayError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
 import { checkMessage, checkMetadata, checkStop, checkToolChoice, checkTools } from "./validate-fields.js";
 
-export { MAX_JSON_DEPTH, parseJsonBody } from "./json-body.js";
+export { checkJsonContentType, MAX_JSON_DEPTH, parseJsonBody } from "./json-body.js";
 
 /** A checked chat completion request (the providers' wire type); unknown fields ride along for pass-through. */
 export type ChatRequest = ChatCompletionRequest;

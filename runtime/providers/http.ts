@@ -18,7 +18,7 @@ import {
   UpstreamTimeoutError,
   type ErrorOrigin,
 } from "./errors.js";
-import { excerpt, redact } from "./redact.js";
+import { excerpt, redact, redactedPrefix } from "./redact.js";
 import { parseRetryAfter } from "./retry-after.js";
 import { SseLineTooLongError, SseTruncatedError } from "./sse.js";
 
@@ -244,7 +244,9 @@ class JsonReplyHandler implements Dispatcher.DispatchHandler {
 
   #statusFailure(): void {
     const { opts } = this;
-    const text = Buffer.concat(this.#chunks, this.#size).toString("utf8").slice(0, ERROR_BODY_LIMIT);
+    // Redacted before the cut (a key straddling it would leave its head); the body may itself be cut short.
+    const read = Buffer.concat(this.#chunks, this.#size).toString("utf8");
+    const text = redactedPrefix(read, ERROR_BODY_LIMIT, opts.secrets, this.#size >= ERROR_BODY_LIMIT);
     this.#settle(statusError(opts.origin, this.#status, this.#headers ?? {}, text, opts.secrets, opts.now()));
   }
 
@@ -276,7 +278,8 @@ export async function postStream(pools: Pools, opts: PostOptions): Promise<Upstr
   // Bodies are destroyed on early exits; their errors surface through reads, never as 'error' events with no listener.
   res.body.on("error", noop);
   if (res.statusCode >= 200 && res.statusCode < 300) return res;
-  const text = await readLimited(res.body, ERROR_BODY_LIMIT).catch(() => "");
+  const read = await readLimited(res.body, ERROR_BODY_LIMIT).catch(() => ({ text: "", cut: false }));
+  const text = redactedPrefix(read.text, ERROR_BODY_LIMIT, opts.secrets, read.cut);
   throw statusError(opts.origin, res.statusCode, res.headers, text, opts.secrets, opts.now());
 }
 
@@ -386,13 +389,14 @@ function describe(code: string): string {
   }
 }
 
-async function readLimited(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, limit: number): Promise<string> {
+/** Reads a body until it ends or at least `limit` bytes arrived (`cut`: the rest was not read), uncut: the caller redacts, then cuts. */
+async function readLimited(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, limit: number): Promise<{ text: string; cut: boolean }> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     parts.push(Buffer.from(chunk));
     size += chunk.byteLength;
-    if (size >= limit) break; // leaving the loop destroys the body
+    if (size >= limit) return { text: Buffer.concat(parts).toString("utf8"), cut: true }; // leaving the loop destroys the body
   }
-  return Buffer.concat(parts).toString("utf8").slice(0, limit);
+  return { text: Buffer.concat(parts).toString("utf8"), cut: false };
 }

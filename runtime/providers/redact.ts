@@ -3,6 +3,10 @@
  * echo request headers) before it can reach an error message, a log line or
  * a response. Known keys are removed verbatim; bearer tokens and key-shaped
  * strings are removed by pattern, for keys this process was never told about.
+ *
+ * Text is always redacted before it is shortened (`redactedPrefix`): a cut
+ * through a secret would otherwise leave its head, which no longer matches
+ * the secret, to pass through.
  */
 
 const REDACTED = "[redacted]";
@@ -25,6 +29,40 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   out = out.replace(PATTERNS[1]!, (_m, name: string, sep: string) => `${name}${sep}${REDACTED}`);
   out = out.replace(PATTERNS[2]!, REDACTED);
   return out;
+}
+
+// A key-shaped token cut short at the end of a text (shorter than PATTERNS[2] needs).
+const KEY_SHAPED_TAIL = /\b(sk|pk|rk)-[A-Za-z0-9_-]*$/;
+
+/**
+ * The first `max` characters of `text` with every secret removed: redacted
+ * first, then cut. When the text was cut (here, or before: `readCut` for a
+ * body read only up to a limit), a tail that is the beginning of a known
+ * secret, or of a key-shaped token, is replaced too, so no part of a key
+ * straddling either cut survives.
+ */
+export function redactedPrefix(text: string, max: number, secrets: readonly string[] = [], readCut = false): string {
+  const clean = redact(text, secrets);
+  if (!readCut && clean.length <= max) return clean;
+  let out = clean.slice(0, max);
+  const tail = secretTail(out, secrets);
+  if (tail > 0) out = `${out.slice(0, out.length - tail)}${REDACTED}`;
+  return out;
+}
+
+/** How many characters at the end of `text` are the beginning of a secret (the longest such run), or 0. */
+function secretTail(text: string, secrets: readonly string[]): number {
+  let longest = KEY_SHAPED_TAIL.exec(text)?.[0].length ?? 0;
+  for (const secret of secrets) {
+    if (secret.length < 6) continue; // as in `redact`
+    for (let n = Math.min(secret.length - 1, text.length); n > longest; n--) {
+      if (text.endsWith(secret.slice(0, n))) {
+        longest = n;
+        break;
+      }
+    }
+  }
+  return longest;
 }
 
 /** Shortens upstream text for a message: one line, at most `max` characters. */

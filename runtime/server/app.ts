@@ -15,7 +15,7 @@ import type { Graph } from "../../compiler/graph.js";
 import { validateGraph } from "../../compiler/validate.js";
 import { Budgets } from "../budget/admission.js";
 import { GatewayError, toErrorReply } from "../pipeline/errors.js";
-import { authenticate, createRuntime, requestIds, writeReply, type ChatInput, type Runtime, type Written } from "../pipeline/index.js";
+import { authenticate, checkJsonContentType, createRuntime, requestIds, writeReply, type ChatInput, type Runtime, type Written } from "../pipeline/index.js";
 import { Pools, type PoolOptions } from "../providers/index.js";
 import { memoryStore, type Store } from "../state/index.js";
 import { GatewayMetrics, Observer, silentLogger, storeBudgetReader, type Logger, type SpanSink } from "../observe/index.js";
@@ -131,7 +131,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       headers: req.headers,
       path: req.path,
       signal: new ClientSignal(res),
-      body: () => req.body().catch(bodyError),
+      // A body not declared as JSON is refused (415) before it is read: see checkJsonContentType.
+      body: () => {
+        checkJsonContentType(req.headers["content-type"]);
+        return req.body().catch(bodyError);
+      },
     };
     const { reply, record } = await rt.chat(input);
     const replyMs = world.monotonic();

@@ -38,6 +38,12 @@ export interface UwsReq {
   request?: IncomingMessage;
 }
 
+/** The slowest a body may arrive: the next `bytes` within `ms` (see uws.ts, `UWS_BODY_PACE`). */
+export interface BodyPace {
+  bytes: number;
+  ms: number;
+}
+
 /** Headers of the errors the edge answers itself (408, 431, 500). */
 export const EDGE_ERROR_HEADERS: HeaderList = [["content-type", "application/json"]];
 
@@ -62,6 +68,8 @@ export class Exchange implements HttpRequest, HttpResponse {
   edgeStatus: number | undefined = undefined;
   /** When the body must have arrived (`Date.now()` ms); 0 while no body is awaited. Checked by the server's sweep. */
   bodyDeadline = 0;
+  /** When the next {@link BodyPace.bytes} of the body must have arrived (`Date.now()` ms); 0 when not paced. Checked by the sweep. */
+  bodyPaceDeadline = 0;
   private abortListeners: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
   private bodyPromise: Promise<Buffer> | undefined;
@@ -69,6 +77,8 @@ export class Exchange implements HttpRequest, HttpResponse {
   private bodyReject: ((e: Error) => void) | undefined;
   private bodyResult: Buffer | Error | undefined;
   private closeAfter = false;
+  /** The head went out with {@link start}: the body is chunked, and the head can no longer change. */
+  private streaming = false;
 
   constructor(
     private readonly res: UwsRes,
@@ -86,9 +96,9 @@ export class Exchange implements HttpRequest, HttpResponse {
   /**
    * Registers onData synchronously in the request callback (uWS drops data
    * that arrives with no handler); the body must be complete by `deadline`
-   * (see {@link timeOutBody}).
+   * and, with `pace`, keep arriving at that pace (see {@link timeOutBody}).
    */
-  readBody(limit: number, deadline: number): void {
+  readBody(limit: number, deadline: number, pace?: BodyPace): void {
     const declared = this.headers["content-length"];
     if (declared !== undefined && Number(declared) > limit) {
       this.bodyResult = new BodyTooLargeError(limit);
@@ -98,9 +108,15 @@ export class Exchange implements HttpRequest, HttpResponse {
     const chunks: Buffer[] = [];
     let size = 0;
     this.bodyDeadline = deadline;
+    let paced = 0;
+    if (pace) this.bodyPaceDeadline = Date.now() + pace.ms;
     this.res.onData((chunk, isLast) => {
       if (this.bodyResult !== undefined) return;
       size += chunk.byteLength;
+      if (pace && size - paced >= pace.bytes) {
+        paced = size;
+        this.bodyPaceDeadline = Date.now() + pace.ms;
+      }
       if (size > limit) {
         this.closeAfter = true;
         this.settleBody(new BodyTooLargeError(limit));
@@ -119,6 +135,7 @@ export class Exchange implements HttpRequest, HttpResponse {
   private settleBody(result: Buffer | Error): void {
     this.bodyResult = result;
     this.bodyDeadline = 0;
+    this.bodyPaceDeadline = 0;
     if (result instanceof Error) this.bodyReject?.(result);
     else this.bodyResolve?.(result);
   }
@@ -251,10 +268,17 @@ export class Exchange implements HttpRequest, HttpResponse {
   start(status: number, headers: HeaderList): void {
     if (this.finished || this.started) return;
     this.started = true;
+    this.streaming = true;
     // a handler that answers without the body no longer waits for it
     this.bodyDeadline = 0;
+    this.bodyPaceDeadline = 0;
     const res = this.res;
-    res.cork(() => this.writeHead(status, headers));
+    const close = this.closeAfter;
+    res.cork(() => {
+      this.writeHead(status, headers);
+      // Already draining: say so in the head, the only place a chunked response can (see `end`).
+      if (close) res.writeHeader("connection", "close");
+    });
     if (this.native) {
       res.onWritable(() => {
         this.wakeDrainWaiters();
@@ -289,9 +313,18 @@ export class Exchange implements HttpRequest, HttpResponse {
     for (const w of waiters) w();
   }
 
+  /**
+   * Ends the response. A streamed (chunked) one is always ended without
+   * uWS's close flag: uWS writes its `Connection: close` header line even
+   * after the head went out, i.e. inside the body after the last chunk,
+   * which strict HTTP clients reject (`HPE_STRICT`). Its connection is
+   * closed instead by the server once the drain is over (`app.close()`),
+   * and a stream that started during the drain said `connection: close`
+   * in its head.
+   */
   end(chunk?: string | Uint8Array): void {
     if (this.finished) return;
-    const close = this.closeAfter;
+    const close = this.closeAfter && !this.streaming;
     this.res.cork(() => {
       if (chunk !== undefined && chunk.length > 0) this.res.write(chunk);
       this.res.end(undefined, close);

@@ -14,6 +14,8 @@
  *   reading (the connection is closed, so the rest is never parsed), and
  *   with a deadline: a body still incomplete when it passes gets 408 and the
  *   connection is closed (one timer sweeps every request, none per request);
+ *   so does a body arriving slower than uWS tolerates ({@link UWS_BODY_PACE}),
+ *   which uWS would otherwise close without an answer;
  * - a request head larger than `maxHeaderBytes` gets 431 and a close, and
  *   one with two Content-Lengths (uWS would take one) 400 and a close;
  * - a HEAD request is answered without the body (uWS would send it).
@@ -23,7 +25,8 @@
  * answer; uWS closes the connection at once for some (an unknown method, a
  * bad Content-Length or chunk size, a head over 4 KB arriving in pieces) and
  * at its 10 s idle timeout for the rest (garbage, HTTP/1.0, no Host, more
- * than 48 header lines), as it does for a head or body that trickles in. A
+ * than 48 header lines), as it does for a head that trickles in (a body
+ * that trickles in gets our 408 first, see {@link UWS_BODY_PACE}). A
  * request pipelined behind one still being answered asynchronously makes
  * uWS close the connection: it supports pipelining only for responses sent
  * before the next request is parsed.
@@ -34,7 +37,7 @@
  * places that differ branch on {@link httpEngine}. The request/response
  * pair itself lives in exchange.ts; the interfaces in http.ts.
  */
-import { EDGE_ERROR_HEADERS, Exchange, type UwsReq, type UwsRes } from "./exchange.js";
+import { EDGE_ERROR_HEADERS, Exchange, type BodyPace, type UwsReq, type UwsRes } from "./exchange.js";
 import type { HttpEngineInfo, HttpServer, HttpServerOptions } from "./http.js";
 import { loadEngine, type UwsModule } from "./uws-load.js";
 
@@ -81,6 +84,16 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 /** Default for {@link HttpServerOptions.maxHeaderBytes}. */
 export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
+/**
+ * The native binding closes a connection, without an answer, when less than
+ * 16 KiB of a request body arrived in its idle timeout (10 s, checked every
+ * 4 s, so 8–12 s; both fixed in the binding: its slowloris guard). A body
+ * that slow gets the 408 from us first: it must keep arriving at 16 KiB per
+ * 6 s (caught within a sweep, at most 1 s later), whatever `--body-timeout`
+ * allows in total.
+ */
+export const UWS_BODY_PACE: BodyPace = { bytes: 16 * 1024, ms: 6_000 };
+
 /** An error body in the OpenAI shape, for the answers the edge gives on its own. */
 function edgeError(message: string, code: string): string {
   return JSON.stringify({ error: { message, type: "invalid_request_error", param: null, code } });
@@ -99,6 +112,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   const timeoutBody = edgeError(`request body did not arrive within ${bodyTimeoutMs} ms`, "request_timeout");
+  const paceBody = edgeError(`request body arrived too slowly: less than ${UWS_BODY_PACE.bytes} bytes in ${UWS_BODY_PACE.ms} ms`, "request_timeout");
   const framingBody = edgeError("request framing is ambiguous: more than one content-length, or content-length with transfer-encoding", "invalid_request");
   const headersBody = edgeError(`request headers are larger than ${maxHeaderBytes} bytes`, "request_headers_too_large");
 
@@ -109,6 +123,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const now = Date.now();
     for (const ex of live) {
       if (ex.bodyDeadline !== 0 && now >= ex.bodyDeadline) ex.timeOutBody(bodyTimeoutMs, timeoutBody);
+      else if (ex.bodyPaceDeadline !== 0 && now >= ex.bodyPaceDeadline) ex.timeOutBody(UWS_BODY_PACE.ms, paceBody);
     }
   };
 
@@ -150,7 +165,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       exchange.send(400, EDGE_ERROR_HEADERS, framingBody);
       return;
     }
-    if (BODY_METHODS.has(method)) exchange.readBody(options.bodyLimit(), Date.now() + bodyTimeoutMs);
+    if (BODY_METHODS.has(method)) exchange.readBody(options.bodyLimit(), Date.now() + bodyTimeoutMs, NATIVE ? UWS_BODY_PACE : undefined);
     else exchange.noBody();
 
     try {

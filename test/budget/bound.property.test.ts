@@ -1,7 +1,7 @@
 /**
  * Property: whatever the requests, total spend never passes a hard budget.
  * fast-check generates batches of requests of every content shape (text,
- * image and unknown parts, names, assistant tool calls with arguments,
+ * image and refusal parts, names, assistant tool calls with arguments,
  * tools, response formats, n, max_tokens, streams with and without usage)
  * and sends each batch concurrently through the real server (uWS edge,
  * undici) to an upstream that bills like a provider: every byte of input may
@@ -44,10 +44,15 @@ const text = fc.string({ maxLength: 3000, unit: "grapheme" });
 const part = fc.oneof(
   text.map((t) => ({ type: "text", text: t })),
   fc.constant({ type: "image_url", image_url: { url: "https://example.com/cat.png", detail: "high" } }),
+);
+// Refusal parts are valid on assistant messages only (elsewhere a 400, runtime/pipeline/validate.ts).
+const assistantPart = fc.oneof(
+  text.map((t) => ({ type: "text", text: t })),
   text.map((t) => ({ type: "refusal", refusal: t })),
 );
 const message = fc.oneof(
   fc.record({ role: fc.constantFrom("system", "user", "developer"), content: fc.oneof(text, fc.array(part, { minLength: 1, maxLength: 3 })) }),
+  fc.record({ role: fc.constant("assistant"), content: fc.array(assistantPart, { minLength: 1, maxLength: 3 }) }),
   fc.record({ role: fc.constant("user"), content: text, name: fc.string({ minLength: 1, maxLength: 40 }) }),
   fc.record({
     role: fc.constant("assistant"),

@@ -137,7 +137,7 @@ describe("bodies that are not a chat request", () => {
     const unauthorized = await rawRequest(port, badKey);
     expect(expectError(unauthorized.res, 401).code).toBe("invalid_api_key");
     // a request id that is not a sane token is replaced, never echoed
-    const hostileId = Buffer.concat([Buffer.from(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${KEY}\r\nx-request-id: <script> `, "latin1"), Buffer.from([0xff]), Buffer.from(`${"x".repeat(300)}\r\ncontent-length: ${ok.length}\r\n\r\n${ok}`)]);
+    const hostileId = Buffer.concat([Buffer.from(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${KEY}\r\nx-request-id: <script> `, "latin1"), Buffer.from([0xff]), Buffer.from(`${"x".repeat(300)}\r\ncontent-length: ${ok.length}\r\n\r\n${ok}`)]);
     const { res } = await rawRequest(port, hostileId);
     expect(res.status).toBe(200);
     expect(res.headers["x-request-id"]).toMatch(/^req_[a-z0-9_]+$/);

@@ -48,7 +48,7 @@ describe("errors", () => {
 
   it("auth none lets anonymous callers in", async () => {
     const { base } = await serve(policy(POLICY.replace("gateway { max_body 2KB }", "gateway { auth none }")));
-    const r = await fetch(`${base}/v1/chat/completions`, { method: "POST", body: JSON.stringify(hello()) });
+    const r = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(hello()) });
     expect(r.status).toBe(200);
   });
 

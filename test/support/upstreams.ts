@@ -52,7 +52,8 @@ export type Behaviour =
   | { kind: "no-end"; finish: boolean }
   | { kind: "garbage"; at: GarbagePlace }
   | { kind: "reset-mid-body" }
-  | { kind: "pings"; afterFirst: boolean; intervalMs: number };
+  | { kind: "pings"; afterFirst: boolean; intervalMs: number }
+  | { kind: "drip"; gapMs: number };
 
 /** How {@link behave.largeBody} lays out a large stream. */
 export type LargeShape = "events" | "line" | "data-lines";
@@ -135,6 +136,12 @@ export const behave = {
     afterFirst: opts.afterFirst ?? true,
     intervalMs: opts.intervalMs ?? 50,
   }),
+  /**
+   * A normal streamed reply whose events are sent `gapMs` apart (the first
+   * at once): a stream that is still in flight for a while, e.g. when the
+   * gateway is told to stop.
+   */
+  drip: (gapMs: number): Behaviour => ({ kind: "drip", gapMs }),
   /** 200 headers and half the body (half the first event after one whole event, for a stream), then the socket is destroyed. */
   resetMidBody: (): Behaviour => ({ kind: "reset-mid-body" }),
 };
@@ -346,6 +353,16 @@ async function respond(kind: UpstreamKind, b: Behaviour, req: RecordedRequest, r
     }
     case "garbage":
       return void rawReply(res, 200, SSE_HEADERS, garbageEvents(kind, req.body, b.at));
+    case "drip": {
+      res.writeHead(200, SSE_HEADERS);
+      const events = replyEvents(kind, req.body, {});
+      for (let i = 0; i < events.length; i++) {
+        if (i > 0) await sleep(b.gapMs);
+        if (res.destroyed) return;
+        res.write(events[i]!);
+      }
+      return void res.end();
+    }
     case "pings": {
       let ping = kind === "openai" ? ": keep-alive\n\n" : `event: ping\ndata: {"type": "ping"}\n\n`;
       if (streaming) {

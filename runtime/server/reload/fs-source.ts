@@ -20,7 +20,20 @@ export interface FsSourceOptions {
   debounceMs?: number;
   /** Longest a burst of events can delay a reload. Default 250 ms. */
   maxWaitMs?: number;
+  /**
+   * A watched save is applied only if every file the compile read is
+   * unchanged when read again this long after (else it is compiled again).
+   * Default {@link DEFAULT_SETTLE_MS}.
+   */
+  settleMs?: number;
 }
+
+/**
+ * The settle window. A program that saves in place (truncate, then write,
+ * perhaps in pieces) leaves a half-written file on disk for as long as it
+ * pauses between writes; each pause shorter than this is covered.
+ */
+export const DEFAULT_SETTLE_MS = 200;
 
 /** How long after watching a new directory its files are looked at once more. */
 const ADDED_DIR_RECHECK_MS = 100;
@@ -69,6 +82,7 @@ async function watchFiles(paths: readonly string[], cwd: string, changed: (trigg
   // A `.route` file, or any other file the policy read, matters; editors' temp files do not.
   // (By name: a stray match in another watched directory costs one reload that finds nothing new.)
   const matters = (path: string): boolean => path.endsWith(".route") || names.has(basename(path));
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   const watcher: FSWatcher = chokidar([...watched], { ignoreInitial: true, depth: 0, ignorePermissionErrors: true });
   watcher.on("all", (event, path) => {
     if ((event === "add" || event === "change" || event === "unlink") && matters(path)) fire();
@@ -101,6 +115,10 @@ async function watchFiles(paths: readonly string[], cwd: string, changed: (trigg
       watched.clear();
       for (const d of dirs) watched.add(d);
       if (stale(read, cwd)) fire();
+    },
+    async settled(read) {
+      await new Promise<void>((r) => setTimeout(r, settleMs));
+      return !stale(read, cwd);
     },
     async close() {
       fire.cancel();

@@ -5,6 +5,12 @@
  * last good graph serving, log each diagnostic, and remember the refusal
  * for `GET /admin/policy`.
  *
+ * A watched save is taken only once its files are stable (the source's
+ * `settled`: read again after a settle window, unchanged), and a policy
+ * that passes every check is still refused by the reload gate
+ * (shrink-gate.ts) when it would drop every route or key, or too many
+ * routes.
+ *
  * Reloads never overlap: a trigger while one runs queues one more run
  * (any number of triggers coalesce into it), so the last state of the
  * source is always the one compiled last.
@@ -24,6 +30,7 @@ import {
   type RejectedAttempt,
   type ReloadTrigger,
 } from "./status.js";
+import { shrinkRefusal } from "./shrink-gate.js";
 import { defaultVerifier, type Verifier, type VerifyReport } from "./verifier.js";
 
 export interface ReloaderOptions {
@@ -54,10 +61,13 @@ export type ReloadOutcome =
 export interface SwapTarget {
   setGraph(graph: Graph): void;
   /** The gateway's metrics (runtime/observe), told of every finished attempt: `aigw_policy_reloads_total{result}`. */
-  readonly metrics?: { policyReloaded(ok: boolean): void } | undefined;
+  readonly metrics?: { policyReloaded(ok: boolean, refused?: boolean): void } | undefined;
 }
 
 const RECENT = 10;
+
+/** How many settle windows a watched save may keep changing through before the attempt gives up (the next file event tries again). */
+const MAX_SETTLE_ROUNDS = 25;
 
 export class Reloader {
   readonly #source: PolicySource;
@@ -167,7 +177,14 @@ export class Reloader {
 
   async #attempt(trigger: ReloadTrigger): Promise<ReloadOutcome> {
     const started = this.#clock();
-    const checked = await this.check();
+    let checked = await this.check();
+    // A watched save counts only once its files are stable: a file being written in place is never compiled
+    // half-written into the serving policy (nor refused, logged and counted as if it were the save).
+    const settled = trigger === "file" ? this.#watch?.settled?.bind(this.#watch) : undefined;
+    for (let round = 0; settled !== undefined && checked.report !== undefined && !(await settled(checked.report)); round++) {
+      if (round >= MAX_SETTLE_ROUNDS || this.#closed) return this.#reject(trigger, checked, started, "the policy files kept changing; waiting for the next save");
+      checked = await this.check();
+    }
     if (checked.report) this.#watch?.update(checked.report);
     const ms = (): number => this.#clock() - started;
     const active = this.#active;
@@ -185,6 +202,9 @@ export class Reloader {
       return this.#reject(trigger, checked, started);
     }
     this.#refusedKey = undefined;
+
+    const refusal = shrinkRefusal(active.graph, graph);
+    if (refusal !== undefined) return this.#reject(trigger, checked, started, `the reload gate refused the policy: ${refusal}`, true);
 
     if (graph.policy === active.graph.policy) {
       // Same content (e.g. a commit that touched only other files): keep the graph, follow the source.
@@ -217,7 +237,7 @@ export class Reloader {
     return { status: "applied", active: info, ms: ms() };
   }
 
-  #reject(trigger: ReloadTrigger, checked: Checked, started: number, error = checked.error): ReloadOutcome {
+  #reject(trigger: ReloadTrigger, checked: Checked, started: number, error = checked.error, gated = false): ReloadOutcome {
     const report = checked.report;
     const errors = (report?.diagnostics ?? []).filter((d) => d.severity === "error");
     const warnings = (report?.diagnostics ?? []).filter((d) => d.severity !== "error");
@@ -231,7 +251,7 @@ export class Reloader {
     if (omitted > 0) rejected.omitted = omitted;
     this.#rejected = [rejected, ...this.#rejected].slice(0, RECENT);
     const ms = this.#clock() - started;
-    this.#count("rejected", ms);
+    this.#count("rejected", ms, gated);
 
     // One line for the refusal, then one per diagnostic and per failed test, so each can be grepped and alerted on.
     const summary: Record<string, unknown> = { trigger, source: describeOrigin(rejected.source), serving: this.#active?.info.policy, errors: errors.length, failedTests: failed.length, ms: round(ms) };
@@ -242,9 +262,9 @@ export class Reloader {
     return { status: "rejected", rejected, ms };
   }
 
-  #count(status: ReloadStatus, ms: number): void {
+  #count(status: ReloadStatus, ms: number, gated = false): void {
     countReload(this.#stats, status, this.#clock(), ms);
-    this.#target?.metrics?.policyReloaded(status !== "rejected");
+    this.#target?.metrics?.policyReloaded(status !== "rejected", gated);
   }
 
   #info(graph: Graph, snapshot: Snapshot, trigger: ReloadTrigger): ActivePolicy {

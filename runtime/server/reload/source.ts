@@ -39,6 +39,12 @@ export interface SourceWatch {
    * from what was compiled (it changed before its directory was watched).
    */
   update(read: ReadSet): void;
+  /**
+   * Whether what a compile read is stable: the working tree waits a settle
+   * window and reads the files again, true when nothing changed. Absent
+   * (git) when a snapshot cannot be half-written.
+   */
+  settled?(read: ReadSet): Promise<boolean>;
   close(): Promise<void>;
 }
 
