@@ -19,7 +19,7 @@
  * (`npm run bench` runs it with `--json`, pinned to the gateway's core).
  */
 import type { ExprNode, Graph, RouteNode, SourceRef } from "../compiler/graph.js";
-import { decide, makeFacts, type Facts, type StateView } from "../runtime/engine/index.js";
+import { decide, makeFacts, prepare, type Facts, type StateView } from "../runtime/engine/index.js";
 
 const SIZES = [10, 100, 1_000, 10_000];
 const BUCKET = 10;
@@ -143,7 +143,8 @@ interface Row {
 }
 
 function measure(n: number, seconds: number): Omit<Row, "ratioTo10"> {
-  const { graph, model, tier } = benchGraph(n);
+  const { graph: source, model, tier } = benchGraph(n);
+  const graph = prepare(source);
   const facts = requests(model, tier);
   const view = state();
   const first = decide(graph, facts[0]!, view);

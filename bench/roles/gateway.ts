@@ -13,7 +13,7 @@ import { compileSources } from "../../compiler/index.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
 import { hashKey } from "../../runtime/pipeline/auth.js";
 import { startGateway } from "../../runtime/server/app.js";
-import { jsonLogger } from "../../runtime/server/log.js";
+import { jsonLogger } from "../../runtime/observe/log.js";
 import { BENCH_KEY, benchPolicy } from "../proxy-features.js";
 import { profilerMessage } from "./profiler.js";
 import { onParent, reply } from "./protocol.js";
@@ -35,10 +35,10 @@ export async function gatewayRole(args: readonly string[]): Promise<void> {
     graph: compiled.graph,
     host: "127.0.0.1",
     port: 0,
-    env: {},
+    world: { env: {} },
     log,
     ...(state ? { store: state.store } : {}),
-    ...(args.includes("--no-metrics") ? { metrics: false as const } : {}),
+    ...(args.includes("--no-metrics") ? { observe: { metrics: false as const } } : {}),
   });
   onParent(profilerMessage);
   // Close the state file cleanly on SIGTERM (the next gateway may open the same directory).

@@ -5,8 +5,8 @@
  * errors, failing tests (or warnings with --strict); 2: usage errors.
  */
 import { diagnosticJson, type Diagnostic } from "../../lang/diagnostics.js";
-import type { TestResult } from "../../runtime/engine/index.js";
-import { verifyPolicy } from "../../runtime/engine/verify-policy.js";
+import type { TestResult } from "../../runtime/policy/index.js";
+import { verifyPolicy } from "../../runtime/policy/verify-policy.js";
 import { oneOf, parseArgs, UsageError } from "../args.js";
 import { FsHost, type Io } from "../io.js";
 import { FORMATS, renderGithub, renderHuman, summary } from "../render.js";

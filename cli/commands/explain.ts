@@ -4,7 +4,7 @@
  * why in the policy's own terms: the routes considered and why each did or
  * did not match (file:line), the split draw, the attempt order, guardrails,
  * budgets and limits. `--format json` prints the decision record the server
- * logs for the same request (runtime/engine/explain-request.ts).
+ * logs for the same request (runtime/engine/explain-decision.ts; the request side is runtime/policy/explain-request.ts).
  *
  * FILE is JSON `{ "headers": {...}, "body": { chat completion request } }`;
  * `-` reads it from stdin. A bearer key in it is hashed here and looked up in
@@ -19,17 +19,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { hasErrors } from "../../lang/diagnostics.js";
-import {
-  DEFAULT_DRAW,
-  emptyState,
-  explainInputProblem,
-  explainRequest,
-  loadTokenizer,
-  needsTokenizer,
-  type ExplainInput,
-  type Explanation,
-} from "../../runtime/engine/index.js";
-import type { BudgetRecord, LimitRecord, Located } from "../../runtime/engine/explain-request.js";
+import { emptyState, loadTokenizer, prepare, type ExplainInput, type Explanation } from "../../runtime/engine/index.js";
+import { DEFAULT_DRAW, explainInputProblem, explainRequest } from "../../runtime/policy/index.js";
+import type { BudgetRecord, LimitRecord, Located } from "../../runtime/policy/explain-request.js";
 import { oneOf, parseArgs, UsageError } from "../args.js";
 import { FsHost, type Io } from "../io.js";
 import { loadAndCompile } from "../policy.js";
@@ -58,7 +50,7 @@ export async function explainCommand(argv: readonly string[], io: ExplainIo): Pr
     return 1;
   }
   const graph = policy.graph;
-  const tokenizer = needsTokenizer(graph) ? await loadTokenizer() : undefined;
+  const tokenizer = prepare(graph).readsTokens ? await loadTokenizer() : undefined;
   const explanation = explainRequest(graph, request, { state: emptyState(draw), hashKey, ...(tokenizer ? { tokenizer } : {}) });
 
   if (format === "json") io.out(JSON.stringify(explanation, null, 2) + "\n");

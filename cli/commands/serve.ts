@@ -16,7 +16,7 @@
  */
 import type { Graph } from "../../compiler/graph.js";
 import { hasErrors } from "../../lang/diagnostics.js";
-import { batchedWrite, jsonLogger } from "../../runtime/server/log.js";
+import { batchedWrite, jsonLogger } from "../../runtime/observe/log.js";
 import { otlpExporter } from "../../runtime/observe/otlp.js";
 import { otelFromEnv } from "../../runtime/observe/otel-env.js";
 import { startGateway, type Gateway } from "../../runtime/server/app.js";
@@ -84,13 +84,23 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
     warned = true;
   };
   const spans = otel.export ? otlpExporter({ url: otel.export.url, headers: otel.export.headers, resource: otel.export.resource, onError }) : undefined;
-  const observe = { logDecisions: args.switches.has("--log-decisions"), ...(spans ? { spans } : {}), ...(bodyTimeoutMs !== undefined ? { bodyTimeoutMs } : {}) };
+  const observe = { logDecisions: args.switches.has("--log-decisions"), ...(spans ? { spans } : {}) };
   let gateway: Gateway;
   // Budgets and limits (runtime/budget): the store of `gateway { state … }`, swept on a timer, closed at shutdown.
   let state: ManagedStore | undefined;
   try {
     state = openManagedStore(graph.gateway.state, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("state sweep failed", { error: String(err) }) });
-    gateway = await startGateway({ graph, host, port, env: io.env, log, routes: reloadRoutes(reloader, io.env), store: state.store, ...observe });
+    gateway = await startGateway({
+      graph,
+      host,
+      port,
+      world: { env: io.env },
+      log,
+      routes: reloadRoutes(reloader, io.env),
+      store: state.store,
+      observe,
+      ...(bodyTimeoutMs !== undefined ? { http: { bodyTimeoutMs } } : {}),
+    });
   } catch (err) {
     await state?.close();
     await reloader.close();

@@ -26,6 +26,7 @@
 import type { Graph, ModelNode } from "../../compiler/graph.js";
 import type { PlannedTarget } from "../engine/index.js";
 import type { Usage } from "../providers/index.js";
+import { priceMicros } from "./price.js";
 
 /**
  * The largest context window of any model we know (Llama 4 Scout: 10M
@@ -117,10 +118,8 @@ export function outputBound(model: ModelNode, body: CostedRequest): number {
   return perChoice * (body.n ?? 1);
 }
 
-/** Micro-dollars of `input` and `output` tokens on `model` (rounded up; a model without prices costs 0). */
-export function priceMicros(model: ModelNode, input: number, output: number): number {
-  return Math.ceil(input * (model.inputPrice ?? 0) + output * (model.outputPrice ?? 0));
-}
+// Prices are read in one place (price.ts); re-exported for the bound and settlement code here.
+export { priceMicros } from "./price.js";
 
 /** One target's bound: its tokens in and out and their price. */
 export interface TargetBound {

@@ -1,5 +1,5 @@
 /**
- * `decide`: the one evaluator. Pure: given a graph, a request's facts and a
+ * `decide`: the one evaluator. Pure: given a prepared graph, a request's facts and a
  * read-only view of state, it returns the decision (route, guardrails,
  * budgets and limits to charge, the split draw and the attempt plan). The
  * server, `aigw check` and `aigw explain` all call exactly this.
@@ -19,12 +19,12 @@
  * choice and the budget/limit charges when the route has them; plans and
  * route references are shared from the prepared graph.
  */
-import type { Graph, Scope } from "../../compiler/graph.js";
+import type { Scope } from "../../compiler/graph.js";
 import type { BudgetCharge, Decision, LimitCharge, NoRouteDecision, RejectedDecision, RoutedDecision, SplitChoice } from "./decision.js";
 import { explainExpr } from "./explain.js";
 import type { Facts } from "./facts.js";
 import type { AttemptPlan } from "./plan.js";
-import { prepare, type PreparedGraph, type PreparedRoute } from "./prepare.js";
+import type { PreparedGraph, PreparedRoute } from "./prepare.js";
 import { pickByDraw, pickByKey } from "./split.js";
 import { NO_SCOPE_VALUE, type StateView } from "./state.js";
 import type { Tracer } from "./trace.js";
@@ -37,19 +37,11 @@ export interface DecideOptions {
 
 const NONE: readonly never[] = Object.freeze([]);
 
-// The server decides thousands of requests per graph between reloads: remember the last one and skip the WeakMap.
-let lastGraph: Graph | undefined;
-let lastPrepared: PreparedGraph | undefined;
-
-/** Decides a request. Throws `GraphError` only when the graph itself is malformed (on first use of that graph). */
-export function decide(graph: Graph, facts: Facts, state: StateView, options?: DecideOptions): Decision {
-  let p: PreparedGraph;
-  if (graph === lastGraph) p = lastPrepared!;
-  else {
-    p = prepare(graph);
-    lastGraph = graph;
-    lastPrepared = p;
-  }
+/**
+ * Decides a request on a prepared graph (`prepare`, done once per graph:
+ * the server's per-graph runtime holds it).
+ */
+export function decide(p: PreparedGraph, facts: Facts, state: StateView, options?: DecideOptions): Decision {
   const tracer = options?.tracer;
   const route = tracer === undefined ? firstMatch(p, facts) : firstMatchTraced(p, facts, tracer);
   if (route === undefined) return noRoute(p, facts, tracer);

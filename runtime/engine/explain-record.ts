@@ -1,5 +1,5 @@
 /**
- * The shape of the decision record (explain-request.ts builds it): plain,
+ * The shape of the decision record (explain-decision.ts builds it): plain,
  * deterministic JSON that `aigw explain` prints and the server logs.
  */
 import type { BudgetNode, Scope } from "../../compiler/graph.js";

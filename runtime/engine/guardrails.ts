@@ -19,11 +19,10 @@
  * redaction edits the original, and a condition on `text` sees the texts
  * joined by newlines (its `matches` reading the normal form, see expr.ts).
  */
-import type { Graph } from "../../compiler/graph.js";
 import type { Facts } from "./facts.js";
 import type { PreparedRule } from "./guard-compile.js";
 import { normalizeText, type NormalizedText } from "../request/index.js";
-import { prepare } from "./prepare.js";
+import type { PreparedGraph } from "./prepare.js";
 import { redactText } from "./redact.js";
 
 /** A guardrail rule that fired. */
@@ -55,14 +54,14 @@ const NO_HITS: readonly GuardHit[] = Object.freeze([]);
  * cannot occur in a prepared graph (prepare rejects them).
  */
 export function applyGuardrails(
-  graph: Graph,
+  graph: PreparedGraph,
   guardrails: readonly string[],
   direction: "input" | "output",
   facts: Facts,
   texts: readonly string[] = [facts.text],
 ): GuardOutcome {
   if (guardrails.length === 0) return { blocked: undefined, texts, redacted: NO_HITS, flagged: NO_HITS };
-  const prepared = prepare(graph).guardrails;
+  const prepared = graph.guardrails;
   let current = texts;
   let joined: string | undefined;
   let redacted: GuardHit[] | undefined;

@@ -1,7 +1,9 @@
 /**
  * The engine's public entry: the one pure evaluator shared by the server,
- * `aigw check` and `aigw explain`. No I/O; clocks, randomness and state come
- * in as parameters.
+ * `aigw check` and `aigw explain`, and the decision record it explains itself
+ * with. No I/O; clocks, randomness and state come in as parameters. Policy
+ * tooling (tests, the reference interpreter, `explainRequest`) lives in
+ * runtime/policy/, which the server never imports.
  */
 export { decide, scopeKey, type DecideOptions } from "./decide.js";
 export type {
@@ -51,37 +53,9 @@ export {
 export { applyGuardrails, type GuardHit, type GuardOutcome } from "./guardrails.js";
 export { redactText, type Redaction } from "./redact.js";
 export { BUILTIN_DETECTORS, compileDetector, type Detector } from "./detectors/index.js";
-export {
-  failureCause,
-  givenState,
-  runPolicyTest,
-  runPolicyTests,
-  simulate,
-  type PolicyTestOptions,
-  type Simulation,
-  type TestResult,
-} from "./policy-tests.js";
 export { seededRandom, seedOf } from "./random.js";
 
-export { evaluate as referenceEvaluate, referenceAttempts, referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";
-export { compareWithReference, crossCheck, crossCheckTests, type Disagreement } from "./reference-check.js";
 
-import type { Graph } from "../../compiler/graph.js";
-import { prepare } from "./prepare.js";
-
-/** Whether deciding requests on this graph may need the tokenizer (some condition reads `input_tokens`). */
-export function needsTokenizer(graph: Graph): boolean {
-  return prepare(graph).readsTokens;
-}
-
-export {
-  DEFAULT_DRAW,
-  ExplainRequestError,
-  explainDecision,
-  explainInputProblem,
-  explainRequest,
-  windowText,
-  type ExplainInput,
-  type ExplainOptions,
-  type Explanation,
-} from "./explain-request.js";
+export { explainDecision, windowText } from "./explain-decision.js";
+export type * from "./explain-record.js";
+export { bearerToken, CREDENTIAL_HEADERS, withoutCredentials } from "./bearer.js";

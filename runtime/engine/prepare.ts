@@ -2,8 +2,9 @@
  * Turns a decision graph into its prepared form once: `when` expressions
  * compiled to closures, regexes and detectors compiled, split arms hashed,
  * attempt plans built, the route index copied into sorted integer arrays.
- * Cached per graph object (a WeakMap), so a hot-reloaded graph is prepared
- * once and a dropped one is collected with its prepared form.
+ * Not cached: whoever evaluates a graph many times keeps its prepared form
+ * (the server's per-graph runtime, a policy-test run), so nothing hidden
+ * outlives a graph.
  *
  * The graph is checked for dangling references on the way: a graph that
  * names an unknown model, budget, limit or guardrail, or holds a bad regex,
@@ -51,7 +52,7 @@ export interface PreparedRoute {
   readonly limits: readonly PreparedLimit[];
 }
 
-/** A graph ready to evaluate; built once per graph object by `prepare`. */
+/** A graph ready to evaluate; built once per graph by `prepare`. */
 export interface PreparedGraph {
   readonly graph: Graph;
   readonly routes: readonly PreparedRoute[];
@@ -65,19 +66,8 @@ export interface PreparedGraph {
   readonly acceptedText: string;
 }
 
-const cache = new WeakMap<Graph, PreparedGraph>();
-
-/** The prepared form of a graph, built on first use and cached for the graph object's lifetime. */
+/** The prepared form of a graph; throws `GraphError` for a malformed graph. */
 export function prepare(graph: Graph): PreparedGraph {
-  let p = cache.get(graph);
-  if (p === undefined) {
-    p = build(graph);
-    cache.set(graph, p);
-  }
-  return p;
-}
-
-function build(graph: Graph): PreparedGraph {
   const guardrails = new Map<string, PreparedGuardrail>();
   for (const name of Object.keys(graph.guardrails)) guardrails.set(name, compileGuardrail(name, graph.guardrails[name]!));
 

@@ -9,7 +9,7 @@
  * prompt or the completion unless the policy says `log_bodies true` (and
  * then after the guardrails' redactions).
  */
-import type { AttemptEntry, AccessEntry, GuardrailEntry } from "../server/log.js";
+import type { AttemptEntry, AccessEntry, GuardrailEntry } from "./log.js";
 import { loggedBodies } from "./bodies.js";
 import { errorClass, type FinishedRequest } from "./request.js";
 
@@ -18,7 +18,7 @@ const KEY_ID_HEX = 12;
 
 /** Builds the entry; `bodyText` is a stream's captured completion text (log_bodies only). */
 export function accessEntry(f: FinishedRequest, bodyText?: string): AccessEntry {
-  const t = f.trace;
+  const t = f.view;
   const e: AccessEntry = {
     requestId: t.requestId,
     method: f.method,
@@ -55,7 +55,7 @@ export function accessEntry(f: FinishedRequest, bodyText?: string): AccessEntry 
   if (f.written.aborted) e.aborted = true;
   if (t.decision !== undefined) e.decision = t.decision;
   if (t.bodies !== undefined) {
-    const b = loggedBodies(f.graph, t.bodies, bodyText);
+    const b = loggedBodies(f.prepared, t.bodies, bodyText);
     e.requestBody = b.request;
     if (b.response !== undefined) e.responseText = b.response;
   }
@@ -69,8 +69,8 @@ export function keyId(hash: string): string {
 }
 
 function attempts(f: FinishedRequest): AttemptEntry[] {
-  const history = f.trace.attempts;
-  const tries = f.trace.tries;
+  const history = f.view.attempts;
+  const tries = f.view.tries;
   const out: AttemptEntry[] = [];
   for (let i = 0; i < history.length; i++) {
     const a = history[i]!;
@@ -89,7 +89,7 @@ function attempts(f: FinishedRequest): AttemptEntry[] {
 }
 
 function guardrailEntries(f: FinishedRequest): GuardrailEntry[] | undefined {
-  const t = f.trace;
+  const t = f.view;
   if (t.redacted.length === 0 && t.flagged.length === 0 && t.blocked === undefined) return undefined;
   const out: GuardrailEntry[] = [];
   for (const h of t.redacted) out.push({ guardrail: h.guardrail, action: "redact", by: h.by, count: h.count });

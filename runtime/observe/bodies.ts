@@ -12,15 +12,15 @@
  * `api_key` detector: a key pasted into a prompt (or echoed in an answer)
  * does not end up in the log.
  */
-import type { Graph } from "../../compiler/graph.js";
-import { applyGuardrails, compileDetector, redactText, type Detector } from "../engine/index.js";
-import type { ChatTrace } from "../pipeline/chat.js";
+import { applyGuardrails, compileDetector, redactText, type Detector, type PreparedGraph } from "../engine/index.js";
 import type { ChatStream } from "../providers/index.js";
+import { tapStream } from "../providers/tap.js";
+import type { RequestView } from "./request.js";
 
-type Bodies = NonNullable<ChatTrace["bodies"]>;
+type Bodies = NonNullable<RequestView["bodies"]>;
 
 /** The texts to log: the messages as sent upstream, and the completion's text when there was one. */
-export function loggedBodies(graph: Graph, bodies: Bodies, streamText: string | undefined): { request: unknown; response?: string } {
+export function loggedBodies(graph: PreparedGraph, bodies: Bodies, streamText: string | undefined): { request: unknown; response?: string } {
   const request = withoutKeys(bodies.request.messages);
   const text = streamText ?? completionText(bodies.completion);
   if (text === undefined) return { request };
@@ -52,7 +52,7 @@ function completionText(c: Bodies["completion"]): string | undefined {
   return out;
 }
 
-function redactForLog(graph: Graph, bodies: Bodies, text: string): string {
+function redactForLog(graph: PreparedGraph, bodies: Bodies, text: string): string {
   let texts: readonly string[] = [text];
   for (const direction of ["input", "output"] as const) {
     const o = applyGuardrails(graph, bodies.guardrails, direction, bodies.facts, texts);
@@ -62,26 +62,8 @@ function redactForLog(graph: Graph, bodies: Bodies, text: string): string {
   return texts.join("");
 }
 
-/**
- * A stream that hands its chunks on unchanged and keeps the text of their
- * deltas, for `log_bodies`. Only used when the policy logs bodies.
- */
+/** A stream that hands its chunks on unchanged and keeps the text of their deltas, for `log_bodies` (the one stream tap). */
 export function captureStreamText(stream: ChatStream): { stream: ChatStream; text: () => string } {
-  let text = "";
-  const wrapped: ChatStream = {
-    get firstChunkMs() {
-      return stream.firstChunkMs;
-    },
-    get usage() {
-      return stream.usage;
-    },
-    cancel: () => stream.cancel(),
-    async *[Symbol.asyncIterator]() {
-      for await (const chunk of stream) {
-        for (const c of chunk.choices) if (typeof c.delta.content === "string") text += c.delta.content;
-        yield chunk;
-      }
-    },
-  };
-  return { stream: wrapped, text: () => text };
+  const tapped = tapStream(stream, { keepText: true });
+  return { stream: tapped.stream, text: () => tapped.seen().text };
 }

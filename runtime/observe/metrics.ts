@@ -164,7 +164,7 @@ export class GatewayMetrics {
 
   /** Counts one finished chat request. */
   observe(f: FinishedRequest): void {
-    const t = f.trace;
+    const t = f.view;
     const route = t.route ?? "";
     const target = t.target ?? "";
     const team = t.team ?? "";

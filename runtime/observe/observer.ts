@@ -1,17 +1,17 @@
 /**
- * What the server calls once per finished chat request: works the request
- * out once (durations, usage, cost) and hands it to the metrics, the access
- * log and the trace exporter, each only when it is on. With all three off
- * it costs nothing but the call.
+ * What the server calls once per finished chat request: folds the
+ * pipeline's record into one view, works the request out once (durations,
+ * usage, cost) and hands it to the metrics, the access log and the trace
+ * exporter, each only when it is on. With all three off it costs nothing but
+ * the call.
  */
-import type { Graph } from "../../compiler/graph.js";
-import type { ChatTrace } from "../pipeline/chat.js";
-import type { Reply, Written } from "../pipeline/respond.js";
-import type { Logger } from "../server/log.js";
+import type { PreparedGraph } from "../engine/index.js";
+import type { Reply, RequestRecord, Written } from "../pipeline/index.js";
+import type { Logger } from "./log.js";
 import { accessEntry } from "./access-log.js";
 import { captureStreamText } from "./bodies.js";
 import type { GatewayMetrics } from "./metrics.js";
-import { finishRequest } from "./request.js";
+import { finishRequest, viewOf, type RequestView } from "./request.js";
 import type { SpanSink } from "./spans.js";
 
 /** What the observers read of the HTTP request (the server's request object has it). */
@@ -20,6 +20,13 @@ export interface ObservedRequest {
   readonly path: string;
   /** Lower-case names; only `traceparent` is read. */
   readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Monotonic clock readings of one request: it arrived, the pipeline's reply was ready, writing it finished. */
+export interface RequestTimes {
+  readonly startMs: number;
+  readonly replyMs: number;
+  readonly endMs: number;
 }
 
 export interface ObserverOptions {
@@ -45,23 +52,25 @@ export class Observer {
    * Call before writing a reply: with `log_bodies true`, a stream is wrapped
    * so its text can be logged; returns the text getter to pass to `chat`.
    */
-  beforeWrite(graph: Graph, reply: Reply | null): (() => string) | undefined {
-    if (reply === null || reply.kind !== "stream" || !graph.gateway.logBodies || this.log.access === undefined) return undefined;
+  beforeWrite(prepared: PreparedGraph, reply: Reply | null): (() => string) | undefined {
+    if (reply === null || reply.kind !== "stream" || !prepared.graph.gateway.logBodies || this.log.access === undefined) return undefined;
     const captured = captureStreamText(reply.stream);
     reply.stream = captured.stream;
     return captured.text;
   }
 
-  /**
-   * One finished request: `startMs`, `replyMs` (the pipeline's reply was
-   * ready) and `endMs` (written) are monotonic clock readings.
-   */
-  chat(graph: Graph, req: ObservedRequest, trace: ChatTrace, written: Written, startMs: number, replyMs: number, endMs: number, bodyText?: () => string): void {
+  /** The view of a finished request's record (the server reads it for the error log, then passes it to {@link chat}). */
+  view(record: RequestRecord): RequestView {
+    return viewOf(record);
+  }
+
+  /** One finished request. */
+  chat(prepared: PreparedGraph, req: ObservedRequest, view: RequestView, written: Written, times: RequestTimes, bodyText?: () => string): void {
     const access = this.log.access;
     if (this.metrics === undefined && access === undefined && this.spans === undefined) return;
-    const f = finishRequest(graph, req.method, req.path, trace, written, startMs, replyMs, endMs);
+    const f = finishRequest(prepared, req.method, req.path, view, written, times);
     this.metrics?.observe(f);
     if (access !== undefined) access.call(this.log, accessEntry(f, bodyText?.()));
-    this.spans?.request(f, startMs, req.headers["traceparent"]);
+    this.spans?.request(f, times.startMs, req.headers["traceparent"]);
   }
 }

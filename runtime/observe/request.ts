@@ -1,7 +1,8 @@
 /**
- * One finished chat request as the observers see it: the pipeline's trace,
- * how writing went, and the durations and cost worked out once, so the
- * metrics and the access log cannot disagree about a request.
+ * One finished chat request as the observers see it: the pipeline's
+ * record folded once into a view, how writing went, and the durations and
+ * cost worked out once, so the metrics, the access log and the spans cannot
+ * disagree about a request.
  *
  * Durations (fractional milliseconds, from a monotonic clock):
  * - total: from the request's start to the last byte written;
@@ -13,18 +14,121 @@
  *   for a stream, the relay after the first chunk;
  * - overhead: total − upstream, the time spent in aigw itself.
  */
-import type { Graph } from "../../compiler/graph.js";
-import type { ChatTrace } from "../pipeline/chat.js";
-import type { Written } from "../pipeline/respond.js";
-import type { Usage } from "../providers/index.js";
-import { costOf } from "./cost.js";
+import type { Graph, SourceRef } from "../../compiler/graph.js";
+import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, PreparedGraph } from "../engine/index.js";
+import type { RequestRecord, TryTiming, Written } from "../pipeline/index.js";
+import type { ChatCompletion, ChatCompletionRequest, Usage } from "../providers/index.js";
+import { priceDollars } from "../budget/price.js";
+
+/** What the record says happened, in one object (see pipeline/record.ts for the events). */
+export interface RequestView {
+  readonly requestId: string;
+  route?: string;
+  target?: string;
+  attempts: readonly AttemptRecord[];
+  /** The status of the reply (200 for a stream, even if it is cut later). */
+  status: number;
+  errorCode?: string;
+  redacted: readonly GuardHit[];
+  flagged: readonly GuardHit[];
+  team?: string;
+  /** Reported usage of a non-streaming completion (a stream's is known once it was written). */
+  usage?: Usage;
+  /** The error when the reply is a 500 (logged, never sent). */
+  internal?: unknown;
+  model?: string;
+  stream?: boolean;
+  /** The validated request (a reference): span attributes read its parameters. */
+  request?: ChatCompletionRequest;
+  /** The answering provider's completion of a non-streaming reply, as received (its id, model and finish reasons). */
+  completion?: ChatCompletion;
+  caller?: Caller;
+  /** Where the matched route is written. */
+  span?: SourceRef;
+  /** Each try's timing, in the order of `attempts`. */
+  tries: readonly TryTiming[];
+  blocked?: GuardHit;
+  /** The budget or limit that refused the request (429). */
+  rejected?: { readonly kind: "budget" | "limit"; readonly name: string };
+  decision?: Explanation;
+  /** Monotonic readings around the decide and input-guardrail steps, when they were timed. */
+  steps?: { decide: readonly [number, number]; guard?: readonly [number, number] };
+  /** With `log_bodies true`. */
+  bodies?: { request: ChatCompletionRequest; guardrails: readonly string[]; facts: Facts; completion?: ChatCompletion };
+}
+
+/** Folds a request's events into its view. */
+export function viewOf(record: RequestRecord): RequestView {
+  const v: RequestView = { requestId: record.requestId, attempts: NONE, status: 200, redacted: NONE, flagged: NONE, tries: NONE };
+  let tries: TryTiming[] | undefined;
+  for (const e of record.events) {
+    switch (e.kind) {
+      case "caller":
+        v.caller = e.caller;
+        if (e.caller.team !== undefined) v.team = e.caller.team;
+        break;
+      case "request":
+        v.model = e.model;
+        v.stream = e.stream;
+        v.request = e.body;
+        break;
+      case "routed":
+        v.route = e.route;
+        v.span = e.span;
+        if (e.startMs !== undefined && e.endMs !== undefined) v.steps = { decide: [e.startMs, e.endMs] };
+        break;
+      case "unrouted":
+        v.steps = { decide: [e.startMs, e.endMs] };
+        break;
+      case "explained":
+        v.decision = e.decision;
+        break;
+      case "guarded":
+        if (e.redacted.length > 0) v.redacted = v.redacted.length === 0 ? e.redacted : [...v.redacted, ...e.redacted];
+        if (e.flagged.length > 0) v.flagged = v.flagged.length === 0 ? e.flagged : [...v.flagged, ...e.flagged];
+        if (e.blocked !== undefined) v.blocked = e.blocked;
+        if (e.endMs !== undefined && v.steps !== undefined) v.steps = { decide: v.steps.decide, guard: [v.steps.decide[1], e.endMs] };
+        break;
+      case "bodies":
+        v.bodies = { request: e.request, guardrails: e.guardrails, facts: e.facts };
+        break;
+      case "completion":
+        if (v.bodies !== undefined) v.bodies.completion = e.completion;
+        break;
+      case "try":
+        (tries ??= []).push(e.timing);
+        break;
+      case "attempts":
+        v.attempts = e.attempts;
+        if (e.target !== undefined) v.target = e.target;
+        if (e.usage !== undefined) v.usage = e.usage;
+        if (e.completion !== undefined) v.completion = e.completion;
+        break;
+      case "failed":
+        v.status = e.status;
+        if (e.code !== undefined) v.errorCode = e.code;
+        if (e.by !== undefined) v.rejected = e.by;
+        if (e.internal !== undefined) v.internal = e.internal;
+        break;
+      case "edge":
+        v.status = e.status;
+        v.errorCode = e.code;
+        break;
+    }
+  }
+  if (tries !== undefined) v.tries = tries;
+  return v;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
 
 export interface FinishedRequest {
   /** The graph the request ran on. */
   readonly graph: Graph;
+  readonly prepared: PreparedGraph;
   readonly method: string;
   readonly path: string;
-  readonly trace: ChatTrace;
+  readonly view: RequestView;
   readonly written: Written;
   /** The status the client saw; 499 when it left before a 200 was complete. */
   readonly status: number;
@@ -44,38 +148,39 @@ export interface FinishedRequest {
  * writing it finished.
  */
 export function finishRequest(
-  graph: Graph,
+  prepared: PreparedGraph,
   method: string,
   path: string,
-  trace: ChatTrace,
+  view: RequestView,
   written: Written,
-  startMs: number,
-  replyMs: number,
-  endMs: number,
+  times: { readonly startMs: number; readonly replyMs: number; readonly endMs: number },
 ): FinishedRequest {
+  const { startMs, replyMs, endMs } = times;
   const totalMs = endMs - startMs;
   let upstreamMs = 0;
-  const tries = trace.tries;
-  if (tries !== undefined && tries.length > 0) {
+  const tries = view.tries;
+  if (tries.length > 0) {
     const first = tries[0]!;
     const last = tries[tries.length - 1]!;
     upstreamMs = last.startMs + last.ms - first.startMs;
-    if (trace.stream === true && trace.target !== undefined) upstreamMs += endMs - replyMs;
+    if (view.stream === true && view.target !== undefined) upstreamMs += endMs - replyMs;
   }
-  const usage = written.usage ?? trace.usage;
+  const usage = written.usage ?? view.usage;
+  const graph = prepared.graph;
   return {
     graph,
+    prepared,
     method,
     path,
-    trace,
+    view,
     written,
-    status: written.aborted && trace.status === 200 ? 499 : trace.status,
+    status: written.aborted && view.status === 200 ? 499 : view.status,
     totalMs,
     ttfbMs: replyMs - startMs,
     upstreamMs,
     overheadMs: Math.max(0, totalMs - upstreamMs),
     usage,
-    cost: costOf(graph, trace.target, usage),
+    cost: priceDollars(graph, view.target, usage),
   };
 }
 

@@ -61,7 +61,7 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
 /** The spans of one request, the request span first. */
 export function requestSpans(f: FinishedRequest, startMs: number, traceparent: string | undefined, ctx: SpanContext): OtlpSpan[] {
-  const t = f.trace;
+  const t = f.view;
   const parent = traceparent === undefined ? null : TRACEPARENT.exec(traceparent.trim());
   const traceId = parent && !/^0+$/.test(parent[1]!) ? parent[1]! : ctx.randomHex(16);
   const rootId = ctx.randomHex(8);
@@ -158,7 +158,7 @@ function upstreamOf(graph: Graph, target: string): { provider: string; model: st
 }
 
 /** The `gen_ai.request.*` parameters the caller set. */
-function requestParams(r: NonNullable<FinishedRequest["trace"]["request"]>): OtlpSpan["attributes"] {
+function requestParams(r: NonNullable<FinishedRequest["view"]["request"]>): OtlpSpan["attributes"] {
   const out: OtlpSpan["attributes"] = [];
   const maxTokens = r.max_completion_tokens ?? r.max_tokens;
   if (typeof maxTokens === "number") out.push(int("gen_ai.request.max_tokens", maxTokens));

@@ -22,39 +22,39 @@ export function hashKey(key: string): string {
 }
 
 /**
- * Callers by bearer token, per graph: hashing costs more than the rest of
- * authentication, and clients send the same few keys over and over. Bounded
- * (cleared when full) so a flood of random tokens cannot grow it; unknown
- * tokens are cached as null, so they are not re-hashed either.
+ * The callers of one graph by bearer token, built with the runtime of that
+ * graph: hashing costs more than the rest of authentication, and clients
+ * send the same few keys over and over. Bounded (cleared when full) so a
+ * flood of random tokens cannot grow it; unknown tokens are kept as null,
+ * so they are not re-hashed either.
  */
-const CACHE_LIMIT = 4096;
-const callers = new WeakMap<Graph, Map<string, Caller | null>>();
+export class CallerIndex {
+  static readonly LIMIT = 4096;
+  readonly #byToken = new Map<string, Caller | null>();
+  constructor(readonly graph: Graph) {}
 
-function lookup(graph: Graph, token: string): Caller | null {
-  let cache = callers.get(graph);
-  if (cache === undefined) {
-    cache = new Map();
-    callers.set(graph, cache);
+  /** The caller with this bearer token; null for an unknown one. */
+  lookup(token: string): Caller | null {
+    let caller = this.#byToken.get(token);
+    if (caller === undefined) {
+      const hash = hashKey(token);
+      caller = Object.hasOwn(this.graph.keys, hash) ? callerOf(this.graph, hash) : null;
+      if (this.#byToken.size >= CallerIndex.LIMIT) this.#byToken.clear();
+      this.#byToken.set(token, caller);
+    }
+    return caller;
   }
-  let caller = cache.get(token);
-  if (caller === undefined) {
-    const hash = hashKey(token);
-    caller = Object.hasOwn(graph.keys, hash) ? callerOf(graph, hash) : null;
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(token, caller);
-  }
-  return caller;
 }
 
 /**
  * Resolves the caller of a request from its `authorization` header.
  * Throws a 401 {@link GatewayError} for a missing or unknown key.
  */
-export function authenticate(graph: Graph, authorization: string | undefined): Caller {
+export function authenticate(callers: CallerIndex, authorization: string | undefined): Caller {
   const token = bearerToken(authorization);
-  if (graph.gateway.auth === "none") {
+  if (callers.graph.gateway.auth === "none") {
     // local development: a key, if one is sent and known, still identifies the caller
-    return token === undefined ? ANONYMOUS : (lookup(graph, token) ?? ANONYMOUS);
+    return token === undefined ? ANONYMOUS : (callers.lookup(token) ?? ANONYMOUS);
   }
   if (token === undefined) {
     throw new GatewayError(
@@ -62,7 +62,7 @@ export function authenticate(graph: Graph, authorization: string | undefined): C
       "missing api key: send it as `authorization: bearer <key>`",
     );
   }
-  const caller = lookup(graph, token);
+  const caller = callers.lookup(token);
   if (caller === null) throw new GatewayError("invalid_api_key", "incorrect api key provided");
   return caller;
 }

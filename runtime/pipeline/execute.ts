@@ -25,9 +25,9 @@ export interface ExecuteOptions {
   now: () => number;
   sleep: Sleep;
   random: () => number;
-  /** When given, every try that ends with an outcome is timed here, in order (the access log and metrics read it). */
-  tries?: TryTiming[];
-  /** Monotonic clock in fractional milliseconds for `tries`. Default `performance.now`. */
+  /** Hears every try that ends with an outcome, timed, in order (the access log and metrics read them). */
+  onTry?: (timing: TryTiming) => void;
+  /** Monotonic clock in fractional milliseconds for `onTry`. Default `performance.now`. */
   clock?: () => number;
 }
 
@@ -48,7 +48,7 @@ export type ExecuteResult =
 /** Runs the decision's plan until a try succeeds, the plan is used up, the deadline passes or the client leaves. */
 export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteOptions): Promise<ExecuteResult> {
   let state = startAttempts(decision);
-  const tries = o.tries;
+  const onTry = o.onTry;
   const clock = o.clock ?? monotonic;
   let last: UpstreamError | undefined;
   for (;;) {
@@ -76,7 +76,7 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
       timeoutMs: Math.max(1, Math.min(target.timeoutMs ?? remaining, remaining)),
       requestId: o.requestId,
     };
-    const startMs = tries === undefined ? 0 : clock();
+    const startMs = onTry === undefined ? 0 : clock();
     try {
       if (o.stream) {
         const stream = await rt.providers.stream(attempt);
@@ -84,19 +84,19 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
           void stream.cancel();
           return { kind: "aborted", attempts: state.history };
         }
-        tries?.push({ startMs, ms: clock() - startMs });
+        onTry?.({ startMs, ms: clock() - startMs });
         state = next(state, OK);
         return { kind: "stream", target, attempts: state.history, stream };
       }
       const completion = await rt.providers.complete(attempt);
-      tries?.push({ startMs, ms: clock() - startMs });
+      onTry?.({ startMs, ms: clock() - startMs });
       state = next(state, OK);
       return { kind: "completion", target, attempts: state.history, completion };
     } catch (err) {
       if (o.signal.aborted) return { kind: "aborted", attempts: state.history };
       if (!isUpstreamError(err)) throw err;
       last = err;
-      tries?.push({ startMs, ms: clock() - startMs, error: err.code });
+      onTry?.({ startMs, ms: clock() - startMs, error: err.code });
       state = next(state, outcomeOf(err), { random: o.random });
     }
   }

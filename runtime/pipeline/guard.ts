@@ -8,8 +8,7 @@
  * sees the original; flags are only reported. Output guardrails do the same
  * over a completion's messages, tool calls included.
  */
-import type { Graph } from "../../compiler/graph.js";
-import { applyGuardrails, type Facts, type GuardHit, type GuardOutcome } from "../engine/index.js";
+import { applyGuardrails, type Facts, type GuardHit, type GuardOutcome, type PreparedGraph } from "../engine/index.js";
 import type { ChatCompletion } from "../providers/index.js";
 import { completionTexts, requestTexts, withTexts } from "../request/index.js";
 import { GatewayError } from "./errors.js";
@@ -29,7 +28,7 @@ const NO_GUARDRAILS: GuardOutcome = Object.freeze({ blocked: undefined, texts: O
  * Applies the decision's guardrails to the input; throws a 400 {@link GatewayError} when one blocks.
  * `seen` receives the engine's verdict first, a block included (the access log's decision record and metrics).
  */
-export function guardInput(graph: Graph, guardrails: readonly string[], facts: Facts, body: ChatRequest, seen?: (outcome: GuardOutcome) => void): GuardResult {
+export function guardInput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, body: ChatRequest, seen?: (outcome: GuardOutcome) => void): GuardResult {
   if (guardrails.length === 0) {
     seen?.(NO_GUARDRAILS);
     return { body, redacted: [], flagged: [] };
@@ -68,7 +67,7 @@ export interface OutputResult {
  * where it was (inside tool-call arguments, keeping them valid JSON); flags
  * are only reported. Streams are not inspected (lang/SPEC.md §7.5).
  */
-export function guardOutput(graph: Graph, guardrails: readonly string[], facts: Facts, completion: ChatCompletion): OutputResult {
+export function guardOutput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, completion: ChatCompletion): OutputResult {
   const unchanged: OutputResult = { completion, changed: false, blocked: undefined, redacted: [], flagged: [] };
   if (guardrails.length === 0) return unchanged;
   const located = completionTexts(completion);

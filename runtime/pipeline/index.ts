@@ -3,14 +3,18 @@
  * error mapping, and the per-graph runtime. No HTTP framework types: the
  * server hands in plain requests and a response sink.
  */
-export { handleChat, type ChatInput, type ChatOutcome, type ChatTrace, type PipelineDeps } from "./chat.js";
-export { authenticate, bearerToken, hashKey, type Caller } from "./auth.js";
+export { createRuntime, type ChatOutcome, type Runtime, type RuntimeOptions } from "./runtime.js";
+export { ChatContext, type Answered, type ChatInput, type ChatStep } from "./context.js";
+export { chatSteps, type ChainFeatures } from "./chain.js";
+export { compose, type Step } from "./compose.js";
+export { RequestRecord, type RecordEvent } from "./record.js";
+export { RefusalError, resetText } from "./refusals.js";
+export { authenticate, bearerToken, CallerIndex, hashKey, type Caller } from "./auth.js";
 export { checkJsonContentType, parseChatRequest, parseJsonBody, validateChatRequest, type ChatRequest } from "./validate.js";
 export { guardInput, type GuardResult } from "./guard.js";
-export { execute, outcomeOf, type ExecuteOptions, type ExecuteResult } from "./execute.js";
+export { execute, outcomeOf, type ExecuteOptions, type ExecuteResult, type TryTiming } from "./execute.js";
 export { writeReply, type Reply, type ResponseSink, type Written } from "./respond.js";
 export { attemptsHeader, decisionHeaders, type DecisionHeaders, type HeaderList } from "./headers.js";
-export { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.js";
 export { requestIds } from "./request-id.js";
 export {
   attemptsError,

@@ -1,16 +1,26 @@
 /**
- * What the pipeline needs per loaded graph, built once when a graph is
- * loaded (compile once, evaluate many times): the graph, its providers with
- * their resolved keys, and answers that never change for that graph (the
- * `/v1/models` body). Hot reload builds a new `Runtime` and swaps one
- * reference; requests in flight keep the one they started with.
+ * Everything the pipeline needs per loaded graph, built once when the graph
+ * is loaded (compile once, evaluate many times): the graph and its prepared
+ * form, the callers' key index, the providers with their resolved keys,
+ * whether the tokenizer is needed, the `/v1/models` body, and the chat chain
+ * composed for the graph's features. Hot reload builds a new `Runtime` and
+ * swaps one reference; requests in flight keep the one they started with.
  */
 import type { Graph } from "../../compiler/graph.js";
-import { loadTokenizer, needsTokenizer, tokenFloor } from "../engine/index.js";
-import { createProviders, type Pools, type Providers, type Sleep } from "../providers/index.js";
+import { loadTokenizer, prepare, tokenFloor, type PreparedGraph } from "../engine/index.js";
+import type { Budgets } from "../budget/admission.js";
+import { createProviders, type Pools, type Providers } from "../providers/index.js";
+import type { World } from "../world.js";
+import { CallerIndex } from "./auth.js";
+import { chatChain } from "./chain.js";
+import { ChatContext, type ChatInput } from "./context.js";
+import { RequestRecord } from "./record.js";
+import type { Reply } from "./respond.js";
 
 export interface Runtime {
   readonly graph: Graph;
+  readonly prepared: PreparedGraph;
+  readonly callers: CallerIndex;
   readonly providers: Providers;
   /** Some condition reads `input_tokens`: the tokenizer must be loaded before deciding. */
   readonly needsTokenizer: boolean;
@@ -20,36 +30,67 @@ export interface Runtime {
   readonly modelsBody: string;
   /** Configuration problems worth a warning at load (an unset key variable). */
   readonly problems: readonly string[];
+  readonly world: World;
+  /** Budgets and limits over the gateway's store (one per gateway, shared across reloads). */
+  readonly budgets: Budgets;
+  /** Time the decide and input-guardrail steps (for trace spans). */
+  readonly timeSteps: boolean;
+  /** Runs the chat chain for one request. */
+  chat(input: ChatInput): Promise<ChatOutcome>;
+}
+
+/** What a chat request answered, and what happened on the way. */
+export interface ChatOutcome {
+  /** Null when the client left before there was anything to say. */
+  readonly reply: Reply | null;
+  readonly record: RequestRecord;
 }
 
 export interface RuntimeOptions {
-  env: Readonly<Record<string, string | undefined>>;
+  world: World;
   /** Keep-alive pools shared across reloads. */
   pools: Pools;
-  now: () => number;
-  sleep: Sleep;
-  random: () => number;
+  budgets: Budgets;
+  /** A request id: the client's when sane, else a fresh one. */
+  requestId: (given: string | undefined) => string;
+  /** Keep the decision record (`aigw explain`'s JSON) of every request; costs a traced decide. */
+  explain?: boolean;
+  /** Time the decide and input-guardrail steps (for trace spans). */
+  timeSteps?: boolean;
 }
 
 /** Builds the runtime of a graph; starts loading the tokenizer when the policy needs it. */
 export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
+  const { world } = options;
   const providers = createProviders(graph, {
-    resolveSecret: (ref) => options.env[ref.env],
+    resolveSecret: (ref) => world.env[ref.env],
     pools: options.pools,
-    now: options.now,
-    sleep: options.sleep,
-    random: options.random,
+    now: world.now,
+    sleep: world.sleep,
+    random: world.random,
   });
-  const tokens = needsTokenizer(graph);
-  if (tokens) void loadTokenizer();
-  return {
+  const prepared = prepare(graph);
+  if (prepared.readsTokens) void loadTokenizer();
+  const chain = chatChain(graph, { explain: options.explain === true });
+  const rt: Runtime = {
     graph,
+    prepared,
+    callers: new CallerIndex(graph),
     providers,
-    needsTokenizer: tokens,
-    tokenFloor: tokens ? tokenFloor(graph) : Infinity,
+    needsTokenizer: prepared.readsTokens,
+    tokenFloor: prepared.readsTokens ? tokenFloor(graph) : Infinity,
     modelsBody: modelsList(graph),
     problems: providers.problems,
+    world,
+    budgets: options.budgets,
+    timeSteps: options.timeSteps === true,
+    async chat(input) {
+      const requestId = options.requestId(input.headers["x-request-id"]);
+      const record = new RequestRecord(requestId);
+      return { reply: await chain(new ChatContext(rt, world, input, record)), record };
+    },
   };
+  return rt;
 }
 
 /** The OpenAI list format of the model names the policy accepts. */

@@ -9,7 +9,7 @@
 
 import type { AnthropicStreamEvent, AnthropicUsage } from "./anthropic-wire.js";
 import { TranslationError, finishReason, wireUsage } from "./anthropic-translate.js";
-import type { ChatCompletionChunk, ChunkDelta, FinishReason, WireUsage } from "./openai-wire.js";
+import type { ChatCompletionChunk, ChunkDelta, FinishReason, WireUsage } from "../request/openai-wire.js";
 
 /** An `error` event in the stream: the upstream failed after answering 200. */
 export class AnthropicStreamError extends Error {

@@ -29,7 +29,7 @@ import type {
   ToolCall,
   ToolChoice,
   WireUsage,
-} from "./openai-wire.js";
+} from "../request/openai-wire.js";
 
 /** A request or reply that has no faithful counterpart on the other side. */
 export class TranslationError extends Error {

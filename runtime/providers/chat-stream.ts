@@ -5,7 +5,7 @@
  * Shared by every adapter so they all behave the same at the edges.
  */
 
-import type { ChatCompletionChunk } from "./openai-wire.js";
+import type { ChatCompletionChunk } from "../request/openai-wire.js";
 import type { ChatStream, Usage } from "./types.js";
 
 export interface OpenStreamOptions {

@@ -10,7 +10,7 @@ import { openChatStream } from "./chat-stream.js";
 import { AttemptDeadline } from "./deadline.js";
 import { UpstreamProtocolError, originOf, type ErrorOrigin } from "./errors.js";
 import { postJson, postStream, transportError, type Endpoint, type JsonReply, type Pools, type PostOptions } from "./http.js";
-import type { ChatCompletionChunk } from "./openai-wire.js";
+import type { ChatCompletionChunk } from "../request/openai-wire.js";
 import { excerpt } from "./redact.js";
 import { parseSse, type SseEvent } from "./sse.js";
 import type { ChatStream, Completion, ProviderCall, Usage } from "./types.js";

@@ -9,7 +9,7 @@ import type { EnvRef, Graph, ModelNode, ProviderApi, ProviderNode } from "../../
 import { createAnthropicAdapter } from "./anthropic.js";
 import { Pools, type PoolOptions } from "./http.js";
 import { createMockAdapter } from "./mock.js";
-import type { ChatCompletionRequest } from "./openai-wire.js";
+import type { ChatCompletionRequest } from "../request/openai-wire.js";
 import { createOpenAIAdapter } from "./openai.js";
 import type { AbortSignalLike, ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
 
@@ -17,7 +17,7 @@ export type { AbortSignalLike, ChatStream, Completion, ProviderAdapter, Provider
 export type { PoolOptions } from "./http.js";
 export { DEFAULT_MAX_REPLY_BYTES, Pools } from "./http.js";
 export * from "./errors.js";
-export type * from "./openai-wire.js";
+export type * from "../request/openai-wire.js";
 
 /** Everything an adapter may need from the outside world. */
 export interface AdapterDeps {

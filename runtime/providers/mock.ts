@@ -12,7 +12,7 @@
 
 import { openChatStream } from "./chat-stream.js";
 import { UpstreamAbortedError, UpstreamStatusError, UpstreamTimeoutError, originOf, type ErrorOrigin } from "./errors.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, ChunkDelta, FinishReason, ToolCall } from "./openai-wire.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, ChunkDelta, FinishReason, ToolCall } from "../request/openai-wire.js";
 import type { ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
 
 export interface MockDeps {

@@ -21,7 +21,7 @@ import {
   type JsonReply,
   type PreparedRequest,
 } from "./http-attempt.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "./openai-wire.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../request/openai-wire.js";
 import { excerpt, redact } from "./redact.js";
 import { usageFromWire, type Completion, type ProviderAdapter } from "./types.js";
 

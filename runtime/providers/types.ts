@@ -6,7 +6,7 @@
  */
 
 import type { ModelNode, ProviderApi, ProviderNode } from "../../compiler/graph.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "./openai-wire.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../request/openai-wire.js";
 
 /**
  * What an attempt needs of the caller's cancellation. An `AbortSignal` is

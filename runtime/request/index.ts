@@ -1,9 +1,18 @@
 /**
- * The canonical request model's public entry: content as typed blocks
- * (blocks.ts), everything the model reads as located texts (text.ts), the
- * write-back of rewritten texts (rewrite.ts) and the normal form detectors
- * read (normalize.ts). Pure: no I/O, no `node:*`.
+ * The request model's public entry.
+ *
+ * - The canonical request (model.ts) every inbound API decodes into and
+ *   adapters encode from, with one codec per inbound API (chat.ts). A new
+ *   inbound API (Anthropic Messages, Responses, embeddings) is one codec
+ *   file here and one decode step in runtime/pipeline/steps/.
+ * - The wire body's content as typed, located blocks (blocks.ts), everything
+ *   the model reads as located texts (text.ts), the write-back of rewritten
+ *   texts (rewrite.ts) and the normal form detectors read (normalize.ts).
+ *
+ * Pure: no I/O, no `node:*`.
  */
+export type { CanonicalRequest, ContentBlock as RequestBlock, Extra, InboundApi, Message, Operation, OutputConstraints, Passthrough, Role, Sampling, Streaming, Tool, ToolChoice } from "./model.js";
+export { decodeChat, encodeChat } from "./chat.js";
 export { canonicalMessage, canonicalMessages, contentBlocks, hasImages, KNOWN_PART_TYPES, type CanonicalMessage, type ContentBlock, type JsonPath } from "./blocks.js";
 export { normalizeText, originalRange, type NormalizedText } from "./normalize.js";
 export { withTexts } from "./rewrite.js";

@@ -1,10 +1,11 @@
 /**
  * The gateway server: the OpenAI-compatible endpoints over the uWS edge.
  *
- *   POST /v1/chat/completions   the pipeline (pipeline/chat.ts)
+ *   POST /v1/chat/completions   the pipeline's chat chain (pipeline/chain.ts)
  *   GET  /v1/models             the models the policy accepts
  *   GET  /healthz, /readyz      liveness; readiness (503 while draining)
  *   GET  /metrics               Prometheus metrics (runtime/observe)
+ *   /admin/…                    admin endpoints (admin/)
  *
  * The loaded graph lives in one reference (`current`); each request captures
  * it when it starts, so a hot reload (`setGraph`) is one assignment and a
@@ -12,24 +13,15 @@
  */
 import type { Graph } from "../../compiler/graph.js";
 import { validateGraph } from "../../compiler/validate.js";
-import type { StateView } from "../engine/index.js";
+import { Budgets } from "../budget/admission.js";
 import { GatewayError, toErrorReply } from "../pipeline/errors.js";
-import { handleChat, type ChatInput, type PipelineDeps } from "../pipeline/chat.js";
-import { requestIds } from "../pipeline/request-id.js";
-import { checkJsonContentType } from "../pipeline/validate.js";
-import { writeReply, type Written } from "../pipeline/respond.js";
-import { createRuntime, type Runtime } from "../pipeline/runtime.js";
-import { Pools, realSleep, type PoolOptions, type Sleep } from "../providers/index.js";
-import type { RouteTable } from "./admin.js";
-import { budgetRoutes } from "../budget/admin.js";
-import type { Store } from "../state/index.js";
-import { silentLogger, type Logger } from "./log.js";
+import { authenticate, checkJsonContentType, createRuntime, requestIds, writeReply, type ChatInput, type Runtime, type Written } from "../pipeline/index.js";
+import { Pools, type PoolOptions } from "../providers/index.js";
+import { memoryStore, type Store } from "../state/index.js";
+import { GatewayMetrics, Observer, silentLogger, storeBudgetReader, type Logger, type SpanSink } from "../observe/index.js";
 import { exportHttpEngine } from "../observe/http-engine.js";
-import { GatewayMetrics } from "../observe/metrics.js";
-import { Observer } from "../observe/observer.js";
-import { storeBudgetReader } from "../observe/state-reader.js";
-import type { SpanSink } from "../observe/spans.js";
-import { authenticate } from "../pipeline/auth.js";
+import { realWorld, type World } from "../world.js";
+import { budgetRoutes, type RouteTable } from "./admin/index.js";
 import { ClientSignal } from "./client-signal.js";
 import {
   BodyTooLargeError,
@@ -47,44 +39,41 @@ export interface GatewayOptions {
   host?: string;
   /** Default 8787; 0 picks a free port. */
   port?: number;
-  /** Where `env("…")` provider keys are read. Default: `process.env`. */
-  env?: Readonly<Record<string, string | undefined>>;
-  /** Wall clock in ms. Default `Date.now`. */
-  clock?: () => number;
-  /** Uniform [0, 1). Default `Math.random`. */
-  random?: () => number;
-  /** Abortable sleep for backoff. Default: a timer. */
-  sleep?: Sleep;
+  /** Clocks, randomness, sleep and the environment (`env("…")` keys); each part left out is the real one (world.ts). */
+  world?: Partial<World>;
   log?: Logger;
-  /** Budgets, limits and cooldowns as decisions see them. Default: nothing spent, draws from `random`. */
-  state?: StateView;
   /**
    * The state store (runtime/state `openStore`): budgets and rate limits are
    * read, reserved and settled through it (runtime/budget) and
    * `GET /admin/budgets` lists its counters. The caller owns it (closes it
-   * after `close()`). Default none: budgets and limits see only `state`.
+   * after `close()`). Default: a memory store of the gateway's own, closed
+   * with it (and no `/admin/budgets`).
    */
   store?: Store;
-  /** Upstream connection pool settings. */
-  pools?: PoolOptions;
   /**
    * More endpoints (admin, metrics), mounted beside the built-in ones; a
    * handler that throws a `GatewayError` gets the usual OpenAI-style error.
-   * Admin handlers guard themselves with `requireAdmin` (admin.ts).
+   * Admin handlers guard themselves with `requireAdmin` (admin/guard.ts).
    */
   routes?: RouteTable;
-  /** Prometheus metrics, served on `GET /metrics`. Default: a new registry; `false`: none (and no `/metrics`). */
-  metrics?: GatewayMetrics | false;
-  /** Put the decision record (`aigw explain`'s JSON) in every access-log entry; costs a traced decision per request. Default off. */
-  logDecisions?: boolean;
-  /** Monotonic clock in fractional ms for durations in logs and metrics. Default `performance.now`. */
-  timer?: () => number;
-  /** OpenTelemetry spans (observe/otlp.ts). Default none: no span is built. */
-  spans?: SpanSink;
-  /** How long a request body may take to arrive, from the request head; then 408 and a close. Default 30 s (`DEFAULT_BODY_TIMEOUT_MS`). */
-  bodyTimeoutMs?: number;
-  /** The largest request head (URL and headers) answered; larger gets 431 and a close. Default 16 KiB (`DEFAULT_MAX_HEADER_BYTES`). */
-  maxHeaderBytes?: number;
+  /** What is observed of each request. */
+  observe?: {
+    /** Prometheus metrics, served on `GET /metrics`. Default: a new registry; `false`: none (and no `/metrics`). */
+    metrics?: GatewayMetrics | false;
+    /** Put the decision record (`aigw explain`'s JSON) in every access-log entry; costs a traced decision per request. Default off. */
+    logDecisions?: boolean;
+    /** OpenTelemetry spans (observe/otlp.ts). Default none: no span is built. */
+    spans?: SpanSink;
+  };
+  /** The HTTP edge and the upstream connections. */
+  http?: {
+    /** Upstream connection pool settings. */
+    pools?: PoolOptions;
+    /** How long a request body may take to arrive, from the request head; then 408 and a close. Default 30 s (`DEFAULT_BODY_TIMEOUT_MS`). */
+    bodyTimeoutMs?: number;
+    /** The largest request head (URL and headers) answered; larger gets 431 and a close. Default 16 KiB (`DEFAULT_MAX_HEADER_BYTES`). */
+    maxHeaderBytes?: number;
+  };
 }
 
 export interface Gateway {
@@ -108,47 +97,36 @@ const OK_BODY = '{"status":"ok"}';
 
 /** Starts the gateway; resolves once it listens. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const now = options.clock ?? Date.now;
-  const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? realSleep;
-  const env = options.env ?? process.env;
+  const world = realWorld(options.world);
   const log = options.log ?? silentLogger;
-  const pools = new Pools(options.pools);
+  const pools = new Pools(options.http?.pools);
   const host = options.host ?? "127.0.0.1";
+  // Always a store, so budgets and limits take one code path; without one given, a memory store of our own.
+  const ownStore = options.store === undefined ? memoryStore({ clock: world.now }) : undefined;
+  const observe = options.observe ?? {};
+  const metrics = observe.metrics === false ? undefined : (observe.metrics ?? new GatewayMetrics(world.now));
+  const budgets = new Budgets(options.store ?? ownStore!, log, (target, fault) => metrics?.usageClamped(target, fault));
+  const requestId = requestIds(world.random);
 
   // The runtime trusts no graph it did not check: every graph, at start and
   // on every swap, must pass the same JSON Schema the compiler validates with.
   const build = (graph: Graph): Runtime => {
     const valid = validateGraph(graph);
     if (!valid.ok) throw new InvalidGraphError(valid.errors);
-    const rt = createRuntime(valid.graph, { env, pools, now, sleep, random });
+    const rt = createRuntime(valid.graph, { world, pools, budgets, requestId, explain: observe.logDecisions === true, timeSteps: observe.spans !== undefined });
     for (const p of rt.problems) log.warn(p);
     return rt;
   };
   let current = build(options.graph);
   let draining = false;
-  const timer = options.timer ?? (() => performance.now());
-  const metrics = options.metrics === false ? undefined : (options.metrics ?? new GatewayMetrics(now));
   metrics?.setGraph(current.graph);
   if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "native" ? "uws" : "node");
   if (options.store) metrics?.setBudgetReader(storeBudgetReader(options.store));
-  const observer = new Observer({ log, metrics, spans: options.spans });
-
-  const deps: PipelineDeps = {
-    now,
-    random,
-    sleep,
-    state: options.state ?? { budgetSpent: () => 0, limitUsed: () => 0, draw: random },
-    ...(options.store ? { budgets: { store: options.store, log, onUsageFault: (target, fault) => metrics?.usageClamped(target, fault) } } : {}),
-    requestId: requestIds(random),
-    clock: timer,
-    explain: options.logDecisions === true,
-    timeSteps: options.spans !== undefined,
-  };
+  const observer = new Observer({ log, metrics, spans: observe.spans });
 
   async function chat(req: HttpRequest, res: HttpResponse): Promise<void> {
     const rt = current;
-    const started = timer();
+    const startMs = world.monotonic();
     const input: ChatInput = {
       headers: req.headers,
       path: req.path,
@@ -159,24 +137,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return req.body().catch(bodyError);
       },
     };
-    const { reply, trace } = await handleChat(rt, input, deps);
-    const ready = timer();
-    if (trace.internal !== undefined) log.error("internal error", { requestId: trace.requestId, error: trace.internal });
-    const bodyText = observer.beforeWrite(rt.graph, reply);
+    const { reply, record } = await rt.chat(input);
+    const replyMs = world.monotonic();
     // The edge answered on its own (408: the body was late); log what the client got.
-    if (res.edgeStatus !== undefined) {
-      trace.status = res.edgeStatus;
-      trace.errorCode = "request_timeout";
-    }
+    if (res.edgeStatus !== undefined) record.add({ kind: "edge", status: res.edgeStatus, code: "request_timeout" });
+    const view = observer.view(record);
+    if (view.internal !== undefined) log.error("internal error", { requestId: view.requestId, error: view.internal });
+    const bodyText = observer.beforeWrite(rt.prepared, reply);
     const written: Written =
       reply !== null ? await writeReply(res, reply) : res.edgeStatus !== undefined ? { status: res.edgeStatus, aborted: false } : { status: 499, aborted: true };
-    observer.chat(rt.graph, req, trace, written, started, ready, timer(), bodyText);
+    observer.chat(rt.prepared, req, view, written, { startMs, replyMs, endMs: world.monotonic() }, bodyText);
   }
 
   function models(req: HttpRequest, res: HttpResponse): void {
     const rt = current;
     try {
-      authenticate(rt.graph, req.headers["authorization"]);
+      authenticate(rt.callers, req.headers["authorization"]);
     } catch (err) {
       sendError(res, err);
       return;
@@ -186,7 +162,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const routes: RouteTable = {
     ...guarded(options.routes ?? {}),
-    ...(options.store ? guarded(budgetRoutes(options.store, () => current.graph, env)) : {}),
+    ...(options.store ? guarded(budgetRoutes(options.store, () => current.graph, world.env)) : {}),
     "/v1/chat/completions": { POST: chat },
     "/v1/models": { GET: models },
     ...(metrics ? { "/metrics": { GET: async (_req: HttpRequest, res: HttpResponse) => res.send(200, [["content-type", metrics.contentType]], await metrics.render()) } } : {}),
@@ -201,8 +177,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const server = createHttpServer({
     bodyLimit: () => current.graph.gateway.maxBodyBytes,
-    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
-    ...(options.maxHeaderBytes !== undefined ? { maxHeaderBytes: options.maxHeaderBytes } : {}),
+    ...(options.http?.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.http.bodyTimeoutMs } : {}),
+    ...(options.http?.maxHeaderBytes !== undefined ? { maxHeaderBytes: options.http.maxHeaderBytes } : {}),
     onError: (err) => log.error("unhandled error in a request handler", { error: err }),
     handler: (req, res) => {
       const route = routes[req.path] ?? routes[trimSlash(req.path)];
@@ -238,8 +214,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       draining = true;
       await server.close(graceMs);
       await pools.close();
+      await ownStore?.close();
       // Metrics made here are ours to stop; metrics passed in belong to the caller.
-      if (options.metrics === undefined) metrics?.close();
+      if (observe.metrics === undefined) metrics?.close();
     },
   };
 }

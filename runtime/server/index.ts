@@ -4,4 +4,4 @@
  */
 export { InvalidGraphError, startGateway, type Gateway, type GatewayOptions } from "./app.js";
 export { httpEngine, type HttpEngineInfo } from "./uws.js";
-export { jsonLogger, silentLogger, type AccessEntry, type Logger, type LogFields } from "./log.js";
+export { jsonLogger, silentLogger, type AccessEntry, type Logger, type LogFields } from "../observe/log.js";

@@ -141,7 +141,7 @@ describe("hard budgets", () => {
     expect((await chat(base)).headers.get("x-aigw-target")).toBe("cheap");
     expect(plain.reads()).toBe(0);
     const logged = counting(store());
-    const { base: loggedBase } = await serve(graph, { store: logged.store, logDecisions: true });
+    const { base: loggedBase } = await serve(graph, { store: logged.store, observe: { logDecisions: true } });
     expect((await chat(loggedBase)).headers.get("x-aigw-target")).toBe("cheap");
     expect(logged.reads()).toBe(1);
   });
@@ -173,7 +173,7 @@ describe("rate limits", () => {
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const { base, access } = await serve(policy(head(undefined, `limit one { per key requests 1 per minute }\nroute r { when model == "chat" limit one to big }`)), { store: stale, clock: fixed });
+    const { base, access } = await serve(policy(head(undefined, `limit one { per key requests 1 per minute }\nroute r { when model == "chat" limit one to big }`)), { store: stale, world: { now: fixed } });
     expect((await chat(base)).status).toBe(200);
     const refused = await chat(base);
     expect(refused.status).toBe(429);
@@ -183,7 +183,7 @@ describe("rate limits", () => {
 
   it("say what is left in x-ratelimit headers, and answer 429 with Retry-After and the same headers once used up", async () => {
     const s = store(fixed);
-    const { base } = await serve(policy(head(undefined, `limit rl { per key requests 2 per minute }\nroute r { when model == "chat" limit rl to big }`)), { store: s, clock: fixed });
+    const { base } = await serve(policy(head(undefined, `limit rl { per key requests 2 per minute }\nroute r { when model == "chat" limit rl to big }`)), { store: s, world: { now: fixed } });
     // Successes carry them too, so a client can pace itself before it is refused.
     const first = await chat(base);
     expect(first.status).toBe(200);
@@ -273,7 +273,7 @@ describe("no reservation leaks", () => {
 describe("GET /admin/budgets", () => {
   it("lists every budget counter in dollars behind the admin token", async () => {
     const s = store();
-    const { base } = await serve(policy(head(undefined, `budget b { per team limit $10 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`)), { store: s, env: { ADMIN: "secret" } });
+    const { base } = await serve(policy(head(undefined, `budget b { per team limit $10 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`)), { store: s, world: { env: { ADMIN: "secret" } } });
     expect((await chat(base)).status).toBe(200);
     expect((await fetch(`${base}/admin/budgets`)).status).toBe(401);
     const res = await fetch(`${base}/admin/budgets`, { headers: { authorization: "Bearer secret" } });

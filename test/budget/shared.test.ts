@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { compileSources } from "../../compiler/index.js";
-import { runPolicyTests } from "../../runtime/engine/index.js";
+import { runPolicyTests } from "../../runtime/policy/index.js";
 import { budgetKey, dollarsToMicros, memoryStore, redisStore, type Store } from "../../runtime/state/index.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { closeGateways, KEY, KEY_HASH, policy, serve } from "../server/helpers.js";

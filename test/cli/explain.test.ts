@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../cli/aigw.js";
 import type { ExplainIo } from "../../cli/commands/explain.js";
-import type { Explanation } from "../../runtime/engine/explain-request.js";
+import type { Explanation } from "../../runtime/policy/explain-request.js";
 import { aigw, policyDir, type CliResult } from "../support/cli.js";
 
 const DESIGN = "examples/design/policy.route";

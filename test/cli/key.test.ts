@@ -14,7 +14,7 @@ describe("aigw key", () => {
     const policy = `provider p { api mock }\nmodel m = p/"m"\nkeys {\n  ${line}\n}\nroute r { when model == "chat" and team == "search" and label("tier") == "premium" to m }\n`;
     const { graph } = compileSources([{ path: "main.route", text: policy }]);
     expect(graph).toBeDefined();
-    const gw = await startGateway({ graph: graph!, host: "127.0.0.1", port: 0, env: {} });
+    const gw = await startGateway({ graph: graph!, host: "127.0.0.1", port: 0, world: { env: {} } });
     try {
       const post = (bearer: string) =>
         fetch(`http://127.0.0.1:${gw.port}/v1/chat/completions`, {

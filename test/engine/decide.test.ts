@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Graph } from "../../compiler/graph.js";
+import { prepare } from "../../runtime/engine/prepare.js";
 import { decide } from "../../runtime/engine/decide.js";
 import type { Decision, RejectedDecision, RoutedDecision } from "../../runtime/engine/decision.js";
 import { GraphError } from "../../runtime/engine/expr.js";
@@ -16,7 +17,7 @@ function rejected(d: Decision): RejectedDecision {
   if (d.kind !== "rejected") throw new Error(`expected a rejected decision, got ${d.kind}`);
   return d;
 }
-const run = (g: Graph, init: FactsInit, state: StateView = emptyState()): Decision => decide(g, makeFacts(init), state);
+const run = (g: Graph, init: FactsInit, state: StateView = emptyState()): Decision => decide(prepare(g), makeFacts(init), state);
 const targets = (d: Decision): string[] => routed(d).plan.targets.map((t) => t.model);
 
 describe("route matching", () => {
@@ -56,9 +57,9 @@ describe("route matching", () => {
   });
 
   it("returns the route's guardrails and shares plans between decisions", () => {
-    const g2 = graph({ routes: [route("r", { to: "a", fallback: ["b"], guard: [] })] });
-    const a = routed(run(g2, {}));
-    const b = routed(run(g2, {}));
+    const g2 = prepare(graph({ routes: [route("r", { to: "a", fallback: ["b"], guard: [] })] }));
+    const a = routed(decide(g2, makeFacts({}), emptyState()));
+    const b = routed(decide(g2, makeFacts({}), emptyState()));
     expect(a.plan).toBe(b.plan);
     expect(a.guardrails).toEqual([]);
   });
@@ -90,7 +91,7 @@ describe("attempt plans", () => {
     const g = graph({ routes: [route("r", { to: "a", fallback: ["b", "c"] })] });
     const events: TraceEvent[] = [];
     const cooling = (set: string[]): StateView => ({ ...emptyState(), coolingDown: (m) => set.includes(m) });
-    expect(targets(decide(g, makeFacts({}), cooling(["a"]), { tracer: (e) => events.push(e) }))).toEqual(["b", "c", "a"]);
+    expect(targets(decide(prepare(g), makeFacts({}), cooling(["a"]), { tracer: (e) => events.push(e) }))).toEqual(["b", "c", "a"]);
     expect(events.some((e) => e.kind === "cooldown")).toBe(true);
     expect(targets(run(g, {}, cooling(["a", "b", "c"])))).toEqual(["a", "b", "c"]);
     expect(targets(run(g, {}, cooling([])))).toEqual(["a", "b", "c"]);
@@ -154,7 +155,7 @@ describe("budgets and limits", () => {
       limitUsed: (l, k, m) => (calls.push(`${l}:${k}:${m}`), 0),
       draw: () => 0,
     };
-    const d = routed(decide(g, makeFacts({ team: "search", key: "sha256:k" }), state));
+    const d = routed(decide(prepare(g), makeFacts({ team: "search", key: "sha256:k" }), state));
     expect(calls).toEqual(["team-daily:search", "global-cap:global", "per-key:sha256:k:requests", "per-key:sha256:k:tokens"]);
     expect(d.budgets.map((b) => [b.budget, b.scopeKey, b.state])).toEqual([
       ["team-daily", "search", "ok"],
@@ -216,7 +217,7 @@ describe("the tracer", () => {
 
   it("reports every route considered with why, then budgets and the plan", () => {
     const events: TraceEvent[] = [];
-    decide(g, makeFacts({ model: "chat", headers: { "x-tier": "basic" }, team: "t" }), emptyState(), { tracer: (e) => events.push(e) });
+    decide(prepare(g), makeFacts({ model: "chat", headers: { "x-tier": "basic" }, team: "t" }), emptyState(), { tracer: (e) => events.push(e) });
     expect(events.map((e) => e.kind)).toEqual(["candidates", "route", "route", "budget", "plan"]);
     const [, premium, chat] = events;
     expect(premium).toMatchObject({ kind: "route", matched: false, route: { name: "premium", span: { line: 3 } } });
@@ -226,29 +227,29 @@ describe("the tracer", () => {
 
   it("reports the split draw and a missing route", () => {
     const events: TraceEvent[] = [];
-    decide(g, makeFacts({ model: "chat", headers: { "x-tier": "premium" } }), emptyState(0.6), { tracer: (e) => events.push(e) });
+    decide(prepare(g), makeFacts({ model: "chat", headers: { "x-tier": "premium" } }), emptyState(0.6), { tracer: (e) => events.push(e) });
     expect(events.find((e) => e.kind === "split")).toMatchObject({ choice: { model: "b", draw: 0.6 } });
     const none: TraceEvent[] = [];
-    decide(g, makeFacts({ model: "x" }), emptyState(), { tracer: (e) => none.push(e) });
+    decide(prepare(g), makeFacts({ model: "x" }), emptyState(), { tracer: (e) => none.push(e) });
     expect(none.map((e) => e.kind)).toEqual(["candidates", "no-route"]);
   });
 
   it("does not change the decision", () => {
     const f = makeFacts({ model: "chat", headers: { "x-tier": "premium" }, team: "t" });
-    expect(decide(g, f, emptyState(0.3), { tracer: () => {} })).toEqual(decide(g, f, emptyState(0.3)));
+    expect(decide(prepare(g), f, emptyState(0.3), { tracer: () => {} })).toEqual(decide(prepare(g), f, emptyState(0.3)));
   });
 });
 
 describe("bad graphs", () => {
   it("are refused on first use with a GraphError", () => {
     const g = graph({ routes: [route("r", { to: "a", budgets: ["nope"] })] });
-    expect(() => decide(g, makeFacts({}), emptyState())).toThrow(GraphError);
+    expect(() => decide(prepare(g), makeFacts({}), emptyState())).toThrow(GraphError);
     const g2 = graph({ routes: [route("r", { to: "a" })] });
     g2.index.anyModel = [3];
-    expect(() => decide(g2, makeFacts({}), emptyState())).toThrow(/names route 3/);
+    expect(() => decide(prepare(g2), makeFacts({}), emptyState())).toThrow(/names route 3/);
     const g3 = graph({ routes: [route("r", { to: "a" })] });
     delete (g3.models as Record<string, unknown>).a;
-    expect(() => decide(g3, makeFacts({}), emptyState())).toThrow(/unknown model `a`/);
+    expect(() => decide(prepare(g3), makeFacts({}), emptyState())).toThrow(/unknown model `a`/);
   });
 });
 
@@ -264,7 +265,7 @@ describe("trace lines", () => {
     });
     const lines: string[] = [];
     const trace = (e: TraceEvent): void => void lines.push(describeTraceEvent(e));
-    decide(g, makeFacts({ model: "chat", headers: { "x-tier": "basic" }, team: "t", key: "k" }), { ...emptyState(), budgetSpent: () => 12, limitUsed: () => 5 }, { tracer: trace });
+    decide(prepare(g), makeFacts({ model: "chat", headers: { "x-tier": "basic" }, team: "t", key: "k" }), { ...emptyState(), budgetSpent: () => 12, limitUsed: () => 5 }, { tracer: trace });
     expect(lines).toEqual([
       "model `chat`: 2 route(s) for this model and 0 for any model",
       'route premium (main.route:3) does not match: `header("x-tier") == "premium"` is false (header("x-tier") is "basic")',
@@ -275,7 +276,7 @@ describe("trace lines", () => {
       "attempts: tiny; fall back on 429, 5xx, timeout, connection",
     ]);
     lines.length = 0;
-    decide(g, makeFacts({ model: "chat", headers: { "x-tier": "premium" } }), emptyState(0.8), { tracer: trace });
+    decide(prepare(g), makeFacts({ model: "chat", headers: { "x-tier": "premium" } }), emptyState(0.8), { tracer: trace });
     expect(lines.slice(-2)).toEqual(["split { 70% a 30% b } picks b (by draw 0.8000)", "attempts: b (+1 retries) → c (+1 retries); fall back on 429, 5xx, timeout, connection; backoff 250ms"]);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { loadAndCompile } from "../../cli/policy.js";
 import type { Graph } from "../../compiler/graph.js";
 import { compileSources } from "../../compiler/index.js";
+import { prepare } from "../../runtime/engine/prepare.js";
 import {
   applyGuardrails,
   decide,
@@ -21,7 +22,7 @@ import {
   ExplainRequestError,
   windowText,
   type Explanation,
-} from "../../runtime/engine/explain-request.js";
+} from "../../runtime/policy/explain-request.js";
 
 const hashKey = (k: string): string => "sha256:" + createHash("sha256").update(k).digest("hex");
 const compiled = (paths: string[]): Graph => {
@@ -296,9 +297,9 @@ describe("the record is the one the server logs", () => {
       }
       const facts = factsFromChatRequest(c.body, c.headers, caller, undefined);
       const events: TraceEvent[] = [];
-      const decision = decide(production, facts, c.st, { tracer: (e) => void events.push(e) });
+      const decision = decide(prepare(production), facts, c.st, { tracer: (e) => void events.push(e) });
       const parts = (c.body["messages"] as { content: string | { text: string }[] }[]).flatMap((m) => (typeof m.content === "string" ? [m.content] : m.content.map((p) => p.text)));
-      const guard = decision.kind === "no-route" ? undefined : applyGuardrails(production, decision.guardrails, "input", facts, parts);
+      const guard = decision.kind === "no-route" ? undefined : applyGuardrails(prepare(production), decision.guardrails, "input", facts, parts);
       const logged = explainDecision(production, facts, decision, events, guard);
 
       const explained: Explanation = explainRequest(production, { headers: c.headers, body: c.body }, { hashKey, state: c.st });

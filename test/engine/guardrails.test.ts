@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { GuardrailNode } from "../../compiler/graph.js";
+import { prepare } from "../../runtime/engine/prepare.js";
 import { makeFacts } from "../../runtime/engine/facts.js";
 import { applyGuardrails } from "../../runtime/engine/guardrails.js";
 import { redactText } from "../../runtime/engine/redact.js";
@@ -23,7 +24,7 @@ const guardrails: Record<string, GuardrailNode> = {
 };
 const g = graph({ routes: [route("r", { to: "m" })], guardrails });
 const apply = (names: string[], text: string, dir: "input" | "output" = "input", extra: Parameters<typeof makeFacts>[0] = {}) =>
-  applyGuardrails(g, names, dir, makeFacts({ text, ...extra }, { count: (s) => s.length }));
+  applyGuardrails(prepare(g), names, dir, makeFacts({ text, ...extra }, { count: (s) => s.length }));
 
 describe("applying guardrails", () => {
   it("redacts with placeholders and reports counts", () => {
@@ -35,7 +36,7 @@ describe("applying guardrails", () => {
 
   it("returns the very same texts when nothing matches", () => {
     const texts = ["nothing to see here", "nor here"];
-    const out = applyGuardrails(g, ["pii", "secrets"], "input", makeFacts({}), texts);
+    const out = applyGuardrails(prepare(g), ["pii", "secrets"], "input", makeFacts({}), texts);
     expect(out.texts).toBe(texts);
     expect(out.redacted).toEqual([]);
   });
@@ -58,8 +59,8 @@ describe("applying guardrails", () => {
         b: { rules: [{ on: "input", action: "block", detectors: [{ kind: "builtin", name: "email" }] }], span: span() },
       },
     });
-    expect(applyGuardrails(g2, ["a", "b"], "input", makeFacts({ text: "x@y.com" })).blocked).toBeUndefined();
-    expect(applyGuardrails(g2, ["b", "a"], "input", makeFacts({ text: "x@y.com" })).blocked).toMatchObject({ guardrail: "b", by: "email" });
+    expect(applyGuardrails(prepare(g2), ["a", "b"], "input", makeFacts({ text: "x@y.com" })).blocked).toBeUndefined();
+    expect(applyGuardrails(prepare(g2), ["b", "a"], "input", makeFacts({ text: "x@y.com" })).blocked).toMatchObject({ guardrail: "b", by: "email" });
   });
 
   it("flags without changing anything, and only in the rule's direction", () => {
@@ -75,10 +76,10 @@ describe("applying guardrails", () => {
   it("evaluates token conditions lazily", () => {
     let calls = 0;
     const f = makeFacts({ text: "short" }, { count: () => ++calls });
-    expect(applyGuardrails(g, ["size"], "input", f).blocked).toBeUndefined();
+    expect(applyGuardrails(prepare(g), ["size"], "input", f).blocked).toBeUndefined();
     expect(calls).toBe(0);
     const big = makeFacts({ text: "x".repeat(100_001) }, { count: (s) => (++calls, s.length) });
-    expect(applyGuardrails(g, ["size"], "input", big).blocked).toMatchObject({ guardrail: "size", by: "when input_tokens > 100000" });
+    expect(applyGuardrails(prepare(g), ["size"], "input", big).blocked).toMatchObject({ guardrail: "size", by: "when input_tokens > 100000" });
   });
 
   it("applies a detector rule with a condition only when the condition holds", () => {
@@ -91,14 +92,14 @@ describe("applying guardrails", () => {
   });
 
   it("looks at every text part and redacts each in place", () => {
-    const out = applyGuardrails(g, ["pii"], "input", makeFacts({}), ["a@b.com", "fine", "c@d.org"]);
+    const out = applyGuardrails(prepare(g), ["pii"], "input", makeFacts({}), ["a@b.com", "fine", "c@d.org"]);
     expect(out.texts).toEqual(["[EMAIL]", "fine", "[EMAIL]"]);
     expect(out.redacted[0]!.count).toBe(2);
   });
 
   it("does nothing for an empty list", () => {
     const texts = ["a@b.com"];
-    expect(applyGuardrails(g, [], "input", makeFacts({}), texts).texts).toBe(texts);
+    expect(applyGuardrails(prepare(g), [], "input", makeFacts({}), texts).texts).toBe(texts);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TestCase } from "../../compiler/graph.js";
-import { failureCause, runPolicyTests } from "../../runtime/engine/policy-tests.js";
+import { failureCause, runPolicyTests } from "../../runtime/policy/policy-tests.js";
 import { and, budget, cmp, fact, graph, header, limit, matches, model, route, span, testCase } from "./fixtures.js";
 
 /** The policy of DESIGN.md, lowered by hand. */

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Graph } from "../../compiler/graph.js";
+import { prepare } from "../../runtime/engine/prepare.js";
 import { next, startAttempts, type AttemptState, type Outcome } from "../../runtime/engine/attempts.js";
 import { decide } from "../../runtime/engine/decide.js";
 import { compileDetector } from "../../runtime/engine/detectors/index.js";
@@ -31,9 +32,9 @@ describe("decide (properties)", () => {
     fc.assert(
       fc.property(graphArb, factsArb, stateArb, (g, init, s) => {
         const f = makeFacts(init);
-        const a = decide(g, f, view(s));
-        expect(decide(g, f, view(s))).toEqual(a);
-        expect(decide(structuredClone(g), makeFacts(init), view(s))).toEqual(a);
+        const a = decide(prepare(g), f, view(s));
+        expect(decide(prepare(g), f, view(s))).toEqual(a);
+        expect(decide(prepare(structuredClone(g)), makeFacts(init), view(s))).toEqual(a);
       }),
       { numRuns: 300, seed: 21 },
     );
@@ -43,7 +44,7 @@ describe("decide (properties)", () => {
     fc.assert(
       fc.property(graphArb, factsArb, (g, init) => {
         const f = makeFacts(init);
-        const d = decide(g, f, view({ draw: 0.5, spent: 0, used: 0 }));
+        const d = decide(prepare(g), f, view({ draw: 0.5, spent: 0, used: 0 }));
         expect(d.kind === "no-route" ? undefined : d.route.name).toBe(naiveRoute(g, f));
       }),
       { numRuns: 500, seed: 22 },
@@ -53,7 +54,7 @@ describe("decide (properties)", () => {
   it("plans each target once, starting with the chosen one, bounded by retries", () => {
     fc.assert(
       fc.property(graphArb, factsArb, stateArb, (g, init, s) => {
-        const d = decide(g, makeFacts(init), view(s));
+        const d = decide(prepare(g), makeFacts(init), view(s));
         if (d.kind !== "route") return;
         const models = d.plan.targets.map((t) => t.model);
         expect(new Set(models).size).toBe(models.length);

@@ -4,12 +4,13 @@ import { compile } from "../../compiler/index.js";
 import type { ExprNode, Graph } from "../../compiler/graph.js";
 import type { SourceFile } from "../../lang/ast.js";
 import { parse } from "../../lang/index.js";
+import { prepare } from "../../runtime/engine/prepare.js";
 import { decide } from "../../runtime/engine/decide.js";
 import { exprText } from "../../runtime/engine/explain.js";
 import { makeFacts } from "../../runtime/engine/facts.js";
-import { failureCause, simulate } from "../../runtime/engine/policy-tests.js";
-import { compareWithReference, crossCheck, crossCheckTests } from "../../runtime/engine/reference-check.js";
-import { referenceAttempts, referenceDecide, referenceSymbols } from "../../runtime/engine/reference.js";
+import { failureCause, simulate } from "../../runtime/policy/policy-tests.js";
+import { compareWithReference, crossCheck, crossCheckTests } from "../../runtime/policy/reference-check.js";
+import { referenceAttempts, referenceDecide, referenceSymbols } from "../../runtime/policy/reference.js";
 import type { StateView } from "../../runtime/engine/state.js";
 import { factsArb, REQUEST_MODELS, typedExprArb } from "./arbitraries.js";
 import { model as modelIs, and } from "./fixtures.js";
@@ -108,7 +109,7 @@ test "other" {
   });
 
   it("reports a disagreement in the policy's terms", () => {
-    const d = decide(compiled.graph!, makeFacts({ model: "chat-2" }), { budgetSpent: () => 0, limitUsed: () => 0, draw: () => 0 });
+    const d = decide(prepare(compiled.graph!), makeFacts({ model: "chat-2" }), { budgetSpent: () => 0, limitUsed: () => 0, draw: () => 0 });
     expect(compareWithReference(d, { kind: "no-route" })).toBe("the evaluator found route `chat`, the reference no route");
     expect(
       compareWithReference(d, { kind: "route", route: "chat", targets: ["a", "d"], retries: 0, fallbackOn: ["429", "5xx", "timeout", "connection"], pick: undefined, downgrade: undefined }),
@@ -223,7 +224,7 @@ describe("decide agrees with the reference interpreter (properties)", () => {
         const symbols = referenceSymbols(compiled!.files);
         for (const [init, s] of requests) {
           const makeState = (): StateView => ({ budgetSpent: () => s.spent, limitUsed: () => s.used, draw: () => s.draw, forcedSplit: s.forced });
-          const message = crossCheck(compiled!.graph, symbols, makeFacts(init, { count: (t) => t.length }), makeState);
+          const message = crossCheck(prepare(compiled!.graph), symbols, makeFacts(init, { count: (t) => t.length }), makeState);
           expect(message, `${compiled!.text}\n${JSON.stringify(init)} ${JSON.stringify(s)}`).toBeUndefined();
         }
       }),
@@ -245,7 +246,7 @@ describe("decide agrees with the reference interpreter (properties)", () => {
           const facts = makeFacts(init, { count: (t) => t.length });
           const failures = new Map(fails.map(([m, r]) => [m, failureCause(r)]));
           const r = referenceDecide(referenceSymbols(compiled!.files), facts, state());
-          const sim = simulate(compiled!.graph, facts, state(), failures, () => 0.5);
+          const sim = simulate(prepare(compiled!.graph), facts, state(), failures, () => 0.5);
           if (r.kind !== "route") return;
           const want = referenceAttempts(r, failures);
           expect({ tried: sim.tried, retries: sim.retries, status: sim.status }).toEqual(want);

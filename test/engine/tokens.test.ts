@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { prepare } from "../../runtime/engine/prepare.js";
 import { decide } from "../../runtime/engine/decide.js";
 import { makeFacts } from "../../runtime/engine/facts.js";
 import { emptyState } from "../../runtime/engine/state.js";
@@ -54,7 +55,7 @@ describe("decide counts tokens only when a policy reads them and bytes do not de
 
   it("a typical request never runs the tokenizer", () => {
     const t = stub();
-    const d = decide(g, makeFacts({ model: "chat", text: "hello there" }, t), emptyState());
+    const d = decide(prepare(g), makeFacts({ model: "chat", text: "hello there" }, t), emptyState());
     expect(d.kind === "route" && d.route.name).toBe("chat");
     expect(t.calls).toBe(0);
   });
@@ -63,14 +64,14 @@ describe("decide counts tokens only when a policy reads them and bytes do not de
     const t = stub();
     // 150,000 bytes but 50,000 characters: the stub says 50,000 tokens, under the threshold.
     const text = "日".repeat(50_000);
-    const d = decide(g, makeFacts({ model: "chat", text }, t), emptyState());
+    const d = decide(prepare(g), makeFacts({ model: "chat", text }, t), emptyState());
     expect(d.kind === "route" && d.route.name).toBe("chat");
     expect(t.calls).toBe(1);
   });
 
   it("a route for another model never reads the facts' tokens", () => {
     const t = stub();
-    const d = decide(g, makeFacts({ model: "other", text: "x".repeat(200_000) }, t), emptyState());
+    const d = decide(prepare(g), makeFacts({ model: "other", text: "x".repeat(200_000) }, t), emptyState());
     expect(d.kind).toBe("no-route");
     expect(t.calls).toBe(0);
   });
@@ -78,7 +79,7 @@ describe("decide counts tokens only when a policy reads them and bytes do not de
   it("truthiness and `in` follow the same rule", () => {
     const t = stub();
     const g2 = graph({ routes: [route("a", { when: and(truthy(fact("input_tokens")), isIn(fact("input_tokens"), [1_000_000])) }), route("b", { when: eq(fact("stream"), false) })] });
-    const d = decide(g2, makeFacts({ model: "x", text: "some text" }, t), emptyState());
+    const d = decide(prepare(g2), makeFacts({ model: "x", text: "some text" }, t), emptyState());
     expect(d.kind === "route" && d.route.name).toBe("b");
     expect(t.calls).toBe(0);
   });
@@ -131,7 +132,7 @@ describe("long texts are counted ahead of decide, in steps", () => {
     const text = "日".repeat(60_000);
     const facts = makeFacts({ model: "chat", text }, counter);
     await counter.ahead(facts.text, facts.inputBytes);
-    decide(g, facts, emptyState());
+    decide(prepare(g), facts, emptyState());
     expect(facts.inputTokens).toBe(60_000);
     expect([t.stepped, t.calls]).toEqual([1, 0]);
   });

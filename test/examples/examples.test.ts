@@ -12,7 +12,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadAndCompile } from "../../cli/policy.js";
-import { crossCheckTests, loadTokenizer, runPolicyTests } from "../../runtime/engine/index.js";
+import { loadTokenizer } from "../../runtime/engine/index.js";
+import { crossCheckTests, runPolicyTests } from "../../runtime/policy/index.js";
 import { aigw } from "../support/cli.js";
 
 const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { compileSources } from "../../compiler/index.js";
 import type { Graph } from "../../compiler/graph.js";
 import { hashKey } from "../../runtime/pipeline/auth.js";
-import { batchedWrite, jsonLogger } from "../../runtime/server/log.js";
+import { batchedWrite, jsonLogger } from "../../runtime/observe/log.js";
 import { behave, closeAllUpstreams, startUpstream } from "../support/upstreams.js";
 import { accessCount, ask, closeObserved, observed, post } from "./helpers.js";
 

@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Graph, ProviderNode } from "../../compiler/graph.js";
 import { loadAndCompile } from "../../cli/policy.js";
-import { emptyState } from "../../runtime/engine/index.js";
 import { aigw, policyDir } from "../support/cli.js";
 import { accessCount, closeObserved, observed, post, type Observed } from "./helpers.js";
 
@@ -72,10 +71,11 @@ for (const [example, cases] of Object.entries(EXAMPLES)) {
     const dir = policyDir({});
 
     it.each(cases)("$name", async (c) => {
-      if (o === undefined) {
+      {
+        // A fresh gateway per case: its store has nothing spent, as `aigw explain` assumes.
         const loaded = loadAndCompile([example], {});
         expect(loaded.graph).toBeDefined();
-        o = await observed(mocked(loaded.graph!), { logDecisions: true, state: emptyState(0.5) });
+        o = await observed(mocked(loaded.graph!), { observe: { logDecisions: true }, world: { random: () => 0.5 } });
       }
       const before = o.access().length;
       const r = await post(o.base, c.body, c.headers);

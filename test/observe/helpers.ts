@@ -4,7 +4,7 @@
  * operator would), and `/metrics` fetched and parsed.
  */
 import { startGateway, type Gateway, type GatewayOptions } from "../../runtime/server/app.js";
-import { jsonLogger, type AccessEntry } from "../../runtime/server/log.js";
+import { jsonLogger, type AccessEntry } from "../../runtime/observe/log.js";
 import type { Graph } from "../../compiler/graph.js";
 import { parseExposition, type Family } from "./exposition.js";
 
@@ -25,7 +25,7 @@ const running = new Set<Gateway>();
 export async function observed(graph: Graph, options: Partial<GatewayOptions> = {}): Promise<Observed> {
   const lines: string[] = [];
   const log = jsonLogger((l) => void lines.push(l));
-  const gw = await startGateway({ graph, host: "127.0.0.1", port: 0, env: {}, log, sleep: async () => {}, ...options });
+  const gw = await startGateway({ graph, host: "127.0.0.1", port: 0, log, ...options, world: { env: {}, sleep: async () => {}, ...options.world } });
   running.add(gw);
   const base = `http://127.0.0.1:${gw.port}`;
   return {

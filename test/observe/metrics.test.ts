@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSources } from "../../compiler/index.js";
 import type { Graph } from "../../compiler/graph.js";
+import { prepare } from "../../runtime/engine/prepare.js";
 import { hashKey } from "../../runtime/pipeline/auth.js";
 import { GatewayMetrics } from "../../runtime/observe/metrics.js";
 import { storeBudgetReader } from "../../runtime/observe/state-reader.js";
@@ -54,10 +55,10 @@ describe("GET /metrics after a known sequence of requests", () => {
   beforeAll(async () => {
     up = await startUpstream("openai");
     graph = policyFor(up.baseUrl);
-    o = await observed(graph, {
-      env: { UP_KEY: "sk-upstream-secret-0001" },
-      state: { budgetSpent: (b) => (b === "daily" ? 25 : 0), limitUsed: () => 0, draw: () => 0.5 },
-    });
+    // $25 spent of the $10 `daily` budget of team search: requests on route `over` are refused.
+    const spent = memoryStore({ clock: Date.now });
+    await spent.finish([], [{ key: budgetKey("daily", "search"), amount: 25_000_000, window: graph.budgets["daily"]!.window }]);
+    o = await observed(graph, { world: { env: { UP_KEY: "sk-upstream-secret-0001" }, random: () => 0.5 }, store: spent });
     o.gw.metrics!.setBudgetReader({ budgetReadings: () => [{ budget: "daily", scopeKey: "search", spent: 25 }] });
 
     expect((await post(o.base, ask("chat"), auth)).status).toBe(200); // success
@@ -192,10 +193,11 @@ describe("metrics edge cases", () => {
 
   it("counts a refusal by the state store, which names no budget or limit, as unnamed", async () => {
     const m = new GatewayMetrics(() => 0);
-    const trace = { requestId: "r", attempts: [], status: 429, redacted: [], flagged: [], route: "chat", errorCode: "rate_limited" };
-    const f = { graph: policyFor("http://127.0.0.1:9/v1"), method: "POST", path: "/", trace, written: { status: 429, aborted: false }, status: 429, totalMs: 1, ttfbMs: 1, upstreamMs: 0, overheadMs: 1, usage: undefined, cost: undefined };
+    const view = { requestId: "r", attempts: [], status: 429, redacted: [], flagged: [], tries: [], route: "chat", errorCode: "rate_limited" };
+    const graph = policyFor("http://127.0.0.1:9/v1");
+    const f = { graph, prepared: prepare(graph), method: "POST", path: "/", view, written: { status: 429, aborted: false }, status: 429, totalMs: 1, ttfbMs: 1, upstreamMs: 0, overheadMs: 1, usage: undefined, cost: undefined };
     m.observe(f);
-    m.observe({ ...f, trace: { ...trace, errorCode: "budget_exceeded" } });
+    m.observe({ ...f, view: { ...view, errorCode: "budget_exceeded" } });
     const families = parseExposition(await m.render());
     expect(valueOf(families, "aigw_rate_limit_rejections_total", { limit: "" })).toBe(1);
     expect(valueOf(families, "aigw_budget_rejections_total", { budget: "" })).toBe(1);
@@ -254,7 +256,7 @@ describe("metrics edge cases", () => {
 
   it("`metrics: false` turns /metrics off", async () => {
     const up = await startUpstream("openai");
-    const o = await observed(policyFor(up.baseUrl), { metrics: false });
+    const o = await observed(policyFor(up.baseUrl), { observe: { metrics: false } });
     expect(o.gw.metrics).toBeUndefined();
     expect((await fetch(`${o.base}/metrics`)).status).toBe(404);
     await closeAllUpstreams();

@@ -46,7 +46,7 @@ route chat { when model == "chat"  guard pii  to a  fallback b on 5xx }
     const graph = compileSources([{ path: "main.route", text }]).graph!;
     const col = await collector();
     const spans = otlpExporter({ endpoint: col.url, flushMs: 10_000 });
-    const o = await observed(graph, { spans });
+    const o = await observed(graph, { observe: { spans } });
     up.next(behave.fail(503));
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const r = await post(o.base, ask("chat", "mail ana@example.com"), { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
@@ -86,7 +86,7 @@ route chat { when model == "chat"  guard pii  to a  fallback b on 5xx }
       fetch: async () => ({ ok: false, status: 503 }),
       onError: (e) => void errors.push(e),
     });
-    const f = { graph: { policy: "p-1" }, method: "POST", path: "/", status: 200, totalMs: 1, trace: { requestId: "r", attempts: [], redacted: [], flagged: [], status: 200 } };
+    const f = { graph: { policy: "p-1" }, method: "POST", path: "/", status: 200, totalMs: 1, view: { requestId: "r", attempts: [], redacted: [], flagged: [], tries: [], status: 200 } };
     exporter.request(f as never, 0, undefined);
     expect(exporter.dropped).toBe(0);
     exporter.request(f as never, 0, undefined); // the queue holds one span

@@ -7,8 +7,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { compileSources } from "../../compiler/index.js";
 import { hashKey } from "../../runtime/pipeline/auth.js";
-import { requireAdmin } from "../../runtime/server/admin.js";
-import type { RouteTable } from "../../runtime/server/admin.js";
+import { requireAdmin } from "../../runtime/server/admin/index.js";
+import type { RouteTable } from "../../runtime/server/admin/index.js";
 import { behave, closeAllUpstreams, startUpstream } from "../support/upstreams.js";
 import { accessCount, ask, closeObserved, observed, post } from "./helpers.js";
 
@@ -46,7 +46,7 @@ route chat { when model == "chat" and header("x-tier") != "x"  to a  fallback b 
         },
       },
     };
-    const o = await observed(graph, { env, routes, logDecisions: true });
+    const o = await observed(graph, { world: { env }, routes, observe: { logDecisions: true } });
     current = o.gw.graph;
     const responses: string[] = [];
     const keep = async (r: Response) => {

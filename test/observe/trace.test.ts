@@ -1,14 +1,15 @@
 /**
  * What the chat pipeline records for the observers, run without a server:
- * nothing beyond the plain trace when decision records, step timings and
- * try timings are off (the hot path pays for none of them), and each of
- * them when it is on.
+ * nothing beyond the plain record when decision records and step timings
+ * are off (the hot path pays for neither), and each of them when it is on.
  */
 import { describe, expect, it } from "vitest";
-import { createRuntime } from "../../runtime/pipeline/runtime.js";
-import { handleChat, type ChatInput, type PipelineDeps } from "../../runtime/pipeline/chat.js";
-import { Pools, realSleep } from "../../runtime/providers/index.js";
-import { emptyState } from "../../runtime/engine/index.js";
+import { Budgets } from "../../runtime/budget/admission.js";
+import { viewOf } from "../../runtime/observe/request.js";
+import { createRuntime, type ChatInput, type RuntimeOptions } from "../../runtime/pipeline/index.js";
+import { Pools } from "../../runtime/providers/index.js";
+import { memoryStore } from "../../runtime/state/index.js";
+import { realWorld } from "../../runtime/world.js";
 import { policy } from "../server/helpers.js";
 
 const graph = policy(`
@@ -29,33 +30,33 @@ function input(content: string): ChatInput {
   };
 }
 
-function deps(extra: Partial<PipelineDeps> = {}): PipelineDeps {
-  return { now: () => 0, random: () => 0.5, sleep: realSleep, state: emptyState(0.5), requestId: () => "r1", ...extra };
+function runtime(extra: Partial<RuntimeOptions> = {}, monotonic?: () => number) {
+  const world = realWorld({ env: {}, now: () => 0, random: () => 0.5, ...(monotonic ? { monotonic } : {}) });
+  return createRuntime(graph, { world, pools: new Pools(), budgets: new Budgets(memoryStore({ clock: () => 0 })), requestId: () => "r1", ...extra });
 }
 
-describe("the chat trace", () => {
-  const rt = createRuntime(graph, { env: {}, pools: new Pools(), now: Date.now, sleep: realSleep, random: Math.random });
-
-  it("holds no decision record, step or try timings when they are off", async () => {
-    const { trace } = await handleChat(rt, input("hi"), deps());
-    expect(trace).toMatchObject({ requestId: "r1", status: 200, route: "chat", target: "fast", model: "chat", stream: false });
-    expect(trace.span).toMatchObject({ file: "main.route" });
-    expect(trace.decision).toBeUndefined();
-    expect(trace.steps).toBeUndefined();
-    expect(trace.tries).toBeUndefined();
-    expect(trace.bodies).toBeUndefined();
+describe("the request record", () => {
+  it("holds no decision record or step timings when they are off", async () => {
+    const { record } = await runtime().chat(input("hi"));
+    const view = viewOf(record);
+    expect(view).toMatchObject({ requestId: "r1", status: 200, route: "chat", target: "fast", model: "chat", stream: false });
+    expect(view.span).toMatchObject({ file: "main.route" });
+    expect(view.decision).toBeUndefined();
+    expect(view.steps).toBeUndefined();
+    expect(view.bodies).toBeUndefined();
+    expect(record.events.map((e) => e.kind)).toEqual(["caller", "request", "routed", "guarded", "try", "attempts"]);
   });
 
   it("records each of them when asked", async () => {
     let t = 0;
-    const clock = () => (t += 1);
-    const { trace } = await handleChat(rt, input("mail ana@example.com"), deps({ clock, explain: true, timeSteps: true }));
-    expect(trace.decision?.outcome).toEqual({ kind: "routed", route: "chat", target: "fast" });
-    expect(trace.decision?.guardrails[0]).toMatchObject({ name: "pii", input: "redacted" });
-    expect(trace.steps?.decide[1]).toBeGreaterThan(trace.steps!.decide[0]);
-    expect(trace.steps?.guard?.[0]).toBe(trace.steps?.decide[1]);
-    expect(trace.tries).toHaveLength(1);
-    expect(trace.tries![0]!.ms).toBeGreaterThan(0);
-    expect(trace.redacted.map((h) => h.guardrail)).toEqual(["pii"]);
+    const { record } = await runtime({ explain: true, timeSteps: true }, () => (t += 1)).chat(input("mail ana@example.com"));
+    const view = viewOf(record);
+    expect(view.decision?.outcome).toEqual({ kind: "routed", route: "chat", target: "fast" });
+    expect(view.decision?.guardrails[0]).toMatchObject({ name: "pii", input: "redacted" });
+    expect(view.steps?.decide[1]).toBeGreaterThan(view.steps!.decide[0]);
+    expect(view.steps?.guard?.[0]).toBe(view.steps?.decide[1]);
+    expect(view.tries).toHaveLength(1);
+    expect(view.tries[0]!.ms).toBeGreaterThan(0);
+    expect(view.redacted.map((h) => h.guardrail)).toEqual(["pii"]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AnthropicStreamError, AnthropicStreamTranslator } from "../../runtime/providers/anthropic-events.js";
 import { TranslationError } from "../../runtime/providers/anthropic-translate.js";
 import type { AnthropicStreamEvent } from "../../runtime/providers/anthropic-wire.js";
-import type { ChatCompletionChunk } from "../../runtime/providers/openai-wire.js";
+import type { ChatCompletionChunk } from "../../runtime/request/openai-wire.js";
 
 const start: AnthropicStreamEvent = {
   type: "message_start",

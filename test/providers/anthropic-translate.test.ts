@@ -6,7 +6,7 @@ import {
   toAnthropicRequest,
   wireUsage,
 } from "../../runtime/providers/anthropic-translate.js";
-import type { ChatCompletionRequest } from "../../runtime/providers/openai-wire.js";
+import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js";
 
 const opts = { defaultMaxTokens: 4096, stream: false };
 

@@ -37,7 +37,7 @@ model gpt = real/"gpt-4o"
 route chat { when model == "chat"  to fast }
 route upstream { when model == "upstream"  to gpt }
 `),
-    { bodyTimeoutMs: BODY_TIMEOUT_MS },
+    { http: { bodyTimeoutMs: BODY_TIMEOUT_MS } },
   );
   port = gw.gw.port;
 });

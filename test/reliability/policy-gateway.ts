@@ -10,7 +10,7 @@
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { startGateway } from "../../runtime/server/app.js";
-import type { Logger } from "../../runtime/server/log.js";
+import type { Logger } from "../../runtime/observe/log.js";
 import { fsSource, Reloader, reloadRoutes, workerVerifier } from "../../runtime/server/reload/index.js";
 import type { WorkerLike } from "../../runtime/server/reload/verifier.js";
 import { WORKER_MARK } from "../../runtime/server/reload/verify-worker.js";
@@ -117,7 +117,7 @@ export async function startFuzzGateway(main: string): Promise<FuzzGateway> {
     await reloader.close();
     throw new Error(`the first policy does not pass: ${first.error ?? JSON.stringify(first.report?.diagnostics.slice(0, 3))}`);
   }
-  const gw = await startGateway({ graph: first.report.graph, host: "127.0.0.1", port: 0, env: ENV, log, routes: reloadRoutes(reloader, ENV) });
+  const gw = await startGateway({ graph: first.report.graph, host: "127.0.0.1", port: 0, world: { env: ENV }, log, routes: reloadRoutes(reloader, ENV) });
   await reloader.start(gw, first, { log });
   return {
     base: `http://127.0.0.1:${gw.port}`,

@@ -21,7 +21,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryHost, validateGraph } from "../../compiler/index.js";
 import { diagnosticJson, hasErrors, type JsonDiagnostic } from "../../lang/diagnostics.js";
-import { verifyPolicy, type VerifiedPolicy } from "../../runtime/engine/verify-policy.js";
+import { verifyPolicy, type VerifiedPolicy } from "../../runtime/policy/verify-policy.js";
 import type { PolicyStatus, ReloadOutcome } from "../../runtime/server/reload/index.js";
 import { admin, ENV, stopAll, writeFile } from "../reload/helpers.js";
 import { aigw, policyDir } from "../support/cli.js";

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { realSleep, type Sleep } from "../../runtime/providers/index.js";
 import { budgetKey, memoryStore, sqliteStore, type Store } from "../../runtime/state/index.js";
-import type { AccessEntry } from "../../runtime/server/log.js";
+import type { AccessEntry } from "../../runtime/observe/log.js";
 import { closeGateways, KEY, KEY_HASH, policy, serve } from "../server/helpers.js";
 import { closeAllUpstreams, refusedBaseUrl, startUpstream, type FakeUpstream, type UpstreamKind } from "../support/upstreams.js";
 
@@ -102,7 +102,7 @@ route chat {
     waits.push(ms);
     return realSleep(ms, signal);
   };
-  const { base, access } = await serve(graph, { store, sleep });
+  const { base, access } = await serve(graph, { store, world: { sleep } });
   return { base, primary, backup, store, access, waits, deadlineMs: graph.gateway.deadlineMs };
 }
 

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { startGateway, type Gateway } from "../../runtime/server/app.js";
-import type { Logger } from "../../runtime/server/log.js";
+import type { Logger } from "../../runtime/observe/log.js";
 import { inlineVerifier, Reloader, reloadRoutes, type PolicySource } from "../../runtime/server/reload/index.js";
 
 export const TOKEN = "reload-admin-token-0123456789";
@@ -126,7 +126,7 @@ export async function startReloading(source: PolicySource, options: { watch?: bo
     await reloader.close();
     throw new Error(`the first policy does not pass: ${first.error ?? JSON.stringify(first.report?.diagnostics.slice(0, 3))}`);
   }
-  const gw = await startGateway({ graph: first.report.graph, host: "127.0.0.1", port: 0, env: ENV, log, routes: reloadRoutes(reloader, ENV) });
+  const gw = await startGateway({ graph: first.report.graph, host: "127.0.0.1", port: 0, world: { env: ENV }, log, routes: reloadRoutes(reloader, ENV) });
   const r: Running = { gw, base: `http://127.0.0.1:${gw.port}`, reloader, logs };
   running.push(r);
   await reloader.start(gw, first, { log, watch: options.watch ?? false });

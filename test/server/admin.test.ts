@@ -1,6 +1,6 @@
 /** Extra routes and the admin guard shared by every admin endpoint. */
 import { afterEach, describe, expect, it } from "vitest";
-import { requireAdmin, type RouteTable } from "../../runtime/server/admin.js";
+import { requireAdmin, type RouteTable } from "../../runtime/server/admin/index.js";
 import { closeGateways, policy, serve } from "./helpers.js";
 
 const TOKEN = "admin-secret-0123456789";
@@ -33,7 +33,7 @@ afterEach(closeGateways);
 describe("admin endpoints", () => {
   it("answer only with the admin token, and never echo it", async () => {
     const env = { AIGW_ADMIN_TOKEN: TOKEN };
-    const { base } = await serve(withToken, { env, routes: routesFor(withToken, env) });
+    const { base } = await serve(withToken, { world: { env }, routes: routesFor(withToken, env) });
     const get = (auth?: string) => fetch(`${base}/admin/ping`, { headers: auth ? { authorization: auth } : {} });
     const none = await get();
     expect(none.status).toBe(401);
@@ -49,7 +49,7 @@ describe("admin endpoints", () => {
 
   it("do not exist (404) when the policy sets no admin token", async () => {
     const env = {};
-    const { base } = await serve(withoutToken, { env, routes: routesFor(withoutToken, env) });
+    const { base } = await serve(withoutToken, { world: { env }, routes: routesFor(withoutToken, env) });
     const res = await fetch(`${base}/admin/ping`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(404);
   });

@@ -21,7 +21,7 @@ afterEach(closeGateways);
 
 describe("graph validation at load", () => {
   it("refuses to start on a graph that fails the schema", async () => {
-    await expect(startGateway({ graph: broken(), host: "127.0.0.1", port: 0, env: {} })).rejects.toBeInstanceOf(InvalidGraphError);
+    await expect(startGateway({ graph: broken(), host: "127.0.0.1", port: 0, world: { env: {} } })).rejects.toBeInstanceOf(InvalidGraphError);
   });
 
   it("refuses a swap to an invalid graph and keeps serving the last good one", async () => {

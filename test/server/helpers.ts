@@ -9,7 +9,7 @@ import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParams
 import { compileSources } from "../../compiler/index.js";
 import type { Graph } from "../../compiler/graph.js";
 import { startGateway, type Gateway, type GatewayOptions } from "../../runtime/server/app.js";
-import type { AccessEntry, Logger } from "../../runtime/server/log.js";
+import type { AccessEntry, Logger } from "../../runtime/observe/log.js";
 import { hashKey } from "../../runtime/pipeline/auth.js";
 
 /** A caller key and its hash line for a `keys` block. */
@@ -46,7 +46,7 @@ export async function serve(graph: Graph, options: Partial<GatewayOptions> = {})
     error: (msg, fields) => logs.push({ level: "error", msg, fields }),
     access: (e) => access.push(e),
   };
-  const gw = await startGateway({ graph, host: "127.0.0.1", port: 0, env: {}, log, ...options });
+  const gw = await startGateway({ graph, host: "127.0.0.1", port: 0, log, ...options, world: { env: {}, ...options.world } });
   running.add(gw);
   const base = `http://127.0.0.1:${gw.port}`;
   const client = new OpenAI({ apiKey: KEY, baseURL: `${base}/v1`, maxRetries: 0, timeout: 10_000 });

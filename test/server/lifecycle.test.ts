@@ -30,7 +30,7 @@ route chat {
 
 describe("splits", () => {
   it("an unkeyed split shares traffic by weight", async () => {
-    const { base } = await serve(policy(SPLIT()), { random: seededRandom(7) });
+    const { base } = await serve(policy(SPLIT()), { world: { random: seededRandom(7) } });
     const counts: Record<string, number> = { a: 0, b: 0 };
     const n = 400;
     for (let i = 0; i < n; i++) {

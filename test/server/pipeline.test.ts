@@ -5,8 +5,8 @@
  * backoff, Retry-After, client abort).
  */
 import { describe, expect, it } from "vitest";
-import { decide, makeFacts, type RoutedDecision } from "../../runtime/engine/index.js";
-import { authenticate, bearerToken, hashKey } from "../../runtime/pipeline/auth.js";
+import { decide, makeFacts, prepare, type RoutedDecision } from "../../runtime/engine/index.js";
+import { authenticate, bearerToken, CallerIndex, hashKey } from "../../runtime/pipeline/auth.js";
 import { GatewayError, toErrorReply } from "../../runtime/pipeline/errors.js";
 import { execute, type ExecuteOptions } from "../../runtime/pipeline/execute.js";
 import { attemptsHeader } from "../../runtime/pipeline/headers.js";
@@ -102,22 +102,22 @@ route chat { to fast }`);
 
   it("resolves a known key to its caller, every time", () => {
     for (let i = 0; i < 2; i++) {
-      expect(authenticate(graph, `Bearer ${KEY}`)).toMatchObject({ key: KEY_HASH, team: "search", user: "ann", labels: { env: "prod" } });
+      expect(authenticate(new CallerIndex(graph), `Bearer ${KEY}`)).toMatchObject({ key: KEY_HASH, team: "search", user: "ann", labels: { env: "prod" } });
     }
   });
 
   it("401 for unknown or missing keys, also when asked again", () => {
     for (let i = 0; i < 2; i++) {
-      expect(() => authenticate(graph, "Bearer nope")).toThrow(expect.objectContaining({ status: 401, code: "invalid_api_key" }));
+      expect(() => authenticate(new CallerIndex(graph), "Bearer nope")).toThrow(expect.objectContaining({ status: 401, code: "invalid_api_key" }));
     }
-    expect(() => authenticate(graph, undefined)).toThrow(expect.objectContaining({ status: 401 }));
+    expect(() => authenticate(new CallerIndex(graph), undefined)).toThrow(expect.objectContaining({ status: 401 }));
   });
 
   it("auth none: anonymous unless a known key is sent", () => {
     const open = { ...graph, gateway: { ...graph.gateway, auth: "none" as const } };
-    expect(authenticate(open, undefined)).toEqual({});
-    expect(authenticate(open, "Bearer unknown")).toEqual({});
-    expect(authenticate(open, `Bearer ${KEY}`).team).toBe("search");
+    expect(authenticate(new CallerIndex(open), undefined)).toEqual({});
+    expect(authenticate(new CallerIndex(open), "Bearer unknown")).toEqual({});
+    expect(authenticate(new CallerIndex(open), `Bearer ${KEY}`).team).toBe("search");
   });
 });
 
@@ -161,7 +161,7 @@ route chat {
   fallback b on 429, 5xx, timeout
   retry 1 backoff 100ms
 }`);
-  const decision = decide(graph, makeFacts({ model: "chat" }), { budgetSpent: () => 0, limitUsed: () => 0, draw: () => 0 }) as RoutedDecision;
+  const decision = decide(prepare(graph), makeFacts({ model: "chat" }), { budgetSpent: () => 0, limitUsed: () => 0, draw: () => 0 }) as RoutedDecision;
 
   /** Providers that answer from a script, a clock that the fake sleep advances. */
   function rig(script: Record<string, ((a: Attempt) => Completion | Error)[]>) {
@@ -176,7 +176,7 @@ route chat {
         return next;
       },
     } as unknown as Providers;
-    const rt = { graph, providers, needsTokenizer: false, tokenFloor: Infinity, modelsBody: "", problems: [] } as Runtime;
+    const rt = { graph, providers, needsTokenizer: false, tokenFloor: Infinity, modelsBody: "", problems: [] } as unknown as Runtime;
     const controller = new AbortController();
     const options: ExecuteOptions = {
       body: { model: "chat", messages: [{ role: "user", content: "x" }] },

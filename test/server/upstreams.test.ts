@@ -40,7 +40,7 @@ describe("fallbacks and retries", () => {
   const start = async (route: string, opts = {}, bApi: "openai" | "anthropic" = "openai") => {
     one = await startUpstream("openai");
     two = await startUpstream(bApi);
-    return serve(twoUpstreams(one.baseUrl, two.baseUrl, route, bApi), { env: { TWO_KEY: "sk-two-secret" }, ...opts });
+    return serve(twoUpstreams(one.baseUrl, two.baseUrl, route, bApi), { world: { env: { TWO_KEY: "sk-two-secret" }, ...opts } });
   };
 
   it("sends the target's upstream model name and the provider key", async () => {

@@ -17,8 +17,8 @@
  */
 import { diagnosticJson } from "../../../lang/diagnostics.js";
 import type { Graph } from "../../../compiler/graph.js";
-import type { Logger } from "../log.js";
-import { silentLogger } from "../log.js";
+import type { Logger } from "../../observe/log.js";
+import { silentLogger } from "../../observe/log.js";
 import type { PolicySource, Snapshot, SourceWatch } from "./source.js";
 import { countReload, type ReloadStats, type ReloadStatus } from "./stats.js";
 import {

@@ -4,7 +4,7 @@
  * tests. Plain JSON; no source text, no environment values.
  */
 import type { JsonDiagnostic } from "../../../lang/diagnostics.js";
-import type { TestResult } from "../../engine/index.js";
+import type { TestResult } from "../../policy/index.js";
 import type { PolicyOrigin } from "./source.js";
 import type { ReloadStats } from "./stats.js";
 

@@ -6,8 +6,8 @@
 import type { Graph } from "../../../compiler/graph.js";
 import type { LoadHost } from "../../../compiler/load.js";
 import type { Diagnostic } from "../../../lang/diagnostics.js";
-import type { TestResult } from "../../engine/index.js";
-import { verifyPolicy } from "../../engine/verify-policy.js";
+import type { TestResult } from "../../policy/index.js";
+import { verifyPolicy } from "../../policy/verify-policy.js";
 import { fsHost } from "./fs-host.js";
 import type { PolicyInput } from "./source.js";
 import { treeHost } from "./tree-host.js";

@@ -3,9 +3,9 @@
  * spent or reserved in its current window, in dollars, from `store.list()`.
  * Rate-limit counters are listed too, under `limits` (`name`, `measure`, `used`, `limit`), in requests or tokens.
  */
-import type { Graph } from "../../compiler/graph.js";
-import { requireAdmin, type RouteTable } from "../server/admin.js";
-import { microsToDollars, parseKey, type CounterEntry, type Store } from "../state/index.js";
+import type { Graph } from "../../../compiler/graph.js";
+import { requireAdmin, type RouteTable } from "./guard.js";
+import { microsToDollars, parseKey, type CounterEntry, type Store } from "../../state/index.js";
 
 /** One budget counter as the endpoint shows it. */
 export interface BudgetRow {

@@ -1,7 +1,7 @@
 /**
  * The gateway's log: a small interface (so tests and the CLI decide where
  * lines go) and a JSON-lines implementation. Access entries record what was
- * decided for each request (runtime/observe/access-log.ts builds them); they
+ * decided for each request (access-log.ts builds them); they
  * never contain keys, and bodies only with `log_bodies true`.
  *
  * Writing is cheap on purpose: an access line is one `JSON.stringify` of the

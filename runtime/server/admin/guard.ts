@@ -6,10 +6,10 @@
  * a log line.
  */
 import { timingSafeEqual } from "node:crypto";
-import type { Graph } from "../../compiler/graph.js";
-import { bearerToken } from "../pipeline/auth.js";
-import { GatewayError } from "../pipeline/errors.js";
-import type { HttpRequest, HttpResponse } from "./uws.js";
+import type { Graph } from "../../../compiler/graph.js";
+import { bearerToken } from "../../pipeline/auth.js";
+import { GatewayError } from "../../pipeline/errors.js";
+import type { HttpRequest, HttpResponse } from "../uws.js";
 
 export type Handler = (req: HttpRequest, res: HttpResponse) => void | Promise<void>;
 

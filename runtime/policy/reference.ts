@@ -16,10 +16,10 @@ import { buildSymbols } from "../../compiler/passes/symbols.js";
 import { compileLinear } from "../../compiler/linear-regex.js";
 import { DEFAULTS } from "../../compiler/settings.js";
 import type { SymbolTable } from "../../compiler/symbols.js";
-import { callerStatus } from "./attempts.js";
-import type { Facts } from "./facts.js";
-import { makeArms, pickByDraw, pickByKey, totalWeight } from "./split.js";
-import { NO_SCOPE_VALUE, type StateView } from "./state.js";
+import { callerStatus } from "../engine/attempts.js";
+import type { Facts } from "../engine/facts.js";
+import { makeArms, pickByDraw, pickByKey, totalWeight } from "../engine/split.js";
+import { NO_SCOPE_VALUE, type StateView } from "../engine/state.js";
 
 /** What the reference decides. */
 export type ReferenceDecision =

@@ -8,14 +8,15 @@
 import type { SourceFile } from "../../lang/ast.js";
 import type { Graph, TestCase } from "../../compiler/graph.js";
 import type { SymbolTable } from "../../compiler/symbols.js";
-import { decide } from "./decide.js";
-import type { Decision } from "./decision.js";
-import { factsFromTestRequest, type Facts } from "./facts.js";
+import { decide } from "../engine/decide.js";
+import { prepare, type PreparedGraph } from "../engine/prepare.js";
+import type { Decision } from "../engine/decision.js";
+import { factsFromTestRequest, type Facts } from "../engine/facts.js";
 import { givenState } from "./policy-tests.js";
-import { seedOf, seededRandom } from "./random.js";
+import { seedOf, seededRandom } from "../engine/random.js";
 import { referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";
-import type { StateView } from "./state.js";
-import type { Tokenizer } from "./tokens.js";
+import type { StateView } from "../engine/state.js";
+import type { Tokenizer } from "../engine/tokens.js";
 
 /** How a decision and a reference decision differ, or undefined when they agree. */
 export function compareWithReference(d: Decision, r: ReferenceDecision): string | undefined {
@@ -43,7 +44,7 @@ export function compareWithReference(d: Decision, r: ReferenceDecision): string 
 }
 
 /** Decides one request both ways from identical states; undefined when they agree. */
-export function crossCheck(graph: Graph, symbols: SymbolTable, facts: Facts, makeState: () => StateView): string | undefined {
+export function crossCheck(graph: PreparedGraph, symbols: SymbolTable, facts: Facts, makeState: () => StateView): string | undefined {
   return compareWithReference(decide(graph, facts, makeState()), referenceDecide(symbols, facts, makeState()));
 }
 
@@ -63,11 +64,12 @@ export interface Disagreement {
 export function crossCheckTests(files: readonly SourceFile[], graph: Graph, tests: readonly TestCase[], options: { tokenizer?: Tokenizer; seed?: number } = {}): Disagreement[] {
   const symbols = referenceSymbols(files);
   const out: Disagreement[] = [];
+  let prepared: PreparedGraph | undefined;
   for (const t of tests) {
     try {
       const facts = factsFromTestRequest(t.request, graph, options.tokenizer);
       const makeState = (): StateView => givenState(t, seededRandom(seedOf(t.name, options.seed ?? 0)));
-      const message = crossCheck(graph, symbols, facts, makeState);
+      const message = crossCheck((prepared ??= prepare(graph)), symbols, facts, makeState);
       if (message !== undefined) out.push({ test: t.name, file: t.span.file, line: t.span.line, message });
     } catch (e) {
       out.push({ test: t.name, file: t.span.file, line: t.span.line, message: `internal error: ${(e as Error).message}` });

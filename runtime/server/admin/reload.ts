@@ -8,9 +8,9 @@
  *                        active policy (`applied` or `unchanged`), or 422
  *                        with the refusal (the last good policy serves on)
  */
-import { requireAdmin, type RouteTable } from "../admin.js";
+import { requireAdmin, type RouteTable } from "./guard.js";
 import type { HeaderList } from "../http.js";
-import type { Reloader } from "./reloader.js";
+import type { Reloader } from "../reload/reloader.js";
 
 const JSON_HEADERS: HeaderList = [
   ["content-type", "application/json"],

@@ -12,15 +12,16 @@
  * test gives the same result on every run and machine.
  */
 import type { FailureReason, Graph, SourceRef, TestCase, TestExpect } from "../../compiler/graph.js";
-import { retryCount, runAttempts, startAttempts, triedModels, type AttemptState, type Outcome } from "./attempts.js";
-import { decide } from "./decide.js";
-import type { Decision } from "./decision.js";
-import { factsFromTestRequest, type Facts } from "./facts.js";
-import { applyGuardrails, type GuardOutcome } from "./guardrails.js";
-import type { FailureCause } from "./plan.js";
-import { seedOf, seededRandom } from "./random.js";
-import type { StateView } from "./state.js";
-import { loadedTokenizer, type Tokenizer } from "./tokens.js";
+import { retryCount, runAttempts, startAttempts, triedModels, type AttemptState, type Outcome } from "../engine/attempts.js";
+import { decide } from "../engine/decide.js";
+import { prepare, type PreparedGraph } from "../engine/prepare.js";
+import type { Decision } from "../engine/decision.js";
+import { factsFromTestRequest, type Facts } from "../engine/facts.js";
+import { applyGuardrails, type GuardOutcome } from "../engine/guardrails.js";
+import type { FailureCause } from "../engine/plan.js";
+import { seedOf, seededRandom } from "../engine/random.js";
+import type { StateView } from "../engine/state.js";
+import { loadedTokenizer, type Tokenizer } from "../engine/tokens.js";
 
 /** One test's verdict, as `aigw check` reports it. */
 export interface TestResult {
@@ -65,11 +66,28 @@ export interface Simulation {
 
 /** Runs every test. Never throws: an unexpected error fails that test with an `internal error` message. */
 export function runPolicyTests(graph: Graph, tests: readonly TestCase[], options: PolicyTestOptions = {}): TestResult[] {
-  return tests.map((t) => runPolicyTest(graph, t, options));
+  let p: PreparedGraph;
+  try {
+    p = prepare(graph);
+  } catch {
+    return tests.map((t) => runPolicyTest(graph, t, options)); // each test reports the malformed graph
+  }
+  return tests.map((t) => runPrepared(p, t, options));
 }
 
 /** Runs one test. */
 export function runPolicyTest(graph: Graph, test: TestCase, options: PolicyTestOptions = {}): TestResult {
+  let p: PreparedGraph;
+  try {
+    p = prepare(graph);
+  } catch (e) {
+    return { name: test.name, file: test.span.file, line: test.span.line, passed: false, message: `internal error: ${(e as Error).message}`, failures: [{ line: test.span.line, column: test.span.column, message: `internal error: ${(e as Error).message}` }] };
+  }
+  return runPrepared(p, test, options);
+}
+
+function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTestOptions): TestResult {
+  const graph = p.graph;
   const base = { name: test.name, file: test.span.file, line: test.span.line };
   const failures: { line: number; column: number; message: string }[] = [];
   const fail = (span: SourceRef, message: string): void => {
@@ -79,7 +97,7 @@ export function runPolicyTest(graph: Graph, test: TestCase, options: PolicyTestO
     const tokenizer = options.tokenizer ?? loadedTokenizer();
     const facts = factsFromTestRequest(test.request, graph, tokenizer);
     const random = seededRandom(seedOf(test.name, options.seed ?? 0));
-    const sim = simulate(graph, facts, givenState(test, random), givenFailures(test), random);
+    const sim = simulate(p, facts, givenState(test, random), givenFailures(test), random);
     checkGivens(graph, test, sim, (m) => fail(test.span, m));
     for (const e of test.expect) {
       const m = checkExpect(e, sim);
@@ -99,7 +117,7 @@ export function runPolicyTest(graph: Graph, test: TestCase, options: PolicyTestO
  * attempts (200, or the attempts' final status).
  */
 export function simulate(
-  graph: Graph,
+  graph: PreparedGraph,
   facts: Facts,
   state: StateView,
   failures: ReadonlyMap<string, FailureCause>,

@@ -14,9 +14,9 @@ import type { Graph, TestCase } from "../../compiler/graph.js";
 import type { SourceFile } from "../../lang/ast.js";
 import { diagnostic, hasErrors, type Diagnostic } from "../../lang/diagnostics.js";
 import { runPolicyTests, type TestResult } from "./policy-tests.js";
-import { prepare } from "./prepare.js";
+import { prepare } from "../engine/prepare.js";
 import { crossCheckTests } from "./reference-check.js";
-import { loadTokenizer } from "./tokens.js";
+import { loadTokenizer } from "../engine/tokens.js";
 
 /** The policy's tests, run. */
 interface PolicyTestRun {

@@ -1,0 +1,50 @@
+/**
+ * The chat chain of one loaded graph, composed once when the graph is
+ * loaded:
+ *
+ *   respond → auth → decode → facts → [explain] → decide → input guard
+ *     → [bodies] → [admit] → [output guard] → execute
+ *
+ * A bracketed step is present only when its feature is: `explain` when
+ * decisions are logged, `bodies` with `log_bodies true`, `admit` when the
+ * policy has budgets or limits, `output guard` when it has guardrails. A
+ * new feature is a new step file in steps/ and one line here.
+ */
+import type { Graph } from "../../compiler/graph.js";
+import { compose } from "./compose.js";
+import type { ChatContext, ChatStep } from "./context.js";
+import type { Reply } from "./respond.js";
+import { admit } from "./steps/admit.js";
+import { auth } from "./steps/auth.js";
+import { bodies } from "./steps/bodies.js";
+import { decide } from "./steps/decide.js";
+import { decode } from "./steps/decode.js";
+import { execute } from "./steps/execute.js";
+import { explain } from "./steps/explain.js";
+import { facts } from "./steps/facts.js";
+import { inputGuard } from "./steps/input-guard.js";
+import { outputGuard } from "./steps/output-guard.js";
+import { respond } from "./steps/respond.js";
+
+/** Which optional steps are in the chain. */
+export interface ChainFeatures {
+  /** Keep the decision record of every request (`aigw explain`'s JSON) for the access log. */
+  explain: boolean;
+}
+
+/** The steps of the chat chain for `graph`, in order. */
+export function chatSteps(graph: Graph, features: ChainFeatures): ChatStep[] {
+  const steps: ChatStep[] = [respond, auth, decode, facts];
+  if (features.explain) steps.push(explain);
+  steps.push(decide, inputGuard);
+  if (graph.gateway.logBodies) steps.push(bodies);
+  if (Object.keys(graph.budgets).length > 0 || Object.keys(graph.limits).length > 0) steps.push(admit);
+  if (Object.keys(graph.guardrails).length > 0) steps.push(outputGuard);
+  steps.push(execute);
+  return steps;
+}
+
+/** The chain as one function. */
+export function chatChain(graph: Graph, features: ChainFeatures): (ctx: ChatContext) => Promise<Reply | null> {
+  return compose(chatSteps(graph, features));
+}

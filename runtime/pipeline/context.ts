@@ -1,0 +1,83 @@
+/**
+ * The state of one chat request as it moves along the chain: what the
+ * request brought (`input`), what the runtime and the world give every
+ * request, and what each step has found so far. A field is set by exactly
+ * one step (named on it) and read only by the steps after it; the chain's
+ * order (chain.ts) is what makes it set when read.
+ */
+import type { Caller, Decision, Facts, GuardOutcome, RoutedDecision, StateView, TraceEvent } from "../engine/index.js";
+import type { AbortSignalLike, ChatCompletion, ChatStream, Completion } from "../providers/index.js";
+import type { CanonicalRequest } from "../request/index.js";
+import type { World } from "../world.js";
+import { NO_COUNTERS, type Counters } from "../budget/counters.js";
+import type { Step } from "./compose.js";
+import type { DecisionHeaders, HeaderList } from "./headers.js";
+import type { RequestRecord } from "./record.js";
+import type { Reply } from "./respond.js";
+import type { Runtime } from "./runtime.js";
+import type { ChatRequest } from "./validate.js";
+
+/** The request as the pipeline sees it (copied out of the HTTP edge). */
+export interface ChatInput {
+  /** Lower-case names. */
+  headers: Readonly<Record<string, string>>;
+  path: string;
+  /** The body; rejects with a `GatewayError` (413) when it is too large. */
+  body(): Promise<Uint8Array>;
+  /** Aborts when the client goes away. */
+  signal: AbortSignalLike;
+}
+
+/** What the execute step got from upstream. */
+export type Answered = { kind: "completion"; target: string; completion: Completion } | { kind: "stream"; target: string; stream: ChatStream };
+
+/** One request's context; fields without an initial value are set by the step named on them. */
+export class ChatContext {
+  /** `world.now()` when the request started (the deadline counts from here). */
+  readonly started: number;
+  /** The decision headers so far (every reply carries them). */
+  readonly meta: DecisionHeaders;
+  /** More reply headers for a successful answer (budget warnings, `x-ratelimit-*`). */
+  readonly headers: HeaderList = [];
+  /** auth */
+  caller!: Caller;
+  /** decode: the validated wire body, and the canonical request decoded from it. */
+  body!: ChatRequest;
+  request!: CanonicalRequest;
+  /** facts */
+  facts!: Facts;
+  /** explain (present when decisions are logged): the decide step's trace events. */
+  trace: TraceEvent[] | undefined = undefined;
+  /** decide; admit replaces it with the re-planned decision it admitted. */
+  decision!: Decision;
+  /** decide: the state view the decision read (its draw included), and the counters in it (empty unless it was traced). */
+  view!: StateView;
+  counters: Counters = NO_COUNTERS;
+  /** input guard: the body to send (redacted), and the verdict. */
+  sent!: ChatRequest;
+  guard: GuardOutcome | undefined = undefined;
+  /** execute: what upstream answered, as it answered it. */
+  answered: Answered | undefined = undefined;
+  /** execute, then output guard: the completion as the caller gets it. */
+  delivered: ChatCompletion | undefined = undefined;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly world: World,
+    readonly input: ChatInput,
+    readonly record: RequestRecord,
+  ) {
+    this.started = world.now();
+    this.meta = { requestId: record.requestId, policy: rt.graph.policy };
+  }
+}
+
+/** A step of the chat chain. */
+export type ChatStep = Step<ChatContext, Reply | null>;
+
+/** The routed decision the steps after decide work on (a no-route decision never gets past decide). */
+export function routed(ctx: ChatContext): RoutedDecision {
+  const d = ctx.decision;
+  if (d.kind !== "route") throw new Error(`pipeline: a \`${d.kind}\` decision reached a step that executes`);
+  return d;
+}

@@ -1,0 +1,45 @@
+/**
+ * decide: the pure `decide` on the prepared graph. Nothing is read from the
+ * store on the hot path: a fresh view says nothing is spent, and the admit
+ * step's atomic admission refuses what is used up and re-plans exactly as a
+ * decide on the counters would. When the decision record is kept (the
+ * explain step), the matched route's counters are read once and the
+ * decision is made again on them, traced, so the record shows them.
+ * No route is a 404 naming the accepted models.
+ */
+import { decide as evaluate, type Decision, type StateView } from "../../engine/index.js";
+import { countedView, readCounters } from "../../budget/counters.js";
+import type { ChatStep } from "../context.js";
+import { GatewayError } from "../errors.js";
+import { unlessUnavailable } from "../refusals.js";
+
+export const decide: ChatStep = async (ctx, next) => {
+  const { rt, world } = ctx;
+  const startMs = rt.timeSteps ? world.monotonic() : 0;
+  let drawn: number | undefined;
+  // One draw per request, whether it is decided once or twice.
+  const view: StateView = { budgetSpent: zero, limitUsed: zero, draw: () => (drawn ??= world.random()) };
+  ctx.view = view;
+  let d: Decision = evaluate(rt.prepared, ctx.facts, view);
+  const trace = ctx.trace;
+  if (trace !== undefined) {
+    const tracer = { tracer: (e: (typeof trace)[number]) => void trace.push(e) };
+    if (d.kind === "route" && (d.budgets.length > 0 || d.limits.length > 0)) {
+      const routedDecision = d;
+      ctx.counters = await unlessUnavailable(() => readCounters(rt.budgets.store, routedDecision), rt.budgets.log);
+      ctx.view = countedView(view, ctx.counters);
+    }
+    d = evaluate(rt.prepared, ctx.facts, ctx.view, tracer);
+  }
+  ctx.decision = d;
+  const endMs = rt.timeSteps ? world.monotonic() : 0;
+  if (d.kind === "no-route") {
+    if (rt.timeSteps) ctx.record.add({ kind: "unrouted", startMs, endMs });
+    throw new GatewayError("model_not_found", d.message, { param: "model" });
+  }
+  ctx.meta.route = d.route.name;
+  ctx.record.add(rt.timeSteps ? { kind: "routed", route: d.route.name, span: d.route.span, startMs, endMs } : { kind: "routed", route: d.route.name, span: d.route.span });
+  return next();
+};
+
+const zero = (): number => 0;

@@ -1,0 +1,47 @@
+/**
+ * execute (the last step): runs the plan against the upstreams
+ * (pipeline/execute.ts) and answers: the upstream's own bytes for a
+ * completion, the stream for a stream. A used-up plan is thrown as its
+ * error; a client that left gets nothing.
+ */
+import { routed, type ChatStep } from "../context.js";
+import { execute as run } from "../execute.js";
+
+export const execute: ChatStep = async (ctx) => {
+  const { rt, world, meta, record } = ctx;
+  const result = await run(rt, routed(ctx), {
+    body: ctx.sent,
+    stream: ctx.request.stream !== undefined,
+    requestId: meta.requestId,
+    signal: ctx.input.signal,
+    deadlineAt: ctx.started + rt.graph.gateway.deadlineMs,
+    now: world.now,
+    sleep: world.sleep,
+    random: world.random,
+    clock: world.monotonic,
+    onTry: (timing) => record.add({ kind: "try", timing }),
+  });
+  meta.attempts = result.attempts;
+  switch (result.kind) {
+    case "aborted":
+      record.add({ kind: "attempts", attempts: result.attempts });
+      return null;
+    case "failed":
+      record.add({ kind: "attempts", attempts: result.attempts });
+      throw result.error;
+    case "completion": {
+      const c = result.completion;
+      const target = (meta.target = result.target.model);
+      record.add(c.usage ? { kind: "attempts", attempts: result.attempts, target, usage: c.usage, completion: c.completion } : { kind: "attempts", attempts: result.attempts, target, completion: c.completion });
+      ctx.answered = { kind: "completion", target, completion: c };
+      ctx.delivered = c.completion;
+      return { kind: "json", status: 200, headers: [], body: c.raw ?? JSON.stringify(c.completion) };
+    }
+    case "stream": {
+      const target = (meta.target = result.target.model);
+      record.add({ kind: "attempts", attempts: result.attempts, target });
+      ctx.answered = { kind: "stream", target, stream: result.stream };
+      return { kind: "stream", headers: [], stream: result.stream, includeUsage: ctx.request.stream?.includeUsage === true };
+    }
+  }
+};

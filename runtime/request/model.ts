@@ -1,0 +1,102 @@
+/**
+ * The canonical request: one internal representation of an LLM call that
+ * every inbound API decodes into (chat.ts for `POST /v1/chat/completions`)
+ * and every provider adapter can encode from. It names what the gateway
+ * reasons about — the operation, the model, messages as typed content
+ * blocks, tools, output constraints, sampling, streaming, metadata — and
+ * keeps everything else in `passthrough`, tagged with the API it came from,
+ * so a field only one provider understands reaches only that provider.
+ *
+ * Plain readonly data: no classes, no methods, nothing tied to a wire format.
+ */
+
+/** What the caller asks for; later inbound APIs add their operations here. */
+export type Operation = "chat";
+
+/** Which inbound API a request was decoded from (and which wire its passthrough fields belong to). */
+export type InboundApi = "openai.chat";
+
+/** Wire fields of a message or block that the model does not name (`cache_control` …), kept for the same wire. */
+export type Extra = Readonly<Record<string, unknown>>;
+
+/** One piece of a message, by kind. */
+export type ContentBlock = (
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "image"; readonly url: string; readonly detail?: string }
+  | { readonly kind: "audio"; readonly data: string; readonly format: string }
+  | { readonly kind: "file"; readonly data?: string; readonly fileId?: string; readonly filename?: string }
+  | { readonly kind: "tool_call"; readonly id: string; readonly name: string; readonly arguments: string }
+  | { readonly kind: "tool_result"; readonly toolCallId: string; readonly content: readonly ContentBlock[] }
+  | { readonly kind: "refusal"; readonly text: string }
+  | { readonly kind: "reasoning"; readonly text: string }
+) & { readonly extra?: Extra };
+
+export type Role = "system" | "developer" | "user" | "assistant" | "tool";
+
+export interface Message {
+  readonly role: Role;
+  readonly content: readonly ContentBlock[];
+  /** A participant name (`name` in OpenAI's format). */
+  readonly name?: string;
+  /** The content was a plain string on the wire (not a list of parts): encoders that can keep that shape do. */
+  readonly plain?: boolean;
+  readonly extra?: Extra;
+}
+
+/** A tool the model may call. */
+export interface Tool {
+  readonly name: string;
+  readonly description?: string;
+  /** JSON Schema of the arguments. */
+  readonly parameters?: Readonly<Record<string, unknown>>;
+  readonly strict?: boolean;
+}
+
+export type ToolChoice = { readonly kind: "auto" | "none" | "required" } | { readonly kind: "tool"; readonly name: string };
+
+/** Bounds on the output; the budget's worst case reads these. */
+export interface OutputConstraints {
+  /** The most output tokens per choice the caller allows (`max_completion_tokens`, else `max_tokens`). */
+  readonly maxTokens?: number;
+  /** How many choices (`n`); 1 when absent. */
+  readonly n?: number;
+  readonly stop?: readonly string[];
+  /** `response_format` as sent (text, json_object, json_schema). */
+  readonly format?: Readonly<Record<string, unknown>>;
+}
+
+export interface Sampling {
+  readonly temperature?: number;
+  readonly topP?: number;
+}
+
+export interface Streaming {
+  /** The caller wants usage reported at the end of the stream. */
+  readonly includeUsage: boolean;
+}
+
+/** Fields the gateway does not model, tagged with the wire they belong to. */
+export interface Passthrough {
+  readonly api: InboundApi;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** One LLM call, as the gateway reasons about it. */
+export interface CanonicalRequest {
+  readonly operation: Operation;
+  readonly api: InboundApi;
+  readonly model: string;
+  readonly messages: readonly Message[];
+  readonly tools: readonly Tool[];
+  readonly toolChoice?: ToolChoice;
+  readonly parallelToolCalls?: boolean;
+  readonly output: OutputConstraints;
+  readonly sampling: Sampling;
+  /** Present when the caller asked for a stream. */
+  readonly stream?: Streaming;
+  /** The caller's end-user id (`user`), for the provider's abuse tracking. */
+  readonly user?: string;
+  /** Caller metadata (`metadata`), passed on by providers that accept it. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly passthrough: Passthrough;
+}
