@@ -129,7 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const timer = options.timer ?? (() => performance.now());
   const metrics = options.metrics === false ? undefined : (options.metrics ?? new GatewayMetrics(now));
   metrics?.setGraph(current.graph);
-  if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "native" ? "uws" : "node");
+  if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "fallback" ? "node" : httpEngine.build === "glibc-compat" ? "uws-glibc-compat" : "uws");
   if (options.store) metrics?.setBudgetReader(storeBudgetReader(options.store));
   const observer = new Observer({ log, metrics, spans: options.spans });
 

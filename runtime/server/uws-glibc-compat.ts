@@ -230,7 +230,7 @@ function patch(bytes: Uint8Array): GlibcCompatResult {
   if (!base) throw new Refusal(`the binary does not already need ${LIBC} ${BASE_VERSION}`);
   const target = c23[0]!;
 
-  const out = bytes.slice();
+  const out = new Uint8Array(bytes); // a copy: a Buffer's slice() would be a view of the input
   const w = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const edits: GlibcCompatEdit[] = [];
   const strEnd = dynstr.offset + dynstr.size;
