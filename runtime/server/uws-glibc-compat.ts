@@ -120,10 +120,16 @@ interface Section {
 }
 
 /** The one section of `type`; refuses if there are none or several. */
-function only(sections: readonly Section[], type: number, what: string): Section {
+function only(r: Reader, sections: readonly Section[], type: number, what: string): Section {
   const found = sections.filter((s) => s.type === type);
   if (found.length !== 1) throw new Refusal(`expected one ${what} section, found ${found.length}`);
-  return found[0]!;
+  return inFile(r, found[0]!);
+}
+
+/** `s`, once its bytes are known to lie within the file. */
+function inFile(r: Reader, s: Section): Section {
+  if (s.size > 0) r.u8(s.offset + s.size - 1);
+  return s;
 }
 
 function readSections(r: Reader): Section[] {
@@ -136,7 +142,6 @@ function readSections(r: Reader): Section[] {
     const at = shoff + i * shentsize;
     sections.push({ index: i, type: r.u32(at + 4), addr: r.u64(at + 16), offset: r.u64(at + 24), size: r.u64(at + 32), link: r.u32(at + 40), info: r.u32(at + 44), entsize: r.u64(at + 56) });
   }
-  for (const s of sections) if (s.type !== 8 /* SHT_NOBITS */) r.u8(s.offset + Math.max(0, s.size - 1)); // in the file
   return sections;
 }
 
@@ -160,7 +165,7 @@ function checkLoaderView(r: Reader, sections: readonly Section[], tables: Readon
     }
     return undefined;
   };
-  const dynamic = only(sections, SHT_DYNAMIC, ".dynamic");
+  const dynamic = only(r, sections, SHT_DYNAMIC, ".dynamic");
   const seen = new Map<number, number>();
   for (let at = dynamic.offset; at + 16 <= dynamic.offset + dynamic.size; at += 16) {
     const tag = r.u64(at);
@@ -211,11 +216,12 @@ function patch(bytes: Uint8Array): GlibcCompatResult {
   if (r.u16(0x10) !== ET_DYN) throw new Refusal("not a shared object");
   if (r.u16(0x12) !== EM_X86_64) throw new Refusal(`built for machine ${r.u16(0x12)}, not x86-64`);
   const sections = readSections(r);
-  const dynsym = only(sections, SHT_DYNSYM, ".dynsym");
-  const versym = only(sections, SHT_GNU_VERSYM, ".gnu.version");
-  const verneed = only(sections, SHT_GNU_VERNEED, ".gnu.version_r");
+  const dynsym = only(r, sections, SHT_DYNSYM, ".dynsym");
+  const versym = only(r, sections, SHT_GNU_VERSYM, ".gnu.version");
+  const verneed = only(r, sections, SHT_GNU_VERNEED, ".gnu.version_r");
   const dynstr = sections[dynsym.link];
   if (dynstr?.type !== SHT_STRTAB || verneed.link !== dynstr.index) throw new Refusal(".dynsym and .gnu.version_r do not share one string table");
+  inFile(r, dynstr);
   if (versym.link !== dynsym.index) throw new Refusal(".gnu.version does not describe .dynsym");
   if (dynsym.entsize !== SYM_SIZE || dynsym.size % SYM_SIZE !== 0) throw new Refusal(`unexpected .dynsym entry size ${dynsym.entsize}`);
   const count = dynsym.size / SYM_SIZE;
