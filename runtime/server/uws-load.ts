@@ -7,15 +7,15 @@
  *    v20.57: bindings for Node 20, 22, 24 and 25 (ABIs 115/127/137/141) on
  *    Linux, macOS and Windows; the Linux ones need glibc 2.38 or newer
  *    (Debian 13, Ubuntu 24.04, RHEL 10).
- * 2. On Linux x64 with an older glibc (Debian 12 has 2.36), when the loader
- *    says exactly that GLIBC_2.38 is missing: a copy of that binding whose
- *    three C23 libc references are rebound to glibc 2.2.5's equivalents
- *    (uws-glibc-compat.ts says what changes, uws-compat-copy.ts where the
- *    copy goes). Its engine info says so, and the metric label is
- *    `uws-glibc-compat`.
- * 3. `uws-legacy`, the `@trufflesuite/uws-js-unofficial` repack of uWS.js
- *    v20.30: bindings up to Node 20 (ABI 115), built for glibc 2.27, for
- *    when neither of the above loads.
+ * 2. `uws-legacy`, the `@trufflesuite/uws-js-unofficial` repack of uWS.js
+ *    v20.30: bindings up to Node 20 (ABI 115), built for glibc 2.27, so
+ *    Node 20 stays on an unmodified binding on older distributions.
+ * 3. On Linux x64 with an older glibc (Debian 12 has 2.36), when the loader
+ *    said exactly that GLIBC_2.38 is missing: a copy of the v20.57 binding
+ *    whose three C23 libc references are rebound to glibc 2.2.5's
+ *    equivalents (uws-glibc-compat.ts says what changes, uws-compat-copy.ts
+ *    where the copy goes); Node 22 and 24 on Debian 12 run on it. Its
+ *    engine info says so, and the metric label is `uws-glibc-compat`.
  * 4. `uws-legacy`'s fallback: the same App API over node:http, at about
  *    0.6x the native throughput; the engine info says why it runs.
  *
@@ -82,22 +82,25 @@ export function loadEngine(env: NodeJS.ProcessEnv = process.env): LoadedEngine {
   const reasons: string[] = [];
   if (fallbackForced(env)) reasons.push("UWS_USE_FALLBACK is set");
   else {
+    let c23 = false;
     try {
       const module = requireCjs("uWebSockets.js") as UwsModule;
       return { module, info: { kind: "native", detail: `uWebSockets.js native binding (v20.57, ${target})` } };
     } catch (e) {
       reasons.push(`v20.57: ${why(e)}`);
-      if (missingC23Glibc(e)) {
-        const compat = loadGlibcCompat(target);
-        if ("module" in compat) return compat;
-        reasons.push(`v20.57 glibc-compat: ${compat.reason}`);
-      }
+      c23 = missingC23Glibc(e);
     }
+    // Node 20 keeps the unmodified v20.30 binding where it loads, rather than a patched v20.57.
     try {
       const module = requireCjs(`uws-legacy/binaries/uws_${process.platform}_${process.arch}_${process.versions.modules}.node`) as UwsModule;
       return { module, info: { kind: "native", detail: `uWebSockets.js native binding (v20.30, ${target}; ${reasons[0]})` } };
     } catch (e) {
       reasons.push(`v20.30: ${why(e)}`);
+    }
+    if (c23) {
+      const compat = loadGlibcCompat(target);
+      if ("module" in compat) return compat;
+      reasons.push(`v20.57 glibc-compat: ${compat.reason}`);
     }
   }
   const module = requireCjs("uws-legacy/dist/index.js") as UwsModule;

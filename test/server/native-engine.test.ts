@@ -37,10 +37,11 @@ function expectedEngine(): { kind: "native" | "fallback"; build?: "glibc-compat"
   const name = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
   if (process.platform !== "linux") return { kind: readdirSync(current).includes(name) ? "native" : "fallback" };
   const libc = glibc();
-  // v20.57 needs glibc 2.38 as built and 2.36 as patched (x64 only); v20.30 needs 2.27.
+  // v20.57 needs glibc 2.38 as built, v20.30 (Node 20) 2.27, and v20.57 patched 2.36 (x64 only).
   if (readdirSync(current).includes(name) && atLeast(libc, 2, 38)) return { kind: "native" };
+  if (readdirSync(legacy).includes(name) && atLeast(libc, 2, 27)) return { kind: "native" };
   if (readdirSync(current).includes(name) && process.arch === "x64" && atLeast(libc, 2, 36)) return { kind: "native", build: "glibc-compat" };
-  return { kind: readdirSync(legacy).includes(name) && atLeast(libc, 2, 27) ? "native" : "fallback" };
+  return { kind: "fallback" };
 }
 
 describe("the uWebSockets.js native binding", () => {
