@@ -120,7 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let current = build(options.graph);
   let draining = false;
   metrics?.setGraph(current.graph);
-  if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "native" ? "uws" : "node");
+  if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "fallback" ? "node" : httpEngine.build === "glibc-compat" ? "uws-glibc-compat" : "uws");
   if (options.store) metrics?.setBudgetReader(storeBudgetReader(options.store));
   const observer = new Observer({ log, metrics, spans: observe.spans });
 

@@ -8,6 +8,8 @@
 /** Which HTTP engine the uWebSockets.js import resolved to. */
 export interface HttpEngineInfo {
   kind: "native" | "fallback";
+  /** `glibc-compat`: the native binding runs from a copy patched for glibc older than 2.38 (uws-glibc-compat.ts). */
+  build?: "glibc-compat";
   /** A one-line description for the start-up log. */
   detail: string;
 }

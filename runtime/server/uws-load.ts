@@ -9,8 +9,14 @@
  *    (Debian 13, Ubuntu 24.04, RHEL 10).
  * 2. `uws-legacy`, the `@trufflesuite/uws-js-unofficial` repack of uWS.js
  *    v20.30: bindings up to Node 20 (ABI 115), built for glibc 2.27, so
- *    Node 20 stays native on older distributions (Debian 12).
- * 3. `uws-legacy`'s fallback: the same App API over node:http, at about
+ *    Node 20 stays on an unmodified binding on older distributions.
+ * 3. On Linux x64 with an older glibc (Debian 12 has 2.36), when the loader
+ *    said exactly that GLIBC_2.38 is missing: a copy of the v20.57 binding
+ *    whose three C23 libc references are rebound to glibc 2.2.5's
+ *    equivalents (uws-glibc-compat.ts says what changes, uws-compat-copy.ts
+ *    where the copy goes); Node 22 and 24 on Debian 12 run on it. Its
+ *    engine info says so, and the metric label is `uws-glibc-compat`.
+ * 4. `uws-legacy`'s fallback: the same App API over node:http, at about
  *    0.6x the native throughput; the engine info says why it runs.
  *
  * All are CommonJS and loaded with `require`: the first package's ESM
@@ -20,8 +26,11 @@
  * suite runs the edge on both engines).
  */
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type * as uWSNamespace from "uWebSockets.js";
 import type { HttpEngineInfo } from "./http.js";
+import { glibcCompatCopy } from "./uws-compat-copy.js";
+import { C23_VERSION } from "./uws-glibc-compat.js";
 
 /** The API the edge uses; the fallback implements a subset of it. */
 export type UwsModule = typeof uWSNamespace;
@@ -47,23 +56,51 @@ function why(e: unknown): string {
   return (cause?.[1] ?? text.split("\n")[0] ?? "").trim();
 }
 
+/** True when a binding failed only for want of glibc 2.38 (the loader names the first missing version). */
+function missingC23Glibc(e: unknown): boolean {
+  const text = e instanceof Error ? e.message : String(e);
+  return process.platform === "linux" && process.arch === "x64" && text.includes(`version \`${C23_VERSION}' not found`);
+}
+
+/** The v20.57 binding for this ABI from its glibc-compat copy, or why not. */
+function loadGlibcCompat(target: string): LoadedEngine | { reason: string } {
+  const binary = join(dirname(requireCjs.resolve("uWebSockets.js")), `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`);
+  const copy = glibcCompatCopy(binary, process.getuid?.() ?? 0);
+  if (!copy.ok) return { reason: copy.reason };
+  try {
+    const module = requireCjs(copy.path) as UwsModule;
+    const rebound = copy.edits.map((e) => `${e.symbol} -> ${e.becomes}`).join(", ");
+    return { module, info: { kind: "native", build: "glibc-compat", detail: `uWebSockets.js native binding (v20.57, ${target}; glibc-compat copy ${copy.path}, for glibc older than 2.38: ${rebound})` } };
+  } catch (e) {
+    return { reason: `${copy.path} did not load: ${why(e)}` };
+  }
+}
+
 /** Loads the best engine for this process; `env` decides only whether the fallback is forced. */
 export function loadEngine(env: NodeJS.ProcessEnv = process.env): LoadedEngine {
   const target = `${process.platform}-${process.arch}, node ${process.versions.node}, abi ${process.versions.modules}`;
   const reasons: string[] = [];
   if (fallbackForced(env)) reasons.push("UWS_USE_FALLBACK is set");
   else {
+    let c23 = false;
     try {
       const module = requireCjs("uWebSockets.js") as UwsModule;
       return { module, info: { kind: "native", detail: `uWebSockets.js native binding (v20.57, ${target})` } };
     } catch (e) {
       reasons.push(`v20.57: ${why(e)}`);
+      c23 = missingC23Glibc(e);
     }
+    // Node 20 keeps the unmodified v20.30 binding where it loads, rather than a patched v20.57.
     try {
       const module = requireCjs(`uws-legacy/binaries/uws_${process.platform}_${process.arch}_${process.versions.modules}.node`) as UwsModule;
       return { module, info: { kind: "native", detail: `uWebSockets.js native binding (v20.30, ${target}; ${reasons[0]})` } };
     } catch (e) {
       reasons.push(`v20.30: ${why(e)}`);
+    }
+    if (c23) {
+      const compat = loadGlibcCompat(target);
+      if ("module" in compat) return compat;
+      reasons.push(`v20.57 glibc-compat: ${compat.reason}`);
     }
   }
   const module = requireCjs("uws-legacy/dist/index.js") as UwsModule;

@@ -56,7 +56,8 @@ describe("aigw serve", () => {
     expect(line).toMatchObject({ msg: "request", status: 200, route: "chat", target: "fast" });
     // The engine is a metric too, so a gateway that fell back to node:http can be alerted on.
     const metrics = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
-    expect(metrics).toContain(`aigw_http_engine_info{engine="${gateway.engine.kind === "native" ? "uws" : "node"}"} 1`);
+    const label = gateway.engine.kind === "fallback" ? "node" : gateway.engine.build === "glibc-compat" ? "uws-glibc-compat" : "uws";
+    expect(metrics).toContain(`aigw_http_engine_info{engine="${label}"} 1`);
 
     process.emit("SIGTERM");
     for (let i = 0; i < 100 && exit === undefined; i++) await new Promise((r) => setTimeout(r, 10));
