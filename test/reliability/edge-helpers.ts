@@ -10,8 +10,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
-import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
+import { aigwArgs } from "../support/aigw-bin.js";
 
 /** One parsed response. */
 export interface RawResponse {
@@ -227,8 +227,6 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 // ---------------------------------------------------------------- a real `aigw serve` process
 
-const REGISTER = fileURLToPath(new URL("../state/child/register.mjs", import.meta.url));
-const BIN = fileURLToPath(new URL("../../cli/bin.ts", import.meta.url));
 
 /** A running `aigw serve` child (the TypeScript sources through the test register hook). */
 export interface ServeChild {
@@ -248,7 +246,7 @@ const children = new Set<ServeChild>();
 
 /** Starts `aigw serve POLICY_PATH --port 0 --host 127.0.0.1 ...args` with `env` added to the environment; resolves once it listens. */
 export async function startServeChild(policyPath: string, args: string[] = [], timeoutMs = 15_000, env: Record<string, string> = {}): Promise<ServeChild> {
-  const child = spawn(process.execPath, ["--import", REGISTER, BIN, "serve", policyPath, "--port", "0", "--host", "127.0.0.1", ...args], {
+  const child = spawn(process.execPath, [...aigwArgs(), "serve", policyPath, "--port", "0", "--host", "127.0.0.1", ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -7,10 +7,8 @@
  * when a test fails half-way.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { aigwArgs } from "../../support/aigw-bin.js";
 
-const REGISTER = fileURLToPath(new URL("../../state/child/register.mjs", import.meta.url));
-const BIN = fileURLToPath(new URL("../../../cli/bin.ts", import.meta.url));
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -29,7 +27,7 @@ const running = new Set<ServeProcess>();
 
 /** Starts `aigw serve PATH --port 0` with `env` added to the environment; resolves once it listens. */
 export async function startServe(path: string, env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ["--import", REGISTER, BIN, "serve", path, "--port", "0", "--host", "127.0.0.1", "--no-access-log"], {
+  const child = spawn(process.execPath, [...aigwArgs(), "serve", path, "--port", "0", "--host", "127.0.0.1", "--no-access-log"], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
