@@ -82,7 +82,7 @@ route upstream { when model == "upstream"  to gpt }
         [chat(`{"model":"chat","messages":[{"role":"user","content":"hi"}],"x":${"[".repeat(20_000)}${"]".repeat(20_000)}}`), 400, false],
         [chat(Buffer.concat([Buffer.from('{"model":"chat","messages":[{"role":"user","content":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}]}')])), 400, false],
         [chat(JSON.stringify({ model: "chat", messages: [{ role: "user", content: 3 }] })), 400, false],
-        [chat(ok, { "x-big": "h".repeat(64 * 1024) }), 431, true],
+        [chat(ok, { "x-big": "h".repeat(20_000) }), 431, true],
         [chat("x".repeat(100 * 1024)), 413, true],
         [httpRequest("POST", "/v1/chat/completions", { ...AUTH, "content-length": "500" }, "{\"model\""), 408, true],
         [httpRequest("GET", "/nowhere", {}), 404, false],
