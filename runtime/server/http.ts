@@ -100,9 +100,11 @@ export interface HttpServerOptions {
   bodyTimeoutMs?: number;
   /**
    * The largest request head (URL plus header names and values) answered;
-   * a larger one gets 431 and the connection is closed. uWS itself accepts
-   * a head up to its read buffer (~512 KB) when it arrives in one read and
-   * closes the connection when one over 4 KB arrives in several. Default 16 KiB.
+   * a larger one gets 431 and the connection is closed. uWS v20.30 itself
+   * accepts a head up to its read buffer (~512 KB) when it arrives in one
+   * read and closes the connection when one over 4 KB arrives in several;
+   * v20.57 answers its own HTML 431 past `UWS_HTTP_MAX_HEADERS_SIZE`
+   * (uws-load.ts sets 32 KiB). Default 16 KiB.
    */
   maxHeaderBytes?: number;
   /** Where an unexpected handler failure is reported. */

@@ -19,6 +19,14 @@
  * 4. `uws-legacy`'s fallback: the same App API over node:http, at about
  *    0.6x the native throughput; the engine info says why it runs.
  *
+ * v20.57 caps a request head at `UWS_HTTP_MAX_HEADERS_SIZE` bytes (request
+ * line and headers), read once when its binding loads, and answers a larger
+ * one itself with an HTML 431 and a close; its default, 4 KiB, would refuse
+ * heads the edge promises to serve. Before loading, {@link UWS_HEAD_CAP} is
+ * put in the environment unless the operator set the variable, so heads up to
+ * the edge's 16 KiB limit are served and those between it and the cap get the
+ * edge's JSON 431. v20.30 and the fallback do not read it.
+ *
  * All are CommonJS and loaded with `require`: the first package's ESM
  * wrapper would turn a binding that does not load into a failed import, and
  * the second package's own entry would print to the console. Its `dist/`
@@ -42,6 +50,19 @@ export interface LoadedEngine {
 }
 
 const requireCjs = createRequire(import.meta.url);
+
+/**
+ * The request-head cap v20.57 is loaded with unless `UWS_HTTP_MAX_HEADERS_SIZE` is set: twice the edge's
+ * default limit (16 KiB), so a head somewhat over that limit still gets the edge's JSON 431 (only larger ones
+ * get uWS's own HTML 431). uWS buffers up to this much per connection for a head that arrives in pieces, so
+ * it is not larger.
+ */
+export const UWS_HEAD_CAP = 32 * 1024;
+
+/** Sets v20.57's head cap in the process environment, where its binding reads it (getenv, at load), unless already set. */
+function setHeadCap(env: NodeJS.ProcessEnv): void {
+  if (env["UWS_HTTP_MAX_HEADERS_SIZE"] === undefined) env["UWS_HTTP_MAX_HEADERS_SIZE"] = String(UWS_HEAD_CAP);
+}
 
 /** True when `UWS_USE_FALLBACK` asks for the fallback (the values the fallback package itself accepts). */
 function fallbackForced(env: NodeJS.ProcessEnv): boolean {
@@ -82,6 +103,8 @@ export function loadEngine(env: NodeJS.ProcessEnv = process.env): LoadedEngine {
   const reasons: string[] = [];
   if (fallbackForced(env)) reasons.push("UWS_USE_FALLBACK is set");
   else {
+    // process.env, not `env`: the native binding reads the real environment
+    setHeadCap(process.env);
     let c23 = false;
     try {
       const module = requireCjs("uWebSockets.js") as UwsModule;

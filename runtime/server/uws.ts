@@ -29,7 +29,11 @@
  * that trickles in gets our 408 first, see {@link UWS_BODY_PACE}). A
  * request pipelined behind one still being answered asynchronously makes
  * uWS close the connection: it supports pipelining only for responses sent
- * before the next request is parsed.
+ * before the next request is parsed. That is v20.30 (Node 20); v20.57
+ * (Node 22+) answers some of these itself and closes: 505 for garbage and
+ * HTTP/1.0, 400 for a Content-Length beside Transfer-Encoding, 431 for a
+ * head over `UWS_HTTP_MAX_HEADERS_SIZE` (see uws-load.ts); it parses up to
+ * 100 header lines and unknown methods, and its idle timeout is about 30 s.
  *
  * uws-load.ts picks the engine: the native binding where one exists for
  * this Node and platform, a pure Node fallback (node:http) elsewhere; the
