@@ -94,15 +94,18 @@ export function compileLinear(source: string, flags: string): LinearRegex {
 }
 
 /**
- * Whether a pattern's backtracking is bounded by its shape: no repetition
- * and at most MAX_CHOICES `?` or `|` (escapes and character classes skipped).
+ * Walks a pattern's syntax: `visit` sees each character outside character
+ * classes, with its index, and each escape once (as `\` at the backslash,
+ * its escaped character skipped), so `\(?=` or `[(?=]` are never mistaken
+ * for syntax. A visit that returns a value stops the walk with it.
  */
-export function boundedBacktracking(source: string): boolean {
+function walkPattern<T>(source: string, visit: (c: string, i: number) => T | undefined): T | undefined {
   let inClass = false;
-  let choices = 0;
   for (let i = 0; i < source.length; i++) {
-    const c = source[i];
+    const c = source[i]!;
     if (c === "\\") {
+      const stop = inClass ? undefined : visit(c, i);
+      if (stop !== undefined) return stop;
       i++;
       continue;
     }
@@ -111,11 +114,26 @@ export function boundedBacktracking(source: string): boolean {
       continue;
     }
     if (c === "[") inClass = true;
-    else if (c === "*" || c === "+" || c === "{") return false;
-    else if (c === "|") choices++;
-    else if (c === "?" && source[i - 1] !== "(") choices++;
+    else {
+      const stop = visit(c, i);
+      if (stop !== undefined) return stop;
+    }
   }
-  return choices <= MAX_CHOICES;
+  return undefined;
+}
+
+/**
+ * Whether a pattern's backtracking is bounded by its shape: no repetition
+ * and at most MAX_CHOICES `?` or `|` (escapes and character classes skipped).
+ */
+export function boundedBacktracking(source: string): boolean {
+  let choices = 0;
+  const repeats = walkPattern(source, (c, i) => {
+    if (c === "*" || c === "+" || c === "{") return true;
+    if (c === "|" || (c === "?" && source[i - 1] !== "(")) choices++;
+    return undefined;
+  });
+  return repeats === undefined && choices <= MAX_CHOICES;
 }
 
 /** Why RE2 refuses a pattern JavaScript accepts (and that has no lookaround or backreference), or undefined. */
@@ -128,32 +146,20 @@ export function linearProblem(source: string, flags: string): string | undefined
   }
 }
 
-/**
- * The first feature of a JavaScript pattern that RE2 does not have, named
- * for the diagnostic, or undefined. Escapes and character classes are
- * skipped so `\(?=` or `[(?=]` are not mistaken for lookaround.
- */
+/** The first feature of a JavaScript pattern that RE2 does not have, named for the diagnostic, or undefined. */
 export function unsupportedFeature(source: string): string | undefined {
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
+  return walkPattern(source, (c, i) => {
     if (c === "\\") {
       const next = source[i + 1] ?? "";
-      if (!inClass && /[1-9]/.test(next)) return `the backreference \`\\${next}\``;
-      if (!inClass && next === "k" && source[i + 2] === "<") return "a named backreference `\\k<…>`";
-      i++;
-      continue;
+      if (/[1-9]/.test(next)) return `the backreference \`\\${next}\``;
+      if (next === "k" && source[i + 2] === "<") return "a named backreference `\\k<…>`";
+      return undefined;
     }
-    if (inClass) {
-      if (c === "]") inClass = false;
-      continue;
-    }
-    if (c === "[") inClass = true;
-    else if (c === "(" && source[i + 1] === "?") {
+    if (c === "(" && source[i + 1] === "?") {
       const look = source.slice(i + 2, i + 4);
       if (look.startsWith("=") || look.startsWith("!")) return `the lookahead \`(?${look[0]}…)\``;
       if (look === "<=" || look === "<!") return `the lookbehind \`(?${look}…)\``;
     }
-  }
-  return undefined;
+    return undefined;
+  });
 }
