@@ -7,7 +7,7 @@
  */
 import type { Caller, Decision, Facts, GuardOutcome, RoutedDecision, StateView, TraceEvent } from "../engine/index.js";
 import type { AbortSignalLike, ChatCompletion, ChatStream, Completion } from "../providers/index.js";
-import type { CanonicalRequest } from "../request/index.js";
+import { decodeChat, type CanonicalRequest } from "../request/index.js";
 import type { World } from "../world.js";
 import { NO_COUNTERS, type Counters } from "../budget/counters.js";
 import type { Step } from "./compose.js";
@@ -41,9 +41,9 @@ export class ChatContext {
   readonly headers: HeaderList = [];
   /** auth */
   caller!: Caller;
-  /** decode: the validated wire body, and the canonical request decoded from it. */
+  /** decode: the validated wire body. */
   body!: ChatRequest;
-  request!: CanonicalRequest;
+  #request: CanonicalRequest | undefined;
   /** facts */
   facts!: Facts;
   /** explain (present when decisions are logged): the decide step's trace events. */
@@ -69,6 +69,15 @@ export class ChatContext {
   ) {
     this.started = world.now();
     this.meta = { requestId: record.requestId, policy: rt.graph.policy };
+  }
+
+  /**
+   * The canonical request, decoded from `body` on first read: decoding walks
+   * every message, and no step of the chat chain needs more than the body's
+   * own fields yet, so a request pays for it only once a step reads it.
+   */
+  get request(): CanonicalRequest {
+    return (this.#request ??= decodeChat(this.body));
   }
 }
 

@@ -11,7 +11,7 @@ export const execute: ChatStep = async (ctx) => {
   const { rt, world, meta, record } = ctx;
   const result = await run(rt, routed(ctx), {
     body: ctx.sent,
-    stream: ctx.request.stream !== undefined,
+    stream: ctx.body.stream === true,
     requestId: meta.requestId,
     signal: ctx.input.signal,
     deadlineAt: ctx.started + rt.graph.gateway.deadlineMs,
@@ -41,7 +41,7 @@ export const execute: ChatStep = async (ctx) => {
       const target = (meta.target = result.target.model);
       record.add({ kind: "attempts", attempts: result.attempts, target });
       ctx.answered = { kind: "stream", target, stream: result.stream };
-      return { kind: "stream", headers: [], stream: result.stream, includeUsage: ctx.request.stream?.includeUsage === true };
+      return { kind: "stream", headers: [], stream: result.stream, includeUsage: ctx.body.stream_options?.include_usage === true };
     }
   }
 };
