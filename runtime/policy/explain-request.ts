@@ -30,7 +30,7 @@ export const DEFAULT_DRAW = 0.5;
 
 /** What `explainRequest` may be given; everything is optional. */
 export interface ExplainOptions {
-  /** Budgets, limits, cooldowns and the draw. Default: nothing spent, draw {@link DEFAULT_DRAW}. */
+  /** Budgets, limits and the draw. Default: nothing spent, draw {@link DEFAULT_DRAW}. */
   state?: StateView;
   /** Needed when a condition reads `input_tokens` and the byte length does not decide it. */
   tokenizer?: Tokenizer;

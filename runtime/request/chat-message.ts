@@ -24,8 +24,10 @@ const REASONING_FIELDS = ["reasoning_content", "reasoning"] as const;
 
 /** One message of a validated body (or a completion's choice) as a canonical message. */
 export function decodeChatMessage(m: ChatMessage): Message {
-  const { role, content, name, ...rest } = m as ChatMessage & { name?: string };
-  const extra: Json = { ...rest };
+  const { role, content } = m;
+  const name = (m as { name?: string }).name;
+  // The common message is `{ role, content }`: no rest copy, no extra object for it.
+  const extra = extraOf(m, MESSAGE_FIELDS) ?? {};
   const blocks: ContentBlock[] = [];
   let plain = false;
   if (typeof content === "string") {
@@ -41,9 +43,14 @@ export function decodeChatMessage(m: ChatMessage): Message {
   }
   if (plain) out.plain = true;
   if (name !== undefined) out.name = name;
-  if (Object.keys(extra).length > 0) out.extra = extra;
+  for (const _ in extra) {
+    out.extra = extra;
+    break;
+  }
   return out;
 }
+
+const MESSAGE_FIELDS = ["role", "content", "name"];
 
 /** Moves an assistant's reasoning, refusal and (legacy) tool calls from `extra` into blocks, in reading order. */
 function assistantBlocks(extra: Json, blocks: ContentBlock[]): void {

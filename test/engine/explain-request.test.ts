@@ -47,12 +47,11 @@ function chat(model: string, content = "hello", headers: Record<string, string> 
 }
 
 /** A state with fixed spending and usage, like a test's `given`s. */
-function state(over: { spent?: Record<string, number>; used?: Record<string, number>; cooling?: string[]; draw?: number }): StateView {
+function state(over: { spent?: Record<string, number>; used?: Record<string, number>; draw?: number }): StateView {
   return {
     budgetSpent: (b) => over.spent?.[b] ?? 0,
     limitUsed: (l) => over.used?.[l] ?? 0,
     draw: () => over.draw ?? DEFAULT_DRAW,
-    ...(over.cooling ? { coolingDown: (m: string) => over.cooling!.includes(m) } : {}),
   };
 }
 
@@ -252,12 +251,6 @@ describe("explainRequest on examples/production", () => {
     expect(e.routes.at(-1)!.reason).toBe('`model == "chat" and input_tokens > 100000` holds');
     const short = explainRequest(production, chat("chat", "hi", { authorization: "Bearer aigw-example-search-key" }), { hashKey });
     expect(short.request.inputTokens).toBeUndefined();
-  });
-
-  it("moves cooling-down targets to the end and says so", () => {
-    const e = explainRequest(production, chat("chat", "hi", { authorization: "Bearer aigw-example-research-key" }), { hashKey, state: state({ cooling: ["sonnet"] }) });
-    expect(e.plan!.targets.map((t) => t.model)).toEqual(["gpt-4o", "gpt-4o-mini", "sonnet"]);
-    expect(e.plan!.cooling).toEqual(["sonnet"]);
   });
 
   it("treats an unlisted bearer key as an unknown key", () => {
