@@ -271,6 +271,10 @@ describe("what the Anthropic adapter sends", () => {
     const up = await startUpstream("anthropic");
     const providers = providersFor("anthropic", up.baseUrl);
     await expect(providers.complete(attempt("p-model", { n: 3 }))).rejects.toMatchObject({ code: "AIGW_PROVIDER_REQUEST", reason: "400" });
+    // Fields the Messages API has no counterpart for were once dropped on the way: now refused by name.
+    for (const [field, value] of [["seed", 7], ["reasoning_effort", "high"], ["response_format", { type: "json_object" }]] as const) {
+      await expect(providers.complete(attempt("p-model", { [field]: value }))).rejects.toMatchObject({ code: "AIGW_PROVIDER_REQUEST", message: expect.stringContaining(`\`${field}\``) });
+    }
     expect(up.requests).toHaveLength(0);
     await providers.close();
   });
