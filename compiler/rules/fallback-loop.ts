@@ -50,14 +50,14 @@ function onlyTarget(route: RouteDecl): string | undefined {
   return names.size === 1 ? [...names][0] : undefined;
 }
 
-/** Does the route name any fallback model (which a downgrade would drop)? */
-function hasFallbacks(route: RouteDecl): boolean {
-  return statements(route).some((s) => s.kind === "fallback" && arr(s.targets).some((m) => nameOf(m) !== undefined));
+/** Does the route fall back to any model other than `target` (which a downgrade would drop)? */
+function hasFallbacks(route: RouteDecl, target: string): boolean {
+  return statements(route).some((s) => s.kind === "fallback" && arr(s.targets).some((m) => ![undefined, target].includes(nameOf(m))));
 }
 
 function checkRoute(route: RouteDecl, budgets: ReadonlyMap<string, BudgetDecl>, out: Diagnostic[]): void {
   const target = onlyTarget(route);
-  if (target === undefined || hasFallbacks(route)) return;
+  if (target === undefined || hasFallbacks(route, target)) return;
   const file = route.span?.file ?? "";
   const routeName = nameOf(route.name) ?? "";
   const seen = new Set<string>();
