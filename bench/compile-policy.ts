@@ -46,3 +46,50 @@ export function benchPolicy(routes: number): string {
   out.push('test "first route" {\n  request { model "chat-0" header "x-tier" "premium" team "search" }\n  expect route r0\n}');
   return `${out.join("\n")}\n`;
 }
+
+const MIXED_MODELS = 200;
+
+/**
+ * A policy with `routes` routes whose conditions mix the facts real policies
+ * read — the requested model with a team, a header and a token count,
+ * metadata, key labels — and one route in five that accepts any model (a
+ * team with a token cap), over 200 priced models. No route hides another:
+ * routes for one model differ in a value of the same fact or in the fact they
+ * read, so the hidden-route analysis has to compare each with its neighbours
+ * rather than stop at the first cover.
+ */
+export function mixedBenchPolicy(routes: number): string {
+  const out: string[] = [
+    'gateway { listen ":8787" state memory }',
+    'provider openai { api openai key env("OPENAI_API_KEY") timeout 30s }',
+    "provider demo { api mock latency 5ms }",
+  ];
+  for (let m = 0; m < MIXED_MODELS; m++) {
+    out.push(`model model-${m} = ${m % 2 === 0 ? "openai" : "demo"}/"upstream-${m}" { input $${(m % 7) + 0.5}/Mtok output $${(m % 5) + 1}/Mtok context 128k }`);
+  }
+  out.push("budget team-daily { per team limit $200 per day warn 80% exceeded downgrade model-0 }");
+  out.push("limit per-key { per key tokens 200k per minute requests 600 per minute }");
+  for (let i = 0; i < routes; i++) {
+    const model = `"chat-${i % MIXED_MODELS}"`;
+    const round = Math.floor(i / MIXED_MODELS);
+    const when = [
+      `model == ${model} and team == "team-${round}"`,
+      `model == ${model} and header("x-tier") == "tier-${round % 4}" and input_tokens > ${100 - round}k`,
+      `model == ${model} and metadata("app") == "app-${round}"`,
+      `model == ${model} and label("tier") in ["gold-${round}", "silver-${round}"]`,
+      `header("x-tier") == "tier-${round % 4}" and input_tokens > ${(round % 8) + 1}0k and team == "ops-${i}"`,
+    ][i % 5]!;
+    out.push(
+      [
+        `route r${i} {`,
+        `  when ${when}`,
+        i % 4 === 0 ? `  budget team-daily` : `  limit per-key`,
+        `  to model-${((i * 7) % (MIXED_MODELS - 1)) + 1}`,
+        `  fallback model-${((i * 7 + 1) % (MIXED_MODELS - 1)) + 1} on 429, 5xx, timeout`,
+        `  retry ${i % 3}`,
+        `}`,
+      ].join("\n"),
+    );
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -66,6 +66,7 @@ export const CODES = {
   W503: { severity: "warning", title: "route matches everything" },
   W504: { severity: "warning", title: "no caller can authenticate" },
   W505: { severity: "warning", title: "reservation unbounded by the model" },
+  W506: { severity: "warning", title: "condition always true" },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type DiagnosticCode = keyof typeof CODES;

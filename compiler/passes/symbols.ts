@@ -1,8 +1,10 @@
 /**
  * Pass 1: collect every named declaration into the symbol table and report
- * duplicates (E102). The first declaration of a name wins.
+ * duplicates (E102). The first declaration of a name wins. Two tests with
+ * one name are duplicates too: results, `check --test NAME` and the seeded
+ * split draws are all keyed by the name.
  */
-import type { Declaration, Ident, SourceFile } from "../../lang/ast.js";
+import type { Declaration, Ident, SourceFile, TestDecl } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { SymbolTable } from "../symbols.js";
 
@@ -36,6 +38,7 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
     table.set(decl.name.name, decl);
   }
 
+  const testNames = new Map<string, TestDecl>();
   for (const file of files) {
     for (const decl of file.declarations) {
       switch (decl.kind) {
@@ -73,9 +76,20 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
         case "keys":
           symbols.keys.push(...decl.entries);
           break;
-        case "test":
+        case "test": {
+          const name = typeof decl.name?.value === "string" ? decl.name.value : undefined;
+          const first = name === undefined ? undefined : testNames.get(name);
+          if (first) {
+            diagnostics.push(
+              diagnostic("E102", `test ${JSON.stringify(name)} is declared twice`, decl.name.span, {
+                related: { message: "first declared here", span: first.name.span },
+                help: "give each test its own name",
+              }),
+            );
+          } else if (name !== undefined) testNames.set(name, decl);
           symbols.tests.push(decl);
           break;
+        }
         case "import":
           break;
       }

@@ -12,10 +12,12 @@
  * ping-pong (the first exceeded one wins) and are not reported.
  *
  * The one cycle left is a downgrade to the model the route already uses —
- * `to M`, or a split whose every arm is M — with `exceeded downgrade M`:
- * M → M. The over-budget request goes on to M at full price (having lost its
- * fallbacks), so the budget is never enforced. Reported at the budget's name
- * in the route's `budget` line, related to the budget's `downgrade` model.
+ * `to M`, or a split whose every arm is M — with `exceeded downgrade M`, on a
+ * route without fallbacks: M → M, the over-budget request goes on exactly as
+ * before, so the budget is never enforced. With fallbacks the downgrade is
+ * not a loop: it drops them (plan M alone), which is a real way to stop
+ * paying for a fallback once over budget. Reported at the budget's name in
+ * the route's `budget` line, related to the budget's `downgrade` model.
  * If the evaluator ever re-checks budgets after a downgrade, two budgets of
  * one route downgrading to different models become a real M1 → M2 → M1 loop
  * and belong here too.
@@ -48,9 +50,14 @@ function onlyTarget(route: RouteDecl): string | undefined {
   return names.size === 1 ? [...names][0] : undefined;
 }
 
+/** Does the route fall back to any model other than `target` (which a downgrade would drop)? */
+function hasFallbacks(route: RouteDecl, target: string): boolean {
+  return statements(route).some((s) => s.kind === "fallback" && arr(s.targets).some((m) => ![undefined, target].includes(nameOf(m))));
+}
+
 function checkRoute(route: RouteDecl, budgets: ReadonlyMap<string, BudgetDecl>, out: Diagnostic[]): void {
   const target = onlyTarget(route);
-  if (target === undefined) return;
+  if (target === undefined || hasFallbacks(route, target)) return;
   const file = route.span?.file ?? "";
   const routeName = nameOf(route.name) ?? "";
   const seen = new Set<string>();

@@ -4,6 +4,7 @@
  * produced in (the compiler sorts them by position afterwards anyway).
  */
 import type { Rule } from "./rule.js";
+import { alwaysTrueRule } from "./always-true.js";
 import { conflictingTargets } from "./conflicting-targets.js";
 import { duplicateTarget } from "./duplicate-target.js";
 import { envUnset } from "./env-unset.js";
@@ -12,6 +13,7 @@ import { invalidRegex } from "./invalid-regex.js";
 import { noCallers } from "./no-callers.js";
 import { noTarget } from "./no-target.js";
 import { routeMatchesEverything } from "./route-matches-everything.js";
+import { splitPicks } from "./split-picks.js";
 import { splitWeights } from "./split-weights.js";
 import { unknownReference } from "./unknown-reference.js";
 import { unboundedReservation } from "./unbounded-reservation.js";
@@ -36,5 +38,7 @@ export const RULES: Rule[] = [
   unused,
   envUnset,
   routeMatchesEverything,
+  alwaysTrueRule,
   noCallers,
+  splitPicks,
 ];

@@ -9,7 +9,7 @@ describe("when conditions", () => {
       route(`model == "a" and endpoint != "/v1/x" and stream and not tools and images == false
     and header("x-tier") in ["a", "b"] and metadata("app") matches /^s/ and key == "k"
     and (team == "t" or user != "u" or label("env") == "prod")
-    and input_tokens > 100k and input_tokens <= 5000 and input_bytes < 1MB and text matches /x/i`),
+    and input_tokens > 100k and input_tokens <= 500k and input_bytes < 1MB and text matches /x/i`),
     );
     expect(errorCodes(r)).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { BASE, compileText, errorCodes, found } from "./helpers.js";
 
 const POLICY = `${BASE}budget b { limit $10 per day }
 limit l { requests 10 per minute }
-route r { when model == "chat" to m budget b limit l }
+route r { when model == "chat" split { 100% m } budget b limit l }
 `;
 
 describe("test blocks", () => {
@@ -80,5 +80,21 @@ test "empty" { request { model "chat" } }`);
       { line: 8, column: 3, message: "a test describes one request" },
       { line: 11, column: 6, message: 'test "empty" expects nothing' },
     ]);
+  });
+});
+
+describe("test names", () => {
+  it("E102: two tests with one name, in any files", () => {
+    const r = compileText(`${POLICY}test "a" {
+  request { model "chat" }
+  expect route r
+}
+test "a" {
+  request { model "other" }
+  expect no route
+}
+`);
+    expect(found(r, "E102")).toEqual([{ line: 10, column: 6, message: 'test "a" is declared twice' }]);
+    expect(r.diagnostics.find((d) => d.code === "E102")!.related?.span.line).toBe(6);
   });
 });

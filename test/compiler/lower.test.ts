@@ -181,7 +181,7 @@ route h { to m }`);
   it("lowers tests to test cases with base units and spans", () => {
     const r = compileText(`${BASE}budget b { limit $10 per day }
 limit l { tokens 1M per day }
-route r { when model == "chat" to m budget b limit l fallback n }
+route r { when model == "chat" split { 100% m } budget b limit l fallback n }
 model n = p/"n" { input $1/Mtok output $1/Mtok }
 test "t" {
   request { model "chat" header "X-Tier" "gold" metadata "k" "v" team "s" input "hi" input_tokens 2k stream tools false }

@@ -10,10 +10,17 @@ const BUDGETS = [
 
 describe("fallback-loop (E303)", () => {
   test("a downgrade to the route's own target loops in place", () => {
-    const ds = run(fallbackLoop, src(...PRELUDE, ...BUDGETS, `route r {`, `  to mini`, `  fallback sonnet`, `  budget hard, to-mini`, `}`));
+    const ds = run(fallbackLoop, src(...PRELUDE, ...BUDGETS, `route r {`, `  to mini`, `  retry 1`, `  budget hard, to-mini`, `}`));
     expect(where(ds)).toEqual(["E303 11:16"]);
     expect(relatedAt(ds[0])).toBe("6:62");
     expect(ds[0]!.message).toBe("budget `to-mini` downgrades route `r` to `mini`, the model it already uses");
+  });
+
+  test("near miss: a downgrade to the route's own target that drops a paid fallback is not a loop", () => {
+    const text = src(...PRELUDE, ...BUDGETS, `route r {`, `  to mini`, `  fallback sonnet`, `  budget hard, to-mini`, `}`);
+    expect(run(fallbackLoop, text)).toEqual([]);
+    const split = src(...PRELUDE, ...BUDGETS, `route r {`, `  split { 100% sonnet }`, `  fallback gpt-4o`, `  budget to-sonnet`, `}`);
+    expect(run(fallbackLoop, split)).toEqual([]);
   });
 
   test("a split whose every arm is the downgrade model loops too", () => {

@@ -1,8 +1,9 @@
 /**
  * Soundness of unreachable-route: for random small policies over a few facts
  * with small value domains, every request over those domains is evaluated by
- * a reference evaluator, and no route the rule reports is the first match of
- * any request. `!=` is checked under both readings the rule allows for.
+ * a reference evaluator with the runtime's semantics (a missing fact equals
+ * nothing, so `!=` holds for it; token counts are whole numbers), and no
+ * route the rule reports is the first match of any request.
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -19,13 +20,14 @@ const REQUEST_VALUES = [undefined, ...VALUES, "z"];
 type StringFact = "model" | "team" | "header";
 const FACTS: StringFact[] = ["model", "team", "header"];
 
-function factRef(f: StringFact | "stream"): FactRef {
+function factRef(f: StringFact | "stream" | "input_tokens"): FactRef {
   const name = { kind: "ident" as const, name: f, span: S };
   return f === "header"
     ? { kind: "fact", name, arg: { kind: "string", value: "X-Tier", span: S }, span: S }
     : { kind: "fact", name, span: S };
 }
 const str = (v: string): Value => ({ kind: "string", value: v, span: S });
+const num = (n: number): Value => ({ kind: "quantity", unit: "number", value: n, raw: String(n), span: S });
 
 const factArb = fc.constantFrom(...FACTS);
 const valueArb = fc.constantFrom(...VALUES);
@@ -38,6 +40,9 @@ const atomArb: fc.Arbitrary<Expr> = fc.oneof(
     ({ f, vs }): Expr => ({ kind: "in", fact: factRef(f), list: { kind: "list", items: vs.map(str), span: S }, span: S }),
   ),
   fc.constant<Expr>({ kind: "truthy", fact: factRef("stream"), span: S }),
+  fc.record({ n: fc.integer({ min: 0, max: 3 }), op: fc.constantFrom("==" as const, "!=" as const, "<" as const, ">" as const, "<=" as const, ">=" as const) }).map(
+    ({ n, op }): Expr => ({ kind: "compare", op, fact: factRef("input_tokens"), value: num(n), span: S }),
+  ),
 );
 
 const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ e: Expr }>((tie) => ({
@@ -71,33 +76,38 @@ interface Req {
   team?: string;
   header?: string;
   stream: boolean;
+  tokens: number;
 }
 
 function* requests(): Generator<Req> {
   for (const model of REQUEST_VALUES)
     for (const team of REQUEST_VALUES)
       for (const header of REQUEST_VALUES)
-        for (const stream of [false, true]) yield { model, team, header, stream };
+        for (const stream of [false, true]) for (const tokens of [0, 1, 2, 3, 4]) yield { model, team, header, stream, tokens };
 }
 
-/** The reference evaluator. `strictNe`: `!=` is false when the fact is missing. */
-function holds(e: Expr, r: Req, strictNe: boolean): boolean {
+/** The reference evaluator. */
+function holds(e: Expr, r: Req): boolean {
   switch (e.kind) {
     case "and":
-      return holds(e.left, r, strictNe) && holds(e.right, r, strictNe);
+      return holds(e.left, r) && holds(e.right, r);
     case "or":
-      return holds(e.left, r, strictNe) || holds(e.right, r, strictNe);
+      return holds(e.left, r) || holds(e.right, r);
     case "not":
-      return !holds(e.operand, r, strictNe);
+      return !holds(e.operand, r);
     case "paren":
-      return holds(e.inner, r, strictNe);
+      return holds(e.inner, r);
     case "truthy":
       return r.stream;
     case "compare": {
+      if (e.fact.name.name === "input_tokens") {
+        const n = (e.value as { value: number }).value;
+        return { "==": r.tokens === n, "!=": r.tokens !== n, "<": r.tokens < n, ">": r.tokens > n, "<=": r.tokens <= n, ">=": r.tokens >= n }[e.op];
+      }
       const actual = r[e.fact.name.name as StringFact];
       const expected = (e.value as { value: string }).value;
       if (e.op === "==") return actual === expected;
-      return strictNe ? actual !== undefined && actual !== expected : actual !== expected;
+      return actual !== expected;
     }
     case "in": {
       const actual = r[e.fact.name.name as StringFact];
@@ -108,12 +118,12 @@ function holds(e: Expr, r: Req, strictNe: boolean): boolean {
   }
 }
 
-function firstMatch(whens: (Expr | undefined)[], r: Req, strictNe: boolean): number {
-  return whens.findIndex((w) => w === undefined || holds(w, r, strictNe));
+function firstMatch(whens: (Expr | undefined)[], r: Req): number {
+  return whens.findIndex((w) => w === undefined || holds(w, r));
 }
 
 describe("unreachable-route soundness (property)", () => {
-  test("no route reported unreachable is ever the first match", () => {
+  test("a route is reported exactly when no request ever chooses it", () => {
     let reports = 0;
     fc.assert(
       fc.property(policyArb, (whens) => {
@@ -121,14 +131,16 @@ describe("unreachable-route soundness (property)", () => {
         const ctx = { files: [file], symbols: buildSymbols([file]).symbols, env: {} };
         const reported = new Set(unreachableRoute.check(ctx).map((d) => d.span.line - 1));
         reports += reported.size;
+        const chosen = new Set<number>();
         for (const r of requests()) {
-          for (const strictNe of [false, true]) {
-            const i = firstMatch(whens, r, strictNe);
-            if (i >= 0 && reported.has(i)) {
-              throw new Error(`route r${i} reported unreachable but matches ${JSON.stringify(r)} (strict != ${strictNe})`);
-            }
-          }
+          const i = firstMatch(whens, r);
+          if (i >= 0 && reported.has(i)) throw new Error(`route r${i} reported unreachable but matches ${JSON.stringify(r)}`);
+          chosen.add(i);
         }
+        // Complete too: the requests above stand for every request (one value no condition names, counts
+        // up to one past the largest bound), so a route no request chooses is one the rule must report.
+        const never = whens.map((_, i) => i).filter((i) => !chosen.has(i));
+        expect([...reported].sort()).toEqual(never);
       }),
       { numRuns: 400 },
     );

@@ -1,0 +1,86 @@
+/**
+ * Witnesses: one concrete request inside a cube, and how to say it in the
+ * policy's own terms — a test `request { … }` block a reader can paste into a
+ * test, plus the parts a test request cannot set (a key label, an input size,
+ * an opaque test such as `matches`).
+ */
+import { stringLiteral } from "../../lang/format-text.js";
+import { FALSE, keyKind, OPAQUE, TRUE, type Constraint } from "./constraint.js";
+import type { Cube } from "./cube.js";
+
+/** A value per fact key: a string, a whole number, a flag; `undefined` is "missing". */
+export type Point = ReadonlyMap<string, string | number | boolean | undefined>;
+
+/** Facts every request has: they are never missing. */
+const ALWAYS_PRESENT: ReadonlySet<string> = new Set(["endpoint", "text"]);
+
+function baseName(key: string): string {
+  const open = key.indexOf("(");
+  return open < 0 ? key : key.slice(0, open);
+}
+
+function argOf(key: string): string {
+  return key.slice(key.indexOf("(") + 1, -1);
+}
+
+function sample(key: string, c: Constraint): string | number | boolean | undefined {
+  if (c.kind === "ranges") return c.parts[0]?.[0] ?? 0;
+  if (keyKind(key) === "flag") return c.values.has(TRUE);
+  if (c.kind === "in") return [...c.values][0];
+  if (!ALWAYS_PRESENT.has(baseName(key))) return undefined;
+  let fresh = "other";
+  for (let i = 2; c.values.has(fresh); i++) fresh = `other-${i}`;
+  return fresh;
+}
+
+/** A request in `c`: the first value of each finite set, the least count, "missing" for an open text fact. */
+export function pointOf(c: Cube): Point {
+  const out = new Map<string, string | number | boolean | undefined>();
+  for (const [k, a] of c) out.set(k, sample(k, a));
+  return out;
+}
+
+/** Does the request `p` satisfy every constraint of `c`? (Runs once per candidate per query: no allocation.) */
+export function contains(c: Cube, p: Point): boolean {
+  for (const [k, a] of c) {
+    const v = p.get(k);
+    if (a.kind === "ranges") {
+      const n = typeof v === "number" ? v : 0; // an unset count is 0 (an empty input)
+      let inside = false;
+      for (const [lo, hi] of a.parts) if (lo <= n && n <= hi) inside = true;
+      if (!inside) return false;
+    } else if (typeof v === "string") {
+      if (a.values.has(v) !== (a.kind === "in")) return false;
+    } else if (typeof v === "boolean") {
+      if (!a.values.has(v ? TRUE : FALSE)) return false;
+    } else if (keyKind(k) === "flag") {
+      if (!a.values.has(FALSE)) return false; // an unset flag is false
+    } else if (a.kind === "in") return false; // a missing text fact equals nothing
+  }
+  return true;
+}
+
+/**
+ * The request as the policy would write it: `request { model "chat"
+ * input_tokens 200001 }`, followed by what a test request cannot say.
+ */
+export function describe(p: Point): string {
+  const facts: string[] = [];
+  const extra: string[] = [];
+  for (const [k, v] of [...p].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (v === undefined || v === false) continue;
+    const name = baseName(k);
+    if (k.startsWith(OPAQUE)) extra.push(`\`${k.slice(OPAQUE.length)}\` ${v === true ? "holds" : "does not hold"}`);
+    else if (v === true) facts.push(name);
+    else if (name === "header" || name === "metadata") facts.push(`${name} ${stringLiteral(argOf(k))} ${stringLiteral(String(v))}`);
+    else if (name === "label") extra.push(`its key is labelled \`${argOf(k)} ${stringLiteral(String(v))}\``);
+    else if (name === "input_bytes") extra.push(`its input is ${v} bytes long`);
+    else if (name === "text") facts.push(`input ${stringLiteral(String(v))}`);
+    else if (typeof v === "number") facts.push(`${name} ${v}`);
+    else facts.push(`${name} ${stringLiteral(v)}`);
+  }
+  // Opaque tests are listed after what they may depend on.
+  extra.sort((a, b) => Number(a.startsWith("`")) - Number(b.startsWith("`")));
+  const request = `\`request {${facts.length ? ` ${facts.join("  ")} ` : " "}}\``;
+  return extra.length === 0 ? request : `${request} where ${extra.join(" and ")}`;
+}
