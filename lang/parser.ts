@@ -527,8 +527,26 @@ class RouteParser extends CstParser {
               {
                 ALT: () => {
                   this.CONSUME4(T.Name, { LABEL: "failing" });
-                  this.CONSUME(T.Fails);
-                  this.SUBRULE3(this.value);
+                  this.OR4((this.alts.testStmt4 ??= [
+                    {
+                      ALT: () => {
+                        this.CONSUME(T.Fails);
+                        this.SUBRULE3(this.value);
+                        this.OPTION(() => this.CONSUME(T.Once));
+                        this.OPTION2(() => {
+                          this.CONSUME(T.Retry);
+                          this.CONSUME(T.After);
+                          this.SUBRULE6(this.value, { LABEL: "retryAfter" });
+                        });
+                      },
+                    },
+                    {
+                      ALT: () => {
+                        this.CONSUME(T.Latency);
+                        this.SUBRULE7(this.value, { LABEL: "latency" });
+                      },
+                    },
+                  ]));
                 },
               },
             ],
@@ -590,6 +608,13 @@ class RouteParser extends CstParser {
                   this.CONSUME(T.Flagged);
                   this.CONSUME2(T.By);
                   this.CONSUME8(T.Name, { LABEL: "flagged" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.OR5((this.alts.testStmt5 ??= [{ ALT: () => this.CONSUME(T.Rejected) }, { ALT: () => this.CONSUME(T.Warned) }]));
+                  this.CONSUME3(T.By);
+                  this.CONSUME9(T.Name, { LABEL: "by" });
                 },
               },
               {

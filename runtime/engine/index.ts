@@ -40,7 +40,6 @@ export {
   callerStatus,
   next,
   retryCount,
-  runAttempts,
   startAttempts,
   triedModels,
   type AttemptAction,

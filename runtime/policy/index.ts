@@ -11,11 +11,14 @@ export {
   checkExpect,
   failureCause,
   givenState,
+  givenWorld,
   runPolicyTest,
   runPolicyTests,
   simulate,
   type PolicyTestOptions,
+  type Reached,
   type Simulation,
+  type TargetBehaviour,
   type TestResult,
 } from "./policy-tests.js";
 export { evaluate as referenceEvaluate, referenceAttempts, referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";

@@ -33,7 +33,7 @@ interface PolicyTestRun {
 async function testPolicy(files: readonly SourceFile[], graph: Graph, cases: readonly TestCase[]): Promise<PolicyTestRun> {
   const tokenizer = prepare(graph).readsTokens ? await loadTokenizer() : undefined;
   const options = tokenizer ? { tokenizer } : {};
-  const results = runPolicyTests(graph, cases, options);
+  const results = await runPolicyTests(graph, cases, options);
   const disagreements = crossCheckTests(files, graph, cases, options).map((d) =>
     diagnostic("I001", `internal error in test "${d.test}": ${d.message}`, { file: d.file, line: d.line, column: 1, endLine: d.line, endColumn: 1, offset: 0, endOffset: 0 }, {
       help: "the compiled graph and the reference interpreter decided differently; please report this with the policy",
