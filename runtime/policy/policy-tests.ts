@@ -59,6 +59,8 @@ export interface PolicyTestOptions {
   tokenizer?: Tokenizer;
   /** Mixed into each test's seed, to check that tests do not depend on a lucky draw. */
   seed?: number;
+  /** Hears each test's simulated request (coverage reads them). */
+  onSimulation?: (test: TestCase, sim: Simulation) => void;
 }
 
 /** What happened to a simulated request, end to end. */
@@ -134,6 +136,7 @@ async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTest
     const random = seededRandom(seedOf(test.name, options.seed ?? 0));
     const sim = await simulate(p, facts, givenState(test, random), givenWorld(test), random);
     reached = reachedBy(sim);
+    options.onSimulation?.(test, sim);
     checkGivens(graph, test, sim, (m) => fail(test.span, m));
     for (const e of test.expect) {
       const m = checkExpect(e, sim);
