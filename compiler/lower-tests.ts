@@ -89,6 +89,9 @@ export function lowerTest(t: TestDecl): TestCase {
         case "latency":
           given.push({ kind: "latency", target: g.target.name, ms: num(g.latency) });
           break;
+        case "answers":
+          given.push({ kind: "answers", target: g.target.name, text: g.text.value });
+          break;
         case "budget-spent":
           given.push({ kind: "budget-spent", budget: g.budget.name, amount: num(g.amount) });
           break;
@@ -121,6 +124,11 @@ function lowerExpect(x: TestDeclExpect): TestExpect {
       return { kind: "blocked", guardrail: x.guardrail.name };
     case "flagged":
       return { kind: "flagged", guardrail: x.guardrail.name };
+    case "output-redacted":
+      return { kind: "output-redacted", text: x.text.value };
+    case "output-blocked":
+    case "output-flagged":
+      return { kind: x.kind, guardrail: x.guardrail.name };
     case "rejected":
       return { kind: "rejected", by: x.by.name };
     case "warned":

@@ -472,6 +472,7 @@ export class AstBuilder {
       if (retryAfter) g.retryAfter = this.value(retryAfter, span);
       return g;
     }
+    if (this.token(c, "Kw_answers")) return { kind: "answers", target: this.ident(this.token(c, "failing"), span), text: this.string(this.token(c, "answer"), span), span };
     if (this.token(c, "Kw_latency")) return { kind: "latency", target: this.ident(this.token(c, "failing"), span), latency: this.value(this.node(c, "latency"), span), span };
     return undefined;
   }
@@ -483,6 +484,10 @@ export class AstBuilder {
   }
 
   private expect(c: Children, span: Span): A.Expect | undefined {
+    if (this.token(c, "Kw_output")) {
+      if (this.token(c, "Kw_redacted")) return { kind: "output-redacted", text: this.string(this.token(c, "outputText"), span), span };
+      return { kind: this.token(c, "Kw_blocked") ? "output-blocked" : "output-flagged", guardrail: this.ident(this.token(c, "outputBy"), span), span };
+    }
     if (this.token(c, "noRoute")) return { kind: "no-route", span };
     if (this.token(c, "route")) return { kind: "route", route: this.ident(this.token(c, "route"), span), span };
     if (this.node(c, "targetIn")) return { kind: "target-in", targets: this.bracketNames(c, "targetIn", span), span };

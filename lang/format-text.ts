@@ -192,6 +192,8 @@ function given(g: A.Given): string {
       return `${g.target.name} fails ${value(g.reason)}${g.once ? " once" : ""}${g.retryAfter ? ` retry after ${value(g.retryAfter)}` : ""}`;
     case "latency":
       return `${g.target.name} latency ${value(g.latency)}`;
+    case "answers":
+      return `${g.target.name} answers ${stringLiteral(g.text.value)}`;
     case "budget-spent":
       return `budget ${g.budget.name} spent ${value(g.amount)}`;
     case "limit-used":
@@ -217,6 +219,12 @@ function expectation(e: A.Expect): string {
       return `blocked by ${e.guardrail.name}`;
     case "flagged":
       return `flagged by ${e.guardrail.name}`;
+    case "output-redacted":
+      return `output redacted ${stringLiteral(e.text.value)}`;
+    case "output-blocked":
+      return `output blocked by ${e.guardrail.name}`;
+    case "output-flagged":
+      return `output flagged by ${e.guardrail.name}`;
     case "rejected":
       return `rejected by ${e.by.name}`;
     case "warned":

@@ -546,6 +546,12 @@ class RouteParser extends CstParser {
                         this.SUBRULE7(this.value, { LABEL: "latency" });
                       },
                     },
+                    {
+                      ALT: () => {
+                        this.CONSUME(T.Answers);
+                        this.CONSUME2(T.StringLiteral, { LABEL: "answer" });
+                      },
+                    },
                   ]));
                 },
               },
@@ -608,6 +614,26 @@ class RouteParser extends CstParser {
                   this.CONSUME(T.Flagged);
                   this.CONSUME2(T.By);
                   this.CONSUME8(T.Name, { LABEL: "flagged" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Output);
+                  this.OR6((this.alts.testStmt6 ??= [
+                    {
+                      ALT: () => {
+                        this.CONSUME2(T.Redacted);
+                        this.CONSUME3(T.StringLiteral, { LABEL: "outputText" });
+                      },
+                    },
+                    {
+                      ALT: () => {
+                        this.OR7((this.alts.testStmt7 ??= [{ ALT: () => this.CONSUME2(T.Blocked) }, { ALT: () => this.CONSUME2(T.Flagged) }]));
+                        this.CONSUME4(T.By);
+                        this.consume(10, T.Name, { LABEL: "outputBy" });
+                      },
+                    },
+                  ]));
                 },
               },
               {

@@ -4,7 +4,8 @@
  * the givens (`budget b spent $200`, `x fails 429`), the expectations
  * (`retries 2`, `status 429`), one `request` block and at least one `expect`.
  * Names in tests are resolved by the reference lint, except the ones only
- * tests use (`given T latency`, `expect rejected by`/`warned by`), which
+ * tests use (`given T latency`/`answers`, `expect rejected by`/`warned
+ * by`, `expect output blocked by`/`flagged by`), which
  * are checked here (E101).
  */
 import type { Ident, RequestFact, TestDecl, Value } from "../../lang/ast.js";
@@ -95,7 +96,8 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         } else if (g.kind === "latency") {
           checkArg(DURATION, g.latency, "latency", out);
           known(symbols, ["model"], g.target, out);
-        } else if (g.kind === "budget-spent") checkArg(MONEY, g.amount, "spent", out);
+        } else if (g.kind === "answers") known(symbols, ["model"], g.target, out);
+        else if (g.kind === "budget-spent") checkArg(MONEY, g.amount, "spent", out);
         else if (g.kind === "limit-used") checkArg(TOKENS, g.amount, "used", out);
         break;
       }
@@ -105,6 +107,7 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         if (x.kind === "retries") checkArg(COUNT, x.count, "retries", out);
         else if (x.kind === "rejected") known(symbols, ["budget", "limit"], x.by, out);
         else if (x.kind === "warned") known(symbols, ["budget"], x.budget, out);
+        else if (x.kind === "output-blocked" || x.kind === "output-flagged") known(symbols, ["guardrail"], x.guardrail, out);
         else if (x.kind === "status") checkArg(STATUS_CODE, x.status, "status", out);
         break;
       }
@@ -120,9 +123,9 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
  * latency`, `expect rejected by B`, `expect warned by B`): E101 when no
  * declaration of one of `kinds` has it.
  */
-function known(symbols: SymbolTable, kinds: readonly ("model" | "budget" | "limit")[], name: Ident, out: Diagnostic[]): void {
+function known(symbols: SymbolTable, kinds: readonly ("model" | "budget" | "limit" | "guardrail")[], name: Ident, out: Diagnostic[]): void {
   if (name.name === "") return;
-  const tables = kinds.map((k) => (k === "model" ? symbols.models : k === "budget" ? symbols.budgets : symbols.limits));
+  const tables = kinds.map((k): ReadonlyMap<string, unknown> => (k === "model" ? symbols.models : k === "budget" ? symbols.budgets : k === "limit" ? symbols.limits : symbols.guardrails));
   if (tables.some((t) => t?.has(name.name))) return;
   const what = kinds.map((k) => `a ${k}`).join(" or ");
   const help = didYouMean(name.name, tables.flatMap((t) => [...(t?.keys() ?? [])]), kinds.join(" or ")) ?? `name ${what} the policy declares`;

@@ -10,8 +10,8 @@
  * - every budget outcome of a budget some route charges: its warning (when
  *   it has `warn`) and what happens when it is exceeded (downgrade or
  *   reject);
- * - every input guardrail rule of a guardrail some route applies (tests
- *   send no output, so output rules are not counted).
+ * - every rule (input or output) of a guardrail some route applies; an
+ *   output rule is reached through a test's `given T answers "…"`.
  * A part is covered when some test's simulated request reaches it (the
  * simulations of policy-tests.ts, the same ones that judge the tests).
  */
@@ -90,7 +90,7 @@ function parts(graph: Graph): Map<string, Part> {
   for (const g of guardrails) {
     const node = Object.hasOwn(graph.guardrails, g) ? graph.guardrails[g] : undefined;
     node?.rules.forEach((rule, i) => {
-      if (rule.on === "input") out.set(`guard:${g}#${i}`, { kind: "guardrail-rule", name: `rule ${i + 1} (${rule.action}) of guardrail ${code(g)}`, span: node.span });
+      out.set(`guard:${g}#${i}`, { kind: "guardrail-rule", name: `rule ${i + 1} (${rule.on} ${rule.action}) of guardrail ${code(g)}`, span: node.span });
     });
   }
   return out;
@@ -108,8 +108,9 @@ export function reachedParts(sim: Simulation): string[] {
   for (const b of d.budgets) if (b.state === "warn") out.push(`budget:${b.budget}:warn`);
   if (d.kind === "route" && d.downgrade !== undefined) out.push(`budget:${d.downgrade.budget}:downgrade`);
   if (d.kind === "rejected" && d.reason.kind === "budget") out.push(`budget:${d.reason.budget}:reject`);
-  const g = sim.guard;
-  if (g !== undefined) for (const hit of [...(g.blocked ? [g.blocked] : []), ...g.redacted, ...g.flagged]) out.push(`guard:${hit.guardrail}#${hit.rule}`);
+  for (const g of [sim.guard, sim.output]) {
+    if (g !== undefined) for (const hit of [...(g.blocked ? [g.blocked] : []), ...g.redacted, ...g.flagged]) out.push(`guard:${hit.guardrail}#${hit.rule}`);
+  }
   return out;
 }
 

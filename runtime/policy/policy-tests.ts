@@ -11,6 +11,8 @@
  * - `given T fails R [once] [retry after D]`: every try of T (or only the
  *   first) fails with R (`429`, `5xx` as 500, `timeout`, `connection`),
  *   the failure carrying `Retry-After: D`; other tries answer;
+ * - `given T answers "text"`: T's reply says text, which the route's output
+ *   guardrails then inspect (not for a stream, as on the server);
  * - `given T latency D`: every try of T takes D before it answers or fails;
  *   a try whose time reaches its timeout (the target's, capped by the time
  *   left before the deadline) times out then, and a `fails timeout` try
@@ -83,6 +85,8 @@ export interface Simulation {
   retries: number;
   /** The input text after redaction. */
   input: string;
+  /** The output guardrails' verdict on the reply: undefined when nothing answered, the reply had no text (`given T answers`) or it streamed. */
+  output: GuardOutcome | undefined;
   /** Why the request ended as it did, for messages: `blocked by guardrail \`pii\``. */
   summary: string;
 }
@@ -97,6 +101,8 @@ export interface TargetBehaviour {
   readonly retryAfterMs?: number;
   /** How long a try takes before it answers or fails. Default 0. */
   readonly latencyMs?: number;
+  /** The text of its reply. Default: none (output guardrails find nothing). */
+  readonly answer?: string;
 }
 
 /** Runs every test. Never throws: an unexpected error fails that test with an `internal error` message. */
@@ -184,7 +190,7 @@ export async function simulate(
   random: () => number,
 ): Promise<Simulation> {
   const decision = decide(graph, facts, state);
-  const none = { guard: undefined, attempts: [], error: undefined, elapsedMs: 0, target: undefined, tried: [], retries: 0, input: facts.text };
+  const none = { guard: undefined, attempts: [], error: undefined, elapsedMs: 0, target: undefined, tried: [], retries: 0, input: facts.text, output: undefined };
   if (decision.kind === "no-route") return { ...none, decision, status: 404, summary: "no route (404)" };
   const guard = applyGuardrails(graph, decision.guardrails, "input", facts);
   const input = guard.texts[0] ?? "";
@@ -224,11 +230,15 @@ export async function simulate(
   const retries = retryCount(attempts);
   const sent = { decision, guard, attempts, elapsedMs: now, tried, retries, input };
   if (run.kind === "answered") {
-    return { ...sent, error: undefined, status: 200, target: run.target.model, summary: `answered by \`${run.target.model}\`` };
+    // The server's output guard: the route's output rules on a non-streaming reply's text (pipeline/steps/output-guard.ts).
+    const answer = world.get(run.target.model)?.answer;
+    const output = answer === undefined || facts.stream ? undefined : applyGuardrails(graph, decision.guardrails, "output", facts, [answer]);
+    return { ...sent, error: undefined, output, status: 200, target: run.target.model, summary: `answered by \`${run.target.model}\`` };
   }
   const error = run.kind === "failed" ? run.error : undefined;
   return {
     ...sent,
+    output: undefined,
     error,
     status: error?.status ?? 502,
     target: tried[tried.length - 1],
@@ -262,6 +272,7 @@ export function givenWorld(test: TestCase): Map<string, TargetBehaviour> {
       const b: TargetBehaviour = { ...world.get(g.target), fails: failureCause(g.reason) };
       world.set(g.target, { ...b, ...(g.times === undefined ? {} : { times: g.times }), ...(g.retryAfterMs === undefined ? {} : { retryAfterMs: g.retryAfterMs }) });
     } else if (g.kind === "latency") world.set(g.target, { ...world.get(g.target), latencyMs: g.ms });
+    else if (g.kind === "answers") world.set(g.target, { ...world.get(g.target), answer: g.text });
   }
   return world;
 }
@@ -324,6 +335,22 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
       const flagged = sim.guard?.flagged.map((h) => h.guardrail) ?? [];
       if (flagged.includes(e.guardrail)) return undefined;
       return `expected flagged by guardrail \`${e.guardrail}\`, got ${flagged.length === 0 ? "no flags" : `flagged by ${flagged.map((g) => `\`${g}\``).join(", ")}`}`;
+    }
+    case "output-redacted": {
+      const o = sim.output;
+      if (o !== undefined && o.blocked === undefined && o.texts[0] === e.text) return undefined;
+      const got = o === undefined ? `no output checked (${sim.status === 200 ? "no `given … answers` for the target, or a stream" : sim.summary})` : o.blocked ? `withheld by guardrail \`${o.blocked.guardrail}\`` : JSON.stringify(o.texts[0] ?? "");
+      return `expected redacted output ${JSON.stringify(e.text)}, got ${got}`;
+    }
+    case "output-blocked": {
+      const b = sim.output?.blocked;
+      if (b?.guardrail === e.guardrail) return undefined;
+      return `expected output blocked by guardrail \`${e.guardrail}\`, got ${b ? `blocked by \`${b.guardrail}\`` : "output not blocked"}`;
+    }
+    case "output-flagged": {
+      const flagged = sim.output?.flagged.map((h) => h.guardrail) ?? [];
+      if (flagged.includes(e.guardrail)) return undefined;
+      return `expected output flagged by guardrail \`${e.guardrail}\`, got ${flagged.length === 0 ? "no output flags" : `flagged by ${flagged.map((g) => `\`${g}\``).join(", ")}`}`;
     }
     case "rejected": {
       const by = d.kind === "rejected" ? (d.reason.kind === "budget" ? d.reason.budget : d.reason.limit) : undefined;

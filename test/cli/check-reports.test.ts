@@ -90,7 +90,7 @@ describe("aigw check --coverage", () => {
       "route `other`",
       "the warning of budget `daily`",
       "budget `daily` exceeded (downgrade)",
-      "rule 2 (block) of guardrail `pii`",
+      "rule 2 (input block) of guardrail `pii`",
     ]);
     // Covered: route chat, both arms, big → mini, a retry of big, the redaction rule.
     expect([doc.coverage.covered, doc.coverage.total, doc.coverage.percent]).toEqual([6, 13, 46.1]);
@@ -134,7 +134,7 @@ describe("aigw check --format sarif", () => {
   // meaning changed by draft-07 (no boolean exclusiveMinimum/Maximum), so Ajv's draft-07 validates it once `id` is `$id`.
   const text = readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8");
   const { $schema: _draft04, id, ...rest } = JSON.parse(text) as Record<string, unknown>;
-  const schema = { $id: id, ...rest };
+  const schema = { $id: id as string, ...rest };
 
   it("uses the schema the way it was written", () => {
     expect(_draft04).toBe("http://json-schema.org/draft-04/schema#");

@@ -116,3 +116,34 @@ test "t" {
     ]);
   });
 });
+
+describe("policy tests and output guardrails", () => {
+  const OUT = `
+gateway { auth none }
+provider p { api mock }
+model big = p/"big"
+guardrail clean { on output redact email  block when text matches /forbidden/  flag deny ["refund"] }
+route chat { when model == "chat" guard clean to big }
+`;
+  async function run(tests: string) {
+    const compiled = compileSources([{ path: "main.route", text: OUT + tests }]);
+    expect(compiled.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    return runPolicyTests(compiled.graph!, compiled.tests);
+  }
+
+  it("inspect the reply a target gives: redaction, block and flag, as the server's output guard does", async () => {
+    const rs = await run(`
+test "redacts" { request { model "chat" } given big answers "write to a@b.co" expect output redacted "write to [EMAIL]" expect status 200 }
+test "blocks" { request { model "chat" } given big answers "a forbidden word" expect output blocked by clean expect status 200 }
+test "flags" { request { model "chat" } given big answers "a refund" expect output flagged by clean }
+test "streams are not inspected" { request { model "chat" stream } given big answers "a forbidden word" expect output blocked by clean }
+test "no answer, no output" { request { model "chat" } expect output redacted "" }`);
+    expect(rs.map((r) => r.message)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      "expected output blocked by guardrail `clean`, got output not blocked",
+      "expected redacted output \"\", got no output checked (no `given … answers` for the target, or a stream)",
+    ]);
+  });
+});

@@ -43,6 +43,7 @@ describe("test blocks", () => {
       { kind: "given", given: { kind: "fails", target: id("son"), reason: qty("429", "number", 429), once: true, retryAfter: qty("500ms", "duration", 500) } },
       { kind: "given", given: { kind: "latency", target: id("big"), latency: qty("5s", "duration", 5000) } },
     ]);
+    expect(testBody('given big answers "hi"')).toEqual([{ kind: "given", given: { kind: "answers", target: id("big"), text: str("hi") } }]);
   });
 
   it("a model named like a new keyword can be slow", () => {
@@ -74,6 +75,9 @@ describe("test blocks", () => {
         "expect retries 2",
         "expect blocked by injection",
         "expect flagged by pii",
+        'expect output redacted "a [EMAIL]"',
+        "expect output blocked by clean",
+        "expect output flagged by clean",
         "expect rejected by per-key",
         "expect warned by team-daily",
         "expect status 429",
@@ -89,6 +93,9 @@ describe("test blocks", () => {
       { kind: "retries", count: qty("2", "number", 2) },
       { kind: "blocked", guardrail: id("injection") },
       { kind: "flagged", guardrail: id("pii") },
+      { kind: "output-redacted", text: str("a [EMAIL]") },
+      { kind: "output-blocked", guardrail: id("clean") },
+      { kind: "output-flagged", guardrail: id("clean") },
       { kind: "rejected", by: id("per-key") },
       { kind: "warned", budget: id("team-daily") },
       { kind: "status", status: qty("429", "number", 429) },
