@@ -486,7 +486,8 @@ export class AstBuilder {
   private expect(c: Children, span: Span): A.Expect | undefined {
     if (this.token(c, "Kw_output")) {
       if (this.token(c, "Kw_redacted")) return { kind: "output-redacted", text: this.string(this.token(c, "outputText"), span), span };
-      return { kind: this.token(c, "Kw_blocked") ? "output-blocked" : "output-flagged", guardrail: this.ident(this.token(c, "outputBy"), span), span };
+      if (this.token(c, "blocked")) return { kind: "output-blocked", guardrail: this.ident(this.token(c, "blocked"), span), span };
+      if (this.token(c, "flagged")) return { kind: "output-flagged", guardrail: this.ident(this.token(c, "flagged"), span), span };
     }
     if (this.token(c, "noRoute")) return { kind: "no-route", span };
     if (this.token(c, "route")) return { kind: "route", route: this.ident(this.token(c, "route"), span), span };

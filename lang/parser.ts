@@ -604,6 +604,8 @@ class RouteParser extends CstParser {
               },
               {
                 ALT: () => {
+                  // `expect output blocked by G` shares the input form's statement, marked by `output`.
+                  this.OPTION3(() => this.CONSUME2(T.Output));
                   this.CONSUME(T.Blocked);
                   this.CONSUME(T.By);
                   this.CONSUME7(T.Name, { LABEL: "blocked" });
@@ -611,6 +613,7 @@ class RouteParser extends CstParser {
               },
               {
                 ALT: () => {
+                  this.OPTION4(() => this.CONSUME3(T.Output));
                   this.CONSUME(T.Flagged);
                   this.CONSUME2(T.By);
                   this.CONSUME8(T.Name, { LABEL: "flagged" });
@@ -619,21 +622,8 @@ class RouteParser extends CstParser {
               {
                 ALT: () => {
                   this.CONSUME(T.Output);
-                  this.OR6((this.alts.testStmt6 ??= [
-                    {
-                      ALT: () => {
-                        this.CONSUME2(T.Redacted);
-                        this.CONSUME3(T.StringLiteral, { LABEL: "outputText" });
-                      },
-                    },
-                    {
-                      ALT: () => {
-                        this.OR7((this.alts.testStmt7 ??= [{ ALT: () => this.CONSUME2(T.Blocked) }, { ALT: () => this.CONSUME2(T.Flagged) }]));
-                        this.CONSUME4(T.By);
-                        this.consume(10, T.Name, { LABEL: "outputBy" });
-                      },
-                    },
-                  ]));
+                  this.CONSUME2(T.Redacted);
+                  this.CONSUME3(T.StringLiteral, { LABEL: "outputText" });
                 },
               },
               {
