@@ -1,7 +1,8 @@
 /**
  * Presenting diagnostics: human (source excerpt with a caret under the span,
  * colour only on a terminal), JSON (one document) and GitHub Actions
- * annotations. Pure: takes the texts of the files, returns strings.
+ * annotations; `aigw check`'s SARIF and JUnit are in cli/report/. Pure:
+ * takes the texts of the files, returns strings.
  */
 import type { Diagnostic } from "../lang/diagnostics.js";
 import type { Span } from "../lang/span.js";
@@ -36,15 +37,33 @@ function excerpt(span: Span, texts: ReadonlyMap<string, string>, c: (code: strin
   return out;
 }
 
-/** `::error file=…,line=…::message`, escaped as GitHub's workflow commands require. */
-export function renderGithub(d: { severity: string; code?: string; message: string; file: string; line: number; column?: number; endLine?: number; endColumn?: number }): string {
+/**
+ * `::error file=…,line=…::message`, escaped as GitHub's workflow commands
+ * require. The help and the related place follow the message on their own
+ * lines (`= help: …`, `note: … at file:line:column`), as in the human format.
+ */
+export function renderGithub(d: {
+  severity: string;
+  code?: string;
+  message: string;
+  file: string;
+  line: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+  help?: string;
+  related?: { message: string; file: string; line: number; column: number };
+}): string {
   const props = [`file=${prop(d.file)}`, `line=${d.line}`];
   if (d.column !== undefined) props.push(`col=${d.column}`);
   if (d.endLine !== undefined) props.push(`endLine=${d.endLine}`);
   if (d.endColumn !== undefined) props.push(`endColumn=${d.endColumn}`);
   if (d.code) props.push(`title=${prop(d.code)}`);
   const kind = d.severity === "error" ? "error" : "warning";
-  return `::${kind} ${props.join(",")}::${data(d.message)}\n`;
+  let message = d.message;
+  if (d.related) message += `\nnote: ${d.related.message} at ${d.related.file}:${d.related.line}:${d.related.column}`;
+  if (d.help) message += `\n= help: ${d.help}`;
+  return `::${kind} ${props.join(",")}::${data(message)}\n`;
 }
 
 function data(s: string): string {

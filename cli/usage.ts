@@ -21,18 +21,24 @@ const PATHS = "PATHS are `.route` files or policy directories (a directory stand
 
 export const DOCS: Readonly<Record<string, CommandDoc>> = {
   check: {
-    usage: "aigw check [PATHS] [--format human|json|github] [--strict]",
+    usage: "aigw check [PATHS] [--format human|json|github|sarif|junit] [--strict] [--test NAME] [--coverage] [--min-coverage N]",
     about: "compile, lint and run the policy's tests (the CI gate)",
-    description: `Parses, compiles and lints the policy, then runs its \`test\` blocks through the gateway's own evaluator. ${PATHS}`,
+    description: `Parses, compiles and lints the policy, then runs its \`test\` blocks through the gateway's own evaluator (timeouts, retries and the deadline on a virtual clock). ${PATHS}`,
     options: [
-      ["--format human|json|github", "human-readable (default), one JSON document, or GitHub Actions annotations"],
+      ["--format human|json|github|sarif|junit", "human-readable (default), one JSON document, GitHub Actions annotations, SARIF 2.1.0 for code scanning, or JUnit XML"],
       ["--strict", "fail on warnings too"],
+      ["--test NAME", "run only the test with this name"],
+      ["--coverage", "say which routes, split arms, fallbacks, retries, budget outcomes and guardrail rules no test exercises"],
+      ["--min-coverage N", "fail when the coverage is below N% (implies --coverage)"],
     ],
     examples: [
       ["aigw check examples/quickstart", "check a policy directory"],
       ["aigw check policy/ --format github --strict", "the CI gate: annotations on the pull request, warnings fail"],
+      ['aigw check policy/ --test "a 429 falls back"', "run one test"],
+      ["aigw check policy/ --coverage --min-coverage 90", "fail CI when tests leave more than 10% of the policy unexercised"],
+      ["aigw check policy/ --format sarif > aigw.sarif", "for github/codeql-action/upload-sarif"],
     ],
-    exit: "0 clean; 1 errors or failing tests (or warnings with --strict); 2 usage error",
+    exit: "0 clean; 1 errors, failing tests (or warnings with --strict), or coverage below --min-coverage; 2 usage error (also: no test named NAME)",
   },
   compile: {
     usage: "aigw compile [PATHS] [-o graph.json]",

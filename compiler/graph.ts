@@ -228,7 +228,12 @@ export interface TestRequest {
 
 export type TestGiven =
   | { kind: "split-picks"; target: string }
-  | { kind: "fails"; target: string; reason: FailureReason }
+  /** Tries of `target` fail with `reason`: every try, or the first `times`; `retryAfterMs` is the failure's `Retry-After`. */
+  | { kind: "fails"; target: string; reason: FailureReason; times?: number; retryAfterMs?: number }
+  /** Every try of `target` takes `ms` before it answers or fails (a timeout cuts it short). */
+  | { kind: "latency"; target: string; ms: number }
+  /** The reply of `target` says `text` (what output guardrails inspect). */
+  | { kind: "answers"; target: string; text: string }
   | { kind: "budget-spent"; budget: string; amount: number }
   | { kind: "limit-used"; limit: string; amount: number };
 
@@ -241,6 +246,14 @@ export type TestExpect =
   | { kind: "retries"; count: number }
   | { kind: "blocked"; guardrail: string }
   | { kind: "flagged"; guardrail: string }
+  /** The reply text after the output guardrails. */
+  | { kind: "output-redacted"; text: string }
+  /** Output guardrail `guardrail` blocked (withheld) or flagged the reply. */
+  | { kind: "output-blocked" | "output-flagged"; guardrail: string }
+  /** Budget or limit `by` refused the request (429). */
+  | { kind: "rejected"; by: string }
+  /** Budget `budget` was in its warn zone (`x-aigw-budget-warning`). */
+  | { kind: "warned"; budget: string }
   | { kind: "status"; status: number }
   | { kind: "redacted"; text: string };
 

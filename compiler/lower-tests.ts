@@ -78,7 +78,19 @@ export function lowerTest(t: TestDecl): TestCase {
           given.push({ kind: "split-picks", target: g.target.name });
           break;
         case "fails":
-          given.push({ kind: "fails", target: g.target.name, reason: failureReason(g.reason) });
+          given.push({
+            kind: "fails",
+            target: g.target.name,
+            reason: failureReason(g.reason),
+            ...(g.once ? { times: 1 } : {}),
+            ...(g.retryAfter ? { retryAfterMs: num(g.retryAfter) } : {}),
+          });
+          break;
+        case "latency":
+          given.push({ kind: "latency", target: g.target.name, ms: num(g.latency) });
+          break;
+        case "answers":
+          given.push({ kind: "answers", target: g.target.name, text: g.text.value });
           break;
         case "budget-spent":
           given.push({ kind: "budget-spent", budget: g.budget.name, amount: num(g.amount) });
@@ -112,6 +124,15 @@ function lowerExpect(x: TestDeclExpect): TestExpect {
       return { kind: "blocked", guardrail: x.guardrail.name };
     case "flagged":
       return { kind: "flagged", guardrail: x.guardrail.name };
+    case "output-redacted":
+      return { kind: "output-redacted", text: x.text.value };
+    case "output-blocked":
+    case "output-flagged":
+      return { kind: x.kind, guardrail: x.guardrail.name };
+    case "rejected":
+      return { kind: "rejected", by: x.by.name };
+    case "warned":
+      return { kind: "warned", budget: x.budget.name };
     case "status":
       return { kind: "status", status: num(x.status) };
     case "redacted":

@@ -239,7 +239,12 @@ export interface RequestFact {
 
 export type Given =
   | { kind: "split-picks"; target: Ident; span: Span }
-  | { kind: "fails"; target: Ident; reason: Value; span: Span }
+  /** `given T fails R [once] [retry after D]`. */
+  | { kind: "fails"; target: Ident; reason: Value; once?: true; retryAfter?: Value; span: Span }
+  /** `given T latency D`: every try of `T` takes `D`. */
+  | { kind: "latency"; target: Ident; latency: Value; span: Span }
+  /** `given T answers "text"`: the reply of `T` says `text`. */
+  | { kind: "answers"; target: Ident; text: StringLit; span: Span }
   | { kind: "budget-spent"; budget: Ident; amount: Value; span: Span }
   | { kind: "limit-used"; limit: Ident; amount: Value; span: Span };
 
@@ -252,6 +257,14 @@ export type Expect =
   | { kind: "retries"; count: Value; span: Span }
   | { kind: "blocked"; guardrail: Ident; span: Span }
   | { kind: "flagged"; guardrail: Ident; span: Span }
+  /** `expect output redacted "…"`: the reply text after the output guardrails. */
+  | { kind: "output-redacted"; text: StringLit; span: Span }
+  /** `expect output blocked by G` / `expect output flagged by G`. */
+  | { kind: "output-blocked" | "output-flagged"; guardrail: Ident; span: Span }
+  /** `expect rejected by B`: budget or limit `B` refused the request. */
+  | { kind: "rejected"; by: Ident; span: Span }
+  /** `expect warned by B`: budget `B` is in its warn zone. */
+  | { kind: "warned"; budget: Ident; span: Span }
   | { kind: "status"; status: Value; span: Span }
   | { kind: "redacted"; text: StringLit; span: Span };
 

@@ -465,7 +465,15 @@ export class AstBuilder {
     if (this.token(c, "Kw_picks")) return { kind: "split-picks", target: this.ident(this.token(c, "target"), span), span };
     if (this.token(c, "Kw_spent")) return { kind: "budget-spent", budget: this.ident(this.token(c, "budget"), span), amount: this.value(value, span), span };
     if (this.token(c, "Kw_used")) return { kind: "limit-used", limit: this.ident(this.token(c, "limit"), span), amount: this.value(value, span), span };
-    if (this.token(c, "Kw_fails")) return { kind: "fails", target: this.ident(this.token(c, "failing"), span), reason: this.value(value, span), span };
+    if (this.token(c, "Kw_fails")) {
+      const retryAfter = this.node(c, "retryAfter");
+      const g: A.Given = { kind: "fails", target: this.ident(this.token(c, "failing"), span), reason: this.value(value, span), span };
+      if (this.token(c, "Kw_once")) g.once = true;
+      if (retryAfter) g.retryAfter = this.value(retryAfter, span);
+      return g;
+    }
+    if (this.token(c, "Kw_answers")) return { kind: "answers", target: this.ident(this.token(c, "failing"), span), text: this.string(this.token(c, "answer"), span), span };
+    if (this.token(c, "Kw_latency")) return { kind: "latency", target: this.ident(this.token(c, "failing"), span), latency: this.value(this.node(c, "latency"), span), span };
     return undefined;
   }
 
@@ -476,6 +484,11 @@ export class AstBuilder {
   }
 
   private expect(c: Children, span: Span): A.Expect | undefined {
+    if (this.token(c, "Kw_output")) {
+      if (this.token(c, "Kw_redacted")) return { kind: "output-redacted", text: this.string(this.token(c, "outputText"), span), span };
+      if (this.token(c, "blocked")) return { kind: "output-blocked", guardrail: this.ident(this.token(c, "blocked"), span), span };
+      if (this.token(c, "flagged")) return { kind: "output-flagged", guardrail: this.ident(this.token(c, "flagged"), span), span };
+    }
     if (this.token(c, "noRoute")) return { kind: "no-route", span };
     if (this.token(c, "route")) return { kind: "route", route: this.ident(this.token(c, "route"), span), span };
     if (this.node(c, "targetIn")) return { kind: "target-in", targets: this.bracketNames(c, "targetIn", span), span };
@@ -484,6 +497,8 @@ export class AstBuilder {
     if (this.node(c, "retries")) return { kind: "retries", count: this.value(this.node(c, "retries"), span), span };
     if (this.token(c, "blocked")) return { kind: "blocked", guardrail: this.ident(this.token(c, "blocked"), span), span };
     if (this.token(c, "flagged")) return { kind: "flagged", guardrail: this.ident(this.token(c, "flagged"), span), span };
+    if (this.token(c, "Kw_rejected")) return { kind: "rejected", by: this.ident(this.token(c, "by"), span), span };
+    if (this.token(c, "Kw_warned")) return { kind: "warned", budget: this.ident(this.token(c, "by"), span), span };
     if (this.node(c, "status")) return { kind: "status", status: this.value(this.node(c, "status"), span), span };
     if (this.token(c, "Kw_redacted")) return { kind: "redacted", text: this.string(this.token(c, "StringLiteral"), span), span };
     return undefined;

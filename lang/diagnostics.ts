@@ -112,6 +112,8 @@ export interface JsonDiagnostic {
   endLine: number;
   endColumn: number;
   help?: string;
+  /** The second place the diagnostic points at (the earlier duplicate, the route that hides this one). */
+  related?: { message: string; file: string; line: number; column: number; endLine: number; endColumn: number };
 }
 
 export function diagnosticJson(d: Diagnostic): JsonDiagnostic {
@@ -126,5 +128,9 @@ export function diagnosticJson(d: Diagnostic): JsonDiagnostic {
     endColumn: d.span.endColumn,
   };
   if (d.help) j.help = d.help;
+  if (d.related) {
+    const r = d.related.span;
+    j.related = { message: d.related.message, file: r.file, line: r.line, column: r.column, endLine: r.endLine, endColumn: r.endColumn };
+  }
   return j;
 }

@@ -189,7 +189,11 @@ function given(g: A.Given): string {
     case "split-picks":
       return `split picks ${g.target.name}`;
     case "fails":
-      return `${g.target.name} fails ${value(g.reason)}`;
+      return `${g.target.name} fails ${value(g.reason)}${g.once ? " once" : ""}${g.retryAfter ? ` retry after ${value(g.retryAfter)}` : ""}`;
+    case "latency":
+      return `${g.target.name} latency ${value(g.latency)}`;
+    case "answers":
+      return `${g.target.name} answers ${stringLiteral(g.text.value)}`;
     case "budget-spent":
       return `budget ${g.budget.name} spent ${value(g.amount)}`;
     case "limit-used":
@@ -215,6 +219,16 @@ function expectation(e: A.Expect): string {
       return `blocked by ${e.guardrail.name}`;
     case "flagged":
       return `flagged by ${e.guardrail.name}`;
+    case "output-redacted":
+      return `output redacted ${stringLiteral(e.text.value)}`;
+    case "output-blocked":
+      return `output blocked by ${e.guardrail.name}`;
+    case "output-flagged":
+      return `output flagged by ${e.guardrail.name}`;
+    case "rejected":
+      return `rejected by ${e.by.name}`;
+    case "warned":
+      return `warned by ${e.budget.name}`;
     case "status":
       return `status ${value(e.status)}`;
     case "redacted":

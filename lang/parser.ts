@@ -527,8 +527,32 @@ class RouteParser extends CstParser {
               {
                 ALT: () => {
                   this.CONSUME4(T.Name, { LABEL: "failing" });
-                  this.CONSUME(T.Fails);
-                  this.SUBRULE3(this.value);
+                  this.OR4((this.alts.testStmt4 ??= [
+                    {
+                      ALT: () => {
+                        this.CONSUME(T.Fails);
+                        this.SUBRULE3(this.value);
+                        this.OPTION(() => this.CONSUME(T.Once));
+                        this.OPTION2(() => {
+                          this.CONSUME(T.Retry);
+                          this.CONSUME(T.After);
+                          this.SUBRULE6(this.value, { LABEL: "retryAfter" });
+                        });
+                      },
+                    },
+                    {
+                      ALT: () => {
+                        this.CONSUME(T.Latency);
+                        this.SUBRULE7(this.value, { LABEL: "latency" });
+                      },
+                    },
+                    {
+                      ALT: () => {
+                        this.CONSUME(T.Answers);
+                        this.CONSUME2(T.StringLiteral, { LABEL: "answer" });
+                      },
+                    },
+                  ]));
                 },
               },
             ],
@@ -580,6 +604,8 @@ class RouteParser extends CstParser {
               },
               {
                 ALT: () => {
+                  // `expect output blocked by G` shares the input form's statement, marked by `output`.
+                  this.OPTION3(() => this.CONSUME2(T.Output));
                   this.CONSUME(T.Blocked);
                   this.CONSUME(T.By);
                   this.CONSUME7(T.Name, { LABEL: "blocked" });
@@ -587,9 +613,24 @@ class RouteParser extends CstParser {
               },
               {
                 ALT: () => {
+                  this.OPTION4(() => this.CONSUME3(T.Output));
                   this.CONSUME(T.Flagged);
                   this.CONSUME2(T.By);
                   this.CONSUME8(T.Name, { LABEL: "flagged" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Output);
+                  this.CONSUME2(T.Redacted);
+                  this.CONSUME3(T.StringLiteral, { LABEL: "outputText" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.OR5((this.alts.testStmt5 ??= [{ ALT: () => this.CONSUME(T.Rejected) }, { ALT: () => this.CONSUME(T.Warned) }]));
+                  this.CONSUME3(T.By);
+                  this.CONSUME9(T.Name, { LABEL: "by" });
                 },
               },
               {

@@ -89,6 +89,13 @@ export const Flagged = keyword("flagged");
 export const Status = keyword("status");
 export const Redacted = keyword("redacted");
 export const Input = keyword("input");
+export const Once = keyword("once");
+export const After = keyword("after");
+export const Latency = keyword("latency");
+export const Rejected = keyword("rejected");
+export const Warned = keyword("warned");
+export const Answers = keyword("answers");
+export const Output = keyword("output");
 
 export const True = createToken({ name: "True", pattern: /true/, longer_alt: Identifier, label: "`true`" });
 export const False = createToken({ name: "False", pattern: /false/, longer_alt: Identifier, label: "`false`" });

@@ -3,14 +3,17 @@
  * values (`model "chat"`, `header "x-tier" "premium"`, `input_tokens 5k`),
  * the givens (`budget b spent $200`, `x fails 429`), the expectations
  * (`retries 2`, `status 429`), one `request` block and at least one `expect`.
- * Names in tests are resolved by the reference lint.
+ * Names in tests are resolved by the reference lint, except the ones only
+ * tests use (`given T latency`/`answers`, `expect rejected by`/`warned
+ * by`, `expect output blocked by`/`flagged by`), which
+ * are checked here (E101).
  */
-import type { RequestFact, TestDecl, Value } from "../../lang/ast.js";
+import type { Ident, RequestFact, TestDecl, Value } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "../rules/rule.js";
 import { didYouMean } from "../suggest.js";
-import type { CompileContext } from "../symbols.js";
-import { BOOL, COUNT, MONEY, STATUS_CODE, STRING, TOKENS, type ValueType, problemMessage } from "../value-types.js";
+import type { CompileContext, SymbolTable } from "../symbols.js";
+import { BOOL, COUNT, DURATION, MONEY, STATUS_CODE, STRING, TOKENS, type ValueType, problemMessage } from "../value-types.js";
 import { isMissing } from "./common.js";
 import { failureReasonProblem } from "./check-routes.js";
 
@@ -67,7 +70,7 @@ function checkRequestFact(f: RequestFact, seen: Set<string>, out: Diagnostic[]):
   f.args.forEach((arg, i) => checkArg(spec.args[i]!, arg, name, out));
 }
 
-function checkTest(t: TestDecl, out: Diagnostic[]): void {
+function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
   let request: { span: TestDecl["span"] } | undefined;
   let expects = 0;
   for (const s of t.body) {
@@ -86,7 +89,15 @@ function checkTest(t: TestDecl, out: Diagnostic[]): void {
         if (g.kind === "fails") {
           const d = failureReasonProblem(g.reason);
           if (d) out.push({ ...d, code: "E401" });
-        } else if (g.kind === "budget-spent") checkArg(MONEY, g.amount, "spent", out);
+          if (g.retryAfter) {
+            checkArg(DURATION, g.retryAfter, "retry after", out);
+            if (g.reason.kind !== "quantity") out.push(diagnostic("E401", "only a failure with a status carries `Retry-After`", g.retryAfter.span, { help: "e.g. `given gpt-4o fails 429 retry after 2s`" }));
+          }
+        } else if (g.kind === "latency") {
+          checkArg(DURATION, g.latency, "latency", out);
+          known(symbols, ["model"], g.target, out);
+        } else if (g.kind === "answers") known(symbols, ["model"], g.target, out);
+        else if (g.kind === "budget-spent") checkArg(MONEY, g.amount, "spent", out);
         else if (g.kind === "limit-used") checkArg(TOKENS, g.amount, "used", out);
         break;
       }
@@ -94,6 +105,9 @@ function checkTest(t: TestDecl, out: Diagnostic[]): void {
         expects++;
         const x = s.expect;
         if (x.kind === "retries") checkArg(COUNT, x.count, "retries", out);
+        else if (x.kind === "rejected") known(symbols, ["budget", "limit"], x.by, out);
+        else if (x.kind === "warned") known(symbols, ["budget"], x.budget, out);
+        else if (x.kind === "output-blocked" || x.kind === "output-flagged") known(symbols, ["guardrail"], x.guardrail, out);
         else if (x.kind === "status") checkArg(STATUS_CODE, x.status, "status", out);
         break;
       }
@@ -104,11 +118,25 @@ function checkTest(t: TestDecl, out: Diagnostic[]): void {
   }
 }
 
+/**
+ * A name in a test statement the reference lint does not collect (`given T
+ * latency`, `expect rejected by B`, `expect warned by B`): E101 when no
+ * declaration of one of `kinds` has it.
+ */
+function known(symbols: SymbolTable, kinds: readonly ("model" | "budget" | "limit" | "guardrail")[], name: Ident, out: Diagnostic[]): void {
+  if (name.name === "") return;
+  const tables = kinds.map((k): ReadonlyMap<string, unknown> => (k === "model" ? symbols.models : k === "budget" ? symbols.budgets : k === "limit" ? symbols.limits : symbols.guardrails));
+  if (tables.some((t) => t?.has(name.name))) return;
+  const what = kinds.map((k) => `a ${k}`).join(" or ");
+  const help = didYouMean(name.name, tables.flatMap((t) => [...(t?.keys() ?? [])]), kinds.join(" or ")) ?? `name ${what} the policy declares`;
+  out.push(diagnostic("E101", `unknown ${kinds.join(" or ")} \`${name.name}\``, name.span, { help }));
+}
+
 function check(ctx: CompileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const t of ctx.symbols.tests) checkTest(t, out);
+  for (const t of ctx.symbols.tests) checkTest(t, ctx.symbols, out);
   return out;
 }
 
 /** The test block check. */
-export const checkTests: Rule = { name: "check-tests", codes: ["E401"], check };
+export const checkTests: Rule = { name: "check-tests", codes: ["E401", "E101"], check };

@@ -1,8 +1,8 @@
 /**
- * Running an attempt plan: a pure state machine shared by the live server
- * and the policy tests. The caller performs each `try` action (after its
- * delay), reports the outcome with `next`, and gets the next action, until
- * `done` or `fail`.
+ * Running an attempt plan: a pure state machine, driven in time by
+ * run-plan.ts for the live server and the policy tests alike. The caller
+ * performs each `try` action (after its delay), reports the outcome with
+ * `next`, and gets the next action, until `done` or `fail`.
  *
  * Rules (lang/SPEC.md, "Attempts"):
  * - A failure whose cause is not one of the plan's `fallbackOn` reasons stops
@@ -198,19 +198,4 @@ export function retryCount(history: readonly AttemptRecord[]): number {
   let n = 0;
   for (const h of history) if (h.retry > 0) n++;
   return n;
-}
-
-/**
- * Runs a plan to the end against a function that says how each try goes:
- * for policy tests and simulations (the server drives `next` itself, with
- * real requests and real waits). Returns the final state.
- */
-export function runAttempts(start: AttemptState, outcomeOf: (target: PlannedTarget, retry: number) => Outcome, options: AttemptOptions = {}): AttemptState {
-  let state = start;
-  // The machine is bounded by the plan; the guard only protects against a broken invariant.
-  for (let steps = 0; state.action.kind === "try"; steps++) {
-    if (steps > state.plan.maxAttempts) throw new Error("attempts: more tries than the plan allows");
-    state = next(state, outcomeOf(state.action.target, state.action.retry), options);
-  }
-  return state;
 }

@@ -39,7 +39,6 @@ export {
   callerStatus,
   next,
   retryCount,
-  runAttempts,
   startAttempts,
   triedModels,
   type AttemptAction,
@@ -49,6 +48,7 @@ export {
   type AttemptsError,
   type Outcome,
 } from "./attempts.js";
+export { runPlan, type PlanDriver, type PlanRun, type TryReply } from "./run-plan.js";
 export { applyGuardrails, type GuardHit, type GuardOutcome } from "./guardrails.js";
 export { redactText, type Redaction } from "./redact.js";
 export { BUILTIN_DETECTORS, compileDetector, type Detector } from "./detectors/index.js";

@@ -1,18 +1,19 @@
 /**
- * Executing a decision: drives the engine's attempts state machine
- * (`startAttempts`/`next`) with real upstream calls and real waits. The
- * machine decides what to try, in which order and after which delay; this
- * file only performs the tries, enforces the overall deadline, and stops the
- * moment the client goes away.
+ * Executing a decision: runs the engine's plan driver (engine/run-plan.ts,
+ * the attempts state machine with the overall deadline, shared with the
+ * policy tests) with real upstream calls and real waits. The driver decides
+ * what to try, in which order, after which delay and with which timeout;
+ * this file only performs the tries and stops the moment the client goes
+ * away.
  *
  * For a stream, a try succeeds once its first chunk arrived: until then a
  * failure may still fall back; after that the response is committed.
  */
-import { next, startAttempts, type AttemptRecord, type FailureCause, type Outcome, type PlannedTarget, type RoutedDecision } from "../engine/index.js";
+import { runPlan, type AttemptRecord, type FailureCause, type Outcome, type PlannedTarget, type RoutedDecision, type TryReply } from "../engine/index.js";
 import { isUpstreamError, UpstreamStatusError, type AbortSignalLike, type ChatStream, type Completion, type Sleep, type UpstreamError } from "../providers/index.js";
 import { attemptsError, GatewayError } from "./errors.js";
-import type { CanonicalRequest } from "../request/index.js";
 import type { Runtime } from "./runtime.js";
+import type { CanonicalRequest } from "../request/index.js";
 
 export interface ExecuteOptions {
   request: CanonicalRequest;
@@ -47,66 +48,61 @@ export type ExecuteResult =
 
 /** Runs the decision's plan until a try succeeds, the plan is used up, the deadline passes or the client leaves. */
 export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteOptions): Promise<ExecuteResult> {
-  let state = startAttempts(decision);
   const onTry = o.onTry;
   const clock = o.clock ?? monotonic;
   let last: UpstreamError | undefined;
-  for (;;) {
-    const action = state.action;
-    if (action.kind === "fail") return { kind: "failed", attempts: state.history, error: attemptsError(action.error, last) };
-    if (action.kind === "done") throw new Error("attempts: `done` is handled where the try succeeds");
-
-    if (action.delayMs > 0) {
-      if (o.now() + action.delayMs >= o.deadlineAt) return deadlinePassed(state.history, last);
+  // The shared driver (engine/run-plan.ts) schedules the tries and applies the deadline; this sends them.
+  const run = await runPlan<Answer>(decision, {
+    deadlineAt: o.deadlineAt,
+    now: o.now,
+    sleep: (ms) => o.sleep(ms, o.signal),
+    random: o.random,
+    aborted: () => o.signal.aborted,
+    send: async (target, timeoutMs): Promise<TryReply<Answer>> => {
+      const attempt = { request: o.request, model: target.model, signal: o.signal, timeoutMs, requestId: o.requestId };
+      const startMs = onTry === undefined ? 0 : clock();
       try {
-        await o.sleep(action.delayMs, o.signal);
-      } catch {
-        return { kind: "aborted", attempts: state.history };
-      }
-    }
-    if (o.signal.aborted) return { kind: "aborted", attempts: state.history };
-    const remaining = o.deadlineAt - o.now();
-    if (remaining <= 0) return deadlinePassed(state.history, last);
-
-    const target = action.target;
-    const attempt = {
-      request: o.request,
-      model: target.model,
-      signal: o.signal,
-      timeoutMs: Math.max(1, Math.min(target.timeoutMs ?? remaining, remaining)),
-      requestId: o.requestId,
-    };
-    const startMs = onTry === undefined ? 0 : clock();
-    try {
-      if (o.stream) {
-        const stream = await rt.providers.stream(attempt);
-        if (o.signal.aborted) {
-          void stream.cancel();
-          return { kind: "aborted", attempts: state.history };
+        if (o.stream) {
+          const stream = await rt.providers.stream(attempt);
+          if (o.signal.aborted) {
+            void stream.cancel();
+            return ABORTED;
+          }
+          onTry?.({ startMs, ms: clock() - startMs });
+          return { kind: "answered", value: { kind: "stream", stream } };
         }
+        const completion = await rt.providers.complete(attempt);
         onTry?.({ startMs, ms: clock() - startMs });
-        state = next(state, OK);
-        return { kind: "stream", target, attempts: state.history, stream };
+        return { kind: "answered", value: { kind: "completion", completion } };
+      } catch (err) {
+        if (o.signal.aborted) return ABORTED;
+        if (!isUpstreamError(err)) throw err;
+        last = err;
+        onTry?.({ startMs, ms: clock() - startMs, error: err.code });
+        return { kind: "failed", outcome: outcomeOf(err) };
       }
-      const completion = await rt.providers.complete(attempt);
-      onTry?.({ startMs, ms: clock() - startMs });
-      state = next(state, OK);
-      return { kind: "completion", target, attempts: state.history, completion };
-    } catch (err) {
-      if (o.signal.aborted) return { kind: "aborted", attempts: state.history };
-      if (!isUpstreamError(err)) throw err;
-      last = err;
-      onTry?.({ startMs, ms: clock() - startMs, error: err.code });
-      state = next(state, outcomeOf(err), { random: o.random });
-    }
+    },
+  });
+  switch (run.kind) {
+    case "aborted":
+      return run;
+    case "failed":
+      return { kind: "failed", attempts: run.attempts, error: run.deadline ? new GatewayError("upstream_timeout", run.error.message) : attemptsError(run.error, last) };
+    case "answered":
+      return run.value.kind === "stream"
+        ? { kind: "stream", target: run.target, attempts: run.attempts, stream: run.value.stream }
+        : { kind: "completion", target: run.target, attempts: run.attempts, completion: run.value.completion };
   }
 }
 
-const OK: Outcome = Object.freeze({ ok: true });
+/** What an answered try hands back. */
+type Answer = { kind: "completion"; completion: Completion } | { kind: "stream"; stream: ChatStream };
+
+const ABORTED = Object.freeze({ kind: "aborted" }) satisfies TryReply<Answer>;
 const monotonic = (): number => performance.now();
 
 /** An upstream failure in the terms of the attempts machine. */
-export function outcomeOf(err: UpstreamError): Outcome {
+export function outcomeOf(err: UpstreamError): Extract<Outcome, { ok: false }> {
   const retryAfterMs = err instanceof UpstreamStatusError ? err.retryAfterMs : undefined;
   const cause = causeOf(err.reason);
   return retryAfterMs === undefined ? { ok: false, cause } : { ok: false, cause, retryAfterMs };
@@ -117,9 +113,4 @@ function causeOf(reason: string): FailureCause {
   const n = Number(reason);
   // `connection`, and `aborted` when the signal was not ours (cannot happen; treat as a broken connection)
   return Number.isInteger(n) ? n : "connection";
-}
-
-function deadlinePassed(history: readonly AttemptRecord[], last: UpstreamError | undefined): ExecuteResult {
-  const tried = history.length === 0 ? "" : `; ${history.length} ${history.length === 1 ? "try" : "tries"}, the last failing with ${last ? last.reason : "no reply"}`;
-  return { kind: "failed", attempts: history, error: new GatewayError("upstream_timeout", `the request deadline passed before a target answered${tried}`) };
 }

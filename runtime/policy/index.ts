@@ -11,13 +11,17 @@ export {
   checkExpect,
   failureCause,
   givenState,
+  givenWorld,
   runPolicyTest,
   runPolicyTests,
   simulate,
   type PolicyTestOptions,
+  type Reached,
   type Simulation,
+  type TargetBehaviour,
   type TestResult,
 } from "./policy-tests.js";
 export { evaluate as referenceEvaluate, referenceAttempts, referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";
 export { compareWithReference, crossCheck, crossCheckTests, type Disagreement } from "./reference-check.js";
 export { DEFAULT_DRAW, ExplainRequestError, explainInputProblem, explainRequest, type ExplainOptions } from "./explain-request.js";
+export { coverageOf, reachedParts, type Coverage, type CoverageItem, type CoverageKind } from "./coverage.js";

@@ -1,18 +1,29 @@
 /**
  * Runs a policy's `test` blocks on its compiled graph, exactly as the server
  * would handle the request: `decide`, then the input guardrails, then the
- * budget/limit verdict, then the attempts state machine, with the `given`s
- * standing in for the world:
+ * budget/limit verdict, then the plan — through the server's own plan
+ * driver (runtime/engine/run-plan.ts) on a virtual clock, so timeouts,
+ * retries, backoff, `Retry-After` and the gateway's `deadline` play out as
+ * they do live. The `given`s stand in for the world:
  * - `given budget B spent $X` / `given limit L used N`: the state view
  *   reports X (or N, for both requests and tokens) for every scope key;
  * - `given split picks T`: the split picks T (T must be one of its arms);
- * - `given T fails R`: every try of T fails with R (`429`, `5xx` as 500,
- *   `timeout`, `connection`); other targets answer.
+ * - `given T fails R [once] [retry after D]`: every try of T (or only the
+ *   first) fails with R (`429`, `5xx` as 500, `timeout`, `connection`),
+ *   the failure carrying `Retry-After: D`; other tries answer;
+ * - `given T answers "text"`: T's reply says text, which the route's output
+ *   guardrails then inspect (not for a stream, as on the server);
+ * - `given T latency D`: every try of T takes D before it answers or fails;
+ *   a try whose time reaches its timeout (the target's, capped by the time
+ *   left before the deadline) times out then, and a `fails timeout` try
+ *   always takes its whole timeout.
  * Draws and jitter come from a generator seeded by the test's name, so a
  * test gives the same result on every run and machine.
  */
 import type { FailureReason, Graph, SourceRef, TestCase, TestExpect } from "../../compiler/graph.js";
-import { retryCount, runAttempts, startAttempts, triedModels, type AttemptState, type Outcome } from "../engine/attempts.js";
+import { retryCount, triedModels, type AttemptRecord, type AttemptsError, type Outcome } from "../engine/attempts.js";
+import { runPlan, type TryReply } from "../engine/run-plan.js";
+import type { PlannedTarget } from "../engine/plan.js";
 import { decide } from "../engine/decide.js";
 import { prepare, type PreparedGraph } from "../engine/prepare.js";
 import type { Decision } from "../engine/decision.js";
@@ -34,6 +45,14 @@ export interface TestResult {
   message?: string;
   /** The failed expectations with their own locations (for editor and CI annotations). */
   failures?: { line: number; column: number; message: string }[];
+  /** The route the request matched; absent when none did (or the test could not run). */
+  route?: string;
+  /** Every try as `model:cause` (`big:timeout`, `son:200`); absent when the test could not run. */
+  attempts?: string[];
+  /** The model that answered. */
+  target?: string;
+  /** The status the request ended with. */
+  status?: number;
 }
 
 /** Options for running policy tests. */
@@ -42,6 +61,8 @@ export interface PolicyTestOptions {
   tokenizer?: Tokenizer;
   /** Mixed into each test's seed, to check that tests do not depend on a lucky draw. */
   seed?: number;
+  /** Hears each test's simulated request (coverage reads them). */
+  onSimulation?: (test: TestCase, sim: Simulation) => void;
 }
 
 /** What happened to a simulated request, end to end. */
@@ -49,8 +70,12 @@ export interface Simulation {
   decision: Decision;
   /** The input guardrails' verdict; undefined when there was no route. */
   guard: GuardOutcome | undefined;
-  /** The final attempts state; undefined when the request was never sent. */
-  attempts: AttemptState | undefined;
+  /** Every try, in order (`big:timeout,big:timeout`, as `x-aigw-attempts` says); empty when nothing was sent. */
+  attempts: readonly AttemptRecord[];
+  /** The final error when the tries produced no answer. */
+  error: AttemptsError | undefined;
+  /** Virtual milliseconds from the first try to the answer or the failure. */
+  elapsedMs: number;
   /** The HTTP status the client would get. */
   status: number;
   /** The target that answered, or the last one tried. */
@@ -60,44 +85,64 @@ export interface Simulation {
   retries: number;
   /** The input text after redaction. */
   input: string;
+  /** The output guardrails' verdict on the reply: undefined when nothing answered, the reply had no text (`given T answers`) or it streamed. */
+  output: GuardOutcome | undefined;
   /** Why the request ended as it did, for messages: `blocked by guardrail \`pii\``. */
   summary: string;
 }
 
-/** Runs every test. Never throws: an unexpected error fails that test with an `internal error` message. */
-export function runPolicyTests(graph: Graph, tests: readonly TestCase[], options: PolicyTestOptions = {}): TestResult[] {
-  let p: PreparedGraph;
-  try {
-    p = prepare(graph);
-  } catch {
-    return tests.map((t) => runPolicyTest(graph, t, options)); // each test reports the malformed graph
-  }
-  return tests.map((t) => runPrepared(p, t, options));
+/** How one target behaves in a simulation (the `given`s about it). */
+export interface TargetBehaviour {
+  /** Its tries fail with this; undefined: they answer. */
+  readonly fails?: FailureCause;
+  /** Only the first `times` tries fail; undefined: every try. */
+  readonly times?: number;
+  /** The `Retry-After` a failure carries. */
+  readonly retryAfterMs?: number;
+  /** How long a try takes before it answers or fails. Default 0. */
+  readonly latencyMs?: number;
+  /** The text of its reply. Default: none (output guardrails find nothing). */
+  readonly answer?: string;
 }
 
-/** Runs one test. */
-export function runPolicyTest(graph: Graph, test: TestCase, options: PolicyTestOptions = {}): TestResult {
+/** Runs every test. Never throws: an unexpected error fails that test with an `internal error` message. */
+export async function runPolicyTests(graph: Graph, tests: readonly TestCase[], options: PolicyTestOptions = {}): Promise<TestResult[]> {
   let p: PreparedGraph;
   try {
     p = prepare(graph);
   } catch (e) {
-    return { name: test.name, file: test.span.file, line: test.span.line, passed: false, message: `internal error: ${(e as Error).message}`, failures: [{ line: test.span.line, column: test.span.column, message: `internal error: ${(e as Error).message}` }] };
+    return tests.map((t) => internalError(t, e)); // each test reports the malformed graph
   }
-  return runPrepared(p, test, options);
+  const out: TestResult[] = [];
+  for (const t of tests) out.push(await runPrepared(p, t, options));
+  return out;
 }
 
-function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTestOptions): TestResult {
+/** Runs one test. */
+export async function runPolicyTest(graph: Graph, test: TestCase, options: PolicyTestOptions = {}): Promise<TestResult> {
+  return (await runPolicyTests(graph, [test], options))[0]!;
+}
+
+function internalError(test: TestCase, e: unknown): TestResult {
+  const message = `internal error: ${(e as Error).message}`;
+  return { name: test.name, file: test.span.file, line: test.span.line, passed: false, message, failures: [{ line: test.span.line, column: test.span.column, message }] };
+}
+
+async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTestOptions): Promise<TestResult> {
   const graph = p.graph;
   const base = { name: test.name, file: test.span.file, line: test.span.line };
   const failures: { line: number; column: number; message: string }[] = [];
   const fail = (span: SourceRef, message: string): void => {
     failures.push({ line: span.line, column: span.column, message });
   };
+  let reached: Reached | undefined;
   try {
     const tokenizer = options.tokenizer ?? loadedTokenizer();
     const facts = factsFromTestRequest(test.request, graph, tokenizer);
     const random = seededRandom(seedOf(test.name, options.seed ?? 0));
-    const sim = simulate(p, facts, givenState(test, random), givenFailures(test), random);
+    const sim = await simulate(p, facts, givenState(test, random), givenWorld(test), random);
+    reached = reachedBy(sim);
+    options.onSimulation?.(test, sim);
     checkGivens(graph, test, sim, (m) => fail(test.span, m));
     for (const e of test.expect) {
       const m = checkExpect(e, sim);
@@ -106,25 +151,46 @@ function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTestOption
   } catch (e) {
     fail(test.span, `internal error: ${(e as Error).message}`);
   }
-  if (failures.length === 0) return { ...base, passed: true };
-  return { ...base, passed: false, message: failures.map((f) => f.message).join("\n"), failures };
+  const result: TestResult = reached === undefined ? { ...base, passed: true } : { ...base, passed: true, ...reached };
+  if (failures.length === 0) return result;
+  return { ...result, passed: false, message: failures.map((f) => f.message).join("\n"), failures };
+}
+
+/** What a test's request reached, for its JSON result and for coverage. */
+export interface Reached {
+  /** The route matched; absent when none did. */
+  route?: string;
+  /** Every try, as `model:cause` (`big:timeout`), in order. */
+  attempts: string[];
+  /** The model that answered; absent when none did. */
+  target?: string;
+  status: number;
+}
+
+function reachedBy(sim: Simulation): Reached {
+  const d = sim.decision;
+  const r: Reached = { attempts: sim.attempts.map((a) => `${a.model}:${a.cause === "ok" ? 200 : a.cause}`), status: sim.status };
+  if (d.kind !== "no-route") r.route = d.route.name;
+  if (sim.status === 200 && sim.target !== undefined) r.target = sim.target;
+  return r;
 }
 
 /**
- * Handles one request the way the server does, with `failures` saying how
- * each target answers. Order: no route (404) → input guardrails (a block is
- * 400, before any budget is charged) → budget/limit rejection (429) →
- * attempts (200, or the attempts' final status).
+ * Handles one request the way the server does, with `world` saying how each
+ * target behaves. Order: no route (404) → input guardrails (a block is 400,
+ * before any budget is charged) → budget/limit rejection (429) → the plan,
+ * run by the server's driver on a virtual clock that starts at 0 with the
+ * gateway's `deadline` (200, or the plan's final status).
  */
-export function simulate(
+export async function simulate(
   graph: PreparedGraph,
   facts: Facts,
   state: StateView,
-  failures: ReadonlyMap<string, FailureCause>,
+  world: ReadonlyMap<string, TargetBehaviour>,
   random: () => number,
-): Simulation {
+): Promise<Simulation> {
   const decision = decide(graph, facts, state);
-  const none = { guard: undefined, attempts: undefined, target: undefined, tried: [], retries: 0, input: facts.text };
+  const none = { guard: undefined, attempts: [], error: undefined, elapsedMs: 0, target: undefined, tried: [], retries: 0, input: facts.text, output: undefined };
   if (decision.kind === "no-route") return { ...none, decision, status: 404, summary: "no route (404)" };
   const guard = applyGuardrails(graph, decision.guardrails, "input", facts);
   const input = guard.texts[0] ?? "";
@@ -132,31 +198,51 @@ export function simulate(
     return { ...none, decision, guard, input, status: 400, summary: `blocked by guardrail \`${guard.blocked.guardrail}\` (400)` };
   }
   if (decision.kind === "rejected") return { ...none, decision, guard, input, status: 429, summary: `rejected: ${decision.message} (429)` };
-  const attempts = runAttempts(
-    startAttempts(decision),
-    (target): Outcome => {
-      const cause = failures.get(target.model);
-      return cause === undefined ? { ok: true } : { ok: false, cause };
+
+  let now = 0;
+  const triesOf = new Map<string, number>();
+  const run = await runPlan<undefined>(decision, {
+    deadlineAt: graph.graph.gateway.deadlineMs,
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
     },
-    { random },
-  );
-  const tried = triedModels(attempts.history);
-  const retries = retryCount(attempts.history);
-  const action = attempts.action;
-  if (action.kind === "done") {
-    return { decision, guard, attempts, status: 200, target: action.target.model, tried, retries, input, summary: `answered by \`${action.target.model}\`` };
+    random,
+    send: async (target: PlannedTarget, timeoutMs: number): Promise<TryReply<undefined>> => {
+      const n = (triesOf.get(target.model) ?? 0) + 1;
+      triesOf.set(target.model, n);
+      const b = world.get(target.model);
+      const failing = b?.fails !== undefined && (b.times === undefined || n <= b.times) ? b.fails : undefined;
+      const latency = b?.latencyMs ?? 0;
+      // A try that does not end before its timeout is cut there; `fails timeout` always waits it out.
+      if (failing === "timeout" || latency >= timeoutMs) {
+        now += timeoutMs;
+        return { kind: "failed", outcome: { ok: false, cause: "timeout" } };
+      }
+      now += latency;
+      if (failing === undefined) return { kind: "answered", value: undefined };
+      const outcome: Outcome = b?.retryAfterMs === undefined ? { ok: false, cause: failing } : { ok: false, cause: failing, retryAfterMs: b.retryAfterMs };
+      return { kind: "failed", outcome };
+    },
+  });
+  const attempts = run.attempts;
+  const tried = triedModels(attempts);
+  const retries = retryCount(attempts);
+  const sent = { decision, guard, attempts, elapsedMs: now, tried, retries, input };
+  if (run.kind === "answered") {
+    // The server's output guard: the route's output rules on a non-streaming reply's text (pipeline/steps/output-guard.ts).
+    const answer = world.get(run.target.model)?.answer;
+    const output = answer === undefined || facts.stream ? undefined : applyGuardrails(graph, decision.guardrails, "output", facts, [answer]);
+    return { ...sent, error: undefined, output, status: 200, target: run.target.model, summary: `answered by \`${run.target.model}\`` };
   }
-  const error = action.kind === "fail" ? action.error : undefined;
+  const error = run.kind === "failed" ? run.error : undefined;
   return {
-    decision,
-    guard,
-    attempts,
+    ...sent,
+    output: undefined,
+    error,
     status: error?.status ?? 502,
     target: tried[tried.length - 1],
-    tried,
-    retries,
-    input,
-    summary: `failed: ${error?.message ?? "unfinished"} (${error?.status ?? 502})`,
+    summary: `failed after ${now} ms: ${error?.message ?? "unfinished"} (${error?.status ?? 502})`,
   };
 }
 
@@ -178,10 +264,17 @@ export function givenState(test: TestCase, random: () => number): StateView {
   };
 }
 
-function givenFailures(test: TestCase): Map<string, FailureCause> {
-  const failures = new Map<string, FailureCause>();
-  for (const g of test.given) if (g.kind === "fails") failures.set(g.target, failureCause(g.reason));
-  return failures;
+/** How each target behaves, from a test's `fails` and `latency` givens. */
+export function givenWorld(test: TestCase): Map<string, TargetBehaviour> {
+  const world = new Map<string, TargetBehaviour>();
+  for (const g of test.given) {
+    if (g.kind === "fails") {
+      const b: TargetBehaviour = { ...world.get(g.target), fails: failureCause(g.reason) };
+      world.set(g.target, { ...b, ...(g.times === undefined ? {} : { times: g.times }), ...(g.retryAfterMs === undefined ? {} : { retryAfterMs: g.retryAfterMs }) });
+    } else if (g.kind === "latency") world.set(g.target, { ...world.get(g.target), latencyMs: g.ms });
+    else if (g.kind === "answers") world.set(g.target, { ...world.get(g.target), answer: g.text });
+  }
+  return world;
 }
 
 /** A `given … fails R` reason as a concrete failure: a status class becomes its first status (`5xx` → 500). */
@@ -242,6 +335,32 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
       const flagged = sim.guard?.flagged.map((h) => h.guardrail) ?? [];
       if (flagged.includes(e.guardrail)) return undefined;
       return `expected flagged by guardrail \`${e.guardrail}\`, got ${flagged.length === 0 ? "no flags" : `flagged by ${flagged.map((g) => `\`${g}\``).join(", ")}`}`;
+    }
+    case "output-redacted": {
+      const o = sim.output;
+      if (o !== undefined && o.blocked === undefined && o.texts[0] === e.text) return undefined;
+      const got = o === undefined ? `no output checked (${sim.status === 200 ? "no `given … answers` for the target, or a stream" : sim.summary})` : o.blocked ? `withheld by guardrail \`${o.blocked.guardrail}\`` : JSON.stringify(o.texts[0] ?? "");
+      return `expected redacted output ${JSON.stringify(e.text)}, got ${got}`;
+    }
+    case "output-blocked": {
+      const b = sim.output?.blocked;
+      if (b?.guardrail === e.guardrail) return undefined;
+      return `expected output blocked by guardrail \`${e.guardrail}\`, got ${b ? `blocked by \`${b.guardrail}\`` : "output not blocked"}`;
+    }
+    case "output-flagged": {
+      const flagged = sim.output?.flagged.map((h) => h.guardrail) ?? [];
+      if (flagged.includes(e.guardrail)) return undefined;
+      return `expected output flagged by guardrail \`${e.guardrail}\`, got ${flagged.length === 0 ? "no output flags" : `flagged by ${flagged.map((g) => `\`${g}\``).join(", ")}`}`;
+    }
+    case "rejected": {
+      const by = d.kind === "rejected" ? (d.reason.kind === "budget" ? d.reason.budget : d.reason.limit) : undefined;
+      if (by === e.by) return undefined;
+      return `expected rejected by \`${e.by}\`, got ${by === undefined ? `not rejected (${sim.summary})` : `rejected by \`${by}\``}`;
+    }
+    case "warned": {
+      const warned = d.kind === "no-route" ? [] : d.budgets.filter((b) => b.state === "warn").map((b) => b.budget);
+      if (warned.includes(e.budget)) return undefined;
+      return `expected warned by budget \`${e.budget}\`, got ${warned.length === 0 ? "no budget warning" : `warnings from ${warned.map((b) => `\`${b}\``).join(", ")}`}`;
     }
     case "status":
       return sim.status === e.status ? undefined : `expected status ${e.status}, got ${sim.status} (${sim.summary})`;

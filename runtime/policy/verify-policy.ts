@@ -13,7 +13,7 @@ import { compilePaths, type LoadHost, type PolicyResult } from "../../compiler/i
 import type { Graph, TestCase } from "../../compiler/graph.js";
 import type { SourceFile } from "../../lang/ast.js";
 import { diagnostic, hasErrors, type Diagnostic } from "../../lang/diagnostics.js";
-import { runPolicyTests, type TestResult } from "./policy-tests.js";
+import { runPolicyTests, type PolicyTestOptions, type TestResult } from "./policy-tests.js";
 import { prepare } from "../engine/prepare.js";
 import { crossCheckTests } from "./reference-check.js";
 import { loadTokenizer } from "../engine/tokens.js";
@@ -30,16 +30,24 @@ interface PolicyTestRun {
  * reference interpreter: a disagreement is an internal error (I001), never
  * hidden. The tokenizer is loaded only when the policy reads `input_tokens`.
  */
-async function testPolicy(files: readonly SourceFile[], graph: Graph, cases: readonly TestCase[]): Promise<PolicyTestRun> {
+async function testPolicy(files: readonly SourceFile[], graph: Graph, cases: readonly TestCase[], onSimulation: PolicyTestOptions["onSimulation"]): Promise<PolicyTestRun> {
   const tokenizer = prepare(graph).readsTokens ? await loadTokenizer() : undefined;
   const options = tokenizer ? { tokenizer } : {};
-  const results = runPolicyTests(graph, cases, options);
+  const results = await runPolicyTests(graph, cases, onSimulation ? { ...options, onSimulation } : options);
   const disagreements = crossCheckTests(files, graph, cases, options).map((d) =>
     diagnostic("I001", `internal error in test "${d.test}": ${d.message}`, { file: d.file, line: d.line, column: 1, endLine: d.line, endColumn: 1, offset: 0, endOffset: 0 }, {
       help: "the compiled graph and the reference interpreter decided differently; please report this with the policy",
     }),
   );
   return { results, disagreements };
+}
+
+/** How to verify: the environment for `env("…")`, and for `aigw check` which tests to run and who hears their simulations. */
+export interface VerifyOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Runs only the tests it accepts (`aigw check --test NAME`). Default: every test. */
+  select?: (test: TestCase) => boolean;
+  onSimulation?: PolicyTestOptions["onSimulation"];
 }
 
 /** A policy compiled and tested: what `aigw check` prints and a reload decides on. */
@@ -54,10 +62,11 @@ export interface VerifiedPolicy extends PolicyResult {
  * Loads, compiles and tests the policy named by `paths` through `host`. The
  * reference cross-check's disagreements are appended to `diagnostics`.
  */
-export async function verifyPolicy(paths: readonly string[], host: LoadHost, options: { env?: Readonly<Record<string, string | undefined>> } = {}): Promise<VerifiedPolicy> {
+export async function verifyPolicy(paths: readonly string[], host: LoadHost, options: VerifyOptions = {}): Promise<VerifiedPolicy> {
   const compiled = compilePaths(paths, host, options.env ? { env: options.env } : {});
   if (!compiled.graph) return { ...compiled, results: [], ok: false };
-  const run = await testPolicy(compiled.files, compiled.graph, compiled.tests);
+  const cases = options.select ? compiled.tests.filter(options.select) : compiled.tests;
+  const run = await testPolicy(compiled.files, compiled.graph, cases, options.onSimulation);
   const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...run.disagreements];
   return { ...compiled, diagnostics, results: run.results, ok: !hasErrors(diagnostics) && run.results.every((t) => t.passed) };
 }

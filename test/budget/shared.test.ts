@@ -64,7 +64,7 @@ describe("shared and predicted budgets", () => {
 
   it("`given budget B spent $X` tests agree with the live server primed through the store", async () => {
     const compiled = compileSources([{ path: "main.route", text: POLICY }]);
-    const results = runPolicyTests(compiled.graph!, compiled.tests);
+    const results = await runPolicyTests(compiled.graph!, compiled.tests);
     expect(results.map((r) => r.passed)).toEqual([true, true]);
     for (const [spent, target] of [
       [0.2, "cheap"],

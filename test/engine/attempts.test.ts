@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { backoff, callerStatus, next, retryCount, runAttempts, startAttempts, triedModels, type AttemptState, type Outcome } from "../../runtime/engine/attempts.js";
+import { backoff, callerStatus, next, retryCount, startAttempts, triedModels, type AttemptState, type Outcome } from "../../runtime/engine/attempts.js";
 import type { AttemptPlan, FailureCause, PlannedTarget } from "../../runtime/engine/plan.js";
 import { reasonMatches } from "../../runtime/engine/plan.js";
+
+/** Runs a plan to its end with each try's outcome from `outcomeOf` (no clock: run-plan.ts has the timed driver). */
+function runAttempts(start: AttemptState, outcomeOf: (target: PlannedTarget) => Outcome): AttemptState {
+  let s = start;
+  while (s.action.kind === "try") s = next(s, outcomeOf(s.action.target));
+  return s;
+}
 
 function plan(models: string[], retries = 0, fallbackOn = ["429", "5xx", "timeout", "connection"], backoffMs = 100): AttemptPlan {
   const targets: PlannedTarget[] = models.map((model) => ({ model, provider: "p", upstream: model, retries, timeoutMs: 1000 }));

@@ -102,7 +102,7 @@ describe("examples", () => {
       expect(policy.graph).toBeDefined();
       const graph = policy.graph!;
       for (const seed of [1, 2, 3, 42]) {
-        const failed = runPolicyTests(graph, policy.tests, { seed }).filter((t) => !t.passed);
+        const failed = (await runPolicyTests(graph, policy.tests, { seed })).filter((t) => !t.passed);
         expect(failed.map((t) => `seed ${seed}: ${t.name}: ${t.message ?? ""}`)).toEqual([]);
       }
       expect(crossCheckTests(policy.files, graph, policy.tests, { tokenizer })).toEqual([]);

@@ -36,6 +36,23 @@ describe("test blocks", () => {
     ]);
   });
 
+  it("given … fails once, with a Retry-After, and … latency", () => {
+    expect(testBody("given big fails 503 once given big fails 429 retry after 2s given son fails 429 once retry after 500ms given big latency 5s")).toEqual([
+      { kind: "given", given: { kind: "fails", target: id("big"), reason: qty("503", "number", 503), once: true } },
+      { kind: "given", given: { kind: "fails", target: id("big"), reason: qty("429", "number", 429), retryAfter: qty("2s", "duration", 2000) } },
+      { kind: "given", given: { kind: "fails", target: id("son"), reason: qty("429", "number", 429), once: true, retryAfter: qty("500ms", "duration", 500) } },
+      { kind: "given", given: { kind: "latency", target: id("big"), latency: qty("5s", "duration", 5000) } },
+    ]);
+    expect(testBody('given big answers "hi"')).toEqual([{ kind: "given", given: { kind: "answers", target: id("big"), text: str("hi") } }]);
+  });
+
+  it("a model named like a new keyword can be slow", () => {
+    expect(testBody("given latency latency 1s given once fails timeout once")).toEqual([
+      { kind: "given", given: { kind: "latency", target: id("latency"), latency: qty("1s", "duration", 1000) } },
+      { kind: "given", given: { kind: "fails", target: id("once"), reason: id("timeout"), once: true } },
+    ]);
+  });
+
   it("given budget … spent and limit … used", () => {
     expect(testBody("given budget team-daily spent $200 given limit per-key used 600")).toEqual([
       { kind: "given", given: { kind: "budget-spent", budget: id("team-daily"), amount: qty("$200", "money", 200) } },
@@ -58,6 +75,11 @@ describe("test blocks", () => {
         "expect retries 2",
         "expect blocked by injection",
         "expect flagged by pii",
+        'expect output redacted "a [EMAIL]"',
+        "expect output blocked by clean",
+        "expect output flagged by clean",
+        "expect rejected by per-key",
+        "expect warned by team-daily",
         "expect status 429",
         'expect redacted input "call me at [phone]"',
       ].join("\n"),
@@ -71,6 +93,11 @@ describe("test blocks", () => {
       { kind: "retries", count: qty("2", "number", 2) },
       { kind: "blocked", guardrail: id("injection") },
       { kind: "flagged", guardrail: id("pii") },
+      { kind: "output-redacted", text: str("a [EMAIL]") },
+      { kind: "output-blocked", guardrail: id("clean") },
+      { kind: "output-flagged", guardrail: id("clean") },
+      { kind: "rejected", by: id("per-key") },
+      { kind: "warned", budget: id("team-daily") },
       { kind: "status", status: qty("429", "number", 429) },
       { kind: "redacted", text: str("call me at [phone]") },
     ]);
