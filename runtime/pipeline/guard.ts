@@ -6,12 +6,14 @@
  * guardrail (nothing is sent upstream); a redaction puts the redacted texts
  * back where they came from in a copy of the body, so the provider never
  * sees the original; flags are only reported. Output guardrails do the same
- * over a completion's messages, tool calls included.
+ * over a completion's messages, tool calls included. `apply` is the
+ * engine's pass, on a worker for large texts (pipeline/offloaded.ts).
  */
 import { applyGuardrails, type Facts, type GuardHit, type GuardOutcome, type PreparedGraph } from "../engine/index.js";
 import type { ChatCompletion } from "../providers/index.js";
 import { completionTexts, requestTexts, withTexts } from "../request/index.js";
 import { GatewayError } from "./errors.js";
+import type { ApplyGuard } from "./offloaded.js";
 import type { ChatRequest } from "./validate.js";
 
 export interface GuardResult {
@@ -28,14 +30,21 @@ const NO_GUARDRAILS: GuardOutcome = Object.freeze({ blocked: undefined, texts: O
  * Applies the decision's guardrails to the input; throws a 400 {@link GatewayError} when one blocks.
  * `seen` receives the engine's verdict first, a block included (the access log's decision record and metrics).
  */
-export function guardInput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, body: ChatRequest, seen?: (outcome: GuardOutcome) => void): GuardResult {
+export async function guardInput(
+  graph: PreparedGraph,
+  guardrails: readonly string[],
+  facts: Facts,
+  body: ChatRequest,
+  seen?: (outcome: GuardOutcome) => void,
+  apply: ApplyGuard = applyGuardrails,
+): Promise<GuardResult> {
   if (guardrails.length === 0) {
     seen?.(NO_GUARDRAILS);
     return { body, redacted: [], flagged: [] };
   }
   const located = requestTexts(body);
   const texts = located.map((t) => t.text);
-  const outcome = applyGuardrails(graph, guardrails, "input", facts, texts);
+  const outcome = await apply(graph, guardrails, "input", facts, texts);
   seen?.(outcome);
   if (outcome.blocked) {
     const b = outcome.blocked;
@@ -67,12 +76,12 @@ export interface OutputResult {
  * where it was (inside tool-call arguments, keeping them valid JSON); flags
  * are only reported. Streams are not inspected (lang/SPEC.md §7.5).
  */
-export function guardOutput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, completion: ChatCompletion): OutputResult {
+export async function guardOutput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, completion: ChatCompletion, apply: ApplyGuard = applyGuardrails): Promise<OutputResult> {
   const unchanged: OutputResult = { completion, changed: false, blocked: undefined, redacted: [], flagged: [] };
   if (guardrails.length === 0) return unchanged;
   const located = completionTexts(completion);
   const texts = located.map((t) => t.text);
-  const outcome = applyGuardrails(graph, guardrails, "output", facts, texts);
+  const outcome = await apply(graph, guardrails, "output", facts, texts);
   if (outcome.blocked) {
     const choices = completion.choices.map((c) => {
       // Everything the model said is withheld: what completionTexts reads, nothing of it survives.
