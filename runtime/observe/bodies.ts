@@ -1,7 +1,9 @@
 /**
  * Prompt and completion text for the access log, only when the policy says
  * `log_bodies true`: which bodies are logged (the request as sent upstream,
- * the completion or a stream's captured text), handed to the redaction of
+ * the input guardrails' redactions already applied, as the canonical
+ * request's messages in OpenAI's chat format, runtime/request/chat.ts; the
+ * completion or a stream's captured text), handed to the redaction of
  * runtime/offload/log-bodies.ts. A blocked request's body is never logged:
  * the guardrails after the one that blocked did not run, so it may still
  * hold what they would redact.
@@ -9,6 +11,7 @@
 import type { ChatStream } from "../providers/index.js";
 import { tapStream } from "../providers/tap.js";
 import type { LogBodies } from "../offload/log-bodies.js";
+import { encodeChat } from "../request/index.js";
 import type { RequestView } from "./request.js";
 
 export { LOGGED_BODY_CHARS, loggedBodies, type LogBodies, type LoggedBodies } from "../offload/log-bodies.js";
@@ -17,7 +20,7 @@ type Bodies = NonNullable<RequestView["bodies"]>;
 
 /** The messages to log, and the completion text (a stream's captured text, else the completion's) when there was one. */
 export function bodiesToLog(bodies: Bodies, streamText: string | undefined): { log: LogBodies; text: string | undefined } {
-  return { log: { request: bodies.request.messages, guardrails: bodies.guardrails, facts: bodies.facts }, text: streamText ?? completionText(bodies.completion) };
+  return { log: { request: encodeChat(bodies.request).messages, guardrails: bodies.guardrails, facts: bodies.facts }, text: streamText ?? completionText(bodies.completion) };
 }
 
 function completionText(c: Bodies["completion"]): string | undefined {

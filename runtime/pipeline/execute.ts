@@ -11,11 +11,11 @@
 import { next, startAttempts, type AttemptRecord, type FailureCause, type Outcome, type PlannedTarget, type RoutedDecision } from "../engine/index.js";
 import { isUpstreamError, UpstreamStatusError, type AbortSignalLike, type ChatStream, type Completion, type Sleep, type UpstreamError } from "../providers/index.js";
 import { attemptsError, GatewayError } from "./errors.js";
+import type { CanonicalRequest } from "../request/index.js";
 import type { Runtime } from "./runtime.js";
-import type { ChatRequest } from "./validate.js";
 
 export interface ExecuteOptions {
-  body: ChatRequest;
+  request: CanonicalRequest;
   stream: boolean;
   requestId: string;
   /** Aborts when the client goes away. */
@@ -70,7 +70,7 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
 
     const target = action.target;
     const attempt = {
-      body: o.body,
+      request: o.request,
       model: target.model,
       signal: o.signal,
       timeoutMs: Math.max(1, Math.min(target.timeoutMs ?? remaining, remaining)),

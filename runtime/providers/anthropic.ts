@@ -1,13 +1,14 @@
 /**
- * The Anthropic Messages API adapter: translates the OpenAI request
- * (`anthropic-translate.ts`), posts it to `/v1/messages` with `x-api-key`
+ * The Anthropic Messages API adapter: encodes the canonical request
+ * (`anthropic-request.ts`), posts it to `/v1/messages` with `x-api-key`
  * and `anthropic-version`, and translates the reply or the event stream
  * (`anthropic-events.ts`) back into OpenAI format.
  */
 
 import type { ProviderNode } from "../../compiler/graph.js";
 import { AnthropicStreamError, AnthropicStreamTranslator } from "./anthropic-events.js";
-import { TranslationError, fromAnthropicResponse, toAnthropicRequest } from "./anthropic-translate.js";
+import { toAnthropicRequest } from "./anthropic-request.js";
+import { TranslationError, fromAnthropicResponse } from "./anthropic-translate.js";
 import type { AnthropicStreamEvent } from "./anthropic-wire.js";
 import { ProviderRequestError, originOf, UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
 import {
@@ -37,7 +38,7 @@ export function messagesUrl(base: string): URL {
 
 function translateRequest(call: ProviderCall, stream: boolean): string {
   try {
-    const request = toAnthropicRequest(call.body, call.model.upstream, {
+    const request = toAnthropicRequest(call.request, call.model.upstream, {
       defaultMaxTokens: call.model.maxOutput ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
       stream,
     });

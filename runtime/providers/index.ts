@@ -9,7 +9,7 @@ import type { EnvRef, Graph, ModelNode, ProviderApi, ProviderNode } from "../../
 import { createAnthropicAdapter } from "./anthropic.js";
 import { Pools, type PoolOptions } from "./http.js";
 import { createMockAdapter } from "./mock.js";
-import type { ChatCompletionRequest } from "../request/openai-wire.js";
+import type { CanonicalRequest } from "../request/model.js";
 import { createOpenAIAdapter } from "./openai.js";
 import type { AbortSignalLike, ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
 
@@ -53,7 +53,7 @@ export interface ProvidersOptions {
 
 /** One attempt as the server asks for it. */
 export interface Attempt {
-  body: ChatCompletionRequest;
+  request: CanonicalRequest;
   /** The target: a model's name in the policy (a key of `graph.models`). */
   model: string;
   /** Aborts the attempt: the client went away or the overall deadline passed. */
@@ -143,7 +143,7 @@ export class Providers {
     const provider = this.#providers[model.provider];
     if (provider === undefined) throw new Error(`model \`${attempt.model}\` names unknown provider \`${model.provider}\``);
     return {
-      body: attempt.body,
+      request: attempt.request,
       model,
       provider,
       providerName: model.provider,

@@ -4,7 +4,8 @@
  * `provider … { api mock latency … }`). Sleep, randomness and the clock are
  * passed in, so tests and benchmarks decide time and luck.
  *
- * The reply: if the request offers tools (and `tool_choice` is not `none`)
+ * It reads the canonical request (runtime/request/model.ts). The reply: if
+ * the request offers tools (and `tool_choice` is not `none`)
  * and the last message is the user's, a call of the named tool (else the
  * first) with `{}` arguments; otherwise `mock: ` and the text of the last
  * user or tool message. Tokens are counted as characters / 4, rounded up.
@@ -12,7 +13,8 @@
 
 import { openChatStream } from "./chat-stream.js";
 import { UpstreamAbortedError, UpstreamStatusError, UpstreamTimeoutError, originOf, type ErrorOrigin } from "./errors.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, ChunkDelta, FinishReason, ToolCall } from "../request/openai-wire.js";
+import type { CanonicalRequest, ContentBlock, Message } from "../request/model.js";
+import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, FinishReason, ToolCall } from "../request/openai-wire.js";
 import type { ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
 
 export interface MockDeps {
@@ -36,29 +38,36 @@ export function mockTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-function textOf(message: ChatMessage | undefined): string {
-  const content = message?.content;
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content.map((part) => (part.type === "text" ? part.text : "")).filter(Boolean).join(" ");
+/** A message's text parts (a tool result's included), joined by spaces. */
+function textOf(message: Message | undefined): string {
+  const texts: string[] = [];
+  const walk = (blocks: readonly ContentBlock[]): void => {
+    for (const b of blocks) {
+      if (b.kind === "text" && b.text !== "") texts.push(b.text);
+      else if (b.kind === "tool_result") walk(b.content);
+    }
+  };
+  walk(message?.content ?? []);
+  return texts.join(" ");
 }
 
-/** The deterministic reply to `body`. */
-export function mockReply(body: ChatCompletionRequest): MockReply {
-  const promptTokens = mockTokens(body.messages.map(textOf).join("\n"));
-  const last = body.messages[body.messages.length - 1];
-  const tools = body.tools ?? [];
-  if (tools.length > 0 && body.tool_choice !== "none" && last?.role === "user") {
-    const choice = body.tool_choice;
-    const name = typeof choice === "object" ? choice.function.name : tools[0]!.function.name;
+/** The deterministic reply to `request`. */
+export function mockReply(request: CanonicalRequest): MockReply {
+  const messages = request.messages;
+  const promptTokens = mockTokens(messages.map(textOf).join("\n"));
+  const last = messages[messages.length - 1];
+  const tools = request.tools;
+  const choice = request.toolChoice;
+  if (tools.length > 0 && choice?.kind !== "none" && last?.role === "user") {
+    const name = choice?.kind === "tool" ? choice.name : tools[0]!.name;
     const args = "{}";
-    const toolCall: ToolCall = { id: `call_mock_${hash(name + JSON.stringify(body.messages)).slice(0, 8)}`, type: "function", function: { name, arguments: args } };
+    const toolCall: ToolCall = { id: `call_mock_${hash(name + JSON.stringify(messages)).slice(0, 8)}`, type: "function", function: { name, arguments: args } };
     return { text: null, toolCall, finish: "tool_calls", usage: { promptTokens, completionTokens: mockTokens(name + args) } };
   }
-  const lastText = [...body.messages].reverse().find((m) => m.role === "user" || m.role === "tool");
+  const lastText = [...messages].reverse().find((m) => m.role === "user" || m.role === "tool");
   let text = `mock: ${textOf(lastText)}`;
   let finish: FinishReason = "stop";
-  const max = body.max_completion_tokens ?? body.max_tokens;
+  const max = request.output.maxTokens;
   if (typeof max === "number" && mockTokens(text) > max) {
     text = text.slice(0, max * 4);
     finish = "length";
@@ -101,11 +110,11 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
     }
   }
 
-  const idOf = (call: ProviderCall) => `chatcmpl-mock-${hash(call.model.upstream + JSON.stringify(call.body.messages))}`;
+  const idOf = (call: ProviderCall) => `chatcmpl-mock-${hash(call.model.upstream + JSON.stringify(call.request.messages))}`;
 
   async function complete(call: ProviderCall): Promise<Completion> {
     await begin(call, originOf(call));
-    const reply = mockReply(call.body);
+    const reply = mockReply(call.request);
     const completion: ChatCompletion = {
       id: idOf(call),
       object: "chat.completion",
@@ -132,7 +141,7 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
 
     async function* chunks(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
       await begin(call, origin);
-      const reply = mockReply(call.body);
+      const reply = mockReply(call.request);
       const base = { id: idOf(call), object: "chat.completion.chunk" as const, created: Math.floor(deps.now() / 1000), model: call.model.upstream };
       const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatCompletionChunk => ({
         ...base,

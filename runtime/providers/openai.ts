@@ -1,7 +1,10 @@
 /**
  * The adapter for any OpenAI-compatible API (OpenAI, Azure OpenAI, vLLM,
- * Ollama, Groq, DeepSeek …): the caller's body passes through with `model`
- * replaced by the upstream name, and replies pass back as they came: a JSON
+ * Ollama, Groq, DeepSeek …): the body is the canonical request encoded for
+ * OpenAI's chat wire (runtime/request/chat.ts; for a request that came in on
+ * that wire and was not rewritten, the caller's own body, key order and
+ * all) with `model` replaced by the upstream name, and replies pass back as
+ * they came: a JSON
  * reply is parsed (to check it and read its usage) but its bytes are what
  * the caller gets (`Completion.raw`), `model` being the one the upstream
  * reported, as in a stream's chunks. Streams ask for usage
@@ -22,6 +25,7 @@ import {
   type PreparedRequest,
 } from "./http-attempt.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../request/openai-wire.js";
+import { encodeChat } from "../request/chat.js";
 import { excerpt, redact } from "./redact.js";
 import { usageFromWire, type Completion, type ProviderAdapter } from "./types.js";
 
@@ -120,7 +124,7 @@ function prepare(provider: ProviderNode, key: string | undefined): Omit<Prepared
 
 /** Creates the OpenAI-compatible adapter over the shared pools. */
 export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
-  const spec = requestSpecs(prepare, (call, stream) => JSON.stringify(openaiBody(call.body, call.model.upstream, stream)));
+  const spec = requestSpecs(prepare, (call, stream) => JSON.stringify(openaiBody(encodeChat(call.request), call.model.upstream, stream)));
 
   return {
     api: "openai",

@@ -31,7 +31,8 @@ export type ContentBlock = (
   | { readonly kind: "reasoning"; readonly text: string }
 ) & { readonly extra?: Extra };
 
-export type Role = "system" | "developer" | "user" | "assistant" | "tool";
+/** `function` is OpenAI's legacy role of a function's result (before `tool`). */
+export type Role = "system" | "developer" | "user" | "assistant" | "tool" | "function";
 
 export interface Message {
   readonly role: Role;
@@ -50,6 +51,8 @@ export interface Tool {
   /** JSON Schema of the arguments. */
   readonly parameters?: Readonly<Record<string, unknown>>;
   readonly strict?: boolean;
+  /** Wire fields of the definition the model does not name (and, for OpenAI, `legacy` for an entry of `functions`). */
+  readonly extra?: Extra;
 }
 
 export type ToolChoice = { readonly kind: "auto" | "none" | "required" } | { readonly kind: "tool"; readonly name: string };

@@ -1,3 +1,5 @@
+import { decodeChat, requestTexts } from "../../runtime/request/index.js";
+import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -9,7 +11,7 @@ import {
   applyGuardrails,
   decide,
   emptyState,
-  factsFromChatRequest,
+  factsFromRequest,
   type Caller,
   type StateView,
   type TraceEvent,
@@ -295,7 +297,8 @@ describe("the record is the one the server logs", () => {
         const k = production.keys[hash]!;
         Object.assign(caller, { key: hash, labels: k.labels, team: k.team, user: k.user });
       }
-      const facts = factsFromChatRequest(c.body, c.headers, caller, undefined);
+      const req = decodeChat(c.body as unknown as ChatCompletionRequest);
+      const facts = factsFromRequest(req, requestTexts(req), c.headers, caller, undefined);
       const events: TraceEvent[] = [];
       const decision = decide(prepare(production), facts, c.st, { tracer: (e) => void events.push(e) });
       const parts = (c.body["messages"] as { content: string | { text: string }[] }[]).flatMap((m) => (typeof m.content === "string" ? [m.content] : m.content.map((p) => p.text)));

@@ -10,8 +10,8 @@ import { execute as run } from "../execute.js";
 export const execute: ChatStep = async (ctx) => {
   const { rt, world, meta, record } = ctx;
   const result = await run(rt, routed(ctx), {
-    body: ctx.sent,
-    stream: ctx.body.stream === true,
+    request: ctx.sent,
+    stream: ctx.sent.stream !== undefined,
     requestId: meta.requestId,
     signal: ctx.input.signal,
     deadlineAt: ctx.started + rt.graph.gateway.deadlineMs,
@@ -41,7 +41,7 @@ export const execute: ChatStep = async (ctx) => {
       const target = (meta.target = result.target.model);
       record.add({ kind: "attempts", attempts: result.attempts, target });
       ctx.answered = { kind: "stream", target, stream: result.stream };
-      return { kind: "stream", headers: [], stream: result.stream, includeUsage: ctx.body.stream_options?.include_usage === true };
+      return { kind: "stream", headers: [], stream: result.stream, includeUsage: ctx.sent.stream?.includeUsage === true };
     }
   }
 };
