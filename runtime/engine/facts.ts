@@ -97,6 +97,12 @@ export interface FactsInit {
   labels?: Readonly<Record<string, string>>;
   metadata?: Readonly<Record<string, string>>;
   text?: string;
+  /**
+   * The input's UTF-8 length when `text` is left out: the guard pass sends
+   * output guardrails and the body log facts without the input text, which
+   * they do not read (runtime/offload/pass.ts).
+   */
+  inputBytes?: number;
   inputTokens?: number;
   tools?: boolean;
   images?: boolean;
@@ -143,7 +149,7 @@ class RequestFacts implements Facts {
     this.labels = init.labels ?? EMPTY;
     this.metadata = init.metadata ?? EMPTY;
     this.text = init.text ?? "";
-    this.inputBytes = utf8Length(this.text);
+    this.inputBytes = init.inputBytes ?? utf8Length(this.text);
     this.tools = init.tools ?? false;
     this.images = init.images ?? false;
     this.tokenizer = tokenizer;

@@ -92,7 +92,7 @@ export class Observer {
 async function logBodiesOff(offload: GuardOffload, prepared: PreparedGraph, bodies: NonNullable<RequestView["bodies"]>, streamText: string | undefined): Promise<LoggedBodies> {
   const { log, text } = bodiesToLog(bodies, streamText);
   try {
-    const r = await offload.run(prepared.graph, { kind: "log", request: log.request, guardrails: log.guardrails, facts: snapshotFacts(log.facts), text });
+    const r = await offload.run(prepared.graph, { kind: "log", request: log.request, guardrails: log.guardrails, facts: snapshotFacts(log.facts, false), text });
     if (r.kind === "log") return r;
   } catch {
     // Falls through: withheld.

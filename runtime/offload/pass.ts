@@ -24,7 +24,15 @@ export type FactsSnapshot = FactsInit;
 
 export type PassTask =
   | { kind: "text"; text: string; count: boolean }
-  | { kind: "guard"; direction: "input" | "output"; guardrails: readonly string[]; facts: FactsSnapshot; texts: readonly string[] }
+  | {
+      kind: "guard";
+      direction: "input" | "output";
+      guardrails: readonly string[];
+      /** Without `text` when it is `texts[0]` (the one input text: sent once). */
+      facts: FactsSnapshot;
+      texts: readonly string[];
+      textIsFirst?: boolean;
+    }
   | { kind: "log"; request: unknown; guardrails: readonly string[]; facts: FactsSnapshot; text: string | undefined };
 
 /** A guard verdict; `texts` holds the changed texts only (null where a text is unchanged), undefined when none changed. */
@@ -38,18 +46,25 @@ export interface GuardVerdict {
 
 export type PassResult = ({ kind: "text" } & TextAnalysis) | GuardVerdict | ({ kind: "log" } & LoggedBodies);
 
-/** The facts a task carries: every plain field, the token count if it is known. */
-export function snapshotFacts(f: Facts): FactsSnapshot {
+/**
+ * The facts a task carries: every plain field, the token count if it is
+ * known. `withText: false` leaves the input text out (its byte length
+ * stays): output rules and the body log read the text under inspection,
+ * never the input's, and copying it to a worker would cost the event loop
+ * as much again.
+ */
+export function snapshotFacts(f: Facts, withText = true): FactsSnapshot {
   const s: FactsSnapshot = {
     endpoint: f.endpoint,
     stream: f.stream,
     headers: f.headers,
     labels: f.labels,
     metadata: f.metadata,
-    text: f.text,
     tools: f.tools,
     images: f.images,
   };
+  if (withText) s.text = f.text;
+  else s.inputBytes = f.inputBytes;
   if (f.model !== undefined) s.model = f.model;
   if (f.key !== undefined) s.key = f.key;
   if (f.team !== undefined) s.team = f.team;
@@ -67,7 +82,7 @@ export async function runPass(prepared: PreparedGraph, task: PassTask, tokenizer
     case "text":
       return { kind: "text", ...(await analyseText(prepared, task.text, task.count ? await tokenizer() : undefined)) };
     case "guard": {
-      const facts = await factsOf(prepared, task.facts, tokenizer);
+      const facts = await factsOf(prepared, task.textIsFirst === true ? { ...task.facts, text: task.texts[0]! } : task.facts, tokenizer);
       const o = applyGuardrails(prepared, task.guardrails, task.direction, facts, task.texts);
       const texts = o.texts === task.texts ? undefined : o.texts.map((t, i) => (t === task.texts[i] ? null : t));
       return { kind: "guard", blocked: o.blocked, texts, redacted: o.redacted, flagged: o.flagged };

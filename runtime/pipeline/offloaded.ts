@@ -21,7 +21,10 @@ export function guardApplier(rt: Pick<Runtime, "offload">): ApplyGuard {
   if (offload === undefined) return applyGuardrails;
   return (prepared, guardrails, direction, facts, texts) => {
     if (guardrails.length === 0 || totalLength(texts) < offload.threshold) return applyGuardrails(prepared, guardrails, direction, facts, texts);
-    return offloaded(offload, prepared, { kind: "guard", direction, guardrails, facts: snapshotFacts(facts), texts }).then((r) => {
+    // The input's one text is the facts' text: sent once. Output rules never read the input text: left out.
+    const textIsFirst = direction === "input" && texts.length === 1 && texts[0] === facts.text;
+    const snapshot = snapshotFacts(facts, direction === "input" && !textIsFirst);
+    return offloaded(offload, prepared, { kind: "guard", direction, guardrails, facts: snapshot, texts, textIsFirst }).then((r) => {
       if (r.kind !== "guard") throw new Error(`guard pass: a \`${r.kind}\` result for a guard task`);
       const changed = r.texts;
       const out = changed === undefined ? texts : texts.map((t, i) => changed[i] ?? t);

@@ -131,6 +131,12 @@ route r { when model == "m" and not text matches /secret plan/  to m  guard pii,
       throw new Error("no tokenizer needed");
     };
     for (const t of tasks) expect(await pool.run(compiled, t)).toEqual(await runPass(prepared, t, noTokenizer));
+    // Facts sent without the input text (once as texts[0], or left out for output rules) give the verdicts of the full facts.
+    const full = await runPass(prepared, { kind: "guard", direction: "input", guardrails: ["pii", "inj"], facts: snapshotFacts(facts), texts: [text] }, noTokenizer);
+    const { text: _sent, ...withoutText } = snapshotFacts(facts);
+    expect(await pool.run(compiled, { kind: "guard", direction: "input", guardrails: ["pii", "inj"], facts: withoutText, texts: [text], textIsFirst: true })).toEqual(full);
+    const out = await runPass(prepared, { kind: "guard", direction: "output", guardrails: ["pii"], facts: snapshotFacts(facts), texts: ["to ana@example.com"] }, noTokenizer);
+    expect(await pool.run(compiled, { kind: "guard", direction: "output", guardrails: ["pii"], facts: snapshotFacts(facts, false), texts: ["to ana@example.com"] })).toEqual(out);
     const analysed = (await pool.run(compiled, tasks[0]!)) as PassResult & { matches: Record<string, boolean> };
     // The route's `text matches /secret plan/` reads the normal form: the zero-width space does not hide it.
     expect(Object.values(analysed.matches)).toEqual([true]);
