@@ -45,6 +45,8 @@ afterAll(async () => {
 const HEALTHZ_BOUND_MS = 100;
 /** How often /healthz is asked. */
 const POLL_MS = 10;
+/** The liveness parts are about the event loop, not the pass's deadline: on a machine this loaded, counting 1 MB of one word can outlast the default 30 s. */
+const LIVENESS_ARGS = ["--guard-timeout", "300s"];
 
 /**
  * Runs the gateway's threads (its event loop, and V8's GC helpers the loop
@@ -159,7 +161,7 @@ guardrail injection {
  * upstream echoes a quarter of each prompt back, so the output guardrails
  * and `log_bodies` see hostile text both ways.
  */
-async function gateway(guard: string, guardrails: string, args: string[] = []): Promise<{ base: string; stderr: () => string; stdout: () => string; echo: (text: string) => void }> {
+async function gateway(guard: string, guardrails: string, args: string[] = LIVENESS_ARGS): Promise<{ base: string; stderr: () => string; stdout: () => string; echo: (text: string) => void }> {
   const up = await startUpstream("openai");
   const sub = mkdtempSync(join(dir, "p-"));
   writeFileSync(
