@@ -68,7 +68,7 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
   },
   serve: {
     usage:
-      "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--watch | --git REF]",
+      "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF]",
     about: "run the gateway on a policy",
     description: `Checks the policy as \`aigw check\` does (refusing to start on errors or failing tests) and serves its OpenAI-compatible API. Start-up lines go to stderr, the JSON access log to stdout. SIGHUP and POST /admin/reload reload the policy; SIGTERM/SIGINT drain requests in flight and exit 0. ${PATHS}`,
     options: [
@@ -80,6 +80,8 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
       ["--otlp URL", "export OpenTelemetry traces (default: OTEL_EXPORTER_OTLP_ENDPOINT)"],
       ["--body-timeout D", "how long a request body may take to arrive (default 30s)"],
       ["--compile-idle D", "keep the reload compile worker this long after a reload (default 30s)"],
+      ["--guard-workers N", "threads that run guardrails, text conditions and body redaction on large texts (default: CPUs - 1, 1 to 4)"],
+      ["--guard-timeout D", "how long such a pass may take before the request fails with 503 (default 30s)"],
     ],
     examples: [
       ["aigw serve examples/quickstart", "serve the quickstart on 127.0.0.1:8787"],

@@ -1,5 +1,5 @@
 /**
- * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--watch | --git REF]`:
+ * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF]`:
  * verifies the policy as `aigw check` does and serves it. A policy that does
  * not compile or whose tests fail is refused with its diagnostics (exit 1).
  * Hot reload (runtime/server/reload): `--watch` follows the files, `--git REF`
@@ -10,7 +10,10 @@
  * within a bound) and exits 0. `--body-timeout` (`500ms`, `30s`) bounds how
  * long a request body may take to arrive (then 408 and a close; default 30s).
  * `--compile-idle` is how long the compile worker of reloads is kept after
- * its last compile (default 30s; it holds ~60 MB while it lives). OTLP
+ * its last compile (default 30s; it holds ~60 MB while it lives).
+ * `--guard-workers` and `--guard-timeout` size the guard pass workers that
+ * take large texts off the event loop (runtime/offload/: default one per
+ * CPU beyond the first, 1 to 4; 30s per pass, then the request is a 503). OTLP
  * traces go to `--otlp URL` or where the standard OTEL_* environment says
  * (runtime/observe/otel-env.ts).
  */
@@ -19,6 +22,7 @@ import { hasErrors } from "../../lang/diagnostics.js";
 import { batchedWrite, jsonLogger } from "../../runtime/observe/log.js";
 import { otlpExporter } from "../../runtime/observe/otlp.js";
 import { otelFromEnv } from "../../runtime/observe/otel-env.js";
+import type { OffloadOptions } from "../../runtime/offload/index.js";
 import { startGateway, type Gateway } from "../../runtime/server/app.js";
 import { parseArgs, UsageError } from "../args.js";
 import { processIo, type Io } from "../io.js";
@@ -42,13 +46,14 @@ export interface ServeOptions {
 
 /** Runs the gateway until told to stop; returns the exit code. */
 export async function serveCommand(argv: readonly string[], io: Io, options: ServeOptions = {}): Promise<number> {
-  const args = parseArgs(argv, { values: ["--port", "--host", "--git", "--otlp", "--body-timeout", "--compile-idle"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
+  const args = parseArgs(argv, { values: ["--port", "--host", "--git", "--otlp", "--body-timeout", "--compile-idle", "--guard-workers", "--guard-timeout"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
   const paths = args.positional.length ? args.positional : ["."];
   const git = args.values.get("--git");
   const bodyTimeoutText = args.values.get("--body-timeout");
   const bodyTimeoutMs = bodyTimeoutText === undefined ? undefined : parseDurationMs("--body-timeout", bodyTimeoutText);
   const idleText = args.values.get("--compile-idle");
   const idleMs = idleText === undefined ? undefined : parseDurationMs("--compile-idle", idleText);
+  const guardPass = guardPassOptions(args.values.get("--guard-workers"), args.values.get("--guard-timeout"));
   const follow = git !== undefined || args.switches.has("--watch");
   if (git !== undefined && args.switches.has("--watch")) throw new UsageError("--watch and --git cannot be combined (--git already follows the ref)");
   const reloader = new Reloader({ source: await openSource(paths, git), env: io.env, verifier: defaultVerifier(idleMs === undefined ? {} : { idleMs }) });
@@ -99,6 +104,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
       routes: reloadRoutes(reloader, io.env),
       store: state.store,
       observe,
+      guardPass,
       ...(bodyTimeoutMs !== undefined ? { http: { bodyTimeoutMs } } : {}),
     });
   } catch (err) {
@@ -218,4 +224,16 @@ function parseDurationMs(flag: string, text: string): number {
 
 function displayHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
+}
+
+/** `--guard-workers N` (1 to 64) and `--guard-timeout D`, as the gateway's guard pass options. */
+function guardPassOptions(workers: string | undefined, timeout: string | undefined): OffloadOptions {
+  const out: OffloadOptions = {};
+  if (workers !== undefined) {
+    const n = Number(workers);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--guard-workers must be a whole number from 1 to 64, got \`${workers}\``);
+    out.workers = n;
+  }
+  if (timeout !== undefined) out.timeoutMs = parseDurationMs("--guard-timeout", timeout);
+  return out;
 }

@@ -17,7 +17,7 @@
  *   (see tokens.ts), so the tokenizer runs only when it must.
  */
 import type { ExprNode, FactName, FactNode, Literal } from "../../compiler/graph.js";
-import type { Facts } from "./facts.js";
+import { patternKey, type Facts } from "./facts.js";
 import { normalizeText } from "../request/index.js";
 import { compileLinear, type LinearRegex } from "../../compiler/linear-regex.js";
 import { compareTokens, tokensIn, type CompareOp } from "./tokens.js";
@@ -247,6 +247,12 @@ export function compileRegex(source: string, flags: string): LinearRegex {
 
 function compileMatches(fact: FactNode, source: string, flags: string): Pred {
   const re = compileRegex(source, flags);
+  if (fact.name === "text") {
+    const read = stringReader(fact);
+    const key = patternKey(source, flags);
+    // The input text's verdict may have been computed ahead, off the event loop (Facts.knownMatch).
+    return (f, t) => (t === f.text ? (f.knownMatch(key) ?? re.test(f.normalizedText)) : re.test(read(f, t) ?? ""));
+  }
   if (factKind(fact.name) === "string") {
     const read = stringReader(fact);
     return (f, t) => {

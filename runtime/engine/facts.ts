@@ -51,6 +51,30 @@ export interface Facts {
   readonly tokensCounted: boolean;
   readonly tools: boolean;
   readonly images: boolean;
+  /**
+   * The verdict of the `matches` pattern `key` (see {@link patternKey}) on
+   * the normal form of `text`, when it was computed ahead (the guard pass,
+   * runtime/offload/); undefined: evaluate it.
+   */
+  knownMatch(key: string): boolean | undefined;
+}
+
+/**
+ * What the guard pass computed ahead about a request's text, off the event
+ * loop for a large one: exactly what the lazy getters would compute.
+ */
+export interface TextAnalysis {
+  /** Tokens of the text, when counted. */
+  inputTokens?: number;
+  /** The normal form; null when the text is its own. */
+  normalizedText: string | null;
+  /** Every `matches` pattern on `text` of the graph, by {@link patternKey}. */
+  matches: Readonly<Record<string, boolean>>;
+}
+
+/** The key of a `matches` pattern in {@link TextAnalysis.matches}. */
+export function patternKey(source: string, flags: string): string {
+  return `${flags}/${source}`;
 }
 
 /** Who is calling, as resolved by authentication. */
@@ -73,6 +97,12 @@ export interface FactsInit {
   labels?: Readonly<Record<string, string>>;
   metadata?: Readonly<Record<string, string>>;
   text?: string;
+  /**
+   * The input's UTF-8 length when `text` is left out: the guard pass sends
+   * output guardrails and the body log facts without the input text, which
+   * they do not read (runtime/offload/pass.ts).
+   */
+  inputBytes?: number;
   inputTokens?: number;
   tools?: boolean;
   images?: boolean;
@@ -105,6 +135,7 @@ class RequestFacts implements Facts {
   readonly images: boolean;
   private tokens: number;
   private normalized: string | undefined;
+  private matches: Readonly<Record<string, boolean>> | undefined;
   private readonly tokenizer: Tokenizer | undefined;
 
   constructor(init: FactsInit, tokenizer: Tokenizer | undefined) {
@@ -118,7 +149,7 @@ class RequestFacts implements Facts {
     this.labels = init.labels ?? EMPTY;
     this.metadata = init.metadata ?? EMPTY;
     this.text = init.text ?? "";
-    this.inputBytes = utf8Length(this.text);
+    this.inputBytes = init.inputBytes ?? utf8Length(this.text);
     this.tools = init.tools ?? false;
     this.images = init.images ?? false;
     this.tokenizer = tokenizer;
@@ -145,6 +176,29 @@ class RequestFacts implements Facts {
   get tokensCounted(): boolean {
     return this.tokens >= 0;
   }
+
+  knownMatch(key: string): boolean | undefined {
+    const m = this.matches;
+    return m !== undefined && Object.hasOwn(m, key) ? m[key] : undefined;
+  }
+
+  /** Fills the caches the getters would fill, from the guard pass's analysis of this very text. */
+  prime(a: TextAnalysis): void {
+    if (a.inputTokens !== undefined) this.tokens = a.inputTokens;
+    this.normalized = a.normalizedText ?? this.text;
+    this.matches = a.matches;
+  }
+}
+
+/**
+ * Hands facts what the guard pass computed ahead about their text (it must
+ * be an analysis of `f.text`): the token count, the normal form and the
+ * `matches` verdicts are then read, not computed, so `decide` stays quick
+ * on a large text. The values are the ones the lazy getters would compute.
+ */
+export function primeFacts(f: Facts, a: TextAnalysis): void {
+  if (!(f instanceof RequestFacts)) throw new Error("primeFacts: facts not made by this module");
+  f.prime(a);
 }
 
 /**

@@ -10,14 +10,18 @@
  * then after the guardrails' redactions).
  */
 import type { AttemptEntry, AccessEntry, GuardrailEntry } from "./log.js";
-import { loggedBodies } from "./bodies.js";
+import { bodiesToLog, loggedBodies, type LoggedBodies } from "./bodies.js";
 import { errorClass, type FinishedRequest } from "./request.js";
 
 /** Hex digits of the key hash kept in `keyId`: enough to find the entry in `keys`, far too few to matter. */
 const KEY_ID_HEX = 12;
 
-/** Builds the entry; `bodyText` is a stream's captured completion text (log_bodies only). */
-export function accessEntry(f: FinishedRequest, bodyText?: string): AccessEntry {
+/**
+ * Builds the entry; `bodyText` is a stream's captured completion text
+ * (log_bodies only), `logged` the bodies already redacted off the event
+ * loop (the observer does that for large ones).
+ */
+export function accessEntry(f: FinishedRequest, bodyText?: string, logged?: LoggedBodies): AccessEntry {
   const t = f.view;
   const e: AccessEntry = {
     requestId: t.requestId,
@@ -55,11 +59,16 @@ export function accessEntry(f: FinishedRequest, bodyText?: string): AccessEntry 
   if (f.written.aborted) e.aborted = true;
   if (t.decision !== undefined) e.decision = t.decision;
   if (t.bodies !== undefined) {
-    const b = loggedBodies(f.prepared, t.bodies, bodyText);
+    const b = logged ?? inlineBodies(f, t.bodies, bodyText);
     e.requestBody = b.request;
     if (b.response !== undefined) e.responseText = b.response;
   }
   return e;
+}
+
+function inlineBodies(f: FinishedRequest, bodies: NonNullable<FinishedRequest["view"]["bodies"]>, bodyText: string | undefined): LoggedBodies {
+  const { log, text } = bodiesToLog(bodies, bodyText);
+  return loggedBodies(f.prepared, log, text);
 }
 
 /** `sha256:2c26b46b68ff` from `sha256:2c26b46b68ffc68f…`. */

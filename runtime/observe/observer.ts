@@ -9,7 +9,8 @@ import type { PreparedGraph } from "../engine/index.js";
 import type { Reply, RequestRecord, Written } from "../pipeline/index.js";
 import type { Logger } from "./log.js";
 import { accessEntry } from "./access-log.js";
-import { captureStreamText } from "./bodies.js";
+import { bodiesToLog, captureStreamText, type LoggedBodies } from "./bodies.js";
+import { snapshotFacts, type GuardOffload } from "../offload/index.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { finishRequest, viewOf, type RequestView } from "./request.js";
 import type { SpanSink } from "./spans.js";
@@ -34,6 +35,8 @@ export interface ObserverOptions {
   metrics?: GatewayMetrics | undefined;
   /** OpenTelemetry spans (otlp.ts); absent: no spans are built. */
   spans?: SpanSink | undefined;
+  /** The guard pass workers, if started: large bodies are redacted for the log there. */
+  offload?: () => GuardOffload | undefined;
 }
 
 /** Observes finished chat requests; one per gateway. */
@@ -41,11 +44,13 @@ export class Observer {
   private readonly log: Logger;
   private readonly metrics: GatewayMetrics | undefined;
   private readonly spans: SpanSink | undefined;
+  private readonly offload: () => GuardOffload | undefined;
 
   constructor(options: ObserverOptions) {
     this.log = options.log;
     this.metrics = options.metrics;
     this.spans = options.spans;
+    this.offload = options.offload ?? (() => undefined);
   }
 
   /**
@@ -70,7 +75,28 @@ export class Observer {
     if (this.metrics === undefined && access === undefined && this.spans === undefined) return;
     const f = finishRequest(prepared, req.method, req.path, view, written, times);
     this.metrics?.observe(f);
-    if (access !== undefined) access.call(this.log, accessEntry(f, bodyText?.()));
+    if (access !== undefined) {
+      const text = bodyText?.();
+      const offload = this.offload();
+      const bodies = f.view.bodies;
+      if (offload !== undefined && bodies !== undefined && bodies.facts.text.length + (text ?? "").length >= offload.threshold) {
+        // Large bodies are redacted on a worker; the entry is written when they are back.
+        void logBodiesOff(offload, prepared, bodies, text).then((logged) => access.call(this.log, accessEntry(f, undefined, logged)));
+      } else access.call(this.log, accessEntry(f, text));
+    }
     this.spans?.request(f, times.startMs, req.headers["traceparent"]);
   }
+}
+
+/** The body log's redaction on a worker; if the worker fails, the bodies are withheld, never logged unredacted. */
+async function logBodiesOff(offload: GuardOffload, prepared: PreparedGraph, bodies: NonNullable<RequestView["bodies"]>, streamText: string | undefined): Promise<LoggedBodies> {
+  const { log, text } = bodiesToLog(bodies, streamText);
+  try {
+    const r = await offload.run(prepared.graph, { kind: "log", request: log.request, guardrails: log.guardrails, facts: snapshotFacts(log.facts, false), text });
+    if (r.kind === "log") return r;
+  } catch {
+    // Falls through: withheld.
+  }
+  const withheld = "[withheld: the guardrail pass over this body failed]";
+  return text === undefined ? { request: withheld } : { request: withheld, response: withheld };
 }

@@ -7,12 +7,14 @@
  * redaction makes a new request with the redacted texts where the originals
  * were, so the provider never sees the original; flags are only reported.
  * Output guardrails do the same over a completion's messages, decoded into
- * canonical messages, tool calls included.
+ * canonical messages, tool calls included. `apply` is the engine's pass,
+ * on a worker for large texts (pipeline/offloaded.ts).
  */
 import { applyGuardrails, type Facts, type GuardHit, type GuardOutcome, type PreparedGraph } from "../engine/index.js";
 import type { AssistantMessage, ChatCompletion, ChatMessage } from "../providers/index.js";
 import { decodeChatMessage, encodeChatMessage, messagesTexts, withMessagesTexts, withRequestTexts, type CanonicalRequest } from "../request/index.js";
 import { GatewayError } from "./errors.js";
+import type { ApplyGuard } from "./offloaded.js";
 
 export interface GuardResult {
   /** The request to send: the original when nothing was redacted. */
@@ -28,19 +30,20 @@ const NO_GUARDRAILS: GuardOutcome = Object.freeze({ blocked: undefined, texts: O
  * Applies the decision's guardrails to the input; throws a 400 {@link GatewayError} when one blocks.
  * `seen` receives the engine's verdict first, a block included (the access log's decision record and metrics).
  */
-export function guardInput(
+export async function guardInput(
   graph: PreparedGraph,
   guardrails: readonly string[],
   facts: Facts,
   request: CanonicalRequest,
   texts: readonly string[],
   seen?: (outcome: GuardOutcome) => void,
-): GuardResult {
+  apply: ApplyGuard = applyGuardrails,
+): Promise<GuardResult> {
   if (guardrails.length === 0) {
     seen?.(NO_GUARDRAILS);
     return { request, redacted: [], flagged: [] };
   }
-  const outcome = applyGuardrails(graph, guardrails, "input", facts, texts);
+  const outcome = await apply(graph, guardrails, "input", facts, texts);
   seen?.(outcome);
   if (outcome.blocked) {
     const b = outcome.blocked;
@@ -72,12 +75,12 @@ export interface OutputResult {
  * where it was (inside tool-call arguments, keeping them valid JSON); flags
  * are only reported. Streams are not inspected (lang/SPEC.md §7.5).
  */
-export function guardOutput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, completion: ChatCompletion): OutputResult {
+export async function guardOutput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, completion: ChatCompletion, apply: ApplyGuard = applyGuardrails): Promise<OutputResult> {
   const unchanged: OutputResult = { completion, changed: false, blocked: undefined, redacted: [], flagged: [] };
   if (guardrails.length === 0) return unchanged;
   const messages = completion.choices.map((c) => decodeChatMessage(c.message as ChatMessage));
   const texts = messagesTexts(messages);
-  const outcome = applyGuardrails(graph, guardrails, "output", facts, texts);
+  const outcome = await apply(graph, guardrails, "output", facts, texts);
   if (outcome.blocked) {
     const choices = completion.choices.map((c) => {
       // Everything the model said is withheld: what completionTexts reads, nothing of it survives.

@@ -14,7 +14,9 @@ import type { World } from "../world.js";
 import { CallerIndex } from "./auth.js";
 import { chatChain } from "./chain.js";
 import { ChatContext, type ChatInput } from "./context.js";
+import { guardApplier, type ApplyGuard } from "./offloaded.js";
 import { RequestRecord } from "./record.js";
+import type { GuardOffload } from "../offload/index.js";
 import type { Reply } from "./respond.js";
 
 export interface Runtime {
@@ -35,6 +37,10 @@ export interface Runtime {
   readonly budgets: Budgets;
   /** Time the decide and input-guardrail steps (for trace spans). */
   readonly timeSteps: boolean;
+  /** The guard pass workers, when the graph has work for them and the gateway has them (runtime/offload/). */
+  readonly offload: GuardOffload | undefined;
+  /** Applies guardrails: inline, or on the offload for large texts. */
+  readonly applyGuard: ApplyGuard;
   /** Runs the chat chain for one request. */
   chat(input: ChatInput): Promise<ChatOutcome>;
 }
@@ -57,6 +63,8 @@ export interface RuntimeOptions {
   explain?: boolean;
   /** Time the decide and input-guardrail steps (for trace spans). */
   timeSteps?: boolean;
+  /** The gateway's guard pass workers, when the graph needs them (see `needsOffload`). */
+  offload?: GuardOffload | undefined;
 }
 
 /** Builds the runtime of a graph; starts loading the tokenizer when the policy needs it. */
@@ -72,6 +80,8 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
   const prepared = prepare(graph);
   if (prepared.readsTokens) void loadTokenizer();
   const chain = chatChain(graph, { explain: options.explain === true });
+  const offload = options.offload;
+  offload?.prepare(graph);
   const rt: Runtime = {
     graph,
     prepared,
@@ -84,6 +94,8 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     world,
     budgets: options.budgets,
     timeSteps: options.timeSteps === true,
+    offload,
+    applyGuard: guardApplier({ offload }),
     async chat(input) {
       const requestId = options.requestId(input.headers["x-request-id"]);
       const record = new RequestRecord(requestId);

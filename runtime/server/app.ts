@@ -20,6 +20,7 @@ import { Pools, type PoolOptions } from "../providers/index.js";
 import { memoryStore, type Store } from "../state/index.js";
 import { GatewayMetrics, Observer, silentLogger, storeBudgetReader, type Logger, type SpanSink } from "../observe/index.js";
 import { exportHttpEngine } from "../observe/http-engine.js";
+import { needsOffload, startOffload, type GuardOffload, type OffloadOptions } from "../offload/index.js";
 import { realWorld, type World } from "../world.js";
 import { budgetRoutes, type RouteTable } from "./admin/index.js";
 import { ClientSignal } from "./client-signal.js";
@@ -65,6 +66,14 @@ export interface GatewayOptions {
     /** OpenTelemetry spans (observe/otlp.ts). Default none: no span is built. */
     spans?: SpanSink;
   };
+  /**
+   * The guard pass workers (runtime/offload/): started when a loaded policy
+   * has guardrails, text or token conditions or `log_bodies`, and used for
+   * texts from `thresholdChars` (default 32 Ki UTF-16 units). `false`:
+   * everything inline (the event loop then holds for as long as a large
+   * text takes).
+   */
+  guardPass?: OffloadOptions | false;
   /** The HTTP edge and the upstream connections. */
   http?: {
     /** Upstream connection pool settings. */
@@ -107,13 +116,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = observe.metrics === false ? undefined : (observe.metrics ?? new GatewayMetrics(world.now));
   const budgets = new Budgets(options.store ?? ownStore!, log, (target, fault) => metrics?.usageClamped(target, fault));
   const requestId = requestIds(world.random);
+  // Started with the first graph that has work for it, kept across reloads.
+  let offload: GuardOffload | undefined;
+  const offloadFor = (graph: Graph): GuardOffload | undefined =>
+    options.guardPass === false || !needsOffload(graph) ? undefined : (offload ??= startOffload(options.guardPass ?? {}));
 
   // The runtime trusts no graph it did not check: every graph, at start and
   // on every swap, must pass the same JSON Schema the compiler validates with.
   const build = (graph: Graph): Runtime => {
     const valid = validateGraph(graph);
     if (!valid.ok) throw new InvalidGraphError(valid.errors);
-    const rt = createRuntime(valid.graph, { world, pools, budgets, requestId, explain: observe.logDecisions === true, timeSteps: observe.spans !== undefined });
+    const rt = createRuntime(valid.graph, {
+      world,
+      pools,
+      budgets,
+      requestId,
+      explain: observe.logDecisions === true,
+      timeSteps: observe.spans !== undefined,
+      offload: offloadFor(valid.graph),
+    });
     for (const p of rt.problems) log.warn(p);
     return rt;
   };
@@ -122,7 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   metrics?.setGraph(current.graph);
   if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "fallback" ? "node" : httpEngine.build === "glibc-compat" ? "uws-glibc-compat" : "uws");
   if (options.store) metrics?.setBudgetReader(storeBudgetReader(options.store));
-  const observer = new Observer({ log, metrics, spans: observe.spans });
+  const observer = new Observer({ log, metrics, spans: observe.spans, offload: () => offload });
 
   async function chat(req: HttpRequest, res: HttpResponse): Promise<void> {
     const rt = current;
@@ -214,6 +235,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       draining = true;
       await server.close(graceMs);
       await pools.close();
+      await offload?.close();
       await ownStore?.close();
       // Metrics made here are ours to stop; metrics passed in belong to the caller.
       if (observe.metrics === undefined) metrics?.close();

@@ -200,6 +200,59 @@ describe("iban", () => {
   });
 });
 
+describe("credit_card and iban, scanned without the regex engine's per-candidate cost", () => {
+  /** A detector as it was: its regex and validator, run the way regexDetector runs them. */
+  function oldScan(pattern: string, validate: (c: string) => number, text: string): string[] {
+    const regex = new RegExp(pattern, "g");
+    const out: string[] = [];
+    for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
+      const keep = validate(m[0]);
+      if (keep <= 0) {
+        regex.lastIndex = m.index + 1;
+        continue;
+      }
+      out.push(m[0].slice(0, keep));
+      regex.lastIndex = m.index + keep;
+    }
+    return out;
+  }
+  const OLD_CARD = String.raw`(?<![\d])(?:\d{13,19}|\d{4}([ \-])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ \-])\d{6}\2\d{5})(?![\d])`;
+  const OLD_IBAN = String.raw`(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])`;
+  const oldIbanValidate = (candidate: string): number => {
+    if (ibanValid(candidate)) return candidate.length;
+    for (let end = candidate.lastIndexOf(" "); end > 0; end = candidate.lastIndexOf(" ", end - 1)) if (ibanValid(candidate.slice(0, end))) return end;
+    return 0;
+  };
+
+  it("credit_card finds exactly what the old regex found, on texts of digit groups and separators", () => {
+    // Groups of Luhn-valid and invalid cards, cut and joined at random.
+    const part = fc.oneof(fc.stringMatching(/^[0-9]{1,7}$/), fc.constantFrom("4111", "1111", "3782", "822463", "10005", "4111111111111111", "378282246310005"), fc.constantFrom(" ", "-", " ", "a", "\n"));
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 24 }), (parts) => {
+        const text = parts.join("");
+        expect(found(builtin("credit_card"), text)).toEqual(oldScan(OLD_CARD, (c) => (luhnValid(c) ? c.length : 0), text));
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it("iban finds exactly what the old regex and validator found, valid IBANs among look-alike groups", () => {
+    const part = fc.oneof(
+      fc.constantFrom("DE89 3704 0044 0532 0130 00", "GB82 WEST 1234 5698 7654 32", "DE89370400440532013000", "NO9386011117947"),
+      fc.constantFrom("DE89", "3704", "0044", "0532", "0130", "00", "GB82", "WEST", "1234", "5698", "7654", "32", "NO93", "8601", "1117", "947", "FR14", "2004", "1010", "0505", "0001", "3M02", "606", "ABCD"),
+      fc.stringMatching(/^[A-Z0-9]{1,5}$/),
+      fc.constantFrom(" ", " ", ".", "a", "\n"),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 20 }), (parts) => {
+        const text = parts.join("");
+        expect(found(builtin("iban"), text)).toEqual(oldScan(OLD_IBAN, oldIbanValidate, text));
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});
+
 describe("api_key", () => {
   it("finds the common secret formats", () => {
     const d = builtin("api_key");

@@ -1,19 +1,28 @@
 /**
- * No request blocks the event loop: a real `aigw serve` child with a policy
- * like examples/production (a size guardrail that reads `input_tokens`, PII
- * redaction, a secrets block, injection rules written as policy regexes,
- * `log_bodies true`) takes ~1 MB adversarial prompts, one at a time: the
- * inputs that were quadratic for the tokenizer (one long word, DNA), that
- * backtracked in the phone detector (`+1111…1a ` repeated), and inputs
- * crafted for each other detector and for a policy regex. While each is
- * processed, `/healthz` is asked again and again and must answer within a
- * bound every time (TOKENIZER_BOUND_MS, DETECTOR_BOUND_MS: what each stage
- * holds today, and why not yet the issue's 100 ms). Each prompt is answered, and its reply, which
- * echoes the prompt's kind of text, is logged with the bodies.
+ * No request blocks the event loop (issue 13): a real `aigw serve` child
+ * with every guard, condition and logging feature of examples/production
+ * (a size guardrail and a route that read `input_tokens`, budgets and
+ * limits, PII redaction, a secrets rule, injection rules written as policy
+ * regexes, `log_bodies true`), plus every built-in detector, a `matches`
+ * route condition (evaluated by `decide`) and output guardrails, takes
+ * ~1 MB adversarial prompts one at a time: the inputs that were quadratic
+ * for the tokenizer (one long word, DNA), that backtracked in the phone
+ * detector (`+1111…1a ` repeated), and inputs crafted for each other
+ * detector and for a policy regex. While each is processed, `/healthz` is
+ * polled about every 10 ms and every answer must come within
+ * HEALTHZ_BOUND_MS. Each prompt is answered, and its reply, which echoes
+ * the prompt's kind of text, goes through the output guardrails and is
+ * logged with the bodies.
+ *
+ * A second part proves the failure path: a guard pass that outlives
+ * `--guard-timeout` fails its request with a 503 in the OpenAI error shape,
+ * the process lives on, and the next large request is served by a fresh
+ * worker.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { getPriority, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { behave, closeAllUpstreams, startUpstream } from "../support/upstreams.js";
 import { KEY, KEY_HASH } from "../server/helpers.js";
@@ -28,21 +37,43 @@ afterAll(async () => {
 });
 
 /**
- * How long /healthz may wait while the tokenizer counts a 1 MB prompt. The
- * count runs a few thousand bytes per event-loop turn; what is left in one
- * turn is the pre-tokenizer regex over one long pre-token and a major GC:
- * /healthz answered within ~55 ms during 1 MB of prose but ~120–400 ms
- * during a 1 MB single word on a loaded 2-core machine, so the issue's 100 ms
- * is not yet met for those. Before, 1 MB of `a` held the loop for hours.
+ * The issue's bound: every /healthz answer while a 1 MB prompt is in
+ * flight. The large texts' passes run on the guard pass workers
+ * (runtime/offload/); what is left on the event loop is parsing and copying
+ * the body, a few ms per MB.
  */
-const TOKENIZER_BOUND_MS = 1_000;
+const HEALTHZ_BOUND_MS = 100;
+/** How often /healthz is asked. */
+const POLL_MS = 10;
+/** The liveness parts are about the event loop, not the pass's deadline: on a machine this loaded, counting 1 MB of one word can outlast the default 30 s. */
+const LIVENESS_ARGS = ["--guard-timeout", "300s"];
+
 /**
- * The guardrail pass (every detector, then the redaction logged with the
- * bodies) is still one synchronous pass over the text: linear, but ~0.1–0.5 s
- * for 1 MB on a loaded 2-core machine. Before the detectors were linear the
- * same prompts took seconds (phone) to forever (the policy regex).
+ * Runs the gateway's threads (its event loop, and V8's GC helpers the loop
+ * waits for) and this test's thread (the /healthz client) ahead of the rest
+ * of the machine, when allowed (root): the bound is about what a request
+ * does to the gateway's own event loop, and the builds sharing the machine
+ * (load average 10–20 on 2 cores) would otherwise decide it. The guard pass
+ * workers have lowered their own priority (runtime/offload/worker.ts) and
+ * are left there: only threads at the normal priority are raised.
  */
-const DETECTOR_BOUND_MS = 2_000;
+function favour(pid: number | undefined): void {
+  const ids = [process.pid];
+  if (pid !== undefined) {
+    try {
+      ids.push(...readdirSync(`/proc/${pid}/task`).map(Number));
+    } catch {
+      ids.push(pid);
+    }
+  }
+  for (const id of ids) {
+    try {
+      if (getPriority(id) === 0) setPriority(id, -10);
+    } catch {
+      // Not root, or the thread ended: measured at the normal priority.
+    }
+  }
+}
 const MB = 1 << 20;
 
 /** `unit` repeated up to about 1 MB. */
@@ -92,7 +123,7 @@ async function probe(base: string, text: string): Promise<Probe> {
   const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
   let done = false;
   const started = performance.now();
-  const call = fetch(`${base}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: text }] }) })
+  const call = fetch(`${base}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "chat", max_tokens: 100, messages: [{ role: "user", content: text }] }) })
     .then(async (r) => ({ status: r.status, body: await r.text() }))
     .finally(() => void (done = true));
   let worst = 0;
@@ -106,14 +137,31 @@ async function probe(base: string, text: string): Promise<Probe> {
       worst = Math.max(worst, performance.now() - t0);
       probes++;
     }
+    await sleep(POLL_MS);
   }
   const res = await call;
   expect([200, 400], res.body.slice(0, 300)).toContain(res.status);
   return { status: res.status, worstHealthzMs: worst, probes, totalMs: performance.now() - started };
 }
 
-/** Starts `aigw serve` on a policy; its upstream echoes a quarter of each prompt back, so `log_bodies` logs hostile text both ways. */
-async function gateway(guard: string, guardrails: string): Promise<{ base: string; stderr: () => string; echo: (text: string) => void }> {
+/** The guardrails of the detector part: every built-in detector, both directions, and injection rules as policy regexes. */
+const EVERY_DETECTOR = `
+guardrail pii { on input  redact email, phone, credit_card, iban, ip_address }
+guardrail pii_out { on output  redact email, phone, credit_card, iban, ip_address, api_key }
+guardrail secrets { on input  flag api_key }
+guardrail injection {
+  on input
+  block matches /ignore (all |any )?(the )?(previous|prior|above) instructions/i
+  flag matches /(reveal|print|show|repeat) (me )?(your|the) system prompt/i
+  flag matches /token=(\\w+\\s?)+;/
+}`;
+
+/**
+ * Starts `aigw serve` on a policy shaped like examples/production; its
+ * upstream echoes a quarter of each prompt back, so the output guardrails
+ * and `log_bodies` see hostile text both ways.
+ */
+async function gateway(guard: string, guardrails: string, args: string[] = LIVENESS_ARGS): Promise<{ base: string; stderr: () => string; stdout: () => string; echo: (text: string) => void }> {
   const up = await startUpstream("openai");
   const sub = mkdtempSync(join(dir, "p-"));
   writeFileSync(
@@ -122,60 +170,73 @@ async function gateway(guard: string, guardrails: string): Promise<{ base: strin
 gateway { max_body 4MB  log_bodies true  state memory  deadline 120s }
 provider real { api openai base_url "${up.baseUrl}" timeout 120s }
 keys { "${KEY_HASH}" team "loop" }
-model gpt = real/"gpt-4o"
-model long = real/"gpt-4.1"
+model gpt = real/"gpt-4o" { input $2.50/Mtok  output $10/Mtok  context 128k  max_output 16k }
+model long = real/"gpt-4.1" { input $2/Mtok  output $8/Mtok  context 1M  max_output 32k }
+budget team-daily { per team  limit $100000 per day  warn 80%  exceeded reject }
+limit per-key { per key  requests 100000 per minute  tokens 1000M per minute }
 ${guardrails}
 guardrail size { block when input_tokens > 2M }
-route big { when model == "chat" and input_tokens > 900k  to long  guard ${guard} }
-route chat { when model == "chat"  to gpt  guard ${guard} }
+route forbidden { when model == "chat" and text matches /forbidden (word|phrase)+ here/i  to gpt  guard ${guard} }
+route big { when model == "chat" and input_tokens > 900k  to long  guard ${guard}  budget team-daily  limit per-key }
+route chat { when model == "chat"  to gpt  guard ${guard}  budget team-daily  limit per-key }
 `,
   );
-  const serve = await startServeChild(join(sub, "main.route"), [], 60_000);
+  const serve = await startServeChild(join(sub, "main.route"), args, 60_000);
   // The tokenizer's ranks load in the background at start; the first request that needs them waits for them.
   const warm = await fetch(`${serve.base}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "x".repeat(5000) }] }),
+    body: JSON.stringify({ model: "chat", max_tokens: 100, messages: [{ role: "user", content: "x".repeat(5000) }] }),
   });
   expect(warm.status).toBe(200);
-  return { base: serve.base, stderr: serve.stderr, echo: (text) => up.next(behave.reply({ text: text.slice(0, 256 * 1024) })) };
+  // After the warm-up: the guard pass workers are up and have lowered their priority.
+  favour(serve.child.pid);
+  return { base: serve.base, stderr: serve.stderr, stdout: serve.stdout, echo: (text) => up.next(behave.reply({ text: text.slice(0, 256 * 1024) })) };
 }
 
 describe("a real aigw serve keeps answering while it processes 1 MB adversarial prompts", () => {
-  it(`counts input_tokens of 1 MB prompts crafted against the tokenizer while /healthz answers within ${TOKENIZER_BOUND_MS} ms`, { timeout: 600_000 }, async () => {
+  it(`counts input_tokens of 1 MB prompts crafted against the tokenizer while /healthz answers within ${HEALTHZ_BOUND_MS} ms`, { timeout: 600_000 }, async () => {
     const gw = await gateway("size", "");
-    const slow: string[] = [];
-    for (const [name, text] of TOKENIZER_INPUTS) {
-      gw.echo(text);
-      const p = await probe(gw.base, text);
-      if (process.env.AIGW_LOOP_REPORT) console.log(`${name}: status ${p.status}, request ${p.totalMs.toFixed(0)} ms, worst /healthz ${p.worstHealthzMs.toFixed(0)} ms over ${p.probes} probes`);
-      if (p.worstHealthzMs >= TOKENIZER_BOUND_MS) slow.push(`${name}: /healthz took ${p.worstHealthzMs.toFixed(0)} ms (request ${p.totalMs.toFixed(0)} ms, ${p.probes} probes)`);
-    }
-    expect(slow).toEqual([]);
-    expect(gw.stderr()).not.toMatch(/uncaught|FATAL/i);
+    await expectLive(gw, TOKENIZER_INPUTS);
   });
 
-  it(`runs every detector and policy regex over 1 MB prompts crafted against them in linear time: /healthz within ${DETECTOR_BOUND_MS} ms`, { timeout: 600_000 }, async () => {
-    const gw = await gateway(
-      "size, pii, secrets, injection",
-      `
-guardrail pii { on input  redact email, phone, credit_card, iban, ip_address }
-guardrail secrets { on input  flag api_key }
-guardrail injection {
-  on input
-  block matches /ignore (all |any )?(the )?(previous|prior|above) instructions/i
-  flag matches /(reveal|print|show|repeat) (me )?(your|the) system prompt/i
-  flag matches /token=(\\w+\\s?)+;/
-}`,
-    );
-    const slow: string[] = [];
-    for (const [name, text] of DETECTOR_INPUTS) {
-      gw.echo(text);
-      const p = await probe(gw.base, text);
-      if (process.env.AIGW_LOOP_REPORT) console.log(`${name}: status ${p.status}, request ${p.totalMs.toFixed(0)} ms, worst /healthz ${p.worstHealthzMs.toFixed(0)} ms over ${p.probes} probes`);
-      if (p.worstHealthzMs >= DETECTOR_BOUND_MS) slow.push(`${name}: /healthz took ${p.worstHealthzMs.toFixed(0)} ms (request ${p.totalMs.toFixed(0)} ms, ${p.probes} probes)`);
-    }
-    expect(slow).toEqual([]);
+  it(`runs every detector, policy regex and output guardrail over 1 MB prompts crafted against them: /healthz within ${HEALTHZ_BOUND_MS} ms`, { timeout: 600_000 }, async () => {
+    const gw = await gateway("size, pii, secrets, injection, pii_out", EVERY_DETECTOR);
+    await expectLive(gw, DETECTOR_INPUTS);
+    // The large bodies were redacted for the log on a worker, and logged.
+    const logged = gw.stdout().split("\n").filter((l) => l.includes('"requestBody"'));
+    expect(logged.length).toBeGreaterThanOrEqual(DETECTOR_INPUTS.length);
+  });
+
+  it("fails a guard pass that outlives --guard-timeout with a 503 in the OpenAI shape, and serves the next request on a fresh worker", { timeout: 300_000 }, async () => {
+    const gw = await gateway("size, pii, secrets, injection, pii_out", EVERY_DETECTOR, ["--guard-workers", "1", "--guard-timeout", "1s"]);
+    const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
+    const ask = async (text: string): Promise<{ status: number; body: string }> => {
+      gw.echo("ok");
+      const r = await fetch(`${gw.base}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "chat", max_tokens: 10, messages: [{ role: "user", content: text }] }) });
+      return { status: r.status, body: await r.text() };
+    };
+    // 3 MB of one word: counting its tokens (the route reads `input_tokens > 900k`) takes seconds.
+    const slow = await ask(fill("a", 3 * MB));
+    expect(slow.status, slow.body.slice(0, 300)).toBe(503);
+    expect(JSON.parse(slow.body)).toMatchObject({ error: { code: "guard_unavailable", type: "server_error" } });
+    expect((await fetch(`${gw.base}/healthz`)).status).toBe(200);
+    // A large prompt that needs little work (one word, above the offload threshold) is served by the replacement worker.
+    const next = await ask("x".repeat(40_000));
+    expect(next.status, next.body.slice(0, 300)).toBe(200);
     expect(gw.stderr()).not.toMatch(/uncaught|FATAL/i);
   });
 });
+
+/** Sends each prompt and checks every /healthz answer during it came within the bound. */
+async function expectLive(gw: Awaited<ReturnType<typeof gateway>>, inputs: [string, string][]): Promise<void> {
+  const slow: string[] = [];
+  for (const [name, text] of inputs) {
+    gw.echo(text);
+    const p = await probe(gw.base, text);
+    if (process.env.AIGW_LOOP_REPORT) console.log(`${name}: status ${p.status}, request ${p.totalMs.toFixed(0)} ms, worst /healthz ${p.worstHealthzMs.toFixed(0)} ms over ${p.probes} probes`);
+    if (p.worstHealthzMs >= HEALTHZ_BOUND_MS) slow.push(`${name}: /healthz took ${p.worstHealthzMs.toFixed(0)} ms (request ${p.totalMs.toFixed(0)} ms, ${p.probes} probes)`);
+  }
+  expect(slow).toEqual([]);
+  expect(gw.stderr()).not.toMatch(/uncaught|FATAL/i);
+}

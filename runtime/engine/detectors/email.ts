@@ -15,12 +15,17 @@
 import type { Detector } from "./detector.js";
 
 const LOCAL_CHARS = "A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-";
-const LOCAL = new RegExp(`[${LOCAL_CHARS}]`);
+/** Which ASCII codes may be in a local part (a table: this runs for every character walked back over). */
+const LOCAL = new Uint8Array(128);
+for (let c = 0; c < 128; c++) LOCAL[c] = new RegExp(`[${LOCAL_CHARS}]`).test(String.fromCharCode(c)) ? 1 : 0;
 // Labels exclude the dot, so the label repetition has one way to split and cannot backtrack badly.
 const ADDRESS = new RegExp(`[${LOCAL_CHARS}]+@(?:[A-Za-z0-9-]+\\.)+[A-Za-z]{2,}(?![A-Za-z0-9-])`, "y");
 
-/** Whether the character at `i` may be part of a local part (one-character strings only). */
-const isLocal = (text: string, i: number): boolean => LOCAL.test(text[i]!);
+/** Whether the character at `i` may be part of a local part. */
+const isLocal = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i);
+  return c < 128 && LOCAL[c] === 1;
+};
 
 /**
  * Appends the addresses of `text` to `out` as flat `[start, end)` pairs (or,

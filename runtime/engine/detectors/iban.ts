@@ -23,13 +23,40 @@ export function ibanValid(s: string): boolean {
   return rem === 1;
 }
 
+/** `(rem * 10^k + the digits of char c) mod 97`, a letter counting as its two digits 10–35. */
+function mod97(rem: number, c: number): number {
+  return c >= 48 && c <= 57 ? (rem * 10 + (c - 48)) % 97 : (rem * 100 + (c - 55)) % 97;
+}
+
+/**
+ * The longest prefix of a regex candidate that passes {@link ibanValid}:
+ * the whole candidate or one cut at a space, 0 if none. One pass, no
+ * copies: the check's number is the rest's digits followed by the first
+ * four characters', so at each boundary it is `rest mod 97` shifted by the
+ * head's digit count plus the head's value (the candidate already has the
+ * shape the regex gives it: two letters, two digits, then groups).
+ */
 function validate(candidate: string): number {
-  if (ibanValid(candidate)) return candidate.length;
-  // Try shorter candidates, cut at each space from the right.
-  for (let end = candidate.lastIndexOf(" "); end > 0; end = candidate.lastIndexOf(" ", end - 1)) {
-    if (ibanValid(candidate.slice(0, end))) return end;
+  let head = 0;
+  let shift = 1;
+  for (let i = 0; i < 4; i++) {
+    const c = candidate.charCodeAt(i);
+    head = mod97(head, c);
+    shift = (shift * (c >= 48 && c <= 57 ? 10 : 100)) % 97;
   }
-  return 0;
+  let rest = 0;
+  let compact = 4;
+  let best = 0;
+  for (let i = 4; i <= candidate.length; i++) {
+    const c = i < candidate.length ? candidate.charCodeAt(i) : 32;
+    if (c === 32) {
+      if (compact >= 15 && compact <= 34 && (rest * shift + head) % 97 === 1) best = i;
+      continue;
+    }
+    rest = mod97(rest, c);
+    compact++;
+  }
+  return best;
 }
 
 /** The IBAN detector; placeholder `[IBAN]`. */

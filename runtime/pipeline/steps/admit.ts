@@ -25,7 +25,10 @@ export const admit: ChatStep = async (ctx, next) => {
   try {
     reply = await next();
   } catch (err) {
-    await hold.settle(undefined, undefined);
+    // A step after the answer can still fail (the output guard pass's worker): what upstream billed is charged.
+    const a = ctx.answered;
+    if (a?.kind === "completion") await hold.settleCompletion(a.target, a.completion);
+    else await hold.settle(undefined, undefined);
     throw err;
   }
   const a = ctx.answered;

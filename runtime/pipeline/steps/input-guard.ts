@@ -6,10 +6,10 @@
 import type { ChatStep } from "../context.js";
 import { guardInput } from "../guard.js";
 
-export const inputGuard: ChatStep = (ctx, next) => {
+export const inputGuard: ChatStep = async (ctx, next) => {
   const { rt, decision } = ctx;
   if (decision.kind === "no-route") return next();
-  const guarded = guardInput(rt.prepared, decision.guardrails, ctx.facts, ctx.request, ctx.texts, (o) => {
+  const guarded = await guardInput(rt.prepared, decision.guardrails, ctx.facts, ctx.request, ctx.texts, (o) => {
     ctx.guard = o;
     ctx.record.add({
       kind: "guarded",
@@ -19,7 +19,7 @@ export const inputGuard: ChatStep = (ctx, next) => {
       blocked: o.blocked,
       ...(rt.timeSteps ? { endMs: ctx.world.monotonic() } : {}),
     });
-  });
+  }, rt.applyGuard);
   ctx.sent = guarded.request;
   return next();
 };

@@ -12,7 +12,7 @@ export const outputGuard: ChatStep = async (ctx, next) => {
   const reply = await next();
   const a = ctx.answered;
   if (a?.kind !== "completion" || reply?.kind !== "json") return reply;
-  const out = guardOutput(ctx.rt.prepared, routed(ctx).guardrails, ctx.facts, a.completion.completion);
+  const out = await guardOutput(ctx.rt.prepared, routed(ctx).guardrails, ctx.facts, a.completion.completion, ctx.rt.applyGuard);
   if (out.redacted.length > 0 || out.flagged.length > 0 || out.blocked !== undefined) {
     ctx.record.add({ kind: "guarded", direction: "output", redacted: out.redacted, flagged: out.flagged, blocked: out.blocked });
   }
