@@ -14,8 +14,8 @@ import { givenState, givenWorld, runPolicyTests, simulate } from "../../runtime/
 const HEAD = `
 gateway { auth none deadline 1.5s }
 provider p { api mock }
-model big = p/"big" { input $1/Mtok output $1/Mtok }
-model son = p/"son" { input $1/Mtok output $1/Mtok }
+model big = p/"big" { input $1/Mtok output $1/Mtok max_output 4k }
+model son = p/"son" { input $1/Mtok output $1/Mtok max_output 4k }
 budget daily { per team limit $100 per day warn 80% }
 limit rpm { per team requests 10 per minute }
 route chat { when model == "chat" budget daily limit rpm to big fallback son retry 1 timeout 1s }
