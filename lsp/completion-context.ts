@@ -108,12 +108,19 @@ function slotOf(tokens: readonly IToken[]): Slot {
     }
     const words = STATEMENTS[frame.block];
     const prev = frame.stmt[frame.stmt.length - 1]?.image ?? "";
-    if (words?.includes(t.image) && !WANTS_NAME.has(prev) && !(frame.block === "route" && inExpr(frame.stmt))) frame.stmt = [];
+    if (words?.includes(t.image) && !WANTS_NAME.has(prev) && !continues(frame, t.image)) frame.stmt = [];
     frame.stmt.push(t);
   }
   const frame = stack[stack.length - 1];
   if (!frame) return topSlot(top);
   return blockSlot(frame, stack[stack.length - 2]);
+}
+
+/** Whether `word`, a statement keyword, continues the current statement instead: `limit $5 per day`, `when x == "a" and …`. */
+function continues(frame: Frame, word: string): boolean {
+  if (frame.block === "route") return inExpr(frame.stmt);
+  const first = frame.stmt[0]?.image ?? "";
+  return word === "per" && frame.stmt.length === 2 && ["limit", "tokens", "requests"].includes(first);
 }
 
 /** A `when` still open: the next keyword may be a fact or a comparison, not a statement. */

@@ -11,7 +11,9 @@ import {
   createConnection,
   DidChangeWatchedFilesNotification,
   FileChangeType,
+  MessageType,
   ResponseError,
+  ShowMessageNotification,
   TextDocuments,
   TextDocumentSyncKind,
   type Connection,
@@ -54,6 +56,9 @@ export function startServer(options: ServerOptions): Promise<void> {
       return fallback;
     }
   };
+
+  /** A message for the user, as a notification: it needs no answer. */
+  const show = (type: MessageType, message: string): void => void connection.sendNotification(ShowMessageNotification.type, { type, message });
 
   /** The analysis and path of a document, when it is a file the server can check. */
   const target = async (uri: string) => {
@@ -148,7 +153,7 @@ export function startServer(options: ServerOptions): Promise<void> {
     const text = doc.getText();
     const outcome = formatDocument(text, path, { start: { line: 0, character: 0 }, end: doc.positionAt(text.length) });
     if ("refused" in outcome) {
-      void connection.window.showWarningMessage(outcome.refused);
+      show(MessageType.Warning, outcome.refused);
       return [];
     }
     return outcome.edits;
@@ -164,8 +169,7 @@ export function startServer(options: ServerOptions): Promise<void> {
     if (!t) return null;
     const result = runTest(t.analysis, t.path, name);
     const detail = result.passed ? "" : `: ${(result.failures?.map((f) => f.message) ?? [result.message ?? ""]).join("; ")}`;
-    if (result.passed) void connection.window.showInformationMessage(`test ${JSON.stringify(name)} passed`);
-    else void connection.window.showErrorMessage(`test ${JSON.stringify(name)} failed${detail}`);
+    show(result.passed ? MessageType.Info : MessageType.Error, `test ${JSON.stringify(name)} ${result.passed ? "passed" : `failed${detail}`}`);
     return result;
   }));
 
