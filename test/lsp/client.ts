@@ -50,13 +50,16 @@ export class LspClient {
   static async start(root: string, initializationOptions: Record<string, unknown> = { debounceMs: 50 }): Promise<LspClient> {
     const child = spawn(process.execPath, [...aigwArgs(), "lsp", "--stdio"], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
     const client = new LspClient(child);
-    await client.connection.sendRequest("initialize", {
+    const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`aigw lsp exited (${code}) before initializing: ${client.stderr.join("")}`))));
+    const initialize = client.connection.sendRequest("initialize", {
       processId: process.pid,
       rootUri: uri(root),
       workspaceFolders: [{ uri: uri(root), name: "policy" }],
       capabilities: { workspace: { codeLens: { refreshSupport: true } } },
       initializationOptions,
     });
+    await Promise.race([initialize, exited]);
+    exited.catch(() => undefined); // a later exit is reported by `alive`
     await client.connection.sendNotification("initialized", {});
     return client;
   }
