@@ -45,6 +45,13 @@ describe("the grammar file", () => {
     const pkg = JSON.parse(readFileSync(editor("package.json"), "utf8"));
     expect(pkg.contributes.languages[0]).toMatchObject({ id: "route", extensions: [".route"], configuration: "./language-configuration.json" });
     expect(pkg.contributes.grammars[0]).toEqual({ language: "route", scopeName: "source.route", path: "./syntaxes/route.tmLanguage.json" });
+    expect(pkg.main).toBe("./extension.js");
+    expect(Object.keys(pkg.dependencies)).toEqual(["vscode-languageclient"]);
+    // The client starts `aigw lsp` on stdio (the server's tests drive that same command).
+    const client = readFileSync(editor("extension.js"), "utf8");
+    expect(client).toContain('args: ["lsp"]');
+    expect(client).toContain("TransportKind.stdio");
+    expect(() => new Function(client.replace(/^"use strict";/m, ""))).not.toThrow();
     const config = JSON.parse(readFileSync(editor("language-configuration.json"), "utf8"));
     expect(config.comments).toEqual({ lineComment: "//", blockComment: ["/*", "*/"] });
     expect(new RegExp(config.wordPattern).exec("gpt-4.1-mini")?.[0]).toBe("gpt-4.1-mini");
