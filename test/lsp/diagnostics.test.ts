@@ -3,9 +3,10 @@
  * diagnostics at their spans, and failing `test` blocks on the lines that
  * expected otherwise, for every file of the policy, unsaved buffers first.
  */
+import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { policyDir } from "../support/cli.js";
-import { LspClient } from "./client.js";
+import { LspClient, uri } from "./client.js";
 import { at, MAIN, MODELS } from "./fixtures.js";
 
 let client: LspClient | undefined;
@@ -74,5 +75,31 @@ describe("diagnostics", () => {
     const dup = diags.find((d) => d.code === "E102")!;
     expect(dup.relatedInformation?.[0]?.location.range.start).toEqual({ line: 8, character: 6 });
     expect(dup.relatedInformation?.[0]?.message).toBe("first declared here");
+  });
+
+  it("a file is checked within the outermost policy that imports it, even from a directory of its own", async () => {
+    const chat = 'route chat2 {\n  when model == "chat2"\n  to big\n}\n';
+    const main = MAIN.replace('import "models.route"\n', 'import "models.route"\nimport "routes/chat.route"\n');
+    const dir = policyDir({ "main.route": main, "models.route": MODELS, "routes/chat.route": chat });
+    client = await LspClient.start(dir);
+    const path = `${dir}/routes/chat.route`;
+    // `big` is declared in models.route: only the policy of main.route knows it.
+    await client.open(path, chat);
+    expect(await client.diagnostics(path)).toEqual([]);
+    const alone = policyDir({ "routes/chat.route": chat });
+    await client.open(`${alone}/routes/chat.route`, chat);
+    expect((await client.diagnostics(`${alone}/routes/chat.route`, (d) => d.length > 0)).map((d) => d.code)).toContain("E101");
+  });
+
+  it("a change on disk to a file the editor does not have open is checked when the editor reports it", async () => {
+    const dir = policyDir({ "main.route": MAIN, "models.route": MODELS });
+    client = await LspClient.start(dir);
+    await client.open(`${dir}/main.route`, MAIN);
+    await client.diagnostics(`${dir}/main.route`);
+    writeFileSync(`${dir}/models.route`, MODELS.replace("model big", "model huge"));
+    const since = client.published.length;
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(`${dir}/models.route`), type: 2 }] });
+    const diags = await client.diagnostics(`${dir}/main.route`, (d) => d.length > 0, since);
+    expect(diags.filter((d) => d.code === "E101").map((d) => String(d.message).split("\n")[0])).toEqual(["unknown model `big`", "unknown model `big`"]);
   });
 });
