@@ -17,6 +17,7 @@ const RUN: Record<string, Run> = {
   serve: async (argv, io) => (await import("./commands/serve.js")).serveCommand(argv, io),
   key: async (argv, io) => (await import("./commands/key.js")).keyCommand(argv, io),
   fmt: async (argv, io) => (await import("./commands/fmt.js")).fmtCommand(argv, io),
+  lsp: async (argv, io) => (await import("./commands/lsp.js")).lspCommand(argv, io),
 };
 
 const HELP = new Set(["help", "--help", "-h"]);

@@ -117,6 +117,15 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
     ],
     exit: "0 done (with --check: nothing to change); 1 syntax errors, or files to change with --check; 2 usage error",
   },
+  lsp: {
+    usage: "aigw lsp [--stdio]",
+    about: "the language server for editors (LSP over stdio)",
+    description:
+      "Speaks the Language Server Protocol on stdin and stdout, for editors: diagnostics as you type (the checks and `test` blocks of `aigw check`), go to definition, references, rename, hover, completion, outline, formatting as `aigw fmt` does, and code lenses that run a `test` block. A file's policy is the outermost directory up to the workspace folder whose `main.route` loads it, else the file alone. See editors/vscode/README.md for VS Code, Neovim, Helix and Zed.",
+    options: [["--stdio", "accepted for editors' clients; stdio is the only transport"]],
+    examples: [["aigw lsp", "started by the editor, not by hand"]],
+    exit: "0 when the client shuts the server down; 2 usage error",
+  },
 };
 
 /** `aigw <command> --help`. */

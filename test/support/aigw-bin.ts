@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const REGISTER = join(ROOT, "test/state/child/register.mjs");
 const BUILT = join(ROOT, "dist/cli/bin.js");
 const SOURCE = join(ROOT, "cli/bin.ts");
-const SOURCE_DIRS = ["cli", "lang", "compiler", "runtime"];
+const SOURCE_DIRS = ["cli", "lang", "compiler", "runtime", "lsp"];
 
 function newestSource(dir: string): number {
   let newest = 0;

@@ -1,14 +1,15 @@
 /**
- * The TextMate grammar in lang/editor highlights each part of the language
- * with the conventional scopes, and the VS Code extension manifest points at
- * it. Tokenised with the small interpreter in textmate.ts.
+ * The TextMate grammar of the VS Code extension (editors/vscode) highlights
+ * each part of the language with the conventional scopes, and the extension
+ * manifest contributes it with the language configuration and the client
+ * that starts `aigw lsp`. Tokenised with the small interpreter in textmate.ts.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Tokenizer, type Grammar, type Token } from "./textmate.js";
 
-const editor = (name: string) => new URL(`../../lang/editor/${name}`, import.meta.url);
-const grammar = JSON.parse(readFileSync(editor("route.tmLanguage.json"), "utf8")) as Grammar;
+const editor = (name: string) => new URL(`../../editors/vscode/${name}`, import.meta.url);
+const grammar = JSON.parse(readFileSync(editor("syntaxes/route.tmLanguage.json"), "utf8")) as Grammar;
 const tokenizer = new Tokenizer(grammar);
 
 /** The innermost scopes of the first token whose text is `text` (or, failing that, contains it). */
@@ -43,7 +44,14 @@ describe("the grammar file", () => {
   it("the VS Code extension contributes the language and the grammar", () => {
     const pkg = JSON.parse(readFileSync(editor("package.json"), "utf8"));
     expect(pkg.contributes.languages[0]).toMatchObject({ id: "route", extensions: [".route"], configuration: "./language-configuration.json" });
-    expect(pkg.contributes.grammars[0]).toEqual({ language: "route", scopeName: "source.route", path: "./route.tmLanguage.json" });
+    expect(pkg.contributes.grammars[0]).toEqual({ language: "route", scopeName: "source.route", path: "./syntaxes/route.tmLanguage.json" });
+    expect(pkg.main).toBe("./extension.js");
+    expect(Object.keys(pkg.dependencies)).toEqual(["vscode-languageclient"]);
+    // The client starts `aigw lsp` on stdio (the server's tests drive that same command).
+    const client = readFileSync(editor("extension.js"), "utf8");
+    expect(client).toContain('args: ["lsp"]');
+    expect(client).toContain("TransportKind.stdio");
+    expect(() => new Function(client.replace(/^"use strict";/m, ""))).not.toThrow();
     const config = JSON.parse(readFileSync(editor("language-configuration.json"), "utf8"));
     expect(config.comments).toEqual({ lineComment: "//", blockComment: ["/*", "*/"] });
     expect(new RegExp(config.wordPattern).exec("gpt-4.1-mini")?.[0]).toBe("gpt-4.1-mini");
@@ -179,7 +187,7 @@ describe("highlighting", () => {
   });
 
   it("the design example has no invalid token", () => {
-    const design = readFileSync(new URL("./fixtures/design.route", import.meta.url), "utf8");
+    const design = readFileSync(new URL("../lang/fixtures/design.route", import.meta.url), "utf8");
     const tokens: Token[] = tokenizer.tokenize(design).flat();
     expect(tokens.map((t) => t.text).join("")).toBe(design.replace(/\n/g, ""));
     expect(tokens.filter((t) => t.scopes.some((s) => s.startsWith("invalid")))).toEqual([]);

@@ -2,7 +2,7 @@
  * A small TextMate grammar interpreter for tests: enough of the format
  * (match/captures, begin/end/contentName, includes, `$n` in scope names,
  * rules carried across lines) to tokenise .route text with the grammar in
- * lang/editor. Regexes run as JavaScript regexes, which cover every
+ * editors/vscode/syntaxes. Regexes run as JavaScript regexes, which cover every
  * construct the grammar uses (lookahead, fixed-length lookbehind).
  */
 

@@ -1,0 +1,143 @@
+/**
+ * Completion by context, the outline, formatting and the `test` code lenses
+ * through `aigw lsp`, on the two-file policy of fixtures.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CodeLens, CompletionItem, DocumentSymbol, TextEdit } from "vscode-languageserver-protocol";
+import { formatText } from "../../lang/format.js";
+import { policyDir } from "../support/cli.js";
+import { LspClient, uri } from "./client.js";
+import { at, MAIN, MODELS } from "./fixtures.js";
+
+let client: LspClient;
+let dir: string;
+let main: string;
+
+beforeAll(async () => {
+  dir = policyDir({ "main.route": MAIN, "models.route": MODELS });
+  main = `${dir}/main.route`;
+  client = await LspClient.start(dir);
+  await client.open(main, MAIN);
+  await client.diagnostics(main);
+}, 60_000);
+afterAll(async () => {
+  await client?.stop();
+});
+
+/** The labels offered with the cursor at `|` of `text` (inserted into main.route after `after`). */
+async function labels(snippet: string): Promise<string[]> {
+  const cursor = snippet.indexOf("|");
+  const text = MAIN + snippet.replace("|", "");
+  await client.change(main, text);
+  const items = await client.request<CompletionItem[] | { items: CompletionItem[] }>("textDocument/completion", {
+    textDocument: { uri: uri(main) },
+    position: at(text, snippet.replace("|", ""), 0, cursor),
+  });
+  return (Array.isArray(items) ? items : items.items).map((i) => i.label);
+}
+
+describe("completion", () => {
+  it("offers the declaration keywords at the top level", async () => {
+    expect(await labels("\nro|")).toEqual(expect.arrayContaining(["route", "model", "provider", "budget", "limit", "guardrail", "test", "import"]));
+  });
+
+  it("offers route statements, then the names of the kind each slot needs", async () => {
+    expect(await labels("\nroute r2 {\n  |\n}\n")).toEqual(expect.arrayContaining(["when", "to", "split", "fallback", "guard", "budget", "limit"]));
+    expect(await labels("\nroute r2 {\n  to |\n}\n")).toEqual(["big", "mini"]);
+    expect(await labels("\nroute r2 {\n  to big\n  fallback mini, b|\n}\n")).toEqual(["big", "mini"]);
+    expect(await labels("\nroute r2 {\n  guard |\n}\n")).toEqual(["pii"]);
+    expect(await labels("\nroute r2 {\n  budget |\n}\n")).toEqual(["team-daily"]);
+    expect(await labels("\nroute r2 {\n  limit |\n}\n")).toEqual(["per-key"]);
+    expect(await labels("\nmodel m3 = |")).toEqual(["openai"]);
+    expect(await labels('\ntest "t" {\n  expect route |\n}\n')).toEqual(["chat", "rest"]);
+    expect(await labels('\ntest "t" {\n  expect blocked by |\n}\n')).toEqual(["pii"]);
+  });
+
+  it("offers facts in a condition, then operators", async () => {
+    const facts = await labels("\nroute r2 {\n  when |\n}\n");
+    expect(facts).toEqual(expect.arrayContaining(["model", "team", "header", "input_tokens", "stream"]));
+    expect(facts).not.toContain("big");
+    expect(await labels("\nroute r2 {\n  when team == \"a\" and |\n}\n")).toContain("user");
+    expect(await labels("\nroute r2 {\n  when input_tokens |\n}\n")).toEqual(expect.arrayContaining([">", "<=", "=="]));
+  });
+
+  it("offers settings, the values a setting's type accepts, and units", async () => {
+    expect(await labels("\nprovider p2 { |")).toEqual(expect.arrayContaining(["api", "base_url", "key", "timeout"]));
+    expect(await labels("\nprovider p2 { api |")).toEqual(["openai", "anthropic", "mock"]);
+    expect(await labels("\ngateway { log_bodies |")).toEqual(["true", "false"]);
+    const timeout = await labels("\nprovider p2 { api mock  timeout 30|");
+    expect(timeout).toEqual(["30ms", "30s", "30m", "30h", "30d"]);
+    expect(await labels("\nmodel m3 = openai/\"x\" { input |")).toEqual(["$2.50/Mtok", "$0.15/Mtok", "$0.002/ktok"]);
+    expect(await labels("\nmodel m3 = openai/\"x\" { context 128|")).toEqual(["128", "128k", "128M"]);
+    expect(await labels("\nbudget b2 { limit |")).toEqual(["$5", "$200"]);
+    expect(await labels("\nbudget b2 { limit $5 per |")).toEqual(expect.arrayContaining(["minute", "hour", "day", "month", "30s"]));
+    expect(await labels("\nbudget b2 { per |")).toEqual(["key", "team", "user", "route", "global"]);
+    expect(await labels("\nbudget b2 { exceeded downgrade |")).toEqual(["big", "mini"]);
+  });
+
+  it("offers nothing inside a string or a comment", async () => {
+    expect(await labels('\nroute r2 {\n  when model == "ch|"\n}\n')).toEqual([]);
+    expect(await labels("\n// route r2 { to |")).toEqual([]);
+  });
+
+  it("restores the buffer", async () => {
+    const since = client.published.length;
+    await client.change(main, MAIN);
+    expect(await client.diagnostics(main, () => true, since)).toEqual([]);
+  });
+});
+
+describe("document symbols", () => {
+  it("lists every declaration with its kind and name", async () => {
+    const symbols = await client.request<DocumentSymbol[]>("textDocument/documentSymbol", { textDocument: { uri: uri(main) } });
+    expect(symbols.map((s) => s.name)).toEqual(["gateway", 'import "models.route"', "team-daily", "per-key", "pii", "chat", "rest", 'test "chat goes to big"', 'test "others go to mini"']);
+    const chat = symbols.find((s) => s.name === "chat")!;
+    expect(chat.detail).toBe('when model == "chat" and team == "search"');
+    expect(chat.range.start.line).toBe(at(MAIN, "route chat").line);
+    expect(chat.range.end.line).toBe(at(MAIN, "}\n\nroute rest").line);
+    expect(chat.selectionRange.start).toEqual(at(MAIN, "route chat", 0, 6));
+  });
+});
+
+describe("formatting", () => {
+  it("returns the text `aigw fmt` writes, and refuses a file with syntax errors", async () => {
+    const messy = MAIN.replace("route rest {\n  to mini\n}", "route   rest {   to mini }").replace("gateway { auth none  state memory }", "gateway {\nauth none\n     state memory }");
+    await client.change(main, messy);
+    const edits = await client.request<TextEdit[]>("textDocument/formatting", { textDocument: { uri: uri(main) }, options: { tabSize: 2, insertSpaces: true } });
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.newText).toBe(formatText(messy, main).text);
+    expect(edits[0]!.range.start).toEqual({ line: 0, character: 0 });
+    await client.change(main, MAIN + "\nroute broken {\n  to\n");
+    const none = await client.request<TextEdit[]>("textDocument/formatting", { textDocument: { uri: uri(main) }, options: { tabSize: 2, insertSpaces: true } });
+    expect(none).toEqual([]);
+    expect(client.messages.at(-1)?.message).toMatch(/^not formatted: .*main\.route has \d+ syntax errors?$/);
+    await client.change(main, MAIN);
+  });
+});
+
+describe("code lenses", () => {
+  it("show each test's verdict and run it on the current text", async () => {
+    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(main) } });
+    expect(lenses.map((l) => l.command?.title)).toEqual(["▶ run test · ✓ passed", "▶ run test · ✓ passed"]);
+    expect(lenses[0]!.range.start.line).toBe(at(MAIN, 'test "chat goes').line);
+    expect(lenses[0]!.command).toMatchObject({ command: "aigw.runTest", arguments: [uri(main), "chat goes to big"] });
+
+    const failing = MAIN.replace("  expect route rest\n", "  expect route chat\n");
+    await client.change(main, failing);
+    const after = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(main) } });
+    expect(after[0]!.command?.title).toBe("▶ run test · ✓ passed");
+    expect(after[1]!.command?.title).toMatch(/^▶ run test · ✗ failed: .*rest/);
+    const run = await client.request<{ passed: boolean; name: string }>("workspace/executeCommand", after[1]!.command);
+    expect(run).toMatchObject({ name: "others go to mini", passed: false });
+    expect(client.messages.at(-1)).toMatchObject({ type: 1 });
+    expect(client.messages.at(-1)!.message).toMatch(/^test "others go to mini" failed: /);
+    const ok = await client.request<{ passed: boolean }>("workspace/executeCommand", after[0]!.command);
+    expect(ok.passed).toBe(true);
+    expect(client.messages.at(-1)).toEqual({ type: 3, message: 'test "chat goes to big" passed' });
+
+    await client.change(main, MAIN.replace("to mini\n}", "to nope\n}"));
+    const broken = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(main) } });
+    expect(broken.map((l) => l.command?.title)).toEqual(Array(2).fill("▶ run test · not run: the policy does not compile"));
+    await client.change(main, MAIN);
+  });
+});
