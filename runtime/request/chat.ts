@@ -45,7 +45,8 @@ export function decodeChat(body: ChatCompletionRequest): CanonicalRequest {
 /** A chat-completions body for `model` (the upstream's name) from a canonical request. */
 export function encodeChat(req: CanonicalRequest, model = req.model): ChatCompletionRequest {
   const own = req.passthrough.api === "openai.chat" ? req.passthrough.fields : {};
-  const body: ChatCompletionRequest = { model, messages: req.messages.map(encodeMessage) };
+  // Extras (`cache_control` …) belong to the wire they came from: another wire's are left out.
+  const body: ChatCompletionRequest = { model, messages: req.messages.map(req.api === "openai.chat" ? encodeMessage : (m) => encodeMessage(withoutExtras(m))) };
   if (req.tools.length > 0) body.tools = req.tools.map(encodeTool);
   if (req.toolChoice !== undefined) body.tool_choice = req.toolChoice.kind === "tool" ? { type: "function", function: { name: req.toolChoice.name } } : req.toolChoice.kind;
   if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
@@ -62,6 +63,7 @@ export function encodeChat(req: CanonicalRequest, model = req.model): ChatComple
   }
   if (req.user !== undefined) body.user = req.user;
   if (req.metadata !== undefined) body["metadata"] = req.metadata;
+  if (req.reasoning?.effort !== undefined && !("reasoning_effort" in own)) body["reasoning_effort"] = req.reasoning.effort;
   return { ...body, ...own, model, messages: body.messages };
 }
 
@@ -117,6 +119,16 @@ function encodeMessage(m: Message): ChatMessage {
   if (calls.length > 0) out["tool_calls"] = calls.map((c) => (c.kind === "tool_call" ? { ...c.extra, id: c.id, function: { name: c.name, arguments: c.arguments } } : c));
   if (m.name !== undefined) out["name"] = m.name;
   return { ...out, ...m.extra } as ChatMessage;
+}
+
+function withoutExtras(m: Message): Message {
+  const content = m.content.map((b) => {
+    if (b.kind === "tool_result") return { kind: b.kind, toolCallId: b.toolCallId, content: b.content.map(({ extra: _, ...x }) => x as ContentBlock) };
+    const { extra: _, ...x } = b;
+    return x as ContentBlock;
+  });
+  const { extra: _, ...rest } = m;
+  return { ...rest, content };
 }
 
 function decodePart(p: ContentPart): ContentBlock {

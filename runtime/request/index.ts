@@ -11,8 +11,14 @@
  *
  * Pure: no I/O, no `node:*`.
  */
-export type { CanonicalRequest, ContentBlock as RequestBlock, Extra, InboundApi, Message, Operation, OutputConstraints, Passthrough, Role, Sampling, Streaming, Tool, ToolChoice } from "./model.js";
+export type { CanonicalRequest, ContentBlock as RequestBlock, EmbeddingOptions, Extra, InboundApi, Message, Operation, OutputConstraints, Passthrough, Reasoning, Role, Sampling, Streaming, Tool, ToolChoice } from "./model.js";
 export { decodeChat, encodeChat } from "./chat.js";
+export { decodeMessages, encodeMessages } from "./anthropic-messages.js";
+export { anthropicError, anthropicErrorType, messagesReply, MessagesStreamEncoder } from "./anthropic-reply.js";
+export { decodeResponses, encodeResponses } from "./responses.js";
+export { responseObject, ResponsesStreamEncoder, type ResponseEcho } from "./responses-reply.js";
+export { decodeEmbeddings, encodeEmbeddings, MAX_EMBEDDING_INPUTS, vectorFromBase64, vectorToBase64 } from "./embeddings.js";
+export { CodecError } from "./codec-error.js";
 export { canonicalMessage, canonicalMessages, contentBlocks, hasImages, KNOWN_PART_TYPES, type CanonicalMessage, type ContentBlock, type JsonPath } from "./blocks.js";
 export { normalizeText, originalRange, type NormalizedText } from "./normalize.js";
 export { withTexts } from "./rewrite.js";

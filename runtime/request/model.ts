@@ -1,6 +1,7 @@
 /**
  * The canonical request: one internal representation of an LLM call that
- * every inbound API decodes into (chat.ts for `POST /v1/chat/completions`)
+ * every inbound API decodes into (chat.ts for `POST /v1/chat/completions`,
+ * anthropic-messages.ts, responses.ts, embeddings.ts)
  * and every provider adapter can encode from. It names what the gateway
  * reasons about — the operation, the model, messages as typed content
  * blocks, tools, output constraints, sampling, streaming, metadata — and
@@ -10,11 +11,11 @@
  * Plain readonly data: no classes, no methods, nothing tied to a wire format.
  */
 
-/** What the caller asks for; later inbound APIs add their operations here. */
-export type Operation = "chat";
+/** What the caller asks for: a reply to messages, or vectors of its inputs. */
+export type Operation = "chat" | "embeddings";
 
 /** Which inbound API a request was decoded from (and which wire its passthrough fields belong to). */
-export type InboundApi = "openai.chat";
+export type InboundApi = "openai.chat" | "anthropic.messages" | "openai.responses" | "openai.embeddings";
 
 /** Wire fields of a message or block that the model does not name (`cache_control` …), kept for the same wire. */
 export type Extra = Readonly<Record<string, unknown>>;
@@ -50,6 +51,8 @@ export interface Tool {
   /** JSON Schema of the arguments. */
   readonly parameters?: Readonly<Record<string, unknown>>;
   readonly strict?: boolean;
+  /** Wire fields of the tool the model does not name (`cache_control` …), kept for the same wire. */
+  readonly extra?: Extra;
 }
 
 export type ToolChoice = { readonly kind: "auto" | "none" | "required" } | { readonly kind: "tool"; readonly name: string };
@@ -63,6 +66,29 @@ export interface OutputConstraints {
   readonly stop?: readonly string[];
   /** `response_format` as sent (text, json_object, json_schema). */
   readonly format?: Readonly<Record<string, unknown>>;
+}
+
+/** How much the model may think before answering. */
+export interface Reasoning {
+  /** OpenAI's `reasoning_effort` / Responses' `reasoning.effort` (`minimal` … `high`). */
+  readonly effort?: string;
+  /** Anthropic's `thinking.budget_tokens`. */
+  readonly budgetTokens?: number;
+}
+
+/**
+ * What an embeddings request asks for beyond its inputs. String inputs are
+ * the request's messages (one plain user text each), so facts, guardrails
+ * and budgets read them as they read a chat; token-array inputs are here,
+ * and their JSON text is a message too, a byte bound of their tokens.
+ */
+export interface EmbeddingOptions {
+  /** `input` was one value, not a list. */
+  readonly single: boolean;
+  /** The inputs as token arrays, when they were sent so. */
+  readonly tokens?: readonly (readonly number[])[];
+  readonly dimensions?: number;
+  readonly encodingFormat?: "float" | "base64";
 }
 
 export interface Sampling {
@@ -98,5 +124,8 @@ export interface CanonicalRequest {
   readonly user?: string;
   /** Caller metadata (`metadata`), passed on by providers that accept it. */
   readonly metadata?: Readonly<Record<string, string>>;
+  readonly reasoning?: Reasoning;
+  /** Present for `operation: "embeddings"`. */
+  readonly embedding?: EmbeddingOptions;
   readonly passthrough: Passthrough;
 }
