@@ -6,8 +6,8 @@
  * order (chain.ts) is what makes it set when read.
  */
 import type { Caller, Decision, Facts, GuardOutcome, RoutedDecision, StateView, TraceEvent } from "../engine/index.js";
-import type { AbortSignalLike, ChatCompletion, ChatStream, Completion } from "../providers/index.js";
-import { decodeChat, type CanonicalRequest } from "../request/index.js";
+import type { AbortSignalLike, ChatCompletion, ChatStream, Completion, Embedded } from "../providers/index.js";
+import { decodeChat, type CanonicalRequest, type InboundApi, type Operation } from "../request/index.js";
 import type { World } from "../world.js";
 import { NO_COUNTERS, type Counters } from "../budget/counters.js";
 import type { Step } from "./compose.js";
@@ -26,10 +26,15 @@ export interface ChatInput {
   body(): Promise<Uint8Array>;
   /** Aborts when the client goes away. */
   signal: AbortSignalLike;
+  /** The inbound API of the path; chat when absent. */
+  api?: InboundApi;
 }
 
 /** What the execute step got from upstream. */
-export type Answered = { kind: "completion"; target: string; completion: Completion } | { kind: "stream"; target: string; stream: ChatStream };
+export type Answered =
+  | { kind: "completion"; target: string; completion: Completion }
+  | { kind: "stream"; target: string; stream: ChatStream }
+  | { kind: "embedding"; target: string; embedded: Embedded };
 
 /** One request's context; fields without an initial value are set by the step named on them. */
 export class ChatContext {
@@ -41,8 +46,12 @@ export class ChatContext {
   readonly headers: HeaderList = [];
   /** auth */
   caller!: Caller;
-  /** decode: the validated wire body. */
+  /** decode: the validated wire body (for another inbound API, the chat body of its canonical request). */
   body!: ChatRequest;
+  /** decode: what the caller asks for. */
+  operation: Operation = "chat";
+  /** decode of another inbound API: the body as the caller sent it (a Response echoes parts of it). */
+  raw: Readonly<Record<string, unknown>> = EMPTY;
   #request: CanonicalRequest | undefined;
   /** facts */
   facts!: Facts;
@@ -79,7 +88,15 @@ export class ChatContext {
   get request(): CanonicalRequest {
     return (this.#request ??= decodeChat(this.body));
   }
+
+  /** decode of another inbound API: the canonical request its codec decoded. */
+  decoded(request: CanonicalRequest): void {
+    this.#request = request;
+    this.operation = request.operation;
+  }
 }
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** A step of the chat chain. */
 export type ChatStep = Step<ChatContext, Reply | null>;

@@ -9,7 +9,7 @@
  * failure may still fall back; after that the response is committed.
  */
 import { next, startAttempts, type AttemptRecord, type FailureCause, type Outcome, type PlannedTarget, type RoutedDecision } from "../engine/index.js";
-import { isUpstreamError, UpstreamStatusError, type AbortSignalLike, type ChatStream, type Completion, type Sleep, type UpstreamError } from "../providers/index.js";
+import { isUpstreamError, UpstreamStatusError, type AbortSignalLike, type ChatStream, type Completion, type Embedded, type Sleep, type UpstreamError } from "../providers/index.js";
 import { attemptsError, GatewayError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 import type { ChatRequest } from "./validate.js";
@@ -17,6 +17,8 @@ import type { ChatRequest } from "./validate.js";
 export interface ExecuteOptions {
   body: ChatRequest;
   stream: boolean;
+  /** An embeddings body to send instead (`body` is then only what the decision and budgets read). */
+  embed?: Readonly<Record<string, unknown>>;
   requestId: string;
   /** Aborts when the client goes away. */
   signal: AbortSignalLike;
@@ -41,6 +43,7 @@ export interface TryTiming {
 export type ExecuteResult =
   | { kind: "completion"; target: PlannedTarget; attempts: readonly AttemptRecord[]; completion: Completion }
   | { kind: "stream"; target: PlannedTarget; attempts: readonly AttemptRecord[]; stream: ChatStream }
+  | { kind: "embedding"; target: PlannedTarget; attempts: readonly AttemptRecord[]; embedded: Embedded }
   | { kind: "failed"; attempts: readonly AttemptRecord[]; error: GatewayError }
   /** The client went away; nothing is to be written. */
   | { kind: "aborted"; attempts: readonly AttemptRecord[] };
@@ -78,6 +81,12 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
     };
     const startMs = onTry === undefined ? 0 : clock();
     try {
+      if (o.embed !== undefined) {
+        const embedded = await rt.providers.embed({ ...attempt, body: o.embed as unknown as ChatRequest });
+        onTry?.({ startMs, ms: clock() - startMs });
+        state = next(state, OK);
+        return { kind: "embedding", target, attempts: state.history, embedded };
+      }
       if (o.stream) {
         const stream = await rt.providers.stream(attempt);
         if (o.signal.aborted) {

@@ -13,7 +13,44 @@
 import { openChatStream } from "./chat-stream.js";
 import { UpstreamAbortedError, UpstreamStatusError, UpstreamTimeoutError, originOf, type ErrorOrigin } from "./errors.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, ChunkDelta, FinishReason, ToolCall } from "../request/openai-wire.js";
-import type { ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+import type { ChatStream, Completion, EmbedCall, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+import { vectorToBase64 } from "../request/embeddings.js";
+
+/** The mock's embedding size when the request names no `dimensions`. */
+export const MOCK_EMBEDDING_DIMENSIONS = 256;
+
+/** A deterministic unit vector of `dimensions` for `text` (xorshift seeded by its hash). */
+export function mockVector(text: string, dimensions: number): number[] {
+  let x = parseInt(hash(text), 16) || 1;
+  const v: number[] = [];
+  let norm = 0;
+  for (let i = 0; i < dimensions; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const f = ((x >>> 0) / 0xffffffff) * 2 - 1;
+    v.push(f);
+    norm += f * f;
+  }
+  const n = Math.sqrt(norm) || 1;
+  return v.map((f) => Math.fround(f / n));
+}
+
+/** The mock's embeddings reply: one vector per input, usage by its characters / 4. */
+export function mockEmbeddings(input: Readonly<Record<string, unknown>>, model: string): Embedded {
+  const raw = input["input"];
+  const list: unknown[] = typeof raw === "string" || (Array.isArray(raw) && typeof raw[0] === "number") ? [raw] : Array.isArray(raw) ? raw : [];
+  const dims = typeof input["dimensions"] === "number" ? input["dimensions"] : MOCK_EMBEDDING_DIMENSIONS;
+  const base64 = input["encoding_format"] === "base64";
+  let prompt = 0;
+  const data = list.map((x, index) => {
+    const text = typeof x === "string" ? x : JSON.stringify(x);
+    prompt += typeof x === "string" ? mockTokens(text) : (x as unknown[]).length;
+    const v = mockVector(text, dims);
+    return { object: "embedding", index, embedding: base64 ? vectorToBase64(v) : v };
+  });
+  return { body: { object: "list", data, model, usage: { prompt_tokens: prompt, total_tokens: prompt } }, usage: { promptTokens: prompt, completionTokens: 0 } };
+}
 
 export interface MockDeps {
   sleep: Sleep;
@@ -83,7 +120,7 @@ function wireUsage(usage: Usage) {
 /** Creates the mock adapter. */
 export function createMockAdapter(deps: MockDeps): ProviderAdapter {
   /** Waits the configured latency, then fails or not as configured. */
-  async function begin(call: ProviderCall, origin: ErrorOrigin): Promise<void> {
+  async function begin(call: Omit<ProviderCall, "body">, origin: ErrorOrigin): Promise<void> {
     const settings = call.provider.mock ?? { latencyMs: 0, failRate: 0, failStatus: 500 };
     if (call.signal?.aborted) throw new UpstreamAbortedError(origin);
     const wait = Math.min(settings.latencyMs, call.timeoutMs);
@@ -102,6 +139,11 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
   }
 
   const idOf = (call: ProviderCall) => `chatcmpl-mock-${hash(call.model.upstream + JSON.stringify(call.body.messages))}`;
+
+  async function embed(call: EmbedCall): Promise<Embedded> {
+    await begin(call, originOf(call));
+    return mockEmbeddings(call.input, call.model.upstream);
+  }
 
   async function complete(call: ProviderCall): Promise<Completion> {
     await begin(call, originOf(call));
@@ -166,5 +208,5 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
     });
   }
 
-  return { api: "mock", complete, stream };
+  return { api: "mock", complete, stream, embed };
 }

@@ -23,7 +23,7 @@ import {
 } from "./http-attempt.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../request/openai-wire.js";
 import { excerpt, redact } from "./redact.js";
-import { usageFromWire, type Completion, type ProviderAdapter } from "./types.js";
+import { usageFromWire, type Completion, type Embedded, type EmbedCall, type ProviderAdapter } from "./types.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -118,9 +118,25 @@ function prepare(provider: ProviderNode, key: string | undefined): Omit<Prepared
   };
 }
 
+/** Checks an embeddings reply and reads its usage; the caller gets the upstream's bytes. */
+function toEmbedded(reply: JsonReply, origin: ErrorOrigin): Embedded {
+  const json = reply.json;
+  if (!isObject(json) || !Array.isArray(json.data)) throw new UpstreamProtocolError(origin, "the reply has no `data`");
+  const u = isObject(json.usage) ? json.usage : {};
+  const usage = typeof u.prompt_tokens === "number" ? { promptTokens: u.prompt_tokens, completionTokens: 0 } : undefined;
+  return { body: json, usage, raw: reply.bytes };
+}
+
+function prepareEmbeddings(provider: ProviderNode, key: string | undefined): Omit<PreparedRequest, "key" | "secrets"> {
+  const p = prepare(provider, key);
+  const url = endpointUrl(provider.baseUrl ?? OPENAI_DEFAULT_BASE_URL, "/embeddings");
+  return { ...p, endpoint: endpointOf(url) };
+}
+
 /** Creates the OpenAI-compatible adapter over the shared pools. */
 export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
   const spec = requestSpecs(prepare, (call, stream) => JSON.stringify(openaiBody(call.body, call.model.upstream, stream)));
+  const embedSpec = requestSpecs<EmbedCall>(prepareEmbeddings, (call) => JSON.stringify({ ...call.input, model: call.model.upstream }));
 
   return {
     api: "openai",
@@ -133,5 +149,12 @@ export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
       }
     },
     stream: async (call) => streamOverHttp(deps, call, spec(call, true), openaiChunks),
+    embed: (call) => {
+      try {
+        return completeOverHttp(deps, call, embedSpec(call, false), toEmbedded);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
   };
 }

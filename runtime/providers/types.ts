@@ -85,11 +85,27 @@ export interface ChatStream extends AsyncIterable<ChatCompletionChunk> {
   cancel(): Promise<void>;
 }
 
+/** One embeddings attempt: the call, with the OpenAI embeddings body (runtime/request/embeddings.ts) instead of a chat body. */
+export interface EmbedCall extends Omit<ProviderCall, "body"> {
+  /** `model` is replaced by `model.upstream`. */
+  input: Readonly<Record<string, unknown>>;
+}
+
+/** A finished embeddings request, in OpenAI's format (`{ object: "list", data, model, usage }`). */
+export interface Embedded {
+  body: Readonly<Record<string, unknown>>;
+  usage: Usage | undefined;
+  /** The upstream's bytes when they are that body (OpenAI-compatible upstreams): forwarded as they came. */
+  raw?: Uint8Array;
+}
+
 /** A provider adapter: one per `api` kind, stateless across calls. */
 export interface ProviderAdapter {
   readonly api: ProviderApi;
   complete(call: ProviderCall): Promise<Completion>;
   stream(call: ProviderCall): Promise<ChatStream>;
+  /** Embeddings, for providers that have them. */
+  embed?(call: EmbedCall): Promise<Embedded>;
 }
 
 /** Sleeps `ms` or until `signal` aborts (then rejects with the signal's reason). */

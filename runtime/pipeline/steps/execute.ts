@@ -1,17 +1,28 @@
 /**
  * execute (the last step): runs the plan against the upstreams
  * (pipeline/execute.ts) and answers: the upstream's own bytes for a
- * completion, the stream for a stream. A used-up plan is thrown as its
+ * completion, the stream for a stream, the embeddings for an embeddings
+ * request. A used-up plan is thrown as its
  * error; a client that left gets nothing.
  */
-import { routed, type ChatStep } from "../context.js";
+import { encodeEmbeddings } from "../../request/index.js";
+import { routed, type ChatContext, type ChatStep } from "../context.js";
 import { execute as run } from "../execute.js";
+
+/** The embeddings body to send: the inputs as the input guardrails left them (string inputs are the sent body's messages). */
+function embeddingsBody(ctx: ChatContext): Record<string, unknown> {
+  const req = ctx.request;
+  if (req.embedding?.tokens !== undefined) return encodeEmbeddings(req);
+  const texts = ctx.sent.messages.map((m) => (typeof m.content === "string" ? m.content : ""));
+  return encodeEmbeddings({ ...req, messages: texts.map((text) => ({ role: "user", content: [{ kind: "text", text }], plain: true })) });
+}
 
 export const execute: ChatStep = async (ctx) => {
   const { rt, world, meta, record } = ctx;
   const result = await run(rt, routed(ctx), {
     body: ctx.sent,
     stream: ctx.body.stream === true,
+    ...(ctx.operation === "embeddings" ? { embed: embeddingsBody(ctx) } : {}),
     requestId: meta.requestId,
     signal: ctx.input.signal,
     deadlineAt: ctx.started + rt.graph.gateway.deadlineMs,
@@ -36,6 +47,13 @@ export const execute: ChatStep = async (ctx) => {
       ctx.answered = { kind: "completion", target, completion: c };
       ctx.delivered = c.completion;
       return { kind: "json", status: 200, headers: [], body: c.raw ?? JSON.stringify(c.completion) };
+    }
+    case "embedding": {
+      const e = result.embedded;
+      const target = (meta.target = result.target.model);
+      record.add(e.usage ? { kind: "attempts", attempts: result.attempts, target, usage: e.usage } : { kind: "attempts", attempts: result.attempts, target });
+      ctx.answered = { kind: "embedding", target, embedded: e };
+      return { kind: "json", status: 200, headers: [], body: e.raw ?? JSON.stringify(e.body) };
     }
     case "stream": {
       const target = (meta.target = result.target.model);
