@@ -108,7 +108,7 @@ describe.each(["openai", "anthropic"] as const)("Anthropic Messages in, %s out",
     expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
     expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: "error", error: { type: "authentication_error" } });
     // a field the translation cannot carry is refused by name, never dropped
-    const refused = await anthropic.messages.create({ model: "chat", max_tokens: 5, top_k: 3, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    const refused = await anthropic.messages.create({ model: "chat", max_tokens: 5, messages: [{ role: "user", content: "x" }], ...{ top_k: 3 } } as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
     expect(String((refused as Error).message)).toContain("top_k");
   });
