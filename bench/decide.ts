@@ -121,7 +121,6 @@ function state(): StateView {
   return {
     budgetSpent: () => 12.5,
     limitUsed: () => 3,
-    coolingDown: () => false,
     draw: () => {
       s ^= s << 13;
       s ^= s >>> 17;

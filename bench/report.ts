@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FeaturesResult } from "./scenarios/features.js";
 import type { LatencyResult } from "./scenarios/latency.js";
+import { NGINX } from "./scenarios/gateways.js";
 import { AIGW_EMBEDDED, AIGW_SERVE, type MemoryResult } from "./scenarios/memory.js";
 import type { ScalingResult } from "./scenarios/scaling.js";
 import type { StreamingResult } from "./scenarios/streaming.js";
@@ -51,6 +52,9 @@ export const TARGETS = {
   compile10kMs: 1_000,
   reloadMs: 100,
   rssOpenStreams: 150 * 1024 * 1024,
+  /** Issue 20: ratios to nginx as a plain reverse proxy, same core, same run. */
+  cpuOverNginx: 2.5,
+  addedP50OverNginx: 1.5,
 } as const;
 
 const row = (name: string, value: number | undefined, shown: string, target = "", test?: (v: number) => boolean): SummaryRow => ({
@@ -78,6 +82,9 @@ export function summarize(r: ScenarioResults): SummaryRow[] {
     out.push(row("throughput aigw / direct", overDirect, `${num(overDirect, 2)}×`));
     const pkOverDirect = portkey && direct ? portkey.rps / direct.rps : undefined;
     out.push(row("throughput Portkey / direct", pkOverDirect, `${num(pkOverDirect, 3)}×`));
+    const nginx = r.throughput.references.find((x) => x.name === NGINX)?.run;
+    const overNginx = aigw?.cpuUsPerRequest && nginx?.cpuUsPerRequest ? aigw.cpuUsPerRequest / nginx.cpuUsPerRequest : undefined;
+    out.push(row(`aigw CPU per request / nginx's (${num(nginx?.cpuUsPerRequest, 1)} µs), issue 20`, overNginx, `${num(overNginx, 2)}×`, `≤ ${t.cpuOverNginx}×`, (v) => v <= t.cpuOverNginx));
   }
   if (r.latency) {
     const lat = r.latency;
@@ -94,6 +101,9 @@ export function summarize(r: ScenarioResults): SummaryRow[] {
     out.push(row(`added latency p50 Portkey ${pAt}`, pick?.added?.p50, `${signed(pick?.added?.p50, 3)} ms`));
     out.push(row(`added latency p99 Portkey ${pAt}`, pick?.added?.p99, `${signed(pick?.added?.p99, 3)} ms`));
     // The floor: what a bare relay on the same core adds; a target below it is out of reach in this set-up.
+    const ng = lat.references.find((x) => x.name === NGINX);
+    const overNginx = a?.added && ng?.added && !a.saturated && !ng.saturated ? a.added.p50 / ng.added.p50 : undefined;
+    out.push(row(`added latency p50 aigw / nginx's (${signed(ng?.added?.p50, 3)} ms) ${at}, issue 20`, overNginx, `${num(overNginx, 2)}×`, `≤ ${t.addedP50OverNginx}×`, (v) => v <= t.addedP50OverNginx));
     const floor = lat.references.find((x) => x.name.startsWith("floor"))?.added;
     if (floor) out.push(row(`added latency p50 / p99 bare-relay floor ${at}`, floor.p50, `${signed(floor.p50, 3)} / ${signed(floor.p99, 3)} ms`));
   }

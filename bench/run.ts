@@ -58,11 +58,28 @@ interface Options {
   out?: string;
 }
 
+const USAGE = `usage: npm run bench -- [options]
+  --only a,b        run only these scenarios (${SCENARIOS.join(", ")})
+  --quick           short phases: a smoke test, not a measurement
+  --no-portkey      skip the Portkey contender
+  --references      add the reference rows (bare relay, built-in mock); on by default unless --quick
+  --no-references   skip them
+  --access-log      aigw writes its access log (formatted, discarded)
+  --profile DIR     V8 CPU profiles of aigw's measured closed-loop runs into DIR
+  --out FILE        also write the results as JSON to FILE
+  --help            this text`;
+
 function parseOptions(argv: readonly string[]): Options {
   const value = (name: string): string | undefined => {
     const i = argv.indexOf(name);
     return i < 0 ? undefined : argv[i + 1];
   };
+  const known = new Set(["--only", "--quick", "--no-portkey", "--references", "--no-references", "--access-log", "--profile", "--out"]);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!known.has(a)) throw new Error(`unknown option \`${a}\`\n${USAGE}`);
+    if (a === "--only" || a === "--profile" || a === "--out") i++;
+  }
   const only = value("--only")?.split(",") ?? [...SCENARIOS];
   for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario \`${s}\` (one of ${SCENARIOS.join(", ")})`);
   const quick = argv.includes("--quick");
@@ -133,7 +150,18 @@ async function timed<T>(timings: Record<string, number>, name: Scenario, f: () =
 }
 
 async function main(): Promise<void> {
-  const o = parseOptions(process.argv.slice(2));
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
+  let o: Options;
+  try {
+    o = parseOptions(process.argv.slice(2));
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    process.exitCode = 2;
+    return;
+  }
   const machine = machineInfo();
   const group = new ProcessGroup();
   const started = performance.now();

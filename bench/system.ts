@@ -93,6 +93,41 @@ export function hasCommand(command: string): boolean {
   }
 }
 
+/** Whether a command is there to use, and how it got there (a line for the report). */
+export interface CommandAvailability {
+  available: boolean;
+  note: string;
+}
+
+/**
+ * Makes sure `command` exists, installing Debian's `pkg` with apt-get on
+ * first use when it is missing and we are root (apt-get update once if the
+ * package lists are stale).
+ */
+export function ensureDebianCommand(command: string, pkg: string): CommandAvailability {
+  if (hasCommand(command)) return { available: true, note: `${command} found` };
+  if (process.getuid?.() !== 0 || !hasCommand("apt-get")) return { available: false, note: `${command} not found and cannot be installed here (not root, or no apt-get)` };
+  process.stderr.write(`bench: ${command} not found; installing it with \`apt-get install -y ${pkg}\`\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = (): boolean => {
+    try {
+      execFileSync("apt-get", ["install", "-y", pkg], { stdio: ["ignore", "ignore", "inherit"], env });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!install()) {
+    try {
+      execFileSync("apt-get", ["update"], { stdio: ["ignore", "ignore", "inherit"], env });
+    } catch {
+      // the install below reports the failure
+    }
+    install();
+  }
+  return hasCommand(command) ? { available: true, note: `${command} installed with apt-get on first use` } : { available: false, note: `${command} could not be installed with apt-get` };
+}
+
 /** The machine a run was made on, as the results record it. */
 export interface MachineInfo {
   cpuModel: string;

@@ -65,6 +65,7 @@ export const CODES = {
   W502: { severity: "warning", title: "environment variable not set" },
   W503: { severity: "warning", title: "route matches everything" },
   W504: { severity: "warning", title: "no caller can authenticate" },
+  W505: { severity: "warning", title: "reservation unbounded by the model" },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type DiagnosticCode = keyof typeof CODES;

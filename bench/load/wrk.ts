@@ -10,11 +10,10 @@
  * reads. {@link ensureWrk} installs wrk with apt-get on first use when it is
  * missing and we are root.
  */
-import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProcessGroup } from "../children.js";
-import { hasCommand, processCpuUs } from "../system.js";
+import { ensureDebianCommand, processCpuUs, type CommandAvailability } from "../system.js";
 
 /** Marks the line the script's `done` hook prints. */
 export const WRK_MARKER = "AIGW_BENCH_WRK";
@@ -90,33 +89,11 @@ export function parseWrk(stdout: string): WrkResult {
 }
 
 /** Whether wrk can be used, and what was done to get it. */
-export interface WrkAvailability {
-  available: boolean;
-  note: string;
-}
+export type WrkAvailability = CommandAvailability;
 
 /** Finds wrk, installing it with apt-get when missing and running as root. */
 export function ensureWrk(): WrkAvailability {
-  if (hasCommand("wrk")) return { available: true, note: "wrk found" };
-  if (process.getuid?.() !== 0 || !hasCommand("apt-get")) return { available: false, note: "wrk not found and cannot be installed here (not root, or no apt-get)" };
-  process.stderr.write("bench: wrk not found; installing it with `apt-get install -y wrk`\n");
-  const install = (): boolean => {
-    try {
-      execFileSync("apt-get", ["install", "-y", "wrk"], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!install()) {
-    try {
-      execFileSync("apt-get", ["update"], { stdio: ["ignore", "ignore", "inherit"] });
-    } catch {
-      // the install below reports the failure
-    }
-    install();
-  }
-  return hasCommand("wrk") ? { available: true, note: "wrk installed with apt-get on first use" } : { available: false, note: "wrk could not be installed with apt-get" };
+  return ensureDebianCommand("wrk", "wrk");
 }
 
 export interface WrkRun {

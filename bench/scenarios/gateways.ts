@@ -12,9 +12,10 @@ import { fileURLToPath } from "node:url";
 import { hashKey } from "../../runtime/pipeline/auth.js";
 import { FatalProbeError, nextMessage, waitUntil, type Spawned } from "../children.js";
 import { BENCH_KEY, benchPolicy } from "../proxy-features.js";
+import { ensureNginx, startNginx } from "../nginx.js";
 import { portkeyHeaders, startPortkey } from "../peers.js";
 import type { ChildMsg } from "../roles/protocol.js";
-import { GATEWAY_CPU, type Bench, type Contender } from "./context.js";
+import { CHAT_PATH, GATEWAY_CPU, type Bench, type Contender } from "./context.js";
 
 /** A contender with the process behind it. */
 export interface Running {
@@ -82,6 +83,25 @@ export async function startRelay(bench: Bench): Promise<Running> {
 export async function startPortkeyContender(bench: Bench, upstreamBase: string): Promise<Running> {
   const pk = await startPortkey(bench.group, GATEWAY_CPU, upstreamBase, bench.commonHeaders, bench.body);
   return { spawned: pk.spawned, contender: { name: "Portkey", url: pk.url, headers: portkeyHeaders(upstreamBase), pid: pk.spawned.pid } };
+}
+
+/** The name of the nginx row, which the summary's ratios look up. */
+export const NGINX = "anchor: nginx reverse proxy";
+
+/** Starts nginx as a plain reverse proxy to the mock on the gateway core (bench/nginx.ts). */
+export async function startNginxContender(bench: Bench): Promise<Running> {
+  const n = await startNginx(bench.group, GATEWAY_CPU, bench.upstream.base, CHAT_PATH, bench.commonHeaders, bench.body);
+  return { spawned: n.spawned, contender: { name: NGINX, url: n.url, headers: {}, pid: n.spawned.pid }, cleanup: n.cleanup };
+}
+
+/**
+ * The reference rows measured after the contenders: nginx (the proxy
+ * limit; skipped when it cannot be installed), aigw answering from its
+ * built-in mock (the server and pipeline without the upstream hop), and the
+ * bare relay (the floor of this process model).
+ */
+export function referenceStarters(bench: Bench): (() => Promise<Running>)[] {
+  return [...(ensureNginx().available ? [() => startNginxContender(bench)] : []), () => startAigw(bench, "aigw, built-in mock provider", "mock"), () => startRelay(bench)];
 }
 
 /** Stops a contender's process and waits until it is gone (so the next one has the core to itself). */

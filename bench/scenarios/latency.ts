@@ -10,7 +10,7 @@
  */
 import { num, signed, table } from "../table.js";
 import { openRun, RATE, type Bench, type Contender, type RateRun } from "./context.js";
-import { startAigw, startRelay, stop } from "./gateways.js";
+import { referenceStarters, stop } from "./gateways.js";
 
 export interface LatencyRow {
   name: string;
@@ -72,7 +72,7 @@ export async function latency(bench: Bench, contenders: readonly Contender[], op
   const rows = await atRate(bench, contenders, RATE);
   const references: LatencyRow[] = [];
   if (opts.references) {
-    for (const start of [() => startAigw(bench, "aigw, built-in mock provider", "mock"), () => startRelay(bench)]) {
+    for (const start of referenceStarters(bench)) {
       const r = await start();
       try {
         references.push(await measure(bench, r.contender, RATE));

@@ -5,13 +5,15 @@
  * CPU time over the run / requests answered) and the busy share of both
  * cores, which shows whether the upstream side could have been the limit.
  *
- * With references, two more rows: aigw answering from its built-in mock
- * provider (the server and pipeline without the upstream hop) and the floor
- * of this process model, a bare relay (uWS edge + one undici dispatch).
+ * With references, three more rows: nginx as a plain reverse proxy (the
+ * proxy limit aigw's CPU per request is reported against), aigw answering
+ * from its built-in mock provider (the server and pipeline without the
+ * upstream hop) and the floor of this process model, a bare relay (uWS
+ * edge + one undici dispatch).
  */
 import { num, pct, table } from "../table.js";
 import { closedRun, CONNECTIONS, GATEWAY_CPU, LOAD_CPU, type Bench, type Contender, type MaxRun } from "./context.js";
-import { startAigw, startRelay, stop } from "./gateways.js";
+import { referenceStarters, stop } from "./gateways.js";
 
 export interface ThroughputRow {
   name: string;
@@ -34,7 +36,7 @@ export async function throughput(bench: Bench, contenders: readonly Contender[],
   for (const c of contenders) rows.push(await measure(c));
   const references: ThroughputRow[] = [];
   if (opts.references) {
-    for (const start of [() => startAigw(bench, "aigw, built-in mock provider", "mock"), () => startRelay(bench)]) {
+    for (const start of referenceStarters(bench)) {
       const r = await start();
       try {
         references.push(await measure(r.contender));

@@ -154,7 +154,6 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none"): string
     const timeouts = [...new Set(p.targets.map((t) => t.timeoutMs))];
     if (timeouts.length === 1 && timeouts[0] !== undefined) out.push(`  timeout ${duration(timeouts[0])} per try`);
     else for (const t of p.targets) if (t.timeoutMs !== undefined) out.push(`  ${t.model}: timeout ${duration(t.timeoutMs)} per try`);
-    if (p.cooling !== undefined) out.push(`  cooling down, tried last: ${p.cooling.join(", ")}`);
   }
 
   if (e.guardrails.length > 0) {

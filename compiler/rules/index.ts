@@ -14,6 +14,7 @@ import { noTarget } from "./no-target.js";
 import { routeMatchesEverything } from "./route-matches-everything.js";
 import { splitWeights } from "./split-weights.js";
 import { unknownReference } from "./unknown-reference.js";
+import { unboundedReservation } from "./unbounded-reservation.js";
 import { unpricedModel } from "./unpriced-model.js";
 import { unreachableRoute } from "./unreachable-route.js";
 import { unused } from "./unused.js";
@@ -31,6 +32,7 @@ export const RULES: Rule[] = [
   noTarget,
   conflictingTargets,
   unpricedModel,
+  unboundedReservation,
   unused,
   envUnset,
   routeMatchesEverything,

@@ -6,26 +6,12 @@
  * once per model, at the model's name, related to the first such route's
  * `budget` line. (Whether the price has the right unit is E201, elsewhere.)
  */
-import type { BudgetDecl, ModelDecl, RouteDecl, RouteStmt } from "../../lang/ast.js";
+import type { BudgetDecl, ModelDecl, RouteStmt } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "./rule.js";
-import { arr, nameOf, routesInOrder, spanOf, statements } from "./walk.js";
+import { arr, nameOf, routeModels, routesInOrder, spanOf, statements } from "./walk.js";
 
 const PRICES = ["input", "output"] as const;
-
-/** Models the route can send to, before downgrades. */
-function routeModels(route: RouteDecl): string[] {
-  const out: string[] = [];
-  const add = (n: string | undefined): void => {
-    if (n) out.push(n);
-  };
-  for (const s of statements(route)) {
-    if (s.kind === "to") add(nameOf(s.target));
-    else if (s.kind === "split") for (const a of arr(s.arms)) add(nameOf(a?.target));
-    else if (s.kind === "fallback") for (const t of arr(s.targets)) add(nameOf(t));
-  }
-  return out;
-}
 
 function missingPrices(model: ModelDecl): string[] {
   const have = new Set(arr(model.settings).map((s) => nameOf(s?.name)));

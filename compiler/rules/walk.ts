@@ -58,6 +58,20 @@ export function statements(route: RouteDecl): readonly RouteStmt[] {
   return arr(route.body).filter((s): s is RouteStmt => !!s && typeof s === "object" && typeof s.kind === "string");
 }
 
+/** Models a route can send to, before downgrades: its `to`, split arms and fallbacks, in order. */
+export function routeModels(route: RouteDecl): string[] {
+  const out: string[] = [];
+  const add = (n: string | undefined): void => {
+    if (n) out.push(n);
+  };
+  for (const s of statements(route)) {
+    if (s.kind === "to") add(nameOf(s.target));
+    else if (s.kind === "split") for (const a of arr(s.arms)) add(nameOf(a?.target));
+    else if (s.kind === "fallback") for (const t of arr(s.targets)) add(nameOf(t));
+  }
+  return out;
+}
+
 /** The routes of the policy in first-match order (the symbol table's order). */
 export function routesInOrder(ctx: CompileContext): readonly RouteDecl[] {
   return arr(ctx.symbols?.routes).filter((r): r is RouteDecl => !!r && typeof r === "object");

@@ -6,26 +6,29 @@
  * The worst case reserved before a request is sent is an upper bound of
  * what any provider can bill for it (lang/SPEC.md §12), computed from bytes
  * alone, never with the tokenizer:
- * - input tokens ≤ the UTF-8 byte length of the JSON of `messages`,
- *   `tools`, `functions`, `tool_choice` and `response_format`. Every token
- *   of the byte-level BPEs models are priced with covers at least one byte,
- *   and JSON only adds bytes (quotes, keys, escapes), so every byte that
- *   reaches the model (all parts, names, tool-call arguments, schemas) is
- *   counted. Plus the chat framing (4 tokens a message, 3 for the reply),
- *   {@link TOOLS_PROMPT_TOKENS} when tools or a response format are given
- *   (the system prompt a provider adds for them), {@link IMAGE_TOKENS} per
- *   image, and a whole context for a part whose size cannot be known from
- *   the request (a file referenced by id, a part type not listed here).
- *   A model's declared `context` caps the total: no provider bills more
- *   input than the model accepts;
- * - output tokens: (`max_completion_tokens`, else `max_tokens`, else the
- *   model's `max_output`, else its `context`, else
- *   {@link LARGEST_CONTEXT_TOKENS}) × `n`;
+ * - input tokens ≤ the UTF-8 bytes of everything of the canonical request
+ *   (runtime/request/model.ts) that reaches the model: every block's text
+ *   (text, refusal, reasoning, a file's name), message names, tool calls
+ *   (id, name, arguments) and tool results, image URLs and audio data, the
+ *   tools (name, description, the JSON of the parameter schema), a named
+ *   tool choice and the JSON of the response format. Every token of the
+ *   byte-level BPEs models are priced with covers at least one byte. Plus
+ *   the chat framing (4 tokens a message and 4 a block, 3 for the reply),
+ *   {@link TOOLS_PROMPT_TOKENS} when tools, a tool choice or a response
+ *   format are given (the system prompt a provider adds for them),
+ *   {@link IMAGE_TOKENS} per image, and a whole context for a block whose
+ *   size cannot be known from the request (a file: its bytes are not the
+ *   model's tokens; a part type the codec kept whole). A model's declared
+ *   `context` caps the total: no provider bills more input than the model
+ *   accepts;
+ * - output tokens: (`output.maxTokens`, else the model's `max_output`, else
+ *   its `context`, else {@link LARGEST_CONTEXT_TOKENS}) × `output.n`;
  * - the most expensive target of the plan (a fallback may answer).
  */
 import type { Graph, ModelNode } from "../../compiler/graph.js";
 import type { PlannedTarget } from "../engine/index.js";
 import type { Usage } from "../providers/index.js";
+import type { CanonicalRequest, ContentBlock } from "../request/index.js";
 import { priceMicros } from "./price.js";
 
 /**
@@ -58,20 +61,8 @@ export const IMAGE_TOKENS = 48_169;
  */
 export const TOOLS_PROMPT_TOKENS = 530;
 
-/** Part types whose size the request shows: their bytes (plus {@link IMAGE_TOKENS} for an image) bound their tokens. */
-const MEASURABLE_PARTS = new Set(["text", "image_url", "input_audio", "refusal"]);
-
-/** The request fields the worst case reads. */
-export interface CostedRequest {
-  readonly messages: readonly unknown[];
-  readonly max_tokens?: number | null;
-  readonly max_completion_tokens?: number | null;
-  readonly n?: number | null;
-  readonly tools?: unknown;
-  readonly functions?: unknown;
-  readonly tool_choice?: unknown;
-  readonly response_format?: unknown;
-}
+/** The request fields the output bound reads. */
+export type CostedRequest = Pick<CanonicalRequest, "output">;
 
 /** What admission measured of a request once, for every target: the model-independent parts of the bound. */
 export interface RequestSize {
@@ -81,28 +72,64 @@ export interface RequestSize {
   readonly unknowable: number;
 }
 
-/** Measures a request (one JSON serialisation of what reaches the model; linear in its size). */
-export function requestSize(body: CostedRequest): RequestSize {
-  let bytes = Buffer.byteLength(JSON.stringify(body.messages));
-  let prompt = false;
-  for (const field of [body.tools, body.functions, body.tool_choice, body.response_format]) {
-    if (field === undefined || field === null) continue;
-    bytes += Buffer.byteLength(JSON.stringify(field));
-    prompt = true;
+/** What the walk over a request's blocks adds up. */
+interface Tally {
+  bytes: number;
+  blocks: number;
+  images: number;
+  unknowable: number;
+}
+
+/** Measures a request (linear in its size; one JSON serialisation of each schema and of the response format). */
+export function requestSize(req: CanonicalRequest): RequestSize {
+  const t: Tally = { bytes: 0, blocks: 0, images: 0, unknowable: 0 };
+  for (const m of req.messages) {
+    if (m.name !== undefined) t.bytes += Buffer.byteLength(m.name);
+    tally(m.content, t);
   }
-  let images = 0;
-  let unknowable = 0;
-  for (const m of body.messages) {
-    const content = (m as { content?: unknown }).content;
-    if (!Array.isArray(content)) continue;
-    for (const p of content) {
-      const type = (p as { type?: unknown }).type;
-      if (type === "image_url") images++;
-      else if (typeof type !== "string" || !MEASURABLE_PARTS.has(type)) unknowable++;
+  const prompt = req.tools.length > 0 || req.toolChoice !== undefined || req.output.format !== undefined;
+  for (const tool of req.tools) {
+    t.bytes += Buffer.byteLength(tool.name) + (tool.description === undefined ? 0 : Buffer.byteLength(tool.description));
+    if (tool.parameters !== undefined) t.bytes += Buffer.byteLength(JSON.stringify(tool.parameters));
+  }
+  if (req.toolChoice?.kind === "tool") t.bytes += Buffer.byteLength(req.toolChoice.name);
+  if (req.output.format !== undefined) t.bytes += Buffer.byteLength(JSON.stringify(req.output.format));
+  const known = t.bytes + 4 * (req.messages.length + t.blocks) + 3 + (prompt ? TOOLS_PROMPT_TOKENS : 0) + t.images * IMAGE_TOKENS;
+  return { known, unknowable: t.unknowable };
+}
+
+function tally(blocks: readonly ContentBlock[], t: Tally): void {
+  for (const b of blocks) {
+    t.blocks++;
+    switch (b.kind) {
+      case "text":
+        if (b.extra !== undefined && "part" in b.extra) t.unknowable++;
+        else t.bytes += Buffer.byteLength(b.text);
+        break;
+      case "refusal":
+      case "reasoning":
+        t.bytes += Buffer.byteLength(b.text);
+        break;
+      case "image":
+        t.images++;
+        t.bytes += Buffer.byteLength(b.url);
+        break;
+      case "audio":
+        t.bytes += Buffer.byteLength(b.data) + Buffer.byteLength(b.format);
+        break;
+      case "file":
+        t.unknowable++;
+        if (b.filename !== undefined) t.bytes += Buffer.byteLength(b.filename);
+        break;
+      case "tool_call":
+        t.bytes += Buffer.byteLength(b.id) + Buffer.byteLength(b.name) + Buffer.byteLength(b.arguments);
+        break;
+      case "tool_result":
+        t.bytes += Buffer.byteLength(b.toolCallId);
+        tally(b.content, t);
+        break;
     }
   }
-  const known = bytes + 4 * body.messages.length + 3 + (prompt ? TOOLS_PROMPT_TOKENS : 0) + images * IMAGE_TOKENS;
-  return { known, unknowable };
 }
 
 /** The most input tokens `model` can bill for a request of `size`. */
@@ -114,8 +141,8 @@ export function inputBound(model: ModelNode, size: RequestSize): number {
 
 /** The most output tokens `model` can bill for this request: the per-choice bound × `n`. */
 export function outputBound(model: ModelNode, body: CostedRequest): number {
-  const perChoice = body.max_completion_tokens ?? body.max_tokens ?? model.maxOutput ?? model.context ?? LARGEST_CONTEXT_TOKENS;
-  return perChoice * (body.n ?? 1);
+  const perChoice = body.output.maxTokens ?? model.maxOutput ?? model.context ?? LARGEST_CONTEXT_TOKENS;
+  return perChoice * (body.output.n ?? 1);
 }
 
 // Prices are read in one place (price.ts); re-exported for the bound and settlement code here.

@@ -13,7 +13,6 @@
  *    budget replaces the targets with its model.
  * 3. Limits, in order: used ≥ count for requests or tokens rejects (429).
  * 4. Targets: the `to` model or the split's pick, then the fallbacks.
- *    Targets cooling down are moved to the end.
  *
  * The hot path (no tracer) allocates the decision object, plus the split
  * choice and the budget/limit charges when the route has them; plans and
@@ -184,7 +183,6 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
     if (tracer !== undefined) tracer({ kind: "split", route: r.ref, choice: split, arms: r.arms, by: r.by });
   }
 
-  if (state.coolingDown !== undefined && plan.targets.length > 1) plan = coolDown(plan, state, tracer);
   if (tracer !== undefined) tracer({ kind: "plan", plan });
 
   return { kind: "route", route: r.ref, guardrails: r.node.guard, budgets, limits, split, downgrade, plan };
@@ -215,19 +213,6 @@ function chooseArm(r: PreparedRoute, facts: Facts, state: StateView): SplitChoic
   const draw = state.draw();
   const i = pickByDraw(arms, r.totalWeight, draw);
   return i < 0 ? undefined : { model: arms[i]!.model, by: r.by, value: undefined, draw, forced: false };
-}
-
-/** The plan with cooling-down targets moved to the end (unchanged when none or all are cooling down). */
-function coolDown(plan: AttemptPlan, state: StateView, tracer: Tracer | undefined): AttemptPlan {
-  const targets = plan.targets;
-  let cold = 0;
-  for (let i = 0; i < targets.length; i++) if (state.coolingDown!(targets[i]!.model)) cold++;
-  // The common case, nothing cooling down, allocates nothing.
-  if (cold === 0 || cold === targets.length) return plan;
-  const warm = targets.filter((t) => !state.coolingDown!(t.model));
-  const cooling = targets.filter((t) => !warm.includes(t));
-  if (tracer !== undefined) tracer({ kind: "cooldown", models: cooling.map((t) => t.model) });
-  return { ...plan, targets: [...warm, ...cooling] };
 }
 
 function rejected(

@@ -57,11 +57,9 @@ export function explainDecision(
   const candidates = events.find((e) => e.kind === "candidates");
   const routes: RouteRecord[] = [];
   let split: SplitRecord | undefined;
-  let cooling: readonly string[] | undefined;
   for (const e of events) {
     if (e.kind === "route") routes.push({ ...located(e.route.name, e.route.span), matched: e.matched, reason: scrub(e.reason) });
     else if (e.kind === "split") split = splitRecord(e, facts, scrub);
-    else if (e.kind === "cooldown") cooling = e.models;
   }
 
   const request = requestRecord(graph, facts, keyPresented, scrub);
@@ -106,7 +104,6 @@ export function explainDecision(
     fallbackOn: [...p.fallbackOn],
     backoffMs: p.backoffMs,
     maxAttempts: p.maxAttempts,
-    ...(cooling !== undefined ? { cooling: [...cooling] } : {}),
   };
   return {
     ...head,

@@ -106,8 +106,6 @@ export interface PlanRecord {
   readonly fallbackOn: readonly string[];
   readonly backoffMs: number;
   readonly maxAttempts: number;
-  /** Targets moved to the end because they are cooling down after failures. */
-  readonly cooling?: readonly string[];
 }
 
 /** What one of the route's guardrails does to this input. */

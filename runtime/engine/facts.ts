@@ -1,12 +1,12 @@
 /**
  * The facts a decision reads about one request: what a `when` condition, a
  * `split by` and a guardrail condition can see. Built once per request by the
- * server (`factsFromChatRequest`) or by a policy test (`factsFromTestRequest`)
+ * server (`factsFromRequest`) or by a policy test (`factsFromTestRequest`)
  * and never mutated afterwards, except that the input token count is computed
  * on first read and cached: most requests never need the tokenizer.
  */
 import type { Graph, TestRequest } from "../../compiler/graph.js";
-import { hasImages, joinTexts, normalizeText, requestTexts } from "../request/index.js";
+import { normalizeText, type CanonicalRequest } from "../request/index.js";
 import type { Tokenizer } from "./tokens.js";
 
 /** A read-only record with no prototype surprises: only own string values are facts. */
@@ -27,7 +27,7 @@ export interface Facts {
   readonly user: string | undefined;
   /** Every label of the caller's `keys` entry (team and user included). */
   readonly labels: StringMap;
-  /** The request body's `metadata` object (string, number and boolean values, as strings). */
+  /** The request's `metadata` (string to string). */
   readonly metadata: StringMap;
   /**
    * The input text: everything the model reads (runtime/request/text.ts:
@@ -164,48 +164,44 @@ export function makeFacts(init: FactsInit, tokenizer?: Tokenizer): Facts {
   );
 }
 
-/** The part of an OpenAI chat completion request the engine reads. */
-export interface ChatRequestLike {
-  model?: unknown;
-  messages?: unknown;
-  stream?: unknown;
-  tools?: unknown;
-  functions?: unknown;
-  metadata?: unknown;
-}
-
 /**
- * Facts from an OpenAI chat completion request body (already parsed and
- * validated JSON), its headers (lower-case names, as uWebSockets.js and
- * undici give them) and the authenticated caller. Pure: reads its arguments
- * only. Fields of unexpected types are treated as absent rather than thrown on.
+ * Facts from a canonical request, the texts the model will read in it
+ * (runtime/request/text.ts `requestTexts`, computed once by the caller and
+ * joined here by newlines for `text`), its headers (lower-case names, as
+ * uWebSockets.js and undici give them) and the authenticated caller. Pure:
+ * reads its arguments only.
  */
-export function factsFromChatRequest(
-  body: ChatRequestLike,
+export function factsFromRequest(
+  req: CanonicalRequest,
+  texts: readonly string[],
   headers: Readonly<Record<string, string>>,
   caller: Caller,
   tokenizer: Tokenizer | undefined,
   endpoint: string = CHAT_ENDPOINT,
 ): Facts {
-  const text = joinTexts(requestTexts(body));
-  const images = hasImages(body.messages);
   return new RequestFacts(
     {
-      model: typeof body.model === "string" ? body.model : undefined,
+      model: req.model,
       endpoint,
-      stream: body.stream === true,
+      stream: req.stream !== undefined,
       headers: lowerCaseKeys(headers),
       key: caller.key,
       team: caller.team,
       user: caller.user,
       labels: caller.labels ? ownStrings(caller.labels) : callerLabels(caller),
-      metadata: metadataStrings(body.metadata),
-      text,
-      tools: nonEmptyArray(body.tools) || nonEmptyArray(body.functions),
-      images,
+      metadata: req.metadata === undefined ? EMPTY : ownStrings(req.metadata),
+      text: texts.length === 1 ? texts[0]! : texts.join("\n"),
+      tools: req.tools.length > 0,
+      images: hasImages(req),
     },
     tokenizer,
   );
+}
+
+/** Whether a message holds an image (the `images` fact). */
+function hasImages(req: CanonicalRequest): boolean {
+  for (const m of req.messages) for (const b of m.content) if (b.kind === "image") return true;
+  return false;
 }
 
 /**
@@ -260,10 +256,6 @@ export function utf8Length(s: string): number {
   return bytes;
 }
 
-function nonEmptyArray(v: unknown): boolean {
-  return Array.isArray(v) && v.length > 0;
-}
-
 function callerLabels(caller: Caller): StringMap {
   if (caller.team === undefined && caller.user === undefined) return EMPTY;
   const labels = Object.create(null) as Record<string, string>;
@@ -278,18 +270,6 @@ function ownStrings(src: Readonly<Record<string, unknown>>): StringMap {
   for (const k of Object.keys(src)) {
     const v = src[k];
     if (typeof v === "string") out[k] = v;
-  }
-  return out;
-}
-
-/** OpenAI metadata is string to string; numbers and booleans are kept as their text, anything else dropped. */
-function metadataStrings(meta: unknown): StringMap {
-  if (meta === null || typeof meta !== "object" || Array.isArray(meta)) return EMPTY;
-  const out = Object.create(null) as Record<string, string>;
-  for (const k of Object.keys(meta)) {
-    const v = (meta as Record<string, unknown>)[k];
-    if (typeof v === "string") out[k] = v;
-    else if (typeof v === "number" || typeof v === "boolean") out[k] = String(v);
   }
   return out;
 }

@@ -18,12 +18,11 @@ export type {
 } from "./decision.js";
 export {
   CHAT_ENDPOINT,
-  factsFromChatRequest,
+  factsFromRequest,
   factsFromTestRequest,
   makeFacts,
   utf8Length,
   type Caller,
-  type ChatRequestLike,
   type Facts,
   type FactsInit,
 } from "./facts.js";

@@ -1,6 +1,6 @@
 /**
  * The read-only view of gateway state a decision may consult. The server
- * backs it with its store (budgets, rate limits, cooldowns) and a random
+ * backs it with its store (budgets, rate limits) and a random
  * source; policy tests back it with their `given`s and a seeded generator.
  * `decide` only reads through it and never calls it more than it must
  * (`draw` only for an unkeyed split, the budget and limit readers only for
@@ -15,8 +15,6 @@ export interface StateView {
   limitUsed(limit: string, scopeKey: string, measure: "requests" | "tokens"): number;
   /** A uniform random number in [0, 1). */
   draw(): number;
-  /** Whether a model is cooling down after recent failures; such targets are moved to the end of the plan. */
-  coolingDown?(model: string): boolean;
   /** Test override (`given split picks T`): the split picks this model when it is one of its arms. */
   readonly forcedSplit?: string;
 }

@@ -25,8 +25,6 @@ export type TraceEvent =
       readonly arms: readonly { readonly model: string; readonly weight: number }[];
       readonly by: FactNode | undefined;
     }
-  /** Targets cooling down after failures, moved to the end of the plan. */
-  | { readonly kind: "cooldown"; readonly models: readonly string[] }
   | { readonly kind: "plan"; readonly plan: AttemptPlan };
 
 /** Receives trace events. */
@@ -69,8 +67,6 @@ export function describeTraceEvent(e: TraceEvent): string {
       const how = c.forced ? "forced by the test" : c.value !== undefined ? `by ${e.by ? `${e.by.name}${e.by.arg !== undefined ? `("${e.by.arg}")` : ""}` : "fact"} \`${c.value}\`` : `by draw ${c.draw!.toFixed(4)}`;
       return `split { ${arms} } picks ${c.model} (${how})`;
     }
-    case "cooldown":
-      return `cooling down, tried last: ${e.models.join(", ")}`;
     case "plan": {
       const p = e.plan;
       const targets = p.targets.map((t) => (t.retries > 0 ? `${t.model} (+${t.retries} retries)` : t.model)).join(" → ");

@@ -1,7 +1,9 @@
 /**
  * Prompt and completion text for the access log, only when the policy says
  * `log_bodies true`. The request is logged as it was sent upstream (the
- * input guardrails' redactions already applied). The completion is passed
+ * input guardrails' redactions already applied): the canonical request's
+ * messages in OpenAI's chat format (runtime/request/chat.ts; for a request
+ * that came in on that wire unredacted, the caller's own messages). The completion is passed
  * through the route's redacting rules (input and output rules alike: a
  * policy that redacts emails from prompts does not want them in its logs
  * either); if any of them would block it, the text is withheld.
@@ -15,13 +17,14 @@
 import { applyGuardrails, compileDetector, redactText, type Detector, type PreparedGraph } from "../engine/index.js";
 import type { ChatStream } from "../providers/index.js";
 import { tapStream } from "../providers/tap.js";
+import { encodeChat } from "../request/index.js";
 import type { RequestView } from "./request.js";
 
 type Bodies = NonNullable<RequestView["bodies"]>;
 
 /** The texts to log: the messages as sent upstream, and the completion's text when there was one. */
 export function loggedBodies(graph: PreparedGraph, bodies: Bodies, streamText: string | undefined): { request: unknown; response?: string } {
-  const request = withoutKeys(bodies.request.messages);
+  const request = withoutKeys(encodeChat(bodies.request).messages);
   const text = streamText ?? completionText(bodies.completion);
   if (text === undefined) return { request };
   return { request, response: withoutKeys(redactForLog(graph, bodies, text)) };

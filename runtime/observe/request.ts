@@ -17,7 +17,8 @@
 import type { Graph, SourceRef } from "../../compiler/graph.js";
 import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, PreparedGraph } from "../engine/index.js";
 import type { RequestRecord, TryTiming, Written } from "../pipeline/index.js";
-import type { ChatCompletion, ChatCompletionRequest, Usage } from "../providers/index.js";
+import type { ChatCompletion, Usage } from "../providers/index.js";
+import type { CanonicalRequest } from "../request/index.js";
 import { priceDollars } from "../budget/price.js";
 
 /** What the record says happened, in one object (see pipeline/record.ts for the events). */
@@ -38,8 +39,8 @@ export interface RequestView {
   internal?: unknown;
   model?: string;
   stream?: boolean;
-  /** The validated request (a reference): span attributes read its parameters. */
-  request?: ChatCompletionRequest;
+  /** The canonical request (a reference): span attributes read its parameters. */
+  request?: CanonicalRequest;
   /** The answering provider's completion of a non-streaming reply, as received (its id, model and finish reasons). */
   completion?: ChatCompletion;
   caller?: Caller;
@@ -54,7 +55,7 @@ export interface RequestView {
   /** Monotonic readings around the decide and input-guardrail steps, when they were timed. */
   steps?: { decide: readonly [number, number]; guard?: readonly [number, number] };
   /** With `log_bodies true`. */
-  bodies?: { request: ChatCompletionRequest; guardrails: readonly string[]; facts: Facts; completion?: ChatCompletion };
+  bodies?: { request: CanonicalRequest; guardrails: readonly string[]; facts: Facts; completion?: ChatCompletion };
 }
 
 /** Folds a request's events into its view. */
@@ -70,7 +71,7 @@ export function viewOf(record: RequestRecord): RequestView {
       case "request":
         v.model = e.model;
         v.stream = e.stream;
-        v.request = e.body;
+        v.request = e.request;
         break;
       case "routed":
         v.route = e.route;

@@ -160,16 +160,17 @@ function upstreamOf(graph: Graph, target: string): { provider: string; model: st
 /** The `gen_ai.request.*` parameters the caller set. */
 function requestParams(r: NonNullable<FinishedRequest["view"]["request"]>): OtlpSpan["attributes"] {
   const out: OtlpSpan["attributes"] = [];
-  const maxTokens = r.max_completion_tokens ?? r.max_tokens;
-  if (typeof maxTokens === "number") out.push(int("gen_ai.request.max_tokens", maxTokens));
-  if (typeof r.temperature === "number") out.push(dbl("gen_ai.request.temperature", r.temperature));
-  if (typeof r.top_p === "number") out.push(dbl("gen_ai.request.top_p", r.top_p));
-  if (typeof r.n === "number" && r.n !== 1) out.push(int("gen_ai.request.choice.count", r.n));
-  if (typeof r["seed"] === "number") out.push(int("gen_ai.request.seed", r["seed"]));
-  if (typeof r["frequency_penalty"] === "number") out.push(dbl("gen_ai.request.frequency_penalty", r["frequency_penalty"]));
-  if (typeof r["presence_penalty"] === "number") out.push(dbl("gen_ai.request.presence_penalty", r["presence_penalty"]));
-  const stop = typeof r.stop === "string" ? [r.stop] : Array.isArray(r.stop) ? r.stop.filter((x): x is string => typeof x === "string") : [];
-  if (stop.length > 0) out.push(strs("gen_ai.request.stop_sequences", stop));
+  const o = r.output;
+  if (o.maxTokens !== undefined) out.push(int("gen_ai.request.max_tokens", o.maxTokens));
+  if (r.sampling.temperature !== undefined) out.push(dbl("gen_ai.request.temperature", r.sampling.temperature));
+  if (r.sampling.topP !== undefined) out.push(dbl("gen_ai.request.top_p", r.sampling.topP));
+  if (o.n !== undefined && o.n !== 1) out.push(int("gen_ai.request.choice.count", o.n));
+  // Not modeled: OpenAI's chat fields, read from the passthrough of that wire.
+  const p = r.passthrough.api === "openai.chat" ? r.passthrough.fields : {};
+  if (typeof p["seed"] === "number") out.push(int("gen_ai.request.seed", p["seed"]));
+  if (typeof p["frequency_penalty"] === "number") out.push(dbl("gen_ai.request.frequency_penalty", p["frequency_penalty"]));
+  if (typeof p["presence_penalty"] === "number") out.push(dbl("gen_ai.request.presence_penalty", p["presence_penalty"]));
+  if (o.stop !== undefined && o.stop.length > 0) out.push(strs("gen_ai.request.stop_sequences", [...o.stop]));
   return out;
 }
 

@@ -6,10 +6,9 @@
  * guardrails, budgets, limits, execution — is the same chain
  * (chain.ts), whichever API the caller used.
  *
- * The steps after decode read the OpenAI chat body (`ctx.body`), so a
- * Messages or Responses request travels as the chat body of its canonical
- * request (`encodeChat`); a field that body cannot carry is refused here
- * with a 400 naming it rather than dropped (`refuseUnsent`).
+ * The steps after decode read the canonical request the codec decoded; a
+ * field the target cannot honour is refused by the target's adapter with a
+ * 400 naming it (runtime/providers), never dropped.
  */
 import type { ChatCompletion, ChatCompletionChunk } from "../providers/index.js";
 import {
@@ -25,7 +24,6 @@ import {
   type InboundApi,
 } from "../request/index.js";
 import type { ErrorInfo } from "./errors.js";
-import { refuseUnsent } from "./unsent.js";
 
 /** Writes a stream in an API's event format. */
 export interface StreamEncoder {
@@ -38,8 +36,8 @@ export interface StreamEncoder {
 /** What one inbound API adds around the chain. */
 export interface InboundShape {
   readonly api: InboundApi;
-  /** The canonical request of a parsed body (throws a `CodecError` or a `GatewayError`). */
-  decode(body: unknown): CanonicalRequest;
+  /** The canonical request of a parsed body, `bytes` as they came (throws a `CodecError` or a `GatewayError`). */
+  decode(body: unknown, bytes: Uint8Array): CanonicalRequest;
   /** The reply body for a completion; absent: the completion as OpenAI sent it. */
   reply?(c: ChatCompletion, req: CanonicalRequest, raw: Readonly<Record<string, unknown>>): string;
   /** A stream encoder for one reply; absent: OpenAI's `data:` chunks. */
@@ -50,7 +48,7 @@ export interface InboundShape {
 
 export const messagesShape: InboundShape = {
   api: "anthropic.messages",
-  decode: (body) => refuseUnsent(decodeMessages(body)),
+  decode: (body) => decodeMessages(body),
   reply: (c) => JSON.stringify(messagesReply(c)),
   encoder: () => {
     const enc = new MessagesStreamEncoder();
@@ -70,7 +68,7 @@ function echoOf(raw: Readonly<Record<string, unknown>>, now: number) {
 
 export const responsesShape: InboundShape = {
   api: "openai.responses",
-  decode: (body) => refuseUnsent(decodeResponses(body)),
+  decode: (body) => decodeResponses(body),
   reply: (c, _req, raw) => JSON.stringify(responseObject(c, echoOf(raw, c.created * 1000))),
   encoder: (_req, raw, now) => {
     const enc = new ResponsesStreamEncoder(echoOf(raw, now));

@@ -7,7 +7,7 @@
  */
 import type { Caller, Decision, Facts, GuardOutcome, RoutedDecision, StateView, TraceEvent } from "../engine/index.js";
 import type { AbortSignalLike, ChatCompletion, ChatStream, Completion, Embedded } from "../providers/index.js";
-import { decodeChat, type CanonicalRequest, type InboundApi, type Operation } from "../request/index.js";
+import type { CanonicalRequest, InboundApi } from "../request/index.js";
 import type { World } from "../world.js";
 import { NO_COUNTERS, type Counters } from "../budget/counters.js";
 import type { Step } from "./compose.js";
@@ -15,7 +15,6 @@ import type { DecisionHeaders, HeaderList } from "./headers.js";
 import type { RequestRecord } from "./record.js";
 import type { Reply } from "./respond.js";
 import type { Runtime } from "./runtime.js";
-import type { ChatRequest } from "./validate.js";
 
 /** The request as the pipeline sees it (copied out of the HTTP edge). */
 export interface ChatInput {
@@ -46,13 +45,12 @@ export class ChatContext {
   readonly headers: HeaderList = [];
   /** auth */
   caller!: Caller;
-  /** decode: the validated wire body (for another inbound API, the chat body of its canonical request). */
-  body!: ChatRequest;
-  /** decode: what the caller asks for. */
-  operation: Operation = "chat";
+  /** decode: the canonical request every later step reads (runtime/request/model.ts). */
+  request!: CanonicalRequest;
   /** decode of another inbound API: the body as the caller sent it (a Response echoes parts of it). */
   raw: Readonly<Record<string, unknown>> = EMPTY;
-  #request: CanonicalRequest | undefined;
+  /** facts: everything the model will read, in reading order (runtime/request/text.ts), computed once. */
+  texts!: readonly string[];
   /** facts */
   facts!: Facts;
   /** explain (present when decisions are logged): the decide step's trace events. */
@@ -62,8 +60,8 @@ export class ChatContext {
   /** decide: the state view the decision read (its draw included), and the counters in it (empty unless it was traced). */
   view!: StateView;
   counters: Counters = NO_COUNTERS;
-  /** input guard: the body to send (redacted), and the verdict. */
-  sent!: ChatRequest;
+  /** input guard: the request to send (a redacted copy, or `request` itself), and the verdict. */
+  sent!: CanonicalRequest;
   guard: GuardOutcome | undefined = undefined;
   /** execute: what upstream answered, as it answered it. */
   answered: Answered | undefined = undefined;
@@ -78,21 +76,6 @@ export class ChatContext {
   ) {
     this.started = world.now();
     this.meta = { requestId: record.requestId, policy: rt.graph.policy };
-  }
-
-  /**
-   * The canonical request, decoded from `body` on first read: decoding walks
-   * every message, and no step of the chat chain needs more than the body's
-   * own fields yet, so a request pays for it only once a step reads it.
-   */
-  get request(): CanonicalRequest {
-    return (this.#request ??= decodeChat(this.body));
-  }
-
-  /** decode of another inbound API: the canonical request its codec decoded. */
-  decoded(request: CanonicalRequest): void {
-    this.#request = request;
-    this.operation = request.operation;
   }
 }
 

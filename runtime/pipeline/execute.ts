@@ -11,14 +11,12 @@
 import { next, startAttempts, type AttemptRecord, type FailureCause, type Outcome, type PlannedTarget, type RoutedDecision } from "../engine/index.js";
 import { isUpstreamError, UpstreamStatusError, type AbortSignalLike, type ChatStream, type Completion, type Embedded, type Sleep, type UpstreamError } from "../providers/index.js";
 import { attemptsError, GatewayError } from "./errors.js";
+import type { CanonicalRequest } from "../request/index.js";
 import type { Runtime } from "./runtime.js";
-import type { ChatRequest } from "./validate.js";
 
 export interface ExecuteOptions {
-  body: ChatRequest;
+  request: CanonicalRequest;
   stream: boolean;
-  /** An embeddings body to send instead (`body` is then only what the decision and budgets read). */
-  embed?: Readonly<Record<string, unknown>>;
   requestId: string;
   /** Aborts when the client goes away. */
   signal: AbortSignalLike;
@@ -73,7 +71,7 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
 
     const target = action.target;
     const attempt = {
-      body: o.body,
+      request: o.request,
       model: target.model,
       signal: o.signal,
       timeoutMs: Math.max(1, Math.min(target.timeoutMs ?? remaining, remaining)),
@@ -81,8 +79,8 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
     };
     const startMs = onTry === undefined ? 0 : clock();
     try {
-      if (o.embed !== undefined) {
-        const embedded = await rt.providers.embed({ ...attempt, body: o.embed as unknown as ChatRequest });
+      if (o.request.operation === "embeddings") {
+        const embedded = await rt.providers.embed(attempt);
         onTry?.({ startMs, ms: clock() - startMs });
         state = next(state, OK);
         return { kind: "embedding", target, attempts: state.history, embedded };

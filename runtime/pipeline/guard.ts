@@ -1,22 +1,22 @@
 /**
- * Input guardrails on a chat request: runs the engine's `applyGuardrails`
- * over everything the model will read (runtime/request/text.ts: message
- * texts and names, tool calls and their arguments, tool definitions,
- * response schemas) and acts on the verdict. A block is a 400 naming the
- * guardrail (nothing is sent upstream); a redaction puts the redacted texts
- * back where they came from in a copy of the body, so the provider never
- * sees the original; flags are only reported. Output guardrails do the same
- * over a completion's messages, tool calls included.
+ * Input guardrails on a canonical request: runs the engine's
+ * `applyGuardrails` over everything the model will read
+ * (runtime/request/text.ts: message texts and names, tool calls and their
+ * arguments, tool definitions, response schemas) and acts on the verdict. A
+ * block is a 400 naming the guardrail (nothing is sent upstream); a
+ * redaction makes a new request with the redacted texts where the originals
+ * were, so the provider never sees the original; flags are only reported.
+ * Output guardrails do the same over a completion's messages, decoded into
+ * canonical messages, tool calls included.
  */
 import { applyGuardrails, type Facts, type GuardHit, type GuardOutcome, type PreparedGraph } from "../engine/index.js";
-import type { ChatCompletion } from "../providers/index.js";
-import { completionTexts, requestTexts, withTexts } from "../request/index.js";
+import type { AssistantMessage, ChatCompletion, ChatMessage } from "../providers/index.js";
+import { decodeChatMessage, encodeChatMessage, messagesTexts, withMessagesTexts, withRequestTexts, type CanonicalRequest } from "../request/index.js";
 import { GatewayError } from "./errors.js";
-import type { ChatRequest } from "./validate.js";
 
 export interface GuardResult {
-  /** The body to send: the original when nothing was redacted. */
-  body: ChatRequest;
+  /** The request to send: the original when nothing was redacted. */
+  request: CanonicalRequest;
   redacted: readonly GuardHit[];
   flagged: readonly GuardHit[];
 }
@@ -28,21 +28,26 @@ const NO_GUARDRAILS: GuardOutcome = Object.freeze({ blocked: undefined, texts: O
  * Applies the decision's guardrails to the input; throws a 400 {@link GatewayError} when one blocks.
  * `seen` receives the engine's verdict first, a block included (the access log's decision record and metrics).
  */
-export function guardInput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, body: ChatRequest, seen?: (outcome: GuardOutcome) => void): GuardResult {
+export function guardInput(
+  graph: PreparedGraph,
+  guardrails: readonly string[],
+  facts: Facts,
+  request: CanonicalRequest,
+  texts: readonly string[],
+  seen?: (outcome: GuardOutcome) => void,
+): GuardResult {
   if (guardrails.length === 0) {
     seen?.(NO_GUARDRAILS);
-    return { body, redacted: [], flagged: [] };
+    return { request, redacted: [], flagged: [] };
   }
-  const located = requestTexts(body);
-  const texts = located.map((t) => t.text);
   const outcome = applyGuardrails(graph, guardrails, "input", facts, texts);
   seen?.(outcome);
   if (outcome.blocked) {
     const b = outcome.blocked;
     throw new GatewayError("blocked_by_guardrail", `request blocked by guardrail \`${b.guardrail}\` (${b.by})`, { param: "messages" });
   }
-  const redactedBody = outcome.texts === texts ? body : withTexts(body, located, outcome.texts);
-  return { body: redactedBody, redacted: outcome.redacted, flagged: outcome.flagged };
+  const sent = outcome.texts === texts ? request : withRequestTexts(request, outcome.texts);
+  return { request: sent, redacted: outcome.redacted, flagged: outcome.flagged };
 }
 
 /** What the output guardrails did to a completion. */
@@ -70,8 +75,8 @@ export interface OutputResult {
 export function guardOutput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, completion: ChatCompletion): OutputResult {
   const unchanged: OutputResult = { completion, changed: false, blocked: undefined, redacted: [], flagged: [] };
   if (guardrails.length === 0) return unchanged;
-  const located = completionTexts(completion);
-  const texts = located.map((t) => t.text);
+  const messages = completion.choices.map((c) => decodeChatMessage(c.message as ChatMessage));
+  const texts = messagesTexts(messages);
   const outcome = applyGuardrails(graph, guardrails, "output", facts, texts);
   if (outcome.blocked) {
     const choices = completion.choices.map((c) => {
@@ -82,5 +87,7 @@ export function guardOutput(graph: PreparedGraph, guardrails: readonly string[],
     return { completion: { ...completion, choices }, changed: true, blocked: outcome.blocked, redacted: outcome.redacted, flagged: outcome.flagged };
   }
   if (outcome.texts === texts) return { ...unchanged, flagged: outcome.flagged };
-  return { completion: withTexts(completion, located, outcome.texts), changed: true, blocked: undefined, redacted: outcome.redacted, flagged: outcome.flagged };
+  const redacted = withMessagesTexts(messages, outcome.texts);
+  const choices = completion.choices.map((c, i) => (redacted[i] === messages[i] ? c : { ...c, message: encodeChatMessage(redacted[i]!) as AssistantMessage }));
+  return { completion: { ...completion, choices }, changed: true, blocked: undefined, redacted: outcome.redacted, flagged: outcome.flagged };
 }

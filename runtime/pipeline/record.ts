@@ -9,13 +9,13 @@ import type { SourceRef } from "../../compiler/graph.js";
 import type { AttemptRecord, Caller, Explanation, Facts, GuardHit } from "../engine/index.js";
 import type { ChatCompletion, Usage } from "../providers/index.js";
 import type { TryTiming } from "./execute.js";
-import type { ChatRequest } from "./validate.js";
+import type { CanonicalRequest } from "../request/index.js";
 
 export type RecordEvent =
   /** The caller was authenticated. */
   | { readonly kind: "caller"; readonly caller: Caller }
-  /** The body was read and decoded (`body`: the validated request, a reference; span attributes read its parameters). */
-  | { readonly kind: "request"; readonly model: string; readonly stream: boolean; readonly body: ChatRequest }
+  /** The body was read and decoded (`request`: the canonical request, a reference; span attributes read its parameters). */
+  | { readonly kind: "request"; readonly model: string; readonly stream: boolean; readonly request: CanonicalRequest }
   /** A route matched; `startMs`/`endMs` are monotonic readings around the decide step, when steps are timed. */
   | { readonly kind: "routed"; readonly route: string; readonly span: SourceRef; readonly startMs?: number; readonly endMs?: number }
   /** No route matched (the decide step's timing, for the span). */
@@ -24,8 +24,8 @@ export type RecordEvent =
   | { readonly kind: "explained"; readonly decision: Explanation }
   /** Guardrails ran on the input (`endMs`: monotonic) or on the output. */
   | { readonly kind: "guarded"; readonly direction: "input" | "output"; readonly redacted: readonly GuardHit[]; readonly flagged: readonly GuardHit[]; readonly blocked: GuardHit | undefined; readonly endMs?: number }
-  /** With `log_bodies`: the body as sent upstream (after redaction), and what reading it needs. */
-  | { readonly kind: "bodies"; readonly request: ChatRequest; readonly guardrails: readonly string[]; readonly facts: Facts }
+  /** With `log_bodies`: the request as sent upstream (after redaction), and what reading it needs. */
+  | { readonly kind: "bodies"; readonly request: CanonicalRequest; readonly guardrails: readonly string[]; readonly facts: Facts }
   /** With `log_bodies`: the completion as answered (after output guardrails). */
   | { readonly kind: "completion"; readonly completion: ChatCompletion }
   /** One upstream try, timed. */

@@ -37,6 +37,8 @@ export function checkMessage(m: unknown, path: string): void {
   if (m.role === "tool" && typeof m.tool_call_id !== "string") {
     throw bad(`${path}.tool_call_id`, `\`${path}.tool_call_id\` must be a string for a \`tool\` message`);
   }
+  // The legacy single call an assistant made (before `tool_calls`): the model reads it the same way.
+  if (m.function_call !== undefined && m.function_call !== null) strings(m.function_call, `${path}.function_call`, ["name", "arguments"], []);
   if (m.tool_calls !== undefined && m.tool_calls !== null) {
     if (!Array.isArray(m.tool_calls)) throw bad(`${path}.tool_calls`, `\`${path}.tool_calls\` must be an array`);
     for (let j = 0; j < m.tool_calls.length; j++) checkToolCall(m.tool_calls[j], `${path}.tool_calls[${j}]`);
@@ -66,6 +68,15 @@ function checkPart(p: unknown, path: string, role: string): void {
     if (!isObject(p.image_url)) throw bad(`${path}.image_url`, `\`${path}.image_url\` must be an object`);
     if (typeof p.image_url.url !== "string") throw bad(`${path}.image_url.url`, `\`${path}.image_url.url\` must be a string`);
   }
+  if (p.type === "input_audio") strings(p.input_audio, `${path}.input_audio`, ["data", "format"], []);
+  if (p.type === "file") strings(p.file, `${path}.file`, [], ["file_data", "file_id", "filename"]);
+}
+
+/** An object whose `required` fields are strings, and whose `optional` ones are strings when present. */
+function strings(o: unknown, path: string, required: readonly string[], optional: readonly string[]): void {
+  if (!isObject(o)) throw bad(path, `\`${path}\` must be an object`);
+  for (const k of required) if (typeof o[k] !== "string") throw bad(`${path}.${k}`, `\`${path}.${k}\` must be a string`);
+  for (const k of optional) if (o[k] !== undefined && typeof o[k] !== "string") throw bad(`${path}.${k}`, `\`${path}.${k}\` must be a string`);
 }
 
 /** A caller's string shown in an error, cut to a readable length. */
@@ -84,7 +95,8 @@ function checkToolCall(t: unknown, path: string): void {
   }
 }
 
-export function checkTools(tools: unknown): void {
+/** `tools`; `legacy` is the path of a `functions` entry, checked as a tool's function. */
+export function checkTools(tools: unknown, legacy?: string): void {
   if (!Array.isArray(tools)) throw bad("tools", "`tools` must be an array");
   for (let i = 0; i < tools.length; i++) {
     const path = `tools[${i}]`;
@@ -92,20 +104,27 @@ export function checkTools(tools: unknown): void {
     if (!isObject(t)) throw bad(path, `\`${path}\` must be an object`);
     if (t.type !== "function") throw bad(`${path}.type`, `\`${path}.type\` must be \`function\``);
     const f = t.function;
-    if (!isObject(f)) throw bad(`${path}.function`, `\`${path}.function\` must be an object`);
+    const fpath = legacy ?? `${path}.function`;
+    if (!isObject(f)) throw bad(fpath, `\`${fpath}\` must be an object`);
     if (typeof f.name !== "string" || f.name.length === 0) {
-      throw bad(`${path}.function.name`, `\`${path}.function.name\` must be a non-empty string`);
+      throw bad(`${fpath}.name`, `\`${fpath}.name\` must be a non-empty string`);
     }
     if (f.description !== undefined && typeof f.description !== "string") {
-      throw bad(`${path}.function.description`, `\`${path}.function.description\` must be a string`);
+      throw bad(`${fpath}.description`, `\`${fpath}.description\` must be a string`);
     }
     if (f.parameters !== undefined && !isObject(f.parameters)) {
-      throw bad(`${path}.function.parameters`, `\`${path}.function.parameters\` must be an object`);
+      throw bad(`${fpath}.parameters`, `\`${fpath}.parameters\` must be an object`);
     }
     if (f.strict !== undefined && f.strict !== null && typeof f.strict !== "boolean") {
-      throw bad(`${path}.function.strict`, `\`${path}.function.strict\` must be a boolean`);
+      throw bad(`${fpath}.strict`, `\`${fpath}.strict\` must be a boolean`);
     }
   }
+}
+
+/** The legacy `functions` (before `tools`): function definitions, checked as a tool's `function` is. */
+export function checkFunctions(fs: unknown): void {
+  if (!Array.isArray(fs)) throw bad("functions", "`functions` must be an array");
+  for (let i = 0; i < fs.length; i++) checkTools([{ type: "function", function: fs[i] }], `functions[${i}]`);
 }
 
 export function checkToolChoice(c: unknown): void {

@@ -9,7 +9,7 @@ import { LARGEST_CONTEXT_TOKENS, MAX_CHOICES } from "../budget/cost.js";
 import type { ChatCompletionRequest } from "../request/openai-wire.js";
 import { GatewayError } from "./errors.js";
 import { parseJsonBody } from "./json-body.js";
-import { checkMessage, checkMetadata, checkStop, checkToolChoice, checkTools } from "./validate-fields.js";
+import { checkFunctions, checkMessage, checkMetadata, checkStop, checkToolChoice, checkTools } from "./validate-fields.js";
 
 export { checkJsonContentType, MAX_JSON_DEPTH, parseJsonBody } from "./json-body.js";
 
@@ -66,6 +66,7 @@ export function validateChatRequest(v: unknown): ChatRequest {
     if (typeof v.response_format.type !== "string") throw bad("response_format.type", "`response_format.type` must be a string");
   }
   if (v.tools !== undefined && v.tools !== null) checkTools(v.tools);
+  if (v.functions !== undefined && v.functions !== null) checkFunctions(v.functions);
   if (v.tool_choice !== undefined && v.tool_choice !== null) checkToolChoice(v.tool_choice);
   return v as unknown as ChatRequest;
 }

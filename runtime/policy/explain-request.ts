@@ -11,25 +11,26 @@ import {
   decide,
   emptyState,
   explainDecision,
-  factsFromChatRequest,
+  factsFromRequest,
   prepare,
   withoutCredentials,
   type Caller,
-  type ChatRequestLike,
   type ExplainInput,
   type Explanation,
   type StateView,
   type Tokenizer,
   type TraceEvent,
 } from "../engine/index.js";
-import { requestTexts } from "../request/index.js";
+import { GatewayError } from "../pipeline/errors.js";
+import { validateChatRequest } from "../pipeline/validate.js";
+import { decodeChat, requestTexts, type CanonicalRequest } from "../request/index.js";
 
 /** The draw used when the caller gives no state: explanations must be repeatable. */
 export const DEFAULT_DRAW = 0.5;
 
 /** What `explainRequest` may be given; everything is optional. */
 export interface ExplainOptions {
-  /** Budgets, limits, cooldowns and the draw. Default: nothing spent, draw {@link DEFAULT_DRAW}. */
+  /** Budgets, limits and the draw. Default: nothing spent, draw {@link DEFAULT_DRAW}. */
   state?: StateView;
   /** Needed when a condition reads `input_tokens` and the byte length does not decide it. */
   tokenizer?: Tokenizer;
@@ -79,15 +80,34 @@ export function explainInputProblem(value: unknown): string | undefined {
 export function explainRequest(graph: Graph, request: ExplainInput, options: ExplainOptions = {}): Explanation {
   const problem = explainInputProblem(request);
   if (problem !== undefined) throw new ExplainRequestError(problem);
-  const body = request.body as ChatRequestLike;
+  const req = canonicalOf(request.body as Record<string, unknown>);
+  const texts = requestTexts(req);
   const headers = request.headers ?? {};
   const caller = options.caller ?? callerFromKeys(graph, headers, options.hashKey);
-  const facts = factsFromChatRequest(body, withoutCredentials(headers), caller, options.tokenizer, options.endpoint ?? CHAT_ENDPOINT);
+  const facts = factsFromRequest(req, texts, withoutCredentials(headers), caller, options.tokenizer, options.endpoint ?? CHAT_ENDPOINT);
   const events: TraceEvent[] = [];
   const prepared = prepare(graph);
   const decision = decide(prepared, facts, options.state ?? emptyState(DEFAULT_DRAW), { tracer: (e) => void events.push(e) });
-  const guard = decision.kind === "no-route" ? undefined : applyGuardrails(prepared, decision.guardrails, "input", facts, requestTexts(body).map((t) => t.text));
+  const guard = decision.kind === "no-route" ? undefined : applyGuardrails(prepared, decision.guardrails, "input", facts, texts);
   return explainDecision(graph, facts, decision, events, guard, bearerToken(headerValue(headers, "authorization")) !== undefined);
+}
+
+/**
+ * The body as the gateway decodes it (runtime/request/chat.ts); a body the
+ * gateway would refuse is an {@link ExplainRequestError} naming the field.
+ * A file may leave the messages out (to explain routing on the model and
+ * headers alone): that is a request with none.
+ */
+function canonicalOf(body: Record<string, unknown>): CanonicalRequest {
+  const none = body["messages"] === undefined || (Array.isArray(body["messages"]) && body["messages"].length === 0);
+  try {
+    // The gateway refuses an empty list; the stand-in message is checked and then taken out again.
+    const wire = validateChatRequest(none ? { ...body, messages: [{ role: "user", content: "" }] } : body);
+    return decodeChat(none ? { ...wire, messages: [] } : wire);
+  } catch (err) {
+    if (err instanceof GatewayError) throw new ExplainRequestError(`\`body\` would be refused: ${err.message}`);
+    throw err;
+  }
 }
 
 function callerFromKeys(graph: Graph, headers: Readonly<Record<string, string>>, hashKey: ((key: string) => string) | undefined): Caller {

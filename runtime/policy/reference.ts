@@ -80,7 +80,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   let first: string | undefined;
   let pick: string | undefined;
   if (downgrade !== undefined) {
-    return { kind: "route", route: name, targets: coolDown([downgrade], state), retries, fallbackOn, pick: undefined, downgrade };
+    return { kind: "route", route: name, targets: [downgrade], retries, fallbackOn, pick: undefined, downgrade };
   }
   const target = route.body.find((s) => s.kind === "to" || s.kind === "split");
   if (target?.kind === "to") first = target.target.name;
@@ -88,7 +88,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
 
   const targets: string[] = [];
   for (const m of [...(first === undefined ? [] : [first]), ...fallback]) if (!targets.includes(m)) targets.push(m);
-  return { kind: "route", route: name, targets: coolDown(targets, state), retries, fallbackOn, pick, downgrade: undefined };
+  return { kind: "route", route: name, targets, retries, fallbackOn, pick, downgrade: undefined };
 }
 
 function splitPick(split: Extract<RouteDecl["body"][number], { kind: "split" }>, facts: Facts, state: StateView): string | undefined {
@@ -105,13 +105,6 @@ function splitPick(split: Extract<RouteDecl["body"][number], { kind: "split" }>,
   }
   const i = pickByDraw(arms, totalWeight(arms), state.draw());
   return i < 0 ? undefined : models[i];
-}
-
-function coolDown(targets: string[], state: StateView): string[] {
-  if (state.coolingDown === undefined) return targets;
-  const warm = targets.filter((t) => !state.coolingDown!(t));
-  if (warm.length === 0 || warm.length === targets.length) return targets;
-  return [...warm, ...targets.filter((t) => !warm.includes(t))];
 }
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */

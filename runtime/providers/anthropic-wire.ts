@@ -8,15 +8,20 @@ export type AnthropicSource =
   | { type: "base64"; media_type: string; data: string }
   | { type: "url"; url: string };
 
-export interface AnthropicTextBlock {
+/** A prompt-caching breakpoint, on a block (the same field OpenAI-compatible callers put on a part). */
+export interface CacheControl {
+  cache_control?: unknown;
+}
+
+export interface AnthropicTextBlock extends CacheControl {
   type: "text";
   text: string;
 }
 
 export type AnthropicContentBlock =
   | AnthropicTextBlock
-  | { type: "image"; source: AnthropicSource }
-  | { type: "document"; source: AnthropicSource }
+  | ({ type: "image"; source: AnthropicSource } & CacheControl)
+  | ({ type: "document"; source: AnthropicSource; title?: string } & CacheControl)
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
   | { type: "tool_result"; tool_use_id: string; content: string; is_error?: boolean }
   // Only in replies; dropped by the translation (OpenAI has no place for them).

@@ -1,13 +1,19 @@
 /**
- * The Anthropic Messages API adapter: translates the OpenAI request
- * (`anthropic-translate.ts`), posts it to `/v1/messages` with `x-api-key`
+ * The Anthropic Messages API adapter: encodes the canonical request
+ * (`anthropic-request.ts`; a request that came in on the Messages API with
+ * its own codec, so `top_k`, `thinking`, `cache_control` … reach
+ * Anthropic as the caller sent them), posts it to `/v1/messages` with `x-api-key`
  * and `anthropic-version`, and translates the reply or the event stream
  * (`anthropic-events.ts`) back into OpenAI format.
  */
 
 import type { ProviderNode } from "../../compiler/graph.js";
 import { AnthropicStreamError, AnthropicStreamTranslator } from "./anthropic-events.js";
-import { TranslationError, fromAnthropicResponse, toAnthropicRequest } from "./anthropic-translate.js";
+import { toAnthropicRequest } from "./anthropic-request.js";
+import { encodeMessages } from "../request/anthropic-messages.js";
+import type { CanonicalRequest } from "../request/model.js";
+import { portable } from "../request/portable.js";
+import { TranslationError, fromAnthropicResponse } from "./anthropic-translate.js";
 import type { AnthropicStreamEvent } from "./anthropic-wire.js";
 import { ProviderRequestError, originOf, UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
 import {
@@ -37,7 +43,9 @@ export function messagesUrl(base: string): URL {
 
 function translateRequest(call: ProviderCall, stream: boolean): string {
   try {
-    const request = toAnthropicRequest(call.body, call.model.upstream, {
+    // A Messages request is already this wire: everything it says is sent (runtime/request/anthropic-messages.ts).
+    if (call.request.api === "anthropic.messages") return JSON.stringify(messagesBody(call.request, call.model.upstream, stream));
+    const request = toAnthropicRequest(portable(call.request), call.model.upstream, {
       defaultMaxTokens: call.model.maxOutput ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
       stream,
     });
@@ -46,6 +54,14 @@ function translateRequest(call: ProviderCall, stream: boolean): string {
     if (err instanceof TranslationError) throw new ProviderRequestError(originOf(call), err.message);
     throw err;
   }
+}
+
+/** The Messages body of a request that came in on the Messages API, for `upstream`. */
+function messagesBody(req: CanonicalRequest, upstream: string, stream: boolean): Record<string, unknown> {
+  const body = encodeMessages(req, upstream);
+  if (stream) body["stream"] = true;
+  else if (body["stream"] === true) delete body["stream"];
+  return body;
 }
 
 function anthropicChunks(createdSec: number, model: string): ChunkTranslator {

@@ -9,12 +9,12 @@ import type { EnvRef, Graph, ModelNode, ProviderApi, ProviderNode } from "../../
 import { createAnthropicAdapter } from "./anthropic.js";
 import { Pools, type PoolOptions } from "./http.js";
 import { createMockAdapter } from "./mock.js";
-import type { ChatCompletionRequest } from "../request/openai-wire.js";
+import type { CanonicalRequest } from "../request/model.js";
 import { createOpenAIAdapter } from "./openai.js";
 import { ProviderRequestError, originOf } from "./errors.js";
 import type { AbortSignalLike, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
 
-export type { AbortSignalLike, ChatStream, Completion, EmbedCall, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+export type { AbortSignalLike, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
 export type { PoolOptions } from "./http.js";
 export { DEFAULT_MAX_REPLY_BYTES, Pools } from "./http.js";
 export * from "./errors.js";
@@ -54,7 +54,7 @@ export interface ProvidersOptions {
 
 /** One attempt as the server asks for it. */
 export interface Attempt {
-  body: ChatCompletionRequest;
+  request: CanonicalRequest;
   /** The target: a model's name in the policy (a key of `graph.models`). */
   model: string;
   /** Aborts the attempt: the client went away or the overall deadline passed. */
@@ -133,13 +133,13 @@ export class Providers {
     }
   }
 
-  /** Runs one embeddings attempt (`attempt.body` is the OpenAI embeddings body); a provider without embeddings refuses it (400). */
+  /** Runs one embeddings attempt (`attempt.request` is an embeddings request); a provider without embeddings refuses it (400). */
   embed(attempt: Attempt): Promise<Embedded> {
     try {
-      const { body, ...call } = this.#call(attempt);
+      const call = this.#call(attempt);
       const adapter = this.#adapters.get(call.provider.api)!;
       if (adapter.embed === undefined) throw new ProviderRequestError(originOf(call), `model \`${attempt.model}\`'s provider has no embeddings`);
-      return adapter.embed({ ...call, input: body as unknown as Record<string, unknown> });
+      return adapter.embed(call);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -156,7 +156,7 @@ export class Providers {
     const provider = this.#providers[model.provider];
     if (provider === undefined) throw new Error(`model \`${attempt.model}\` names unknown provider \`${model.provider}\``);
     return {
-      body: attempt.body,
+      request: attempt.request,
       model,
       provider,
       providerName: model.provider,

@@ -4,7 +4,8 @@
  * `provider … { api mock latency … }`). Sleep, randomness and the clock are
  * passed in, so tests and benchmarks decide time and luck.
  *
- * The reply: if the request offers tools (and `tool_choice` is not `none`)
+ * It reads the canonical request (runtime/request/model.ts). The reply: if
+ * the request offers tools (and `tool_choice` is not `none`)
  * and the last message is the user's, a call of the named tool (else the
  * first) with `{}` arguments; otherwise `mock: ` and the text of the last
  * user or tool message. Tokens are counted as characters / 4, rounded up.
@@ -12,45 +13,12 @@
 
 import { openChatStream } from "./chat-stream.js";
 import { UpstreamAbortedError, UpstreamStatusError, UpstreamTimeoutError, originOf, type ErrorOrigin } from "./errors.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, ChunkDelta, FinishReason, ToolCall } from "../request/openai-wire.js";
-import type { ChatStream, Completion, EmbedCall, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
-import { vectorToBase64 } from "../request/embeddings.js";
+import type { CanonicalRequest, ContentBlock, Message } from "../request/model.js";
+import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, FinishReason, ToolCall } from "../request/openai-wire.js";
+import type { ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+import { hash, mockEmbeddings, mockTokens } from "./mock-embed.js";
 
-/** The mock's embedding size when the request names no `dimensions`. */
-export const MOCK_EMBEDDING_DIMENSIONS = 256;
-
-/** A deterministic unit vector of `dimensions` for `text` (xorshift seeded by its hash). */
-export function mockVector(text: string, dimensions: number): number[] {
-  let x = parseInt(hash(text), 16) || 1;
-  const v: number[] = [];
-  let norm = 0;
-  for (let i = 0; i < dimensions; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const f = ((x >>> 0) / 0xffffffff) * 2 - 1;
-    v.push(f);
-    norm += f * f;
-  }
-  const n = Math.sqrt(norm) || 1;
-  return v.map((f) => Math.fround(f / n));
-}
-
-/** The mock's embeddings reply: one vector per input, usage by its characters / 4. */
-export function mockEmbeddings(input: Readonly<Record<string, unknown>>, model: string): Embedded {
-  const raw = input["input"];
-  const list: unknown[] = typeof raw === "string" || (Array.isArray(raw) && typeof raw[0] === "number") ? [raw] : Array.isArray(raw) ? raw : [];
-  const dims = typeof input["dimensions"] === "number" ? input["dimensions"] : MOCK_EMBEDDING_DIMENSIONS;
-  const base64 = input["encoding_format"] === "base64";
-  let prompt = 0;
-  const data = list.map((x, index) => {
-    const text = typeof x === "string" ? x : JSON.stringify(x);
-    prompt += typeof x === "string" ? mockTokens(text) : (x as unknown[]).length;
-    const v = mockVector(text, dims);
-    return { object: "embedding", index, embedding: base64 ? vectorToBase64(v) : v };
-  });
-  return { body: { object: "list", data, model, usage: { prompt_tokens: prompt, total_tokens: prompt } }, usage: { promptTokens: prompt, completionTokens: 0 } };
-}
+export { MOCK_EMBEDDING_DIMENSIONS, mockEmbeddings, mockTokens, mockVector } from "./mock-embed.js";
 
 export interface MockDeps {
   sleep: Sleep;
@@ -68,49 +36,41 @@ export interface MockReply {
   usage: Usage;
 }
 
-/** Tokens as the mock counts them: characters / 4, rounded up. */
-export function mockTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+/** A message's text parts (a tool result's included), joined by spaces. */
+function textOf(message: Message | undefined): string {
+  const texts: string[] = [];
+  const walk = (blocks: readonly ContentBlock[]): void => {
+    for (const b of blocks) {
+      if (b.kind === "text" && b.text !== "") texts.push(b.text);
+      else if (b.kind === "tool_result") walk(b.content);
+    }
+  };
+  walk(message?.content ?? []);
+  return texts.join(" ");
 }
 
-function textOf(message: ChatMessage | undefined): string {
-  const content = message?.content;
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content.map((part) => (part.type === "text" ? part.text : "")).filter(Boolean).join(" ");
-}
-
-/** The deterministic reply to `body`. */
-export function mockReply(body: ChatCompletionRequest): MockReply {
-  const promptTokens = mockTokens(body.messages.map(textOf).join("\n"));
-  const last = body.messages[body.messages.length - 1];
-  const tools = body.tools ?? [];
-  if (tools.length > 0 && body.tool_choice !== "none" && last?.role === "user") {
-    const choice = body.tool_choice;
-    const name = typeof choice === "object" ? choice.function.name : tools[0]!.function.name;
+/** The deterministic reply to `request`. */
+export function mockReply(request: CanonicalRequest): MockReply {
+  const messages = request.messages;
+  const promptTokens = mockTokens(messages.map(textOf).join("\n"));
+  const last = messages[messages.length - 1];
+  const tools = request.tools;
+  const choice = request.toolChoice;
+  if (tools.length > 0 && choice?.kind !== "none" && last?.role === "user") {
+    const name = choice?.kind === "tool" ? choice.name : tools[0]!.name;
     const args = "{}";
-    const toolCall: ToolCall = { id: `call_mock_${hash(name + JSON.stringify(body.messages)).slice(0, 8)}`, type: "function", function: { name, arguments: args } };
+    const toolCall: ToolCall = { id: `call_mock_${hash(name + JSON.stringify(messages)).slice(0, 8)}`, type: "function", function: { name, arguments: args } };
     return { text: null, toolCall, finish: "tool_calls", usage: { promptTokens, completionTokens: mockTokens(name + args) } };
   }
-  const lastText = [...body.messages].reverse().find((m) => m.role === "user" || m.role === "tool");
+  const lastText = [...messages].reverse().find((m) => m.role === "user" || m.role === "tool");
   let text = `mock: ${textOf(lastText)}`;
   let finish: FinishReason = "stop";
-  const max = body.max_completion_tokens ?? body.max_tokens;
+  const max = request.output.maxTokens;
   if (typeof max === "number" && mockTokens(text) > max) {
     text = text.slice(0, max * 4);
     finish = "length";
   }
   return { text, toolCall: undefined, finish, usage: { promptTokens, completionTokens: mockTokens(text) } };
-}
-
-/** FNV-1a, 32 bits, as hex: a stable id from the request. */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 function wireUsage(usage: Usage) {
@@ -120,7 +80,7 @@ function wireUsage(usage: Usage) {
 /** Creates the mock adapter. */
 export function createMockAdapter(deps: MockDeps): ProviderAdapter {
   /** Waits the configured latency, then fails or not as configured. */
-  async function begin(call: Omit<ProviderCall, "body">, origin: ErrorOrigin): Promise<void> {
+  async function begin(call: ProviderCall, origin: ErrorOrigin): Promise<void> {
     const settings = call.provider.mock ?? { latencyMs: 0, failRate: 0, failStatus: 500 };
     if (call.signal?.aborted) throw new UpstreamAbortedError(origin);
     const wait = Math.min(settings.latencyMs, call.timeoutMs);
@@ -138,16 +98,16 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
     }
   }
 
-  const idOf = (call: ProviderCall) => `chatcmpl-mock-${hash(call.model.upstream + JSON.stringify(call.body.messages))}`;
+  const idOf = (call: ProviderCall) => `chatcmpl-mock-${hash(call.model.upstream + JSON.stringify(call.request.messages))}`;
 
-  async function embed(call: EmbedCall): Promise<Embedded> {
+  async function embed(call: ProviderCall): Promise<Embedded> {
     await begin(call, originOf(call));
-    return mockEmbeddings(call.input, call.model.upstream);
+    return mockEmbeddings(call.request, call.model.upstream);
   }
 
   async function complete(call: ProviderCall): Promise<Completion> {
     await begin(call, originOf(call));
-    const reply = mockReply(call.body);
+    const reply = mockReply(call.request);
     const completion: ChatCompletion = {
       id: idOf(call),
       object: "chat.completion",
@@ -174,7 +134,7 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
 
     async function* chunks(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
       await begin(call, origin);
-      const reply = mockReply(call.body);
+      const reply = mockReply(call.request);
       const base = { id: idOf(call), object: "chat.completion.chunk" as const, created: Math.floor(deps.now() / 1000), model: call.model.upstream };
       const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatCompletionChunk => ({
         ...base,

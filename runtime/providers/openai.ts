@@ -1,7 +1,10 @@
 /**
  * The adapter for any OpenAI-compatible API (OpenAI, Azure OpenAI, vLLM,
- * Ollama, Groq, DeepSeek …): the caller's body passes through with `model`
- * replaced by the upstream name, and replies pass back as they came: a JSON
+ * Ollama, Groq, DeepSeek …): the body is the canonical request encoded for
+ * OpenAI's chat wire (runtime/request/chat.ts; for a request that came in on
+ * that wire and was not rewritten, the caller's own body, key order and
+ * all) with `model` replaced by the upstream name, and replies pass back as
+ * they came: a JSON
  * reply is parsed (to check it and read its usage) but its bytes are what
  * the caller gets (`Completion.raw`), `model` being the one the upstream
  * reported, as in a stream's chunks. Streams ask for usage
@@ -9,7 +12,7 @@
  */
 
 import type { ProviderNode } from "../../compiler/graph.js";
-import { UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
+import { originOf, ProviderRequestError, UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
 import {
   completeOverHttp,
   endpointOf,
@@ -22,8 +25,11 @@ import {
   type PreparedRequest,
 } from "./http-attempt.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../request/openai-wire.js";
+import { encodeEmbeddings } from "../request/embeddings.js";
+import { TranslationError } from "./anthropic-translate.js";
+import { openaiChatRequest } from "./openai-request.js";
 import { excerpt, redact } from "./redact.js";
-import { usageFromWire, type Completion, type Embedded, type EmbedCall, type ProviderAdapter } from "./types.js";
+import { usageFromWire, type Completion, type Embedded, type ProviderAdapter, type ProviderCall } from "./types.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -133,10 +139,20 @@ function prepareEmbeddings(provider: ProviderNode, key: string | undefined): Omi
   return { ...p, endpoint: endpointOf(url) };
 }
 
+/** The chat body of a call; what the chat wire cannot honour is a 400 naming it. */
+function chatRequest(call: ProviderCall): ChatCompletionRequest {
+  try {
+    return openaiChatRequest(call.request);
+  } catch (err) {
+    if (err instanceof TranslationError) throw new ProviderRequestError(originOf(call), err.message);
+    throw err;
+  }
+}
+
 /** Creates the OpenAI-compatible adapter over the shared pools. */
 export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
-  const spec = requestSpecs(prepare, (call, stream) => JSON.stringify(openaiBody(call.body, call.model.upstream, stream)));
-  const embedSpec = requestSpecs<EmbedCall>(prepareEmbeddings, (call) => JSON.stringify({ ...call.input, model: call.model.upstream }));
+  const spec = requestSpecs(prepare, (call, stream) => JSON.stringify(openaiBody(chatRequest(call), call.model.upstream, stream)));
+  const embedSpec = requestSpecs(prepareEmbeddings, (call) => JSON.stringify(encodeEmbeddings(call.request, call.model.upstream)));
 
   return {
     api: "openai",

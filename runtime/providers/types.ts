@@ -1,12 +1,15 @@
 /**
  * The one small interface every provider adapter implements. No framework
- * types: requests and replies are OpenAI-format plain objects, failures are
- * the typed errors of `errors.ts`. The server picks `complete` or `stream`
- * from the caller's `stream` flag; the adapter does the rest.
+ * types: an adapter encodes its upstream's request from the canonical
+ * request (runtime/request/model.ts), replies are OpenAI-format plain
+ * objects, failures are the typed errors of `errors.ts`. The server picks
+ * `complete` or `stream` from the caller's `stream` flag; the adapter does
+ * the rest.
  */
 
 import type { ModelNode, ProviderApi, ProviderNode } from "../../compiler/graph.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../request/openai-wire.js";
+import type { CanonicalRequest } from "../request/model.js";
+import type { ChatCompletion, ChatCompletionChunk } from "../request/openai-wire.js";
 
 /**
  * What an attempt needs of the caller's cancellation. An `AbortSignal` is
@@ -30,9 +33,9 @@ export interface Usage {
 
 /** One attempt against one target. */
 export interface ProviderCall {
-  /** The caller's OpenAI chat-completion body, already validated; never mutated. */
-  body: ChatCompletionRequest;
-  /** The target model; `model.upstream` replaces `body.model`. */
+  /** What to ask, as sent (after the input guardrails); never mutated. Its passthrough fields go only to an upstream of their own API. */
+  request: CanonicalRequest;
+  /** The target model; the adapter names `model.upstream`, never `request.model` (the caller's name). */
   model: ModelNode;
   provider: ProviderNode;
   /** The provider's name in the policy, for error messages. */
@@ -85,12 +88,6 @@ export interface ChatStream extends AsyncIterable<ChatCompletionChunk> {
   cancel(): Promise<void>;
 }
 
-/** One embeddings attempt: the call, with the OpenAI embeddings body (runtime/request/embeddings.ts) instead of a chat body. */
-export interface EmbedCall extends Omit<ProviderCall, "body"> {
-  /** `model` is replaced by `model.upstream`. */
-  input: Readonly<Record<string, unknown>>;
-}
-
 /** A finished embeddings request, in OpenAI's format (`{ object: "list", data, model, usage }`). */
 export interface Embedded {
   body: Readonly<Record<string, unknown>>;
@@ -105,7 +102,7 @@ export interface ProviderAdapter {
   complete(call: ProviderCall): Promise<Completion>;
   stream(call: ProviderCall): Promise<ChatStream>;
   /** Embeddings, for providers that have them. */
-  embed?(call: EmbedCall): Promise<Embedded>;
+  embed?(call: ProviderCall): Promise<Embedded>;
 }
 
 /** Sleeps `ms` or until `signal` aborts (then rejects with the signal's reason). */

@@ -150,7 +150,10 @@ function decodeBlock(o: Json, at: string): ContentBlock {
     case "document": {
       const s = need.object(o.source, `${at}.source`);
       // A base64 PDF is a file every provider can take; other sources (text, url, content) only Anthropic reads.
-      if (s.type === "base64" && Object.keys(s).length === 3) return withExtra({ kind: "file", data: sourceUrl(s, `${at}.source`, true) }, o, ["type", "source"]);
+      if (s.type === "base64" && Object.keys(s).length === 3) {
+        const title = need.optString(o.title, `${at}.title`);
+        return withExtra(pick({ kind: "file" as const, data: sourceUrl(s, `${at}.source`, true), filename: title }), o, title === undefined ? ["type", "source"] : ["type", "source", "title"]);
+      }
       return { kind: "file", extra: { document: o } };
     }
     case "tool_use": {
@@ -179,7 +182,7 @@ function encodeBlock(b: ContentBlock): Json {
     case "image":
       return { type: "image", source: sourceOf(b.url), ...extra };
     case "file":
-      return { type: "document", source: sourceOf(b.data ?? ""), ...extra };
+      return { type: "document", source: sourceOf(b.data ?? ""), ...pick({ title: b.filename }), ...extra };
     case "tool_call":
       return { type: "tool_use", id: b.id, name: b.name, input: parseArgs(b.arguments), ...extra };
     case "reasoning":

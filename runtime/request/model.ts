@@ -1,8 +1,7 @@
 /**
  * The canonical request: one internal representation of an LLM call that
  * every inbound API decodes into (chat.ts for `POST /v1/chat/completions`,
- * anthropic-messages.ts, responses.ts, embeddings.ts)
- * and every provider adapter can encode from. It names what the gateway
+ * anthropic-messages.ts, responses.ts, embeddings.ts) and every provider adapter can encode from. It names what the gateway
  * reasons about — the operation, the model, messages as typed content
  * blocks, tools, output constraints, sampling, streaming, metadata — and
  * keeps everything else in `passthrough`, tagged with the API it came from,
@@ -32,7 +31,8 @@ export type ContentBlock = (
   | { readonly kind: "reasoning"; readonly text: string }
 ) & { readonly extra?: Extra };
 
-export type Role = "system" | "developer" | "user" | "assistant" | "tool";
+/** `function` is OpenAI's legacy role of a function's result (before `tool`). */
+export type Role = "system" | "developer" | "user" | "assistant" | "tool" | "function";
 
 export interface Message {
   readonly role: Role;
@@ -51,7 +51,7 @@ export interface Tool {
   /** JSON Schema of the arguments. */
   readonly parameters?: Readonly<Record<string, unknown>>;
   readonly strict?: boolean;
-  /** Wire fields of the tool the model does not name (`cache_control` …), kept for the same wire. */
+  /** Wire fields of the definition the model does not name (and, for OpenAI, `legacy` for an entry of `functions`). */
   readonly extra?: Extra;
 }
 

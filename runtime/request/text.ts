@@ -1,186 +1,214 @@
 /**
- * Everything a model will read from a chat request (or a completion), as a
- * list of located texts: the one extractor behind the `text` fact, input
- * and output guardrails, `aigw explain` and the body log. Guardrails can
- * only be as good as this list, so it takes every field a provider turns
- * into model input:
+ * Everything a model will read from a canonical request (or a completion's
+ * messages), in reading order: the one extractor behind the `text` fact,
+ * input and output guardrails, `aigw explain` and the body log. Guardrails
+ * can only be as good as this list, so it takes every piece of a request a
+ * provider turns into model input:
  *
- * - per message, in order: its `name`; then its content blocks (text and
- *   refusal parts, a file's name, reasoning); an assistant's `refusal`, its
- *   tool calls (the function name, then every key and string value of the
- *   parsed `arguments`, or the raw `arguments` when they are not JSON) and
- *   its legacy `function_call`; a tool message's content;
- * - the tool definitions (`tools[].function` and the legacy `functions[]`):
- *   name, description, and every key and string value of the parameter
- *   schema;
- * - `response_format.json_schema`: name, description and schema.
+ * - per message, in order: its `name`; then its blocks: text, refusal and
+ *   reasoning, a file's name, a tool call's name and then every key and
+ *   string value of its parsed arguments (or the raw arguments when they
+ *   are not JSON, or nest deeper than a body may), a tool result's blocks;
+ * - the tools (legacy `functions` included): name, description, and every
+ *   key and string value of the parameter schema;
+ * - a `json_schema` response format: name, description and schema.
  *
  * Images, audio and file bytes are not text and are not listed.
  *
- * Each text knows where it came from, so {@link withTexts} can write a
- * rewritten (redacted) text back to exactly that place: inside a JSON
- * string field such as tool-call arguments, the arguments are parsed,
- * changed and serialised again, so they stay valid JSON.
+ * Reading and rewriting are one walk ({@link mapRequestTexts}): a redaction
+ * hands it the new texts in the same order and gets a new request with
+ * exactly those texts replaced (tool-call arguments serialised again, so
+ * they stay valid JSON); the original is never touched, and a request with
+ * no change comes back as the very same object.
  */
-import { canonicalMessage, canonicalMessages, type CanonicalMessage, type ContentBlock, type JsonPath } from "./blocks.js";
+import { put, type Json } from "./chat-message.js";
+import type { CanonicalRequest, ContentBlock, Message, Tool } from "./model.js";
 
-/** One text the model reads, and where it lives. */
-export interface ReadableText {
-  readonly text: string;
-  /** The path of the field in the body: a string field, or (for `key`) the object holding the key. */
-  readonly at: JsonPath;
-  /**
-   * For text inside a field holding JSON as a string (tool-call arguments):
-   * the path inside the parsed JSON, `at` being the string field.
-   */
-  readonly inner?: JsonPath;
-  /** The text is an object key (in a schema or arguments), not a value. */
-  readonly key?: boolean;
-}
+/** Called on each text in reading order; answers the text to put in its place. */
+export type TextMap = (text: string) => string;
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** The readable texts of a chat completion request body, in reading order. */
-export function requestTexts(body: unknown): ReadableText[] {
-  const out: ReadableText[] = [];
-  if (!isObject(body)) return out;
-  for (const m of canonicalMessages(body.messages)) messageTexts(m, out);
-  if (Array.isArray(body.tools)) {
-    for (let i = 0; i < body.tools.length; i++) {
-      const t: unknown = body.tools[i];
-      if (isObject(t) && isObject(t.function)) definitionTexts(t.function, ["tools", i, "function"], "parameters", out);
-    }
-  }
-  if (Array.isArray(body.functions)) {
-    for (let i = 0; i < body.functions.length; i++) {
-      const f: unknown = body.functions[i];
-      if (isObject(f)) definitionTexts(f, ["functions", i], "parameters", out);
-    }
-  }
-  const rf = body.response_format;
-  if (isObject(rf) && isObject(rf.json_schema)) definitionTexts(rf.json_schema, ["response_format", "json_schema"], "schema", out);
+/** The texts of a request, in reading order. */
+export function requestTexts(req: CanonicalRequest): string[] {
+  const out: string[] = [];
+  mapRequestTexts(req, collect(out));
   return out;
 }
 
-/** The readable texts of a completion: each choice's message, in choice order. */
-export function completionTexts(completion: unknown): ReadableText[] {
-  const out: ReadableText[] = [];
-  if (!isObject(completion) || !Array.isArray(completion.choices)) return out;
-  for (let i = 0; i < completion.choices.length; i++) {
-    const c: unknown = completion.choices[i];
-    if (!isObject(c)) continue;
-    const m = canonicalMessage(c.message, ["choices", i, "message"]);
-    if (m !== undefined) messageTexts(m, out);
-  }
+/** The texts of messages (a completion's choices), in reading order. */
+export function messagesTexts(messages: readonly Message[]): string[] {
+  const out: string[] = [];
+  mapMessages(messages, collect(out));
   return out;
 }
 
-/** The texts joined by newlines: the `text` fact. */
-export function joinTexts(texts: readonly ReadableText[]): string {
-  let s = "";
-  for (let i = 0; i < texts.length; i++) s = i === 0 ? texts[i]!.text : s + "\n" + texts[i]!.text;
-  return s;
+/** `req` with its i-th text replaced by `texts[i]` (the same object when none differs). */
+export function withRequestTexts(req: CanonicalRequest, texts: readonly string[]): CanonicalRequest {
+  return mapRequestTexts(req, replaceInOrder(texts));
 }
 
-function messageTexts(m: CanonicalMessage, out: ReadableText[]): void {
-  if (m.name !== undefined) out.push({ text: m.name, at: [...m.at, "name"] });
-  blockTexts(m.blocks, out);
+/** `messages` with their i-th text replaced by `texts[i]`. */
+export function withMessagesTexts(messages: readonly Message[], texts: readonly string[]): readonly Message[] {
+  return mapMessages(messages, replaceInOrder(texts));
 }
 
-function blockTexts(blocks: readonly ContentBlock[], out: ReadableText[]): void {
-  for (const b of blocks) {
+/** Every text of `req` through `f`, in reading order; a new request where `f` changed one. */
+export function mapRequestTexts(req: CanonicalRequest, f: TextMap): CanonicalRequest {
+  const messages = mapMessages(req.messages, f);
+  const tools = mapList(req.tools, (t) => mapTool(t, f));
+  const format = req.output.format;
+  const schema = format?.["json_schema"];
+  const mapped = isObject(schema) ? mapDefinition(schema, "schema", f) : schema;
+  if (messages === req.messages && tools === req.tools && mapped === schema) return req;
+  const output = mapped === schema ? req.output : { ...req.output, format: { ...format, json_schema: mapped } };
+  return { ...req, messages, tools, output };
+}
+
+function collect(out: string[]): TextMap {
+  return (t) => {
+    out.push(t);
+    return t;
+  };
+}
+
+function replaceInOrder(texts: readonly string[]): TextMap {
+  let i = 0;
+  return (t) => texts[i++] ?? t;
+}
+
+function mapMessages(messages: readonly Message[], f: TextMap): readonly Message[] {
+  return mapList(messages, (m) => {
+    const name = m.name === undefined ? undefined : f(m.name);
+    const content = mapBlocks(m.content, f);
+    if (name === m.name && content === m.content) return m;
+    return name === undefined ? { ...m, content } : { ...m, name, content };
+  });
+}
+
+function mapBlocks(blocks: readonly ContentBlock[], f: TextMap): readonly ContentBlock[] {
+  return mapList(blocks, (b): ContentBlock => {
     switch (b.kind) {
       case "text":
+        // a part type the codec kept whole (never in a validated request) has no text
+        if (b.extra !== undefined && "part" in b.extra) return b;
+        return same(b, "text", f(b.text));
       case "refusal":
       case "reasoning":
-        out.push({ text: b.text, at: b.at });
-        break;
+        return same(b, "text", f(b.text));
       case "file":
-        if (b.filename !== undefined) out.push({ text: b.filename, at: [...b.at, "file", "filename"] });
-        break;
-      case "tool_call":
-        out.push({ text: b.name, at: [...b.at, "name"] });
-        argumentTexts(b.arguments, [...b.at, "arguments"], out);
-        break;
-      case "tool_result":
-        blockTexts(b.content, out);
-        break;
+        return b.filename === undefined ? b : same(b, "filename", f(b.filename));
+      case "tool_call": {
+        const name = f(b.name);
+        const args = mapArguments(b.arguments, f);
+        return name === b.name && args === b.arguments ? b : { ...b, name, arguments: args };
+      }
+      case "tool_result": {
+        const content = mapBlocks(b.content, f);
+        return content === b.content ? b : { ...b, content };
+      }
       case "image":
       case "audio":
-      case "unknown":
-        break;
+        return b;
     }
-  }
+  });
 }
 
-/** Tool-call arguments: the parsed JSON's keys and strings, or the raw text when it is not JSON. */
-function argumentTexts(args: string, at: JsonPath, out: ReadableText[]): void {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(args);
-  } catch {
-    out.push({ text: args, at });
-    return;
-  }
-  const inner: ReadableText[] = [];
-  // Too deep to walk by path (the body's own nesting is bounded at validation, this string's is not): read it whole.
-  if (jsonTexts(parsed, at, true, inner)) out.push(...inner);
-  else out.push({ text: args, at });
+/** `b` with `field` set to `v`, or `b` itself when it already holds `v`. */
+function same<B extends ContentBlock, K extends keyof B>(b: B, field: K, v: B[K]): B {
+  return b[field] === v ? b : { ...b, [field]: v };
 }
 
 /**
  * How deep the walk follows a JSON value: as deep as validation lets a body
- * nest (runtime/pipeline/validate.ts). Each text carries its path, so an
- * unbounded depth would cost depth × texts.
+ * nest (runtime/pipeline/json-body.ts). Tool-call arguments are a string
+ * whose nesting nothing bounded; deeper ones are read as one raw text.
  */
 const MAX_WALK_DEPTH = 128;
 
-/** A function (or schema) definition: name, description and its schema field's keys and strings. */
-function definitionTexts(def: Json, at: JsonPath, schemaField: string, out: ReadableText[]): void {
-  if (typeof def.name === "string") out.push({ text: def.name, at: [...at, "name"] });
-  if (typeof def.description === "string") out.push({ text: def.description, at: [...at, "description"] });
-  const schema = def[schemaField];
-  if (schema !== undefined) jsonTexts(schema, [...at, schemaField], false, out);
+/** Tool-call arguments: the parsed JSON's keys and strings, or the raw text when it is not JSON or nests too deep. */
+function mapArguments(args: string, f: TextMap): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(args);
+  } catch {
+    return f(args);
+  }
+  if (deeperThan(parsed, MAX_WALK_DEPTH)) return f(args);
+  const mapped = mapJson(parsed, f);
+  return mapped === parsed ? args : JSON.stringify(mapped);
 }
 
-/** A step of the JSON walk: a value to visit, or a key to report (just before its value). */
-type Step = { readonly value: unknown; readonly path: JsonPath } | { readonly key: string; readonly path: JsonPath };
+function mapTool(t: Tool, f: TextMap): Tool {
+  const name = f(t.name);
+  const description = t.description === undefined ? undefined : f(t.description);
+  const parameters = t.parameters === undefined ? undefined : (mapJson(t.parameters, f) as Json);
+  if (name === t.name && description === t.description && parameters === t.parameters) return t;
+  const out: { -readonly [K in keyof Tool]: Tool[K] } = { ...t, name };
+  if (description !== undefined) out.description = description;
+  if (parameters !== undefined) out.parameters = parameters;
+  return out;
+}
+
+/** A `json_schema` response format's name, description and `schemaField`. */
+function mapDefinition(def: Json, schemaField: string, f: TextMap): Json {
+  const name = typeof def["name"] === "string" ? f(def["name"]) : def["name"];
+  const description = typeof def["description"] === "string" ? f(def["description"]) : def["description"];
+  const schema = def[schemaField] === undefined ? undefined : mapJson(def[schemaField], f);
+  if (name === def["name"] && description === def["description"] && schema === def[schemaField]) return def;
+  const out: Json = {};
+  for (const k of Object.keys(def)) put(out, k, k === "name" ? name : k === "description" ? description : k === schemaField ? schema : def[k]);
+  return out;
+}
 
 /**
- * Every object key and string value of a JSON value, in document order.
- * Iterative: parsed tool-call arguments are not depth-checked, and a deep
- * nesting must not overflow the stack. `inside` says whether `root` was
- * parsed from the string field at `at` (paths go into `inner`) or is the
- * field itself. A key's path is the path of the object holding it. Returns
- * false, having listed only part of it, for a value nesting deeper than
- * {@link MAX_WALK_DEPTH}.
+ * Every object key and string value of a JSON value through `f`, in
+ * document order (a key just before its value); copies only what changed.
+ * A renamed key keeps its position: a schema's property order can matter
+ * to a model. Recursive: callers bound the depth (validation, or
+ * {@link deeperThan}).
  */
-function jsonTexts(root: unknown, at: JsonPath, inside: boolean, out: ReadableText[]): boolean {
-  const stack: Step[] = [{ value: root, path: [] }];
-  const place = (p: JsonPath): Pick<ReadableText, "at" | "inner"> => (inside ? { at, inner: p } : { at: [...at, ...p] });
-  while (stack.length > 0) {
-    const step = stack.pop()!;
-    if ("key" in step) {
-      out.push({ text: step.key, ...place(step.path), key: true });
-      continue;
+function mapJson(v: unknown, f: TextMap): unknown {
+  if (typeof v === "string") return f(v);
+  if (Array.isArray(v)) return mapList(v, (x) => mapJson(x, f));
+  if (!isObject(v)) return v;
+  const keys = Object.keys(v);
+  let out: Json | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const nk = f(k);
+    const nv = mapJson(v[k], f);
+    if (out === undefined && (nk !== k || nv !== v[k])) {
+      out = Object.create(Object.getPrototypeOf(v) as object | null) as Json;
+      for (let j = 0; j < i; j++) put(out, keys[j]!, v[keys[j]!]);
     }
-    const { value: v, path: p } = step;
-    if (p.length > MAX_WALK_DEPTH) return false;
-    if (typeof v === "string") out.push({ text: v, ...place(p) });
-    else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...p, i] });
-    } else if (isObject(v)) {
-      // Pushed in reverse so they pop in document order.
-      const keys = Object.keys(v);
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const k = keys[i]!;
-        stack.push({ value: v[k], path: [...p, k] }, { key: k, path: p });
-      }
-    }
+    if (out !== undefined) put(out, nk, nv);
   }
-  return true;
+  return out ?? v;
+}
+
+/** Whether a JSON value nests deeper than `max` (iterative: the value may nest arbitrarily deep). */
+function deeperThan(root: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (d >= max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (typeof x === "object" && x !== null) stack.push([x, d + 1]);
+  }
+  return false;
+}
+
+/** `f` over a list: the same list when `f` returned every element unchanged. */
+function mapList<T>(xs: readonly T[], f: (x: T) => T): readonly T[] {
+  let out: T[] | undefined;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    const y = f(x);
+    if (out === undefined && y !== x) out = xs.slice(0, i);
+    if (out !== undefined) out.push(y);
+  }
+  return out ?? xs;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

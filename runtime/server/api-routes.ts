@@ -7,7 +7,7 @@
  * one entry of the models list. Errors on the Messages paths are in
  * Anthropic's shape.
  */
-import { anthropicError, CodecError, decodeMessages, encodeChat, joinTexts, requestTexts, type InboundApi } from "../request/index.js";
+import { anthropicError, CodecError, decodeMessages, requestTexts, type InboundApi } from "../request/index.js";
 import { loadTokenizer } from "../engine/index.js";
 import { authenticate, credentialOf, errorInfo, GatewayError, parseJsonBody, toErrorReply, type Runtime } from "../pipeline/index.js";
 import type { HeaderList, HttpRequest, HttpResponse } from "./uws.js";
@@ -35,7 +35,7 @@ export async function countTokens(rt: Runtime, req: HttpRequest, res: HttpRespon
       throw err;
     }
     const tokenizer = await loadTokenizer();
-    const text = joinTexts(requestTexts(encodeChat(request)));
+    const text = requestTexts(request).join("\n");
     res.send(200, JSON_HEADERS, JSON.stringify({ input_tokens: tokenizer.count(text) }));
   } catch (err) {
     const e = toErrorReply(err);

@@ -67,7 +67,6 @@ class MemoryStore implements Store {
   private readonly clock: () => number;
   /** key → window tag → counter. */
   private readonly counters = new Map<string, Map<string, Counter>>();
-  private readonly cooling = new Map<string, number>();
   private seq = 0;
   private closed = false;
 
@@ -161,22 +160,6 @@ class MemoryStore implements Store {
     });
   }
 
-  setCooldown(key: string, untilMs: number): Promise<void> {
-    return this.run(() => {
-      if (untilMs > this.clock()) this.cooling.set(key, untilMs);
-      else this.cooling.delete(key);
-    });
-  }
-
-  cooldowns(): Promise<Map<string, number>> {
-    return this.run(() => {
-      const now = this.clock();
-      const out = new Map<string, number>();
-      for (const [k, until] of this.cooling) if (until > now) out.set(k, until);
-      return out;
-    });
-  }
-
   sweep(now?: number): Promise<number> {
     return this.run(() => {
       const at = now ?? this.clock();
@@ -189,7 +172,6 @@ class MemoryStore implements Store {
         }
         if (byTag.size === 0) this.counters.delete(key);
       }
-      for (const [k, until] of this.cooling) if (until <= at) this.cooling.delete(k);
       return released;
     });
   }

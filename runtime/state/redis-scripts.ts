@@ -11,7 +11,7 @@
  *   `<bucket>:<id>:<amount>` scored by expiry, living at least as long as
  *   any bucket it holds amounts in (so an expiry is never lost);
  * - `P idx`: a hash `<key>|<tag>` → `<kind>:<limit>` listing the counters;
- * - `P seq`: reservation ids; `P cool`: cooldowns `key` → until.
+ * - `P seq`: reservation ids.
  *
  * Numbers cross into Lua as strings and are formatted back with `%d`, so
  * epoch-millisecond buckets never turn into `1.7e+12`; amounts are negated
@@ -162,8 +162,7 @@ return out
 `;
 
 /**
- * sweep: ARGV = P, now, n, cool (1: also drop ended cooldowns), then per
- * counter: ck, lo, cur. Releases expired reservations and forgets counters
+ * sweep: ARGV = P, now, n, then per counter: ck, lo, cur. Releases expired reservations and forgets counters
  * with no bucket left in their window and no reservation. Returns the
  * number of reservations released.
  */
@@ -171,7 +170,7 @@ export const SWEEP = `${PRELUDE}
 local n = tonumber(ARGV[3])
 local released = 0
 for i = 1, n do
-  local a = 4 + (i - 1) * 3
+  local a = 3 + (i - 1) * 3
   local ck = ARGV[a + 1]
   released = released + expire(ck)
   local alive = redis.call('EXISTS', P .. 'z:' .. ck) == 1
@@ -181,12 +180,6 @@ for i = 1, n do
     j = j + 1
   end
   if not alive then redis.call('HDEL', P .. 'idx', ck) end
-end
-if ARGV[4] == '1' then
-  local cool = redis.call('HGETALL', P .. 'cool')
-  for i = 1, #cool, 2 do
-    if tonumber(cool[i + 1]) <= now then redis.call('HDEL', P .. 'cool', cool[i]) end
-  end
 end
 return released
 `;

@@ -1,8 +1,7 @@
 /**
  * The Redis store (ioredis): one budget shared by several gateway
  * instances. Every counter operation is one Lua script (redis-scripts.ts)
- * sent with EVALSHA, so checks and writes are atomic across instances;
- * cooldowns are single commands (HSET, HDEL, HGETALL), atomic by nature.
+ * sent with EVALSHA, so checks and writes are atomic across instances.
  *
  * Time. Window math uses the store's clock (the gateway's; keep instance
  * clocks in sync). Key expiry uses *relative* TTLs computed from that clock
@@ -199,29 +198,13 @@ class RedisStore implements Store {
     return out.sort(byKey);
   }
 
-  async setCooldown(key: string, untilMs: number): Promise<void> {
-    if (this.closed) throw closedError();
-    if (untilMs > this.clock()) await this.client.hset(`${this.prefix}cool`, key, String(untilMs));
-    else await this.client.hdel(`${this.prefix}cool`, key);
-  }
-
-  async cooldowns(): Promise<Map<string, number>> {
-    if (this.closed) throw closedError();
-    const all = await this.client.hgetall(`${this.prefix}cool`);
-    const now = this.clock();
-    const out = new Map<string, number>();
-    for (const [key, until] of Object.entries(all)) if (Number(until) > now) out.set(key, Number(until));
-    return out;
-  }
-
   async sweep(now?: number): Promise<number> {
     if (this.closed) throw closedError();
     const at = now ?? this.clock();
     const ids = await this.client.hkeys(`${this.prefix}idx`);
     let released = 0;
-    // At least one call, so cooldowns are swept even with no counters.
-    for (let i = 0; i === 0 || i < ids.length; i += CHUNK) {
-      const args: Arg[] = [this.prefix, at, 0, i === 0 ? "1" : "0"];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const args: Arg[] = [this.prefix, at, 0];
       let n = 0;
       for (const id of ids.slice(i, i + CHUNK)) {
         const parsed = parseCounterId(id);

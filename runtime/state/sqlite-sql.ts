@@ -26,7 +26,6 @@ CREATE TABLE IF NOT EXISTS reservations (
   amount INTEGER NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (key, tag, b, id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS cooldowns (key TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
 type Counter = [key: string, tag: string, lo: number, cur: number];
@@ -54,14 +53,10 @@ export interface Statements {
   charge: Statement<[string, string, number, string, number, number, number]>;
   /** Every counter with a bucket not yet dropped: [key, tag, kind, limit of the newest bucket]. */
   listCounters: Statement<[number], [string, string, string, number]>;
-  setCool: Statement<[string, number]>;
-  clearCool: Statement<[string]>;
-  readCool: Statement<[number], [string, number]>;
   /** Deletes every reservation expired at now: rows [key, tag, b, amount]. */
   sweepHolds: Statement<[number], [string, string, number, number]>;
   sweepNextExp: Statement<[number]>;
   sweepBuckets: Statement<[number]>;
-  sweepCool: Statement<[number]>;
 }
 
 const RANGE = "key = ? AND tag = ? AND b >= ? AND b <= ?";
@@ -110,15 +105,11 @@ export function prepare(db: Database): Statements {
     listCounters: db
       .prepare<[number], [string, string, string, number]>("SELECT key, tag, kind, lim, MAX(b) FROM buckets WHERE drop_at > ? GROUP BY key, tag")
       .raw(true),
-    setCool: db.prepare("INSERT INTO cooldowns (key, until) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET until = excluded.until"),
-    clearCool: db.prepare("DELETE FROM cooldowns WHERE key = ?"),
-    readCool: db.prepare<[number], [string, number]>("SELECT key, until FROM cooldowns WHERE until > ?").raw(true),
     sweepHolds: db.prepare<[number], [string, string, number, number]>("DELETE FROM reservations WHERE expires_at <= ? RETURNING key, tag, b, amount").raw(true),
     sweepNextExp: db.prepare(
       `UPDATE buckets SET next_exp = COALESCE((SELECT MIN(expires_at) FROM reservations r WHERE r.key = buckets.key AND r.tag = buckets.tag AND r.b = buckets.b), ${NEVER})
        WHERE next_exp <= ?`,
     ),
     sweepBuckets: db.prepare("DELETE FROM buckets WHERE drop_at <= ?"),
-    sweepCool: db.prepare("DELETE FROM cooldowns WHERE until <= ?"),
   };
 }

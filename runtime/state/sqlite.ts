@@ -123,17 +123,6 @@ class SqliteStore implements Store {
     return this.submit(false, () => this.listIn());
   }
 
-  setCooldown(key: string, untilMs: number): Promise<void> {
-    return this.submit(true, () => {
-      if (untilMs > this.clock()) this.q.setCool.run(key, untilMs);
-      else this.q.clearCool.run(key);
-    });
-  }
-
-  cooldowns(): Promise<Map<string, number>> {
-    return this.submit(false, () => new Map(this.q.readCool.all(this.clock())));
-  }
-
   sweep(now?: number): Promise<number> {
     return this.submit(true, () => this.sweepIn(now ?? this.clock()));
   }
@@ -233,7 +222,6 @@ class SqliteStore implements Store {
     for (const [key, tag, b, amount] of expired) this.q.release.run(amount, key, tag, b);
     this.q.sweepNextExp.run(now);
     this.q.sweepBuckets.run(now);
-    this.q.sweepCool.run(now);
     return expired.length;
   }
 

@@ -1,6 +1,6 @@
 /**
- * The state store: the one small interface behind budgets, rate limits and
- * cooldowns. Memory (tests, `state memory`), SQLite (the embedded default)
+ * The state store: the one small interface behind budgets and rate limits.
+ * Memory (tests, `state memory`), SQLite (the embedded default)
  * and Redis (several gateway instances) implement it and pass one
  * conformance suite (test/state/conformance.ts).
  *
@@ -188,15 +188,9 @@ export interface Store {
   /** Every counter with something spent or reserved in its current window (for `GET /admin/budgets`), sorted by key. */
   list(): Promise<CounterEntry[]>;
 
-  /** Marks `key` (a model) as cooling down until `untilMs`; the last write wins, and a time in the past clears it. */
-  setCooldown(key: string, untilMs: number): Promise<void>;
-
-  /** The keys cooling down now, with their end times. */
-  cooldowns(): Promise<Map<string, number>>;
-
   /**
    * Housekeeping, safe to run any time from any process: deletes expired
-   * reservations, buckets whose windows have passed and ended cooldowns.
+   * reservations and buckets whose windows have passed.
    * Counting never depends on it (expiry is applied when read). Resolves
    * with the number of expired reservations this sweep released (ones an
    * earlier read or write already released are not counted again).

@@ -47,7 +47,7 @@ async function counter(s: Store, budget: string, scope: string): Promise<{ spent
 describe("hard budgets", () => {
   it("never admit more than the limit with many concurrent requests", async () => {
     const s = store();
-    // worst case per request: (41 bytes of messages JSON + 4 + 3) × 1000 + 10 × 2000 = 68,000 µ$; $0.10 admits one at a time
+    // worst case per request: (11 bytes of text + 4 a message + 4 a block + 3) × 1000 + 10 × 2000 = 42,000 µ$; $0.10 admits two at a time
     const graph = policy(head("{ api mock latency 50ms }", `budget b { per team limit $0.10 per day exceeded reject }\nroute r { when model == "chat" budget b to big }`));
     const { base } = await serve(graph, { store: s });
     const replies = await Promise.all(Array.from({ length: 30 }, () => chat(base)));
@@ -150,8 +150,8 @@ describe("hard budgets", () => {
     const s = store();
     const { base, logs } = await serve(policy(head(undefined, `budget b { per team limit $1 per day warn 3% exceeded reject }\nroute r { when model == "chat" budget b to big }`)), { store: s });
     const first = await chat(base);
-    // reserved (48 bytes of input bound × 1000 + 10 × 2000) = 68,000 µ$ of $1
-    expect(first.headers.get("x-aigw-budget-warning")).toMatch(/^b; 6%$/);
+    // reserved (22 tokens of input bound × 1000 + 10 × 2000) = 42,000 µ$ of $1
+    expect(first.headers.get("x-aigw-budget-warning")).toMatch(/^b; 4%$/);
     const second = await chat(base);
     expect(second.headers.get("x-aigw-budget-warning")).toMatch(/^b; \d+%$/);
     expect(logs.filter((l) => l.msg === "budget warning crossed")).toHaveLength(1);

@@ -86,16 +86,6 @@ describe("attempt plans", () => {
     expect(d.plan.targets[0]!.timeoutMs).toBe(30_000);
     expect(d.plan.fallbackOn).toEqual(["429", "5xx", "timeout", "connection"]);
   });
-
-  it("moves cooling-down targets to the end, unless all are cooling down", () => {
-    const g = graph({ routes: [route("r", { to: "a", fallback: ["b", "c"] })] });
-    const events: TraceEvent[] = [];
-    const cooling = (set: string[]): StateView => ({ ...emptyState(), coolingDown: (m) => set.includes(m) });
-    expect(targets(decide(prepare(g), makeFacts({}), cooling(["a"]), { tracer: (e) => events.push(e) }))).toEqual(["b", "c", "a"]);
-    expect(events.some((e) => e.kind === "cooldown")).toBe(true);
-    expect(targets(run(g, {}, cooling(["a", "b", "c"])))).toEqual(["a", "b", "c"]);
-    expect(targets(run(g, {}, cooling([])))).toEqual(["a", "b", "c"]);
-  });
 });
 
 describe("splits", () => {

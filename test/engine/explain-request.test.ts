@@ -1,3 +1,5 @@
+import { decodeChat, requestTexts } from "../../runtime/request/index.js";
+import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -9,7 +11,7 @@ import {
   applyGuardrails,
   decide,
   emptyState,
-  factsFromChatRequest,
+  factsFromRequest,
   type Caller,
   type StateView,
   type TraceEvent,
@@ -45,12 +47,11 @@ function chat(model: string, content = "hello", headers: Record<string, string> 
 }
 
 /** A state with fixed spending and usage, like a test's `given`s. */
-function state(over: { spent?: Record<string, number>; used?: Record<string, number>; cooling?: string[]; draw?: number }): StateView {
+function state(over: { spent?: Record<string, number>; used?: Record<string, number>; draw?: number }): StateView {
   return {
     budgetSpent: (b) => over.spent?.[b] ?? 0,
     limitUsed: (l) => over.used?.[l] ?? 0,
     draw: () => over.draw ?? DEFAULT_DRAW,
-    ...(over.cooling ? { coolingDown: (m: string) => over.cooling!.includes(m) } : {}),
   };
 }
 
@@ -252,12 +253,6 @@ describe("explainRequest on examples/production", () => {
     expect(short.request.inputTokens).toBeUndefined();
   });
 
-  it("moves cooling-down targets to the end and says so", () => {
-    const e = explainRequest(production, chat("chat", "hi", { authorization: "Bearer aigw-example-research-key" }), { hashKey, state: state({ cooling: ["sonnet"] }) });
-    expect(e.plan!.targets.map((t) => t.model)).toEqual(["gpt-4o", "gpt-4o-mini", "sonnet"]);
-    expect(e.plan!.cooling).toEqual(["sonnet"]);
-  });
-
   it("treats an unlisted bearer key as an unknown key", () => {
     const e = explainRequest(production, chat("chat", "hi", { authorization: "Bearer not-a-listed-key-at-all" }), { hashKey });
     expect(e.request.caller).toEqual({ auth: "unknown-key" });
@@ -295,7 +290,8 @@ describe("the record is the one the server logs", () => {
         const k = production.keys[hash]!;
         Object.assign(caller, { key: hash, labels: k.labels, team: k.team, user: k.user });
       }
-      const facts = factsFromChatRequest(c.body, c.headers, caller, undefined);
+      const req = decodeChat(c.body as unknown as ChatCompletionRequest);
+      const facts = factsFromRequest(req, requestTexts(req), c.headers, caller, undefined);
       const events: TraceEvent[] = [];
       const decision = decide(prepare(production), facts, c.st, { tracer: (e) => void events.push(e) });
       const parts = (c.body["messages"] as { content: string | { text: string }[] }[]).flatMap((m) => (typeof m.content === "string" ? [m.content] : m.content.map((p) => p.text)));

@@ -1,17 +1,14 @@
 import { describe, expect, it } from "vitest";
-import {
-  TranslationError,
-  finishReason,
-  fromAnthropicResponse,
-  toAnthropicRequest,
-  wireUsage,
-} from "../../runtime/providers/anthropic-translate.js";
+import { toAnthropicRequest } from "../../runtime/providers/anthropic-request.js";
+import { TranslationError, finishReason, fromAnthropicResponse, wireUsage } from "../../runtime/providers/anthropic-translate.js";
+import { decodeChat } from "../../runtime/request/index.js";
 import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js";
 
 const opts = { defaultMaxTokens: 4096, stream: false };
 
+/** The adapter encodes from the canonical request: each body is decoded as the gateway decodes it. */
 function translate(body: Partial<ChatCompletionRequest>, o = opts) {
-  return toAnthropicRequest({ model: "chat", messages: [], ...body }, "claude-x", o);
+  return toAnthropicRequest(decodeChat({ model: "chat", messages: [], ...body }), "claude-x", o);
 }
 
 describe("OpenAI request → Anthropic request", () => {
@@ -204,5 +201,55 @@ describe("Anthropic reply → OpenAI completion", () => {
     );
     expect(out.choices[0]!.message.content).toBeNull();
     expect(() => fromAnthropicResponse({ nope: true }, 0)).toThrow(TranslationError);
+  });
+});
+
+describe("what the Messages API cannot honour is refused by name, never dropped", () => {
+  const user = [{ role: "user" as const, content: "hi" }];
+
+  it("refuses unmodeled fields that ask for more than the default, naming them", () => {
+    const refused: [Partial<ChatCompletionRequest>, RegExp][] = [
+      [{ seed: 7 }, /`seed`/],
+      [{ reasoning_effort: "high" }, /`reasoning_effort`/],
+      [{ response_format: { type: "json_object" } }, /`response_format`/],
+      [{ response_format: { type: "json_schema", json_schema: { name: "r", schema: {} } } }, /`response_format`/],
+      [{ logprobs: true }, /`logprobs`/],
+      [{ presence_penalty: 0.5 }, /`presence_penalty`/],
+      [{ metadata: { a: "b" } }, /`metadata`/],
+      [{ tools: [{ type: "function", function: { name: "f", strict: true } }] }, /`strict`/],
+      [{ messages: [{ role: "user", content: [{ type: "text", text: "x", x_vendor: 1 } as never] }] }, /`x_vendor`/],
+      [{ messages: [...user, { role: "assistant", content: null, function_call: { name: "f", arguments: "{}" } } as never] }, /`function_call`/],
+      [{ messages: [...user, { role: "assistant", content: "a", reasoning_content: "because" } as never] }, /`reasoning_content`/],
+      [{ messages: [{ role: "function", name: "f", content: "r" } as never] }, /`function`/],
+      [{ messages: [{ role: "user", content: [{ type: "file", file: { file_id: "file-1" } }] }] }, /by id/],
+    ];
+    for (const [body, name] of refused) {
+      expect(() => translate({ messages: user, ...body }), JSON.stringify(body)).toThrow(TranslationError);
+      expect(() => translate({ messages: user, ...body })).toThrow(name);
+    }
+  });
+
+  it("takes fields that ask for the default, and maps what has a counterpart", () => {
+    const out = translate({
+      messages: [
+        { role: "user", content: [{ type: "text", text: "cached", cache_control: { type: "ephemeral" } } as never, { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "a.pdf" } }] },
+        { role: "assistant", content: null, refusal: "I cannot" },
+      ],
+      seed: null,
+      logprobs: false,
+      presence_penalty: 0,
+      response_format: { type: "text" },
+      stream_options: { include_usage: true },
+    });
+    expect(out.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "cached", cache_control: { type: "ephemeral" } },
+          { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" }, title: "a.pdf" },
+        ],
+      },
+      { role: "assistant", content: [{ type: "text", text: "I cannot" }] },
+    ]);
   });
 });

@@ -151,13 +151,13 @@ describe.each<[string, () => Harness]>([
     await providers.close();
   });
 
-  it("does not mutate the caller's body", async () => {
+  it("does not mutate the caller's request", async () => {
     h.reply();
     const providers = h.providers();
     const a = attempt(h.model, { stream: true });
-    const before = structuredClone(a.body);
+    const before = structuredClone(a.request);
     await drain(await providers.stream(a));
-    expect(a.body).toEqual(before);
+    expect(a.request).toEqual(before);
     await providers.close();
   });
 });

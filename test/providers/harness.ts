@@ -9,6 +9,8 @@
 import type { Graph, ModelNode, ProviderApi, ProviderNode, SourceRef } from "../../compiler/graph.js";
 import { Providers, type Attempt, type ProvidersOptions } from "../../runtime/providers/index.js";
 import type { Sleep } from "../../runtime/providers/types.js";
+import { decodeChat } from "../../runtime/request/index.js";
+import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js";
 import { behave, closeAllUpstreams, startUpstream, type FakeUpstream } from "../support/upstreams.js";
 
 export const span: SourceRef = { file: "test.route", line: 1, column: 1, endLine: 1, endColumn: 1 };
@@ -20,9 +22,9 @@ export function graphOf(providers: Record<string, ProviderNode>, upstream = "ups
   return { providers, models };
 }
 
-export function attempt(model: string, body: Partial<Attempt["body"]> = {}, extra: Partial<Attempt> = {}): Attempt {
+export function attempt(model: string, body: Partial<ChatCompletionRequest> = {}, extra: Partial<Attempt> = {}): Attempt {
   return {
-    body: { model: "chat", messages: [{ role: "user", content: "hello there" }], ...body },
+    request: decodeChat({ model: "chat", messages: [{ role: "user", content: "hello there" }], ...body }),
     model,
     requestId: "req-1",
     ...extra,

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { ProviderNode } from "../../compiler/graph.js";
 import { Providers, UpstreamAbortedError, UpstreamStatusError, type ChatCompletionChunk } from "../../runtime/providers/index.js";
-import { mockReply, mockTokens } from "../../runtime/providers/mock.js";
+import { mockReply as mockReplyOf, mockTokens } from "../../runtime/providers/mock.js";
+import { decodeChat } from "../../runtime/request/index.js";
+import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js";
+
+/** The mock reads the canonical request: these bodies are decoded as the gateway decodes them. */
+const mockReply = (body: ChatCompletionRequest) => mockReplyOf(decodeChat(body));
 import type { Sleep } from "../../runtime/providers/types.js";
 import { attempt, graphOf, span } from "./harness.js";
 

@@ -7,8 +7,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CodecError, decodeMessages, encodeChat, encodeMessages, messagesReply, MessagesStreamEncoder } from "../../runtime/request/index.js";
+import { CodecError, decodeMessages, encodeMessages, messagesReply, MessagesStreamEncoder } from "../../runtime/request/index.js";
 import type { ChatCompletionChunk } from "../../runtime/request/openai-wire.js";
+import { openaiChatRequest } from "../../runtime/providers/openai-request.js";
 
 const cache = { cache_control: { type: "ephemeral" } };
 const rich = {
@@ -62,12 +63,16 @@ describe("the Messages codec", () => {
     expect(encodeMessages(decodeMessages(rich))).toEqual(rich);
   });
 
-  it("leaves Anthropic's own fields out of a chat body for another provider", () => {
-    const chat = encodeChat(decodeMessages(rich), "gpt-4o");
-    expect(JSON.stringify(chat)).not.toContain("cache_control");
-    expect(chat).not.toHaveProperty("top_k");
+  it("gives a chat upstream what it can honour: hints that change no answer are left out, the rest refused by name", () => {
+    const { top_k: _k, thinking: _t, ...portable } = rich;
+    const chat = openaiChatRequest(decodeMessages(portable));
+    for (const hint of ["cache_control", "signature", "is_error"]) expect(JSON.stringify(chat)).not.toContain(hint);
     expect(chat.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool", "user"]);
-    expect(chat.max_completion_tokens).toBe(300);
+    expect(chat.messages[1]!.content).toContainEqual({ type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "a.pdf" } });
+    expect(chat).toMatchObject({ max_completion_tokens: 300, user: "u-7", stop: ["END"], tool_choice: "required", parallel_tool_calls: false });
+    expect(() => openaiChatRequest(decodeMessages({ ...portable, top_k: 5 }))).toThrow(/`top_k`/);
+    expect(() => openaiChatRequest(decodeMessages({ ...portable, thinking: rich.thinking }))).toThrow(/`thinking`/);
+    expect(() => openaiChatRequest(decodeMessages({ ...portable, tools: [{ type: "web_search_20250305", name: "web_search" }] }))).toThrow(/`type` on tool `web_search`/);
   });
 
   it("refuses a malformed body with the field at fault", () => {

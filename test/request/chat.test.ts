@@ -60,12 +60,40 @@ describe("the chat codec", () => {
     expect(r.passthrough.fields).toMatchObject({ seed: 9, logprobs: true, top_p: null, max_tokens: 100, stop: "END" });
   });
 
-  it("encodes back to the body it decoded", () => {
-    const bodies = [rich, { model: "m", messages: [{ role: "user", content: "hi" }] }, { model: "m", messages: [{ role: "developer", content: [{ type: "text", text: "x" }] }], stream: false, max_completion_tokens: 5, stop: ["a", "b"] }];
+  const legacy = {
+    model: "m",
+    messages: [
+      { role: "user", content: "go" },
+      { role: "assistant", content: null, function_call: { name: "f", arguments: '{"a":1}' }, reasoning_content: "thinking", tool_calls: [] },
+      { role: "function", name: "f", content: "done" },
+    ],
+    functions: [{ name: "f", description: "d", parameters: { type: "object" }, x_vendor: 1 }],
+    tools: [{ type: "function", function: { name: "g", strict: null }, cache_control: { type: "ephemeral" } }],
+  };
+
+  it("encodes back to the body it decoded, built anew from the model (a copy of the request, not the one decoded)", () => {
+    const bodies = [rich, legacy, { model: "m", messages: [{ role: "user", content: "hi" }] }, { model: "m", messages: [{ role: "developer", content: [{ type: "text", text: "x" }] }], stream: false, max_completion_tokens: 5, stop: ["a", "b"] }];
     for (const b of bodies) {
       const body = parseChatRequest(JSON.stringify(b));
-      expect(encodeChat(decodeChat(body))).toEqual(body);
+      expect(encodeChat({ ...decodeChat(body) })).toEqual(body);
     }
+  });
+
+  it("hands back the very body a request was decoded from, key order and all, when that request is encoded unchanged", () => {
+    const body = parseChatRequest('{"temperature":0.5,"messages":[{"content":"hi","role":"user"}],"model":"chat","seed":3}');
+    const req = decodeChat(body);
+    expect(encodeChat(req)).toBe(body);
+    expect(JSON.stringify(encodeChat(req, "gpt-4o"))).toBe('{"temperature":0.5,"messages":[{"content":"hi","role":"user"}],"model":"gpt-4o","seed":3}');
+  });
+
+  it("models the legacy and reasoning fields as blocks and tools, so every reader sees them", () => {
+    const r = decodeChat(parseChatRequest(JSON.stringify(legacy)));
+    expect(r.messages[1]!.content).toEqual([
+      { kind: "reasoning", text: "thinking", extra: { field: "reasoning_content" } },
+      { kind: "tool_call", id: "", name: "f", arguments: '{"a":1}', extra: { legacy: true } },
+    ]);
+    expect(r.tools.map((t) => t.name)).toEqual(["g", "f"]);
+    expect(r.passthrough.fields).not.toHaveProperty("functions");
   });
 
   it("names the upstream model when encoding for a target", () => {

@@ -7,8 +7,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CodecError, decodeResponses, encodeChat, encodeResponses, responseObject, ResponsesStreamEncoder } from "../../runtime/request/index.js";
+import { CodecError, decodeResponses, encodeResponses, responseObject, ResponsesStreamEncoder } from "../../runtime/request/index.js";
 import type { ChatCompletionChunk } from "../../runtime/request/openai-wire.js";
+import { openaiChatRequest } from "../../runtime/providers/openai-request.js";
 
 const rich = {
   model: "chat",
@@ -45,10 +46,13 @@ describe("the Responses codec", () => {
 
   it("encodes back to the body it decoded, and into a chat body for any provider", () => {
     expect(encodeResponses(decodeResponses(rich))).toEqual(rich);
-    const chat = encodeChat(decodeResponses(rich), "gpt-4o");
+    const chat = openaiChatRequest(decodeResponses(rich));
     expect(chat.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool"]);
-    expect(chat).toMatchObject({ max_completion_tokens: 200, reasoning_effort: "low", response_format: { type: "json_schema", json_schema: { name: "out" } } });
+    expect(chat).toMatchObject({ max_completion_tokens: 200, reasoning_effort: "low", verbosity: "low", response_format: { type: "json_schema", json_schema: { name: "out" } } });
     expect(chat).not.toHaveProperty("instructions");
+    expect(chat).not.toHaveProperty("store");
+    expect(JSON.stringify(chat)).not.toContain("annotations");
+    expect(() => openaiChatRequest(decodeResponses({ ...rich, truncation: "auto" }))).toThrow(/`truncation`/);
   });
 
   it("refuses what needs stored state, naming the field", () => {

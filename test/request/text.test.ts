@@ -1,12 +1,17 @@
 /**
  * The canonical extractor (runtime/request/text.ts) and its write-back:
- * every content shape a request can take, generated, puts each text the
- * model reads in the list, and writing the texts back changed puts them
- * exactly where they were, leaving the rest of the body as it was.
+ * every content shape a request can take, generated and decoded as the
+ * gateway decodes it, puts each text the model reads in the list, and
+ * writing the texts back changed puts them exactly where they were (in the
+ * body the request encodes to), leaving the rest as it was.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { completionTexts, joinTexts, requestTexts, withTexts } from "../../runtime/request/index.js";
+import { decodeChat, decodeChatMessage, encodeChat, messagesTexts, requestTexts as textsOf, withRequestTexts, type CanonicalRequest } from "../../runtime/request/index.js";
+import type { ChatCompletionRequest, ChatMessage } from "../../runtime/request/openai-wire.js";
+
+const decode = (body: object): CanonicalRequest => decodeChat({ model: "m", ...body } as ChatCompletionRequest);
+const requestTexts = (body: object): string[] => textsOf(decode(body));
 
 /** A text the generator plants: unique, so the test can find where it went. */
 let seq = 0;
@@ -78,7 +83,7 @@ describe("requestTexts", () => {
   it("lists every text of every content shape, in reading order, and nothing else", () => {
     fc.assert(
       fc.property(request, ({ body, texts }) => {
-        expect(requestTexts(body).map((t) => t.text)).toEqual(texts);
+        expect(requestTexts(body)).toEqual(texts);
       }),
     );
   });
@@ -86,14 +91,17 @@ describe("requestTexts", () => {
   it("writes changed texts back where they were, in a copy, keeping tool-call arguments valid JSON", () => {
     fc.assert(
       fc.property(request, ({ body }) => {
-        const before = JSON.stringify(body);
-        const located = requestTexts(body);
-        const changed = located.map((t) => `<${t.text}>`);
-        const out = withTexts(body, located, changed);
-        expect(JSON.stringify(body)).toBe(before);
-        expect(requestTexts(out).map((t) => t.text)).toEqual(changed);
-        // Nothing but the texts changed: planting the originals again gives the original body.
-        expect(withTexts(out, requestTexts(out), located.map((t) => t.text))).toEqual(body);
+        const req = decode(body);
+        const before = JSON.stringify(req);
+        const located = textsOf(req);
+        const changed = located.map((t) => `<${t}>`);
+        const out = withRequestTexts(req, changed);
+        expect(JSON.stringify(req)).toBe(before);
+        expect(textsOf(out)).toEqual(changed);
+        // The encoded body carries them where they were: decoding it again reads the changed texts.
+        expect(requestTexts(JSON.parse(JSON.stringify(encodeChat(out))))).toEqual(changed);
+        // Nothing but the texts changed: planting the originals again encodes to the original body.
+        expect(encodeChat(withRequestTexts(out, located))).toEqual(body);
       }),
     );
   });
@@ -101,8 +109,8 @@ describe("requestTexts", () => {
   it("returns the very same body when no text changed", () => {
     fc.assert(
       fc.property(request, ({ body }) => {
-        const located = requestTexts(body);
-        expect(withTexts(body, located, located.map((t) => t.text))).toBe(body);
+        const req = decode(body);
+        expect(withRequestTexts(req, textsOf(req))).toBe(req);
       }),
     );
   });
@@ -116,25 +124,24 @@ describe("requestTexts", () => {
       functions: [{ name: "h", description: "d", parameters: { type: "object" } }],
       response_format: { type: "json_schema", json_schema: { name: "r", description: "rd", schema: { title: "t" } } },
     };
-    expect(joinTexts(requestTexts(body))).toBe(["f", "a", "b", "g", "not json", "h", "d", "type", "object", "r", "rd", "title", "t"].join("\n"));
+    expect(requestTexts(body).join("\n")).toBe(["f", "a", "b", "g", "not json", "h", "d", "type", "object", "r", "rd", "title", "t"].join("\n"));
   });
 
   it("keeps a `__proto__` key a key when writing back", () => {
     const args = '{"__proto__":{"x":"secret"}}';
-    const body = { messages: [{ role: "assistant", content: null, tool_calls: [{ id: "1", type: "function", function: { name: "f", arguments: args } }] }] };
-    const located = requestTexts(body);
-    const out = withTexts(body, located, located.map((t) => (t.text === "secret" ? "[X]" : t.text)));
-    expect(out.messages[0]!.tool_calls[0]!.function.arguments).toBe('{"__proto__":{"x":"[X]"}}');
+    const req = decode({ messages: [{ role: "assistant", content: null, tool_calls: [{ id: "1", type: "function", function: { name: "f", arguments: args } }] }] });
+    const out = encodeChat(withRequestTexts(req, textsOf(req).map((t) => (t === "secret" ? "[X]" : t))));
+    expect((out.messages[0] as { tool_calls: { function: { arguments: string } }[] }).tool_calls[0]!.function.arguments).toBe('{"__proto__":{"x":"[X]"}}');
   });
 
   it("reads tool-call arguments nesting deeper than a body may as one raw text (no stack overflow, no depth × texts walk)", () => {
     const deep = "[".repeat(100_000) + '"s",'.repeat(1000) + '"s"' + "]".repeat(100_000);
     const body = { messages: [{ role: "assistant", content: null, tool_calls: [{ id: "1", type: "function", function: { name: "f", arguments: deep } }] }] };
-    expect(requestTexts(body).map((t) => t.text)).toEqual(["f", deep]);
+    expect(requestTexts(body)).toEqual(["f", deep]);
   });
 });
 
-describe("completionTexts", () => {
+describe("the texts of a completion's messages", () => {
   it("reads each choice's content, refusal and tool calls", () => {
     const completion = {
       choices: [
@@ -142,6 +149,6 @@ describe("completionTexts", () => {
         { index: 1, message: { role: "assistant", content: null, refusal: "no" } },
       ],
     };
-    expect(completionTexts(completion).map((t) => t.text)).toEqual(["hi", "f", "to", "x", "no"]);
+    expect(messagesTexts(completion.choices.map((c) => decodeChatMessage(c.message as ChatMessage)))).toEqual(["hi", "f", "to", "x", "no"]);
   });
 });

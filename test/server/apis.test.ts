@@ -55,7 +55,8 @@ describe.each(["openai", "anthropic"] as const)("Anthropic Messages in, %s out",
     expect(response.headers.get("x-aigw-target")).toBe("main");
     const sent = up.requests[0]!.body;
     if (kind === "openai") expect(sent).toMatchObject({ model: "gpt-4o", max_completion_tokens: 100, messages: [{ role: "system", content: "be brief" }, { role: "user", content: "weather?" }] });
-    else expect(sent).toMatchObject({ model: "claude-sonnet-4-5", max_tokens: 100, system: [{ type: "text", text: "be brief" }], messages: [{ role: "user", content: [{ type: "text", text: "weather?" }] }] });
+    // Messages to Anthropic: the caller's own body, the upstream's model name in it
+    else expect(sent).toEqual({ model: "claude-sonnet-4-5", max_tokens: 100, system: "be brief", messages: [{ role: "user", content: "weather?" }] });
   });
 
   it("streams with messages.stream and round-trips a tool call", async () => {
@@ -107,10 +108,34 @@ describe.each(["openai", "anthropic"] as const)("Anthropic Messages in, %s out",
     const err = await bad.messages.create({ model: "chat", max_tokens: 5, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
     expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: "error", error: { type: "authentication_error" } });
-    // a field the translation cannot carry is refused by name, never dropped
-    const refused = await anthropic.messages.create({ model: "chat", max_tokens: 5, messages: [{ role: "user", content: "x" }], ...{ top_k: 3 } } as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
+  });
+
+  it(kind === "anthropic" ? "sends Anthropic's own fields (top_k, thinking, cache_control) to Anthropic" : "refuses Anthropic's own fields by name for an OpenAI upstream, never drops them", async () => {
+    const up = await startUpstream(kind);
+    const { anthropic } = await gateway(up);
+    // `top_k` is a Messages field the SDK's params type leaves out: sent as an extra body field
+    const base: Anthropic.MessageCreateParamsNonStreaming = {
+      model: "chat",
+      max_tokens: 2048,
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      messages: [{ role: "user", content: [{ type: "text", text: "x", cache_control: { type: "ephemeral" } }] }],
+    };
+    const params = { ...base, top_k: 3 } as Anthropic.MessageCreateParamsNonStreaming & { top_k?: number };
+    if (kind === "anthropic") {
+      await anthropic.messages.create(params);
+      expect(up.requests[0]!.body).toEqual({ ...params, model: "claude-sonnet-4-5" });
+      return;
+    }
+    const refused = await anthropic.messages.create(params).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(String((refused as Error).message)).toContain("top_k");
+    expect(String((refused as Error).message)).toContain("`top_k`");
+    const thinking = await anthropic.messages.create(base).catch((e: unknown) => e);
+    expect(String((thinking as Error).message)).toContain("`thinking`");
+    expect(up.requests).toHaveLength(0);
+    // a breakpoint is a hint that changes no answer: left out for OpenAI (lang/SPEC.md §14)
+    const { thinking: _, ...plain } = base;
+    await anthropic.messages.create(plain);
+    expect(JSON.stringify(up.requests[0]!.body)).not.toContain("cache_control");
   });
 });
 

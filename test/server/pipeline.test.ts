@@ -4,6 +4,7 @@
  * and `execute` driven with a fake clock, sleep and providers (deadline,
  * backoff, Retry-After, client abort).
  */
+import { decodeChat } from "../../runtime/request/index.js";
 import { describe, expect, it } from "vitest";
 import { decide, makeFacts, prepare, type RoutedDecision } from "../../runtime/engine/index.js";
 import { authenticate, bearerToken, CallerIndex, hashKey } from "../../runtime/pipeline/auth.js";
@@ -179,7 +180,7 @@ route chat {
     const rt = { graph, providers, needsTokenizer: false, tokenFloor: Infinity, modelsBody: "", problems: [] } as unknown as Runtime;
     const controller = new AbortController();
     const options: ExecuteOptions = {
-      body: { model: "chat", messages: [{ role: "user", content: "x" }] },
+      request: decodeChat({ model: "chat", messages: [{ role: "user", content: "x" }] }),
       stream: false,
       requestId: "r1",
       signal: controller.signal,

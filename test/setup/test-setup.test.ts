@@ -1,6 +1,6 @@
 /**
  * `npm test`'s pretest step (scripts/test-setup.mjs): with redis-server
- * present it passes quietly; with redis-server absent and no package
+ * and nginx present it passes quietly; with either absent and no package
  * manager it can use, it stops with the command to run. (Installing is
  * what it does in between; a test cannot uninstall the machine's Redis.)
  */
@@ -24,11 +24,17 @@ function setup(env: Record<string, string>): { status: number | null; stderr: st
   return { status: r.status, stderr: r.stderr };
 }
 
-/** The redis-server the suite itself uses (the pretest step made sure of it). */
-function installedRedis(): string {
-  const r = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
+/** The path of a command the suite itself uses (the pretest step made sure of it). */
+function installed(command: string): string {
+  const r = spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" });
   return r.stdout.trim();
 }
+
+// A PATH holding `node` and nginx, nothing else.
+const withNginx = mkdtempSync(join(tmpdir(), "aigw-setup-nginx-"));
+symlinkSync(process.execPath, join(withNginx, "node"));
+symlinkSync(installed("nginx"), join(withNginx, "nginx"));
+afterAll(() => rmSync(withNginx, { recursive: true, force: true }));
 
 describe("npm test's pretest step", () => {
   it("is what `npm test` runs first", () => {
@@ -44,11 +50,18 @@ describe("npm test's pretest step", () => {
     expect(r.stderr).toContain("REDIS_SERVER");
   });
 
-  it("passes quietly when REDIS_SERVER names a redis-server", () => {
-    const redis = installedRedis();
+  it("passes quietly when REDIS_SERVER names a redis-server and nginx is on the PATH", () => {
+    const redis = installed("redis-server");
     expect(redis).not.toBe("");
-    const r = setup({ REDIS_SERVER: redis });
+    const r = setup({ REDIS_SERVER: redis, PATH: withNginx });
     expect(r).toEqual({ status: 0, stderr: "" });
+  });
+
+  it("stops with the command to run when nginx is missing and cannot be installed", () => {
+    const r = setup({ REDIS_SERVER: installed("redis-server") });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("nginx is not installed");
+    expect(r.stderr).toContain("sudo apt-get install nginx");
   });
 
   it("fails when REDIS_SERVER names a file that does not exist", () => {

@@ -377,22 +377,6 @@ export function conformance(name: string, factory: () => StoreFactory): void {
       });
     });
 
-    describe("cooldowns", () => {
-      it("reports a cooldown until it ends, and clears it with a past time", async () => {
-        const s = await store();
-        await s.setCooldown("gpt-4o", NOON + 30_000);
-        await s.setCooldown("sonnet", NOON + 10_000);
-        expect(await s.cooldowns()).toEqual(new Map([["gpt-4o", NOON + 30_000], ["sonnet", NOON + 10_000]]));
-        clock.advance(10_000);
-        expect(await s.cooldowns()).toEqual(new Map([["gpt-4o", NOON + 30_000]]));
-        await s.setCooldown("gpt-4o", NOON);
-        expect(await s.cooldowns()).toEqual(new Map());
-        await s.setCooldown("sonnet", NOON + 20_000);
-        expect(await s.sweep()).toBe(0);
-        expect(await s.cooldowns()).toEqual(new Map([["sonnet", NOON + 20_000]]));
-      });
-    });
-
     describe("contract", () => {
       it("rejects amounts that are not whole and non-negative", async () => {
         const s = await store();
@@ -410,7 +394,7 @@ export function conformance(name: string, factory: () => StoreFactory): void {
         await s.close();
         await expect(s.reserve("k", 1, 100, DAY)).rejects.toMatchObject({ code: "AIGW_STATE_CLOSED" });
         await expect(s.read([])).rejects.toMatchObject({ code: "AIGW_STATE_CLOSED" });
-        await expect(s.cooldowns()).rejects.toMatchObject({ code: "AIGW_STATE_CLOSED" });
+        await expect(s.list()).rejects.toMatchObject({ code: "AIGW_STATE_CLOSED" });
       });
     });
 

@@ -22,7 +22,6 @@ describe("sqlite store", () => {
     await a.settle((await a.reserve("budget:b:t", 40, 100, DAY)).reservation!, 30);
     const open = (await a.reserve("budget:b:t", 20, 100, DAY)).reservation!;
     await a.take("limit:l:requests:k", 3, 10, DAY);
-    await a.setCooldown("gpt-4o", clock() + 5000);
     await a.close();
 
     const b = sqliteStore({ clock, path });
@@ -32,7 +31,6 @@ describe("sqlite store", () => {
     ]);
     expect(await b.settle(open, 15)).toBe(true);
     expect(await b.read([{ key: "budget:b:t", window: DAY }])).toMatchObject([{ spent: 45, reserved: 0 }]);
-    expect(await b.cooldowns()).toEqual(new Map([["gpt-4o", clock() + 5000]]));
     expect((await b.reserve("budget:b:t", 5, 100, DAY)).reservation!.id).not.toBe(open.id);
     await b.close();
   });

@@ -5,24 +5,14 @@
  * request. A used-up plan is thrown as its
  * error; a client that left gets nothing.
  */
-import { encodeEmbeddings } from "../../request/index.js";
-import { routed, type ChatContext, type ChatStep } from "../context.js";
+import { routed, type ChatStep } from "../context.js";
 import { execute as run } from "../execute.js";
-
-/** The embeddings body to send: the inputs as the input guardrails left them (string inputs are the sent body's messages). */
-function embeddingsBody(ctx: ChatContext): Record<string, unknown> {
-  const req = ctx.request;
-  if (req.embedding?.tokens !== undefined) return encodeEmbeddings(req);
-  const texts = ctx.sent.messages.map((m) => (typeof m.content === "string" ? m.content : ""));
-  return encodeEmbeddings({ ...req, messages: texts.map((text) => ({ role: "user", content: [{ kind: "text", text }], plain: true })) });
-}
 
 export const execute: ChatStep = async (ctx) => {
   const { rt, world, meta, record } = ctx;
   const result = await run(rt, routed(ctx), {
-    body: ctx.sent,
-    stream: ctx.body.stream === true,
-    ...(ctx.operation === "embeddings" ? { embed: embeddingsBody(ctx) } : {}),
+    request: ctx.sent,
+    stream: ctx.sent.stream !== undefined,
     requestId: meta.requestId,
     signal: ctx.input.signal,
     deadlineAt: ctx.started + rt.graph.gateway.deadlineMs,
@@ -59,7 +49,7 @@ export const execute: ChatStep = async (ctx) => {
       const target = (meta.target = result.target.model);
       record.add({ kind: "attempts", attempts: result.attempts, target });
       ctx.answered = { kind: "stream", target, stream: result.stream };
-      return { kind: "stream", headers: [], stream: result.stream, includeUsage: ctx.body.stream_options?.include_usage === true };
+      return { kind: "stream", headers: [], stream: result.stream, includeUsage: ctx.sent.stream?.includeUsage === true };
     }
   }
 };
