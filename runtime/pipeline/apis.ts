@@ -10,7 +10,8 @@
  * field the target cannot honour is refused by the target's adapter with a
  * 400 naming it (runtime/providers), never dropped.
  */
-import type { ChatCompletion, ChatCompletionChunk } from "../providers/index.js";
+import { wireEventsOf, type ChatCompletion, type ChatCompletionChunk } from "../providers/index.js";
+import { withWireBytes } from "../request/wire-bytes.js";
 import {
   anthropicError,
   decodeEmbeddings,
@@ -38,7 +39,7 @@ export interface InboundShape {
   readonly api: InboundApi;
   /** The canonical request of a parsed body, `bytes` as they came (throws a `CodecError` or a `GatewayError`). */
   decode(body: unknown, bytes: Uint8Array): CanonicalRequest;
-  /** The reply body for a completion; absent: the completion as OpenAI sent it. */
+  /** The reply body for a completion (unless the upstream's own bytes are of this API: `Completion.wire`); absent: the completion as OpenAI sent it. */
   reply?(c: ChatCompletion, req: CanonicalRequest, raw: Readonly<Record<string, unknown>>): string;
   /** A stream encoder for one reply; absent: OpenAI's `data:` chunks. */
   encoder?(req: CanonicalRequest, raw: Readonly<Record<string, unknown>>, now: number): StreamEncoder;
@@ -48,11 +49,20 @@ export interface InboundShape {
 
 export const messagesShape: InboundShape = {
   api: "anthropic.messages",
-  decode: (body) => decodeMessages(body),
+  // The bytes are remembered for an Anthropic upstream, which is sent them while nothing rewrites the request.
+  decode: (body, bytes) => withWireBytes(decodeMessages(body), bytes),
   reply: (c) => JSON.stringify(messagesReply(c)),
   encoder: () => {
     const enc = new MessagesStreamEncoder();
-    return { chunk: (c) => enc.chunk(c), end: () => enc.end(), error: (e) => enc.error(e.status, e.message) };
+    // An Anthropic upstream's chunks carry its own events: those are relayed as they came.
+    let relayed = false;
+    const chunk = (c: ChatCompletionChunk): string => {
+      const events = wireEventsOf(c);
+      if (events === undefined) return enc.chunk(c);
+      relayed = true;
+      return events;
+    };
+    return { chunk, end: () => (relayed ? "" : enc.end()), error: (e) => enc.error(e.status, e.message) };
   },
   error: (e) => anthropicError(e.status, e.message),
 };

@@ -8,7 +8,7 @@
  */
 
 import type { ModelNode, ProviderApi, ProviderNode } from "../../compiler/graph.js";
-import type { CanonicalRequest } from "../request/model.js";
+import type { CanonicalRequest, InboundApi } from "../request/model.js";
 import type { ChatCompletion, ChatCompletionChunk } from "../request/openai-wire.js";
 
 /**
@@ -69,6 +69,25 @@ export interface Completion {
    * drop `raw`.
    */
   raw?: Uint8Array;
+  /**
+   * The reply exactly as the upstream sent it when its wire is the caller's
+   * inbound API's (an Anthropic reply to a Messages request): the respond
+   * step forwards these bytes as long as nothing changed `completion`.
+   */
+  wire?: { api: InboundApi; bytes: Uint8Array };
+}
+
+/**
+ * The upstream's own events (SSE text) a chunk was translated from, set on
+ * the chunks of a stream whose wire is the caller's inbound API's (an
+ * Anthropic stream for a Messages request): the respond step relays them
+ * instead of encoding the chunk. Every event is on some chunk, in order.
+ */
+export const WIRE_EVENTS: unique symbol = Symbol("aigw.wireEvents");
+
+/** The upstream events a chunk carries (see {@link WIRE_EVENTS}). */
+export function wireEventsOf(chunk: ChatCompletionChunk): string | undefined {
+  return (chunk as ChatCompletionChunk & { [WIRE_EVENTS]?: string })[WIRE_EVENTS];
 }
 
 /**

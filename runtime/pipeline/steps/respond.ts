@@ -50,6 +50,10 @@ async function answer(ctx: ChatContext, next: () => Promise<Reply | null>, shape
 /** The completion or the stream in the caller's API's format. */
 function reshape(ctx: ChatContext, reply: Reply, shape: InboundShape): void {
   if (reply.kind === "json") {
-    if (shape.reply !== undefined && ctx.delivered !== undefined) reply.body = shape.reply(ctx.delivered, ctx.request, ctx.raw);
+    const a = ctx.answered;
+    // The upstream answered in the caller's own wire, and nothing changed its answer: its bytes, as they came.
+    const wire = a?.kind === "completion" && a.completion.completion === ctx.delivered ? a.completion.wire : undefined;
+    if (wire?.api === shape.api) reply.body = wire.bytes;
+    else if (shape.reply !== undefined && ctx.delivered !== undefined) reply.body = shape.reply(ctx.delivered, ctx.request, ctx.raw);
   } else if (shape.encoder !== undefined) reply.encoder = shape.encoder(ctx.request, ctx.raw, ctx.world.now());
 }
