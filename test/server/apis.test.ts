@@ -224,3 +224,30 @@ describe("the same policy across APIs", () => {
     expect(up.requests).toHaveLength(0);
   });
 });
+
+describe("the mock provider behind every API (the quickstart)", () => {
+  it("answers usage, n, JSON output and tool calls with arguments through each SDK", async () => {
+    const { anthropic, openai } = await gateway(await startUpstream("openai"));
+    const graphModel = "embed"; // the mock's model in this policy
+    const chat = await openai.chat.completions.create({ model: graphModel, n: 2, messages: [{ role: "user", content: "hi" }], response_format: { type: "json_object" } });
+    expect(chat.choices).toHaveLength(2);
+    expect(JSON.parse(chat.choices[1]!.message.content!)).toEqual({ reply: "mock: hi" });
+    expect(chat.usage?.completion_tokens).toBeGreaterThan(0);
+    const m = await anthropic.messages.create({ model: graphModel, max_tokens: 50, tools: [weather], tool_choice: { type: "any" }, messages: [{ role: "user", content: "Paris" }] });
+    expect(m.content[0]).toMatchObject({ type: "tool_use", name: "weather", input: { city: "Paris" } });
+    expect(m.usage.input_tokens).toBeGreaterThan(0);
+    const r = await openai.responses.create({
+      model: graphModel,
+      input: "hi",
+      text: { format: { type: "json_schema", name: "p", schema: { type: "object", properties: { a: { type: "string" } }, required: ["a"], additionalProperties: false } } },
+    });
+    expect(JSON.parse(r.output_text)).toEqual({ a: "mock: hi" });
+    expect(r.usage?.total_tokens).toBeGreaterThan(0);
+    const stream = await openai.chat.completions.create({ model: graphModel, messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } });
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const c of stream) usage = c.usage ?? usage;
+    expect(usage?.total_tokens).toBeGreaterThan(0);
+    const e = await openai.embeddings.create({ model: graphModel, input: "hi" });
+    expect(e.usage.prompt_tokens).toBeGreaterThan(0);
+  });
+});
