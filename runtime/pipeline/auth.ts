@@ -47,6 +47,17 @@ export class CallerIndex {
 }
 
 /**
+ * The credential of a request as an `authorization` value: the bearer
+ * header, else Anthropic's `x-api-key` (what the Anthropic SDKs send).
+ */
+export function credentialOf(headers: Readonly<Record<string, string>>): string | undefined {
+  const auth = headers["authorization"];
+  if (auth !== undefined) return auth;
+  const key = headers["x-api-key"];
+  return key === undefined ? undefined : `Bearer ${key}`;
+}
+
+/**
  * Resolves the caller of a request from its `authorization` header.
  * Throws a 401 {@link GatewayError} for a missing or unknown key.
  */
@@ -59,7 +70,7 @@ export function authenticate(callers: CallerIndex, authorization: string | undef
   if (token === undefined) {
     throw new GatewayError(
       "invalid_api_key",
-      "missing api key: send it as `authorization: bearer <key>`",
+      "missing api key: send it as `authorization: bearer <key>` (or `x-api-key: <key>`)",
     );
   }
   const caller = callers.lookup(token);

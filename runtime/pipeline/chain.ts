@@ -8,7 +8,9 @@
  * A bracketed step is present only when its feature is: `explain` when
  * decisions are logged, `bodies` with `log_bodies true`, `admit` when the
  * policy has budgets or limits, `output guard` when it has guardrails. A
- * new feature is a new step file in steps/ and one line here.
+ * new feature is a new step file in steps/ and one line here. Another
+ * inbound API (apis.ts) swaps respond and decode for its own and keeps
+ * every step between.
  */
 import type { Graph } from "../../compiler/graph.js";
 import { compose } from "./compose.js";
@@ -18,13 +20,14 @@ import { admit } from "./steps/admit.js";
 import { auth } from "./steps/auth.js";
 import { bodies } from "./steps/bodies.js";
 import { decide } from "./steps/decide.js";
-import { decode } from "./steps/decode.js";
+import { decode, decodeAs } from "./steps/decode.js";
+import type { InboundShape } from "./apis.js";
 import { execute } from "./steps/execute.js";
 import { explain } from "./steps/explain.js";
 import { facts } from "./steps/facts.js";
 import { inputGuard } from "./steps/input-guard.js";
 import { outputGuard } from "./steps/output-guard.js";
-import { respond } from "./steps/respond.js";
+import { respond, respondAs } from "./steps/respond.js";
 
 /** Which optional steps are in the chain. */
 export interface ChainFeatures {
@@ -32,9 +35,9 @@ export interface ChainFeatures {
   explain: boolean;
 }
 
-/** The steps of the chat chain for `graph`, in order. */
-export function chatSteps(graph: Graph, features: ChainFeatures): ChatStep[] {
-  const steps: ChatStep[] = [respond, auth, decode, facts];
+/** The steps of the chat chain for `graph`, in order (for another inbound API when `shape` is given). */
+export function chatSteps(graph: Graph, features: ChainFeatures, shape?: InboundShape): ChatStep[] {
+  const steps: ChatStep[] = shape === undefined ? [respond, auth, decode, facts] : [respondAs(shape), auth, decodeAs(shape), facts];
   if (features.explain) steps.push(explain);
   steps.push(decide, inputGuard);
   if (graph.gateway.logBodies) steps.push(bodies);
@@ -45,6 +48,6 @@ export function chatSteps(graph: Graph, features: ChainFeatures): ChatStep[] {
 }
 
 /** The chain as one function. */
-export function chatChain(graph: Graph, features: ChainFeatures): (ctx: ChatContext) => Promise<Reply | null> {
-  return compose(chatSteps(graph, features));
+export function chatChain(graph: Graph, features: ChainFeatures, shape?: InboundShape): (ctx: ChatContext) => Promise<Reply | null> {
+  return compose(chatSteps(graph, features, shape));
 }

@@ -6,8 +6,8 @@
  * order (chain.ts) is what makes it set when read.
  */
 import type { Caller, Decision, Facts, GuardOutcome, RoutedDecision, StateView, TraceEvent } from "../engine/index.js";
-import type { AbortSignalLike, ChatCompletion, ChatStream, Completion } from "../providers/index.js";
-import type { CanonicalRequest } from "../request/index.js";
+import type { AbortSignalLike, ChatCompletion, ChatStream, Completion, Embedded } from "../providers/index.js";
+import type { CanonicalRequest, InboundApi } from "../request/index.js";
 import type { World } from "../world.js";
 import { NO_COUNTERS, type Counters } from "../budget/counters.js";
 import type { Step } from "./compose.js";
@@ -25,10 +25,15 @@ export interface ChatInput {
   body(): Promise<Uint8Array>;
   /** Aborts when the client goes away. */
   signal: AbortSignalLike;
+  /** The inbound API of the path; chat when absent. */
+  api?: InboundApi;
 }
 
 /** What the execute step got from upstream. */
-export type Answered = { kind: "completion"; target: string; completion: Completion } | { kind: "stream"; target: string; stream: ChatStream };
+export type Answered =
+  | { kind: "completion"; target: string; completion: Completion }
+  | { kind: "stream"; target: string; stream: ChatStream }
+  | { kind: "embedding"; target: string; embedded: Embedded };
 
 /** One request's context; fields without an initial value are set by the step named on them. */
 export class ChatContext {
@@ -42,6 +47,8 @@ export class ChatContext {
   caller!: Caller;
   /** decode: the canonical request every later step reads (runtime/request/model.ts). */
   request!: CanonicalRequest;
+  /** decode of another inbound API: the body as the caller sent it (a Response echoes parts of it). */
+  raw: Readonly<Record<string, unknown>> = EMPTY;
   /** facts: everything the model will read, in reading order (runtime/request/text.ts), computed once. */
   texts!: readonly string[];
   /** facts */
@@ -71,6 +78,8 @@ export class ChatContext {
     this.meta = { requestId: record.requestId, policy: rt.graph.policy };
   }
 }
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** A step of the chat chain. */
 export type ChatStep = Step<ChatContext, Reply | null>;

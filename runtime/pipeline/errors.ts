@@ -75,6 +75,22 @@ export function errorBody(code: string, type: string, message: string, param: st
   return JSON.stringify({ error: { message, type, param, code } });
 }
 
+/** A failure's parts, for an API that writes errors in its own shape. */
+export interface ErrorInfo {
+  status: number;
+  code: string;
+  type: string;
+  message: string;
+}
+
+/** The parts of any failure, as {@link toErrorReply} would show them. */
+export function errorInfo(err: unknown): ErrorInfo {
+  if (isUpstreamError(err)) err = fromUpstream(err);
+  if (err instanceof GatewayError) return { status: err.status, code: err.code, type: err.type, message: err.message };
+  const k = ERROR_KINDS.internal_error;
+  return { status: k.status, code: "internal_error", type: k.type, message: "internal error" };
+}
+
 /** Maps any failure to the reply sent to the caller. */
 export function toErrorReply(err: unknown): ErrorReply {
   if (isUpstreamError(err)) err = fromUpstream(err);

@@ -10,7 +10,7 @@
  * failure may still fall back; after that the response is committed.
  */
 import { runPlan, type AttemptRecord, type FailureCause, type Outcome, type PlannedTarget, type RoutedDecision, type TryReply } from "../engine/index.js";
-import { isUpstreamError, UpstreamStatusError, type AbortSignalLike, type ChatStream, type Completion, type Sleep, type UpstreamError } from "../providers/index.js";
+import { isUpstreamError, UpstreamStatusError, type AbortSignalLike, type ChatStream, type Completion, type Embedded, type Sleep, type UpstreamError } from "../providers/index.js";
 import { attemptsError, GatewayError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 import type { CanonicalRequest } from "../request/index.js";
@@ -42,6 +42,7 @@ export interface TryTiming {
 export type ExecuteResult =
   | { kind: "completion"; target: PlannedTarget; attempts: readonly AttemptRecord[]; completion: Completion }
   | { kind: "stream"; target: PlannedTarget; attempts: readonly AttemptRecord[]; stream: ChatStream }
+  | { kind: "embedding"; target: PlannedTarget; attempts: readonly AttemptRecord[]; embedded: Embedded }
   | { kind: "failed"; attempts: readonly AttemptRecord[]; error: GatewayError }
   /** The client went away; nothing is to be written. */
   | { kind: "aborted"; attempts: readonly AttemptRecord[] };
@@ -62,6 +63,11 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
       const attempt = { request: o.request, model: target.model, signal: o.signal, timeoutMs, requestId: o.requestId };
       const startMs = onTry === undefined ? 0 : clock();
       try {
+        if (o.request.operation === "embeddings") {
+          const embedded = await rt.providers.embed(attempt);
+          onTry?.({ startMs, ms: clock() - startMs });
+          return { kind: "answered", value: { kind: "embedding", embedded } };
+        }
         if (o.stream) {
           const stream = await rt.providers.stream(attempt);
           if (o.signal.aborted) {
@@ -89,14 +95,19 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
     case "failed":
       return { kind: "failed", attempts: run.attempts, error: run.deadline ? new GatewayError("upstream_timeout", run.error.message) : attemptsError(run.error, last) };
     case "answered":
-      return run.value.kind === "stream"
-        ? { kind: "stream", target: run.target, attempts: run.attempts, stream: run.value.stream }
-        : { kind: "completion", target: run.target, attempts: run.attempts, completion: run.value.completion };
+      switch (run.value.kind) {
+        case "stream":
+          return { kind: "stream", target: run.target, attempts: run.attempts, stream: run.value.stream };
+        case "embedding":
+          return { kind: "embedding", target: run.target, attempts: run.attempts, embedded: run.value.embedded };
+        case "completion":
+          return { kind: "completion", target: run.target, attempts: run.attempts, completion: run.value.completion };
+      }
   }
 }
 
 /** What an answered try hands back. */
-type Answer = { kind: "completion"; completion: Completion } | { kind: "stream"; stream: ChatStream };
+type Answer = { kind: "completion"; completion: Completion } | { kind: "stream"; stream: ChatStream } | { kind: "embedding"; embedded: Embedded };
 
 const ABORTED = Object.freeze({ kind: "aborted" }) satisfies TryReply<Answer>;
 const monotonic = (): number => performance.now();

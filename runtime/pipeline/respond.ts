@@ -10,7 +10,8 @@
  * interface below so this layer does not depend on the HTTP edge.
  */
 import type { ChatStream, Usage } from "../providers/index.js";
-import { errorEvent, toErrorReply } from "./errors.js";
+import type { StreamEncoder } from "./apis.js";
+import { errorEvent, errorInfo, toErrorReply } from "./errors.js";
 import type { HeaderList } from "./headers.js";
 
 /** Where a reply is written: the server's response (uws.ts `HttpResponse` satisfies it). */
@@ -34,6 +35,8 @@ export type Reply =
       stream: ChatStream;
       /** The client asked for `stream_options.include_usage`: forward the usage chunk. */
       includeUsage: boolean;
+      /** Writes the chunks in another API's event format (absent: OpenAI's `data:` chunks and `[DONE]`). */
+      encoder?: StreamEncoder;
     };
 
 /** How writing went, for the access log. */
@@ -59,10 +62,10 @@ export async function writeReply(sink: ResponseSink, reply: Reply): Promise<Writ
     sink.send(reply.status, reply.headers, reply.body);
     return { status: reply.status, aborted: sink.aborted };
   }
-  return writeStream(sink, reply.headers, reply.stream, reply.includeUsage);
+  return writeStream(sink, reply.headers, reply.stream, reply.includeUsage, reply.encoder);
 }
 
-async function writeStream(sink: ResponseSink, headers: HeaderList, stream: ChatStream, includeUsage: boolean): Promise<Written> {
+async function writeStream(sink: ResponseSink, headers: HeaderList, stream: ChatStream, includeUsage: boolean, encoder: StreamEncoder | undefined): Promise<Written> {
   if (sink.aborted) {
     await stream.cancel();
     return { status: 200, aborted: true };
@@ -72,21 +75,24 @@ async function writeStream(sink: ResponseSink, headers: HeaderList, stream: Chat
   try {
     for await (const chunk of stream) {
       if (sink.aborted) break; // leaving the loop cancels the upstream
-      if (!includeUsage && chunk.choices.length === 0 && chunk.usage) continue;
-      if (!sink.write("data: " + JSON.stringify(chunk) + "\n\n")) {
+      let text: string;
+      if (encoder !== undefined) text = encoder.chunk(chunk);
+      else if (!includeUsage && chunk.choices.length === 0 && chunk.usage) continue;
+      else text = "data: " + JSON.stringify(chunk) + "\n\n";
+      if (text !== "" && !sink.write(text)) {
         await sink.writable();
         if (sink.aborted) break;
       }
     }
   } catch (err) {
     if (sink.aborted) return { status: 200, aborted: true };
-    sink.end(errorEvent(err));
+    sink.end(encoder !== undefined ? encoder.error(errorInfo(err)) : errorEvent(err));
     const out: Written = { status: toErrorReply(err).status, aborted: false, streamError: err };
     if (stream.usage) out.usage = stream.usage;
     return out;
   }
   if (sink.aborted) return { status: 200, aborted: true };
-  sink.end("data: [DONE]\n\n");
+  sink.end(encoder !== undefined ? encoder.end() : "data: [DONE]\n\n");
   const out: Written = { status: 200, aborted: false };
   if (stream.usage) out.usage = stream.usage;
   return out;

@@ -12,6 +12,7 @@ import type { Budgets } from "../budget/admission.js";
 import { createProviders, type Pools, type Providers } from "../providers/index.js";
 import type { World } from "../world.js";
 import { CallerIndex } from "./auth.js";
+import { embeddingsShape, messagesShape, responsesShape } from "./apis.js";
 import { chatChain } from "./chain.js";
 import { ChatContext, type ChatInput } from "./context.js";
 import { guardApplier, type ApplyGuard } from "./offloaded.js";
@@ -30,6 +31,8 @@ export interface Runtime {
   readonly tokenFloor: number;
   /** The `GET /v1/models` body. */
   readonly modelsBody: string;
+  /** The `GET /v1/models/{id}` body of each accepted model. */
+  readonly modelEntries: ReadonlyMap<string, string>;
   /** Configuration problems worth a warning at load (an unset key variable). */
   readonly problems: readonly string[];
   readonly world: World;
@@ -41,7 +44,7 @@ export interface Runtime {
   readonly offload: GuardOffload | undefined;
   /** Applies guardrails: inline, or on the offload for large texts. */
   readonly applyGuard: ApplyGuard;
-  /** Runs the chat chain for one request. */
+  /** Runs the chain of the request's inbound API (`input.api`, chat by default). */
   chat(input: ChatInput): Promise<ChatOutcome>;
 }
 
@@ -79,9 +82,16 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
   });
   const prepared = prepare(graph);
   if (prepared.readsTokens) void loadTokenizer();
-  const chain = chatChain(graph, { explain: options.explain === true });
   const offload = options.offload;
   offload?.prepare(graph);
+  const features = { explain: options.explain === true };
+  // One chain per inbound API, composed once per graph: the same steps between their decode and respond.
+  const chains = {
+    "openai.chat": chatChain(graph, features),
+    "anthropic.messages": chatChain(graph, features, messagesShape),
+    "openai.responses": chatChain(graph, features, responsesShape),
+    "openai.embeddings": chatChain(graph, features, embeddingsShape),
+  };
   const rt: Runtime = {
     graph,
     prepared,
@@ -90,6 +100,7 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     needsTokenizer: prepared.readsTokens,
     tokenFloor: prepared.readsTokens ? tokenFloor(graph) : Infinity,
     modelsBody: modelsList(graph),
+    modelEntries: new Map(graph.accepted.map((id) => [id, JSON.stringify(modelEntry(id))])),
     problems: providers.problems,
     world,
     budgets: options.budgets,
@@ -99,14 +110,22 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     async chat(input) {
       const requestId = options.requestId(input.headers["x-request-id"]);
       const record = new RequestRecord(requestId);
-      return { reply: await chain(new ChatContext(rt, world, input, record)), record };
+      return { reply: await chains[input.api ?? "openai.chat"](new ChatContext(rt, world, input, record)), record };
     },
   };
   return rt;
 }
 
+/** Every accepted name takes every inbound API; the route it matches decides where it goes. */
+const ENDPOINTS = ["/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embeddings"];
+
+/** One model in OpenAI's format (Anthropic's SDK reads `id`, `type`, `display_name`, `created_at` too). */
+function modelEntry(id: string) {
+  return { id, object: "model", created: 0, owned_by: "aigw", type: "model", display_name: id, created_at: "1970-01-01T00:00:00Z", endpoints: ENDPOINTS };
+}
+
 /** The OpenAI list format of the model names the policy accepts. */
 function modelsList(graph: Graph): string {
-  const data = graph.accepted.map((id) => ({ id, object: "model", created: 0, owned_by: "aigw" }));
-  return JSON.stringify({ object: "list", data });
+  const data = graph.accepted.map(modelEntry);
+  return JSON.stringify({ object: "list", data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null });
 }

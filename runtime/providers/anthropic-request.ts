@@ -77,6 +77,7 @@ function refuseUnmodeled(req: CanonicalRequest): void {
   const format = req.output.format;
   if (format !== undefined && format["type"] !== "text") throw new TranslationError(`\`response_format\` of type \`${String(format["type"])}\` is not supported`);
   if (req.metadata !== undefined) throw new TranslationError("`metadata` is not supported (Anthropic takes only `user`, as `metadata.user_id`)");
+  if (req.reasoning !== undefined) throw new TranslationError("`reasoning.effort` is not supported");
   const fields = req.passthrough.fields;
   for (const k of Object.keys(fields)) {
     const v = fields[k];

@@ -1,13 +1,23 @@
 /**
  * The Anthropic Messages API adapter: encodes the canonical request
- * (`anthropic-request.ts`), posts it to `/v1/messages` with `x-api-key`
+ * (`anthropic-request.ts`; a request that came in on the Messages API with
+ * its own codec, so `top_k`, `thinking`, `cache_control` … reach
+ * Anthropic as the caller sent them, and while nothing rewrote it as the
+ * caller's very bytes, `model` replaced), posts it to `/v1/messages` with `x-api-key`
  * and `anthropic-version`, and translates the reply or the event stream
- * (`anthropic-events.ts`) back into OpenAI format.
+ * (`anthropic-events.ts`) back into OpenAI format; for a Messages caller
+ * the reply also keeps the upstream's bytes (`Completion.wire`) and a
+ * stream's chunks its events (`WIRE_EVENTS`), relayed as they came.
  */
 
 import type { ProviderNode } from "../../compiler/graph.js";
 import { AnthropicStreamError, AnthropicStreamTranslator } from "./anthropic-events.js";
 import { toAnthropicRequest } from "./anthropic-request.js";
+import { encodeMessages } from "../request/anthropic-messages.js";
+import type { CanonicalRequest } from "../request/model.js";
+import { portable } from "../request/portable.js";
+import { wireBytesFor } from "../request/wire-bytes.js";
+import type { ChatCompletionChunk } from "../request/openai-wire.js";
 import { TranslationError, fromAnthropicResponse } from "./anthropic-translate.js";
 import type { AnthropicStreamEvent } from "./anthropic-wire.js";
 import { ProviderRequestError, originOf, UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
@@ -23,7 +33,7 @@ import {
   type PreparedRequest,
 } from "./http-attempt.js";
 import { excerpt, redact } from "./redact.js";
-import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
+import { usageFromWire, WIRE_EVENTS, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
 
 export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -38,7 +48,10 @@ export function messagesUrl(base: string): URL {
 
 function translateRequest(call: ProviderCall, stream: boolean): string {
   try {
-    const request = toAnthropicRequest(call.request, call.model.upstream, {
+    // A Messages request is already this wire: everything it says is sent (runtime/request/anthropic-messages.ts).
+    // (while nothing rewrote it, its very bytes: wire-bytes.ts).
+    if (call.request.api === "anthropic.messages") return wireBytesFor(call.request, call.model.upstream) ?? JSON.stringify(messagesBody(call.request, call.model.upstream, stream));
+    const request = toAnthropicRequest(portable(call.request), call.model.upstream, {
       defaultMaxTokens: call.model.maxOutput ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
       stream,
     });
@@ -49,9 +62,24 @@ function translateRequest(call: ProviderCall, stream: boolean): string {
   }
 }
 
-function anthropicChunks(createdSec: number, model: string): ChunkTranslator {
+/** The Messages body of a request that came in on the Messages API, for `upstream`. */
+function messagesBody(req: CanonicalRequest, upstream: string, stream: boolean): Record<string, unknown> {
+  const body = encodeMessages(req, upstream);
+  if (stream) body["stream"] = true;
+  else if (body["stream"] === true) delete body["stream"];
+  return body;
+}
+
+/**
+ * The chunks of an Anthropic event stream; with `relay` (the caller speaks
+ * Messages) each chunk also carries the events it came from (WIRE_EVENTS),
+ * the events that make no chunk riding on the next one, the last ones on a
+ * chunk with no choices.
+ */
+function anthropicChunks(createdSec: number, model: string, relay: boolean): ChunkTranslator {
   return async function* (events, { origin, secrets, onUsage }) {
     const translator = new AnthropicStreamTranslator(createdSec, model);
+    let pending = "";
     for await (const event of events) {
       // Read to the end of the body after message_stop so the connection is reused.
       if (translator.done) continue;
@@ -68,6 +96,14 @@ function anthropicChunks(createdSec: number, model: string): ChunkTranslator {
       if (data.type === "message_delta" || data.type === "message_stop") {
         const usage = usageFromWire(translator.usage);
         if (usage) onUsage(usage);
+      }
+      if (relay) {
+        pending += `${event.event === "" ? "" : `event: ${event.event}\n`}data: ${event.data}\n\n`;
+        if (chunks.length === 0 && translator.done) chunks.push({ id: "", object: "chat.completion.chunk", created: createdSec, model, choices: [] });
+        if (chunks.length > 0) {
+          (chunks[0] as ChatCompletionChunk & { [WIRE_EVENTS]?: string })[WIRE_EVENTS] = pending;
+          pending = "";
+        }
       }
       yield* chunks;
     }
@@ -116,18 +152,20 @@ export function createAnthropicAdapter(deps: HttpDeps): ProviderAdapter {
       throw err;
     }
   };
+  // The caller speaks Messages too: it gets the upstream's own reply (see Completion.wire).
+  const toWireCompletion = (reply: JsonReply, origin: ErrorOrigin): Completion => ({ ...toCompletion(reply, origin), wire: { api: "anthropic.messages", bytes: reply.bytes } });
 
   return {
     api: "anthropic",
     complete: (call) => {
       // Not `async`: one promise less per request; a request that cannot be translated must reject, not throw.
       try {
-        return completeOverHttp(deps, call, spec(call, false), toCompletion);
+        return completeOverHttp(deps, call, spec(call, false), call.request.api === "anthropic.messages" ? toWireCompletion : toCompletion);
       } catch (err) {
         return Promise.reject(err);
       }
     },
     stream: async (call) =>
-      streamOverHttp(deps, call, spec(call, true), anthropicChunks(Math.floor(deps.now() / 1000), call.model.upstream)),
+      streamOverHttp(deps, call, spec(call, true), anthropicChunks(Math.floor(deps.now() / 1000), call.model.upstream, call.request.api === "anthropic.messages")),
   };
 }

@@ -70,10 +70,10 @@ export interface PreparedRequest {
  * The request spec of an adapter: `prepare` runs once per provider and key,
  * `body` per call. Keeps every adapter's per-request work to building the body.
  */
-export function requestSpecs(
+export function requestSpecs<C extends Pick<ProviderCall, "provider" | "key"> = ProviderCall>(
   prepare: (provider: ProviderNode, key: string | undefined) => Omit<PreparedRequest, "key" | "secrets">,
-  body: (call: ProviderCall, stream: boolean) => string,
-): (call: ProviderCall, stream: boolean) => HttpRequestSpec {
+  body: (call: C, stream: boolean) => string,
+): (call: C, stream: boolean) => HttpRequestSpec {
   const prepared = new WeakMap<ProviderNode, PreparedRequest>();
   return (call, stream) => {
     let p = prepared.get(call.provider);
@@ -92,19 +92,19 @@ export function endpointUrl(base: string, path: string): URL {
   return url;
 }
 
-function postOptions(deps: HttpDeps, call: ProviderCall, spec: HttpRequestSpec, deadline: AttemptDeadline): PostOptions {
+function postOptions(deps: HttpDeps, call: Pick<ProviderCall, "requestId" | "providerName" | "model">, spec: HttpRequestSpec, deadline: AttemptDeadline): PostOptions {
   // The gateway's request id goes upstream too, so provider-side logs correlate with ours.
   const headers = spec.headers.concat("x-request-id", call.requestId);
   return { endpoint: spec.endpoint, headers, body: spec.body, deadline, origin: originOf(call), secrets: spec.secrets, now: deps.now };
 }
 
-/** One non-streaming attempt; `toCompletion` validates and translates the JSON reply. */
-export async function completeOverHttp(
+/** One non-streaming attempt; `toCompletion` validates and translates the JSON reply (a completion, or embeddings). */
+export async function completeOverHttp<T = Completion>(
   deps: HttpDeps,
-  call: ProviderCall,
+  call: Pick<ProviderCall, "signal" | "timeoutMs" | "requestId" | "providerName" | "model">,
   spec: HttpRequestSpec,
-  toCompletion: (reply: JsonReply, origin: ErrorOrigin) => Completion,
-): Promise<Completion> {
+  toCompletion: (reply: JsonReply, origin: ErrorOrigin) => T,
+): Promise<T> {
   const deadline = new AttemptDeadline(call.signal, call.timeoutMs);
   const opts = postOptions(deps, call, spec, deadline);
   try {

@@ -11,9 +11,11 @@ import { Pools, type PoolOptions } from "./http.js";
 import { createMockAdapter } from "./mock.js";
 import type { CanonicalRequest } from "../request/model.js";
 import { createOpenAIAdapter } from "./openai.js";
-import type { AbortSignalLike, ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
+import { ProviderRequestError, originOf } from "./errors.js";
+import type { AbortSignalLike, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
 
-export type { AbortSignalLike, ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+export type { AbortSignalLike, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+export { WIRE_EVENTS, wireEventsOf } from "./types.js";
 export type { PoolOptions } from "./http.js";
 export { DEFAULT_MAX_REPLY_BYTES, Pools } from "./http.js";
 export * from "./errors.js";
@@ -127,6 +129,18 @@ export class Providers {
     try {
       const call = this.#call(attempt);
       return this.#adapters.get(call.provider.api)!.stream(call);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Runs one embeddings attempt (`attempt.request` is an embeddings request); a provider without embeddings refuses it (400). */
+  embed(attempt: Attempt): Promise<Embedded> {
+    try {
+      const call = this.#call(attempt);
+      const adapter = this.#adapters.get(call.provider.api)!;
+      if (adapter.embed === undefined) throw new ProviderRequestError(originOf(call), `model \`${attempt.model}\`'s provider has no embeddings`);
+      return adapter.embed(call);
     } catch (err) {
       return Promise.reject(err);
     }

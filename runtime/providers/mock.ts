@@ -5,17 +5,26 @@
  * passed in, so tests and benchmarks decide time and luck.
  *
  * It reads the canonical request (runtime/request/model.ts). The reply: if
- * the request offers tools (and `tool_choice` is not `none`)
- * and the last message is the user's, a call of the named tool (else the
- * first) with `{}` arguments; otherwise `mock: ` and the text of the last
- * user or tool message. Tokens are counted as characters / 4, rounded up.
+ * the request offers tools and `tool_choice` asks for one (`required`, a
+ * named tool) or is `auto` with the user's message last, a call of the
+ * named tool (else the first) whose arguments are a JSON object with the
+ * required keys of its parameter schema (mock-json.ts); otherwise `mock: `
+ * and the text of the last user or tool message, or for a
+ * `response_format` of `json_object` `{"reply": …}` and of `json_schema` a
+ * value of its schema. `n` choices, all that reply. Tokens are counted as
+ * characters / 4, rounded up; usage is reported on every reply (for a
+ * stream, in a last chunk). Embeddings are mock-embed.ts.
  */
 
 import { openChatStream } from "./chat-stream.js";
 import { UpstreamAbortedError, UpstreamStatusError, UpstreamTimeoutError, originOf, type ErrorOrigin } from "./errors.js";
 import type { CanonicalRequest, ContentBlock, Message } from "../request/model.js";
 import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, FinishReason, ToolCall } from "../request/openai-wire.js";
-import type { ChatStream, Completion, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+import type { ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+import { hash, mockEmbeddings, mockTokens } from "./mock-embed.js";
+import { sampleOf } from "./mock-json.js";
+
+export { MOCK_EMBEDDING_DIMENSIONS, mockEmbeddings, mockTokens, mockVector } from "./mock-embed.js";
 
 export interface MockDeps {
   sleep: Sleep;
@@ -25,17 +34,15 @@ export interface MockDeps {
   now: () => number;
 }
 
-/** What the mock will answer to a request, before it is shaped as a completion or chunks. */
+/** What the mock will answer to a request, before it is shaped as a completion or chunks: `n` equal choices. */
 export interface MockReply {
   text: string | null;
   toolCall: ToolCall | undefined;
   finish: FinishReason;
+  /** How many choices (the request's `n`), each this reply. */
+  n: number;
+  /** For all `n` choices. */
   usage: Usage;
-}
-
-/** Tokens as the mock counts them: characters / 4, rounded up. */
-export function mockTokens(text: string): number {
-  return Math.ceil(text.length / 4);
 }
 
 /** A message's text parts (a tool result's included), joined by spaces. */
@@ -55,34 +62,37 @@ function textOf(message: Message | undefined): string {
 export function mockReply(request: CanonicalRequest): MockReply {
   const messages = request.messages;
   const promptTokens = mockTokens(messages.map(textOf).join("\n"));
+  const n = request.output.n ?? 1;
   const last = messages[messages.length - 1];
   const tools = request.tools;
   const choice = request.toolChoice;
-  if (tools.length > 0 && choice?.kind !== "none" && last?.role === "user") {
+  // `required` or a named tool always call; `auto` calls when the user spoke last (a tool result gets text).
+  const forced = choice?.kind === "required" || choice?.kind === "tool";
+  if (tools.length > 0 && (forced || (choice?.kind !== "none" && last?.role === "user"))) {
     const name = choice?.kind === "tool" ? choice.name : tools[0]!.name;
-    const args = "{}";
+    const args = JSON.stringify(sampleOf(tools.find((t) => t.name === name)?.parameters, textOf(last) || "mock"));
     const toolCall: ToolCall = { id: `call_mock_${hash(name + JSON.stringify(messages)).slice(0, 8)}`, type: "function", function: { name, arguments: args } };
-    return { text: null, toolCall, finish: "tool_calls", usage: { promptTokens, completionTokens: mockTokens(name + args) } };
+    return { text: null, toolCall, finish: "tool_calls", n, usage: { promptTokens, completionTokens: n * mockTokens(name + args) } };
   }
   const lastText = [...messages].reverse().find((m) => m.role === "user" || m.role === "tool");
-  let text = `mock: ${textOf(lastText)}`;
+  let text = formatted(request.output.format, `mock: ${textOf(lastText)}`);
   let finish: FinishReason = "stop";
   const max = request.output.maxTokens;
   if (typeof max === "number" && mockTokens(text) > max) {
     text = text.slice(0, max * 4);
     finish = "length";
   }
-  return { text, toolCall: undefined, finish, usage: { promptTokens, completionTokens: mockTokens(text) } };
+  return { text, toolCall: undefined, finish, n, usage: { promptTokens, completionTokens: n * mockTokens(text) } };
 }
 
-/** FNV-1a, 32 bits, as hex: a stable id from the request. */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+/** The reply text in the asked format: JSON for `json_object` and `json_schema` (a value of the schema). */
+function formatted(format: Readonly<Record<string, unknown>> | undefined, text: string): string {
+  if (format?.["type"] === "json_object") return JSON.stringify({ reply: text });
+  if (format?.["type"] === "json_schema") {
+    const spec = format["json_schema"];
+    return JSON.stringify(sampleOf(typeof spec === "object" && spec !== null ? (spec as Record<string, unknown>)["schema"] : undefined, text));
   }
-  return (h >>> 0).toString(16).padStart(8, "0");
+  return text;
 }
 
 function wireUsage(usage: Usage) {
@@ -112,6 +122,11 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
 
   const idOf = (call: ProviderCall) => `chatcmpl-mock-${hash(call.model.upstream + JSON.stringify(call.request.messages))}`;
 
+  async function embed(call: ProviderCall): Promise<Embedded> {
+    await begin(call, originOf(call));
+    return mockEmbeddings(call.request, call.model.upstream);
+  }
+
   async function complete(call: ProviderCall): Promise<Completion> {
     await begin(call, originOf(call));
     const reply = mockReply(call.request);
@@ -120,14 +135,12 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
       object: "chat.completion",
       created: Math.floor(deps.now() / 1000),
       model: call.model.upstream,
-      choices: [
-        {
-          index: 0,
-          message: { role: "assistant", content: reply.text, refusal: null, ...(reply.toolCall ? { tool_calls: [reply.toolCall] } : {}) },
-          finish_reason: reply.finish,
-          logprobs: null,
-        },
-      ],
+      choices: Array.from({ length: reply.n }, (_, index) => ({
+        index,
+        message: { role: "assistant" as const, content: reply.text, refusal: null, ...(reply.toolCall ? { tool_calls: [reply.toolCall] } : {}) },
+        finish_reason: reply.finish,
+        logprobs: null,
+      })),
       usage: wireUsage(reply.usage),
     };
     return { completion, usage: reply.usage };
@@ -143,9 +156,9 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
       await begin(call, origin);
       const reply = mockReply(call.request);
       const base = { id: idOf(call), object: "chat.completion.chunk" as const, created: Math.floor(deps.now() / 1000), model: call.model.upstream };
-      const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatCompletionChunk => ({
+      const chunk = (delta: ChunkDelta, finish: FinishReason | null = null, index = 0): ChatCompletionChunk => ({
         ...base,
-        choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+        choices: [{ index, delta, finish_reason: finish, logprobs: null }],
       });
       const deltas: ChunkDelta[] = [{ role: "assistant", content: "" }];
       if (reply.toolCall) {
@@ -155,11 +168,14 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
       }
       // Word by word (spaces kept), so streams have several chunks.
       for (const piece of (reply.text ?? "").split(/(?<=\s)/)) if (piece) deltas.push({ content: piece });
-      for (const delta of deltas) {
-        if (call.signal?.aborted || cancelled) throw new UpstreamAbortedError(origin);
-        yield chunk(delta);
+      // Choice after choice, each whole, as `n` asks.
+      for (let index = 0; index < reply.n; index++) {
+        for (const delta of deltas) {
+          if (call.signal?.aborted || cancelled) throw new UpstreamAbortedError(origin);
+          yield chunk(delta, null, index);
+        }
+        yield chunk({}, reply.finish, index);
       }
-      yield chunk({}, reply.finish);
       usage = reply.usage;
       yield { ...base, choices: [], usage: wireUsage(reply.usage) };
     }
@@ -175,5 +191,5 @@ export function createMockAdapter(deps: MockDeps): ProviderAdapter {
     });
   }
 
-  return { api: "mock", complete, stream };
+  return { api: "mock", complete, stream, embed };
 }

@@ -12,7 +12,7 @@
  */
 
 import type { ProviderNode } from "../../compiler/graph.js";
-import { UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
+import { originOf, ProviderRequestError, UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
 import {
   completeOverHttp,
   endpointOf,
@@ -25,9 +25,11 @@ import {
   type PreparedRequest,
 } from "./http-attempt.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../request/openai-wire.js";
-import { encodeChat } from "../request/chat.js";
+import { encodeEmbeddings } from "../request/embeddings.js";
+import { TranslationError } from "./anthropic-translate.js";
+import { openaiChatRequest } from "./openai-request.js";
 import { excerpt, redact } from "./redact.js";
-import { usageFromWire, type Completion, type ProviderAdapter } from "./types.js";
+import { usageFromWire, type Completion, type Embedded, type ProviderAdapter, type ProviderCall } from "./types.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -122,9 +124,35 @@ function prepare(provider: ProviderNode, key: string | undefined): Omit<Prepared
   };
 }
 
+/** Checks an embeddings reply and reads its usage; the caller gets the upstream's bytes. */
+function toEmbedded(reply: JsonReply, origin: ErrorOrigin): Embedded {
+  const json = reply.json;
+  if (!isObject(json) || !Array.isArray(json.data)) throw new UpstreamProtocolError(origin, "the reply has no `data`");
+  const u = isObject(json.usage) ? json.usage : {};
+  const usage = typeof u.prompt_tokens === "number" ? { promptTokens: u.prompt_tokens, completionTokens: 0 } : undefined;
+  return { body: json, usage, raw: reply.bytes };
+}
+
+function prepareEmbeddings(provider: ProviderNode, key: string | undefined): Omit<PreparedRequest, "key" | "secrets"> {
+  const p = prepare(provider, key);
+  const url = endpointUrl(provider.baseUrl ?? OPENAI_DEFAULT_BASE_URL, "/embeddings");
+  return { ...p, endpoint: endpointOf(url) };
+}
+
+/** The chat body of a call; what the chat wire cannot honour is a 400 naming it. */
+function chatRequest(call: ProviderCall): ChatCompletionRequest {
+  try {
+    return openaiChatRequest(call.request);
+  } catch (err) {
+    if (err instanceof TranslationError) throw new ProviderRequestError(originOf(call), err.message);
+    throw err;
+  }
+}
+
 /** Creates the OpenAI-compatible adapter over the shared pools. */
 export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
-  const spec = requestSpecs(prepare, (call, stream) => JSON.stringify(openaiBody(encodeChat(call.request), call.model.upstream, stream)));
+  const spec = requestSpecs(prepare, (call, stream) => JSON.stringify(openaiBody(chatRequest(call), call.model.upstream, stream)));
+  const embedSpec = requestSpecs(prepareEmbeddings, (call) => JSON.stringify(encodeEmbeddings(call.request, call.model.upstream)));
 
   return {
     api: "openai",
@@ -137,5 +165,12 @@ export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
       }
     },
     stream: async (call) => streamOverHttp(deps, call, spec(call, true), openaiChunks),
+    embed: (call) => {
+      try {
+        return completeOverHttp(deps, call, embedSpec(call, false), toEmbedded);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
   };
 }

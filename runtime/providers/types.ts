@@ -8,7 +8,7 @@
  */
 
 import type { ModelNode, ProviderApi, ProviderNode } from "../../compiler/graph.js";
-import type { CanonicalRequest } from "../request/model.js";
+import type { CanonicalRequest, InboundApi } from "../request/model.js";
 import type { ChatCompletion, ChatCompletionChunk } from "../request/openai-wire.js";
 
 /**
@@ -69,6 +69,25 @@ export interface Completion {
    * drop `raw`.
    */
   raw?: Uint8Array;
+  /**
+   * The reply exactly as the upstream sent it when its wire is the caller's
+   * inbound API's (an Anthropic reply to a Messages request): the respond
+   * step forwards these bytes as long as nothing changed `completion`.
+   */
+  wire?: { api: InboundApi; bytes: Uint8Array };
+}
+
+/**
+ * The upstream's own events (SSE text) a chunk was translated from, set on
+ * the chunks of a stream whose wire is the caller's inbound API's (an
+ * Anthropic stream for a Messages request): the respond step relays them
+ * instead of encoding the chunk. Every event is on some chunk, in order.
+ */
+export const WIRE_EVENTS: unique symbol = Symbol("aigw.wireEvents");
+
+/** The upstream events a chunk carries (see {@link WIRE_EVENTS}). */
+export function wireEventsOf(chunk: ChatCompletionChunk): string | undefined {
+  return (chunk as ChatCompletionChunk & { [WIRE_EVENTS]?: string })[WIRE_EVENTS];
 }
 
 /**
@@ -88,11 +107,21 @@ export interface ChatStream extends AsyncIterable<ChatCompletionChunk> {
   cancel(): Promise<void>;
 }
 
+/** A finished embeddings request, in OpenAI's format (`{ object: "list", data, model, usage }`). */
+export interface Embedded {
+  body: Readonly<Record<string, unknown>>;
+  usage: Usage | undefined;
+  /** The upstream's bytes when they are that body (OpenAI-compatible upstreams): forwarded as they came. */
+  raw?: Uint8Array;
+}
+
 /** A provider adapter: one per `api` kind, stateless across calls. */
 export interface ProviderAdapter {
   readonly api: ProviderApi;
   complete(call: ProviderCall): Promise<Completion>;
   stream(call: ProviderCall): Promise<ChatStream>;
+  /** Embeddings, for providers that have them. */
+  embed?(call: ProviderCall): Promise<Embedded>;
 }
 
 /** Sleeps `ms` or until `signal` aborts (then rejects with the signal's reason). */

@@ -1,7 +1,7 @@
 /**
  * The canonical request: one internal representation of an LLM call that
- * every inbound API decodes into (chat.ts for `POST /v1/chat/completions`)
- * and every provider adapter can encode from. It names what the gateway
+ * every inbound API decodes into (chat.ts for `POST /v1/chat/completions`,
+ * anthropic-messages.ts, responses.ts, embeddings.ts) and every provider adapter can encode from. It names what the gateway
  * reasons about — the operation, the model, messages as typed content
  * blocks, tools, output constraints, sampling, streaming, metadata — and
  * keeps everything else in `passthrough`, tagged with the API it came from,
@@ -10,11 +10,11 @@
  * Plain readonly data: no classes, no methods, nothing tied to a wire format.
  */
 
-/** What the caller asks for; later inbound APIs add their operations here. */
-export type Operation = "chat";
+/** What the caller asks for: a reply to messages, or vectors of its inputs. */
+export type Operation = "chat" | "embeddings";
 
 /** Which inbound API a request was decoded from (and which wire its passthrough fields belong to). */
-export type InboundApi = "openai.chat";
+export type InboundApi = "openai.chat" | "anthropic.messages" | "openai.responses" | "openai.embeddings";
 
 /** Wire fields of a message or block that the model does not name (`cache_control` …), kept for the same wire. */
 export type Extra = Readonly<Record<string, unknown>>;
@@ -68,6 +68,29 @@ export interface OutputConstraints {
   readonly format?: Readonly<Record<string, unknown>>;
 }
 
+/** How much the model may think before answering. */
+export interface Reasoning {
+  /** OpenAI's `reasoning_effort` / Responses' `reasoning.effort` (`minimal` … `high`). */
+  readonly effort?: string;
+  /** Anthropic's `thinking.budget_tokens`. */
+  readonly budgetTokens?: number;
+}
+
+/**
+ * What an embeddings request asks for beyond its inputs. String inputs are
+ * the request's messages (one plain user text each), so facts, guardrails
+ * and budgets read them as they read a chat; token-array inputs are here,
+ * and their JSON text is a message too, a byte bound of their tokens.
+ */
+export interface EmbeddingOptions {
+  /** `input` was one value, not a list. */
+  readonly single: boolean;
+  /** The inputs as token arrays, when they were sent so. */
+  readonly tokens?: readonly (readonly number[])[];
+  readonly dimensions?: number;
+  readonly encodingFormat?: "float" | "base64";
+}
+
 export interface Sampling {
   readonly temperature?: number;
   readonly topP?: number;
@@ -101,5 +124,8 @@ export interface CanonicalRequest {
   readonly user?: string;
   /** Caller metadata (`metadata`), passed on by providers that accept it. */
   readonly metadata?: Readonly<Record<string, string>>;
+  readonly reasoning?: Reasoning;
+  /** Present for `operation: "embeddings"`. */
+  readonly embedding?: EmbeddingOptions;
   readonly passthrough: Passthrough;
 }

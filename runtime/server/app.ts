@@ -2,7 +2,10 @@
  * The gateway server: the OpenAI-compatible endpoints over the uWS edge.
  *
  *   POST /v1/chat/completions   the pipeline's chat chain (pipeline/chain.ts)
- *   GET  /v1/models             the models the policy accepts
+ *   POST /v1/messages, /v1/responses, /v1/embeddings
+ *                               the same chain with that API's decode and respond (api-routes.ts)
+ *   POST /v1/messages/count_tokens  the tokenizer's count of a Messages request
+ *   GET  /v1/models, /v1/models/{id}  the models the policy accepts
  *   GET  /healthz, /readyz      liveness; readiness (503 while draining)
  *   GET  /metrics               Prometheus metrics (runtime/observe)
  *   /admin/…                    admin endpoints (admin/)
@@ -15,7 +18,7 @@ import type { Graph } from "../../compiler/graph.js";
 import { validateGraph } from "../../compiler/validate.js";
 import { Budgets } from "../budget/admission.js";
 import { GatewayError, toErrorReply } from "../pipeline/errors.js";
-import { authenticate, checkJsonContentType, createRuntime, requestIds, writeReply, type ChatInput, type Runtime, type Written } from "../pipeline/index.js";
+import { authenticate, checkJsonContentType, credentialOf, createRuntime, requestIds, writeReply, type ChatInput, type Runtime, type Written } from "../pipeline/index.js";
 import { Pools, type PoolOptions } from "../providers/index.js";
 import { memoryStore, type Store } from "../state/index.js";
 import { GatewayMetrics, Observer, silentLogger, storeBudgetReader, type Logger, type SpanSink } from "../observe/index.js";
@@ -23,6 +26,7 @@ import { exportHttpEngine } from "../observe/http-engine.js";
 import { needsOffload, startOffload, type GuardOffload, type OffloadOptions } from "../offload/index.js";
 import { realWorld, type World } from "../world.js";
 import { budgetRoutes, type RouteTable } from "./admin/index.js";
+import { API_PATHS, countTokens, modelEntry } from "./api-routes.js";
 import { ClientSignal } from "./client-signal.js";
 import {
   BodyTooLargeError,
@@ -102,6 +106,7 @@ export interface Gateway {
 }
 
 const JSON_HEADERS: HeaderList = [["content-type", "application/json"]];
+const MODEL_PREFIX = "/v1/models/";
 const OK_BODY = '{"status":"ok"}';
 
 /** Starts the gateway; resolves once it listens. */
@@ -148,9 +153,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function chat(req: HttpRequest, res: HttpResponse): Promise<void> {
     const rt = current;
     const startMs = world.monotonic();
+    const api = API_PATHS[trimSlash(req.path)];
     const input: ChatInput = {
       headers: req.headers,
       path: req.path,
+      ...(api !== undefined ? { api } : {}),
       signal: new ClientSignal(res),
       // A body not declared as JSON is refused (415) before it is read: see checkJsonContentType.
       body: () => {
@@ -173,7 +180,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   function models(req: HttpRequest, res: HttpResponse): void {
     const rt = current;
     try {
-      authenticate(rt.callers, req.headers["authorization"]);
+      authenticate(rt.callers, credentialOf(req.headers));
     } catch (err) {
       sendError(res, err);
       return;
@@ -185,6 +192,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...guarded(options.routes ?? {}),
     ...(options.store ? guarded(budgetRoutes(options.store, () => current.graph, world.env)) : {}),
     "/v1/chat/completions": { POST: chat },
+    "/v1/messages": { POST: chat },
+    "/v1/responses": { POST: chat },
+    "/v1/embeddings": { POST: chat },
+    "/v1/messages/count_tokens": { POST: (req, res) => countTokens(current, req, res) },
     "/v1/models": { GET: models },
     ...(metrics ? { "/metrics": { GET: async (_req: HttpRequest, res: HttpResponse) => res.send(200, [["content-type", metrics.contentType]], await metrics.render()) } } : {}),
     "/healthz": { GET: (_req, res) => res.send(200, JSON_HEADERS, OK_BODY) },
@@ -203,6 +214,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onError: (err) => log.error("unhandled error in a request handler", { error: err }),
     handler: (req, res) => {
       const route = routes[req.path] ?? routes[trimSlash(req.path)];
+      if (route === undefined && req.path.startsWith(MODEL_PREFIX) && (req.method === "GET" || req.method === "HEAD")) {
+        return modelEntry(current, safeDecode(req.path.slice(MODEL_PREFIX.length)), req, res);
+      }
       if (route === undefined) {
         sendError(res, new GatewayError("not_found", `unknown path \`${req.method} ${req.path}\``));
         return;
@@ -281,5 +295,14 @@ export class InvalidGraphError extends Error {
   readonly code = "AIGW_INVALID_GRAPH";
   constructor(readonly errors: readonly string[]) {
     super(`the decision graph does not match its schema: ${errors.slice(0, 5).join("; ")}`);
+  }
+}
+
+/** A path segment, percent-decoded when it is well-formed. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }

@@ -10,6 +10,8 @@
  * memory, a SQLite file and a real Redis — the budget's spend stays ≤ its
  * limit, no hold is left behind, and an admitted request is charged exactly
  * what the upstream billed (nothing was clamped: honest bills fit the bound).
+ * The same holds for batches mixing Anthropic Messages, Responses and
+ * embeddings requests (images, tool calls and results, streams included).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,11 +78,55 @@ const request = fc.record(
 );
 const batch = fc.record({ requests: fc.array(request, { minLength: 4, maxLength: 12 }), streamUsage: fc.boolean(), toolCallBytes: fc.constantFrom(0, 300) });
 
-async function send(base: string, body: Record<string, unknown>): Promise<number> {
-  const res = await fetch(`${base}/v1/chat/completions`, {
+const image = "https://example.com/cat.png";
+/** A Messages request: system, text and image blocks, a tool call and its result. */
+const messagesRequest = fc.record({
+  path: fc.constant("/v1/messages"),
+  body: fc.record(
+    {
+      system: text,
+      max_tokens: fc.integer({ min: 1, max: 200_000 }),
+      stream: fc.boolean(),
+      messages: fc.tuple(fc.array(fc.oneof(text.map((t) => ({ type: "text", text: t })), fc.constant({ type: "image", source: { type: "url", url: image } })), { minLength: 1, maxLength: 3 }), text, fc.string({ maxLength: 20_000 })).map(([blocks, result, arg]) => [
+        { role: "user", content: blocks },
+        { role: "assistant", content: [{ type: "tool_use", id: "c", name: "f", input: { a: arg } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "c", content: result }] },
+      ]),
+      tools: fc.constant([{ name: "f", description: "a tool", input_schema: { type: "object" } }]),
+    },
+    { requiredKeys: ["max_tokens", "messages"] },
+  ),
+});
+/** A Responses request: instructions, input as text or items (text, image, a function call and its output), a JSON schema output. */
+const responsesRequest = fc.record({
+  path: fc.constant("/v1/responses"),
+  body: fc.record(
+    {
+      instructions: text,
+      input: fc.oneof(
+        text,
+        fc.tuple(text, fc.string({ maxLength: 20_000 }), text).map(([t, args, out]) => [
+          { role: "user", content: [{ type: "input_text", text: t }, { type: "input_image", image_url: image, detail: "high" }] },
+          { type: "function_call", call_id: "c", name: "f", arguments: args },
+          { type: "function_call_output", call_id: "c", output: out },
+        ]),
+      ),
+      max_output_tokens: fc.integer({ min: 1, max: 200_000 }),
+      stream: fc.boolean(),
+      tools: fc.constant([{ type: "function", name: "f", parameters: { type: "object" } }]),
+      text: fc.constant({ format: { type: "json_schema", name: "s", schema: { type: "object" } } }),
+    },
+    { requiredKeys: ["input", "max_output_tokens"] },
+  ),
+});
+const embeddingsRequest = fc.record({ path: fc.constant("/v1/embeddings"), body: fc.record({ input: fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 8 })) }) });
+const apisBatch = fc.record({ requests: fc.array(fc.oneof(messagesRequest, responsesRequest, embeddingsRequest), { minLength: 4, maxLength: 12 }), streamUsage: fc.boolean(), toolCallBytes: fc.constantFrom(0, 300) });
+
+async function send(base: string, body: Record<string, unknown>, path = "/v1/chat/completions"): Promise<number> {
+  const res = await fetch(`${base}${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "chat", ...body }),
+    body: JSON.stringify(body),
   });
   await res.arrayBuffer();
   return res.status;
@@ -94,32 +140,46 @@ const STORES: [string, () => Store][] = [
 
 describe.each(STORES)("spend ≤ limit under concurrency (%s store)", (_kind, open) => {
   it("holds for generated requests against an honestly billing upstream", async () => {
-    await fc.assert(
-      fc.asyncProperty(batch, async ({ requests, streamUsage, toolCallBytes }) => {
-        const store = open();
-        try {
-          const graph = policy(`
+    await holds(open, batch, (base, r) => send(base, { model: "chat", ...r }), 12, LIMIT_MICROS);
+  }, 240_000);
+
+  it("holds for Messages, Responses and embeddings requests too", async () => {
+    // A lower limit: these requests bound their output by one choice, so the budget must still run out.
+    await holds(open, apisBatch, (base, r) => send(base, { model: "chat", ...r.body }, r.path), 8, LIMIT_MICROS / 4);
+  }, 240_000);
+});
+
+/** Sends each generated batch concurrently to a fresh gateway over a fresh store: the budget's spend stays ≤ its limit, no hold is left. */
+async function holds<R>(open: () => Store, batches: fc.Arbitrary<{ requests: R[]; streamUsage: boolean; toolCallBytes: number }>, sendOne: (base: string, r: R) => Promise<number>, numRuns: number, limit: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(batches, async ({ requests, streamUsage, toolCallBytes }) => {
+      const store = open();
+      try {
+        const graph = policy(`
 keys { "${KEY_HASH}" team "t" }
 provider up { api openai base_url "${up.baseUrl}" }
 model m = up/"m" { input $1/Mtok output $1/Mtok context 1000k }
-budget b { per team limit $${LIMIT_MICROS / 1e6} per day exceeded reject }
+budget b { per team limit $${limit / 1e6} per day exceeded reject }
 route r { when model == "chat" budget b to m }
 `);
-          const { base } = await serve(graph, { store });
-          up.streamUsage = streamUsage;
-          up.toolCallBytes = toolCallBytes;
-          const statuses = await Promise.all(requests.map((r) => send(base, r)));
-          expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
-          const [c] = await store.read([{ key: budgetKey("b", "t"), window: DAY }]);
-          expect(c!.reserved).toBe(0);
-          expect(c!.spent).toBeLessThanOrEqual(LIMIT_MICROS);
-        } finally {
-          await closeGateways();
-          await store.close();
-        }
-      }),
-      // A failure is reported as found: shrinking would restart a gateway per step.
-      { numRuns: 12, endOnFailure: true },
-    );
-  }, 240_000);
-});
+        const { base } = await serve(graph, { store });
+        up.streamUsage = streamUsage;
+        up.toolCallBytes = toolCallBytes;
+        const billedOutput = up.billed.completion;
+        const statuses = await Promise.all(requests.map((r) => sendOne(base, r)));
+        expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+        const [c] = await store.read([{ key: budgetKey("b", "t"), window: DAY }]);
+        expect(c!.reserved).toBe(0);
+        expect(c!.spent).toBeLessThanOrEqual(limit);
+        // The output bound is exact (max tokens × n): every output token an honest upstream reported was reserved and charged ($1/Mtok: a micro-dollar each).
+        if (streamUsage) expect(c!.spent).toBeGreaterThanOrEqual(up.billed.completion - billedOutput);
+
+      } finally {
+        await closeGateways();
+        await store.close();
+      }
+    }),
+    // A failure is reported as found: shrinking would restart a gateway per step.
+    { numRuns, endOnFailure: true },
+  );
+}

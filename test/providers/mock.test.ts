@@ -104,6 +104,42 @@ describe("mock provider", () => {
     expect(stream.firstChunkMs).toBe(0);
   });
 
+  it("answers `n` choices, in a completion and in a stream, usage counting them all", async () => {
+    const { providers } = mockProviders(undefined);
+    const c = await providers.complete(attempt("demo-model", { messages: [{ role: "user", content: "hi" }], n: 3 }));
+    expect(c.completion.choices.map((x) => [x.index, x.message.content])).toEqual([0, 1, 2].map((i) => [i, "mock: hi"]));
+    expect(c.usage).toEqual({ promptTokens: mockTokens("hi"), completionTokens: 3 * mockTokens("mock: hi") });
+    const stream = await providers.stream(attempt("demo-model", { messages: [{ role: "user", content: "hi" }], n: 2, stream: true }));
+    const finished: number[] = [];
+    for await (const chunk of stream) for (const x of chunk.choices) if (x.finish_reason) finished.push(x.index);
+    expect(finished).toEqual([0, 1]);
+    expect(stream.usage?.completionTokens).toBe(2 * mockTokens("mock: hi"));
+  });
+
+  it("answers valid JSON for a json response format, with a schema's required keys", () => {
+    const json = mockReply({ model: "x", messages: [{ role: "user", content: "hi" }], response_format: { type: "json_object" } });
+    expect(JSON.parse(json.text!)).toEqual({ reply: "mock: hi" });
+    const schema = {
+      type: "object",
+      properties: { name: { type: "string" }, age: { type: "integer", minimum: 18 }, tags: { type: "array", items: { type: "string" }, minItems: 1 }, kind: { enum: ["a", "b"] }, extra: { type: "string" } },
+      required: ["name", "age", "tags", "kind"],
+    };
+    const out = JSON.parse(mockReply({ model: "x", messages: [{ role: "user", content: "hi" }], response_format: { type: "json_schema", json_schema: { name: "p", schema } } }).text!);
+    expect(out).toEqual({ name: "mock: hi", age: 18, tags: ["mock: hi"], kind: "a" });
+  });
+
+  it("calls a tool with JSON arguments holding its required keys whenever tool_choice asks for one", () => {
+    const tools = [{ type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" }, days: { type: "integer" } }, required: ["city", "days"] } } }];
+    const afterResult = [
+      { role: "user" as const, content: "weather?" },
+      { role: "assistant" as const, content: null, tool_calls: [{ id: "c1", type: "function" as const, function: { name: "weather", arguments: "{}" } }] },
+      { role: "tool" as const, tool_call_id: "c1", content: "sunny" },
+    ];
+    const call = mockReply({ model: "x", messages: afterResult, tools, tool_choice: "required" }).toolCall!;
+    expect(JSON.parse(call.function.arguments)).toEqual({ city: "sunny", days: 0 });
+    expect(mockReply({ model: "x", messages: afterResult, tools }).toolCall).toBeUndefined();
+  });
+
   it("stops a stream when the caller aborts between chunks", async () => {
     const { providers } = mockProviders(undefined);
     const controller = new AbortController();

@@ -7,11 +7,12 @@
  * output = `max_completion_tokens`/`max_tokens` × `n`. A test may make it lie
  * (`bill`), leave usage out of streams, or reply with tool calls, so the
  * gateway's reservation can be checked against what the upstream claims.
+ * `POST …/embeddings` answers vectors billed at every input byte.
  *
  * The gateway's own charge is read from the store; `billed` sums what the
  * upstream claimed, for comparison.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { replyEvents, replyJson } from "./upstreams.js";
 
@@ -78,6 +79,7 @@ export async function startBillingUpstream(): Promise<BillingUpstream> {
     req.on("data", (c: Buffer) => parts.push(c));
     req.on("end", () => {
       const body = JSON.parse(Buffer.concat(parts).toString("utf8")) as Billed;
+      if (req.url?.endsWith("/embeddings")) return void embeddings(body as { input: unknown }, res);
       const bill = up.bill(body);
       billed.prompt += bill.prompt;
       billed.completion += bill.completion;
@@ -99,6 +101,16 @@ export async function startBillingUpstream(): Promise<BillingUpstream> {
       res.end();
     });
   });
+  /** An embeddings reply, billed every input byte as a token (and no output). */
+  function embeddings(body: { input: unknown }, res: ServerResponse): void {
+    const inputs = Array.isArray(body.input) && typeof body.input[0] !== "number" ? (body.input as unknown[]) : [body.input];
+    const prompt = inputs.reduce<number>((sum, x) => sum + (typeof x === "string" ? Buffer.byteLength(x) : JSON.stringify(x).length), 0);
+    billed.prompt += prompt;
+    billed.requests++;
+    const data = inputs.map((_, index) => ({ object: "embedding", index, embedding: [0, 1] }));
+    const text = JSON.stringify({ object: "list", data, model: "m", usage: { prompt_tokens: prompt, total_tokens: prompt } });
+    res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }).end(text);
+  }
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));

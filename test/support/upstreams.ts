@@ -156,6 +156,8 @@ export interface RecordedRequest {
    * loosely on purpose: tests read whatever fields they assert on.
    */
   body: any;
+  /** The body exactly as it arrived (UTF-8). */
+  text: string;
   /** Which TCP connection carried it (1, 2, … in accept order). */
   connection: number;
   /** True once the client closed the connection before the response was complete. */
@@ -236,6 +238,7 @@ export async function startUpstream(kind: UpstreamKind): Promise<FakeUpstream> {
       path: req.url ?? "",
       headers: req.headers,
       body,
+      text: raw,
       connection: sockets.get(req.socket) ?? 0,
       clientAborted: false,
       aborted,

@@ -34,6 +34,8 @@ export const admit: ChatStep = async (ctx, next) => {
   const a = ctx.answered;
   if (a?.kind === "completion") await hold.settleCompletion(a.target, a.completion);
   else if (a?.kind === "stream" && reply?.kind === "stream") reply.stream = hold.wrap(reply.stream, a.target);
+  // Embeddings are priced by their input alone (their worst case reserved no output).
+  else if (a?.kind === "embedding") await hold.settle(a.target, a.embedded.usage);
   else await hold.settle(undefined, undefined);
   return reply;
 };

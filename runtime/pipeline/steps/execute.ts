@@ -1,7 +1,8 @@
 /**
  * execute (the last step): runs the plan against the upstreams
  * (pipeline/execute.ts) and answers: the upstream's own bytes for a
- * completion, the stream for a stream. A used-up plan is thrown as its
+ * completion, the stream for a stream, the embeddings for an embeddings
+ * request. A used-up plan is thrown as its
  * error; a client that left gets nothing.
  */
 import { routed, type ChatStep } from "../context.js";
@@ -36,6 +37,13 @@ export const execute: ChatStep = async (ctx) => {
       ctx.answered = { kind: "completion", target, completion: c };
       ctx.delivered = c.completion;
       return { kind: "json", status: 200, headers: [], body: c.raw ?? JSON.stringify(c.completion) };
+    }
+    case "embedding": {
+      const e = result.embedded;
+      const target = (meta.target = result.target.model);
+      record.add(e.usage ? { kind: "attempts", attempts: result.attempts, target, usage: e.usage } : { kind: "attempts", attempts: result.attempts, target });
+      ctx.answered = { kind: "embedding", target, embedded: e };
+      return { kind: "json", status: 200, headers: [], body: e.raw ?? JSON.stringify(e.body) };
     }
     case "stream": {
       const target = (meta.target = result.target.model);
