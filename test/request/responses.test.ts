@@ -102,7 +102,10 @@ describe("the Responses codec", () => {
       fc.property(body, (b) => {
         const wire = JSON.parse(JSON.stringify(b)) as Record<string, unknown>;
         const model = decodeResponses(wire);
-        expect(encodeResponses(model)).toEqual(wire);
+        // One user item with string content and the string `input` are the same request (the API says so): the codec writes the string.
+        const [only, ...more] = Array.isArray(wire["input"]) ? (wire["input"] as Record<string, unknown>[]) : [];
+        const same = only !== undefined && more.length === 0 && only["role"] === "user" && typeof only["content"] === "string" && Object.keys(only).length === 2 ? { ...wire, input: only["content"] } : wire;
+        expect(encodeResponses(model)).toEqual(same);
         expect(decodeResponses(encodeResponses(model))).toEqual(model);
       }),
       { numRuns: 300 },
