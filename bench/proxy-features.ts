@@ -17,7 +17,10 @@ export const FEATURE_EMAIL = "jane.doe@example.com";
  * The ~1 KB request body every proxy scenario sends: one user message with
  * one email address and prose without digits (so with the guardrail only
  * the email is redacted, and the phone and card detectors scan without
- * matching). `stream` adds `"stream":true`.
+ * matching). `stream` adds `"stream":true`. `max_tokens` is what the mock
+ * upstream bills for output (64): with less, every reply would be usage above
+ * the reservation, clamped and logged as an upstream fault, which is the
+ * lying-upstream path, not the one to measure.
  */
 export function featurePrompt(stream = false): string {
   const filler =
@@ -27,7 +30,7 @@ export function featurePrompt(stream = false): string {
   let content = `Customer contact: ${FEATURE_EMAIL}. `;
   while (content.length < 960) content += filler;
   content = content.slice(0, 960);
-  return JSON.stringify({ model: "chat", messages: [{ role: "user", content }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
+  return JSON.stringify({ model: "chat", messages: [{ role: "user", content }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
 }
 
 /**
