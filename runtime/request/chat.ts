@@ -90,8 +90,20 @@ export function decodeChat(body: ChatCompletionRequest): CanonicalRequest {
 
 /** A chat-completions body for `model` (the upstream's name) from a canonical request. */
 export function encodeChat(req: CanonicalRequest, model = req.model): ChatCompletionRequest {
-  const source = DecodedChat.bodyOf(req);
-  if (source !== undefined) return source.model === model ? source : withModel(source, model);
+  let source = DecodedChat.bodyOf(req) ?? encoded.get(req);
+  if (source === undefined) encoded.set(req, (source = encodeFresh(req)));
+  return source.model === model ? source : withModel(source, model);
+}
+
+/**
+ * The bodies of requests that were not decoded from this wire (a redacted
+ * request, another API's): the budget's bound and the adapter both encode
+ * the same request, and an encode costs more than the lookup.
+ */
+const encoded = new WeakMap<CanonicalRequest, ChatCompletionRequest>();
+
+function encodeFresh(req: CanonicalRequest): ChatCompletionRequest {
+  const model = req.model;
   const own = req.passthrough.api === "openai.chat" ? req.passthrough.fields : {};
   const body: ChatCompletionRequest = { model, messages: req.messages.map(encodeChatMessage) };
   const tools = req.tools.filter((t) => t.extra?.["legacy"] !== true);
