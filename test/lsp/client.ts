@@ -13,7 +13,9 @@ import {
   type Diagnostic,
   type ProtocolConnection,
 } from "vscode-languageserver-protocol/node";
+import { afterAll, beforeAll } from "vitest";
 import { aigwArgs } from "../support/aigw-bin.js";
+import { policyDir } from "../support/cli.js";
 
 export const uri = (path: string): string => pathToFileURL(path).href;
 
@@ -111,4 +113,35 @@ export class LspClient {
     this.connection.dispose();
     return code;
   }
+}
+
+/** The fixture policy of fixtures.ts (main.route importing models.route) open in one `aigw lsp` for a test file. */
+export interface OpenPolicy {
+  client: LspClient;
+  dir: string;
+  main: string;
+  models: string;
+}
+
+/**
+ * Starts `aigw lsp` on a fresh copy of the fixture policy before the file's
+ * tests (opening main.route, and models.route too with `openModels`, and
+ * waiting for the first diagnostics) and stops it after them. Read the
+ * fields inside tests: they are set once the hook ran.
+ */
+export function useFixturePolicy(files: { main: string; models: string }, openModels = false): OpenPolicy {
+  const p = {} as OpenPolicy;
+  beforeAll(async () => {
+    p.dir = policyDir({ "main.route": files.main, "models.route": files.models });
+    p.main = `${p.dir}/main.route`;
+    p.models = `${p.dir}/models.route`;
+    p.client = await LspClient.start(p.dir);
+    await p.client.open(p.main, files.main);
+    if (openModels) await p.client.open(p.models, files.models);
+    await p.client.diagnostics(p.main);
+  }, 60_000);
+  afterAll(async () => {
+    await p.client?.stop();
+  });
+  return p;
 }

@@ -2,35 +2,21 @@
  * Completion by context, the outline, formatting and the `test` code lenses
  * through `aigw lsp`, on the two-file policy of fixtures.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CodeLens, CompletionItem, DocumentSymbol, TextEdit } from "vscode-languageserver-protocol";
 import { formatText } from "../../lang/format.js";
-import { policyDir } from "../support/cli.js";
-import { LspClient, uri } from "./client.js";
+import { uri, useFixturePolicy } from "./client.js";
 import { at, MAIN, MODELS } from "./fixtures.js";
 
-let client: LspClient;
-let dir: string;
-let main: string;
-
-beforeAll(async () => {
-  dir = policyDir({ "main.route": MAIN, "models.route": MODELS });
-  main = `${dir}/main.route`;
-  client = await LspClient.start(dir);
-  await client.open(main, MAIN);
-  await client.diagnostics(main);
-}, 60_000);
-afterAll(async () => {
-  await client?.stop();
-});
+const p = useFixturePolicy({ main: MAIN, models: MODELS });
 
 /** The labels offered with the cursor at `|` of `text` (inserted into main.route after `after`). */
 async function labels(snippet: string): Promise<string[]> {
   const cursor = snippet.indexOf("|");
   const text = MAIN + snippet.replace("|", "");
-  await client.change(main, text);
-  const items = await client.request<CompletionItem[] | { items: CompletionItem[] }>("textDocument/completion", {
-    textDocument: { uri: uri(main) },
+  await p.client.change(p.main, text);
+  const items = await p.client.request<CompletionItem[] | { items: CompletionItem[] }>("textDocument/completion", {
+    textDocument: { uri: uri(p.main) },
     position: at(text, snippet.replace("|", ""), 0, cursor),
   });
   return (Array.isArray(items) ? items : items.items).map((i) => i.label);
@@ -81,15 +67,15 @@ describe("completion", () => {
   });
 
   it("restores the buffer", async () => {
-    const since = client.published.length;
-    await client.change(main, MAIN);
-    expect(await client.diagnostics(main, () => true, since)).toEqual([]);
+    const since = p.client.published.length;
+    await p.client.change(p.main, MAIN);
+    expect(await p.client.diagnostics(p.main, () => true, since)).toEqual([]);
   });
 });
 
 describe("document symbols", () => {
   it("lists every declaration with its kind and name", async () => {
-    const symbols = await client.request<DocumentSymbol[]>("textDocument/documentSymbol", { textDocument: { uri: uri(main) } });
+    const symbols = await p.client.request<DocumentSymbol[]>("textDocument/documentSymbol", { textDocument: { uri: uri(p.main) } });
     expect(symbols.map((s) => s.name)).toEqual(["gateway", 'import "models.route"', "team-daily", "per-key", "pii", "chat", "rest", 'test "chat goes to big"', 'test "others go to mini"']);
     const chat = symbols.find((s) => s.name === "chat")!;
     expect(chat.detail).toBe('when model == "chat" and team == "search"');
@@ -102,42 +88,42 @@ describe("document symbols", () => {
 describe("formatting", () => {
   it("returns the text `aigw fmt` writes, and refuses a file with syntax errors", async () => {
     const messy = MAIN.replace("route rest {\n  to mini\n}", "route   rest {   to mini }").replace("gateway { auth none  state memory }", "gateway {\nauth none\n     state memory }");
-    await client.change(main, messy);
-    const edits = await client.request<TextEdit[]>("textDocument/formatting", { textDocument: { uri: uri(main) }, options: { tabSize: 2, insertSpaces: true } });
+    await p.client.change(p.main, messy);
+    const edits = await p.client.request<TextEdit[]>("textDocument/formatting", { textDocument: { uri: uri(p.main) }, options: { tabSize: 2, insertSpaces: true } });
     expect(edits).toHaveLength(1);
-    expect(edits[0]!.newText).toBe(formatText(messy, main).text);
+    expect(edits[0]!.newText).toBe(formatText(messy, p.main).text);
     expect(edits[0]!.range.start).toEqual({ line: 0, character: 0 });
-    await client.change(main, MAIN + "\nroute broken {\n  to\n");
-    const none = await client.request<TextEdit[]>("textDocument/formatting", { textDocument: { uri: uri(main) }, options: { tabSize: 2, insertSpaces: true } });
+    await p.client.change(p.main, MAIN + "\nroute broken {\n  to\n");
+    const none = await p.client.request<TextEdit[]>("textDocument/formatting", { textDocument: { uri: uri(p.main) }, options: { tabSize: 2, insertSpaces: true } });
     expect(none).toEqual([]);
-    expect(client.messages.at(-1)?.message).toMatch(/^not formatted: .*main\.route has \d+ syntax errors?$/);
-    await client.change(main, MAIN);
+    expect(p.client.messages.at(-1)?.message).toMatch(/^not formatted: .*main\.route has \d+ syntax errors?$/);
+    await p.client.change(p.main, MAIN);
   });
 });
 
 describe("code lenses", () => {
   it("show each test's verdict and run it on the current text", async () => {
-    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(main) } });
+    const lenses = await p.client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(p.main) } });
     expect(lenses.map((l) => l.command?.title)).toEqual(["▶ run test · ✓ passed", "▶ run test · ✓ passed"]);
     expect(lenses[0]!.range.start.line).toBe(at(MAIN, 'test "chat goes').line);
-    expect(lenses[0]!.command).toMatchObject({ command: "aigw.runTest", arguments: [uri(main), "chat goes to big"] });
+    expect(lenses[0]!.command).toMatchObject({ command: "aigw.runTest", arguments: [uri(p.main), "chat goes to big"] });
 
     const failing = MAIN.replace("  expect route rest\n", "  expect route chat\n");
-    await client.change(main, failing);
-    const after = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(main) } });
+    await p.client.change(p.main, failing);
+    const after = await p.client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(p.main) } });
     expect(after[0]!.command?.title).toBe("▶ run test · ✓ passed");
     expect(after[1]!.command?.title).toMatch(/^▶ run test · ✗ failed: .*rest/);
-    const run = await client.request<{ passed: boolean; name: string }>("workspace/executeCommand", after[1]!.command);
+    const run = await p.client.request<{ passed: boolean; name: string }>("workspace/executeCommand", after[1]!.command);
     expect(run).toMatchObject({ name: "others go to mini", passed: false });
-    expect(client.messages.at(-1)).toMatchObject({ type: 1 });
-    expect(client.messages.at(-1)!.message).toMatch(/^test "others go to mini" failed: /);
-    const ok = await client.request<{ passed: boolean }>("workspace/executeCommand", after[0]!.command);
+    expect(p.client.messages.at(-1)).toMatchObject({ type: 1 });
+    expect(p.client.messages.at(-1)!.message).toMatch(/^test "others go to mini" failed: /);
+    const ok = await p.client.request<{ passed: boolean }>("workspace/executeCommand", after[0]!.command);
     expect(ok.passed).toBe(true);
-    expect(client.messages.at(-1)).toEqual({ type: 3, message: 'test "chat goes to big" passed' });
+    expect(p.client.messages.at(-1)).toEqual({ type: 3, message: 'test "chat goes to big" passed' });
 
-    await client.change(main, MAIN.replace("to mini\n}", "to nope\n}"));
-    const broken = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(main) } });
+    await p.client.change(p.main, MAIN.replace("to mini\n}", "to nope\n}"));
+    const broken = await p.client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri: uri(p.main) } });
     expect(broken.map((l) => l.command?.title)).toEqual(Array(2).fill("▶ run test · not run: the policy does not compile"));
-    await client.change(main, MAIN);
+    await p.client.change(p.main, MAIN);
   });
 });
