@@ -125,7 +125,7 @@ describe("phone, scanned without backtracking", () => {
 function oldPhone(text: string): string[] {
   const INTL = String.raw`\+\d{1,3}(?:[ .\-]?(?:\(\d{1,4}\)|\d{1,4})){1,7}`;
   const NANP = String.raw`(?:1[ .\-])?(?:\(\d{3}\) ?|\d{3}[ .\-])\d{3}[ .\-]\d{4}`;
-  const regex = new RegExp(String.raw`(?<![\w+])(?:${INTL}|${NANP})(?![\w])`, "g");
+  const pattern = String.raw`(?<![\w+])(?:${INTL}|${NANP})(?![\w])`;
   const digitCount = (s: string): number => s.replace(/[^0-9]/g, "").length;
   const validate = (candidate: string): number => {
     if (candidate[0] !== "+") return digitCount(candidate) === 10 || digitCount(candidate) === 11 ? candidate.length : 0;
@@ -142,6 +142,12 @@ function oldPhone(text: string): string[] {
     }
     return best;
   };
+  return oldScan(pattern, validate, text);
+}
+
+/** A detector as it was: its regex and validator, run the way regexDetector runs them. */
+function oldScan(pattern: string, validate: (c: string) => number, text: string): string[] {
+  const regex = new RegExp(pattern, "g");
   const out: string[] = [];
   for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
     const keep = validate(m[0]);
@@ -201,21 +207,6 @@ describe("iban", () => {
 });
 
 describe("credit_card and iban, scanned without the regex engine's per-candidate cost", () => {
-  /** A detector as it was: its regex and validator, run the way regexDetector runs them. */
-  function oldScan(pattern: string, validate: (c: string) => number, text: string): string[] {
-    const regex = new RegExp(pattern, "g");
-    const out: string[] = [];
-    for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
-      const keep = validate(m[0]);
-      if (keep <= 0) {
-        regex.lastIndex = m.index + 1;
-        continue;
-      }
-      out.push(m[0].slice(0, keep));
-      regex.lastIndex = m.index + keep;
-    }
-    return out;
-  }
   const OLD_CARD = String.raw`(?<![\d])(?:\d{13,19}|\d{4}([ \-])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ \-])\d{6}\2\d{5})(?![\d])`;
   const OLD_IBAN = String.raw`(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])`;
   const oldIbanValidate = (candidate: string): number => {
