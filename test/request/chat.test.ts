@@ -86,6 +86,14 @@ describe("the chat codec", () => {
     expect(JSON.stringify(encodeChat(req, "gpt-4o"))).toBe('{"temperature":0.5,"messages":[{"content":"hi","role":"user"}],"model":"gpt-4o","seed":3}');
   });
 
+  it("encodes a request built elsewhere (a redacted copy) once: the budget's bound and the adapter share the body", () => {
+    const copy = { ...decodeChat(parseChatRequest('{"model":"chat","messages":[{"role":"user","content":"hi"}]}')) };
+    const first = encodeChat(copy);
+    expect(encodeChat(copy)).toBe(first);
+    expect(encodeChat(copy, "gpt-4o")).toEqual({ ...first, model: "gpt-4o" });
+    expect(first.model).toBe("chat");
+  });
+
   it("models the legacy and reasoning fields as blocks and tools, so every reader sees them", () => {
     const r = decodeChat(parseChatRequest(JSON.stringify(legacy)));
     expect(r.messages[1]!.content).toEqual([
