@@ -138,7 +138,7 @@ route slow {
   budget soak-team
   to slow
   fallback backup on timeout
-  timeout 400ms
+  timeout 800ms
 }
 route fragile {
   when model == "fragile"

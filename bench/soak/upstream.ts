@@ -5,7 +5,7 @@
  *   healthy, backup, basic, meter   always answer (JSON or a short SSE stream)
  *   flaky       20% 503, 5% 500
  *   throttled   30% 429, half of them with `Retry-After: 1`
- *   slow        20–150 ms, and 15% take 1 s (past the route's 400 ms timeout)
+ *   slow        20–150 ms, and 15% take 1 s (past the route's 800 ms timeout, with room for the backup on a loaded machine)
  *   fragile     JSON: 15% reset, 10% truncated body; stream: 10% reset before
  *               the headers, 10% headers then reset, 15% one chunk then reset
  *   down, down-too    always 500
