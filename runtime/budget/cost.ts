@@ -29,6 +29,7 @@ import type { Graph, ModelNode } from "../../compiler/graph.js";
 import type { PlannedTarget } from "../engine/index.js";
 import type { Usage } from "../providers/index.js";
 import { encodeChat, type CanonicalRequest, type ContentBlock } from "../request/index.js";
+import { jsonBytes } from "../request/json-bytes.js";
 import { priceMicros } from "./price.js";
 
 /**
@@ -72,17 +73,19 @@ export interface RequestSize {
   readonly unknowable: number;
 }
 
-/** Measures a request (one JSON serialisation of what reaches the model; linear in its size). */
-export function requestSize(req: CanonicalRequest): RequestSize {
-  // The bytes of its OpenAI chat encoding: for a request decoded from that wire and not rewritten, the caller's own body.
-  const body = encodeChat(req);
-  let bytes = Buffer.byteLength(JSON.stringify(body.messages));
-  let prompt = false;
-  for (const field of [body.tools, body["functions"], body.tool_choice, body["response_format"]]) {
-    if (field === undefined || field === null) continue;
-    bytes += Buffer.byteLength(JSON.stringify(field));
-    prompt = true;
-  }
+/**
+ * Measures a request `req` (what reaches the model; linear in its size),
+ * counting JSON bytes without serialising (request/json-bytes.ts). When
+ * `req` is `original` with only some message texts replaced (a redaction:
+ * request/text.ts copies only what changed), `original` is measured, each
+ * replaced text's JSON string adjusted, so the redacted copy need not be
+ * encoded for it.
+ */
+export function requestSize(req: CanonicalRequest, original: CanonicalRequest = req): RequestSize {
+  const delta = req === original ? 0 : textDelta(req, original);
+  const measured = chatBytes(delta === undefined ? req : original);
+  const bytes = measured.bytes + (delta ?? 0);
+  const prompt = measured.prompt;
   let images = 0;
   let unknowable = 0;
   const count = (blocks: readonly ContentBlock[]): void => {
@@ -96,6 +99,48 @@ export function requestSize(req: CanonicalRequest): RequestSize {
   for (const m of req.messages) count(m.content);
   const known = bytes + 4 * req.messages.length + 3 + (prompt ? TOOLS_PROMPT_TOKENS : 0) + images * IMAGE_TOKENS;
   return { known, unknowable };
+}
+
+/**
+ * The bytes of `req`'s OpenAI chat encoding that reach the model (for a
+ * request decoded from that wire, the caller's own body), and whether it
+ * carries tools or a response format (a provider adds a prompt for them).
+ */
+function chatBytes(req: CanonicalRequest): { bytes: number; prompt: boolean } {
+  const body = encodeChat(req);
+  let bytes = jsonBytes(body.messages);
+  let prompt = false;
+  for (const field of [body.tools, body["functions"], body.tool_choice, body["response_format"]]) {
+    if (field === undefined || field === null) continue;
+    bytes += jsonBytes(field);
+    prompt = true;
+  }
+  return { bytes, prompt };
+}
+
+/**
+ * How many bytes longer `req`'s messages are than `original`'s when they
+ * differ only in the text of text, refusal or reasoning blocks (each is one
+ * JSON string in the encoding); undefined when anything else changed (a
+ * tool call's re-serialised arguments, a name, a tool, a schema).
+ */
+function textDelta(req: CanonicalRequest, original: CanonicalRequest): number | undefined {
+  if (req.tools !== original.tools || req.output !== original.output || req.messages.length !== original.messages.length) return undefined;
+  let delta = 0;
+  for (let i = 0; i < req.messages.length; i++) {
+    const m = req.messages[i]!;
+    const o = original.messages[i]!;
+    if (m === o) continue;
+    if (m.name !== o.name || m.content.length !== o.content.length) return undefined;
+    for (let j = 0; j < m.content.length; j++) {
+      const b = m.content[j]!;
+      const a = o.content[j]!;
+      if (b === a) continue;
+      if (!(b.kind === "text" || b.kind === "refusal" || b.kind === "reasoning") || b.kind !== a.kind) return undefined;
+      delta += jsonBytes(b.text) - jsonBytes(a.text);
+    }
+  }
+  return delta;
 }
 
 /** The most input tokens `model` can bill for a request of `size`. */

@@ -7,7 +7,8 @@
  *
  * A bracketed step is present only when its feature is: `explain` when
  * decisions are logged, `bodies` with `log_bodies true`, `admit` when the
- * policy has budgets or limits, `output guard` when it has guardrails. A
+ * policy has budgets or limits, `output guard` when a guardrail has output
+ * rules. A
  * new feature is a new step file in steps/ and one line here. Another
  * inbound API (apis.ts) swaps respond and decode for its own and keeps
  * every step between.
@@ -42,7 +43,7 @@ export function chatSteps(graph: Graph, features: ChainFeatures, shape?: Inbound
   steps.push(decide, inputGuard);
   if (graph.gateway.logBodies) steps.push(bodies);
   if (Object.keys(graph.budgets).length > 0 || Object.keys(graph.limits).length > 0) steps.push(admit);
-  if (Object.keys(graph.guardrails).length > 0) steps.push(outputGuard);
+  if (Object.values(graph.guardrails).some((g) => g.rules.some((r) => r.on === "output"))) steps.push(outputGuard);
   steps.push(execute);
   return steps;
 }

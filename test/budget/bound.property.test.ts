@@ -11,7 +11,9 @@
  * limit, no hold is left behind, and an admitted request is charged exactly
  * what the upstream billed (nothing was clamped: honest bills fit the bound).
  * The same holds for batches mixing Anthropic Messages, Responses and
- * embeddings requests (images, tool calls and results, streams included).
+ * embeddings requests (images, tool calls and results, streams included),
+ * and for requests whose texts a guardrail redacts (the bound of a redacted
+ * request is measured from the caller's body, budget/cost.ts).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -120,6 +122,25 @@ const responsesRequest = fc.record({
   ),
 });
 const embeddingsRequest = fc.record({ path: fc.constant("/v1/embeddings"), body: fc.record({ input: fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 8 })) }) });
+/** Texts with email addresses among escapes and multi-byte characters: the PII guardrail rewrites them. */
+const piiText = fc
+  .array(fc.oneof(fc.string({ unit: fc.constantFrom("a", " ", '"', "\\", "\n", "é", "😀"), maxLength: 40 }), fc.emailAddress()), { maxLength: 6 })
+  .map((xs) => xs.join(" "));
+const piiRequest = fc.record(
+  {
+    messages: fc.array(
+      fc.oneof(
+        fc.record({ role: fc.constantFrom("system", "user"), content: fc.oneof(piiText, fc.array(piiText.map((t) => ({ type: "text", text: t })), { minLength: 1, maxLength: 3 })) }),
+        fc.record({ role: fc.constant("assistant"), content: fc.constant(null), tool_calls: piiText.map((t) => [{ id: "c", type: "function", function: { name: "f", arguments: JSON.stringify({ note: t, n: 1e20 }) } }]) }),
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
+    max_tokens: fc.integer({ min: 1, max: 200_000 }),
+    stream: fc.boolean(),
+  },
+  { requiredKeys: ["messages", "max_tokens"] },
+);
+const piiBatch = fc.record({ requests: fc.array(piiRequest, { minLength: 4, maxLength: 12 }), streamUsage: fc.boolean(), toolCallBytes: fc.constantFrom(0, 300) });
 const apisBatch = fc.record({ requests: fc.array(fc.oneof(messagesRequest, responsesRequest, embeddingsRequest), { minLength: 4, maxLength: 12 }), streamUsage: fc.boolean(), toolCallBytes: fc.constantFrom(0, 300) });
 
 async function send(base: string, body: Record<string, unknown>, path = "/v1/chat/completions"): Promise<number> {
@@ -147,10 +168,22 @@ describe.each(STORES)("spend ≤ limit under concurrency (%s store)", (_kind, op
     // A lower limit: these requests bound their output by one choice, so the budget must still run out.
     await holds(open, apisBatch, (base, r) => send(base, { model: "chat", ...r.body }, r.path), 8, LIMIT_MICROS / 4);
   }, 240_000);
+
+  it("holds for requests whose emails a guardrail redacts", async () => {
+    await holds(open, piiBatch, (base, r) => send(base, { model: "chat", ...r }), 6, LIMIT_MICROS / 4, "guardrail pii { on input redact email }", "guard pii");
+  }, 240_000);
 });
 
 /** Sends each generated batch concurrently to a fresh gateway over a fresh store: the budget's spend stays ≤ its limit, no hold is left. */
-async function holds<R>(open: () => Store, batches: fc.Arbitrary<{ requests: R[]; streamUsage: boolean; toolCallBytes: number }>, sendOne: (base: string, r: R) => Promise<number>, numRuns: number, limit: number): Promise<void> {
+async function holds<R>(
+  open: () => Store,
+  batches: fc.Arbitrary<{ requests: R[]; streamUsage: boolean; toolCallBytes: number }>,
+  sendOne: (base: string, r: R) => Promise<number>,
+  numRuns: number,
+  limit: number,
+  declare = "",
+  routeExtra = "",
+): Promise<void> {
   await fc.assert(
     fc.asyncProperty(batches, async ({ requests, streamUsage, toolCallBytes }) => {
       const store = open();
@@ -160,9 +193,10 @@ keys { "${KEY_HASH}" team "t" }
 provider up { api openai base_url "${up.baseUrl}" }
 model m = up/"m" { input $1/Mtok output $1/Mtok context 1000k }
 budget b { per team limit $${limit / 1e6} per day exceeded reject }
-route r { when model == "chat" budget b to m }
+${declare}
+route r { when model == "chat" budget b ${routeExtra} to m }
 `);
-        const { base } = await serve(graph, { store });
+        const { base, logs } = await serve(graph, { store });
         up.streamUsage = streamUsage;
         up.toolCallBytes = toolCallBytes;
         const billedOutput = up.billed.completion;
@@ -173,6 +207,8 @@ route r { when model == "chat" budget b to m }
         expect(c!.spent).toBeLessThanOrEqual(limit);
         // The output bound is exact (max tokens × n): every output token an honest upstream reported was reserved and charged ($1/Mtok: a micro-dollar each).
         if (streamUsage) expect(c!.spent).toBeGreaterThanOrEqual(up.billed.completion - billedOutput);
+        // Honest bills fit the bound: no usage was clamped to the reservation.
+        expect(logs.filter((l) => l.msg.startsWith("upstream fault")).map((l) => l.fields)).toEqual([]);
 
       } finally {
         await closeGateways();

@@ -38,9 +38,10 @@ export const WORST_IMAGE_TOKENS = 48_169;
 
 /** The most an honest provider bills for `body`. */
 export function honestBill(body: Billed): Bill {
-  const json = JSON.stringify([body.messages, body.tools ?? null, body.response_format ?? null]);
-  const images = (json.match(/"type":"image_url"/g) ?? []).length;
-  const prompt = Buffer.byteLength(json) + images * WORST_IMAGE_TOKENS;
+  // Only what reaches the model: an absent field is no input (no `null` placeholders, no wrapping).
+  const parts = [body.messages, body.tools, body.response_format].filter((p) => p !== undefined && p !== null).map((p) => JSON.stringify(p));
+  const images = parts.reduce((n, json) => n + (json.match(/"type":"image_url"/g) ?? []).length, 0);
+  const prompt = parts.reduce((n, json) => n + Buffer.byteLength(json), 0) + images * WORST_IMAGE_TOKENS;
   const completion = (body.max_completion_tokens ?? body.max_tokens ?? 16) * (body.n ?? 1);
   return { prompt, completion };
 }

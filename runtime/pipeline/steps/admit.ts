@@ -45,7 +45,7 @@ async function admitted(ctx: ChatContext, first: RoutedDecision): Promise<Hold> 
   const { rt, world } = ctx;
   const budgets = rt.budgets;
   // The bound is measured on the body as sent (after redaction), which is what the provider bills.
-  const size = requestSize(ctx.sent);
+  const size = requestSize(ctx.sent, ctx.request);
   const spentOut = new Set<string>();
   let decision = first;
   for (;;) {
