@@ -1,21 +1,26 @@
 /**
- * Validates a decision graph against graph.schema.json with ajv, compiled
- * once per process. The compiler validates every graph it emits and the
- * runtime every graph it loads, so a graph that does not match the schema
- * never serves traffic. Two facts the schema cannot state are checked after
- * it: route indices point at routes and are ascending (first-match order).
+ * Validates a decision graph against graph.schema.json with ajv's
+ * validator for it, generated ahead as standalone code
+ * (graph-validator.generated.ts, by scripts/gen-graph-validator.mjs): a
+ * process loads it instead of compiling the schema, which cost every
+ * `aigw serve`, `check` and `lsp` 0.5–1.5 s of CPU at start. The compiler
+ * validates every graph it emits and the runtime every graph it loads, so a
+ * graph that does not match the schema never serves traffic. Two facts the
+ * schema cannot state are checked after it: route indices point at routes
+ * and are ascending (first-match order).
+ *
+ * The generator's ajv options: strictRequired is off because `anyOf:
+ * [{ required: [...] }]` names properties declared beside it (the idiom for
+ * "at least one of"); union types are meant (a literal is a string, number
+ * or boolean); and `discriminator` makes each tagged `oneOf` check one
+ * branch instead of all, which keeps validating a 10,000-route graph fast
+ * and its error messages about the branch that was meant.
  */
-import { Ajv2020 } from "ajv/dist/2020.js";
-import type { ErrorObject } from "ajv";
-import schema from "./graph.schema.json" with { type: "json" };
+import type { ErrorObject, ValidateFunction } from "ajv";
+import generated from "./graph-validator.generated.js";
 import type { Graph } from "./graph.js";
 
-// strictRequired is off because `anyOf: [{ required: [...] }]` names properties declared beside it (the
-// idiom for "at least one of"); union types are meant (a literal is a string, number or boolean); and
-// `discriminator` makes each tagged `oneOf` check one branch instead of all, which keeps validating a
-// 10,000-route graph fast and its error messages about the branch that was meant.
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, discriminator: true });
-const check = ajv.compile<Graph>(schema);
+const check = generated as ValidateFunction<Graph>;
 
 function describe(e: ErrorObject): string {
   const where = e.instancePath === "" ? "the graph" : e.instancePath;
