@@ -33,7 +33,7 @@ interface BlockInfo {
 
 /**
  * Checks one block's settings against `table`. `specFor` can narrow the
- * table (a mock-only setting on a real provider); it returns a reason string
+ * table (a mock-only setting on a real provider, `responses` on a non-OpenAI one); it returns a reason string
  * to reject a known setting.
  */
 function checkBlock(
