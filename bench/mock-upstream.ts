@@ -7,8 +7,11 @@
  * `usage`; a body asking for `"stream":true` gets a server-sent-event
  * stream instead: 50 content chunks, each written in its own event-loop
  * turn (so they leave as separate packets, as a model's tokens do), then a
- * usage chunk and `data: [DONE]`. The replies are built once; a request
- * costs a byte search of its body, not a JSON parse.
+ * usage chunk and `data: [DONE]`. `POST /v1/messages` and
+ * `POST /v1/responses` answer the same text in Anthropic's and the
+ * Responses wire (bench/mock-wires.ts), each event in its own turn too.
+ * The replies are built once; a request costs a byte search of its body,
+ * not a JSON parse.
  *
  * A second port, the "hold" port, serves the same replies but holds every
  * stream open after its first chunk, trickling one chunk per stream every
@@ -17,9 +20,9 @@
  * while they are all open.
  */
 import { createHttpServer, type HeaderList, type HttpRequest, type HttpResponse } from "../runtime/server/uws.js";
+import { ANTHROPIC_MESSAGE, anthropicEvents, REPLY_TEXT, RESPONSE, responsesEvents, STREAM_CHUNKS, USAGE } from "./mock-wires.js";
 
-/** Content chunks in a streamed reply (before the usage chunk and `[DONE]`). */
-export const STREAM_CHUNKS = 50;
+export { STREAM_CHUNKS } from "./mock-wires.js";
 const HOLD_TICK_MS = 500;
 const CREATED = 1_700_000_000;
 const JSON_HEADERS: HeaderList = [["content-type", "application/json"]];
@@ -27,7 +30,6 @@ const SSE_HEADERS: HeaderList = [
   ["content-type", "text/event-stream"],
   ["cache-control", "no-cache"],
 ];
-const USAGE = { prompt_tokens: 236, completion_tokens: 64, total_tokens: 300 };
 const STREAM_NEEDLE = Buffer.from('"stream":true');
 
 /** The non-streaming reply: a completion of about 1 KB with `usage`, as OpenAI sends it. */
@@ -41,10 +43,7 @@ export const COMPLETION = JSON.stringify({
       index: 0,
       message: {
         role: "assistant",
-        content:
-          "Summary: the delivery arrived late, the box was damaged and the invoice went to the wrong person; the customer wants a replacement " +
-          "and prefers email. Suggested reply: Dear customer, we are sorry that your order arrived late and damaged, and that the invoice was " +
-          "misdirected. We have dispatched a replacement today and corrected the billing contact; you will receive the new invoice by email.",
+        content: REPLY_TEXT,
         refusal: null,
         annotations: [],
       },
@@ -83,6 +82,14 @@ export interface UpstreamStats {
   streams: number;
   /** Requests whose body contained the counted needle (the features bench: an email that should have been redacted). */
   withNeedle: number;
+  /** Requests by path: which wire the gateway sent (the APIs bench: pass-through or translated). */
+  byPath: Record<string, number>;
+}
+
+/** One wire the mock answers: its path, its JSON reply and its events. */
+interface WireReplies {
+  json: string;
+  events: string[];
 }
 
 export interface MockUpstream {
@@ -109,11 +116,16 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   const host = options.host ?? "127.0.0.1";
   const needle = options.needle === undefined ? undefined : Buffer.from(options.needle);
   const events = sseEvents();
-  const stats: UpstreamStats = { requests: 0, streams: 0, withNeedle: 0 };
+  const wires = new Map<string, WireReplies>([
+    ["/v1/chat/completions", { json: COMPLETION, events }],
+    ["/v1/messages", { json: ANTHROPIC_MESSAGE, events: anthropicEvents() }],
+    ["/v1/responses", { json: RESPONSE, events: responsesEvents() }],
+  ]);
+  const stats: UpstreamStats = { requests: 0, streams: 0, withNeedle: 0, byPath: {} };
   const held = new Set<{ res: HttpResponse; next: number }>();
 
-  /** Writes events from `from` on, one per event-loop turn, then ends. */
-  const streamFrom = (res: HttpResponse, from: number): void => {
+  /** Writes `events` from `from` on, one per event-loop turn, then ends. */
+  const streamFrom = (res: HttpResponse, from: number, events: readonly string[]): void => {
     let i = from;
     const step = (): void => {
       if (res.aborted) return;
@@ -128,21 +140,24 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   };
 
   const handler = (hold: boolean) => async (req: HttpRequest, res: HttpResponse): Promise<void> => {
-    if (req.path !== "/v1/chat/completions" || req.method !== "POST") {
+    const wire = req.method === "POST" ? wires.get(req.path) : undefined;
+    if (wire === undefined) {
       res.send(404, JSON_HEADERS, '{"error":{"message":"not found","type":"invalid_request_error"}}');
       return;
     }
     const body = await req.body();
     stats.requests++;
+    stats.byPath[req.path] = (stats.byPath[req.path] ?? 0) + 1;
     if (needle && body.includes(needle)) stats.withNeedle++;
     if (!body.includes(STREAM_NEEDLE)) {
-      res.send(200, JSON_HEADERS, COMPLETION);
+      res.send(200, JSON_HEADERS, wire.json);
       return;
     }
     stats.streams++;
     res.start(200, SSE_HEADERS);
-    if (!hold) {
-      streamFrom(res, 0);
+    if (!hold || wire.events !== events) {
+      // The hold port holds chat streams only (the memory bench); other wires stream at once.
+      streamFrom(res, 0, wire.events);
       return;
     }
     res.write(events[0]!);
@@ -164,12 +179,12 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   return {
     port,
     holdPort,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, byPath: { ...stats.byPath } }),
     held: () => held.size,
     release() {
       const all = [...held];
       held.clear();
-      for (const h of all) streamFrom(h.res, h.next);
+      for (const h of all) streamFrom(h.res, h.next, events);
       return all.length;
     },
     async close() {

@@ -7,6 +7,7 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ApisResult } from "./scenarios/apis.js";
 import type { FeaturesResult } from "./scenarios/features.js";
 import type { LatencyResult } from "./scenarios/latency.js";
 import { NGINX } from "./scenarios/gateways.js";
@@ -24,6 +25,7 @@ export interface ScenarioResults {
   features?: FeaturesResult;
   scaling?: ScalingResult;
   memory?: MemoryResult;
+  apis?: ApisResult;
 }
 
 /** One line of the summary. */
@@ -140,6 +142,13 @@ export function summarize(r: ScenarioResults): SummaryRow[] {
     if (e) out.push(row(`aigw startGateway alone, RSS idle / ${n} open`, e.openRss, `${mb(e.idleRss)} / ${mb(e.openRss)}`));
     out.push(row("Portkey RSS idle", p?.idleRss, mb(p?.idleRss)));
     out.push(row(`Portkey RSS with ${n} open streams`, p?.openRss, `${mb(p?.openRss)}${p && p.opened < r.memory.streams ? ` (${p.opened} opened)` : ""}`));
+  }
+  if (r.apis) {
+    // Issue 16: the other inbound APIs against chat in, same gateway, same run; for comparison (no target).
+    for (const x of r.apis.rows) {
+      if (x.cpuOverChat === undefined || x.name.startsWith("chat in")) continue;
+      out.push(row(`CPU per request ${x.name}${x.stream ? ", stream" : ""} / chat in's, issue 16`, x.cpuOverChat, `${num(x.cpuOverChat, 2)}× (${num(x.run.cpuUsPerRequest, 1)} µs)`));
+    }
   }
   return out;
 }

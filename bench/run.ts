@@ -10,6 +10,7 @@
  *   4. features     aigw with budget + rate limit + PII guardrail + metrics vs a bare route
  *   5. scaling      decide/s and compile time at 10–10,000 routes, hot reload at 1,000
  *   6. memory       RSS idle and with 1,000 open streams
+ *   7. apis         Messages in and Responses in next to chat in, passed through and translated: req/s and CPU µs per request, JSON and SSE
  *
  * then a summary of the ratios against their targets, and
  * bench/results/latest.json. Each gateway runs alone on CPU 1, the load
@@ -22,7 +23,7 @@
  * `--references` (default in a full run) adds aigw on its built-in mock
  * provider and a bare relay to scenarios 1 and 2; `--profile DIR` writes a
  * V8 CPU profile of aigw over each of its measured closed-loop runs
- * (scenarios 1 and 4; sampling slows it down, so the figures of a profiled
+ * (scenarios 1, 4 and 7; sampling slows it down, so the figures of a profiled
  * run are not comparable); `--access-log` turns aigw's
  * access log on (formatted, written nowhere); `--out` writes the results
  * elsewhere than bench/results/latest.json.
@@ -36,6 +37,7 @@ import { BENCH_KEY, FEATURE_EMAIL, featurePrompt } from "./proxy-features.js";
 import { printSummary, summarize, writeResults, type ScenarioResults } from "./report.js";
 import type { ChildMsg } from "./roles/protocol.js";
 import { CONNECTIONS, FULL, GATEWAY_CPU, LOAD_CPU, OPEN_STREAMS, QUICK, RATE, STREAM_RATE, type Bench, type Contender } from "./scenarios/context.js";
+import { apis, printApis } from "./scenarios/apis.js";
 import { features, printFeatures } from "./scenarios/features.js";
 import { direct, startAigw, startPortkeyContender, stop, type Running } from "./scenarios/gateways.js";
 import { latency, printLatency } from "./scenarios/latency.js";
@@ -45,7 +47,7 @@ import { printStreaming, streaming } from "./scenarios/streaming.js";
 import { printThroughput, throughput } from "./scenarios/throughput.js";
 import { loadAverageNow, machineInfo, type MachineInfo } from "./system.js";
 
-const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory"] as const;
+const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -109,8 +111,8 @@ function printHeader(o: Options, m: MachineInfo, bench: Bench, peers: Peers | un
   );
   console.log(
     bench.wrk.available
-      ? `  load: wrk, 1 thread, ${CONNECTIONS} connections, for the closed-loop scenarios (1, 4): C and epoll cost far less CPU per request than a Node generator, so the direct baseline is not capped by the generator (${bench.wrk.note})`
-      : `  load: the in-repo undici closed-loop generator for scenarios 1 and 4, because ${bench.wrk.note}: the direct baseline may be capped by the generator`,
+      ? `  load: wrk, 1 thread, ${CONNECTIONS} connections, for the closed-loop scenarios (1, 4, 7): C and epoll cost far less CPU per request than a Node generator, so the direct baseline is not capped by the generator (${bench.wrk.note})`
+      : `  load: the in-repo undici closed-loop generator for scenarios 1, 4 and 7, because ${bench.wrk.note}: the direct baseline may be capped by the generator`,
   );
   console.log(
     `  load: the in-repo undici open-loop generator for the fixed-rate scenarios (2 at ${RATE} req/s, 3 at ${STREAM_RATE} streams/s, and 6): requests leave on schedule whatever the replies ` +
@@ -225,6 +227,7 @@ async function main(): Promise<void> {
     if (o.only.has("features")) results.features = await timed(timings, "features", () => features(b), printFeatures);
     if (o.only.has("scaling")) results.scaling = await timed(timings, "scaling", () => scaling(b), printScaling);
     if (o.only.has("memory")) results.memory = await timed(timings, "memory", () => memory(b, peers !== undefined), printMemory);
+    if (o.only.has("apis")) results.apis = await timed(timings, "apis", () => apis(b), printApis);
   } catch (err) {
     failure = err;
   } finally {

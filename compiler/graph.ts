@@ -50,6 +50,8 @@ export interface ProviderNode {
   key?: EnvRef;
   /** Per-attempt timeout. */
   timeoutMs: number;
+  /** An `openai` upstream that serves the Responses API too: Responses requests are passed through to it. */
+  responses?: true;
   /** Settings of the built-in mock provider; `failRate` is a percentage (0-100). */
   mock?: { latencyMs: number; failRate: number; failStatus: number };
   span: SourceRef;

@@ -92,11 +92,14 @@ function lowerProvider(p: ProviderDecl): ProviderNode {
   const baseUrl = str(s.get("base_url"));
   const key = envRef(s.get("key"));
   const m = DEFAULTS.provider.mock;
+  const responses = s.get("responses");
   return {
     api,
     ...(baseUrl !== undefined ? { baseUrl } : {}),
     ...(key ? { key } : {}),
     timeoutMs: num(s.get("timeout"), DEFAULTS.provider.timeoutMs),
+    // Written only when on, so graphs of policies without it are unchanged.
+    ...(api === "openai" && responses?.kind === "bool" && responses.value ? { responses: true as const } : {}),
     ...(api === "mock"
       ? {
           mock: {

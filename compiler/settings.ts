@@ -26,8 +26,8 @@ export interface SettingSpec {
   required?: boolean;
   /** The default as a policy would write it, for the reference; absent means "not set". */
   default?: string;
-  /** Only accepted by providers with `api mock`. */
-  mockOnly?: boolean;
+  /** Only accepted by providers of this `api` (a mock's failure rate, an OpenAI upstream's Responses endpoint). */
+  onlyApi?: "mock" | "openai";
   doc: string;
 }
 
@@ -71,9 +71,15 @@ export const PROVIDER_SETTINGS: SettingsTable = {
   base_url: { type: STRING, doc: "the API's base URL; the provider's public endpoint when absent" },
   key: { type: envType("a provider key"), doc: 'the API key, always `env("NAME")`' },
   timeout: { type: POSITIVE_DURATION, default: "30s", doc: "time allowed for one attempt" },
-  latency: { type: DURATION, default: "0ms", mockOnly: true, doc: "mock: delay before each reply" },
-  fail_rate: { type: PERCENT, default: "0%", mockOnly: true, doc: "mock: share of requests that fail" },
-  fail_status: { type: STATUS_CODE, default: "500", mockOnly: true, doc: "mock: the status of a failed request" },
+  responses: {
+    type: BOOL,
+    default: "false",
+    onlyApi: "openai",
+    doc: "the upstream also serves OpenAI's Responses API: a `POST /v1/responses` request is passed through to `{base_url}/responses`",
+  },
+  latency: { type: DURATION, default: "0ms", onlyApi: "mock", doc: "mock: delay before each reply" },
+  fail_rate: { type: PERCENT, default: "0%", onlyApi: "mock", doc: "mock: share of requests that fail" },
+  fail_status: { type: STATUS_CODE, default: "500", onlyApi: "mock", doc: "mock: the status of a failed request" },
 };
 
 /** `model name = provider/"upstream" { … }`. */

@@ -5,7 +5,8 @@
  *
  * Arguments: `--upstream URL|mock` (the provider's base URL, or aigw's
  * built-in mock provider), `--features DIR` (budget, rate limit and PII
- * guardrail, SQLite state in DIR), `--no-metrics` (no Prometheus registry),
+ * guardrail, SQLite state in DIR), `--apis` (the inbound-APIs policy of
+ * bench/proxy-apis.ts instead), `--no-metrics` (no Prometheus registry),
  * `--access-log` (access lines on, written to nowhere: their formatting
  * cost without the I/O). It takes V8 CPU profiles on request (profiler.ts).
  */
@@ -14,6 +15,7 @@ import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecy
 import { hashKey } from "../../runtime/pipeline/auth.js";
 import { startGateway } from "../../runtime/server/app.js";
 import { jsonLogger } from "../../runtime/observe/log.js";
+import { apisPolicy } from "../proxy-apis.js";
 import { BENCH_KEY, benchPolicy } from "../proxy-features.js";
 import { profilerMessage } from "./profiler.js";
 import { onParent, reply } from "./protocol.js";
@@ -26,7 +28,8 @@ export async function gatewayRole(args: readonly string[]): Promise<void> {
   };
   const upstream = value("--upstream") ?? "mock";
   const stateDir = value("--features");
-  const compiled = compileSources([{ path: "bench.route", text: benchPolicy(upstream, hashKey(BENCH_KEY), stateDir) }]);
+  const text = args.includes("--apis") ? apisPolicy(upstream, hashKey(BENCH_KEY)) : benchPolicy(upstream, hashKey(BENCH_KEY), stateDir);
+  const compiled = compileSources([{ path: "bench.route", text }]);
   if (!compiled.graph) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
   const log = jsonLogger(() => {}, { access: args.includes("--access-log") });
   let state: ManagedStore | undefined;

@@ -109,12 +109,13 @@ const perSecond = (a: number | undefined, b: number | undefined, seconds: number
 
 /**
  * Runs a closed loop of {@link CONNECTIONS} connections against `c` for
- * `seconds`. With `profileAs` (a measured run, not a warm-up) and
- * `--profile DIR`, an aigw contender is profiled over the run into
- * DIR/`profileAs`.cpuprofile.
+ * `seconds`, posting `request` (default: the ~1 KB chat body). With
+ * `profileAs` (a measured run, not a warm-up) and `--profile DIR`, an aigw
+ * contender is profiled over the run into DIR/`profileAs`.cpuprofile.
  */
-export async function closedRun(bench: Bench, c: Contender, seconds: number, profileAs?: string): Promise<MaxRun> {
-  const body = bench.body;
+export async function closedRun(bench: Bench, c: Contender, seconds: number, profileAs?: string, request?: { path: string; body: string }): Promise<MaxRun> {
+  const body = request?.body ?? bench.body;
+  const path = request?.path ?? CHAT_PATH;
   const profile = profileAs !== undefined && bench.profileDir !== undefined && c.profilable ? { child: c.profilable, file: join(bench.profileDir, `${profileAs}.cpuprofile`) } : undefined;
   if (profile) await ask<ChildMsg, "profiled">(profile.child, { type: "profile-start" }, "profiled");
   const headers = { ...bench.commonHeaders, ...c.headers };
@@ -126,11 +127,12 @@ export async function closedRun(bench: Bench, c: Contender, seconds: number, pro
   let run: { rps: number; requests: number; errors: number; seconds: number };
   let generatorUs: number | undefined;
   if (bench.wrk.available) {
-    const r = await runWrk(bench.group, { url: `${c.url}${CHAT_PATH}`, headers, body, connections: CONNECTIONS, seconds, cpu: LOAD_CPU });
+    const r = await runWrk(bench.group, { url: `${c.url}${path}`, headers, body, connections: CONNECTIONS, seconds, cpu: LOAD_CPU });
     run = { rps: r.rps, requests: r.ok, errors: r.errors, seconds: r.seconds };
     generatorUs = r.cpuUs;
   } else {
-    const spec = { url: c.url, path: CHAT_PATH, headers, body, stream: false, connections: CONNECTIONS, seconds };
+    // `stream: false`: a whole 200 reply is a success (the check for `[DONE]` is chat's, and the other APIs end otherwise).
+    const spec = { url: c.url, path, headers, body, stream: false, connections: CONNECTIONS, seconds };
     const r = (await ask<ChildMsg, "closed-loop-result">(bench.load, { type: "closed-loop", spec }, "closed-loop-result")).result;
     run = { rps: r.rps, requests: r.requests, errors: r.errors, seconds: r.seconds };
     generatorUs = r.cpuUs;

@@ -33,7 +33,7 @@ interface BlockInfo {
 
 /**
  * Checks one block's settings against `table`. `specFor` can narrow the
- * table (a mock-only setting on a real provider); it returns a reason string
+ * table (a mock-only setting on a real provider, `responses` on a non-OpenAI one); it returns a reason string
  * to reject a known setting.
  */
 function checkBlock(
@@ -110,11 +110,11 @@ function checkKeys(entries: readonly KeyEntry[], seen: Map<string, Span>, out: D
 }
 
 function providerCheck(p: ProviderDecl, out: Diagnostic[]): void {
-  const api = p.settings.find((s) => s.name.name === "api")?.value;
-  const isMock = api?.kind === "ident" && api.name === "mock";
+  const value = p.settings.find((s) => s.name.name === "api")?.value;
+  const api = value?.kind === "ident" ? value.name : undefined;
   const owner = `provider \`${p.name.name}\``;
   checkBlock(p.settings, PROVIDER_SETTINGS, { owner, kind: "provider", span: p.name.span }, out, (name, spec) =>
-    spec.mockOnly && !isMock ? `\`${name}\` is a setting of \`api mock\` providers only, and ${owner} is not one` : undefined,
+    spec.onlyApi !== undefined && spec.onlyApi !== api ? `\`${name}\` is a setting of \`api ${spec.onlyApi}\` providers only, and ${owner} is not one` : undefined,
   );
 }
 

@@ -47,22 +47,32 @@ export interface InboundShape {
   error?(e: ErrorInfo): string;
 }
 
+/**
+ * `enc`, except that a stream whose chunks carry their upstream's own
+ * events (an upstream of the caller's API: providers' WIRE_EVENTS) is
+ * written as those events, its end included; every event rides on some
+ * chunk, so the chunks without events are already written.
+ */
+function relaying(enc: StreamEncoder): StreamEncoder {
+  let relayed = false;
+  const chunk = (c: ChatCompletionChunk): string => {
+    const events = wireEventsOf(c);
+    if (events === undefined) return relayed ? "" : enc.chunk(c);
+    relayed = true;
+    return events;
+  };
+  return { chunk, end: () => (relayed ? "" : enc.end()), error: (e) => enc.error(e) };
+}
+
 export const messagesShape: InboundShape = {
   api: "anthropic.messages",
   // The bytes are remembered for an Anthropic upstream, which is sent them while nothing rewrites the request.
   decode: (body, bytes) => withWireBytes(decodeMessages(body), bytes),
   reply: (c) => JSON.stringify(messagesReply(c)),
+  // An Anthropic upstream's chunks carry its own events: those are relayed as they came.
   encoder: () => {
     const enc = new MessagesStreamEncoder();
-    // An Anthropic upstream's chunks carry its own events: those are relayed as they came.
-    let relayed = false;
-    const chunk = (c: ChatCompletionChunk): string => {
-      const events = wireEventsOf(c);
-      if (events === undefined) return enc.chunk(c);
-      relayed = true;
-      return events;
-    };
-    return { chunk, end: () => (relayed ? "" : enc.end()), error: (e) => enc.error(e.status, e.message) };
+    return relaying({ chunk: (c) => enc.chunk(c), end: () => enc.end(), error: (e) => enc.error(e.status, e.message) });
   },
   error: (e) => anthropicError(e.status, e.message),
 };
@@ -78,11 +88,13 @@ function echoOf(raw: Readonly<Record<string, unknown>>, now: number) {
 
 export const responsesShape: InboundShape = {
   api: "openai.responses",
-  decode: (body) => decodeResponses(body),
+  // The bytes are remembered for an upstream that serves Responses (`responses true`), sent them while nothing rewrites the request.
+  decode: (body, bytes) => withWireBytes(decodeResponses(body), bytes),
   reply: (c, _req, raw) => JSON.stringify(responseObject(c, echoOf(raw, c.created * 1000))),
+  // Such an upstream's chunks carry its own events: relayed as they came.
   encoder: (_req, raw, now) => {
     const enc = new ResponsesStreamEncoder(echoOf(raw, now));
-    return { chunk: (c) => enc.chunk(c), end: () => enc.end(), error: (e) => enc.error(e.code, e.message) };
+    return relaying({ chunk: (c) => enc.chunk(c), end: () => enc.end(), error: (e) => enc.error(e.code, e.message) });
   },
 };
 

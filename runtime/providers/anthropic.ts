@@ -17,7 +17,6 @@ import { encodeMessages } from "../request/anthropic-messages.js";
 import type { CanonicalRequest } from "../request/model.js";
 import { portable } from "../request/portable.js";
 import { wireBytesFor } from "../request/wire-bytes.js";
-import type { ChatCompletionChunk } from "../request/openai-wire.js";
 import { TranslationError, fromAnthropicResponse } from "./anthropic-translate.js";
 import type { AnthropicStreamEvent } from "./anthropic-wire.js";
 import { ProviderRequestError, originOf, UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
@@ -33,7 +32,8 @@ import {
   type PreparedRequest,
 } from "./http-attempt.js";
 import { excerpt, redact } from "./redact.js";
-import { usageFromWire, WIRE_EVENTS, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
+import { WireRelay } from "./wire-relay.js";
+import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
 
 export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -72,14 +72,12 @@ function messagesBody(req: CanonicalRequest, upstream: string, stream: boolean):
 
 /**
  * The chunks of an Anthropic event stream; with `relay` (the caller speaks
- * Messages) each chunk also carries the events it came from (WIRE_EVENTS),
- * the events that make no chunk riding on the next one, the last ones on a
- * chunk with no choices.
+ * Messages) the chunks also carry the events they came from (wire-relay.ts).
  */
-function anthropicChunks(createdSec: number, model: string, relay: boolean): ChunkTranslator {
+function anthropicChunks(createdSec: number, model: string, relaying: boolean): ChunkTranslator {
   return async function* (events, { origin, secrets, onUsage }) {
     const translator = new AnthropicStreamTranslator(createdSec, model);
-    let pending = "";
+    const relay = relaying ? new WireRelay() : undefined;
     for await (const event of events) {
       // Read to the end of the body after message_stop so the connection is reused.
       if (translator.done) continue;
@@ -97,14 +95,7 @@ function anthropicChunks(createdSec: number, model: string, relay: boolean): Chu
         const usage = usageFromWire(translator.usage);
         if (usage) onUsage(usage);
       }
-      if (relay) {
-        pending += `${event.event === "" ? "" : `event: ${event.event}\n`}data: ${event.data}\n\n`;
-        if (chunks.length === 0 && translator.done) chunks.push({ id: "", object: "chat.completion.chunk", created: createdSec, model, choices: [] });
-        if (chunks.length > 0) {
-          (chunks[0] as ChatCompletionChunk & { [WIRE_EVENTS]?: string })[WIRE_EVENTS] = pending;
-          pending = "";
-        }
-      }
+      relay?.carry(event, chunks, translator.done, () => ({ id: "", object: "chat.completion.chunk", created: createdSec, model, choices: [] }));
       yield* chunks;
     }
     if (!translator.done) throw new UpstreamProtocolError(origin, "the event stream ended before message_stop");

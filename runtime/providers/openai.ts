@@ -8,7 +8,9 @@
  * reply is parsed (to check it and read its usage) but its bytes are what
  * the caller gets (`Completion.raw`), `model` being the one the upstream
  * reported, as in a stream's chunks. Streams ask for usage
- * (`stream_options.include_usage`) so budgets can be settled.
+ * (`stream_options.include_usage`) so budgets can be settled. A Responses
+ * request to a provider with `responses true` goes to its Responses
+ * endpoint instead, as the caller sent it (openai-responses.ts).
  */
 
 import type { ProviderNode } from "../../compiler/graph.js";
@@ -28,6 +30,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import { encodeEmbeddings } from "../request/embeddings.js";
 import { TranslationError } from "./anthropic-translate.js";
 import { openaiChatRequest } from "./openai-request.js";
+import { passesResponses, responsesLeg } from "./openai-responses.js";
 import { excerpt, redact } from "./redact.js";
 import { usageFromWire, type Completion, type Embedded, type ProviderAdapter, type ProviderCall } from "./types.js";
 
@@ -153,18 +156,20 @@ function chatRequest(call: ProviderCall): ChatCompletionRequest {
 export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
   const spec = requestSpecs(prepare, (call, stream) => JSON.stringify(openaiBody(chatRequest(call), call.model.upstream, stream)));
   const embedSpec = requestSpecs(prepareEmbeddings, (call) => JSON.stringify(encodeEmbeddings(call.request, call.model.upstream)));
+  const responses = responsesLeg(deps, prepare, OPENAI_DEFAULT_BASE_URL);
 
   return {
     api: "openai",
     complete: (call) => {
       // Not `async`: one promise less per request; building the request may still throw, so reject instead.
       try {
+        if (passesResponses(call)) return responses.complete(call);
         return completeOverHttp(deps, call, spec(call, false), toCompletion);
       } catch (err) {
         return Promise.reject(err);
       }
     },
-    stream: async (call) => streamOverHttp(deps, call, spec(call, true), openaiChunks),
+    stream: async (call) => (passesResponses(call) ? responses.stream(call) : streamOverHttp(deps, call, spec(call, true), openaiChunks)),
     embed: (call) => {
       try {
         return completeOverHttp(deps, call, embedSpec(call, false), toEmbedded);

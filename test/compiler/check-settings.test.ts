@@ -106,6 +106,21 @@ model x = p/"x" { inptu $1/Mtok }
     ]);
   });
 
+  it("E202: `responses` only on `api openai` providers", () => {
+    const r = compileText(`provider a { api anthropic responses true }
+provider m { api mock responses true }
+provider o { api openai responses true }`);
+    expect(found(r, "E202")).toEqual([
+      { line: 1, column: 28, message: "`responses` is a setting of `api openai` providers only, and provider `a` is not one" },
+      { line: 2, column: 23, message: "`responses` is a setting of `api openai` providers only, and provider `m` is not one" },
+    ]);
+  });
+
+  it("E201: `responses` takes a boolean", () => {
+    const r = compileText(`provider o { api openai responses yes }`);
+    expect(found(r, "E201").map((f) => f.column)).toEqual([35]);
+  });
+
   it("E202: `constructor` is not a setting (no prototype lookups)", () => {
     const r = compileText(`gateway { constructor "x" toString "y" }`);
     expect(found(r, "E202").map((f) => f.column)).toEqual([11, 27]);

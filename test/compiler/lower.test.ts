@@ -23,6 +23,16 @@ describe("lowering", () => {
     expect(g.policy).toMatch(/^p-[0-9a-f]{12}$/);
   });
 
+  it("marks an `openai` provider that serves the Responses API", () => {
+    const g = graphOf(`provider p { api openai responses true }
+provider q { api openai responses false }
+model m = p/"up"
+model n = q/"up"
+route r { to m fallback n }`);
+    expect(g.providers["p"]!.responses).toBe(true);
+    expect(g.providers["q"]!.responses).toBeUndefined();
+  });
+
   it("normalises units: dollars, milliseconds, $/Mtok, tokens, bytes", () => {
     const g = graphOf(`provider p { api openai key env("K") timeout 2m base_url "http://h" }
 provider q { api mock latency 250ms fail_rate 10% fail_status 503 }
@@ -42,6 +52,7 @@ route r { to m timeout 45s }`);
     });
     expect(g.providers["p"]).toMatchObject({ api: "openai", key: { env: "K" }, timeoutMs: 120_000, baseUrl: "http://h" });
     expect(g.providers["p"]!.mock).toBeUndefined();
+    expect(g.providers["p"]!.responses).toBeUndefined();
     expect(g.providers["q"]!.mock).toEqual({ latencyMs: 250, failRate: 10, failStatus: 503 });
     expect(g.models["m"]).toMatchObject({ provider: "p", upstream: "up", inputPrice: 2, outputPrice: 1, context: 1_500_000, maxOutput: 4000 });
     expect(g.budgets["b"]).toMatchObject({

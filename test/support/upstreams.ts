@@ -1,7 +1,9 @@
 /**
  * Fake LLM upstreams for tests: real node:http servers on 127.0.0.1
  * (ephemeral ports) speaking the OpenAI chat-completions and Anthropic
- * Messages wire formats, JSON and server-sent events. Each test tells a
+ * Messages wire formats, JSON and server-sent events; an `openai` one also
+ * answers `POST /v1/responses` in the Responses wire (responses-wire.ts),
+ * with the same behaviours. Each test tells a
  * server how to behave — reply, fail with a status, stall, cut a stream,
  * send garbage — and reads back what the server received.
  *
@@ -20,8 +22,12 @@
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { RESPONSES_KEEPALIVE, responsesEvents, responsesJson } from "./responses-wire.js";
 
 export type UpstreamKind = "openai" | "anthropic";
+
+/** The wire one request is answered in: its upstream's kind, or Responses for `POST /v1/responses` to an `openai` upstream. */
+export type Wire = UpstreamKind | "responses";
 
 /** What a normal reply contains; every field has a default. */
 export interface ReplySpec {
@@ -254,12 +260,12 @@ export async function startUpstream(kind: UpstreamKind): Promise<FakeUpstream> {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve();
     }
-    const expected = kind === "openai" ? "/v1/chat/completions" : "/v1/messages";
-    if (req.method !== "POST" || req.url !== expected) {
+    const wire = req.method === "POST" ? wireOf(kind, req.url ?? "") : undefined;
+    if (wire === undefined) {
       res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
       return;
     }
-    await respond(kind, queue.shift() ?? fallback, record, res);
+    await respond(wire, queue.shift() ?? fallback, record, res);
   }
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -292,6 +298,11 @@ export async function startUpstream(kind: UpstreamKind): Promise<FakeUpstream> {
   return upstream;
 }
 
+function wireOf(kind: UpstreamKind, path: string): Wire | undefined {
+  if (kind === "anthropic") return path === "/v1/messages" ? "anthropic" : undefined;
+  return path === "/v1/chat/completions" ? "openai" : path === "/v1/responses" ? "responses" : undefined;
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
   for await (const chunk of req) parts.push(chunk as Buffer);
@@ -300,7 +311,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function respond(kind: UpstreamKind, b: Behaviour, req: RecordedRequest, res: ServerResponse): Promise<void> {
+async function respond(kind: Wire, b: Behaviour, req: RecordedRequest, res: ServerResponse): Promise<void> {
   const streaming = field(req.body, "stream") === true;
   switch (b.kind) {
     case "reply": {
@@ -367,7 +378,7 @@ async function respond(kind: UpstreamKind, b: Behaviour, req: RecordedRequest, r
       return void res.end();
     }
     case "pings": {
-      let ping = kind === "openai" ? ": keep-alive\n\n" : `event: ping\ndata: {"type": "ping"}\n\n`;
+      let ping = kind === "anthropic" ? `event: ping\ndata: {"type": "ping"}\n\n` : kind === "responses" ? RESPONSES_KEEPALIVE : ": keep-alive\n\n";
       if (streaming) {
         res.writeHead(200, SSE_HEADERS);
         if (b.afterFirst) res.write(replyEvents(kind, req.body, {})[0]!);
@@ -396,13 +407,18 @@ async function respond(kind: UpstreamKind, b: Behaviour, req: RecordedRequest, r
   }
 }
 
-/** OpenAI's `[DONE]` or Anthropic's `message_stop`. */
-function isEndEvent(kind: UpstreamKind, event: string): boolean {
+/** Responses' last event, which says how it finished and carries the usage. */
+const isResponsesEnd = (event: string) => event.startsWith("event: response.completed") || event.startsWith("event: response.incomplete");
+
+/** OpenAI's `[DONE]`, Anthropic's `message_stop` or Responses' last event. */
+function isEndEvent(kind: Wire, event: string): boolean {
+  if (kind === "responses") return isResponsesEnd(event);
   return kind === "openai" ? event.startsWith("data: [DONE]") : event.startsWith("event: message_stop");
 }
 
-/** OpenAI's chunk with a finish reason and its usage chunk, or Anthropic's `message_delta` (the stop reason and usage). */
-function isFinishEvent(kind: UpstreamKind, event: string): boolean {
+/** OpenAI's chunk with a finish reason and its usage chunk, Anthropic's `message_delta` (the stop reason and usage), Responses' last event. */
+function isFinishEvent(kind: Wire, event: string): boolean {
+  if (kind === "responses") return isResponsesEnd(event);
   return kind === "openai" ? /"finish_reason":"[a-z_]+"|"choices":\[\]/.test(event) : event.startsWith("event: message_delta");
 }
 
@@ -410,7 +426,7 @@ function isFinishEvent(kind: UpstreamKind, event: string): boolean {
 const IGNORED_LINES = [": keep-alive\n", "garbage without a colon\n", "retry: 1000\n", "x-unknown-field: {not json}\n", "\n\n"];
 const GARBAGE_EVENT = "data: <html>not json at all{{\n\n";
 
-function garbageEvents(kind: UpstreamKind, body: unknown, at: GarbagePlace): string[] {
+function garbageEvents(kind: Wire, body: unknown, at: GarbagePlace): string[] {
   const events = replyEvents(kind, body, {});
   if (at === "first") return [GARBAGE_EVENT, ...events];
   if (at === "after-first") return [events[0]!, GARBAGE_EVENT, ...events.slice(1)];
@@ -429,7 +445,7 @@ const LARGE_WRITE = 1 << 20;
 const LARGE_EVENT_TEXT = 192 * 1024;
 
 /** Writes a large, well-formed reply (see {@link behave.largeBody}) with backpressure. */
-async function large(kind: UpstreamKind, bytes: number, shape: LargeShape, streaming: boolean, body: unknown, res: ServerResponse): Promise<void> {
+async function large(kind: Wire, bytes: number, shape: LargeShape, streaming: boolean, body: unknown, res: ServerResponse): Promise<void> {
   if (!streaming) {
     // A marker in a normal reply, replaced by the filler: the JSON stays valid whatever the size.
     const [head, tail] = JSON.stringify(replyJson(kind, body, { text: "\u0000FILL\u0000" })).split("\\u0000FILL\\u0000") as [string, string];
@@ -437,6 +453,7 @@ async function large(kind: UpstreamKind, bytes: number, shape: LargeShape, strea
     res.writeHead(200, { "content-type": "application/json", "content-length": String(head.length + text.length + tail.length) });
     return writeAll(res, [head, ...slices(text, LARGE_WRITE), tail]);
   }
+  if (kind === "responses") throw new Error("largeBody streams are not written for the Responses wire");
   const frame = replyEvents(kind, body, { text: "" });
   // Where content events go: after OpenAI's role chunk; after Anthropic's message_start (with a text block opened).
   const open = kind === "openai" ? [frame[0]!] : [frame[0]!, contentBlockStart()];
@@ -511,8 +528,8 @@ function rawReply(res: ServerResponse, status: number, headers: Record<string, s
   res.end();
 }
 
-function errorBody(kind: UpstreamKind, message: string): unknown {
-  return kind === "openai"
+function errorBody(kind: Wire, message: string): unknown {
+  return kind !== "anthropic"
     ? { error: { message, type: "fake_error", code: null } }
     : { type: "error", error: { type: "fake_error", message } };
 }
@@ -533,7 +550,7 @@ function field(body: unknown, name: string): unknown {
   return typeof body === "object" && body !== null ? (body as Record<string, unknown>)[name] : undefined;
 }
 
-function resolve(kind: UpstreamKind, body: unknown, spec: ReplySpec): Resolved {
+function resolve(kind: Wire, body: unknown, spec: ReplySpec): Resolved {
   const toolCalls = (spec.toolCalls ?? []).map((t, i) => ({ id: t.id ?? `call_fake_${i}`, name: t.name, arguments: t.arguments }));
   return {
     text: spec.text ?? `hello from ${kind}`,
@@ -547,9 +564,10 @@ function resolve(kind: UpstreamKind, body: unknown, spec: ReplySpec): Resolved {
 const ANTHROPIC_STOP = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use" } as const;
 
 /** The non-streaming reply body. */
-export function replyJson(kind: UpstreamKind, body: unknown, spec: ReplySpec): unknown {
+export function replyJson(kind: Wire, body: unknown, spec: ReplySpec): unknown {
   const r = resolve(kind, body, spec);
   const id = ++counter;
+  if (kind === "responses") return responsesJson({ ...r, id });
   if (kind === "openai") {
     const message: Record<string, unknown> = { role: "assistant", content: r.text === "" && r.toolCalls.length ? null : r.text };
     if (r.toolCalls.length) {
@@ -580,9 +598,10 @@ export function replyJson(kind: UpstreamKind, body: unknown, spec: ReplySpec): u
 }
 
 /** The streaming reply, one string per SSE event (each ends with a blank line). */
-export function replyEvents(kind: UpstreamKind, body: unknown, spec: ReplySpec): string[] {
+export function replyEvents(kind: Wire, body: unknown, spec: ReplySpec): string[] {
   const r = resolve(kind, body, spec);
   const id = ++counter;
+  if (kind === "responses") return responsesEvents({ ...r, id }, pieces);
   const includeUsage = field(field(body, "stream_options"), "include_usage") === true;
   return kind === "openai" ? openaiEvents(r, id, includeUsage) : anthropicEvents(r, id);
 }
