@@ -116,6 +116,10 @@ export interface GuardRuleNode {
 
 export interface GuardrailNode {
   rules: GuardRuleNode[];
+  /** `streams off`: its output rules do not inspect streamed replies (absent: they do). */
+  streams?: false;
+  /** `window N`: the longest match, in characters, of its output patterns whose regex has no bound of its own. */
+  window?: number;
   span: SourceRef;
 }
 
