@@ -236,8 +236,8 @@ export type TestGiven =
   | { kind: "fails"; target: string; reason: FailureReason; times?: number; retryAfterMs?: number }
   /** Every try of `target` takes `ms` before it answers or fails (a timeout cuts it short). */
   | { kind: "latency"; target: string; ms: number }
-  /** The reply of `target` says `text` (what output guardrails inspect). */
-  | { kind: "answers"; target: string; text: string }
+  /** The reply of `target` says `text` (what output guardrails inspect); `chunks`: it streams, in deltas of that many characters. */
+  | { kind: "answers"; target: string; text: string; chunks?: number }
   | { kind: "budget-spent"; budget: string; amount: number }
   | { kind: "limit-used"; limit: string; amount: number };
 

@@ -19,6 +19,7 @@
 import type { ExprNode } from "../../compiler/graph.js";
 import { compileDetector, type Detector } from "./detectors/index.js";
 import type { Facts } from "./facts.js";
+import type { PreparedRule } from "./guard-compile.js";
 import type { GuardHit } from "./guardrails.js";
 import { GraphError } from "./expr.js";
 import type { PreparedGraph } from "./prepare.js";
@@ -63,6 +64,9 @@ export class StreamHits {
 
 const hitOf = (s: StageSpec, count: number): GuardHit => ({ guardrail: s.guardrail, rule: s.rule, by: s.by, count });
 
+/** `when text matches /…/` as a detector, compiled once per rule (not per request). */
+const textPatterns = new WeakMap<PreparedRule, readonly Detector[]>();
+
 /** Whether a condition reads the output text. */
 function readsText(e: ExprNode): boolean {
   switch (e.op) {
@@ -93,7 +97,8 @@ export function streamGuardPlan(graph: PreparedGraph, guardrails: readonly strin
       const w = rule.whenNode;
       if (w !== undefined && readsText(w)) {
         if (w.op !== "matches" || rule.action === "redact") throw new GraphError(`guardrail \`${name}\` rule ${i + 1}: a condition on \`text\` other than \`text matches\` cannot inspect a stream`);
-        detectors = [compileDetector({ kind: "pattern", source: w.source, flags: w.flags }, node.window)];
+        detectors = textPatterns.get(rule) ?? [];
+        if (detectors.length === 0) textPatterns.set(rule, (detectors = [compileDetector({ kind: "pattern", source: w.source, flags: w.flags }, node.window)]));
       } else if (rule.when !== undefined && !rule.when(facts, "")) return;
       let hold = 0;
       for (const d of detectors) {
@@ -138,8 +143,7 @@ class Stage {
         this.hits.flagged.add(s);
         return { text };
       }
-      this.stopped = true;
-      return { text: "", blocked: hitOf(s, 0) };
+      return this.block("");
     }
     const settled = this.window.push(text, final);
     const spans = settled.spans;
@@ -148,10 +152,7 @@ class Stage {
       return { text };
     }
     if (spans.length === 0) return { text: settled.text };
-    if (s.action === "block") {
-      this.stopped = true;
-      return { text: settled.text.slice(0, spans[0]), blocked: hitOf(s, 0) };
-    }
+    if (s.action === "block") return this.block(settled.text.slice(0, spans[0]));
     let out = "";
     let pos = 0;
     for (let i = 0; i < spans.length; i += 3) {
@@ -160,6 +161,14 @@ class Stage {
     }
     this.hits.redacted.set(s, (this.hits.redacted.get(s) ?? 0) + spans.length / 3);
     return { text: out + settled.text.slice(pos) };
+  }
+
+  /** Stops the stage (and so the stream): `text` is what came before the match. */
+  private block(text: string): Released {
+    this.stopped = true;
+    const hit = hitOf(this.spec, 0);
+    this.hits.blocked ??= hit;
+    return { text, blocked: hit };
   }
 }
 

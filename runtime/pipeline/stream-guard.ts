@@ -39,10 +39,7 @@ export function guardStream(inner: ChatStream, plan: StreamGuardPlan, done: (hit
   };
   /** Runs one text through its position; a block is remembered and ends the stream after this chunk. */
   const pass = (r: Released): string => {
-    if (r.blocked !== undefined) {
-      blocked = true;
-      hits.blocked ??= r.blocked;
-    }
+    if (r.blocked !== undefined) blocked = true;
     return r.text;
   };
 
