@@ -26,7 +26,7 @@ export async function gatewayRole(args: readonly string[]): Promise<void> {
   };
   const upstream = value("--upstream") ?? "mock";
   const stateDir = value("--features");
-  const compiled = compileSources([{ path: "bench.route", text: benchPolicy(upstream, hashKey(BENCH_KEY), stateDir) }]);
+  const compiled = compileSources([{ path: "bench.route", text: benchPolicy(upstream, hashKey(BENCH_KEY), stateDir, args.includes("--output-guard")) }]);
   if (!compiled.graph) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
   const log = jsonLogger(() => {}, { access: args.includes("--access-log") });
   let state: ManagedStore | undefined;
