@@ -40,7 +40,7 @@ export function featurePrompt(stream = false): string {
  * directory (`"memory"`: `state memory`). Both models carry prices in both variants (a budgeted route
  * needs them, and the bare route is otherwise identical).
  */
-export function benchPolicy(upstream: string, keyHash: string, stateDir?: string): string {
+export function benchPolicy(upstream: string, keyHash: string, stateDir?: string, outputGuard = false): string {
   const provider = upstream === "mock" ? "provider up { api mock }" : `provider up { api openai base_url "${upstream}/v1" timeout 10s }`;
   const features = stateDir !== undefined;
   return `
@@ -59,9 +59,11 @@ limit bench-key { per key  requests 1000000000 per minute  tokens 1000000000000 
 guardrail pii { on input  redact email, phone, credit_card }`
     : ""
 }
+${outputGuard ? "guardrail out { on output  redact email, credit_card }" : ""}
 route chat {
   when model == "chat"
 ${features ? "  guard pii\n  budget bench-key\n  limit bench-key" : ""}
+${outputGuard ? "  guard out" : ""}
   to mini
   fallback backup on 429, 5xx, timeout
 }

@@ -118,6 +118,10 @@ export interface GuardRuleNode {
 
 export interface GuardrailNode {
   rules: GuardRuleNode[];
+  /** `streams off`: its output rules do not inspect streamed replies (absent: they do). */
+  streams?: false;
+  /** `window N`: the longest match, in characters, of its output patterns whose regex has no bound of its own. */
+  window?: number;
   span: SourceRef;
 }
 
@@ -234,8 +238,8 @@ export type TestGiven =
   | { kind: "fails"; target: string; reason: FailureReason; times?: number; retryAfterMs?: number }
   /** Every try of `target` takes `ms` before it answers or fails (a timeout cuts it short). */
   | { kind: "latency"; target: string; ms: number }
-  /** The reply of `target` says `text` (what output guardrails inspect). */
-  | { kind: "answers"; target: string; text: string }
+  /** The reply of `target` says `text` (what output guardrails inspect); `chunks`: it streams, in deltas of that many characters. */
+  | { kind: "answers"; target: string; text: string; chunks?: number }
   | { kind: "budget-spent"; budget: string; amount: number }
   | { kind: "limit-used"; limit: string; amount: number };
 

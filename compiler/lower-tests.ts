@@ -90,7 +90,7 @@ export function lowerTest(t: TestDecl): TestCase {
           given.push({ kind: "latency", target: g.target.name, ms: num(g.latency) });
           break;
         case "answers":
-          given.push({ kind: "answers", target: g.target.name, text: g.text.value });
+          given.push(g.chunks ? { kind: "answers", target: g.target.name, text: g.text.value, chunks: num(g.chunks) } : { kind: "answers", target: g.target.name, text: g.text.value });
           break;
         case "budget-spent":
           given.push({ kind: "budget-spent", budget: g.budget.name, amount: num(g.amount) });

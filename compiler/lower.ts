@@ -202,9 +202,18 @@ function lowerDetector(d: Detector): DetectorNode {
 function lowerGuardrail(g: GuardrailDecl): GuardrailNode {
   let sides: ("input" | "output")[] = [DEFAULTS.guardOn];
   const rules: GuardRuleNode[] = [];
+  const node: GuardrailNode = { rules, span: sourceRef(g.span) };
   for (const s of g.body) {
     if (s.kind === "on") {
       sides = s.target.name === "both" ? ["input", "output"] : s.target.name === "output" ? ["output"] : ["input"];
+      continue;
+    }
+    if (s.kind === "streams") {
+      if (s.value.name === "off") node.streams = false;
+      continue;
+    }
+    if (s.kind === "window") {
+      if (s.size.kind === "quantity") node.window = s.size.value;
       continue;
     }
     const action = s.action.name as GuardRuleNode["action"];
@@ -216,7 +225,7 @@ function lowerGuardrail(g: GuardrailDecl): GuardrailNode {
       );
     }
   }
-  return { rules, span: sourceRef(g.span) };
+  return node;
 }
 
 function mapValues<A, B>(m: ReadonlyMap<string, A>, f: (a: A) => B): Record<string, B> {

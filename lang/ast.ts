@@ -196,6 +196,10 @@ export type Detector =
  */
 export type GuardrailStmt =
   | { kind: "on"; target: Ident; span: Span }
+  /** `streams on` / `streams off`: whether the output rules inspect streamed replies (default on). */
+  | { kind: "streams"; value: Ident; span: Span }
+  /** `window 400`: the longest match (characters) of the guardrail's unbounded output patterns. */
+  | { kind: "window"; size: Value; span: Span }
   | { kind: "detect"; action: Ident; detectors: Detector[]; span: Span }
   | { kind: "when"; action: Ident; condition: Expr; span: Span };
 
@@ -244,7 +248,7 @@ export type Given =
   /** `given T latency D`: every try of `T` takes `D`. */
   | { kind: "latency"; target: Ident; latency: Value; span: Span }
   /** `given T answers "text"`: the reply of `T` says `text`. */
-  | { kind: "answers"; target: Ident; text: StringLit; span: Span }
+  | { kind: "answers"; target: Ident; text: StringLit; chunks?: Value; span: Span }
   | { kind: "budget-spent"; budget: Ident; amount: Value; span: Span }
   | { kind: "limit-used"; limit: Ident; amount: Value; span: Span };
 

@@ -258,6 +258,8 @@ export class AstBuilder {
     const span = this.span(node);
     const on = this.token(c, "Kw_on");
     if (on) return { kind: "on", target: this.ident(this.token(c, "Name"), span), span };
+    if (this.token(c, "Kw_streams")) return { kind: "streams", value: this.ident(this.token(c, "streams"), span), span };
+    if (this.token(c, "Kw_window")) return { kind: "window", size: this.value(this.node(c, "window"), span), span };
     const action = this.ident(this.token(c, "action"), span);
     if (this.token(c, "Kw_when")) return { kind: "when", action, condition: this.expr(this.node(c, "expr"), span), span };
     const detectors: A.Detector[] = [];
@@ -472,7 +474,12 @@ export class AstBuilder {
       if (retryAfter) g.retryAfter = this.value(retryAfter, span);
       return g;
     }
-    if (this.token(c, "Kw_answers")) return { kind: "answers", target: this.ident(this.token(c, "failing"), span), text: this.string(this.token(c, "answer"), span), span };
+    if (this.token(c, "Kw_answers") ?? this.token(c, "Kw_replies")) {
+      const g: A.Given = { kind: "answers", target: this.ident(this.token(c, "failing"), span), text: this.string(this.token(c, "answer"), span), span };
+      const chunks = this.node(c, "chunkSize");
+      if (chunks) g.chunks = this.value(chunks, span);
+      return g;
+    }
     if (this.token(c, "Kw_latency")) return { kind: "latency", target: this.ident(this.token(c, "failing"), span), latency: this.value(this.node(c, "latency"), span), span };
     return undefined;
   }

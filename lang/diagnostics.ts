@@ -47,6 +47,7 @@ export const CODES = {
   E206: { severity: "error", title: "bad comparison" },
   E207: { severity: "error", title: "invalid regex" },
   E208: { severity: "error", title: "setting given twice" },
+  E209: { severity: "error", title: "stream cannot be inspected" },
   // routes
   E301: { severity: "error", title: "split weights do not sum to 100%" },
   E302: { severity: "error", title: "target named twice" },

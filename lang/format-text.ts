@@ -143,6 +143,10 @@ export function guardrailStmt(s: A.GuardrailStmt): string {
   switch (s.kind) {
     case "on":
       return `on ${s.target.name}`;
+    case "streams":
+      return `streams ${s.value.name}`;
+    case "window":
+      return `window ${value(s.size)}`;
     case "detect":
       return `${s.action.name} ${s.detectors.map(detector).join(", ")}`;
     case "when":
@@ -193,7 +197,7 @@ function given(g: A.Given): string {
     case "latency":
       return `${g.target.name} latency ${value(g.latency)}`;
     case "answers":
-      return `${g.target.name} answers ${stringLiteral(g.text.value)}`;
+      return `${g.target.name} answers ${stringLiteral(g.text.value)}${g.chunks ? ` streamed in chunks of ${value(g.chunks)}` : ""}`;
     case "budget-spent":
       return `budget ${g.budget.name} spent ${value(g.amount)}`;
     case "limit-used":

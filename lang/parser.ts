@@ -210,6 +210,18 @@ class RouteParser extends CstParser {
       },
       {
         ALT: () => {
+          this.CONSUME(T.Streams);
+          this.CONSUME2(T.Name, { LABEL: "streams" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.WindowKw);
+          this.SUBRULE(this.value, { LABEL: "window" });
+        },
+      },
+      {
+        ALT: () => {
           this.OR3((this.alts.guardStmt3 ??= [
             { ALT: () => this.CONSUME(T.Block, { LABEL: "action" }) },
             { ALT: () => this.CONSUME(T.Redact, { LABEL: "action" }) },
@@ -548,8 +560,15 @@ class RouteParser extends CstParser {
                     },
                     {
                       ALT: () => {
-                        this.CONSUME(T.Answers);
+                        this.OR6((this.alts.testStmt6 ??= [{ ALT: () => this.CONSUME(T.Answers) }, { ALT: () => this.CONSUME(T.Replies) }]));
                         this.CONSUME2(T.StringLiteral, { LABEL: "answer" });
+                        this.OPTION5(() => {
+                          this.CONSUME(T.Streamed);
+                          this.CONSUME5(T.In);
+                          this.CONSUME(T.Chunks);
+                          this.CONSUME(T.Of);
+                          this.SUBRULE8(this.value, { LABEL: "chunkSize" });
+                        });
                       },
                     },
                   ]));

@@ -95,6 +95,12 @@ export const Latency = keyword("latency");
 export const Rejected = keyword("rejected");
 export const Warned = keyword("warned");
 export const Answers = keyword("answers");
+export const Replies = keyword("replies");
+export const Streamed = keyword("streamed");
+export const Chunks = keyword("chunks");
+export const Of = keyword("of");
+export const Streams = keyword("streams");
+export const WindowKw = keyword("window");
 export const Output = keyword("output");
 
 export const True = createToken({ name: "True", pattern: /true/, longer_alt: Identifier, label: "`true`" });

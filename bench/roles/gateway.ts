@@ -6,7 +6,8 @@
  * Arguments: `--upstream URL|mock` (the provider's base URL, or aigw's
  * built-in mock provider), `--features DIR` (budget, rate limit and PII
  * guardrail, SQLite state in DIR), `--apis` (the inbound-APIs policy of
- * bench/proxy-apis.ts instead), `--no-metrics` (no Prometheus registry),
+ * bench/proxy-apis.ts instead), `--output-guard` (an output guardrail
+ * redacting on the route, streams included), `--no-metrics` (no Prometheus registry),
  * `--access-log` (access lines on, written to nowhere: their formatting
  * cost without the I/O). It takes V8 CPU profiles on request (profiler.ts).
  */
@@ -28,7 +29,7 @@ export async function gatewayRole(args: readonly string[]): Promise<void> {
   };
   const upstream = value("--upstream") ?? "mock";
   const stateDir = value("--features");
-  const text = args.includes("--apis") ? apisPolicy(upstream, hashKey(BENCH_KEY)) : benchPolicy(upstream, hashKey(BENCH_KEY), stateDir);
+  const text = args.includes("--apis") ? apisPolicy(upstream, hashKey(BENCH_KEY)) : benchPolicy(upstream, hashKey(BENCH_KEY), stateDir, args.includes("--output-guard"));
   const compiled = compileSources([{ path: "bench.route", text }]);
   if (!compiled.graph) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
   const log = jsonLogger(() => {}, { access: args.includes("--access-log") });

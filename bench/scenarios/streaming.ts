@@ -3,10 +3,17 @@
  * response (then a usage chunk and `[DONE]`, each chunk its own packet) at
  * a fixed rate, open loop: time to first byte and total time for the
  * direct path, aigw and Portkey; the added TTFB is contender − direct.
+ * In the same run, aigw again with an output guardrail on the stream
+ * (`redact email, credit_card`: a 319-character hold-back window), so
+ * the cost of inspecting a stream is read against the aigw row.
  */
 import { STREAM_CHUNKS } from "../mock-upstream.js";
 import { num, signed, table } from "../table.js";
 import { openRun, STREAM_RATE, type Bench, type Contender, type RateRun } from "./context.js";
+import { startAigw, stop } from "./gateways.js";
+
+/** The row of aigw with an output guardrail inspecting the stream. */
+export const GUARDED = "aigw + output guardrail";
 
 export interface StreamingRow {
   name: string;
@@ -25,9 +32,18 @@ export interface StreamingResult {
 export async function streaming(bench: Bench, contenders: readonly Contender[]): Promise<StreamingResult> {
   const d = bench.durations;
   const rows: StreamingRow[] = [];
-  for (const c of contenders) {
+  const measure = async (c: Contender): Promise<void> => {
     await openRun(bench, c, { rate: STREAM_RATE, seconds: Math.min(1, d.warmRate), stream: true });
     rows.push({ name: c.name, run: await openRun(bench, c, { rate: STREAM_RATE, seconds: d.streams, stream: true }) });
+  };
+  for (const c of contenders) await measure(c);
+  if (contenders.some((c) => c.name === "aigw")) {
+    const guarded = await startAigw(bench, GUARDED, bench.upstream.base, ["--output-guard"]);
+    try {
+      await measure(guarded.contender);
+    } finally {
+      await stop(bench, guarded);
+    }
   }
   const base = rows.find((r) => r.name === "direct")?.run;
   if (base) {
@@ -61,6 +77,14 @@ export function printStreaming(r: StreamingResult): void {
       ]),
     ),
   );
+  const plain = r.rows.find((x) => x.name === "aigw")?.run;
+  const guarded = r.rows.find((x) => x.name === GUARDED)?.run;
+  if (plain && guarded) {
+    const cpu = guarded.cpuUsPerRequest !== undefined && plain.cpuUsPerRequest !== undefined ? guarded.cpuUsPerRequest - plain.cpuUsPerRequest : undefined;
+    console.log(
+      `  output guardrail on vs off (same run): TTFB p50 ${signed(guarded.ttfbMs.p50 - plain.ttfbMs.p50, 3)} ms, total p50 ${signed(guarded.latencyMs.p50 - plain.latencyMs.p50, 3)} ms, CPU ${signed(cpu, 1)} µs/stream (${signed(cpu === undefined ? undefined : cpu / r.chunks, 2)} µs/chunk)`,
+    );
+  }
   console.log("  TTFB: request sent → first body byte (the first SSE event); total: → last byte; a stream counts as ok only if it ends with `data: [DONE]`");
   for (const x of r.rows) if (x.run.errors.length > 0) console.log(`  ${x.name} failures: ${x.run.errors.join("; ")}`);
 }

@@ -27,6 +27,7 @@ function checkGuardrail(g: GuardrailDecl, out: Diagnostic[]): void {
       if (s.target.name !== "") push(out, checkValue(TARGET_TYPE, s.target, "on"));
       continue;
     }
+    if (s.kind === "streams" || s.kind === "window") continue; // rules/stream-window.ts
     if (s.action.name === "") continue;
     const bad = checkValue(ACTION_TYPE, s.action, "the guardrail");
     if (bad) {

@@ -13,7 +13,10 @@ import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "../rules/rule.js";
 import { didYouMean } from "../suggest.js";
 import type { CompileContext, SymbolTable } from "../symbols.js";
-import { BOOL, COUNT, DURATION, MONEY, STATUS_CODE, STRING, TOKENS, type ValueType, problemMessage } from "../value-types.js";
+import { BOOL, COUNT, DURATION, MONEY, STATUS_CODE, STRING, TOKENS, type ValueType, problemMessage, quantityType } from "../value-types.js";
+
+/** `streamed in chunks of N`: characters per delta. */
+const CHUNK = quantityType("a number of characters like 3", ["number"], { above: 0, whole: true });
 import { isMissing } from "./common.js";
 import { failureReasonProblem } from "./check-routes.js";
 
@@ -96,7 +99,10 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         } else if (g.kind === "latency") {
           checkArg(DURATION, g.latency, "latency", out);
           known(symbols, ["model"], g.target, out);
-        } else if (g.kind === "answers") known(symbols, ["model"], g.target, out);
+        } else if (g.kind === "answers") {
+          known(symbols, ["model"], g.target, out);
+          if (g.chunks) checkArg(CHUNK, g.chunks, "streamed in chunks of", out);
+        }
         else if (g.kind === "budget-spent") checkArg(MONEY, g.amount, "spent", out);
         else if (g.kind === "limit-used") checkArg(TOKENS, g.amount, "used", out);
         break;

@@ -14,6 +14,7 @@ import { noCallers } from "./no-callers.js";
 import { noTarget } from "./no-target.js";
 import { routeMatchesEverything } from "./route-matches-everything.js";
 import { splitPicks } from "./split-picks.js";
+import { streamWindow } from "./stream-window.js";
 import { splitWeights } from "./split-weights.js";
 import { unknownReference } from "./unknown-reference.js";
 import { unboundedReservation } from "./unbounded-reservation.js";
@@ -27,6 +28,7 @@ export type { Rule } from "./rule.js";
 export const RULES: Rule[] = [
   unknownReference,
   invalidRegex,
+  streamWindow,
   splitWeights,
   duplicateTarget,
   fallbackLoop,

@@ -32,7 +32,7 @@ export function compileGuardrail(name: string, node: GuardrailNode): PreparedGua
   const rules = node.rules.map((rule, i): PreparedRule => {
     const detectors = (rule.detectors ?? []).map((d) => {
       try {
-        return compileDetector(d);
+        return compileDetector(d, node.window);
       } catch (e) {
         throw new GraphError(`guardrail \`${name}\` rule ${i + 1}: ${(e as Error).message}`);
       }

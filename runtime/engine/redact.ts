@@ -24,9 +24,13 @@ export interface Redaction {
   total: number;
 }
 
-/** Redacts `text` with `detectors`; `view` is its normal form when the caller already has it. */
-export function redactText(text: string, detectors: readonly Detector[], view: NormalizedText = normalizeText(text)): Redaction {
-  const counts = detectors.map(() => 0);
+/**
+ * The redactions of a text, in order and merged: flat triples `start, end,
+ * detector index` in the original text's offsets, none overlapping (an
+ * overlap is widened into the match that starts first). `view` is the
+ * text's normal form. A stream's window (stream-guard.ts) reads these too.
+ */
+export function redactionSpans(detectors: readonly Detector[], view: NormalizedText): number[] {
   // Flat triples: start, end, detector index.
   const spans: number[] = [];
   for (let d = 0; d < detectors.length; d++) {
@@ -36,27 +40,39 @@ export function redactText(text: string, detectors: readonly Detector[], view: N
       spans.push(start, end, d);
     }
   }
-  if (spans.length === 0) return { text, counts, total: 0 };
+  if (spans.length === 0) return spans;
   const order: number[] = [];
   for (let i = 0; i < spans.length; i += 3) order.push(i);
   order.sort((a, b) => spans[a]! - spans[b]! || spans[b + 1]! - spans[a + 1]! || spans[a + 2]! - spans[b + 2]!);
-  let out = "";
+  const merged: number[] = [];
   let pos = 0;
-  let total = 0;
   for (const i of order) {
     const start = spans[i]!;
     const end = spans[i + 1]!;
     if (start < pos) {
-      // Overlaps the redaction just written: widen it instead of leaving a tail behind.
-      if (end > pos) pos = end;
+      // Overlaps the redaction just kept: widen it instead of leaving a tail behind.
+      if (end > pos) merged[merged.length - 2] = pos = end;
       continue;
     }
-    const d = spans[i + 2]!;
-    out += text.slice(pos, start) + detectors[d]!.placeholder;
+    merged.push(start, end, spans[i + 2]!);
     pos = end;
+  }
+  return merged;
+}
+
+/** Redacts `text` with `detectors`; `view` is its normal form when the caller already has it. */
+export function redactText(text: string, detectors: readonly Detector[], view: NormalizedText = normalizeText(text)): Redaction {
+  const counts = detectors.map(() => 0);
+  const spans = redactionSpans(detectors, view);
+  if (spans.length === 0) return { text, counts, total: 0 };
+  let out = "";
+  let pos = 0;
+  for (let i = 0; i < spans.length; i += 3) {
+    const d = spans[i + 2]!;
+    out += text.slice(pos, spans[i]!) + detectors[d]!.placeholder;
+    pos = spans[i + 1]!;
     counts[d]!++;
-    total++;
   }
   out += text.slice(pos);
-  return { text: out, counts, total };
+  return { text: out, counts, total: spans.length / 3 };
 }

@@ -11,8 +11,9 @@
  * - `given T fails R [once] [retry after D]`: every try of T (or only the
  *   first) fails with R (`429`, `5xx` as 500, `timeout`, `connection`),
  *   the failure carrying `Retry-After: D`; other tries answer;
- * - `given T answers "text"`: T's reply says text, which the route's output
- *   guardrails then inspect (not for a stream, as on the server);
+ * - `given T answers "text" [streamed in chunks of N]`: T's reply says text
+ *   (as a stream of N-character deltas), which the route's output
+ *   guardrails then inspect (a stream through their hold-back window, as on the server);
  * - `given T latency D`: every try of T takes D before it answers or fails;
  *   a try whose time reaches its timeout (the target's, capped by the time
  *   left before the deadline) times out then, and a `fails timeout` try
@@ -29,6 +30,7 @@ import { prepare, type PreparedGraph } from "../engine/prepare.js";
 import type { Decision } from "../engine/decision.js";
 import { factsFromTestRequest, type Facts } from "../engine/facts.js";
 import { applyGuardrails, type GuardOutcome } from "../engine/guardrails.js";
+import { StreamHits, streamGuardPlan, TextGuard } from "../engine/stream-guard.js";
 import type { FailureCause } from "../engine/plan.js";
 import { seedOf, seededRandom } from "../engine/random.js";
 import type { StateView } from "../engine/state.js";
@@ -85,7 +87,7 @@ export interface Simulation {
   retries: number;
   /** The input text after redaction. */
   input: string;
-  /** The output guardrails' verdict on the reply: undefined when nothing answered, the reply had no text (`given T answers`) or it streamed. */
+  /** The output guardrails' verdict on the reply (a stream's: the text it released): undefined when nothing answered or the reply had no text (`given T answers`). */
   output: GuardOutcome | undefined;
   /** Why the request ended as it did, for messages: `blocked by guardrail \`pii\``. */
   summary: string;
@@ -103,6 +105,8 @@ export interface TargetBehaviour {
   readonly latencyMs?: number;
   /** The text of its reply. Default: none (output guardrails find nothing). */
   readonly answer?: string;
+  /** The reply streams in deltas of this many characters (`streamed in chunks of N`). */
+  readonly chunks?: number;
 }
 
 /** Runs every test. Never throws: an unexpected error fails that test with an `internal error` message. */
@@ -230,9 +234,11 @@ export async function simulate(
   const retries = retryCount(attempts);
   const sent = { decision, guard, attempts, elapsedMs: now, tried, retries, input };
   if (run.kind === "answered") {
-    // The server's output guard: the route's output rules on a non-streaming reply's text (pipeline/steps/output-guard.ts).
-    const answer = world.get(run.target.model)?.answer;
-    const output = answer === undefined || facts.stream ? undefined : applyGuardrails(graph, decision.guardrails, "output", facts, [answer]);
+    // The server's output guard (pipeline/steps/output-guard.ts): the route's output rules on the reply's text, or on its stream.
+    const behaviour = world.get(run.target.model);
+    const answer = behaviour?.answer;
+    const streamed = facts.stream || behaviour?.chunks !== undefined;
+    const output = answer === undefined ? undefined : streamed ? streamOutput(graph, decision.guardrails, facts, answer, behaviour?.chunks) : applyGuardrails(graph, decision.guardrails, "output", facts, [answer]);
     return { ...sent, error: undefined, output, status: 200, target: run.target.model, summary: `answered by \`${run.target.model}\`` };
   }
   const error = run.kind === "failed" ? run.error : undefined;
@@ -272,7 +278,7 @@ export function givenWorld(test: TestCase): Map<string, TargetBehaviour> {
       const b: TargetBehaviour = { ...world.get(g.target), fails: failureCause(g.reason) };
       world.set(g.target, { ...b, ...(g.times === undefined ? {} : { times: g.times }), ...(g.retryAfterMs === undefined ? {} : { retryAfterMs: g.retryAfterMs }) });
     } else if (g.kind === "latency") world.set(g.target, { ...world.get(g.target), latencyMs: g.ms });
-    else if (g.kind === "answers") world.set(g.target, { ...world.get(g.target), answer: g.text });
+    else if (g.kind === "answers") world.set(g.target, { ...world.get(g.target), answer: g.text, ...(g.chunks === undefined ? {} : { chunks: g.chunks }) });
   }
   return world;
 }
@@ -339,7 +345,7 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
     case "output-redacted": {
       const o = sim.output;
       if (o !== undefined && o.blocked === undefined && o.texts[0] === e.text) return undefined;
-      const got = o === undefined ? `no output checked (${sim.status === 200 ? "no `given … answers` for the target, or a stream" : sim.summary})` : o.blocked ? `withheld by guardrail \`${o.blocked.guardrail}\`` : JSON.stringify(o.texts[0] ?? "");
+      const got = o === undefined ? `no output checked (${sim.status === 200 ? "no `given … answers` for the target" : sim.summary})` : o.blocked ? `withheld by guardrail \`${o.blocked.guardrail}\`` : JSON.stringify(o.texts[0] ?? "");
       return `expected redacted output ${JSON.stringify(e.text)}, got ${got}`;
     }
     case "output-blocked": {
@@ -371,4 +377,26 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
 
 function actualTarget(sim: Simulation): string {
   return sim.target === undefined ? `none (${sim.summary})` : `\`${sim.target}\`${sim.status === 200 ? "" : ` (${sim.summary})`}`;
+}
+
+/**
+ * What a stream of `answer` in deltas of `chunk` characters (one delta when
+ * unset) releases through the route's output rules, in the engine's verdict
+ * shape: the released text, and the block that ended it.
+ */
+function streamOutput(graph: PreparedGraph, guardrails: readonly string[], facts: Facts, answer: string, chunk = answer.length || 1): GuardOutcome {
+  const plan = streamGuardPlan(graph, guardrails, facts);
+  if (plan === undefined) return { blocked: undefined, texts: [answer], redacted: [], flagged: [] };
+  const hits = new StreamHits();
+  const guard = new TextGuard(plan, hits);
+  const deltas: (string | undefined)[] = [];
+  for (let at = 0; at < answer.length; at += chunk) deltas.push(answer.slice(at, at + chunk));
+  let text = "";
+  for (const d of [...deltas, undefined]) {
+    const r = d === undefined ? guard.end() : guard.push(d);
+    text += r.text;
+    if (r.blocked !== undefined) break;
+  }
+  const report = hits.report(plan);
+  return { blocked: report.blocked, texts: [text], redacted: report.redacted, flagged: report.flagged };
 }

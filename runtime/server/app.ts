@@ -174,7 +174,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const bodyText = observer.beforeWrite(rt.prepared, reply);
     const written: Written =
       reply !== null ? await writeReply(res, reply) : res.edgeStatus !== undefined ? { status: res.edgeStatus, aborted: false } : { status: 499, aborted: true };
-    observer.chat(rt.prepared, req, view, written, { startMs, replyMs, endMs: world.monotonic() }, bodyText);
+    // A stream's output guardrails report when it ends: its record is read again once written.
+    const seen = reply?.kind === "stream" ? observer.view(record) : view;
+    observer.chat(rt.prepared, req, seen, written, { startMs, replyMs, endMs: world.monotonic() }, bodyText);
   }
 
   function models(req: HttpRequest, res: HttpResponse): void {

@@ -148,7 +148,7 @@ route r {
   it("lowers guardrails: sides, detectors, conditions", () => {
     const g = graphOf(`${BASE}guardrail g {
   redact email
-  on output block matches /k-[0-9]+/s, deny ["x"]
+  on output block matches /k-[0-9]{1,40}/s, deny ["x"]
   on both flag when input_tokens > 1k
 }
 route r { to m guard g }`);
@@ -158,7 +158,7 @@ route r { to m guard g }`);
         on: "output",
         action: "block",
         detectors: [
-          { kind: "pattern", source: "k-[0-9]+", flags: "s" },
+          { kind: "pattern", source: "k-[0-9]{1,40}", flags: "s" },
           { kind: "deny", words: ["x"] },
         ],
       },

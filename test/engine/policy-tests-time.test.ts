@@ -136,14 +136,14 @@ route chat { when model == "chat" guard clean to big }
 test "redacts" { request { model "chat" } given big answers "write to a@b.co" expect output redacted "write to [EMAIL]" expect status 200 }
 test "blocks" { request { model "chat" } given big answers "a forbidden word" expect output blocked by clean expect status 200 }
 test "flags" { request { model "chat" } given big answers "a refund" expect output flagged by clean }
-test "streams are not inspected" { request { model "chat" stream } given big answers "a forbidden word" expect output blocked by clean }
+test "streams are inspected too" { request { model "chat" stream } given big answers "a forbidden word" expect output blocked by clean }
 test "no answer, no output" { request { model "chat" } expect output redacted "" }`);
     expect(rs.map((r) => r.message)).toEqual([
       undefined,
       undefined,
       undefined,
-      "expected output blocked by guardrail `clean`, got output not blocked",
-      "expected redacted output \"\", got no output checked (no `given … answers` for the target, or a stream)",
+      undefined,
+      "expected redacted output \"\", got no output checked (no `given … answers` for the target)",
     ]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Output guardrails on non-streaming completions: redaction replaces the
- * text the caller sees, a block withholds it as `content_filter`, and
- * streams are passed through untouched (lang/SPEC.md §7.5).
+ * text the caller sees, a block withholds it as `content_filter`
+ * (lang/SPEC.md §7.5; streams: stream-guardrails.test.ts).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { closeGateways, policy, postChat, serve } from "./helpers.js";

@@ -194,7 +194,7 @@ const guardrailLines: fc.Arbitrary<string[]> = fc.array(
   fc.oneof(
     fc.subarray(["email", "phone", "credit_card", "iban", "api_key", "ip_address"], { minLength: 1 }).map((d) => `redact ${d.join(", ")}`),
     tokens.map((t) => `block when input_tokens > ${t}`),
-    word.map((w) => `flag matches /${w}( \\w+)?/i`),
+    word.map((w) => `flag matches /${w}( \\w{1,20})?/i`),
     fc.uniqueArray(word, { minLength: 1, maxLength: 3 }).map((ws) => `block deny [${ws.map((w) => `"${w}"`).join(", ")}]`),
     fc.constantFrom("on input", "on output", "on both").map((s) => `${s} flag email`),
   ),

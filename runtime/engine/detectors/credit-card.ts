@@ -90,6 +90,8 @@ export function creditCardDetector(): Detector {
   return {
     name: "credit_card",
     placeholder: "[CREDIT_CARD]",
+    // At most 22 characters (4-4-4-7 with separators); the digit run after the last is read to its end, and a run over 19 is no card.
+    maxSpan: 24,
     find(text) {
       const out: number[] = [];
       scan(text, out);

@@ -16,5 +16,7 @@ export function denyDetector(words: readonly string[]): Detector {
     .sort((a, b) => b.length - a.length)
     .map(escape);
   const source = list.length === 0 ? "(?!)" : String.raw`(?<![\p{L}\p{N}_])(?:${list.join("|")})(?![\p{L}\p{N}_])`;
-  return regexDetector({ name: "deny", placeholder: "[REDACTED]", regex: new RegExp(source, "giu") });
+  // Case folding can turn one UTF-16 unit into two (and back), and the end check reads one code point.
+  const longest = list.reduce((n, w) => Math.max(n, w.length), 0);
+  return regexDetector({ name: "deny", placeholder: "[REDACTED]", regex: new RegExp(source, "giu"), maxSpan: 2 * longest + 2 });
 }

@@ -11,6 +11,13 @@ export interface Detector {
   readonly name: string;
   /** What `redact` puts in place of a match: `[EMAIL]`, `[REDACTED]`. */
   readonly placeholder: string;
+  /**
+   * The longest stretch of text (normal-form UTF-16 units) that decides one
+   * match: the match itself and whatever it reads after it (a lookahead).
+   * A stream is held back this much (runtime/engine/stream-guard.ts);
+   * undefined for a pattern with no bound, which cannot inspect a stream.
+   */
+  readonly maxSpan: number | undefined;
   /** Match ranges in order, non-overlapping, flat: `[start0, end0, start1, end1, …]` (ends exclusive). */
   find(text: string): number[];
   /** Whether the text holds at least one match (stops at the first). */
@@ -33,11 +40,13 @@ export interface RegexDetectorSpec {
   validate?: Validate;
   /** A cheap test that rules the detector out without running the regex (e.g. no `@`, no email). */
   mayMatch?: (text: string) => boolean;
+  /** See {@link Detector.maxSpan}. */
+  maxSpan: number | undefined;
 }
 
 /** A detector from a global regex and an optional validator (Luhn, mod-97, …). */
 export function regexDetector(spec: RegexDetectorSpec): Detector {
-  const { name, placeholder, regex, validate, mayMatch } = spec;
+  const { name, placeholder, regex, validate, mayMatch, maxSpan } = spec;
   if (!regex.global) throw new Error(`detector \`${name}\`: the regex needs the g flag`);
   function scan(text: string, out: number[] | undefined): boolean {
     if (mayMatch !== undefined && !mayMatch(text)) return false;
@@ -69,6 +78,7 @@ export function regexDetector(spec: RegexDetectorSpec): Detector {
   return {
     name,
     placeholder,
+    maxSpan,
     find(text) {
       const out: number[] = [];
       scan(text, out);

@@ -61,5 +61,6 @@ function validate(candidate: string): number {
 
 /** The IBAN detector; placeholder `[IBAN]`. */
 export function ibanDetector(): Detector {
-  return regexDetector({ name: "iban", placeholder: "[IBAN]", regex: new RegExp(PATTERN, "g"), validate });
+  // At most 34 characters and 8 spaces, then the end check's character.
+  return regexDetector({ name: "iban", placeholder: "[IBAN]", regex: new RegExp(PATTERN, "g"), validate, maxSpan: 44 });
 }

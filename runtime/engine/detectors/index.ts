@@ -27,8 +27,12 @@ const BUILTINS: Record<BuiltinDetector, () => Detector> = {
 /** The names of the built-in detectors. */
 export const BUILTIN_DETECTORS = Object.keys(BUILTINS) as BuiltinDetector[];
 
-/** A detector for a graph node. Throws for an unknown built-in or a bad regex (prepare turns that into a GraphError). */
-export function compileDetector(node: DetectorNode): Detector {
+/**
+ * A detector for a graph node; `window` is its guardrail's `window N`, the
+ * bound of a pattern whose regex has none. Throws for an unknown built-in
+ * or a bad regex (prepare turns that into a GraphError).
+ */
+export function compileDetector(node: DetectorNode, window?: number): Detector {
   switch (node.kind) {
     case "builtin": {
       const make = Object.hasOwn(BUILTINS, node.name) ? BUILTINS[node.name] : undefined;
@@ -36,7 +40,7 @@ export function compileDetector(node: DetectorNode): Detector {
       return make();
     }
     case "pattern":
-      return patternDetector(node.source, node.flags);
+      return patternDetector(node.source, node.flags, window);
     case "deny":
       return denyDetector(node.words);
   }

@@ -35,5 +35,7 @@ export function ipAddressDetector(): Detector {
     placeholder: "[IP_ADDRESS]",
     regex: new RegExp(`${V4}|${V6}`, "g"),
     validate: (c) => (c.includes(":") ? (ipv6Valid(c) ? c.length : 0) : c.length),
+    // An IPv6 candidate is at most 8 groups of 4 and 7 colons (39); the end check reads two more (`.5`).
+    maxSpan: 42,
   });
 }

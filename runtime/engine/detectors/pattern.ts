@@ -4,10 +4,16 @@
  * text makes it slow. Compiled once.
  */
 import { compileLinear } from "../../../compiler/linear-regex.js";
+import { regexMaxLength } from "../../../compiler/regex-span.js";
 import type { Detector } from "./detector.js";
 
-/** A detector for a policy regex; placeholder `[REDACTED]`. Throws a SyntaxError for a bad or unsupported pattern. */
-export function patternDetector(source: string, flags: string): Detector {
+/**
+ * A detector for a policy regex; placeholder `[REDACTED]`. Throws a
+ * SyntaxError for a bad or unsupported pattern. Its `maxSpan` is the
+ * regex's longest match (plus the character a `$` or `\b` reads after it),
+ * else `window` (the guardrail's `window N`), else unbounded.
+ */
+export function patternDetector(source: string, flags: string, window?: number): Detector {
   const re = compileLinear(source, flags);
   function scan(text: string, out: number[] | undefined): boolean {
     let found = false;
@@ -30,6 +36,7 @@ export function patternDetector(source: string, flags: string): Detector {
   return {
     name: `matches /${source}/${flags}`,
     placeholder: "[REDACTED]",
+    maxSpan: spanOf(source, flags, window),
     find(text) {
       const out: number[] = [];
       scan(text, out);
@@ -37,4 +44,9 @@ export function patternDetector(source: string, flags: string): Detector {
     },
     test: (text) => scan(text, undefined),
   };
+}
+
+function spanOf(source: string, flags: string, window: number | undefined): number | undefined {
+  const longest = regexMaxLength(source, flags) ?? window;
+  return longest === undefined ? undefined : longest + 2;
 }

@@ -144,6 +144,8 @@ export function phoneDetector(): Detector {
   return {
     name: "phone",
     placeholder: "[PHONE]",
+    // A candidate is at most `+`, 31 digits, 7 separators and parentheses (~53); a digit run is read up to 33 past a group's start.
+    maxSpan: 96,
     find(text) {
       const out: number[] = [];
       scan(text, out);
