@@ -23,9 +23,16 @@ const FAULTS: readonly Behaviour[] = [
 
 const ROUNDS = 3;
 
+/**
+ * The primary's per-try timeout: long enough that 42 concurrent healthy
+ * replies are never late on a loaded 2-core machine (at the rig's default
+ * 300 ms some were, and counted as 504s), so only the stalls time out.
+ */
+const TIMING = { timeout: "2s", deadline: "8s" } as const;
+
 describe("many faulty requests at once", () => {
   it("all fall back to the healthy target, and the budget is charged once per reply", async () => {
-    const rig = await startRig({ reaction: "fallback" });
+    const rig = await startRig({ reaction: "fallback", ...TIMING });
     const count = FAULTS.length * ROUNDS * 2;
     rig.primary!.next(...Array.from({ length: count }, (_, i) => FAULTS[i % FAULTS.length]!));
     const modes: Mode[] = Array.from({ length: count }, (_, i) => (i % 2 === 0 ? "json" : "stream"));
@@ -41,7 +48,7 @@ describe("many faulty requests at once", () => {
   });
 
   it("without a fallback, each ends with its own status and only the replies are charged", async () => {
-    const rig = await startRig({ reaction: "none", store: "sqlite" });
+    const rig = await startRig({ reaction: "none", store: "sqlite", ...TIMING });
     // Every other request meets a fault; the rest get a normal reply.
     const queue = FAULTS.flatMap((f) => [f, behave.reply()]);
     const count = queue.length * ROUNDS;
