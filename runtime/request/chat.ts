@@ -16,9 +16,10 @@
  * of building it anew: the plain OpenAI-to-OpenAI path pays for one decode,
  * not for an encode too.
  */
-import type { ChatCompletionRequest, ToolDefinition } from "./openai-wire.js";
+import type { ChatCompletionRequest, ChatMessage, ToolDefinition } from "./openai-wire.js";
 import { decodeChatMessage, encodeChatMessage, extraOf, pick, put, type Json, type Mutable } from "./chat-message.js";
-import type { CanonicalRequest, Tool, ToolChoice } from "./model.js";
+import type { CanonicalRequest, ContentBlock, Tool, ToolChoice } from "./model.js";
+import { textOrigin } from "./text.js";
 
 export { decodeChatMessage, encodeChatMessage, KNOWN_PART_TYPES } from "./chat-message.js";
 
@@ -91,8 +92,68 @@ export function decodeChat(body: ChatCompletionRequest): CanonicalRequest {
 /** A chat-completions body for `model` (the upstream's name) from a canonical request. */
 export function encodeChat(req: CanonicalRequest, model = req.model): ChatCompletionRequest {
   let source = DecodedChat.bodyOf(req) ?? encoded.get(req);
-  if (source === undefined) encoded.set(req, (source = encodeFresh(req)));
+  if (source === undefined) encoded.set(req, (source = patchedBody(req) ?? encodeFresh(req)));
   return source.model === model ? source : withModel(source, model);
+}
+
+/**
+ * The caller's body with only the redacted texts replaced, when `req` is a
+ * redaction (request/text.ts `textOrigin`) of a request decoded from this
+ * wire in which only message texts changed: the body keeps the caller's
+ * every field and key order, as an unredacted request does, and costs a
+ * few copies instead of a fresh encode. Each replaced text must be found
+ * where its block came from (the content string, the i-th text or refusal
+ * part, the assistant's `refusal` or reasoning field), else undefined and
+ * the request is encoded afresh.
+ */
+function patchedBody(req: CanonicalRequest): ChatCompletionRequest | undefined {
+  const origin = textOrigin(req);
+  const body = origin === undefined ? undefined : DecodedChat.bodyOf(origin);
+  if (origin === undefined || body === undefined) return undefined;
+  if (req.tools !== origin.tools || req.output !== origin.output || req.messages.length !== origin.messages.length) return undefined;
+  let messages: ChatMessage[] | undefined;
+  for (let i = 0; i < req.messages.length; i++) {
+    const m = req.messages[i]!;
+    const o = origin.messages[i]!;
+    if (m === o) continue;
+    const sent = body.messages[i];
+    const patched = sent === undefined || m.name !== o.name || m.content.length !== o.content.length ? undefined : patchedMessage(sent, m.content, o.content);
+    if (patched === undefined) return undefined;
+    (messages ??= body.messages.slice())[i] = patched;
+  }
+  return messages === undefined ? body : { ...body, messages };
+}
+
+/** `sent` with the texts of `blocks` that differ from `was` written where they came from; undefined when one cannot be placed. */
+function patchedMessage(sent: ChatMessage, blocks: readonly ContentBlock[], was: readonly ContentBlock[]): ChatMessage | undefined {
+  const out = { ...sent } as Json;
+  const content = sent.content;
+  let parts: Json[] | undefined;
+  for (let j = 0; j < blocks.length; j++) {
+    const b = blocks[j]!;
+    const a = was[j]!;
+    if (b === a) continue;
+    if (!(b.kind === "text" || b.kind === "refusal" || b.kind === "reasoning") || b.kind !== a.kind) return undefined;
+    if (typeof content === "string" && j === 0 && b.kind === "text" && content === a.text) out["content"] = b.text;
+    else if (Array.isArray(content) && j < content.length) {
+      const part = content[j] as Json;
+      const field = part["type"] === "text" ? "text" : part["type"] === "refusal" ? "refusal" : undefined;
+      if (field === undefined || part[field] !== a.text) return undefined;
+      (parts ??= (content as Json[]).slice())[j] = { ...part, [field]: b.text };
+    } else {
+      // An assistant's `refusal` or reasoning field, which decoding made a block after the content's.
+      const field = b.kind === "refusal" ? "refusal" : b.kind === "reasoning" ? (a.extra?.["field"] as string | undefined) : undefined;
+      if (field === undefined || j < contentBlocks(content) || out[field] !== a.text) return undefined;
+      out[field] = b.text;
+    }
+  }
+  if (parts !== undefined) out["content"] = parts;
+  return out as ChatMessage;
+}
+
+/** How many blocks a message's `content` decodes into (request/chat-message.ts). */
+function contentBlocks(content: unknown): number {
+  return typeof content === "string" ? 1 : Array.isArray(content) ? content.length : 0;
 }
 
 /**

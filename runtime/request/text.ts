@@ -41,9 +41,23 @@ export function messagesTexts(messages: readonly Message[]): string[] {
   return out;
 }
 
+/** The requests {@link withRequestTexts} made, with the request each was made from. */
+const ORIGINS = new WeakMap<CanonicalRequest, CanonicalRequest>();
+
 /** `req` with its i-th text replaced by `texts[i]` (the same object when none differs). */
 export function withRequestTexts(req: CanonicalRequest, texts: readonly string[]): CanonicalRequest {
-  return mapRequestTexts(req, replaceInOrder(texts));
+  const out = mapRequestTexts(req, replaceInOrder(texts));
+  if (out !== req) ORIGINS.set(out, req);
+  return out;
+}
+
+/**
+ * The request `req` was made from by {@link withRequestTexts} (a
+ * redaction), if it was: an encoder can then write the original's body
+ * with only the changed texts replaced (request/chat.ts).
+ */
+export function textOrigin(req: CanonicalRequest): CanonicalRequest | undefined {
+  return ORIGINS.get(req);
 }
 
 /** `messages` with their i-th text replaced by `texts[i]`. */
