@@ -123,6 +123,8 @@ export class ProcessGauges {
       ["p90", r.gauge("nodejs_eventloop_lag_p90_seconds", "The 90th percentile of the recorded event loop delays.")],
       ["p99", r.gauge("nodejs_eventloop_lag_p99_seconds", "The 99th percentile of the recorded event loop delays.")],
     ];
+    // The series exist from the first scrape, even one taken before the sampler's first reading.
+    for (const [, g] of this.lagStats) g.set([], 0);
     this.resources = r.gauge("nodejs_active_resources", "Number of active resources that are currently keeping the event loop alive, grouped by async resource type.", ["type"]);
     this.resourcesTotal = r.gauge("nodejs_active_resources_total", "Total number of active resources.");
     this.handles = r.gauge("nodejs_active_handles", "Number of active libuv handles grouped by handle type. Every handle type is C++ class name.", ["type"]);

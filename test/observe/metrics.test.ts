@@ -242,6 +242,15 @@ describe("metrics edge cases", () => {
     expect(closed).toBe(1);
   });
 
+  it("exports the event-loop delay series at 0 on a scrape taken before the sampler's first reading", async () => {
+    const probe = {
+      read: () => ({ residentBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 0, cpuUserSeconds: 0, cpuSystemSeconds: 0, startTimeSeconds: 1, nodeVersion: "v20.19.1" }),
+      close: () => undefined,
+    };
+    const families = parseExposition(await new GatewayMetrics(() => 0, probe).render());
+    for (const stat of ["min", "max", "mean", "stddev", "p50", "p90", "p99"]) expect(valueOf(families, `nodejs_eventloop_lag_${stat}_seconds`, {})).toBe(0);
+  });
+
   it("a live gateway exports its real resident memory and heap", async () => {
     const up = await startUpstream("openai");
     const o = await observed(policyFor(up.baseUrl));
