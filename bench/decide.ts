@@ -96,6 +96,7 @@ export function benchGraph(n: number): { graph: Graph; model: string; tier: stri
     budgets: { "team-daily": { scope: "team", limit: 200, window: { kind: "calendar", unit: "day" }, warnPercent: 80, exceeded: { action: "downgrade", model: "mini" }, span: span(1) } },
     limits: { "per-key": { scope: "key", requests: { count: 600, window: { kind: "calendar", unit: "minute" } }, span: span(1) } },
     guardrails: {},
+    caches: {},
     routes,
     index: { byModel, anyModel },
     accepted: Object.keys(byModel),

@@ -34,6 +34,8 @@ export interface GatewayNode {
   maxBodyBytes: number;
   /** Overall deadline for one request, all attempts included. */
   deadlineMs: number;
+  /** `cache_memory`: the bytes the in-memory cache store may hold before evicting the least recently used entries. Absent: 64 MiB (`DEFAULTS.gateway.cacheMemoryBytes`). */
+  cacheMemoryBytes?: number;
   /**
    * `reload_max_drop`, in percent: the largest share of the serving policy's
    * routes a hot reload to this policy may remove; at 100 it may also drop
@@ -125,6 +127,25 @@ export interface GuardrailNode {
   span: SourceRef;
 }
 
+/** Whose requests share a cache's entries: one caller's key (the default), a team, a user, or everyone. */
+export type CacheScope = "key" | "team" | "user" | "global";
+
+/** A response cache (lang/SPEC.md §4.9): a declared `cache NAME { … }` or a route's inline `cache { … }` (named `route:NAME`). */
+export interface CacheNode {
+  /** How long an entry answers. */
+  ttlMs: number;
+  scope: CacheScope;
+  /** Which requests may be answered from (and stored in) the cache; absent: every request. */
+  when?: ExprNode;
+  /** Largest reply stored, in bytes (its JSON or its stream's chunks). */
+  maxEntryBytes: number;
+  /** `allowed`: a caller may skip the cache with `cache-control: no-cache` or `x-aigw-cache: bypass`. */
+  bypass: "allowed" | "denied";
+  /** `charge hits`: a hit is admitted against the route's budgets and limits like a miss (default: free). */
+  chargeHits: boolean;
+  span: SourceRef;
+}
+
 export type FactName =
   | "model"
   | "endpoint"
@@ -179,6 +200,8 @@ export interface RouteNode {
   guard: string[];
   budgets: string[];
   limits: string[];
+  /** The route's cache, a key of `Graph.caches`. */
+  cache?: string;
   span: SourceRef;
 }
 
@@ -204,6 +227,8 @@ export interface Graph {
   budgets: Record<string, BudgetNode>;
   limits: Record<string, LimitNode>;
   guardrails: Record<string, GuardrailNode>;
+  /** Declared caches by name, and routes' inline caches as `route:NAME`. */
+  caches: Record<string, CacheNode>;
   /** In first-match order. */
   routes: RouteNode[];
   index: RouteIndex;
@@ -233,6 +258,8 @@ export interface TestRequest {
 }
 
 export type TestGiven =
+  /** The route's cache holds an entry for the request. */
+  | { kind: "cache-hit" }
   | { kind: "split-picks"; target: string }
   /** Tries of `target` fail with `reason`: every try, or the first `times`; `retryAfterMs` is the failure's `Retry-After`. */
   | { kind: "fails"; target: string; reason: FailureReason; times?: number; retryAfterMs?: number }
@@ -261,6 +288,8 @@ export type TestExpect =
   /** Budget `budget` was in its warn zone (`x-aigw-budget-warning`). */
   | { kind: "warned"; budget: string }
   | { kind: "status"; status: number }
+  /** How the route's cache answered: `hit`, `miss` (looked up, not found) or `bypass` (the caller skipped it). */
+  | { kind: "cache"; result: "hit" | "miss" | "bypass" }
   | { kind: "redacted"; text: string };
 
 export interface TestCase {

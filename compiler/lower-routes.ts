@@ -25,6 +25,11 @@ function addNames(into: string[], names: readonly { name: string }[]): void {
   for (const n of names) if (!into.includes(n.name)) into.push(n.name);
 }
 
+/** The graph's name for a route's inline `cache { … }`: `:` is in no declared name. */
+export function inlineCacheName(route: string): string {
+  return `route:${route}`;
+}
+
 /** Lowers one checked route. A route without a target statement (reported by the lint) lowers with an empty split. */
 export function lowerRoute(route: RouteDecl): RouteNode {
   let when: RouteNode["when"];
@@ -36,6 +41,7 @@ export function lowerRoute(route: RouteDecl): RouteNode {
   const guard: string[] = [];
   const budgets: string[] = [];
   const limits: string[] = [];
+  let cache: string | undefined;
   for (const s of route.body) {
     switch (s.kind) {
       case "when":
@@ -70,6 +76,9 @@ export function lowerRoute(route: RouteDecl): RouteNode {
       case "limit":
         addNames(limits, s.names);
         break;
+      case "cache":
+        cache ??= s.name ? s.name.name : inlineCacheName(route.name.name);
+        break;
     }
   }
   // Built field by field in the schema's order, so the JSON reads top-down and every route
@@ -84,6 +93,7 @@ export function lowerRoute(route: RouteDecl): RouteNode {
   node.guard = guard;
   node.budgets = budgets;
   node.limits = limits;
+  if (cache !== undefined) node.cache = cache;
   node.span = sourceRef(route.span);
   return node;
 }

@@ -98,6 +98,9 @@ export function lowerTest(t: TestDecl): TestCase {
         case "limit-used":
           given.push({ kind: "limit-used", limit: g.limit.name, amount: num(g.amount) });
           break;
+        case "cache-hit":
+          given.push({ kind: "cache-hit" });
+          break;
       }
     } else {
       expect.push({ ...lowerExpect(s.expect), span: sourceRef(s.span) });
@@ -137,6 +140,8 @@ function lowerExpect(x: TestDeclExpect): TestExpect {
       return { kind: "status", status: num(x.status) };
     case "redacted":
       return { kind: "redacted", text: x.text.value };
+    case "cache":
+      return { kind: "cache", result: x.result.name as "hit" | "miss" | "bypass" };
   }
 }
 

@@ -6,11 +6,14 @@
  * checks found no errors, so it trusts shapes the checks guarantee, but it
  * is total: nothing here throws on any AST.
  */
-import type { BudgetDecl, Detector, GuardrailDecl, LimitDecl, ModelDecl, ProviderDecl, Setting, Value, Window } from "../lang/ast.js";
+import type { BudgetDecl, CacheStmt, Detector, GuardrailDecl, LimitDecl, ModelDecl, ProviderDecl, Setting, Value, Window } from "../lang/ast.js";
+import type { Span } from "../lang/span.js";
 import {
   GRAPH_VERSION,
   type BudgetNode,
   type BuiltinDetector,
+  type CacheNode,
+  type CacheScope,
   type DetectorNode,
   type EnvRef,
   type GatewayNode,
@@ -27,7 +30,7 @@ import {
   type WindowNode,
 } from "./graph.js";
 import { lowerExpr, setOwn, sourceRef } from "./lower-expr.js";
-import { indexRoutes, lowerRoute } from "./lower-routes.js";
+import { indexRoutes, inlineCacheName, lowerRoute } from "./lower-routes.js";
 import { lowerTest } from "./lower-tests.js";
 import { DEFAULTS } from "./settings.js";
 import type { SymbolTable } from "./symbols.js";
@@ -73,6 +76,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
   const adminToken = envRef(s.get("admin_token"));
   const logBodies = s.get("log_bodies");
   const reloadMaxDrop = s.get("reload_max_drop");
+  const cacheMemory = s.get("cache_memory");
   return {
     ...(listen !== undefined ? { listen } : {}),
     state: lowerState(s.get("state")),
@@ -83,6 +87,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
     deadlineMs: num(s.get("deadline"), DEFAULTS.gateway.deadlineMs),
     // Written only when set, so graphs of policies without it are unchanged; the runtime defaults it.
     ...(reloadMaxDrop !== undefined ? { reloadMaxDrop: num(reloadMaxDrop, DEFAULTS.gateway.reloadMaxDrop) } : {}),
+    ...(cacheMemory !== undefined ? { cacheMemoryBytes: num(cacheMemory, DEFAULTS.gateway.cacheMemoryBytes) } : {}),
   };
 }
 
@@ -228,6 +233,32 @@ function lowerGuardrail(g: GuardrailDecl): GuardrailNode {
   return node;
 }
 
+function lowerCache(body: readonly CacheStmt[], span: Span): CacheNode {
+  const s = settingValues(body.filter((x): x is Setting => x.kind === "setting"));
+  const d = DEFAULTS.cache;
+  const node: CacheNode = {
+    ttlMs: num(s.get("ttl"), 0),
+    scope: (word(s.get("scope")) ?? d.scope) as CacheScope,
+    maxEntryBytes: num(s.get("max_entry"), d.maxEntryBytes),
+    bypass: word(s.get("bypass")) === "denied" ? "denied" : d.bypass,
+    chargeHits: word(s.get("charge")) === "hits",
+    span: sourceRef(span),
+  };
+  const when = body.find((x) => x.kind === "when");
+  if (when?.kind === "when") node.when = lowerExpr(when.condition);
+  return node;
+}
+
+/** Declared caches by name, then each route's inline cache as `route:NAME` (a name no declaration can spell). */
+function lowerCaches(symbols: SymbolTable): Record<string, CacheNode> {
+  const out = new Map<string, CacheNode>();
+  for (const [name, decl] of symbols.caches) out.set(name, lowerCache(decl.body, decl.span));
+  for (const r of symbols.routes) {
+    for (const s of r.body) if (s.kind === "cache" && s.body) out.set(inlineCacheName(r.name.name), lowerCache(s.body, s.span));
+  }
+  return Object.fromEntries(out);
+}
+
 function mapValues<A, B>(m: ReadonlyMap<string, A>, f: (a: A) => B): Record<string, B> {
   const out = new Map<string, B>();
   for (const [k, v] of m) out.set(k, f(v));
@@ -248,6 +279,7 @@ export function lower(symbols: SymbolTable, policy: string): { graph: Graph; tes
     budgets: mapValues(symbols.budgets, lowerBudget),
     limits: mapValues(symbols.limits, lowerLimit),
     guardrails: mapValues(symbols.guardrails, lowerGuardrail),
+    caches: lowerCaches(symbols),
     routes,
     index,
     accepted,

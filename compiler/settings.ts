@@ -58,6 +58,7 @@ export const GATEWAY_SETTINGS: SettingsTable = {
   log_bodies: { type: BOOL, default: "false", doc: "record request and response bodies in the access log" },
   max_body: { type: BYTES, default: "1MB", doc: "largest accepted request body" },
   deadline: { type: POSITIVE_DURATION, default: "60s", doc: "overall time for one request, all attempts included" },
+  cache_memory: { type: BYTES, default: "64MB", doc: "bytes the in-memory response cache may hold; the least recently used entries are evicted beyond it" },
   reload_max_drop: {
     type: PERCENT,
     default: "50%",
@@ -80,6 +81,17 @@ export const PROVIDER_SETTINGS: SettingsTable = {
   latency: { type: DURATION, default: "0ms", onlyApi: "mock", doc: "mock: delay before each reply" },
   fail_rate: { type: PERCENT, default: "0%", onlyApi: "mock", doc: "mock: share of requests that fail" },
   fail_status: { type: STATUS_CODE, default: "500", onlyApi: "mock", doc: "mock: the status of a failed request" },
+};
+
+export const CACHE_SCOPES = ["key", "team", "user", "global"] as const;
+
+/** `cache name { … }` and a route's `cache { … }`; `when CONDITION` is checked with the other conditions. */
+export const CACHE_SETTINGS: SettingsTable = {
+  ttl: { type: POSITIVE_DURATION, required: true, doc: "how long an entry answers, e.g. `10m`" },
+  scope: { type: enumType(CACHE_SCOPES), default: "key", doc: "whose requests share entries: `key` (one caller), `team`, `user` or `global`" },
+  max_entry: { type: BYTES, default: "256KB", doc: "largest reply stored" },
+  bypass: { type: enumType(["allowed", "denied"]), default: "allowed", doc: "whether `cache-control: no-cache` or `x-aigw-cache: bypass` skips the cache" },
+  charge: { type: enumType(["hits", "none"]), default: "none", doc: "`charge hits`: a hit counts against the route's budgets and limits like a miss" },
 };
 
 /** `model name = provider/"upstream" { … }`. */
@@ -107,7 +119,9 @@ export const DEFAULTS = {
     deadlineMs: 60_000,
     /** Percent; see `reload_max_drop`. */
     reloadMaxDrop: 50,
+    cacheMemoryBytes: 64 * 1024 * 1024,
   },
+  cache: { scope: "key", maxEntryBytes: 256 * 1024, bypass: "allowed", chargeHits: false },
   provider: { timeoutMs: 30_000, mock: { latencyMs: 0, failRate: 0, failStatus: 500 } },
   /** `retry` absent: no retries; `retry N` without `backoff`: 250ms. */
   retry: { count: 0, backoffMs: 250 },

@@ -6,6 +6,7 @@
  */
 import type {
   BudgetDecl,
+  CacheDecl,
   GatewayDecl,
   GuardrailDecl,
   KeyEntry,
@@ -24,6 +25,7 @@ export interface SymbolTable {
   budgets: Map<string, BudgetDecl>;
   limits: Map<string, LimitDecl>;
   guardrails: Map<string, GuardrailDecl>;
+  caches: Map<string, CacheDecl>;
   /** In first-match order across files (see the loader for how files are ordered). */
   routes: RouteDecl[];
   /** Routes by name (first declaration wins). */

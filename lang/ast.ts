@@ -210,6 +210,21 @@ export interface GuardrailDecl {
   span: Span;
 }
 
+/**
+ * A statement of a cache body: `when CONDITION` (which requests may be
+ * answered from the cache) or a setting (`ttl 1h`, `scope team`,
+ * `bypass denied`, `charge hits`, `max_entry 256KB`).
+ */
+export type CacheStmt = Setting | { kind: "when"; condition: Expr; span: Span };
+
+/** `cache answers { ttl 1h  scope team }`: a response cache routes refer to with `cache answers`. */
+export interface CacheDecl {
+  kind: "cache";
+  name: Ident;
+  body: CacheStmt[];
+  span: Span;
+}
+
 export interface SplitArm {
   weight: Quantity;
   target: Ident;
@@ -225,7 +240,9 @@ export type RouteStmt =
   | { kind: "timeout"; duration: Value; span: Span }
   | { kind: "guard"; names: Ident[]; span: Span }
   | { kind: "budget"; names: Ident[]; span: Span }
-  | { kind: "limit"; names: Ident[]; span: Span };
+  | { kind: "limit"; names: Ident[]; span: Span }
+  /** `cache NAME` (a declared cache) or `cache { … }` (one of the route's own). */
+  | { kind: "cache"; name?: Ident; body?: CacheStmt[]; span: Span };
 
 export interface RouteDecl {
   kind: "route";
@@ -242,6 +259,8 @@ export interface RequestFact {
 }
 
 export type Given =
+  /** `given cache hit`: the route's cache holds an entry for the request. */
+  | { kind: "cache-hit"; span: Span }
   | { kind: "split-picks"; target: Ident; span: Span }
   /** `given T fails R [once] [retry after D]`. */
   | { kind: "fails"; target: Ident; reason: Value; once?: true; retryAfter?: Value; span: Span }
@@ -270,6 +289,8 @@ export type Expect =
   /** `expect warned by B`: budget `B` is in its warn zone. */
   | { kind: "warned"; budget: Ident; span: Span }
   | { kind: "status"; status: Value; span: Span }
+  /** `expect cache hit` / `expect cache miss` / `expect cache bypass`. */
+  | { kind: "cache"; result: Ident; span: Span }
   | { kind: "redacted"; text: StringLit; span: Span };
 
 export type TestStmt =
@@ -293,6 +314,7 @@ export type Declaration =
   | BudgetDecl
   | LimitDecl
   | GuardrailDecl
+  | CacheDecl
   | RouteDecl
   | TestDecl;
 

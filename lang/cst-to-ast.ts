@@ -159,6 +159,8 @@ export class AstBuilder {
         for (const s of this.nodes(c, "guardStmt")) if (isNode(s)) body.push(this.guardStmt(s));
         return { kind: "guardrail", name, body, span };
       }
+      case "cacheDecl":
+        return { kind: "cache", name: this.ident(this.token(c, "Name"), span), body: this.cacheBody(this.node(c, "cacheBody")), span };
       case "routeDecl": {
         const name = this.ident(this.token(c, "Name"), span);
         const body: A.RouteStmt[] = [];
@@ -276,6 +278,21 @@ export class AstBuilder {
     return { kind: "builtin", name: this.ident(this.token(c, "Name") ?? this.token(c, "Kw_deny"), span), span };
   }
 
+  // ---------------------------------------------------------------- caches
+
+  private cacheBody(node: CstNode | undefined): A.CacheStmt[] {
+    const out: A.CacheStmt[] = [];
+    if (!node) return out;
+    for (const s of this.nodes(node.children, "cacheStmt")) {
+      if (!isNode(s)) continue;
+      const span = this.span(s);
+      const setting = this.node(s.children, "setting");
+      if (setting) out.push(this.setting(setting));
+      else if (this.token(s.children, "Kw_when")) out.push({ kind: "when", condition: this.expr(this.node(s.children, "expr"), span), span });
+    }
+    return out;
+  }
+
   // ---------------------------------------------------------------- routes
 
   /** A route statement: the leading keyword says which (parser.ts inlines the bodies). */
@@ -322,6 +339,10 @@ export class AstBuilder {
         return { kind: "budget", names: this.idents(c, "Name", span), span };
       case "Kw_limit":
         return { kind: "limit", names: this.idents(c, "Name", span), span };
+      case "Kw_cache": {
+        const name = this.token(c, "cache");
+        return name ? { kind: "cache", name: this.ident(name, span), span } : { kind: "cache", body: this.cacheBody(this.node(c, "cacheBody")), span };
+      }
       default:
         return undefined;
     }
@@ -464,6 +485,7 @@ export class AstBuilder {
 
   private given(c: Children, span: Span): A.Given | undefined {
     const value = this.node(c, "value");
+    if (this.token(c, "Kw_hit")) return { kind: "cache-hit", span };
     if (this.token(c, "Kw_picks")) return { kind: "split-picks", target: this.ident(this.token(c, "target"), span), span };
     if (this.token(c, "Kw_spent")) return { kind: "budget-spent", budget: this.ident(this.token(c, "budget"), span), amount: this.value(value, span), span };
     if (this.token(c, "Kw_used")) return { kind: "limit-used", limit: this.ident(this.token(c, "limit"), span), amount: this.value(value, span), span };
@@ -506,6 +528,7 @@ export class AstBuilder {
     if (this.token(c, "flagged")) return { kind: "flagged", guardrail: this.ident(this.token(c, "flagged"), span), span };
     if (this.token(c, "Kw_rejected")) return { kind: "rejected", by: this.ident(this.token(c, "by"), span), span };
     if (this.token(c, "Kw_warned")) return { kind: "warned", budget: this.ident(this.token(c, "by"), span), span };
+    if (this.token(c, "cacheResult")) return { kind: "cache", result: this.ident(this.token(c, "cacheResult"), span), span };
     if (this.node(c, "status")) return { kind: "status", status: this.value(this.node(c, "status"), span), span };
     if (this.token(c, "Kw_redacted")) return { kind: "redacted", text: this.string(this.token(c, "StringLiteral"), span), span };
     return undefined;

@@ -68,6 +68,7 @@ export const CODES = {
   W504: { severity: "warning", title: "no caller can authenticate" },
   W505: { severity: "warning", title: "reservation unbounded by the model" },
   W506: { severity: "warning", title: "condition always true" },
+  W507: { severity: "warning", title: "cache shared across callers" },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type DiagnosticCode = keyof typeof CODES;

@@ -154,6 +154,17 @@ export function guardrailStmt(s: A.GuardrailStmt): string {
   }
 }
 
+export function cacheStmt(s: A.CacheStmt): string {
+  return s.kind === "when" ? `when ${expr(s.condition)}` : setting(s);
+}
+
+/** An inline cache sits on its route statement's line: `cache { ttl 1h  scope team }`. */
+function cache(s: Extract<A.RouteStmt, { kind: "cache" }>): string {
+  if (s.name) return `cache ${s.name.name}`;
+  const body = s.body ?? [];
+  return body.length === 0 ? "cache {}" : `cache { ${body.map(cacheStmt).join("  ")} }`;
+}
+
 /** Split arms always sit on the split's line, two spaces apart: `split by key { 70% a  30% b }`. */
 function split(s: Extract<A.RouteStmt, { kind: "split" }>): string {
   const head = s.by ? `split by ${fact(s.by)}` : "split";
@@ -179,6 +190,8 @@ export function routeStmt(s: A.RouteStmt): string {
     case "budget":
     case "limit":
       return `${s.kind} ${names(s.names)}`;
+    case "cache":
+      return cache(s);
   }
 }
 
@@ -190,6 +203,8 @@ export function requestFact(f: A.RequestFact): string {
 
 function given(g: A.Given): string {
   switch (g.kind) {
+    case "cache-hit":
+      return "cache hit";
     case "split-picks":
       return `split picks ${g.target.name}`;
     case "fails":
@@ -235,6 +250,8 @@ function expectation(e: A.Expect): string {
       return `warned by ${e.budget.name}`;
     case "status":
       return `status ${value(e.status)}`;
+    case "cache":
+      return `cache ${e.result.name}`;
     case "redacted":
       return `redacted input ${stringLiteral(e.text.value)}`;
   }

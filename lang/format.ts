@@ -9,7 +9,7 @@
  *   one-line declarations of the same kind (providers, models, imports…)
  *   written without blank lines between them stays together; inside blocks a
  *   blank line is kept (at most one) where the source had one;
- * - a `provider`, `model`, `budget`, `limit`, `guardrail` or test `request`
+ * - a `provider`, `model`, `budget`, `limit`, `guardrail`, `cache` or test `request`
  *   block is written on its head's line, items two spaces apart
  *   (`provider demo { api mock  latency 20ms }`), when it holds no comment and
  *   the line fits in 100 columns; `gateway`, `keys`, `route` and `test`
@@ -103,6 +103,14 @@ function declaration(d: A.Declaration): Entry {
         d.kind,
         `guardrail ${d.name.name}`,
         d.body.map((s) => line("guard", P.guardrailStmt(s), s.span)),
+        true,
+        d.span,
+      );
+    case "cache":
+      return block(
+        d.kind,
+        `cache ${d.name.name}`,
+        d.body.map((s) => line("cache", P.cacheStmt(s), s.span)),
         true,
         d.span,
       );

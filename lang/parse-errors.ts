@@ -20,12 +20,13 @@ const AFTER: Record<string, string> = {
   fallback: "a model name",
   guard: "a guardrail name",
   budget: "a name",
+  cache: "a cache name or `{`",
   when: 'a condition like model == "chat"',
   matches: "a regex like /x/i",
   split: "`{` or `by`",
   by: "a fact like `key` or header(\"x\")",
-  given: "`split picks`, `budget … spent`, `limit … used` or `… fails`",
-  expect: "`route`, `no route`, `target`, `attempts`, `retries`, `blocked by`, `flagged by`, `status` or `redacted input`",
+  given: "`cache hit`, `split picks`, `budget … spent`, `limit … used` or `… fails`",
+  expect: "`route`, `no route`, `target`, `attempts`, `retries`, `blocked by`, `flagged by`, `cache`, `status` or `redacted input`",
   picks: "a model name",
   fails: "a failure reason like 429, 5xx or timeout",
   spent: "an amount like $200",
@@ -48,7 +49,8 @@ const AFTER: Record<string, string> = {
 
 /** What a block may contain, for errors at its closing brace. */
 const BLOCK: Record<string, string> = {
-  routeDecl: "a route statement (`when`, `to`, `split`, `fallback`, `retry`, `timeout`, `guard`, `budget`, `limit`)",
+  routeDecl: "a route statement (`when`, `to`, `split`, `fallback`, `retry`, `timeout`, `guard`, `budget`, `limit`, `cache`)",
+  cacheBody: "`when` or a cache setting like `ttl 1h`",
   settingsBlock: "a setting like `timeout 30s`",
   clauseBlock: "a clause (`per`, `limit`, `tokens`, `requests`, `warn`, `exceeded`)",
   guardrailDecl: "`on`, `block`, `redact` or `flag`",
@@ -65,7 +67,7 @@ const VALUES: Record<string, string> = {
   literal: 'a value like "x", 30s, true or [a, b]',
 };
 
-const DECLARATIONS = "a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `route`, `test` or `import`)";
+const DECLARATIONS = "a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `route`, `test` or `import`)";
 
 function found(token: IToken | undefined): string {
   if (!token || token.tokenType === EOF) return "the end of the file";

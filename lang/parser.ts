@@ -73,6 +73,7 @@ class RouteParser extends CstParser {
       { ALT: () => this.SUBRULE(this.budgetDecl) },
       { ALT: () => this.SUBRULE(this.limitDecl) },
       { ALT: () => this.SUBRULE(this.guardrailDecl) },
+      { ALT: () => this.SUBRULE(this.cacheDecl) },
       { ALT: () => this.SUBRULE(this.routeDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
     ]));
@@ -266,6 +267,35 @@ class RouteParser extends CstParser {
     }));
   });
 
+  cacheDecl = this.RULE("cacheDecl", () => {
+    this.CONSUME(T.Cache);
+    this.CONSUME(T.Name);
+    this.SUBRULE(this.cacheBody);
+  });
+
+  /** A cache's body, declared or inline in a route: `{ ttl 1h  scope team  when not tools }`. */
+  cacheBody = this.RULE("cacheBody", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.cacheStmt));
+    this.CONSUME(T.RBrace);
+  });
+
+  /** `when CONDITION` or a setting; `when` is a name too, so the first alternative wins. */
+  cacheStmt = this.RULE("cacheStmt", () => {
+    this.OR((this.alts.cacheStmt ??= {
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(T.When);
+            this.SUBRULE(this.expr);
+          },
+        },
+        { ALT: () => this.SUBRULE(this.setting) },
+      ],
+    }));
+  });
+
   routeDecl = this.RULE("routeDecl", () => {
     this.CONSUME(T.Route);
     this.CONSUME(T.Name);
@@ -349,6 +379,12 @@ class RouteParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Limit);
           this.AT_LEAST_ONE_SEP4({ SEP: T.Comma, DEF: () => this.CONSUME4(T.Name) });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Cache);
+          this.OR2((this.alts.routeStmt2 ??= [{ ALT: () => this.CONSUME5(T.Name, { LABEL: "cache" }) }, { ALT: () => this.SUBRULE(this.cacheBody) }]));
         },
       },
     ]));
@@ -515,6 +551,12 @@ class RouteParser extends CstParser {
             DEF: [
               {
                 ALT: () => {
+                  this.CONSUME(T.Cache);
+                  this.CONSUME(T.Hit);
+                },
+              },
+              {
+                ALT: () => {
                   this.CONSUME(T.Split);
                   this.CONSUME(T.Picks);
                   this.CONSUME(T.Name, { LABEL: "target" });
@@ -650,6 +692,12 @@ class RouteParser extends CstParser {
                   this.OR5((this.alts.testStmt5 ??= [{ ALT: () => this.CONSUME(T.Rejected) }, { ALT: () => this.CONSUME(T.Warned) }]));
                   this.CONSUME3(T.By);
                   this.CONSUME9(T.Name, { LABEL: "by" });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME2(T.Cache);
+                  this.consume(10, T.Name, { LABEL: "cacheResult" });
                 },
               },
               {

@@ -102,6 +102,8 @@ export const Of = keyword("of");
 export const Streams = keyword("streams");
 export const WindowKw = keyword("window");
 export const Output = keyword("output");
+export const Cache = keyword("cache");
+export const Hit = keyword("hit");
 
 export const True = createToken({ name: "True", pattern: /true/, longer_alt: Identifier, label: "`true`" });
 export const False = createToken({ name: "False", pattern: /false/, longer_alt: Identifier, label: "`false`" });

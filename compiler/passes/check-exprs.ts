@@ -138,8 +138,11 @@ function check(ctx: CompileContext): Diagnostic[] {
             }
           }
         }
-      } else if (decl.kind === "guardrail") {
+      } else if (decl.kind === "guardrail" || decl.kind === "cache") {
         for (const s of decl.body) if (s.kind === "when") checkExpr(s.condition, out);
+      }
+      if (decl.kind === "route") {
+        for (const s of decl.body) if (s.kind === "cache") for (const c of s.body ?? []) if (c.kind === "when") checkExpr(c.condition, out);
       }
     }
   }

@@ -45,10 +45,11 @@ function duplicate(route: RouteDecl, s: RouteStmt, first: RouteStmt, out: Diagno
 }
 
 function checkRoute(route: RouteDecl, out: Diagnostic[]): void {
-  // `retry` and `timeout` may be given once. (`when`, `to`, `split` and `fallback` repeats are
+  // `retry`, `timeout` and `cache` may be given once. (`when`, `to`, `split` and `fallback` repeats are
   // E306, a rule; `guard`, `budget` and `limit` may repeat and their lists are joined.)
   let retry: RouteStmt | undefined;
   let timeout: RouteStmt | undefined;
+  let cache: RouteStmt | undefined;
   for (const s of route.body) {
     switch (s.kind) {
       case "split":
@@ -73,6 +74,10 @@ function checkRoute(route: RouteDecl, out: Diagnostic[]): void {
         }
         timeout = s;
         if (!isMissing(s.duration)) push(out, checkValue(POSITIVE_DURATION, s.duration, "timeout"));
+        break;
+      case "cache":
+        if (cache) duplicate(route, s, cache, out);
+        else cache = s;
         break;
       default:
         break;

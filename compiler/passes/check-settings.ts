@@ -5,10 +5,11 @@
  * type (E201), value out of range (E204), setting given twice (E208). Also a
  * key hash that is not `sha256:<64 hex digits>` (E201) or is listed twice (E102).
  */
-import type { KeyEntry, ProviderDecl, Setting } from "../../lang/ast.js";
+import type { CacheStmt, KeyEntry, ProviderDecl, Setting } from "../../lang/ast.js";
 import type { Span } from "../../lang/span.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import {
+  CACHE_SETTINGS,
   GATEWAY_SETTINGS,
   KEY_LABEL,
   MODEL_SETTINGS,
@@ -118,6 +119,15 @@ function providerCheck(p: ProviderDecl, out: Diagnostic[]): void {
   );
 }
 
+/** A cache body: its settings against the table, and at most one `when` (E208). */
+function checkCache(body: readonly CacheStmt[], owner: string, span: Span, out: Diagnostic[]): void {
+  const settings: Setting[] = [];
+  const whens: CacheStmt[] = [];
+  for (const s of body) (s.kind === "setting" ? settings : whens).push(s);
+  checkBlock(settings, CACHE_SETTINGS, { owner, kind: "cache", span }, out);
+  firstOfEach(whens, () => "when", () => "`when`", out);
+}
+
 /** Every declaration is checked, duplicates included: a duplicate's own mistakes are worth knowing too. */
 function check(ctx: CompileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -136,6 +146,12 @@ function check(ctx: CompileContext): Diagnostic[] {
           break;
         case "keys":
           checkKeys(decl.entries, keyHashes, out);
+          break;
+        case "cache":
+          checkCache(decl.body, `cache \`${decl.name.name}\``, decl.name.span, out);
+          break;
+        case "route":
+          for (const s of decl.body) if (s.kind === "cache" && s.body) checkCache(s.body, `the cache of route \`${decl.name.name}\``, s.span, out);
           break;
         default:
           break;

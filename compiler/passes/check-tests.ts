@@ -13,7 +13,9 @@ import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "../rules/rule.js";
 import { didYouMean } from "../suggest.js";
 import type { CompileContext, SymbolTable } from "../symbols.js";
-import { BOOL, COUNT, DURATION, MONEY, STATUS_CODE, STRING, TOKENS, type ValueType, problemMessage, quantityType } from "../value-types.js";
+import { BOOL, COUNT, DURATION, MONEY, STATUS_CODE, STRING, TOKENS, enumType, type ValueType, problemMessage, quantityType } from "../value-types.js";
+
+const CACHE_RESULT = enumType(["hit", "miss", "bypass"]);
 
 /** `streamed in chunks of N`: characters per delta. */
 const CHUNK = quantityType("a number of characters like 3", ["number"], { above: 0, whole: true });
@@ -115,6 +117,7 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         else if (x.kind === "warned") known(symbols, ["budget"], x.budget, out);
         else if (x.kind === "output-blocked" || x.kind === "output-flagged") known(symbols, ["guardrail"], x.guardrail, out);
         else if (x.kind === "status") checkArg(STATUS_CODE, x.status, "status", out);
+        else if (x.kind === "cache") checkArg(CACHE_RESULT, x.result, "cache", out);
         break;
       }
     }

@@ -21,6 +21,7 @@ import { unboundedReservation } from "./unbounded-reservation.js";
 import { unpricedModel } from "./unpriced-model.js";
 import { unreachableRoute } from "./unreachable-route.js";
 import { unused } from "./unused.js";
+import { sharedCache } from "./shared-cache.js";
 
 export type { Rule } from "./rule.js";
 
@@ -43,4 +44,5 @@ export const RULES: Rule[] = [
   alwaysTrueRule,
   noCallers,
   splitPicks,
+  sharedCache,
 ];

@@ -10,7 +10,7 @@ import type { CompileContext, SymbolTable } from "../symbols.js";
 import { arr, declarations, nameOf, statements } from "./walk.js";
 
 /** The kinds of named declaration a reference can point at. */
-export type DeclKind = "provider" | "model" | "budget" | "limit" | "guardrail" | "route";
+export type DeclKind = "provider" | "model" | "budget" | "limit" | "guardrail" | "cache" | "route";
 
 export interface Reference {
   kind: DeclKind;
@@ -65,6 +65,9 @@ function gatherReferences(ctx: CompileContext): Reference[] {
             case "limit":
               for (const n of arr(s.names)) add("limit", n);
               break;
+            case "cache":
+              add("cache", s.name);
+              break;
             default:
               break;
           }
@@ -112,10 +115,12 @@ export function tableOf(symbols: SymbolTable, kind: DeclKind): ReadonlyMap<strin
       return symbols.limits ?? new Map();
     case "guardrail":
       return symbols.guardrails ?? new Map();
+    case "cache":
+      return symbols.caches ?? new Map();
     case "route":
       return symbols.routesByName ?? new Map();
   }
 }
 
 /** Every kind, in the order suggestions prefer when two candidates tie. */
-export const DECL_KINDS: readonly DeclKind[] = ["model", "provider", "guardrail", "budget", "limit", "route"];
+export const DECL_KINDS: readonly DeclKind[] = ["model", "provider", "guardrail", "budget", "limit", "cache", "route"];

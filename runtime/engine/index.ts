@@ -27,7 +27,8 @@ export {
   type FactsInit,
 } from "./facts.js";
 export { compareTokens, countAhead, loadTokenizer, loadedTokenizer, tokenFloor, type Tokenizer } from "./tokens.js";
-export { prepare, type PreparedGraph, type PreparedRoute } from "./prepare.js";
+export { prepare, type PreparedCache, type PreparedGraph, type PreparedRoute } from "./prepare.js";
+export { bypassAsked, cacheVerdict, scopeValue, type CacheVerdict } from "./cache.js";
 export { GraphError } from "./expr.js";
 export { emptyState, NO_SCOPE_VALUE, type StateView } from "./state.js";
 export { describeTraceEvent, type TraceEvent, type Tracer } from "./trace.js";

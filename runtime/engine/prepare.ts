@@ -10,7 +10,7 @@
  * names an unknown model, budget, limit or guardrail, or holds a bad regex,
  * fails with a `GraphError` here rather than at request time.
  */
-import type { BudgetNode, FactNode, Graph, LimitNode, RouteNode } from "../../compiler/graph.js";
+import type { BudgetNode, CacheNode, FactNode, Graph, LimitNode, RouteNode } from "../../compiler/graph.js";
 import type { RouteRef } from "./decision.js";
 import { factKind, factValue, compileExpr, GraphError, readsFact, stringReader, type Pred } from "./expr.js";
 import type { Facts } from "./facts.js";
@@ -50,6 +50,15 @@ export interface PreparedRoute {
   readonly fallbackOnlyPlan: AttemptPlan;
   readonly budgets: readonly PreparedBudget[];
   readonly limits: readonly PreparedLimit[];
+  /** The route's response cache (engine/cache.ts), its `when` compiled. */
+  readonly cache: PreparedCache | undefined;
+}
+
+/** A cache a route uses: its name in the graph, its node, its compiled `when`. */
+export interface PreparedCache {
+  readonly name: string;
+  readonly node: CacheNode;
+  readonly when: Pred | undefined;
 }
 
 /** A graph ready to evaluate; built once per graph by `prepare`. */
@@ -60,7 +69,7 @@ export interface PreparedGraph {
   readonly byModel: ReadonlyMap<string, Int32Array>;
   readonly anyModel: Int32Array;
   readonly guardrails: ReadonlyMap<string, PreparedGuardrail>;
-  /** Whether any route or guardrail condition reads `input_tokens` (the tokenizer may be needed). */
+  /** Whether any route, guardrail or cache condition reads `input_tokens` (the tokenizer may be needed). */
   readonly readsTokens: boolean;
   /** `graph.accepted` joined, for 404 messages. */
   readonly acceptedText: string;
@@ -85,6 +94,7 @@ export function prepare(graph: Graph): PreparedGraph {
   for (const g of Object.values(graph.guardrails)) {
     for (const rule of g.rules) if (rule.when !== undefined && readsFact(rule.when, "input_tokens")) readsTokens = true;
   }
+  for (const c of Object.values(graph.caches ?? {})) if (c.when !== undefined && readsFact(c.when, "input_tokens")) readsTokens = true;
 
   return { graph, routes, byModel, anyModel, guardrails, readsTokens, acceptedText: graph.accepted.map((m) => `\`${m}\``).join(", ") };
 }
@@ -104,6 +114,12 @@ function prepareRoute(graph: Graph, node: RouteNode, index: number, guardrails: 
   };
   for (const m of node.fallback) requireModel(m);
   for (const g of node.guard) if (!guardrails.has(g)) throw new GraphError(`${where} names unknown guardrail \`${g}\``);
+  let cache: PreparedCache | undefined;
+  if (node.cache !== undefined) {
+    const c = (graph.caches ?? {})[node.cache];
+    if (c === undefined || !Object.hasOwn(graph.caches, node.cache)) throw new GraphError(`${where} names unknown cache \`${node.cache}\``);
+    cache = { name: node.cache, node: c, when: c.when === undefined ? undefined : compileExpr(c.when) };
+  }
 
   const budgets = node.budgets.map((name): PreparedBudget => {
     if (!Object.hasOwn(graph.budgets, name)) throw new GraphError(`${where} names unknown budget \`${name}\``);
@@ -143,6 +159,7 @@ function prepareRoute(graph: Graph, node: RouteNode, index: number, guardrails: 
     fallbackOnlyPlan: buildPlan(graph, node, undefined),
     budgets,
     limits,
+    cache,
   };
 }
 

@@ -108,6 +108,7 @@ export function tokenFloor(graph: Graph): number {
   };
   for (const r of graph.routes) if (r.when !== undefined) walk(r.when);
   for (const g of Object.values(graph.guardrails)) for (const rule of g.rules) if (rule.when !== undefined) walk(rule.when);
+  for (const c of Object.values(graph.caches ?? {})) if (c.when !== undefined) walk(c.when);
   return floor;
 }
 

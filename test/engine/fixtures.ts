@@ -133,6 +133,7 @@ export function graph(init: GraphInit): Graph {
     budgets: init.budgets ?? {},
     limits: init.limits ?? {},
     guardrails: init.guardrails ?? {},
+    caches: {},
     routes: init.routes,
     index: { byModel, anyModel },
     accepted: [...accepted].sort(),

@@ -71,7 +71,7 @@ describe("recovery inside inlined bodies", () => {
     // `backoff` is a name, so it is read as the count and `2s` is the stray token
     expect(problems(text)).toEqual([
       "P002 2:14 expected a name after `70`, found `}`",
-      "P002 4:17 expected a route statement (`when`, `to`, `split`, `fallback`, `retry`, `timeout`, `guard`, `budget`, `limit`) or `}`, found `2s`",
+      "P002 4:17 expected a route statement (`when`, `to`, `split`, `fallback`, `retry`, `timeout`, `guard`, `budget`, `limit`, `cache`) or `}`, found `2s`",
     ]);
     const [route] = parse(text, FILE).file.declarations;
     expect(route?.kind === "route" ? route.body.map((s) => s.kind) : []).toEqual(["split", "to", "retry", "timeout"]);
