@@ -51,6 +51,10 @@ export function accessEntry(f: FinishedRequest, bodyText?: string, logged?: Logg
     e.completionTokens = f.usage.completionTokens;
   }
   if (f.cost !== undefined) e.cost = f.cost;
+  const cache = t.cache;
+  if (cache !== undefined) {
+    e.cache = { name: cache.name, result: cache.result, ...(cache.entry !== undefined ? { entry: cache.entry } : {}), ...(f.saved !== undefined ? { saved: f.saved } : {}) };
+  }
   const guardrails = guardrailEntries(f);
   if (guardrails !== undefined) e.guardrails = guardrails;
   if (t.rejected !== undefined) e.rejectedBy = { kind: t.rejected.kind, name: t.rejected.name };

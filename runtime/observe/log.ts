@@ -69,6 +69,8 @@ export interface AccessEntry {
   completionTokens?: number;
   /** Dollars, from the model's prices and the reported usage. */
   cost?: number;
+  /** The route's cache: `hit`, `miss` or `bypass`, the entry (the key's first 16 hex digits) and, for a hit, the dollars it saved. */
+  cache?: { name: string; result: "hit" | "miss" | "bypass"; entry?: string; saved?: number };
   guardrails?: GuardrailEntry[];
   /** The budget or limit that refused the request. */
   rejectedBy?: { kind: "budget" | "limit"; name: string };

@@ -82,6 +82,11 @@ export class GatewayMetrics {
   private readonly reloads: Counter;
   private readonly policyInfo: Gauge;
   private readonly policyLoaded: Gauge;
+  private readonly cacheRequests: Counter;
+  private readonly cacheBytes: Gauge;
+  private readonly cacheEvictions: Counter;
+  private readonly cacheSaved: Counter;
+  private cacheStore: { bytes(): number | undefined } | undefined;
   private readonly bySeries = new Map<string, RequestSeries>();
   private readonly attemptSeries = new Map<string, { count: Series; upstream: HistogramSeries }>();
   /** The process readings and the gauges they fill; undefined with no probe. */
@@ -122,6 +127,11 @@ export class GatewayMetrics {
     this.reloads = r.counter("aigw_policy_reloads_total", "Policy reload attempts, by result (ok, failed, refused: by the reload gate).", ["result"]);
     this.policyInfo = r.gauge("aigw_policy_info", "The active policy version (always 1).", ["version"]);
     this.policyLoaded = r.gauge("aigw_policy_loaded_timestamp_seconds", "When the active policy was installed.");
+    this.cacheRequests = r.counter("aigw_cache_requests_total", "Requests that consulted a route's response cache, by result (hit, miss, bypass).", ["cache", "result"]);
+    this.cacheBytes = r.gauge("aigw_cache_bytes", "Bytes the in-memory response cache holds (entries, keys and bookkeeping).");
+    this.cacheEvictions = r.counter("aigw_cache_evictions_total", "Cache entries evicted from the in-memory cache to make room.");
+    this.cacheSaved = r.counter("aigw_cache_saved_dollars_total", "Dollars cache hits saved: what their entries cost when the provider answered them.", ["cache"]);
+    this.cacheEvictions.child();
     this.reloads.child("ok");
     this.reloads.child("failed");
     this.stateErrors.child();
@@ -162,6 +172,16 @@ export class GatewayMetrics {
     this.usageFaults.child(target, reason).value++;
   }
 
+  /** The cache store whose size `aigw_cache_bytes` reports at scrape time (only a memory store knows it). */
+  setCacheStore(store: { bytes(): number | undefined } | undefined): void {
+    this.cacheStore = store;
+  }
+
+  /** Counts entries the memory cache evicted for room. */
+  cacheEvicted(count: number): void {
+    this.cacheEvictions.child().value += count;
+  }
+
   /** Counts one finished chat request. */
   observe(f: FinishedRequest): void {
     const t = f.view;
@@ -200,6 +220,11 @@ export class GatewayMetrics {
       else this.fallbacks.child(route, prev.model, a.model, reason).value++;
     }
 
+    const c = t.cache;
+    if (c !== undefined) {
+      this.cacheRequests.child(c.name, c.result).value++;
+      if (f.saved !== undefined) this.cacheSaved.child(c.name).value += f.saved;
+    }
     if (t.redacted.length > 0) this.guardHits(t.redacted, "redact");
     if (t.flagged.length > 0) this.guardHits(t.flagged, "flag");
     if (t.blocked !== undefined) this.guardrails.child(t.blocked.guardrail, "block").value++;
@@ -214,6 +239,8 @@ export class GatewayMetrics {
   async render(): Promise<string> {
     await this.readBudgets();
     if (this.process !== undefined) this.process.gauges.update(this.process.probe.read());
+    const bytes = this.cacheStore?.bytes();
+    if (bytes !== undefined) this.cacheBytes.set([], bytes);
     return this.registry.render();
   }
 

@@ -54,6 +54,8 @@ export interface RequestView {
   decision?: Explanation;
   /** Monotonic readings around the decide and input-guardrail steps, when they were timed. */
   steps?: { decide: readonly [number, number]; guard?: readonly [number, number] };
+  /** The route's cache, when it was consulted (an ineligible request leaves it out). */
+  cache?: { name: string; result: "hit" | "miss" | "bypass"; entry?: string; usage?: Usage };
   /** With `log_bodies true`. */
   bodies?: { request: CanonicalRequest; guardrails: readonly string[]; facts: Facts; completion?: ChatCompletion };
 }
@@ -99,6 +101,11 @@ export function viewOf(record: RequestRecord): RequestView {
       case "try":
         (tries ??= []).push(e.timing);
         break;
+      case "cache":
+        if (e.result === "ineligible") break;
+        v.cache = { name: e.cache, result: e.result, ...(e.entry !== undefined ? { entry: e.entry } : {}), ...(e.usage !== undefined ? { usage: e.usage } : {}) };
+        if (e.target !== undefined) v.target = e.target;
+        break;
       case "attempts":
         v.attempts = e.attempts;
         if (e.target !== undefined) v.target = e.target;
@@ -139,8 +146,10 @@ export interface FinishedRequest {
   readonly overheadMs: number;
   /** The provider's reported usage (a stream's once it was read). */
   readonly usage: Usage | undefined;
-  /** Dollars, from the answering model's prices; undefined when unpriced or without usage. */
+  /** Dollars, from the answering model's prices; undefined when unpriced or without usage, and for a cache hit (nothing was sent). */
   readonly cost: number | undefined;
+  /** A cache hit: the dollars its entry cost when it was answered, saved this time. */
+  readonly saved: number | undefined;
 }
 
 /**
@@ -166,8 +175,10 @@ export function finishRequest(
     upstreamMs = last.startMs + last.ms - first.startMs;
     if (view.stream === true && view.target !== undefined) upstreamMs += endMs - replyMs;
   }
-  const usage = written.usage ?? view.usage;
   const graph = prepared.graph;
+  // A hit's usage is its entry's, the tokens a provider did not process this time: saved, not spent.
+  const hit = view.cache?.result === "hit";
+  const usage = hit ? undefined : (written.usage ?? view.usage);
   return {
     graph,
     prepared,
@@ -182,6 +193,7 @@ export function finishRequest(
     overheadMs: Math.max(0, totalMs - upstreamMs),
     usage,
     cost: priceDollars(graph, view.target, usage),
+    saved: hit ? priceDollars(graph, view.target, view.cache?.usage) : undefined,
   };
 }
 

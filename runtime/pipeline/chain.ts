@@ -3,12 +3,12 @@
  * loaded:
  *
  *   respond → auth → decode → facts → [explain] → decide → input guard
- *     → [bodies] → [admit] → [output guard] → execute
+ *     → [bodies] → [cache] → [admit] → [output guard] → execute
  *
  * A bracketed step is present only when its feature is: `explain` when
  * decisions are logged, `bodies` with `log_bodies true`, `admit` when the
  * policy has budgets or limits, `output guard` when a guardrail has output
- * rules. A
+ * rules, `cache` when a route has a cache (before admit: a hit is free). A
  * new feature is a new step file in steps/ and one line here. Another
  * inbound API (apis.ts) swaps respond and decode for its own and keeps
  * every step between.
@@ -20,6 +20,7 @@ import type { Reply } from "./respond.js";
 import { admit } from "./steps/admit.js";
 import { auth } from "./steps/auth.js";
 import { bodies } from "./steps/bodies.js";
+import { cache } from "./steps/cache.js";
 import { decide } from "./steps/decide.js";
 import { decode, decodeAs } from "./steps/decode.js";
 import type { InboundShape } from "./apis.js";
@@ -42,6 +43,7 @@ export function chatSteps(graph: Graph, features: ChainFeatures, shape?: Inbound
   if (features.explain) steps.push(explain);
   steps.push(decide, inputGuard);
   if (graph.gateway.logBodies) steps.push(bodies);
+  if (graph.routes.some((r) => r.cache !== undefined)) steps.push(cache);
   if (Object.keys(graph.budgets).length > 0 || Object.keys(graph.limits).length > 0) steps.push(admit);
   if (Object.values(graph.guardrails).some((g) => g.rules.some((r) => r.on === "output"))) steps.push(outputGuard);
   steps.push(execute);

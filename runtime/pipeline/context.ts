@@ -9,6 +9,7 @@ import type { Caller, Decision, Facts, GuardOutcome, RoutedDecision, StateView, 
 import type { AbortSignalLike, ChatCompletion, ChatStream, Completion, Embedded } from "../providers/index.js";
 import type { CanonicalRequest, InboundApi } from "../request/index.js";
 import type { World } from "../world.js";
+import type { CacheEntry } from "../cache/index.js";
 import { NO_COUNTERS, type Counters } from "../budget/counters.js";
 import type { Step } from "./compose.js";
 import type { DecisionHeaders, HeaderList } from "./headers.js";
@@ -63,6 +64,8 @@ export class ChatContext {
   /** input guard: the request to send (a redacted copy, or `request` itself), and the verdict. */
   sent!: CanonicalRequest;
   guard: GuardOutcome | undefined = undefined;
+  /** cache, with `charge hits`: the entry that answers instead of the upstream (the execute step replays it). */
+  cached: CacheEntry | undefined = undefined;
   /** execute: what upstream answered, as it answered it. */
   answered: Answered | undefined = undefined;
   /** execute, then output guard: the completion as the caller gets it. */

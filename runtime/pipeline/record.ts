@@ -28,6 +28,17 @@ export type RecordEvent =
   | { readonly kind: "bodies"; readonly request: CanonicalRequest; readonly guardrails: readonly string[]; readonly facts: Facts }
   /** With `log_bodies`: the completion as answered (after output guardrails). */
   | { readonly kind: "completion"; readonly completion: ChatCompletion }
+  /** The route's cache was consulted: `entry` is the first 16 hex digits of the key; a hit names the entry's target and usage (what it saved). */
+  | {
+      readonly kind: "cache";
+      readonly cache: string;
+      readonly result: "hit" | "miss" | "bypass" | "ineligible";
+      readonly entry?: string;
+      readonly target?: string;
+      readonly usage?: Usage;
+    }
+  /** The reply was stored in the cache, in `bytes` (compressed). */
+  | { readonly kind: "cache-stored"; readonly cache: string; readonly bytes: number }
   /** One upstream try, timed. */
   | { readonly kind: "try"; readonly timing: TryTiming }
   /** The tries are over: their history, the target that answered and, for a completion, what it answered as received (its usage, id, model, finish reasons). */

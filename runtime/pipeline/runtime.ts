@@ -11,6 +11,7 @@ import { loadTokenizer, prepare, tokenFloor, type PreparedGraph } from "../engin
 import type { Budgets } from "../budget/admission.js";
 import { createProviders, type Pools, type Providers } from "../providers/index.js";
 import type { World } from "../world.js";
+import type { CacheStore, Coalescer } from "../cache/index.js";
 import { CallerIndex } from "./auth.js";
 import { embeddingsShape, messagesShape, responsesShape } from "./apis.js";
 import { chatChain } from "./chain.js";
@@ -38,6 +39,8 @@ export interface Runtime {
   readonly world: World;
   /** Budgets and limits over the gateway's store (one per gateway, shared across reloads). */
   readonly budgets: Budgets;
+  /** The response cache's store and its in-flight misses (one per gateway, shared across reloads); absent: no route may cache. */
+  readonly cache: ResponseCache | undefined;
   /** Time the decide and input-guardrail steps (for trace spans). */
   readonly timeSteps: boolean;
   /** The guard pass workers, when the graph has work for them and the gateway has them (runtime/offload/). */
@@ -46,6 +49,12 @@ export interface Runtime {
   readonly applyGuard: ApplyGuard;
   /** Runs the chain of the request's inbound API (`input.api`, chat by default). */
   chat(input: ChatInput): Promise<ChatOutcome>;
+}
+
+/** The response cache a gateway keeps across reloads. */
+export interface ResponseCache {
+  readonly store: CacheStore;
+  readonly coalescer: Coalescer;
 }
 
 /** What a chat request answered, and what happened on the way. */
@@ -60,6 +69,8 @@ export interface RuntimeOptions {
   /** Keep-alive pools shared across reloads. */
   pools: Pools;
   budgets: Budgets;
+  /** The response cache; without it the cache step answers nothing from a cache. */
+  cache?: ResponseCache;
   /** A request id: the client's when sane, else a fresh one. */
   requestId: (given: string | undefined) => string;
   /** Keep the decision record (`aigw explain`'s JSON) of every request; costs a traced decide. */
@@ -104,6 +115,7 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     problems: providers.problems,
     world,
     budgets: options.budgets,
+    cache: options.cache,
     timeSteps: options.timeSteps === true,
     offload,
     applyGuard: guardApplier({ offload }),

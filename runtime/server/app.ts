@@ -21,6 +21,8 @@ import { GatewayError, toErrorReply } from "../pipeline/errors.js";
 import { authenticate, checkJsonContentType, credentialOf, createRuntime, requestIds, writeReply, type ChatInput, type Runtime, type Written } from "../pipeline/index.js";
 import { Pools, type PoolOptions } from "../providers/index.js";
 import { memoryStore, type Store } from "../state/index.js";
+import { Coalescer, memoryCacheStore, type CacheStore } from "../cache/index.js";
+import { DEFAULTS } from "../../compiler/settings.js";
 import { GatewayMetrics, Observer, silentLogger, storeBudgetReader, type Logger, type SpanSink } from "../observe/index.js";
 import { exportHttpEngine } from "../observe/http-engine.js";
 import { needsOffload, startOffload, type GuardOffload, type OffloadOptions } from "../offload/index.js";
@@ -55,6 +57,13 @@ export interface GatewayOptions {
    * with it (and no `/admin/budgets`).
    */
   store?: Store;
+  /**
+   * The response cache's store (runtime/cache `openCacheStore`), kept across
+   * reloads and closed by its opener. Default: a memory store of the
+   * gateway's own, bounded by the first graph's `cache_memory`, closed by
+   * `close()`.
+   */
+  cacheStore?: CacheStore;
   /**
    * More endpoints (admin, metrics), mounted beside the built-in ones; a
    * handler that throws a `GatewayError` gets the usual OpenAI-style error.
@@ -120,6 +129,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const observe = options.observe ?? {};
   const metrics = observe.metrics === false ? undefined : (observe.metrics ?? new GatewayMetrics(world.now));
   const budgets = new Budgets(options.store ?? ownStore!, log, (target, fault) => metrics?.usageClamped(target, fault));
+  const ownCache =
+    options.cacheStore === undefined
+      ? memoryCacheStore({ maxBytes: options.graph.gateway.cacheMemoryBytes ?? DEFAULTS.gateway.cacheMemoryBytes, clock: world.now, onEvict: (n) => metrics?.cacheEvicted(n) })
+      : undefined;
+  const cache = { store: options.cacheStore ?? ownCache!, coalescer: new Coalescer() };
+  metrics?.setCacheStore(cache.store);
   const requestId = requestIds(world.random);
   // Started with the first graph that has work for it, kept across reloads.
   let offload: GuardOffload | undefined;
@@ -135,6 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       world,
       pools,
       budgets,
+      cache,
       requestId,
       explain: observe.logDecisions === true,
       timeSteps: observe.spans !== undefined,
@@ -253,6 +269,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await pools.close();
       await offload?.close();
       await ownStore?.close();
+      await ownCache?.close();
       // Metrics made here are ours to stop; metrics passed in belong to the caller.
       if (observe.metrics === undefined) metrics?.close();
     },

@@ -195,7 +195,7 @@ describe("metrics edge cases", () => {
     const m = new GatewayMetrics(() => 0);
     const view = { requestId: "r", attempts: [], status: 429, redacted: [], flagged: [], tries: [], route: "chat", errorCode: "rate_limited" };
     const graph = policyFor("http://127.0.0.1:9/v1");
-    const f = { graph, prepared: prepare(graph), method: "POST", path: "/", view, written: { status: 429, aborted: false }, status: 429, totalMs: 1, ttfbMs: 1, upstreamMs: 0, overheadMs: 1, usage: undefined, cost: undefined };
+    const f = { graph, prepared: prepare(graph), method: "POST", path: "/", view, written: { status: 429, aborted: false }, status: 429, totalMs: 1, ttfbMs: 1, upstreamMs: 0, overheadMs: 1, usage: undefined, cost: undefined, saved: undefined };
     m.observe(f);
     m.observe({ ...f, view: { ...view, errorCode: "budget_exceeded" } });
     const families = parseExposition(await m.render());

@@ -7,8 +7,10 @@
  */
 import { routed, type ChatStep } from "../context.js";
 import { execute as run } from "../execute.js";
+import { answerFromEntry } from "./cache.js";
 
 export const execute: ChatStep = async (ctx) => {
+  if (ctx.cached !== undefined) return answerFromEntry(ctx, ctx.cached);
   const { rt, world, meta, record } = ctx;
   const result = await run(rt, routed(ctx), {
     request: ctx.sent,

@@ -1,0 +1,57 @@
+/**
+ * The response cache's public entry: the store the gateway's `state`
+ * setting names (`openCacheStore`), the key, the entry codec, and the
+ * coalescing of identical misses. The pipeline's cache step
+ * (pipeline/steps/cache.ts) is the only reader and writer.
+ */
+import { isAbsolute, resolve } from "node:path";
+import type { GatewayNode } from "../../compiler/graph.js";
+import { DEFAULTS } from "../../compiler/settings.js";
+import { CacheStoreError } from "./errors.js";
+import { memoryCacheStore } from "./memory.js";
+import { redisCacheStore } from "./redis.js";
+import { sqliteCacheStore } from "./sqlite.js";
+import type { CacheStore, Clock, OnEvict } from "./store.js";
+
+export type { CacheStore, Clock, OnEvict } from "./store.js";
+export { CacheStoreError, type CacheStoreErrorCode } from "./errors.js";
+export { cacheKey, keyMaterial, type KeyContext } from "./key.js";
+export { decodeEntry, encodeEntry, COMPRESS_FROM, type CacheEntry } from "./entry.js";
+export { Coalescer } from "./coalesce.js";
+export { memoryCacheStore, ENTRY_OVERHEAD } from "./memory.js";
+export { sqliteCacheStore } from "./sqlite.js";
+export { redisCacheStore } from "./redis.js";
+
+/** How often expired entries are swept from stores that do not expire them themselves. */
+export const CACHE_SWEEP_MS = 60_000;
+
+export interface OpenCacheOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  clock: Clock;
+  /** Where a relative SQLite path is resolved. */
+  baseDir?: string;
+  /** The memory store's bound (`cache_memory`); default 64 MiB. */
+  maxBytes?: number;
+  onEvict?: OnEvict;
+}
+
+/**
+ * Opens the cache store beside the gateway's state: memory, the same SQLite
+ * file (its own table and connection), or the same Redis (its own client,
+ * `aigw:cache:` keys). Throws `CacheStoreError` when it cannot.
+ */
+export function openCacheStore(config: GatewayNode["state"], options: OpenCacheOptions): CacheStore {
+  switch (config.kind) {
+    case "memory":
+      return memoryCacheStore({ maxBytes: options.maxBytes ?? DEFAULTS.gateway.cacheMemoryBytes, clock: options.clock, ...(options.onEvict ? { onEvict: options.onEvict } : {}) });
+    case "sqlite": {
+      const path = config.path === "" ? ".aigw/state.db" : config.path;
+      return sqliteCacheStore({ clock: options.clock, path: isAbsolute(path) ? path : resolve(options.baseDir ?? process.cwd(), path) });
+    }
+    case "redis": {
+      const url = "env" in config.url ? options.env[config.url.env] : config.url.value;
+      if (url === undefined || url === "") throw new CacheStoreError("AIGW_CACHE_REDIS_URL_UNSET", "cannot open the redis cache: its url is not set");
+      return redisCacheStore({ url });
+    }
+  }
+}
