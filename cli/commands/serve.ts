@@ -29,6 +29,7 @@ import { processIo, type Io } from "../io.js";
 import { defaultVerifier, policySource, reloadRoutes, Reloader, SourceError, type PolicySource } from "../../runtime/server/reload/index.js";
 import { renderHuman, summary } from "../render.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
+import { openManagedCache, type ManagedCache } from "../../runtime/cache/index.js";
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
@@ -93,8 +94,11 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   let gateway: Gateway;
   // Budgets and limits (runtime/budget): the store of `gateway { state … }`, swept on a timer, closed at shutdown.
   let state: ManagedStore | undefined;
+  // The response cache (runtime/cache): beside the state, in the same memory, SQLite file or Redis.
+  let cache: ManagedCache | undefined;
   try {
     state = openManagedStore(graph.gateway.state, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("state sweep failed", { error: String(err) }) });
+    cache = openManagedCache(graph.gateway, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("cache sweep failed", { error: String(err) }) });
     gateway = await startGateway({
       graph,
       host,
@@ -103,12 +107,14 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
       log,
       routes: reloadRoutes(reloader, io.env),
       store: state.store,
+      cacheStore: cache.store,
       observe,
       guardPass,
       ...(bodyTimeoutMs !== undefined ? { http: { bodyTimeoutMs } } : {}),
     });
   } catch (err) {
     await state?.close();
+    await cache?.close();
     await reloader.close();
     io.err(`aigw serve: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
@@ -131,6 +137,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   await reloader.close();
   await gateway.close(SHUTDOWN_GRACE_MS);
   await state.close();
+  await cache.close();
   await spans?.close();
   out.flush();
   io.err("aigw serve: stopped\n");

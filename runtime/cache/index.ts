@@ -11,9 +11,9 @@ import { CacheStoreError } from "./errors.js";
 import { memoryCacheStore } from "./memory.js";
 import { redisCacheStore } from "./redis.js";
 import { sqliteCacheStore } from "./sqlite.js";
-import type { CacheStore, Clock, OnEvict } from "./store.js";
+import type { CacheStore, Clock } from "./store.js";
 
-export type { CacheStore, Clock, OnEvict } from "./store.js";
+export type { CacheStore, Clock } from "./store.js";
 export { CacheStoreError, type CacheStoreErrorCode } from "./errors.js";
 export { cacheKey, keyMaterial, type KeyContext } from "./key.js";
 export { decodeEntry, encodeEntry, COMPRESS_FROM, type CacheEntry } from "./entry.js";
@@ -32,7 +32,34 @@ export interface OpenCacheOptions {
   baseDir?: string;
   /** The memory store's bound (`cache_memory`); default 64 MiB. */
   maxBytes?: number;
-  onEvict?: OnEvict;
+}
+
+/** An open cache store with its sweep timer. */
+export interface ManagedCache {
+  readonly store: CacheStore;
+  /** Stops the sweep and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the gateway's cache store (its `state`, bounded by `cache_memory`) and sweeps it on a timer. */
+export function openManagedCache(gateway: GatewayNode, options: { env: Readonly<Record<string, string | undefined>>; baseDir: string; clock?: Clock; onError?: (err: unknown) => void }): ManagedCache {
+  const store = openCacheStore(gateway.state, {
+    env: options.env,
+    clock: options.clock ?? Date.now,
+    baseDir: options.baseDir,
+    maxBytes: gateway.cacheMemoryBytes ?? DEFAULTS.gateway.cacheMemoryBytes,
+  });
+  const timer = setInterval(() => {
+    store.sweep().catch((err: unknown) => options.onError?.(err));
+  }, CACHE_SWEEP_MS);
+  timer.unref();
+  return {
+    store,
+    async close() {
+      clearInterval(timer);
+      await store.close();
+    },
+  };
 }
 
 /**
@@ -43,7 +70,7 @@ export interface OpenCacheOptions {
 export function openCacheStore(config: GatewayNode["state"], options: OpenCacheOptions): CacheStore {
   switch (config.kind) {
     case "memory":
-      return memoryCacheStore({ maxBytes: options.maxBytes ?? DEFAULTS.gateway.cacheMemoryBytes, clock: options.clock, ...(options.onEvict ? { onEvict: options.onEvict } : {}) });
+      return memoryCacheStore({ maxBytes: options.maxBytes ?? DEFAULTS.gateway.cacheMemoryBytes, clock: options.clock });
     case "sqlite": {
       const path = config.path === "" ? ".aigw/state.db" : config.path;
       return sqliteCacheStore({ clock: options.clock, path: isAbsolute(path) ? path : resolve(options.baseDir ?? process.cwd(), path) });

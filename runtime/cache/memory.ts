@@ -6,7 +6,7 @@
  * small entries too.
  */
 import { LRUCache } from "lru-cache";
-import type { CacheStore, Clock, OnEvict } from "./store.js";
+import type { CacheStore, Clock } from "./store.js";
 
 /** Bytes counted per entry beyond its value and key: the LRU's node, the map slot, the record. */
 export const ENTRY_OVERHEAD = 160;
@@ -16,13 +16,14 @@ interface Held {
   readonly expiresAt: number;
 }
 
-export function memoryCacheStore(options: { maxBytes: number; clock: Clock; onEvict?: OnEvict }): CacheStore {
-  const { clock, onEvict } = options;
+export function memoryCacheStore(options: { maxBytes: number; clock: Clock }): CacheStore {
+  const { clock } = options;
+  let evicted = 0;
   const lru = new LRUCache<string, Held>({
     maxSize: options.maxBytes,
     sizeCalculation: (held, key) => held.value.byteLength + key.length * 2 + ENTRY_OVERHEAD,
     dispose: (_held, _key, reason) => {
-      if (reason === "evict") onEvict?.(1);
+      if (reason === "evict") evicted++;
     },
   });
   return {
@@ -39,11 +40,13 @@ export function memoryCacheStore(options: { maxBytes: number; clock: Clock; onEv
       lru.set(key, { value, expiresAt: clock() + ttlMs });
     },
     bytes: () => lru.calculatedSize,
+    evicted: () => evicted,
     async sweep() {
       const now = clock();
       const expired: string[] = [];
       for (const [key, held] of lru.entries()) if (held.expiresAt <= now) expired.push(key);
       for (const key of expired) lru.delete(key);
+      evicted += expired.length;
       return expired.length;
     },
     async close() {

@@ -24,6 +24,8 @@ export function redisCacheStore(options: { url: string; prefix?: string }): Cach
       await client.set(prefix + key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), "PX", Math.max(1, Math.ceil(ttlMs)));
     },
     bytes: () => undefined,
+    // Redis expires and evicts on its own (its `expired_keys` and `evicted_keys` statistics count them).
+    evicted: () => 0,
     // Redis expires entries itself.
     sweep: async () => 0,
     async close() {

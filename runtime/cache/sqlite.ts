@@ -34,6 +34,7 @@ export function sqliteCacheStore(options: { path: string; clock: Clock }): Cache
   }
   const read = db.prepare<[string, number], { value: Buffer }>("SELECT value FROM cache_entries WHERE key = ? AND expires_at > ?");
   const write = db.prepare<[string, Uint8Array, number]>("INSERT OR REPLACE INTO cache_entries (key, value, expires_at) VALUES (?, ?, ?)");
+  let evicted = 0;
   const sweep = db.prepare<[number]>("DELETE FROM cache_entries WHERE expires_at <= ?");
   return {
     kind: "sqlite",
@@ -45,8 +46,11 @@ export function sqliteCacheStore(options: { path: string; clock: Clock }): Cache
       write.run(key, value, clock() + ttlMs);
     },
     bytes: () => undefined,
+    evicted: () => evicted,
     async sweep() {
-      return sweep.run(clock()).changes;
+      const n = sweep.run(clock()).changes;
+      evicted += n;
+      return n;
     },
     async close() {
       if (db.open) db.close();

@@ -18,10 +18,9 @@ export interface CacheStore {
   set(key: string, value: Uint8Array, ttlMs: number): Promise<void>;
   /** The bytes the store holds, when it knows (the memory store); undefined otherwise. */
   bytes(): number | undefined;
+  /** Entries removed so far before a read found them: evicted for room, or expired and swept. */
+  evicted(): number;
   /** Removes expired entries; resolves to how many. */
   sweep(): Promise<number>;
   close(): Promise<void>;
 }
-
-/** Hears entries removed before their time (evicted for room) or after it (swept). */
-export type OnEvict = (count: number) => void;

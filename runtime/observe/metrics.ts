@@ -86,7 +86,7 @@ export class GatewayMetrics {
   private readonly cacheBytes: Gauge;
   private readonly cacheEvictions: Counter;
   private readonly cacheSaved: Counter;
-  private cacheStore: { bytes(): number | undefined } | undefined;
+  private cacheStore: { bytes(): number | undefined; evicted(): number } | undefined;
   private readonly bySeries = new Map<string, RequestSeries>();
   private readonly attemptSeries = new Map<string, { count: Series; upstream: HistogramSeries }>();
   /** The process readings and the gauges they fill; undefined with no probe. */
@@ -129,7 +129,7 @@ export class GatewayMetrics {
     this.policyLoaded = r.gauge("aigw_policy_loaded_timestamp_seconds", "When the active policy was installed.");
     this.cacheRequests = r.counter("aigw_cache_requests_total", "Requests that consulted a route's response cache, by result (hit, miss, bypass).", ["cache", "result"]);
     this.cacheBytes = r.gauge("aigw_cache_bytes", "Bytes the in-memory response cache holds (entries, keys and bookkeeping).");
-    this.cacheEvictions = r.counter("aigw_cache_evictions_total", "Cache entries evicted from the in-memory cache to make room.");
+    this.cacheEvictions = r.counter("aigw_cache_evictions_total", "Cache entries removed before a read found them: evicted for room (memory) or expired and swept (SQLite).");
     this.cacheSaved = r.counter("aigw_cache_saved_dollars_total", "Dollars cache hits saved: what their entries cost when the provider answered them.", ["cache"]);
     this.cacheEvictions.child();
     this.reloads.child("ok");
@@ -172,14 +172,9 @@ export class GatewayMetrics {
     this.usageFaults.child(target, reason).value++;
   }
 
-  /** The cache store whose size `aigw_cache_bytes` reports at scrape time (only a memory store knows it). */
-  setCacheStore(store: { bytes(): number | undefined } | undefined): void {
+  /** The cache store whose size (`aigw_cache_bytes`, only a memory store knows it) and evictions are read at scrape time. */
+  setCacheStore(store: { bytes(): number | undefined; evicted(): number } | undefined): void {
     this.cacheStore = store;
-  }
-
-  /** Counts entries the memory cache evicted for room. */
-  cacheEvicted(count: number): void {
-    this.cacheEvictions.child().value += count;
   }
 
   /** Counts one finished chat request. */
@@ -241,6 +236,7 @@ export class GatewayMetrics {
     if (this.process !== undefined) this.process.gauges.update(this.process.probe.read());
     const bytes = this.cacheStore?.bytes();
     if (bytes !== undefined) this.cacheBytes.set([], bytes);
+    if (this.cacheStore !== undefined) this.cacheEvictions.child().value = this.cacheStore.evicted();
     return this.registry.render();
   }
 

@@ -131,7 +131,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const budgets = new Budgets(options.store ?? ownStore!, log, (target, fault) => metrics?.usageClamped(target, fault));
   const ownCache =
     options.cacheStore === undefined
-      ? memoryCacheStore({ maxBytes: options.graph.gateway.cacheMemoryBytes ?? DEFAULTS.gateway.cacheMemoryBytes, clock: world.now, onEvict: (n) => metrics?.cacheEvicted(n) })
+      ? memoryCacheStore({ maxBytes: options.graph.gateway.cacheMemoryBytes ?? DEFAULTS.gateway.cacheMemoryBytes, clock: world.now })
       : undefined;
   const cache = { store: options.cacheStore ?? ownCache!, coalescer: new Coalescer() };
   metrics?.setCacheStore(cache.store);
