@@ -14,6 +14,11 @@
  * - `given T answers "text" [streamed in chunks of N]`: T's reply says text
  *   (as a stream of N-character deltas), which the route's output
  *   guardrails then inspect (a stream through their hold-back window, as on the server);
+ * - `given cache hit`: the route's cache holds an entry for the request, so
+ *   an eligible request that does not bypass it is answered from it — no
+ *   tries, status 200, the target the plan would try first — before budgets
+ *   and limits, unless the cache says `charge hits`; without it every
+ *   lookup misses;
  * - `given T latency D`: every try of T takes D before it answers or fails;
  *   a try whose time reaches its timeout (the target's, capped by the time
  *   left before the deadline) times out then, and a `fails timeout` try
@@ -26,6 +31,7 @@ import { retryCount, triedModels, type AttemptRecord, type AttemptsError, type O
 import { runPlan, type TryReply } from "../engine/run-plan.js";
 import type { PlannedTarget } from "../engine/plan.js";
 import { decide } from "../engine/decide.js";
+import { cacheVerdict } from "../engine/cache.js";
 import { prepare, type PreparedGraph } from "../engine/prepare.js";
 import type { Decision } from "../engine/decision.js";
 import { factsFromTestRequest, type Facts } from "../engine/facts.js";
@@ -91,6 +97,8 @@ export interface Simulation {
   output: GuardOutcome | undefined;
   /** Why the request ended as it did, for messages: `blocked by guardrail \`pii\``. */
   summary: string;
+  /** How the route's cache took part (engine/cache.ts); undefined when the route has none or the request never got that far. */
+  cache?: "hit" | "miss" | "bypass" | "ineligible";
 }
 
 /** How one target behaves in a simulation (the `given`s about it). */
@@ -144,7 +152,8 @@ async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTest
     const tokenizer = options.tokenizer ?? loadedTokenizer();
     const facts = factsFromTestRequest(test.request, graph, tokenizer);
     const random = seededRandom(seedOf(test.name, options.seed ?? 0));
-    const sim = await simulate(p, facts, givenState(test, random), givenWorld(test), random);
+    const cached = test.given.some((g) => g.kind === "cache-hit");
+    const sim = await simulate(p, facts, givenState(test, random), givenWorld(test), random, cached);
     reached = reachedBy(sim);
     options.onSimulation?.(test, sim);
     checkGivens(graph, test, sim, (m) => fail(test.span, m));
@@ -192,6 +201,7 @@ export async function simulate(
   state: StateView,
   world: ReadonlyMap<string, TargetBehaviour>,
   random: () => number,
+  cached = false,
 ): Promise<Simulation> {
   const decision = decide(graph, facts, state);
   const none = { guard: undefined, attempts: [], error: undefined, elapsedMs: 0, target: undefined, tried: [], retries: 0, input: facts.text, output: undefined };
@@ -201,7 +211,15 @@ export async function simulate(
   if (guard.blocked !== undefined) {
     return { ...none, decision, guard, input, status: 400, summary: `blocked by guardrail \`${guard.blocked.guardrail}\` (400)` };
   }
-  if (decision.kind === "rejected") return { ...none, decision, guard, input, status: 429, summary: `rejected: ${decision.message} (429)` };
+  // The server's cache step (pipeline/steps/cache.ts) sits after the input guardrails and before admission.
+  const verdict = cacheVerdict(graph.routes[decision.route.index]!, facts);
+  const cache: Simulation["cache"] = verdict.kind === "none" ? undefined : verdict.kind === "lookup" ? (cached ? "hit" : "miss") : verdict.kind;
+  const hit = cache === undefined ? {} : { cache };
+  if (cache === "hit" && verdict.kind === "lookup" && (!verdict.cache.node.chargeHits || decision.kind === "route")) {
+    const target = decision.kind === "route" ? decision.plan.targets[0]?.model : graph.routes[decision.route.index]!.plans[0]?.targets[0]?.model;
+    return { ...none, decision, guard, input, status: 200, target, ...hit, summary: `answered from cache \`${verdict.cache.name}\`` };
+  }
+  if (decision.kind === "rejected") return { ...none, decision, guard, input, status: 429, ...hit, summary: `rejected: ${decision.message} (429)` };
 
   let now = 0;
   const triesOf = new Map<string, number>();
@@ -232,7 +250,7 @@ export async function simulate(
   const attempts = run.attempts;
   const tried = triedModels(attempts);
   const retries = retryCount(attempts);
-  const sent = { decision, guard, attempts, elapsedMs: now, tried, retries, input };
+  const sent = { decision, guard, attempts, elapsedMs: now, tried, retries, input, ...hit };
   if (run.kind === "answered") {
     // The server's output guard (pipeline/steps/output-guard.ts): the route's output rules on the reply's text, or on its stream.
     const behaviour = world.get(run.target.model);
@@ -372,6 +390,12 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
       return sim.status === e.status ? undefined : `expected status ${e.status}, got ${sim.status} (${sim.summary})`;
     case "redacted":
       return sim.input === e.text ? undefined : `expected redacted input ${JSON.stringify(e.text)}, got ${JSON.stringify(sim.input)}`;
+    case "cache": {
+      if (sim.cache === e.result) return undefined;
+      if (sim.cache === "ineligible") return `expected cache ${e.result}, got no lookup: the request is not eligible (the cache's \`when\` is false)`;
+      if (sim.cache !== undefined) return `expected cache ${e.result}, got cache ${sim.cache}`;
+      return `expected cache ${e.result}, got no lookup (${d.kind === "no-route" || sim.guard?.blocked !== undefined ? sim.summary : `route \`${d.route.name}\` has no cache`})`;
+    }
   }
 }
 
