@@ -33,8 +33,8 @@ const DEFAULTS: Readonly<Record<string, unknown>> = {
   echo: false,
 };
 
-/** Passthrough fields that do not change the reply. */
-const IGNORED = new Set(["store", "service_tier", "user", "metadata", "stream_options", "safety_identifier", "prompt_cache_key"]);
+/** Passthrough fields that do not change the reply (`stream` is in the key as `r.stream`, a wire's `false` is its absence). */
+const IGNORED = new Set(["stream", "store", "service_tier", "user", "metadata", "stream_options", "safety_identifier", "prompt_cache_key"]);
 
 /** What identifies one cache entry besides the request. */
 export interface KeyContext {
