@@ -149,6 +149,15 @@ export interface Explanation {
   /** The route's guardrails, in order, applied to the input. */
   readonly guardrails: readonly GuardrailRecord[];
   readonly outcome: OutcomeRecord;
+  /** The route's response cache, as the server's cache step found it (absent from `aigw explain`, which looks nothing up). */
+  readonly cache?: CacheRecord;
+}
+
+/** How the route's cache took part: `entry` is the first 16 hex digits of the key. */
+export interface CacheRecord {
+  readonly name: string;
+  readonly result: "hit" | "miss" | "bypass" | "ineligible";
+  readonly entry?: string;
 }
 
 // ---------------------------------------------------------------- building it

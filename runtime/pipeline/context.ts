@@ -58,6 +58,12 @@ export class ChatContext {
   trace: TraceEvent[] | undefined = undefined;
   /** decide; admit replaces it with the re-planned decision it admitted. */
   decision!: Decision;
+  /**
+   * decide: the decision on a view where nothing is spent, before any
+   * counters are read (the same with or without decision logging): the
+   * target the cache key names, and what a free cache hit answers for.
+   */
+  planned: RoutedDecision | undefined = undefined;
   /** decide: the state view the decision read (its draw included), and the counters in it (empty unless it was traced). */
   view!: StateView;
   counters: Counters = NO_COUNTERS;

@@ -26,9 +26,10 @@ import type { Reply } from "../respond.js";
 const WHOLE = new Set(["stop", "tool_calls", "function_call"]);
 
 export const cache: ChatStep = async (ctx, next) => {
-  const d = ctx.decision;
+  // The decision before counters were read: decision logging (which reads them) never changes what the cache does.
+  const d = ctx.planned;
   const rc = ctx.rt.cache;
-  if (d.kind !== "route" || rc === undefined) return next();
+  if (d === undefined || rc === undefined) return next();
   const verdict = cacheVerdict(ctx.rt.prepared.routes[d.route.index]!, ctx.facts);
   if (verdict.kind === "none") return next();
   const c = verdict.cache;

@@ -21,6 +21,7 @@ export const decide: ChatStep = async (ctx, next) => {
   const view: StateView = { budgetSpent: zero, limitUsed: zero, draw: () => (drawn ??= world.random()) };
   ctx.view = view;
   let d: Decision = evaluate(rt.prepared, ctx.facts, view);
+  if (d.kind === "route") ctx.planned = d;
   const trace = ctx.trace;
   if (trace !== undefined) {
     const tracer = { tracer: (e: (typeof trace)[number]) => void trace.push(e) };

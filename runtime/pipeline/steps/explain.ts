@@ -26,5 +26,8 @@ function record(ctx: ChatContext): void {
   // A matched route always went through the input guard step; no route never does.
   const guard = d.kind === "no-route" ? undefined : (ctx.guard ?? NO_GUARDRAILS);
   const keyPresented = bearerToken(ctx.input.headers["authorization"]) !== undefined;
-  ctx.record.add({ kind: "explained", decision: explainDecision(ctx.rt.graph, ctx.facts, d, ctx.trace, guard, keyPresented) });
+  const decision = explainDecision(ctx.rt.graph, ctx.facts, d, ctx.trace, guard, keyPresented);
+  const c = ctx.record.events.find((e) => e.kind === "cache");
+  const cache = c?.kind === "cache" ? { name: c.cache, result: c.result, ...(c.entry !== undefined ? { entry: c.entry } : {}) } : undefined;
+  ctx.record.add({ kind: "explained", decision: cache === undefined ? decision : { ...decision, cache } });
 }

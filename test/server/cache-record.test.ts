@@ -1,0 +1,91 @@
+/**
+ * What the gateway says about its cache, in-process with an injected clock:
+ * the access log and the decision record name the result and the entry, a
+ * hit costs nothing and records what it saved, a hit is free of limits
+ * unless the cache says `charge hits`, an entry expires exactly at its ttl
+ * on the gateway's clock, and no key reaches a log line.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { closeAllUpstreams, startUpstream } from "../support/upstreams.js";
+import { closeGateways, KEY, KEY_HASH, policy, serve } from "./helpers.js";
+
+afterEach(async () => {
+  await closeGateways();
+  await closeAllUpstreams();
+});
+
+async function setup(extraRoutes = "") {
+  const up = await startUpstream("openai");
+  let now = 1_800_000_000_000;
+  const graph = policy(`keys { "${KEY_HASH}" team "search" }
+provider up { api openai  base_url "${up.baseUrl}" }
+model gpt = up/"gpt-up" { input $1/Mtok  output $2/Mtok }
+limit one { per key  requests 1 per 1h }
+limit other { per key  requests 1 per 1h }
+cache answers { ttl 10s }
+route chat { when model == "chat"  to gpt  cache answers }
+route free { when model == "free"  to gpt  limit one  cache answers }
+route charged { when model == "charged"  to gpt  limit other  cache { ttl 10s  charge hits } }
+${extraRoutes}`);
+  const started = await serve(graph, { observe: { logDecisions: true }, world: { env: {}, now: () => now } });
+  return { ...started, up, advance: (ms: number) => void (now += ms) };
+}
+
+const ask = (model: string, content = "hello") => ({ model, messages: [{ role: "user" as const, content }] });
+
+describe("the cache in the access log and the decision record", () => {
+  it("names the result and the entry; a hit costs nothing and saves what the entry cost", async () => {
+    const { client, access } = await setup();
+    await client.chat.completions.create(ask("chat"));
+    await client.chat.completions.create(ask("chat"));
+    await new Promise((r) => setTimeout(r, 50));
+    const [miss, hit] = access;
+    expect(miss!.cache).toMatchObject({ name: "answers", result: "miss" });
+    expect(miss!.cache!.entry).toMatch(/^[0-9a-f]{16}$/);
+    expect(hit!.cache).toEqual({ name: "answers", result: "hit", entry: miss!.cache!.entry, saved: (11 * 1 + 7 * 2) / 1e6 });
+    expect(miss!.cost).toBe((11 * 1 + 7 * 2) / 1e6);
+    expect(hit!.cost).toBeUndefined();
+    expect(hit!.attempts).toBeUndefined();
+    expect(hit!.target).toBe("gpt");
+    expect(hit!.decision?.cache).toEqual({ name: "answers", result: "hit", entry: miss!.cache!.entry });
+    expect(JSON.stringify(access)).not.toContain(KEY);
+  });
+
+  it("a hit is free of limits by default, and counted with `charge hits`", async () => {
+    const { client, up } = await setup();
+    await client.chat.completions.create(ask("free"));
+    const hit = await client.chat.completions.create(ask("free")).withResponse();
+    expect(hit.response.headers.get("x-aigw-cache")).toBe("hit");
+
+    await client.chat.completions.create(ask("charged"));
+    // Each limit allows one request an hour; the charged hit is the second.
+    await expect(client.chat.completions.create(ask("charged"))).rejects.toMatchObject({ status: 429 });
+    expect(up.requests).toHaveLength(2);
+  });
+
+  it("expires an entry at its ttl on the gateway's clock", async () => {
+    const { client, up, advance } = await setup();
+    await client.chat.completions.create(ask("chat", "expiring"));
+    advance(9_999);
+    const before = await client.chat.completions.create(ask("chat", "expiring")).withResponse();
+    expect(before.response.headers.get("x-aigw-cache")).toBe("hit");
+    expect(before.response.headers.get("age")).toBe("9");
+    advance(1);
+    const after = await client.chat.completions.create(ask("chat", "expiring")).withResponse();
+    expect(after.response.headers.get("x-aigw-cache")).toBe("miss");
+    expect(up.requests).toHaveLength(2);
+  });
+
+  it("never answers an entry from another policy version", async () => {
+    const { gw, client, up } = await setup();
+    await client.chat.completions.create(ask("chat", "versioned"));
+    gw.setGraph(policy(`keys { "${KEY_HASH}" team "search" }
+provider up { api openai  base_url "${up.baseUrl}" }
+model gpt = up/"gpt-up" { input $1/Mtok  output $2/Mtok }
+cache answers { ttl 10s }
+route chat { when model == "chat"  to gpt  cache answers } // a new version`));
+    const again = await client.chat.completions.create(ask("chat", "versioned")).withResponse();
+    expect(again.response.headers.get("x-aigw-cache")).toBe("miss");
+    expect(up.requests).toHaveLength(2);
+  });
+});
