@@ -40,7 +40,7 @@ export function featurePrompt(stream = false): string {
  * directory (`"memory"`: `state memory`). Both models carry prices in both variants (a budgeted route
  * needs them, and the bare route is otherwise identical).
  */
-export function benchPolicy(upstream: string, keyHash: string, stateDir?: string, outputGuard = false): string {
+export function benchPolicy(upstream: string, keyHash: string, stateDir?: string, outputGuard = false, cache = false): string {
   const provider = upstream === "mock" ? "provider up { api mock }" : `provider up { api openai base_url "${upstream}/v1" timeout 10s }`;
   const features = stateDir !== undefined;
   return `
@@ -60,10 +60,12 @@ guardrail pii { on input  redact email, phone, credit_card }`
     : ""
 }
 ${outputGuard ? "guardrail out { on output  redact email, credit_card }" : ""}
+${cache ? "cache answers { ttl 10m }" : ""}
 route chat {
   when model == "chat"
 ${features ? "  guard pii\n  budget bench-key\n  limit bench-key" : ""}
 ${outputGuard ? "  guard out" : ""}
+${cache ? "  cache answers" : ""}
   to mini
   fallback backup on 429, 5xx, timeout
 }

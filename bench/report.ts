@@ -4,6 +4,7 @@
  * figure is for comparison only, or the scenario did not run), and the
  * results file, bench/results/latest.json.
  */
+import type { CacheResult } from "./scenarios/cache.js";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +27,7 @@ export interface ScenarioResults {
   scaling?: ScalingResult;
   memory?: MemoryResult;
   apis?: ApisResult;
+  cache?: CacheResult;
 }
 
 /** One line of the summary. */

@@ -11,6 +11,7 @@
  *   5. scaling      decide/s and compile time at 10–10,000 routes, hot reload at 1,000
  *   6. memory       RSS idle and with 1,000 open streams
  *   7. apis         Messages in and Responses in next to chat in, passed through and translated: req/s and CPU µs per request, JSON and SSE
+ *   8. cache        a 50% repeated-request mix without and with the response cache: req/s, upstream calls saved, hit vs miss latency, memory per entry
  *
  * then a summary of the ratios against their targets, and
  * bench/results/latest.json. Each gateway runs alone on CPU 1, the load
@@ -28,6 +29,7 @@
  * access log on (formatted, written nowhere); `--out` writes the results
  * elsewhere than bench/results/latest.json.
  */
+import { cache, printCache } from "./scenarios/cache.js";
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { nextMessage, ProcessGroup } from "./children.js";
@@ -47,7 +49,7 @@ import { printStreaming, streaming } from "./scenarios/streaming.js";
 import { printThroughput, throughput } from "./scenarios/throughput.js";
 import { loadAverageNow, machineInfo, type MachineInfo } from "./system.js";
 
-const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis"] as const;
+const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis", "cache"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -228,6 +230,7 @@ async function main(): Promise<void> {
     if (o.only.has("scaling")) results.scaling = await timed(timings, "scaling", () => scaling(b), printScaling);
     if (o.only.has("memory")) results.memory = await timed(timings, "memory", () => memory(b, peers !== undefined), printMemory);
     if (o.only.has("apis")) results.apis = await timed(timings, "apis", () => apis(b), printApis);
+    if (o.only.has("cache")) results.cache = await timed(timings, "cache", () => cache(b), printCache);
   } catch (err) {
     failure = err;
   } finally {

@@ -29,7 +29,7 @@ export async function gatewayRole(args: readonly string[]): Promise<void> {
   };
   const upstream = value("--upstream") ?? "mock";
   const stateDir = value("--features");
-  const text = args.includes("--apis") ? apisPolicy(upstream, hashKey(BENCH_KEY)) : benchPolicy(upstream, hashKey(BENCH_KEY), stateDir, args.includes("--output-guard"));
+  const text = args.includes("--apis") ? apisPolicy(upstream, hashKey(BENCH_KEY)) : benchPolicy(upstream, hashKey(BENCH_KEY), stateDir, args.includes("--output-guard"), args.includes("--cache"));
   const compiled = compileSources([{ path: "bench.route", text }]);
   if (!compiled.graph) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
   const log = jsonLogger(() => {}, { access: args.includes("--access-log") });
