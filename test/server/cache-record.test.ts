@@ -5,7 +5,11 @@
  * unless the cache says `charge hits`, an entry expires exactly at its ttl
  * on the gateway's clock, and no key reaches a log line.
  */
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { sqliteCacheStore } from "../../runtime/cache/index.js";
 import { closeAllUpstreams, startUpstream } from "../support/upstreams.js";
 import { closeGateways, KEY, KEY_HASH, policy, serve } from "./helpers.js";
 
@@ -87,5 +91,28 @@ route chat { when model == "chat"  to gpt  cache answers } // a new version`));
     const again = await client.chat.completions.create(ask("chat", "versioned")).withResponse();
     expect(again.response.headers.get("x-aigw-cache")).toBe("miss");
     expect(up.requests).toHaveLength(2);
+  });
+
+  it("keeps no caller key and no provider key in the stored entries (a SQLite file, read as bytes)", async () => {
+    const up = await startUpstream("openai");
+    const dir = mkdtempSync(join(tmpdir(), "aigw-cache-secrets-"));
+    const store = sqliteCacheStore({ path: join(dir, "state.db"), clock: Date.now });
+    const providerKey = "Zq7uXw2PbL9mR4tYcV8nK3sD6fH1jG5a";
+    const graph = policy(`keys { "${KEY_HASH}" team "search" }
+provider up { api openai  base_url "${up.baseUrl}"  key env("CACHE_TEST_PROVIDER_KEY") }
+model gpt = up/"gpt-up"
+route chat { to gpt  cache { ttl 1h } }`);
+    const { client } = await serve(graph, { cacheStore: store, world: { env: { CACHE_TEST_PROVIDER_KEY: providerKey } } });
+    await client.chat.completions.create(ask("chat", "stored"));
+    await client.chat.completions.create({ ...ask("chat", "stored streamed"), stream: true }).then(async (s) => {
+      for await (const _ of s);
+    });
+    const hit = await client.chat.completions.create(ask("chat", "stored")).withResponse();
+    expect(hit.response.headers.get("x-aigw-cache")).toBe("hit");
+    expect(up.requests[0]!.headers.authorization).toBe(`Bearer ${providerKey}`);
+    await store.close();
+    const files = readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString("latin1")).join("");
+    expect(files).toContain("cache_entries");
+    for (const secret of [KEY, providerKey, KEY_HASH]) expect(files).not.toContain(secret);
   });
 });
