@@ -115,4 +115,19 @@ route chat { to gpt  cache { ttl 1h } }`);
     expect(files).toContain("cache_entries");
     for (const secret of [KEY, providerKey, KEY_HASH]) expect(files).not.toContain(secret);
   });
+
+  it("answers an embeddings request from the cache", async () => {
+    const graph = policy(`keys { "${KEY_HASH}" team "search" }
+provider demo { api mock }
+model vec = demo/"vec"
+route embed { to vec  cache { ttl 1h } }`);
+    const { client, access } = await serve(graph);
+    const first = await client.embeddings.create({ model: "embed", input: ["one", "two"] }).withResponse();
+    const second = await client.embeddings.create({ model: "embed", input: ["one", "two"] }).withResponse();
+    const other = await client.embeddings.create({ model: "embed", input: ["one", "three"] }).withResponse();
+    expect([first, second, other].map((r) => r.response.headers.get("x-aigw-cache"))).toEqual(["miss", "hit", "miss"]);
+    expect(second.data.data.map((d) => d.embedding)).toEqual(first.data.data.map((d) => d.embedding));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(access.map((e) => e.attempts?.length ?? 0)).toEqual([1, 0, 1]);
+  });
 });
