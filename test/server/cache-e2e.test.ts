@@ -185,6 +185,26 @@ describe("the response cache, through aigw serve", () => {
     expect(anth.requests.filter((r) => JSON.stringify(r.body).includes("p-messages"))).toHaveLength(1);
   });
 
+  it("replays a streamed Messages hit as Anthropic events the SDK reads", async () => {
+    const client = new Anthropic({ baseURL: served.base, apiKey: KEY_A, maxRetries: 0 });
+    const params = { model: "claude", max_tokens: 64, messages: [{ role: "user" as const, content: "p-messages-stream" }] };
+    const read = async () => {
+      const { data: stream, response } = await client.messages.create({ ...params, stream: true }).withResponse();
+      let text = "";
+      let stop: string | null = null;
+      for await (const event of stream) {
+        if (event.type === "content_block_delta" && event.delta.type === "text_delta") text += event.delta.text;
+        if (event.type === "message_delta") stop = event.delta.stop_reason;
+      }
+      return { cache: response.headers.get("x-aigw-cache"), text, stop };
+    };
+    const first = await read();
+    const second = await read();
+    expect(first).toEqual({ cache: "miss", text: "hello from anthropic", stop: "end_turn" });
+    expect(second).toEqual({ ...first, cache: "hit" });
+    expect(anth.requests.filter((r) => JSON.stringify(r.body).includes("p-messages-stream"))).toHaveLength(1);
+  });
+
   it("counts hits, misses and bypasses and the dollars saved on /metrics", async () => {
     const text = await (await fetch(`${served.base}/metrics`)).text();
     const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1]);
