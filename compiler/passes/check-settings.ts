@@ -12,6 +12,7 @@ import {
   GATEWAY_SETTINGS,
   KEY_LABEL,
   MODEL_SETTINGS,
+  PROVIDER_NEEDS,
   PROVIDER_SETTINGS,
   settingSpec,
   type SettingSpec,
@@ -116,6 +117,13 @@ function providerCheck(p: ProviderDecl, out: Diagnostic[]): void {
   checkBlock(p.settings, PROVIDER_SETTINGS, { owner, kind: "provider", span: p.name.span }, out, (name, spec) =>
     spec.onlyApi !== undefined && spec.onlyApi !== api ? `\`${name}\` is a setting of \`api ${spec.onlyApi}\` providers only, and ${owner} is not one` : undefined,
   );
+  const given = new Set(p.settings.map((s) => s.name.name));
+  for (const oneOf of (api !== undefined && Object.hasOwn(PROVIDER_NEEDS, api) ? PROVIDER_NEEDS[api as keyof typeof PROVIDER_NEEDS] : undefined) ?? []) {
+    if (oneOf.some((name) => given.has(name))) continue;
+    const names = oneOf.map((n) => `\`${n}\``).join(" or ");
+    const examples = oneOf.map((n) => `\`${n}\` followed by ${settingSpec(PROVIDER_SETTINGS, n)!.type.expected}`).join(", or ");
+    out.push(diagnostic("E203", `${owner} (\`api ${api}\`) needs the setting ${names}`, p.name.span, { help: `add ${examples}` }));
+  }
 }
 
 /** Every declaration is checked, duplicates included: a duplicate's own mistakes are worth knowing too. */
