@@ -12,6 +12,8 @@ import type { Sleep } from "../../runtime/providers/types.js";
 import { decodeChat } from "../../runtime/request/index.js";
 import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js";
 import { behave, closeAllUpstreams, startUpstream, type FakeUpstream } from "../support/upstreams.js";
+import { startGoogleUpstream, type GoogleKind, type GoogleUpstream } from "../support/google-upstream.js";
+import { serviceAccount, startTokenEndpoint, type ServiceAccountKey, type TokenEndpoint } from "../support/google-token.js";
 
 export const span: SourceRef = { file: "test.route", line: 1, column: 1, endLine: 1, endColumn: 1 };
 
@@ -147,5 +149,48 @@ export function mockHarness(): Harness {
     expectedArgs: () => ({}),
     received: () => calledP,
     sawCancel: () => cancelledP,
+  };
+}
+
+export const GEMINI_TEST_KEY = "AIzaSy-test-key-0123456789";
+
+/** Harness for the Google adapters against the fake Gemini API or Vertex AI (with its fake token endpoint). */
+export function googleHarness(kind: GoogleKind): Harness {
+  let up: GoogleUpstream;
+  let tokens: TokenEndpoint | undefined;
+  let account: ServiceAccountKey | undefined;
+  let requestsBefore = 0;
+  return {
+    api: kind,
+    model: "p-model",
+    upstreamModel: "upstream-model",
+    async start() {
+      if (kind === "vertex") {
+        tokens = await startTokenEndpoint(() => account!);
+        account = await serviceAccount(tokens.tokenUri);
+      }
+      up = await startGoogleUpstream(kind, { apiKey: GEMINI_TEST_KEY, tokenValid: (t) => tokens?.isValid(t) ?? false, project: "aigw-test", location: "us-central1" });
+    },
+    async stop() {
+      await up.close();
+      await tokens?.close();
+    },
+    providers() {
+      requestsBefore = up.requests.length;
+      const vertex = kind === "vertex" ? { vertex: { project: "aigw-test", location: "us-central1" } } : {};
+      const provider: ProviderNode = { api: kind, baseUrl: up.baseUrl, key: { env: "KEY" }, timeoutMs: 5_000, span, ...vertex };
+      return new Providers(graphOf({ p: provider }), { resolveSecret: () => (kind === "vertex" ? account!.json : GEMINI_TEST_KEY) });
+    },
+    reply: (tool) => up.next({ kind: "reply", reply: tool ? { toolCalls: [{ name: tool.name, args: tool.arguments }] } : {} }),
+    fail: (status) => up.next({ kind: "fail", status }),
+    stall: () => up.next({ kind: "stall" }),
+    slow: () => up.next({ kind: "stall" }),
+    expectedText: () => "fine, thanks",
+    expectedArgs: (tool) => tool.arguments,
+    received: () => up.waitForRequests(requestsBefore + 1),
+    sawCancel: async () => {
+      await up.waitForRequests(requestsBefore + 1);
+      await up.requests[requestsBefore]!.aborted;
+    },
   };
 }
