@@ -198,7 +198,8 @@ function dataUrl(url: string, field: string): { mimeType: string; data: string }
 }
 
 function modelPart(b: ContentBlock, names: Map<string, string>): GeminiPart[] {
-  refuseExtra(b.extra, `a \`${wireType(b)}\` part`, MARKERS);
+  // A tool call's `type: "function"` is the only kind there is.
+  refuseExtra(b.extra, `a \`${wireType(b)}\` part`, b.kind === "tool_call" && b.extra?.["type"] === "function" ? [...MARKERS, "type"] : MARKERS);
   if (b.kind !== "tool_call") {
     const text = onlyText(b, "assistant");
     return text === "" ? [] : [{ text }];
