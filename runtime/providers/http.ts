@@ -300,9 +300,10 @@ export function statusError(
   let upstreamType: string | undefined;
   try {
     const json = JSON.parse(bodyText) as unknown;
-    const parsed = (Array.isArray(json) ? json[0] : json) as { error?: { message?: unknown; type?: unknown; status?: unknown } | string } | null;
+    const parsed = (Array.isArray(json) ? json[0] : json) as { error?: { message?: unknown; type?: unknown; status?: unknown } | string; error_description?: unknown } | null;
     const error = parsed?.error;
-    if (typeof error === "string") message = error;
+    // OAuth's token endpoints say `{ error, error_description }`.
+    if (typeof error === "string") message = typeof parsed?.error_description === "string" ? `${error}: ${parsed.error_description}` : error;
     else if (error && typeof error.message === "string") {
       message = error.message;
       if (typeof error.type === "string") upstreamType = error.type;
