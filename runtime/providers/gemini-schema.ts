@@ -25,18 +25,22 @@ const TYPES: Readonly<Record<string, GeminiSchema["type"]>> = {
 /** Keywords copied as they are (same name, same meaning in the subset). */
 const SAME = new Set(["description", "title", "format", "minItems", "maxItems", "minLength", "maxLength", "pattern", "minimum", "maximum", "minProperties", "maxProperties", "required", "default", "example", "nullable"]);
 
+/** Deeper schemas are refused: nothing real nests this far, and recursion must stay bounded. */
+const MAX_DEPTH = 64;
+
 /** `schema` in Google's subset; `path` names it in errors (`tool \`weather\` parameters`). */
-export function toGeminiSchema(schema: unknown, path: string): GeminiSchema {
+export function toGeminiSchema(schema: unknown, path: string, depth = 0): GeminiSchema {
   if (!isObject(schema)) throw new TranslationError(`${path} is not a JSON Schema object`);
+  if (depth > MAX_DEPTH) throw new TranslationError(`${path} nests deeper than ${MAX_DEPTH} levels`);
   const out: GeminiSchema = {};
   for (const [k, v] of Object.entries(schema)) {
     if (SAME.has(k)) out[k] = v;
     else if (k === "type") Object.assign(out, typeOf(v, `${path}.type`));
     else if (k === "enum") out["enum"] = stringEnum(v, `${path}.enum`);
     else if (k === "const") out["enum"] = stringEnum([v], `${path}.const`);
-    else if (k === "properties") out["properties"] = mapValues(v, `${path}.properties`);
-    else if (k === "items") out["items"] = toGeminiSchema(v, `${path}.items`);
-    else if (k === "anyOf") out["anyOf"] = list(v, `${path}.anyOf`);
+    else if (k === "properties") out["properties"] = mapValues(v, `${path}.properties`, depth + 1);
+    else if (k === "items") out["items"] = toGeminiSchema(v, `${path}.items`, depth + 1);
+    else if (k === "anyOf") out["anyOf"] = list(v, `${path}.anyOf`, depth + 1);
     else if (k === "additionalProperties" && v === false) continue;
     else if (k === "$schema") continue;
     else throw new TranslationError(`\`${k}\` in ${path} is not supported by Gemini's schema subset`);
@@ -61,16 +65,16 @@ function stringEnum(v: unknown, path: string): string[] {
   return v as string[];
 }
 
-function mapValues(v: unknown, path: string): Record<string, GeminiSchema> {
+function mapValues(v: unknown, path: string, depth: number): Record<string, GeminiSchema> {
   if (!isObject(v)) throw new TranslationError(`${path} is not an object`);
   const out: Record<string, GeminiSchema> = {};
-  for (const [name, s] of Object.entries(v)) out[name] = toGeminiSchema(s, `${path}.${name}`);
+  for (const [name, s] of Object.entries(v)) out[name] = toGeminiSchema(s, `${path}.${name}`, depth);
   return out;
 }
 
-function list(v: unknown, path: string): GeminiSchema[] {
+function list(v: unknown, path: string, depth: number): GeminiSchema[] {
   if (!Array.isArray(v)) throw new TranslationError(`${path} is not a list`);
-  return v.map((s, i) => toGeminiSchema(s, `${path}[${i}]`));
+  return v.map((s, i) => toGeminiSchema(s, `${path}[${i}]`, depth));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

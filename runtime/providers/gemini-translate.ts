@@ -169,8 +169,36 @@ export class GeminiStreamTranslator {
   }
 }
 
+/**
+ * A response whose every candidate, part and count has the type the
+ * translation reads (an upstream's odd reply is a protocol error, never a
+ * crash further on).
+ */
 function isResponse(value: unknown): value is GeminiResponse {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  if (!isObject(value)) return false;
   const v = value as GeminiResponse;
-  return (v.candidates === undefined || Array.isArray(v.candidates)) && (v.candidates !== undefined || v.promptFeedback !== undefined || v.usageMetadata !== undefined);
+  if (v.candidates === undefined) return isObject(v.promptFeedback) || isObject(v.usageMetadata);
+  if (!Array.isArray(v.candidates) || !v.candidates.every(isCandidate)) return false;
+  return (v.promptFeedback === undefined || isObject(v.promptFeedback)) && (v.usageMetadata === undefined || isUsage(v.usageMetadata));
+}
+
+function isCandidate(c: unknown): boolean {
+  if (!isObject(c)) return false;
+  const { content, finishReason, index } = c as GeminiCandidate;
+  if (finishReason !== undefined && typeof finishReason !== "string") return false;
+  if (index !== undefined && !(Number.isInteger(index) && index >= 0 && index < 128)) return false;
+  if (content === undefined) return true;
+  if (!isObject(content) || (content.parts !== undefined && !Array.isArray(content.parts))) return false;
+  return (content.parts ?? []).every((p) => isObject(p) && (p.functionCall === undefined || (isObject(p.functionCall) && typeof p.functionCall.name === "string" && (p.functionCall.args === undefined || isObject(p.functionCall.args)))));
+}
+
+/** The counts read are numbers; other fields (Vertex's `trafficType`, the per-modality details) are not read. */
+function isUsage(u: unknown): boolean {
+  return isObject(u) && COUNTS.every((k) => u[k] === undefined || typeof u[k] === "number");
+}
+
+const COUNTS = ["promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount"];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

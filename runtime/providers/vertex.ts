@@ -14,7 +14,7 @@
 import { readFile } from "node:fs/promises";
 import type { ProviderNode } from "../../compiler/graph.js";
 import { AttemptDeadline } from "./deadline.js";
-import { UpstreamAbortedError, UpstreamAuthError, UpstreamError, originOf, type ErrorOrigin } from "./errors.js";
+import { UpstreamAbortedError, UpstreamAuthError, UpstreamError, UpstreamTimeoutError, originOf, type ErrorOrigin } from "./errors.js";
 import { createGoogleAdapter, modelPath, type GoogleCredentials, type GoogleMethod } from "./google-adapter.js";
 import { parseServiceAccount, ServiceAccountError, ServiceAccountTokens, type IssuedToken } from "./google-auth.js";
 import { endpointOf, endpointUrl, type HttpDeps } from "./http-attempt.js";
@@ -33,6 +33,18 @@ export function vertexUrl(provider: ProviderNode, model: string, method: GoogleM
   const resource = model.includes("/") ? modelPath(model) : `publishers/google/models/${modelPath(model)}`;
   const path = `/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/${resource}:${method}`;
   return endpointUrl(provider.baseUrl ?? vertexBaseUrl(location), path);
+}
+
+/**
+ * `p` as the attempt waits for it: within its timeout, until the caller
+ * gives up. The exchange behind `p` goes on for the other callers.
+ */
+function within<T>(p: Promise<T>, call: ProviderCall, origin: ErrorOrigin): Promise<T> {
+  const deadline = new AttemptDeadline(call.signal, call.timeoutMs);
+  return new Promise<T>((resolve, reject) => {
+    deadline.onAbort((reason) => reject(reason.abortCause === "timeout" ? new UpstreamTimeoutError(origin, call.timeoutMs, "waiting for an access token") : new UpstreamAbortedError(origin)));
+    p.then(resolve, reject).finally(() => deadline.dispose());
+  });
 }
 
 /** One provider's account: the key it was built from, and its tokens. */
@@ -97,7 +109,7 @@ export function createVertexAdapter(deps: HttpDeps): ProviderAdapter {
     const { tokens } = await account(call, origin);
     let token: string;
     try {
-      token = await tokens.token();
+      token = await within(tokens.token(), call, origin);
     } catch (err) {
       if (err instanceof ServiceAccountError) throw new UpstreamAuthError(origin, err.message);
       throw err;

@@ -153,6 +153,14 @@ route r { to m }
     expect(ok.graph?.providers["w"]).toMatchObject({ api: "vertex", vertex: { project: "my-proj", location: "global", keyFile: "/etc/aigw/sa.json" } });
   });
 
+  it("E204: a vertex project or location that cannot be Google's", () => {
+    const r = compileText(`provider v { api vertex project "My Project" location "evil.example/x" key env("K") }`);
+    expect(found(r, "E204").map((f) => f.message)).toEqual([
+      "`project` must be 6 to 30 lowercase letters, digits or hyphens, starting with a letter, found `My Project`",
+      '`location` must be a region like "us-central1", or "global", found `evil.example/x`',
+    ]);
+  });
+
   it("E202: vertex settings on another api", () => {
     const r = compileText(`provider g { api gemini key env("K") project "p" }`);
     expect(found(r, "E202")).toEqual([{ line: 1, column: 38, message: "`project` is a setting of `api vertex` providers only, and provider `g` is not one" }]);

@@ -126,6 +126,7 @@ export async function startGoogleUpstream(kind: GoogleKind, opts: GoogleUpstream
       const problem = method === "batchEmbedContents" ? checkEmbed(body, model) : checkRequest(body, kind);
       if (problem) return error(400, problem);
       const b = queue.shift() ?? { kind: "reply", reply: {} };
+      kindOfReplies = kind;
       if (b.kind === "stall") return; // never answered
       if (b.kind === "fail") {
         const message = (b.message ?? `simulated ${b.status}`) + (b.echoAuth ? ` (saw ${req.headers["x-goog-api-key"] ?? ""} ${req.headers["authorization"] ?? ""})` : "");
@@ -354,12 +355,16 @@ function checkEmbed(body: unknown, model: string): string | undefined {
 
 // ---------------------------------------------------------------- replies
 
-function usageOf(r: GoogleReply): Record<string, number> {
+/** Set by each server before it answers; both kinds share these reply builders. */
+let kindOfReplies: GoogleKind = "gemini";
+
+function usageOf(r: GoogleReply): Record<string, unknown> {
   const u = r.usage ?? { prompt: 11, candidates: 7 };
   const out: Record<string, number> = { promptTokenCount: u.prompt, candidatesTokenCount: u.candidates, totalTokenCount: u.prompt + u.candidates + (u.thoughts ?? 0) };
   if (u.cached !== undefined) out["cachedContentTokenCount"] = u.cached;
   if (u.thoughts !== undefined) out["thoughtsTokenCount"] = u.thoughts;
-  return out;
+  // As Google sends them: per-modality details, and on Vertex the traffic type.
+  return { ...out, promptTokensDetails: [{ modality: "TEXT", tokenCount: u.prompt }], ...(kindOfReplies === "vertex" ? { trafficType: "ON_DEMAND" } : {}) };
 }
 
 function partsOf(r: GoogleReply): Obj[] {
