@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ProviderNode } from "../../compiler/graph.js";
-import { Providers, UpstreamAuthError, UpstreamStatusError } from "../../runtime/providers/index.js";
+import { Providers, UpstreamAbortedError, UpstreamAuthError, UpstreamStatusError, UpstreamTimeoutError } from "../../runtime/providers/index.js";
 import { vertexUrl } from "../../runtime/providers/vertex.js";
 import { startGoogleUpstream, type GoogleUpstream } from "../support/google-upstream.js";
 import { serviceAccount, startTokenEndpoint, type ServiceAccountKey, type TokenEndpoint } from "../support/google-token.js";
@@ -75,6 +75,23 @@ describe("vertex auth", () => {
     await Promise.all(pending);
     expect(tokens.attempts).toBe(1);
     expect(new Set(up.requests.map((r) => r.headers["authorization"]))).toEqual(new Set([`Bearer ${tokens.issued[0]}`]));
+    await providers.close();
+  });
+
+  it("lets a caller give up (or time out) while the exchange it waits on goes on for the others", async () => {
+    const providers = vertexProviders();
+    const gate = tokens.hold();
+    const controller = new AbortController();
+    const patient = providers.complete(attempt("v-model"));
+    const leaving = providers.complete(attempt("v-model", {}, { signal: controller.signal })).catch((e: unknown) => e);
+    const hurried = providers.complete(attempt("v-model", {}, { timeoutMs: 100 })).catch((e: unknown) => e);
+    controller.abort();
+    expect(await leaving).toBeInstanceOf(UpstreamAbortedError);
+    expect(await hurried).toBeInstanceOf(UpstreamTimeoutError);
+    gate.release();
+    expect((await patient).completion.choices[0]!.message.content).toBe("fine, thanks");
+    expect(tokens.attempts).toBe(1);
+    expect(up.requests).toHaveLength(1);
     await providers.close();
   });
 
