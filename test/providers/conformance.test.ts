@@ -108,6 +108,45 @@ describe.each<[string, () => Harness]>([
     await providers.close();
   });
 
+  it("sends a tool result back and gets the answer", async () => {
+    const tool = { name: "weather", arguments: { city: "Paris" } };
+    h.reply(tool);
+    const providers = h.providers();
+    const { completion } = await providers.complete(attempt(h.model, toolBody));
+    const call = completion.choices[0]!.message.tool_calls![0]!;
+    h.reply();
+    const messages = [
+      { role: "user" as const, content: "weather in Paris?" },
+      { role: "assistant" as const, content: null, tool_calls: [call] },
+      { role: "tool" as const, tool_call_id: call.id, content: "sunny" },
+    ];
+    const { completion: answer } = await providers.complete(attempt(h.model, { tools: [weather], messages }));
+    expect(answer.choices[0]!.message.content).toBe(h.expectedText("sunny"));
+    expect(answer.choices[0]!.finish_reason).toBe("stop");
+    await providers.close();
+  });
+
+  it("takes an image input (a base64 data URL)", async () => {
+    h.reply();
+    const providers = h.providers();
+    const png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const messages = [{ role: "user" as const, content: [{ type: "text" as const, text: "what is it?" }, { type: "image_url" as const, image_url: { url: png } }] }];
+    const { completion } = await providers.complete(attempt(h.model, { messages }));
+    expect(completion.choices[0]!.message.content).toBe(h.expectedText("what is it?"));
+    await providers.close();
+  });
+
+  it.each([400, 401, 403, 429, 500, 503])("never echoes the upstream's credentials in a %i", async (status) => {
+    const providers = h.providers();
+    h.fail(status, true);
+    const err = await providers.complete(attempt(h.model)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status, reason: String(status) });
+    const text = `${(err as Error).message} ${JSON.stringify(err)}`;
+    for (const secret of h.secrets()) expect(text).not.toContain(secret);
+    if (h.secrets().length > 0) expect(text).toContain("[redacted]");
+    await providers.close();
+  });
+
   it.each([429, 503])("maps a %i to UpstreamStatusError with that reason", async (status) => {
     const providers = h.providers();
     h.fail(status);

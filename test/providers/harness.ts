@@ -44,8 +44,10 @@ export interface Harness {
   providers(): Providers;
   /** The next request is answered normally, with a tool call when `tool` is set. */
   reply(tool?: { name: string; arguments: Record<string, unknown> }): void;
-  /** The next request fails with `status`. */
-  fail(status: number): void;
+  /** The next request fails with `status`; with `echoAuth`, the upstream's error message quotes the credentials it received. */
+  fail(status: number, echoAuth?: boolean): void;
+  /** The credentials the upstream receives (the key, the tokens issued so far), for the secret-echo test; empty when there are none. */
+  secrets(): string[];
   /** The next request is not answered until it is aborted. */
   stall(): void;
   /** The next request takes longer than a 150ms attempt timeout. */
@@ -78,7 +80,8 @@ export function httpHarness(api: "openai" | "anthropic"): Harness {
       return new Providers(graphOf({ p: provider }), { resolveSecret: () => "sk-test-key-0123456789" });
     },
     reply: (tool) => up.next(behave.reply(tool ? { text: "", toolCalls: [tool] } : { text: "fine, thanks" })),
-    fail: (status) => up.next(behave.fail(status)),
+    fail: (status, echoAuth = false) => up.next(behave.fail(status, { echoAuth })),
+    secrets: () => ["sk-test-key-0123456789"],
     stall: () => up.next(behave.stallHeaders()),
     slow: () => up.next(behave.stallHeaders()),
     expectedText: () => "fine, thanks",
@@ -139,6 +142,7 @@ export function mockHarness(): Harness {
     },
     reply: () => undefined,
     fail: (status) => void (settings = { ...settings, failRate: 100, failStatus: status }),
+    secrets: () => [],
     stall: () => {
       stall = true;
       settings = { ...settings, latencyMs: 60_000 };
@@ -182,7 +186,8 @@ export function googleHarness(kind: GoogleKind): Harness {
       return new Providers(graphOf({ p: provider }), { resolveSecret: () => (kind === "vertex" ? account!.json : GEMINI_TEST_KEY) });
     },
     reply: (tool) => up.next({ kind: "reply", reply: tool ? { toolCalls: [{ name: tool.name, args: tool.arguments }] } : {} }),
-    fail: (status) => up.next({ kind: "fail", status }),
+    fail: (status, echoAuth = false) => up.next({ kind: "fail", status, echoAuth }),
+    secrets: () => (kind === "vertex" ? [...tokens!.issued, account!.privateKeyPem.split("\n")[1]!] : [GEMINI_TEST_KEY]),
     stall: () => up.next({ kind: "stall" }),
     slow: () => up.next({ kind: "stall" }),
     expectedText: () => "fine, thanks",
