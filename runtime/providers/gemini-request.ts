@@ -6,8 +6,8 @@
  * (named after the call they answer; Gemini matches by name), images and
  * files in data URLs `inlineData`. Remote image URLs are refused rather
  * than fetched: the gateway does not make requests on a caller's behalf.
- * Ids the gateway made up for calls that came without one (see
- * {@link SYNTHETIC_ID_PREFIX}) are not sent back.
+ * Ids the gateway made up for calls that came without one are not sent
+ * back; a call's thought signature, carried in its id, is (gemini-ids.ts).
  *
  * Mapped: temperature, top_p, max_tokens/max_completion_tokens, stop, n
  * (`candidateCount`), seed, presence/frequency penalties, Anthropic's
@@ -21,11 +21,9 @@ import type { CanonicalRequest, ContentBlock, Message, Tool, ToolChoice } from "
 import { portable } from "../request/portable.js";
 import { TranslationError } from "./anthropic-translate.js";
 import { MARKERS, refuseExtra, wireType } from "./anthropic-request.js";
+import { fromCallerId } from "./gemini-ids.js";
 import { toGeminiSchema } from "./gemini-schema.js";
 import type { GeminiContent, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest, GeminiToolConfig } from "./gemini-wire.js";
-
-/** Tool-call ids the gateway synthesized (Gemini sent none): never sent upstream. */
-export const SYNTHETIC_ID_PREFIX = "call_aigw_";
 
 /**
  * `reasoning_effort` as a thinking budget in tokens: the budgets Google
@@ -213,8 +211,10 @@ function modelPart(b: ContentBlock, names: Map<string, string>): GeminiPart[] {
     args = undefined;
   }
   if (typeof args !== "object" || args === null || Array.isArray(args)) throw new TranslationError(`the arguments of tool call \`${b.id}\` are not a JSON object`);
-  const call = { name: b.name, args: args as Record<string, unknown> };
-  return [{ functionCall: b.id.startsWith(SYNTHETIC_ID_PREFIX) ? call : { id: b.id, ...call } }];
+  const { id, signature } = fromCallerId(b.id);
+  const part: GeminiPart = { functionCall: id === undefined ? { name: b.name, args: args as Record<string, unknown> } : { id, name: b.name, args: args as Record<string, unknown> } };
+  if (signature !== undefined) part.thoughtSignature = signature;
+  return [part];
 }
 
 function functionResponse(b: ContentBlock, names: Map<string, string>): GeminiPart {
@@ -224,8 +224,8 @@ function functionResponse(b: ContentBlock, names: Map<string, string>): GeminiPa
   if (name === undefined) throw new TranslationError(`the tool result for \`${b.toolCallId}\` answers no tool call of an earlier assistant message (Gemini needs the function's name)`);
   const output = b.content.map((c) => onlyText(c, "tool")).join("\n");
   // Google's convention: the function's result under `output`.
-  const response = { name, response: { output } };
-  return { functionResponse: b.toolCallId.startsWith(SYNTHETIC_ID_PREFIX) ? response : { id: b.toolCallId, ...response } };
+  const { id } = fromCallerId(b.toolCallId);
+  return { functionResponse: id === undefined ? { name, response: { output } } : { id, name, response: { output } } };
 }
 
 function declaration(t: Tool): GeminiFunctionDeclaration {

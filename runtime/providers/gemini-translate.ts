@@ -4,14 +4,15 @@
  * `streamGenerateContent?alt=sse` (each a partial response) to chunks.
  * Candidates are choices; text parts are content (thought summaries are
  * not part of the answer and are left out); function calls are tool
- * calls, with an id made up when Gemini sent none. Safety and policy stops
+ * calls, with an id made up when Gemini sent none and the call's thought
+ * signature in it (gemini-ids.ts). Safety and policy stops
  * (and a prompt blocked outright) are `content_filter`; thinking tokens
  * are billed as output. Pure: the clock arrives as `createdSec`.
  */
 
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall, WireUsage } from "../request/openai-wire.js";
 import { TranslationError } from "./anthropic-translate.js";
-import { SYNTHETIC_ID_PREFIX } from "./gemini-request.js";
+import { SYNTHETIC_ID_PREFIX, toCallerId } from "./gemini-ids.js";
 import type { GeminiCandidate, GeminiFinishReason, GeminiPart, GeminiResponse, GeminiUsageMetadata } from "./gemini-wire.js";
 
 const FILTERED = new Set<string>(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"]);
@@ -68,7 +69,7 @@ function partsOf(parts: readonly GeminiPart[], idBase: string, firstCall = 0): {
   const calls: ToolCall[] = [];
   for (const p of parts) {
     if (p.functionCall) {
-      const id = p.functionCall.id ?? `${SYNTHETIC_ID_PREFIX}${idBase}_${firstCall + calls.length}`;
+      const id = toCallerId(p.functionCall.id, `${SYNTHETIC_ID_PREFIX}${idBase}_${firstCall + calls.length}`, p.thoughtSignature);
       calls.push({ id, type: "function", function: { name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) } });
     } else if (typeof p.text === "string" && p.thought !== true) text += p.text;
   }

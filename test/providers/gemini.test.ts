@@ -119,6 +119,30 @@ describe("gemini request", () => {
     ]);
   });
 
+  it.each([false, true])("carries Gemini 3's thought signature back on the call it signed, in the tool-call id (stream: %s)", async (stream) => {
+    const provider: ProviderNode = { api: "gemini", baseUrl: up.baseUrl, key: { env: "GEMINI_KEY" }, timeoutMs: 5_000, span };
+    const g3 = new Providers(graphOf({ g: provider }, "gemini-3-pro-preview"), { resolveSecret: () => GEMINI_TEST_KEY });
+    up.next({ kind: "reply", reply: { toolCalls: [{ name: "weather", args: { city: "Paris" } }] } });
+    let call: { id: string; type: "function"; function: { name: string; arguments: string } };
+    if (stream) {
+      const chunks: ChatCompletionChunk[] = [];
+      for await (const c of await g3.stream(attempt("g-model", { tools: [weather], stream: true }))) chunks.push(c);
+      const d = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])[0]!;
+      call = { id: d.id!, type: "function", function: { name: d.function!.name!, arguments: d.function!.arguments! } };
+    } else call = (await g3.complete(attempt("g-model", { tools: [weather] }))).completion.choices[0]!.message.tool_calls![0]!;
+    expect(call.id).toMatch(/^call_aigw_.*__thought__/);
+    const messages = [{ role: "user" as const, content: "weather?" }, { role: "assistant" as const, content: null, tool_calls: [call] }, { role: "tool" as const, tool_call_id: call.id, content: "sunny" }];
+    const { completion } = await g3.complete(attempt("g-model", { tools: [weather], messages }));
+    expect(completion.choices[0]!.message.content).toBe("fine, thanks");
+    const sent = up.requests[1]!.body.contents;
+    expect(sent[1].parts[0]).toEqual({ functionCall: { name: "weather", args: { city: "Paris" } }, thoughtSignature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) });
+    expect(sent[2].parts[0]).toEqual({ functionResponse: { name: "weather", response: { output: "sunny" } } });
+    // Without the signature, Gemini 3 refuses the conversation (the fake as the real API does).
+    const unsigned = [messages[0]!, { ...messages[1]!, tool_calls: [{ ...call, id: "call_plain" }] }, { ...messages[2]!, tool_call_id: "call_plain" }];
+    await expect(g3.complete(attempt("g-model", { tools: [weather], messages: unsigned }))).rejects.toMatchObject({ status: 400, message: expect.stringContaining("thought_signature") });
+    await g3.close();
+  });
+
   it("keeps ids Gemini sent on the way back", async () => {
     up.next({ kind: "reply", reply: { toolCalls: [{ id: "fc-1", name: "weather", args: { city: "Oslo" } }] } });
     const call = (await complete({ tools: [weather] })).completion.choices[0]!.message.tool_calls![0]!;

@@ -123,7 +123,7 @@ export async function startGoogleUpstream(kind: GoogleKind, opts: GoogleUpstream
       if (auth) return error(auth.status, auth.message);
       if (!String(req.headers["content-type"]).startsWith("application/json")) return error(400, "expected application/json");
       if (typeof body !== "object" || body === null) return error(400, "Invalid JSON payload received.");
-      const problem = method === "batchEmbedContents" ? checkEmbed(body, model) : checkRequest(body, kind);
+      const problem = method === "batchEmbedContents" ? checkEmbed(body, model) : checkRequest(body, kind) ?? checkSignatures(body, model);
       if (problem) return error(400, problem);
       const b = queue.shift() ?? { kind: "reply", reply: {} };
       kindOfReplies = kind;
@@ -285,6 +285,26 @@ function checkRequest(body: unknown, kind: GoogleKind): string | undefined {
   return undefined;
 }
 
+/**
+ * Gemini 3 signs its function calls and refuses a conversation that sends
+ * one back without its `thoughtSignature` (the fake's signature is the
+ * base64 of the call's name).
+ */
+function checkSignatures(body: unknown, model: string): string | undefined {
+  if (!model.startsWith("gemini-3")) return undefined;
+  for (const [i, c] of ((body as Obj)["contents"] as Obj[]).entries()) {
+    for (const [j, p] of (c["parts"] as Obj[]).entries()) {
+      const call = p["functionCall"] as Obj | undefined;
+      if (call && p["thoughtSignature"] !== signatureOf(String(call["name"]))) {
+        return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly. Additional data, function call \`default_api:${String(call["name"])}\` , position ${i}.${j}.`;
+      }
+    }
+  }
+  return undefined;
+}
+
+const signatureOf = (name: string): string => Buffer.from(`sig:${name}:${"x".repeat(40)}`).toString("base64");
+
 function checkContent(c: unknown, at: string, roleRequired: boolean): string | undefined {
   if (!isObj(c)) return `${at} must be an object`;
   const p = unknownField(c, ["role", "parts"], at);
@@ -367,12 +387,15 @@ function usageOf(r: GoogleReply): Record<string, unknown> {
   return { ...out, promptTokensDetails: [{ modality: "TEXT", tokenCount: u.prompt }], ...(kindOfReplies === "vertex" ? { trafficType: "ON_DEMAND" } : {}) };
 }
 
-function partsOf(r: GoogleReply): Obj[] {
+function partsOf(r: GoogleReply, model: string): Obj[] {
   const parts: Obj[] = [];
   if (r.thought) parts.push({ text: r.thought, thought: true });
   const text = r.text ?? (r.toolCalls ? "" : "fine, thanks");
   if (text !== "") parts.push({ text });
-  for (const t of r.toolCalls ?? []) parts.push({ functionCall: { ...(t.id ? { id: t.id } : {}), name: t.name, args: t.args } });
+  for (const t of r.toolCalls ?? []) {
+    const signed = model.startsWith("gemini-3") ? { thoughtSignature: signatureOf(t.name) } : {};
+    parts.push({ functionCall: { ...(t.id ? { id: t.id } : {}), name: t.name, args: t.args }, ...signed });
+  }
   return parts;
 }
 
@@ -381,7 +404,7 @@ let responses = 0;
 function whole(r: GoogleReply, model: string): Obj {
   const base = { usageMetadata: usageOf(r), modelVersion: model, responseId: `resp-${++responses}` };
   if (r.blockReason) return { promptFeedback: { blockReason: r.blockReason }, ...base };
-  const candidates = Array.from({ length: r.candidates ?? 1 }, (_, index) => ({ content: { role: "model", parts: partsOf(r) }, finishReason: r.finishReason ?? "STOP", index }));
+  const candidates = Array.from({ length: r.candidates ?? 1 }, (_, index) => ({ content: { role: "model", parts: partsOf(r, model) }, finishReason: r.finishReason ?? "STOP", index }));
   return { candidates, ...base };
 }
 
@@ -391,7 +414,7 @@ function streamed(r: GoogleReply, model: string): Obj[] {
   const usage = usageOf(r);
   const meta = { modelVersion: model, responseId: id };
   if (r.blockReason) return [{ promptFeedback: { blockReason: r.blockReason }, usageMetadata: usage, ...meta }];
-  const parts = partsOf(r);
+  const parts = partsOf(r, model);
   const events: Obj[] = [];
   const early = { promptTokenCount: usage["promptTokenCount"], totalTokenCount: usage["promptTokenCount"] };
   for (const p of parts) {
