@@ -7,8 +7,9 @@
  * key file's JSON from `key env(…)`, or the file at `key_file`, read when
  * the first request needs a token. A key that cannot be read or a token
  * exchange that fails is an `UpstreamAuthError` (a 502; the caller's
- * request was fine) that names no secret. No embeddings: Vertex serves
- * them through a different method (`:predict`).
+ * request was fine) that names no secret. Claude models go to Anthropic's
+ * publisher in the Messages wire (vertex-anthropic.ts). No embeddings:
+ * Vertex serves them through a different method (`:predict`).
  */
 
 import { readFile } from "node:fs/promises";
@@ -21,16 +22,21 @@ import { endpointOf, endpointUrl, type HttpDeps } from "./http-attempt.js";
 import { postJson } from "./http.js";
 import { excerpt, redact } from "./redact.js";
 import type { ProviderAdapter, ProviderCall } from "./types.js";
+import { isAnthropicModel, vertexAnthropic } from "./vertex-anthropic.js";
 
 /** Vertex's public endpoint for `location` (`global` has no regional host). */
 export function vertexBaseUrl(location: string): string {
   return location === "global" ? "https://aiplatform.googleapis.com" : `https://${location}-aiplatform.googleapis.com`;
 }
 
-/** The URL of `method` for `model` of a Vertex provider; a model with a `/` is a resource under the location (`endpoints/123`). */
-export function vertexUrl(provider: ProviderNode, model: string, method: GoogleMethod): URL {
+/**
+ * The URL of `method` for `model` of a Vertex provider: a model of
+ * `publisher` (Google's, or Anthropic's for Claude), or, for a name with a
+ * `/`, a resource under the location (`endpoints/123`).
+ */
+export function vertexUrl(provider: ProviderNode, model: string, method: GoogleMethod | "rawPredict" | "streamRawPredict", publisher = "google"): URL {
   const { project, location } = provider.vertex ?? { project: "", location: "" };
-  const resource = model.includes("/") ? modelPath(model) : `publishers/google/models/${modelPath(model)}`;
+  const resource = model.includes("/") ? modelPath(model) : `publishers/${publisher}/models/${modelPath(model)}`;
   const path = `/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/${resource}:${method}`;
   return endpointUrl(provider.baseUrl ?? vertexBaseUrl(location), path);
 }
@@ -78,15 +84,21 @@ export function createVertexAdapter(deps: HttpDeps): ProviderAdapter {
     return { accessToken: json.access_token, expiresInSec: json.expires_in };
   };
 
-  const keyText = async (call: ProviderCall, origin: ErrorOrigin): Promise<string> => {
-    if (call.key !== undefined) return call.key;
+  /** Key files, read once per loaded provider (a hot reload reads them again); a failed read is not kept. */
+  const files = new WeakMap<ProviderNode, Promise<string>>();
+  const keyText = (call: ProviderCall, origin: ErrorOrigin): Promise<string> => {
+    if (call.key !== undefined) return Promise.resolve(call.key);
     const file = call.provider.vertex?.keyFile;
-    if (file === undefined) throw new UpstreamAuthError(origin, "no service-account key: set `key` or `key_file`");
-    try {
-      return await readFile(file, "utf8");
-    } catch (err) {
-      throw new UpstreamAuthError(origin, `the service-account key file \`${excerpt(file, 200)}\` cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    if (file === undefined) return Promise.reject(new UpstreamAuthError(origin, "no service-account key: set `key` or `key_file`"));
+    let text = files.get(call.provider);
+    if (text === undefined) {
+      text = readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+        files.delete(call.provider);
+        throw new UpstreamAuthError(origin, `the service-account key file \`${excerpt(file, 200)}\` cannot be read (${err.code ?? "error"})`);
+      });
+      files.set(call.provider, text);
     }
+    return text;
   };
 
   const account = async (call: ProviderCall, origin: ErrorOrigin): Promise<Account> => {
@@ -117,5 +129,11 @@ export function createVertexAdapter(deps: HttpDeps): ProviderAdapter {
     return { headers: ["authorization", `Bearer ${token}`], secrets: [token] };
   };
 
-  return createGoogleAdapter(deps, { api: "vertex", url: vertexUrl, credentials });
+  const google = createGoogleAdapter(deps, { api: "vertex", url: vertexUrl, credentials });
+  const claude = vertexAnthropic(deps, (call, method) => vertexUrl(call.provider, call.model.upstream, method, "anthropic"), credentials);
+  return {
+    api: "vertex",
+    complete: (call) => (isAnthropicModel(call.model.upstream) ? claude.complete(call) : google.complete(call)),
+    stream: (call) => (isAnthropicModel(call.model.upstream) ? claude.stream(call) : google.stream(call)),
+  };
 }

@@ -46,6 +46,7 @@ describe.each<[string, () => Harness]>([
   ["mock", mockHarness],
   ["gemini", () => googleHarness("gemini")],
   ["vertex", () => googleHarness("vertex")],
+  ["vertex (Claude)", () => googleHarness("vertex", "claude-sonnet-4-5")],
 ])("%s adapter conformance", (_name, make) => {
   const h = make();
   beforeEach(() => h.start());

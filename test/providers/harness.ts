@@ -159,7 +159,7 @@ export function mockHarness(): Harness {
 export const GEMINI_TEST_KEY = "AIzaSy-test-key-0123456789";
 
 /** Harness for the Google adapters against the fake Gemini API or Vertex AI (with its fake token endpoint). */
-export function googleHarness(kind: GoogleKind): Harness {
+export function googleHarness(kind: GoogleKind, upstreamModel = "upstream-model"): Harness {
   let up: GoogleUpstream;
   let tokens: TokenEndpoint | undefined;
   let account: ServiceAccountKey | undefined;
@@ -167,7 +167,7 @@ export function googleHarness(kind: GoogleKind): Harness {
   return {
     api: kind,
     model: "p-model",
-    upstreamModel: "upstream-model",
+    upstreamModel,
     async start() {
       if (kind === "vertex") {
         tokens = await startTokenEndpoint(() => account!);
@@ -183,7 +183,7 @@ export function googleHarness(kind: GoogleKind): Harness {
       requestsBefore = up.requests.length;
       const vertex = kind === "vertex" ? { vertex: { project: "aigw-test", location: "us-central1" } } : {};
       const provider: ProviderNode = { api: kind, baseUrl: up.baseUrl, key: { env: "KEY" }, timeoutMs: 5_000, span, ...vertex };
-      return new Providers(graphOf({ p: provider }), { resolveSecret: () => (kind === "vertex" ? account!.json : GEMINI_TEST_KEY) });
+      return new Providers(graphOf({ p: provider }, upstreamModel), { resolveSecret: () => (kind === "vertex" ? account!.json : GEMINI_TEST_KEY) });
     },
     reply: (tool) => up.next({ kind: "reply", reply: tool ? { toolCalls: [{ name: tool.name, args: tool.arguments }] } : {} }),
     fail: (status, echoAuth = false) => up.next({ kind: "fail", status, echoAuth }),

@@ -137,6 +137,11 @@ describe("vertex auth", () => {
       const providers = new Providers(graphOf({ v: provider }, "gemini-2.5-pro"), { resolveSecret: () => undefined, now });
       await providers.complete(attempt("v-model"));
       expect(tokens.issued).toHaveLength(1);
+      // Read once per loaded provider, not per request.
+      await rm(file);
+      clock += 2 * 3600_000;
+      await providers.complete(attempt("v-model"));
+      expect(tokens.issued).toHaveLength(2);
       const missing: ProviderNode = { ...provider, vertex: { project: "proj-1", location: "europe-west4", keyFile: join(dir, "absent.json") } };
       const p2 = new Providers(graphOf({ v: missing }, "gemini-2.5-pro"), { resolveSecret: () => undefined, now });
       await expect(p2.complete(attempt("v-model"))).rejects.toThrow(/cannot be read \(ENOENT\)/);
@@ -163,6 +168,24 @@ describe("vertex auth", () => {
     for await (const c of await providers.stream(attempt("v-model", { stream: true }))) text += c.choices[0]?.delta.content ?? "";
     expect(text).toBe("fine, thanks");
     expect(up.requests[0]!.path).toMatch(/:streamGenerateContent\?alt=sse$/);
+    await providers.close();
+  });
+
+  it("sends Claude models to Anthropic's publisher in the Messages wire (rawPredict, streamRawPredict)", async () => {
+    const provider: ProviderNode = { api: "vertex", baseUrl: up.baseUrl, key: { env: "SA" }, timeoutMs: 5_000, span, vertex: { project: "proj-1", location: "europe-west4" } };
+    const providers = new Providers(graphOf({ v: provider }, "claude-sonnet-4-5"), { resolveSecret: () => account.json, now });
+    const { completion } = await providers.complete(attempt("v-model", { messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hi" }] }));
+    expect(completion.choices[0]!.message.content).toBe("fine, thanks");
+    const sent = up.requests[0]!;
+    expect(sent.path).toBe("/v1/projects/proj-1/locations/europe-west4/publishers/anthropic/models/claude-sonnet-4-5:rawPredict");
+    expect(sent.headers["authorization"]).toBe(`Bearer ${tokens.issued[0]}`);
+    expect(sent.body).toMatchObject({ anthropic_version: "vertex-2023-10-16", system: [{ type: "text", text: "be brief" }], messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }] });
+    expect(sent.body.model).toBeUndefined();
+    let text = "";
+    for await (const c of await providers.stream(attempt("v-model", { stream: true }))) text += c.choices[0]?.delta.content ?? "";
+    expect(text).toBe("fine, thanks");
+    expect(up.requests[1]!.path).toMatch(/:streamRawPredict$/);
+    expect(tokens.issued).toHaveLength(1);
     await providers.close();
   });
 

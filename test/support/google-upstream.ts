@@ -3,7 +3,9 @@
  * (`/v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`,
  * `:batchEmbedContents`, key in `x-goog-api-key`) or Vertex AI
  * (`/v1/projects/{p}/locations/{l}/publishers/google/models/{model}:…`,
- * a bearer token the fake token endpoint issued). It validates requests
+ * a bearer token the fake token endpoint issued; Claude at
+ * `publishers/anthropic/models/{model}:rawPredict` in the Messages wire,
+ * answered by the Anthropic fake's reply builders). It validates requests
  * strictly, after the REST reference of `GenerateContentRequest`: unknown
  * fields anywhere, snake_case names, a content without a known role, a part
  * with no data or two kinds of data, a schema type not in capitals, an
@@ -16,6 +18,7 @@
 
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { replyEvents, replyJson, type ReplySpec } from "./upstreams.js";
 
 export type GoogleKind = "gemini" | "vertex";
 
@@ -91,6 +94,26 @@ export async function startGoogleUpstream(kind: GoogleKind, opts: GoogleUpstream
       ? /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)(\?.*)?$/
       : new RegExp(`^/v1/projects/${opts.project}/locations/${opts.location}/publishers/google/models/([^/:]+):(generateContent|streamGenerateContent)(\\?.*)?$`);
 
+  const anthropicRoute = new RegExp(`^/v1/projects/${opts.project}/locations/${opts.location}/publishers/anthropic/models/([^/:]+):(rawPredict|streamRawPredict)$`);
+
+  /** Claude on Vertex: the Messages wire, `anthropic_version` in the body and the model in the URL only. */
+  function anthropicOnVertex(model: string, method: string, body: unknown, headers: IncomingHttpHeaders, res: import("node:http").ServerResponse, error: (status: number, message: string) => void): void {
+    const auth = authProblem(kind, headers, opts);
+    if (auth) return error(auth.status, auth.message);
+    const b = isObj(body) ? body : {};
+    if (b["anthropic_version"] !== "vertex-2023-10-16") return error(400, "anthropic_version: Input should be 'vertex-2023-10-16'");
+    if ("model" in b) return error(400, "model: Extra inputs are not permitted (the model is named in the URL)");
+    if (!Array.isArray(b["messages"]) || b["messages"].length === 0 || !Number.isInteger(b["max_tokens"])) return error(400, "messages and max_tokens are required");
+    if ((method === "streamRawPredict") !== (b["stream"] === true)) return error(400, "streamRawPredict needs `stream: true`, rawPredict none");
+    const behaviour = queue.shift() ?? { kind: "reply", reply: {} };
+    if (behaviour.kind === "stall") return;
+    if (behaviour.kind === "fail") return error(behaviour.status, (behaviour.message ?? `simulated ${behaviour.status}`) + (behaviour.echoAuth ? ` (saw ${headers["authorization"] ?? ""})` : ""));
+    const r = behaviour.kind === "reply" ? behaviour.reply : {};
+    const spec: ReplySpec = { model, text: r.text ?? (r.toolCalls ? "" : "fine, thanks"), toolCalls: (r.toolCalls ?? []).map((t) => ({ ...(t.id ? { id: t.id } : {}), name: t.name, arguments: t.args })) };
+    if (method === "rawPredict") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(replyJson("anthropic", b, spec)));
+    res.writeHead(200, { "content-type": "text/event-stream" }).end(replyEvents("anthropic", b, spec).join(""));
+  }
+
   const server: Server = createServer((req, res) => {
     let raw = "";
     req.setEncoding("utf8");
@@ -114,6 +137,8 @@ export async function startGoogleUpstream(kind: GoogleKind, opts: GoogleUpstream
       }
       const error = (status: number, message: string) =>
         res.writeHead(status, { "content-type": "application/json; charset=UTF-8" }).end(JSON.stringify({ error: { code: status, message, status: STATUS[status] ?? "UNKNOWN" } }));
+      const claude = kind === "vertex" && req.method === "POST" ? anthropicRoute.exec(req.url ?? "") : null;
+      if (claude) return void anthropicOnVertex(claude[1]!, claude[2]!, body, req.headers, res, error);
       const m = req.method === "POST" ? route.exec(req.url ?? "") : null;
       if (!m) return error(404, `The requested URL ${req.url} was not found on this server.`);
       const [, model, method, query] = m as unknown as [string, string, string, string | undefined];
