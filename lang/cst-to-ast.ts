@@ -286,8 +286,8 @@ export class AstBuilder {
     for (const s of this.nodes(node.children, "cacheStmt")) {
       if (!isNode(s)) continue;
       const span = this.span(s);
-      const setting = this.node(s.children, "setting");
-      if (setting) out.push(this.setting(setting));
+      const name = this.token(s.children, "setting");
+      if (name) out.push({ kind: "setting", name: this.ident(name, span), value: this.value(this.node(s.children, "value"), span), span });
       else if (this.token(s.children, "Kw_when")) out.push({ kind: "when", condition: this.expr(this.node(s.children, "expr"), span), span });
     }
     return out;

@@ -280,20 +280,28 @@ class RouteParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
-  /** `when CONDITION` or a setting; `when` is a name too, so the first alternative wins. */
+  /**
+   * `when CONDITION` or a setting. The setting's name is an identifier, not
+   * any name: with `when` (a keyword, so also a name) allowed there, the
+   * two alternatives would share every prefix up to the lookahead depth, and
+   * computing that lookahead made building the parser four times slower. No
+   * cache setting is a keyword.
+   */
   cacheStmt = this.RULE("cacheStmt", () => {
-    this.OR((this.alts.cacheStmt ??= {
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          ALT: () => {
-            this.CONSUME(T.When);
-            this.SUBRULE(this.expr);
-          },
+    this.OR((this.alts.cacheStmt ??= [
+      {
+        ALT: () => {
+          this.CONSUME(T.When);
+          this.SUBRULE(this.expr);
         },
-        { ALT: () => this.SUBRULE(this.setting) },
-      ],
-    }));
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier, { LABEL: "setting" });
+          this.SUBRULE(this.value);
+        },
+      },
+    ]));
   });
 
   routeDecl = this.RULE("routeDecl", () => {
