@@ -134,6 +134,8 @@ export class AstBuilder {
         return { kind: "gateway", settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
       case "providerDecl":
         return { kind: "provider", name: this.ident(this.token(c, "Name"), span), settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
+      case "healthDecl":
+        return { kind: "health", name: this.ident(this.token(c, "Name"), span), settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
       case "modelDecl":
         return this.model(c, span);
       case "keysDecl": {
@@ -322,6 +324,8 @@ export class AstBuilder {
         return { kind: "budget", names: this.idents(c, "Name", span), span };
       case "Kw_limit":
         return { kind: "limit", names: this.idents(c, "Name", span), span };
+      case "Kw_health":
+        return { kind: "health", name: this.ident(this.token(c, "Name"), span), span };
       default:
         return undefined;
     }
@@ -479,6 +483,11 @@ export class AstBuilder {
       const chunks = this.node(c, "chunkSize");
       if (chunks) g.chunks = this.value(chunks, span);
       return g;
+    }
+    if (this.token(c, "Kw_ejected")) return { kind: "ejected", target: this.ident(this.token(c, "failing"), span), span };
+    if (this.token(c, "Kw_failures")) {
+      const of = this.node(c, "of");
+      return { kind: "failures", target: this.ident(this.token(c, "failing"), span), failures: this.value(this.node(c, "failures"), span), of: this.value(of, span), span };
     }
     if (this.token(c, "Kw_latency")) return { kind: "latency", target: this.ident(this.token(c, "failing"), span), latency: this.value(this.node(c, "latency"), span), span };
     return undefined;

@@ -73,6 +73,7 @@ class RouteParser extends CstParser {
       { ALT: () => this.SUBRULE(this.budgetDecl) },
       { ALT: () => this.SUBRULE(this.limitDecl) },
       { ALT: () => this.SUBRULE(this.guardrailDecl) },
+      { ALT: () => this.SUBRULE(this.healthDecl) },
       { ALT: () => this.SUBRULE(this.routeDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
     ]));
@@ -113,6 +114,12 @@ class RouteParser extends CstParser {
   setting = this.RULE("setting", () => {
     this.CONSUME(T.Name);
     this.SUBRULE(this.value);
+  });
+
+  healthDecl = this.RULE("healthDecl", () => {
+    this.CONSUME(T.Health);
+    this.CONSUME(T.Name);
+    this.SUBRULE(this.settingsBlock);
   });
 
   keysDecl = this.RULE("keysDecl", () => {
@@ -351,6 +358,12 @@ class RouteParser extends CstParser {
           this.AT_LEAST_ONE_SEP4({ SEP: T.Comma, DEF: () => this.CONSUME4(T.Name) });
         },
       },
+      {
+        ALT: () => {
+          this.CONSUME(T.Health);
+          this.CONSUME5(T.Name);
+        },
+      },
     ]));
   });
 
@@ -556,6 +569,15 @@ class RouteParser extends CstParser {
                       ALT: () => {
                         this.CONSUME(T.Latency);
                         this.SUBRULE7(this.value, { LABEL: "latency" });
+                      },
+                    },
+                    { ALT: () => this.CONSUME(T.Ejected) },
+                    {
+                      ALT: () => {
+                        this.CONSUME(T.Failures);
+                        this.SUBRULE9(this.value, { LABEL: "failures" });
+                        this.CONSUME2(T.Of);
+                        this.SUBRULE(this.literal, { LABEL: "of" });
                       },
                     },
                     {

@@ -99,6 +99,12 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         } else if (g.kind === "latency") {
           checkArg(DURATION, g.latency, "latency", out);
           known(symbols, ["model"], g.target, out);
+        } else if (g.kind === "failures") {
+          checkArg(COUNT, g.failures, "failures", out);
+          checkArg(COUNT, g.of, "of", out);
+          if (g.failures.kind === "quantity" && g.of.kind === "quantity" && g.failures.value > g.of.value) {
+            out.push(diagnostic("E401", `\`${g.failures.raw}\` failures cannot be more than the \`${g.of.raw}\` tries`, g.failures.span));
+          }
         } else if (g.kind === "answers") {
           known(symbols, ["model"], g.target, out);
           if (g.chunks) checkArg(CHUNK, g.chunks, "streamed in chunks of", out);
