@@ -18,6 +18,7 @@
  */
 import type { ExprNode, FactNode, Graph, SourceRef, WindowNode } from "../../compiler/graph.js";
 import type { Decision } from "./decision.js";
+import { describeEjection, type SkippedTarget } from "./live.js";
 import { factText } from "./explain.js";
 import type { Facts } from "./facts.js";
 import type { GuardHit, GuardOutcome } from "./guardrails.js";
@@ -30,6 +31,7 @@ import type {
   GuardrailRecord,
   LimitRecord,
   Located,
+  SkippedRecord,
   OutcomeRecord,
   PlanRecord,
   RequestRecord,
@@ -110,12 +112,19 @@ export function explainDecision(
     ...(decision.downgrade !== undefined ? { downgrade: { budget: decision.downgrade.budget, model: decision.downgrade.model } } : {}),
     ...(split !== undefined ? { split } : {}),
     plan,
+    ...(decision.skipped !== undefined ? { skipped: decision.skipped.map((s) => skippedRecord(graph, s)) } : {}),
     guardrails,
     outcome,
   };
 }
 
 // ---------------------------------------------------------------- parts
+
+function skippedRecord(graph: Graph, s: SkippedTarget): SkippedRecord {
+  const node = graph.health?.[s.health];
+  const where = node === undefined ? { name: s.health, file: "", line: 0 } : located(s.health, node.span);
+  return { ...where, model: s.model, reason: describeEjection(s.state), probing: s.state.probing };
+}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -108,6 +108,15 @@ export interface PlanRecord {
   readonly maxAttempts: number;
 }
 
+/** A target the route's health policy skipped, and why. */
+export interface SkippedRecord extends Located {
+  /** The skipped model; `name` is the health policy, declared at `file:line`. */
+  readonly model: string;
+  /** `ejected 12 s ago after 5 consecutive 503s; 18 s to go`. */
+  readonly reason: string;
+  readonly probing: boolean;
+}
+
 /** What one of the route's guardrails does to this input. */
 export interface GuardrailRecord extends Located {
   /** `skipped`: an earlier guardrail blocked, so this one never ran. */
@@ -146,6 +155,8 @@ export interface Explanation {
   readonly downgrade?: { readonly budget: string; readonly model: string };
   readonly split?: SplitRecord;
   readonly plan?: PlanRecord;
+  /** Targets the route's health policy has ejected, moved to the end of the plan (§7.6). */
+  readonly skipped?: readonly SkippedRecord[];
   /** The route's guardrails, in order, applied to the input. */
   readonly guardrails: readonly GuardrailRecord[];
   readonly outcome: OutcomeRecord;

@@ -18,7 +18,7 @@ import { crossCheck } from "../../runtime/policy/reference-check.js";
 import { referenceSymbols } from "../../runtime/policy/reference.js";
 
 const MODELS = ["m0", "m1", "m2", "m3", "m4"];
-const EJECTED: TargetHealth = Object.freeze({ status: "ejected", agoMs: 1000, forMs: 29_000, cause: { kind: "consecutive", count: 5, last: "503" }, probing: false });
+const EJECTED: TargetHealth = { status: "ejected", agoMs: 1000, forMs: 29_000, cause: { kind: "consecutive", count: 5, last: "503" }, probing: false };
 
 const arbRoute = fc.record({
   arms: fc.uniqueArray(fc.record({ model: fc.constantFrom(...MODELS), weight: fc.integer({ min: 0, max: 100 }) }), { minLength: 1, maxLength: 4, selector: (a) => a.model }),
