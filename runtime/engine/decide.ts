@@ -186,7 +186,8 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
 
   const read = healthReader(r, state);
   if (read !== undefined) {
-    const ordered = orderByHealth(plan, r.node.health!, read);
+    const displaced = split?.instead === undefined ? undefined : r.plans[armIndex(r, split.instead)]!.targets[0];
+    const ordered = orderByHealth(plan, r.node.health!, read, displaced);
     if (ordered.skipped.length > 0) {
       plan = ordered.plan;
       if (tracer !== undefined) for (const s of ordered.skipped) tracer({ kind: "skipped", skipped: s, span: r.healthSpan });
@@ -226,7 +227,7 @@ function chooseArm(r: PreparedRoute, facts: Facts, state: StateView, read: Healt
   const open = r.arms!.filter((a) => a.weight > 0 && !isEjected(read, a.model));
   if (open.length === 0) return choice;
   const again = pickArm(r, open, totalWeight(open), facts, { ...state, draw: () => choice.draw ?? 0 });
-  return again ?? choice;
+  return again === undefined ? choice : { ...again, instead: choice.model };
 }
 
 function pickArm(r: PreparedRoute, arms: readonly Arm[], total: number, facts: Facts, state: StateView): SplitChoice | undefined {

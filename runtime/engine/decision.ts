@@ -55,6 +55,8 @@ export interface SplitChoice {
   readonly draw: number | undefined;
   /** Picked by a test's `given split picks`. */
   readonly forced: boolean;
+  /** The arm the rule picked first, ejected by the route's health policy (it is tried last). */
+  readonly instead?: string;
 }
 
 /** The request matched a route and may be sent. */

@@ -12,7 +12,7 @@
  * request whose every target is ejected still tries them all rather than
  * answering 503 on the tracker's word alone.
  */
-import type { AttemptPlan } from "./plan.js";
+import type { AttemptPlan, PlannedTarget } from "./plan.js";
 
 /** Why a target was ejected. */
 export type EjectCause =
@@ -56,10 +56,12 @@ export function isEjected(read: HealthReader, model: string): boolean {
 
 /**
  * The plan with its ejected targets moved to the end (their order kept), and
- * the targets moved. The plan itself when nothing is ejected or everything is.
+ * the targets moved; `displaced`, the split arm an ejection displaced, is
+ * appended when the plan does not hold it, so no target is ever dropped.
+ * The plan itself when nothing is ejected or everything is.
  */
-export function orderByHealth(plan: AttemptPlan, health: string, read: HealthReader): { plan: AttemptPlan; skipped: readonly SkippedTarget[] } {
-  const targets = plan.targets;
+export function orderByHealth(plan: AttemptPlan, health: string, read: HealthReader, displaced?: PlannedTarget): { plan: AttemptPlan; skipped: readonly SkippedTarget[] } {
+  const targets = displaced === undefined || plan.targets.some((t) => t.model === displaced.model) ? plan.targets : [...plan.targets, displaced];
   let skipped: SkippedTarget[] | undefined;
   for (let i = 0; i < targets.length; i++) {
     const state = read(targets[i]!.model);
@@ -69,7 +71,8 @@ export function orderByHealth(plan: AttemptPlan, health: string, read: HealthRea
   const out = skipped;
   const first = targets.filter((t) => !out.some((s) => s.model === t.model));
   const last = targets.filter((t) => out.some((s) => s.model === t.model));
-  return { plan: Object.freeze({ ...plan, targets: Object.freeze([...first, ...last]) }), skipped: Object.freeze(out) };
+  const retries = first.length > 0 ? first[0]!.retries : 0;
+  return { plan: Object.freeze({ ...plan, targets: Object.freeze([...first, ...last]), maxAttempts: (first.length + last.length) * (retries + 1) }), skipped: Object.freeze(out) };
 }
 
 export const NO_SKIPS: readonly SkippedTarget[] = Object.freeze([]);

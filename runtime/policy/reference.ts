@@ -88,19 +88,29 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   const ejected = (m: string): boolean => healthStmt?.kind === "health" && read !== undefined && read(healthStmt.name.name, m).status === "ejected";
 
   const target = route.body.find((s) => s.kind === "to" || s.kind === "split");
+  let displaced: string | undefined;
   if (target?.kind === "to") first = target.target.name;
-  else if (target?.kind === "split") first = pick = splitPick(target, facts, state, ejected);
+  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected));
+  if (pick !== undefined) first = pick;
 
   const targets: string[] = [];
   for (const m of [...(first === undefined ? [] : [first]), ...fallback]) if (!targets.includes(m)) targets.push(m);
+  // The arm an ejection displaced is kept, to be tried last.
+  if (displaced !== undefined && !targets.includes(displaced)) targets.push(displaced);
   const open = targets.filter((m) => !ejected(m));
   const ordered = open.length === 0 ? targets : [...open, ...targets.filter((m) => ejected(m))];
   return { kind: "route", route: name, targets: ordered, retries, fallbackOn, pick, downgrade: undefined };
 }
 
-function splitPick(split: Extract<RouteDecl["body"][number], { kind: "split" }>, facts: Facts, state: StateView, ejected: (m: string) => boolean): string | undefined {
+/** The split's pick, and the ejected arm it replaced (if it did). */
+function splitPick(
+  split: Extract<RouteDecl["body"][number], { kind: "split" }>,
+  facts: Facts,
+  state: StateView,
+  ejected: (m: string) => boolean,
+): { pick: string | undefined; displaced: string | undefined } {
   const models = split.arms.map((a) => a.target.name);
-  if (state.forcedSplit !== undefined && models.includes(state.forcedSplit)) return state.forcedSplit;
+  if (state.forcedSplit !== undefined && models.includes(state.forcedSplit)) return { pick: state.forcedSplit, displaced: undefined };
   const all = split.arms.map((a) => ({ model: a.target.name, weight: a.weight.value }));
   const v = split.by === undefined ? undefined : readFact(split.by, facts, facts.text);
   const value = v === undefined || String(v) === "" ? undefined : String(v);
@@ -111,10 +121,11 @@ function splitPick(split: Extract<RouteDecl["body"][number], { kind: "split" }>,
     return i < 0 ? undefined : list[i]!.model;
   };
   const picked = pickAmong(all);
-  if (picked === undefined || !ejected(picked)) return picked;
+  if (picked === undefined || !ejected(picked)) return { pick: picked, displaced: undefined };
   // The same rule over the arms not ejected; all ejected: the first pick stands.
   const healthy = all.filter((a) => a.weight > 0 && !ejected(a.model));
-  return healthy.length === 0 ? picked : (pickAmong(healthy) ?? picked);
+  const again = healthy.length === 0 ? undefined : pickAmong(healthy);
+  return again === undefined ? { pick: picked, displaced: undefined } : { pick: again, displaced: picked };
 }
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */

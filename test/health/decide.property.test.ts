@@ -72,8 +72,9 @@ describe("health-aware decisions", () => {
         if (open.length > 0) expect(r.ejected).not.toContain(planned[0]);
         // Ejected targets come after every open one, in their original order.
         expect(planned).toEqual([...open, ...planned.filter((m) => r.ejected.includes(m))]);
-        // Nothing the healthy plan would try is dropped, unless the split moved off an ejected arm.
-        for (const m of healthy.plan.targets.map((t) => t.model)) if (m !== healthy.split?.model) expect(planned).toContain(m);
+        // Nothing the healthy plan would try is dropped: an arm the split moved off is tried last.
+        for (const m of healthy.plan.targets.map((t) => t.model)) expect(planned).toContain(m);
+        expect(d.plan.maxAttempts).toBe(planned.length);
         expect(d.skipped === undefined).toBe(open.length === planned.length || open.length === 0);
         const files = compiled.files;
         expect(crossCheck(p, referenceSymbols(files), facts, () => stateOf(r.ejected, r.draw)), text).toBeUndefined();
