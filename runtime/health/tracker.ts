@@ -12,7 +12,7 @@
  * never sent (a guardrail blocked it, or an earlier target answered).
  */
 import type { Graph, HealthNode } from "../../compiler/graph.js";
-import { type EjectCause, type FailureCause, type TargetHealth } from "../engine/index.js";
+import { HEALTHY, type EjectCause, type FailureCause, type TargetHealth } from "../engine/index.js";
 import { look, newRecord, record, releaseProbe, takeProbe, type Ejection, type HealthRecord, type TryOutcome } from "./machine.js";
 
 /** One ejection as the metrics count it. */
@@ -31,7 +31,8 @@ export interface TargetReading {
 }
 
 export class HealthTracker {
-  private readonly records = new Map<string, HealthRecord>();
+  /** Records by policy, then by target: nested maps keyed by the graph's own name strings, whose hashes are cached. */
+  private readonly records = new Map<string, Map<string, HealthRecord>>();
   /** Ejections so far, by `model\u0000cause` (a counter for `/metrics`). */
   readonly ejections = new Map<string, number>();
 
@@ -48,9 +49,10 @@ export class HealthTracker {
 
   /** The record of (policy, model), created on first use. */
   recordOf(health: string, model: string): HealthRecord {
-    const key = `${health}\u0000${model}`;
-    let rec = this.records.get(key);
-    if (rec === undefined) this.records.set(key, (rec = newRecord()));
+    let byModel = this.records.get(health);
+    if (byModel === undefined) this.records.set(health, (byModel = new Map()));
+    let rec = byModel.get(model);
+    if (rec === undefined) byModel.set(model, (rec = newRecord()));
     return rec;
   }
 
@@ -69,11 +71,12 @@ export class HealthTracker {
   readings(): TargetReading[] {
     const now = this.now();
     const healthy = new Map<string, boolean>();
-    for (const [key, rec] of this.records) {
-      const model = key.slice(key.indexOf("\u0000") + 1);
-      const state = look(rec, now);
-      const ok = state !== "half-open" && state.status === "healthy";
-      healthy.set(model, (healthy.get(model) ?? true) && ok);
+    for (const byModel of this.records.values()) {
+      for (const [model, rec] of byModel) {
+        const state = look(rec, now);
+        const ok = state !== "half-open" && state.status === "healthy";
+        healthy.set(model, (healthy.get(model) ?? true) && ok);
+      }
     }
     return [...healthy].map(([model, h]) => ({ model, healthy: h }));
   }
@@ -81,12 +84,19 @@ export class HealthTracker {
 
 const NO_POLICIES: Readonly<Record<string, HealthNode>> = Object.freeze({});
 
-/** One request's window on the tracker. */
+/** What one request was told about one (policy, target). */
+interface Seen {
+  readonly health: string;
+  readonly model: string;
+  readonly rec: HealthRecord;
+  readonly state: TargetHealth;
+  /** This request holds the target's half-open probe and has not settled it. */
+  probe: boolean;
+}
+
+/** One request's window on the tracker. A plan has a handful of targets: a list beats a map. */
 export class RequestHealth {
-  /** Answers given to `decide`, by `policy\u0000model`. */
-  private readonly seen = new Map<string, TargetHealth>();
-  /** Probes this request took and has not settled: `policy\u0000model`. */
-  private readonly probes: string[] = [];
+  private readonly seen: Seen[] = [];
 
   constructor(
     private readonly tracker: HealthTracker,
@@ -96,45 +106,54 @@ export class RequestHealth {
 
   /** The state view's `health` reader. */
   readonly read = (health: string, model: string): TargetHealth => {
-    const key = `${health}\u0000${model}`;
-    const known = this.seen.get(key);
-    if (known !== undefined) return known;
+    const seen = this.seen;
+    for (let i = 0; i < seen.length; i++) {
+      const s = seen[i]!;
+      if (s.model === model && s.health === health) return s.state;
+    }
     const rec = this.tracker.recordOf(health, model);
+    // Closed, the common case, needs no clock.
+    if (!rec.ejected) {
+      seen.push({ health, model, rec, state: HEALTHY, probe: false });
+      return HEALTHY;
+    }
     const now = this.tracker.clock();
-    let state = look(rec, now);
+    const state = look(rec, now);
     if (state === "half-open") {
       takeProbe(rec, now, this.holdMs);
-      this.probes.push(key);
-      state = PROBE;
+      seen.push({ health, model, rec, state: PROBE, probe: true });
+      return PROBE;
     }
-    this.seen.set(key, state);
+    seen.push({ health, model, rec, state, probe: false });
     return state;
   };
 
   /** One try of `model` ended; every health policy the decision read for it hears the outcome. */
   readonly tried = (model: string, outcome: TryOutcome): void => {
-    if (this.seen.size === 0) return;
-    const now = this.tracker.clock();
-    for (const key of this.seen.keys()) {
-      const sep = key.indexOf("\u0000");
-      if (key.slice(sep + 1) !== model) continue;
-      const health = key.slice(0, sep);
-      const node = Object.hasOwn(this.policies, health) ? this.policies[health] : undefined;
+    const seen = this.seen;
+    let now = -1;
+    for (let i = 0; i < seen.length; i++) {
+      const s = seen[i]!;
+      if (s.model !== model) continue;
+      const node = Object.hasOwn(this.policies, s.health) ? this.policies[s.health] : undefined;
       if (node === undefined) continue;
-      const e = record(this.tracker.recordOf(health, model), node, outcome, now);
-      const i = this.probes.indexOf(key);
-      if (i >= 0) this.probes.splice(i, 1);
-      if (e !== undefined) this.tracker.ejected(health, model, e);
+      if (now < 0) now = this.tracker.clock();
+      const e = record(s.rec, node, outcome, now);
+      s.probe = false;
+      if (e !== undefined) this.tracker.ejected(s.health, model, e);
     }
   };
 
   /** The request is over: probes taken but never sent go back. */
   finish(): void {
-    for (const key of this.probes) {
-      const sep = key.indexOf("\u0000");
-      releaseProbe(this.tracker.recordOf(key.slice(0, sep), key.slice(sep + 1)));
+    const seen = this.seen;
+    for (let i = 0; i < seen.length; i++) {
+      const s = seen[i]!;
+      if (s.probe) {
+        releaseProbe(s.rec);
+        s.probe = false;
+      }
     }
-    this.probes.length = 0;
   }
 }
 
