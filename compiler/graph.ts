@@ -139,7 +139,8 @@ export type FactName =
   | "input_bytes"
   | "text"
   | "tools"
-  | "images";
+  | "images"
+  | "session";
 
 /** A fact read from the request; `arg` is the header, metadata or label name. */
 export interface FactNode {
@@ -250,6 +251,8 @@ export interface TestRequest {
   user?: string;
   /** Input text (the user messages). */
   input?: string;
+  /** The conversation (`session` fact); absent: derived as the server derives it (headers, then the input). */
+  session?: string;
   /** Overrides the counted tokens. */
   inputTokens?: number;
   tools?: boolean;

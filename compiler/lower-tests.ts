@@ -49,6 +49,9 @@ function applyFact(request: TestRequest, f: RequestFact): void {
     case "user":
       request.user = str(a);
       break;
+    case "session":
+      request.session = str(a);
+      break;
     case "input":
       request.input = str(a);
       break;

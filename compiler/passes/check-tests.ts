@@ -30,6 +30,7 @@ export const REQUEST_FACTS: Readonly<Record<string, { args: readonly ValueType[]
   key: { args: [STRING], example: 'key "sha256:…"' },
   team: { args: [STRING], example: 'team "search"' },
   user: { args: [STRING], example: 'user "ana"' },
+  session: { args: [STRING], example: 'session "conversation-1"' },
   input: { args: [STRING], example: 'input "hello"' },
   input_tokens: { args: [TOKENS], example: "input_tokens 5k" },
   tools: { args: [BOOL], optional: true, example: "tools true" },

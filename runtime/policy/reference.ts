@@ -188,6 +188,8 @@ function readFact(fact: FactRef, f: Facts, text: string): FactValue {
       return f.team;
     case "user":
       return f.user;
+    case "session":
+      return f.session;
     case "text":
       return text;
     case "input_bytes":
