@@ -186,7 +186,8 @@ export interface HealthNode {
 
 export type TargetPlan =
   | { kind: "to"; model: string }
-  | { kind: "split"; by?: FactNode; arms: { model: string; weight: number }[] };
+  /** `fastest`: power of two choices on the targets' latency estimates, the weights drawing the two (no `by`). */
+  | { kind: "split"; by?: FactNode; fastest?: true; arms: { model: string; weight: number }[] };
 
 export interface RouteNode {
   name: string;

@@ -49,6 +49,7 @@ export function lowerRoute(route: RouteDecl): RouteNode {
         target ??= {
           kind: "split",
           ...(s.by ? { by: factNode(s.by) } : {}),
+          ...(s.fastest ? { fastest: true as const } : {}),
           arms: s.arms.map((a) => ({ model: a.target.name, weight: a.weight.value })),
         };
         break;

@@ -302,6 +302,7 @@ export class AstBuilder {
           arms.push({ weight: this.quantity(w), target: this.ident(this.token(a.children, "Name"), as), span: as });
         }
         const fact = this.node(c, "fact");
+        if (this.token(c, "Kw_fastest")) return { kind: "split", fastest: true, arms, span };
         return fact ? { kind: "split", by: this.fact(fact), arms, span } : { kind: "split", arms, span };
       }
       case "Kw_fallback": {

@@ -305,8 +305,15 @@ class RouteParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Split);
           this.OPTION(() => {
-            this.CONSUME(T.By);
-            this.SUBRULE(this.fact);
+            this.OR7((this.alts.routeStmt7 ??= [
+              {
+                ALT: () => {
+                  this.CONSUME(T.By);
+                  this.SUBRULE(this.fact);
+                },
+              },
+              { ALT: () => this.CONSUME(T.Fastest) },
+            ]));
           });
           this.CONSUME(T.LBrace);
           this.MANY(() => this.SUBRULE(this.splitArm));

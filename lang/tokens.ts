@@ -95,6 +95,7 @@ export const After = keyword("after");
 export const Latency = keyword("latency");
 export const Ejected = keyword("ejected");
 export const Failures = keyword("failures");
+export const Fastest = keyword("fastest");
 export const Rejected = keyword("rejected");
 export const Warned = keyword("warned");
 export const Answers = keyword("answers");

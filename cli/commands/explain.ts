@@ -37,7 +37,7 @@ export interface ExplainIo extends Io {
 }
 
 export async function explainCommand(argv: readonly string[], io: ExplainIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["--request", "--format", "--draw", "--state"], lists: ["--ejected", "--failures"] });
+  const args = parseArgs(argv, { values: ["--request", "--format", "--draw", "--state"], lists: ["--ejected", "--failures", "--latency"] });
   const format = oneOf("--format", args.values.get("--format") ?? "human", ["human", "json"] as const);
   const draw = parseDraw(args.values.get("--draw"));
   const source = args.values.get("--request");
@@ -58,7 +58,13 @@ export async function explainCommand(argv: readonly string[], io: ExplainIo): Pr
   const live = [...readLiveState(args.values.get("--state"), io), ...(args.lists.get("--ejected") ?? []).map(ejectedFlag), ...(args.lists.get("--failures") ?? []).map(failuresFlag)];
   for (const g of live) if (!Object.hasOwn(graph.models, g.target)) throw new UsageError(`\`${g.target}\` is not a model of the policy (in the live state)`);
   const health = givenHealth(graph, live);
-  const state = health === undefined ? emptyState(draw) : { ...emptyState(draw), health };
+  const latencies = new Map((args.lists.get("--latency") ?? []).map(latencyFlag));
+  for (const m of latencies.keys()) if (!Object.hasOwn(graph.models, m)) throw new UsageError(`\`${m}\` is not a model of the policy (in --latency)`);
+  const state = {
+    ...emptyState(draw),
+    ...(health === undefined ? {} : { health }),
+    ...(latencies.size === 0 ? {} : { latency: (m: string) => latencies.get(m) }),
+  };
   const explanation = explainRequest(graph, request, { state, hashKey, ...(tokenizer ? { tokenizer } : {}) });
 
   if (format === "json") io.out(JSON.stringify(explanation, null, 2) + "\n");
@@ -82,6 +88,13 @@ function parseDraw(text: string | undefined): number {
 function ejectedFlag(text: string): HealthGiven {
   if (text.trim() === "") throw new UsageError("--ejected takes a model name");
   return { kind: "ejected", target: text.trim() };
+}
+
+/** `--latency gpt-4o=900ms`: the target's latency estimate (as `given gpt-4o latency 900ms`). */
+function latencyFlag(text: string): [string, number] {
+  const m = /^([^=]+)=(\d+(?:\.\d+)?)(ms|s)$/.exec(text.trim());
+  if (m === null) throw new UsageError(`--latency takes MODEL=DURATION (\`gpt-4o=900ms\`, \`sonnet=1.5s\`), not \`${text}\``);
+  return [m[1]!, Number(m[2]) * (m[3] === "s" ? 1000 : 1)];
 }
 
 /** `--failures gpt-4o=5/10`: of its last 10 tries, the latest 5 failed. */
@@ -200,7 +213,10 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none"): string
     const s = e.split;
     const arms = s.arms.map((a) => `${a.weight}% ${a.model}`).join("  ");
     const how = s.forced ? "forced" : s.value !== undefined ? `${s.by} is \`${s.value}\`` : `draw ${s.draw?.toFixed(4)}${s.by !== undefined ? `: ${s.by} is missing` : ""}`;
-    out.push(s.pick === undefined ? `split { ${arms} }: no arm has a positive weight, fallbacks only` : `split${s.by !== undefined ? ` by ${s.by}` : ""} { ${arms} } picks ${s.pick} (${how})`);
+    const fast = s.fastest === undefined ? "" : `; fastest of ${s.fastest.drawn.map((m, i) => `${m} (${s.fastest!.estimates[i] === null ? "unmeasured" : `${s.fastest!.estimates[i]} ms`})`).join(" and ")}`;
+    const instead = s.instead === undefined ? "" : `; instead of ejected ${s.instead}`;
+    const kind = s.by !== undefined ? ` by ${s.by}` : s.fastest !== undefined ? " fastest" : "";
+    out.push(s.pick === undefined ? `split { ${arms} }: no arm has a positive weight, fallbacks only` : `split${kind} { ${arms} } picks ${s.pick} (${how}${fast}${instead})`);
   }
   for (const s of e.skipped ?? []) out.push(`${s.model} skipped: ${s.reason}, health ${s.name} (${at(s)})`);
   if (e.plan !== undefined) {

@@ -25,7 +25,7 @@ import type { Facts } from "./facts.js";
 import type { AttemptPlan } from "./plan.js";
 import type { PreparedGraph, PreparedRoute } from "./prepare.js";
 import { isEjected, orderByHealth, type HealthReader } from "./live.js";
-import { pickByDraw, pickByKey, totalWeight, type Arm } from "./split.js";
+import { pickByDraw, pickByKey, pickFastest, totalWeight, type Arm } from "./split.js";
 import { NO_SCOPE_VALUE, type StateView } from "./state.js";
 import type { Tracer } from "./trace.js";
 
@@ -36,6 +36,7 @@ export interface DecideOptions {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
+const NO_ESTIMATE = (): undefined => undefined;
 
 /**
  * Decides a request on a prepared graph (`prepare`, done once per graph:
@@ -245,6 +246,12 @@ function pickArm(r: PreparedRoute, arms: readonly Arm[], total: number, facts: F
     }
   }
   const draw = state.draw();
+  if (r.fastest) {
+    const latency = state.latency ?? NO_ESTIMATE;
+    const f = pickFastest(arms, total, draw, latency);
+    if (f.index < 0) return undefined;
+    return { model: arms[f.index]!.model, by: undefined, value: undefined, draw, forced: false, fastest: { drawn: f.drawn.map((k) => arms[k]!.model), estimates: f.estimates } };
+  }
   const i = pickByDraw(arms, total, draw);
   return i < 0 ? undefined : { model: arms[i]!.model, by: r.by, value: undefined, draw, forced: false };
 }

@@ -57,6 +57,8 @@ export interface SplitChoice {
   readonly forced: boolean;
   /** The arm the rule picked first, ejected by the route's health policy (it is tried last). */
   readonly instead?: string;
+  /** `split fastest`: the arms drawn and their latency estimates (ms; undefined: never measured). */
+  readonly fastest?: { readonly drawn: readonly string[]; readonly estimates: readonly (number | undefined)[] };
 }
 
 /** The request matched a route and may be sent. */

@@ -189,6 +189,9 @@ function splitRecord(e: Extract<TraceEvent, { kind: "split" }>, facts: Facts, sc
   if (c.draw !== undefined) s.draw = c.draw;
   s.pick = c.model;
   if (c.forced) s.forced = true;
+  // null, not undefined, so the JSON keeps the position of an unmeasured arm.
+  if (c.fastest !== undefined) s.fastest = { drawn: [...c.fastest.drawn], estimates: c.fastest.estimates.map((x) => (x === undefined ? null : Math.round(x * 1000) / 1000)) };
+  if (c.instead !== undefined) s.instead = c.instead;
   return s;
 }
 

@@ -91,6 +91,10 @@ export interface SplitRecord {
   readonly pick?: string;
   /** Picked by a test's `given split picks`. */
   readonly forced?: true;
+  /** `split fastest`: the arms drawn and their latency estimates in ms (null: never measured). */
+  readonly fastest?: { readonly drawn: readonly string[]; readonly estimates: readonly (number | null)[] };
+  /** The arm the rule picked first, ejected by the health policy. */
+  readonly instead?: string;
 }
 
 export interface PlanRecord {

@@ -42,6 +42,8 @@ export interface PreparedRoute {
   readonly arms: readonly Arm[] | undefined;
   readonly totalWeight: number;
   readonly by: FactNode | undefined;
+  /** `split fastest`: the arm is chosen on latency estimates. */
+  readonly fastest: boolean;
   /** Reads the `split by` fact as a string. */
   readonly byValue: ((f: Facts) => string | undefined) | undefined;
   /** One plan per arm (a `to` route has one). */
@@ -141,6 +143,7 @@ function prepareRoute(graph: Graph, node: RouteNode, index: number, guardrails: 
     arms,
     totalWeight: arms === undefined ? 0 : totalWeight(arms),
     by,
+    fastest: node.target.kind === "split" && node.target.fastest === true,
     byValue,
     plans,
     fallbackOnlyPlan: buildPlan(graph, node, undefined),

@@ -26,6 +26,12 @@ export interface StateView {
    * memoises it: a half-open target's answer hands this request the probe).
    */
   readonly health?: (health: string, model: string) => TargetHealth;
+  /**
+   * `model`'s latency estimate in ms (an EWMA of its answered tries, decaying
+   * toward 0 while it is not measured: runtime/health/latency.ts); undefined
+   * when never measured. Read only by `split fastest`.
+   */
+  readonly latency?: (model: string) => number | undefined;
 }
 
 /** The scope key used when the caller has no value for a budget's or limit's scope (no key, no team). */

@@ -13,6 +13,7 @@
  */
 import type { Graph, HealthNode } from "../../compiler/graph.js";
 import { HEALTHY, type EjectCause, type FailureCause, type TargetHealth } from "../engine/index.js";
+import { LatencyTracker } from "./latency.js";
 import { look, newRecord, record, releaseProbe, takeProbe, type Ejection, type HealthRecord, type TryOutcome } from "./machine.js";
 
 /** One ejection as the metrics count it. */
@@ -35,6 +36,8 @@ export class HealthTracker {
   private readonly records = new Map<string, Map<string, HealthRecord>>();
   /** Ejections so far, by `model\u0000cause` (a counter for `/metrics`). */
   readonly ejections = new Map<string, number>();
+  /** Latency estimates for `split fastest`, fed by the same tries. */
+  readonly latency = new LatencyTracker();
 
   constructor(
     private readonly now: () => number,
@@ -65,6 +68,14 @@ export class HealthTracker {
     const key = `${model}\u0000${e.cause.kind}`;
     this.ejections.set(key, (this.ejections.get(key) ?? 0) + 1);
     this.onEject?.({ health, model, cause: e.cause.kind, forMs: e.forMs });
+  }
+
+  /** The state view's `latency` reader. */
+  readonly latencyOf = (model: string): number | undefined => this.latency.estimate(model, this.now());
+
+  /** Latency estimates now, in seconds, for `/metrics`. */
+  latencies(): { model: string; seconds: number }[] {
+    return this.latency.readings(this.now()).map((r) => ({ model: r.model, seconds: r.ms / 1000 }));
   }
 
   /** Every tracked target, healthy unless some policy has it ejected now (probing included). */
@@ -128,10 +139,11 @@ export class RequestHealth {
     return state;
   };
 
-  /** One try of `model` ended; every health policy the decision read for it hears the outcome. */
-  readonly tried = (model: string, outcome: TryOutcome): void => {
+  /** One try of `model` ended after `ms`; an answer feeds its latency estimate, and every health policy the decision read for it hears the outcome. */
+  readonly tried = (model: string, outcome: TryOutcome, ms?: number): void => {
     const seen = this.seen;
     let now = -1;
+    if (outcome.ok && ms !== undefined) this.tracker.latency.observe(model, ms, (now = this.tracker.clock()));
     for (let i = 0; i < seen.length; i++) {
       const s = seen[i]!;
       if (s.model !== model) continue;

@@ -48,6 +48,8 @@ export interface HealthReader {
   readings(): Iterable<{ readonly model: string; readonly healthy: boolean }>;
   /** Ejections so far by `model\u0000cause`. */
   readonly ejections: ReadonlyMap<string, number>;
+  /** The latency estimates `split fastest` reads. */
+  latencies(): Iterable<{ readonly model: string; readonly seconds: number }>;
 }
 
 /** Seconds buckets for request, first-byte and upstream latency: 5 ms … 2 min. */
@@ -94,6 +96,7 @@ export class GatewayMetrics {
   private readonly policyLoaded: Gauge;
   private readonly targetHealthy: Gauge;
   private readonly targetEjections: Counter;
+  private readonly targetLatency: Gauge;
   private health: HealthReader | undefined;
   private readonly bySeries = new Map<string, RequestSeries>();
   private readonly attemptSeries = new Map<string, { count: Series; upstream: HistogramSeries }>();
@@ -138,6 +141,7 @@ export class GatewayMetrics {
     this.targetHealthy = r.gauge("aigw_target_healthy", "1 while no health policy has the target ejected, 0 while one has (a probe in flight included); targets of routes with a `health` policy that were tried.", ["target"]);
     // The tracker counts; the scrape copies its running totals.
     this.targetEjections = r.counter("aigw_target_ejections_total", "Times a health policy ejected the target, by what ejected it: consecutive, rate, retry-after.", ["target", "reason"]);
+    this.targetLatency = r.gauge("aigw_target_latency_seconds", "A target's latency estimate, as `split fastest` reads it: the EWMA of its answered tries (a stream: to the first chunk), halving every 10 s it goes unmeasured.", ["target"]);
     this.reloads.child("ok");
     this.reloads.child("failed");
     this.stateErrors.child();
@@ -267,6 +271,7 @@ export class GatewayMetrics {
     const h = this.health;
     if (h === undefined) return;
     for (const t of h.readings()) this.targetHealthy.set([t.model], t.healthy ? 1 : 0);
+    for (const l of h.latencies()) this.targetLatency.set([l.model], l.seconds);
     for (const [key, n] of h.ejections) {
       const sep = key.indexOf("\u0000");
       this.targetEjections.child(key.slice(0, sep), key.slice(sep + 1)).value = n;

@@ -39,7 +39,7 @@ export interface Runtime {
   readonly world: World;
   /** Budgets and limits over the gateway's store (one per gateway, shared across reloads). */
   readonly budgets: Budgets;
-  /** Target health (one per gateway, shared across reloads); read only when the graph declares a health policy. */
+  /** Target health and latency (one per gateway, shared across reloads); present when the graph has a health policy or a `split fastest`. */
   readonly health: HealthTracker | undefined;
   /** Time the decide and input-guardrail steps (for trace spans). */
   readonly timeSteps: boolean;
@@ -109,7 +109,7 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     problems: providers.problems,
     world,
     budgets: options.budgets,
-    health: graph.health === undefined ? undefined : (options.health ?? new HealthTracker(world.now)),
+    health: graph.health === undefined && !graph.routes.some((r) => r.target.kind === "split" && r.target.fastest === true) ? undefined : (options.health ?? new HealthTracker(world.now)),
     timeSteps: options.timeSteps === true,
     offload,
     applyGuard: guardApplier({ offload }),

@@ -259,7 +259,10 @@ export function givenState(test: TestCase, random: () => number, graph: Pick<Gra
   const used = new Map<string, number>();
   let forcedSplit: string | undefined;
   const live: HealthGiven[] = [];
+  const latency = new Map<string, number>();
   for (const g of test.given) {
+    // `given T latency D` is how long T's tries take, and so what its latency estimate says (`split fastest`).
+    if (g.kind === "latency") latency.set(g.target, g.ms);
     if (g.kind === "budget-spent") spent.set(g.budget, g.amount);
     else if (g.kind === "limit-used") used.set(g.limit, g.amount);
     else if (g.kind === "split-picks") forcedSplit = g.target;
@@ -272,6 +275,7 @@ export function givenState(test: TestCase, random: () => number, graph: Pick<Gra
     draw: random,
     forcedSplit,
     ...(health === undefined ? {} : { health }),
+    ...(latency.size === 0 ? {} : { latency: (model: string) => latency.get(model) }),
   };
 }
 

@@ -18,7 +18,7 @@ import { DEFAULTS } from "../../compiler/settings.js";
 import type { SymbolTable } from "../../compiler/symbols.js";
 import { callerStatus } from "../engine/attempts.js";
 import type { Facts } from "../engine/facts.js";
-import { makeArms, pickByDraw, pickByKey, totalWeight } from "../engine/split.js";
+import { makeArms, pickByDraw, pickByKey, pickFastest, totalWeight } from "../engine/split.js";
 import { NO_SCOPE_VALUE, type StateView } from "../engine/state.js";
 
 /** What the reference decides. */
@@ -115,9 +115,11 @@ function splitPick(
   const v = split.by === undefined ? undefined : readFact(split.by, facts, facts.text);
   const value = v === undefined || String(v) === "" ? undefined : String(v);
   const draw = value === undefined ? state.draw() : undefined;
+  const latency = state.latency ?? ((): undefined => undefined);
   const pickAmong = (list: { model: string; weight: number }[]): string | undefined => {
     const arms = makeArms(list);
-    const i = value !== undefined ? pickByKey(arms, value) : pickByDraw(arms, totalWeight(arms), draw!);
+    const i =
+      value !== undefined ? pickByKey(arms, value) : split.fastest ? pickFastest(arms, totalWeight(arms), draw!, latency).index : pickByDraw(arms, totalWeight(arms), draw!);
     return i < 0 ? undefined : list[i]!.model;
   };
   const picked = pickAmong(all);

@@ -23,14 +23,15 @@ const EJECTED: TargetHealth = { status: "ejected", agoMs: 1000, forMs: 29_000, c
 const arbRoute = fc.record({
   arms: fc.uniqueArray(fc.record({ model: fc.constantFrom(...MODELS), weight: fc.integer({ min: 0, max: 100 }) }), { minLength: 1, maxLength: 4, selector: (a) => a.model }),
   fallback: fc.uniqueArray(fc.constantFrom(...MODELS), { maxLength: 3 }),
-  keyed: fc.boolean(),
+  mode: fc.constantFrom("draw", "keyed", "fastest"),
   ejected: fc.subarray(MODELS),
+  latency: fc.dictionary(fc.constantFrom(...MODELS), fc.integer({ min: 1, max: 2000 })),
   user: fc.string({ minLength: 1, maxLength: 8 }),
   draw: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
 });
 
 /** Weights that add up to 100% (the compiler insists), cut at the generated weights' running positions. */
-function policy(r: { arms: { model: string; weight: number }[]; fallback: string[]; keyed: boolean }): string {
+function policy(r: { arms: { model: string; weight: number }[]; fallback: string[]; mode: string }): string {
   const cuts = r.arms.slice(1).map((a) => a.weight).sort((a, b) => a - b);
   const bounds = [0, ...cuts, 100];
   const arms = r.arms.map((a, i) => `${bounds[i + 1]! - bounds[i]!}% ${a.model}`).join("  ");
@@ -43,15 +44,15 @@ ${MODELS.map((m) => `model ${m} = p/"${m}"`).join("\n")}
 health h { consecutive 5 }
 route chat {
   when model == "chat"
-  split ${r.keyed ? "by user " : ""}{ ${arms} }
+  split ${r.mode === "keyed" ? "by user " : r.mode === "fastest" ? "fastest " : ""}{ ${arms} }
   ${fallback.length > 0 ? `fallback ${fallback.join(", ")}` : ""}
   health h
 }
 `;
 }
 
-function stateOf(ejected: readonly string[], draw: number): StateView {
-  return { budgetSpent: () => 0, limitUsed: () => 0, draw: () => draw, health: (_h, m) => (ejected.includes(m) ? EJECTED : HEALTHY) };
+function stateOf(ejected: readonly string[], draw: number, latency: Readonly<Record<string, number>> = {}): StateView {
+  return { budgetSpent: () => 0, limitUsed: () => 0, draw: () => draw, health: (_h, m) => (ejected.includes(m) ? EJECTED : HEALTHY), latency: (m) => latency[m] };
 }
 
 describe("health-aware decisions", () => {
@@ -64,8 +65,8 @@ describe("health-aware decisions", () => {
         const graph = compiled.graph!;
         const p = prepare(graph);
         const facts = factsFromTestRequest({ model: "chat", headers: {}, metadata: {}, user: r.user }, graph);
-        const healthy = decide(p, facts, stateOf([], r.draw));
-        const d = decide(p, facts, stateOf(r.ejected, r.draw));
+        const healthy = decide(p, facts, stateOf([], r.draw, r.latency));
+        const d = decide(p, facts, stateOf(r.ejected, r.draw, r.latency));
         if (d.kind !== "route" || healthy.kind !== "route") throw new Error("expected a routed decision");
         const planned = d.plan.targets.map((t) => t.model);
         const open = planned.filter((m) => !r.ejected.includes(m));
@@ -77,14 +78,20 @@ describe("health-aware decisions", () => {
         expect(d.plan.maxAttempts).toBe(planned.length);
         expect(d.skipped === undefined).toBe(open.length === planned.length || open.length === 0);
         const files = compiled.files;
-        expect(crossCheck(p, referenceSymbols(files), facts, () => stateOf(r.ejected, r.draw)), text).toBeUndefined();
+        expect(crossCheck(p, referenceSymbols(files), facts, () => stateOf(r.ejected, r.draw, r.latency)), text).toBeUndefined();
+        // `split fastest` never takes the slower of the two arms it drew (unmeasured counts as 0).
+        const f = d.split?.fastest;
+        if (f !== undefined && f.drawn.length === 2 && d.split!.instead === undefined) {
+          const [a, b] = f.estimates.map((x) => x ?? 0);
+          expect(d.split!.model).toBe(b! < a! ? f.drawn[1] : f.drawn[0]);
+        }
       }),
       { numRuns: 300 },
     );
   });
 
   it("move only the sticky keys of an ejected arm", () => {
-    const text = policy({ arms: [{ model: "m0", weight: 40 }, { model: "m1", weight: 30 }, { model: "m2", weight: 30 }], fallback: [], keyed: true });
+    const text = policy({ arms: [{ model: "m0", weight: 40 }, { model: "m1", weight: 30 }, { model: "m2", weight: 30 }], fallback: [], mode: "keyed" });
     const graph = compileSources([{ path: "s.route", text }]).graph!;
     const p = prepare(graph);
     fc.assert(

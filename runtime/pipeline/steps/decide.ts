@@ -20,8 +20,9 @@ export const decide: ChatStep = async (ctx, next) => {
   let drawn: number | undefined;
   // One draw per request, whether it is decided once or twice.
   const draw = (): number => (drawn ??= world.random());
-  const health = rt.health?.request(rt.graph, rt.graph.gateway.deadlineMs);
-  const view: StateView = health === undefined ? { budgetSpent: zero, limitUsed: zero, draw } : { budgetSpent: zero, limitUsed: zero, draw, health: health.read };
+  const tracker = rt.health;
+  const health = tracker?.request(rt.graph, rt.graph.gateway.deadlineMs);
+  const view: StateView = health === undefined ? { budgetSpent: zero, limitUsed: zero, draw } : { budgetSpent: zero, limitUsed: zero, draw, health: health.read, latency: tracker!.latencyOf };
   ctx.view = view;
   ctx.health = health;
   if (health === undefined) return decided(ctx, view, startMs, next);
