@@ -132,7 +132,7 @@ export interface GuardrailNode {
 /** Whose requests share a cache's entries: one caller's key (the default), a team, a user, or everyone. */
 export type CacheScope = "key" | "team" | "user" | "global";
 
-/** A response cache (lang/SPEC.md §4.9): a declared `cache NAME { … }` or a route's inline `cache { … }` (named `route:NAME`). */
+/** A response cache (lang/SPEC.md §4.10): a declared `cache NAME { … }` or a route's inline `cache { … }` (named `route:NAME`). */
 export interface CacheNode {
   /** How long an entry answers. */
   ttlMs: number;
@@ -162,7 +162,8 @@ export type FactName =
   | "input_bytes"
   | "text"
   | "tools"
-  | "images";
+  | "images"
+  | "session";
 
 /** A fact read from the request; `arg` is the header, metadata or label name. */
 export interface FactNode {
@@ -186,9 +187,30 @@ export type ExprNode =
  */
 export type FailureReason = string;
 
+/**
+ * A `health` policy: which failures count against a target, when the target
+ * is ejected (skipped while any alternative is not) and for how long. The
+ * state it reads is kept per (policy, target) by the runtime's tracker.
+ */
+export interface HealthNode {
+  /** Failures that count (`"5xx"`, `"429"`, `"timeout"`, `"connection"`); other failures count neither way. */
+  on: FailureReason[];
+  /** Eject after this many counted failures in a row; 0: never for that alone. */
+  consecutive: number;
+  /** Eject when at least this percent of the tries in `intervalMs` failed (and there were `minimum`); absent: never for that. */
+  failureRate?: number;
+  intervalMs: number;
+  minimum: number;
+  /** The first ejection; each ejection in a row doubles it, up to `maxEjectMs`. */
+  ejectMs: number;
+  maxEjectMs: number;
+  span: SourceRef;
+}
+
 export type TargetPlan =
   | { kind: "to"; model: string }
-  | { kind: "split"; by?: FactNode; arms: { model: string; weight: number }[] };
+  /** `fastest`: power of two choices on the targets' latency estimates, the weights drawing the two (no `by`). */
+  | { kind: "split"; by?: FactNode; fastest?: true; arms: { model: string; weight: number }[] };
 
 export interface RouteNode {
   name: string;
@@ -204,6 +226,8 @@ export interface RouteNode {
   limits: string[];
   /** The route's cache, a key of `Graph.caches`. */
   cache?: string;
+  /** The `health` policy that ejects this route's failing targets. */
+  health?: string;
   span: SourceRef;
 }
 
@@ -231,6 +255,8 @@ export interface Graph {
   guardrails: Record<string, GuardrailNode>;
   /** Declared caches by name, and routes' inline caches as `route:NAME`. */
   caches: Record<string, CacheNode>;
+  /** Health policies by name; absent when the policy declares none. */
+  health?: Record<string, HealthNode>;
   /** In first-match order. */
   routes: RouteNode[];
   index: RouteIndex;
@@ -253,6 +279,8 @@ export interface TestRequest {
   user?: string;
   /** Input text (the user messages). */
   input?: string;
+  /** The conversation (`session` fact); absent: derived as the server derives it (headers, then the input). */
+  session?: string;
   /** Overrides the counted tokens. */
   inputTokens?: number;
   tools?: boolean;
@@ -267,6 +295,10 @@ export type TestGiven =
   | { kind: "fails"; target: string; reason: FailureReason; times?: number; retryAfterMs?: number }
   /** Every try of `target` takes `ms` before it answers or fails (a timeout cuts it short). */
   | { kind: "latency"; target: string; ms: number }
+  /** The route's health policy has just ejected `target`. */
+  | { kind: "ejected"; target: string }
+  /** Of `target`'s last `of` tries, the latest `failures` failed (a counted reason, just now). */
+  | { kind: "failures"; target: string; failures: number; of: number }
   /** The reply of `target` says `text` (what output guardrails inspect); `chunks`: it streams, in deltas of that many characters. */
   | { kind: "answers"; target: string; text: string; chunks?: number }
   | { kind: "budget-spent"; budget: string; amount: number }

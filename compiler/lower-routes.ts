@@ -42,6 +42,7 @@ export function lowerRoute(route: RouteDecl): RouteNode {
   const budgets: string[] = [];
   const limits: string[] = [];
   let cache: string | undefined;
+  let health: string | undefined;
   for (const s of route.body) {
     switch (s.kind) {
       case "when":
@@ -54,6 +55,7 @@ export function lowerRoute(route: RouteDecl): RouteNode {
         target ??= {
           kind: "split",
           ...(s.by ? { by: factNode(s.by) } : {}),
+          ...(s.fastest ? { fastest: true as const } : {}),
           arms: s.arms.map((a) => ({ model: a.target.name, weight: a.weight.value })),
         };
         break;
@@ -79,6 +81,9 @@ export function lowerRoute(route: RouteDecl): RouteNode {
       case "cache":
         cache ??= s.name ? s.name.name : inlineCacheName(route.name.name);
         break;
+      case "health":
+        health ??= s.name.name;
+        break;
     }
   }
   // Built field by field in the schema's order, so the JSON reads top-down and every route
@@ -94,6 +99,7 @@ export function lowerRoute(route: RouteDecl): RouteNode {
   node.budgets = budgets;
   node.limits = limits;
   if (cache !== undefined) node.cache = cache;
+  if (health !== undefined) node.health = health;
   node.span = sourceRef(route.span);
   return node;
 }

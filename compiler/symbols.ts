@@ -9,6 +9,7 @@ import type {
   CacheDecl,
   GatewayDecl,
   GuardrailDecl,
+  HealthDecl,
   KeyEntry,
   LimitDecl,
   ModelDecl,
@@ -26,6 +27,7 @@ export interface SymbolTable {
   limits: Map<string, LimitDecl>;
   guardrails: Map<string, GuardrailDecl>;
   caches: Map<string, CacheDecl>;
+  health: Map<string, HealthDecl>;
   /** In first-match order across files (see the loader for how files are ordered). */
   routes: RouteDecl[];
   /** Routes by name (first declaration wins). */

@@ -74,6 +74,7 @@ class RouteParser extends CstParser {
       { ALT: () => this.SUBRULE(this.limitDecl) },
       { ALT: () => this.SUBRULE(this.guardrailDecl) },
       { ALT: () => this.SUBRULE(this.cacheDecl) },
+      { ALT: () => this.SUBRULE(this.healthDecl) },
       { ALT: () => this.SUBRULE(this.routeDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
     ]));
@@ -114,6 +115,12 @@ class RouteParser extends CstParser {
   setting = this.RULE("setting", () => {
     this.CONSUME(T.Name);
     this.SUBRULE(this.value);
+  });
+
+  healthDecl = this.RULE("healthDecl", () => {
+    this.CONSUME(T.Health);
+    this.CONSUME(T.Name);
+    this.SUBRULE(this.settingsBlock);
   });
 
   keysDecl = this.RULE("keysDecl", () => {
@@ -336,8 +343,15 @@ class RouteParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Split);
           this.OPTION(() => {
-            this.CONSUME(T.By);
-            this.SUBRULE(this.fact);
+            this.OR7((this.alts.routeStmt7 ??= [
+              {
+                ALT: () => {
+                  this.CONSUME(T.By);
+                  this.SUBRULE(this.fact);
+                },
+              },
+              { ALT: () => this.CONSUME(T.Fastest) },
+            ]));
           });
           this.CONSUME(T.LBrace);
           this.MANY(() => this.SUBRULE(this.splitArm));
@@ -392,7 +406,9 @@ class RouteParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Cache);
-          this.OR2((this.alts.routeStmt2 ??= [{ ALT: () => this.CONSUME5(T.Name, { LABEL: "cache" }) }, { ALT: () => this.SUBRULE(this.cacheBody) }]));
+          this.OR2((this.alts.routeStmt2 ??= [{ ALT: () => this.CONSUME6(T.Name, { LABEL: "cache" }) }, { ALT: () => this.SUBRULE(this.cacheBody) }]));
+          this.CONSUME(T.Health);
+          this.CONSUME5(T.Name);
         },
       },
     ]));
@@ -606,6 +622,15 @@ class RouteParser extends CstParser {
                       ALT: () => {
                         this.CONSUME(T.Latency);
                         this.SUBRULE7(this.value, { LABEL: "latency" });
+                      },
+                    },
+                    { ALT: () => this.CONSUME(T.Ejected) },
+                    {
+                      ALT: () => {
+                        this.CONSUME(T.Failures);
+                        this.SUBRULE9(this.value, { LABEL: "failures" });
+                        this.CONSUME2(T.Of);
+                        this.SUBRULE(this.literal, { LABEL: "of" });
                       },
                     },
                     {

@@ -19,6 +19,7 @@ const KIND: Record<Declaration["kind"], SymbolKind> = {
   limit: SymbolKind.Variable,
   guardrail: SymbolKind.Interface,
   cache: SymbolKind.Struct,
+  health: SymbolKind.Event,
   route: SymbolKind.Function,
   test: SymbolKind.Method,
 };

@@ -1,5 +1,5 @@
 /**
- * bench/scenarios/cache: scenario 8, the response cache (issue 23). The
+ * bench/scenarios/cache: scenario 9, the response cache (issue 23). The
  * same closed-loop load through aigw without a cache and with one, the two
  * runs interleaved (off, on, off, on) so machine noise hits both alike. The
  * load is a 50% repeated mix: each request is, with even odds, one of
@@ -172,7 +172,7 @@ const ms = (x: { p50: number; p99: number } | undefined): string => (x === undef
 
 /** The scenario's table. */
 export function printCache(r: CacheResult): void {
-  console.log(`\n8. response cache: ${CONNECTIONS} connections, closed loop, 50% of requests one of ${HOT} repeated prompts, the rest new; rounds interleaved`);
+  console.log(`\n9. response cache: ${CONNECTIONS} connections, closed loop, 50% of requests one of ${HOT} repeated prompts, the rest new; rounds interleaved`);
   console.log(
     table(
       ["", "req/s", "errors", "reached upstream", "hits", "misses", "hit ms p50 / p99", "miss ms p50 / p99"],

@@ -11,6 +11,7 @@ import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import {
   CACHE_SETTINGS,
   GATEWAY_SETTINGS,
+  HEALTH_SETTINGS,
   KEY_LABEL,
   MODEL_SETTINGS,
   PROVIDER_NEEDS,
@@ -179,6 +180,9 @@ function check(ctx: CompileContext): Diagnostic[] {
           break;
         case "route":
           for (const s of decl.body) if (s.kind === "cache" && s.body) checkCache(s.body, `the cache of route \`${decl.name.name}\``, s.span, out);
+          break;
+        case "health":
+          checkBlock(decl.settings, HEALTH_SETTINGS, { owner: `health \`${decl.name.name}\``, kind: "health", span: decl.name.span }, out);
           break;
         default:
           break;

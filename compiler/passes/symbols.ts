@@ -16,6 +16,7 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
     limits: new Map(),
     guardrails: new Map(),
     caches: new Map(),
+    health: new Map(),
     routes: [],
     routesByName: new Map(),
     keys: [],
@@ -70,6 +71,9 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
           break;
         case "cache":
           declare(symbols.caches, decl, "cache");
+          break;
+        case "health":
+          declare(symbols.health, decl, "health policy");
           break;
         case "route": {
           const before = symbols.routesByName.size;

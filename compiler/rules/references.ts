@@ -10,7 +10,7 @@ import type { CompileContext, SymbolTable } from "../symbols.js";
 import { arr, declarations, nameOf, statements } from "./walk.js";
 
 /** The kinds of named declaration a reference can point at. */
-export type DeclKind = "provider" | "model" | "budget" | "limit" | "guardrail" | "cache" | "route";
+export type DeclKind = "provider" | "model" | "budget" | "limit" | "guardrail" | "cache" | "health" | "route";
 
 export interface Reference {
   kind: DeclKind;
@@ -68,6 +68,9 @@ function gatherReferences(ctx: CompileContext): Reference[] {
             case "cache":
               add("cache", s.name);
               break;
+            case "health":
+              add("health", s.name);
+              break;
             default:
               break;
           }
@@ -77,7 +80,7 @@ function gatherReferences(ctx: CompileContext): Reference[] {
         for (const s of arr(decl.body)) {
           if (s?.kind === "given" && s.given) {
             const g = s.given;
-            if (g.kind === "split-picks" || g.kind === "fails") add("model", g.target, true);
+            if (g.kind === "split-picks" || g.kind === "fails" || g.kind === "ejected" || g.kind === "failures") add("model", g.target, true);
             else if (g.kind === "budget-spent") add("budget", g.budget, true);
             else if (g.kind === "limit-used") add("limit", g.limit, true);
           } else if (s?.kind === "expect" && s.expect) {
@@ -117,10 +120,12 @@ export function tableOf(symbols: SymbolTable, kind: DeclKind): ReadonlyMap<strin
       return symbols.guardrails ?? new Map();
     case "cache":
       return symbols.caches ?? new Map();
+    case "health":
+      return symbols.health ?? new Map();
     case "route":
       return symbols.routesByName ?? new Map();
   }
 }
 
 /** Every kind, in the order suggestions prefer when two candidates tie. */
-export const DECL_KINDS: readonly DeclKind[] = ["model", "provider", "guardrail", "budget", "limit", "cache", "route"];
+export const DECL_KINDS: readonly DeclKind[] = ["model", "provider", "guardrail", "budget", "limit", "cache", "health", "route"];

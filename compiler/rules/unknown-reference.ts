@@ -18,6 +18,7 @@ const HOW_TO_DECLARE: Record<DeclKind, (name: string) => string> = {
   limit: (n) => `declare it with \`limit ${n} { … }\``,
   guardrail: (n) => `declare it with \`guardrail ${n} { … }\``,
   cache: (n) => `declare it with \`cache ${n} { ttl 10m }\``,
+  health: (n) => `declare it with \`health ${n} { consecutive 5 }\``,
   route: () => `name a route declared in the policy`,
 };
 

@@ -1,5 +1,5 @@
 /**
- * The exact-match cache key (lang/SPEC.md §4.9): sha256 over the canonical
+ * The exact-match cache key (lang/SPEC.md §4.10): sha256 over the canonical
  * request after normalisation, the target model actually chosen, the scope
  * partition, the cache's name and the policy version, computed once per
  * request.

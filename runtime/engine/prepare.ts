@@ -10,7 +10,7 @@
  * names an unknown model, budget, limit or guardrail, or holds a bad regex,
  * fails with a `GraphError` here rather than at request time.
  */
-import type { BudgetNode, CacheNode, FactNode, Graph, LimitNode, RouteNode } from "../../compiler/graph.js";
+import type { BudgetNode, CacheNode, FactNode, Graph, LimitNode, RouteNode, SourceRef } from "../../compiler/graph.js";
 import type { RouteRef } from "./decision.js";
 import { factKind, factValue, compileExpr, GraphError, readsFact, stringReader, type Pred } from "./expr.js";
 import type { Facts } from "./facts.js";
@@ -42,6 +42,8 @@ export interface PreparedRoute {
   readonly arms: readonly Arm[] | undefined;
   readonly totalWeight: number;
   readonly by: FactNode | undefined;
+  /** `split fastest`: the arm is chosen on latency estimates. */
+  readonly fastest: boolean;
   /** Reads the `split by` fact as a string. */
   readonly byValue: ((f: Facts) => string | undefined) | undefined;
   /** One plan per arm (a `to` route has one). */
@@ -52,6 +54,8 @@ export interface PreparedRoute {
   readonly limits: readonly PreparedLimit[];
   /** The route's response cache (engine/cache.ts), its `when` compiled. */
   readonly cache: PreparedCache | undefined;
+  /** Where the route's `health` policy is declared (for explanations). */
+  readonly healthSpan: SourceRef | undefined;
 }
 
 /** A cache a route uses: its name in the graph, its node, its compiled `when`. */
@@ -120,6 +124,7 @@ function prepareRoute(graph: Graph, node: RouteNode, index: number, guardrails: 
     if (c === undefined || !Object.hasOwn(graph.caches, node.cache)) throw new GraphError(`${where} names unknown cache \`${node.cache}\``);
     cache = { name: node.cache, node: c, when: c.when === undefined ? undefined : compileExpr(c.when) };
   }
+  if (node.health !== undefined && !Object.hasOwn(graph.health ?? {}, node.health)) throw new GraphError(`${where} names unknown health policy \`${node.health}\``);
 
   const budgets = node.budgets.map((name): PreparedBudget => {
     if (!Object.hasOwn(graph.budgets, name)) throw new GraphError(`${where} names unknown budget \`${name}\``);
@@ -154,12 +159,14 @@ function prepareRoute(graph: Graph, node: RouteNode, index: number, guardrails: 
     arms,
     totalWeight: arms === undefined ? 0 : totalWeight(arms),
     by,
+    fastest: node.target.kind === "split" && node.target.fastest === true,
     byValue,
     plans,
     fallbackOnlyPlan: buildPlan(graph, node, undefined),
     budgets,
     limits,
     cache,
+    healthSpan: node.health === undefined ? undefined : graph.health?.[node.health]?.span,
   };
 }
 

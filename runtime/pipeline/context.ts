@@ -10,6 +10,7 @@ import type { AbortSignalLike, ChatCompletion, ChatStream, Completion, Embedded 
 import type { CanonicalRequest, InboundApi } from "../request/index.js";
 import type { World } from "../world.js";
 import type { CacheEntry } from "../cache/index.js";
+import type { RequestHealth } from "../health/index.js";
 import { NO_COUNTERS, type Counters } from "../budget/counters.js";
 import type { Step } from "./compose.js";
 import type { DecisionHeaders, HeaderList } from "./headers.js";
@@ -66,6 +67,8 @@ export class ChatContext {
   planned: RoutedDecision | undefined = undefined;
   /** decide: the state view the decision read (its draw included), and the counters in it (empty unless it was traced). */
   view!: StateView;
+  /** decide, when the graph has health policies: this request's window on the tracker (execute reports tries to it). */
+  health: RequestHealth | undefined = undefined;
   counters: Counters = NO_COUNTERS;
   /** input guard: the request to send (a redacted copy, or `request` itself), and the verdict. */
   sent!: CanonicalRequest;

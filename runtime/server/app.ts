@@ -23,6 +23,7 @@ import { Pools, type PoolOptions } from "../providers/index.js";
 import { memoryStore, type Store } from "../state/index.js";
 import { Coalescer, memoryCacheStore, type CacheStore } from "../cache/index.js";
 import { DEFAULTS } from "../../compiler/settings.js";
+import { HealthTracker } from "../health/index.js";
 import { GatewayMetrics, Observer, silentLogger, storeBudgetReader, type Logger, type SpanSink } from "../observe/index.js";
 import { exportHttpEngine } from "../observe/http-engine.js";
 import { needsOffload, startOffload, type GuardOffload, type OffloadOptions } from "../offload/index.js";
@@ -136,6 +137,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const cache = { store: options.cacheStore ?? ownCache!, coalescer: new Coalescer() };
   metrics?.setCacheStore(cache.store);
   const requestId = requestIds(world.random);
+  // Per instance, kept across reloads like the budgets; every ejection is logged and counted.
+  const health = new HealthTracker(world.now, (e) => log.warn("target ejected", { health: e.health, target: e.model, cause: e.cause, forMs: e.forMs }));
   // Started with the first graph that has work for it, kept across reloads.
   let offload: GuardOffload | undefined;
   const offloadFor = (graph: Graph): GuardOffload | undefined =>
@@ -151,6 +154,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       pools,
       budgets,
       cache,
+      health,
       requestId,
       explain: observe.logDecisions === true,
       timeSteps: observe.spans !== undefined,
@@ -164,6 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   metrics?.setGraph(current.graph);
   if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "fallback" ? "node" : httpEngine.build === "glibc-compat" ? "uws-glibc-compat" : "uws");
   if (options.store) metrics?.setBudgetReader(storeBudgetReader(options.store));
+  metrics?.setHealthReader(health);
   const observer = new Observer({ log, metrics, spans: observe.spans, offload: () => offload });
 
   async function chat(req: HttpRequest, res: HttpResponse): Promise<void> {
