@@ -405,10 +405,14 @@ class RouteParser extends CstParser {
       },
       {
         ALT: () => {
-          this.CONSUME(T.Cache);
-          this.OR2((this.alts.routeStmt2 ??= [{ ALT: () => this.CONSUME6(T.Name, { LABEL: "cache" }) }, { ALT: () => this.SUBRULE(this.cacheBody) }]));
           this.CONSUME(T.Health);
           this.CONSUME5(T.Name);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Cache);
+          this.OR2((this.alts.routeStmt2 ??= [{ ALT: () => this.CONSUME6(T.Name, { LABEL: "cache" }) }, { ALT: () => this.SUBRULE(this.cacheBody) }]));
         },
       },
     ]));
