@@ -42,7 +42,7 @@ export interface GatewayNode {
   reloadMaxDrop?: number;
 }
 
-export type ProviderApi = "openai" | "anthropic" | "mock";
+export type ProviderApi = "openai" | "anthropic" | "mock" | "azure" | "bedrock";
 
 export interface ProviderNode {
   api: ProviderApi;
@@ -54,6 +54,10 @@ export interface ProviderNode {
   responses?: true;
   /** Settings of the built-in mock provider; `failRate` is a percentage (0-100). */
   mock?: { latencyMs: number; failRate: number; failStatus: number };
+  /** Azure OpenAI: the `api-version` query parameter, and whether `key` is an `api-key` or an Entra ID bearer token. */
+  azure?: { apiVersion: string; auth: "api-key" | "bearer" };
+  /** Amazon Bedrock: where to sign for and with what; the credentials default to the standard `AWS_*` variables. */
+  bedrock?: { region: EnvRef | { value: string }; accessKey: EnvRef; secretKey: EnvRef; sessionToken: EnvRef };
   span: SourceRef;
 }
 

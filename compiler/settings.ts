@@ -14,6 +14,7 @@ import {
   STATE,
   STATUS_CODE,
   STRING,
+  STRING_OR_ENV,
   TOKENS,
   enumType,
   envType,
@@ -27,7 +28,9 @@ export interface SettingSpec {
   /** The default as a policy would write it, for the reference; absent means "not set". */
   default?: string;
   /** Only accepted by providers of this `api` (a mock's failure rate, an OpenAI upstream's Responses endpoint). */
-  onlyApi?: "mock" | "openai";
+  onlyApi?: ProviderApiName;
+  /** Providers of these `api`s need it (E203); `example` is the line the help suggests. */
+  requiredFor?: { apis: readonly ProviderApiName[]; example: string };
   doc: string;
 }
 
@@ -39,7 +42,8 @@ export function settingSpec(table: SettingsTable, name: string): SettingSpec | u
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
-export const PROVIDER_APIS = ["openai", "anthropic", "mock"] as const;
+export const PROVIDER_APIS = ["openai", "anthropic", "mock", "azure", "bedrock"] as const;
+export type ProviderApiName = (typeof PROVIDER_APIS)[number];
 
 /**
  * `gateway { … }`. Request bodies are logged only with `log_bodies true`
@@ -67,8 +71,12 @@ export const GATEWAY_SETTINGS: SettingsTable = {
 
 /** `provider name { … }`. */
 export const PROVIDER_SETTINGS: SettingsTable = {
-  api: { type: enumType(PROVIDER_APIS), required: true, doc: "the wire protocol: `openai`, `anthropic` or the built-in `mock`" },
-  base_url: { type: STRING, doc: "the API's base URL; the provider's public endpoint when absent" },
+  api: { type: enumType(PROVIDER_APIS), required: true, doc: "the wire protocol: `openai`, `anthropic`, `azure`, `bedrock` or the built-in `mock`" },
+  base_url: {
+    type: STRING,
+    requiredFor: { apis: ["azure"], example: 'base_url "https://my-resource.openai.azure.com"' },
+    doc: "the API's base URL; the provider's public endpoint when absent (`azure`: the resource's endpoint, required)",
+  },
   key: { type: envType("a provider key"), doc: 'the API key, always `env("NAME")`' },
   timeout: { type: POSITIVE_DURATION, default: "30s", doc: "time allowed for one attempt" },
   responses: {
@@ -76,6 +84,26 @@ export const PROVIDER_SETTINGS: SettingsTable = {
     default: "false",
     onlyApi: "openai",
     doc: "the upstream also serves OpenAI's Responses API: a `POST /v1/responses` request is passed through to `{base_url}/responses`",
+  },
+  api_version: { type: STRING, default: '"2024-10-21"', onlyApi: "azure", doc: "azure: the `api-version` query parameter" },
+  token: {
+    type: envType("an Entra ID token"),
+    onlyApi: "azure",
+    doc: 'azure: an Entra ID bearer token, `env("NAME")`, sent as `Authorization: Bearer` instead of `key`\'s `api-key` header',
+  },
+  region: {
+    type: STRING_OR_ENV,
+    onlyApi: "bedrock",
+    requiredFor: { apis: ["bedrock"], example: 'region "us-east-1" (or region env("AWS_REGION"))' },
+    doc: 'bedrock: the AWS region signed for and called, `"us-east-1"` or `env("AWS_REGION")`',
+  },
+  access_key: { type: envType("an AWS access key"), default: 'env("AWS_ACCESS_KEY_ID")', onlyApi: "bedrock", doc: "bedrock: the access key id" },
+  secret_key: { type: envType("an AWS secret key"), default: 'env("AWS_SECRET_ACCESS_KEY")', onlyApi: "bedrock", doc: "bedrock: the secret access key" },
+  session_token: {
+    type: envType("an AWS session token"),
+    default: 'env("AWS_SESSION_TOKEN")',
+    onlyApi: "bedrock",
+    doc: "bedrock: the session token of temporary credentials; not sent when the variable is unset",
   },
   latency: { type: DURATION, default: "0ms", onlyApi: "mock", doc: "mock: delay before each reply" },
   fail_rate: { type: PERCENT, default: "0%", onlyApi: "mock", doc: "mock: share of requests that fail" },
@@ -108,7 +136,12 @@ export const DEFAULTS = {
     /** Percent; see `reload_max_drop`. */
     reloadMaxDrop: 50,
   },
-  provider: { timeoutMs: 30_000, mock: { latencyMs: 0, failRate: 0, failStatus: 500 } },
+  provider: {
+    timeoutMs: 30_000,
+    mock: { latencyMs: 0, failRate: 0, failStatus: 500 },
+    azure: { apiVersion: "2024-10-21" },
+    bedrock: { accessKey: "AWS_ACCESS_KEY_ID", secretKey: "AWS_SECRET_ACCESS_KEY", sessionToken: "AWS_SESSION_TOKEN" },
+  },
   /** `retry` absent: no retries; `retry N` without `backoff`: 250ms. */
   retry: { count: 0, backoffMs: 250 },
   /** `fallback …` without `on`. */

@@ -283,7 +283,12 @@ export async function postStream(pools: Pools, opts: PostOptions): Promise<Upstr
   throw statusError(opts.origin, res.statusCode, res.headers, text, opts.secrets, opts.now());
 }
 
-/** Builds the status error from an upstream's error reply (OpenAI and Anthropic both use `error.message`). */
+/**
+ * Builds the status error from an upstream's error reply. OpenAI, Azure and
+ * Anthropic put it in `error.message` and name it in `error.type` (Azure:
+ * `error.code`, e.g. `content_filter`); AWS puts `message` at the top and
+ * names the exception in the `x-amzn-errortype` header.
+ */
 export function statusError(
   origin: ErrorOrigin,
   status: number,
@@ -295,16 +300,20 @@ export function statusError(
   let message = bodyText;
   let upstreamType: string | undefined;
   try {
-    const parsed = JSON.parse(bodyText) as { error?: { message?: unknown; type?: unknown } | string };
+    const parsed = JSON.parse(bodyText) as { error?: { message?: unknown; type?: unknown; code?: unknown } | string; message?: unknown };
     const error = parsed.error;
     if (typeof error === "string") message = error;
     else if (error && typeof error.message === "string") {
       message = error.message;
       if (typeof error.type === "string") upstreamType = error.type;
-    }
+      else if (typeof error.code === "string") upstreamType = error.code;
+    } else if (typeof parsed.message === "string") message = parsed.message;
   } catch {
     // Not JSON: keep the text as it came.
   }
+  const amzn = headers["x-amzn-errortype"];
+  // `ThrottlingException:http://internal.amazon.com/coral/…`: the name is before the colon.
+  if (upstreamType === undefined && typeof amzn === "string" && amzn !== "") upstreamType = amzn.split(":")[0];
   const detail: { message?: string; retryAfterMs?: number; upstreamType?: string } = {};
   const clean = excerpt(redact(message, secrets));
   if (clean) detail.message = clean;

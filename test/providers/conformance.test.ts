@@ -11,7 +11,7 @@ import {
   type ChatCompletionChunk,
   type ChatStream,
 } from "../../runtime/providers/index.js";
-import { attempt, httpHarness, mockHarness, type Harness } from "./harness.js";
+import { attempt, azureHarness, httpHarness, mockHarness, type Harness } from "./harness.js";
 
 const weather = { type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
 const toolBody = { tools: [weather], tool_choice: { type: "function" as const, function: { name: "weather" } } };
@@ -44,6 +44,7 @@ describe.each<[string, () => Harness]>([
   ["openai", () => httpHarness("openai")],
   ["anthropic", () => httpHarness("anthropic")],
   ["mock", mockHarness],
+  ["azure", azureHarness],
 ])("%s adapter conformance", (_name, make) => {
   const h = make();
   beforeEach(() => h.start());

@@ -6,12 +6,15 @@
  * with a controllable sleep.
  */
 
+import { expect } from "vitest";
 import type { Graph, ModelNode, ProviderApi, ProviderNode, SourceRef } from "../../compiler/graph.js";
 import { Providers, type Attempt, type ProvidersOptions } from "../../runtime/providers/index.js";
 import type { Sleep } from "../../runtime/providers/types.js";
 import { decodeChat } from "../../runtime/request/index.js";
 import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js";
 import { behave, closeAllUpstreams, startUpstream, type FakeUpstream } from "../support/upstreams.js";
+import { azureBehave, startAzureUpstream, type AzureUpstream } from "../support/azure-upstream.js";
+import { closeStrictServers } from "../support/strict-upstream.js";
 
 export const span: SourceRef = { file: "test.route", line: 1, column: 1, endLine: 1, endColumn: 1 };
 
@@ -147,5 +150,39 @@ export function mockHarness(): Harness {
     expectedArgs: () => ({}),
     received: () => calledP,
     sawCancel: () => cancelledP,
+  };
+}
+
+/** Harness for `api azure` against the strict fake Azure resource (test/support/azure-upstream.ts). */
+export function azureHarness(): Harness {
+  let up: AzureUpstream;
+  let before = 0;
+  return {
+    api: "azure",
+    model: "p-model",
+    upstreamModel: "upstream-model",
+    async start() {
+      up = await startAzureUpstream({ apiKey: "azure-key-0123456789", deployments: ["upstream-model"] });
+    },
+    async stop() {
+      expect(up.violations).toEqual([]);
+      await closeStrictServers();
+    },
+    providers() {
+      before = up.requests.length;
+      const provider: ProviderNode = { api: "azure", baseUrl: up.baseUrl, key: { env: "KEY" }, timeoutMs: 5_000, azure: { apiVersion: "2024-10-21", auth: "api-key" }, span };
+      return new Providers(graphOf({ p: provider }), { resolveSecret: () => "azure-key-0123456789" });
+    },
+    reply: (tool) => up.next(azureBehave.reply(tool ? { text: "", toolCalls: [tool] } : { text: "fine, thanks" })),
+    fail: (status) => up.next(azureBehave.fail(status)),
+    stall: () => up.next(azureBehave.stall()),
+    slow: () => up.next(azureBehave.stall()),
+    expectedText: () => "fine, thanks",
+    expectedArgs: (tool) => tool.arguments,
+    received: () => up.waitForRequests(before + 1),
+    sawCancel: async () => {
+      await up.waitForRequests(before + 1);
+      await up.requests[before]!.aborted;
+    },
   };
 }
