@@ -19,28 +19,46 @@ export interface Signed {
   secrets: string[];
 }
 
-const signers = new WeakMap<AwsCredentials, SignatureV4>();
+/** One signer per credentials and service (the credentials object lives as long as its graph). */
+const signers = new WeakMap<AwsCredentials, Map<string, SignatureV4>>();
 
-function signerFor(creds: AwsCredentials): SignatureV4 {
-  let signer = signers.get(creds);
+function signerFor(creds: AwsCredentials, service: string): SignatureV4 {
+  let byService = signers.get(creds);
+  if (byService === undefined) signers.set(creds, (byService = new Map()));
+  let signer = byService.get(service);
   if (signer === undefined) {
     const credentials = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}) };
-    signer = new SignatureV4({ credentials, region: creds.region, service: BEDROCK_SIGNING_SERVICE, sha256: Sha256 });
-    signers.set(creds, signer);
+    // No `x-amz-content-sha256` header: outside S3 the payload hash is part of the canonical request anyway.
+    signer = new SignatureV4({ credentials, region: creds.region, service, sha256: Sha256, applyChecksum: false });
+    byService.set(service, signer);
   }
   return signer;
 }
 
-/** Signs a POST of `body` to `url` with `headers` (lower-case names); returns every header to send, `host` included. */
-export async function signRequest(creds: AwsCredentials, url: URL, headers: Record<string, string>, body: string, nowMs: number): Promise<Signed> {
-  const signed = await signerFor(creds).sign(
+/**
+ * Signs a `method` request of `body` to `url` with `headers` (lower-case
+ * names) for `service`; returns every header to send, `host` included.
+ * Bedrock's requests are POSTs for the `bedrock` service; the other
+ * parameters are there for the published SigV4 test vectors.
+ */
+export async function signRequest(
+  creds: AwsCredentials,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  nowMs: number,
+  { method = "POST", service = BEDROCK_SIGNING_SERVICE }: { method?: string; service?: string } = {},
+): Promise<Signed> {
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  const signed = await signerFor(creds, service).sign(
     {
-      method: "POST",
+      method,
       protocol: url.protocol,
       hostname: url.hostname,
       ...(url.port ? { port: Number(url.port) } : {}),
       path: url.pathname,
-      query: {},
+      query,
       headers: { ...headers, host: url.host },
       body,
     },

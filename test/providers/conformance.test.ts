@@ -11,7 +11,7 @@ import {
   type ChatCompletionChunk,
   type ChatStream,
 } from "../../runtime/providers/index.js";
-import { attempt, azureHarness, httpHarness, mockHarness, type Harness } from "./harness.js";
+import { attempt, azureHarness, bedrockHarness, httpHarness, mockHarness, type Harness } from "./harness.js";
 
 const weather = { type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
 const toolBody = { tools: [weather], tool_choice: { type: "function" as const, function: { name: "weather" } } };
@@ -45,6 +45,7 @@ describe.each<[string, () => Harness]>([
   ["anthropic", () => httpHarness("anthropic")],
   ["mock", mockHarness],
   ["azure", azureHarness],
+  ["bedrock", bedrockHarness],
 ])("%s adapter conformance", (_name, make) => {
   const h = make();
   beforeEach(() => h.start());

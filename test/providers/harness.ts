@@ -15,6 +15,7 @@ import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js
 import { behave, closeAllUpstreams, startUpstream, type FakeUpstream } from "../support/upstreams.js";
 import { azureBehave, startAzureUpstream, type AzureUpstream } from "../support/azure-upstream.js";
 import { closeStrictServers } from "../support/strict-upstream.js";
+import { bedrockBehave, startBedrockUpstream, type BedrockCredentials, type BedrockUpstream } from "../support/bedrock-upstream.js";
 
 export const span: SourceRef = { file: "test.route", line: 1, column: 1, endLine: 1, endColumn: 1 };
 
@@ -177,6 +178,62 @@ export function azureHarness(): Harness {
     fail: (status) => up.next(azureBehave.fail(status)),
     stall: () => up.next(azureBehave.stall()),
     slow: () => up.next(azureBehave.stall()),
+    expectedText: () => "fine, thanks",
+    expectedArgs: (tool) => tool.arguments,
+    received: () => up.waitForRequests(before + 1),
+    sawCancel: async () => {
+      await up.waitForRequests(before + 1);
+      await up.requests[before]!.aborted;
+    },
+  };
+}
+
+/** Temporary credentials (with a session token), as a role would give, for the Bedrock fake. */
+export const AWS_CREDS: Required<BedrockCredentials> = {
+  region: "us-west-2",
+  accessKeyId: "ASIAFAKEACCESSKEY123",
+  secretAccessKey: "fakeSecretKey/abcdefghijklmnopqrstuvwxyz0123",
+  sessionToken: "FwoGZXIvYXdzEFAKESESSIONTOKEN0123456789abcdefghijklmnop",
+};
+
+/** A `bedrock` provider node reading AWS_CREDS through `resolveSecret`. */
+export function bedrockProviders(baseUrl: string, models: Record<string, string>, creds: BedrockCredentials = AWS_CREDS): Providers {
+  const provider: ProviderNode = {
+    api: "bedrock",
+    baseUrl,
+    timeoutMs: 5_000,
+    bedrock: { region: { value: creds.region }, accessKey: { env: "AK" }, secretKey: { env: "SK" }, sessionToken: { env: "ST" } },
+    span,
+  };
+  const env: Record<string, string | undefined> = { AK: creds.accessKeyId, SK: creds.secretAccessKey, ST: creds.sessionToken };
+  const modelNodes: Record<string, ModelNode> = {};
+  for (const [name, upstream] of Object.entries(models)) modelNodes[name] = { provider: "p", upstream, maxOutput: 321, span };
+  return new Providers({ providers: { p: provider }, models: modelNodes }, { resolveSecret: (ref) => env[ref.env] });
+}
+
+/** Harness for `api bedrock` against the strict, signature-checking fake (test/support/bedrock-upstream.ts). */
+export function bedrockHarness(): Harness {
+  let up: BedrockUpstream;
+  let before = 0;
+  return {
+    api: "bedrock",
+    model: "p-model",
+    upstreamModel: "upstream-model",
+    async start() {
+      up = await startBedrockUpstream(AWS_CREDS, ["upstream-model"]);
+    },
+    async stop() {
+      expect(up.violations).toEqual([]);
+      await closeStrictServers();
+    },
+    providers() {
+      before = up.requests.length;
+      return bedrockProviders(up.baseUrl, { "p-model": "upstream-model" });
+    },
+    reply: (tool) => up.next(bedrockBehave.reply(tool ? { text: "", toolCalls: [tool] } : { text: "fine, thanks" })),
+    fail: (status) => up.next(bedrockBehave.fail(status, status === 429 ? "ThrottlingException" : "ServiceUnavailableException")),
+    stall: () => up.next(bedrockBehave.stall()),
+    slow: () => up.next(bedrockBehave.stall()),
     expectedText: () => "fine, thanks",
     expectedArgs: (tool) => tool.arguments,
     received: () => up.waitForRequests(before + 1),
