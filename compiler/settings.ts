@@ -29,8 +29,8 @@ export interface SettingSpec {
   default?: string;
   /** Only accepted by providers of this `api` (a mock's failure rate, an OpenAI upstream's Responses endpoint). */
   onlyApi?: ProviderApiName;
-  /** Providers of these `api`s need it (E203); `example` is the line the help suggests. */
-  requiredFor?: { apis: readonly ProviderApiName[]; example: string };
+  /** Providers of these `api`s need it (E203); `examples` are the lines the help suggests. */
+  requiredFor?: { apis: readonly ProviderApiName[]; examples: readonly string[] };
   doc: string;
 }
 
@@ -74,7 +74,7 @@ export const PROVIDER_SETTINGS: SettingsTable = {
   api: { type: enumType(PROVIDER_APIS), required: true, doc: "the wire protocol: `openai`, `anthropic`, `azure`, `bedrock` or the built-in `mock`" },
   base_url: {
     type: STRING,
-    requiredFor: { apis: ["azure"], example: 'base_url "https://my-resource.openai.azure.com"' },
+    requiredFor: { apis: ["azure"], examples: ['base_url "https://my-resource.openai.azure.com"'] },
     doc: "the API's base URL; the provider's public endpoint when absent (`azure`: the resource's endpoint, required)",
   },
   key: { type: envType("a provider key"), doc: 'the API key, always `env("NAME")`' },
@@ -94,7 +94,7 @@ export const PROVIDER_SETTINGS: SettingsTable = {
   region: {
     type: STRING_OR_ENV,
     onlyApi: "bedrock",
-    requiredFor: { apis: ["bedrock"], example: 'region "us-east-1" (or region env("AWS_REGION"))' },
+    requiredFor: { apis: ["bedrock"], examples: ['region "us-east-1"', 'region env("AWS_REGION")'] },
     doc: 'bedrock: the AWS region signed for and called, `"us-east-1"` or `env("AWS_REGION")`',
   },
   access_key: { type: envType("an AWS access key"), default: 'env("AWS_ACCESS_KEY_ID")', onlyApi: "bedrock", doc: "bedrock: the access key id" },

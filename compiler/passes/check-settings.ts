@@ -121,7 +121,7 @@ function apiNeeds(p: ProviderDecl, api: string | undefined, owner: string, out: 
   const given = new Map(p.settings.map((s) => [s.name.name, s] as const));
   for (const [name, spec] of Object.entries(PROVIDER_SETTINGS)) {
     if (spec.requiredFor === undefined || !(spec.requiredFor.apis as readonly string[]).includes(api ?? "") || given.has(name)) continue;
-    out.push(diagnostic("E203", `${owner} (\`api ${api}\`) needs the setting \`${name}\``, p.name.span, { help: `add \`${spec.requiredFor.example}\`` }));
+    out.push(diagnostic("E203", `${owner} (\`api ${api}\`) needs the setting \`${name}\``, p.name.span, { help: `add ${spec.requiredFor.examples.map((e) => `\`${e}\``).join(" or ")}` }));
   }
   const key = given.get("key");
   if (api === "bedrock" && key) {
