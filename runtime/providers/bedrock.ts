@@ -36,6 +36,7 @@ import {
   type StreamFraming,
 } from "./http-attempt.js";
 import { excerpt, redact } from "./redact.js";
+import { portable } from "../request/portable.js";
 import { usageFromWire, type AwsCredentials, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
 
 /** The runtime endpoint of `region`, unless the policy names another (a VPC endpoint, a test). */
@@ -95,7 +96,8 @@ function credentialsOf(call: ProviderCall): AwsCredentials {
 async function spec(deps: HttpDeps, call: ProviderCall, stream: boolean): Promise<HttpRequestSpec> {
   let body: string;
   try {
-    body = JSON.stringify(toConverseRequest(call.request));
+    // A Messages or Responses request without the hints of its own wire (request/portable.ts), as for every other wire.
+    body = JSON.stringify(toConverseRequest(portable(call.request)));
   } catch (err) {
     if (err instanceof TranslationError) throw new ProviderRequestError(originOf(call), err.message);
     throw err;
