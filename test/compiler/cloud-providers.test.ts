@@ -102,4 +102,23 @@ ${ROUTE}`);
     const r = compileText(`provider o { api openai region "us-east-1" }`);
     expect(found(r, "E202").map((f) => f.message)).toEqual(["`region` is a setting of `api bedrock` providers only, and provider `o` is not one"]);
   });
+
+  it("W502: the default AWS variables a bedrock provider reads, when unset (the session token is optional)", () => {
+    const text = `provider aws { api bedrock region "us-east-1" }
+provider named { api bedrock region "us-east-1" access_key env("AK") secret_key env("SK") }
+model m = aws/"x"
+model n = named/"y"
+route r { to m fallback n }
+`;
+    const unset = compileText(text);
+    expect(found(unset, "W502")).toEqual([
+      { line: 1, column: 10, message: "environment variable `AWS_ACCESS_KEY_ID` is not set" },
+      { line: 1, column: 10, message: "environment variable `AWS_SECRET_ACCESS_KEY` is not set" },
+      { line: 2, column: 60, message: "environment variable `AK` is not set" },
+      { line: 2, column: 81, message: "environment variable `SK` is not set" },
+    ]);
+    expect(unset.diagnostics.find((d) => d.code === "W502")!.help).toContain('`access_key env("NAME")`');
+    const set = compileText(text, { AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", AK: "c", SK: "d" });
+    expect(found(set, "W502")).toEqual([]);
+  });
 });
