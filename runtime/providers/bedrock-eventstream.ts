@@ -31,19 +31,30 @@ const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
 /** The body's messages, decoded; a transport error from `body` passes through unchanged. */
 export async function* parseEventStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<BedrockStreamEvent, void, undefined> {
-  let pending: Buffer = Buffer.alloc(0);
+  // Chunks wait in a list until a whole message is there, then are joined once: a large message costs one copy, not one per chunk.
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  let need = 4;
   for await (const chunk of body) {
-    pending = pending.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([pending, chunk]);
-    while (pending.length >= 4) {
+    parts.push(chunk);
+    size += chunk.byteLength;
+    while (size >= need) {
+      const pending = parts.length === 1 ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength) : Buffer.concat(parts, size);
+      parts = [pending];
       const total = pending.readUInt32BE(0);
       if (total < MIN_MESSAGE_BYTES || total > MAX_MESSAGE_BYTES) throw new EventStreamFramingError(`a message claims ${total} bytes`);
-      if (pending.length < total) break;
-      const frame = pending.subarray(0, total);
-      pending = pending.subarray(total);
-      yield eventOf(decode(frame));
+      if (size < total) {
+        need = total;
+        break;
+      }
+      yield eventOf(decode(pending.subarray(0, total)));
+      const rest = pending.subarray(total);
+      parts = rest.length > 0 ? [rest] : [];
+      size = rest.length;
+      need = 4;
     }
   }
-  if (pending.length > 0) throw new EventStreamFramingError("the event stream was cut mid-message");
+  if (size > 0) throw new EventStreamFramingError("the event stream was cut mid-message");
 }
 
 function decode(frame: Uint8Array): Message {
