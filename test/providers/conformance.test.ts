@@ -108,6 +108,33 @@ describe.each<[string, () => Harness]>([
     await providers.close();
   });
 
+  it("takes a tool result back and answers (a tool round trip)", async () => {
+    h.reply();
+    const providers = h.providers();
+    const messages = [
+      { role: "user" as const, content: "weather in Paris?" },
+      { role: "assistant" as const, content: null, tool_calls: [{ id: "call_9", type: "function" as const, function: { name: "weather", arguments: '{"city":"Paris"}' } }] },
+      { role: "tool" as const, tool_call_id: "call_9", content: "sunny, 21C" },
+    ];
+    const { completion } = await providers.complete(attempt(h.model, { messages, tools: [weather] }));
+    expect(completion.choices[0]!.finish_reason).toBe("stop");
+    expect(completion.choices[0]!.message.content).toBe(h.expectedText("sunny, 21C"));
+    await providers.close();
+  });
+
+  it("takes an image input (a base64 data URL)", async () => {
+    h.reply();
+    const providers = h.providers();
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+    const content = [
+      { type: "text" as const, text: "hello there" },
+      { type: "image_url" as const, image_url: { url: `data:image/png;base64,${png}` } },
+    ];
+    const { completion } = await providers.complete(attempt(h.model, { messages: [{ role: "user", content }] }));
+    expect(completion.choices[0]!.message.content).toBe(h.expectedText("hello there"));
+    await providers.close();
+  });
+
   it.each([429, 503])("maps a %i to UpstreamStatusError with that reason", async (status) => {
     const providers = h.providers();
     h.fail(status);
