@@ -1,7 +1,8 @@
 /**
  * The Amazon Bedrock adapter: the Converse API (`POST /model/{modelId}/converse`)
  * and ConverseStream (`/converse-stream`, AWS's binary event stream), SigV4-
- * signed per request (bedrock-sign.ts). The model id is the model's upstream
+ * signed per request (bedrock-sign.ts); embeddings through InvokeModel for
+ * Titan and Cohere embedding models (bedrock-embed.ts). The model id is the model's upstream
  * name, URL-encoded whole, so inference profile ids
  * (`us.anthropic.claude-3-7-sonnet-20250219-v1:0`) and ARNs work. The body
  * is encoded from the canonical request (bedrock-request.ts); replies and
@@ -37,7 +38,8 @@ import {
 } from "./http-attempt.js";
 import { excerpt, redact } from "./redact.js";
 import { portable } from "../request/portable.js";
-import { usageFromWire, type AwsCredentials, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
+import { usageFromWire, type AwsCredentials, type Completion, type Embedded, type ProviderAdapter, type ProviderCall } from "./types.js";
+import { embeddingBodies, embeddingFamily, embeddingReply, openaiEmbeddings } from "./bedrock-embed.js";
 
 /** The runtime endpoint of `region`, unless the policy names another (a VPC endpoint, a test). */
 export function bedrockUrl(provider: ProviderNode, region: string, modelId: string, stream: boolean): URL {
@@ -111,6 +113,44 @@ async function spec(deps: HttpDeps, call: ProviderCall, stream: boolean): Promis
   return { endpoint: endpointOf(url), headers, body, secrets: signed.secrets };
 }
 
+/** One InvokeModel call of an embeddings request, signed. */
+async function invokeSpec(deps: HttpDeps, call: ProviderCall, body: Record<string, unknown>): Promise<HttpRequestSpec> {
+  const creds = credentialsOf(call);
+  const base = call.provider.baseUrl ?? `https://bedrock-runtime.${creds.region}.amazonaws.com`;
+  const url = endpointUrl(base, `/model/${encodeURIComponent(call.model.upstream)}/invoke`);
+  const text = JSON.stringify(body);
+  const signed = await signRequest(creds, url, { "content-type": "application/json", accept: "application/json" }, text, deps.now());
+  const headers: string[] = [];
+  for (const [k, v] of Object.entries(signed.headers)) headers.push(k, v);
+  return { endpoint: endpointOf(url), headers, body: text, secrets: signed.secrets };
+}
+
+/** Embeddings through InvokeModel (bedrock-embed.ts): the calls of one request run together; any failure fails it. */
+async function embed(deps: HttpDeps, call: ProviderCall): Promise<Embedded> {
+  const family = embeddingFamily(call.model.upstream);
+  let bodies: Record<string, unknown>[];
+  try {
+    if (family === undefined) throw new TranslationError(`model \`${call.model.upstream}\` is not a Titan or Cohere embedding model`);
+    bodies = embeddingBodies(call.request, family, call.model.upstream);
+  } catch (err) {
+    if (err instanceof TranslationError) throw new ProviderRequestError(originOf(call), err.message);
+    throw err;
+  }
+  const read = (reply: JsonReply, origin: ErrorOrigin) => {
+    try {
+      return embeddingReply(family, reply.json);
+    } catch (err) {
+      if (err instanceof TranslationError) throw new UpstreamProtocolError(origin, err.message);
+      throw err;
+    }
+  };
+  const replies = await Promise.all(bodies.map(async (b) => completeOverHttp(deps, call, await invokeSpec(deps, call, b), read)));
+  const vectors = replies.flatMap((r) => r.vectors);
+  const tokens = replies.every((r) => r.tokens !== undefined) ? replies.reduce((n, r) => n + r.tokens!, 0) : undefined;
+  const body = openaiEmbeddings(call.request, call.model.upstream, vectors, tokens);
+  return { body, usage: tokens === undefined ? undefined : { promptTokens: tokens, completionTokens: 0 } };
+}
+
 /** ConverseStream's events as OpenAI chunks; exception events become the status errors a JSON reply would have given. */
 function converseChunks(meta: { id: string; model: string; createdSec: number }): ChunkTranslator<BedrockStreamEvent> {
   return async function* (events, { origin, secrets, onUsage }) {
@@ -156,6 +196,13 @@ export function createBedrockAdapter(deps: HttpDeps): ProviderAdapter {
     async stream(call) {
       try {
         return await streamOverHttp(deps, call, await spec(deps, call, true), converseChunks(meta(call)), FRAMING);
+      } catch (err) {
+        throw remap(err);
+      }
+    },
+    async embed(call) {
+      try {
+        return await embed(deps, call);
       } catch (err) {
         throw remap(err);
       }

@@ -17,6 +17,7 @@ import {
 } from "../../runtime/providers/index.js";
 import { signRequest } from "../../runtime/providers/bedrock-sign.js";
 import { decodeMessages } from "../../runtime/request/anthropic-messages.js";
+import { decodeEmbeddings, vectorFromBase64 } from "../../runtime/request/embeddings.js";
 import { bedrockBehave, startBedrockUpstream, type BedrockUpstream } from "../support/bedrock-upstream.js";
 import { closeStrictServers } from "../support/strict-upstream.js";
 import { AWS_CREDS, attempt, bedrockProviders, span } from "./harness.js";
@@ -292,6 +293,70 @@ describe("api bedrock errors", () => {
     const text = `${err.message} ${JSON.stringify(err)} ${String(err.stack)}`;
     expect(err.message).toContain("AWS4-HMAC-SHA256");
     for (const secret of [AWS_CREDS.secretAccessKey, AWS_CREDS.sessionToken, signature]) expect(text).not.toContain(secret);
+    await providers.close();
+  });
+});
+
+describe("api bedrock embeddings (InvokeModel)", () => {
+  const TITAN = "amazon.titan-embed-text-v2:0";
+  const COHERE = "cohere.embed-english-v3";
+  const embedReq = (body: Record<string, unknown>) => ({ request: decodeEmbeddings({ model: "e", ...body }), model: "m0", requestId: "r" });
+
+  it("Titan: one signed call per input, in order, dimensions passed, token counts summed", async () => {
+    const providers = await start([TITAN]);
+    const { body, usage } = await providers.embed(embedReq({ input: ["one two", "three"], dimensions: 256 }));
+    expect(up.violations).toEqual([]);
+    expect(up.requests.map((r) => r.url)).toEqual([`/model/${encodeURIComponent(TITAN)}/invoke`, `/model/${encodeURIComponent(TITAN)}/invoke`]);
+    expect(up.requests.map((r) => r.json).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      { inputText: "one two", dimensions: 256 },
+      { inputText: "three", dimensions: 256 },
+    ]);
+    const data = body["data"] as { index: number; embedding: number[] }[];
+    expect(data.map((d) => [d.index, d.embedding.length])).toEqual([
+      [0, 256],
+      [1, 256],
+    ]);
+    expect(data[0]!.embedding[0]).toBeCloseTo(("one two".length % 7) / 7);
+    expect(body).toMatchObject({ object: "list", model: TITAN, usage: { prompt_tokens: 3, total_tokens: 3 } });
+    expect(usage).toEqual({ promptTokens: 3, completionTokens: 0 });
+    await providers.close();
+  });
+
+  it("Cohere: texts in one call with input_type (default or the caller's), base64 on request, no usage", async () => {
+    const providers = await start([COHERE]);
+    const first = await providers.embed(embedReq({ input: ["a", "bb"], encoding_format: "base64" }));
+    const second = await providers.embed(embedReq({ input: "q", input_type: "search_query" }));
+    expect(up.violations).toEqual([]);
+    expect(up.requests.map((r) => r.json)).toEqual([
+      { texts: ["a", "bb"], input_type: "search_document" },
+      { texts: ["q"], input_type: "search_query" },
+    ]);
+    const data = first.body["data"] as { embedding: string }[];
+    expect(vectorFromBase64(data[1]!.embedding)).toHaveLength(1024);
+    expect(first.usage).toBeUndefined();
+    expect(second.body["data"]).toHaveLength(1);
+    await providers.close();
+  });
+
+  it.each([
+    [TITAN, { input: [1, 2, 3] }, "token-array"],
+    [TITAN, { input: "x", dimensions: 300 }, "`dimensions` 300"],
+    [TITAN, { input: "x", user: "u" }, "`user`"],
+    [COHERE, { input: "x", dimensions: 256 }, "`dimensions`"],
+    [COHERE, { input: "x", input_type: "poetry" }, "`input_type`"],
+    [COHERE, { input: "x", truncate: "END" }, "`truncate`"],
+    [PROFILE, { input: "x" }, "not a Titan or Cohere embedding model"],
+  ])("%s refuses %j by name, sending nothing", async (model, body, named) => {
+    const providers = await start([model]);
+    await expect(providers.embed(embedReq(body))).rejects.toMatchObject({ code: "AIGW_PROVIDER_REQUEST", message: expect.stringContaining(named) });
+    expect(up.requests).toHaveLength(0);
+    await providers.close();
+  });
+
+  it("a throttled call fails the whole request as a 429", async () => {
+    const providers = await start([TITAN]);
+    up.next(bedrockBehave.fail(429, "ThrottlingException"));
+    await expect(providers.embed(embedReq({ input: ["a", "b"] }))).rejects.toMatchObject({ status: 429, upstreamType: "ThrottlingException" });
     await providers.close();
   });
 });

@@ -31,7 +31,7 @@ let client: OpenAI;
 beforeAll(async () => {
   openaiUp = await startUpstream("openai");
   anthropicUp = await startUpstream("anthropic");
-  bedrock = await startBedrockUpstream(AWS_CREDS, [PROFILE]);
+  bedrock = await startBedrockUpstream(AWS_CREDS, [PROFILE, "amazon.titan-embed-text-v2:0"]);
   azure = await startAzureUpstream({ apiKey: AZ_KEY, deployments: ["gpt-4o-prod"] });
   writeFileSync(
     join(dir, "main.route"),
@@ -52,9 +52,11 @@ model gpt = oa/"gpt-4o" { input $2.50/Mtok output $10/Mtok }
 model claude = an/"claude-sonnet-4-5" { input $3/Mtok output $15/Mtok }
 model br = aws/"${PROFILE}" { input $3/Mtok output $15/Mtok }
 model azm = az/"gpt-4o-prod" { input $2.50/Mtok output $10/Mtok }
+model titan = aws/"amazon.titan-embed-text-v2:0" { input $0.02/Mtok output $0/Mtok }
 route to-bedrock { when model == "bedrock" to br }
 route to-azure { when model == "azure" to azm }
 route split { when model == "split" split { 50% br 50% azm } fallback gpt on 5xx }
+route embed { when model == "embed" to titan }
 route chain { when model == "chain" to br fallback azm, claude, gpt on 429, 5xx }
 `,
   );
@@ -130,6 +132,13 @@ describe("the openai SDK through aigw serve to Bedrock and Azure", () => {
     const s = await streamed("chain");
     expect(s.text).toBe("hello from anthropic");
     expect(anthropicUp.requests.length - anthropicBefore).toBe(2);
+  });
+
+  it("embeds through Bedrock's Titan with InvokeModel", async () => {
+    const res = await client.embeddings.create({ model: "embed", input: ["hello world", "bye"], dimensions: 256 });
+    expect(res.data.map((d) => d.embedding.length)).toEqual([256, 256]);
+    expect(res.usage).toMatchObject({ prompt_tokens: 3 });
+    expect(bedrock.violations).toEqual([]);
   });
 
   it("a field Bedrock cannot honour is the caller's 400 naming it, and nothing is sent", async () => {

@@ -77,7 +77,7 @@ const TOP_LEVEL = new Set([
 const BLOCK_KINDS = new Set(["text", "image", "document", "video", "toolUse", "toolResult", "guardContent", "cachePoint", "reasoningContent"]);
 const INFERENCE = new Set(["maxTokens", "temperature", "topP", "stopSequences"]);
 const IMAGE_FORMATS = new Set(["png", "jpeg", "gif", "webp"]);
-const PATH = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const PATH = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -230,6 +230,7 @@ export async function startBedrockUpstream(creds: BedrockCredentials, modelIds: 
     seen.push(modelId);
     if (!modelIds.includes(modelId)) return awsError(res, 400, "ValidationException", "The provided model identifier is invalid.");
     if (!String(req.headers["content-type"]).startsWith("application/json")) violations.push("content-type");
+    if (path[2] === "invoke") return invoke(modelId, req, b, res);
     const invalid = validateConverse(req.json);
     if (invalid !== undefined) {
       violations.push(invalid);
@@ -259,7 +260,42 @@ export async function startBedrockUpstream(creds: BedrockCredentials, modelIds: 
     }
   }
 
+  /** InvokeModel for the embedding models (Titan Text Embeddings, Cohere Embed), validated per model family. */
+  function invoke(modelId: string, req: StrictRequest, b: BedrockBehaviour, res: ServerResponse): void {
+    const body = req.json;
+    const problem = modelId.includes("titan-embed") ? validateTitan(body) : modelId.includes("cohere.embed") ? validateCohere(body) : "not an embedding model";
+    if (problem !== undefined) {
+      violations.push(problem);
+      return awsError(res, 400, "ValidationException", problem);
+    }
+    if (b.kind === "status") return awsError(res, b.status, b.type, b.message ?? "the service failed");
+    const vector = (seed: string, n: number) => Array.from({ length: n }, (_, i) => ((seed.length + i) % 7) / 7);
+    if (modelId.includes("titan-embed")) {
+      const t = body as { inputText: string; dimensions?: number };
+      return sendJson(res, 200, { embedding: vector(t.inputText, t.dimensions ?? 1024), inputTextTokenCount: t.inputText.split(/\s+/).length, embeddingsByType: {} });
+    }
+    const c = body as { texts: string[] };
+    return sendJson(res, 200, { id: "emb-fake", response_type: "embeddings_floats", texts: c.texts, embeddings: c.texts.map((t) => vector(t, 1024)) });
+  }
+
   return Object.assign(server, { baseUrl: server.origin, violations, modelIds: seen });
+}
+
+function validateTitan(body: unknown): string | undefined {
+  if (!isObject(body)) return "the body is not a JSON object";
+  for (const k of Object.keys(body)) if (!["inputText", "dimensions", "normalize", "embeddingTypes"].includes(k)) return `unknown field \`${k}\``;
+  if (typeof body["inputText"] !== "string" || body["inputText"] === "") return "`inputText` must be a non-empty string";
+  if (body["dimensions"] !== undefined && ![256, 512, 1024].includes(body["dimensions"] as number)) return "`dimensions` must be 256, 512 or 1024";
+  return undefined;
+}
+
+function validateCohere(body: unknown): string | undefined {
+  if (!isObject(body)) return "the body is not a JSON object";
+  for (const k of Object.keys(body)) if (!["texts", "input_type", "truncate", "embedding_types", "images"].includes(k)) return `unknown field \`${k}\``;
+  const texts = body["texts"];
+  if (!Array.isArray(texts) || texts.length === 0 || texts.length > 96 || texts.some((t) => typeof t !== "string")) return "`texts` must hold 1 to 96 strings";
+  if (!["search_document", "search_query", "classification", "clustering"].includes(String(body["input_type"]))) return "`input_type` is required";
+  return undefined;
 }
 
 function resolved(r: BedrockReply) {
