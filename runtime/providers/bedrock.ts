@@ -41,10 +41,10 @@ import { portable } from "../request/portable.js";
 import { usageFromWire, type AwsCredentials, type Completion, type Embedded, type ProviderAdapter, type ProviderCall } from "./types.js";
 import { embeddingBodies, embeddingFamily, embeddingReply, openaiEmbeddings } from "./bedrock-embed.js";
 
-/** The runtime endpoint of `region`, unless the policy names another (a VPC endpoint, a test). */
-export function bedrockUrl(provider: ProviderNode, region: string, modelId: string, stream: boolean): URL {
+/** The runtime endpoint of `region` (unless the policy names another: a VPC endpoint, a test) for `operation` on `modelId`. */
+export function bedrockUrl(provider: ProviderNode, region: string, modelId: string, operation: "converse" | "converse-stream" | "invoke"): URL {
   const base = provider.baseUrl ?? `https://bedrock-runtime.${region}.amazonaws.com`;
-  return endpointUrl(base, `/model/${encodeURIComponent(modelId)}/${stream ? "converse-stream" : "converse"}`);
+  return endpointUrl(base, `/model/${encodeURIComponent(modelId)}/${operation}`);
 }
 
 const FRAMING: StreamFraming<BedrockStreamEvent> = { contentType: EVENT_STREAM_TYPE, parse: parseEventStream };
@@ -94,7 +94,18 @@ function credentialsOf(call: ProviderCall): AwsCredentials {
   return call.aws;
 }
 
-/** The body, signed: a new signature per request (it covers the body and the time). */
+/** A POST of `body` for `operation` on the call's model, signed: a new signature per request (it covers the body and the time). */
+async function signedSpec(deps: HttpDeps, call: ProviderCall, operation: "converse" | "converse-stream" | "invoke", body: string): Promise<HttpRequestSpec> {
+  const creds = credentialsOf(call);
+  const url = bedrockUrl(call.provider, creds.region, call.model.upstream, operation);
+  const accept = operation === "converse-stream" ? EVENT_STREAM_TYPE : "application/json";
+  const signed = await signRequest(creds, url, { "content-type": "application/json", accept }, body, deps.now());
+  const headers: string[] = [];
+  for (const [k, v] of Object.entries(signed.headers)) headers.push(k, v);
+  return { endpoint: endpointOf(url), headers, body, secrets: signed.secrets };
+}
+
+/** The Converse body of a call, signed; what Converse cannot honour is a 400 naming it. */
 async function spec(deps: HttpDeps, call: ProviderCall, stream: boolean): Promise<HttpRequestSpec> {
   let body: string;
   try {
@@ -104,25 +115,7 @@ async function spec(deps: HttpDeps, call: ProviderCall, stream: boolean): Promis
     if (err instanceof TranslationError) throw new ProviderRequestError(originOf(call), err.message);
     throw err;
   }
-  const creds = credentialsOf(call);
-  const url = bedrockUrl(call.provider, creds.region, call.model.upstream, stream);
-  const accept = stream ? EVENT_STREAM_TYPE : "application/json";
-  const signed = await signRequest(creds, url, { "content-type": "application/json", accept }, body, deps.now());
-  const headers: string[] = [];
-  for (const [k, v] of Object.entries(signed.headers)) headers.push(k, v);
-  return { endpoint: endpointOf(url), headers, body, secrets: signed.secrets };
-}
-
-/** One InvokeModel call of an embeddings request, signed. */
-async function invokeSpec(deps: HttpDeps, call: ProviderCall, body: Record<string, unknown>): Promise<HttpRequestSpec> {
-  const creds = credentialsOf(call);
-  const base = call.provider.baseUrl ?? `https://bedrock-runtime.${creds.region}.amazonaws.com`;
-  const url = endpointUrl(base, `/model/${encodeURIComponent(call.model.upstream)}/invoke`);
-  const text = JSON.stringify(body);
-  const signed = await signRequest(creds, url, { "content-type": "application/json", accept: "application/json" }, text, deps.now());
-  const headers: string[] = [];
-  for (const [k, v] of Object.entries(signed.headers)) headers.push(k, v);
-  return { endpoint: endpointOf(url), headers, body: text, secrets: signed.secrets };
+  return signedSpec(deps, call, stream ? "converse-stream" : "converse", body);
 }
 
 /** Embeddings through InvokeModel (bedrock-embed.ts): the calls of one request run together; any failure fails it. */
@@ -144,7 +137,7 @@ async function embed(deps: HttpDeps, call: ProviderCall): Promise<Embedded> {
       throw err;
     }
   };
-  const replies = await Promise.all(bodies.map(async (b) => completeOverHttp(deps, call, await invokeSpec(deps, call, b), read)));
+  const replies = await Promise.all(bodies.map(async (b) => completeOverHttp(deps, call, await signedSpec(deps, call, "invoke", JSON.stringify(b)), read)));
   const vectors = replies.flatMap((r) => r.vectors);
   const tokens = replies.every((r) => r.tokens !== undefined) ? replies.reduce((n, r) => n + r.tokens!, 0) : undefined;
   const body = openaiEmbeddings(call.request, call.model.upstream, vectors, tokens);
