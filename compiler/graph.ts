@@ -42,7 +42,7 @@ export interface GatewayNode {
   reloadMaxDrop?: number;
 }
 
-export type ProviderApi = "openai" | "anthropic" | "mock" | "azure" | "bedrock";
+export type ProviderApi = "openai" | "anthropic" | "mock" | "gemini" | "vertex" | "azure" | "bedrock";
 
 export interface ProviderNode {
   api: ProviderApi;
@@ -54,6 +54,8 @@ export interface ProviderNode {
   responses?: true;
   /** Settings of the built-in mock provider; `failRate` is a percentage (0-100). */
   mock?: { latencyMs: number; failRate: number; failStatus: number };
+  /** Where a Vertex AI provider's models live; `keyFile`: a service-account key file, when the key is not in `key`. */
+  vertex?: { project: string; location: string; keyFile?: string };
   /** Azure OpenAI: the `api-version` query parameter, and whether `key` is an `api-key` or an Entra ID bearer token. */
   azure?: { apiVersion: string; auth: "api-key" | "bearer" };
   /** Amazon Bedrock: where to sign for and with what; the credentials default to the standard `AWS_*` variables. */

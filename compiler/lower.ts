@@ -103,6 +103,7 @@ function lowerProvider(p: ProviderDecl): ProviderNode {
     ...(api === "openai" && responses?.kind === "bool" && responses.value ? { responses: true as const } : {}),
     ...(api === "azure" ? { azure: lowerAzure(s) } : {}),
     ...(api === "bedrock" ? { bedrock: lowerBedrock(s) } : {}),
+    ...(api === "vertex" ? { vertex: vertexOf(s) } : {}),
     ...(api === "mock"
       ? {
           mock: {
@@ -130,6 +131,12 @@ function lowerBedrock(s: ReadonlyMap<string, Value>): NonNullable<ProviderNode["
     secretKey: envRef(s.get("secret_key")) ?? { env: d.secretKey },
     sessionToken: envRef(s.get("session_token")) ?? { env: d.sessionToken },
   };
+}
+
+function vertexOf(s: ReturnType<typeof settingValues>): NonNullable<ProviderNode["vertex"]> {
+  const keyFile = str(s.get("key_file"));
+  // A missing project or location is E203 and never reaches lowering.
+  return { project: str(s.get("project")) ?? "", location: str(s.get("location")) ?? "", ...(keyFile !== undefined ? { keyFile } : {}) };
 }
 
 function lowerModel(m: ModelDecl): ModelNode {

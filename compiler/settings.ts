@@ -28,9 +28,7 @@ export interface SettingSpec {
   /** The default as a policy would write it, for the reference; absent means "not set". */
   default?: string;
   /** Only accepted by providers of this `api` (a mock's failure rate, an OpenAI upstream's Responses endpoint). */
-  onlyApi?: ProviderApiName;
-  /** Providers of these `api`s need it (E203); `examples` are the lines the help suggests. */
-  requiredFor?: { apis: readonly ProviderApiName[]; examples: readonly string[] };
+  onlyApi?: (typeof PROVIDER_APIS)[number];
   doc: string;
 }
 
@@ -42,8 +40,7 @@ export function settingSpec(table: SettingsTable, name: string): SettingSpec | u
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
-export const PROVIDER_APIS = ["openai", "anthropic", "mock", "azure", "bedrock"] as const;
-export type ProviderApiName = (typeof PROVIDER_APIS)[number];
+export const PROVIDER_APIS = ["openai", "anthropic", "mock", "gemini", "vertex", "azure", "bedrock"] as const;
 
 /**
  * `gateway { … }`. Request bodies are logged only with `log_bodies true`
@@ -71,13 +68,13 @@ export const GATEWAY_SETTINGS: SettingsTable = {
 
 /** `provider name { … }`. */
 export const PROVIDER_SETTINGS: SettingsTable = {
-  api: { type: enumType(PROVIDER_APIS), required: true, doc: "the wire protocol: `openai`, `anthropic`, `azure`, `bedrock` or the built-in `mock`" },
-  base_url: {
-    type: STRING,
-    requiredFor: { apis: ["azure"], examples: ['base_url "https://my-resource.openai.azure.com"'] },
-    doc: "the API's base URL; the provider's public endpoint when absent (`azure`: the resource's endpoint, required)",
+  api: {
+    type: enumType(PROVIDER_APIS),
+    required: true,
+    doc: "the wire protocol: `openai`, `anthropic`, `gemini` (Google AI Studio), `vertex` (Google Vertex AI), `azure` (Azure OpenAI), `bedrock` (Amazon Bedrock) or the built-in `mock`",
   },
-  key: { type: envType("a provider key"), doc: 'the API key, always `env("NAME")`' },
+  base_url: { type: STRING, doc: "the API's base URL; the provider's public endpoint when absent (`azure`: the resource's endpoint, required)" },
+  key: { type: envType("a provider key"), doc: 'the API key, always `env("NAME")`; for `api vertex`, a service-account key\'s JSON' },
   timeout: { type: POSITIVE_DURATION, default: "30s", doc: "time allowed for one attempt" },
   responses: {
     type: BOOL,
@@ -85,6 +82,9 @@ export const PROVIDER_SETTINGS: SettingsTable = {
     onlyApi: "openai",
     doc: "the upstream also serves OpenAI's Responses API: a `POST /v1/responses` request is passed through to `{base_url}/responses`",
   },
+  project: { type: STRING, onlyApi: "vertex", doc: "vertex: the Google Cloud project id" },
+  location: { type: STRING, onlyApi: "vertex", doc: 'vertex: the region of the endpoint (`"us-central1"`, `"europe-west4"`, `"global"`)' },
+  key_file: { type: STRING, onlyApi: "vertex", doc: "vertex: path of a service-account key file (JSON), read when the first request needs a token; instead of `key`" },
   api_version: { type: STRING, default: '"2024-10-21"', onlyApi: "azure", doc: "azure: the `api-version` query parameter" },
   token: {
     type: envType("an Entra ID token"),
@@ -94,7 +94,6 @@ export const PROVIDER_SETTINGS: SettingsTable = {
   region: {
     type: STRING_OR_ENV,
     onlyApi: "bedrock",
-    requiredFor: { apis: ["bedrock"], examples: ['region "us-east-1"', 'region env("AWS_REGION")'] },
     doc: 'bedrock: the AWS region signed for and called, `"us-east-1"` or `env("AWS_REGION")`',
   },
   access_key: { type: envType("an AWS access key"), default: 'env("AWS_ACCESS_KEY_ID")', onlyApi: "bedrock", doc: "bedrock: the access key id" },
@@ -108,6 +107,18 @@ export const PROVIDER_SETTINGS: SettingsTable = {
   latency: { type: DURATION, default: "0ms", onlyApi: "mock", doc: "mock: delay before each reply" },
   fail_rate: { type: PERCENT, default: "0%", onlyApi: "mock", doc: "mock: share of requests that fail" },
   fail_status: { type: STATUS_CODE, default: "500", onlyApi: "mock", doc: "mock: the status of a failed request" },
+};
+
+/**
+ * What a provider of each `api` cannot do without (E203): each entry is a
+ * list of settings of which one must be given.
+ */
+export const PROVIDER_NEEDS: Readonly<Partial<Record<(typeof PROVIDER_APIS)[number], readonly (readonly string[])[]>>> = {
+  gemini: [["key"]],
+  vertex: [["project"], ["location"], ["key", "key_file"]],
+  // Azure has no public endpoint to default to; a Bedrock region is part of both the host and the signature.
+  azure: [["base_url"]],
+  bedrock: [["region"]],
 };
 
 /** `model name = provider/"upstream" { … }`. */

@@ -284,10 +284,12 @@ export async function postStream(pools: Pools, opts: PostOptions): Promise<Upstr
 }
 
 /**
- * Builds the status error from an upstream's error reply. OpenAI, Azure and
- * Anthropic put it in `error.message` and name it in `error.type` (Azure:
- * `error.code`, e.g. `content_filter`); AWS puts `message` at the top and
- * names the exception in the `x-amzn-errortype` header.
+ * Builds the status error from an upstream's error reply. OpenAI, Azure,
+ * Anthropic and Google put it in `error.message`, naming the kind in
+ * `error.type` (Azure: `error.code`, e.g. `content_filter`; Google:
+ * `error.status`; Vertex wraps a stream's error body in a list); AWS puts
+ * `message` at the top and names the exception in the `x-amzn-errortype`
+ * header.
  */
 export function statusError(
   origin: ErrorOrigin,
@@ -300,14 +302,19 @@ export function statusError(
   let message = bodyText;
   let upstreamType: string | undefined;
   try {
-    const parsed = JSON.parse(bodyText) as { error?: { message?: unknown; type?: unknown; code?: unknown } | string; message?: unknown };
-    const error = parsed.error;
-    if (typeof error === "string") message = error;
+    const json = JSON.parse(bodyText) as unknown;
+    const parsed = (Array.isArray(json) ? json[0] : json) as
+      | { error?: { message?: unknown; type?: unknown; status?: unknown; code?: unknown } | string; error_description?: unknown; message?: unknown }
+      | null;
+    const error = parsed?.error;
+    // OAuth's token endpoints say `{ error, error_description }`.
+    if (typeof error === "string") message = typeof parsed?.error_description === "string" ? `${error}: ${parsed.error_description}` : error;
     else if (error && typeof error.message === "string") {
       message = error.message;
       if (typeof error.type === "string") upstreamType = error.type;
+      else if (typeof error.status === "string") upstreamType = error.status;
       else if (typeof error.code === "string") upstreamType = error.code;
-    } else if (typeof parsed.message === "string") message = parsed.message;
+    } else if (typeof parsed?.message === "string") message = parsed.message;
   } catch {
     // Not JSON: keep the text as it came.
   }

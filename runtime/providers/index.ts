@@ -9,10 +9,12 @@ import type { EnvRef, Graph, ModelNode, ProviderApi, ProviderNode } from "../../
 import { createAnthropicAdapter } from "./anthropic.js";
 import { createAzureAdapter } from "./azure.js";
 import { createBedrockAdapter } from "./bedrock.js";
+import { createGeminiAdapter } from "./gemini.js";
 import { Pools, type PoolOptions } from "./http.js";
 import { createMockAdapter } from "./mock.js";
 import type { CanonicalRequest } from "../request/model.js";
 import { createOpenAIAdapter } from "./openai.js";
+import { createVertexAdapter } from "./vertex.js";
 import { ProviderRequestError, originOf } from "./errors.js";
 import type { AbortSignalLike, AwsCredentials, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
 
@@ -38,6 +40,8 @@ export const ADAPTERS: Record<ProviderApi, (deps: AdapterDeps) => ProviderAdapte
   mock: createMockAdapter,
   azure: createAzureAdapter,
   bedrock: createBedrockAdapter,
+  gemini: createGeminiAdapter,
+  vertex: createVertexAdapter,
 };
 
 /** Reads a secret (`env("NAME")`) at graph load; `undefined` when unset. */

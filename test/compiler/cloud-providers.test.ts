@@ -32,7 +32,7 @@ ${ROUTE}`);
   it("E203: an azure provider without base_url, at the provider's name with help", () => {
     const r = compileText(`provider az { api azure key env("AZ_KEY") }`);
     expect(found(r, "E203")).toEqual([{ line: 1, column: 10, message: "provider `az` (`api azure`) needs the setting `base_url`" }]);
-    expect(r.diagnostics.find((d) => d.code === "E203")!.help).toContain('base_url "https://my-resource.openai.azure.com"');
+    expect(r.diagnostics.find((d) => d.code === "E203")!.help).toBe('add `base_url` followed by a string like "…"');
   });
 
   it("E202: key and token together; a token is no secret to inline", () => {
@@ -82,9 +82,7 @@ ${ROUTE}`);
   it("E203: a bedrock provider without region, with help naming both forms", () => {
     const r = compileText(`provider aws { api bedrock }`);
     expect(found(r, "E203")).toEqual([{ line: 1, column: 10, message: "provider `aws` (`api bedrock`) needs the setting `region`" }]);
-    const help = r.diagnostics.find((d) => d.code === "E203")!.help!;
-    expect(help).toContain('region "us-east-1"');
-    expect(help).toContain('region env("AWS_REGION")');
+    expect(r.diagnostics.find((d) => d.code === "E203")!.help).toBe('add `region` followed by a string like "…" or `env("NAME")`');
   });
 
   it("E202: bedrock takes no key; E203: one credential without the other", () => {

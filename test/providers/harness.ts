@@ -16,6 +16,8 @@ import { behave, closeAllUpstreams, startUpstream, type FakeUpstream } from "../
 import { azureBehave, startAzureUpstream, type AzureUpstream } from "../support/azure-upstream.js";
 import { closeStrictServers } from "../support/strict-upstream.js";
 import { bedrockBehave, startBedrockUpstream, type BedrockCredentials, type BedrockUpstream } from "../support/bedrock-upstream.js";
+import { startGoogleUpstream, type GoogleKind, type GoogleUpstream } from "../support/google-upstream.js";
+import { serviceAccount, startTokenEndpoint, type ServiceAccountKey, type TokenEndpoint } from "../support/google-token.js";
 
 export const span: SourceRef = { file: "test.route", line: 1, column: 1, endLine: 1, endColumn: 1 };
 
@@ -46,8 +48,10 @@ export interface Harness {
   providers(): Providers;
   /** The next request is answered normally, with a tool call when `tool` is set. */
   reply(tool?: { name: string; arguments: Record<string, unknown> }): void;
-  /** The next request fails with `status`. */
-  fail(status: number): void;
+  /** The next request fails with `status`; with `echoAuth`, the upstream's error message quotes the credentials it received. */
+  fail(status: number, echoAuth?: boolean): void;
+  /** The credentials the upstream receives (the key, the tokens issued so far), for the secret-echo test; empty when there are none. */
+  secrets(): string[];
   /** The next request is not answered until it is aborted. */
   stall(): void;
   /** The next request takes longer than a 150ms attempt timeout. */
@@ -80,7 +84,8 @@ export function httpHarness(api: "openai" | "anthropic"): Harness {
       return new Providers(graphOf({ p: provider }), { resolveSecret: () => "sk-test-key-0123456789" });
     },
     reply: (tool) => up.next(behave.reply(tool ? { text: "", toolCalls: [tool] } : { text: "fine, thanks" })),
-    fail: (status) => up.next(behave.fail(status)),
+    fail: (status, echoAuth = false) => up.next(behave.fail(status, { echoAuth })),
+    secrets: () => ["sk-test-key-0123456789"],
     stall: () => up.next(behave.stallHeaders()),
     slow: () => up.next(behave.stallHeaders()),
     expectedText: () => "fine, thanks",
@@ -141,6 +146,7 @@ export function mockHarness(): Harness {
     },
     reply: () => undefined,
     fail: (status) => void (settings = { ...settings, failRate: 100, failStatus: status }),
+    secrets: () => [],
     stall: () => {
       stall = true;
       settings = { ...settings, latencyMs: 60_000 };
@@ -154,6 +160,52 @@ export function mockHarness(): Harness {
   };
 }
 
+export const GEMINI_TEST_KEY = "AIzaSy-test-key-0123456789";
+
+/** Harness for the Google adapters against the fake Gemini API or Vertex AI (with its fake token endpoint). */
+export function googleHarness(kind: GoogleKind, upstreamModel = "upstream-model"): Harness {
+  let up: GoogleUpstream;
+  let tokens: TokenEndpoint | undefined;
+  let account: ServiceAccountKey | undefined;
+  let requestsBefore = 0;
+  return {
+    api: kind,
+    model: "p-model",
+    upstreamModel,
+    async start() {
+      if (kind === "vertex") {
+        tokens = await startTokenEndpoint(() => account!);
+        account = await serviceAccount(tokens.tokenUri);
+      }
+      up = await startGoogleUpstream(kind, { apiKey: GEMINI_TEST_KEY, tokenValid: (t) => tokens?.isValid(t) ?? false, project: "aigw-test", location: "us-central1" });
+    },
+    async stop() {
+      await up.close();
+      await tokens?.close();
+    },
+    providers() {
+      requestsBefore = up.requests.length;
+      const vertex = kind === "vertex" ? { vertex: { project: "aigw-test", location: "us-central1" } } : {};
+      const provider: ProviderNode = { api: kind, baseUrl: up.baseUrl, key: { env: "KEY" }, timeoutMs: 5_000, span, ...vertex };
+      return new Providers(graphOf({ p: provider }, upstreamModel), { resolveSecret: () => (kind === "vertex" ? account!.json : GEMINI_TEST_KEY) });
+    },
+    reply: (tool) => up.next({ kind: "reply", reply: tool ? { toolCalls: [{ name: tool.name, args: tool.arguments }] } : {} }),
+    fail: (status, echoAuth = false) => up.next({ kind: "fail", status, echoAuth }),
+    secrets: () => (kind === "vertex" ? [...tokens!.issued, account!.privateKeyPem.split("\n")[1]!] : [GEMINI_TEST_KEY]),
+    stall: () => up.next({ kind: "stall" }),
+    slow: () => up.next({ kind: "stall" }),
+    expectedText: () => "fine, thanks",
+    expectedArgs: (tool) => tool.arguments,
+    received: () => up.waitForRequests(requestsBefore + 1),
+    sawCancel: async () => {
+      await up.waitForRequests(requestsBefore + 1);
+      await up.requests[requestsBefore]!.aborted;
+    },
+  };
+}
+
+const AZURE_TEST_KEY = "azure-key-0123456789";
+
 /** Harness for `api azure` against the strict fake Azure resource (test/support/azure-upstream.ts). */
 export function azureHarness(): Harness {
   let up: AzureUpstream;
@@ -163,7 +215,7 @@ export function azureHarness(): Harness {
     model: "p-model",
     upstreamModel: "upstream-model",
     async start() {
-      up = await startAzureUpstream({ apiKey: "azure-key-0123456789", deployments: ["upstream-model"] });
+      up = await startAzureUpstream({ apiKey: AZURE_TEST_KEY, deployments: ["upstream-model"] });
     },
     async stop() {
       expect(up.violations).toEqual([]);
@@ -172,10 +224,11 @@ export function azureHarness(): Harness {
     providers() {
       before = up.requests.length;
       const provider: ProviderNode = { api: "azure", baseUrl: up.baseUrl, key: { env: "KEY" }, timeoutMs: 5_000, azure: { apiVersion: "2024-10-21", auth: "api-key" }, span };
-      return new Providers(graphOf({ p: provider }), { resolveSecret: () => "azure-key-0123456789" });
+      return new Providers(graphOf({ p: provider }), { resolveSecret: () => AZURE_TEST_KEY });
     },
     reply: (tool) => up.next(azureBehave.reply(tool ? { text: "", toolCalls: [tool] } : { text: "fine, thanks" })),
-    fail: (status) => up.next(azureBehave.fail(status)),
+    fail: (status, echoAuth = false) => up.next(azureBehave.fail(status, { echoAuth })),
+    secrets: () => [AZURE_TEST_KEY],
     stall: () => up.next(azureBehave.stall()),
     slow: () => up.next(azureBehave.stall()),
     expectedText: () => "fine, thanks",
@@ -211,6 +264,16 @@ export function bedrockProviders(baseUrl: string, models: Record<string, string>
   return new Providers({ providers: { p: provider }, models: modelNodes }, { resolveSecret: (ref) => env[ref.env] });
 }
 
+/** The exception AWS names for each status the conformance suite asks for (a 401 is an unrecognized client). */
+const AWS_EXCEPTIONS: Readonly<Record<number, string>> = {
+  400: "ValidationException",
+  401: "UnrecognizedClientException",
+  403: "AccessDeniedException",
+  429: "ThrottlingException",
+  500: "InternalServerException",
+  503: "ServiceUnavailableException",
+};
+
 /** Harness for `api bedrock` against the strict, signature-checking fake (test/support/bedrock-upstream.ts). */
 export function bedrockHarness(): Harness {
   let up: BedrockUpstream;
@@ -231,7 +294,9 @@ export function bedrockHarness(): Harness {
       return bedrockProviders(up.baseUrl, { "p-model": "upstream-model" });
     },
     reply: (tool) => up.next(bedrockBehave.reply(tool ? { text: "", toolCalls: [tool] } : { text: "fine, thanks" })),
-    fail: (status) => up.next(bedrockBehave.fail(status, status === 429 ? "ThrottlingException" : "ServiceUnavailableException")),
+    fail: (status, echoAuth = false) => up.next(bedrockBehave.fail(status, AWS_EXCEPTIONS[status] ?? "InternalServerException", { echoAuth })),
+    // The signatures too: each request's, read from what the fake received.
+    secrets: () => [AWS_CREDS.secretAccessKey, AWS_CREDS.sessionToken, ...up.requests.map((r) => /Signature=([0-9a-f]+)/.exec(String(r.headers["authorization"]))?.[1] ?? "")].filter((s) => s !== ""),
     stall: () => up.next(bedrockBehave.stall()),
     slow: () => up.next(bedrockBehave.stall()),
     expectedText: () => "fine, thanks",
