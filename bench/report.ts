@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ApisResult } from "./scenarios/apis.js";
 import type { FeaturesResult } from "./scenarios/features.js";
+import type { HealthResult } from "./scenarios/health.js";
 import type { LatencyResult } from "./scenarios/latency.js";
 import { NGINX } from "./scenarios/gateways.js";
 import { AIGW_EMBEDDED, AIGW_SERVE, type MemoryResult } from "./scenarios/memory.js";
@@ -26,6 +27,7 @@ export interface ScenarioResults {
   scaling?: ScalingResult;
   memory?: MemoryResult;
   apis?: ApisResult;
+  health?: HealthResult;
 }
 
 /** One line of the summary. */

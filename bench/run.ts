@@ -11,6 +11,7 @@
  *   5. scaling      decide/s and compile time at 10–10,000 routes, hot reload at 1,000
  *   6. memory       RSS idle and with 1,000 open streams
  *   7. apis         Messages in and Responses in next to chat in, passed through and translated: req/s and CPU µs per request, JSON and SSE
+ *   8. health       a provider failing 503 for a period, with and without a health policy: mean/p99 latency, upstream calls per request, tracking CPU
  *
  * then a summary of the ratios against their targets, and
  * bench/results/latest.json. Each gateway runs alone on CPU 1, the load
@@ -38,6 +39,7 @@ import { printSummary, summarize, writeResults, type ScenarioResults } from "./r
 import type { ChildMsg } from "./roles/protocol.js";
 import { CONNECTIONS, FULL, GATEWAY_CPU, LOAD_CPU, OPEN_STREAMS, QUICK, RATE, STREAM_RATE, type Bench, type Contender } from "./scenarios/context.js";
 import { apis, printApis } from "./scenarios/apis.js";
+import { health, printHealth } from "./scenarios/health.js";
 import { features, printFeatures } from "./scenarios/features.js";
 import { direct, startAigw, startPortkeyContender, stop, type Running } from "./scenarios/gateways.js";
 import { latency, printLatency } from "./scenarios/latency.js";
@@ -47,7 +49,7 @@ import { printStreaming, streaming } from "./scenarios/streaming.js";
 import { printThroughput, throughput } from "./scenarios/throughput.js";
 import { loadAverageNow, machineInfo, type MachineInfo } from "./system.js";
 
-const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis"] as const;
+const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis", "health"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -228,6 +230,7 @@ async function main(): Promise<void> {
     if (o.only.has("scaling")) results.scaling = await timed(timings, "scaling", () => scaling(b), printScaling);
     if (o.only.has("memory")) results.memory = await timed(timings, "memory", () => memory(b, peers !== undefined), printMemory);
     if (o.only.has("apis")) results.apis = await timed(timings, "apis", () => apis(b), printApis);
+    if (o.only.has("health")) results.health = await timed(timings, "health", () => health(b), printHealth);
   } catch (err) {
     failure = err;
   } finally {

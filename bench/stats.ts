@@ -10,6 +10,8 @@ export interface Percentiles {
   p99: number;
   max: number;
   count: number;
+  /** The arithmetic mean; NaN when empty. */
+  mean: number;
 }
 
 /** The `p`-th percentile (0–100) of ascending `sorted`, by nearest rank; NaN when empty. */
@@ -28,6 +30,7 @@ export function percentiles(values: ArrayLike<number>): Percentiles {
     p99: percentile(sorted, 99),
     max: sorted.length ? sorted[sorted.length - 1]! : NaN,
     count: sorted.length,
+    mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : NaN,
   };
 }
 

@@ -52,17 +52,22 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
     exit: "0 written; 1 the policy has errors (nothing written); 2 usage error",
   },
   explain: {
-    usage: "aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N]",
+    usage: "aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N] [--ejected MODEL]... [--failures MODEL=F/N]... [--latency MODEL=D]... [--state FILE]",
     about: "decide one request and say why, in the policy's terms",
     description: `Decides one request without sending it anywhere: the routes considered and why each did or did not match (file:line), the split draw, the attempt order, guardrails, budgets and limits. FILE is JSON \`{ "headers": {...}, "body": { chat completion request } }\`; a bearer key in it is hashed and looked up in \`keys\`, never printed. ${PATHS}`,
     options: [
       ["--request FILE|-", "the request to explain (`-`: stdin); required"],
       ["--format human|json", "readable (default), or the decision record the server logs"],
       ["--draw N", "the split draw, from 0 up to 1 (default 0.5), so an explanation is repeatable"],
+      ["--ejected MODEL", "the route's health policy has just ejected MODEL (as a test's `given MODEL ejected`); repeatable"],
+      ["--failures MODEL=F/N", "of MODEL's last N tries the latest F failed (as `given MODEL failures F of N`); repeatable"],
+      ["--latency MODEL=D", "MODEL's latency estimate, e.g. `gpt-4o=900ms` (as `given MODEL latency D`), read by `split fastest`; repeatable"],
+      ["--state FILE", 'the live state as JSON: `{ "ejected": ["gpt-4o"], "failures": { "sonnet": { "failures": 5, "of": 10 } } }`'],
     ],
     examples: [
       ["aigw explain examples/quickstart --request req.json", "explain the request in req.json"],
       [`echo '{"body":{"model":"chat","messages":[{"role":"user","content":"hi"}]}}' | aigw explain examples/quickstart --request -`, "from stdin"],
+      ["aigw explain examples/production --request req.json --ejected gpt-4o", "the same request while gpt-4o is ejected"],
     ],
     exit: "0 whatever the decision; 1 the policy does not compile; 2 usage error (missing --request, unreadable or invalid request)",
   },

@@ -36,6 +36,7 @@ export const FACTS: Readonly<Record<FactName, FactSpec>> = {
   text: { kind: "text", doc: "the input text (user messages)" },
   tools: { kind: "flag", doc: "the request declares tools" },
   images: { kind: "flag", doc: "the request contains images" },
+  session: { kind: "text", doc: "the conversation: `x-session-id`, `x-claude-code-session-id`, `prompt_cache_key`, the body's `user`, or a hash of the opening messages" },
 };
 
 /** The spec of fact `name`, if it is one. */

@@ -145,7 +145,8 @@ export type FactName =
   | "input_bytes"
   | "text"
   | "tools"
-  | "images";
+  | "images"
+  | "session";
 
 /** A fact read from the request; `arg` is the header, metadata or label name. */
 export interface FactNode {
@@ -169,9 +170,30 @@ export type ExprNode =
  */
 export type FailureReason = string;
 
+/**
+ * A `health` policy: which failures count against a target, when the target
+ * is ejected (skipped while any alternative is not) and for how long. The
+ * state it reads is kept per (policy, target) by the runtime's tracker.
+ */
+export interface HealthNode {
+  /** Failures that count (`"5xx"`, `"429"`, `"timeout"`, `"connection"`); other failures count neither way. */
+  on: FailureReason[];
+  /** Eject after this many counted failures in a row; 0: never for that alone. */
+  consecutive: number;
+  /** Eject when at least this percent of the tries in `intervalMs` failed (and there were `minimum`); absent: never for that. */
+  failureRate?: number;
+  intervalMs: number;
+  minimum: number;
+  /** The first ejection; each ejection in a row doubles it, up to `maxEjectMs`. */
+  ejectMs: number;
+  maxEjectMs: number;
+  span: SourceRef;
+}
+
 export type TargetPlan =
   | { kind: "to"; model: string }
-  | { kind: "split"; by?: FactNode; arms: { model: string; weight: number }[] };
+  /** `fastest`: power of two choices on the targets' latency estimates, the weights drawing the two (no `by`). */
+  | { kind: "split"; by?: FactNode; fastest?: true; arms: { model: string; weight: number }[] };
 
 export interface RouteNode {
   name: string;
@@ -185,6 +207,8 @@ export interface RouteNode {
   guard: string[];
   budgets: string[];
   limits: string[];
+  /** The `health` policy that ejects this route's failing targets. */
+  health?: string;
   span: SourceRef;
 }
 
@@ -210,6 +234,8 @@ export interface Graph {
   budgets: Record<string, BudgetNode>;
   limits: Record<string, LimitNode>;
   guardrails: Record<string, GuardrailNode>;
+  /** Health policies by name; absent when the policy declares none. */
+  health?: Record<string, HealthNode>;
   /** In first-match order. */
   routes: RouteNode[];
   index: RouteIndex;
@@ -232,6 +258,8 @@ export interface TestRequest {
   user?: string;
   /** Input text (the user messages). */
   input?: string;
+  /** The conversation (`session` fact); absent: derived as the server derives it (headers, then the input). */
+  session?: string;
   /** Overrides the counted tokens. */
   inputTokens?: number;
   tools?: boolean;
@@ -244,6 +272,10 @@ export type TestGiven =
   | { kind: "fails"; target: string; reason: FailureReason; times?: number; retryAfterMs?: number }
   /** Every try of `target` takes `ms` before it answers or fails (a timeout cuts it short). */
   | { kind: "latency"; target: string; ms: number }
+  /** The route's health policy has just ejected `target`. */
+  | { kind: "ejected"; target: string }
+  /** Of `target`'s last `of` tries, the latest `failures` failed (a counted reason, just now). */
+  | { kind: "failures"; target: string; failures: number; of: number }
   /** The reply of `target` says `text` (what output guardrails inspect); `chunks`: it streams, in deltas of that many characters. */
   | { kind: "answers"; target: string; text: string; chunks?: number }
   | { kind: "budget-spent"; budget: string; amount: number }

@@ -36,6 +36,7 @@ export function lowerRoute(route: RouteDecl): RouteNode {
   const guard: string[] = [];
   const budgets: string[] = [];
   const limits: string[] = [];
+  let health: string | undefined;
   for (const s of route.body) {
     switch (s.kind) {
       case "when":
@@ -48,6 +49,7 @@ export function lowerRoute(route: RouteDecl): RouteNode {
         target ??= {
           kind: "split",
           ...(s.by ? { by: factNode(s.by) } : {}),
+          ...(s.fastest ? { fastest: true as const } : {}),
           arms: s.arms.map((a) => ({ model: a.target.name, weight: a.weight.value })),
         };
         break;
@@ -70,6 +72,9 @@ export function lowerRoute(route: RouteDecl): RouteNode {
       case "limit":
         addNames(limits, s.names);
         break;
+      case "health":
+        health ??= s.name.name;
+        break;
     }
   }
   // Built field by field in the schema's order, so the JSON reads top-down and every route
@@ -84,6 +89,7 @@ export function lowerRoute(route: RouteDecl): RouteNode {
   node.guard = guard;
   node.budgets = budgets;
   node.limits = limits;
+  if (health !== undefined) node.health = health;
   node.span = sourceRef(route.span);
   return node;
 }

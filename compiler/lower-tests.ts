@@ -49,6 +49,9 @@ function applyFact(request: TestRequest, f: RequestFact): void {
     case "user":
       request.user = str(a);
       break;
+    case "session":
+      request.session = str(a);
+      break;
     case "input":
       request.input = str(a);
       break;
@@ -88,6 +91,12 @@ export function lowerTest(t: TestDecl): TestCase {
           break;
         case "latency":
           given.push({ kind: "latency", target: g.target.name, ms: num(g.latency) });
+          break;
+        case "ejected":
+          given.push({ kind: "ejected", target: g.target.name });
+          break;
+        case "failures":
+          given.push({ kind: "failures", target: g.target.name, failures: num(g.failures), of: num(g.of) });
           break;
         case "answers":
           given.push(g.chunks ? { kind: "answers", target: g.target.name, text: g.text.value, chunks: num(g.chunks) } : { kind: "answers", target: g.target.name, text: g.text.value });

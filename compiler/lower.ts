@@ -6,7 +6,7 @@
  * checks found no errors, so it trusts shapes the checks guarantee, but it
  * is total: nothing here throws on any AST.
  */
-import type { BudgetDecl, Detector, GuardrailDecl, LimitDecl, ModelDecl, ProviderDecl, Setting, Value, Window } from "../lang/ast.js";
+import type { BudgetDecl, Detector, GuardrailDecl, HealthDecl, LimitDecl, ModelDecl, ProviderDecl, Setting, Value, Window } from "../lang/ast.js";
 import {
   GRAPH_VERSION,
   type BudgetNode,
@@ -17,6 +17,7 @@ import {
   type Graph,
   type GuardRuleNode,
   type GuardrailNode,
+  type HealthNode,
   type KeyNode,
   type LimitNode,
   type ModelNode,
@@ -27,7 +28,7 @@ import {
   type WindowNode,
 } from "./graph.js";
 import { lowerExpr, setOwn, sourceRef } from "./lower-expr.js";
-import { indexRoutes, lowerRoute } from "./lower-routes.js";
+import { failureReason, indexRoutes, lowerRoute } from "./lower-routes.js";
 import { lowerTest } from "./lower-tests.js";
 import { DEFAULTS } from "./settings.js";
 import type { SymbolTable } from "./symbols.js";
@@ -254,6 +255,25 @@ function lowerGuardrail(g: GuardrailDecl): GuardrailNode {
   return node;
 }
 
+function lowerHealth(h: HealthDecl): HealthNode {
+  const s = settingValues(h.settings);
+  const d = DEFAULTS.health;
+  const on = s.get("on");
+  const rate = s.get("failure_rate");
+  const ejectMs = num(s.get("eject"), d.ejectMs);
+  return {
+    on: on?.kind === "list" ? on.items.map(failureReason) : [...d.on],
+    consecutive: num(s.get("consecutive"), d.consecutive),
+    ...(rate !== undefined ? { failureRate: num(rate, 100) } : {}),
+    intervalMs: num(s.get("interval"), d.intervalMs),
+    minimum: num(s.get("minimum"), d.minimum),
+    ejectMs,
+    // The cap never undercuts the first ejection.
+    maxEjectMs: Math.max(ejectMs, num(s.get("max_eject"), d.maxEjectMs)),
+    span: sourceRef(h.span),
+  };
+}
+
 function mapValues<A, B>(m: ReadonlyMap<string, A>, f: (a: A) => B): Record<string, B> {
   const out = new Map<string, B>();
   for (const [k, v] of m) out.set(k, f(v));
@@ -274,6 +294,8 @@ export function lower(symbols: SymbolTable, policy: string): { graph: Graph; tes
     budgets: mapValues(symbols.budgets, lowerBudget),
     limits: mapValues(symbols.limits, lowerLimit),
     guardrails: mapValues(symbols.guardrails, lowerGuardrail),
+    // Written only when declared, so graphs of policies without health are unchanged.
+    ...(symbols.health.size > 0 ? { health: mapValues(symbols.health, lowerHealth) } : {}),
     routes,
     index,
     accepted,

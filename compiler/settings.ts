@@ -7,6 +7,8 @@
 import {
   BOOL,
   BYTES,
+  COUNT,
+  FAILURE_REASONS,
   DURATION,
   POSITIVE_DURATION,
   PERCENT,
@@ -130,6 +132,20 @@ export const MODEL_SETTINGS: SettingsTable = {
 };
 
 /**
+ * `health name { … }`: when a target is ejected and for how long. Every
+ * setting has a default, so `health h {}` is a working policy.
+ */
+export const HEALTH_SETTINGS: SettingsTable = {
+  on: { type: FAILURE_REASONS, default: "[5xx, timeout, connection]", doc: "the failures that count against a target; a counted `429` with `Retry-After` ejects at once for that long" },
+  consecutive: { type: COUNT, default: "5", doc: "eject after this many counted failures in a row (`0`: never for that alone)" },
+  failure_rate: { type: PERCENT, doc: "also eject when at least this share of the tries in `interval` failed" },
+  interval: { type: POSITIVE_DURATION, default: "1m", doc: "the window `failure_rate` is measured over" },
+  minimum: { type: COUNT, default: "10", doc: "the fewest tries in `interval` for `failure_rate` to apply" },
+  eject: { type: POSITIVE_DURATION, default: "30s", doc: "the first ejection; each ejection in a row doubles it" },
+  max_eject: { type: POSITIVE_DURATION, default: "5m", doc: "the longest ejection" },
+};
+
+/**
  * A `keys` entry accepts any label; every label is a string. `team` and
  * `user` are the labels auth reads into the `team` and `user` facts; the
  * others are read with `label("name")`.
@@ -159,6 +175,7 @@ export const DEFAULTS = {
   fallbackOn: ["429", "5xx", "timeout", "connection"],
   /** `on input` is assumed until a guardrail says otherwise. */
   guardOn: "input",
+  health: { on: ["5xx", "timeout", "connection"], consecutive: 5, intervalMs: 60_000, minimum: 10, ejectMs: 30_000, maxEjectMs: 300_000 },
   /** A budget or limit without `per`. */
   scope: "global",
 } as const;

@@ -8,6 +8,7 @@ import type {
   BudgetDecl,
   GatewayDecl,
   GuardrailDecl,
+  HealthDecl,
   KeyEntry,
   LimitDecl,
   ModelDecl,
@@ -24,6 +25,7 @@ export interface SymbolTable {
   budgets: Map<string, BudgetDecl>;
   limits: Map<string, LimitDecl>;
   guardrails: Map<string, GuardrailDecl>;
+  health: Map<string, HealthDecl>;
   /** In first-match order across files (see the loader for how files are ordered). */
   routes: RouteDecl[];
   /** Routes by name (first declaration wins). */

@@ -123,6 +123,21 @@ export const PRICE = quantityType("a price like $2.50/Mtok", ["price"], { min: 0
 export const MONEY = quantityType("money like $200", ["money"], { min: 0 });
 export const STATUS_CODE = quantityType("an HTTP status like 429", ["number"], { min: 100, max: 599, whole: true });
 
+/** A list of failure reasons: `[5xx, 429, timeout, connection]` (as a fallback's `on` takes them). */
+export const FAILURE_REASONS: ValueType = {
+  expected: "a list of failure reasons like `[5xx, timeout, connection]`",
+  check(value) {
+    if (value.kind !== "list" || value.items.length === 0) return wrong;
+    for (const item of value.items) {
+      if (item.kind === "ident" && (item.name === "timeout" || item.name === "connection")) continue;
+      if (item.kind === "quantity" && item.unit === "status" && item.value >= 1 && item.value <= 5) continue;
+      if (item.kind === "quantity" && item.unit === "number" && Number.isInteger(item.value) && item.value >= 100 && item.value <= 599) continue;
+      return { code: "E201", message: `expected a failure reason (a status like 429, a class like 5xx, \`timeout\` or \`connection\`), found ${describeValue(item)}` };
+    }
+    return undefined;
+  },
+};
+
 /** One of a fixed set of words, e.g. `api openai`. */
 export function enumType(words: readonly string[]): ValueType {
   const list = words.map((w) => `\`${w}\``);

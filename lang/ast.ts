@@ -128,6 +128,14 @@ export interface ProviderDecl {
   span: Span;
 }
 
+/** `health upstream { consecutive 5  eject 30s … }`: when a target is ejected and for how long. */
+export interface HealthDecl {
+  kind: "health";
+  name: Ident;
+  settings: Setting[];
+  span: Span;
+}
+
 /** `model gpt-4o = openai/"gpt-4o" { input $2.50/Mtok output $10/Mtok context 128k }` */
 export interface ModelDecl {
   kind: "model";
@@ -219,13 +227,16 @@ export interface SplitArm {
 export type RouteStmt =
   | { kind: "when"; condition: Expr; span: Span }
   | { kind: "to"; target: Ident; span: Span }
-  | { kind: "split"; by?: FactRef; arms: SplitArm[]; span: Span }
+  /** `split fastest { … }`: the arm with the lower latency estimate of two drawn by weight (lang/SPEC.md §7.7). */
+  | { kind: "split"; by?: FactRef; fastest?: true; arms: SplitArm[]; span: Span }
   | { kind: "fallback"; targets: Ident[]; on: Value[]; span: Span }
   | { kind: "retry"; count: Value; backoff?: Value; span: Span }
   | { kind: "timeout"; duration: Value; span: Span }
   | { kind: "guard"; names: Ident[]; span: Span }
   | { kind: "budget"; names: Ident[]; span: Span }
-  | { kind: "limit"; names: Ident[]; span: Span };
+  | { kind: "limit"; names: Ident[]; span: Span }
+  /** `health h`: the health policy that ejects this route's failing targets. */
+  | { kind: "health"; name: Ident; span: Span };
 
 export interface RouteDecl {
   kind: "route";
@@ -247,6 +258,10 @@ export type Given =
   | { kind: "fails"; target: Ident; reason: Value; once?: true; retryAfter?: Value; span: Span }
   /** `given T latency D`: every try of `T` takes `D`. */
   | { kind: "latency"; target: Ident; latency: Value; span: Span }
+  /** `given T ejected`: the route's health policy has just ejected `T`. */
+  | { kind: "ejected"; target: Ident; span: Span }
+  /** `given T failures F of N`: of `T`'s last `N` tries (all within the health interval), the latest `F` failed. */
+  | { kind: "failures"; target: Ident; failures: Value; of: Value; span: Span }
   /** `given T answers "text"`: the reply of `T` says `text`. */
   | { kind: "answers"; target: Ident; text: StringLit; chunks?: Value; span: Span }
   | { kind: "budget-spent"; budget: Ident; amount: Value; span: Span }
@@ -293,6 +308,7 @@ export type Declaration =
   | BudgetDecl
   | LimitDecl
   | GuardrailDecl
+  | HealthDecl
   | RouteDecl
   | TestDecl;
 

@@ -134,6 +134,8 @@ export class AstBuilder {
         return { kind: "gateway", settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
       case "providerDecl":
         return { kind: "provider", name: this.ident(this.token(c, "Name"), span), settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
+      case "healthDecl":
+        return { kind: "health", name: this.ident(this.token(c, "Name"), span), settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
       case "modelDecl":
         return this.model(c, span);
       case "keysDecl": {
@@ -300,6 +302,7 @@ export class AstBuilder {
           arms.push({ weight: this.quantity(w), target: this.ident(this.token(a.children, "Name"), as), span: as });
         }
         const fact = this.node(c, "fact");
+        if (this.token(c, "Kw_fastest")) return { kind: "split", fastest: true, arms, span };
         return fact ? { kind: "split", by: this.fact(fact), arms, span } : { kind: "split", arms, span };
       }
       case "Kw_fallback": {
@@ -322,6 +325,8 @@ export class AstBuilder {
         return { kind: "budget", names: this.idents(c, "Name", span), span };
       case "Kw_limit":
         return { kind: "limit", names: this.idents(c, "Name", span), span };
+      case "Kw_health":
+        return { kind: "health", name: this.ident(this.token(c, "Name"), span), span };
       default:
         return undefined;
     }
@@ -479,6 +484,11 @@ export class AstBuilder {
       const chunks = this.node(c, "chunkSize");
       if (chunks) g.chunks = this.value(chunks, span);
       return g;
+    }
+    if (this.token(c, "Kw_ejected")) return { kind: "ejected", target: this.ident(this.token(c, "failing"), span), span };
+    if (this.token(c, "Kw_failures")) {
+      const of = this.node(c, "of");
+      return { kind: "failures", target: this.ident(this.token(c, "failing"), span), failures: this.value(this.node(c, "failures"), span), of: this.value(of, span), span };
     }
     if (this.token(c, "Kw_latency")) return { kind: "latency", target: this.ident(this.token(c, "failing"), span), latency: this.value(this.node(c, "latency"), span), span };
     return undefined;

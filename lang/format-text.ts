@@ -156,7 +156,7 @@ export function guardrailStmt(s: A.GuardrailStmt): string {
 
 /** Split arms always sit on the split's line, two spaces apart: `split by key { 70% a  30% b }`. */
 function split(s: Extract<A.RouteStmt, { kind: "split" }>): string {
-  const head = s.by ? `split by ${fact(s.by)}` : "split";
+  const head = s.by ? `split by ${fact(s.by)}` : s.fastest ? "split fastest" : "split";
   if (s.arms.length === 0) return `${head} {}`;
   return `${head} { ${s.arms.map((a) => `${a.weight.raw} ${a.target.name}`).join("  ")} }`;
 }
@@ -179,6 +179,8 @@ export function routeStmt(s: A.RouteStmt): string {
     case "budget":
     case "limit":
       return `${s.kind} ${names(s.names)}`;
+    case "health":
+      return `health ${s.name.name}`;
   }
 }
 
@@ -196,6 +198,10 @@ function given(g: A.Given): string {
       return `${g.target.name} fails ${value(g.reason)}${g.once ? " once" : ""}${g.retryAfter ? ` retry after ${value(g.retryAfter)}` : ""}`;
     case "latency":
       return `${g.target.name} latency ${value(g.latency)}`;
+    case "ejected":
+      return `${g.target.name} ejected`;
+    case "failures":
+      return `${g.target.name} failures ${value(g.failures)} of ${value(g.of)}`;
     case "answers":
       return `${g.target.name} answers ${stringLiteral(g.text.value)}${g.chunks ? ` streamed in chunks of ${value(g.chunks)}` : ""}`;
     case "budget-spent":

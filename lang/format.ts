@@ -76,7 +76,8 @@ function declaration(d: A.Declaration): Entry {
     case "gateway":
       return block(d.kind, "gateway", settings(d.settings), false, d.span);
     case "provider":
-      return block(d.kind, `provider ${d.name.name}`, settings(d.settings), true, d.span);
+    case "health":
+      return block(d.kind, `${d.kind} ${d.name.name}`, settings(d.settings), true, d.span);
     case "model": {
       const head = `model ${d.name.name} = ${d.provider.name}/${P.stringLiteral(d.upstream.value)}`;
       return d.settings.length ? block(d.kind, head, settings(d.settings), true, d.span) : line(d.kind, head, d.span);

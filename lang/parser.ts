@@ -73,6 +73,7 @@ class RouteParser extends CstParser {
       { ALT: () => this.SUBRULE(this.budgetDecl) },
       { ALT: () => this.SUBRULE(this.limitDecl) },
       { ALT: () => this.SUBRULE(this.guardrailDecl) },
+      { ALT: () => this.SUBRULE(this.healthDecl) },
       { ALT: () => this.SUBRULE(this.routeDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
     ]));
@@ -113,6 +114,12 @@ class RouteParser extends CstParser {
   setting = this.RULE("setting", () => {
     this.CONSUME(T.Name);
     this.SUBRULE(this.value);
+  });
+
+  healthDecl = this.RULE("healthDecl", () => {
+    this.CONSUME(T.Health);
+    this.CONSUME(T.Name);
+    this.SUBRULE(this.settingsBlock);
   });
 
   keysDecl = this.RULE("keysDecl", () => {
@@ -298,8 +305,15 @@ class RouteParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Split);
           this.OPTION(() => {
-            this.CONSUME(T.By);
-            this.SUBRULE(this.fact);
+            this.OR7((this.alts.routeStmt7 ??= [
+              {
+                ALT: () => {
+                  this.CONSUME(T.By);
+                  this.SUBRULE(this.fact);
+                },
+              },
+              { ALT: () => this.CONSUME(T.Fastest) },
+            ]));
           });
           this.CONSUME(T.LBrace);
           this.MANY(() => this.SUBRULE(this.splitArm));
@@ -349,6 +363,12 @@ class RouteParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Limit);
           this.AT_LEAST_ONE_SEP4({ SEP: T.Comma, DEF: () => this.CONSUME4(T.Name) });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Health);
+          this.CONSUME5(T.Name);
         },
       },
     ]));
@@ -556,6 +576,15 @@ class RouteParser extends CstParser {
                       ALT: () => {
                         this.CONSUME(T.Latency);
                         this.SUBRULE7(this.value, { LABEL: "latency" });
+                      },
+                    },
+                    { ALT: () => this.CONSUME(T.Ejected) },
+                    {
+                      ALT: () => {
+                        this.CONSUME(T.Failures);
+                        this.SUBRULE9(this.value, { LABEL: "failures" });
+                        this.CONSUME2(T.Of);
+                        this.SUBRULE(this.literal, { LABEL: "of" });
                       },
                     },
                     {

@@ -18,6 +18,7 @@ const KIND: Record<Declaration["kind"], SymbolKind> = {
   budget: SymbolKind.Variable,
   limit: SymbolKind.Variable,
   guardrail: SymbolKind.Interface,
+  health: SymbolKind.Event,
   route: SymbolKind.Function,
   test: SymbolKind.Method,
 };

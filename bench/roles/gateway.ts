@@ -7,7 +7,9 @@
  * built-in mock provider), `--features DIR` (budget, rate limit and PII
  * guardrail, SQLite state in DIR), `--apis` (the inbound-APIs policy of
  * bench/proxy-apis.ts instead), `--output-guard` (an output guardrail
- * redacting on the route, streams included), `--no-metrics` (no Prometheus registry),
+ * redacting on the route, streams included), `--flaky URL` (the health
+ * scenario's policy: primary on that upstream, backup on `--upstream`;
+ * `--health` puts the route under a health policy), `--no-metrics` (no Prometheus registry),
  * `--access-log` (access lines on, written to nowhere: their formatting
  * cost without the I/O). It takes V8 CPU profiles on request (profiler.ts).
  */
@@ -18,6 +20,7 @@ import { startGateway } from "../../runtime/server/app.js";
 import { jsonLogger } from "../../runtime/observe/log.js";
 import { apisPolicy } from "../proxy-apis.js";
 import { BENCH_KEY, benchPolicy } from "../proxy-features.js";
+import { healthPolicy } from "../proxy-health.js";
 import { profilerMessage } from "./profiler.js";
 import { onParent, reply } from "./protocol.js";
 
@@ -29,7 +32,13 @@ export async function gatewayRole(args: readonly string[]): Promise<void> {
   };
   const upstream = value("--upstream") ?? "mock";
   const stateDir = value("--features");
-  const text = args.includes("--apis") ? apisPolicy(upstream, hashKey(BENCH_KEY)) : benchPolicy(upstream, hashKey(BENCH_KEY), stateDir, args.includes("--output-guard"));
+  const flaky = value("--flaky");
+  const text =
+    flaky !== undefined
+      ? healthPolicy(flaky, upstream, hashKey(BENCH_KEY), args.includes("--health"))
+      : args.includes("--apis")
+        ? apisPolicy(upstream, hashKey(BENCH_KEY))
+        : benchPolicy(upstream, hashKey(BENCH_KEY), stateDir, args.includes("--output-guard"));
   const compiled = compileSources([{ path: "bench.route", text }]);
   if (!compiled.graph) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
   const log = jsonLogger(() => {}, { access: args.includes("--access-log") });

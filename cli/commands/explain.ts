@@ -1,5 +1,6 @@
 /**
- * `aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N]`:
+ * `aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N]
+ * [--ejected MODEL]… [--failures MODEL=F/N]… [--state FILE]`:
  * decides one request on the policy, without sending it anywhere, and says
  * why in the policy's own terms: the routes considered and why each did or
  * did not match (file:line), the split draw, the attempt order, guardrails,
@@ -10,6 +11,8 @@
  * `-` reads it from stdin. A bearer key in it is hashed here and looked up in
  * the policy's `keys`; the key itself is never printed. The split draw is
  * fixed (0.5, or `--draw`), so the same request always explains the same way.
+ * The live world (target health, lang/SPEC.md §7.6) is stated the way a
+ * test's `given`s state it: `--ejected`, `--failures`, or a `--state` file.
  *
  * Exit 0 whatever the decision; 1 when the policy does not compile; 2 for
  * usage errors (missing `--request`, an unreadable file, invalid JSON, a
@@ -21,6 +24,7 @@ import { resolve } from "node:path";
 import { hasErrors } from "../../lang/diagnostics.js";
 import { emptyState, loadTokenizer, prepare, type ExplainInput, type Explanation } from "../../runtime/engine/index.js";
 import { DEFAULT_DRAW, explainInputProblem, explainRequest } from "../../runtime/policy/index.js";
+import { givenHealth, type HealthGiven } from "../../runtime/health/index.js";
 import type { BudgetRecord, LimitRecord, Located } from "../../runtime/policy/explain-request.js";
 import { oneOf, parseArgs, UsageError } from "../args.js";
 import { FsHost, type Io } from "../io.js";
@@ -33,7 +37,7 @@ export interface ExplainIo extends Io {
 }
 
 export async function explainCommand(argv: readonly string[], io: ExplainIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["--request", "--format", "--draw"] });
+  const args = parseArgs(argv, { values: ["--request", "--format", "--draw", "--state"], lists: ["--ejected", "--failures", "--latency"] });
   const format = oneOf("--format", args.values.get("--format") ?? "human", ["human", "json"] as const);
   const draw = parseDraw(args.values.get("--draw"));
   const source = args.values.get("--request");
@@ -51,7 +55,17 @@ export async function explainCommand(argv: readonly string[], io: ExplainIo): Pr
   }
   const graph = policy.graph;
   const tokenizer = prepare(graph).readsTokens ? await loadTokenizer() : undefined;
-  const explanation = explainRequest(graph, request, { state: emptyState(draw), hashKey, ...(tokenizer ? { tokenizer } : {}) });
+  const live = [...readLiveState(args.values.get("--state"), io), ...(args.lists.get("--ejected") ?? []).map(ejectedFlag), ...(args.lists.get("--failures") ?? []).map(failuresFlag)];
+  for (const g of live) if (!Object.hasOwn(graph.models, g.target)) throw new UsageError(`\`${g.target}\` is not a model of the policy (in the live state)`);
+  const health = givenHealth(graph, live);
+  const latencies = new Map((args.lists.get("--latency") ?? []).map(latencyFlag));
+  for (const m of latencies.keys()) if (!Object.hasOwn(graph.models, m)) throw new UsageError(`\`${m}\` is not a model of the policy (in --latency)`);
+  const state = {
+    ...emptyState(draw),
+    ...(health === undefined ? {} : { health }),
+    ...(latencies.size === 0 ? {} : { latency: (m: string) => latencies.get(m) }),
+  };
+  const explanation = explainRequest(graph, request, { state, hashKey, ...(tokenizer ? { tokenizer } : {}) });
 
   if (format === "json") io.out(JSON.stringify(explanation, null, 2) + "\n");
   else io.out(renderExplanation(explanation, graph.gateway.auth));
@@ -68,6 +82,62 @@ function parseDraw(text: string | undefined): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`--draw must be a number from 0 up to (not including) 1, not \`${text}\``);
   return n;
+}
+
+/** `--ejected gpt-4o`: the route's health policy has just ejected it. */
+function ejectedFlag(text: string): HealthGiven {
+  if (text.trim() === "") throw new UsageError("--ejected takes a model name");
+  return { kind: "ejected", target: text.trim() };
+}
+
+/** `--latency gpt-4o=900ms`: the target's latency estimate (as `given gpt-4o latency 900ms`). */
+function latencyFlag(text: string): [string, number] {
+  const m = /^([^=]+)=(\d+(?:\.\d+)?)(ms|s)$/.exec(text.trim());
+  if (m === null) throw new UsageError(`--latency takes MODEL=DURATION (\`gpt-4o=900ms\`, \`sonnet=1.5s\`), not \`${text}\``);
+  return [m[1]!, Number(m[2]) * (m[3] === "s" ? 1000 : 1)];
+}
+
+/** `--failures gpt-4o=5/10`: of its last 10 tries, the latest 5 failed. */
+function failuresFlag(text: string): HealthGiven {
+  const m = /^([^=]+)=(\d+)\/(\d+)$/.exec(text.trim());
+  if (m === null || Number(m[2]) > Number(m[3])) throw new UsageError(`--failures takes MODEL=F/N with F ≤ N (\`gpt-4o=5/10\`), not \`${text}\``);
+  return { kind: "failures", target: m[1]!, failures: Number(m[2]), of: Number(m[3]) };
+}
+
+/**
+ * `--state FILE`: the live world as JSON, `{ "ejected": ["gpt-4o"],
+ * "failures": { "sonnet": { "failures": 5, "of": 10 } } }`, the same
+ * statements a test's `given`s make.
+ */
+function readLiveState(source: string | undefined, io: ExplainIo): HealthGiven[] {
+  if (source === undefined) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(resolve(io.cwd, source), "utf8"));
+  } catch (err) {
+    throw new UsageError(`cannot read the state file \`${source}\`: ${(err as Error).message}`);
+  }
+  const bad = (what: string): never => {
+    throw new UsageError(`the state file \`${source}\`: ${what}`);
+  };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return bad("expected a json object with `ejected` and `failures`");
+  const out: HealthGiven[] = [];
+  const { ejected, failures, ...rest } = value as Record<string, unknown>;
+  for (const k of Object.keys(rest)) bad(`unknown field \`${k}\` (expected \`ejected\`, \`failures\`)`);
+  if (ejected !== undefined) {
+    if (!Array.isArray(ejected) || ejected.some((m) => typeof m !== "string")) bad("`ejected` must be a list of model names");
+    for (const m of ejected as string[]) out.push({ kind: "ejected", target: m });
+  }
+  if (failures !== undefined) {
+    if (typeof failures !== "object" || failures === null || Array.isArray(failures)) bad("`failures` must be an object of model → { failures, of }");
+    for (const [m, v] of Object.entries(failures as Record<string, unknown>)) {
+      const f = (v as { failures?: unknown } | null)?.failures;
+      const of = (v as { of?: unknown } | null)?.of;
+      if (!Number.isInteger(f) || !Number.isInteger(of) || (f as number) < 0 || (f as number) > (of as number)) bad(`\`failures.${m}\` must be { "failures": F, "of": N } with whole F ≤ N`);
+      out.push({ kind: "failures", target: m, failures: f as number, of: of as number });
+    }
+  }
+  return out;
 }
 
 /** Reads and checks the request file; every problem is a usage error naming the file. */
@@ -143,8 +213,12 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none"): string
     const s = e.split;
     const arms = s.arms.map((a) => `${a.weight}% ${a.model}`).join("  ");
     const how = s.forced ? "forced" : s.value !== undefined ? `${s.by} is \`${s.value}\`` : `draw ${s.draw?.toFixed(4)}${s.by !== undefined ? `: ${s.by} is missing` : ""}`;
-    out.push(s.pick === undefined ? `split { ${arms} }: no arm has a positive weight, fallbacks only` : `split${s.by !== undefined ? ` by ${s.by}` : ""} { ${arms} } picks ${s.pick} (${how})`);
+    const fast = s.fastest === undefined ? "" : `; fastest of ${s.fastest.drawn.map((m, i) => `${m} (${s.fastest!.estimates[i] === null ? "unmeasured" : `${s.fastest!.estimates[i]} ms`})`).join(" and ")}`;
+    const instead = s.instead === undefined ? "" : `; instead of ejected ${s.instead}`;
+    const kind = s.by !== undefined ? ` by ${s.by}` : s.fastest !== undefined ? " fastest" : "";
+    out.push(s.pick === undefined ? `split { ${arms} }: no arm has a positive weight, fallbacks only` : `split${kind} { ${arms} } picks ${s.pick} (${how}${fast}${instead})`);
   }
+  for (const s of e.skipped ?? []) out.push(`${s.model} skipped: ${s.reason}, health ${s.name} (${at(s)})`);
   if (e.plan !== undefined) {
     const p = e.plan;
     const targets = p.targets.map((t) => `${t.model}${t.retries > 0 ? ` (+${plural(t.retries, "retry", "retries")})` : ""}`);

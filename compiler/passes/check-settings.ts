@@ -10,6 +10,7 @@ import type { Span } from "../../lang/span.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import {
   GATEWAY_SETTINGS,
+  HEALTH_SETTINGS,
   KEY_LABEL,
   MODEL_SETTINGS,
   PROVIDER_NEEDS,
@@ -196,6 +197,9 @@ function check(ctx: CompileContext): Diagnostic[] {
           break;
         case "keys":
           checkKeys(decl.entries, keyHashes, out);
+          break;
+        case "health":
+          checkBlock(decl.settings, HEALTH_SETTINGS, { owner: `health \`${decl.name.name}\``, kind: "health", span: decl.name.span }, out);
           break;
         default:
           break;

@@ -30,6 +30,7 @@ export const REQUEST_FACTS: Readonly<Record<string, { args: readonly ValueType[]
   key: { args: [STRING], example: 'key "sha256:…"' },
   team: { args: [STRING], example: 'team "search"' },
   user: { args: [STRING], example: 'user "ana"' },
+  session: { args: [STRING], example: 'session "conversation-1"' },
   input: { args: [STRING], example: 'input "hello"' },
   input_tokens: { args: [TOKENS], example: "input_tokens 5k" },
   tools: { args: [BOOL], optional: true, example: "tools true" },
@@ -99,6 +100,12 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         } else if (g.kind === "latency") {
           checkArg(DURATION, g.latency, "latency", out);
           known(symbols, ["model"], g.target, out);
+        } else if (g.kind === "failures") {
+          checkArg(COUNT, g.failures, "failures", out);
+          checkArg(COUNT, g.of, "of", out);
+          if (g.failures.kind === "quantity" && g.of.kind === "quantity" && g.failures.value > g.of.value) {
+            out.push(diagnostic("E401", `\`${g.failures.raw}\` failures cannot be more than the \`${g.of.raw}\` tries`, g.failures.span));
+          }
         } else if (g.kind === "answers") {
           known(symbols, ["model"], g.target, out);
           if (g.chunks) checkArg(CHUNK, g.chunks, "streamed in chunks of", out);

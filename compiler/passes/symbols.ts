@@ -15,6 +15,7 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
     budgets: new Map(),
     limits: new Map(),
     guardrails: new Map(),
+    health: new Map(),
     routes: [],
     routesByName: new Map(),
     keys: [],
@@ -66,6 +67,9 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
           break;
         case "guardrail":
           declare(symbols.guardrails, decl, "guardrail");
+          break;
+        case "health":
+          declare(symbols.health, decl, "health policy");
           break;
         case "route": {
           const before = symbols.routesByName.size;

@@ -10,7 +10,7 @@ import type { CompileContext, SymbolTable } from "../symbols.js";
 import { arr, declarations, nameOf, statements } from "./walk.js";
 
 /** The kinds of named declaration a reference can point at. */
-export type DeclKind = "provider" | "model" | "budget" | "limit" | "guardrail" | "route";
+export type DeclKind = "provider" | "model" | "budget" | "limit" | "guardrail" | "health" | "route";
 
 export interface Reference {
   kind: DeclKind;
@@ -65,6 +65,9 @@ function gatherReferences(ctx: CompileContext): Reference[] {
             case "limit":
               for (const n of arr(s.names)) add("limit", n);
               break;
+            case "health":
+              add("health", s.name);
+              break;
             default:
               break;
           }
@@ -74,7 +77,7 @@ function gatherReferences(ctx: CompileContext): Reference[] {
         for (const s of arr(decl.body)) {
           if (s?.kind === "given" && s.given) {
             const g = s.given;
-            if (g.kind === "split-picks" || g.kind === "fails") add("model", g.target, true);
+            if (g.kind === "split-picks" || g.kind === "fails" || g.kind === "ejected" || g.kind === "failures") add("model", g.target, true);
             else if (g.kind === "budget-spent") add("budget", g.budget, true);
             else if (g.kind === "limit-used") add("limit", g.limit, true);
           } else if (s?.kind === "expect" && s.expect) {
@@ -112,10 +115,12 @@ export function tableOf(symbols: SymbolTable, kind: DeclKind): ReadonlyMap<strin
       return symbols.limits ?? new Map();
     case "guardrail":
       return symbols.guardrails ?? new Map();
+    case "health":
+      return symbols.health ?? new Map();
     case "route":
       return symbols.routesByName ?? new Map();
   }
 }
 
 /** Every kind, in the order suggestions prefer when two candidates tie. */
-export const DECL_KINDS: readonly DeclKind[] = ["model", "provider", "guardrail", "budget", "limit", "route"];
+export const DECL_KINDS: readonly DeclKind[] = ["model", "provider", "guardrail", "budget", "limit", "health", "route"];

@@ -17,6 +17,7 @@ const HOW_TO_DECLARE: Record<DeclKind, (name: string) => string> = {
   budget: (n) => `declare it with \`budget ${n} { … }\``,
   limit: (n) => `declare it with \`limit ${n} { … }\``,
   guardrail: (n) => `declare it with \`guardrail ${n} { … }\``,
+  health: (n) => `declare it with \`health ${n} { consecutive 5 }\``,
   route: () => `name a route declared in the policy`,
 };
 

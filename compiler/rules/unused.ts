@@ -10,7 +10,7 @@ import type { Rule } from "./rule.js";
 import { collectReferences, tableOf, type DeclKind } from "./references.js";
 import { spanOf } from "./walk.js";
 
-const CHECKED: readonly DeclKind[] = ["provider", "model", "budget", "limit", "guardrail"];
+const CHECKED: readonly DeclKind[] = ["provider", "model", "budget", "limit", "guardrail", "health"];
 
 const HOW_TO_USE: Record<DeclKind, string> = {
   provider: "declare a model on it (`model m = <provider>/\"…\"`), or remove it",
@@ -18,6 +18,7 @@ const HOW_TO_USE: Record<DeclKind, string> = {
   budget: "attach it to a route with `budget`, or remove it",
   limit: "attach it to a route with `limit`, or remove it",
   guardrail: "attach it to a route with `guard`, or remove it",
+  health: "attach it to a route with `health`, or remove it",
   route: "",
 };
 

@@ -141,6 +141,7 @@ function gatherValues(decl: Declaration): Value[] {
   switch (decl.kind) {
     case "gateway":
     case "provider":
+    case "health":
       for (const s of arr(decl.settings)) push(s?.value);
       break;
     case "model":

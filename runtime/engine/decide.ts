@@ -24,7 +24,8 @@ import { explainExpr } from "./explain.js";
 import type { Facts } from "./facts.js";
 import type { AttemptPlan } from "./plan.js";
 import type { PreparedGraph, PreparedRoute } from "./prepare.js";
-import { pickByDraw, pickByKey } from "./split.js";
+import { isEjected, orderByHealth, type HealthReader } from "./live.js";
+import { pickByDraw, pickByKey, pickFastest, totalWeight, type Arm } from "./split.js";
 import { NO_SCOPE_VALUE, type StateView } from "./state.js";
 import type { Tracer } from "./trace.js";
 
@@ -35,6 +36,7 @@ export interface DecideOptions {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
+const NO_ESTIMATE = (): undefined => undefined;
 
 /**
  * Decides a request on a prepared graph (`prepare`, done once per graph:
@@ -178,14 +180,34 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
   } else if (r.arms === undefined) {
     plan = r.plans[0]!;
   } else {
-    split = chooseArm(r, facts, state);
+    split = chooseArm(r, facts, state, healthReader(r, state));
     plan = split === undefined ? r.fallbackOnlyPlan : r.plans[armIndex(r, split.model)]!;
     if (tracer !== undefined) tracer({ kind: "split", route: r.ref, choice: split, arms: r.arms, by: r.by });
+  }
+
+  const read = healthReader(r, state);
+  if (read !== undefined) {
+    const displaced = split?.instead === undefined ? undefined : r.plans[armIndex(r, split.instead)]!.targets[0];
+    const ordered = orderByHealth(plan, r.node.health!, read, displaced);
+    if (ordered.skipped.length > 0) {
+      plan = ordered.plan;
+      if (tracer !== undefined) for (const s of ordered.skipped) tracer({ kind: "skipped", skipped: s, span: r.healthSpan });
+      if (tracer !== undefined) tracer({ kind: "plan", plan });
+      return { kind: "route", route: r.ref, guardrails: r.node.guard, budgets, limits, split, downgrade, plan, skipped: ordered.skipped };
+    }
   }
 
   if (tracer !== undefined) tracer({ kind: "plan", plan });
 
   return { kind: "route", route: r.ref, guardrails: r.node.guard, budgets, limits, split, downgrade, plan };
+}
+
+/** The route's health reader, when it has a health policy and the state can tell. */
+function healthReader(r: PreparedRoute, state: StateView): HealthReader | undefined {
+  const name = r.node.health;
+  const health = state.health;
+  if (name === undefined || health === undefined) return undefined;
+  return (model) => health(name, model);
 }
 
 function armIndex(r: PreparedRoute, model: string): number {
@@ -194,9 +216,22 @@ function armIndex(r: PreparedRoute, model: string): number {
   return -1;
 }
 
-/** The split's pick: forced by a test, by the fact's hash, or by the random draw. Undefined when no arm can win. */
-function chooseArm(r: PreparedRoute, facts: Facts, state: StateView): SplitChoice | undefined {
-  const arms = r.arms!;
+/**
+ * The split's pick: forced by a test, by the fact's hash, or by the random
+ * draw; undefined when no arm can win. An ejected pick gives way to the same
+ * rule over the arms that are not ejected (rendezvous hashing keeps every
+ * other value where it was), unless every arm is ejected.
+ */
+function chooseArm(r: PreparedRoute, facts: Facts, state: StateView, read: HealthReader | undefined): SplitChoice | undefined {
+  const choice = pickArm(r, r.arms!, r.totalWeight, facts, state);
+  if (read === undefined || choice === undefined || choice.forced || !isEjected(read, choice.model)) return choice;
+  const open = r.arms!.filter((a) => a.weight > 0 && !isEjected(read, a.model));
+  if (open.length === 0) return choice;
+  const again = pickArm(r, open, totalWeight(open), facts, { ...state, draw: () => choice.draw ?? 0 });
+  return again === undefined ? choice : { ...again, instead: choice.model };
+}
+
+function pickArm(r: PreparedRoute, arms: readonly Arm[], total: number, facts: Facts, state: StateView): SplitChoice | undefined {
   const forced = state.forcedSplit;
   if (forced !== undefined) {
     for (let i = 0; i < arms.length; i++) {
@@ -211,7 +246,13 @@ function chooseArm(r: PreparedRoute, facts: Facts, state: StateView): SplitChoic
     }
   }
   const draw = state.draw();
-  const i = pickByDraw(arms, r.totalWeight, draw);
+  if (r.fastest) {
+    const latency = state.latency ?? NO_ESTIMATE;
+    const f = pickFastest(arms, total, draw, latency);
+    if (f.index < 0) return undefined;
+    return { model: arms[f.index]!.model, by: undefined, value: undefined, draw, forced: false, fastest: { drawn: f.drawn.map((k) => arms[k]!.model), estimates: f.estimates } };
+  }
+  const i = pickByDraw(arms, total, draw);
   return i < 0 ? undefined : { model: arms[i]!.model, by: r.by, value: undefined, draw, forced: false };
 }
 

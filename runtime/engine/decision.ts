@@ -4,6 +4,7 @@
  * the request (route references, attempt plans) are shared between decisions.
  */
 import type { BudgetNode, FactNode, LimitNode, Scope, SourceRef } from "../../compiler/graph.js";
+import type { SkippedTarget } from "./live.js";
 import type { AttemptPlan } from "./plan.js";
 
 /** A route, in the policy's own terms. */
@@ -54,6 +55,10 @@ export interface SplitChoice {
   readonly draw: number | undefined;
   /** Picked by a test's `given split picks`. */
   readonly forced: boolean;
+  /** The arm the rule picked first, ejected by the route's health policy (it is tried last). */
+  readonly instead?: string;
+  /** `split fastest`: the arms drawn and their latency estimates (ms; undefined: never measured). */
+  readonly fastest?: { readonly drawn: readonly string[]; readonly estimates: readonly (number | undefined)[] };
 }
 
 /** The request matched a route and may be sent. */
@@ -70,6 +75,8 @@ export interface RoutedDecision {
   readonly downgrade: { readonly budget: string; readonly model: string } | undefined;
   /** The targets to try, in order. */
   readonly plan: AttemptPlan;
+  /** Targets the route's health policy has ejected: moved to the end of the plan (absent when none was). */
+  readonly skipped?: readonly SkippedTarget[];
 }
 
 /** The request matched a route but a budget or rate limit refuses it (HTTP 429). */

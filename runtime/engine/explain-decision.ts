@@ -18,6 +18,7 @@
  */
 import type { ExprNode, FactNode, Graph, SourceRef, WindowNode } from "../../compiler/graph.js";
 import type { Decision } from "./decision.js";
+import { describeEjection, type SkippedTarget } from "./live.js";
 import { factText } from "./explain.js";
 import type { Facts } from "./facts.js";
 import type { GuardHit, GuardOutcome } from "./guardrails.js";
@@ -30,6 +31,7 @@ import type {
   GuardrailRecord,
   LimitRecord,
   Located,
+  SkippedRecord,
   OutcomeRecord,
   PlanRecord,
   RequestRecord,
@@ -110,12 +112,19 @@ export function explainDecision(
     ...(decision.downgrade !== undefined ? { downgrade: { budget: decision.downgrade.budget, model: decision.downgrade.model } } : {}),
     ...(split !== undefined ? { split } : {}),
     plan,
+    ...(decision.skipped !== undefined ? { skipped: decision.skipped.map((s) => skippedRecord(graph, s)) } : {}),
     guardrails,
     outcome,
   };
 }
 
 // ---------------------------------------------------------------- parts
+
+function skippedRecord(graph: Graph, s: SkippedTarget): SkippedRecord {
+  const node = graph.health?.[s.health];
+  const where = node === undefined ? { name: s.health, file: "", line: 0 } : located(s.health, node.span);
+  return { ...where, model: s.model, reason: describeEjection(s.state), probing: s.state.probing };
+}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -180,6 +189,9 @@ function splitRecord(e: Extract<TraceEvent, { kind: "split" }>, facts: Facts, sc
   if (c.draw !== undefined) s.draw = c.draw;
   s.pick = c.model;
   if (c.forced) s.forced = true;
+  // null, not undefined, so the JSON keeps the position of an unmeasured arm.
+  if (c.fastest !== undefined) s.fastest = { drawn: [...c.fastest.drawn], estimates: c.fastest.estimates.map((x) => (x === undefined ? null : Math.round(x * 1000) / 1000)) };
+  if (c.instead !== undefined) s.instead = c.instead;
   return s;
 }
 

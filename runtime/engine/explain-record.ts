@@ -91,6 +91,10 @@ export interface SplitRecord {
   readonly pick?: string;
   /** Picked by a test's `given split picks`. */
   readonly forced?: true;
+  /** `split fastest`: the arms drawn and their latency estimates in ms (null: never measured). */
+  readonly fastest?: { readonly drawn: readonly string[]; readonly estimates: readonly (number | null)[] };
+  /** The arm the rule picked first, ejected by the health policy. */
+  readonly instead?: string;
 }
 
 export interface PlanRecord {
@@ -106,6 +110,15 @@ export interface PlanRecord {
   readonly fallbackOn: readonly string[];
   readonly backoffMs: number;
   readonly maxAttempts: number;
+}
+
+/** A target the route's health policy skipped, and why. */
+export interface SkippedRecord extends Located {
+  /** The skipped model; `name` is the health policy, declared at `file:line`. */
+  readonly model: string;
+  /** `ejected 12 s ago after 5 consecutive 503s; 18 s to go`. */
+  readonly reason: string;
+  readonly probing: boolean;
 }
 
 /** What one of the route's guardrails does to this input. */
@@ -146,6 +159,8 @@ export interface Explanation {
   readonly downgrade?: { readonly budget: string; readonly model: string };
   readonly split?: SplitRecord;
   readonly plan?: PlanRecord;
+  /** Targets the route's health policy has ejected, moved to the end of the plan (§7.6). */
+  readonly skipped?: readonly SkippedRecord[];
   /** The route's guardrails, in order, applied to the input. */
   readonly guardrails: readonly GuardrailRecord[];
   readonly outcome: OutcomeRecord;

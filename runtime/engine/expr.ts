@@ -44,6 +44,7 @@ const KIND: Record<FactName, Kind> = {
   key: "string",
   team: "string",
   user: "string",
+  session: "string",
   label: "string",
   text: "string",
   input_tokens: "number",
@@ -75,6 +76,8 @@ export function stringReader(fact: FactNode): StringRead {
       return (f) => f.team;
     case "user":
       return (f) => f.user;
+    case "session":
+      return (f) => f.session;
     case "text":
       // The normal form (runtime/request/normalize.ts): invisible and look-alike characters cannot dodge a condition.
       return (f, t) => (t === f.text ? f.normalizedText : normalizeText(t).text);

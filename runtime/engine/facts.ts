@@ -7,6 +7,7 @@
  */
 import type { Graph, TestRequest } from "../../compiler/graph.js";
 import { normalizeText, type CanonicalRequest } from "../request/index.js";
+import { openingOf, sessionOf } from "./session.js";
 import type { Tokenizer } from "./tokens.js";
 
 /** A read-only record with no prototype surprises: only own string values are facts. */
@@ -51,6 +52,8 @@ export interface Facts {
   readonly tokensCounted: boolean;
   readonly tools: boolean;
   readonly images: boolean;
+  /** The conversation the request belongs to (session.ts); derived on first read. */
+  readonly session: string | undefined;
   /**
    * The verdict of the `matches` pattern `key` (see {@link patternKey}) on
    * the normal form of `text`, when it was computed ahead (the guard pass,
@@ -106,6 +109,8 @@ export interface FactsInit {
   inputTokens?: number;
   tools?: boolean;
   images?: boolean;
+  /** The session, or how to derive it on first read (session.ts). */
+  session?: string | (() => string | undefined);
 }
 
 const EMPTY: StringMap = Object.freeze(Object.create(null) as Record<string, string>);
@@ -137,6 +142,7 @@ class RequestFacts implements Facts {
   private normalized: string | undefined;
   private matches: Readonly<Record<string, boolean>> | undefined;
   private readonly tokenizer: Tokenizer | undefined;
+  private sessionValue: string | undefined | (() => string | undefined);
 
   constructor(init: FactsInit, tokenizer: Tokenizer | undefined) {
     this.model = init.model;
@@ -153,6 +159,7 @@ class RequestFacts implements Facts {
     this.tools = init.tools ?? false;
     this.images = init.images ?? false;
     this.tokenizer = tokenizer;
+    this.sessionValue = init.session;
     const given = init.inputTokens;
     // An empty text has exactly zero tokens: no need to ever count it.
     this.tokens = given !== undefined ? given : this.inputBytes === 0 ? 0 : -1;
@@ -167,6 +174,12 @@ class RequestFacts implements Facts {
       this.tokens = this.tokenizer.count(this.text);
     }
     return this.tokens;
+  }
+
+  get session(): string | undefined {
+    const v = this.sessionValue;
+    if (typeof v !== "function") return v;
+    return (this.sessionValue = v());
   }
 
   get normalizedText(): string {
@@ -247,9 +260,16 @@ export function factsFromRequest(
       text: texts.length === 1 ? texts[0]! : texts.join("\n"),
       tools: req.tools.length > 0,
       images: hasImages(req),
+      session: () => sessionOf({ headers, ...sessionFields(req), opening: () => openingOf(req.messages) }),
     },
     tokenizer,
   );
+}
+
+/** The body fields the session may come from: `prompt_cache_key` (kept as passthrough) and the end-user id. */
+function sessionFields(req: CanonicalRequest): { promptCacheKey?: string; user?: string } {
+  const key = req.passthrough.fields["prompt_cache_key"];
+  return { ...(typeof key === "string" ? { promptCacheKey: key } : {}), ...(req.user !== undefined ? { user: req.user } : {}) };
 }
 
 /** Whether a message holds an image (the `images` fact). */
@@ -286,6 +306,8 @@ export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "k
       inputTokens: request.inputTokens,
       tools: request.tools ?? false,
       images: request.images ?? false,
+      // A test's input is its one user message: the conversation's opening.
+      session: request.session ?? (() => sessionOf({ headers: lowerCaseKeys(request.headers), opening: () => ({ system: "", user: request.input ?? "" }) })),
     },
     tokenizer,
   );

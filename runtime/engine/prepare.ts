@@ -10,7 +10,7 @@
  * names an unknown model, budget, limit or guardrail, or holds a bad regex,
  * fails with a `GraphError` here rather than at request time.
  */
-import type { BudgetNode, FactNode, Graph, LimitNode, RouteNode } from "../../compiler/graph.js";
+import type { BudgetNode, FactNode, Graph, LimitNode, RouteNode, SourceRef } from "../../compiler/graph.js";
 import type { RouteRef } from "./decision.js";
 import { factKind, factValue, compileExpr, GraphError, readsFact, stringReader, type Pred } from "./expr.js";
 import type { Facts } from "./facts.js";
@@ -42,6 +42,8 @@ export interface PreparedRoute {
   readonly arms: readonly Arm[] | undefined;
   readonly totalWeight: number;
   readonly by: FactNode | undefined;
+  /** `split fastest`: the arm is chosen on latency estimates. */
+  readonly fastest: boolean;
   /** Reads the `split by` fact as a string. */
   readonly byValue: ((f: Facts) => string | undefined) | undefined;
   /** One plan per arm (a `to` route has one). */
@@ -50,6 +52,8 @@ export interface PreparedRoute {
   readonly fallbackOnlyPlan: AttemptPlan;
   readonly budgets: readonly PreparedBudget[];
   readonly limits: readonly PreparedLimit[];
+  /** Where the route's `health` policy is declared (for explanations). */
+  readonly healthSpan: SourceRef | undefined;
 }
 
 /** A graph ready to evaluate; built once per graph by `prepare`. */
@@ -104,6 +108,7 @@ function prepareRoute(graph: Graph, node: RouteNode, index: number, guardrails: 
   };
   for (const m of node.fallback) requireModel(m);
   for (const g of node.guard) if (!guardrails.has(g)) throw new GraphError(`${where} names unknown guardrail \`${g}\``);
+  if (node.health !== undefined && !Object.hasOwn(graph.health ?? {}, node.health)) throw new GraphError(`${where} names unknown health policy \`${node.health}\``);
 
   const budgets = node.budgets.map((name): PreparedBudget => {
     if (!Object.hasOwn(graph.budgets, name)) throw new GraphError(`${where} names unknown budget \`${name}\``);
@@ -138,11 +143,13 @@ function prepareRoute(graph: Graph, node: RouteNode, index: number, guardrails: 
     arms,
     totalWeight: arms === undefined ? 0 : totalWeight(arms),
     by,
+    fastest: node.target.kind === "split" && node.target.fastest === true,
     byValue,
     plans,
     fallbackOnlyPlan: buildPlan(graph, node, undefined),
     budgets,
     limits,
+    healthSpan: node.health === undefined ? undefined : graph.health?.[node.health]?.span,
   };
 }
 

@@ -44,22 +44,51 @@ export function totalWeight(arms: readonly Arm[]): number {
 
 /**
  * The arm index for a draw u in [0, 1); -1 when no arm has a positive weight.
- * Zero and negative weights are skipped, so they never win.
+ * Zero and negative weights are skipped, so they never win; so is arm
+ * `skip` (whose weight `total` must then leave out).
  */
-export function pickByDraw(arms: readonly Arm[], total: number, u: number): number {
+export function pickByDraw(arms: readonly Arm[], total: number, u: number, skip = -1): number {
   if (!(total > 0)) return -1;
   const target = u * total;
   let acc = 0;
   let last = -1;
   for (let i = 0; i < arms.length; i++) {
     const w = arms[i]!.weight;
-    if (!(w > 0)) continue;
+    if (!(w > 0) || i === skip) continue;
     acc += w;
     last = i;
     if (target < acc) return i;
   }
   // Floating-point rounding can leave u × total a hair above the sum: the last positive arm takes it.
   return last;
+}
+
+/** What `split fastest` drew and compared. */
+export interface FastestPick {
+  /** The arm chosen; -1 when no arm has a positive weight. */
+  readonly index: number;
+  /** The arms drawn (one when only one has a weight), in draw order. */
+  readonly drawn: readonly number[];
+  /** Their latency estimates, ms; undefined: never measured (counts as 0, so a new target gets measured). */
+  readonly estimates: readonly (number | undefined)[];
+}
+
+/**
+ * `split fastest`: power of two choices. Two distinct arms are drawn by
+ * weight — the first with the draw u, the second among the others with
+ * frac(u × 9973), about independent of u — and the one with the lower
+ * latency estimate wins; a tie goes to the first drawn. Drawing two rather
+ * than taking the best of all keeps a target with one bad measurement in
+ * play (and spreads load between equals).
+ */
+export function pickFastest(arms: readonly Arm[], total: number, u: number, latency: (model: string) => number | undefined): FastestPick {
+  const i = pickByDraw(arms, total, u);
+  if (i < 0) return { index: -1, drawn: [], estimates: [] };
+  const li = latency(arms[i]!.model);
+  const j = pickByDraw(arms, total - arms[i]!.weight, (u * 9973) % 1, i);
+  if (j < 0 || j === i) return { index: i, drawn: [i], estimates: [li] };
+  const lj = latency(arms[j]!.model);
+  return { index: (lj ?? 0) < (li ?? 0) ? j : i, drawn: [i, j], estimates: [li, lj] };
 }
 
 /** The arm index for a fact value by weighted rendezvous hashing; -1 when no arm has a positive weight. */

@@ -7,6 +7,8 @@
  * the matched route's budgets and limits).
  */
 
+import type { TargetHealth } from "./live.js";
+
 /** What `decide` reads about the world besides the request. */
 export interface StateView {
   /** Dollars spent (and reserved) in the current window of `budget` for one scope key. */
@@ -17,6 +19,19 @@ export interface StateView {
   draw(): number;
   /** Test override (`given split picks T`): the split picks this model when it is one of its arms. */
   readonly forcedSplit?: string;
+  /**
+   * What health policy `health` says about `model` (live.ts); absent: every
+   * target is healthy. Read only for routes with a `health` statement, at
+   * most once per target and request by contract (the server's view
+   * memoises it: a half-open target's answer hands this request the probe).
+   */
+  readonly health?: (health: string, model: string) => TargetHealth;
+  /**
+   * `model`'s latency estimate in ms (an EWMA of its answered tries, decaying
+   * toward 0 while it is not measured: runtime/health/latency.ts); undefined
+   * when never measured. Read only by `split fastest`.
+   */
+  readonly latency?: (model: string) => number | undefined;
 }
 
 /** The scope key used when the caller has no value for a budget's or limit's scope (no key, no team). */

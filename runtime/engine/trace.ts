@@ -3,7 +3,8 @@
  * order. `aigw explain` prints them and the server can log them. Without a
  * tracer none of these objects is built.
  */
-import type { FactNode } from "../../compiler/graph.js";
+import type { FactNode, SourceRef } from "../../compiler/graph.js";
+import { describeEjection, type SkippedTarget } from "./live.js";
 import type { BudgetCharge, LimitCharge, RouteRef, SplitChoice } from "./decision.js";
 import type { AttemptPlan } from "./plan.js";
 
@@ -25,6 +26,7 @@ export type TraceEvent =
       readonly arms: readonly { readonly model: string; readonly weight: number }[];
       readonly by: FactNode | undefined;
     }
+  | { readonly kind: "skipped"; readonly skipped: SkippedTarget; readonly span: SourceRef | undefined }
   | { readonly kind: "plan"; readonly plan: AttemptPlan };
 
 /** Receives trace events. */
@@ -64,9 +66,14 @@ export function describeTraceEvent(e: TraceEvent): string {
       const arms = e.arms.map((a) => `${a.weight}% ${a.model}`).join(" ");
       const c = e.choice;
       if (c === undefined) return `split { ${arms} } has no positive weight: fallbacks only`;
-      const how = c.forced ? "forced by the test" : c.value !== undefined ? `by ${e.by ? `${e.by.name}${e.by.arg !== undefined ? `("${e.by.arg}")` : ""}` : "fact"} \`${c.value}\`` : `by draw ${c.draw!.toFixed(4)}`;
-      return `split { ${arms} } picks ${c.model} (${how})`;
+      const ms = (x: number | undefined): string => (x === undefined ? "unmeasured" : `${Math.round(x)} ms`);
+      const fast = c.fastest === undefined ? "" : `; fastest of ${c.fastest.drawn.map((m, i) => `${m} (${ms(c.fastest!.estimates[i])})`).join(" and ")}`;
+      const instead = c.instead === undefined ? "" : `; instead of ejected ${c.instead}`;
+      const how = (c.forced ? "forced by the test" : c.value !== undefined ? `by ${e.by ? `${e.by.name}${e.by.arg !== undefined ? `("${e.by.arg}")` : ""}` : "fact"} \`${c.value}\`` : `by draw ${c.draw!.toFixed(4)}`) + fast + instead;
+      return `split${c.fastest !== undefined ? " fastest" : ""} { ${arms} } picks ${c.model} (${how})`;
     }
+    case "skipped":
+      return `${e.skipped.model} skipped: ${describeEjection(e.skipped.state)}, health ${e.skipped.health}${e.span === undefined ? "" : ` (${at(e.span)})`}`;
     case "plan": {
       const p = e.plan;
       const targets = p.targets.map((t) => (t.retries > 0 ? `${t.model} (+${t.retries} retries)` : t.model)).join(" → ");

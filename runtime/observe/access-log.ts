@@ -9,6 +9,7 @@
  * prompt or the completion unless the policy says `log_bodies true` (and
  * then after the guardrails' redactions).
  */
+import { describeTraceEvent } from "../engine/index.js";
 import type { AttemptEntry, AccessEntry, GuardrailEntry } from "./log.js";
 import { bodiesToLog, loggedBodies, type LoggedBodies } from "./bodies.js";
 import { errorClass, type FinishedRequest } from "./request.js";
@@ -46,6 +47,10 @@ export function accessEntry(f: FinishedRequest, bodyText?: string, logged?: Logg
   if (t.span !== undefined) e.source = `${t.span.file}:${t.span.line}`;
   if (t.target !== undefined) e.target = t.target;
   if (t.attempts.length > 0) e.attempts = attempts(f);
+  if (t.skipped !== undefined) {
+    const health = f.graph.health ?? {};
+    e.skipped = t.skipped.map((s) => describeTraceEvent({ kind: "skipped", skipped: s, span: Object.hasOwn(health, s.health) ? health[s.health]!.span : undefined }));
+  }
   if (f.usage !== undefined) {
     e.promptTokens = f.usage.promptTokens;
     e.completionTokens = f.usage.completionTokens;

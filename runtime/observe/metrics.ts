@@ -40,6 +40,18 @@ export interface BudgetReader {
   budgetReadings(): Iterable<BudgetReading> | Promise<Iterable<BudgetReading>>;
 }
 
+/**
+ * Where `/metrics` reads target health at scrape time: the health tracker
+ * (runtime/health/tracker.ts) is one.
+ */
+export interface HealthReader {
+  readings(): Iterable<{ readonly model: string; readonly healthy: boolean }>;
+  /** Ejections so far by `model\u0000cause`. */
+  readonly ejections: ReadonlyMap<string, number>;
+  /** The latency estimates `split fastest` reads. */
+  latencies(): Iterable<{ readonly model: string; readonly seconds: number }>;
+}
+
 /** Seconds buckets for request, first-byte and upstream latency: 5 ms … 2 min. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] as const;
 /** Seconds buckets for the gateway's own time: 10 µs … 100 ms. */
@@ -82,6 +94,10 @@ export class GatewayMetrics {
   private readonly reloads: Counter;
   private readonly policyInfo: Gauge;
   private readonly policyLoaded: Gauge;
+  private readonly targetHealthy: Gauge;
+  private readonly targetEjections: Counter;
+  private readonly targetLatency: Gauge;
+  private health: HealthReader | undefined;
   private readonly bySeries = new Map<string, RequestSeries>();
   private readonly attemptSeries = new Map<string, { count: Series; upstream: HistogramSeries }>();
   /** The process readings and the gauges they fill; undefined with no probe. */
@@ -122,6 +138,10 @@ export class GatewayMetrics {
     this.reloads = r.counter("aigw_policy_reloads_total", "Policy reload attempts, by result (ok, failed, refused: by the reload gate).", ["result"]);
     this.policyInfo = r.gauge("aigw_policy_info", "The active policy version (always 1).", ["version"]);
     this.policyLoaded = r.gauge("aigw_policy_loaded_timestamp_seconds", "When the active policy was installed.");
+    this.targetHealthy = r.gauge("aigw_target_healthy", "1 while no health policy has the target ejected, 0 while one has (a probe in flight included); targets of routes with a `health` policy that were tried.", ["target"]);
+    // The tracker counts; the scrape copies its running totals.
+    this.targetEjections = r.counter("aigw_target_ejections_total", "Times a health policy ejected the target, by what ejected it: consecutive, rate, retry-after.", ["target", "reason"]);
+    this.targetLatency = r.gauge("aigw_target_latency_seconds", "A target's latency estimate, as `split fastest` reads it: the EWMA of its answered tries (a stream: to the first chunk), halving every 10 s it goes unmeasured.", ["target"]);
     this.reloads.child("ok");
     this.reloads.child("failed");
     this.stateErrors.child();
@@ -210,9 +230,15 @@ export class GatewayMetrics {
     else if (t.errorCode === "rate_limited") this.limitRejections.child("").value++;
   }
 
+  /** Where target health is read at scrape time. */
+  setHealthReader(reader: HealthReader): void {
+    this.health = reader;
+  }
+
   /** The exposition text; reads budget spend from the state first (bounded in time, failures counted). */
   async render(): Promise<string> {
     await this.readBudgets();
+    this.readHealth();
     if (this.process !== undefined) this.process.gauges.update(this.process.probe.read());
     return this.registry.render();
   }
@@ -239,6 +265,17 @@ export class GatewayMetrics {
 
   private guardHits(hits: readonly GuardHit[], action: "redact" | "flag"): void {
     for (const h of hits) this.guardrails.child(h.guardrail, action).value++;
+  }
+
+  private readHealth(): void {
+    const h = this.health;
+    if (h === undefined) return;
+    for (const t of h.readings()) this.targetHealthy.set([t.model], t.healthy ? 1 : 0);
+    for (const l of h.latencies()) this.targetLatency.set([l.model], l.seconds);
+    for (const [key, n] of h.ejections) {
+      const sep = key.indexOf("\u0000");
+      this.targetEjections.child(key.slice(0, sep), key.slice(sep + 1)).value = n;
+    }
   }
 
   private async readBudgets(): Promise<void> {

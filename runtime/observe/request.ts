@@ -15,7 +15,7 @@
  * - overhead: total − upstream, the time spent in aigw itself.
  */
 import type { Graph, SourceRef } from "../../compiler/graph.js";
-import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, PreparedGraph } from "../engine/index.js";
+import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, PreparedGraph, SkippedTarget } from "../engine/index.js";
 import type { RequestRecord, TryTiming, Written } from "../pipeline/index.js";
 import type { ChatCompletion, Usage } from "../providers/index.js";
 import type { CanonicalRequest } from "../request/index.js";
@@ -27,6 +27,8 @@ export interface RequestView {
   route?: string;
   target?: string;
   attempts: readonly AttemptRecord[];
+  /** Targets the route's health policy skipped (moved to the end of the plan). */
+  skipped?: readonly SkippedTarget[];
   /** The status of the reply (200 for a stream, even if it is cut later). */
   status: number;
   errorCode?: string;
@@ -83,6 +85,9 @@ export function viewOf(record: RequestRecord): RequestView {
         break;
       case "explained":
         v.decision = e.decision;
+        break;
+      case "skipped":
+        v.skipped = e.skipped;
         break;
       case "guarded":
         if (e.redacted.length > 0) v.redacted = v.redacted.length === 0 ? e.redacted : [...v.redacted, ...e.redacted];

@@ -69,6 +69,8 @@ export function snapshotFacts(f: Facts, withText = true): FactsSnapshot {
   if (f.key !== undefined) s.key = f.key;
   if (f.team !== undefined) s.team = f.team;
   if (f.user !== undefined) s.user = f.user;
+  const session = f.session;
+  if (session !== undefined) s.session = session;
   if (f.tokensCounted) s.inputTokens = f.inputTokens;
   return s;
 }

@@ -9,6 +9,7 @@ import type { Caller, Decision, Facts, GuardOutcome, RoutedDecision, StateView, 
 import type { AbortSignalLike, ChatCompletion, ChatStream, Completion, Embedded } from "../providers/index.js";
 import type { CanonicalRequest, InboundApi } from "../request/index.js";
 import type { World } from "../world.js";
+import type { RequestHealth } from "../health/index.js";
 import { NO_COUNTERS, type Counters } from "../budget/counters.js";
 import type { Step } from "./compose.js";
 import type { DecisionHeaders, HeaderList } from "./headers.js";
@@ -59,6 +60,8 @@ export class ChatContext {
   decision!: Decision;
   /** decide: the state view the decision read (its draw included), and the counters in it (empty unless it was traced). */
   view!: StateView;
+  /** decide, when the graph has health policies: this request's window on the tracker (execute reports tries to it). */
+  health: RequestHealth | undefined = undefined;
   counters: Counters = NO_COUNTERS;
   /** input guard: the request to send (a redacted copy, or `request` itself), and the verdict. */
   sent!: CanonicalRequest;

@@ -28,6 +28,8 @@ export interface ExecuteOptions {
   random: () => number;
   /** Hears every try that ends with an outcome, timed, in order (the access log and metrics read them). */
   onTry?: (timing: TryTiming) => void;
+  /** Hears every try's outcome as the attempts machine sees it (the health tracker). */
+  onOutcome?: (model: string, outcome: Outcome, ms: number) => void;
   /** Monotonic clock in fractional milliseconds for `onTry`. Default `performance.now`. */
   clock?: () => number;
 }
@@ -61,11 +63,12 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
     aborted: () => o.signal.aborted,
     send: async (target, timeoutMs): Promise<TryReply<Answer>> => {
       const attempt = { request: o.request, model: target.model, signal: o.signal, timeoutMs, requestId: o.requestId };
-      const startMs = onTry === undefined ? 0 : clock();
+      const startMs = onTry === undefined && o.onOutcome === undefined ? 0 : clock();
       try {
         if (o.request.operation === "embeddings") {
           const embedded = await rt.providers.embed(attempt);
           onTry?.({ startMs, ms: clock() - startMs });
+          o.onOutcome?.(target.model, OK_OUTCOME, clock() - startMs);
           return { kind: "answered", value: { kind: "embedding", embedded } };
         }
         if (o.stream) {
@@ -75,17 +78,21 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
             return ABORTED;
           }
           onTry?.({ startMs, ms: clock() - startMs });
+          o.onOutcome?.(target.model, OK_OUTCOME, clock() - startMs);
           return { kind: "answered", value: { kind: "stream", stream } };
         }
         const completion = await rt.providers.complete(attempt);
         onTry?.({ startMs, ms: clock() - startMs });
+        o.onOutcome?.(target.model, OK_OUTCOME, clock() - startMs);
         return { kind: "answered", value: { kind: "completion", completion } };
       } catch (err) {
         if (o.signal.aborted) return ABORTED;
         if (!isUpstreamError(err)) throw err;
         last = err;
         onTry?.({ startMs, ms: clock() - startMs, error: err.code });
-        return { kind: "failed", outcome: outcomeOf(err) };
+        const outcome = outcomeOf(err);
+        o.onOutcome?.(target.model, outcome, clock() - startMs);
+        return { kind: "failed", outcome };
       }
     },
   });
@@ -109,6 +116,7 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
 /** What an answered try hands back. */
 type Answer = { kind: "completion"; completion: Completion } | { kind: "stream"; stream: ChatStream } | { kind: "embedding"; embedded: Embedded };
 
+const OK_OUTCOME: Outcome = Object.freeze({ ok: true });
 const ABORTED = Object.freeze({ kind: "aborted" }) satisfies TryReply<Answer>;
 const monotonic = (): number => performance.now();
 

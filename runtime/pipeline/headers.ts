@@ -2,9 +2,10 @@
  * The headers that say what was decided, on every response to a chat
  * request: `x-aigw-route`, `x-aigw-target`, `x-aigw-attempts`
  * (`gpt-4o:429,sonnet:200`: every try in order with its outcome),
- * `x-aigw-policy` and `x-request-id`.
+ * `x-aigw-policy` and `x-request-id`; `x-aigw-skipped` (`gpt-4o:ejected`)
+ * when the route's health policy moved ejected targets to the end.
  */
-import type { AttemptRecord } from "../engine/index.js";
+import type { AttemptRecord, SkippedTarget } from "../engine/index.js";
 
 export type HeaderList = Array<readonly [string, string]>;
 
@@ -18,6 +19,11 @@ export function attemptsHeader(history: readonly AttemptRecord[]): string {
   return out;
 }
 
+/** `gpt-4o:ejected` per target the health policy skipped (`:probing` while another request probes it). */
+export function skippedHeader(skipped: readonly SkippedTarget[]): string {
+  return skipped.map((s) => `${s.model}:${s.state.probing ? "probing" : "ejected"}`).join(",");
+}
+
 /** What a reply says about the decision so far. */
 export interface DecisionHeaders {
   requestId: string;
@@ -25,6 +31,8 @@ export interface DecisionHeaders {
   route?: string;
   target?: string;
   attempts?: readonly AttemptRecord[];
+  /** Targets the health policy moved to the end of the plan. */
+  skipped?: readonly SkippedTarget[];
 }
 
 /** The decision headers, in a fixed order; absent parts are left out. */
@@ -36,5 +44,6 @@ export function decisionHeaders(d: DecisionHeaders): HeaderList {
   if (d.route !== undefined) h.push(["x-aigw-route", d.route]);
   if (d.target !== undefined) h.push(["x-aigw-target", d.target]);
   if (d.attempts !== undefined && d.attempts.length > 0) h.push(["x-aigw-attempts", attemptsHeader(d.attempts)]);
+  if (d.skipped !== undefined) h.push(["x-aigw-skipped", skippedHeader(d.skipped)]);
   return h;
 }

@@ -9,6 +9,7 @@
 import type { Graph } from "../../compiler/graph.js";
 import { loadTokenizer, prepare, tokenFloor, type PreparedGraph } from "../engine/index.js";
 import type { Budgets } from "../budget/admission.js";
+import { HealthTracker } from "../health/index.js";
 import { createProviders, type Pools, type Providers } from "../providers/index.js";
 import type { World } from "../world.js";
 import { CallerIndex } from "./auth.js";
@@ -38,6 +39,8 @@ export interface Runtime {
   readonly world: World;
   /** Budgets and limits over the gateway's store (one per gateway, shared across reloads). */
   readonly budgets: Budgets;
+  /** Target health and latency (one per gateway, shared across reloads); present when the graph has a health policy or a `split fastest`. */
+  readonly health: HealthTracker | undefined;
   /** Time the decide and input-guardrail steps (for trace spans). */
   readonly timeSteps: boolean;
   /** The guard pass workers, when the graph has work for them and the gateway has them (runtime/offload/). */
@@ -60,6 +63,8 @@ export interface RuntimeOptions {
   /** Keep-alive pools shared across reloads. */
   pools: Pools;
   budgets: Budgets;
+  /** The gateway's health tracker; a fresh one on the world's clock when absent. */
+  health?: HealthTracker;
   /** A request id: the client's when sane, else a fresh one. */
   requestId: (given: string | undefined) => string;
   /** Keep the decision record (`aigw explain`'s JSON) of every request; costs a traced decide. */
@@ -104,6 +109,7 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     problems: providers.problems,
     world,
     budgets: options.budgets,
+    health: graph.health === undefined && !graph.routes.some((r) => r.target.kind === "split" && r.target.fastest === true) ? undefined : (options.health ?? new HealthTracker(world.now)),
     timeSteps: options.timeSteps === true,
     offload,
     applyGuard: guardApplier({ offload }),

@@ -35,6 +35,7 @@ import type { FailureCause } from "../engine/plan.js";
 import { seedOf, seededRandom } from "../engine/random.js";
 import type { StateView } from "../engine/state.js";
 import { loadedTokenizer, type Tokenizer } from "../engine/tokens.js";
+import { givenHealth, type HealthGiven } from "../health/index.js";
 
 /** One test's verdict, as `aigw check` reports it. */
 export interface TestResult {
@@ -144,7 +145,7 @@ async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTest
     const tokenizer = options.tokenizer ?? loadedTokenizer();
     const facts = factsFromTestRequest(test.request, graph, tokenizer);
     const random = seededRandom(seedOf(test.name, options.seed ?? 0));
-    const sim = await simulate(p, facts, givenState(test, random), givenWorld(test), random);
+    const sim = await simulate(p, facts, givenState(test, random, graph), givenWorld(test), random);
     reached = reachedBy(sim);
     options.onSimulation?.(test, sim);
     checkGivens(graph, test, sim, (m) => fail(test.span, m));
@@ -253,20 +254,28 @@ export async function simulate(
 }
 
 /** The state a test's `given`s describe: amounts for every scope key, the forced split, draws from `random`. */
-export function givenState(test: TestCase, random: () => number): StateView {
+export function givenState(test: TestCase, random: () => number, graph: Pick<Graph, "health"> = {}): StateView {
   const spent = new Map<string, number>();
   const used = new Map<string, number>();
   let forcedSplit: string | undefined;
+  const live: HealthGiven[] = [];
+  const latency = new Map<string, number>();
   for (const g of test.given) {
+    // `given T latency D` is how long T's tries take, and so what its latency estimate says (`split fastest`).
+    if (g.kind === "latency") latency.set(g.target, g.ms);
     if (g.kind === "budget-spent") spent.set(g.budget, g.amount);
     else if (g.kind === "limit-used") used.set(g.limit, g.amount);
     else if (g.kind === "split-picks") forcedSplit = g.target;
+    else if (g.kind === "ejected" || g.kind === "failures") live.push(g);
   }
+  const health = givenHealth(graph, live);
   return {
     budgetSpent: (budget) => spent.get(budget) ?? 0,
     limitUsed: (limit) => used.get(limit) ?? 0,
     draw: random,
     forcedSplit,
+    ...(health === undefined ? {} : { health }),
+    ...(latency.size === 0 ? {} : { latency: (model: string) => latency.get(model) }),
   };
 }
 
@@ -306,6 +315,12 @@ function checkGivens(graph: Graph, test: TestCase, sim: Simulation, fail: (messa
       }
     } else if (g.kind === "budget-spent" && !Object.hasOwn(graph.budgets, g.budget)) fail(`\`given budget ${g.budget}\`: no such budget`);
     else if (g.kind === "limit-used" && !Object.hasOwn(graph.limits, g.limit)) fail(`\`given limit ${g.limit}\`: no such limit`);
+    else if (g.kind === "ejected" || g.kind === "failures") {
+      const d = sim.decision;
+      if (d.kind !== "no-route" && graph.routes[d.route.index]!.health === undefined) {
+        fail(`\`given ${g.target} ${g.kind === "ejected" ? "ejected" : `failures ${g.failures} of ${g.of}`}\`: route \`${d.route.name}\` has no \`health\` policy, so target health cannot change its decision`);
+      }
+    }
   }
 }
 

@@ -68,7 +68,7 @@ export function crossCheckTests(files: readonly SourceFile[], graph: Graph, test
   for (const t of tests) {
     try {
       const facts = factsFromTestRequest(t.request, graph, options.tokenizer);
-      const makeState = (): StateView => givenState(t, seededRandom(seedOf(t.name, options.seed ?? 0)));
+      const makeState = (): StateView => givenState(t, seededRandom(seedOf(t.name, options.seed ?? 0)), graph);
       const message = crossCheck((prepared ??= prepare(graph)), symbols, facts, makeState);
       if (message !== undefined) out.push({ test: t.name, file: t.span.file, line: t.span.line, message });
     } catch (e) {

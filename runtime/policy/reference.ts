@@ -18,7 +18,7 @@ import { DEFAULTS } from "../../compiler/settings.js";
 import type { SymbolTable } from "../../compiler/symbols.js";
 import { callerStatus } from "../engine/attempts.js";
 import type { Facts } from "../engine/facts.js";
-import { makeArms, pickByDraw, pickByKey, totalWeight } from "../engine/split.js";
+import { makeArms, pickByDraw, pickByKey, pickFastest, totalWeight } from "../engine/split.js";
 import { NO_SCOPE_VALUE, type StateView } from "../engine/state.js";
 
 /** What the reference decides. */
@@ -82,29 +82,52 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   if (downgrade !== undefined) {
     return { kind: "route", route: name, targets: [downgrade], retries, fallbackOn, pick: undefined, downgrade };
   }
+  // A route with `health h` asks the state about each target; ejected means skipped while something else is not.
+  const healthStmt = route.body.find((s) => s.kind === "health");
+  const read = state.health;
+  const ejected = (m: string): boolean => healthStmt?.kind === "health" && read !== undefined && read(healthStmt.name.name, m).status === "ejected";
+
   const target = route.body.find((s) => s.kind === "to" || s.kind === "split");
+  let displaced: string | undefined;
   if (target?.kind === "to") first = target.target.name;
-  else if (target?.kind === "split") first = pick = splitPick(target, facts, state);
+  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected));
+  if (pick !== undefined) first = pick;
 
   const targets: string[] = [];
   for (const m of [...(first === undefined ? [] : [first]), ...fallback]) if (!targets.includes(m)) targets.push(m);
-  return { kind: "route", route: name, targets, retries, fallbackOn, pick, downgrade: undefined };
+  // The arm an ejection displaced is kept, to be tried last.
+  if (displaced !== undefined && !targets.includes(displaced)) targets.push(displaced);
+  const open = targets.filter((m) => !ejected(m));
+  const ordered = open.length === 0 ? targets : [...open, ...targets.filter((m) => ejected(m))];
+  return { kind: "route", route: name, targets: ordered, retries, fallbackOn, pick, downgrade: undefined };
 }
 
-function splitPick(split: Extract<RouteDecl["body"][number], { kind: "split" }>, facts: Facts, state: StateView): string | undefined {
+/** The split's pick, and the ejected arm it replaced (if it did). */
+function splitPick(
+  split: Extract<RouteDecl["body"][number], { kind: "split" }>,
+  facts: Facts,
+  state: StateView,
+  ejected: (m: string) => boolean,
+): { pick: string | undefined; displaced: string | undefined } {
   const models = split.arms.map((a) => a.target.name);
-  if (state.forcedSplit !== undefined && models.includes(state.forcedSplit)) return state.forcedSplit;
-  const arms = makeArms(split.arms.map((a) => ({ model: a.target.name, weight: a.weight.value })));
-  if (split.by !== undefined) {
-    const v = readFact(split.by, facts, facts.text);
-    const value = v === undefined ? undefined : String(v);
-    if (value !== undefined && value !== "") {
-      const i = pickByKey(arms, value);
-      return i < 0 ? undefined : models[i];
-    }
-  }
-  const i = pickByDraw(arms, totalWeight(arms), state.draw());
-  return i < 0 ? undefined : models[i];
+  if (state.forcedSplit !== undefined && models.includes(state.forcedSplit)) return { pick: state.forcedSplit, displaced: undefined };
+  const all = split.arms.map((a) => ({ model: a.target.name, weight: a.weight.value }));
+  const v = split.by === undefined ? undefined : readFact(split.by, facts, facts.text);
+  const value = v === undefined || String(v) === "" ? undefined : String(v);
+  const draw = value === undefined ? state.draw() : undefined;
+  const latency = state.latency ?? ((): undefined => undefined);
+  const pickAmong = (list: { model: string; weight: number }[]): string | undefined => {
+    const arms = makeArms(list);
+    const i =
+      value !== undefined ? pickByKey(arms, value) : split.fastest ? pickFastest(arms, totalWeight(arms), draw!, latency).index : pickByDraw(arms, totalWeight(arms), draw!);
+    return i < 0 ? undefined : list[i]!.model;
+  };
+  const picked = pickAmong(all);
+  if (picked === undefined || !ejected(picked)) return { pick: picked, displaced: undefined };
+  // The same rule over the arms not ejected; all ejected: the first pick stands.
+  const healthy = all.filter((a) => a.weight > 0 && !ejected(a.model));
+  const again = healthy.length === 0 ? undefined : pickAmong(healthy);
+  return again === undefined ? { pick: picked, displaced: undefined } : { pick: again, displaced: picked };
 }
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */
@@ -167,6 +190,8 @@ function readFact(fact: FactRef, f: Facts, text: string): FactValue {
       return f.team;
     case "user":
       return f.user;
+    case "session":
+      return f.session;
     case "text":
       return text;
     case "input_bytes":

@@ -21,6 +21,7 @@ import { GatewayError, toErrorReply } from "../pipeline/errors.js";
 import { authenticate, checkJsonContentType, credentialOf, createRuntime, requestIds, writeReply, type ChatInput, type Runtime, type Written } from "../pipeline/index.js";
 import { Pools, type PoolOptions } from "../providers/index.js";
 import { memoryStore, type Store } from "../state/index.js";
+import { HealthTracker } from "../health/index.js";
 import { GatewayMetrics, Observer, silentLogger, storeBudgetReader, type Logger, type SpanSink } from "../observe/index.js";
 import { exportHttpEngine } from "../observe/http-engine.js";
 import { needsOffload, startOffload, type GuardOffload, type OffloadOptions } from "../offload/index.js";
@@ -121,6 +122,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = observe.metrics === false ? undefined : (observe.metrics ?? new GatewayMetrics(world.now));
   const budgets = new Budgets(options.store ?? ownStore!, log, (target, fault) => metrics?.usageClamped(target, fault));
   const requestId = requestIds(world.random);
+  // Per instance, kept across reloads like the budgets; every ejection is logged and counted.
+  const health = new HealthTracker(world.now, (e) => log.warn("target ejected", { health: e.health, target: e.model, cause: e.cause, forMs: e.forMs }));
   // Started with the first graph that has work for it, kept across reloads.
   let offload: GuardOffload | undefined;
   const offloadFor = (graph: Graph): GuardOffload | undefined =>
@@ -135,6 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       world,
       pools,
       budgets,
+      health,
       requestId,
       explain: observe.logDecisions === true,
       timeSteps: observe.spans !== undefined,
@@ -148,6 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   metrics?.setGraph(current.graph);
   if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "fallback" ? "node" : httpEngine.build === "glibc-compat" ? "uws-glibc-compat" : "uws");
   if (options.store) metrics?.setBudgetReader(storeBudgetReader(options.store));
+  metrics?.setHealthReader(health);
   const observer = new Observer({ log, metrics, spans: observe.spans, offload: () => offload });
 
   async function chat(req: HttpRequest, res: HttpResponse): Promise<void> {

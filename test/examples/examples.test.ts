@@ -139,7 +139,7 @@ describe("examples/production", () => {
     const { tests } = loadAndCompile([dir], {});
     const givens = new Set(tests.flatMap((t) => t.given.map((g) => g.kind)));
     const expects = new Set(tests.flatMap((t) => t.expect.map((e) => e.kind)));
-    expect([...givens].sort()).toEqual(["budget-spent", "fails", "limit-used", "split-picks"]);
+    expect([...givens].sort()).toEqual(["budget-spent", "ejected", "fails", "failures", "latency", "limit-used", "split-picks"]);
     expect([...expects].sort()).toEqual(
       ["attempts", "blocked", "flagged", "no-route", "redacted", "retries", "route", "status", "target", "target-in"].sort(),
     );

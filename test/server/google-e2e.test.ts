@@ -4,9 +4,12 @@
  * (the strict fake Gemini API, key in `x-goog-api-key`), and a route that
  * streams from Vertex AI (the strict fake, with a bearer token from the fake
  * token endpoint that verified the service account's signed assertion).
- * Tools round-trip through Gemini, and no provider key, token or private
- * key appears in the gateway's output or in a caller's error.
+ * Tools round-trip through Gemini; the unmodified Anthropic SDK reaches
+ * Gemini and streams from Claude on Vertex through `/v1/messages`; no
+ * provider key, token or private key appears in the gateway's output or
+ * in a caller's error.
  */
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,8 +48,11 @@ provider vx { api vertex base_url "${vertex.baseUrl}" project "aigw-e2e" locatio
 model gpt = oa/"gpt-4o" { input $2.50/Mtok output $10/Mtok }
 model flash = gm/"gemini-2.5-flash" { input $0.30/Mtok output $2.50/Mtok }
 model pro = vx/"gemini-2.5-pro" { input $1.25/Mtok output $10/Mtok }
+model claude = vx/"claude-sonnet-4-5" { input $3/Mtok output $15/Mtok }
 route chat { when model == "chat" to gpt fallback flash on 5xx }
 route vertex { when model == "vertex" to pro }
+route flash { when model == "flash" to flash }
+route claude { when model == "claude" to claude }
 `,
   );
   gw = await startServeChild(join(dir, "main.route"), [], 60_000, { E2E_OPENAI_KEY: OPENAI_KEY, E2E_GEMINI_KEY: GEMINI_KEY, E2E_GOOGLE_SA_JSON: account.json });
@@ -117,6 +123,26 @@ describe("openai SDK → aigw serve → Google", () => {
     const err = await client.chat.completions.create({ model: "vertex", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as Error).message).not.toContain(tokens.issued[0]!);
+  });
+
+  it("takes the Anthropic SDK's Messages to Gemini, and streams Claude on Vertex back as Messages events", async () => {
+    const anthropic = new Anthropic({ baseURL: gw.base, apiKey: "unused", maxRetries: 0 });
+    const msg = await anthropic.messages.create({ model: "flash", max_tokens: 100, system: "be brief", messages: [{ role: "user", content: "hello" }] });
+    expect(msg.content).toHaveLength(1);
+    expect(msg.content[0]).toMatchObject({ type: "text", text: "fine, thanks" });
+    expect(msg.stop_reason).toBe("end_turn");
+    const sent = gemini.requests[gemini.requests.length - 1]!;
+    expect(sent.body).toMatchObject({ systemInstruction: { parts: [{ text: "be brief" }] }, generationConfig: { maxOutputTokens: 100 } });
+
+    const stream = anthropic.messages.stream({ model: "claude", max_tokens: 100, messages: [{ role: "user", content: "hello" }] });
+    let text = "";
+    stream.on("text", (t) => (text += t));
+    const final = await stream.finalMessage();
+    expect(text).toBe("fine, thanks");
+    expect(final.stop_reason).toBe("end_turn");
+    const claudeSent = vertex.requests[vertex.requests.length - 1]!;
+    expect(claudeSent.path).toBe("/v1/projects/aigw-e2e/locations/us-central1/publishers/anthropic/models/claude-sonnet-4-5:streamRawPredict");
+    expect(claudeSent.body.anthropic_version).toBe("vertex-2023-10-16");
   });
 
   it("keeps every secret out of the gateway's output", () => {

@@ -9,7 +9,8 @@
  */
 import { decide as evaluate, type Decision, type StateView } from "../../engine/index.js";
 import { countedView, readCounters } from "../../budget/counters.js";
-import type { ChatStep } from "../context.js";
+import type { ChatContext, ChatStep } from "../context.js";
+import type { Reply } from "../respond.js";
 import { GatewayError } from "../errors.js";
 import { unlessUnavailable } from "../refusals.js";
 
@@ -18,8 +19,23 @@ export const decide: ChatStep = async (ctx, next) => {
   const startMs = rt.timeSteps ? world.monotonic() : 0;
   let drawn: number | undefined;
   // One draw per request, whether it is decided once or twice.
-  const view: StateView = { budgetSpent: zero, limitUsed: zero, draw: () => (drawn ??= world.random()) };
+  const draw = (): number => (drawn ??= world.random());
+  const tracker = rt.health;
+  const health = tracker?.request(rt.graph, rt.graph.gateway.deadlineMs);
+  const view: StateView = health === undefined ? { budgetSpent: zero, limitUsed: zero, draw } : { budgetSpent: zero, limitUsed: zero, draw, health: health.read, latency: tracker!.latencyOf };
   ctx.view = view;
+  ctx.health = health;
+  if (health === undefined) return decided(ctx, view, startMs, next);
+  try {
+    return await decided(ctx, view, startMs, next);
+  } finally {
+    // Probes this request took but never sent go back, whatever happened after.
+    health.finish();
+  }
+};
+
+async function decided(ctx: ChatContext, view: StateView, startMs: number, next: () => Promise<Reply | null>): Promise<Reply | null> {
+  const { rt, world } = ctx;
   let d: Decision = evaluate(rt.prepared, ctx.facts, view);
   const trace = ctx.trace;
   if (trace !== undefined) {
@@ -38,8 +54,12 @@ export const decide: ChatStep = async (ctx, next) => {
     throw new GatewayError("model_not_found", d.message, { param: "model" });
   }
   ctx.meta.route = d.route.name;
+  if (d.kind === "route" && d.skipped !== undefined) {
+    ctx.meta.skipped = d.skipped;
+    ctx.record.add({ kind: "skipped", skipped: d.skipped });
+  }
   ctx.record.add(rt.timeSteps ? { kind: "routed", route: d.route.name, span: d.route.span, startMs, endMs } : { kind: "routed", route: d.route.name, span: d.route.span });
   return next();
-};
+}
 
 const zero = (): number => 0;

@@ -21,6 +21,7 @@ export const execute: ChatStep = async (ctx) => {
     random: world.random,
     clock: world.monotonic,
     onTry: (timing) => record.add({ kind: "try", timing }),
+    ...(ctx.health === undefined ? {} : { onOutcome: ctx.health.tried }),
   });
   meta.attempts = result.attempts;
   switch (result.kind) {
