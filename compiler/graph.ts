@@ -44,7 +44,7 @@ export interface GatewayNode {
   reloadMaxDrop?: number;
 }
 
-export type ProviderApi = "openai" | "anthropic" | "mock" | "gemini" | "vertex";
+export type ProviderApi = "openai" | "anthropic" | "mock" | "gemini" | "vertex" | "azure" | "bedrock";
 
 export interface ProviderNode {
   api: ProviderApi;
@@ -58,6 +58,10 @@ export interface ProviderNode {
   mock?: { latencyMs: number; failRate: number; failStatus: number };
   /** Where a Vertex AI provider's models live; `keyFile`: a service-account key file, when the key is not in `key`. */
   vertex?: { project: string; location: string; keyFile?: string };
+  /** Azure OpenAI: the `api-version` query parameter, and whether `key` is an `api-key` or an Entra ID bearer token. */
+  azure?: { apiVersion: string; auth: "api-key" | "bearer" };
+  /** Amazon Bedrock: where to sign for and with what; the credentials default to the standard `AWS_*` variables. */
+  bedrock?: { region: EnvRef | { value: string }; accessKey: EnvRef; secretKey: EnvRef; sessionToken: EnvRef };
   span: SourceRef;
 }
 

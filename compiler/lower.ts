@@ -96,7 +96,8 @@ function lowerProvider(p: ProviderDecl): ProviderNode {
   const s = settingValues(p.settings);
   const api = (word(s.get("api")) ?? "openai") as ProviderApi;
   const baseUrl = str(s.get("base_url"));
-  const key = envRef(s.get("key"));
+  // An Azure `token` travels where a key does; `azure.auth` says which header carries it.
+  const key = envRef(s.get("key")) ?? (api === "azure" ? envRef(s.get("token")) : undefined);
   const m = DEFAULTS.provider.mock;
   const responses = s.get("responses");
   return {
@@ -106,6 +107,8 @@ function lowerProvider(p: ProviderDecl): ProviderNode {
     timeoutMs: num(s.get("timeout"), DEFAULTS.provider.timeoutMs),
     // Written only when on, so graphs of policies without it are unchanged.
     ...(api === "openai" && responses?.kind === "bool" && responses.value ? { responses: true as const } : {}),
+    ...(api === "azure" ? { azure: lowerAzure(s) } : {}),
+    ...(api === "bedrock" ? { bedrock: lowerBedrock(s) } : {}),
     ...(api === "vertex" ? { vertex: vertexOf(s) } : {}),
     ...(api === "mock"
       ? {
@@ -117,6 +120,22 @@ function lowerProvider(p: ProviderDecl): ProviderNode {
         }
       : {}),
     span: sourceRef(p.span),
+  };
+}
+
+function lowerAzure(s: ReadonlyMap<string, Value>): NonNullable<ProviderNode["azure"]> {
+  return { apiVersion: str(s.get("api_version")) ?? DEFAULTS.provider.azure.apiVersion, auth: s.has("token") ? "bearer" : "api-key" };
+}
+
+/** The credentials are written out even when defaulted, so the graph says which variables the gateway reads. */
+function lowerBedrock(s: ReadonlyMap<string, Value>): NonNullable<ProviderNode["bedrock"]> {
+  const d = DEFAULTS.provider.bedrock;
+  const regionText = str(s.get("region"));
+  return {
+    region: regionText !== undefined ? { value: regionText } : (envRef(s.get("region")) ?? { value: "" }),
+    accessKey: envRef(s.get("access_key")) ?? { env: d.accessKey },
+    secretKey: envRef(s.get("secret_key")) ?? { env: d.secretKey },
+    sessionToken: envRef(s.get("session_token")) ?? { env: d.sessionToken },
   };
 }
 

@@ -16,6 +16,7 @@ import {
   STATE,
   STATUS_CODE,
   STRING,
+  STRING_OR_ENV,
   TOKENS,
   enumType,
   envType,
@@ -41,7 +42,7 @@ export function settingSpec(table: SettingsTable, name: string): SettingSpec | u
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
-export const PROVIDER_APIS = ["openai", "anthropic", "mock", "gemini", "vertex"] as const;
+export const PROVIDER_APIS = ["openai", "anthropic", "mock", "gemini", "vertex", "azure", "bedrock"] as const;
 
 /**
  * `gateway { … }`. Request bodies are logged only with `log_bodies true`
@@ -70,8 +71,12 @@ export const GATEWAY_SETTINGS: SettingsTable = {
 
 /** `provider name { … }`. */
 export const PROVIDER_SETTINGS: SettingsTable = {
-  api: { type: enumType(PROVIDER_APIS), required: true, doc: "the wire protocol: `openai`, `anthropic`, `gemini` (Google AI Studio), `vertex` (Google Vertex AI) or the built-in `mock`" },
-  base_url: { type: STRING, doc: "the API's base URL; the provider's public endpoint when absent" },
+  api: {
+    type: enumType(PROVIDER_APIS),
+    required: true,
+    doc: "the wire protocol: `openai`, `anthropic`, `gemini` (Google AI Studio), `vertex` (Google Vertex AI), `azure` (Azure OpenAI), `bedrock` (Amazon Bedrock) or the built-in `mock`",
+  },
+  base_url: { type: STRING, doc: "the API's base URL; the provider's public endpoint when absent (`azure`: the resource's endpoint, required)" },
   key: { type: envType("a provider key"), doc: 'the API key, always `env("NAME")`; for `api vertex`, a service-account key\'s JSON' },
   timeout: { type: POSITIVE_DURATION, default: "30s", doc: "time allowed for one attempt" },
   responses: {
@@ -83,6 +88,25 @@ export const PROVIDER_SETTINGS: SettingsTable = {
   project: { type: STRING, onlyApi: "vertex", doc: "vertex: the Google Cloud project id" },
   location: { type: STRING, onlyApi: "vertex", doc: 'vertex: the region of the endpoint (`"us-central1"`, `"europe-west4"`, `"global"`)' },
   key_file: { type: STRING, onlyApi: "vertex", doc: "vertex: path of a service-account key file (JSON), read when the first request needs a token; instead of `key`" },
+  api_version: { type: STRING, default: '"2024-10-21"', onlyApi: "azure", doc: "azure: the `api-version` query parameter" },
+  token: {
+    type: envType("an Entra ID token"),
+    onlyApi: "azure",
+    doc: 'azure: an Entra ID bearer token, `env("NAME")`, sent as `Authorization: Bearer` instead of `key`\'s `api-key` header',
+  },
+  region: {
+    type: STRING_OR_ENV,
+    onlyApi: "bedrock",
+    doc: 'bedrock: the AWS region signed for and called, `"us-east-1"` or `env("AWS_REGION")`',
+  },
+  access_key: { type: envType("an AWS access key"), default: 'env("AWS_ACCESS_KEY_ID")', onlyApi: "bedrock", doc: "bedrock: the access key id" },
+  secret_key: { type: envType("an AWS secret key"), default: 'env("AWS_SECRET_ACCESS_KEY")', onlyApi: "bedrock", doc: "bedrock: the secret access key" },
+  session_token: {
+    type: envType("an AWS session token"),
+    default: 'env("AWS_SESSION_TOKEN")',
+    onlyApi: "bedrock",
+    doc: "bedrock: the session token of temporary credentials; not sent when the variable is unset",
+  },
   latency: { type: DURATION, default: "0ms", onlyApi: "mock", doc: "mock: delay before each reply" },
   fail_rate: { type: PERCENT, default: "0%", onlyApi: "mock", doc: "mock: share of requests that fail" },
   fail_status: { type: STATUS_CODE, default: "500", onlyApi: "mock", doc: "mock: the status of a failed request" },
@@ -106,6 +130,9 @@ export const CACHE_SETTINGS: SettingsTable = {
 export const PROVIDER_NEEDS: Readonly<Partial<Record<(typeof PROVIDER_APIS)[number], readonly (readonly string[])[]>>> = {
   gemini: [["key"]],
   vertex: [["project"], ["location"], ["key", "key_file"]],
+  // Azure has no public endpoint to default to; a Bedrock region is part of both the host and the signature.
+  azure: [["base_url"]],
+  bedrock: [["region"]],
 };
 
 /** `model name = provider/"upstream" { … }`. */
@@ -150,7 +177,12 @@ export const DEFAULTS = {
     cacheMemoryBytes: 64 * 1024 * 1024,
   },
   cache: { scope: "key", maxEntryBytes: 256 * 1024, bypass: "allowed", chargeHits: false },
-  provider: { timeoutMs: 30_000, mock: { latencyMs: 0, failRate: 0, failStatus: 500 } },
+  provider: {
+    timeoutMs: 30_000,
+    mock: { latencyMs: 0, failRate: 0, failStatus: 500 },
+    azure: { apiVersion: "2024-10-21" },
+    bedrock: { accessKey: "AWS_ACCESS_KEY_ID", secretKey: "AWS_SECRET_ACCESS_KEY", sessionToken: "AWS_SESSION_TOKEN" },
+  },
   /** `retry` absent: no retries; `retry N` without `backoff`: 250ms. */
   retry: { count: 0, backoffMs: 250 },
   /** `fallback …` without `on`. */

@@ -187,6 +187,12 @@ export function envType(what: string): ValueType {
   };
 }
 
+/** A plain string, or `env("NAME")` for a value that differs between deployments (a Bedrock region). */
+export const STRING_OR_ENV: ValueType = {
+  expected: 'a string like "…" or `env("NAME")`',
+  check: (v) => (v.kind === "string" && v.value !== "" ? undefined : isEnvCall(v) ? undefined : STRING.check(v) ?? wrong),
+};
+
 /** `memory`, `sqlite("path")` or `redis(env("X"))` / `redis("redis://…")`. */
 export const STATE: ValueType = {
   expected: '`memory`, `sqlite("path")` or `redis(env("NAME"))`',

@@ -112,6 +112,38 @@ function checkKeys(entries: readonly KeyEntry[], seen: Map<string, Span>, out: D
   }
 }
 
+/**
+ * Settings that one `api` cannot take (what each cannot do without is
+ * PROVIDER_NEEDS): Bedrock signs with AWS credentials, so a `key` would
+ * never be sent; an Azure provider authenticates with one of `key` and
+ * `token`, never both; Bedrock's `access_key` and `secret_key` come as a pair.
+ */
+function apiRefusals(p: ProviderDecl, api: string | undefined, owner: string, out: Diagnostic[]): void {
+  const given = new Map(p.settings.map((s) => [s.name.name, s] as const));
+  const key = given.get("key");
+  if (api === "bedrock" && key) {
+    out.push(
+      diagnostic("E202", `${owner} signs its requests with AWS credentials and takes no \`key\``, key.name.span, {
+        help: 'use `access_key env("…")` and `secret_key env("…")`, or leave them out to read `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`',
+      }),
+    );
+  }
+  const token = given.get("token");
+  if (api === "azure" && key && token) {
+    out.push(diagnostic("E202", `${owner} takes \`key\` (an \`api-key\`) or \`token\` (an Entra ID bearer token), not both`, token.name.span));
+  }
+  const access = given.get("access_key");
+  const secret = given.get("secret_key");
+  if ((access === undefined) !== (secret === undefined)) {
+    const [has, lacks] = access ? ["access_key", "secret_key"] : ["secret_key", "access_key"];
+    out.push(
+      diagnostic("E203", `${owner} sets \`${has}\` but not \`${lacks}\``, (access ?? secret)!.name.span, {
+        help: `add \`${lacks} env("…")\`: one credential read from the policy and the other from the default variable would be a mismatched pair`,
+      }),
+    );
+  }
+}
+
 function providerCheck(p: ProviderDecl, out: Diagnostic[]): void {
   const value = p.settings.find((s) => s.name.name === "api")?.value;
   const api = value?.kind === "ident" ? value.name : undefined;
@@ -119,6 +151,7 @@ function providerCheck(p: ProviderDecl, out: Diagnostic[]): void {
   checkBlock(p.settings, PROVIDER_SETTINGS, { owner, kind: "provider", span: p.name.span }, out, (name, spec) =>
     spec.onlyApi !== undefined && spec.onlyApi !== api ? `\`${name}\` is a setting of \`api ${spec.onlyApi}\` providers only, and ${owner} is not one` : undefined,
   );
+  apiRefusals(p, api, owner, out);
   if (api === "vertex") checkVertexNames(p.settings, out);
   const given = new Set(p.settings.map((s) => s.name.name));
   for (const oneOf of (api !== undefined && Object.hasOwn(PROVIDER_NEEDS, api) ? PROVIDER_NEEDS[api as keyof typeof PROVIDER_NEEDS] : undefined) ?? []) {

@@ -28,7 +28,7 @@ export interface RequestOptions {
  * they ask for the default (or, for the first ones, are modeled and read
  * from the canonical request): anything else is refused.
  */
-const DEFAULTS_ONLY: Readonly<Record<string, (v: unknown) => boolean>> = {
+export const DEFAULTS_ONLY: Readonly<Record<string, (v: unknown) => boolean>> = {
   max_tokens: () => true,
   max_completion_tokens: () => true,
   stop: () => true,

@@ -55,6 +55,8 @@ export class UpstreamStatusError extends UpstreamError {
   readonly retryAfterMs: number | undefined;
   /** The upstream's error type (`rate_limit_error`, `invalid_request_error` …), when it named one. */
   readonly upstreamType: string | undefined;
+  /** The upstream's own message (scrubbed and cut), for adapters that classify errors by it. */
+  readonly upstreamMessage: string | undefined;
 
   constructor(
     origin: ErrorOrigin,
@@ -66,6 +68,7 @@ export class UpstreamStatusError extends UpstreamError {
     this.status = status;
     this.retryAfterMs = detail.retryAfterMs;
     this.upstreamType = detail.upstreamType;
+    this.upstreamMessage = detail.message;
   }
 
   get reason(): string {

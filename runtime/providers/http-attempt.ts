@@ -40,10 +40,19 @@ export interface HttpRequestSpec {
  * events, upstream error events and a stream that ends too early; reports
  * usage through `onUsage` as soon as it is known.
  */
-export type ChunkTranslator = (
-  events: AsyncIterable<SseEvent>,
+export type ChunkTranslator<E = SseEvent> = (
+  events: AsyncIterable<E>,
   ctx: TranslateContext,
 ) => AsyncGenerator<ChatCompletionChunk, void, undefined>;
+
+/** How a stream's body is cut into events: server-sent events, or another framing (AWS's binary event stream). */
+export interface StreamFraming<E> {
+  /** The content type a streamed reply must have. */
+  contentType: string;
+  parse(body: AsyncIterable<Uint8Array>): AsyncIterable<E>;
+}
+
+export const SSE_FRAMING: StreamFraming<SseEvent> = { contentType: "text/event-stream", parse: parseSse };
 
 /** What a translator is told about its attempt. */
 export interface TranslateContext {
@@ -115,11 +124,12 @@ export async function completeOverHttp<T = Completion>(
 }
 
 /** One streaming attempt; resolves when the first translated chunk has arrived. */
-export async function streamOverHttp(
+export async function streamOverHttp<E = SseEvent>(
   deps: HttpDeps,
   call: ProviderCall,
   spec: HttpRequestSpec,
-  translate: ChunkTranslator,
+  translate: ChunkTranslator<E>,
+  framing: StreamFraming<E> = SSE_FRAMING as unknown as StreamFraming<E>,
 ): Promise<ChatStream> {
   const startedAt = deps.now();
   const deadline = new AttemptDeadline(call.signal, call.timeoutMs);
@@ -132,7 +142,7 @@ export async function streamOverHttp(
     throw err;
   }
   const type = String(res.headers["content-type"] ?? "");
-  if (!type.includes("text/event-stream")) {
+  if (!type.includes(framing.contentType)) {
     deadline.dispose();
     // Read and drop a small body so the connection stays reusable; destroy a large one.
     res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
@@ -143,7 +153,7 @@ export async function streamOverHttp(
 
   async function* chunks(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
     try {
-      for await (const chunk of translate(parseSse(body), { origin: opts.origin, secrets: spec.secrets, onUsage: (u) => (usage = u) })) {
+      for await (const chunk of translate(framing.parse(body), { origin: opts.origin, secrets: spec.secrets, onUsage: (u) => (usage = u) })) {
         // The timeout bounds each wait for a chunk, so keep-alives (comments, pings) cannot keep a stalled
         // stream open; the time the consumer takes between pulls (a slow client) is not the upstream's.
         deadline.stopTimer();

@@ -284,9 +284,12 @@ export async function postStream(pools: Pools, opts: PostOptions): Promise<Upstr
 }
 
 /**
- * Builds the status error from an upstream's error reply (OpenAI, Anthropic
- * and Google all use `error.message`; Google names the kind in
- * `error.status`, and Vertex wraps a stream's error body in a list).
+ * Builds the status error from an upstream's error reply. OpenAI, Azure,
+ * Anthropic and Google put it in `error.message`, naming the kind in
+ * `error.type` (Azure: `error.code`, e.g. `content_filter`; Google:
+ * `error.status`; Vertex wraps a stream's error body in a list); AWS puts
+ * `message` at the top and names the exception in the `x-amzn-errortype`
+ * header.
  */
 export function statusError(
   origin: ErrorOrigin,
@@ -300,7 +303,9 @@ export function statusError(
   let upstreamType: string | undefined;
   try {
     const json = JSON.parse(bodyText) as unknown;
-    const parsed = (Array.isArray(json) ? json[0] : json) as { error?: { message?: unknown; type?: unknown; status?: unknown } | string; error_description?: unknown } | null;
+    const parsed = (Array.isArray(json) ? json[0] : json) as
+      | { error?: { message?: unknown; type?: unknown; status?: unknown; code?: unknown } | string; error_description?: unknown; message?: unknown }
+      | null;
     const error = parsed?.error;
     // OAuth's token endpoints say `{ error, error_description }`.
     if (typeof error === "string") message = typeof parsed?.error_description === "string" ? `${error}: ${parsed.error_description}` : error;
@@ -308,10 +313,14 @@ export function statusError(
       message = error.message;
       if (typeof error.type === "string") upstreamType = error.type;
       else if (typeof error.status === "string") upstreamType = error.status;
-    }
+      else if (typeof error.code === "string") upstreamType = error.code;
+    } else if (typeof parsed?.message === "string") message = parsed.message;
   } catch {
     // Not JSON: keep the text as it came.
   }
+  const amzn = headers["x-amzn-errortype"];
+  // `ThrottlingException:http://internal.amazon.com/coral/…`: the name is before the colon.
+  if (upstreamType === undefined && typeof amzn === "string" && amzn !== "") upstreamType = amzn.split(":")[0];
   const detail: { message?: string; retryAfterMs?: number; upstreamType?: string } = {};
   const clean = excerpt(redact(message, secrets));
   if (clean) detail.message = clean;

@@ -7,6 +7,8 @@
 
 import type { EnvRef, Graph, ModelNode, ProviderApi, ProviderNode } from "../../compiler/graph.js";
 import { createAnthropicAdapter } from "./anthropic.js";
+import { createAzureAdapter } from "./azure.js";
+import { createBedrockAdapter } from "./bedrock.js";
 import { createGeminiAdapter } from "./gemini.js";
 import { Pools, type PoolOptions } from "./http.js";
 import { createMockAdapter } from "./mock.js";
@@ -14,9 +16,9 @@ import type { CanonicalRequest } from "../request/model.js";
 import { createOpenAIAdapter } from "./openai.js";
 import { createVertexAdapter } from "./vertex.js";
 import { ProviderRequestError, originOf } from "./errors.js";
-import type { AbortSignalLike, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
+import type { AbortSignalLike, AwsCredentials, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
 
-export type { AbortSignalLike, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+export type { AbortSignalLike, AwsCredentials, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
 export { WIRE_EVENTS, wireEventsOf } from "./types.js";
 export type { PoolOptions } from "./http.js";
 export { DEFAULT_MAX_REPLY_BYTES, Pools } from "./http.js";
@@ -36,6 +38,8 @@ export const ADAPTERS: Record<ProviderApi, (deps: AdapterDeps) => ProviderAdapte
   openai: createOpenAIAdapter,
   anthropic: createAnthropicAdapter,
   mock: createMockAdapter,
+  azure: createAzureAdapter,
+  bedrock: createBedrockAdapter,
   gemini: createGeminiAdapter,
   vertex: createVertexAdapter,
 };
@@ -89,6 +93,7 @@ export class Providers {
   /** Configuration problems found at load (an unset key variable); worth a warning. */
   readonly problems: readonly string[];
   readonly #keys = new Map<string, string>();
+  readonly #aws = new Map<string, AwsCredentials>();
   readonly #adapters = new Map<ProviderApi, ProviderAdapter>();
   readonly #providers: Record<string, ProviderNode>;
   readonly #models: Record<string, ModelNode>;
@@ -109,6 +114,11 @@ export class Providers {
     const problems: string[] = [];
     for (const [name, provider] of Object.entries(graph.providers)) {
       if (!this.#adapters.has(provider.api)) this.#adapters.set(provider.api, ADAPTERS[provider.api](deps));
+      if (provider.bedrock !== undefined) {
+        const aws = resolveAws(provider.bedrock, options.resolveSecret);
+        if (typeof aws === "string") problems.push(`provider \`${name}\`: ${aws}`);
+        else this.#aws.set(name, aws);
+      }
       if (provider.key === undefined) continue;
       const key = options.resolveSecret(provider.key);
       if (key) this.#keys.set(name, key);
@@ -166,11 +176,27 @@ export class Providers {
       provider,
       providerName: model.provider,
       key: this.#keys.get(model.provider),
+      ...(provider.bedrock !== undefined ? { aws: this.#aws.get(model.provider) } : {}),
       signal: attempt.signal,
       timeoutMs: attempt.timeoutMs ?? provider.timeoutMs,
       requestId: attempt.requestId,
     };
   }
+}
+
+/** A Bedrock provider's region and credentials, or what is missing (never a value). */
+function resolveAws(b: NonNullable<ProviderNode["bedrock"]>, resolve: SecretResolver): AwsCredentials | string {
+  const region = "value" in b.region ? b.region.value : resolve(b.region);
+  const accessKeyId = resolve(b.accessKey);
+  const secretAccessKey = resolve(b.secretKey);
+  const unset = [
+    ...(region ? [] : ["env" in b.region ? b.region.env : "region"]),
+    ...(accessKeyId ? [] : [b.accessKey.env]),
+    ...(secretAccessKey ? [] : [b.secretKey.env]),
+  ];
+  if (unset.length > 0 || !region || !accessKeyId || !secretAccessKey) return `environment variable${unset.length > 1 ? "s" : ""} ${unset.map((n) => `\`${n}\``).join(", ")} not set`;
+  const sessionToken = resolve(b.sessionToken);
+  return { region, accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 }
 
 /** Builds the providers of a freshly loaded graph. */

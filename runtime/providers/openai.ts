@@ -67,7 +67,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Checks the reply and reads its usage; the caller gets the upstream's bytes (`raw`) unchanged. */
-function toCompletion(reply: JsonReply, origin: ErrorOrigin): Completion {
+export function toCompletion(reply: JsonReply, origin: ErrorOrigin): Completion {
   const json = reply.json;
   if (!isObject(json) || !Array.isArray(json.choices)) {
     throw new UpstreamProtocolError(origin, "the reply has no `choices`");
@@ -128,7 +128,7 @@ function prepare(provider: ProviderNode, key: string | undefined): Omit<Prepared
 }
 
 /** Checks an embeddings reply and reads its usage; the caller gets the upstream's bytes. */
-function toEmbedded(reply: JsonReply, origin: ErrorOrigin): Embedded {
+export function toEmbedded(reply: JsonReply, origin: ErrorOrigin): Embedded {
   const json = reply.json;
   if (!isObject(json) || !Array.isArray(json.data)) throw new UpstreamProtocolError(origin, "the reply has no `data`");
   const u = isObject(json.usage) ? json.usage : {};
@@ -143,7 +143,7 @@ function prepareEmbeddings(provider: ProviderNode, key: string | undefined): Omi
 }
 
 /** The chat body of a call; what the chat wire cannot honour is a 400 naming it. */
-function chatRequest(call: ProviderCall): ChatCompletionRequest {
+export function chatRequest(call: ProviderCall): ChatCompletionRequest {
   try {
     return openaiChatRequest(call.request);
   } catch (err) {

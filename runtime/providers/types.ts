@@ -42,6 +42,8 @@ export interface ProviderCall {
   providerName: string;
   /** The provider's resolved key, sent only to this provider; absent for keyless providers. */
   key: string | undefined;
+  /** A `bedrock` provider's resolved region and credentials; absent when a variable they need is unset. */
+  aws?: AwsCredentials;
   /** Aborts the attempt (client gone, overall deadline); the upstream request is cancelled. */
   signal: AbortSignalLike | undefined;
   /**
@@ -52,6 +54,14 @@ export interface ProviderCall {
   timeoutMs: number;
   /** The gateway's request id, carried on errors for correlation. */
   requestId: string;
+}
+
+/** What SigV4 signs with, resolved from the environment at graph load. */
+export interface AwsCredentials {
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
 }
 
 /** A finished non-streaming completion. */

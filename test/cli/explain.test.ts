@@ -46,7 +46,7 @@ describe("aigw explain --format json", () => {
   it("explains the production fallback chain for a premium key", async () => {
     const e = await explainJson(PRODUCTION, chat("chat", "hi", { authorization: `Bearer ${RESEARCH_KEY}` }));
     expect(e.route).toEqual({ name: "premium-chat", file: CHAT, line: lineOf(CHAT, "route premium-chat") });
-    expect(e.plan!.targets.map((t) => `${t.model}+${t.retries}`)).toEqual(["sonnet+2", "gpt-4o+2", "gpt-4o-mini+2"]);
+    expect(e.plan!.targets.map((t) => `${t.model}+${t.retries}`)).toEqual(["sonnet+2", "bedrock-sonnet+2", "gpt-4o+2", "gpt-4o-mini+2"]);
     expect(e.plan!.fallbackOn).toEqual(["429", "5xx", "timeout"]);
   });
 

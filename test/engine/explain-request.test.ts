@@ -186,7 +186,7 @@ describe("explainRequest on the DESIGN.md policy", () => {
 });
 
 describe("explainRequest on examples/production", () => {
-  it("explains a fallback chain: premium keys get sonnet, then gpt-4o, then gpt-4o-mini", () => {
+  it("explains a fallback chain: premium keys get sonnet, then sonnet on Bedrock, gpt-4o, gpt-4o-mini", () => {
     const e = explainRequest(production, chat("chat", "hi", { authorization: "Bearer aigw-example-research-key" }), { hashKey });
     expect(e.request.caller).toMatchObject({ auth: "key", team: "research", user: "ana", labels: { tier: "premium" } });
     expect(e.route).toEqual({ name: "premium-chat", file: CHAT, line: lineOf(CHAT, "route premium-chat") });
@@ -195,12 +195,13 @@ describe("explainRequest on examples/production", () => {
     expect(e.plan).toEqual({
       targets: [
         { model: "sonnet", provider: "anthropic", upstream: "claude-sonnet-4-5", retries: 2, timeoutMs: 60000 },
+        { model: "bedrock-sonnet", provider: "bedrock", upstream: "us.anthropic.claude-3-7-sonnet-20250219-v1:0", retries: 2, timeoutMs: 60000 },
         { model: "gpt-4o", provider: "openai", upstream: "gpt-4o", retries: 2, timeoutMs: 60000 },
         { model: "gpt-4o-mini", provider: "openai", upstream: "gpt-4o-mini", retries: 2, timeoutMs: 60000 },
       ],
       fallbackOn: ["429", "5xx", "timeout"],
       backoffMs: 250,
-      maxAttempts: 9,
+      maxAttempts: 12,
     });
     expect(e.budgets.map((b) => `${b.name}:${b.scopeKey}`)).toEqual(["org-monthly:global", "team-daily:research"]);
   });

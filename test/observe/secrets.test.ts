@@ -10,6 +10,10 @@ import { hashKey } from "../../runtime/pipeline/auth.js";
 import { requireAdmin } from "../../runtime/server/admin/index.js";
 import type { RouteTable } from "../../runtime/server/admin/index.js";
 import { behave, closeAllUpstreams, startUpstream } from "../support/upstreams.js";
+import { azureBehave, startAzureUpstream } from "../support/azure-upstream.js";
+import { bedrockBehave, startBedrockUpstream } from "../support/bedrock-upstream.js";
+import { closeStrictServers } from "../support/strict-upstream.js";
+import { AWS_CREDS } from "../providers/harness.js";
 import { accessCount, ask, closeObserved, observed, post } from "./helpers.js";
 import { startGoogleUpstream } from "../support/google-upstream.js";
 import { serviceAccount, startTokenEndpoint, type ServiceAccountKey } from "../support/google-token.js";
@@ -24,6 +28,7 @@ const SECRETS = [PROVIDER_KEY, CALLER_KEY, UNKNOWN_KEY, ADMIN_TOKEN, WRONG_ADMIN
 afterAll(async () => {
   await closeObserved();
   await closeAllUpstreams();
+  await closeStrictServers();
 });
 
 describe("secrets stay out of logs and metrics", () => {
@@ -134,6 +139,45 @@ route v { when model == "v"  to pro }
       await gemini.close();
       await vertex.close();
       await tokens.close();
+    }
+  });
+
+  it("under Bedrock and Azure errors echoing the secret key, the session token, the signature and the api-key", async () => {
+    const AZ_KEY = "azure-secret-key-0123456789abcdef";
+    const bedrock = await startBedrockUpstream(AWS_CREDS, ["anthropic.claude-3-5-haiku-20241022-v1:0"]);
+    const azure = await startAzureUpstream({ apiKey: AZ_KEY, deployments: ["gpt-4o-prod"] });
+    const text = `gateway { auth none  log_bodies true }
+provider aws { api bedrock  region "${AWS_CREDS.region}"  base_url "${bedrock.baseUrl}"  access_key env("AK")  secret_key env("SK")  session_token env("ST") }
+provider az { api azure  base_url "${azure.baseUrl}"  key env("AZ") }
+model br = aws/"anthropic.claude-3-5-haiku-20241022-v1:0" { input $1/Mtok  output $1/Mtok }
+model azm = az/"gpt-4o-prod" { input $1/Mtok  output $1/Mtok }
+route chat { when model == "chat"  to br  fallback azm on 403, 5xx }
+`;
+    const graph = compileSources([{ path: "main.route", text }]).graph!;
+    const env = { AK: AWS_CREDS.accessKeyId, SK: AWS_CREDS.secretAccessKey, ST: AWS_CREDS.sessionToken, AZ: AZ_KEY };
+    const o = await observed(graph, { world: { env }, observe: { logDecisions: true } });
+    const responses: string[] = [];
+    const keep = async (r: Response) => {
+      responses.push(JSON.stringify([...r.headers]) + (await r.text()));
+      return r.status;
+    };
+    // both upstreams fail and put what they received (Authorization with its signature, the token, the secret; the api-key) in their messages
+    for (const stream of [false, true]) {
+      bedrock.next(bedrockBehave.fail(403, "AccessDeniedException", { echoAuth: true }));
+      azure.next(azureBehave.fail(500, { echoAuth: true }));
+      expect(await keep(await post(o.base, ask("chat", "hi", { stream })))).toBe(502);
+    }
+    await accessCount(o, 2);
+    const signatures = bedrock.requests.map((r) => /Signature=([0-9a-f]{64})/.exec(String(r.headers["authorization"]))![1]!);
+    expect(signatures).toHaveLength(2);
+    expect(bedrock.violations).toEqual([]);
+    const { text: metrics } = await o.metrics();
+    const logs = o.text();
+    expect(o.access().flatMap((a) => a.attempts!.map((t) => t.status))).toEqual([403, 500, 403, 500]);
+    for (const secret of [AWS_CREDS.secretAccessKey, AWS_CREDS.sessionToken, AZ_KEY, ...signatures]) {
+      expect(logs, `log leaks ${secret}`).not.toContain(secret);
+      expect(metrics, `metrics leak ${secret}`).not.toContain(secret);
+      for (const r of responses) expect(r, `a response leaks ${secret}`).not.toContain(secret);
     }
   });
 });

@@ -11,7 +11,7 @@ import {
   type ChatCompletionChunk,
   type ChatStream,
 } from "../../runtime/providers/index.js";
-import { attempt, googleHarness, httpHarness, mockHarness, type Harness } from "./harness.js";
+import { attempt, azureHarness, bedrockHarness, googleHarness, httpHarness, mockHarness, type Harness } from "./harness.js";
 
 const weather = { type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
 const toolBody = { tools: [weather], tool_choice: { type: "function" as const, function: { name: "weather" } } };
@@ -47,6 +47,8 @@ describe.each<[string, () => Harness]>([
   ["gemini", () => googleHarness("gemini")],
   ["vertex", () => googleHarness("vertex")],
   ["vertex (Claude)", () => googleHarness("vertex", "claude-sonnet-4-5")],
+  ["azure", azureHarness],
+  ["bedrock", bedrockHarness],
 ])("%s adapter conformance", (_name, make) => {
   const h = make();
   beforeEach(() => h.start());

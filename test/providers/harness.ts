@@ -6,12 +6,16 @@
  * with a controllable sleep.
  */
 
+import { expect } from "vitest";
 import type { Graph, ModelNode, ProviderApi, ProviderNode, SourceRef } from "../../compiler/graph.js";
 import { Providers, type Attempt, type ProvidersOptions } from "../../runtime/providers/index.js";
 import type { Sleep } from "../../runtime/providers/types.js";
 import { decodeChat } from "../../runtime/request/index.js";
 import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js";
 import { behave, closeAllUpstreams, startUpstream, type FakeUpstream } from "../support/upstreams.js";
+import { azureBehave, startAzureUpstream, type AzureUpstream } from "../support/azure-upstream.js";
+import { closeStrictServers } from "../support/strict-upstream.js";
+import { bedrockBehave, startBedrockUpstream, type BedrockCredentials, type BedrockUpstream } from "../support/bedrock-upstream.js";
 import { startGoogleUpstream, type GoogleKind, type GoogleUpstream } from "../support/google-upstream.js";
 import { serviceAccount, startTokenEndpoint, type ServiceAccountKey, type TokenEndpoint } from "../support/google-token.js";
 
@@ -196,6 +200,111 @@ export function googleHarness(kind: GoogleKind, upstreamModel = "upstream-model"
     sawCancel: async () => {
       await up.waitForRequests(requestsBefore + 1);
       await up.requests[requestsBefore]!.aborted;
+    },
+  };
+}
+
+const AZURE_TEST_KEY = "azure-key-0123456789";
+
+/** Harness for `api azure` against the strict fake Azure resource (test/support/azure-upstream.ts). */
+export function azureHarness(): Harness {
+  let up: AzureUpstream;
+  let before = 0;
+  return {
+    api: "azure",
+    model: "p-model",
+    upstreamModel: "upstream-model",
+    async start() {
+      up = await startAzureUpstream({ apiKey: AZURE_TEST_KEY, deployments: ["upstream-model"] });
+    },
+    async stop() {
+      expect(up.violations).toEqual([]);
+      await closeStrictServers();
+    },
+    providers() {
+      before = up.requests.length;
+      const provider: ProviderNode = { api: "azure", baseUrl: up.baseUrl, key: { env: "KEY" }, timeoutMs: 5_000, azure: { apiVersion: "2024-10-21", auth: "api-key" }, span };
+      return new Providers(graphOf({ p: provider }), { resolveSecret: () => AZURE_TEST_KEY });
+    },
+    reply: (tool) => up.next(azureBehave.reply(tool ? { text: "", toolCalls: [tool] } : { text: "fine, thanks" })),
+    fail: (status, echoAuth = false) => up.next(azureBehave.fail(status, { echoAuth })),
+    secrets: () => [AZURE_TEST_KEY],
+    stall: () => up.next(azureBehave.stall()),
+    slow: () => up.next(azureBehave.stall()),
+    expectedText: () => "fine, thanks",
+    expectedArgs: (tool) => tool.arguments,
+    received: () => up.waitForRequests(before + 1),
+    sawCancel: async () => {
+      await up.waitForRequests(before + 1);
+      await up.requests[before]!.aborted;
+    },
+  };
+}
+
+/** Temporary credentials (with a session token), as a role would give, for the Bedrock fake. */
+export const AWS_CREDS: Required<BedrockCredentials> = {
+  region: "us-west-2",
+  accessKeyId: "ASIAFAKEACCESSKEY123",
+  secretAccessKey: "fakeSecretKey/abcdefghijklmnopqrstuvwxyz0123",
+  sessionToken: "FwoGZXIvYXdzEFAKESESSIONTOKEN0123456789abcdefghijklmnop",
+};
+
+/** A `bedrock` provider node reading AWS_CREDS through `resolveSecret`. */
+export function bedrockProviders(baseUrl: string, models: Record<string, string>, creds: BedrockCredentials = AWS_CREDS): Providers {
+  const provider: ProviderNode = {
+    api: "bedrock",
+    baseUrl,
+    timeoutMs: 5_000,
+    bedrock: { region: { value: creds.region }, accessKey: { env: "AK" }, secretKey: { env: "SK" }, sessionToken: { env: "ST" } },
+    span,
+  };
+  const env: Record<string, string | undefined> = { AK: creds.accessKeyId, SK: creds.secretAccessKey, ST: creds.sessionToken };
+  const modelNodes: Record<string, ModelNode> = {};
+  for (const [name, upstream] of Object.entries(models)) modelNodes[name] = { provider: "p", upstream, maxOutput: 321, span };
+  return new Providers({ providers: { p: provider }, models: modelNodes }, { resolveSecret: (ref) => env[ref.env] });
+}
+
+/** The exception AWS names for each status the conformance suite asks for (a 401 is an unrecognized client). */
+const AWS_EXCEPTIONS: Readonly<Record<number, string>> = {
+  400: "ValidationException",
+  401: "UnrecognizedClientException",
+  403: "AccessDeniedException",
+  429: "ThrottlingException",
+  500: "InternalServerException",
+  503: "ServiceUnavailableException",
+};
+
+/** Harness for `api bedrock` against the strict, signature-checking fake (test/support/bedrock-upstream.ts). */
+export function bedrockHarness(): Harness {
+  let up: BedrockUpstream;
+  let before = 0;
+  return {
+    api: "bedrock",
+    model: "p-model",
+    upstreamModel: "upstream-model",
+    async start() {
+      up = await startBedrockUpstream(AWS_CREDS, ["upstream-model"]);
+    },
+    async stop() {
+      expect(up.violations).toEqual([]);
+      await closeStrictServers();
+    },
+    providers() {
+      before = up.requests.length;
+      return bedrockProviders(up.baseUrl, { "p-model": "upstream-model" });
+    },
+    reply: (tool) => up.next(bedrockBehave.reply(tool ? { text: "", toolCalls: [tool] } : { text: "fine, thanks" })),
+    fail: (status, echoAuth = false) => up.next(bedrockBehave.fail(status, AWS_EXCEPTIONS[status] ?? "InternalServerException", { echoAuth })),
+    // The signatures too: each request's, read from what the fake received.
+    secrets: () => [AWS_CREDS.secretAccessKey, AWS_CREDS.sessionToken, ...up.requests.map((r) => /Signature=([0-9a-f]+)/.exec(String(r.headers["authorization"]))?.[1] ?? "")].filter((s) => s !== ""),
+    stall: () => up.next(bedrockBehave.stall()),
+    slow: () => up.next(bedrockBehave.stall()),
+    expectedText: () => "fine, thanks",
+    expectedArgs: (tool) => tool.arguments,
+    received: () => up.waitForRequests(before + 1),
+    sawCancel: async () => {
+      await up.waitForRequests(before + 1);
+      await up.requests[before]!.aborted;
     },
   };
 }

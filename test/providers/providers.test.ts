@@ -7,9 +7,9 @@ import { behave, closeAllUpstreams, startUpstream } from "../support/upstreams.j
 import { attempt, graphOf, span } from "./harness.js";
 
 describe("Providers", () => {
-  it("has an adapter for every api kind", () => {
+  it("has an adapter for every api kind the language has, and no other", () => {
     expect(Object.keys(ADAPTERS).sort()).toEqual([...PROVIDER_APIS].sort());
-    expect(PROVIDER_APIS).toEqual(expect.arrayContaining(["anthropic", "gemini", "mock", "openai", "vertex"]));
+    expect(PROVIDER_APIS).toEqual(expect.arrayContaining(["anthropic", "azure", "bedrock", "gemini", "mock", "openai", "vertex"]));
   });
 
   it("reports key variables that are not set, and keeps keys out of inspect", () => {
