@@ -52,7 +52,7 @@ describe("aigw explain --format json", () => {
 
   it("explains no route as a 404 listing the accepted models", async () => {
     const e = await explainJson(PRODUCTION, chat("gpt-5", "hi", { authorization: `Bearer ${SEARCH_KEY}` }));
-    expect(e.outcome).toMatchObject({ kind: "no-route", status: 404, accepted: ["chat", "chat-fast", "local"] });
+    expect(e.outcome).toMatchObject({ kind: "no-route", status: 404, accepted: ["agent", "chat", "chat-fast", "local"] });
   });
 
   it("explains a guardrail block as a 400", async () => {
@@ -97,7 +97,7 @@ describe("aigw explain, human format", () => {
   it("explains a 404 in the policy's terms", async () => {
     const r = await aigw(["explain", PRODUCTION, "--request", requestFile(chat("gpt-5", "hi", { authorization: `Bearer ${SEARCH_KEY}` }))]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("outcome: 404 no route accepts model `gpt-5`; accepted models: `chat`, `chat-fast`, `local`");
+    expect(r.stdout).toContain("outcome: 404 no route accepts model `gpt-5`; accepted models: `agent`, `chat`, `chat-fast`, `local`");
   });
 
   it("notes that a keyless request would get 401 from a gateway with `auth keys`", async () => {

@@ -217,8 +217,8 @@ describe("explainRequest on examples/production", () => {
     expect(e.outcome).toEqual({
       kind: "no-route",
       status: 404,
-      accepted: ["chat", "chat-fast", "local"],
-      message: "no route accepts model `gpt-5`; accepted models: `chat`, `chat-fast`, `local`",
+      accepted: ["agent", "chat", "chat-fast", "local"],
+      message: "no route accepts model `gpt-5`; accepted models: `agent`, `chat`, `chat-fast`, `local`",
     });
     expect(e.candidates).toEqual({ forModel: 0, anyModel: 1 });
     expect(e.routes.map((r) => r.name)).toEqual(["trial"]);
