@@ -6,7 +6,7 @@
  * missing the readers return undefined and the reports print "-".
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, release } from "node:os";
 
 /** Busy and total jiffies of one CPU. */
@@ -68,6 +68,28 @@ export function processCpuUs(pid: number): number | undefined {
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
     return ((utime + stime) * 1e6) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * On-CPU time of process `pid` so far, in µs, summed over its threads from
+ * /proc/PID/task/TID/schedstat: nanosecond accounting, where
+ * {@link processCpuUs} moves in 10 ms ticks (a paired run of short batches
+ * needs the finer one). Threads that ended before the reading are not in it.
+ */
+export function processCpuPreciseUs(pid: number): number | undefined {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return ns / 1e3;
   } catch {
     return undefined;
   }

@@ -42,7 +42,7 @@ export interface GatewayNode {
   reloadMaxDrop?: number;
 }
 
-export type ProviderApi = "openai" | "anthropic" | "mock";
+export type ProviderApi = "openai" | "anthropic" | "mock" | "gemini" | "vertex";
 
 export interface ProviderNode {
   api: ProviderApi;
@@ -54,6 +54,8 @@ export interface ProviderNode {
   responses?: true;
   /** Settings of the built-in mock provider; `failRate` is a percentage (0-100). */
   mock?: { latencyMs: number; failRate: number; failStatus: number };
+  /** Where a Vertex AI provider's models live; `keyFile`: a service-account key file, when the key is not in `key`. */
+  vertex?: { project: string; location: string; keyFile?: string };
   span: SourceRef;
 }
 

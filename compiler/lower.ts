@@ -101,6 +101,7 @@ function lowerProvider(p: ProviderDecl): ProviderNode {
     timeoutMs: num(s.get("timeout"), DEFAULTS.provider.timeoutMs),
     // Written only when on, so graphs of policies without it are unchanged.
     ...(api === "openai" && responses?.kind === "bool" && responses.value ? { responses: true as const } : {}),
+    ...(api === "vertex" ? { vertex: vertexOf(s) } : {}),
     ...(api === "mock"
       ? {
           mock: {
@@ -112,6 +113,12 @@ function lowerProvider(p: ProviderDecl): ProviderNode {
       : {}),
     span: sourceRef(p.span),
   };
+}
+
+function vertexOf(s: ReturnType<typeof settingValues>): NonNullable<ProviderNode["vertex"]> {
+  const keyFile = str(s.get("key_file"));
+  // A missing project or location is E203 and never reaches lowering.
+  return { project: str(s.get("project")) ?? "", location: str(s.get("location")) ?? "", ...(keyFile !== undefined ? { keyFile } : {}) };
 }
 
 function lowerModel(m: ModelDecl): ModelNode {

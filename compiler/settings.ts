@@ -29,7 +29,7 @@ export interface SettingSpec {
   /** The default as a policy would write it, for the reference; absent means "not set". */
   default?: string;
   /** Only accepted by providers of this `api` (a mock's failure rate, an OpenAI upstream's Responses endpoint). */
-  onlyApi?: "mock" | "openai";
+  onlyApi?: (typeof PROVIDER_APIS)[number];
   doc: string;
 }
 
@@ -41,7 +41,7 @@ export function settingSpec(table: SettingsTable, name: string): SettingSpec | u
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
-export const PROVIDER_APIS = ["openai", "anthropic", "mock"] as const;
+export const PROVIDER_APIS = ["openai", "anthropic", "mock", "gemini", "vertex"] as const;
 
 /**
  * `gateway { … }`. Request bodies are logged only with `log_bodies true`
@@ -69,9 +69,9 @@ export const GATEWAY_SETTINGS: SettingsTable = {
 
 /** `provider name { … }`. */
 export const PROVIDER_SETTINGS: SettingsTable = {
-  api: { type: enumType(PROVIDER_APIS), required: true, doc: "the wire protocol: `openai`, `anthropic` or the built-in `mock`" },
+  api: { type: enumType(PROVIDER_APIS), required: true, doc: "the wire protocol: `openai`, `anthropic`, `gemini` (Google AI Studio), `vertex` (Google Vertex AI) or the built-in `mock`" },
   base_url: { type: STRING, doc: "the API's base URL; the provider's public endpoint when absent" },
-  key: { type: envType("a provider key"), doc: 'the API key, always `env("NAME")`' },
+  key: { type: envType("a provider key"), doc: 'the API key, always `env("NAME")`; for `api vertex`, a service-account key\'s JSON' },
   timeout: { type: POSITIVE_DURATION, default: "30s", doc: "time allowed for one attempt" },
   responses: {
     type: BOOL,
@@ -79,9 +79,21 @@ export const PROVIDER_SETTINGS: SettingsTable = {
     onlyApi: "openai",
     doc: "the upstream also serves OpenAI's Responses API: a `POST /v1/responses` request is passed through to `{base_url}/responses`",
   },
+  project: { type: STRING, onlyApi: "vertex", doc: "vertex: the Google Cloud project id" },
+  location: { type: STRING, onlyApi: "vertex", doc: 'vertex: the region of the endpoint (`"us-central1"`, `"europe-west4"`, `"global"`)' },
+  key_file: { type: STRING, onlyApi: "vertex", doc: "vertex: path of a service-account key file (JSON), read when the first request needs a token; instead of `key`" },
   latency: { type: DURATION, default: "0ms", onlyApi: "mock", doc: "mock: delay before each reply" },
   fail_rate: { type: PERCENT, default: "0%", onlyApi: "mock", doc: "mock: share of requests that fail" },
   fail_status: { type: STATUS_CODE, default: "500", onlyApi: "mock", doc: "mock: the status of a failed request" },
+};
+
+/**
+ * What a provider of each `api` cannot do without (E203): each entry is a
+ * list of settings of which one must be given.
+ */
+export const PROVIDER_NEEDS: Readonly<Partial<Record<(typeof PROVIDER_APIS)[number], readonly (readonly string[])[]>>> = {
+  gemini: [["key"]],
+  vertex: [["project"], ["location"], ["key", "key_file"]],
 };
 
 /** `model name = provider/"upstream" { … }`. */

@@ -33,7 +33,7 @@ const EXAMPLES: Record<Unit, readonly string[]> = {
 /** Suffixes completing a number already typed (`30` → `30s`, `30ms` …). */
 const SUFFIXES = ["ms", "s", "m", "h", "d", "k", "M", "%", "B", "KB", "MB", "GB", "/Mtok", "/ktok", "/tok", "xx"];
 /** Words and calls a setting may take; each is offered where the setting's type accepts it. */
-const WORDS = ["true", "false", "keys", "none", "memory", "openai", "anthropic", "mock", 'env("NAME")', 'sqlite(".aigw/state.db")', 'redis(env("REDIS_URL"))'];
+const WORDS = ["true", "false", "keys", "none", "memory", "openai", "anthropic", "gemini", "vertex", "mock", 'env("NAME")', 'sqlite(".aigw/state.db")', 'redis(env("REDIS_URL"))'];
 
 function unitOf(text: string): Unit | undefined {
   if (!/^\$?\d/.test(text)) return undefined;

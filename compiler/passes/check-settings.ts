@@ -13,6 +13,7 @@ import {
   HEALTH_SETTINGS,
   KEY_LABEL,
   MODEL_SETTINGS,
+  PROVIDER_NEEDS,
   PROVIDER_SETTINGS,
   settingSpec,
   type SettingSpec,
@@ -117,6 +118,32 @@ function providerCheck(p: ProviderDecl, out: Diagnostic[]): void {
   checkBlock(p.settings, PROVIDER_SETTINGS, { owner, kind: "provider", span: p.name.span }, out, (name, spec) =>
     spec.onlyApi !== undefined && spec.onlyApi !== api ? `\`${name}\` is a setting of \`api ${spec.onlyApi}\` providers only, and ${owner} is not one` : undefined,
   );
+  if (api === "vertex") checkVertexNames(p.settings, out);
+  const given = new Set(p.settings.map((s) => s.name.name));
+  for (const oneOf of (api !== undefined && Object.hasOwn(PROVIDER_NEEDS, api) ? PROVIDER_NEEDS[api as keyof typeof PROVIDER_NEEDS] : undefined) ?? []) {
+    if (oneOf.some((name) => given.has(name))) continue;
+    const names = oneOf.map((n) => `\`${n}\``).join(" or ");
+    const examples = oneOf.map((n) => `\`${n}\` followed by ${settingSpec(PROVIDER_SETTINGS, n)!.type.expected}`).join(", or ");
+    out.push(diagnostic("E203", `${owner} (\`api ${api}\`) needs the setting ${names}`, p.name.span, { help: `add ${examples}` }));
+  }
+}
+
+/**
+ * Google Cloud's own rules for a project id and a location: they become
+ * part of the endpoint's host name and path, so anything else is a typo
+ * found now rather than a failed request.
+ */
+const VERTEX_NAMES: Readonly<Record<string, { pattern: RegExp; rule: string }>> = {
+  project: { pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, rule: "6 to 30 lowercase letters, digits or hyphens, starting with a letter" },
+  location: { pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, rule: 'a region like "us-central1", or "global"' },
+};
+
+function checkVertexNames(settings: readonly Setting[], out: Diagnostic[]): void {
+  for (const s of settings) {
+    const spec = Object.hasOwn(VERTEX_NAMES, s.name.name) ? VERTEX_NAMES[s.name.name] : undefined;
+    if (spec === undefined || s.value.kind !== "string" || spec.pattern.test(s.value.value)) continue;
+    out.push(diagnostic("E204", `\`${s.name.name}\` must be ${spec.rule}, found \`${s.value.value}\``, s.value.span));
+  }
 }
 
 /** Every declaration is checked, duplicates included: a duplicate's own mistakes are worth knowing too. */

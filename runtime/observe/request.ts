@@ -205,6 +205,8 @@ export function errorClass(code: string): string {
       return "aborted";
     case "AIGW_PROVIDER_REQUEST":
       return "request";
+    case "AIGW_UPSTREAM_AUTH":
+      return "auth";
     default:
       return code;
   }

@@ -176,7 +176,7 @@ function textBlocks(text: string, extra: Extra | undefined): AnthropicTextBlock[
 }
 
 /** Markers the chat codec puts in `extra` (what field a block came from), not wire fields. */
-const MARKERS = ["message", "field"];
+export const MARKERS = ["message", "field"];
 
 /** `block` with the part's `cache_control`; any other wire field of the part is refused. */
 function withCache<B extends AnthropicContentBlock & { cache_control?: unknown }>(block: B, extra: Extra | undefined): B {
@@ -185,7 +185,7 @@ function withCache<B extends AnthropicContentBlock & { cache_control?: unknown }
 }
 
 /** Refuses a wire field the translation cannot carry (a `null` asks for nothing). */
-function refuseExtra(extra: Extra | undefined, where: string, allowed: readonly string[]): void {
+export function refuseExtra(extra: Extra | undefined, where: string, allowed: readonly string[]): void {
   if (extra === undefined) return;
   for (const k of Object.keys(extra)) {
     if (allowed.includes(k) || extra[k] === null) continue;
@@ -194,7 +194,7 @@ function refuseExtra(extra: Extra | undefined, where: string, allowed: readonly 
 }
 
 /** The OpenAI part type a block came from, for error messages. */
-function wireType(block: ContentBlock): string {
+export function wireType(block: ContentBlock): string {
   switch (block.kind) {
     case "image":
       return "image_url";

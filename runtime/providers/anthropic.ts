@@ -46,7 +46,8 @@ export function messagesUrl(base: string): URL {
   return endpointUrl(base, /\/v1\/?$/.test(url.pathname) ? "/messages" : "/v1/messages");
 }
 
-function translateRequest(call: ProviderCall, stream: boolean): string {
+/** The Messages body of a call, as JSON text; what the Messages API cannot honour is a 400 naming it. */
+export function translateRequest(call: ProviderCall, stream: boolean): string {
   try {
     // A Messages request is already this wire: everything it says is sent (runtime/request/anthropic-messages.ts).
     // (while nothing rewrote it, its very bytes: wire-bytes.ts).
@@ -74,7 +75,7 @@ function messagesBody(req: CanonicalRequest, upstream: string, stream: boolean):
  * The chunks of an Anthropic event stream; with `relay` (the caller speaks
  * Messages) the chunks also carry the events they came from (wire-relay.ts).
  */
-function anthropicChunks(createdSec: number, model: string, relaying: boolean): ChunkTranslator {
+export function anthropicChunks(createdSec: number, model: string, relaying: boolean): ChunkTranslator {
   return async function* (events, { origin, secrets, onUsage }) {
     const translator = new AnthropicStreamTranslator(createdSec, model);
     const relay = relaying ? new WireRelay() : undefined;
@@ -130,19 +131,22 @@ function prepare(provider: ProviderNode, key: string | undefined): Omit<Prepared
   };
 }
 
+/** A Messages reply as a completion; a reply that is not one is a protocol error. */
+export function anthropicCompletion(reply: JsonReply, origin: ErrorOrigin, createdSec: number): Completion {
+  try {
+    const completion = fromAnthropicResponse(reply.json, createdSec);
+    return { completion, usage: usageFromWire(completion.usage) };
+  } catch (err) {
+    if (err instanceof TranslationError) throw new UpstreamProtocolError(origin, err.message);
+    throw err;
+  }
+}
+
 /** Creates the Anthropic adapter over the shared pools. */
 export function createAnthropicAdapter(deps: HttpDeps): ProviderAdapter {
   const spec = requestSpecs(prepare, translateRequest);
 
-  const toCompletion = (reply: JsonReply, origin: ErrorOrigin): Completion => {
-    try {
-      const completion = fromAnthropicResponse(reply.json, Math.floor(deps.now() / 1000));
-      return { completion, usage: usageFromWire(completion.usage) };
-    } catch (err) {
-      if (err instanceof TranslationError) throw new UpstreamProtocolError(origin, err.message);
-      throw err;
-    }
-  };
+  const toCompletion = (reply: JsonReply, origin: ErrorOrigin): Completion => anthropicCompletion(reply, origin, Math.floor(deps.now() / 1000));
   // The caller speaks Messages too: it gets the upstream's own reply (see Completion.wire).
   const toWireCompletion = (reply: JsonReply, origin: ErrorOrigin): Completion => ({ ...toCompletion(reply, origin), wire: { api: "anthropic.messages", bytes: reply.bytes } });
 

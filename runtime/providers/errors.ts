@@ -12,6 +12,7 @@ export type UpstreamErrorCode =
   | "AIGW_UPSTREAM_CONNECTION"
   | "AIGW_UPSTREAM_PROTOCOL"
   | "AIGW_UPSTREAM_ABORTED"
+  | "AIGW_UPSTREAM_AUTH"
   | "AIGW_PROVIDER_REQUEST";
 
 /** Where the error came from, for messages and logs; never the key. */
@@ -122,6 +123,22 @@ export class UpstreamAbortedError extends UpstreamError {
 
   constructor(origin: ErrorOrigin) {
     super(`request to upstream \`${origin.provider}\` was aborted`, origin);
+  }
+}
+
+/**
+ * The gateway could not get credentials for the upstream (a service
+ * account's token exchange failed or its key is unreadable); nothing was
+ * sent. Counts as a 502 (the caller's request is fine), so `fallback … on
+ * 5xx` covers it. The message never holds the key, the signed assertion or
+ * a token.
+ */
+export class UpstreamAuthError extends UpstreamError {
+  readonly code = "AIGW_UPSTREAM_AUTH";
+  readonly reason = "502";
+
+  constructor(origin: ErrorOrigin, detail: string) {
+    super(`provider \`${origin.provider}\` could not authenticate: ${detail}`, origin);
   }
 }
 

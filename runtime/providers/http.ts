@@ -283,7 +283,11 @@ export async function postStream(pools: Pools, opts: PostOptions): Promise<Upstr
   throw statusError(opts.origin, res.statusCode, res.headers, text, opts.secrets, opts.now());
 }
 
-/** Builds the status error from an upstream's error reply (OpenAI and Anthropic both use `error.message`). */
+/**
+ * Builds the status error from an upstream's error reply (OpenAI, Anthropic
+ * and Google all use `error.message`; Google names the kind in
+ * `error.status`, and Vertex wraps a stream's error body in a list).
+ */
 export function statusError(
   origin: ErrorOrigin,
   status: number,
@@ -295,12 +299,15 @@ export function statusError(
   let message = bodyText;
   let upstreamType: string | undefined;
   try {
-    const parsed = JSON.parse(bodyText) as { error?: { message?: unknown; type?: unknown } | string };
-    const error = parsed.error;
-    if (typeof error === "string") message = error;
+    const json = JSON.parse(bodyText) as unknown;
+    const parsed = (Array.isArray(json) ? json[0] : json) as { error?: { message?: unknown; type?: unknown; status?: unknown } | string; error_description?: unknown } | null;
+    const error = parsed?.error;
+    // OAuth's token endpoints say `{ error, error_description }`.
+    if (typeof error === "string") message = typeof parsed?.error_description === "string" ? `${error}: ${parsed.error_description}` : error;
     else if (error && typeof error.message === "string") {
       message = error.message;
       if (typeof error.type === "string") upstreamType = error.type;
+      else if (typeof error.status === "string") upstreamType = error.status;
     }
   } catch {
     // Not JSON: keep the text as it came.

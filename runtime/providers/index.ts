@@ -7,10 +7,12 @@
 
 import type { EnvRef, Graph, ModelNode, ProviderApi, ProviderNode } from "../../compiler/graph.js";
 import { createAnthropicAdapter } from "./anthropic.js";
+import { createGeminiAdapter } from "./gemini.js";
 import { Pools, type PoolOptions } from "./http.js";
 import { createMockAdapter } from "./mock.js";
 import type { CanonicalRequest } from "../request/model.js";
 import { createOpenAIAdapter } from "./openai.js";
+import { createVertexAdapter } from "./vertex.js";
 import { ProviderRequestError, originOf } from "./errors.js";
 import type { AbortSignalLike, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
 
@@ -34,6 +36,8 @@ export const ADAPTERS: Record<ProviderApi, (deps: AdapterDeps) => ProviderAdapte
   openai: createOpenAIAdapter,
   anthropic: createAnthropicAdapter,
   mock: createMockAdapter,
+  gemini: createGeminiAdapter,
+  vertex: createVertexAdapter,
 };
 
 /** Reads a secret (`env("NAME")`) at graph load; `undefined` when unset. */

@@ -11,11 +11,11 @@
 
 const REDACTED = "[redacted]";
 
-// Bearer tokens, `x-api-key: …` echoes and the common vendor key prefixes.
+// Bearer tokens, `x-api-key: …` echoes, the common vendor key prefixes, and Google's API keys and OAuth access tokens.
 const PATTERNS: RegExp[] = [
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
-  /\b(x-api-key|api-key|authorization)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
-  /\b(sk|pk|rk)-[A-Za-z0-9_-]{8,}/g,
+  /\b(x-api-key|api-key|authorization|x-goog-api-key)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
+  /\b(sk|pk|rk)-[A-Za-z0-9_-]{8,}|\bAIza[0-9A-Za-z_-]{35}|\bya29\.[0-9A-Za-z._-]+/g,
 ];
 
 /** Returns `text` with every secret in `secrets` and every key-shaped token replaced. */

@@ -131,6 +131,41 @@ provider o { api openai responses true }`);
     expect(found(r, "E203")).toEqual([{ line: 1, column: 10, message: "provider `openai` needs the setting `api`" }]);
   });
 
+  it("E203: a gemini provider needs `key`; a vertex provider `project`, `location` and a key (`key` or `key_file`), with help", () => {
+    const r = compileText(`provider g { api gemini }
+provider v { api vertex }`);
+    expect(found(r, "E203")).toEqual([
+      { line: 1, column: 10, message: "provider `g` (`api gemini`) needs the setting `key`" },
+      { line: 2, column: 10, message: "provider `v` (`api vertex`) needs the setting `project`" },
+      { line: 2, column: 10, message: "provider `v` (`api vertex`) needs the setting `location`" },
+      { line: 2, column: 10, message: "provider `v` (`api vertex`) needs the setting `key` or `key_file`" },
+    ]);
+    expect(r.diagnostics.find((d) => d.message.includes("`key` or `key_file`"))?.help).toBe(
+      'add `key` followed by `env("NAME")`, or `key_file` followed by a string like "…"',
+    );
+    const ok = compileText(`${BASE}
+provider g { api gemini key env("GEMINI_API_KEY") }
+provider v { api vertex project "my-proj" location "us-central1" key env("GOOGLE_APPLICATION_CREDENTIALS_JSON") }
+provider w { api vertex project "my-proj" location "global" key_file "/etc/aigw/sa.json" }
+route r { to m }
+`);
+    expect(errorCodes(ok)).toEqual([]);
+    expect(ok.graph?.providers["w"]).toMatchObject({ api: "vertex", vertex: { project: "my-proj", location: "global", keyFile: "/etc/aigw/sa.json" } });
+  });
+
+  it("E204: a vertex project or location that cannot be Google's", () => {
+    const r = compileText(`provider v { api vertex project "My Project" location "evil.example/x" key env("K") }`);
+    expect(found(r, "E204").map((f) => f.message)).toEqual([
+      "`project` must be 6 to 30 lowercase letters, digits or hyphens, starting with a letter, found `My Project`",
+      '`location` must be a region like "us-central1", or "global", found `evil.example/x`',
+    ]);
+  });
+
+  it("E202: vertex settings on another api", () => {
+    const r = compileText(`provider g { api gemini key env("K") project "p" }`);
+    expect(found(r, "E202")).toEqual([{ line: 1, column: 38, message: "`project` is a setting of `api vertex` providers only, and provider `g` is not one" }]);
+  });
+
   it("E204: values out of range", () => {
     const r = compileText(`provider mk { api mock fail_rate 150% fail_status 42 timeout 0s }
 gateway { max_body 0 deadline 0ms }

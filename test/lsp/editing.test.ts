@@ -49,7 +49,7 @@ describe("completion", () => {
 
   it("offers settings, the values a setting's type accepts, and units", async () => {
     expect(await labels("\nprovider p2 { |")).toEqual(expect.arrayContaining(["api", "base_url", "key", "timeout"]));
-    expect(await labels("\nprovider p2 { api |")).toEqual(["openai", "anthropic", "mock"]);
+    expect(await labels("\nprovider p2 { api |")).toEqual(["openai", "anthropic", "gemini", "vertex", "mock"]);
     expect(await labels("\ngateway { log_bodies |")).toEqual(["true", "false"]);
     const timeout = await labels("\nprovider p2 { api mock  timeout 30|");
     expect(timeout).toEqual(["30ms", "30s", "30m", "30h", "30d"]);

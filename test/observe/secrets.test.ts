@@ -11,6 +11,8 @@ import { requireAdmin } from "../../runtime/server/admin/index.js";
 import type { RouteTable } from "../../runtime/server/admin/index.js";
 import { behave, closeAllUpstreams, startUpstream } from "../support/upstreams.js";
 import { accessCount, ask, closeObserved, observed, post } from "./helpers.js";
+import { startGoogleUpstream } from "../support/google-upstream.js";
+import { serviceAccount, startTokenEndpoint, type ServiceAccountKey } from "../support/google-token.js";
 
 const PROVIDER_KEY = "sk-provider-secret-abcdef0123456789";
 const CALLER_KEY = "sk-caller-secret-0123456789abcdef";
@@ -84,5 +86,54 @@ route chat { when model == "chat" and header("x-tier") != "x"  to a  fallback b 
     expect(first.requestBody).toEqual([{ role: "user", content: "my key is [API_KEY]" }]);
     expect(first.keyId).toBe(hashKey(CALLER_KEY).slice(0, "sha256:".length + 12));
     expect(first.attempts!.map((a) => a.status)).toEqual([401, 401]);
+  });
+
+  it("for Google: the Gemini key and Vertex's OAuth token echoed by upstream errors, and a refused token exchange", async () => {
+    const GEMINI_KEY = "AIzaSy-secret-gemini-0123456789";
+    let account!: ServiceAccountKey;
+    const tokens = await startTokenEndpoint(() => account);
+    account = await serviceAccount(tokens.tokenUri);
+    const gemini = await startGoogleUpstream("gemini", { apiKey: GEMINI_KEY });
+    const vertex = await startGoogleUpstream("vertex", { tokenValid: (t) => tokens.isValid(t), project: "aigw-test", location: "us-central1" });
+    try {
+      const text = `gateway { auth none  log_bodies true }
+provider gm { api gemini  base_url "${gemini.baseUrl}"  key env("GM_KEY") }
+provider vx { api vertex  base_url "${vertex.baseUrl}"  project "aigw-test"  location "us-central1"  key env("SA_JSON") }
+model flash = gm/"gemini-2.5-flash"
+model pro = vx/"gemini-2.5-pro"
+route g { when model == "g"  to flash }
+route v { when model == "v"  to pro }
+`;
+      const graph = compileSources([{ path: "main.route", text }]).graph!;
+      const o = await observed(graph, { world: { env: { GM_KEY: GEMINI_KEY, SA_JSON: account.json } } });
+      const responses: string[] = [];
+      const keep = async (r: Response) => {
+        responses.push(JSON.stringify([...r.headers]) + (await r.text()));
+        return r.status;
+      };
+      gemini.next({ kind: "fail", status: 400, echoAuth: true }, { kind: "fail", status: 503, echoAuth: true });
+      expect(await keep(await post(o.base, ask("g")))).toBe(400);
+      expect(await keep(await post(o.base, ask("g", "hi", { stream: true })))).toBe(502);
+      tokens.failNext(400, "Invalid JWT Signature.");
+      expect(await keep(await post(o.base, ask("v")))).toBe(502);
+      vertex.next({ kind: "fail", status: 401, echoAuth: true });
+      expect(await keep(await post(o.base, ask("v")))).toBe(502);
+      expect(await keep(await post(o.base, ask("v")))).toBe(200);
+      await accessCount(o, 5);
+      expect(tokens.issued.length).toBeGreaterThan(0);
+      const secrets = [GEMINI_KEY, ...tokens.issued, account.json, account.privateKeyPem.split("\n")[1]!];
+      const { text: metrics } = await o.metrics();
+      const logs = o.text();
+      expect(o.access()[2]!.attempts![0]).toMatchObject({ target: "pro", status: 502, error: "auth" });
+      for (const secret of secrets) {
+        expect(logs, `log leaks ${secret.slice(0, 12)}`).not.toContain(secret);
+        expect(metrics, `metrics leak ${secret.slice(0, 12)}`).not.toContain(secret);
+        for (const r of responses) expect(r, `a response leaks ${secret.slice(0, 12)}`).not.toContain(secret);
+      }
+    } finally {
+      await gemini.close();
+      await vertex.close();
+      await tokens.close();
+    }
   });
 });

@@ -11,7 +11,7 @@ import {
   type ChatCompletionChunk,
   type ChatStream,
 } from "../../runtime/providers/index.js";
-import { attempt, httpHarness, mockHarness, type Harness } from "./harness.js";
+import { attempt, googleHarness, httpHarness, mockHarness, type Harness } from "./harness.js";
 
 const weather = { type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
 const toolBody = { tools: [weather], tool_choice: { type: "function" as const, function: { name: "weather" } } };
@@ -44,6 +44,9 @@ describe.each<[string, () => Harness]>([
   ["openai", () => httpHarness("openai")],
   ["anthropic", () => httpHarness("anthropic")],
   ["mock", mockHarness],
+  ["gemini", () => googleHarness("gemini")],
+  ["vertex", () => googleHarness("vertex")],
+  ["vertex (Claude)", () => googleHarness("vertex", "claude-sonnet-4-5")],
 ])("%s adapter conformance", (_name, make) => {
   const h = make();
   beforeEach(() => h.start());
@@ -103,6 +106,45 @@ describe.each<[string, () => Harness]>([
     expect(calls[0]!.name).toBe("weather");
     expect(JSON.parse(calls[0]!.arguments)).toEqual(h.expectedArgs(tool));
     expect(chunks.some((c) => c.choices[0]?.finish_reason === "tool_calls")).toBe(true);
+    await providers.close();
+  });
+
+  it("sends a tool result back and gets the answer", async () => {
+    const tool = { name: "weather", arguments: { city: "Paris" } };
+    h.reply(tool);
+    const providers = h.providers();
+    const { completion } = await providers.complete(attempt(h.model, toolBody));
+    const call = completion.choices[0]!.message.tool_calls![0]!;
+    h.reply();
+    const messages = [
+      { role: "user" as const, content: "weather in Paris?" },
+      { role: "assistant" as const, content: null, tool_calls: [call] },
+      { role: "tool" as const, tool_call_id: call.id, content: "sunny" },
+    ];
+    const { completion: answer } = await providers.complete(attempt(h.model, { tools: [weather], messages }));
+    expect(answer.choices[0]!.message.content).toBe(h.expectedText("sunny"));
+    expect(answer.choices[0]!.finish_reason).toBe("stop");
+    await providers.close();
+  });
+
+  it("takes an image input (a base64 data URL)", async () => {
+    h.reply();
+    const providers = h.providers();
+    const png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const messages = [{ role: "user" as const, content: [{ type: "text" as const, text: "what is it?" }, { type: "image_url" as const, image_url: { url: png } }] }];
+    const { completion } = await providers.complete(attempt(h.model, { messages }));
+    expect(completion.choices[0]!.message.content).toBe(h.expectedText("what is it?"));
+    await providers.close();
+  });
+
+  it.each([400, 401, 403, 429, 500, 503])("never echoes the upstream's credentials in a %i", async (status) => {
+    const providers = h.providers();
+    h.fail(status, true);
+    const err = await providers.complete(attempt(h.model)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status, reason: String(status) });
+    const text = `${(err as Error).message} ${JSON.stringify(err)}`;
+    for (const secret of h.secrets()) expect(text).not.toContain(secret);
+    if (h.secrets().length > 0) expect(text).toContain("[redacted]");
     await providers.close();
   });
 

@@ -38,6 +38,10 @@ describe("redact", () => {
     expect(redact('{"x-api-key": "zzz"}')).toBe('{"x-api-key": "[redacted]"}');
     expect(redact("Incorrect API key provided: sk-proj-abcdefgh1234")).toBe("Incorrect API key provided: [redacted]");
     expect(redact("plain message")).toBe("plain message");
+    // Google's API keys and OAuth access tokens, for keys this process was never told about.
+    expect(redact("API key not valid: AIzaSyA1234567890abcdefghijklmnopqrstuv")).toBe("API key not valid: [redacted]");
+    expect(redact("x-goog-api-key: abc123")).toBe("x-goog-api-key: [redacted]");
+    expect(redact("token ya29.a0AfH6SMBx-y_z.1 expired")).toBe("token [redacted] expired");
   });
 });
 

@@ -12,6 +12,8 @@ import type { Sleep } from "../../runtime/providers/types.js";
 import { decodeChat } from "../../runtime/request/index.js";
 import type { ChatCompletionRequest } from "../../runtime/request/openai-wire.js";
 import { behave, closeAllUpstreams, startUpstream, type FakeUpstream } from "../support/upstreams.js";
+import { startGoogleUpstream, type GoogleKind, type GoogleUpstream } from "../support/google-upstream.js";
+import { serviceAccount, startTokenEndpoint, type ServiceAccountKey, type TokenEndpoint } from "../support/google-token.js";
 
 export const span: SourceRef = { file: "test.route", line: 1, column: 1, endLine: 1, endColumn: 1 };
 
@@ -42,8 +44,10 @@ export interface Harness {
   providers(): Providers;
   /** The next request is answered normally, with a tool call when `tool` is set. */
   reply(tool?: { name: string; arguments: Record<string, unknown> }): void;
-  /** The next request fails with `status`. */
-  fail(status: number): void;
+  /** The next request fails with `status`; with `echoAuth`, the upstream's error message quotes the credentials it received. */
+  fail(status: number, echoAuth?: boolean): void;
+  /** The credentials the upstream receives (the key, the tokens issued so far), for the secret-echo test; empty when there are none. */
+  secrets(): string[];
   /** The next request is not answered until it is aborted. */
   stall(): void;
   /** The next request takes longer than a 150ms attempt timeout. */
@@ -76,7 +80,8 @@ export function httpHarness(api: "openai" | "anthropic"): Harness {
       return new Providers(graphOf({ p: provider }), { resolveSecret: () => "sk-test-key-0123456789" });
     },
     reply: (tool) => up.next(behave.reply(tool ? { text: "", toolCalls: [tool] } : { text: "fine, thanks" })),
-    fail: (status) => up.next(behave.fail(status)),
+    fail: (status, echoAuth = false) => up.next(behave.fail(status, { echoAuth })),
+    secrets: () => ["sk-test-key-0123456789"],
     stall: () => up.next(behave.stallHeaders()),
     slow: () => up.next(behave.stallHeaders()),
     expectedText: () => "fine, thanks",
@@ -137,6 +142,7 @@ export function mockHarness(): Harness {
     },
     reply: () => undefined,
     fail: (status) => void (settings = { ...settings, failRate: 100, failStatus: status }),
+    secrets: () => [],
     stall: () => {
       stall = true;
       settings = { ...settings, latencyMs: 60_000 };
@@ -147,5 +153,49 @@ export function mockHarness(): Harness {
     expectedArgs: () => ({}),
     received: () => calledP,
     sawCancel: () => cancelledP,
+  };
+}
+
+export const GEMINI_TEST_KEY = "AIzaSy-test-key-0123456789";
+
+/** Harness for the Google adapters against the fake Gemini API or Vertex AI (with its fake token endpoint). */
+export function googleHarness(kind: GoogleKind, upstreamModel = "upstream-model"): Harness {
+  let up: GoogleUpstream;
+  let tokens: TokenEndpoint | undefined;
+  let account: ServiceAccountKey | undefined;
+  let requestsBefore = 0;
+  return {
+    api: kind,
+    model: "p-model",
+    upstreamModel,
+    async start() {
+      if (kind === "vertex") {
+        tokens = await startTokenEndpoint(() => account!);
+        account = await serviceAccount(tokens.tokenUri);
+      }
+      up = await startGoogleUpstream(kind, { apiKey: GEMINI_TEST_KEY, tokenValid: (t) => tokens?.isValid(t) ?? false, project: "aigw-test", location: "us-central1" });
+    },
+    async stop() {
+      await up.close();
+      await tokens?.close();
+    },
+    providers() {
+      requestsBefore = up.requests.length;
+      const vertex = kind === "vertex" ? { vertex: { project: "aigw-test", location: "us-central1" } } : {};
+      const provider: ProviderNode = { api: kind, baseUrl: up.baseUrl, key: { env: "KEY" }, timeoutMs: 5_000, span, ...vertex };
+      return new Providers(graphOf({ p: provider }, upstreamModel), { resolveSecret: () => (kind === "vertex" ? account!.json : GEMINI_TEST_KEY) });
+    },
+    reply: (tool) => up.next({ kind: "reply", reply: tool ? { toolCalls: [{ name: tool.name, args: tool.arguments }] } : {} }),
+    fail: (status, echoAuth = false) => up.next({ kind: "fail", status, echoAuth }),
+    secrets: () => (kind === "vertex" ? [...tokens!.issued, account!.privateKeyPem.split("\n")[1]!] : [GEMINI_TEST_KEY]),
+    stall: () => up.next({ kind: "stall" }),
+    slow: () => up.next({ kind: "stall" }),
+    expectedText: () => "fine, thanks",
+    expectedArgs: (tool) => tool.arguments,
+    received: () => up.waitForRequests(requestsBefore + 1),
+    sawCancel: async () => {
+      await up.waitForRequests(requestsBefore + 1);
+      await up.requests[requestsBefore]!.aborted;
+    },
   };
 }

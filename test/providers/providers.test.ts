@@ -1,3 +1,4 @@
+import { PROVIDER_APIS } from "../../compiler/settings.js";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import type { ProviderNode } from "../../compiler/graph.js";
@@ -7,7 +8,8 @@ import { attempt, graphOf, span } from "./harness.js";
 
 describe("Providers", () => {
   it("has an adapter for every api kind", () => {
-    expect(Object.keys(ADAPTERS).sort()).toEqual(["anthropic", "mock", "openai"]);
+    expect(Object.keys(ADAPTERS).sort()).toEqual([...PROVIDER_APIS].sort());
+    expect(PROVIDER_APIS).toEqual(expect.arrayContaining(["anthropic", "gemini", "mock", "openai", "vertex"]));
   });
 
   it("reports key variables that are not set, and keeps keys out of inspect", () => {
