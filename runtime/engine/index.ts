@@ -50,7 +50,7 @@ export {
   type Outcome,
 } from "./attempts.js";
 export { runPlan, type PlanDriver, type PlanRun, type TryReply } from "./run-plan.js";
-export { describeEjection, HEALTHY, NO_SKIPS, orderByHealth, type EjectCause, type SkippedTarget, type TargetHealth } from "./live.js";
+export { describeEjection, HEALTHY, orderByHealth, PROBE, type EjectCause, type SkippedTarget, type TargetHealth } from "./live.js";
 export { applyGuardrails, type GuardHit, type GuardOutcome } from "./guardrails.js";
 export { redactText, type Redaction } from "./redact.js";
 export { BUILTIN_DETECTORS, compileDetector, type Detector } from "./detectors/index.js";

@@ -37,6 +37,8 @@ export type TargetHealth =
   | { readonly status: "ejected"; readonly agoMs: number; readonly forMs: number; readonly cause: EjectCause; readonly probing: boolean };
 
 export const HEALTHY: TargetHealth = Object.freeze({ status: "healthy" });
+/** Half-open, and this request holds the probe. */
+export const PROBE: TargetHealth = Object.freeze({ status: "probe" });
 
 /** A target the decision moved to the end of its plan, and why. */
 export interface SkippedTarget {
@@ -75,7 +77,7 @@ export function orderByHealth(plan: AttemptPlan, health: string, read: HealthRea
   return { plan: Object.freeze({ ...plan, targets: Object.freeze([...first, ...last]), maxAttempts: (first.length + last.length) * (retries + 1) }), skipped: Object.freeze(out) };
 }
 
-export const NO_SKIPS: readonly SkippedTarget[] = Object.freeze([]);
+const NO_SKIPS: readonly SkippedTarget[] = Object.freeze([]);
 
 /** `ejected 12 s ago after 5 consecutive 503s` */
 export function describeEjection(s: Extract<TargetHealth, { status: "ejected" }>): string {

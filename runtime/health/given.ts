@@ -8,7 +8,7 @@
  * under `consecutive 6`.
  */
 import type { Graph, HealthNode } from "../../compiler/graph.js";
-import { HEALTHY, type TargetHealth } from "../engine/index.js";
+import { HEALTHY, PROBE, type TargetHealth } from "../engine/index.js";
 import { ejectNow, look, newRecord, record, type HealthRecord } from "./machine.js";
 
 /** One target's stated health. */
@@ -45,4 +45,3 @@ function causeOf(reason: string): number | "timeout" | "connection" {
   return reason.endsWith("xx") ? Number(reason[0]) * 100 : Number(reason);
 }
 
-const PROBE: TargetHealth = Object.freeze({ status: "probe" });

@@ -21,7 +21,7 @@
  *   a probe would have given.
  */
 import type { HealthNode } from "../../compiler/graph.js";
-import { reasonMatches, type EjectCause, type FailureCause, type TargetHealth } from "../engine/index.js";
+import { HEALTHY, reasonMatches, type EjectCause, type FailureCause, type TargetHealth } from "../engine/index.js";
 
 const BUCKETS = 10;
 
@@ -140,7 +140,7 @@ export function ejectionMs(node: HealthNode, ejections: number, retryAfterMs: nu
 }
 
 /** Tries and failures in the rate window now. */
-export function windowCounts(rec: HealthRecord, node: HealthNode, now: number): { tries: number; fails: number } {
+function windowCounts(rec: HealthRecord, node: HealthNode, now: number): { tries: number; fails: number } {
   const width = node.intervalMs / BUCKETS;
   const epoch = Math.floor(now / width);
   let tries = 0;
@@ -193,5 +193,4 @@ function ejected(rec: HealthRecord, now: number, probing: boolean): TargetHealth
   return { status: "ejected", agoMs: now - rec.ejectedAt, forMs: Math.max(0, rec.until - now), cause: rec.cause ?? GIVEN, probing };
 }
 
-const HEALTHY: TargetHealth = Object.freeze({ status: "healthy" });
 const GIVEN: EjectCause = Object.freeze({ kind: "given" });

@@ -12,7 +12,7 @@
  * never sent (a guardrail blocked it, or an earlier target answered).
  */
 import type { Graph, HealthNode } from "../../compiler/graph.js";
-import { HEALTHY, type EjectCause, type FailureCause, type TargetHealth } from "../engine/index.js";
+import { HEALTHY, PROBE, type EjectCause, type TargetHealth } from "../engine/index.js";
 import { LatencyTracker } from "./latency.js";
 import { look, newRecord, record, releaseProbe, takeProbe, type Ejection, type HealthRecord, type TryOutcome } from "./machine.js";
 
@@ -169,13 +169,6 @@ export class RequestHealth {
   }
 }
 
-const PROBE: TargetHealth = Object.freeze({ status: "probe" });
 
-/** The outcome of a try in the tracker's terms. */
-export function tryOutcome(cause: FailureCause | "ok", retryAfterMs?: number): TryOutcome {
-  if (cause === "ok") return OK;
-  return retryAfterMs === undefined ? { ok: false, cause } : { ok: false, cause, retryAfterMs };
-}
 
-const OK: TryOutcome = Object.freeze({ ok: true });
 
