@@ -9,17 +9,13 @@
  * whatever the working directory.
  */
 import type { GatewayNode } from "../../compiler/graph.js";
-import { openStore, type Clock, type Store } from "../state/index.js";
+import { openStore, sweepEvery, type Clock, type Store, type Swept } from "../state/index.js";
 
 /** How often expired reservations and past windows are swept. */
 export const SWEEP_INTERVAL_MS = 60_000;
 
 /** An open store with its sweep timer. */
-export interface ManagedStore {
-  readonly store: Store;
-  /** Stops the sweep and closes the store. */
-  close(): Promise<void>;
-}
+export type ManagedStore = Swept<Store>;
 
 /** Opens the gateway block's store and starts sweeping it; `onError` hears sweep failures. */
 export function openManagedStore(
@@ -27,15 +23,5 @@ export function openManagedStore(
   options: { env: Readonly<Record<string, string | undefined>>; baseDir: string; clock?: Clock; sweepMs?: number; onError?: (err: unknown) => void },
 ): ManagedStore {
   const store = openStore(config, { env: options.env, clock: options.clock ?? Date.now, baseDir: options.baseDir });
-  const timer = setInterval(() => {
-    store.sweep().catch((err: unknown) => options.onError?.(err));
-  }, options.sweepMs ?? SWEEP_INTERVAL_MS);
-  timer.unref();
-  return {
-    store,
-    async close() {
-      clearInterval(timer);
-      await store.close();
-    },
-  };
+  return sweepEvery(store, options.sweepMs ?? SWEEP_INTERVAL_MS, options.onError);
 }

@@ -11,6 +11,7 @@ import { CacheStoreError } from "./errors.js";
 import { memoryCacheStore } from "./memory.js";
 import { redisCacheStore } from "./redis.js";
 import { sqliteCacheStore } from "./sqlite.js";
+import { sweepEvery, type Swept } from "../state/index.js";
 import type { CacheStore, Clock } from "./store.js";
 
 export type { CacheStore, Clock } from "./store.js";
@@ -35,11 +36,7 @@ export interface OpenCacheOptions {
 }
 
 /** An open cache store with its sweep timer. */
-export interface ManagedCache {
-  readonly store: CacheStore;
-  /** Stops the sweep and closes the store. */
-  close(): Promise<void>;
-}
+export type ManagedCache = Swept<CacheStore>;
 
 /** Opens the gateway's cache store (its `state`, bounded by `cache_memory`) and sweeps it on a timer. */
 export function openManagedCache(gateway: GatewayNode, options: { env: Readonly<Record<string, string | undefined>>; baseDir: string; clock?: Clock; onError?: (err: unknown) => void }): ManagedCache {
@@ -49,17 +46,7 @@ export function openManagedCache(gateway: GatewayNode, options: { env: Readonly<
     baseDir: options.baseDir,
     maxBytes: gateway.cacheMemoryBytes ?? DEFAULTS.gateway.cacheMemoryBytes,
   });
-  const timer = setInterval(() => {
-    store.sweep().catch((err: unknown) => options.onError?.(err));
-  }, CACHE_SWEEP_MS);
-  timer.unref();
-  return {
-    store,
-    async close() {
-      clearInterval(timer);
-      await store.close();
-    },
-  };
+  return sweepEvery(store, CACHE_SWEEP_MS, options.onError);
 }
 
 /**

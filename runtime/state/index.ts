@@ -32,6 +32,7 @@ export { StateError, type StateErrorCode } from "./errors.js";
 export { budgetKey, limitKey, parseKey, type LimitMeasure, type ParsedKey } from "./keys.js";
 export { dollarsToMicros, microsToDollars, MICROS_PER_DOLLAR } from "./money.js";
 export { ROLLING_SLOTS, windowInfo, type WindowInfo } from "./window.js";
+export { sweepEvery, type Sweepable, type Swept } from "./swept.js";
 export { memoryStore } from "./memory.js";
 export { sqliteStore, type SqliteStoreOptions } from "./sqlite.js";
 export { redisStore, type RedisStoreOptions } from "./redis.js";
