@@ -28,7 +28,7 @@
 import type { Graph, ModelNode } from "../../compiler/graph.js";
 import type { PlannedTarget } from "../engine/index.js";
 import type { Usage } from "../providers/index.js";
-import { encodeChat, type CanonicalRequest, type ContentBlock } from "../request/index.js";
+import { encodeChat, textChanges, type CanonicalRequest, type ContentBlock } from "../request/index.js";
 import { jsonBytes } from "../request/json-bytes.js";
 import { priceMicros } from "./price.js";
 
@@ -125,21 +125,10 @@ function chatBytes(req: CanonicalRequest): { bytes: number; prompt: boolean } {
  * tool call's re-serialised arguments, a name, a tool, a schema).
  */
 function textDelta(req: CanonicalRequest, original: CanonicalRequest): number | undefined {
-  if (req.tools !== original.tools || req.output !== original.output || req.messages.length !== original.messages.length) return undefined;
+  const changes = textChanges(req, original);
+  if (changes === undefined) return undefined;
   let delta = 0;
-  for (let i = 0; i < req.messages.length; i++) {
-    const m = req.messages[i]!;
-    const o = original.messages[i]!;
-    if (m === o) continue;
-    if (m.name !== o.name || m.content.length !== o.content.length) return undefined;
-    for (let j = 0; j < m.content.length; j++) {
-      const b = m.content[j]!;
-      const a = o.content[j]!;
-      if (b === a) continue;
-      if (!(b.kind === "text" || b.kind === "refusal" || b.kind === "reasoning") || b.kind !== a.kind) return undefined;
-      delta += jsonBytes(b.text) - jsonBytes(a.text);
-    }
-  }
+  for (const c of changes) delta += jsonBytes(c.now.text) - jsonBytes(c.was.text);
   return delta;
 }
 

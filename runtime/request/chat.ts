@@ -18,8 +18,8 @@
  */
 import type { ChatCompletionRequest, ChatMessage, ToolDefinition } from "./openai-wire.js";
 import { decodeChatMessage, encodeChatMessage, extraOf, pick, put, type Json, type Mutable } from "./chat-message.js";
-import type { CanonicalRequest, ContentBlock, Tool, ToolChoice } from "./model.js";
-import { textOrigin } from "./text.js";
+import type { CanonicalRequest, Tool, ToolChoice } from "./model.js";
+import { textChanges, textOrigin, type TextChange } from "./text.js";
 
 export { decodeChatMessage, encodeChatMessage, KNOWN_PART_TYPES } from "./chat-message.js";
 
@@ -109,46 +109,41 @@ export function encodeChat(req: CanonicalRequest, model = req.model): ChatComple
 function patchedBody(req: CanonicalRequest): ChatCompletionRequest | undefined {
   const origin = textOrigin(req);
   const body = origin === undefined ? undefined : DecodedChat.bodyOf(origin);
-  if (origin === undefined || body === undefined) return undefined;
-  if (req.tools !== origin.tools || req.output !== origin.output || req.messages.length !== origin.messages.length) return undefined;
-  let messages: ChatMessage[] | undefined;
-  for (let i = 0; i < req.messages.length; i++) {
-    const m = req.messages[i]!;
-    const o = origin.messages[i]!;
-    if (m === o) continue;
-    const sent = body.messages[i];
-    const patched = sent === undefined || m.name !== o.name || m.content.length !== o.content.length ? undefined : patchedMessage(sent, m.content, o.content);
-    if (patched === undefined) return undefined;
-    (messages ??= body.messages.slice())[i] = patched;
+  const changes = origin === undefined || body === undefined ? undefined : textChanges(req, origin);
+  if (body === undefined || changes === undefined) return undefined;
+  if (changes.length === 0) return body;
+  const messages = body.messages.slice();
+  for (const c of changes) {
+    const sent = messages[c.message];
+    // The first change to a message copies it; later ones edit that copy.
+    const out = sent === undefined ? undefined : sent === body.messages[c.message] ? ({ ...sent } as Json) : (sent as Json);
+    if (out === undefined || !patchText(out, c)) return undefined;
+    messages[c.message] = out as ChatMessage;
   }
-  return messages === undefined ? body : { ...body, messages };
+  return { ...body, messages };
 }
 
-/** `sent` with the texts of `blocks` that differ from `was` written where they came from; undefined when one cannot be placed. */
-function patchedMessage(sent: ChatMessage, blocks: readonly ContentBlock[], was: readonly ContentBlock[]): ChatMessage | undefined {
-  const out = { ...sent } as Json;
-  const content = sent.content;
-  let parts: Json[] | undefined;
-  for (let j = 0; j < blocks.length; j++) {
-    const b = blocks[j]!;
-    const a = was[j]!;
-    if (b === a) continue;
-    if (!(b.kind === "text" || b.kind === "refusal" || b.kind === "reasoning") || b.kind !== a.kind) return undefined;
-    if (typeof content === "string" && j === 0 && b.kind === "text" && content === a.text) out["content"] = b.text;
-    else if (Array.isArray(content) && j < content.length) {
-      const part = content[j] as Json;
-      const field = part["type"] === "text" ? "text" : part["type"] === "refusal" ? "refusal" : undefined;
-      if (field === undefined || part[field] !== a.text) return undefined;
-      (parts ??= (content as Json[]).slice())[j] = { ...part, [field]: b.text };
-    } else {
-      // An assistant's `refusal` or reasoning field, which decoding made a block after the content's.
-      const field = b.kind === "refusal" ? "refusal" : b.kind === "reasoning" ? (a.extra?.["field"] as string | undefined) : undefined;
-      if (field === undefined || j < contentBlocks(content) || out[field] !== a.text) return undefined;
-      out[field] = b.text;
-    }
+/** Writes `c`'s new text into message `out` where its block came from; false when it cannot be placed. */
+function patchText(out: Json, c: TextChange): boolean {
+  const content = out["content"];
+  if (typeof content === "string" && c.block === 0 && c.now.kind === "text" && content === c.was.text) {
+    out["content"] = c.now.text;
+    return true;
   }
-  if (parts !== undefined) out["content"] = parts;
-  return out as ChatMessage;
+  if (Array.isArray(content) && c.block < content.length) {
+    const part = content[c.block] as Json;
+    const field = part["type"] === "text" ? "text" : part["type"] === "refusal" ? "refusal" : undefined;
+    if (field === undefined || part[field] !== c.was.text) return false;
+    const parts = (content as Json[]).slice();
+    parts[c.block] = { ...part, [field]: c.now.text };
+    out["content"] = parts;
+    return true;
+  }
+  // An assistant's `refusal` or reasoning field, which decoding made a block after the content's.
+  const field = c.now.kind === "refusal" ? "refusal" : c.now.kind === "reasoning" ? (c.was.extra?.["field"] as string | undefined) : undefined;
+  if (field === undefined || c.block < contentBlocks(content) || out[field] !== c.was.text) return false;
+  out[field] = c.now.text;
+  return true;
 }
 
 /** How many blocks a message's `content` decodes into (request/chat-message.ts). */

@@ -22,4 +22,4 @@ export { responseObject, ResponsesStreamEncoder, type ResponseEcho } from "./res
 export { decodeEmbeddings, encodeEmbeddings, MAX_EMBEDDING_INPUTS, vectorFromBase64, vectorToBase64 } from "./embeddings.js";
 export { CodecError } from "./codec-error.js";
 export { normalizeText, originalRange, type NormalizedText } from "./normalize.js";
-export { mapRequestTexts, messagesTexts, requestTexts, withMessagesTexts, withRequestTexts, type TextMap } from "./text.js";
+export { mapRequestTexts, messagesTexts, requestTexts, textChanges, withMessagesTexts, withRequestTexts, type TextChange, type TextMap } from "./text.js";

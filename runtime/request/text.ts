@@ -60,6 +60,43 @@ export function textOrigin(req: CanonicalRequest): CanonicalRequest | undefined 
   return ORIGINS.get(req);
 }
 
+/** A block whose whole content is one text. */
+export type TextBlock = Extract<ContentBlock, { kind: "text" | "refusal" | "reasoning" }>;
+
+/** One text a redaction replaced: block `block` of message `message`, from `was` to `now`. */
+export interface TextChange {
+  readonly message: number;
+  readonly block: number;
+  readonly was: TextBlock;
+  readonly now: TextBlock;
+}
+
+/**
+ * The texts in which `req` differs from `original`, when it differs in
+ * nothing else (the same tools, output, message names and block counts,
+ * only text, refusal or reasoning blocks replaced by blocks of their kind);
+ * undefined when anything else changed. The budget's size measure and the
+ * chat encoder both read a redaction this way.
+ */
+export function textChanges(req: CanonicalRequest, original: CanonicalRequest): TextChange[] | undefined {
+  if (req.tools !== original.tools || req.output !== original.output || req.messages.length !== original.messages.length) return undefined;
+  const changes: TextChange[] = [];
+  for (let i = 0; i < req.messages.length; i++) {
+    const m = req.messages[i]!;
+    const o = original.messages[i]!;
+    if (m === o) continue;
+    if (m.name !== o.name || m.content.length !== o.content.length) return undefined;
+    for (let j = 0; j < m.content.length; j++) {
+      const now = m.content[j]!;
+      const was = o.content[j]!;
+      if (now === was) continue;
+      if (!(now.kind === "text" || now.kind === "refusal" || now.kind === "reasoning") || now.kind !== was.kind) return undefined;
+      changes.push({ message: i, block: j, was: was as TextBlock, now });
+    }
+  }
+  return changes;
+}
+
 /** `messages` with their i-th text replaced by `texts[i]`. */
 export function withMessagesTexts(messages: readonly Message[], texts: readonly string[]): readonly Message[] {
   return mapMessages(messages, replaceInOrder(texts));
