@@ -65,6 +65,14 @@ export interface ProviderNode {
   span: SourceRef;
 }
 
+/**
+ * What a request may need of a model besides room (context, max output):
+ * tool definitions, image inputs, a `json_schema` response format, a
+ * streamed reply. A model that lists `supports […]` has exactly those.
+ */
+export const CAPABILITIES = ["tools", "images", "json_schema", "stream"] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
 export interface ModelNode {
   provider: string;
   /** The model name sent upstream. */
@@ -76,6 +84,8 @@ export interface ModelNode {
   context?: number;
   /** Largest completion in tokens, used to bound a reservation when the request has no max_tokens. */
   maxOutput?: number;
+  /** `supports [...]`: the capabilities it has; absent: not declared, so never a reason to skip it. */
+  supports?: Capability[];
   span: SourceRef;
 }
 
@@ -289,6 +299,10 @@ export interface TestRequest {
   inputTokens?: number;
   tools?: boolean;
   images?: boolean;
+  /** The request asks for a `json_schema` response format. */
+  jsonSchema?: boolean;
+  /** The request's `max_tokens`. */
+  maxTokens?: number;
 }
 
 export type TestGiven =

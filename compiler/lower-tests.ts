@@ -64,6 +64,12 @@ function applyFact(request: TestRequest, f: RequestFact): void {
     case "images":
       request.images = flag(a);
       break;
+    case "json_schema":
+      request.jsonSchema = flag(a);
+      break;
+    case "max_tokens":
+      request.maxTokens = num(a);
+      break;
   }
 }
 

@@ -24,6 +24,7 @@ import {
   type KeyNode,
   type LimitNode,
   type ModelNode,
+  type Capability,
   type ProviderApi,
   type ProviderNode,
   type Scope,
@@ -158,6 +159,8 @@ function lowerModel(m: ModelDecl): ModelNode {
     const v = s.get(setting);
     if (v?.kind === "quantity") prices[field] = v.value;
   }
+  const supports = s.get("supports");
+  if (supports?.kind === "list") prices.supports = supports.items.flatMap((i) => (i.kind === "ident" ? [i.name as Capability] : []));
   return { provider: m.provider.name, upstream: m.upstream.value, ...prices, span: sourceRef(m.span) };
 }
 

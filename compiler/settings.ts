@@ -4,6 +4,7 @@
  * is the single source for the settings check (passes/check-settings.ts), for
  * lowering's defaults (lower.ts) and for the reference in lang/SPEC.md.
  */
+import { CAPABILITIES } from "./graph.js";
 import {
   BOOL,
   BYTES,
@@ -20,6 +21,7 @@ import {
   TOKENS,
   enumType,
   envType,
+  wordListType,
   type ValueType,
 } from "./value-types.js";
 
@@ -140,7 +142,11 @@ export const MODEL_SETTINGS: SettingsTable = {
   input: { type: PRICE, doc: "price of input tokens, e.g. `$2.50/Mtok`" },
   output: { type: PRICE, doc: "price of output tokens" },
   context: { type: TOKENS, doc: "context window in tokens, e.g. `128k`" },
-  max_output: { type: TOKENS, doc: "largest completion; bounds a budget reservation when a request sets no max_tokens" },
+  max_output: { type: TOKENS, doc: "largest completion; bounds a budget reservation when a request sets no max_tokens, and a request asking for more skips the model" },
+  supports: {
+    type: wordListType(CAPABILITIES, "capabilities"),
+    doc: "what the model can take, of `tools`, `images`, `json_schema`, `stream`: a request needing another skips it; absent: not declared",
+  },
 };
 
 /**

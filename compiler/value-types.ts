@@ -138,6 +138,26 @@ export const FAILURE_REASONS: ValueType = {
   },
 };
 
+/** A list of distinct words from a fixed set, e.g. a model's `supports [tools, images]`; `[]` is allowed. */
+export function wordListType(words: readonly string[], what: string): ValueType {
+  const one = enumType(words);
+  return {
+    expected: `a list of ${what} like \`[${words.slice(0, 2).join(", ")}]\``,
+    check(value) {
+      if (value.kind !== "list") return wrong;
+      const seen = new Set<string>();
+      for (const item of value.items) {
+        const p = one.check(item);
+        if (p !== undefined) return { ...p, message: `expected ${one.expected}, found ${describeValue(item)}` };
+        const name = item.kind === "ident" ? item.name : "";
+        if (seen.has(name)) return { code: "E204", message: `\`${name}\` is listed twice` };
+        seen.add(name);
+      }
+      return undefined;
+    },
+  };
+}
+
 /** One of a fixed set of words, e.g. `api openai`. */
 export function enumType(words: readonly string[]): ValueType {
   const list = words.map((w) => `\`${w}\``);

@@ -218,6 +218,7 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none"): string
     const kind = s.by !== undefined ? ` by ${s.by}` : s.fastest !== undefined ? " fastest" : "";
     out.push(s.pick === undefined ? `split { ${arms} }: no arm has a positive weight, fallbacks only` : `split${kind} { ${arms} } picks ${s.pick} (${how}${fast}${instead})`);
   }
+  for (const u of e.unfit ?? []) out.push(u.reason);
   for (const s of e.skipped ?? []) out.push(`${s.model} skipped: ${s.reason}, health ${s.name} (${at(s)})`);
   if (e.plan !== undefined) {
     const p = e.plan;
@@ -254,6 +255,7 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none"): string
       out.push(o.target !== undefined ? `outcome: sent to ${o.target} (route ${o.route})` : `outcome: route ${o.route} has no target to try (502)`);
       break;
     case "blocked":
+    case "unfit":
     case "rejected":
     case "no-route":
       out.push(`outcome: ${o.status} ${o.message}`);

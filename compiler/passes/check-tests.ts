@@ -37,6 +37,8 @@ export const REQUEST_FACTS: Readonly<Record<string, { args: readonly ValueType[]
   input_tokens: { args: [TOKENS], example: "input_tokens 5k" },
   tools: { args: [BOOL], optional: true, example: "tools true" },
   images: { args: [BOOL], optional: true, example: "images true" },
+  json_schema: { args: [BOOL], optional: true, example: "json_schema true" },
+  max_tokens: { args: [TOKENS], example: "max_tokens 4k" },
 };
 
 /** Facts that take a name as their first argument may repeat with different names. */

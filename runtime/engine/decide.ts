@@ -24,6 +24,7 @@ import { explainExpr } from "./explain.js";
 import type { Facts } from "./facts.js";
 import type { AttemptPlan } from "./plan.js";
 import type { PreparedGraph, PreparedRoute } from "./prepare.js";
+import { FitCheck, fitPlan } from "./fit.js";
 import { isEjected, orderByHealth, type HealthReader } from "./live.js";
 import { pickByDraw, pickByKey, pickFastest, totalWeight, type Arm } from "./split.js";
 import { NO_SCOPE_VALUE, type StateView } from "./state.js";
@@ -172,6 +173,8 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
   let plan: AttemptPlan;
   let split: SplitChoice | undefined;
   let downgrade: RoutedDecision["downgrade"];
+  // Capabilities are checked only on routes whose targets declare some (engine/fit.ts).
+  const fit = r.fits === undefined ? undefined : new FitCheck(r.fits, facts);
   if (downgradeIndex >= 0) {
     const b = r.budgets[downgradeIndex]!;
     plan = b.downgrade!;
@@ -180,10 +183,19 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
   } else if (r.arms === undefined) {
     plan = r.plans[0]!;
   } else {
-    split = chooseArm(r, facts, state, healthReader(r, state));
+    split = chooseArm(r, facts, state, healthReader(r, state), fit);
     plan = split === undefined ? r.fallbackOnlyPlan : r.plans[armIndex(r, split.model)]!;
     if (tracer !== undefined) tracer({ kind: "split", route: r.ref, choice: split, arms: r.arms, by: r.by });
   }
+  let unfit: RoutedDecision["unfit"];
+  if (fit !== undefined) {
+    plan = fitPlan(plan, fit);
+    if (fit.unfit.length > 0) {
+      unfit = fit.unfit;
+      if (tracer !== undefined) for (const u of unfit) tracer({ kind: "unfit", unfit: u });
+    }
+  }
+  const more = unfit === undefined ? undefined : { unfit };
 
   const read = healthReader(r, state);
   if (read !== undefined) {
@@ -193,13 +205,13 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
       plan = ordered.plan;
       if (tracer !== undefined) for (const s of ordered.skipped) tracer({ kind: "skipped", skipped: s, span: r.healthSpan });
       if (tracer !== undefined) tracer({ kind: "plan", plan });
-      return { kind: "route", route: r.ref, guardrails: r.node.guard, budgets, limits, split, downgrade, plan, skipped: ordered.skipped };
+      return { kind: "route", route: r.ref, guardrails: r.node.guard, budgets, limits, split, downgrade, plan, skipped: ordered.skipped, ...more };
     }
   }
 
   if (tracer !== undefined) tracer({ kind: "plan", plan });
 
-  return { kind: "route", route: r.ref, guardrails: r.node.guard, budgets, limits, split, downgrade, plan };
+  return { kind: "route", route: r.ref, guardrails: r.node.guard, budgets, limits, split, downgrade, plan, ...more };
 }
 
 /** The route's health reader, when it has a health policy and the state can tell. */
@@ -218,17 +230,34 @@ function armIndex(r: PreparedRoute, model: string): number {
 
 /**
  * The split's pick: forced by a test, by the fact's hash, or by the random
- * draw; undefined when no arm can win. An ejected pick gives way to the same
- * rule over the arms that are not ejected (rendezvous hashing keeps every
- * other value where it was), unless every arm is ejected.
+ * draw; undefined when no arm can win. The draw is among the arms that can
+ * take the request (all of them, when the test forces one). An ejected pick
+ * gives way to the same rule over the arms that are not ejected (rendezvous
+ * hashing keeps every other value where it was), unless every arm is
+ * ejected.
  */
-function chooseArm(r: PreparedRoute, facts: Facts, state: StateView, read: HealthReader | undefined): SplitChoice | undefined {
-  const choice = pickArm(r, r.arms!, r.totalWeight, facts, state);
+function chooseArm(r: PreparedRoute, facts: Facts, state: StateView, read: HealthReader | undefined, fit: FitCheck | undefined): SplitChoice | undefined {
+  let arms = r.arms!;
+  let total = r.totalWeight;
+  if (fit !== undefined && !isForced(arms, state)) {
+    let all = true;
+    for (const a of arms) if (a.weight > 0 && !fit.takes(a.model)) all = false;
+    if (!all) {
+      arms = arms.filter((a) => fit.takes(a.model));
+      total = totalWeight(arms);
+    }
+  }
+  const choice = pickArm(r, arms, total, facts, state);
   if (read === undefined || choice === undefined || choice.forced || !isEjected(read, choice.model)) return choice;
-  const open = r.arms!.filter((a) => a.weight > 0 && !isEjected(read, a.model));
+  const open = arms.filter((a) => a.weight > 0 && !isEjected(read, a.model));
   if (open.length === 0) return choice;
   const again = pickArm(r, open, totalWeight(open), facts, { ...state, draw: () => choice.draw ?? 0 });
   return again === undefined ? choice : { ...again, instead: choice.model };
+}
+
+function isForced(arms: readonly Arm[], state: StateView): boolean {
+  const forced = state.forcedSplit;
+  return forced !== undefined && arms.some((a) => a.model === forced);
 }
 
 function pickArm(r: PreparedRoute, arms: readonly Arm[], total: number, facts: Facts, state: StateView): SplitChoice | undefined {

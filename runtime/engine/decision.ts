@@ -4,6 +4,7 @@
  * the request (route references, attempt plans) are shared between decisions.
  */
 import type { BudgetNode, FactNode, LimitNode, Scope, SourceRef } from "../../compiler/graph.js";
+import type { UnfitTarget } from "./fit.js";
 import type { SkippedTarget } from "./live.js";
 import type { AttemptPlan } from "./plan.js";
 
@@ -77,6 +78,12 @@ export interface RoutedDecision {
   readonly plan: AttemptPlan;
   /** Targets the route's health policy has ejected: moved to the end of the plan (absent when none was). */
   readonly skipped?: readonly SkippedTarget[];
+  /**
+   * Targets that cannot take the request (engine/fit.ts): left out of the
+   * plan and of the split's draw (absent when none was). With an empty plan
+   * the request is refused with 400.
+   */
+  readonly unfit?: readonly UnfitTarget[];
 }
 
 /** The request matched a route but a budget or rate limit refuses it (HTTP 429). */

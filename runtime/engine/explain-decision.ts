@@ -18,6 +18,7 @@
  */
 import type { ExprNode, FactNode, Graph, SourceRef, WindowNode } from "../../compiler/graph.js";
 import type { Decision } from "./decision.js";
+import { describeUnfit, unfitMessage } from "./fit.js";
 import { describeEjection, type SkippedTarget } from "./live.js";
 import { factText } from "./explain.js";
 import type { Facts } from "./facts.js";
@@ -66,7 +67,7 @@ export function explainDecision(
 
   const request = requestRecord(graph, facts, keyPresented, scrub);
   const counted = { forModel: candidates?.forModel ?? 0, anyModel: candidates?.anyModel ?? 0 };
-  const outcome = outcomeRecord(decision, guard, scrub);
+  const outcome = outcomeRecord(decision, guard, facts, scrub);
   if (decision.kind === "no-route") {
     return { policy: graph.policy, request, candidates: counted, routes, budgets: [], limits: [], guardrails: [], outcome };
   }
@@ -112,6 +113,7 @@ export function explainDecision(
     ...(decision.downgrade !== undefined ? { downgrade: { budget: decision.downgrade.budget, model: decision.downgrade.model } } : {}),
     ...(split !== undefined ? { split } : {}),
     plan,
+    ...(decision.unfit !== undefined ? { unfit: decision.unfit.map((u) => ({ model: u.model, lacks: [...u.lacks], reason: describeUnfit(u) })) } : {}),
     ...(decision.skipped !== undefined ? { skipped: decision.skipped.map((s) => skippedRecord(graph, s)) } : {}),
     guardrails,
     outcome,
@@ -232,7 +234,7 @@ function guardrailRecords(graph: Graph, names: readonly string[], guard: GuardOu
  * (404), then an input guardrail block (400, before any budget is charged),
  * then a budget or limit (429), else it is sent.
  */
-function outcomeRecord(decision: Decision, guard: GuardOutcome | undefined, scrub: (s: string) => string): OutcomeRecord {
+function outcomeRecord(decision: Decision, guard: GuardOutcome | undefined, facts: Facts, scrub: (s: string) => string): OutcomeRecord {
   if (decision.kind === "no-route") return { kind: "no-route", status: 404, accepted: [...decision.accepted], message: scrub(decision.message) };
   const route = decision.route.name;
   const b = guard?.blocked;
@@ -244,6 +246,7 @@ function outcomeRecord(decision: Decision, guard: GuardOutcome | undefined, scru
     return { kind: "rejected", status: 429, route, reason: decision.reason.kind, name, message: decision.message };
   }
   const first = decision.plan.targets[0];
+  if (first === undefined && decision.unfit !== undefined) return { kind: "unfit", status: 400, route, message: unfitMessage(route, decision.unfit, facts) };
   return first === undefined ? { kind: "routed", route } : { kind: "routed", route, target: first.model };
 }
 

@@ -121,6 +121,15 @@ export interface SkippedRecord extends Located {
   readonly probing: boolean;
 }
 
+/** A target left out because it cannot take the request (§7.8). */
+export interface UnfitRecord {
+  readonly model: string;
+  /** What it lacks: capabilities (`images`), `context` or `max_output`. */
+  readonly lacks: readonly string[];
+  /** `gpt-35 skipped: no images`. */
+  readonly reason: string;
+}
+
 /** What one of the route's guardrails does to this input. */
 export interface GuardrailRecord extends Located {
   /** `skipped`: an earlier guardrail blocked, so this one never ran. */
@@ -135,6 +144,8 @@ export interface GuardrailRecord extends Located {
 export type OutcomeRecord =
   | { readonly kind: "routed"; readonly route: string; readonly target?: string }
   | { readonly kind: "blocked"; readonly status: 400; readonly route: string; readonly guardrail: string; readonly by: string; readonly message: string }
+  /** No target of the route can take the request (§7.8). */
+  | { readonly kind: "unfit"; readonly status: 400; readonly route: string; readonly message: string }
   | { readonly kind: "rejected"; readonly status: 429; readonly route: string; readonly reason: "budget" | "limit"; readonly name: string; readonly message: string }
   | { readonly kind: "no-route"; readonly status: 404; readonly accepted: readonly string[]; readonly message: string };
 
@@ -159,6 +170,8 @@ export interface Explanation {
   readonly downgrade?: { readonly budget: string; readonly model: string };
   readonly split?: SplitRecord;
   readonly plan?: PlanRecord;
+  /** Targets that cannot take the request, left out of the plan and the split's draw (§7.8). */
+  readonly unfit?: readonly UnfitRecord[];
   /** Targets the route's health policy has ejected, moved to the end of the plan (§7.6). */
   readonly skipped?: readonly SkippedRecord[];
   /** The route's guardrails, in order, applied to the input. */

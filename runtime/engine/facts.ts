@@ -52,6 +52,10 @@ export interface Facts {
   readonly tokensCounted: boolean;
   readonly tools: boolean;
   readonly images: boolean;
+  /** The request asks for a `json_schema` response format (capabilities, engine/fit.ts). */
+  readonly jsonSchema: boolean;
+  /** The most output tokens per choice the request allows (`max_tokens`); undefined: not set. */
+  readonly maxTokens: number | undefined;
   /** The conversation the request belongs to (session.ts); derived on first read. */
   readonly session: string | undefined;
   /**
@@ -109,6 +113,8 @@ export interface FactsInit {
   inputTokens?: number;
   tools?: boolean;
   images?: boolean;
+  jsonSchema?: boolean;
+  maxTokens?: number;
   /** The session, or how to derive it on first read (session.ts). */
   session?: string | (() => string | undefined);
 }
@@ -138,6 +144,8 @@ class RequestFacts implements Facts {
   readonly maxInputTokens: number;
   readonly tools: boolean;
   readonly images: boolean;
+  readonly jsonSchema: boolean;
+  readonly maxTokens: number | undefined;
   private tokens: number;
   private normalized: string | undefined;
   private matches: Readonly<Record<string, boolean>> | undefined;
@@ -158,6 +166,8 @@ class RequestFacts implements Facts {
     this.inputBytes = init.inputBytes ?? utf8Length(this.text);
     this.tools = init.tools ?? false;
     this.images = init.images ?? false;
+    this.jsonSchema = init.jsonSchema ?? false;
+    this.maxTokens = init.maxTokens;
     this.tokenizer = tokenizer;
     this.sessionValue = init.session;
     const given = init.inputTokens;
@@ -260,6 +270,8 @@ export function factsFromRequest(
       text: texts.length === 1 ? texts[0]! : texts.join("\n"),
       tools: req.tools.length > 0,
       images: hasImages(req),
+      jsonSchema: req.output.format?.["type"] === "json_schema",
+      maxTokens: req.output.maxTokens,
       session: () => sessionOf({ headers, ...sessionFields(req), opening: () => openingOf(req.messages) }),
     },
     tokenizer,
@@ -306,6 +318,8 @@ export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "k
       inputTokens: request.inputTokens,
       tools: request.tools ?? false,
       images: request.images ?? false,
+      jsonSchema: request.jsonSchema ?? false,
+      maxTokens: request.maxTokens,
       // A test's input is its one user message: the conversation's opening.
       session: request.session ?? (() => sessionOf({ headers: lowerCaseKeys(request.headers), opening: () => ({ system: "", user: request.input ?? "" }) })),
     },

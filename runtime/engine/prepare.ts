@@ -15,6 +15,7 @@ import type { RouteRef } from "./decision.js";
 import { factKind, factValue, compileExpr, GraphError, readsFact, stringReader, type Pred } from "./expr.js";
 import type { Facts } from "./facts.js";
 import { compileGuardrail, type PreparedGuardrail } from "./guard-compile.js";
+import { modelFits, type ModelFit } from "./fit.js";
 import { buildPlan, downgradePlan, type AttemptPlan } from "./plan.js";
 import { makeArms, totalWeight, type Arm } from "./split.js";
 
@@ -56,6 +57,8 @@ export interface PreparedRoute {
   readonly cache: PreparedCache | undefined;
   /** Where the route's `health` policy is declared (for explanations). */
   readonly healthSpan: SourceRef | undefined;
+  /** What the route's targets can take (engine/fit.ts); undefined when none of them declares anything, so nothing is checked. */
+  readonly fits: ReadonlyMap<string, ModelFit> | undefined;
 }
 
 /** A cache a route uses: its name in the graph, its node, its compiled `when`. */
@@ -73,8 +76,10 @@ export interface PreparedGraph {
   readonly byModel: ReadonlyMap<string, Int32Array>;
   readonly anyModel: Int32Array;
   readonly guardrails: ReadonlyMap<string, PreparedGuardrail>;
-  /** Whether any route, guardrail or cache condition reads `input_tokens` (the tokenizer may be needed). */
+  /** Whether any route, guardrail or cache condition reads `input_tokens`, or a model declares a `context` (the tokenizer may be needed). */
   readonly readsTokens: boolean;
+  /** Every model that declares `supports`, `context` or `max_output`, with what it can take. */
+  readonly fits: ReadonlyMap<string, ModelFit>;
   /** `graph.accepted` joined, for 404 messages. */
   readonly acceptedText: string;
 }
@@ -84,7 +89,8 @@ export function prepare(graph: Graph): PreparedGraph {
   const guardrails = new Map<string, PreparedGuardrail>();
   for (const name of Object.keys(graph.guardrails)) guardrails.set(name, compileGuardrail(name, graph.guardrails[name]!));
 
-  const routes = graph.routes.map((node, index) => prepareRoute(graph, node, index, guardrails));
+  const fits = modelFits(graph);
+  const routes = graph.routes.map((node, index) => prepareRoute(graph, node, index, guardrails, fits));
 
   const anyModel = indexList(graph.index.anyModel, routes.length, "anyModel");
   const anySet = new Set(anyModel);
@@ -99,8 +105,9 @@ export function prepare(graph: Graph): PreparedGraph {
     for (const rule of g.rules) if (rule.when !== undefined && readsFact(rule.when, "input_tokens")) readsTokens = true;
   }
   for (const c of Object.values(graph.caches ?? {})) if (c.when !== undefined && readsFact(c.when, "input_tokens")) readsTokens = true;
+  for (const f of fits.values()) if (f.context !== undefined) readsTokens = true;
 
-  return { graph, routes, byModel, anyModel, guardrails, readsTokens, acceptedText: graph.accepted.map((m) => `\`${m}\``).join(", ") };
+  return { graph, routes, byModel, anyModel, guardrails, readsTokens, fits, acceptedText: graph.accepted.map((m) => `\`${m}\``).join(", ") };
 }
 
 /** A copy of an index list as a sorted, duplicate-free Int32Array, checked against the route count. */
@@ -111,7 +118,13 @@ function indexList(list: readonly number[], count: number, where: string): Int32
   return Int32Array.from(new Set(list)).sort();
 }
 
-function prepareRoute(graph: Graph, node: RouteNode, index: number, guardrails: ReadonlyMap<string, PreparedGuardrail>): PreparedRoute {
+function prepareRoute(
+  graph: Graph,
+  node: RouteNode,
+  index: number,
+  guardrails: ReadonlyMap<string, PreparedGuardrail>,
+  fits: ReadonlyMap<string, ModelFit>,
+): PreparedRoute {
   const where = `route \`${node.name}\``;
   const requireModel = (m: string): void => {
     if (!Object.hasOwn(graph.models, m)) throw new GraphError(`${where} names unknown model \`${m}\``);
@@ -167,7 +180,14 @@ function prepareRoute(graph: Graph, node: RouteNode, index: number, guardrails: 
     limits,
     cache,
     healthSpan: node.health === undefined ? undefined : graph.health?.[node.health]?.span,
+    fits: routeModels(node, budgets).some((m) => fits.has(m)) ? fits : undefined,
   };
+}
+
+/** Every model a route can send to: its `to` or arms, its fallbacks, its budgets' downgrades. */
+function routeModels(node: RouteNode, budgets: readonly PreparedBudget[]): string[] {
+  const first = node.target.kind === "to" ? [node.target.model] : node.target.arms.map((a) => a.model);
+  return [...first, ...node.fallback, ...budgets.flatMap((b) => (b.node.exceeded.action === "downgrade" ? [b.node.exceeded.model] : []))];
 }
 
 /** How `split by` reads its fact: string facts directly, others as text (`"true"`, `"1200"`). */

@@ -17,6 +17,7 @@
  */
 import type { ExprNode, Graph } from "../../compiler/graph.js";
 import { countTokens, rankParsing, tokenCounting, type Ranks } from "./bpe.js";
+import { smallestContext } from "./fit.js";
 
 /** Counts the tokens of a text. The real one is o200k_base (bpe.ts); tests pass stubs. */
 export interface Tokenizer {
@@ -77,8 +78,10 @@ export function loadedTokenizer(): Tokenizer | undefined {
 
 /**
  * The smallest number any `input_tokens` comparison of the graph compares
- * with (Infinity when none): a text whose byte length is below it is never
- * counted, since the byte bound decides every comparison (compareTokens).
+ * with, or the smallest model `context` (Infinity when none): a text whose
+ * byte length is below it is never counted ahead, since the byte bound
+ * decides every comparison (compareTokens) and every context check that
+ * does not ask for a large `max_tokens` (fit.ts).
  */
 export function tokenFloor(graph: Graph): number {
   let floor = Infinity;
@@ -109,7 +112,8 @@ export function tokenFloor(graph: Graph): number {
   for (const r of graph.routes) if (r.when !== undefined) walk(r.when);
   for (const g of Object.values(graph.guardrails)) for (const rule of g.rules) if (rule.when !== undefined) walk(rule.when);
   for (const c of Object.values(graph.caches ?? {})) if (c.when !== undefined) walk(c.when);
-  return floor;
+  // A shorter text fits every declared context without counting (one asking for a large max_tokens is counted when read).
+  return Math.min(floor, smallestContext(graph));
 }
 
 /** A literal as the number a token comparison uses; a non-number compares without counting (Infinity). */

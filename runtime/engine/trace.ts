@@ -4,6 +4,7 @@
  * tracer none of these objects is built.
  */
 import type { FactNode, SourceRef } from "../../compiler/graph.js";
+import { describeUnfit, type UnfitTarget } from "./fit.js";
 import { describeEjection, type SkippedTarget } from "./live.js";
 import type { BudgetCharge, LimitCharge, RouteRef, SplitChoice } from "./decision.js";
 import type { AttemptPlan } from "./plan.js";
@@ -27,6 +28,8 @@ export type TraceEvent =
       readonly by: FactNode | undefined;
     }
   | { readonly kind: "skipped"; readonly skipped: SkippedTarget; readonly span: SourceRef | undefined }
+  /** A target left out (of the plan or the split's draw) because it cannot take the request. */
+  | { readonly kind: "unfit"; readonly unfit: UnfitTarget }
   | { readonly kind: "plan"; readonly plan: AttemptPlan };
 
 /** Receives trace events. */
@@ -74,6 +77,8 @@ export function describeTraceEvent(e: TraceEvent): string {
     }
     case "skipped":
       return `${e.skipped.model} skipped: ${describeEjection(e.skipped.state)}, health ${e.skipped.health}${e.span === undefined ? "" : ` (${at(e.span)})`}`;
+    case "unfit":
+      return describeUnfit(e.unfit);
     case "plan": {
       const p = e.plan;
       const targets = p.targets.map((t) => (t.retries > 0 ? `${t.model} (+${t.retries} retries)` : t.model)).join(" → ");

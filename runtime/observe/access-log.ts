@@ -9,7 +9,7 @@
  * prompt or the completion unless the policy says `log_bodies true` (and
  * then after the guardrails' redactions).
  */
-import { describeTraceEvent } from "../engine/index.js";
+import { describeTraceEvent, describeUnfit } from "../engine/index.js";
 import type { AttemptEntry, AccessEntry, GuardrailEntry } from "./log.js";
 import { bodiesToLog, loggedBodies, type LoggedBodies } from "./bodies.js";
 import { errorClass, type FinishedRequest } from "./request.js";
@@ -47,9 +47,11 @@ export function accessEntry(f: FinishedRequest, bodyText?: string, logged?: Logg
   if (t.span !== undefined) e.source = `${t.span.file}:${t.span.line}`;
   if (t.target !== undefined) e.target = t.target;
   if (t.attempts.length > 0) e.attempts = attempts(f);
+  if (t.unfit !== undefined) e.skipped = t.unfit.map(describeUnfit);
   if (t.skipped !== undefined) {
     const health = f.graph.health ?? {};
-    e.skipped = t.skipped.map((s) => describeTraceEvent({ kind: "skipped", skipped: s, span: Object.hasOwn(health, s.health) ? health[s.health]!.span : undefined }));
+    const ejected = t.skipped.map((s) => describeTraceEvent({ kind: "skipped", skipped: s, span: Object.hasOwn(health, s.health) ? health[s.health]!.span : undefined }));
+    e.skipped = e.skipped === undefined ? ejected : [...e.skipped, ...ejected];
   }
   if (f.usage !== undefined) {
     e.promptTokens = f.usage.promptTokens;

@@ -65,7 +65,11 @@ export interface AccessEntry {
   /** The target that answered. */
   target?: string;
   attempts?: AttemptEntry[];
-  /** Targets the route's health policy skipped: `gpt-4o skipped: ejected 12 s ago after 5 consecutive 503s, health upstream (main.route:14)`. */
+  /**
+   * Targets that cannot take the request (`gpt-35 skipped: no images`), then
+   * those the route's health policy skipped (`gpt-4o skipped: ejected 12 s
+   * ago after 5 consecutive 503s, health upstream (main.route:14)`).
+   */
   skipped?: string[];
   promptTokens?: number;
   completionTokens?: number;

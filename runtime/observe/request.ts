@@ -15,7 +15,7 @@
  * - overhead: total − upstream, the time spent in aigw itself.
  */
 import type { Graph, SourceRef } from "../../compiler/graph.js";
-import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, PreparedGraph, SkippedTarget } from "../engine/index.js";
+import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, PreparedGraph, SkippedTarget, UnfitTarget } from "../engine/index.js";
 import type { RequestRecord, TryTiming, Written } from "../pipeline/index.js";
 import type { ChatCompletion, Usage } from "../providers/index.js";
 import type { CanonicalRequest } from "../request/index.js";
@@ -29,6 +29,8 @@ export interface RequestView {
   attempts: readonly AttemptRecord[];
   /** Targets the route's health policy skipped (moved to the end of the plan). */
   skipped?: readonly SkippedTarget[];
+  /** Targets that cannot take the request (left out of the plan). */
+  unfit?: readonly UnfitTarget[];
   /** The status of the reply (200 for a stream, even if it is cut later). */
   status: number;
   errorCode?: string;
@@ -90,6 +92,9 @@ export function viewOf(record: RequestRecord): RequestView {
         break;
       case "skipped":
         v.skipped = e.skipped;
+        break;
+      case "unfit":
+        v.unfit = e.unfit;
         break;
       case "guarded":
         if (e.redacted.length > 0) v.redacted = v.redacted.length === 0 ? e.redacted : [...v.redacted, ...e.redacted];

@@ -14,6 +14,7 @@ export const ERROR_KINDS = {
   invalid_json: { status: 400, type: "invalid_request_error" },
   invalid_request: { status: 400, type: "invalid_request_error" },
   blocked_by_guardrail: { status: 400, type: "invalid_request_error" },
+  unsupported_by_targets: { status: 400, type: "invalid_request_error" },
   invalid_api_key: { status: 401, type: "authentication_error" },
   not_found: { status: 404, type: "invalid_request_error" },
   model_not_found: { status: 404, type: "invalid_request_error" },

@@ -2,10 +2,11 @@
  * The headers that say what was decided, on every response to a chat
  * request: `x-aigw-route`, `x-aigw-target`, `x-aigw-attempts`
  * (`gpt-4o:429,sonnet:200`: every try in order with its outcome),
- * `x-aigw-policy` and `x-request-id`; `x-aigw-skipped` (`gpt-4o:ejected`)
- * when the route's health policy moved ejected targets to the end.
+ * `x-aigw-policy` and `x-request-id`; `x-aigw-skipped` (`gpt-35:no-images`,
+ * `gpt-4o:ejected`) when targets that cannot take the request were left out
+ * or the route's health policy moved ejected targets to the end.
  */
-import type { AttemptRecord, SkippedTarget } from "../engine/index.js";
+import type { AttemptRecord, SkippedTarget, UnfitTarget } from "../engine/index.js";
 
 export type HeaderList = Array<readonly [string, string]>;
 
@@ -19,9 +20,16 @@ export function attemptsHeader(history: readonly AttemptRecord[]): string {
   return out;
 }
 
-/** `gpt-4o:ejected` per target the health policy skipped (`:probing` while another request probes it). */
-export function skippedHeader(skipped: readonly SkippedTarget[]): string {
-  return skipped.map((s) => `${s.model}:${s.state.probing ? "probing" : "ejected"}`).join(",");
+/**
+ * `gpt-35:no-images` per target that cannot take the request (each lack,
+ * joined by `+`: `mini:no-context+no-tools`), then `gpt-4o:ejected` per
+ * target the health policy skipped (`:probing` while another request probes it).
+ */
+export function skippedHeader(skipped: readonly SkippedTarget[] | undefined, unfit: readonly UnfitTarget[] | undefined): string {
+  const parts: string[] = [];
+  for (const u of unfit ?? []) parts.push(`${u.model}:${u.lacks.map((l) => `no-${l.replace("_", "-")}`).join("+")}`);
+  for (const s of skipped ?? []) parts.push(`${s.model}:${s.state.probing ? "probing" : "ejected"}`);
+  return parts.join(",");
 }
 
 /** What a reply says about the decision so far. */
@@ -33,6 +41,8 @@ export interface DecisionHeaders {
   attempts?: readonly AttemptRecord[];
   /** Targets the health policy moved to the end of the plan. */
   skipped?: readonly SkippedTarget[];
+  /** Targets that cannot take the request. */
+  unfit?: readonly UnfitTarget[];
 }
 
 /** The decision headers, in a fixed order; absent parts are left out. */
@@ -44,6 +54,6 @@ export function decisionHeaders(d: DecisionHeaders): HeaderList {
   if (d.route !== undefined) h.push(["x-aigw-route", d.route]);
   if (d.target !== undefined) h.push(["x-aigw-target", d.target]);
   if (d.attempts !== undefined && d.attempts.length > 0) h.push(["x-aigw-attempts", attemptsHeader(d.attempts)]);
-  if (d.skipped !== undefined) h.push(["x-aigw-skipped", skippedHeader(d.skipped)]);
+  if (d.skipped !== undefined || d.unfit !== undefined) h.push(["x-aigw-skipped", skippedHeader(d.skipped, d.unfit)]);
   return h;
 }

@@ -6,7 +6,7 @@
  * something to report adds an event kind here and its reader there.
  */
 import type { SourceRef } from "../../compiler/graph.js";
-import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, SkippedTarget } from "../engine/index.js";
+import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, SkippedTarget, UnfitTarget } from "../engine/index.js";
 import type { ChatCompletion, Usage } from "../providers/index.js";
 import type { TryTiming } from "./execute.js";
 import type { CanonicalRequest } from "../request/index.js";
@@ -20,6 +20,8 @@ export type RecordEvent =
   | { readonly kind: "routed"; readonly route: string; readonly span: SourceRef; readonly startMs?: number; readonly endMs?: number }
   /** The route's health policy moved these ejected targets to the end of the plan. */
   | { readonly kind: "skipped"; readonly skipped: readonly SkippedTarget[] }
+  /** These targets cannot take the request (engine/fit.ts): left out of the plan. */
+  | { readonly kind: "unfit"; readonly unfit: readonly UnfitTarget[] }
   /** No route matched (the decide step's timing, for the span). */
   | { readonly kind: "unrouted"; readonly startMs: number; readonly endMs: number }
   /** The decision record (`aigw explain`'s JSON), when decisions are logged. */

@@ -31,6 +31,7 @@ import { retryCount, triedModels, type AttemptRecord, type AttemptsError, type O
 import { runPlan, type TryReply } from "../engine/run-plan.js";
 import type { PlannedTarget } from "../engine/plan.js";
 import { decide } from "../engine/decide.js";
+import { unfitMessage } from "../engine/fit.js";
 import { cacheVerdict } from "../engine/cache.js";
 import { prepare, type PreparedGraph } from "../engine/prepare.js";
 import type { Decision } from "../engine/decision.js";
@@ -207,6 +208,9 @@ export async function simulate(
   const decision = decide(graph, facts, state);
   const none = { guard: undefined, attempts: [], error: undefined, elapsedMs: 0, target: undefined, tried: [], retries: 0, input: facts.text, output: undefined };
   if (decision.kind === "no-route") return { ...none, decision, status: 404, summary: "no route (404)" };
+  // As the server's decide step: no target can take the request (a downgrade's plan is judged at the budget stage, below).
+  const unfit = decision.kind === "route" && decision.plan.targets.length === 0 && decision.unfit !== undefined ? unfitMessage(decision.route.name, decision.unfit, facts) : undefined;
+  if (unfit !== undefined && decision.kind === "route" && decision.downgrade === undefined) return { ...none, decision, status: 400, summary: `refused: ${unfit} (400)` };
   const guard = applyGuardrails(graph, decision.guardrails, "input", facts);
   const input = guard.texts[0] ?? "";
   if (guard.blocked !== undefined) {
@@ -221,6 +225,7 @@ export async function simulate(
     return { ...none, decision, guard, input, status: 200, target, ...hit, summary: `answered from cache \`${verdict.cache.name}\`` };
   }
   if (decision.kind === "rejected") return { ...none, decision, guard, input, status: 429, ...hit, summary: `rejected: ${decision.message} (429)` };
+  if (unfit !== undefined) return { ...none, decision, guard, input, status: 400, ...hit, summary: `refused: ${unfit} (400)` };
 
   let now = 0;
   const triesOf = new Map<string, number>();

@@ -79,8 +79,10 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
 
   let first: string | undefined;
   let pick: string | undefined;
+  // A target that cannot take the request is never planned (§7.8).
+  const able = (m: string): boolean => canTake(symbols, m, facts);
   if (downgrade !== undefined) {
-    return { kind: "route", route: name, targets: [downgrade], retries, fallbackOn, pick: undefined, downgrade };
+    return { kind: "route", route: name, targets: able(downgrade) ? [downgrade] : [], retries, fallbackOn, pick: undefined, downgrade };
   }
   // A route with `health h` asks the state about each target; ejected means skipped while something else is not.
   const healthStmt = route.body.find((s) => s.kind === "health");
@@ -90,11 +92,11 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   const target = route.body.find((s) => s.kind === "to" || s.kind === "split");
   let displaced: string | undefined;
   if (target?.kind === "to") first = target.target.name;
-  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected));
+  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able));
   if (pick !== undefined) first = pick;
 
   const targets: string[] = [];
-  for (const m of [...(first === undefined ? [] : [first]), ...fallback]) if (!targets.includes(m)) targets.push(m);
+  for (const m of [...(first === undefined ? [] : [first]), ...fallback]) if (!targets.includes(m) && able(m)) targets.push(m);
   // The arm an ejection displaced is kept, to be tried last.
   if (displaced !== undefined && !targets.includes(displaced)) targets.push(displaced);
   const open = targets.filter((m) => !ejected(m));
@@ -108,10 +110,12 @@ function splitPick(
   facts: Facts,
   state: StateView,
   ejected: (m: string) => boolean,
+  able: (m: string) => boolean,
 ): { pick: string | undefined; displaced: string | undefined } {
   const models = split.arms.map((a) => a.target.name);
   if (state.forcedSplit !== undefined && models.includes(state.forcedSplit)) return { pick: state.forcedSplit, displaced: undefined };
-  const all = split.arms.map((a) => ({ model: a.target.name, weight: a.weight.value }));
+  // Only the arms that can take the request are drawn from.
+  const all = split.arms.map((a) => ({ model: a.target.name, weight: a.weight.value })).filter((a) => able(a.model));
   const v = split.by === undefined ? undefined : readFact(split.by, facts, facts.text);
   const value = v === undefined || String(v) === "" ? undefined : String(v);
   const draw = value === undefined ? state.draw() : undefined;
@@ -128,6 +132,29 @@ function splitPick(
   const healthy = all.filter((a) => a.weight > 0 && !ejected(a.model));
   const again = healthy.length === 0 ? undefined : pickAmong(healthy);
   return again === undefined ? { pick: picked, displaced: undefined } : { pick: again, displaced: picked };
+}
+
+/**
+ * Whether model `m` can take the request, from its declaration: every
+ * capability the request needs is in its `supports` (when it has one), its
+ * input tokens plus the `max_tokens` asked fit its `context`, and the
+ * `max_tokens` asked fit its `max_output`.
+ */
+function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
+  const settings = symbols.models.get(m)?.settings ?? [];
+  const setting = (n: string): Value | undefined => settings.find((s) => s.name.name === n)?.value;
+  const supports = setting("supports");
+  if (supports?.kind === "list") {
+    const has = supports.items.map((i) => (i.kind === "ident" ? i.name : ""));
+    const needs = [f.tools && "tools", f.images && "images", f.jsonSchema && "json_schema", f.stream && "stream"].filter((x): x is string => typeof x === "string");
+    if (needs.some((n) => !has.includes(n))) return false;
+  }
+  const asked = f.maxTokens ?? 0;
+  const context = setting("context");
+  if (context?.kind === "quantity" && f.inputTokens + asked > context.value) return false;
+  const maxOutput = setting("max_output");
+  if (maxOutput?.kind === "quantity" && asked > maxOutput.value) return false;
+  return true;
 }
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */

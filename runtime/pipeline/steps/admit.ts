@@ -12,6 +12,7 @@ import { decide, type RoutedDecision, type StateView } from "../../engine/index.
 import { requestSize } from "../../budget/cost.js";
 import type { Hold } from "../../budget/hold.js";
 import type { Reply } from "../respond.js";
+import { refuseUnfit } from "./decide.js";
 import { routed, type ChatContext, type ChatStep } from "../context.js";
 import { admittedHeaders, budgetError, limitError, rejectedError, unlessUnavailable } from "../refusals.js";
 
@@ -67,6 +68,7 @@ async function admitted(ctx: ChatContext, first: RoutedDecision): Promise<Hold> 
       throw budgetError(next.message, r.kind === "budget" ? r.budget : "", at, now);
     }
     if (next.kind !== "route" || next.downgrade === undefined) throw new Error("budgets: a refused budget neither rejected nor downgraded");
+    refuseUnfit(ctx, next);
     decision = next;
   }
 }

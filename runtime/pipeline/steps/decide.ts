@@ -7,7 +7,7 @@
  * decision is made again on them, traced, so the record shows them.
  * No route is a 404 naming the accepted models.
  */
-import { decide as evaluate, type Decision, type StateView } from "../../engine/index.js";
+import { decide as evaluate, lackParam, unfitMessage, type Decision, type RoutedDecision, type StateView } from "../../engine/index.js";
 import { countedView, readCounters } from "../../budget/counters.js";
 import type { ChatContext, ChatStep } from "../context.js";
 import type { Reply } from "../respond.js";
@@ -60,7 +60,22 @@ async function decided(ctx: ChatContext, view: StateView, startMs: number, next:
     ctx.record.add({ kind: "skipped", skipped: d.skipped });
   }
   ctx.record.add(rt.timeSteps ? { kind: "routed", route: d.route.name, span: d.route.span, startMs, endMs } : { kind: "routed", route: d.route.name, span: d.route.span });
+  if (d.kind === "route") refuseUnfit(ctx, d);
   return next();
+}
+
+/**
+ * Records the targets that cannot take the request, and refuses it (400,
+ * naming the field) when none of its route's can: the admit step calls this
+ * too, for a downgrade's plan.
+ */
+export function refuseUnfit(ctx: ChatContext, d: RoutedDecision): void {
+  const unfit = d.unfit;
+  if (unfit === undefined) return;
+  ctx.meta.unfit = unfit;
+  ctx.record.add({ kind: "unfit", unfit });
+  if (d.plan.targets.length > 0) return;
+  throw new GatewayError("unsupported_by_targets", unfitMessage(d.route.name, unfit, ctx.facts), { param: lackParam(unfit[0]!.lacks[0]!) });
 }
 
 const zero = (): number => 0;
