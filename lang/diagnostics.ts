@@ -69,6 +69,8 @@ export const CODES = {
   W505: { severity: "warning", title: "reservation unbounded by the model" },
   W506: { severity: "warning", title: "condition always true" },
   W507: { severity: "warning", title: "cache shared across callers" },
+  W508: { severity: "warning", title: "target always skipped" },
+  W509: { severity: "warning", title: "capability no target supports" },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type DiagnosticCode = keyof typeof CODES;

@@ -22,6 +22,7 @@ import { unpricedModel } from "./unpriced-model.js";
 import { unreachableRoute } from "./unreachable-route.js";
 import { unused } from "./unused.js";
 import { sharedCache } from "./shared-cache.js";
+import { unfitTarget } from "./unfit-target.js";
 
 export type { Rule } from "./rule.js";
 
@@ -45,4 +46,5 @@ export const RULES: Rule[] = [
   noCallers,
   splitPicks,
   sharedCache,
+  unfitTarget,
 ];
