@@ -223,8 +223,12 @@ export interface HealthNode {
 
 export type TargetPlan =
   | { kind: "to"; model: string }
-  /** `fastest`: power of two choices on the targets' latency estimates, the weights drawing the two (no `by`). */
-  | { kind: "split"; by?: FactNode; fastest?: true; arms: { model: string; weight: number }[] };
+  /**
+   * `fastest`: power of two choices on the targets' latency estimates, the
+   * weights drawing the two; `cheapest`: the arm whose model prices the
+   * request's worst case lowest, ties drawn by weight. Neither takes `by`.
+   */
+  | { kind: "split"; by?: FactNode; fastest?: true; cheapest?: true; arms: { model: string; weight: number }[] };
 
 export interface RouteNode {
   name: string;

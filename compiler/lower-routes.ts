@@ -56,6 +56,7 @@ export function lowerRoute(route: RouteDecl): RouteNode {
           kind: "split",
           ...(s.by ? { by: factNode(s.by) } : {}),
           ...(s.fastest ? { fastest: true as const } : {}),
+          ...(s.cheapest ? { cheapest: true as const } : {}),
           arms: s.arms.map((a) => ({ model: a.target.name, weight: a.weight.value })),
         };
         break;

@@ -243,7 +243,8 @@ export type RouteStmt =
   | { kind: "when"; condition: Expr; span: Span }
   | { kind: "to"; target: Ident; span: Span }
   /** `split fastest { … }`: the arm with the lower latency estimate of two drawn by weight (lang/SPEC.md §7.7). */
-  | { kind: "split"; by?: FactRef; fastest?: true; arms: SplitArm[]; span: Span }
+  /** `split cheapest { … }`: the arm with the cheapest worst case for the request, ties drawn by weight (lang/SPEC.md §7.9). */
+  | { kind: "split"; by?: FactRef; fastest?: true; cheapest?: true; arms: SplitArm[]; span: Span }
   | { kind: "fallback"; targets: Ident[]; on: Value[]; span: Span }
   | { kind: "retry"; count: Value; backoff?: Value; span: Span }
   | { kind: "timeout"; duration: Value; span: Span }

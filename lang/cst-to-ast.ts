@@ -320,6 +320,7 @@ export class AstBuilder {
         }
         const fact = this.node(c, "fact");
         if (this.token(c, "Kw_fastest")) return { kind: "split", fastest: true, arms, span };
+        if (this.token(c, "Kw_cheapest")) return { kind: "split", cheapest: true, arms, span };
         return fact ? { kind: "split", by: this.fact(fact), arms, span } : { kind: "split", arms, span };
       }
       case "Kw_fallback": {

@@ -167,7 +167,7 @@ function cache(s: Extract<A.RouteStmt, { kind: "cache" }>): string {
 
 /** Split arms always sit on the split's line, two spaces apart: `split by key { 70% a  30% b }`. */
 function split(s: Extract<A.RouteStmt, { kind: "split" }>): string {
-  const head = s.by ? `split by ${fact(s.by)}` : s.fastest ? "split fastest" : "split";
+  const head = s.by ? `split by ${fact(s.by)}` : s.fastest ? "split fastest" : s.cheapest ? "split cheapest" : "split";
   if (s.arms.length === 0) return `${head} {}`;
   return `${head} { ${s.arms.map((a) => `${a.weight.raw} ${a.target.name}`).join("  ")} }`;
 }

@@ -351,6 +351,7 @@ class RouteParser extends CstParser {
                 },
               },
               { ALT: () => this.CONSUME(T.Fastest) },
+              { ALT: () => this.CONSUME(T.Cheapest) },
             ]));
           });
           this.CONSUME(T.LBrace);

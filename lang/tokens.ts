@@ -96,6 +96,7 @@ export const Latency = keyword("latency");
 export const Ejected = keyword("ejected");
 export const Failures = keyword("failures");
 export const Fastest = keyword("fastest");
+export const Cheapest = keyword("cheapest");
 export const Rejected = keyword("rejected");
 export const Warned = keyword("warned");
 export const Answers = keyword("answers");

@@ -215,8 +215,9 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none"): string
     const how = s.forced ? "forced" : s.value !== undefined ? `${s.by} is \`${s.value}\`` : `draw ${s.draw?.toFixed(4)}${s.by !== undefined ? `: ${s.by} is missing` : ""}`;
     const fast = s.fastest === undefined ? "" : `; fastest of ${s.fastest.drawn.map((m, i) => `${m} (${s.fastest!.estimates[i] === null ? "unmeasured" : `${s.fastest!.estimates[i]} ms`})`).join(" and ")}`;
     const instead = s.instead === undefined ? "" : `; instead of ejected ${s.instead}`;
-    const kind = s.by !== undefined ? ` by ${s.by}` : s.fastest !== undefined ? " fastest" : "";
-    out.push(s.pick === undefined ? `split { ${arms} }: no arm has a positive weight, fallbacks only` : `split${kind} { ${arms} } picks ${s.pick} (${how}${fast}${instead})`);
+    const cheap = s.cheapest === undefined ? "" : `; cheapest of ${s.cheapest.arms.map((m, i) => `${m} (${dollars(s.cheapest!.costs[i] ?? null)})`).join(", ")}`;
+    const kind = s.by !== undefined ? ` by ${s.by}` : s.fastest !== undefined ? " fastest" : s.cheapest !== undefined ? " cheapest" : "";
+    out.push(s.pick === undefined ? `split { ${arms} }: no arm has a positive weight, fallbacks only` : `split${kind} { ${arms} } picks ${s.pick} (${how}${fast}${cheap}${instead})`);
   }
   for (const u of e.unfit ?? []) out.push(u.reason);
   for (const s of e.skipped ?? []) out.push(`${s.model} skipped: ${s.reason}, health ${s.name} (${at(s)})`);
@@ -274,4 +275,9 @@ function limitLine(l: LimitRecord): string {
   if (l.requests !== undefined) parts.push(`${l.requests.used} of ${l.requests.count} requests per ${l.requests.window}`);
   if (l.tokens !== undefined) parts.push(`${l.tokens.used} of ${l.tokens.count} tokens per ${l.tokens.window}`);
   return `${l.name} (${at(l)}) per ${l.scope} \`${l.scopeKey}\`: ${parts.join(", ")} used${l.exhausted !== undefined ? `, ${l.exhausted} used up` : ""}`;
+}
+
+/** A worst case in dollars as explain prints it: `$0.0123`, or `unpriced`. */
+function dollars(x: number | null): string {
+  return x === null ? "unpriced" : `$${x < 0.01 ? x.toPrecision(3) : x.toFixed(4)}`;
 }

@@ -26,19 +26,14 @@
  * - the most expensive target of the plan (a fallback may answer).
  */
 import type { Graph, ModelNode } from "../../compiler/graph.js";
-import type { PlannedTarget } from "../engine/index.js";
+import { LARGEST_CONTEXT_TOKENS, type PlannedTarget } from "../engine/index.js";
 import type { Usage } from "../providers/index.js";
 import { encodeChat, textChanges, type CanonicalRequest, type ContentBlock } from "../request/index.js";
 import { jsonBytes } from "../request/json-bytes.js";
 import { priceMicros } from "./price.js";
 
-/**
- * The largest context window of any model we know (Llama 4 Scout: 10M
- * tokens). It bounds what cannot be measured when a model declares no
- * `context`, and no request may ask for more output than this
- * (runtime/pipeline/validate.ts).
- */
-export const LARGEST_CONTEXT_TOKENS = 10_000_000;
+// The largest context of any model: one constant for the budget's bound and `split cheapest`'s.
+export { LARGEST_CONTEXT_TOKENS };
 
 /** The most choices a request may ask for (`n`), OpenAI's documented maximum. */
 export const MAX_CHOICES = 128;

@@ -24,6 +24,7 @@ import { explainExpr } from "./explain.js";
 import type { Facts } from "./facts.js";
 import type { AttemptPlan } from "./plan.js";
 import type { PreparedGraph, PreparedRoute } from "./prepare.js";
+import { pickCheapest, worstCost } from "./cheapest.js";
 import { FitCheck, fitPlan } from "./fit.js";
 import { isEjected, orderByHealth, type HealthReader } from "./live.js";
 import { pickByDraw, pickByKey, pickFastest, totalWeight, type Arm } from "./split.js";
@@ -275,6 +276,20 @@ function pickArm(r: PreparedRoute, arms: readonly Arm[], total: number, facts: F
     }
   }
   const draw = state.draw();
+  const models = r.cheapest;
+  if (models !== undefined) {
+    const c = pickCheapest(arms, draw, (m) => worstCost(Object.hasOwn(models, m) ? models[m] : undefined, facts));
+    if (c.index < 0) return undefined;
+    const compared = arms.flatMap((a, i) => (a.weight > 0 ? [i] : []));
+    return {
+      model: arms[c.index]!.model,
+      by: undefined,
+      value: undefined,
+      draw,
+      forced: false,
+      cheapest: { arms: compared.map((i) => arms[i]!.model), costs: compared.map((i) => c.costs[i]) },
+    };
+  }
   if (r.fastest) {
     const latency = state.latency ?? NO_ESTIMATE;
     const f = pickFastest(arms, total, draw, latency);

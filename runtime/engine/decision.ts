@@ -60,6 +60,8 @@ export interface SplitChoice {
   readonly instead?: string;
   /** `split fastest`: the arms drawn and their latency estimates (ms; undefined: never measured). */
   readonly fastest?: { readonly drawn: readonly string[]; readonly estimates: readonly (number | undefined)[] };
+  /** `split cheapest`: the arms compared (positive weight, able to take the request) and their worst-case dollars (undefined: unpriced). */
+  readonly cheapest?: { readonly arms: readonly string[]; readonly costs: readonly (number | undefined)[] };
 }
 
 /** The request matched a route and may be sent. */

@@ -192,6 +192,7 @@ function splitRecord(e: Extract<TraceEvent, { kind: "split" }>, facts: Facts, sc
   s.pick = c.model;
   if (c.forced) s.forced = true;
   // null, not undefined, so the JSON keeps the position of an unmeasured arm.
+  if (c.cheapest !== undefined) s.cheapest = { arms: [...c.cheapest.arms], costs: c.cheapest.costs.map((x) => (x === undefined ? null : x)) };
   if (c.fastest !== undefined) s.fastest = { drawn: [...c.fastest.drawn], estimates: c.fastest.estimates.map((x) => (x === undefined ? null : Math.round(x * 1000) / 1000)) };
   if (c.instead !== undefined) s.instead = c.instead;
   return s;

@@ -93,6 +93,8 @@ export interface SplitRecord {
   readonly forced?: true;
   /** `split fastest`: the arms drawn and their latency estimates in ms (null: never measured). */
   readonly fastest?: { readonly drawn: readonly string[]; readonly estimates: readonly (number | null)[] };
+  /** `split cheapest`: the arms compared and their worst-case dollars for this request (null: unpriced). */
+  readonly cheapest?: { readonly arms: readonly string[]; readonly costs: readonly (number | null)[] };
   /** The arm the rule picked first, ejected by the health policy. */
   readonly instead?: string;
 }

@@ -50,6 +50,7 @@ export {
   type Outcome,
 } from "./attempts.js";
 export { runPlan, type PlanDriver, type PlanRun, type TryReply } from "./run-plan.js";
+export { LARGEST_CONTEXT_TOKENS, pickCheapest, worstCost } from "./cheapest.js";
 export { describeUnfit, lackParam, unfitMessage, type Lack, type UnfitTarget } from "./fit.js";
 export { describeEjection, HEALTHY, orderByHealth, PROBE, type EjectCause, type SkippedTarget, type TargetHealth } from "./live.js";
 export { applyGuardrails, type GuardHit, type GuardOutcome } from "./guardrails.js";

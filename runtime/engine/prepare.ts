@@ -45,6 +45,8 @@ export interface PreparedRoute {
   readonly by: FactNode | undefined;
   /** `split fastest`: the arm is chosen on latency estimates. */
   readonly fastest: boolean;
+  /** `split cheapest`: the arm is chosen on the request's worst-case price (the graph's models, for their prices). */
+  readonly cheapest: Graph["models"] | undefined;
   /** Reads the `split by` fact as a string. */
   readonly byValue: ((f: Facts) => string | undefined) | undefined;
   /** One plan per arm (a `to` route has one). */
@@ -173,6 +175,7 @@ function prepareRoute(
     totalWeight: arms === undefined ? 0 : totalWeight(arms),
     by,
     fastest: node.target.kind === "split" && node.target.fastest === true,
+    cheapest: node.target.kind === "split" && node.target.cheapest === true ? graph.models : undefined,
     byValue,
     plans,
     fallbackOnlyPlan: buildPlan(graph, node, undefined),

@@ -72,8 +72,9 @@ export function describeTraceEvent(e: TraceEvent): string {
       const ms = (x: number | undefined): string => (x === undefined ? "unmeasured" : `${Math.round(x)} ms`);
       const fast = c.fastest === undefined ? "" : `; fastest of ${c.fastest.drawn.map((m, i) => `${m} (${ms(c.fastest!.estimates[i])})`).join(" and ")}`;
       const instead = c.instead === undefined ? "" : `; instead of ejected ${c.instead}`;
-      const how = (c.forced ? "forced by the test" : c.value !== undefined ? `by ${e.by ? `${e.by.name}${e.by.arg !== undefined ? `("${e.by.arg}")` : ""}` : "fact"} \`${c.value}\`` : `by draw ${c.draw!.toFixed(4)}`) + fast + instead;
-      return `split${c.fastest !== undefined ? " fastest" : ""} { ${arms} } picks ${c.model} (${how})`;
+      const cheap = c.cheapest === undefined ? "" : `; cheapest of ${c.cheapest.arms.map((m, i) => `${m} (${c.cheapest!.costs[i] === undefined ? "unpriced" : `$${c.cheapest!.costs[i]!.toPrecision(3)}`})`).join(", ")}`;
+      const how = (c.forced ? "forced by the test" : c.value !== undefined ? `by ${e.by ? `${e.by.name}${e.by.arg !== undefined ? `("${e.by.arg}")` : ""}` : "fact"} \`${c.value}\`` : `by draw ${c.draw!.toFixed(4)}`) + fast + cheap + instead;
+      return `split${c.fastest !== undefined ? " fastest" : c.cheapest !== undefined ? " cheapest" : ""} { ${arms} } picks ${c.model} (${how})`;
     }
     case "skipped":
       return `${e.skipped.model} skipped: ${describeEjection(e.skipped.state)}, health ${e.skipped.health}${e.span === undefined ? "" : ` (${at(e.span)})`}`;

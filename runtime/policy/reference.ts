@@ -19,6 +19,7 @@ import type { SymbolTable } from "../../compiler/symbols.js";
 import { callerStatus } from "../engine/attempts.js";
 import type { Facts } from "../engine/facts.js";
 import { makeArms, pickByDraw, pickByKey, pickFastest, totalWeight } from "../engine/split.js";
+import { LARGEST_CONTEXT_TOKENS, pickCheapest } from "../engine/cheapest.js";
 import { NO_SCOPE_VALUE, type StateView } from "../engine/state.js";
 
 /** What the reference decides. */
@@ -92,7 +93,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   const target = route.body.find((s) => s.kind === "to" || s.kind === "split");
   let displaced: string | undefined;
   if (target?.kind === "to") first = target.target.name;
-  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able));
+  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able, (m) => costOf(symbols, m, facts)));
   if (pick !== undefined) first = pick;
 
   const targets: string[] = [];
@@ -111,6 +112,7 @@ function splitPick(
   state: StateView,
   ejected: (m: string) => boolean,
   able: (m: string) => boolean,
+  cost: (m: string) => number | undefined,
 ): { pick: string | undefined; displaced: string | undefined } {
   const models = split.arms.map((a) => a.target.name);
   if (state.forcedSplit !== undefined && models.includes(state.forcedSplit)) return { pick: state.forcedSplit, displaced: undefined };
@@ -123,7 +125,13 @@ function splitPick(
   const pickAmong = (list: { model: string; weight: number }[]): string | undefined => {
     const arms = makeArms(list);
     const i =
-      value !== undefined ? pickByKey(arms, value) : split.fastest ? pickFastest(arms, totalWeight(arms), draw!, latency).index : pickByDraw(arms, totalWeight(arms), draw!);
+      value !== undefined
+        ? pickByKey(arms, value)
+        : split.fastest
+          ? pickFastest(arms, totalWeight(arms), draw!, latency).index
+          : split.cheapest
+            ? pickCheapest(arms, draw!, cost).index
+            : pickByDraw(arms, totalWeight(arms), draw!);
     return i < 0 ? undefined : list[i]!.model;
   };
   const picked = pickAmong(all);
@@ -155,6 +163,25 @@ function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
   const maxOutput = setting("max_output");
   if (maxOutput?.kind === "quantity" && asked > maxOutput.value) return false;
   return true;
+}
+
+/**
+ * The worst case of the request on model `m` in dollars, from its
+ * declaration: input at most the counted (or byte-bounded) tokens, capped by
+ * `context`; output at most `max_tokens`, else `max_output`, else `context`,
+ * else the largest context; undefined without both prices.
+ */
+function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
+  const settings = symbols.models.get(m)?.settings ?? [];
+  const n = (name: string): number | undefined => {
+    const v = settings.find((s) => s.name.name === name)?.value;
+    return v?.kind === "quantity" ? v.value : undefined;
+  };
+  const [inPrice, outPrice, context, maxOutput] = [n("input"), n("output"), n("context"), n("max_output")];
+  if (inPrice === undefined || outPrice === undefined) return undefined;
+  const input = context === undefined ? f.maxInputTokens : Math.min(f.maxInputTokens, context);
+  const output = f.maxTokens ?? maxOutput ?? context ?? LARGEST_CONTEXT_TOKENS;
+  return (input * inPrice + output * outPrice) / 1_000_000;
 }
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */
