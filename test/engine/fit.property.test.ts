@@ -8,6 +8,8 @@
  *   and an empty plan (the 400) means no target of the route could take it;
  * - a sticky split keeps every key whose arm can take the request where it
  *   was without constraints;
+ * - `split cheapest` never picks a dearer arm than another that can take the
+ *   request and is not ejected (an unpriced arm only when none is priced);
  * - `decide` and the reference interpreter agree on the plan.
  * The capability judgement here is written out from the generated data,
  * independently of engine/fit.ts.
@@ -27,6 +29,7 @@ const CAPS = ["tools", "images", "json_schema", "stream"] as const;
 const EJECTED: TargetHealth = { status: "ejected", agoMs: 1000, forMs: 29_000, cause: { kind: "consecutive", count: 5, last: "503" }, probing: false };
 
 const arbModel = fc.record({
+  price: fc.option(fc.record({ input: fc.integer({ min: 0, max: 20 }), output: fc.integer({ min: 0, max: 60 }) }), { nil: undefined, freq: 6 }),
   supports: fc.option(fc.subarray([...CAPS]), { nil: undefined }),
   context: fc.option(fc.integer({ min: 1000, max: 20_000 }), { nil: undefined }),
   maxOutput: fc.option(fc.integer({ min: 100, max: 5000 }), { nil: undefined }),
@@ -37,7 +40,7 @@ const arbCase = fc.record({
   split: fc.boolean(),
   arms: fc.uniqueArray(fc.record({ model: fc.constantFrom(...MODELS), weight: fc.integer({ min: 0, max: 100 }) }), { minLength: 1, maxLength: 4, selector: (a) => a.model }),
   fallback: fc.uniqueArray(fc.constantFrom(...MODELS), { maxLength: 3 }),
-  mode: fc.constantFrom("draw", "keyed", "fastest"),
+  mode: fc.constantFrom("draw", "keyed", "fastest", "cheapest"),
   ejected: fc.subarray(MODELS),
   health: fc.boolean(),
   downgraded: fc.boolean(),
@@ -61,14 +64,16 @@ function policy(c: Case): string {
       m.context === undefined ? "" : `context ${m.context}`,
       m.maxOutput === undefined ? "" : `max_output ${m.maxOutput}`,
     ].filter((p) => p !== "");
-    return `model ${ALL[i]} = p/"${ALL[i]}" { input $1/Mtok  output $2/Mtok  ${parts.join("  ")} }`;
+    // Budgets need prices (E307), so an unpriced model is only generated where no budget pays.
+    const price = m.price ?? (c.downgraded || ALL[i] === "d" ? { input: 1, output: 2 } : undefined);
+    return `model ${ALL[i]} = p/"${ALL[i]}" { ${price === undefined ? "" : `input $${price.input}/Mtok  output $${price.output}/Mtok`}  ${parts.join("  ")} }`;
   });
   const cuts = c.arms.slice(1).map((a) => a.weight).sort((a, b) => a - b);
   const bounds = [0, ...cuts, 100];
   const arms = c.arms.map((a, i) => `${bounds[i + 1]! - bounds[i]!}% ${a.model}`).join("  ");
   const first = c.split ? c.arms[0]!.model : undefined;
   const fallback = c.fallback.filter((m) => (c.split ? !c.arms.some((a) => a.model === m) : m !== first && m !== c.arms[0]!.model));
-  const target = c.split ? `split ${c.mode === "keyed" ? "by user " : c.mode === "fastest" ? "fastest " : ""}{ ${arms} }` : `to ${c.arms[0]!.model}`;
+  const target = c.split ? `split ${c.mode === "keyed" ? "by user " : c.mode === "draw" ? "" : `${c.mode} `}{ ${arms} }` : `to ${c.arms[0]!.model}`;
   return `
 gateway { auth none }
 provider p { api mock }
@@ -79,7 +84,7 @@ route chat {
   when model == "chat"
   ${target}
   ${fallback.length > 0 ? `fallback ${fallback.join(", ")}` : ""}
-  budget cap
+  ${c.downgraded ? "budget cap" : ""}
   ${c.health ? "health h" : ""}
 }
 `;
@@ -95,6 +100,15 @@ function able(c: Case, model: string): boolean {
   if (m.context !== undefined && n.inputTokens + asked > m.context) return false;
   if (m.maxOutput !== undefined && asked > m.maxOutput) return false;
   return true;
+}
+
+/** The request's worst case on `model` in dollars, from the generated declaration; undefined when unpriced. */
+function costOf(c: Case, model: string): number | undefined {
+  const m = c.models[ALL.indexOf(model)]!;
+  if (m.price === undefined) return undefined;
+  const input = m.context === undefined ? c.need.inputTokens : Math.min(c.need.inputTokens, m.context);
+  const output = c.need.maxTokens ?? m.maxOutput ?? m.context ?? 10_000_000;
+  return (input * m.price.input + output * m.price.output) / 1e6;
 }
 
 function stateOf(c: Case, ejected: readonly string[], spent: number): StateView {
@@ -135,6 +149,19 @@ describe("capability constraints", () => {
           else if (firsts.some((m) => able(c, m))) expect(firsts).toContain(d.split?.model ?? (route.target.kind === "to" ? route.target.model : undefined));
         }
         expect(crossCheck(p, referenceSymbols(compiled.files), facts, state), text).toBeUndefined();
+        // `split cheapest`: nothing dearer than an open, capable arm (unpriced counts as dearest).
+        if (c.split && c.mode === "cheapest" && !c.downgraded && d.split !== undefined && d.split.cheapest !== undefined) {
+          const open = (m: string): boolean => able(c, m) && !(c.health && c.ejected.includes(m));
+          const rivals = c.arms.map((a) => a.model).filter((m) => open(m) && route.target.kind === "split" && route.target.arms.some((a) => a.model === m && a.weight > 0));
+          if (open(d.split.model)) {
+            const mine = costOf(c, d.split.model);
+            for (const m of rivals) {
+              const theirs = costOf(c, m);
+              if (theirs !== undefined) expect(mine, `${d.split.model} over ${m}\n${text}`).toBeDefined();
+              if (theirs !== undefined && mine !== undefined) expect(mine).toBeLessThanOrEqual(theirs + 1e-12);
+            }
+          } else expect(rivals).toEqual([]);
+        }
       }),
       { numRuns: 400 },
     );
