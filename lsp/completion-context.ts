@@ -16,13 +16,16 @@ export type Slot =
   | { kind: "keywords"; words: readonly string[] }
   | { kind: "names"; of: DeclKind; also?: readonly string[] }
   | { kind: "facts"; also?: readonly string[] }
-  | { kind: "settings"; block: "gateway" | "provider" | "model" }
-  | { kind: "value"; block: "gateway" | "provider" | "model"; setting: string }
+  | { kind: "settings"; block: SettingsBlock }
+  | { kind: "value"; block: SettingsBlock; setting: string }
   | { kind: "words"; words: readonly string[] }
   | { kind: "unit"; unit: Unit }
   | { kind: "window" }
   | { kind: "request-facts" }
   | { kind: "none" };
+
+/** The blocks of `setting value` pairs. */
+export type SettingsBlock = "gateway" | "provider" | "model" | "health";
 
 export interface CompletionContext {
   slot: Slot;
@@ -30,8 +33,8 @@ export interface CompletionContext {
   prefix: string;
 }
 
-export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "route", "test"] as const;
-const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit"];
+export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "health", "route", "test"] as const;
+const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "health"];
 const BUDGET_WORDS = ["per", "limit", "warn", "exceeded"];
 const LIMIT_WORDS = ["per", "tokens", "requests"];
 const GUARDRAIL_WORDS = ["on", "block", "redact", "flag"];
@@ -50,7 +53,7 @@ const STATEMENTS: Record<string, readonly string[]> = {
   test: TEST_WORDS,
 };
 /** Tokens after which a word is a name, not a keyword. */
-const WANTS_NAME = new Set(["to", ",", "fallback", "guard", "budget", "limit", "downgrade", "by", "picks", "route", "target", "[", "=", "per", "on", "given"]);
+const WANTS_NAME = new Set(["to", ",", "fallback", "guard", "budget", "limit", "health", "downgrade", "by", "picks", "route", "target", "[", "=", "per", "on", "given"]);
 
 interface Frame {
   block: string;
@@ -146,6 +149,7 @@ function blockSlot(frame: Frame, outer: Frame | undefined): Slot {
     case "gateway":
     case "provider":
     case "model":
+    case "health":
       return settingsSlot(frame.block, s);
     case "keys":
       return isString(frame.stmt[frame.stmt.length - 1]) ? { kind: "words", words: ["team", "user"] } : { kind: "none" };
@@ -168,7 +172,7 @@ function blockSlot(frame: Frame, outer: Frame | undefined): Slot {
   }
 }
 
-function settingsSlot(block: "gateway" | "provider" | "model", s: readonly string[]): Slot {
+function settingsSlot(block: SettingsBlock, s: readonly string[]): Slot {
   // `name value` pairs, where a value may be a call `env("X")` or a list `[…]`.
   let setting: string | undefined;
   for (let i = 0; i < s.length; i++) {
@@ -238,7 +242,8 @@ function routeSlot(stmt: readonly IToken[]): Slot {
     const of = first === "guard" ? "guardrail" : first;
     return prev === first || prev === "," ? { kind: "names", of } : { kind: "keywords", words: ROUTE_WORDS };
   }
-  if (first === "split") return prev === "split" ? { kind: "words", words: ["by"] } : prev === "by" ? { kind: "facts" } : { kind: "none" };
+  if (first === "split") return prev === "split" ? { kind: "words", words: ["by", "fastest", "cheapest"] } : prev === "by" ? { kind: "facts" } : { kind: "none" };
+  if (first === "health") return s.length === 1 ? { kind: "names", of: "health" } : { kind: "keywords", words: ROUTE_WORDS };
   if (first === "timeout" && s.length === 1) return { kind: "unit", unit: "duration" };
   if (first === "retry") return prev === "backoff" ? { kind: "unit", unit: "duration" } : s.length === 2 ? { kind: "keywords", words: ["backoff", ...ROUTE_WORDS] } : s.length === 1 ? { kind: "none" } : { kind: "keywords", words: ROUTE_WORDS };
   return { kind: "keywords", words: ROUTE_WORDS };

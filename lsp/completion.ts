@@ -13,11 +13,11 @@ import { decodeQuantity } from "../lang/literals.js";
 import { parse } from "../lang/parse.js";
 import { fileSpan } from "../lang/span.js";
 import { REQUEST_FACTS } from "../compiler/passes/check-tests.js";
-import { GATEWAY_SETTINGS, MODEL_SETTINGS, PROVIDER_APIS, PROVIDER_SETTINGS, settingSpec, type SettingsTable } from "../compiler/settings.js";
+import { GATEWAY_SETTINGS, HEALTH_SETTINGS, MODEL_SETTINGS, PROVIDER_APIS, PROVIDER_SETTINGS, settingSpec, type SettingsTable } from "../compiler/settings.js";
 import type { Analysis } from "./analysis.js";
-import { completionContext, type Slot } from "./completion-context.js";
+import { completionContext, type SettingsBlock, type Slot } from "./completion-context.js";
 
-const TABLES: Record<"gateway" | "provider" | "model", SettingsTable> = { gateway: GATEWAY_SETTINGS, provider: PROVIDER_SETTINGS, model: MODEL_SETTINGS };
+const TABLES: Record<SettingsBlock, SettingsTable> = { gateway: GATEWAY_SETTINGS, provider: PROVIDER_SETTINGS, model: MODEL_SETTINGS, health: HEALTH_SETTINGS };
 
 /** Examples of each unit, offered when no number is typed yet. */
 const EXAMPLES: Record<Unit, readonly string[]> = {

@@ -9,7 +9,8 @@
 import type { Hover, Position } from "vscode-languageserver";
 import { factSpec } from "../compiler/facts.js";
 import { spanContains, type Occurrence } from "../compiler/name-index.js";
-import type { BudgetClause, BudgetDecl, Declaration, GuardrailDecl, LimitDecl, ModelDecl, ProviderDecl, RouteDecl, Setting } from "../lang/ast.js";
+import { HEALTH_SETTINGS } from "../compiler/settings.js";
+import type { BudgetClause, BudgetDecl, Declaration, GuardrailDecl, HealthDecl, LimitDecl, ModelDecl, ProviderDecl, RouteDecl, Setting } from "../lang/ast.js";
 import type { Span } from "../lang/span.js";
 import type { Analysis } from "./analysis.js";
 import { spanPoint, spanRange } from "./convert.js";
@@ -40,7 +41,20 @@ function model(a: Analysis, m: ModelDecl): string[] {
     `- upstream name: ${code(m.upstream?.value ?? "")}`,
     `- price: input ${set("input")}, output ${set("output")}`,
     `- context: ${set("context")}, max_output: ${set("max_output")}`,
+    `- supports: ${settingText(a, m.settings, "supports") ?? "not declared (never a reason to skip it)"}`,
   ];
+}
+
+/** A health policy: every setting, as written or its default. */
+function health(a: Analysis, h: HealthDecl): string[] {
+  const lines = [`**health** ${code(h.name.name)}`];
+  for (const [name, spec] of Object.entries(HEALTH_SETTINGS)) {
+    const written = settingText(a, h.settings, name);
+    lines.push(`- ${name}: ${written ?? (spec.default !== undefined ? `${spec.default} (the default)` : "not set")}`);
+  }
+  const routes = a.index.occurrences.filter((o) => o.kind === "health" && o.name === h.name.name && !o.decl).length;
+  lines.push(`- used by ${routes} route${routes === 1 ? "" : "s"}`);
+  return lines;
 }
 
 function provider(a: Analysis, p: ProviderDecl): string[] {
@@ -74,7 +88,9 @@ function route(a: Analysis, r: RouteDecl): string[] {
   const body = (r.body ?? []).filter(Boolean);
   const when = body.filter((s) => s.kind === "when").map((s) => textOf(a, s.kind === "when" ? s.condition?.span : undefined));
   const targets = body.filter((s) => s.kind === "to" || s.kind === "split" || s.kind === "fallback").map((s) => code(textOf(a, s.span)));
-  const attached = body.filter((s) => s.kind === "guard" || s.kind === "budget" || s.kind === "limit" || s.kind === "retry" || s.kind === "timeout").map((s) => code(textOf(a, s.span)));
+  const attached = body
+    .filter((s) => s.kind === "guard" || s.kind === "budget" || s.kind === "limit" || s.kind === "retry" || s.kind === "timeout" || s.kind === "health")
+    .map((s) => code(textOf(a, s.span)));
   const order = a.index.occurrences.filter((o) => o.decl?.kind === "route");
   const n = order.findIndex((o) => o.decl === r) + 1;
   const lines = [
@@ -97,6 +113,7 @@ function describe(a: Analysis, o: Occurrence): string[] | undefined {
     : d.kind === "limit" ? clauses(a, "limit", d)
     : d.kind === "guardrail" ? guardrail(a, d)
     : d.kind === "route" ? route(a, d)
+    : d.kind === "health" ? health(a, d)
     : undefined;
   if (lines && d.kind !== "route") lines.push(`- declared at ${where(d.span)}`);
   return lines;

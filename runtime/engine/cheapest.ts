@@ -11,7 +11,7 @@
  */
 import type { ModelNode } from "../../compiler/graph.js";
 import type { Facts } from "./facts.js";
-import { pickByDraw, totalWeight, type Arm } from "./split.js";
+import type { Arm } from "./split.js";
 
 /**
  * The largest context window of any model we know (Llama 4 Scout: 10M
@@ -43,18 +43,29 @@ export interface CheapestPick {
  * among them.
  */
 export function pickCheapest(arms: readonly Arm[], u: number, cost: (model: string) => number | undefined): CheapestPick {
-  const costs: (number | undefined)[] = new Array(arms.length);
+  const n = arms.length;
+  const costs: (number | undefined)[] = [];
   let best = Infinity;
   let any = false;
-  for (let i = 0; i < arms.length; i++) {
-    if (!(arms[i]!.weight > 0)) continue;
-    any = true;
-    const c = cost(arms[i]!.model);
-    costs[i] = c;
+  for (let i = 0; i < n; i++) {
+    const c = arms[i]!.weight > 0 ? cost(arms[i]!.model) : undefined;
+    costs.push(c);
+    if (arms[i]!.weight > 0) any = true;
     if (c !== undefined && c < best) best = c;
   }
   if (!any) return { index: -1, costs };
-  const tied = arms.filter((a, i) => a.weight > 0 && (best === Infinity ? costs[i] === undefined : costs[i] === best));
-  const t = pickByDraw(tied, totalWeight(tied), u);
-  return { index: arms.indexOf(tied[t]!), costs };
+  // The weighted draw among the tied arms (every unpriced one when none is priced), without building their list.
+  const tied = (i: number): boolean => arms[i]!.weight > 0 && (best === Infinity ? costs[i] === undefined : costs[i] === best);
+  let total = 0;
+  for (let i = 0; i < n; i++) if (tied(i)) total += arms[i]!.weight;
+  const at = u * total;
+  let acc = 0;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    if (!tied(i)) continue;
+    acc += arms[i]!.weight;
+    last = i;
+    if (at < acc) return { index: i, costs };
+  }
+  return { index: last, costs };
 }

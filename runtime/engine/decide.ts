@@ -280,15 +280,14 @@ function pickArm(r: PreparedRoute, arms: readonly Arm[], total: number, facts: F
   if (models !== undefined) {
     const c = pickCheapest(arms, draw, (m) => worstCost(Object.hasOwn(models, m) ? models[m] : undefined, facts));
     if (c.index < 0) return undefined;
-    const compared = arms.flatMap((a, i) => (a.weight > 0 ? [i] : []));
-    return {
-      model: arms[c.index]!.model,
-      by: undefined,
-      value: undefined,
-      draw,
-      forced: false,
-      cheapest: { arms: compared.map((i) => arms[i]!.model), costs: compared.map((i) => c.costs[i]) },
-    };
+    const compared: string[] = [];
+    const costs: (number | undefined)[] = [];
+    for (let i = 0; i < arms.length; i++) {
+      if (!(arms[i]!.weight > 0)) continue;
+      compared.push(arms[i]!.model);
+      costs.push(c.costs[i]);
+    }
+    return { model: arms[c.index]!.model, by: undefined, value: undefined, draw, forced: false, cheapest: { arms: compared, costs } };
   }
   if (r.fastest) {
     const latency = state.latency ?? NO_ESTIMATE;

@@ -83,7 +83,9 @@ export function lacksOf(fit: ModelFit, needs: number, f: Facts): readonly Lack[]
 export class FitCheck {
   readonly unfit: UnfitTarget[] = [];
   private readonly needs: number;
-  private readonly judged = new Map<string, boolean>();
+  // A route has a handful of targets: a linear memo is cheaper than a Map per decision.
+  private readonly names: string[] = [];
+  private readonly verdicts: boolean[] = [];
   constructor(
     private readonly fits: ReadonlyMap<string, ModelFit>,
     private readonly facts: Facts,
@@ -93,15 +95,15 @@ export class FitCheck {
 
   /** Whether `model` can take the request. */
   takes(model: string): boolean {
-    const known = this.judged.get(model);
-    if (known !== undefined) return known;
+    for (let i = 0; i < this.names.length; i++) if (this.names[i] === model) return this.verdicts[i]!;
     const fit = this.fits.get(model);
     const lacks = fit === undefined ? NO_LACKS : lacksOf(fit, this.needs, this.facts);
     if (lacks.length > 0) {
       const room = { ...(lacks.includes("context") ? { context: fit!.context } : {}), ...(lacks.includes("max_output") ? { maxOutput: fit!.maxOutput } : {}) };
       this.unfit.push({ model, lacks, ...room });
     }
-    this.judged.set(model, lacks.length === 0);
+    this.names.push(model);
+    this.verdicts.push(lacks.length === 0);
     return lacks.length === 0;
   }
 }

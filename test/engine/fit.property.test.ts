@@ -172,7 +172,7 @@ describe("capability constraints", () => {
       fc.property(arbCase, (c) => {
         const keyed: Case = { ...c, split: true, mode: "keyed", downgraded: false, health: false };
         const graph = compileSources([{ path: "k.route", text: policy(keyed) }]).graph!;
-        const free = compileSources([{ path: "f.route", text: policy({ ...keyed, models: keyed.models.map(() => ({ supports: undefined, context: undefined, maxOutput: undefined })) }) }]).graph!;
+        const free = compileSources([{ path: "f.route", text: policy({ ...keyed, models: keyed.models.map((m) => ({ ...m, supports: undefined, context: undefined, maxOutput: undefined })) }) }]).graph!;
         const facts = factsFromTestRequest({ model: "chat", headers: {}, metadata: {}, user: c.user, ...c.need }, graph);
         const before = decide(prepare(free), facts, stateOf(keyed, [], 0));
         const after = decide(prepare(graph), facts, stateOf(keyed, [], 0));
