@@ -3,7 +3,7 @@
  * through `aigw lsp`, on the two-file policy of fixtures.ts.
  */
 import { describe, expect, it } from "vitest";
-import type { CodeLens, CompletionItem, DocumentSymbol, TextEdit } from "vscode-languageserver-protocol";
+import type { CodeLens, CompletionItem, DocumentSymbol, Hover, TextEdit } from "vscode-languageserver-protocol";
 import { formatText } from "../../lang/format.js";
 import { uri, useFixturePolicy } from "./client.js";
 import { at, MAIN, MODELS } from "./fixtures.js";
@@ -59,6 +59,32 @@ describe("completion", () => {
     expect(await labels("\nbudget b2 { limit $5 per |")).toEqual(expect.arrayContaining(["minute", "hour", "day", "month", "30s"]));
     expect(await labels("\nbudget b2 { per |")).toEqual(["key", "team", "user", "route", "global"]);
     expect(await labels("\nbudget b2 { exceeded downgrade |")).toEqual(["big", "mini"]);
+  });
+
+  it("offers health policies, their settings, and the kinds of split", async () => {
+    expect(await labels("\nhe|")).toContain("health");
+    expect(await labels("\nhealth h2 { |")).toEqual(["on", "consecutive", "failure_rate", "interval", "minimum", "eject", "max_eject"]);
+    expect(await labels("\nhealth h2 { eject 30|")).toEqual(["30ms", "30s", "30m", "30h", "30d"]);
+    const route = "\nhealth up { consecutive 3 }\nroute r2 {\n  ";
+    expect(await labels(`${route}|\n}\n`)).toContain("health");
+    expect(await labels(`${route}to big\n  health |\n}\n`)).toEqual(["up"]);
+    expect(await labels(`${route}split |\n}\n`)).toEqual(["by", "fastest", "cheapest"]);
+    expect(await labels('\nmodel m3 = openai/"x" { |')).toContain("supports");
+  });
+
+  it("hovers a health policy with its settings and defaults, and a model with what it supports", async () => {
+    const snippet = '\nhealth up { consecutive 3  eject 10s }\nmodel m4 = openai/"x" { supports [tools, images] }\nroute r2 {\n  to m4\n  health up\n}\n';
+    const text = MAIN + snippet;
+    await p.client.change(p.main, text);
+    const hover = async (what: string, col: number): Promise<string> =>
+      ((await p.client.request<Hover | null>("textDocument/hover", { textDocument: { uri: uri(p.main) }, position: at(text, what, 0, col) }))?.contents as { value: string } | undefined)?.value ?? "";
+    const h = await hover("health up\n}", 8);
+    expect(h).toContain("**health** `up`");
+    expect(h).toContain("- consecutive: 3");
+    expect(h).toContain("- eject: 10s");
+    expect(h).toContain("- max_eject: 5m (the default)");
+    expect(h).toContain("- used by 1 route");
+    expect(await hover("to m4", 4)).toContain("- supports: [tools, images]");
   });
 
   it("offers nothing inside a string or a comment", async () => {
