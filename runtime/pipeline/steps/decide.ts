@@ -53,7 +53,7 @@ async function traced(ctx: ChatContext, first: Decision, view: StateView, startM
   const trace = ctx.trace!;
   const tracer = { tracer: (e: (typeof trace)[number]) => void trace.push(e) };
   if (first.kind === "route" && (first.budgets.length > 0 || first.limits.length > 0)) {
-    ctx.counters = await unlessUnavailable(() => readCounters(rt.budgets.store, first), rt.budgets.log);
+    ctx.counters = await unlessUnavailable(readCounters(rt.budgets.store, first), rt.budgets.log);
     ctx.view = countedView(view, ctx.counters);
   }
   return routedOn(ctx, evaluate(rt.prepared, ctx.facts, ctx.view, tracer), startMs, next);
