@@ -86,6 +86,9 @@ for (const example of ["examples/quickstart", "examples/production"]) {
       if (tok !== undefined) headers.authorization = `Bearer ${tok}`;
       const body: Record<string, unknown> = { model: r.model, messages: [{ role: "user", content: r.input ?? "" }] };
       if (Object.keys(r.metadata).length > 0) body.metadata = r.metadata;
+      // What a test states of the request's needs (lang/SPEC.md §7.8) is sent as the fields that carry it.
+      if (r.maxTokens !== undefined) body.max_tokens = r.maxTokens;
+      if (r.jsonSchema) body.response_format = { type: "json_schema", json_schema: { name: "answer", schema: { type: "object" } } };
       const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify(body) });
       const got: Live = {
         status: res.status,
