@@ -80,6 +80,8 @@ export interface PreparedGraph {
   readonly guardrails: ReadonlyMap<string, PreparedGuardrail>;
   /** Whether any route, guardrail or cache condition reads `input_tokens`, or a model declares a `context` (the tokenizer may be needed). */
   readonly readsTokens: boolean;
+  /** Whether a condition reads `input_tokens` (a context check counts only inputs longer than the context in bytes). */
+  readonly conditionsReadTokens: boolean;
   /** Every model that declares `supports`, `context` or `max_output`, with what it can take. */
   readonly fits: ReadonlyMap<string, ModelFit>;
   /** `graph.accepted` joined, for 404 messages. */
@@ -107,9 +109,10 @@ export function prepare(graph: Graph): PreparedGraph {
     for (const rule of g.rules) if (rule.when !== undefined && readsFact(rule.when, "input_tokens")) readsTokens = true;
   }
   for (const c of Object.values(graph.caches ?? {})) if (c.when !== undefined && readsFact(c.when, "input_tokens")) readsTokens = true;
+  const conditionsReadTokens = readsTokens;
   for (const f of fits.values()) if (f.context !== undefined) readsTokens = true;
 
-  return { graph, routes, byModel, anyModel, guardrails, readsTokens, fits, acceptedText: graph.accepted.map((m) => `\`${m}\``).join(", ") };
+  return { graph, routes, byModel, anyModel, guardrails, readsTokens, conditionsReadTokens, fits, acceptedText: graph.accepted.map((m) => `\`${m}\``).join(", ") };
 }
 
 /** A copy of an index list as a sorted, duplicate-free Int32Array, checked against the route count. */

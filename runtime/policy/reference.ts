@@ -159,7 +159,8 @@ function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
   }
   const asked = f.maxTokens ?? 0;
   const context = setting("context");
-  if (context?.kind === "quantity" && f.inputTokens + asked > context.value) return false;
+  // Tokens never outnumber UTF-8 bytes (§5): a text that fits by its bytes is not counted.
+  if (context?.kind === "quantity" && f.maxInputTokens + asked > context.value && f.inputTokens + asked > context.value) return false;
   const maxOutput = setting("max_output");
   if (maxOutput?.kind === "quantity" && asked > maxOutput.value) return false;
   return true;

@@ -17,6 +17,8 @@ import { runPolicyTests, type PolicyTestOptions, type TestResult } from "./polic
 import { prepare } from "../engine/prepare.js";
 import { crossCheckTests } from "./reference-check.js";
 import { loadTokenizer } from "../engine/tokens.js";
+import { smallestContext } from "../engine/fit.js";
+import { utf8Length } from "../engine/facts.js";
 
 /** The policy's tests, run. */
 interface PolicyTestRun {
@@ -28,10 +30,12 @@ interface PolicyTestRun {
 /**
  * Runs the policy's tests on its graph, and each test's request through the
  * reference interpreter: a disagreement is an internal error (I001), never
- * hidden. The tokenizer is loaded only when the policy reads `input_tokens`.
+ * hidden. The tokenizer is loaded only when a condition reads `input_tokens`
+ * or a test's input may not fit a model's `context` by its bytes (loading it
+ * takes a while, and most policies that declare contexts never need it).
  */
 async function testPolicy(files: readonly SourceFile[], graph: Graph, cases: readonly TestCase[], onSimulation: PolicyTestOptions["onSimulation"]): Promise<PolicyTestRun> {
-  const tokenizer = prepare(graph).readsTokens ? await loadTokenizer() : undefined;
+  const tokenizer = mayCount(graph, cases) ? await loadTokenizer() : undefined;
   const options = tokenizer ? { tokenizer } : {};
   const results = await runPolicyTests(graph, cases, onSimulation ? { ...options, onSimulation } : options);
   const disagreements = crossCheckTests(files, graph, cases, options).map((d) =>
@@ -40,6 +44,13 @@ async function testPolicy(files: readonly SourceFile[], graph: Graph, cases: rea
     }),
   );
   return { results, disagreements };
+}
+
+/** Whether running `cases` may count tokens: a condition reads them, or a test's input plus its max_tokens may exceed the smallest context in bytes. */
+function mayCount(graph: Graph, cases: readonly TestCase[]): boolean {
+  if (prepare(graph).conditionsReadTokens) return true;
+  const least = smallestContext(graph);
+  return cases.some((t) => t.request.inputTokens === undefined && utf8Length(t.request.input ?? "") + (t.request.maxTokens ?? 0) > least);
 }
 
 /** How to verify: the environment for `env("…")`, and for `aigw check` which tests to run and who hears their simulations. */
