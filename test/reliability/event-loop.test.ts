@@ -206,8 +206,9 @@ async function gateway(guard: string, guardrails: string, args: string[] = LIVEN
 gateway { max_body 4MB  log_bodies true  state memory  deadline 120s }
 provider real { api openai base_url "${up.baseUrl}" timeout 120s }
 keys { "${KEY_HASH}" team "loop" }
-model gpt = real/"gpt-4o" { input $2.50/Mtok  output $10/Mtok  context 128k  max_output 16k }
-model long = real/"gpt-4.1" { input $2/Mtok  output $8/Mtok  context 1M  max_output 32k }
+// Contexts large enough that every 1 MB prompt reaches the upstream (a model whose context a prompt exceeds is skipped, lang/SPEC.md §7.8).
+model gpt = real/"gpt-4o" { input $2.50/Mtok  output $10/Mtok  context 1M  max_output 16k }
+model long = real/"gpt-4.1" { input $2/Mtok  output $8/Mtok  context 2M  max_output 32k }
 budget team-daily { per team  limit $100000 per day  warn 80%  exceeded reject }
 limit per-key { per key  requests 100000 per minute  tokens 1000M per minute }
 ${guardrails}
