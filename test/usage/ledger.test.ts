@@ -108,8 +108,8 @@ describe("the usage ledger", () => {
     l.record(finished({ status: 400, errorCode: "blocked_by_guardrail", blocked: { guardrail: "inj", by: "pattern" } as RequestView["blocked"], target: undefined }, { usage: undefined }));
     l.record(
       finished({
-        redacted: [{ guardrail: "pii", by: "email", count: 2 }] as RequestView["redacted"],
-        flagged: [{ guardrail: "watch", by: "deny" }] as RequestView["flagged"],
+        redacted: [{ guardrail: "pii", rule: 0, by: "email", count: 2 }],
+        flagged: [{ guardrail: "watch", rule: 0, by: "deny", count: 1 }],
         skipped: [{ model: "x" }] as unknown as RequestView["skipped"],
         cache: { name: "c", result: "hit", usage: { promptTokens: 30, completionTokens: 12 } },
       }, { usage: undefined }),
