@@ -137,7 +137,7 @@ describe("the /ui dashboard in Chromium", () => {
     await page.waitForSelector("#login-error:has-text('refused')");
     allow401.on = false;
     expect(await page.isVisible("#dash")).toBe(false);
-    expect(await page.evaluate(() => sessionStorage.getItem("aigw-admin-token"))).toBeNull();
+    expect(await page.evaluate('sessionStorage.getItem("aigw-admin-token")')).toBeNull();
     await page.context().close();
     expect(problems).toEqual([]);
   });
@@ -149,7 +149,7 @@ describe("the /ui dashboard in Chromium", () => {
     await page.waitForSelector("body[data-loaded]");
     const before = Number(await page.getAttribute("body", "data-loaded"));
     await page.selectOption("#range", "7d");
-    await page.waitForFunction((t) => Number(document.body.dataset["loaded"]) > t, before);
+    await page.waitForFunction(`Number(document.body.dataset.loaded) > ${before}`);
 
     const total = await report("since=7d&step=1h");
     expect(total.totals.requests).toBeGreaterThan(1000);
@@ -159,7 +159,7 @@ describe("the /ui dashboard in Chromium", () => {
     const traffic = await tableRows(page, "table-traffic");
     expect(traffic.reduce((n, r) => n + (r[1] as number), 0)).toBe(total.totals.requests);
     expect(traffic.reduce((n, r) => n + (r[2] as number), 0)).toBe(total.totals.errors);
-    const canvas = await page.$eval("#chart-traffic canvas", (c) => (c as HTMLCanvasElement).width);
+    const canvas = await page.$eval("#chart-traffic canvas", (c) => (c as unknown as { width: number }).width);
     expect(canvas).toBeGreaterThan(200);
 
     const byTeam = await report("since=7d&by=team&step=1d");
@@ -181,7 +181,10 @@ describe("the /ui dashboard in Chromium", () => {
     expect(fallbacks.find((r) => r[0] === "big")![2]).toBe(byModel.groups.find((g) => g.key === "big")!.fallbacks);
 
     const budgets = (await (await fetch(`${scene.gw.base}/admin/budgets`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { budgets: { spent: number; reserved: number; limit: number }[] };
-    const shown = await page.$$eval("#budgets .budget", (els) => els.map((e) => [Number((e as HTMLElement).dataset["used"]), Number((e as HTMLElement).dataset["limit"])]));
+    const shown = await page.$$eval("#budgets .budget", (els) => els.map((e) => {
+      const data = (e as unknown as { dataset: Record<string, string> }).dataset;
+      return [Number(data["used"]), Number(data["limit"])];
+    }));
     expect(shown).toEqual(budgets.budgets.map((b) => [b.spent + b.reserved, b.limit]));
     expect(await page.textContent("#budgets")).toMatch(/of \$10\.00 .*\d+h \d+m left/);
     const ready = (await (await fetch(`${scene.gw.base}/readyz`)).json()) as { policy: string };
@@ -207,11 +210,12 @@ describe("the /ui dashboard in Chromium", () => {
     await page.goto(`${scene.gw.base}/ui`);
     await signIn(page, ADMIN_TOKEN);
     await page.waitForSelector("body[data-loaded]");
-    const widths = await page.evaluate(() => ({
+    // A string, evaluated in the page: this project compiles without the DOM's types.
+    const widths = (await page.evaluate(`({
       page: document.documentElement.scrollWidth,
-      chart: document.querySelector("#chart-traffic canvas")!.getBoundingClientRect().width,
-      tile: document.querySelector("#tile-requests")!.getBoundingClientRect().right,
-    }));
+      chart: document.querySelector("#chart-traffic canvas").getBoundingClientRect().width,
+      tile: document.querySelector("#tile-requests").getBoundingClientRect().right,
+    })`)) as { page: number; chart: number; tile: number };
     expect(widths.page).toBeLessThanOrEqual(390);
     expect(widths.chart).toBeLessThanOrEqual(390);
     expect(widths.tile).toBeLessThanOrEqual(390);
