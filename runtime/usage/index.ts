@@ -4,14 +4,13 @@
  * (`openUsageStore`), and rolled up into reports (report.ts) for
  * `aigw usage`, `GET /admin/usage` and the `/ui` dashboard.
  */
-import { isAbsolute, resolve } from "node:path";
 import type { GatewayNode } from "../../compiler/graph.js";
 import { memoryUsageStore } from "./memory.js";
 import { redisUsageStore } from "./redis.js";
 import { sqliteUsageStore } from "./sqlite.js";
 import type { UsageStore } from "./store.js";
 import { UsageLedger } from "./ledger.js";
-import { sweepEvery, type Swept } from "../state/index.js";
+import { stateLocation, sweepEvery, type Swept } from "../state/index.js";
 
 export type { UsageStore } from "./store.js";
 export { addCounts, bucketOf, bucketUpperMs, emptyCounts, quantileMs, HISTOGRAM_BUCKETS, SUM_FIELDS, type Histogram, type UsageCounts } from "./counts.js";
@@ -22,27 +21,21 @@ export { memoryUsageStore } from "./memory.js";
 export { sqliteUsageStore } from "./sqlite.js";
 export { redisUsageStore } from "./redis.js";
 
-/** The default SQLite file, as the state store's. */
-const DEFAULT_SQLITE_PATH = ".aigw/state.db";
-
 /**
  * Opens the usage store beside the gateway's state: memory, the same SQLite
  * file (its own table and connection) or the same Redis (its own client,
  * `aigw:usage:` keys). Throws when it cannot (a Redis URL unset).
  */
 export function openUsageStore(config: GatewayNode["state"], options: { env: Readonly<Record<string, string | undefined>>; baseDir?: string }): UsageStore {
-  switch (config.kind) {
+  const at = stateLocation(config, options);
+  switch (at.kind) {
     case "memory":
       return memoryUsageStore();
-    case "sqlite": {
-      const path = config.path === "" ? DEFAULT_SQLITE_PATH : config.path;
-      return sqliteUsageStore({ path: isAbsolute(path) ? path : resolve(options.baseDir ?? process.cwd(), path) });
-    }
-    case "redis": {
-      const url = "env" in config.url ? options.env[config.url.env] : config.url.value;
-      if (url === undefined || url === "") throw new Error("cannot open the redis usage ledger: its url is not set");
-      return redisUsageStore({ url });
-    }
+    case "sqlite":
+      return sqliteUsageStore({ path: at.path });
+    case "redis":
+      if (at.url === undefined) throw new Error(`cannot open the redis usage ledger: ${at.missing}`);
+      return redisUsageStore({ url: at.url });
   }
 }
 

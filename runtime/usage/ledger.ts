@@ -1,8 +1,8 @@
 /**
  * The usage ledger on the request path: each finished request adds to one
- * in-memory cell (a Map lookup by a string of its minute and dimensions,
- * then a dozen field increments and two histogram buckets); nothing waits
- * on the store. Every `flushMs` (and at `close`, which the gateway calls
+ * in-memory cell (a few Map lookups by its minute and dimensions, then a
+ * dozen field increments and two histogram buckets); nothing waits on the
+ * store. Every `flushMs` (and at `close`, which the gateway calls
  * when it drains) the cells gathered so far are handed to the store in one
  * batch and a fresh Map takes the next requests. A flush that fails puts
  * its cells back to be tried again with the next, up to `maxCells`, beyond
@@ -16,7 +16,7 @@ import type { FinishedRequest } from "../observe/request.js";
 import { keyId } from "../observe/access-log.js";
 import { priceMicros } from "../budget/price.js";
 import { addCounts, bucketOf, emptyCounts } from "./counts.js";
-import { dimsKey, minuteOf, type Outcome, type UsageDims, type UsageRow } from "./row.js";
+import { dimsKey, minuteOf, type Outcome, type UsageRow } from "./row.js";
 import type { UsageStore } from "./store.js";
 
 /** How often cells are flushed to the store by default. */
@@ -40,7 +40,15 @@ export interface LedgerOptions {
 
 /** Gathers finished requests into per-minute cells and flushes them to a {@link UsageStore}. */
 export class UsageLedger {
-  private cells = new Map<string, UsageRow>();
+  /**
+   * minute → key → team → user → route → target → api → outcome → cell.
+   * Nested Maps keyed by strings the graph and the caller index already
+   * hold (their hashes are cached in the strings), so finding a cell costs
+   * a few lookups and builds no string; the cell's dimensions (and the key
+   * id) are built once, when it is created.
+   */
+  private cells: Tree = new Map();
+  private size = 0;
   private readonly store: UsageStore;
   private readonly clock: () => number;
   private readonly retentionMs: () => number;
@@ -72,25 +80,11 @@ export class UsageLedger {
   /** Adds one finished request to its cell. */
   record(f: FinishedRequest): void {
     const v = f.view;
-    const minute = minuteOf(this.clock());
     const c = v.caller;
-    const team = c?.team ?? v.team ?? "";
-    const key = c?.key === undefined ? "" : keyId(c.key);
-    const user = c?.user ?? "";
-    const route = v.route ?? "";
-    const model = v.target ?? "";
-    const node = model === "" || !Object.hasOwn(f.graph.models, model) ? undefined : f.graph.models[model]!;
-    const provider = node?.provider ?? "";
-    const api = v.request?.api ?? "";
+    const target = v.target ?? "";
+    const node = target === "" || !Object.hasOwn(f.graph.models, target) ? undefined : f.graph.models[target]!;
     const outcome = outcomeOf(f);
-    // The same string as `minute + SEP + dimsKey(dims)`, without building the dims object for a cell that exists.
-    const id = minute + SEP + team + SEP + key + SEP + user + SEP + route + SEP + model + SEP + provider + SEP + api + SEP + outcome;
-    let cell = this.cells.get(id);
-    if (cell === undefined) {
-      const dims: UsageDims = { team, key, user, route, model, provider, api, outcome };
-      cell = { minute, dims, counts: emptyCounts() };
-      this.cells.set(id, cell);
-    }
+    const cell = this.cellOf(minuteOf(this.clock()), c?.key ?? "", c?.team ?? v.team ?? "", c?.user ?? "", v.route ?? "", target, v.request?.api ?? "", outcome, node?.provider ?? "");
     const n = cell.counts;
     n.requests++;
     if (outcome !== "ok") {
@@ -139,10 +133,25 @@ export class UsageLedger {
     await this.store.close();
   }
 
+  /** The cell of these dimensions, created when missing (`provider` follows from `model`). */
+  private cellOf(minute: number, key: string, team: string, user: string, route: string, model: string, api: string, outcome: Outcome, provider: string): UsageRow {
+    const path = [key, team, user, route, model, api, outcome];
+    let level: Tree = this.cells.get(minute) as Tree | undefined ?? setLevel(this.cells, minute);
+    for (let i = 0; i < path.length - 1; i++) level = (level.get(path[i]!) as Tree | undefined) ?? setLevel(level, path[i]!);
+    let cell = level.get(outcome) as UsageRow | undefined;
+    if (cell === undefined) {
+      cell = { minute, dims: { team, key: key === "" ? "" : keyId(key), user, route, model, provider, api, outcome }, counts: emptyCounts() };
+      level.set(outcome, cell);
+      this.size++;
+    }
+    return cell;
+  }
+
   private async flushNow(): Promise<void> {
-    if (this.cells.size === 0) return;
-    const rows = [...this.cells.values()];
+    if (this.size === 0) return;
+    const rows = merged(this.cells);
     this.cells = new Map();
+    this.size = 0;
     try {
       await this.store.add(rows, this.retentionMs());
     } catch (err) {
@@ -151,14 +160,57 @@ export class UsageLedger {
     }
   }
 
+  /** A failed flush's cells, merged into what came since (by their dimensions), up to `maxCells`. */
   private putBack(rows: readonly UsageRow[]): void {
+    const byId = new Map<string, UsageRow>();
+    for (const r of merged(this.cells)) byId.set(r.minute + SEP + dimsKey(r.dims), r);
     for (const r of rows) {
       const id = r.minute + SEP + dimsKey(r.dims);
-      const cell = this.cells.get(id);
+      const cell = byId.get(id);
       if (cell !== undefined) addCounts(cell.counts, r.counts);
-      else if (this.cells.size < this.maxCells) this.cells.set(id, r);
+      else if (byId.size < this.maxCells) byId.set(id, r);
       else this.dropped++;
     }
+    // Kept apart under one key: new requests build their own paths, and the next flush collects both.
+    this.cells = new Map([[PUT_BACK, new Map([...byId].map(([id, r]) => [id, r]))]]);
+    this.size = byId.size;
+  }
+}
+
+/** Nested Maps of cells (see {@link UsageLedger}); leaves are {@link UsageRow}s. */
+type Tree = Map<unknown, Tree | UsageRow>;
+
+/** The top-level key under which put-back cells wait (no minute is NaN). */
+const PUT_BACK = Number.NaN;
+
+function setLevel(parent: Tree, key: unknown): Tree {
+  const m: Tree = new Map();
+  parent.set(key, m);
+  return m;
+}
+
+/**
+ * The tree's cells, one per minute and dimensions: a cell put back after a
+ * failed flush and one recorded since share their dimensions but not their
+ * path (the path holds the key, the dimensions its id), and are added here.
+ */
+function merged(tree: Tree): UsageRow[] {
+  const all: UsageRow[] = [];
+  collect(tree, all);
+  const byId = new Map<string, UsageRow>();
+  for (const r of all) {
+    const id = r.minute + SEP + dimsKey(r.dims);
+    const seen = byId.get(id);
+    if (seen === undefined) byId.set(id, r);
+    else addCounts(seen.counts, r.counts);
+  }
+  return [...byId.values()];
+}
+
+function collect(tree: Tree, out: UsageRow[]): void {
+  for (const v of tree.values()) {
+    if (v instanceof Map) collect(v, out);
+    else out.push(v);
   }
 }
 
