@@ -99,7 +99,7 @@ export function printFeatures(r: FeaturesResult): void {
   if (l !== undefined) {
     console.log(
       `  usage ledger (paired, ${l.pairs} pairs of ${l.secondsPerRun} s, ABBA): ${num(l.withoutUs, 1)} → ${num(l.withUs, 1)} µs CPU per request, ` +
-        `median ${signed(l.addedUs, 1)} µs (×${l.ratio.toFixed(3)}, quartiles ${l.ratioQuartiles[0].toFixed(3)}–${l.ratioQuartiles[1].toFixed(3)}); record() alone ${l.recordNs.toFixed(0)} ns`,
+        `median ${signed(l.addedUs, 1)} µs (×${l.ratio.toFixed(3)}, quartiles ${l.ratioQuartiles[0].toFixed(3)}–${l.ratioQuartiles[1].toFixed(3)}); ledger + ring record() alone ${l.recordNs.toFixed(0)} ns CPU`,
     );
   }
 }

@@ -7,11 +7,12 @@
  * the same closed-loop load goes to one, then the other, in ABBA order, so
  * a change in the machine's load hits both alike. Each pair yields the CPU
  * µs per request of both; the result is the median of the per-pair
- * differences and ratios. Beside it, the hot-path part alone: `record()`
- * timed in this process over a realistic finished request.
+ * differences and ratios. Beside it, the hot-path part alone: the ledger's
+ * and the ring's `record()`, CPU time (not wall time: the machine may be
+ * busy) in this process over realistic finished requests.
  */
 import { compileSources } from "../../compiler/index.js";
-import type { FinishedRequest, RequestView } from "../../runtime/observe/index.js";
+import { RecentRequests, type FinishedRequest, type RequestView } from "../../runtime/observe/index.js";
 import { hashKey } from "../../runtime/pipeline/auth.js";
 import { memoryUsageStore, UsageLedger } from "../../runtime/usage/index.js";
 import { BENCH_KEY, benchPolicy } from "../proxy-features.js";
@@ -30,7 +31,7 @@ export interface LedgerCost {
   /** Median over the pairs of with / without. */
   ratio: number;
   ratioQuartiles: [number, number];
-  /** `UsageLedger.record` alone, ns per call, in the bench process. */
+  /** What the request path does for the ledger alone — `UsageLedger.record` and the recent-requests ring — CPU ns per request, in the bench process. */
   recordNs: number;
 }
 
@@ -80,7 +81,7 @@ export async function ledgerCost(bench: Bench, stateDir: (name: string) => strin
   }
 }
 
-/** ns per `record()` of the bench's featured request (its cell exists after the first call, as under load). */
+/** CPU ns per request of the ledger's and the ring's `record()` on the bench's featured request (its cell exists after the first call, as under load). */
 export function recordCost(calls = 200_000): number {
   const graph = compileSources([{ path: "bench.route", text: benchPolicy("mock", hashKey(BENCH_KEY), "memory") }]).graph!;
   const view: RequestView = {
@@ -113,8 +114,18 @@ export function recordCost(calls = 200_000): number {
     saved: undefined,
   };
   const ledger = new UsageLedger({ store: memoryUsageStore(), clock: Date.now, retentionMs: () => 86_400_000, flushMs: 0 });
-  for (let i = 0; i < 10_000; i++) ledger.record(f);
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < calls; i++) ledger.record(f);
-  return Number(process.hrtime.bigint() - t0) / calls;
+  const recent = new RecentRequests();
+  // Distinct request ids, as the ring sees them; made before the clock starts.
+  const requests = Array.from({ length: calls }, (_, i) => ({ ...f, view: { ...view, requestId: `req_bench_${i}` } }));
+  for (let i = 0; i < 10_000; i++) {
+    ledger.record(requests[i]!);
+    recent.record(requests[i]!);
+  }
+  const c0 = process.cpuUsage();
+  for (const r of requests) {
+    ledger.record(r);
+    recent.record(r);
+  }
+  const c = process.cpuUsage(c0);
+  return ((c.user + c.system) * 1000) / calls;
 }
