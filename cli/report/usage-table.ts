@@ -20,6 +20,8 @@ export function renderUsageTable(r: UsageReport): string {
   const head = [r.by ?? "", ...COLUMNS];
   const rows = r.groups.map((g) => [label(r, g.key), ...cells(g).map(show)]);
   rows.push(["TOTAL", ...cells(r.totals).map(show)]);
+  const cost = COLUMNS.indexOf("cost $") + 1;
+  [...r.groups, r.totals].forEach((g, i) => (rows[i]![cost] = dollars(g.cost)));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (row: readonly string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
   const out = [`usage ${r.since} .. ${r.until}${r.by === null ? "" : ` by ${r.by}`}`, line(head), ...rows.slice(0, -1).map(line), line(head.map((_, i) => "-".repeat(widths[i]!))), line(rows[rows.length - 1]!)];
@@ -36,6 +38,11 @@ export function renderUsageCsv(r: UsageReport): string {
 function show(n: number | null): string {
   if (n === null) return "-";
   return Number.isInteger(n) ? n.toLocaleString("en-US") : n.toLocaleString("en-US", { maximumFractionDigits: 6 });
+}
+
+/** Cents from a dollar up; below it, to the micro-dollar the ledger counts. */
+function dollars(n: number): string {
+  return n >= 1 ? n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : n.toLocaleString("en-US", { maximumFractionDigits: 6 });
 }
 
 function raw(n: number | null): string {
