@@ -6,8 +6,6 @@ import { compilePaths } from "../compiler/index.js";
 import type { Graph, TestCase } from "../compiler/graph.js";
 import type { SourceFile } from "../lang/ast.js";
 import type { Diagnostic } from "../lang/diagnostics.js";
-import { statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { FsHost } from "./io.js";
 
 export interface LoadedPolicy {
@@ -25,14 +23,4 @@ export function loadAndCompile(paths: readonly string[], env: Readonly<Record<st
   const result: LoadedPolicy = { files: compiled.files, texts: host.texts, diagnostics: compiled.diagnostics, tests: compiled.tests };
   if (compiled.graph) result.graph = compiled.graph;
   return result;
-}
-
-/** Where a relative `state sqlite("…")` path is resolved: the policy directory (the first path, or its directory when it is a file). */
-export function policyDir(path: string): string {
-  const abs = resolve(path);
-  try {
-    return statSync(abs).isDirectory() ? abs : dirname(abs);
-  } catch {
-    return process.cwd();
-  }
 }

@@ -28,7 +28,7 @@ import { parseArgs, UsageError } from "../args.js";
 import { processIo, type Io } from "../io.js";
 import { defaultVerifier, policySource, reloadRoutes, Reloader, SourceError, type PolicySource } from "../../runtime/server/reload/index.js";
 import { renderHuman, summary } from "../render.js";
-import { policyDir } from "../policy.js";
+import { policyDir } from "../policy-dir.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
 import { openManagedCache, type ManagedCache } from "../../runtime/cache/index.js";
 import { openManagedLedger, type ManagedLedger } from "../../runtime/usage/index.js";

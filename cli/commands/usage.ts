@@ -12,7 +12,8 @@ import { hasErrors } from "../../lang/diagnostics.js";
 import { openUsageStore, parseUsageQuery, usageReport, UsageQueryError, type UsageQuery, type UsageReport } from "../../runtime/usage/index.js";
 import { oneOf, parseArgs, UsageError } from "../args.js";
 import type { Io } from "../io.js";
-import { loadAndCompile, policyDir } from "../policy.js";
+import { loadAndCompile } from "../policy.js";
+import { policyDir } from "../policy-dir.js";
 import { renderHuman, summary } from "../render.js";
 import { renderUsageCsv, renderUsageTable } from "../report/usage-table.js";
 
