@@ -21,7 +21,7 @@ import type { HeaderList } from "../http.js";
 import type { RouteTable } from "./guard.js";
 
 const SECURITY: HeaderList = [
-  ["content-security-policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"],
+  ["content-security-policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"],
   ["x-content-type-options", "nosniff"],
   ["referrer-policy", "no-referrer"],
   ["cache-control", "no-cache"],
