@@ -22,9 +22,12 @@ import type { AttemptRecord, GuardHit } from "../engine/index.js";
 export const RECENT_REQUESTS = 1_000;
 
 export class RecentRequests {
-  /** A ring of slots, overwritten in place oldest first (no object is made per request), and each id's slot. */
+  /**
+   * A ring of slots, overwritten in place oldest first: no object is made
+   * per request, and no index is kept (a lookup, an admin's click, scans the
+   * slots instead of every request paying for a Map entry).
+   */
   private readonly slots: Kept[];
-  private readonly byId = new Map<string, number>();
   private next = 0;
   private filled = 0;
 
@@ -33,17 +36,18 @@ export class RecentRequests {
   }
 
   record(f: FinishedRequest): void {
-    const slot = this.slots[this.next]!;
-    if (slot.requestId !== "" && this.byId.get(slot.requestId) === this.next) this.byId.delete(slot.requestId);
-    slot.keep(f);
-    this.byId.set(slot.requestId, this.next);
+    this.slots[this.next]!.keep(f);
     this.next = (this.next + 1) % this.capacity;
     if (this.filled < this.capacity) this.filled++;
   }
 
+  /** The newest request with this id (a client may reuse an `x-request-id`). */
   get(requestId: string): AccessEntry | undefined {
-    const i = this.byId.get(requestId);
-    return i === undefined ? undefined : requestEntry(this.slots[i]!.finished());
+    for (let k = 1; k <= this.filled; k++) {
+      const slot = this.slots[(this.next - k + this.capacity) % this.capacity]!;
+      if (slot.requestId === requestId) return requestEntry(slot.finished());
+    }
+    return undefined;
   }
 
   /** The newest `n` request ids, newest first. */
