@@ -17,7 +17,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { hashKey } from "../../runtime/pipeline/auth.js";
 import { bucketOf, emptyCounts, minuteOf, sqliteUsageStore, type UsageReport, type UsageRow } from "../../runtime/usage/index.js";
 import { closeAllUpstreams } from "../support/upstreams.js";
@@ -45,7 +45,8 @@ async function seedHistory(dbPath: string, now: number): Promise<void> {
   ] as const;
   for (let d = 6; d >= 1; d--) {
     for (let h = 0; h < 24; h++) {
-      const minute = minuteOf(now - d * DAY + h * 3_600_000);
+      // Half an hour off the hour: no seeded minute sits on the edge of a 24h or 7d range read a little later.
+      const minute = minuteOf(now - d * DAY + h * 3_600_000 + 1_800_000);
       teams.forEach(([team, key], t) => {
         const n = 4 + Math.round((6 + 5 * Math.sin(((h - 4) / 24) * 2 * Math.PI)) * (t === 0 ? 2 : 1)) + ((d * 7 + h * 3 + t * 11) % 5);
         for (const [model, provider, price] of [["mini", "up", 25], ["big", "up", 320]] as const) {
@@ -72,7 +73,9 @@ async function seedHistory(dbPath: string, now: number): Promise<void> {
 
 let scene: UsageScene;
 let browser: Browser;
+/** Page errors, console errors and warnings, requests that left the gateway: each test starts with none and must end with none. */
 const problems: string[] = [];
+beforeEach(() => void (problems.length = 0));
 
 beforeAll(async () => {
   const s = await startScene();
