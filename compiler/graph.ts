@@ -42,6 +42,8 @@ export interface GatewayNode {
    * every route or every key. Absent: 50 (`DEFAULTS.gateway.reloadMaxDrop`).
    */
   reloadMaxDrop?: number;
+  /** `usage_retention`: how long the usage ledger keeps its minutes. Absent: 30 days (`DEFAULTS.gateway.usageRetentionMs`). */
+  usageRetentionMs?: number;
 }
 
 export type ProviderApi = "openai" | "anthropic" | "mock" | "gemini" | "vertex" | "azure" | "bedrock";

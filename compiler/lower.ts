@@ -79,6 +79,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
   const logBodies = s.get("log_bodies");
   const reloadMaxDrop = s.get("reload_max_drop");
   const cacheMemory = s.get("cache_memory");
+  const usageRetention = s.get("usage_retention");
   return {
     ...(listen !== undefined ? { listen } : {}),
     state: lowerState(s.get("state")),
@@ -90,6 +91,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
     // Written only when set, so graphs of policies without it are unchanged; the runtime defaults it.
     ...(reloadMaxDrop !== undefined ? { reloadMaxDrop: num(reloadMaxDrop, DEFAULTS.gateway.reloadMaxDrop) } : {}),
     ...(cacheMemory !== undefined ? { cacheMemoryBytes: num(cacheMemory, DEFAULTS.gateway.cacheMemoryBytes) } : {}),
+    ...(usageRetention !== undefined ? { usageRetentionMs: num(usageRetention, DEFAULTS.gateway.usageRetentionMs) } : {}),
   };
 }
 
