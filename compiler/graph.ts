@@ -167,6 +167,8 @@ export type FactName =
   | "text"
   | "tools"
   | "images"
+  | "temperature"
+  | "top_p"
   | "session";
 
 /** A fact read from the request; `arg` is the header, metadata or label name. */
@@ -289,6 +291,9 @@ export interface TestRequest {
   inputTokens?: number;
   tools?: boolean;
   images?: boolean;
+  /** Sampling; absent: left to the provider's default. */
+  temperature?: number;
+  topP?: number;
 }
 
 export type TestGiven =

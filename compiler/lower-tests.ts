@@ -64,6 +64,12 @@ function applyFact(request: TestRequest, f: RequestFact): void {
     case "images":
       request.images = flag(a);
       break;
+    case "temperature":
+      request.temperature = num(a);
+      break;
+    case "top_p":
+      request.topP = num(a);
+      break;
   }
 }
 

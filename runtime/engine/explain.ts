@@ -51,6 +51,11 @@ export function factShown(fact: FactNode, f: Facts, text: string): string {
       return String(f.tools);
     case "images":
       return String(f.images);
+    case "temperature":
+    case "top_p": {
+      const n = fact.name === "temperature" ? f.temperature : f.topP;
+      return n === undefined ? "missing (the provider's default)" : String(n);
+    }
     default: {
       if (factKind(fact.name) !== "string") return "?";
       const v = stringReader(fact)(f, text);

@@ -52,6 +52,13 @@ export interface Facts {
   readonly tokensCounted: boolean;
   readonly tools: boolean;
   readonly images: boolean;
+  /**
+   * The sampling the caller asked for; undefined when left to the
+   * provider's default (which is not 0: a missing temperature never
+   * equals 0).
+   */
+  readonly temperature: number | undefined;
+  readonly topP: number | undefined;
   /** The conversation the request belongs to (session.ts); derived on first read. */
   readonly session: string | undefined;
   /**
@@ -109,6 +116,8 @@ export interface FactsInit {
   inputTokens?: number;
   tools?: boolean;
   images?: boolean;
+  temperature?: number;
+  topP?: number;
   /** The session, or how to derive it on first read (session.ts). */
   session?: string | (() => string | undefined);
 }
@@ -138,6 +147,8 @@ class RequestFacts implements Facts {
   readonly maxInputTokens: number;
   readonly tools: boolean;
   readonly images: boolean;
+  readonly temperature: number | undefined;
+  readonly topP: number | undefined;
   private tokens: number;
   private normalized: string | undefined;
   private matches: Readonly<Record<string, boolean>> | undefined;
@@ -158,6 +169,8 @@ class RequestFacts implements Facts {
     this.inputBytes = init.inputBytes ?? utf8Length(this.text);
     this.tools = init.tools ?? false;
     this.images = init.images ?? false;
+    this.temperature = init.temperature;
+    this.topP = init.topP;
     this.tokenizer = tokenizer;
     this.sessionValue = init.session;
     const given = init.inputTokens;
@@ -260,6 +273,8 @@ export function factsFromRequest(
       text: texts.length === 1 ? texts[0]! : texts.join("\n"),
       tools: req.tools.length > 0,
       images: hasImages(req),
+      temperature: req.sampling.temperature,
+      topP: req.sampling.topP,
       session: () => sessionOf({ headers, ...sessionFields(req), opening: () => openingOf(req.messages) }),
     },
     tokenizer,
@@ -306,6 +321,8 @@ export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "k
       inputTokens: request.inputTokens,
       tools: request.tools ?? false,
       images: request.images ?? false,
+      temperature: request.temperature,
+      topP: request.topP,
       // A test's input is its one user message: the conversation's opening.
       session: request.session ?? (() => sessionOf({ headers: lowerCaseKeys(request.headers), opening: () => ({ system: "", user: request.input ?? "" }) })),
     },
