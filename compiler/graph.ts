@@ -149,7 +149,19 @@ export interface CacheNode {
   bypass: "allowed" | "denied";
   /** `charge hits`: a hit is admitted against the route's budgets and limits like a miss (default: free). */
   chargeHits: boolean;
+  /** The semantic cache (`semantic MODEL`): absent, exact matches only. */
+  semantic?: SemanticNode;
   span: SourceRef;
+}
+
+/** A semantic cache: requests that differ only in their last user text, and whose texts embed close enough, share an entry. */
+export interface SemanticNode {
+  /** The embedding model (a key of `models`). */
+  model: string;
+  /** The least cosine similarity of a hit, in (0, 1]. */
+  similarity: number;
+  /** The most vectors a gateway holds for this cache. */
+  maxVectors: number;
 }
 
 export type FactName =

@@ -273,6 +273,10 @@ function lowerCache(body: readonly CacheStmt[], span: Span): CacheNode {
   };
   const when = body.find((x) => x.kind === "when");
   if (when?.kind === "when") node.when = lowerExpr(when.condition);
+  const semantic = word(s.get("semantic"));
+  if (semantic !== undefined) {
+    node.semantic = { model: semantic, similarity: num(s.get("similarity"), d.similarity), maxVectors: num(s.get("max_vectors"), d.maxVectors) };
+  }
   return node;
 }
 

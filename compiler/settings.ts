@@ -10,6 +10,9 @@ import {
   COUNT,
   FAILURE_REASONS,
   DURATION,
+  ENTRIES,
+  NAME,
+  SIMILARITY,
   POSITIVE_DURATION,
   PERCENT,
   PRICE,
@@ -121,7 +124,13 @@ export const CACHE_SETTINGS: SettingsTable = {
   max_entry: { type: BYTES, default: "256KB", doc: "largest reply stored" },
   bypass: { type: enumType(["allowed", "denied"]), default: "allowed", doc: "whether `cache-control: no-cache` or `x-aigw-cache: bypass` skips the cache" },
   charge: { type: enumType(["hits", "none"]), default: "none", doc: "`charge hits`: a hit counts against the route's budgets and limits like a miss" },
+  semantic: { type: NAME, doc: "the embedding model (a declared model) of the semantic cache: a request whose last user text is close enough to a stored one's is answered with its reply" },
+  similarity: { type: SIMILARITY, default: "0.95", doc: "semantic: the least cosine similarity of a hit" },
+  max_vectors: { type: ENTRIES, default: "10000", doc: "semantic: the most vectors a gateway holds for the cache (least recently used evicted)" },
 };
+
+/** Cache settings that mean something only with `semantic`. */
+export const SEMANTIC_ONLY = ["similarity", "max_vectors"] as const;
 
 /**
  * What a provider of each `api` cannot do without (E203): each entry is a
@@ -176,7 +185,7 @@ export const DEFAULTS = {
     reloadMaxDrop: 50,
     cacheMemoryBytes: 64 * 1024 * 1024,
   },
-  cache: { scope: "key", maxEntryBytes: 256 * 1024, bypass: "allowed", chargeHits: false },
+  cache: { scope: "key", maxEntryBytes: 256 * 1024, bypass: "allowed", chargeHits: false, similarity: 0.95, maxVectors: 10_000 },
   provider: {
     timeoutMs: 30_000,
     mock: { latencyMs: 0, failRate: 0, failStatus: 500 },
