@@ -22,6 +22,8 @@ export { Coalescer } from "./coalesce.js";
 export { memoryCacheStore, ENTRY_OVERHEAD } from "./memory.js";
 export { sqliteCacheStore } from "./sqlite.js";
 export { redisCacheStore } from "./redis.js";
+export { MemoryVectorIndex, memoryVectorIndexes, unitVector, vectorIndexes, type Nearest, type VectorIndex, type VectorIndexes } from "./vectors.js";
+export { semanticQuery, type SemanticQuery } from "./semantic-key.js";
 
 /** How often expired entries are swept from stores that do not expire them themselves. */
 export const CACHE_SWEEP_MS = 60_000;
