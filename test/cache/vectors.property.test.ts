@@ -62,7 +62,7 @@ describe("the in-memory vector index", () => {
             const key = `k${n++}`;
             const v = new Float32Array(64);
             v[n % 64] = 1;
-            v[(n * 7) % 64] += 0.5;
+            v[(n * 7) % 64]! += 0.5;
             const u = unitVector(v)!;
             vectors.set(key, u);
             await index.add("p", key, u, 60_000);
