@@ -29,7 +29,7 @@ import { processIo, type Io } from "../io.js";
 import { defaultVerifier, policySource, reloadRoutes, Reloader, SourceError, type PolicySource } from "../../runtime/server/reload/index.js";
 import { renderHuman, summary } from "../render.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
-import { openManagedCache, type ManagedCache } from "../../runtime/cache/index.js";
+import { openManagedCache, openVectorIndexes, type ManagedCache, type VectorIndexes } from "../../runtime/cache/index.js";
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
@@ -96,9 +96,12 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   let state: ManagedStore | undefined;
   // The response cache (runtime/cache): beside the state, in the same memory, SQLite file or Redis.
   let cache: ManagedCache | undefined;
+  // The semantic caches' vectors: mirrors of Redis streams with Redis state, else in memory.
+  let vectors: VectorIndexes | undefined;
   try {
     state = openManagedStore(graph.gateway.state, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("state sweep failed", { error: String(err) }) });
     cache = openManagedCache(graph.gateway, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("cache sweep failed", { error: String(err) }) });
+    vectors = openVectorIndexes(graph.gateway.state, { env: io.env, clock: Date.now });
     gateway = await startGateway({
       graph,
       host,
@@ -108,6 +111,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
       routes: reloadRoutes(reloader, io.env),
       store: state.store,
       cacheStore: cache.store,
+      vectorIndexes: vectors,
       observe,
       guardPass,
       ...(bodyTimeoutMs !== undefined ? { http: { bodyTimeoutMs } } : {}),
@@ -115,6 +119,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   } catch (err) {
     await state?.close();
     await cache?.close();
+    await vectors?.close();
     await reloader.close();
     io.err(`aigw serve: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
@@ -138,6 +143,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   await gateway.close(SHUTDOWN_GRACE_MS);
   await state.close();
   await cache.close();
+  await vectors.close();
   await spans?.close();
   out.flush();
   io.err("aigw serve: stopped\n");

@@ -13,6 +13,8 @@ import { redisCacheStore } from "./redis.js";
 import { sqliteCacheStore } from "./sqlite.js";
 import { sweepEvery, type Swept } from "../state/index.js";
 import type { CacheStore, Clock } from "./store.js";
+import { memoryVectorIndexes, type VectorIndexes } from "./vectors.js";
+import { redisVectorIndexes } from "./redis-vectors.js";
 
 export type { CacheStore, Clock } from "./store.js";
 export { CacheStoreError, type CacheStoreErrorCode } from "./errors.js";
@@ -24,6 +26,7 @@ export { sqliteCacheStore } from "./sqlite.js";
 export { redisCacheStore } from "./redis.js";
 export { MemoryVectorIndex, memoryVectorIndexes, unitVector, vectorIndexes, type Nearest, type VectorIndex, type VectorIndexes } from "./vectors.js";
 export { semanticQuery, type SemanticQuery } from "./semantic-key.js";
+export { RedisVectorIndex, redisVectorIndexes } from "./redis-vectors.js";
 
 /** How often expired entries are swept from stores that do not expire them themselves. */
 export const CACHE_SWEEP_MS = 60_000;
@@ -52,6 +55,23 @@ export function openManagedCache(gateway: GatewayNode, options: { env: Readonly<
 }
 
 /**
+ * Opens the semantic caches' vector indexes beside the cache store: with
+ * Redis state, local mirrors of Redis streams every gateway shares
+ * (redis-vectors.ts); otherwise in this process's memory (with SQLite state
+ * a restart starts the index empty while the entries stay for exact hits).
+ */
+export function openVectorIndexes(config: GatewayNode["state"], options: { env: Readonly<Record<string, string | undefined>>; clock: Clock }): VectorIndexes {
+  if (config.kind !== "redis") return memoryVectorIndexes(options.clock);
+  return redisVectorIndexes({ url: redisUrl(config, options.env), clock: options.clock });
+}
+
+function redisUrl(config: Extract<GatewayNode["state"], { kind: "redis" }>, env: Readonly<Record<string, string | undefined>>): string {
+  const url = "env" in config.url ? env[config.url.env] : config.url.value;
+  if (url === undefined || url === "") throw new CacheStoreError("AIGW_CACHE_REDIS_URL_UNSET", "cannot open the redis cache: its url is not set");
+  return url;
+}
+
+/**
  * Opens the cache store beside the gateway's state: memory, the same SQLite
  * file (its own table and connection), or the same Redis (its own client,
  * `aigw:cache:` keys). Throws `CacheStoreError` when it cannot.
@@ -64,10 +84,7 @@ export function openCacheStore(config: GatewayNode["state"], options: OpenCacheO
       const path = config.path === "" ? ".aigw/state.db" : config.path;
       return sqliteCacheStore({ clock: options.clock, path: isAbsolute(path) ? path : resolve(options.baseDir ?? process.cwd(), path) });
     }
-    case "redis": {
-      const url = "env" in config.url ? options.env[config.url.env] : config.url.value;
-      if (url === undefined || url === "") throw new CacheStoreError("AIGW_CACHE_REDIS_URL_UNSET", "cannot open the redis cache: its url is not set");
-      return redisCacheStore({ url });
-    }
+    case "redis":
+      return redisCacheStore({ url: redisUrl(config, options.env) });
   }
 }

@@ -51,7 +51,7 @@ export class MemoryVectorIndex implements VectorIndex {
 
   constructor(
     public max: number,
-    private readonly clock: Clock,
+    protected readonly clock: Clock,
   ) {}
 
   async nearest(partition: string, vector: Float32Array, least: number): Promise<Nearest | undefined> {
