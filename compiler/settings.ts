@@ -126,7 +126,7 @@ export const CACHE_SETTINGS: SettingsTable = {
   charge: { type: enumType(["hits", "none"]), default: "none", doc: "`charge hits`: a hit counts against the route's budgets and limits like a miss" },
   semantic: { type: NAME, doc: "the embedding model (a declared model) of the semantic cache: a request whose last user text is close enough to a stored one's is answered with its reply" },
   similarity: { type: SIMILARITY, default: "0.95", doc: "semantic: the least cosine similarity of a hit" },
-  max_vectors: { type: ENTRIES, default: "10000", doc: "semantic: the most vectors a gateway holds for the cache (least recently used evicted)" },
+  max_vectors: { type: ENTRIES, default: "2000", doc: "semantic: the most vectors a gateway holds for the cache (least recently used evicted)" },
 };
 
 /** Cache settings that mean something only with `semantic`. */
@@ -185,7 +185,7 @@ export const DEFAULTS = {
     reloadMaxDrop: 50,
     cacheMemoryBytes: 64 * 1024 * 1024,
   },
-  cache: { scope: "key", maxEntryBytes: 256 * 1024, bypass: "allowed", chargeHits: false, similarity: 0.95, maxVectors: 10_000 },
+  cache: { scope: "key", maxEntryBytes: 256 * 1024, bypass: "allowed", chargeHits: false, similarity: 0.95, maxVectors: 2_000 },
   provider: {
     timeoutMs: 30_000,
     mock: { latencyMs: 0, failRate: 0, failStatus: 500 },

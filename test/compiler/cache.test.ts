@@ -62,15 +62,15 @@ describe("cache declarations", () => {
 
   it("a semantic cache names its embedding model; its similarity and bound have defaults", () => {
     const r = compileText(`${BASE}model embed = p/"e" { input $0.02/Mtok }
-cache near { ttl 1h  semantic embed  similarity 0.9  max_vectors 2k }
+cache near { ttl 1h  semantic embed  similarity 0.9  max_vectors 3k }
 cache plain { ttl 1h  semantic embed }
 route s { when model == "s"  to m  cache plain }
 route t { when model == "t"  to m  cache { ttl 1m  semantic embed } }
 route r { to m  cache near }`);
     expect(errorCodes(r)).toEqual([]);
-    expect(r.graph!.caches["near"]!.semantic).toEqual({ model: "embed", similarity: 0.9, maxVectors: 2000 });
-    expect(r.graph!.caches["plain"]!.semantic).toEqual({ model: "embed", similarity: 0.95, maxVectors: 10_000 });
-    expect(r.graph!.caches["route:t"]!.semantic).toEqual({ model: "embed", similarity: 0.95, maxVectors: 10_000 });
+    expect(r.graph!.caches["near"]!.semantic).toEqual({ model: "embed", similarity: 0.9, maxVectors: 3000 });
+    expect(r.graph!.caches["plain"]!.semantic).toEqual({ model: "embed", similarity: 0.95, maxVectors: 2_000 });
+    expect(r.graph!.caches["route:t"]!.semantic).toEqual({ model: "embed", similarity: 0.95, maxVectors: 2_000 });
     expect(r.graph!.caches["route:r"]).toBeUndefined();
   });
 
