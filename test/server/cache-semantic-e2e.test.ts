@@ -192,6 +192,8 @@ describe("the semantic cache, through aigw serve", () => {
     expect(seen(up, "fail-embed please")).toBe(1);
     const metrics = await (await fetch(`${served.base}/metrics`)).text();
     expect(metrics).not.toContain(EMBED_KEY);
+    expect(metrics).toMatch(/^aigw_cache_semantic_lookups_total\{cache="near",result="error"\} 1$/m);
+    expect(metrics).toMatch(/^aigw_cache_semantic_lookups_total\{cache="near",result="hit"\} [1-9]/m);
     expect(served.stderr()).not.toContain(EMBED_KEY);
   });
 });
