@@ -14,6 +14,13 @@
  * `max_entry`. The output guard step sits after this one, so what is
  * stored is what the caller got. Identical misses in flight wait for the
  * first (request coalescing, cache/coalesce.ts).
+ *
+ * A semantic cache (`semantic MODEL`) adds one lookup between the exact
+ * miss and coalescing (pipeline/semantic.ts): a close entry answers as a
+ * hit (`x-aigw-cache: hit; semantic=S`, the record naming that entry);
+ * otherwise the request's vector is filed under its own key once its reply
+ * is stored. Identical requests in flight each embed before they coalesce:
+ * waiting on the leader first would leave them no vector of their own.
  */
 import type { CacheEntry } from "../../cache/entry.js";
 import { cacheKey, decodeEntry, encodeEntry } from "../../cache/index.js";
