@@ -33,12 +33,20 @@ function caveat(c: Change): string | undefined {
   return undefined;
 }
 
+/** Changes listed one by one in the human and Markdown formats; JSON lists every one. */
+export const SHOWN = 50;
+
+function more(d: PolicyDiff): string | undefined {
+  const n = d.changes.length - SHOWN;
+  return n > 0 ? `… and ${n} more change${n === 1 ? "" : "s"} (--format json lists every one)` : undefined;
+}
+
 const moves = (c: Change): string => (c.moves !== undefined ? ` (${c.moves}% of this traffic moves to another model)` : "");
 
 export function renderDiffHuman(d: PolicyDiff, labels: DiffLabels): string {
   const code = (s: string): string => `\`${s}\``;
   const out = [`aigw diff ${labels.old} → ${labels.new}: ${headline(d)}`];
-  d.changes.forEach((c, i) => {
+  d.changes.slice(0, SHOWN).forEach((c, i) => {
     out.push("", `${i + 1}. ${heading(c, code)}`);
     if (!c.old || !c.new) out.push(`   ${c.old ? "now answered 404: no route matches" : "were answered 404: no route matched"}`);
     for (const a of c.aspects) out.push(`   ${a.aspect}: ${a.was} → ${a.now}${a.aspect === "targets" ? moves(c) : ""}`);
@@ -46,6 +54,8 @@ export function renderDiffHuman(d: PolicyDiff, labels: DiffLabels): string {
     const note = caveat(c);
     if (note) out.push(`   note: ${note}`);
   });
+  const rest = more(d);
+  if (rest) out.push("", rest);
   if (d.global.length) {
     out.push("", "for every request:");
     for (const g of d.global) out.push(`   ${g.what}: ${g.was} → ${g.now}`);
@@ -63,7 +73,7 @@ const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " 
 export function renderDiffMarkdown(d: PolicyDiff, labels: DiffLabels): string {
   const code = (s: string): string => `\`${s}\``;
   const out = [`### aigw diff \`${labels.old}\` → \`${labels.new}\`: ${headline(d)}`];
-  d.changes.forEach((c, i) => {
+  d.changes.slice(0, SHOWN).forEach((c, i) => {
     out.push("", `**${i + 1}. ${heading(c, code)}**`, "");
     if (!c.old || !c.new) out.push(c.old ? "Now answered 404: no route matches." : "Were answered 404: no route matched.", "");
     if (c.aspects.length) {
@@ -75,6 +85,8 @@ export function renderDiffMarkdown(d: PolicyDiff, labels: DiffLabels): string {
     const note = caveat(c);
     if (note) out.push("", `> ${note}`);
   });
+  const rest = more(d);
+  if (rest) out.push("", rest);
   if (d.global.length) {
     out.push("", "**For every request**", "", "| | before | after |", "| --- | --- | --- |");
     for (const g of d.global) out.push(`| ${cell(g.what)} | ${cell(g.was)} | ${cell(g.now)} |`);

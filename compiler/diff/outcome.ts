@@ -72,8 +72,17 @@ const scalar = (head: string): AspectValue => ({ head, items: [], ordered: false
  */
 export class Resolver {
   private readonly models = new Map<string, Item>();
+  private readonly items = new Map<string, Item>();
 
   constructor(private readonly graph: Graph) {}
+
+  /** `make(name)`, once per kind and name. */
+  private memo(kind: string, name: string, make: (name: string) => Item): Item {
+    const key = `${kind}\0${name}`;
+    let item = this.items.get(key);
+    if (!item) this.items.set(key, (item = make(name)));
+    return item;
+  }
 
   model(name: string): Item {
     let item = this.models.get(name);
@@ -91,6 +100,10 @@ export class Resolver {
   }
 
   budget(name: string): Item {
+    return this.memo("budget", name, (n) => this.makeBudget(n));
+  }
+
+  private makeBudget(name: string): Item {
     const b: BudgetNode | undefined = this.graph.budgets[name];
     if (!b) return { name, fp: "?", detail: "undeclared" };
     const exceeded = b.exceeded.action === "reject" ? { action: "reject" } : { action: "downgrade", model: this.model(b.exceeded.model).fp };
@@ -101,6 +114,10 @@ export class Resolver {
   }
 
   limit(name: string): Item {
+    return this.memo("limit", name, (n) => this.makeLimit(n));
+  }
+
+  private makeLimit(name: string): Item {
     const l: LimitNode | undefined = this.graph.limits[name];
     if (!l) return { name, fp: "?", detail: "undeclared" };
     const { span: _s, ...content } = l;
@@ -111,6 +128,10 @@ export class Resolver {
   }
 
   guardrail(name: string): Item {
+    return this.memo("guardrail", name, (n) => this.makeGuardrail(n));
+  }
+
+  private makeGuardrail(name: string): Item {
     const g: GuardrailNode | undefined = this.graph.guardrails[name];
     if (!g) return { name, fp: "?", detail: "undeclared" };
     const { span: _s, ...content } = g;
@@ -122,6 +143,10 @@ export class Resolver {
   }
 
   cache(name: string): Item {
+    return this.memo("cache", name, (n) => this.makeCache(n));
+  }
+
+  private makeCache(name: string): Item {
     const c: CacheNode | undefined = this.graph.caches[name];
     if (!c) return { name, fp: "?", detail: "undeclared" };
     const { span: _s, ...content } = c;
@@ -130,6 +155,10 @@ export class Resolver {
   }
 
   health(name: string): Item {
+    return this.memo("health", name, (n) => this.makeHealth(n));
+  }
+
+  private makeHealth(name: string): Item {
     const h: HealthNode | undefined = this.graph.health?.[name];
     if (!h) return { name, fp: "?", detail: "undeclared" };
     const { span: _s, ...content } = h;

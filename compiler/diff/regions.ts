@@ -33,7 +33,7 @@ import { diffArrays } from "diff";
 import { contains, coveredBy, covers, EVERYTHING, listSource, newWork, overlaps, pointOf, conjoin, type Cube, type Item, type Point } from "../conditions/index.js";
 import { translateNode } from "../conditions/translate-node.js";
 import type { Graph } from "../graph.js";
-import { fingerprint, NO_ROUTE, Resolver, type Outcome } from "./outcome.js";
+import { NO_ROUTE, Resolver, type Outcome } from "./outcome.js";
 
 /** One policy, prepared for the search: each route's cubes (both ways) and outcome. */
 export interface Side {
@@ -43,6 +43,8 @@ export interface Side {
   readonly over: readonly (readonly Cube[])[];
   readonly under: readonly (readonly Cube[])[];
   readonly exact: readonly boolean[];
+  /** Per route, its condition and outcome as one string: the alignment's unit. */
+  readonly keys: readonly string[];
 }
 
 export function prepareSide(graph: Graph): Side {
@@ -51,14 +53,18 @@ export function prepareSide(graph: Graph): Side {
   const over: Cube[][] = [];
   const under: Cube[][] = [];
   const exact: boolean[] = [];
+  const keys: string[] = [];
   for (const route of graph.routes) {
-    outcomes.push(resolver.outcome(route));
+    const outcome = resolver.outcome(route);
+    outcomes.push(outcome);
+    // The compiler writes conditions' keys in one order, so JSON text is canonical here.
+    keys.push(`${JSON.stringify(route.when ?? null)}\n${outcome.fp}`);
     const o = translateNode(route.when, "over");
     over.push(o.cubes);
     under.push(o.exact ? o.cubes : translateNode(route.when, "under").cubes);
     exact.push(o.exact);
   }
-  return { graph, resolver, outcomes, over, under, exact };
+  return { graph, resolver, outcomes, over, under, exact, keys };
 }
 
 /** A region whose outcome changes: route indices (`-1`: no route) and a request in it. */
@@ -72,16 +78,18 @@ export interface Region {
   undecided?: true;
 }
 
-const fpOf = (s: Side, i: number): string => `${fingerprint(s.graph.routes[i]!.when ?? null)}\n${s.outcomes[i]!.fp}`;
-
 /** The routes of each side the alignment leaves out. */
 export function touched(a: Side, b: Side): { old: number[]; new: number[] } {
   const out = { old: [] as number[], new: [] as number[] };
+  const oldFps = a.keys;
+  const newFps = b.keys;
+  // The common head and tail need no search (most of a policy, in a typical change).
   let i = 0;
-  let j = 0;
-  const oldFps = a.outcomes.map((_, k) => fpOf(a, k));
-  const newFps = b.outcomes.map((_, k) => fpOf(b, k));
-  for (const part of diffArrays(oldFps, newFps)) {
+  while (i < oldFps.length && i < newFps.length && oldFps[i] === newFps[i]) i++;
+  let tail = 0;
+  while (tail < oldFps.length - i && tail < newFps.length - i && oldFps[oldFps.length - 1 - tail] === newFps[newFps.length - 1 - tail]) tail++;
+  let j = i;
+  for (const part of diffArrays(oldFps.slice(i, oldFps.length - tail), newFps.slice(j, newFps.length - tail))) {
     const n = part.count ?? part.value.length;
     if (part.removed) for (let k = 0; k < n; k++) out.old.push(i++);
     else if (part.added) for (let k = 0; k < n; k++) out.new.push(j++);

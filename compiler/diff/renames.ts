@@ -5,7 +5,6 @@
  * since a reader who sees the names change wants to know nothing else did.
  * Counters are kept by name, so a renamed budget or limit starts from zero.
  */
-import { fingerprint } from "./outcome.js";
 import type { Side } from "./regions.js";
 
 export interface Rename {
@@ -20,7 +19,7 @@ function declared(s: Side): Record<Rename["kind"], Map<string, string>> {
   const r = s.resolver;
   const of = (names: Iterable<string>, fp: (n: string) => string): Map<string, string> => new Map([...names].map((n) => [n, fp(n)]));
   return {
-    route: new Map(g.routes.map((route, i) => [route.name, `${fingerprint(route.when ?? null)}\n${s.outcomes[i]!.fp}`])),
+    route: new Map(g.routes.map((route, i) => [route.name, s.keys[i]!])),
     model: of(Object.keys(g.models), (n) => r.model(n).fp),
     budget: of(Object.keys(g.budgets), (n) => r.budget(n).fp),
     limit: of(Object.keys(g.limits), (n) => r.limit(n).fp),
