@@ -24,6 +24,7 @@ import { checkRoutes } from "./passes/check-routes.js";
 import { checkSettings } from "./passes/check-settings.js";
 import { checkTests } from "./passes/check-tests.js";
 import { buildSymbols } from "./passes/symbols.js";
+import { checkBounds } from "./bounds/check.js";
 import { RULES } from "./rules/index.js";
 import type { Rule } from "./rules/rule.js";
 import type { CompileContext } from "./symbols.js";
@@ -102,6 +103,16 @@ export const PHASES: readonly Phase[] = [
     name: "lower",
     run(w) {
       if (!w.options.checkOnly && !hasErrors(w.diagnostics)) w.lowered = lower(w.ctx.symbols, "p-000000000000");
+    },
+  },
+  {
+    // Declared bounds (E308) need the lowered graph: every default applied.
+    name: "bounds",
+    run(w) {
+      if (!w.lowered) return;
+      const found = checkBounds(w.lowered.graph, w.ctx.symbols);
+      append(w.diagnostics, found);
+      if (hasErrors(found)) delete w.lowered;
     },
   },
   {

@@ -348,6 +348,8 @@ export class AstBuilder {
       }
       case "Kw_health":
         return { kind: "health", name: this.ident(this.token(c, "Name"), span), span };
+      case "setting":
+        return { kind: "setting", name: this.ident(this.token(c, "setting"), span), value: this.value(this.node(c, "value"), span), span };
       default:
         return undefined;
     }

@@ -415,6 +415,13 @@ class RouteParser extends CstParser {
           this.OR2((this.alts.routeStmt2 ??= [{ ALT: () => this.CONSUME6(T.Name, { LABEL: "cache" }) }, { ALT: () => this.SUBRULE(this.cacheBody) }]));
         },
       },
+      {
+        // A setting (`max_latency 30s`): an identifier, never a keyword, so no statement shares its first token.
+        ALT: () => {
+          this.CONSUME7(T.Identifier, { LABEL: "setting" });
+          this.SUBRULE5(this.value);
+        },
+      },
     ]));
   });
 

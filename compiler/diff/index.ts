@@ -13,7 +13,7 @@ import type { Graph, KeyNode, RouteNode, SourceRef, TestRequest } from "../graph
 import { ASPECTS, aspectFp, aspectText, type Aspect, type Outcome } from "./outcome.js";
 import { changedRegions, prepareSide, type Side } from "./regions.js";
 import { renames, type Rename } from "./renames.js";
-import { dollarText, durationText } from "./units.js";
+import { dollarText, durationText } from "../units-text.js";
 
 export type { Rename } from "./renames.js";
 

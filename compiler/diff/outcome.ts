@@ -10,7 +10,7 @@
 import { stringify } from "safe-stable-stringify";
 import { exprText, factText } from "../expr-text.js";
 import type { BudgetNode, CacheNode, Graph, GuardrailNode, HealthNode, LimitNode, ModelNode, RouteNode, WindowNode } from "../graph.js";
-import { dollarText, durationText, tokenText } from "./units.js";
+import { dollarText, durationText, tokenText } from "../units-text.js";
 
 /** The aspects of a route's behaviour, in the order a report lists them. */
 export const ASPECTS = ["targets", "fallback", "fallback on", "retry", "timeout", "guardrails", "budgets", "limits", "cache", "health"] as const;
