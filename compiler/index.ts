@@ -2,7 +2,8 @@
  * The compiler's public entry. `compile` runs the phases of `PHASES` over
  * parsed files in order — symbols, the checks (settings, clauses, route
  * statements, conditions, guardrails, tests, then the lint rules of
- * rules/index.ts), lowering, the policy hash, schema validation — collects
+ * rules/index.ts), lowering, the declared bounds (E308, on the lowered
+ * graph), the policy hash, schema validation — collects
  * every diagnostic, and returns a graph only when there are no errors. Every
  * phase is deterministic and total: bad input yields diagnostics, never an
  * exception.

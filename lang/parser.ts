@@ -416,9 +416,10 @@ class RouteParser extends CstParser {
         },
       },
       {
-        // A setting (`max_latency 30s`): an identifier, never a keyword, so no statement shares its first token.
+        // A declared bound (`max_latency 30s`, `max_cost $0.50`): keywords, so a stray name in a
+        // route is still "expected a route statement", as error recovery has always reported it.
         ALT: () => {
-          this.CONSUME7(T.Identifier, { LABEL: "setting" });
+          this.OR8((this.alts.routeStmt8 ??= [{ ALT: () => this.CONSUME(T.MaxLatency) }, { ALT: () => this.CONSUME(T.MaxCost) }]));
           this.SUBRULE5(this.value);
         },
       },

@@ -109,9 +109,9 @@ describe("declared bounds (E308)", () => {
     expect(r.graph).toBeDefined();
   });
 
-  it("checks the settings' names and units", () => {
-    const r = compileSources([{ path: "main.route", text: route("  max_latncy 30s\n  max_cost 5s\n") }]);
-    expect(found(r, "E202").map((d) => d.message)).toEqual(["unknown setting `max_latncy` in route `r`"]);
-    expect(found(r, "E201").map((d) => d.line)).toEqual([14]);
+  it("checks the bounds' units and that each is given once", () => {
+    const r = compileSources([{ path: "main.route", text: route("  max_latency 30\n  max_cost 5s\n  max_cost $1\n") }]);
+    expect(found(r, "E201").map((d) => d.line)).toEqual([13, 14]);
+    expect(found(r, "E208").map((d) => d.line)).toEqual([15]);
   });
 });
