@@ -3,11 +3,13 @@
  * policies, said in traffic terms. For each region of request space whose
  * outcome changes (regions.ts), which route took it and which takes it now,
  * every aspect that changes for it (outcome.ts) with its old and new value,
- * the highest price its targets can bill, and a witness request; then what
+ * the highest price its targets can bill and its worst case per request
+ * (compiler/bounds), and a witness request; then what
  * changes for every request (the gateway's deadline, body limit, auth, the
  * callers' keys) and what was only renamed. The CLI reads the two policies
  * (paths or git refs) and renders this (cli/report/diff-report.ts).
  */
+import { routeBound } from "../bounds/worst-case.js";
 import { describe, testRequest } from "../conditions/index.js";
 import type { Graph, KeyNode, RouteNode, SourceRef, TestRequest } from "../graph.js";
 import { ASPECTS, aspectFp, aspectText, type Aspect, type Outcome } from "./outcome.js";
@@ -25,7 +27,7 @@ export interface RouteRef {
 
 /** One thing that changes for a region, in words: `fallback: sonnet, mini → mini, sonnet`. */
 export interface AspectChange {
-  aspect: Aspect | "route" | "price";
+  aspect: Aspect | "route" | "price" | "worst case";
   was: string;
   now: string;
 }
@@ -120,7 +122,18 @@ function aspectChanges(a: Side, b: Side, oa: Outcome, ob: Outcome): AspectChange
   const pa = priceText(a.graph, oa);
   const pb = priceText(b.graph, ob);
   if (pa !== pb) out.push({ aspect: "price", was: pa, now: pb });
+  const wa = worstText(a.graph, oa);
+  const wb = worstText(b.graph, ob);
+  if (wa !== wb) out.push({ aspect: "worst case", was: wa, now: wb });
   return out;
+}
+
+/** The route's worst case per request (compiler/bounds): tries, wall time, cost. */
+function worstText(g: Graph, o: Outcome): string {
+  if (!o.route) return "none";
+  const b = routeBound(g, o.route);
+  const deadline = b.uncappedMs > b.latencyMs ? " (the deadline)" : "";
+  return `${b.tries} ${b.tries === 1 ? "try" : "tries"}, ${durationText(b.latencyMs)}${deadline}, ${b.cost === Infinity ? "no cost bound" : dollarText(b.cost)}`;
 }
 
 function keyText(k: KeyNode | undefined): string {

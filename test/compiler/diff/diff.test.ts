@@ -94,7 +94,8 @@ describe("each kind of change is found with a witness", () => {
   it("the target set, and the highest price it bills", () => {
     const d = diff(BASE, BASE.replace("  to mini\n", "  to big\n"));
     expect(d.changes.map((c) => c.new?.name)).toEqual(["chat"]);
-    expect(aspects(d)).toEqual({ targets: ["to mini", "to big"] });
+    // every try billed at its largest: mini $0.10 or big $1.60, then sonnet $3.60; 30s and 10s timeouts
+    expect(aspects(d)).toEqual({ targets: ["to mini", "to big"], "worst case": ["2 tries, 40s, $3.70", "2 tries, 40s, $5.20"] });
     // sonnet (the fallback) is the dearest either way
     expect(aspects(d)["price"]).toBeUndefined();
     const cheaper = diff(BASE, BASE.replace("fallback sonnet on 5xx", "fallback big on 5xx"));
