@@ -15,6 +15,14 @@
  *
  * REF is checked out with `git archive` into bench/.ab/SHA and installed
  * (`npm ci`, which builds it) on first use.
+ *
+ * `--in-process` measures the pipeline alone (bench/pipeline-pair.ts): both
+ * builds' chains and observers in one process, alternating batches of
+ * requests, no HTTP edge and no wrk. On a busy machine its ratio is steady
+ * to about ±1% where the wrk mode's spreads by ±30%; it needs REF to have
+ * the composed pipeline. Each order of setting the two builds up is run
+ * once and the ratio is their geometric mean (the build set up second runs
+ * ~1% slower).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -39,12 +47,14 @@ interface Options {
   pairs: number;
   seconds: number;
   connections: number;
+  inProcess: boolean;
+  batches: number;
 }
 
-const USAGE = "usage: npm run bench:ab -- REF [--variant bare|memory|sqlite] [--pairs N] [--seconds S] [--connections C]";
+const USAGE = "usage: npm run bench:ab -- REF [--variant bare|memory|sqlite] [--pairs N] [--seconds S] [--connections C] [--in-process [--batches N]]";
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { ref: "", variant: "memory", pairs: 10, seconds: 3, connections: 16 };
+  const o: Options = { ref: "", variant: "memory", pairs: 10, seconds: 3, connections: 16, inProcess: false, batches: 200 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -65,6 +75,8 @@ function parseOptions(argv: readonly string[]): Options {
     } else if (a === "--pairs") o.pairs = count();
     else if (a === "--seconds") o.seconds = count();
     else if (a === "--connections") o.connections = count();
+    else if (a === "--in-process") o.inProcess = true;
+    else if (a === "--batches") o.batches = count();
     else if (a === "--help" || a === "-h") throw new Error(USAGE);
     else if (a.startsWith("--") || o.ref !== "") throw new Error(`unknown argument \`${a}\`\n${USAGE}`);
     else o.ref = a;
@@ -114,8 +126,40 @@ interface Side {
   errors: number;
 }
 
+/** The pipelines of both builds in one process, each order once (see the module comment). */
+async function inProcess(o: Options, base: { sha: string; dir: string }): Promise<void> {
+  if (o.variant === "sqlite") throw new Error("--in-process measures the memory and bare variants");
+  const group = new ProcessGroup();
+  try {
+    const up = group.node("upstream", "upstream", [], { cpu: LOAD_CPU });
+    const upstream = `http://127.0.0.1:${(await nextMessage<ChildMsg, "ready">(up, "ready")).port}`;
+    const dir = group.tempDir("aigw-ab-pipeline-");
+    writeFileSync(join(dir, "bench.route"), benchPolicy(upstream, hashKey(BENCH_KEY), o.variant === "memory" ? "memory" : undefined));
+    writeFileSync(join(dir, "body.json"), featurePrompt());
+    writeFileSync(join(dir, "authorization"), `Bearer ${BENCH_KEY}`);
+    const pair = async (first: string, second: string): Promise<{ first: number; second: number }> => {
+      const child = group.spawn("pipeline-pair", process.execPath, [join(ROOT, "dist", "bench", "pipeline-pair.js"), first, second, dir, String(o.batches), "100"], { cpu: GATEWAY_CPU, stdout: "pipe" });
+      let out = "";
+      child.proc.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+      const code = await child.exited;
+      if (code !== 0) throw new Error(`pipeline-pair exited with ${code}: ${child.stderrTail()}`);
+      return JSON.parse(out) as { first: number; second: number };
+    };
+    const headFirst = await pair(ROOT, base.dir);
+    const baseFirst = await pair(base.dir, ROOT);
+    // head/base with each order's cost of being set up second cancelled.
+    const ratio = Math.sqrt((headFirst.first / headFirst.second) * (baseFirst.second / baseFirst.first));
+    console.log(`bench:ab ${o.variant} --in-process: base ${base.sha.slice(0, 10)} vs head (this tree), ${o.batches} batches of 100 each, load ${loadAverageNow()[0]?.toFixed(1)}`);
+    console.log(`  CPU per request (pipeline, no HTTP edge)   head set up first: head ${headFirst.first.toFixed(1)} µs, base ${headFirst.second.toFixed(1)} µs;   base first: base ${baseFirst.first.toFixed(1)} µs, head ${baseFirst.second.toFixed(1)} µs`);
+    console.log(`  head/base ${ratio.toFixed(3)}`);
+  } finally {
+    await group.stopAll();
+  }
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
+  if (o.inProcess) return inProcess(o, baseTree(o.ref));
   const wrk = ensureWrk();
   if (!wrk.available) throw new Error(`bench:ab needs wrk: ${wrk.note}`);
   const base = baseTree(o.ref);

@@ -28,7 +28,7 @@
 import type { Graph, ModelNode } from "../../compiler/graph.js";
 import type { PlannedTarget } from "../engine/index.js";
 import type { Usage } from "../providers/index.js";
-import { encodeChat, textChanges, type CanonicalRequest, type ContentBlock } from "../request/index.js";
+import { encodeChat, encodesCheaply, textChanges, type CanonicalRequest, type ContentBlock } from "../request/index.js";
 import { jsonBytes } from "../request/json-bytes.js";
 import { priceMicros } from "./price.js";
 
@@ -77,12 +77,16 @@ export interface RequestSize {
  * Measures a request `req` (what reaches the model; linear in its size),
  * counting JSON bytes without serialising (request/json-bytes.ts). When
  * `req` is `original` with only some message texts replaced (a redaction:
- * request/text.ts copies only what changed), `original` is measured, each
- * replaced text's JSON string adjusted, so the redacted copy need not be
- * encoded for it.
+ * request/text.ts copies only what changed) and its chat body would have
+ * to be built afresh (another inbound API's request), `original` is
+ * measured, each replaced text's JSON string adjusted, so the redacted copy
+ * need not be encoded for it. A chat request's redacted body is the
+ * caller's with the texts patched in (request/chat.ts), which the adapter
+ * sends anyway: it is measured as it is, one pass over its texts instead of
+ * three.
  */
 export function requestSize(req: CanonicalRequest, original: CanonicalRequest = req): RequestSize {
-  const delta = req === original ? 0 : textDelta(req, original);
+  const delta = req === original || encodesCheaply(req) ? undefined : textDelta(req, original);
   const measured = chatBytes(delta === undefined ? req : original);
   const bytes = measured.bytes + (delta ?? 0);
   const prompt = measured.prompt;

@@ -30,7 +30,7 @@ const NO_GUARDRAILS: GuardOutcome = Object.freeze({ blocked: undefined, texts: O
  * Applies the decision's guardrails to the input; throws a 400 {@link GatewayError} when one blocks.
  * `seen` receives the engine's verdict first, a block included (the access log's decision record and metrics).
  */
-export async function guardInput(
+export function guardInput(
   graph: PreparedGraph,
   guardrails: readonly string[],
   facts: Facts,
@@ -38,12 +38,18 @@ export async function guardInput(
   texts: readonly string[],
   seen?: (outcome: GuardOutcome) => void,
   apply: ApplyGuard = applyGuardrails,
-): Promise<GuardResult> {
+): GuardResult | Promise<GuardResult> {
   if (guardrails.length === 0) {
     seen?.(NO_GUARDRAILS);
     return { request, redacted: [], flagged: [] };
   }
-  const outcome = await apply(graph, guardrails, "input", facts, texts);
+  const outcome = apply(graph, guardrails, "input", facts, texts);
+  // Inline (a small text) the verdict is at hand: no promise, no microtask; on a worker it is awaited.
+  return outcome instanceof Promise ? outcome.then((o) => acted(o, request, texts, seen)) : acted(outcome, request, texts, seen);
+}
+
+/** Acts on the input verdict: a block throws, a redaction makes the request to send. */
+function acted(outcome: GuardOutcome, request: CanonicalRequest, texts: readonly string[], seen: ((outcome: GuardOutcome) => void) | undefined): GuardResult {
   seen?.(outcome);
   if (outcome.blocked) {
     const b = outcome.blocked;

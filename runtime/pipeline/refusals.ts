@@ -80,21 +80,19 @@ export function admittedHeaders(counted: readonly Counted[], warnings: Extract<A
 }
 
 /**
- * Runs a state-store call before the request is sent; a store that fails
+ * A state-store call made before the request is sent; a store that fails
  * (Redis gone, a locked or broken SQLite file) makes the request a 503
  * `state_unavailable` with `Retry-After: 1`: no budget or limit can be
  * checked, so nothing is sent (fail closed). The cause goes to the log,
  * never to the caller.
  */
-export async function unlessUnavailable<T>(call: () => Promise<T>, log: BudgetLog | undefined): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
+export function unlessUnavailable<T>(pending: Promise<T>, log: BudgetLog | undefined): Promise<T> {
+  return pending.catch((err: unknown) => {
     log?.warn("state store unavailable: request refused", { error: err instanceof Error ? err.message : String(err) });
     throw new GatewayError("state_unavailable", "the store of budgets and rate limits is unavailable, so the request was not sent; retry shortly", {
       headers: [["retry-after", "1"]],
     });
-  }
+  });
 }
 
 /** OpenAI's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` for one limit's counter. */

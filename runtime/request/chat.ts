@@ -97,6 +97,17 @@ export function encodeChat(req: CanonicalRequest, model = req.model): ChatComple
 }
 
 /**
+ * True when `encodeChat(req)` costs a lookup or a few copies, not a fresh
+ * encode: `req` was decoded from this wire, was encoded before, or is a
+ * redaction of a request decoded from it (see {@link patchedBody}).
+ */
+export function encodesCheaply(req: CanonicalRequest): boolean {
+  if (DecodedChat.bodyOf(req) !== undefined || encoded.has(req)) return true;
+  const origin = textOrigin(req);
+  return origin !== undefined && DecodedChat.bodyOf(origin) !== undefined;
+}
+
+/**
  * The caller's body with only the redacted texts replaced, when `req` is a
  * redaction (request/text.ts `textOrigin`) of a request decoded from this
  * wire in which only message texts changed: the body keeps the caller's

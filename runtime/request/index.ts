@@ -14,7 +14,7 @@
  * Pure: no I/O, no `node:*`.
  */
 export type { CanonicalRequest, ContentBlock, EmbeddingOptions, Extra, InboundApi, Message, Operation, OutputConstraints, Passthrough, Reasoning, Role, Sampling, Streaming, Tool, ToolChoice } from "./model.js";
-export { decodeChat, decodeChatMessage, encodeChat, encodeChatMessage, KNOWN_PART_TYPES } from "./chat.js";
+export { decodeChat, decodeChatMessage, encodeChat, encodeChatMessage, encodesCheaply, KNOWN_PART_TYPES } from "./chat.js";
 export { decodeMessages, encodeMessages } from "./anthropic-messages.js";
 export { anthropicError, anthropicErrorType, messagesReply, MessagesStreamEncoder } from "./anthropic-reply.js";
 export { decodeResponses, encodeResponses } from "./responses.js";

@@ -10,12 +10,39 @@ export type LimitMeasure = "requests" | "tokens";
 
 /** The key of budget `budget` for one scope value (`budget:team-daily:search`). */
 export function budgetKey(budget: string, scopeValue: string): string {
-  return `budget:${budget}:${scopeValue}`;
+  return interned(BUDGET_KEYS, budget, scopeValue, () => `budget:${budget}:${scopeValue}`);
 }
 
 /** The key of one measure of limit `limit` for one scope value (`limit:per-key:tokens:sha256:…`). */
 export function limitKey(limit: string, measure: LimitMeasure, scopeValue: string): string {
-  return `limit:${limit}:${measure}:${scopeValue}`;
+  return interned(measure === "requests" ? REQUEST_KEYS : TOKEN_KEYS, limit, scopeValue, () => `limit:${limit}:${measure}:${scopeValue}`);
+}
+
+/**
+ * The same key string for the same parts, request after request: a store
+ * looks every key up in a map, and a string built anew must be flattened
+ * and hashed for each lookup (the scope value is a ~70-character key hash),
+ * where the one kept here carries its hash. Bounded (cleared when full),
+ * since scope values such as `user` come from callers.
+ */
+type Interned = Map<string, Map<string, string>>;
+const BUDGET_KEYS: Interned = new Map();
+const REQUEST_KEYS: Interned = new Map();
+const TOKEN_KEYS: Interned = new Map();
+const INTERNED_LIMIT = 4096;
+
+function interned(keys: Interned, name: string, scopeValue: string, build: () => string): string {
+  let byScope = keys.get(name);
+  if (byScope === undefined) {
+    if (keys.size >= INTERNED_LIMIT) keys.clear();
+    keys.set(name, (byScope = new Map()));
+  }
+  let key = byScope.get(scopeValue);
+  if (key === undefined) {
+    if (byScope.size >= INTERNED_LIMIT) byScope.clear();
+    byScope.set(scopeValue, (key = build()));
+  }
+  return key;
 }
 
 /** A key split back into its parts. */

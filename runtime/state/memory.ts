@@ -7,7 +7,10 @@
  * A counter keeps its buckets (window.ts) and its live reservations, with
  * a running `reserved` per bucket. Expired reservations are released lazily
  * whenever their counter is touched (the earliest expiry is tracked, so the
- * common case is one comparison).
+ * common case is one comparison). A counter also keeps the sums of its
+ * buckets, and a rolling window holds no bucket older than its span (old
+ * ones are pruned, a settlement into one is not written): its totals are
+ * those sums, not a walk over up to 61 buckets on every admission.
  */
 import type { WindowNode } from "../../compiler/graph.js";
 import { byKey, checkBatch, checkFinish, checkResult, closedError, expiryOf, reservationWindow } from "./common.js";
@@ -43,6 +46,10 @@ interface Counter {
   kind: "budget" | "limit";
   limit: number;
   readonly buckets: Map<number, Bucket>;
+  /** The sums of every bucket's `spent` and `reserved`, and the highest bucket ever written. */
+  spent: number;
+  reserved: number;
+  newest: number;
   readonly holds: Map<string, Hold>;
   /** Earliest `expiresAt` among `holds` (Infinity when none). */
   nextExpiry: number;
@@ -97,18 +104,18 @@ class MemoryStore implements Store {
         let held = false;
         if (hold !== undefined) {
           c.holds.delete(r.id);
-          const b = c.buckets.get(hold.bucket);
-          if (b !== undefined) b.reserved -= hold.amount;
+          this.unreserve(c, hold.bucket, hold.amount);
           held = hold.expiresAt > now;
         }
-        this.bucket(c, r.bucket).spent += actual;
+        // A rolling window no longer counts a bucket older than its span: spend there would never be read.
+        if (c.info.stepMs === 0 || r.bucket >= spanAt(c.info, now).lo) this.credit(c, r.bucket, actual, 0);
         return held;
       });
       for (const a of additions) {
         const c = this.counter(a.key, windowInfo(a.window), "limit");
         const span = spanAt(c.info, now);
         this.touch(c, now, span);
-        this.bucket(c, span.cur).spent += a.amount;
+        this.credit(c, span.cur, a.amount, 0);
       }
       return live;
     });
@@ -167,7 +174,7 @@ class MemoryStore implements Store {
       for (const [key, byTag] of this.counters) {
         for (const [tag, c] of byTag) {
           released += this.expire(c, at);
-          for (const b of c.buckets.keys()) if (dropAt(c.info, b) <= at) c.buckets.delete(b);
+          for (const b of c.buckets.keys()) if (dropAt(c.info, b) <= at) this.drop(c, b);
           if (c.buckets.size === 0 && c.holds.size === 0) byTag.delete(tag);
         }
         if (byTag.size === 0) this.counters.delete(key);
@@ -221,11 +228,10 @@ class MemoryStore implements Store {
       }
       const c = this.counter(check.key, info, check.kind === "reserve" ? "budget" : "limit");
       c.limit = check.limit;
-      const b = this.bucket(c, span.cur);
       // Every counted bucket is at or before `cur`, so a write only matters when nothing older was counted.
       const oldest = t.oldest ?? (check.amount > 0 ? span.cur : undefined);
       if (check.kind === "take") {
-        b.spent += check.amount;
+        this.credit(c, span.cur, check.amount, 0);
         results.push(checkResult(true, t.spent + check.amount, t.reserved, check.limit, resetAt(info, span, oldest)));
         continue;
       }
@@ -237,7 +243,7 @@ class MemoryStore implements Store {
         amount: check.amount,
         expiresAt: expiryOf(check, now),
       };
-      b.reserved += check.amount;
+      this.credit(c, span.cur, 0, check.amount);
       c.holds.set(reservation.id, { bucket: span.cur, amount: check.amount, expiresAt: reservation.expiresAt });
       if (reservation.expiresAt < c.nextExpiry) c.nextExpiry = reservation.expiresAt;
       results.push(checkResult(true, t.spent, t.reserved + check.amount, check.limit, resetAt(info, span, oldest), reservation));
@@ -253,6 +259,20 @@ class MemoryStore implements Store {
       if (b === undefined) return { spent: 0, reserved: 0, oldest: undefined };
       return { spent: b.spent, reserved: b.reserved, oldest: b.spent > 0 || b.reserved > 0 ? span.cur : undefined };
     }
+    if (c.newest <= span.cur) {
+      // Every bucket is in the span (touch pruned the older ones): the sums are the totals, and the
+      // oldest bucket with anything in it is found from the low end, usually at once.
+      let oldest: number | undefined;
+      for (let j = span.lo; j <= span.cur; j++) {
+        const b = c.buckets.get(j);
+        if (b !== undefined && (b.spent > 0 || b.reserved > 0)) {
+          oldest = j;
+          break;
+        }
+      }
+      return { spent: c.spent, reserved: c.reserved, oldest };
+    }
+    // The clock went back past a written bucket: walk the span.
     let spent = 0;
     let reserved = 0;
     let oldest: number | undefined;
@@ -268,7 +288,7 @@ class MemoryStore implements Store {
   private touch(c: Counter, now: number, span: Span): void {
     if (now >= c.nextExpiry) this.expire(c, now);
     if (span.cur !== c.prunedAt) {
-      for (const j of c.buckets.keys()) if (j < span.lo) c.buckets.delete(j);
+      for (const j of c.buckets.keys()) if (j < span.lo) this.drop(c, j);
       c.prunedAt = span.cur;
     }
   }
@@ -281,8 +301,7 @@ class MemoryStore implements Store {
     for (const [id, h] of c.holds) {
       if (h.expiresAt <= now) {
         c.holds.delete(id);
-        const b = c.buckets.get(h.bucket);
-        if (b !== undefined) b.reserved -= h.amount;
+        this.unreserve(c, h.bucket, h.amount);
         released++;
       } else if (h.expiresAt < next) next = h.expiresAt;
     }
@@ -298,7 +317,7 @@ class MemoryStore implements Store {
     }
     let c = byTag.get(info.tag);
     if (c === undefined) {
-      c = { key, info, kind, limit: 0, buckets: new Map(), holds: new Map(), nextExpiry: Infinity, prunedAt: Number.NaN };
+      c = { key, info, kind, limit: 0, buckets: new Map(), spent: 0, reserved: 0, newest: -Infinity, holds: new Map(), nextExpiry: Infinity, prunedAt: Number.NaN };
       byTag.set(info.tag, c);
     } else if (kind === "budget") {
       c.kind = kind;
@@ -306,12 +325,33 @@ class MemoryStore implements Store {
     return c;
   }
 
-  private bucket(c: Counter, j: number): Bucket {
+  /** Adds to bucket `j` (made when missing) and to the counter's sums. */
+  private credit(c: Counter, j: number, spent: number, reserved: number): void {
     let b = c.buckets.get(j);
     if (b === undefined) {
       b = { spent: 0, reserved: 0 };
       c.buckets.set(j, b);
+      if (j > c.newest) c.newest = j;
     }
-    return b;
+    b.spent += spent;
+    b.reserved += reserved;
+    c.spent += spent;
+    c.reserved += reserved;
+  }
+
+  /** Gives a hold's amount back from its bucket, if the bucket is still kept. */
+  private unreserve(c: Counter, j: number, amount: number): void {
+    const b = c.buckets.get(j);
+    if (b === undefined) return;
+    b.reserved -= amount;
+    c.reserved -= amount;
+  }
+
+  private drop(c: Counter, j: number): void {
+    const b = c.buckets.get(j);
+    if (b === undefined) return;
+    c.buckets.delete(j);
+    c.spent -= b.spent;
+    c.reserved -= b.reserved;
   }
 }

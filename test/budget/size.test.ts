@@ -41,6 +41,20 @@ describe("requestSize of a redacted request", () => {
     );
   });
 
+  it("equals it too for a request not decoded from the chat wire (measured from the original plus each text's change)", () => {
+    fc.assert(
+      fc.property(body, fc.array(fc.option(text, { nil: undefined })), (b, replacements) => {
+        // A spread copy has no caller's body behind it, as another inbound API's request has none in the chat wire.
+        const original: CanonicalRequest = { ...canonical(b) };
+        const texts = requestTexts(original).map((t, i) => replacements[i] ?? t);
+        const sent = withRequestTexts(original, texts);
+        const alone = mapRequestTexts(sent, (t) => t);
+        expect(requestSize(sent, original)).toEqual(requestSize({ ...alone }));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("measures the copy itself when a tool call's arguments changed", () => {
     const original = canonical({ model: "chat", messages: [{ role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: '{ "q" : 1e20, "e": "jane@example.com" }' } }] }] });
     const sent = mapRequestTexts(original, (t) => t.replace("jane@example.com", "[EMAIL]"));

@@ -16,6 +16,15 @@ describe("counter keys", () => {
     );
   });
 
+  it("are the same string for the same parts, and stay right past the bound on what is kept", () => {
+    expect(budgetKey("b", "sha256:" + "a".repeat(64))).toBe(budgetKey("b", "sha256:" + "a".repeat(64)));
+    // A budget and a limit of one name, and the two measures of one limit, never share a key.
+    expect(new Set([budgetKey("x", "s"), limitKey("x", "requests", "s"), limitKey("x", "tokens", "s")]).size).toBe(3);
+    // Scope values from callers (users) are unbounded: the kept keys are cleared when full, never wrong.
+    for (let i = 0; i < 10_000; i++) expect(limitKey("per-user", "requests", `u${i}`)).toBe(`limit:per-user:requests:u${i}`);
+    expect(limitKey("per-user", "requests", "u7")).toBe("limit:per-user:requests:u7");
+  });
+
   it("reject strings no helper makes", () => {
     for (const k of ["", "budget", "budget::x", "limit:l:bytes:x", "cooldown:m:x"]) expect(parseKey(k)).toBeUndefined();
   });

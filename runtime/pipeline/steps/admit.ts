@@ -46,10 +46,10 @@ async function admitted(ctx: ChatContext, first: RoutedDecision): Promise<Hold> 
   const budgets = rt.budgets;
   // The bound is measured on the body as sent (after redaction), which is what the provider bills.
   const size = requestSize(ctx.sent, ctx.request);
-  const spentOut = new Set<string>();
+  let spentOut: Set<string> | undefined;
   let decision = first;
   for (;;) {
-    const admission = await unlessUnavailable(() => budgets.admit(rt.graph, decision, size, ctx.sent), budgets.log);
+    const admission = await unlessUnavailable(budgets.admit(rt.graph, decision, size, ctx.sent), budgets.log);
     const now = world.now();
     if (admission.admitted) {
       ctx.decision = decision;
@@ -57,9 +57,10 @@ async function admitted(ctx: ChatContext, first: RoutedDecision): Promise<Hold> 
       return admission.hold;
     }
     if (admission.limit !== undefined) throw limitError(admission.limit, now);
-    for (const b of admission.budgets) spentOut.add(b.slot.name);
+    const out = (spentOut ??= new Set());
+    for (const b of admission.budgets) out.add(b.slot.name);
     const view = ctx.view;
-    const over: StateView = { ...view, budgetSpent: (budget, scope) => (spentOut.has(budget) ? rt.graph.budgets[budget]!.limit : view.budgetSpent(budget, scope)) };
+    const over: StateView = { ...view, budgetSpent: (budget, scope) => (out.has(budget) ? rt.graph.budgets[budget]!.limit : view.budgetSpent(budget, scope)) };
     const next = decide(rt.prepared, ctx.facts, over);
     if (next.kind === "rejected") {
       const r = next.reason;

@@ -14,7 +14,7 @@ import type { Reply } from "../respond.js";
 import { GatewayError } from "../errors.js";
 import { unlessUnavailable } from "../refusals.js";
 
-export const decide: ChatStep = async (ctx, next) => {
+export const decide: ChatStep = (ctx, next) => {
   const { rt, world } = ctx;
   const startMs = rt.timeSteps ? world.monotonic() : 0;
   let drawn: number | undefined;
@@ -26,28 +26,41 @@ export const decide: ChatStep = async (ctx, next) => {
   ctx.view = view;
   ctx.health = health;
   if (health === undefined) return decided(ctx, view, startMs, next);
-  try {
-    return await decided(ctx, view, startMs, next);
-  } finally {
-    // Probes this request took but never sent go back, whatever happened after.
-    health.finish();
-  }
+  return withHealth(health, () => decided(ctx, view, startMs, next));
 };
 
-async function decided(ctx: ChatContext, view: StateView, startMs: number, next: () => Promise<Reply | null>): Promise<Reply | null> {
-  const { rt, world } = ctx;
-  let d: Decision = evaluate(rt.prepared, ctx.facts, view);
-  if (d.kind === "route") ctx.planned = d;
-  const trace = ctx.trace;
-  if (trace !== undefined) {
-    const tracer = { tracer: (e: (typeof trace)[number]) => void trace.push(e) };
-    if (d.kind === "route" && (d.budgets.length > 0 || d.limits.length > 0)) {
-      const routedDecision = d;
-      ctx.counters = await unlessUnavailable(() => readCounters(rt.budgets.store, routedDecision), rt.budgets.log);
-      ctx.view = countedView(view, ctx.counters);
-    }
-    d = evaluate(rt.prepared, ctx.facts, ctx.view, tracer);
+/** Runs the rest of the chain; probes this request took but never sent go back, whatever happened after. */
+async function withHealth(health: NonNullable<ChatContext["health"]>, rest: () => Promise<Reply | null>): Promise<Reply | null> {
+  try {
+    return await rest();
+  } finally {
+    health.finish();
   }
+}
+
+/** Decides and runs the rest of the chain: synchronously up to `next` unless the decision is traced (its counters are read first). */
+function decided(ctx: ChatContext, view: StateView, startMs: number, next: () => Promise<Reply | null>): Promise<Reply | null> {
+  const { rt } = ctx;
+  const d: Decision = evaluate(rt.prepared, ctx.facts, view);
+  if (d.kind === "route") ctx.planned = d;
+  if (ctx.trace !== undefined) return traced(ctx, d, view, startMs, next);
+  return routedOn(ctx, d, startMs, next);
+}
+
+/** Decides again, traced, on the matched route's counters (the decision record shows them). */
+async function traced(ctx: ChatContext, first: Decision, view: StateView, startMs: number, next: () => Promise<Reply | null>): Promise<Reply | null> {
+  const { rt } = ctx;
+  const trace = ctx.trace!;
+  const tracer = { tracer: (e: (typeof trace)[number]) => void trace.push(e) };
+  if (first.kind === "route" && (first.budgets.length > 0 || first.limits.length > 0)) {
+    ctx.counters = await unlessUnavailable(readCounters(rt.budgets.store, first), rt.budgets.log);
+    ctx.view = countedView(view, ctx.counters);
+  }
+  return routedOn(ctx, evaluate(rt.prepared, ctx.facts, ctx.view, tracer), startMs, next);
+}
+
+function routedOn(ctx: ChatContext, d: Decision, startMs: number, next: () => Promise<Reply | null>): Promise<Reply | null> {
+  const { rt, world } = ctx;
   ctx.decision = d;
   const endMs = rt.timeSteps ? world.monotonic() : 0;
   if (d.kind === "no-route") {

@@ -11,10 +11,19 @@
 import { withoutCredentials } from "../../engine/bearer.js";
 import { countAhead, factsFromRequest, loadedTokenizer, loadTokenizer } from "../../engine/index.js";
 import { requestTexts } from "../../request/index.js";
-import type { ChatStep } from "../context.js";
+import type { ChatContext, ChatStep } from "../context.js";
+import type { Reply } from "../respond.js";
 import { analyseAhead } from "../offloaded.js";
 
-export const facts: ChatStep = async (ctx, next) => {
+export const facts: ChatStep = (ctx, next) => {
+  const rt = ctx.rt;
+  // Without a tokenizer to load or an offload pass to wait for, the step stays synchronous: no promise of its own.
+  if (rt.needsTokenizer || rt.offload !== undefined) return factsAhead(ctx, next);
+  ctx.facts = factsFromRequest(ctx.request, (ctx.texts = requestTexts(ctx.request)), withoutCredentials(ctx.input.headers), ctx.caller, undefined, ctx.input.path);
+  return next();
+};
+
+async function factsAhead(ctx: ChatContext, next: () => Promise<Reply | null>): Promise<Reply | null> {
   const rt = ctx.rt;
   const tokenizer = rt.needsTokenizer ? countAhead(loadedTokenizer() ?? (await loadTokenizer()), rt.tokenFloor) : undefined;
   const texts = (ctx.texts = requestTexts(ctx.request));
@@ -22,4 +31,4 @@ export const facts: ChatStep = async (ctx, next) => {
   await analyseAhead(rt, ctx.facts);
   if (tokenizer !== undefined && !ctx.facts.tokensCounted) await tokenizer.ahead(ctx.facts.text, ctx.facts.inputBytes);
   return next();
-};
+}

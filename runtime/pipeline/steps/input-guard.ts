@@ -3,13 +3,14 @@
  * (lang/SPEC.md): a request that would be blocked is a 400 even when it is
  * also over budget. A redaction changes the request that is sent (pipeline/guard.ts).
  */
-import type { ChatStep } from "../context.js";
-import { guardInput } from "../guard.js";
+import type { ChatContext, ChatStep } from "../context.js";
+import { guardInput, type GuardResult } from "../guard.js";
+import type { Reply } from "../respond.js";
 
-export const inputGuard: ChatStep = async (ctx, next) => {
+export const inputGuard: ChatStep = (ctx, next) => {
   const { rt, decision } = ctx;
   if (decision.kind === "no-route") return next();
-  const guarded = await guardInput(rt.prepared, decision.guardrails, ctx.facts, ctx.request, ctx.texts, (o) => {
+  const guarded = guardInput(rt.prepared, decision.guardrails, ctx.facts, ctx.request, ctx.texts, (o) => {
     ctx.guard = o;
     ctx.record.add({
       kind: "guarded",
@@ -20,6 +21,12 @@ export const inputGuard: ChatStep = async (ctx, next) => {
       ...(rt.timeSteps ? { endMs: ctx.world.monotonic() } : {}),
     });
   }, rt.applyGuard);
+  // Synchronous unless the guard pass ran on a worker.
+  if (guarded instanceof Promise) return guarded.then((g) => sendOn(ctx, g, next));
+  return sendOn(ctx, guarded, next);
+};
+
+function sendOn(ctx: ChatContext, guarded: GuardResult, next: () => Promise<Reply | null>): Promise<Reply | null> {
   ctx.sent = guarded.request;
   return next();
-};
+}
