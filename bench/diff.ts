@@ -6,7 +6,7 @@
  * against a copy with a fallback changed, a route inserted near the top
  * and two routes swapped — the work a typical pull request makes.
  *
- * Run: `npm run build && node dist/bench/diff.js [--sizes 1000,5000] [--repeats N]`.
+ * Run: `npm run build && npm run bench:diff -- [--sizes 1000,5000] [--repeats N]`.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
