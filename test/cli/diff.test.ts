@@ -44,10 +44,10 @@ commit(repo, { "policy/main.route": V2 }, "v2");
 writeFileSync(join(repo, "policy/main.route"), "this does not parse {");
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const io: Io = { out: (t) => void (stdout += t), err: (t) => void (stderr += t), isTty: false, env: {}, cwd: repo };
+  const io: Io = { out: (t) => void (stdout += t), err: (t) => void (stderr += t), isTty: false, env, cwd: repo };
   return { code: await main(argv, io), stdout, stderr };
 }
 
@@ -92,6 +92,25 @@ describe("aigw diff", () => {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names a provider key's variable when it changes, never the key", async () => {
+    const keyed = (name: string): string => V1.replace("provider p { api mock }", `provider p { api openai key env("${name}") base_url "http://127.0.0.1:9/v1" }`);
+    const a = policyDir({ "main.route": keyed("OLD_KEY") });
+    const b = policyDir({ "main.route": keyed("NEW_KEY") });
+    try {
+      const secrets = { OLD_KEY: "sk-old-secret-0123456789", NEW_KEY: "sk-new-secret-9876543210" };
+      for (const format of ["human", "markdown", "json"]) {
+        const r = await run(["diff", a, b, "--format", format], secrets);
+        expect(r.code).toBe(0);
+        // a new key is a new account: every route through the provider changes
+        if (format === "json") expect(JSON.parse(r.stdout).changes.map((c: { new: { name: string } }) => c.new.name)).toEqual(["premium", "chat"]);
+        for (const s of Object.values(secrets)) expect(r.stdout + r.stderr).not.toContain(s);
+      }
+    } finally {
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
     }
   });
 
