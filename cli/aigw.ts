@@ -19,6 +19,7 @@ const RUN: Record<string, Run> = {
   key: async (argv, io) => (await import("./commands/key.js")).keyCommand(argv, io),
   fmt: async (argv, io) => (await import("./commands/fmt.js")).fmtCommand(argv, io),
   lsp: async (argv, io) => (await import("./commands/lsp.js")).lspCommand(argv, io),
+  usage: async (argv, io) => (await import("./commands/usage.js")).usageCommand(argv, io),
 };
 
 const HELP = new Set(["help", "--help", "-h"]);

@@ -148,6 +148,26 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
     examples: [["aigw lsp", "started by the editor, not by hand"]],
     exit: "0 when the client shuts the server down; 2 usage error",
   },
+  usage: {
+    usage: "aigw usage [PATHS] [--since 7d] [--until D] [--by team|key|user|route|model|provider|api|outcome] [--step 1d] [--format table|json|csv] [--url URL --admin-token T]",
+    about: "what the gateway served and spent, from its usage ledger",
+    description: `Reads the usage ledger (per-minute requests, tokens, cost, errors, fallbacks, guardrail actions and latency, kept for \`usage_retention\`) and totals it over a time range, grouped by one dimension. Offline it reads the store of the policy's \`state\` (the SQLite file, or the Redis of its URL); with --url it asks a running gateway's \`GET /admin/usage\`, which answers the same JSON. Cost is in dollars, from the declared model prices. ${PATHS}`,
+    options: [
+      ["--since D", "start: a span back from now (30m, 24h, 7d, 2w) or an ISO date; default 24h"],
+      ["--until D", "end: `now` (default), a span back from now, or an ISO date"],
+      ["--by DIM", "group by team, key (the key id, never the key), user, route, model (the target), provider, api or outcome; default: all together"],
+      ["--step S", "also a series by time step (1h, 1d; in --format json)"],
+      ["--format table|json|csv", "an aligned table with a totals row (default), the /admin/usage JSON, or CSV"],
+      ["--url URL", "ask the gateway at URL instead of reading the store"],
+      ["--admin-token T", "the gateway's admin token (or AIGW_ADMIN_TOKEN)"],
+    ],
+    examples: [
+      ["aigw usage policy/ --since 7d --by team", "what each team spent this week"],
+      ["aigw usage policy/ --since 2026-12-01 --by model --format csv > models.csv", "per model since a date, for a spreadsheet"],
+      ["AIGW_ADMIN_TOKEN=… aigw usage --url http://gw:8787 --by key", "ask a running gateway (state memory, or no access to the store)"],
+    ],
+    exit: "0 printed; 1 the policy has errors, the store cannot be read or the gateway refused; 2 usage error",
+  },
 };
 
 /** `aigw <command> --help`. */

@@ -45,6 +45,8 @@ export interface GatewayNode {
   /** `max_latency` and `max_cost` (dollars): the bounds of every route that declares none. */
   maxLatencyMs?: number;
   maxCost?: number;
+  /** `usage_retention`: how long the usage ledger keeps its minutes. Absent: 30 days (`DEFAULTS.gateway.usageRetentionMs`). */
+  usageRetentionMs?: number;
 }
 
 export type ProviderApi = "openai" | "anthropic" | "mock" | "gemini" | "vertex" | "azure" | "bedrock";

@@ -65,6 +65,11 @@ export const GATEWAY_SETTINGS: SettingsTable = {
   cache_memory: { type: BYTES, default: "64MB", doc: "bytes the in-memory response cache may hold; the least recently used entries are evicted beyond it" },
   max_latency: { type: POSITIVE_DURATION, doc: "the `max_latency` of every route that declares none" },
   max_cost: { type: MONEY, doc: "the `max_cost` of every route that declares none" },
+  usage_retention: {
+    type: POSITIVE_DURATION,
+    default: "30d",
+    doc: "how long the usage ledger keeps its per-minute records (`aigw usage`, `/admin/usage`, `/ui`); older minutes are swept",
+  },
   reload_max_drop: {
     type: PERCENT,
     default: "50%",
@@ -190,6 +195,7 @@ export const DEFAULTS = {
     /** Percent; see `reload_max_drop`. */
     reloadMaxDrop: 50,
     cacheMemoryBytes: 64 * 1024 * 1024,
+    usageRetentionMs: 30 * 86_400_000,
   },
   cache: { scope: "key", maxEntryBytes: 256 * 1024, bypass: "allowed", chargeHits: false },
   provider: {

@@ -28,10 +28,11 @@ import { parseArgs, UsageError } from "../args.js";
 import { processIo, type Io } from "../io.js";
 import { defaultVerifier, policySource, reloadRoutes, Reloader, SourceError, type PolicySource } from "../../runtime/server/reload/index.js";
 import { renderHuman, summary } from "../render.js";
+import { policyDir } from "../policy-dir.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
 import { openManagedCache, type ManagedCache } from "../../runtime/cache/index.js";
-import { statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { openManagedLedger, type ManagedLedger } from "../../runtime/usage/index.js";
+import { DEFAULTS } from "../../compiler/settings.js";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8787;
@@ -96,9 +97,17 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   let state: ManagedStore | undefined;
   // The response cache (runtime/cache): beside the state, in the same memory, SQLite file or Redis.
   let cache: ManagedCache | undefined;
+  // The usage ledger (runtime/usage): per-minute cells in the same store, flushed every few seconds and at shutdown.
+  let usage: ManagedLedger | undefined;
   try {
     state = openManagedStore(graph.gateway.state, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("state sweep failed", { error: String(err) }) });
     cache = openManagedCache(graph.gateway, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("cache sweep failed", { error: String(err) }) });
+    usage = openManagedLedger(graph.gateway.state, {
+      env: io.env,
+      baseDir: policyDir(paths[0]!),
+      retentionMs: () => reloader.graph.gateway.usageRetentionMs ?? DEFAULTS.gateway.usageRetentionMs,
+      onError: (err) => log.warn("usage ledger write failed (kept for the next flush)", { error: String(err) }),
+    });
     gateway = await startGateway({
       graph,
       host,
@@ -108,11 +117,13 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
       routes: reloadRoutes(reloader, io.env),
       store: state.store,
       cacheStore: cache.store,
+      usage: usage.store,
       observe,
       guardPass,
       ...(bodyTimeoutMs !== undefined ? { http: { bodyTimeoutMs } } : {}),
     });
   } catch (err) {
+    await usage?.close();
     await state?.close();
     await cache?.close();
     await reloader.close();
@@ -136,6 +147,8 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   process.off("SIGHUP", hup);
   await reloader.close();
   await gateway.close(SHUTDOWN_GRACE_MS);
+  // After the drain: the last requests' cells are flushed before the store closes.
+  await usage.close();
   await state.close();
   await cache.close();
   await spans?.close();
@@ -172,16 +185,6 @@ async function openSource(paths: readonly string[], git: string | undefined): Pr
     return await policySource(paths, git === undefined ? {} : { git });
   } catch (err) {
     throw err instanceof SourceError ? new UsageError(err.message) : err;
-  }
-}
-
-/** Where a relative `state sqlite("…")` path is resolved: the policy directory (the first path, or its directory when it is a file). */
-function policyDir(path: string): string {
-  const abs = resolve(path);
-  try {
-    return statSync(abs).isDirectory() ? abs : dirname(abs);
-  } catch {
-    return process.cwd();
   }
 }
 

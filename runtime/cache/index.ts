@@ -4,14 +4,13 @@
  * coalescing of identical misses. The pipeline's cache step
  * (pipeline/steps/cache.ts) is the only reader and writer.
  */
-import { isAbsolute, resolve } from "node:path";
 import type { GatewayNode } from "../../compiler/graph.js";
 import { DEFAULTS } from "../../compiler/settings.js";
 import { CacheStoreError } from "./errors.js";
 import { memoryCacheStore } from "./memory.js";
 import { redisCacheStore } from "./redis.js";
 import { sqliteCacheStore } from "./sqlite.js";
-import { sweepEvery, type Swept } from "../state/index.js";
+import { stateLocation, sweepEvery, type Swept } from "../state/index.js";
 import type { CacheStore, Clock } from "./store.js";
 
 export type { CacheStore, Clock } from "./store.js";
@@ -55,17 +54,14 @@ export function openManagedCache(gateway: GatewayNode, options: { env: Readonly<
  * `aigw:cache:` keys). Throws `CacheStoreError` when it cannot.
  */
 export function openCacheStore(config: GatewayNode["state"], options: OpenCacheOptions): CacheStore {
-  switch (config.kind) {
+  const at = stateLocation(config, options);
+  switch (at.kind) {
     case "memory":
       return memoryCacheStore({ maxBytes: options.maxBytes ?? DEFAULTS.gateway.cacheMemoryBytes, clock: options.clock });
-    case "sqlite": {
-      const path = config.path === "" ? ".aigw/state.db" : config.path;
-      return sqliteCacheStore({ clock: options.clock, path: isAbsolute(path) ? path : resolve(options.baseDir ?? process.cwd(), path) });
-    }
-    case "redis": {
-      const url = "env" in config.url ? options.env[config.url.env] : config.url.value;
-      if (url === undefined || url === "") throw new CacheStoreError("AIGW_CACHE_REDIS_URL_UNSET", "cannot open the redis cache: its url is not set");
-      return redisCacheStore({ url });
-    }
+    case "sqlite":
+      return sqliteCacheStore({ clock: options.clock, path: at.path });
+    case "redis":
+      if (at.url === undefined) throw new CacheStoreError("AIGW_CACHE_REDIS_URL_UNSET", "cannot open the redis cache: its url is not set");
+      return redisCacheStore({ url: at.url });
   }
 }
