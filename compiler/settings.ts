@@ -9,6 +9,7 @@ import {
   BYTES,
   COUNT,
   FAILURE_REASONS,
+  MONEY,
   DURATION,
   POSITIVE_DURATION,
   PERCENT,
@@ -62,6 +63,8 @@ export const GATEWAY_SETTINGS: SettingsTable = {
   max_body: { type: BYTES, default: "1MB", doc: "largest accepted request body" },
   deadline: { type: POSITIVE_DURATION, default: "60s", doc: "overall time for one request, all attempts included" },
   cache_memory: { type: BYTES, default: "64MB", doc: "bytes the in-memory response cache may hold; the least recently used entries are evicted beyond it" },
+  max_latency: { type: POSITIVE_DURATION, doc: "the `max_latency` of every route that declares none" },
+  max_cost: { type: MONEY, doc: "the `max_cost` of every route that declares none" },
   usage_retention: {
     type: POSITIVE_DURATION,
     default: "30d",
@@ -73,6 +76,18 @@ export const GATEWAY_SETTINGS: SettingsTable = {
     doc: "largest share of the serving policy's routes a hot reload may remove; `100%` also lets a reload drop every route or every key",
   },
 };
+
+/**
+ * Bounds a route declares and `aigw check` proves (compiler/bounds.ts), as
+ * route settings or, in `gateway`, as the default of every route.
+ */
+export const BOUND_SETTINGS: SettingsTable = {
+  max_latency: { type: POSITIVE_DURATION, doc: "the longest a request may take on the route, every try, backoff and `Retry-After` wait included; `aigw check` fails (E308) when the worst case is longer" },
+  max_cost: { type: MONEY, doc: "the most one request may cost on the route, every try billed at its largest; `aigw check` fails (E308) when the worst case costs more" },
+};
+
+/** Settings written inside a `route` body: its declared bounds. */
+export const ROUTE_SETTINGS: SettingsTable = BOUND_SETTINGS;
 
 /** `provider name { … }`. */
 export const PROVIDER_SETTINGS: SettingsTable = {

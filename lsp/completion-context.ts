@@ -31,7 +31,7 @@ export interface CompletionContext {
 }
 
 export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "route", "test"] as const;
-const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit"];
+const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost"];
 const BUDGET_WORDS = ["per", "limit", "warn", "exceeded"];
 const LIMIT_WORDS = ["per", "tokens", "requests"];
 const GUARDRAIL_WORDS = ["on", "block", "redact", "flag"];
@@ -239,7 +239,7 @@ function routeSlot(stmt: readonly IToken[]): Slot {
     return prev === first || prev === "," ? { kind: "names", of } : { kind: "keywords", words: ROUTE_WORDS };
   }
   if (first === "split") return prev === "split" ? { kind: "words", words: ["by"] } : prev === "by" ? { kind: "facts" } : { kind: "none" };
-  if (first === "timeout" && s.length === 1) return { kind: "unit", unit: "duration" };
+  if ((first === "timeout" || first === "max_latency") && s.length === 1) return { kind: "unit", unit: "duration" };
   if (first === "retry") return prev === "backoff" ? { kind: "unit", unit: "duration" } : s.length === 2 ? { kind: "keywords", words: ["backoff", ...ROUTE_WORDS] } : s.length === 1 ? { kind: "none" } : { kind: "keywords", words: ROUTE_WORDS };
   return { kind: "keywords", words: ROUTE_WORDS };
 }
