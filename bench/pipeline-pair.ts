@@ -15,6 +15,11 @@
  *
  * Both builds must have the composed pipeline (`createRuntime`, commit
  * 9cf39ca and later); the wrk mode of bench:ab measures any commit.
+ *
+ * `AIGW_PAIR_USAGE=first|second` gives that side's observer the usage
+ * ledger (a memory store, flushed every 5 s) and the recent-requests ring,
+ * as `aigw serve` does: run with the same build twice, it measures what
+ * the ledger costs a request (issue 22).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,7 +33,7 @@ interface Build {
 const IN_FLIGHT = 16;
 
 /** Loads the build at `root` (its dist/) and prepares its runtime over the policy in `dir`. */
-async function load(root: string, dir: string): Promise<Build> {
+async function load(root: string, dir: string, usage = false): Promise<Build> {
   // The other build is read through this tree's types: both must have the same pipeline API (checked below).
   const at = (path: string): string => pathToFileURL(join(root, "dist", path)).href;
   const [{ loadAndCompile }, P, { Pools }, { Budgets }, { memoryStore }, { realWorld }, O, { silentLogger }] = await Promise.all([
@@ -47,7 +52,14 @@ async function load(root: string, dir: string): Promise<Build> {
   const world = realWorld();
   const budgets = new Budgets(memoryStore({ clock: world.now }));
   const rt = P.createRuntime(loaded.graph, { world, pools: new Pools(), budgets, requestId: P.requestIds(world.random) });
-  const observer = new O.Observer({ log: silentLogger, metrics: new O.GatewayMetrics(world.now) });
+  const sinks: import("../runtime/observe/index.js").RequestSink[] = [];
+  if (usage) {
+    const U = (await import(at("runtime/usage/index.js"))) as typeof import("../runtime/usage/index.js");
+    sinks.push(new U.UsageLedger({ store: U.memoryUsageStore(), clock: world.now, retentionMs: () => 86_400_000 }));
+    // `AIGW_PAIR_RING=0`: the ledger alone, without the ring.
+    if (process.env["AIGW_PAIR_RING"] !== "0") sinks.push(new O.RecentRequests());
+  }
+  const observer = new O.Observer({ log: silentLogger, metrics: new O.GatewayMetrics(world.now), sinks });
   const body = new Uint8Array(readFileSync(join(dir, "body.json")));
   const headers = { "content-type": "application/json", authorization: readFileSync(join(dir, "authorization"), "utf8") };
   const req = { method: "POST", path: "/v1/chat/completions", headers };
@@ -83,8 +95,9 @@ async function main(): Promise<void> {
   const batch = Number(batchArg ?? 100);
   const warmup = Number(warmupArg ?? 1_500);
   // Set up in the order given: the orchestrator runs both orders and cancels what the order itself costs.
-  const first = await load(firstRoot, dir);
-  const second = await load(secondRoot, dir);
+  const usage = process.env["AIGW_PAIR_USAGE"];
+  const first = await load(firstRoot, dir, usage === "first");
+  const second = await load(secondRoot, dir, usage === "second");
   for (const b of [first, second, first, second]) await b.run(warmup);
   const cpu = [0, 0];
   for (let i = 0; i < batches; i++) {

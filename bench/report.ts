@@ -53,6 +53,8 @@ export const TARGETS = {
   addedP99Ms: 1,
   addedTtfbMs: 0.5,
   featuresCost: 0.15,
+  /** Issue 22: the usage ledger's share of a featured request's CPU. */
+  ledgerCpuShare: 0.02,
   decidePerSecondAt1000: 1_000_000,
   decide10kOver10: 0.5,
   compile10kMs: 1_000,
@@ -122,6 +124,11 @@ export function summarize(r: ScenarioResults): SummaryRow[] {
   if (r.features) {
     const c = r.features.costShare;
     out.push(row("features-on throughput cost", c, `${(c * 100).toFixed(1)}%`, `≤ ${t.featuresCost * 100}%`, (v) => v <= t.featuresCost));
+    const l = r.features.ledger;
+    if (l !== undefined) {
+      const share = l.ratio - 1;
+      out.push(row(`usage ledger CPU per request (paired median, ${signed(l.addedUs, 1)} µs), issue 22`, share, `${(share * 100).toFixed(1)}%`, `≤ ${t.ledgerCpuShare * 100}%`, (v) => v <= t.ledgerCpuShare));
+    }
   }
   if (r.scaling) {
     const at = (n: number) => r.scaling!.decide.find((x) => x.routes === n);

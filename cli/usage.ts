@@ -71,6 +71,23 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
     ],
     exit: "0 whatever the decision; 1 the policy does not compile; 2 usage error (missing --request, unreadable or invalid request)",
   },
+  diff: {
+    usage: "aigw diff OLD NEW [--path P] [--format human|markdown|json] [--exit-code]",
+    about: "what a policy change does to traffic, with an example request for each change",
+    description:
+      "Compares two versions of a policy by what they do, not how they are written: for each part of the request space whose outcome changes (the route, targets, split weights, fallback order, retries, timeouts, guardrails, budgets, limits, cache, health), the old and new values, the highest price its targets bill, and a request that shows it. Renames, file moves and reordering routes that share no request are no change. OLD and NEW are each a policy path, or a git ref whose committed tree is read at --path.",
+    options: [
+      ["--path P", "where the policy is inside the repository, for a side given as a git ref (default `.`)"],
+      ["--format human|markdown|json", "readable (default), Markdown for a pull-request comment, or one JSON document"],
+      ["--exit-code", "exit 1 when behaviour changes"],
+    ],
+    examples: [
+      ["aigw diff main HEAD --path policy/", "what the commits on this branch change"],
+      ["aigw diff origin/main HEAD --path policy/ --format markdown", "a pull-request comment"],
+      ["aigw diff old-policy/ policy/", "two directories on disk"],
+    ],
+    exit: "0 compared (with --exit-code: no change in behaviour); 1 a side does not compile, or behaviour changes with --exit-code; 2 usage error (also: a side that is neither a path nor a git ref)",
+  },
   serve: {
     usage:
       "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF]",
@@ -130,6 +147,26 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
     options: [["--stdio", "accepted for editors' clients; stdio is the only transport"]],
     examples: [["aigw lsp", "started by the editor, not by hand"]],
     exit: "0 when the client shuts the server down; 2 usage error",
+  },
+  usage: {
+    usage: "aigw usage [PATHS] [--since 7d] [--until D] [--by team|key|user|route|model|provider|api|outcome] [--step 1d] [--format table|json|csv] [--url URL --admin-token T]",
+    about: "what the gateway served and spent, from its usage ledger",
+    description: `Reads the usage ledger (per-minute requests, tokens, cost, errors, fallbacks, guardrail actions and latency, kept for \`usage_retention\`) and totals it over a time range, grouped by one dimension. Offline it reads the store of the policy's \`state\` (the SQLite file, or the Redis of its URL); with --url it asks a running gateway's \`GET /admin/usage\`, which answers the same JSON. Cost is in dollars, from the declared model prices. ${PATHS}`,
+    options: [
+      ["--since D", "start: a span back from now (30m, 24h, 7d, 2w) or an ISO date; default 24h"],
+      ["--until D", "end: `now` (default), a span back from now, or an ISO date"],
+      ["--by DIM", "group by team, key (the key id, never the key), user, route, model (the target), provider, api or outcome; default: all together"],
+      ["--step S", "also a series by time step (1h, 1d; in --format json)"],
+      ["--format table|json|csv", "an aligned table with a totals row (default), the /admin/usage JSON, or CSV"],
+      ["--url URL", "ask the gateway at URL instead of reading the store"],
+      ["--admin-token T", "the gateway's admin token (or AIGW_ADMIN_TOKEN)"],
+    ],
+    examples: [
+      ["aigw usage policy/ --since 7d --by team", "what each team spent this week"],
+      ["aigw usage policy/ --since 2026-12-01 --by model --format csv > models.csv", "per model since a date, for a spreadsheet"],
+      ["AIGW_ADMIN_TOKEN=… aigw usage --url http://gw:8787 --by key", "ask a running gateway (state memory, or no access to the store)"],
+    ],
+    exit: "0 printed; 1 the policy has errors, the store cannot be read or the gateway refused; 2 usage error",
   },
 };
 

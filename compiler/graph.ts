@@ -42,6 +42,11 @@ export interface GatewayNode {
    * every route or every key. Absent: 50 (`DEFAULTS.gateway.reloadMaxDrop`).
    */
   reloadMaxDrop?: number;
+  /** `max_latency` and `max_cost` (dollars): the bounds of every route that declares none. */
+  maxLatencyMs?: number;
+  maxCost?: number;
+  /** `usage_retention`: how long the usage ledger keeps its minutes. Absent: 30 days (`DEFAULTS.gateway.usageRetentionMs`). */
+  usageRetentionMs?: number;
 }
 
 export type ProviderApi = "openai" | "anthropic" | "mock" | "gemini" | "vertex" | "azure" | "bedrock";
@@ -246,6 +251,10 @@ export interface RouteNode {
   cache?: string;
   /** The `health` policy that ejects this route's failing targets. */
   health?: string;
+  /** `max_latency`: the longest a request may take here; `aigw check` proves the worst case within it (compiler/bounds.ts). */
+  maxLatencyMs?: number;
+  /** `max_cost`, in dollars: the most one request may cost here, proven likewise. */
+  maxCost?: number;
   span: SourceRef;
 }
 

@@ -78,6 +78,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
   const logBodies = s.get("log_bodies");
   const reloadMaxDrop = s.get("reload_max_drop");
   const cacheMemory = s.get("cache_memory");
+  const usageRetention = s.get("usage_retention");
   return {
     ...(listen !== undefined ? { listen } : {}),
     state: lowerState(s.get("state")),
@@ -89,6 +90,9 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
     // Written only when set, so graphs of policies without it are unchanged; the runtime defaults it.
     ...(reloadMaxDrop !== undefined ? { reloadMaxDrop: num(reloadMaxDrop, DEFAULTS.gateway.reloadMaxDrop) } : {}),
     ...(cacheMemory !== undefined ? { cacheMemoryBytes: num(cacheMemory, DEFAULTS.gateway.cacheMemoryBytes) } : {}),
+    ...(s.get("max_latency") !== undefined ? { maxLatencyMs: num(s.get("max_latency"), 0) } : {}),
+    ...(s.get("max_cost") !== undefined ? { maxCost: num(s.get("max_cost"), 0) } : {}),
+    ...(usageRetention !== undefined ? { usageRetentionMs: num(usageRetention, DEFAULTS.gateway.usageRetentionMs) } : {}),
   };
 }
 

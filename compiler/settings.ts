@@ -9,6 +9,7 @@ import {
   BYTES,
   COUNT,
   FAILURE_REASONS,
+  MONEY,
   DURATION,
   ENTRIES,
   NAME,
@@ -65,12 +66,31 @@ export const GATEWAY_SETTINGS: SettingsTable = {
   max_body: { type: BYTES, default: "1MB", doc: "largest accepted request body" },
   deadline: { type: POSITIVE_DURATION, default: "60s", doc: "overall time for one request, all attempts included" },
   cache_memory: { type: BYTES, default: "64MB", doc: "bytes the in-memory response cache may hold; the least recently used entries are evicted beyond it" },
+  max_latency: { type: POSITIVE_DURATION, doc: "the `max_latency` of every route that declares none" },
+  max_cost: { type: MONEY, doc: "the `max_cost` of every route that declares none" },
+  usage_retention: {
+    type: POSITIVE_DURATION,
+    default: "30d",
+    doc: "how long the usage ledger keeps its per-minute records (`aigw usage`, `/admin/usage`, `/ui`); older minutes are swept",
+  },
   reload_max_drop: {
     type: PERCENT,
     default: "50%",
     doc: "largest share of the serving policy's routes a hot reload may remove; `100%` also lets a reload drop every route or every key",
   },
 };
+
+/**
+ * Bounds a route declares and `aigw check` proves (compiler/bounds.ts), as
+ * route settings or, in `gateway`, as the default of every route.
+ */
+export const BOUND_SETTINGS: SettingsTable = {
+  max_latency: { type: POSITIVE_DURATION, doc: "the longest a request may take on the route, every try, backoff and `Retry-After` wait included; `aigw check` fails (E308) when the worst case is longer" },
+  max_cost: { type: MONEY, doc: "the most one request may cost on the route, every try billed at its largest; `aigw check` fails (E308) when the worst case costs more" },
+};
+
+/** Settings written inside a `route` body: its declared bounds. */
+export const ROUTE_SETTINGS: SettingsTable = BOUND_SETTINGS;
 
 /** `provider name { … }`. */
 export const PROVIDER_SETTINGS: SettingsTable = {
@@ -184,6 +204,7 @@ export const DEFAULTS = {
     /** Percent; see `reload_max_drop`. */
     reloadMaxDrop: 50,
     cacheMemoryBytes: 64 * 1024 * 1024,
+    usageRetentionMs: 30 * 86_400_000,
   },
   cache: { scope: "key", maxEntryBytes: 256 * 1024, bypass: "allowed", chargeHits: false, similarity: 0.95, maxVectors: 2_000 },
   provider: {

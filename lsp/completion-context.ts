@@ -35,7 +35,7 @@ export interface CompletionContext {
 }
 
 export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "route", "test"] as const;
-const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "cache"];
+const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache"];
 /** A cache body: `when` and its settings. */
 const CACHE_WORDS = ["when", ...Object.keys(CACHE_SETTINGS)];
 const BUDGET_WORDS = ["per", "limit", "warn", "exceeded"];
@@ -255,7 +255,7 @@ function routeSlot(stmt: readonly IToken[]): Slot {
     return prev === first || prev === "," ? { kind: "names", of } : { kind: "keywords", words: ROUTE_WORDS };
   }
   if (first === "split") return prev === "split" ? { kind: "words", words: ["by"] } : prev === "by" ? { kind: "facts" } : { kind: "none" };
-  if (first === "timeout" && s.length === 1) return { kind: "unit", unit: "duration" };
+  if ((first === "timeout" || first === "max_latency") && s.length === 1) return { kind: "unit", unit: "duration" };
   if (first === "cache") return s.length === 1 ? { kind: "names", of: "cache" } : { kind: "keywords", words: ROUTE_WORDS };
   if (first === "retry") return prev === "backoff" ? { kind: "unit", unit: "duration" } : s.length === 2 ? { kind: "keywords", words: ["backoff", ...ROUTE_WORDS] } : s.length === 1 ? { kind: "none" } : { kind: "keywords", words: ROUTE_WORDS };
   return { kind: "keywords", words: ROUTE_WORDS };

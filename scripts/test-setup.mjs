@@ -4,8 +4,9 @@
  * npm packages, so a fresh clone's `npm install && npm test` passes.
  *
  * Today that is `redis-server` (the Redis state and shared-budget tests
- * start real servers of their own, test/support/redis.ts) and `nginx` (the
- * bench's proxy-limit anchor, test/bench/nginx.test.ts). Found on the PATH
+ * start real servers of their own, test/support/redis.ts), `nginx` (the
+ * bench's proxy-limit anchor, test/bench/nginx.test.ts) and `chromium` (the
+ * dashboard's browser test, driven by playwright-core). Found on the PATH
  * (or at `$REDIS_SERVER`), nothing happens; otherwise each is installed
  * with the system's package manager when that can be done without a
  * password (apt-get as root or through `sudo -n`, Homebrew as the user),
@@ -18,6 +19,15 @@ import { spawnSync } from "node:child_process";
 const NEEDS = [
   { name: "redis-server", binary: () => process.env.REDIS_SERVER ?? "redis-server", probe: ["--version"], apt: "redis-server", brew: "redis", why: "the Redis state and shared-budget tests need a real one", env: "REDIS_SERVER" },
   { name: "nginx", binary: () => "nginx", probe: ["-v"], apt: "nginx", brew: "nginx", why: "the bench's proxy-limit anchor is tested against a real one" },
+  {
+    name: "chromium",
+    binary: () => process.env.CHROMIUM ?? "chromium",
+    probe: ["--version"],
+    apt: "chromium",
+    brew: "chromium",
+    why: "the /ui dashboard is tested in a real headless browser (test/usage/dashboard.test.ts)",
+    env: "CHROMIUM",
+  },
 ];
 
 /** True when `command args` runs and exits 0. */

@@ -11,7 +11,9 @@
  * scenario's policy: primary on that upstream, backup on `--upstream`;
  * `--health` puts the route under a health policy), `--no-metrics` (no Prometheus registry),
  * `--access-log` (access lines on, written to nowhere: their formatting
- * cost without the I/O). It takes V8 CPU profiles on request (profiler.ts).
+ * cost without the I/O), `--usage` (the usage ledger, in the store of the
+ * policy's state, flushed every 5 s as `aigw serve` does). It takes V8 CPU
+ * profiles on request (profiler.ts).
  */
 import { compileSources } from "../../compiler/index.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
@@ -22,6 +24,8 @@ import { apisPolicy } from "../proxy-apis.js";
 import { BENCH_KEY, benchPolicy } from "../proxy-features.js";
 import { healthPolicy } from "../proxy-health.js";
 import { profilerMessage } from "./profiler.js";
+import { openUsageStore, UsageLedger } from "../../runtime/usage/index.js";
+import { DEFAULTS } from "../../compiler/settings.js";
 import { onParent, reply } from "./protocol.js";
 
 /** Serves the bench policy until the parent stops it. */
@@ -44,6 +48,9 @@ export async function gatewayRole(args: readonly string[]): Promise<void> {
   const log = jsonLogger(() => {}, { access: args.includes("--access-log") });
   let state: ManagedStore | undefined;
   if (stateDir !== undefined) state = openManagedStore(compiled.graph.gateway.state, { env: {}, baseDir: stateDir });
+  const usage = args.includes("--usage")
+    ? new UsageLedger({ store: openUsageStore(compiled.graph.gateway.state, { env: {}, baseDir: stateDir ?? "." }), clock: Date.now, retentionMs: () => DEFAULTS.gateway.usageRetentionMs })
+    : undefined;
   const gw = await startGateway({
     graph: compiled.graph,
     host: "127.0.0.1",
@@ -51,6 +58,7 @@ export async function gatewayRole(args: readonly string[]): Promise<void> {
     world: { env: {} },
     log,
     ...(state ? { store: state.store } : {}),
+    ...(usage ? { usage } : {}),
     ...(args.includes("--no-metrics") ? { observe: { metrics: false as const } } : {}),
   });
   onParent(profilerMessage);
@@ -58,6 +66,7 @@ export async function gatewayRole(args: readonly string[]): Promise<void> {
   process.once("SIGTERM", () => {
     void gw
       .close(200)
+      .then(() => usage?.close())
       .then(() => state?.close())
       .finally(() => process.exit(0));
   });

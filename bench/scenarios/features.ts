@@ -8,7 +8,8 @@
  * in memory (what the SQLite store's durability costs). One gateway after the other on the
  * gateway core, each warmed first (so the tokenizer is loaded). The mock
  * upstream counts the requests that still carry the email: 0 with the
- * guardrail shows the redaction happened.
+ * guardrail shows the redaction happened. Then (d) the usage ledger's cost,
+ * paired: the featured gateway with and without it (ledger-cost.ts).
  */
 import { ask } from "../children.js";
 import type { ChildMsg } from "../roles/protocol.js";
@@ -17,6 +18,7 @@ import { num, pct, signed, table } from "../table.js";
 import { closedRun, CONNECTIONS, type Bench, type MaxRun } from "./context.js";
 import { startAigw, stop } from "./gateways.js";
 import { slug } from "./throughput.js";
+import { ledgerCost, type LedgerCost } from "./ledger-cost.js";
 
 export interface FeatureRow {
   name: string;
@@ -37,6 +39,8 @@ export interface FeaturesResult {
   /** 1 − the ratio: the share of throughput the features cost. */
   costShare: number;
   addedCpuUs?: number;
+  /** The usage ledger on the featured gateway, paired with and without. */
+  ledger?: LedgerCost;
 }
 
 const upstreamStats = async (bench: Bench): Promise<UpstreamStats> => (await ask<ChildMsg, "stats">(bench.upstream.spawned, { type: "stats" }, "stats")).stats;
@@ -64,6 +68,7 @@ export async function features(bench: Bench): Promise<FeaturesResult> {
     const throughputRatio = featured.run.rps / bare.run.rps;
     const out: FeaturesResult = { promptBytes: Buffer.byteLength(bench.body), bare, featured, inMemory, throughputRatio, costShare: 1 - throughputRatio };
     if (bare.run.cpuUsPerRequest !== undefined && featured.run.cpuUsPerRequest !== undefined) out.addedCpuUs = featured.run.cpuUsPerRequest - bare.run.cpuUsPerRequest;
+    out.ledger = await ledgerCost(bench, (name) => `${stateDir}/${name}`);
     return out;
   } finally {
     bench.group.removeDir(stateDir);
@@ -88,6 +93,13 @@ export function printFeatures(r: FeaturesResult): void {
     console.log(
       `  with state memory: ${((m.run.rps / r.bare.run.rps) * 100).toFixed(1)}% of the bare throughput, ` +
         `${signed(m.run.cpuUsPerRequest - r.bare.run.cpuUsPerRequest, 1)} µs CPU per request (the rest is the SQLite store's transactions)`,
+    );
+  }
+  const l = r.ledger;
+  if (l !== undefined) {
+    console.log(
+      `  usage ledger (paired, ${l.pairs} pairs of ${l.secondsPerRun} s, ABBA): ${num(l.withoutUs, 1)} → ${num(l.withUs, 1)} µs CPU per request, ` +
+        `median ${signed(l.addedUs, 1)} µs (×${l.ratio.toFixed(3)}, quartiles ${l.ratioQuartiles[0].toFixed(3)}–${l.ratioQuartiles[1].toFixed(3)}); ledger + ring record() alone ${l.recordNs.toFixed(0)} ns CPU`,
     );
   }
 }

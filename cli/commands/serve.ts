@@ -28,10 +28,11 @@ import { parseArgs, UsageError } from "../args.js";
 import { processIo, type Io } from "../io.js";
 import { defaultVerifier, policySource, reloadRoutes, Reloader, SourceError, type PolicySource } from "../../runtime/server/reload/index.js";
 import { renderHuman, summary } from "../render.js";
+import { policyDir } from "../policy-dir.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
 import { openManagedCache, openVectorIndexes, type ManagedCache, type VectorIndexes } from "../../runtime/cache/index.js";
-import { statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { openManagedLedger, type ManagedLedger } from "../../runtime/usage/index.js";
+import { DEFAULTS } from "../../compiler/settings.js";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8787;
@@ -98,9 +99,17 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   let cache: ManagedCache | undefined;
   // The semantic caches' vectors: mirrors of Redis streams with Redis state, else in memory.
   let vectors: VectorIndexes | undefined;
+  // The usage ledger (runtime/usage): per-minute cells in the same store, flushed every few seconds and at shutdown.
+  let usage: ManagedLedger | undefined;
   try {
     state = openManagedStore(graph.gateway.state, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("state sweep failed", { error: String(err) }) });
     cache = openManagedCache(graph.gateway, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("cache sweep failed", { error: String(err) }) });
+    usage = openManagedLedger(graph.gateway.state, {
+      env: io.env,
+      baseDir: policyDir(paths[0]!),
+      retentionMs: () => reloader.graph.gateway.usageRetentionMs ?? DEFAULTS.gateway.usageRetentionMs,
+      onError: (err) => log.warn("usage ledger write failed (kept for the next flush)", { error: String(err) }),
+    });
     vectors = openVectorIndexes(graph.gateway.state, { env: io.env, clock: Date.now });
     gateway = await startGateway({
       graph,
@@ -112,11 +121,13 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
       store: state.store,
       cacheStore: cache.store,
       vectorIndexes: vectors,
+      usage: usage.store,
       observe,
       guardPass,
       ...(bodyTimeoutMs !== undefined ? { http: { bodyTimeoutMs } } : {}),
     });
   } catch (err) {
+    await usage?.close();
     await state?.close();
     await cache?.close();
     await vectors?.close();
@@ -141,6 +152,8 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   process.off("SIGHUP", hup);
   await reloader.close();
   await gateway.close(SHUTDOWN_GRACE_MS);
+  // After the drain: the last requests' cells are flushed before the store closes.
+  await usage.close();
   await state.close();
   await cache.close();
   await vectors.close();
@@ -178,16 +191,6 @@ async function openSource(paths: readonly string[], git: string | undefined): Pr
     return await policySource(paths, git === undefined ? {} : { git });
   } catch (err) {
     throw err instanceof SourceError ? new UsageError(err.message) : err;
-  }
-}
-
-/** Where a relative `state sqlite("…")` path is resolved: the policy directory (the first path, or its directory when it is a file). */
-function policyDir(path: string): string {
-  const abs = resolve(path);
-  try {
-    return statSync(abs).isDirectory() ? abs : dirname(abs);
-  } catch {
-    return process.cwd();
   }
 }
 

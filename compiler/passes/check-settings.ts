@@ -27,7 +27,7 @@ import { checkValue } from "../value-types.js";
 import type { Rule } from "../rules/rule.js";
 import { firstOfEach, isMissing } from "./common.js";
 
-interface BlockInfo {
+export interface BlockInfo {
   /** "the gateway", "provider `openai`": who owns the settings, for messages. */
   owner: string;
   /** "gateway", "provider": the kind of block, for "did you mean the … setting". */
@@ -40,7 +40,7 @@ interface BlockInfo {
  * table (a mock-only setting on a real provider, `responses` on a non-OpenAI one); it returns a reason string
  * to reject a known setting.
  */
-function checkBlock(
+export function checkBlock(
   settings: readonly Setting[],
   table: SettingsTable,
   block: BlockInfo,

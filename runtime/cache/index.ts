@@ -4,14 +4,13 @@
  * coalescing of identical misses. The pipeline's cache step
  * (pipeline/steps/cache.ts) is the only reader and writer.
  */
-import { isAbsolute, resolve } from "node:path";
 import type { GatewayNode } from "../../compiler/graph.js";
 import { DEFAULTS } from "../../compiler/settings.js";
 import { CacheStoreError } from "./errors.js";
 import { memoryCacheStore } from "./memory.js";
 import { redisCacheStore } from "./redis.js";
 import { sqliteCacheStore } from "./sqlite.js";
-import { sweepEvery, type Swept } from "../state/index.js";
+import { stateLocation, sweepEvery, type Swept } from "../state/index.js";
 import type { CacheStore, Clock } from "./store.js";
 import { memoryVectorIndexes, type VectorIndexes } from "./vectors.js";
 import { redisVectorIndexes } from "./redis-vectors.js";
@@ -55,36 +54,32 @@ export function openManagedCache(gateway: GatewayNode, options: { env: Readonly<
 }
 
 /**
+ * Opens the cache store beside the gateway's state: memory, the same SQLite
+ * file (its own table and connection), or the same Redis (its own client,
+ * `aigw:cache:` keys). Throws `CacheStoreError` when it cannot.
+ */
+export function openCacheStore(config: GatewayNode["state"], options: OpenCacheOptions): CacheStore {
+  const at = stateLocation(config, options);
+  switch (at.kind) {
+    case "memory":
+      return memoryCacheStore({ maxBytes: options.maxBytes ?? DEFAULTS.gateway.cacheMemoryBytes, clock: options.clock });
+    case "sqlite":
+      return sqliteCacheStore({ clock: options.clock, path: at.path });
+    case "redis":
+      if (at.url === undefined) throw new CacheStoreError("AIGW_CACHE_REDIS_URL_UNSET", "cannot open the redis cache: its url is not set");
+      return redisCacheStore({ url: at.url });
+  }
+}
+
+/**
  * Opens the semantic caches' vector indexes beside the cache store: with
  * Redis state, local mirrors of Redis streams every gateway shares
  * (redis-vectors.ts); otherwise in this process's memory (with SQLite state
  * a restart starts the index empty while the entries stay for exact hits).
  */
 export function openVectorIndexes(config: GatewayNode["state"], options: { env: Readonly<Record<string, string | undefined>>; clock: Clock }): VectorIndexes {
-  if (config.kind !== "redis") return memoryVectorIndexes(options.clock);
-  return redisVectorIndexes({ url: redisUrl(config, options.env), clock: options.clock });
-}
-
-function redisUrl(config: Extract<GatewayNode["state"], { kind: "redis" }>, env: Readonly<Record<string, string | undefined>>): string {
-  const url = "env" in config.url ? env[config.url.env] : config.url.value;
-  if (url === undefined || url === "") throw new CacheStoreError("AIGW_CACHE_REDIS_URL_UNSET", "cannot open the redis cache: its url is not set");
-  return url;
-}
-
-/**
- * Opens the cache store beside the gateway's state: memory, the same SQLite
- * file (its own table and connection), or the same Redis (its own client,
- * `aigw:cache:` keys). Throws `CacheStoreError` when it cannot.
- */
-export function openCacheStore(config: GatewayNode["state"], options: OpenCacheOptions): CacheStore {
-  switch (config.kind) {
-    case "memory":
-      return memoryCacheStore({ maxBytes: options.maxBytes ?? DEFAULTS.gateway.cacheMemoryBytes, clock: options.clock });
-    case "sqlite": {
-      const path = config.path === "" ? ".aigw/state.db" : config.path;
-      return sqliteCacheStore({ clock: options.clock, path: isAbsolute(path) ? path : resolve(options.baseDir ?? process.cwd(), path) });
-    }
-    case "redis":
-      return redisCacheStore({ url: redisUrl(config, options.env) });
-  }
+  const at = stateLocation(config, options);
+  if (at.kind !== "redis") return memoryVectorIndexes(options.clock);
+  if (at.url === undefined) throw new CacheStoreError("AIGW_CACHE_REDIS_URL_UNSET", "cannot open the redis cache: its url is not set");
+  return redisVectorIndexes({ url: at.url, clock: options.clock });
 }

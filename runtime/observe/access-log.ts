@@ -24,6 +24,18 @@ const KEY_ID_HEX = 12;
  * loop (the observer does that for large ones).
  */
 export function accessEntry(f: FinishedRequest, bodyText?: string, logged?: LoggedBodies): AccessEntry {
+  const e = requestEntry(f);
+  const t = f.view;
+  if (t.bodies !== undefined) {
+    const b = logged ?? inlineBodies(f, t.bodies, bodyText);
+    e.requestBody = b.request;
+    if (b.response !== undefined) e.responseText = b.response;
+  }
+  return e;
+}
+
+/** The entry without bodies: what was decided and how it went (the dashboard's request lookup keeps these). */
+export function requestEntry(f: FinishedRequest): AccessEntry {
   const t = f.view;
   const e: AccessEntry = {
     requestId: t.requestId,
@@ -74,11 +86,6 @@ export function accessEntry(f: FinishedRequest, bodyText?: string, logged?: Logg
   if (f.written.streamError !== undefined) e.error = "stream_error";
   if (f.written.aborted) e.aborted = true;
   if (t.decision !== undefined) e.decision = t.decision;
-  if (t.bodies !== undefined) {
-    const b = logged ?? inlineBodies(f, t.bodies, bodyText);
-    e.requestBody = b.request;
-    if (b.response !== undefined) e.responseText = b.response;
-  }
   return e;
 }
 

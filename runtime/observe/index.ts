@@ -6,8 +6,9 @@
  */
 export { GatewayMetrics, LATENCY_BUCKETS, OVERHEAD_BUCKETS, type BudgetReader, type BudgetReading } from "./metrics.js";
 export { Counter, EXPOSITION_CONTENT_TYPE, Gauge, Histogram, Registry, type HistogramSeries, type Metric, type Series } from "./registry.js";
-export { Observer, type ObservedRequest, type ObserverOptions, type RequestTimes } from "./observer.js";
-export { accessEntry, keyId } from "./access-log.js";
+export { Observer, type ObservedRequest, type ObserverOptions, type RequestSink, type RequestTimes } from "./observer.js";
+export { accessEntry, keyId, requestEntry } from "./access-log.js";
+export { RecentRequests, RECENT_REQUESTS } from "./recent.js";
 export { errorClass, finishRequest, viewOf, type FinishedRequest, type RequestView } from "./request.js";
 export { batchedWrite, jsonLogger, silentLogger, type AccessEntry, type Logger, type LogFields } from "./log.js";
 export { otlpExporter, tracesUrl, type OtlpExporter, type OtlpOptions } from "./otlp.js";

@@ -2,8 +2,8 @@
  * What the server calls once per finished chat request: folds the
  * pipeline's record into one view, works the request out once (durations,
  * usage, cost) and hands it to the metrics, the access log and the trace
- * exporter, each only when it is on. With all three off it costs nothing but
- * the call.
+ * exporter, and to the sinks (the usage ledger, the recent requests), each
+ * only when it is on. With all of them off it costs nothing but the call.
  */
 import type { PreparedGraph } from "../engine/index.js";
 import type { Reply, RequestRecord, Written } from "../pipeline/index.js";
@@ -12,7 +12,7 @@ import { accessEntry } from "./access-log.js";
 import { bodiesToLog, captureStreamText, type LoggedBodies } from "./bodies.js";
 import { snapshotFacts, type GuardOffload } from "../offload/index.js";
 import type { GatewayMetrics } from "./metrics.js";
-import { finishRequest, viewOf, type RequestView } from "./request.js";
+import { finishRequest, viewOf, type FinishedRequest, type RequestView } from "./request.js";
 import type { SpanSink } from "./spans.js";
 
 /** What the observers read of the HTTP request (the server's request object has it). */
@@ -30,6 +30,11 @@ export interface RequestTimes {
   readonly endMs: number;
 }
 
+/** Something else that reads each finished request: the usage ledger (runtime/usage), the recent requests (recent.ts). */
+export interface RequestSink {
+  record(f: FinishedRequest): void;
+}
+
 export interface ObserverOptions {
   log: Logger;
   metrics?: GatewayMetrics | undefined;
@@ -37,6 +42,7 @@ export interface ObserverOptions {
   spans?: SpanSink | undefined;
   /** The guard pass workers, if started: large bodies are redacted for the log there. */
   offload?: () => GuardOffload | undefined;
+  sinks?: readonly RequestSink[];
 }
 
 /** Observes finished chat requests; one per gateway. */
@@ -45,12 +51,14 @@ export class Observer {
   private readonly metrics: GatewayMetrics | undefined;
   private readonly spans: SpanSink | undefined;
   private readonly offload: () => GuardOffload | undefined;
+  private readonly sinks: readonly RequestSink[];
 
   constructor(options: ObserverOptions) {
     this.log = options.log;
     this.metrics = options.metrics;
     this.spans = options.spans;
     this.offload = options.offload ?? (() => undefined);
+    this.sinks = options.sinks ?? [];
   }
 
   /**
@@ -72,9 +80,10 @@ export class Observer {
   /** One finished request. */
   chat(prepared: PreparedGraph, req: ObservedRequest, view: RequestView, written: Written, times: RequestTimes, bodyText?: () => string): void {
     const access = this.log.access;
-    if (this.metrics === undefined && access === undefined && this.spans === undefined) return;
+    if (this.metrics === undefined && access === undefined && this.spans === undefined && this.sinks.length === 0) return;
     const f = finishRequest(prepared, req.method, req.path, view, written, times);
     this.metrics?.observe(f);
+    for (const s of this.sinks) s.record(f);
     if (access !== undefined) {
       const text = bodyText?.();
       const offload = this.offload();

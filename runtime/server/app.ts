@@ -9,6 +9,7 @@
  *   GET  /healthz, /readyz      liveness; readiness (503 while draining)
  *   GET  /metrics               Prometheus metrics (runtime/observe)
  *   /admin/…                    admin endpoints (admin/)
+ *   GET  /ui                    the read-only dashboard (admin/ui.ts), with a usage ledger
  *
  * The loaded graph lives in one reference (`current`); each request captures
  * it when it starts, so a hot reload (`setGraph`) is one assignment and a
@@ -24,11 +25,12 @@ import { memoryStore, type Store } from "../state/index.js";
 import { Coalescer, memoryCacheStore, memoryVectorIndexes, type CacheStore, type VectorIndexes } from "../cache/index.js";
 import { DEFAULTS } from "../../compiler/settings.js";
 import { HealthTracker } from "../health/index.js";
-import { GatewayMetrics, Observer, silentLogger, storeBudgetReader, type Logger, type SpanSink } from "../observe/index.js";
+import { GatewayMetrics, Observer, RecentRequests, silentLogger, storeBudgetReader, type Logger, type RequestSink, type SpanSink } from "../observe/index.js";
+import type { UsageLedger } from "../usage/index.js";
 import { exportHttpEngine } from "../observe/http-engine.js";
 import { needsOffload, startOffload, type GuardOffload, type OffloadOptions } from "../offload/index.js";
 import { realWorld, type World } from "../world.js";
-import { budgetRoutes, type RouteTable } from "./admin/index.js";
+import { budgetRoutes, uiRoutes, usageRoutes, type RouteTable } from "./admin/index.js";
 import { API_PATHS, countTokens, modelEntry } from "./api-routes.js";
 import { ClientSignal } from "./client-signal.js";
 import {
@@ -58,6 +60,13 @@ export interface GatewayOptions {
    * with it (and no `/admin/budgets`).
    */
   store?: Store;
+  /**
+   * The usage ledger (runtime/usage): every finished request is added to it,
+   * and `/admin/usage`, `/admin/requests`, `/admin/health` and the `/ui`
+   * dashboard are mounted (behind the admin token). The caller owns it and
+   * closes it after `close()`, which flushes what the last requests added.
+   */
+  usage?: UsageLedger;
   /**
    * The response cache's store (runtime/cache `openCacheStore`), kept across
    * reloads and closed by its opener. Default: a memory store of the
@@ -172,7 +181,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (metrics) exportHttpEngine(metrics.registry, httpEngine.kind === "fallback" ? "node" : httpEngine.build === "glibc-compat" ? "uws-glibc-compat" : "uws");
   if (options.store) metrics?.setBudgetReader(storeBudgetReader(options.store));
   metrics?.setHealthReader(health);
-  const observer = new Observer({ log, metrics, spans: observe.spans, offload: () => offload });
+  // With a ledger, the last requests' decision records are kept for the dashboard's lookup.
+  const recent = options.usage !== undefined ? new RecentRequests() : undefined;
+  const sinks: RequestSink[] = options.usage !== undefined && recent !== undefined ? [options.usage, recent] : [];
+  const observer = new Observer({ log, metrics, spans: observe.spans, offload: () => offload, sinks });
 
   async function chat(req: HttpRequest, res: HttpResponse): Promise<void> {
     const rt = current;
@@ -217,6 +229,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes: RouteTable = {
     ...guarded(options.routes ?? {}),
     ...(options.store ? guarded(budgetRoutes(options.store, () => current.graph, world.env)) : {}),
+    ...(options.usage !== undefined && recent !== undefined
+      ? guarded({ ...usageRoutes({ ledger: options.usage, recent, health, graph: () => current.graph, env: world.env, now: world.now }), ...uiRoutes(() => current.graph) })
+      : {}),
     "/v1/chat/completions": { POST: chat },
     "/v1/messages": { POST: chat },
     "/v1/responses": { POST: chat },

@@ -3,12 +3,12 @@
  * `state` setting into a {@link Store}, plus the key, money and window
  * helpers the pipeline needs to talk to it.
  */
-import { isAbsolute, resolve } from "node:path";
 import type { GatewayNode } from "../../compiler/graph.js";
 import { StateError } from "./errors.js";
 import { memoryStore } from "./memory.js";
 import { redisStore } from "./redis.js";
 import { sqliteStore } from "./sqlite.js";
+import { stateLocation } from "./location.js";
 import type { Clock, Store } from "./store.js";
 
 export type {
@@ -37,8 +37,7 @@ export { memoryStore } from "./memory.js";
 export { sqliteStore, type SqliteStoreOptions } from "./sqlite.js";
 export { redisStore, type RedisStoreOptions } from "./redis.js";
 
-/** The default SQLite file, relative to `baseDir`. */
-export const DEFAULT_SQLITE_PATH = ".aigw/state.db";
+export { DEFAULT_SQLITE_PATH, stateLocation, type StateLocation } from "./location.js";
 
 /** What {@link openStore} needs from the outside world. */
 export interface OpenStoreOptions {
@@ -59,20 +58,14 @@ export interface OpenStoreOptions {
  * when it cannot. Close the store with `store.close()`.
  */
 export function openStore(config: GatewayNode["state"], options: OpenStoreOptions): Store {
-  switch (config.kind) {
+  const at = stateLocation(config, options);
+  switch (at.kind) {
     case "memory":
       return memoryStore({ clock: options.clock });
-    case "sqlite": {
-      const path = config.path === "" ? DEFAULT_SQLITE_PATH : config.path;
-      return sqliteStore({ clock: options.clock, path: isAbsolute(path) ? path : resolve(options.baseDir ?? process.cwd(), path) });
-    }
-    case "redis": {
-      const url = "env" in config.url ? options.env[config.url.env] : config.url.value;
-      if (url === undefined || url === "") {
-        const what = "env" in config.url ? `the environment variable \`${config.url.env}\` is not set` : "the url is empty";
-        throw new StateError("AIGW_STATE_REDIS_URL_UNSET", `cannot open the redis state store: ${what}`);
-      }
-      return redisStore({ clock: options.clock, url, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) });
-    }
+    case "sqlite":
+      return sqliteStore({ clock: options.clock, path: at.path });
+    case "redis":
+      if (at.url === undefined) throw new StateError("AIGW_STATE_REDIS_URL_UNSET", `cannot open the redis state store: ${at.missing}`);
+      return redisStore({ clock: options.clock, url: at.url, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) });
   }
 }

@@ -2,7 +2,9 @@
  * No secret reaches the logs, the metrics or a response under error paths:
  * the provider key (from the environment) echoed back by an upstream 401,
  * the caller's bearer key (known and unknown), and the admin token (a wrong
- * one and the right one), with decision records and bodies logged too.
+ * one and the right one), with decision records and bodies logged too —
+ * also in what the usage endpoints and the dashboard answer
+ * (`/admin/usage`, `/admin/requests`, `/ui`).
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { compileSources } from "../../compiler/index.js";
@@ -15,6 +17,7 @@ import { bedrockBehave, startBedrockUpstream } from "../support/bedrock-upstream
 import { closeStrictServers } from "../support/strict-upstream.js";
 import { AWS_CREDS } from "../providers/harness.js";
 import { accessCount, ask, closeObserved, observed, post } from "./helpers.js";
+import { memoryUsageStore, UsageLedger } from "../../runtime/usage/index.js";
 import { startGoogleUpstream } from "../support/google-upstream.js";
 import { serviceAccount, startTokenEndpoint, type ServiceAccountKey } from "../support/google-token.js";
 
@@ -53,7 +56,8 @@ route chat { when model == "chat" and header("x-tier") != "x"  to a  fallback b 
         },
       },
     };
-    const o = await observed(graph, { world: { env }, routes, observe: { logDecisions: true } });
+    const usage = new UsageLedger({ store: memoryUsageStore(), clock: Date.now, retentionMs: () => 86_400_000, flushMs: 0 });
+    const o = await observed(graph, { world: { env }, routes, observe: { logDecisions: true }, usage });
     current = o.gw.graph;
     const responses: string[] = [];
     const keep = async (r: Response) => {
@@ -74,8 +78,17 @@ route chat { when model == "chat" and header("x-tier") != "x"  to a  fallback b 
     expect(await keep(await fetch(`${o.base}/admin/ping`, { headers: { authorization: WRONG_ADMIN } }))).toBe(401);
     expect(await keep(await fetch(`${o.base}/admin/ping`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }))).toBe(200);
     // a successful request whose prompt holds the caller's key (bodies are logged in this policy)
-    expect(await keep(await post(o.base, ask("chat", "ok"), { authorization: `Bearer ${CALLER_KEY}` }))).toBe(200);
+    const ok = await post(o.base, ask("chat", "ok"), { authorization: `Bearer ${CALLER_KEY}` });
+    const okId = ok.headers.get("x-request-id")!;
+    expect(await keep(ok)).toBe(200);
     await accessCount(o, 4);
+    // the usage endpoints and the dashboard, with the wrong token and the right one
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    expect(await keep(await fetch(`${o.base}/admin/usage?by=key`, { headers: { authorization: `Bearer ${WRONG_ADMIN}` } }))).toBe(401);
+    for (const path of ["/admin/usage?by=key", "/admin/usage?by=team&step=1h", `/admin/requests?id=${okId}`, "/admin/requests", "/admin/health", "/ui", "/ui/app.js"]) {
+      expect(await keep(await fetch(`${o.base}${path}`, { headers: admin })), path).toBe(200);
+    }
+    expect(responses.some((r) => r.includes('"keyId":"sha256:'))).toBe(true);
 
     const { text: metrics } = await o.metrics();
     const logs = o.text();

@@ -20,7 +20,7 @@ interface PackEntry {
 
 const packed: string[] = (JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8" })) as PackEntry[])[0]!.files.map((f) => f.path);
 
-const ALLOWED = [/^dist\/(cli|lang|compiler|runtime|lsp)\/.+\.(js|json)$/, /^lang\/SPEC\.md$/, /^editors\/vscode\/(syntaxes\/route\.tmLanguage|language-configuration)\.json$/, /^compiler\/graph\.schema\.json$/, /^examples\//, /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|SECURITY\.md)$/];
+const ALLOWED = [/^dist\/(cli|lang|compiler|runtime|lsp)\/.+\.(js|json)$/, /^lang\/SPEC\.md$/, /^editors\/vscode\/(syntaxes\/route\.tmLanguage|language-configuration)\.json$/, /^compiler\/graph\.schema\.json$/, /^ui\/(index\.html|app\.js|style\.css)$/, /^examples\//, /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|SECURITY\.md)$/];
 
 describe("npm pack", () => {
   it("ships only what users run", () => {
@@ -29,7 +29,7 @@ describe("npm pack", () => {
   });
 
   it("ships the executable and what its commands load", () => {
-    for (const file of ["dist/cli/bin.js", "dist/cli/commands/check.js", "dist/cli/commands/serve.js", "dist/cli/commands/lsp.js", "dist/lsp/server.js", "editors/vscode/syntaxes/route.tmLanguage.json", "dist/runtime/server/uws-load.js", "dist/compiler/graph.schema.json", "lang/SPEC.md", "examples/quickstart/main.route"]) {
+    for (const file of ["dist/cli/bin.js", "dist/cli/commands/check.js", "dist/cli/commands/serve.js", "dist/cli/commands/lsp.js", "dist/lsp/server.js", "editors/vscode/syntaxes/route.tmLanguage.json", "dist/runtime/server/uws-load.js", "dist/compiler/graph.schema.json", "lang/SPEC.md", "examples/quickstart/main.route", "ui/index.html", "ui/app.js", "ui/style.css"]) {
       expect(packed).toContain(file);
     }
   });
