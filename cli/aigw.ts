@@ -14,6 +14,7 @@ const RUN: Record<string, Run> = {
   check: async (argv, io) => (await import("./commands/check.js")).checkCommand(argv, io),
   compile: async (argv, io) => (await import("./commands/compile.js")).compileCommand(argv, io),
   explain: async (argv, io) => (await import("./commands/explain.js")).explainCommand(argv, io),
+  diff: async (argv, io) => (await import("./commands/diff.js")).diffCommand(argv, io),
   serve: async (argv, io) => (await import("./commands/serve.js")).serveCommand(argv, io),
   key: async (argv, io) => (await import("./commands/key.js")).keyCommand(argv, io),
   fmt: async (argv, io) => (await import("./commands/fmt.js")).fmtCommand(argv, io),

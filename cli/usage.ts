@@ -71,6 +71,23 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
     ],
     exit: "0 whatever the decision; 1 the policy does not compile; 2 usage error (missing --request, unreadable or invalid request)",
   },
+  diff: {
+    usage: "aigw diff OLD NEW [--path P] [--format human|markdown|json] [--exit-code]",
+    about: "what a policy change does to traffic, with an example request for each change",
+    description:
+      "Compares two versions of a policy by what they do, not how they are written: for each part of the request space whose outcome changes (the route, targets, split weights, fallback order, retries, timeouts, guardrails, budgets, limits, cache, health), the old and new values, the highest price its targets bill, and a request that shows it. Renames, file moves and reordering routes that share no request are no change. OLD and NEW are each a policy path, or a git ref whose committed tree is read at --path.",
+    options: [
+      ["--path P", "where the policy is inside the repository, for a side given as a git ref (default `.`)"],
+      ["--format human|markdown|json", "readable (default), Markdown for a pull-request comment, or one JSON document"],
+      ["--exit-code", "exit 1 when behaviour changes"],
+    ],
+    examples: [
+      ["aigw diff main HEAD --path policy/", "what the commits on this branch change"],
+      ["aigw diff origin/main HEAD --path policy/ --format markdown", "a pull-request comment"],
+      ["aigw diff old-policy/ policy/", "two directories on disk"],
+    ],
+    exit: "0 compared (with --exit-code: no change in behaviour); 1 a side does not compile, or behaviour changes with --exit-code; 2 usage error (also: a side that is neither a path nor a git ref)",
+  },
   serve: {
     usage:
       "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF]",

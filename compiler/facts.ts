@@ -11,8 +11,9 @@ import type { FactName } from "./graph.js";
  * - text: compared with strings (`==`, `!=`, `in`, `matches`)
  * - tokens / bytes: compared with quantities of that unit or plain numbers (every operator)
  * - flag: true or false (`when stream`, `tools == false`)
+ * - number: a plain number the caller may leave out (`temperature == 0`); every operator, missing equals nothing
  */
-export type FactKind = "text" | "tokens" | "bytes" | "flag";
+export type FactKind = "text" | "tokens" | "bytes" | "flag" | "number";
 
 export interface FactSpec {
   kind: FactKind;
@@ -36,6 +37,8 @@ export const FACTS: Readonly<Record<FactName, FactSpec>> = {
   text: { kind: "text", doc: "the input text (user messages)" },
   tools: { kind: "flag", doc: "the request declares tools" },
   images: { kind: "flag", doc: "the request contains images" },
+  temperature: { kind: "number", doc: "the request's sampling `temperature`; missing when the caller leaves it to the provider's default (not 0)" },
+  top_p: { kind: "number", doc: "the request's nucleus sampling `top_p`; missing when left to the provider's default" },
   session: { kind: "text", doc: "the conversation: `x-session-id`, `x-claude-code-session-id`, `prompt_cache_key`, the body's `user`, or a hash of the opening messages" },
 };
 
@@ -50,6 +53,7 @@ export const FACT_UNITS: Readonly<Record<FactKind, readonly Unit[]>> = {
   tokens: ["tokens", "number"],
   bytes: ["bytes", "number"],
   flag: [],
+  number: ["number"],
 };
 
 /** How messages name a kind: "`input_tokens` is a token count". */
@@ -58,4 +62,5 @@ export const FACT_KIND_NOUN: Readonly<Record<FactKind, string>> = {
   tokens: "a token count",
   bytes: "a size in bytes",
   flag: "true or false",
+  number: "a number",
 };

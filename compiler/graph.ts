@@ -42,6 +42,9 @@ export interface GatewayNode {
    * every route or every key. Absent: 50 (`DEFAULTS.gateway.reloadMaxDrop`).
    */
   reloadMaxDrop?: number;
+  /** `max_latency` and `max_cost` (dollars): the bounds of every route that declares none. */
+  maxLatencyMs?: number;
+  maxCost?: number;
   /** `usage_retention`: how long the usage ledger keeps its minutes. Absent: 30 days (`DEFAULTS.gateway.usageRetentionMs`). */
   usageRetentionMs?: number;
 }
@@ -161,7 +164,19 @@ export interface CacheNode {
   bypass: "allowed" | "denied";
   /** `charge hits`: a hit is admitted against the route's budgets and limits like a miss (default: free). */
   chargeHits: boolean;
+  /** The semantic cache (`semantic MODEL`): absent, exact matches only. */
+  semantic?: SemanticNode;
   span: SourceRef;
+}
+
+/** A semantic cache: requests that differ only in their last user text, and whose texts embed close enough, share an entry. */
+export interface SemanticNode {
+  /** The embedding model (a key of `models`). */
+  model: string;
+  /** The least cosine similarity of a hit, in (0, 1]. */
+  similarity: number;
+  /** The most vectors a gateway holds for this cache. */
+  maxVectors: number;
 }
 
 export type FactName =
@@ -179,6 +194,8 @@ export type FactName =
   | "text"
   | "tools"
   | "images"
+  | "temperature"
+  | "top_p"
   | "session";
 
 /** A fact read from the request; `arg` is the header, metadata or label name. */
@@ -248,6 +265,10 @@ export interface RouteNode {
   cache?: string;
   /** The `health` policy that ejects this route's failing targets. */
   health?: string;
+  /** `max_latency`: the longest a request may take here; `aigw check` proves the worst case within it (compiler/bounds.ts). */
+  maxLatencyMs?: number;
+  /** `max_cost`, in dollars: the most one request may cost here, proven likewise. */
+  maxCost?: number;
   span: SourceRef;
 }
 
@@ -309,6 +330,9 @@ export interface TestRequest {
   jsonSchema?: boolean;
   /** The request's `max_tokens`. */
   maxTokens?: number;
+  /** Sampling; absent: left to the provider's default. */
+  temperature?: number;
+  topP?: number;
 }
 
 export type TestGiven =

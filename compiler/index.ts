@@ -2,7 +2,8 @@
  * The compiler's public entry. `compile` runs the phases of `PHASES` over
  * parsed files in order — symbols, the checks (settings, clauses, route
  * statements, conditions, guardrails, tests, then the lint rules of
- * rules/index.ts), lowering, the policy hash, schema validation — collects
+ * rules/index.ts), lowering, the declared bounds (E308, on the lowered
+ * graph), the policy hash, schema validation — collects
  * every diagnostic, and returns a graph only when there are no errors. Every
  * phase is deterministic and total: bad input yields diagnostics, never an
  * exception.
@@ -24,6 +25,7 @@ import { checkRoutes } from "./passes/check-routes.js";
 import { checkSettings } from "./passes/check-settings.js";
 import { checkTests } from "./passes/check-tests.js";
 import { buildSymbols } from "./passes/symbols.js";
+import { checkBounds } from "./bounds/check.js";
 import { RULES } from "./rules/index.js";
 import type { Rule } from "./rules/rule.js";
 import type { CompileContext } from "./symbols.js";
@@ -102,6 +104,16 @@ export const PHASES: readonly Phase[] = [
     name: "lower",
     run(w) {
       if (!w.options.checkOnly && !hasErrors(w.diagnostics)) w.lowered = lower(w.ctx.symbols, "p-000000000000");
+    },
+  },
+  {
+    // Declared bounds (E308) need the lowered graph: every default applied.
+    name: "bounds",
+    run(w) {
+      if (!w.lowered) return;
+      const found = checkBounds(w.lowered.graph, w.ctx.symbols);
+      append(w.diagnostics, found);
+      if (hasErrors(found)) delete w.lowered;
     },
   },
   {

@@ -43,6 +43,8 @@ export function lowerRoute(route: RouteDecl): RouteNode {
   const limits: string[] = [];
   let cache: string | undefined;
   let health: string | undefined;
+  let maxLatencyMs: number | undefined;
+  let maxCost: number | undefined;
   for (const s of route.body) {
     switch (s.kind) {
       case "when":
@@ -85,6 +87,10 @@ export function lowerRoute(route: RouteDecl): RouteNode {
       case "health":
         health ??= s.name.name;
         break;
+      case "setting":
+        if (s.name.name === "max_latency") maxLatencyMs ??= numberOf(s.value, 0);
+        else if (s.name.name === "max_cost") maxCost ??= numberOf(s.value, 0);
+        break;
     }
   }
   // Built field by field in the schema's order, so the JSON reads top-down and every route
@@ -101,6 +107,8 @@ export function lowerRoute(route: RouteDecl): RouteNode {
   node.limits = limits;
   if (cache !== undefined) node.cache = cache;
   if (health !== undefined) node.health = health;
+  if (maxLatencyMs !== undefined) node.maxLatencyMs = maxLatencyMs;
+  if (maxCost !== undefined) node.maxCost = maxCost;
   node.span = sourceRef(route.span);
   return node;
 }

@@ -70,6 +70,12 @@ function applyFact(request: TestRequest, f: RequestFact): void {
     case "max_tokens":
       request.maxTokens = num(a);
       break;
+    case "temperature":
+      request.temperature = num(a);
+      break;
+    case "top_p":
+      request.topP = num(a);
+      break;
   }
 }
 

@@ -91,6 +91,8 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
     // Written only when set, so graphs of policies without it are unchanged; the runtime defaults it.
     ...(reloadMaxDrop !== undefined ? { reloadMaxDrop: num(reloadMaxDrop, DEFAULTS.gateway.reloadMaxDrop) } : {}),
     ...(cacheMemory !== undefined ? { cacheMemoryBytes: num(cacheMemory, DEFAULTS.gateway.cacheMemoryBytes) } : {}),
+    ...(s.get("max_latency") !== undefined ? { maxLatencyMs: num(s.get("max_latency"), 0) } : {}),
+    ...(s.get("max_cost") !== undefined ? { maxCost: num(s.get("max_cost"), 0) } : {}),
     ...(usageRetention !== undefined ? { usageRetentionMs: num(usageRetention, DEFAULTS.gateway.usageRetentionMs) } : {}),
   };
 }
@@ -278,6 +280,10 @@ function lowerCache(body: readonly CacheStmt[], span: Span): CacheNode {
   };
   const when = body.find((x) => x.kind === "when");
   if (when?.kind === "when") node.when = lowerExpr(when.condition);
+  const semantic = word(s.get("semantic"));
+  if (semantic !== undefined) {
+    node.semantic = { model: semantic, similarity: num(s.get("similarity"), d.similarity), maxVectors: num(s.get("max_vectors"), d.maxVectors) };
+  }
   return node;
 }
 

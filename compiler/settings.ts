@@ -10,7 +10,11 @@ import {
   BYTES,
   COUNT,
   FAILURE_REASONS,
+  MONEY,
   DURATION,
+  ENTRIES,
+  NAME,
+  SIMILARITY,
   POSITIVE_DURATION,
   PERCENT,
   PRICE,
@@ -64,6 +68,8 @@ export const GATEWAY_SETTINGS: SettingsTable = {
   max_body: { type: BYTES, default: "1MB", doc: "largest accepted request body" },
   deadline: { type: POSITIVE_DURATION, default: "60s", doc: "overall time for one request, all attempts included" },
   cache_memory: { type: BYTES, default: "64MB", doc: "bytes the in-memory response cache may hold; the least recently used entries are evicted beyond it" },
+  max_latency: { type: POSITIVE_DURATION, doc: "the `max_latency` of every route that declares none" },
+  max_cost: { type: MONEY, doc: "the `max_cost` of every route that declares none" },
   usage_retention: {
     type: POSITIVE_DURATION,
     default: "30d",
@@ -75,6 +81,18 @@ export const GATEWAY_SETTINGS: SettingsTable = {
     doc: "largest share of the serving policy's routes a hot reload may remove; `100%` also lets a reload drop every route or every key",
   },
 };
+
+/**
+ * Bounds a route declares and `aigw check` proves (compiler/bounds.ts), as
+ * route settings or, in `gateway`, as the default of every route.
+ */
+export const BOUND_SETTINGS: SettingsTable = {
+  max_latency: { type: POSITIVE_DURATION, doc: "the longest a request may take on the route, every try, backoff and `Retry-After` wait included; `aigw check` fails (E308) when the worst case is longer" },
+  max_cost: { type: MONEY, doc: "the most one request may cost on the route, every try billed at its largest; `aigw check` fails (E308) when the worst case costs more" },
+};
+
+/** Settings written inside a `route` body: its declared bounds. */
+export const ROUTE_SETTINGS: SettingsTable = BOUND_SETTINGS;
 
 /** `provider name { … }`. */
 export const PROVIDER_SETTINGS: SettingsTable = {
@@ -128,7 +146,13 @@ export const CACHE_SETTINGS: SettingsTable = {
   max_entry: { type: BYTES, default: "256KB", doc: "largest reply stored" },
   bypass: { type: enumType(["allowed", "denied"]), default: "allowed", doc: "whether `cache-control: no-cache` or `x-aigw-cache: bypass` skips the cache" },
   charge: { type: enumType(["hits", "none"]), default: "none", doc: "`charge hits`: a hit counts against the route's budgets and limits like a miss" },
+  semantic: { type: NAME, doc: "the embedding model (a declared model) of the semantic cache: a request whose last user text is close enough to a stored one's is answered with its reply" },
+  similarity: { type: SIMILARITY, default: "0.95", doc: "semantic: the least cosine similarity of a hit" },
+  max_vectors: { type: ENTRIES, default: "2000", doc: "semantic: the most vectors a gateway holds for the cache (least recently used evicted)" },
 };
+
+/** Cache settings that mean something only with `semantic`. */
+export const SEMANTIC_ONLY = ["similarity", "max_vectors"] as const;
 
 /**
  * What a provider of each `api` cannot do without (E203): each entry is a
@@ -188,7 +212,7 @@ export const DEFAULTS = {
     cacheMemoryBytes: 64 * 1024 * 1024,
     usageRetentionMs: 30 * 86_400_000,
   },
-  cache: { scope: "key", maxEntryBytes: 256 * 1024, bypass: "allowed", chargeHits: false },
+  cache: { scope: "key", maxEntryBytes: 256 * 1024, bypass: "allowed", chargeHits: false, similarity: 0.95, maxVectors: 2_000 },
   provider: {
     timeoutMs: 30_000,
     mock: { latencyMs: 0, failRate: 0, failStatus: 500 },

@@ -111,6 +111,12 @@ export const STRING: ValueType = {
   check: (v) => (v.kind === "string" ? undefined : v.kind === "ident" ? { ...wrong, help: `put it in quotes: \`"${v.name}"\`` } : wrong),
 };
 
+/** The name of a declaration, as a word: `semantic embed-small` (the reference lint resolves it). */
+export const NAME: ValueType = {
+  expected: "a name like `embed-small`",
+  check: (v) => (v.kind === "ident" ? undefined : v.kind === "string" ? { ...wrong, help: `write the name without quotes: \`${v.value}\`` } : wrong),
+};
+
 export const BOOL: ValueType = { expected: "`true` or `false`", check: (v) => (v.kind === "bool" ? undefined : wrong) };
 
 export const DURATION = quantityType("a duration like 30s", ["duration"], { min: 0 });
@@ -121,6 +127,10 @@ export const COUNT = quantityType("a whole number like 3", ["number"], { min: 0,
 export const TOKENS = quantityType("a token count like 100k", ["tokens", "number"], { min: 0, whole: true });
 export const PRICE = quantityType("a price like $2.50/Mtok", ["price"], { min: 0 });
 export const MONEY = quantityType("money like $200", ["money"], { min: 0 });
+/** A cosine similarity a semantic hit must reach: above 0, at most 1. */
+export const SIMILARITY = quantityType("a similarity like 0.95", ["number"], { above: 0, max: 1 });
+/** A number of entries, `10000` or `10k`. */
+export const ENTRIES = quantityType("a number like 10k", ["number", "tokens"], { above: 0, whole: true });
 export const STATUS_CODE = quantityType("an HTTP status like 429", ["number"], { min: 100, max: 599, whole: true });
 
 /** A list of failure reasons: `[5xx, 429, timeout, connection]` (as a fallback's `on` takes them). */

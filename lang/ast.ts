@@ -254,7 +254,9 @@ export type RouteStmt =
   /** `cache NAME` (a declared cache) or `cache { … }` (one of the route's own). */
   | { kind: "cache"; name?: Ident; body?: CacheStmt[]; span: Span }
   /** `health h`: the health policy that ejects this route's failing targets. */
-  | { kind: "health"; name: Ident; span: Span };
+  | { kind: "health"; name: Ident; span: Span }
+  /** `max_latency 30s`, `max_cost $0.50`: a bound `aigw check` proves (lang/SPEC.md §4.8). */
+  | Setting;
 
 export interface RouteDecl {
   kind: "route";

@@ -349,6 +349,9 @@ export class AstBuilder {
       }
       case "Kw_health":
         return { kind: "health", name: this.ident(this.token(c, "Name"), span), span };
+      case "Kw_max_latency":
+      case "Kw_max_cost":
+        return { kind: "setting", name: this.ident(this.token(c, kind), span), value: this.value(this.node(c, "value"), span), span };
       default:
         return undefined;
     }

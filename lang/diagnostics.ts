@@ -56,6 +56,7 @@ export const CODES = {
   E305: { severity: "error", title: "route has no target" },
   E306: { severity: "error", title: "conflicting targets" },
   E307: { severity: "error", title: "model has no price" },
+  E308: { severity: "error", title: "route over its declared bound" },
   // tests
   E401: { severity: "error", title: "bad test" },
   // internal consistency

@@ -416,6 +416,14 @@ class RouteParser extends CstParser {
           this.OR2((this.alts.routeStmt2 ??= [{ ALT: () => this.CONSUME6(T.Name, { LABEL: "cache" }) }, { ALT: () => this.SUBRULE(this.cacheBody) }]));
         },
       },
+      {
+        // A declared bound (`max_latency 30s`, `max_cost $0.50`): keywords, so a stray name in a
+        // route is still "expected a route statement", as error recovery has always reported it.
+        ALT: () => {
+          this.OR8((this.alts.routeStmt8 ??= [{ ALT: () => this.CONSUME(T.MaxLatency) }, { ALT: () => this.CONSUME(T.MaxCost) }]));
+          this.SUBRULE5(this.value);
+        },
+      },
     ]));
   });
 

@@ -11,6 +11,7 @@ import type { IToken } from "chevrotain";
 import type { DeclKind } from "../compiler/name-index.js";
 import type { Unit } from "../lang/ast.js";
 import { lex } from "../lang/lexer.js";
+import { CACHE_SETTINGS } from "../compiler/settings.js";
 
 export type Slot =
   | { kind: "keywords"; words: readonly string[] }
@@ -24,8 +25,8 @@ export type Slot =
   | { kind: "request-facts" }
   | { kind: "none" };
 
-/** The blocks of `setting value` pairs. */
-export type SettingsBlock = "gateway" | "provider" | "model" | "health";
+/** Blocks of `name value` settings. */
+export type SettingsBlock = "gateway" | "provider" | "model" | "cache" | "health";
 
 export interface CompletionContext {
   slot: Slot;
@@ -33,8 +34,10 @@ export interface CompletionContext {
   prefix: string;
 }
 
-export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "health", "route", "test"] as const;
-const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "health"];
+export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "route", "test"] as const;
+const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache", "health"];
+/** A cache body: `when` and its settings. */
+const CACHE_WORDS = ["when", ...Object.keys(CACHE_SETTINGS)];
 const BUDGET_WORDS = ["per", "limit", "warn", "exceeded"];
 const LIMIT_WORDS = ["per", "tokens", "requests"];
 const GUARDRAIL_WORDS = ["on", "block", "redact", "flag"];
@@ -50,6 +53,7 @@ const STATEMENTS: Record<string, readonly string[]> = {
   budget: BUDGET_WORDS,
   limit: LIMIT_WORDS,
   guardrail: GUARDRAIL_WORDS,
+  cache: CACHE_WORDS,
   test: TEST_WORDS,
 };
 /** Tokens after which a word is a name, not a keyword. */
@@ -121,7 +125,7 @@ function slotOf(tokens: readonly IToken[]): Slot {
 
 /** Whether `word`, a statement keyword, continues the current statement instead: `limit $5 per day`, `when x == "a" and …`. */
 function continues(frame: Frame, word: string): boolean {
-  if (frame.block === "route") return inExpr(frame.stmt);
+  if (frame.block === "route" || frame.block === "cache") return inExpr(frame.stmt);
   const first = frame.stmt[0]?.image ?? "";
   return word === "per" && frame.stmt.length === 2 && ["limit", "tokens", "requests"].includes(first);
 }
@@ -160,6 +164,8 @@ function blockSlot(frame: Frame, outer: Frame | undefined): Slot {
       return guardrailSlot(s);
     case "route":
       return routeSlot(frame.stmt);
+    case "cache":
+      return cacheSlot(s);
     case "split":
       if (outer?.block !== "route") return { kind: "none" };
       return isQuantity(frame.stmt[frame.stmt.length - 1]) ? { kind: "names", of: "model" } : { kind: "unit", unit: "percent" };
@@ -170,6 +176,13 @@ function blockSlot(frame: Frame, outer: Frame | undefined): Slot {
     default:
       return prev === undefined ? { kind: "none" } : { kind: "none" };
   }
+}
+
+/** A cache body: `when CONDITION`, `semantic MODEL`, or another setting. */
+function cacheSlot(s: readonly string[]): Slot {
+  if (s[0] === "when") return exprSlot(s, CACHE_WORDS);
+  if (s[0] === "semantic" && s.length === 1) return { kind: "names", of: "model" };
+  return settingsSlot("cache", s);
 }
 
 function settingsSlot(block: SettingsBlock, s: readonly string[]): Slot {
@@ -244,7 +257,8 @@ function routeSlot(stmt: readonly IToken[]): Slot {
   }
   if (first === "split") return prev === "split" ? { kind: "words", words: ["by", "fastest", "cheapest"] } : prev === "by" ? { kind: "facts" } : { kind: "none" };
   if (first === "health") return s.length === 1 ? { kind: "names", of: "health" } : { kind: "keywords", words: ROUTE_WORDS };
-  if (first === "timeout" && s.length === 1) return { kind: "unit", unit: "duration" };
+  if ((first === "timeout" || first === "max_latency") && s.length === 1) return { kind: "unit", unit: "duration" };
+  if (first === "cache") return s.length === 1 ? { kind: "names", of: "cache" } : { kind: "keywords", words: ROUTE_WORDS };
   if (first === "retry") return prev === "backoff" ? { kind: "unit", unit: "duration" } : s.length === 2 ? { kind: "keywords", words: ["backoff", ...ROUTE_WORDS] } : s.length === 1 ? { kind: "none" } : { kind: "keywords", words: ROUTE_WORDS };
   return { kind: "keywords", words: ROUTE_WORDS };
 }

@@ -21,6 +21,7 @@ import { num, table } from "../table.js";
 import { encodeEntry, memoryCacheStore } from "../../runtime/cache/index.js";
 import { CHAT_PATH, CONNECTIONS, type Bench } from "./context.js";
 import { startAigw, stop } from "./gateways.js";
+import { printSemanticCost, semanticCost, type SemanticCost } from "./cache-semantic.js";
 
 /** Popular prompts: half the requests are one of these. */
 export const HOT = 64;
@@ -49,6 +50,8 @@ export interface CacheResult {
   storeBytesPerEntry: number;
   heapBytesPerEntry: number | undefined;
   entryJsonBytes: number;
+  /** The semantic cache's lookup and embedding call, per request. */
+  semantic: SemanticCost;
 }
 
 const upstreamStats = async (bench: Bench): Promise<UpstreamStats> => (await ask<ChildMsg, "stats">(bench.upstream.spawned, { type: "stats" }, "stats")).stats;
@@ -158,6 +161,7 @@ export async function cache(bench: Bench): Promise<CacheResult> {
     on.push(await one("cache (memory)", ["--cache"], i));
   }
   const mem = await memoryPerEntry();
+  const semantic = await semanticCost(bench.quick);
   return {
     off,
     on,
@@ -165,6 +169,7 @@ export async function cache(bench: Bench): Promise<CacheResult> {
     storeBytesPerEntry: mem.store,
     heapBytesPerEntry: mem.heap,
     entryJsonBytes: mem.json,
+    semantic,
   };
 }
 
@@ -184,4 +189,5 @@ export function printCache(r: CacheResult): void {
     `  memory per entry (a ${r.entryJsonBytes} B completion): ${num(r.storeBytesPerEntry)} B as the store counts it` +
       (r.heapBytesPerEntry === undefined ? " (heap growth: run node with --expose-gc)" : `, ${num(r.heapBytesPerEntry)} B of heap and buffers`),
   );
+  printSemanticCost(r.semantic);
 }

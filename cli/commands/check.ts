@@ -10,6 +10,7 @@
 import type { Simulation } from "../../runtime/policy/policy-tests.js";
 import { coverageOf } from "../../runtime/policy/coverage.js";
 import { verifyPolicy, type VerifyOptions } from "../../runtime/policy/verify-policy.js";
+import { graphBounds } from "../../compiler/bounds/worst-case.js";
 import { didYouMean } from "../../compiler/suggest.js";
 import { oneOf, parseArgs, UsageError } from "../args.js";
 import { FsHost, type Io } from "../io.js";
@@ -44,6 +45,7 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
 
   const report: CheckReport = { diagnostics: policy.diagnostics, tests: policy.results, compiled: policy.graph !== undefined, strict: args.switches.has("--strict") };
   if (wantCoverage && policy.graph !== undefined) report.coverage = coverageOf(policy.graph, sims);
+  if (policy.graph !== undefined) report.bounds = graphBounds(policy.graph);
   if (minCoverage !== undefined) report.minCoverage = minCoverage;
 
   switch (format) {

@@ -18,6 +18,8 @@
  * usage errors (missing `--request`, an unreadable file, invalid JSON, a
  * request without a `model`).
  */
+import { routeBound, type RouteBound } from "../../compiler/bounds/worst-case.js";
+import { dollarText, durationText } from "../../compiler/units-text.js";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -68,7 +70,11 @@ export async function explainCommand(argv: readonly string[], io: ExplainIo): Pr
   const explanation = explainRequest(graph, request, { state, hashKey, ...(tokenizer ? { tokenizer } : {}) });
 
   if (format === "json") io.out(JSON.stringify(explanation, null, 2) + "\n");
-  else io.out(renderExplanation(explanation, graph.gateway.auth));
+  else {
+    const hit = explanation.routes.find((x) => x.matched);
+    const route = hit && graph.routes.find((x) => x.name === hit.name);
+    io.out(renderExplanation(explanation, graph.gateway.auth, route && routeBound(graph, route)));
+  }
   return 0;
 }
 
@@ -180,7 +186,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
  * with the request. Built from the record alone, so it says nothing the
  * JSON does not.
  */
-export function renderExplanation(e: Explanation, auth: "keys" | "none"): string {
+export function renderExplanation(e: Explanation, auth: "keys" | "none", bound?: RouteBound): string {
   const out: string[] = [];
   const r = e.request;
   const who = r.caller.auth === "key" ? `key ${r.caller.key}` : r.caller.auth === "unknown-key" ? "an unknown key" : "no key";
@@ -230,6 +236,11 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none"): string
     const timeouts = [...new Set(p.targets.map((t) => t.timeoutMs))];
     if (timeouts.length === 1 && timeouts[0] !== undefined) out.push(`  timeout ${duration(timeouts[0])} per try`);
     else for (const t of p.targets) if (t.timeoutMs !== undefined) out.push(`  ${t.model}: timeout ${duration(t.timeoutMs)} per try`);
+  }
+  if (bound !== undefined) {
+    const deadline = bound.uncappedMs > bound.latencyMs ? " (the deadline)" : "";
+    const cost = bound.cost === Infinity ? "no cost bound" : `up to ${dollarText(bound.cost)}`;
+    out.push(`worst case on route ${bound.route}: ${plural(bound.tries, "try", "tries")}, ${durationText(bound.latencyMs)}${deadline}, ${cost} (aigw check proves \`max_latency\` and \`max_cost\` against it)`);
   }
 
   if (e.guardrails.length > 0) {

@@ -30,7 +30,7 @@ import { defaultVerifier, policySource, reloadRoutes, Reloader, SourceError, typ
 import { renderHuman, summary } from "../render.js";
 import { policyDir } from "../policy-dir.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
-import { openManagedCache, type ManagedCache } from "../../runtime/cache/index.js";
+import { openManagedCache, openVectorIndexes, type ManagedCache, type VectorIndexes } from "../../runtime/cache/index.js";
 import { openManagedLedger, type ManagedLedger } from "../../runtime/usage/index.js";
 import { DEFAULTS } from "../../compiler/settings.js";
 
@@ -97,6 +97,8 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   let state: ManagedStore | undefined;
   // The response cache (runtime/cache): beside the state, in the same memory, SQLite file or Redis.
   let cache: ManagedCache | undefined;
+  // The semantic caches' vectors: mirrors of Redis streams with Redis state, else in memory.
+  let vectors: VectorIndexes | undefined;
   // The usage ledger (runtime/usage): per-minute cells in the same store, flushed every few seconds and at shutdown.
   let usage: ManagedLedger | undefined;
   try {
@@ -108,6 +110,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
       retentionMs: () => reloader.graph.gateway.usageRetentionMs ?? DEFAULTS.gateway.usageRetentionMs,
       onError: (err) => log.warn("usage ledger write failed (kept for the next flush)", { error: String(err) }),
     });
+    vectors = openVectorIndexes(graph.gateway.state, { env: io.env, clock: Date.now });
     gateway = await startGateway({
       graph,
       host,
@@ -117,6 +120,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
       routes: reloadRoutes(reloader, io.env),
       store: state.store,
       cacheStore: cache.store,
+      vectorIndexes: vectors,
       usage: usage.store,
       observe,
       guardPass,
@@ -126,6 +130,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
     await usage?.close();
     await state?.close();
     await cache?.close();
+    await vectors?.close();
     await reloader.close();
     io.err(`aigw serve: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
@@ -151,6 +156,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   await usage.close();
   await state.close();
   await cache.close();
+  await vectors.close();
   await spans?.close();
   out.flush();
   io.err("aigw serve: stopped\n");

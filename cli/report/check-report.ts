@@ -6,7 +6,9 @@
 import { diagnosticJson, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Coverage } from "../../runtime/policy/coverage.js";
 import type { TestResult } from "../../runtime/policy/policy-tests.js";
+import type { RouteBound } from "../../compiler/bounds/worst-case.js";
 import { renderGithub, renderHuman, summary } from "../render.js";
+import { boundsJson, boundsLine } from "./bounds-summary.js";
 
 export interface CheckReport {
   diagnostics: readonly Diagnostic[];
@@ -19,6 +21,8 @@ export interface CheckReport {
   minCoverage?: number;
   /** Warnings fail too (`--strict`). */
   strict: boolean;
+  /** Every route's worst case, when the policy compiles. */
+  bounds?: readonly RouteBound[];
 }
 
 /** A diagnostic that fails the check. */
@@ -70,12 +74,15 @@ export function renderHumanReport(r: CheckReport, texts: ReadonlyMap<string, str
     out += "not exercised by any test:\n";
     for (const i of uncovered) out += `  ${i.span.file}:${i.span.line}:${i.span.column}: ${i.name}\n`;
   }
+  const bounds = r.bounds && boundsLine(r.bounds);
+  if (bounds) out += `${bounds}\n`;
   return out + lastLine(r);
 }
 
-/** The JSON document: `{ ok, diagnostics, tests, coverage? }`. */
+/** The JSON document: `{ ok, diagnostics, tests, bounds?, coverage? }`. */
 export function renderJsonReport(r: CheckReport): string {
   const doc: Record<string, unknown> = { ok: passed(r), diagnostics: r.diagnostics.map(diagnosticJson), tests: r.tests };
+  if (r.bounds) doc.bounds = boundsJson(r.bounds);
   if (r.coverage) {
     const c = r.coverage;
     doc.coverage = {

@@ -41,6 +41,8 @@ export interface Work {
   left: number;
   /** The routes whose cubes covered some piece, for the related span and the witness. */
   used: Set<Item>;
+  /** After a "no" that was not for want of work: a piece whose first request (`pointOf`) no candidate covers — a witness. */
+  gap?: Cube;
 }
 
 export function newWork(left = DEFAULT_WORK): Work {
@@ -60,7 +62,10 @@ export function listSource(items: readonly Item[]): Source {
 export function coveredBy(c: Cube, source: Source, work: Work): boolean {
   const cands = source.candidates(c);
   const p = pointOf(c);
-  if (!cands.some((o) => contains(o.cube, p))) return false;
+  if (!cands.some((o) => contains(o.cube, p))) {
+    work.gap = c;
+    return false;
+  }
   return cover(c, cands, source, work);
 }
 
@@ -68,7 +73,10 @@ function cover(c: Cube, cands: readonly Item[], source: Source, work: Work): boo
   if (isEmptyCube(c)) return true;
   if (--work.left < 0) return false;
   const rel = cands.filter((o) => overlaps(o.cube, c));
-  if (rel.length === 0) return false;
+  if (rel.length === 0) {
+    work.gap = c;
+    return false;
+  }
   const whole = rel.find((o) => covers(o.cube, c));
   if (whole) {
     work.used.add(whole);

@@ -11,4 +11,4 @@ export { conjoin, covers, EVERYTHING, isEmptyCube, overlaps, type Cube } from ".
 export { CubeStore } from "./store.js";
 export { factKey, translate, type Condition, type Mode } from "./translate.js";
 export { alwaysTrue, neverTrue } from "./verdicts.js";
-export { contains, describe, pointOf, type Point } from "./witness.js";
+export { contains, describe, pointOf, testRequest, type Point } from "./witness.js";

@@ -34,7 +34,7 @@ export interface Condition {
 /** Larger unions than this are not expanded. */
 const MAX_CUBES = 64;
 
-const TEXT_FACTS: ReadonlySet<string> = new Set(["model", "endpoint", "header", "metadata", "label", "key", "team", "user", "text"]);
+export const TEXT_FACTS: ReadonlySet<string> = new Set(["model", "endpoint", "header", "metadata", "label", "key", "team", "user", "text"]);
 
 /** The key of a fact: `team`, `header(x-tier)` (header names lowercased), `metadata(k)`. */
 export function factKey(fact: FactRef | undefined): string | undefined {
@@ -46,12 +46,13 @@ export function factKey(fact: FactRef | undefined): string | undefined {
   return `${name}(${name === "header" ? arg.toLowerCase() : arg})`;
 }
 
-function single(key: string, c: Constraint): Cube[] {
+export function single(key: string, c: Constraint): Cube[] {
   const cube = conjoin(EVERYTHING, new Map([[key, c]]));
   return cube ? [cube] : [];
 }
 
-class Translator {
+/** The shared algebra of both readers: this file's (the AST) and translate-node.ts's (the graph). */
+export class Translator {
   exact = true;
   constructor(private readonly mode: Mode) {}
 
@@ -68,6 +69,11 @@ class Translator {
     } catch {
       return this.unknown(); // a hole left by error recovery
     }
+    return this.opaqueText(text, negated);
+  }
+
+  /** A test the analysis does not interpret, named by its text: a flag that holds or does not. */
+  opaqueText(text: string, negated: boolean): Cube[] {
     return single(OPAQUE + text, { kind: "in", values: new Set([negated ? FALSE : TRUE]) });
   }
 

@@ -5,6 +5,7 @@
  * an opaque test such as `matches`).
  */
 import { stringLiteral } from "../../lang/format-text.js";
+import type { TestRequest } from "../graph.js";
 import { FALSE, keyKind, OPAQUE, TRUE, type Constraint } from "./constraint.js";
 import type { Cube } from "./cube.js";
 
@@ -83,4 +84,29 @@ export function describe(p: Point): string {
   extra.sort((a, b) => Number(a.startsWith("`")) - Number(b.startsWith("`")));
   const request = `\`request {${facts.length ? ` ${facts.join("  ")} ` : " "}}\``;
   return extra.length === 0 ? request : `${request} where ${extra.join(" and ")}`;
+}
+
+/**
+ * The request as a policy test's `request` block would hold it, for running
+ * a witness through the evaluator; undefined when it needs what a test
+ * request cannot set (a key label, a key, an input size, an opaque test).
+ */
+export function testRequest(p: Point): TestRequest | undefined {
+  const out: TestRequest = { headers: {}, metadata: {} };
+  for (const [k, v] of p) {
+    if (v === undefined) continue;
+    const name = baseName(k);
+    if (typeof v === "boolean") {
+      if (name === "stream" || name === "tools" || name === "images") out[name] = v;
+      else if (v) return undefined; // an opaque test that must hold
+    } else if (typeof v === "number") {
+      if (name !== "input_tokens") return undefined;
+      out.inputTokens = v;
+    } else if (name === "header") out.headers[argOf(k)] = v;
+    else if (name === "metadata") out.metadata[argOf(k)] = v;
+    else if (name === "model" || name === "endpoint" || name === "team" || name === "user" || name === "session") out[name] = v;
+    else if (name === "text") out.input = v;
+    else return undefined;
+  }
+  return out;
 }

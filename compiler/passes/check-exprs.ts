@@ -55,6 +55,7 @@ function hint(spec: FactSpec, value: Value): { help?: string } {
   if (spec.kind === "tokens") return { help: "compare with a token count such as `100k`" };
   if (spec.kind === "bytes") return { help: "compare with a size such as `512KB`" };
   if (spec.kind === "flag") return { help: "compare with `true` or `false`" };
+  if (spec.kind === "number") return { help: "compare with a plain number such as `0` or `0.7`" };
   return {};
 }
 

@@ -7,11 +7,13 @@
  * resolution, weight sums, duplicate and missing targets are also lint rules
  * (compiler/rules/).
  */
-import type { RouteDecl, RouteStmt, Value } from "../../lang/ast.js";
+import type { RouteDecl, RouteStmt, Setting, Value } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "../rules/rule.js";
 import type { CompileContext } from "../symbols.js";
 import { COUNT, DURATION, PERCENT, POSITIVE_DURATION, STATUS_CODE, checkValue, describeValue } from "../value-types.js";
+import { ROUTE_SETTINGS } from "../settings.js";
+import { checkBlock } from "./check-settings.js";
 import { isMissing, push } from "./common.js";
 
 /** The words a fallback `on` list accepts besides statuses. */
@@ -88,10 +90,15 @@ function checkRoute(route: RouteDecl, out: Diagnostic[]): void {
 function check(ctx: CompileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const file of ctx.files) {
-    for (const decl of file.declarations) if (decl.kind === "route") checkRoute(decl, out);
+    for (const decl of file.declarations) {
+      if (decl.kind !== "route") continue;
+      checkRoute(decl, out);
+      const settings = decl.body.filter((s): s is Setting => s.kind === "setting");
+      checkBlock(settings, ROUTE_SETTINGS, { owner: `route \`${decl.name.name}\``, kind: "route", span: decl.span }, out);
+    }
   }
   return out;
 }
 
 /** The route statement check. */
-export const checkRoutes: Rule = { name: "check-routes", codes: ["E201", "E204", "E208"], check };
+export const checkRoutes: Rule = { name: "check-routes", codes: ["E201", "E202", "E204", "E208"], check };

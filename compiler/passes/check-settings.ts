@@ -16,6 +16,7 @@ import {
   MODEL_SETTINGS,
   PROVIDER_NEEDS,
   PROVIDER_SETTINGS,
+  SEMANTIC_ONLY,
   settingSpec,
   type SettingSpec,
   type SettingsTable,
@@ -26,7 +27,7 @@ import { checkValue } from "../value-types.js";
 import type { Rule } from "../rules/rule.js";
 import { firstOfEach, isMissing } from "./common.js";
 
-interface BlockInfo {
+export interface BlockInfo {
   /** "the gateway", "provider `openai`": who owns the settings, for messages. */
   owner: string;
   /** "gateway", "provider": the kind of block, for "did you mean the … setting". */
@@ -39,7 +40,7 @@ interface BlockInfo {
  * table (a mock-only setting on a real provider, `responses` on a non-OpenAI one); it returns a reason string
  * to reject a known setting.
  */
-function checkBlock(
+export function checkBlock(
   settings: readonly Setting[],
   table: SettingsTable,
   block: BlockInfo,
@@ -187,6 +188,13 @@ function checkCache(body: readonly CacheStmt[], owner: string, span: Span, out: 
   for (const s of body) (s.kind === "setting" ? settings : whens).push(s);
   checkBlock(settings, CACHE_SETTINGS, { owner, kind: "cache", span }, out);
   firstOfEach(whens, () => "when", () => "`when`", out);
+  if (!settings.some((s) => s.name.name === "semantic")) {
+    for (const s of settings) {
+      if ((SEMANTIC_ONLY as readonly string[]).includes(s.name.name)) {
+        out.push(diagnostic("E202", `\`${s.name.name}\` belongs to a semantic cache, and ${owner} has no \`semantic\``, s.name.span, { help: "name its embedding model with `semantic MODEL`, or remove this setting" }));
+      }
+    }
+  }
 }
 
 /** Every declaration is checked, duplicates included: a duplicate's own mistakes are worth knowing too. */

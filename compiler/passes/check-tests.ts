@@ -17,6 +17,9 @@ import { BOOL, COUNT, DURATION, MONEY, STATUS_CODE, STRING, TOKENS, enumType, ty
 
 const CACHE_RESULT = enumType(["hit", "miss", "bypass"]);
 
+/** A sampling parameter as a caller sends it: a plain number ≥ 0 (`temperature 0`, `top_p 0.9`). */
+const SAMPLING = quantityType("a number like 0.7", ["number"], { min: 0 });
+
 /** `streamed in chunks of N`: characters per delta. */
 const CHUNK = quantityType("a number of characters like 3", ["number"], { above: 0, whole: true });
 import { isMissing } from "./common.js";
@@ -39,6 +42,8 @@ export const REQUEST_FACTS: Readonly<Record<string, { args: readonly ValueType[]
   images: { args: [BOOL], optional: true, example: "images true" },
   json_schema: { args: [BOOL], optional: true, example: "json_schema true" },
   max_tokens: { args: [TOKENS], example: "max_tokens 4k" },
+  temperature: { args: [SAMPLING], example: "temperature 0" },
+  top_p: { args: [SAMPLING], example: "top_p 0.9" },
 };
 
 /** Facts that take a name as their first argument may repeat with different names. */

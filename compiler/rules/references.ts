@@ -4,7 +4,7 @@
  * (does the name resolve?) and `unused` (is the declaration named anywhere?),
  * so the two can never disagree about what counts as a reference.
  */
-import type { Ident } from "../../lang/ast.js";
+import type { CacheStmt, Ident } from "../../lang/ast.js";
 import type { Span } from "../../lang/span.js";
 import type { CompileContext, SymbolTable } from "../symbols.js";
 import { arr, declarations, nameOf, statements } from "./walk.js";
@@ -40,6 +40,9 @@ function gatherReferences(ctx: CompileContext): Reference[] {
       case "model":
         add("provider", decl.provider);
         break;
+      case "cache":
+        addSemanticModel(decl.body, add);
+        break;
       case "budget":
         // (`exceeded` in a `limit` is not a limit clause: E202, check-budgets.)
         for (const c of arr(decl.clauses)) if (c?.kind === "exceeded") add("model", c.model);
@@ -67,6 +70,7 @@ function gatherReferences(ctx: CompileContext): Reference[] {
               break;
             case "cache":
               add("cache", s.name);
+              if (s.body) addSemanticModel(s.body, add);
               break;
             case "health":
               add("health", s.name);
@@ -97,6 +101,11 @@ function gatherReferences(ctx: CompileContext): Reference[] {
     }
   }
   return out;
+}
+
+/** A cache's `semantic MODEL` names a model. */
+function addSemanticModel(body: readonly CacheStmt[] | undefined, add: (kind: DeclKind, ident: Ident) => void): void {
+  for (const s of arr(body)) if (s?.kind === "setting" && s.name?.name === "semantic" && s.value?.kind === "ident") add("model", s.value);
 }
 
 /** What every named declaration has. */

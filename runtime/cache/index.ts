@@ -12,6 +12,8 @@ import { redisCacheStore } from "./redis.js";
 import { sqliteCacheStore } from "./sqlite.js";
 import { stateLocation, sweepEvery, type Swept } from "../state/index.js";
 import type { CacheStore, Clock } from "./store.js";
+import { memoryVectorIndexes, type VectorIndexes } from "./vectors.js";
+import { redisVectorIndexes } from "./redis-vectors.js";
 
 export type { CacheStore, Clock } from "./store.js";
 export { CacheStoreError, type CacheStoreErrorCode } from "./errors.js";
@@ -21,6 +23,9 @@ export { Coalescer } from "./coalesce.js";
 export { memoryCacheStore, ENTRY_OVERHEAD } from "./memory.js";
 export { sqliteCacheStore } from "./sqlite.js";
 export { redisCacheStore } from "./redis.js";
+export { MemoryVectorIndex, memoryVectorIndexes, unitVector, vectorIndexes, type Nearest, type VectorIndex, type VectorIndexes } from "./vectors.js";
+export { semanticQuery, type SemanticQuery } from "./semantic-key.js";
+export { RedisVectorIndex, redisVectorIndexes } from "./redis-vectors.js";
 
 /** How often expired entries are swept from stores that do not expire them themselves. */
 export const CACHE_SWEEP_MS = 60_000;
@@ -64,4 +69,17 @@ export function openCacheStore(config: GatewayNode["state"], options: OpenCacheO
       if (at.url === undefined) throw new CacheStoreError("AIGW_CACHE_REDIS_URL_UNSET", "cannot open the redis cache: its url is not set");
       return redisCacheStore({ url: at.url });
   }
+}
+
+/**
+ * Opens the semantic caches' vector indexes beside the cache store: with
+ * Redis state, local mirrors of Redis streams every gateway shares
+ * (redis-vectors.ts); otherwise in this process's memory (with SQLite state
+ * a restart starts the index empty while the entries stay for exact hits).
+ */
+export function openVectorIndexes(config: GatewayNode["state"], options: { env: Readonly<Record<string, string | undefined>>; clock: Clock }): VectorIndexes {
+  const at = stateLocation(config, options);
+  if (at.kind !== "redis") return memoryVectorIndexes(options.clock);
+  if (at.url === undefined) throw new CacheStoreError("AIGW_CACHE_REDIS_URL_UNSET", "cannot open the redis cache: its url is not set");
+  return redisVectorIndexes({ url: at.url, clock: options.clock });
 }

@@ -19,6 +19,7 @@
  * - When every target is used up: 504 if the last failure was a timeout,
  *   else 502, with every try and its cause in the error.
  */
+import { MAX_WAIT_MS } from "../../compiler/bounds/worst-case.js";
 import type { RoutedDecision } from "./decision.js";
 import { reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
 
@@ -82,7 +83,8 @@ export interface AttemptOptions {
   maxBackoffMs?: number;
 }
 
-const DEFAULT_MAX_WAIT_MS = 30_000;
+// One number with the compiler's worst-case bound (compiler/bounds), which must wait as long as this does.
+const DEFAULT_MAX_WAIT_MS = MAX_WAIT_MS;
 
 /** Starts running a decision's plan (or a plan): the first action is to try the first target now. */
 export function startAttempts(from: RoutedDecision | AttemptPlan): AttemptState {

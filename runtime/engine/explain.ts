@@ -4,39 +4,13 @@
  * is passed. Each leaf is evaluated with the same compiled closures `decide`
  * uses, so an explanation cannot disagree with the decision it explains.
  */
-import type { ExprNode, FactNode, Literal } from "../../compiler/graph.js";
+import { exprText, factText } from "../../compiler/expr-text.js";
+import type { ExprNode, FactNode } from "../../compiler/graph.js";
 import type { Facts } from "./facts.js";
 import { compileExpr, factKind, stringReader } from "./expr.js";
 
-const OPS = { eq: "==", ne: "!=", lt: "<", gt: ">", le: "<=", ge: ">=" } as const;
-
-/** A fact as written in a policy: `team`, `header("x-tier")`. */
-export function factText(fact: FactNode): string {
-  return fact.arg === undefined ? fact.name : `${fact.name}(${JSON.stringify(fact.arg)})`;
-}
-
-function literalText(v: Literal): string {
-  return typeof v === "string" ? JSON.stringify(v) : String(v);
-}
-
-/** An expression as written in a policy (normalised spacing and parentheses). */
-export function exprText(e: ExprNode): string {
-  switch (e.op) {
-    case "and":
-    case "or":
-      return e.args.map((a) => (a.op === "and" || a.op === "or" ? `(${exprText(a)})` : exprText(a))).join(` ${e.op} `);
-    case "not":
-      return `not ${e.arg.op === "and" || e.arg.op === "or" ? `(${exprText(e.arg)})` : exprText(e.arg)}`;
-    case "in":
-      return `${factText(e.fact)} in [${e.values.map(literalText).join(", ")}]`;
-    case "matches":
-      return `${factText(e.fact)} matches /${e.source}/${e.flags}`;
-    case "truthy":
-      return factText(e.fact);
-    default:
-      return `${factText(e.fact)} ${OPS[e.op]} ${literalText(e.value)}`;
-  }
-}
+// Written back in the policy's syntax by the compiler, which prints graph conditions too.
+export { exprText, factText } from "../../compiler/expr-text.js";
 
 /** What a fact holds, for a reason string; never runs the tokenizer. */
 export function factShown(fact: FactNode, f: Facts, text: string): string {
@@ -51,6 +25,11 @@ export function factShown(fact: FactNode, f: Facts, text: string): string {
       return String(f.tools);
     case "images":
       return String(f.images);
+    case "temperature":
+    case "top_p": {
+      const n = fact.name === "temperature" ? f.temperature : f.topP;
+      return n === undefined ? "missing (the provider's default)" : String(n);
+    }
     default: {
       if (factKind(fact.name) !== "string") return "?";
       const v = stringReader(fact)(f, text);

@@ -15,6 +15,9 @@
  *   normal form (NFKC, invisible characters removed, whitespace folded).
  * - `input_tokens` comparisons are decided from the byte length when it can
  *   (see tokens.ts), so the tokenizer runs only when it must.
+ * - `temperature` and `top_p` are missing when the caller left them to the
+ *   provider's default; they read as NaN, which makes every comparison but
+ *   `!=` false, exactly the missing-fact rule.
  */
 import type { ExprNode, FactName, FactNode, Literal } from "../../compiler/graph.js";
 import { patternKey, type Facts } from "./facts.js";
@@ -49,6 +52,8 @@ const KIND: Record<FactName, Kind> = {
   text: "string",
   input_tokens: "number",
   input_bytes: "number",
+  temperature: "number",
+  top_p: "number",
   stream: "boolean",
   tools: "boolean",
   images: "boolean",
@@ -108,8 +113,10 @@ export function factValue(fact: FactNode, f: Facts, text: string): string | unde
   switch (factKind(fact.name)) {
     case "string":
       return stringReader(fact)(f, text);
-    case "number":
-      return String(fact.name === "input_bytes" ? f.inputBytes : f.inputTokens);
+    case "number": {
+      const n = fact.name === "input_tokens" ? f.inputTokens : numberReader(fact.name)(f);
+      return Number.isNaN(n) ? undefined : String(n);
+    }
     case "boolean":
       return String(booleanReader(fact.name)(f));
   }
@@ -125,6 +132,20 @@ function booleanReader(name: FactName): (f: Facts) => boolean {
       return (f) => f.images;
     default:
       throw new GraphError(`fact \`${name}\` is not a boolean`);
+  }
+}
+
+/** How to read a number fact other than `input_tokens` (whose comparisons go through tokens.ts); NaN when missing. */
+function numberReader(name: FactName): (f: Facts) => number {
+  switch (name) {
+    case "input_bytes":
+      return (f) => f.inputBytes;
+    case "temperature":
+      return (f) => f.temperature ?? NaN;
+    case "top_p":
+      return (f) => f.topP ?? NaN;
+    default:
+      throw new GraphError(`fact \`${name}\` is not a number`);
   }
 }
 
@@ -160,10 +181,11 @@ function compileCompare(op: CompareOp, fact: FactNode, value: Literal): Pred {
     const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
     if (Number.isNaN(n)) return op === "ne" ? () => true : () => false;
     if (fact.name === "input_tokens") return (f) => compareTokens(op, n, f);
-    if (op === "eq") return (f) => f.inputBytes === n;
-    if (op === "ne") return (f) => f.inputBytes !== n;
+    const read = numberReader(fact.name);
+    if (op === "eq") return (f) => read(f) === n;
+    if (op === "ne") return (f) => read(f) !== n;
     const cmp = ORDER[op];
-    return (f) => cmp(f.inputBytes, n);
+    return (f) => cmp(read(f), n);
   }
   // String facts.
   if (typeof value === "string") return compileStringCompare(op, fact, value);
@@ -272,8 +294,10 @@ function compileTruthy(fact: FactNode): Pred {
       return booleanReader(fact.name);
     case "number":
       // Non-empty input has at least one token, so both facts are truthy exactly when there are input bytes
-      // (or, for input_tokens, when a given count is positive).
-      return fact.name === "input_tokens" ? (f) => f.maxInputTokens > 0 : (f) => f.inputBytes > 0;
+      // (or, for input_tokens, when a given count is positive); a sampling fact when present and above 0.
+      if (fact.name === "input_tokens") return (f) => f.maxInputTokens > 0;
+      const read = numberReader(fact.name);
+      return (f) => read(f) > 0;
     case "string": {
       const read = stringReader(fact);
       return (f, t) => {

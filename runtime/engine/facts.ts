@@ -56,6 +56,13 @@ export interface Facts {
   readonly jsonSchema: boolean;
   /** The most output tokens per choice the request allows (`max_tokens`); undefined: not set. */
   readonly maxTokens: number | undefined;
+  /**
+   * The sampling the caller asked for; undefined when left to the
+   * provider's default (which is not 0: a missing temperature never
+   * equals 0).
+   */
+  readonly temperature: number | undefined;
+  readonly topP: number | undefined;
   /** The conversation the request belongs to (session.ts); derived on first read. */
   readonly session: string | undefined;
   /**
@@ -115,6 +122,8 @@ export interface FactsInit {
   images?: boolean;
   jsonSchema?: boolean;
   maxTokens?: number;
+  temperature?: number;
+  topP?: number;
   /** The session, or how to derive it on first read (session.ts). */
   session?: string | (() => string | undefined);
 }
@@ -146,6 +155,8 @@ class RequestFacts implements Facts {
   readonly images: boolean;
   readonly jsonSchema: boolean;
   readonly maxTokens: number | undefined;
+  readonly temperature: number | undefined;
+  readonly topP: number | undefined;
   private tokens: number;
   private normalized: string | undefined;
   private matches: Readonly<Record<string, boolean>> | undefined;
@@ -168,6 +179,8 @@ class RequestFacts implements Facts {
     this.images = init.images ?? false;
     this.jsonSchema = init.jsonSchema ?? false;
     this.maxTokens = init.maxTokens;
+    this.temperature = init.temperature;
+    this.topP = init.topP;
     this.tokenizer = tokenizer;
     this.sessionValue = init.session;
     const given = init.inputTokens;
@@ -272,6 +285,8 @@ export function factsFromRequest(
       images: hasImages(req),
       jsonSchema: req.output.format?.["type"] === "json_schema",
       maxTokens: req.output.maxTokens,
+      temperature: req.sampling.temperature,
+      topP: req.sampling.topP,
       session: () => sessionOf({ headers, ...sessionFields(req), opening: () => openingOf(req.messages) }),
     },
     tokenizer,
@@ -320,6 +335,8 @@ export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "k
       images: request.images ?? false,
       jsonSchema: request.jsonSchema ?? false,
       maxTokens: request.maxTokens,
+      temperature: request.temperature,
+      topP: request.topP,
       // A test's input is its one user message: the conversation's opening.
       session: request.session ?? (() => sessionOf({ headers: lowerCaseKeys(request.headers), opening: () => ({ system: "", user: request.input ?? "" }) })),
     },

@@ -13,6 +13,7 @@ import { describeTraceEvent, describeUnfit } from "../engine/index.js";
 import type { AttemptEntry, AccessEntry, GuardrailEntry } from "./log.js";
 import { bodiesToLog, loggedBodies, type LoggedBodies } from "./bodies.js";
 import { errorClass, type FinishedRequest } from "./request.js";
+import { priceDollars } from "../budget/price.js";
 
 /** Hex digits of the key hash kept in `keyId`: enough to find the entry in `keys`, far too few to matter. */
 const KEY_ID_HEX = 12;
@@ -73,6 +74,12 @@ export function requestEntry(f: FinishedRequest): AccessEntry {
   const cache = t.cache;
   if (cache !== undefined) {
     e.cache = { name: cache.name, result: cache.result, ...(cache.entry !== undefined ? { entry: cache.entry } : {}), ...(f.saved !== undefined ? { saved: f.saved } : {}) };
+    if (cache.similarity !== undefined) e.cache.similarity = Math.round(cache.similarity * 1000) / 1000;
+    const em = cache.embedding;
+    if (em !== undefined) {
+      const cost = priceDollars(f.graph, em.model, em.usage);
+      e.cache.embedding = { model: em.model, ...(em.usage ? { tokens: em.usage.promptTokens } : {}), ...(cost !== undefined ? { cost } : {}), ...(em.error ? { error: em.error } : {}) };
+    }
   }
   const guardrails = guardrailEntries(f);
   if (guardrails !== undefined) e.guardrails = guardrails;

@@ -76,7 +76,16 @@ export interface AccessEntry {
   /** Dollars, from the model's prices and the reported usage. */
   cost?: number;
   /** The route's cache: `hit`, `miss` or `bypass`, the entry (the key's first 16 hex digits) and, for a hit, the dollars it saved. */
-  cache?: { name: string; result: "hit" | "miss" | "bypass"; entry?: string; saved?: number };
+  cache?: {
+    name: string;
+    result: "hit" | "miss" | "bypass";
+    entry?: string;
+    saved?: number;
+    /** A semantic hit's cosine similarity. */
+    similarity?: number;
+    /** A semantic cache's embedding of the request's text: the model, its tokens and cost, or why it failed. */
+    embedding?: { model: string; tokens?: number; cost?: number; error?: string };
+  };
   guardrails?: GuardrailEntry[];
   /** The budget or limit that refused the request. */
   rejectedBy?: { kind: "budget" | "limit"; name: string };

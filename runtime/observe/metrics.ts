@@ -98,6 +98,7 @@ export class GatewayMetrics {
   private readonly cacheBytes: Gauge;
   private readonly cacheEvictions: Counter;
   private readonly cacheSaved: Counter;
+  private readonly cacheSemantic: Counter;
   private cacheStore: { bytes(): number | undefined; evicted(): number } | undefined;
   private readonly targetHealthy: Gauge;
   private readonly targetEjections: Counter;
@@ -147,6 +148,11 @@ export class GatewayMetrics {
     this.cacheBytes = r.gauge("aigw_cache_bytes", "Bytes the in-memory response cache holds (entries, keys and bookkeeping).");
     this.cacheEvictions = r.counter("aigw_cache_evictions_total", "Cache entries removed before a read found them: evicted for room (memory) or expired and swept (SQLite).");
     this.cacheSaved = r.counter("aigw_cache_saved_dollars_total", "Dollars cache hits saved: what their entries cost when the provider answered them.", ["cache"]);
+    this.cacheSemantic = r.counter(
+      "aigw_cache_semantic_lookups_total",
+      "Semantic cache lookups after an exact miss, by result: hit (a close entry answered), miss, or error (the embedding failed: a miss).",
+      ["cache", "result"],
+    );
     this.cacheEvictions.child();
     this.targetHealthy = r.gauge("aigw_target_healthy", "1 while no health policy has the target ejected, 0 while one has (a probe in flight included); targets of routes with a `health` policy that were tried.", ["target"]);
     // The tracker counts; the scrape copies its running totals.
@@ -239,6 +245,7 @@ export class GatewayMetrics {
     if (c !== undefined) {
       this.cacheRequests.child(c.name, c.result).value++;
       if (f.saved !== undefined) this.cacheSaved.child(c.name).value += f.saved;
+      if (c.embedding !== undefined) this.cacheSemantic.child(c.name, c.embedding.error !== undefined ? "error" : c.similarity !== undefined ? "hit" : "miss").value++;
     }
     if (t.redacted.length > 0) this.guardHits(t.redacted, "redact");
     if (t.flagged.length > 0) this.guardHits(t.flagged, "flag");

@@ -16,7 +16,7 @@
  */
 import type { Graph, SourceRef } from "../../compiler/graph.js";
 import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, PreparedGraph, SkippedTarget, UnfitTarget } from "../engine/index.js";
-import type { RequestRecord, TryTiming, Written } from "../pipeline/index.js";
+import type { EmbeddingUse, RequestRecord, TryTiming, Written } from "../pipeline/index.js";
 import type { ChatCompletion, Usage } from "../providers/index.js";
 import type { CanonicalRequest } from "../request/index.js";
 import { priceDollars } from "../budget/price.js";
@@ -59,7 +59,7 @@ export interface RequestView {
   /** Monotonic readings around the decide and input-guardrail steps, when they were timed. */
   steps?: { decide: readonly [number, number]; guard?: readonly [number, number] };
   /** The route's cache, when it was consulted (an ineligible request leaves it out). */
-  cache?: { name: string; result: "hit" | "miss" | "bypass"; entry?: string; usage?: Usage };
+  cache?: { name: string; result: "hit" | "miss" | "bypass"; entry?: string; usage?: Usage; similarity?: number; embedding?: EmbeddingUse };
   /** With `log_bodies true`. */
   bodies?: { request: CanonicalRequest; guardrails: readonly string[]; facts: Facts; completion?: ChatCompletion };
 }
@@ -113,7 +113,14 @@ export function viewOf(record: RequestRecord): RequestView {
         break;
       case "cache":
         if (e.result === "ineligible") break;
-        v.cache = { name: e.cache, result: e.result, ...(e.entry !== undefined ? { entry: e.entry } : {}), ...(e.usage !== undefined ? { usage: e.usage } : {}) };
+        v.cache = {
+          name: e.cache,
+          result: e.result,
+          ...(e.entry !== undefined ? { entry: e.entry } : {}),
+          ...(e.usage !== undefined ? { usage: e.usage } : {}),
+          ...(e.similarity !== undefined ? { similarity: e.similarity } : {}),
+          ...(e.embedding !== undefined ? { embedding: e.embedding } : {}),
+        };
         if (e.target !== undefined) v.target = e.target;
         break;
       case "attempts":

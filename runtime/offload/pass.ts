@@ -66,6 +66,8 @@ export function snapshotFacts(f: Facts, withText = true): FactsSnapshot {
   if (withText) s.text = f.text;
   else s.inputBytes = f.inputBytes;
   if (f.model !== undefined) s.model = f.model;
+  if (f.temperature !== undefined) s.temperature = f.temperature;
+  if (f.topP !== undefined) s.topP = f.topP;
   if (f.key !== undefined) s.key = f.key;
   if (f.team !== undefined) s.team = f.team;
   if (f.user !== undefined) s.user = f.user;

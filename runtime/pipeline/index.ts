@@ -13,6 +13,7 @@ export { authenticate, bearerToken, CallerIndex, credentialOf, hashKey, type Cal
 export { checkJsonContentType, parseChatRequest, parseJsonBody, validateChatRequest, type ChatRequest } from "./validate.js";
 export { guardInput, type GuardResult } from "./guard.js";
 export { execute, outcomeOf, type ExecuteOptions, type ExecuteResult, type TryTiming } from "./execute.js";
+export type { EmbeddingUse } from "./semantic.js";
 export { writeReply, type Reply, type ResponseSink, type Written } from "./respond.js";
 export { attemptsHeader, decisionHeaders, type DecisionHeaders, type HeaderList } from "./headers.js";
 export { requestIds } from "./request-id.js";

@@ -10,6 +10,7 @@ import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, SkippedTarget
 import type { ChatCompletion, Usage } from "../providers/index.js";
 import type { TryTiming } from "./execute.js";
 import type { CanonicalRequest } from "../request/index.js";
+import type { EmbeddingUse } from "./semantic.js";
 
 export type RecordEvent =
   /** The caller was authenticated. */
@@ -40,6 +41,10 @@ export type RecordEvent =
       readonly entry?: string;
       readonly target?: string;
       readonly usage?: Usage;
+      /** A semantic hit: the cosine similarity of the request's text to the entry's. */
+      readonly similarity?: number;
+      /** A semantic cache embedded the request's text (on a hit or a miss after the exact lookup). */
+      readonly embedding?: EmbeddingUse;
     }
   /** The reply was stored in the cache, in `bytes` (compressed). */
   | { readonly kind: "cache-stored"; readonly cache: string; readonly bytes: number }

@@ -12,7 +12,7 @@ import type { Budgets } from "../budget/admission.js";
 import { HealthTracker } from "../health/index.js";
 import { createProviders, type Pools, type Providers } from "../providers/index.js";
 import type { World } from "../world.js";
-import type { CacheStore, Coalescer } from "../cache/index.js";
+import type { CacheStore, Coalescer, VectorIndexes } from "../cache/index.js";
 import { CallerIndex } from "./auth.js";
 import { embeddingsShape, messagesShape, responsesShape } from "./apis.js";
 import { chatChain } from "./chain.js";
@@ -58,6 +58,8 @@ export interface Runtime {
 export interface ResponseCache {
   readonly store: CacheStore;
   readonly coalescer: Coalescer;
+  /** The semantic caches' vector indexes. */
+  readonly vectors: VectorIndexes;
 }
 
 /** What a chat request answered, and what happened on the way. */

@@ -253,6 +253,10 @@ function readFact(fact: FactRef, f: Facts, text: string): FactValue {
       return f.inputBytes;
     case "input_tokens":
       return f.inputTokens;
+    case "temperature":
+      return f.temperature;
+    case "top_p":
+      return f.topP;
     default:
       return undefined;
   }

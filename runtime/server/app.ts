@@ -22,7 +22,7 @@ import { GatewayError, toErrorReply } from "../pipeline/errors.js";
 import { authenticate, checkJsonContentType, credentialOf, createRuntime, requestIds, writeReply, type ChatInput, type Runtime, type Written } from "../pipeline/index.js";
 import { Pools, type PoolOptions } from "../providers/index.js";
 import { memoryStore, type Store } from "../state/index.js";
-import { Coalescer, memoryCacheStore, type CacheStore } from "../cache/index.js";
+import { Coalescer, memoryCacheStore, memoryVectorIndexes, type CacheStore, type VectorIndexes } from "../cache/index.js";
 import { DEFAULTS } from "../../compiler/settings.js";
 import { HealthTracker } from "../health/index.js";
 import { GatewayMetrics, Observer, RecentRequests, silentLogger, storeBudgetReader, type Logger, type RequestSink, type SpanSink } from "../observe/index.js";
@@ -74,6 +74,8 @@ export interface GatewayOptions {
    * `close()`.
    */
   cacheStore?: CacheStore;
+  /** The semantic caches' vector indexes (a Redis mirror beside a Redis cache store); default: in memory. */
+  vectorIndexes?: VectorIndexes;
   /**
    * More endpoints (admin, metrics), mounted beside the built-in ones; a
    * handler that throws a `GatewayError` gets the usual OpenAI-style error.
@@ -143,7 +145,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     options.cacheStore === undefined
       ? memoryCacheStore({ maxBytes: options.graph.gateway.cacheMemoryBytes ?? DEFAULTS.gateway.cacheMemoryBytes, clock: world.now })
       : undefined;
-  const cache = { store: options.cacheStore ?? ownCache!, coalescer: new Coalescer() };
+  const ownVectors = options.vectorIndexes === undefined ? memoryVectorIndexes(world.now) : undefined;
+  const cache = { store: options.cacheStore ?? ownCache!, coalescer: new Coalescer(), vectors: options.vectorIndexes ?? ownVectors! };
   metrics?.setCacheStore(cache.store);
   const requestId = requestIds(world.random);
   // Per instance, kept across reloads like the budgets; every ejection is logged and counted.
@@ -290,6 +293,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await offload?.close();
       await ownStore?.close();
       await ownCache?.close();
+      await ownVectors?.close();
       // Metrics made here are ours to stop; metrics passed in belong to the caller.
       if (observe.metrics === undefined) metrics?.close();
     },

@@ -60,6 +60,36 @@ describe("cache declarations", () => {
     expect(r.graph!.gateway.cacheMemoryBytes).toBeUndefined();
   });
 
+  it("a semantic cache names its embedding model; its similarity and bound have defaults", () => {
+    const r = compileText(`${BASE}model embed = p/"e" { input $0.02/Mtok }
+cache near { ttl 1h  semantic embed  similarity 0.9  max_vectors 3k }
+cache plain { ttl 1h  semantic embed }
+route s { when model == "s"  to m  cache plain }
+route t { when model == "t"  to m  cache { ttl 1m  semantic embed } }
+route r { to m  cache near }`);
+    expect(errorCodes(r)).toEqual([]);
+    expect(r.graph!.caches["near"]!.semantic).toEqual({ model: "embed", similarity: 0.9, maxVectors: 3000 });
+    expect(r.graph!.caches["plain"]!.semantic).toEqual({ model: "embed", similarity: 0.95, maxVectors: 2_000 });
+    expect(r.graph!.caches["route:t"]!.semantic).toEqual({ model: "embed", similarity: 0.95, maxVectors: 2_000 });
+    expect(r.graph!.caches["route:r"]).toBeUndefined();
+  });
+
+  it("a semantic cache's mistakes: an unknown model, a quoted name, a similarity out of range, settings without `semantic`", () => {
+    const r = compileText(`${BASE}cache a { ttl 1h  semantic embd }
+cache b { ttl 1h  semantic "m"  similarity 1.5 }
+cache c { ttl 1h  similarity 0.9  max_vectors 10 }
+route s { when model == "s"  to m  cache b }
+route t { when model == "t"  to m  cache c }
+route r { to m  cache a }`);
+    expect(found(r, "E101")).toEqual([{ line: 3, column: 28, message: "unknown model `embd`" }]);
+    expect(found(r, "E201")).toEqual([{ line: 4, column: 28, message: 'expected a name like `embed-small` after `semantic`, found the string `"m"`' }]);
+    expect(found(r, "E204")).toEqual([{ line: 4, column: 44, message: "`similarity` must be at most 1, found `1.5`" }]);
+    expect(found(r, "E202").map((d) => d.message)).toEqual([
+      "`similarity` belongs to a semantic cache, and cache `c` has no `semantic`",
+      "`max_vectors` belongs to a semantic cache, and cache `c` has no `semantic`",
+    ]);
+  });
+
   it("formats in the canonical layout and parses back to the same text", () => {
     const once = formatText(POLICY, "p.route");
     expect(once.diagnostics).toEqual([]);

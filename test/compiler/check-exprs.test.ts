@@ -9,7 +9,8 @@ describe("when conditions", () => {
       route(`model == "a" and endpoint != "/v1/x" and stream and not tools and images == false
     and header("x-tier") in ["a", "b"] and metadata("app") matches /^s/ and key == "k"
     and (team == "t" or user != "u" or label("env") == "prod")
-    and input_tokens > 100k and input_tokens <= 500k and input_bytes < 1MB and text matches /x/i`),
+    and input_tokens > 100k and input_tokens <= 500k and input_bytes < 1MB and text matches /x/i
+    and temperature == 0 and top_p in [0.5, 1] and temperature <= 0.2`),
     );
     expect(errorCodes(r)).toEqual([]);
   });
@@ -41,6 +42,16 @@ describe("when conditions", () => {
       { line: 4, column: 97, message: "`team` is text and cannot be compared with the number `3`" },
     ]);
     expect(r.diagnostics.find((d) => d.message.includes("word `chat`"))!.help).toBe('put it in quotes: `"chat"`');
+  });
+
+  it("E206: a sampling fact is a plain number, never text, a unit or alone", () => {
+    const r = compileText(route(`temperature == "0" or top_p > 5s or temperature`));
+    expect(found(r, "E206")).toEqual([
+      { line: 4, column: 23, message: '`temperature` is a number and cannot be compared with the string `"0"`' },
+      { line: 4, column: 38, message: "`top_p` is a number and cannot be compared with the duration `5s`" },
+      { line: 4, column: 44, message: "`temperature` is a number, not true or false, so it cannot stand alone" },
+    ]);
+    expect(r.diagnostics.find((d) => d.message.includes('string `"0"`'))!.help).toBe("compare with a plain number such as `0` or `0.7`");
   });
 
   it("E206: ordering on text, matches on numbers, a non-flag standing alone", () => {

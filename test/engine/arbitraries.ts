@@ -23,6 +23,10 @@ const typedLeaves: fc.Arbitrary<ExprNode>[] = [
   fc.constantFrom(...TEAMS).map((t) => eq(fact("team"), t)),
   fc.tuple(fc.constantFrom("lt" as const, "gt" as const, "le" as const, "ge" as const), fc.integer({ min: 0, max: 40 })).map(([op, n]) => cmp(op, fact("input_bytes"), n)),
   fc.constantFrom("alpha", "beta").map((p) => eq(fact("metadata", "project"), p)),
+  // Sampling facts, often missing (the provider's default): every operator, missing equals nothing.
+  fc
+    .tuple(fc.constantFrom("eq" as const, "ne" as const, "lt" as const, "le" as const, "gt" as const, "ge" as const), fc.constantFrom("temperature" as const, "top_p" as const), fc.constantFrom(0, 0.5, 1))
+    .map(([op, name, n]) => cmp(op, fact(name), n)),
   fc.constantFrom("hello", "HELP", "x+y").map((w) => matches(fact("text"), w.replace("+", "\\+"), "i")),
 ];
 /** Also conditions only a hand-built graph can hold (the compiler rejects ordering a header against a number). */
@@ -104,6 +108,8 @@ export const factsArb: fc.Arbitrary<FactsInit> = fc.record(
     team: fc.constantFrom(...TEAMS),
     key: fc.constantFrom("k1", "k2"),
     stream: fc.boolean(),
+    temperature: fc.constantFrom(0, 0.5, 1, 1.5),
+    topP: fc.constantFrom(0, 0.5, 1),
   },
   { requiredKeys: [] },
 );

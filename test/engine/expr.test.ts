@@ -66,6 +66,21 @@ describe("conditions", () => {
     expect(holds(ne(fact("input_bytes"), "not a number"))).toBe(true);
   });
 
+  it("compares the sampling facts as numbers; left out, they equal nothing (the provider's default is not 0)", () => {
+    const set = { ...base, temperature: 0, topP: 0.9 };
+    expect(holds(eq(fact("temperature"), 0), set)).toBe(true);
+    expect(holds(cmp("le", fact("temperature"), 0.2), set)).toBe(true);
+    expect(holds(cmp("lt", fact("top_p"), 1), set)).toBe(true);
+    expect(holds(isIn(fact("temperature"), [0, 0.1]), set)).toBe(true);
+    expect(holds(eq(fact("temperature"), 0))).toBe(false);
+    expect(holds(cmp("le", fact("temperature"), 2))).toBe(false);
+    expect(holds(cmp("ge", fact("top_p"), 0))).toBe(false);
+    expect(holds(ne(fact("temperature"), 0))).toBe(true);
+    expect(holds(isIn(fact("temperature"), [0, 1]))).toBe(false);
+    const f = makeFacts(base);
+    expect(explainExpr(eq(fact("temperature"), 0), f, f.text).reason).toContain("missing (the provider's default)");
+  });
+
   it("matches regexes, ignoring a stateful g flag", () => {
     const e = matches(fact("text"), "ignore (all )?previous instructions", "gi");
     expect(holds(e)).toBe(true);

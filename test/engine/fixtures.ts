@@ -31,7 +31,7 @@ export function span(line = 1, file = "main.route"): SourceRef {
 export const fact = (name: FactNode["name"], arg?: string): FactNode => (arg === undefined ? { name } : { name, arg });
 export const eq = (f: FactNode, value: Literal): ExprNode => ({ op: "eq", fact: f, value });
 export const ne = (f: FactNode, value: Literal): ExprNode => ({ op: "ne", fact: f, value });
-export const cmp = (op: "lt" | "gt" | "le" | "ge", f: FactNode, value: Literal): ExprNode => ({ op, fact: f, value });
+export const cmp = (op: "eq" | "ne" | "lt" | "gt" | "le" | "ge", f: FactNode, value: Literal): ExprNode => ({ op, fact: f, value });
 export const isIn = (f: FactNode, values: Literal[]): ExprNode => ({ op: "in", fact: f, values });
 export const matches = (f: FactNode, source: string, flags = ""): ExprNode => ({ op: "matches", fact: f, source, flags });
 export const truthy = (f: FactNode): ExprNode => ({ op: "truthy", fact: f });

@@ -10,6 +10,8 @@ cache answers { ttl 10m  when not tools  bypass denied }
 route chat { when model == "chat"  to m  cache answers }
 route broke { when model == "broke"  to m  budget tiny  cache { ttl 1m } }
 route charged { when model == "charged"  to m  budget tiny  cache { ttl 1m  charge hits } }
+route sampled { when model == "sampled"  to m  cache { ttl 1m  when temperature == 0 and not stream } }
+route cold { when model == "cold" and temperature <= 0.2  to m }
 route plain { to m }
 `;
 
@@ -36,6 +38,24 @@ test "charged" { request { model "charged" }  given cache hit  expect cache hit 
 `);
     expect(free!.passed, free!.message).toBe(true);
     expect(charged!.passed, charged!.message).toBe(true);
+  });
+
+  it("a cache's `when` reads the sampling facts: a left-out temperature is the provider's default, never 0", async () => {
+    const [zero, unset, warm, streamed, cold, coldUnset] = await results(`
+test "zero" { request { model "sampled"  temperature 0 }  given cache hit  expect cache hit }
+test "unset" { request { model "sampled" }  given cache hit  expect cache hit }
+test "warm" { request { model "sampled"  temperature 0.7 }  given cache hit  expect cache hit }
+test "streamed" { request { model "sampled"  temperature 0  stream true }  given cache hit  expect cache hit }
+test "cold" { request { model "cold"  temperature 0.1 }  expect route cold }
+test "cold unset" { request { model "cold" }  expect route cold }
+`);
+    expect(zero!.passed, zero!.message).toBe(true);
+    const ineligible = "expected cache hit, got no lookup: the request is not eligible (the cache's `when` is false)";
+    expect(unset!.message).toBe(ineligible);
+    expect(warm!.message).toBe(ineligible);
+    expect(streamed!.message).toBe(ineligible);
+    expect(cold!.passed, cold!.message).toBe(true);
+    expect(coldUnset!.message).toContain("expected route `cold`");
   });
 
   it("says why an expectation fails: ineligible, no cache, the bypass header", async () => {

@@ -87,6 +87,16 @@ describe("completion", () => {
     expect(await hover("to m4", 4)).toContain("- supports: [tools, images]");
   });
 
+  it("offers a cache's settings, its `when` facts, the embedding model and the words its settings take", async () => {
+    expect(await labels("\nca|")).toContain("cache");
+    expect(await labels("\ncache c { |")).toEqual(expect.arrayContaining(["when", "ttl", "scope", "semantic", "similarity", "max_vectors"]));
+    expect(await labels("\ncache c { ttl 10m  scope |")).toEqual(["key", "team", "user", "global"]);
+    expect(await labels("\ncache c { ttl 10m  semantic |")).toEqual(["big", "mini"]);
+    expect(await labels("\ncache c { when |")).toEqual(expect.arrayContaining(["temperature", "top_p", "stream", "tools"]));
+    expect(await labels("\ncache c { when temperature == 0  |")).toEqual(expect.arrayContaining(["and", "or", "ttl", "semantic"]));
+    expect(await labels("\nroute r2 {\n  to big\n  cache { ttl 1m  bypass |")).toEqual(["allowed", "denied"]);
+  });
+
   it("offers nothing inside a string or a comment", async () => {
     expect(await labels('\nroute r2 {\n  when model == "ch|"\n}\n')).toEqual([]);
     expect(await labels("\n// route r2 { to |")).toEqual([]);

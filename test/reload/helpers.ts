@@ -5,12 +5,12 @@
  * `Reloader` the way `aigw serve` wires it. `stopAll` (in `afterEach`)
  * closes every reloader and gateway and removes every temp directory.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { startGateway, type Gateway } from "../../runtime/server/app.js";
 import type { Logger } from "../../runtime/observe/log.js";
+import { commit, git } from "../support/git.js";
 import { inlineVerifier, Reloader, reloadRoutes, type PolicySource } from "../../runtime/server/reload/index.js";
 
 export const TOKEN = "reload-admin-token-0123456789";
@@ -67,19 +67,7 @@ export function atomicSave(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "aigw test",
-  GIT_AUTHOR_EMAIL: "test@aigw.invalid",
-  GIT_COMMITTER_NAME: "aigw test",
-  GIT_COMMITTER_EMAIL: "test@aigw.invalid",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-};
-
-export function git(dir: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd: dir, env: GIT_ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-}
+export { commit, git };
 
 /** A temp git repository on branch `main` with `files` committed; returns its directory. */
 export function gitRepo(files: Record<string, string>): string {
@@ -87,14 +75,6 @@ export function gitRepo(files: Record<string, string>): string {
   git(dir, "init", "-q", "-b", "main");
   commit(dir, files, "initial");
   return dir;
-}
-
-/** Writes `files` into the work tree and commits them; returns the new commit. */
-export function commit(dir: string, files: Record<string, string>, message: string): string {
-  for (const [rel, text] of Object.entries(files)) writeFile(join(dir, rel), text);
-  git(dir, "add", "-A");
-  git(dir, "commit", "-q", "--allow-empty", "-m", message);
-  return git(dir, "rev-parse", "HEAD");
 }
 
 export interface LogLine {

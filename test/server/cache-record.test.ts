@@ -130,4 +130,24 @@ route embed { to vec  cache { ttl 1h } }`);
     await new Promise((r) => setTimeout(r, 50));
     expect(access.map((e) => e.attempts?.length ?? 0)).toEqual([1, 0, 1]);
   });
+
+  it("logs a semantic hit's similarity, the entry that answered and what the embedding cost", async () => {
+    const { client, access, up } = await setup(`provider demo { api mock }
+model emb = demo/"emb" { input $0.02/Mtok }
+route near { when model == "near"  to gpt  cache { ttl 10s  semantic emb } }`);
+    // One text written as a string and as two text parts: the exact keys differ, the embedded texts do not.
+    await client.chat.completions.create(ask("near", "line one\nline two"));
+    const hit = await client.chat.completions
+      .create({ model: "near", messages: [{ role: "user", content: [{ type: "text", text: "line one" }, { type: "text", text: "line two" }] }] })
+      .withResponse();
+    expect(hit.response.headers.get("x-aigw-cache")).toBe("hit; semantic=1.000");
+    await new Promise((r) => setTimeout(r, 50));
+    const [miss, semantic] = access;
+    const embedding = { model: "emb", tokens: expect.any(Number), cost: expect.any(Number) };
+    expect(miss!.cache).toMatchObject({ name: "route:near", result: "miss", embedding });
+    expect(semantic!.cache).toMatchObject({ name: "route:near", result: "hit", entry: miss!.cache!.entry, similarity: 1, embedding });
+    expect(semantic!.cache!.embedding!.cost).toBe((semantic!.cache!.embedding!.tokens! * 0.02) / 1e6);
+    expect(semantic!.cost).toBeUndefined();
+    expect(up.requests).toHaveLength(1);
+  });
 });

@@ -14,6 +14,13 @@
  * `max_entry`. The output guard step sits after this one, so what is
  * stored is what the caller got. Identical misses in flight wait for the
  * first (request coalescing, cache/coalesce.ts).
+ *
+ * A semantic cache (`semantic MODEL`) adds one lookup between the exact
+ * miss and coalescing (pipeline/semantic.ts): a close entry answers as a
+ * hit (`x-aigw-cache: hit; semantic=S`, the record naming that entry);
+ * otherwise the request's vector is filed under its own key once its reply
+ * is stored. Identical requests in flight each embed before they coalesce:
+ * waiting on the leader first would leave them no vector of their own.
  */
 import type { CacheEntry } from "../../cache/entry.js";
 import { cacheKey, decodeEntry, encodeEntry } from "../../cache/index.js";
@@ -21,6 +28,7 @@ import { cacheVerdict, type PreparedCache } from "../../engine/index.js";
 import type { ChatCompletionChunk, ChatStream } from "../../providers/index.js";
 import type { ChatContext, ChatStep } from "../context.js";
 import type { Reply } from "../respond.js";
+import { semanticLookup } from "../semantic.js";
 
 /** Finish reasons of a whole reply. */
 const WHOLE = new Set(["stop", "tool_calls", "function_call"]);
@@ -37,7 +45,8 @@ export const cache: ChatStep = async (ctx, next) => {
     ctx.record.add({ kind: "cache", cache: c.name, result: "ineligible" });
     return next();
   }
-  const key = cacheKey(ctx.request, { target: d.plan.targets[0]?.model ?? "", scope: verdict.scope, cache: c.name, policy: ctx.rt.graph.policy });
+  const keyCtx = { target: d.plan.targets[0]?.model ?? "", scope: verdict.scope, cache: c.name, policy: ctx.rt.graph.policy };
+  const key = cacheKey(ctx.request, keyCtx);
   const entryId = key.slice(0, 16);
   if (verdict.kind === "bypass") {
     ctx.headers.push(["x-aigw-cache", "bypass"]);
@@ -45,24 +54,43 @@ export const cache: ChatStep = async (ctx, next) => {
     return verdict.store ? missAndStore(ctx, next, c, key) : next();
   }
   let entry = await lookup(ctx, c, key);
+  let hitId = entryId;
+  // Exact first; after an exact miss, a semantic cache looks for a stored request that differs only in a close enough last user text.
+  const semantic = entry === undefined && c.node.semantic !== undefined ? await semanticLookup(ctx, c, keyCtx, rc.vectors.get(c.name, c.node.semantic.maxVectors), (k) => lookup(ctx, c, k)) : undefined;
+  const embedding = semantic !== undefined ? { embedding: semantic.embedding } : {};
+  if (semantic?.hit !== undefined) {
+    entry = semantic.hit.entry;
+    hitId = semantic.hit.key.slice(0, 16);
+  }
   if (entry === undefined) {
+    const remember = semantic?.remember;
     const joined = rc.coalescer.join(key);
     if (joined.leader) {
       ctx.headers.push(["x-aigw-cache", "miss"]);
-      ctx.record.add({ kind: "cache", cache: c.name, result: "miss", entry: entryId });
-      return missAndStore(ctx, next, c, key, joined.done);
+      ctx.record.add({ kind: "cache", cache: c.name, result: "miss", entry: entryId, ...embedding });
+      return missAndStore(ctx, next, c, key, joined.done, remember);
     }
     await untilSettledOrGone(ctx, joined.settled);
     entry = await lookup(ctx, c, key);
+    if (entry === undefined) {
+      // The leader stored nothing (a failure, a filtered or truncated reply): this request asks upstream itself.
+      ctx.headers.push(["x-aigw-cache", "miss"]);
+      ctx.record.add({ kind: "cache", cache: c.name, result: "miss", entry: entryId, ...embedding });
+      return missAndStore(ctx, next, c, key, undefined, remember);
+    }
   }
-  if (entry === undefined) {
-    // The leader stored nothing (a failure, a filtered or truncated reply): this request asks upstream itself.
-    ctx.headers.push(["x-aigw-cache", "miss"]);
-    ctx.record.add({ kind: "cache", cache: c.name, result: "miss", entry: entryId });
-    return missAndStore(ctx, next, c, key);
-  }
-  ctx.headers.push(["x-aigw-cache", "hit"], ["age", String(Math.max(0, Math.floor((ctx.world.now() - entry.storedAt) / 1000)))]);
-  ctx.record.add({ kind: "cache", cache: c.name, result: "hit", entry: entryId, target: entry.target, ...(entry.usage ? { usage: entry.usage } : {}) });
+  const similarity = semantic?.hit !== undefined && entry === semantic.hit.entry ? semantic.hit.similarity : undefined;
+  ctx.headers.push(["x-aigw-cache", similarity === undefined ? "hit" : `hit; semantic=${similarity.toFixed(3)}`], ["age", String(Math.max(0, Math.floor((ctx.world.now() - entry.storedAt) / 1000)))]);
+  ctx.record.add({
+    kind: "cache",
+    cache: c.name,
+    result: "hit",
+    entry: similarity === undefined ? entryId : hitId,
+    target: entry.target,
+    ...(entry.usage ? { usage: entry.usage } : {}),
+    ...(similarity !== undefined ? { similarity } : {}),
+    ...embedding,
+  });
   if (c.node.chargeHits) {
     ctx.cached = entry;
     return next();
@@ -130,7 +158,14 @@ function replay(chunks: readonly ChatCompletionChunk[], usage: CacheEntry["usage
 }
 
 /** Lets the request through and stores its reply if it is whole and unfiltered; `done` (coalescing) is called once, whatever happens. */
-async function missAndStore(ctx: ChatContext, next: () => Promise<Reply | null>, c: PreparedCache, key: string, done: () => void = () => {}): Promise<Reply | null> {
+async function missAndStore(
+  ctx: ChatContext,
+  next: () => Promise<Reply | null>,
+  c: PreparedCache,
+  key: string,
+  done: () => void = () => {},
+  stored?: (key: string) => Promise<void>,
+): Promise<Reply | null> {
   let once = false;
   const finish = (): void => {
     if (!once) (once = true), done();
@@ -149,7 +184,7 @@ async function missAndStore(ctx: ChatContext, next: () => Promise<Reply | null>,
       const whole = last !== undefined && last.choices.every((ch) => ch.finish_reason !== null && WHOLE.has(ch.finish_reason));
       if (!whole || filtered(ctx)) return finish();
       const usage = reply.stream.usage;
-      void store(ctx, c, key, { kind: "stream", target: a.target, storedAt: ctx.world.now(), chunks, ...(usage ? { usage } : {}) }).finally(finish);
+      void store(ctx, c, key, { kind: "stream", target: a.target, storedAt: ctx.world.now(), chunks, ...(usage ? { usage } : {}) }, stored).finally(finish);
     }, finish);
     return reply;
   }
@@ -157,7 +192,7 @@ async function missAndStore(ctx: ChatContext, next: () => Promise<Reply | null>,
     if (a?.kind === "completion" && ctx.delivered === a.completion.completion && !filtered(ctx)) {
       const completion = a.completion.completion;
       if (completion.choices.length > 0 && completion.choices.every((ch) => ch.finish_reason !== null && WHOLE.has(ch.finish_reason))) {
-        await store(ctx, c, key, { kind: "completion", target: a.target, storedAt: ctx.world.now(), completion, ...(a.completion.usage ? { usage: a.completion.usage } : {}) });
+        await store(ctx, c, key, { kind: "completion", target: a.target, storedAt: ctx.world.now(), completion, ...(a.completion.usage ? { usage: a.completion.usage } : {}) }, stored);
       }
     } else if (a?.kind === "embedding") {
       await store(ctx, c, key, { kind: "embedding", target: a.target, storedAt: ctx.world.now(), body: a.embedded.body, ...(a.embedded.usage ? { usage: a.embedded.usage } : {}) });
@@ -173,12 +208,13 @@ function filtered(ctx: ChatContext): boolean {
 }
 
 /** Stores an entry within `max_entry`; a store that fails stores nothing (a cache outage never fails a request). */
-async function store(ctx: ChatContext, c: PreparedCache, key: string, entry: CacheEntry): Promise<void> {
+async function store(ctx: ChatContext, c: PreparedCache, key: string, entry: CacheEntry, stored?: (key: string) => Promise<void>): Promise<void> {
   try {
     const { bytes, jsonBytes } = await encodeEntry(entry);
     if (jsonBytes > c.node.maxEntryBytes) return;
     await ctx.rt.cache!.store.set(key, bytes, c.node.ttlMs);
     ctx.record.add({ kind: "cache-stored", cache: c.name, bytes: bytes.byteLength });
+    await stored?.(key);
   } catch {
     // nothing stored
   }

@@ -119,7 +119,8 @@ describe("rules are total", () => {
           for (const [i, r] of edits) {
             const all = slots(file);
             const [obj, key] = all[i % all.length]!;
-            obj[key] = replacements[r];
+            // A fresh copy each time: one shared object placed twice could be placed inside itself (a cycle no parser makes).
+            obj[key] = structuredClone(replacements[r]);
           }
           runAll(ctx);
         },

@@ -1,0 +1,131 @@
+/**
+ * The worst case of one request on a route, from the graph alone: the most
+ * tries, the longest wall time and the highest cost — each over every plan
+ * the route can run (each split arm or its `to` model first, then its
+ * fallbacks; a budget's downgrade model alone), by the rules the server's
+ * attempts machine follows (runtime/engine/attempts.ts, run-plan.ts):
+ *
+ * - each target is tried `retry + 1` times; no target twice;
+ * - a try lasts at most its timeout (the route's, else its provider's);
+ * - before a retry the plan waits its backoff (base × 2^(n−1), at most
+ *   {@link MAX_WAIT_MS}), or a failure's `Retry-After` when longer and at
+ *   most {@link MAX_WAIT_MS} — possible only when the route falls back on a
+ *   status (a timeout or a refused connection carries no header);
+ * - the gateway's `deadline` ends the request, so the wall time is at most
+ *   the deadline;
+ * - every try may be billed at its largest: the model's whole `context` in
+ *   and its `max_output` (else `context`) out, at its prices. A model that
+ *   declares neither leaves the cost unbounded; an unpriced one counts $0 and
+ *   is named. One choice per request (`n` multiplies the output).
+ */
+import type { Graph, RouteNode } from "../graph.js";
+
+/** The longest wait between two tries: the backoff cap and the longest `Retry-After` honoured (30 s). */
+export const MAX_WAIT_MS = 30_000;
+
+/** One target of a plan, as the bound reads it. */
+export interface PlanStep {
+  model: string;
+  tries: number;
+  timeoutMs: number;
+  /** The waits before its retries, in order. */
+  waitsMs: number[];
+  /** What all its tries may cost at most (Infinity: unbounded). */
+  cost: number;
+}
+
+export interface RouteBound {
+  route: string;
+  /** The most tries, and the plan that makes them. */
+  tries: number;
+  triesPlan: PlanStep[];
+  /** The longest wall time, the deadline applied; `uncappedMs` without it. */
+  latencyMs: number;
+  uncappedMs: number;
+  latencyPlan: PlanStep[];
+  /** The highest cost in dollars (Infinity: unbounded, see `unbounded`). */
+  cost: number;
+  costPlan: PlanStep[];
+  /** Models whose cost has no bound (neither `context` nor `max_output`). */
+  unbounded: string[];
+  /** Models that declare no price (counted as $0). */
+  unpriced: string[];
+}
+
+/** The plans a route can run: its first targets with the fallbacks after, and budget downgrades. */
+function plans(graph: Graph, route: RouteNode): string[][] {
+  const firsts = route.target.kind === "to" ? [route.target.model] : route.target.arms.filter((a) => a.weight > 0).map((a) => a.model);
+  const out = (firsts.length ? firsts : [undefined]).map((first) => {
+    const order = first === undefined ? [] : [first];
+    for (const m of route.fallback) if (!order.includes(m)) order.push(m);
+    return order;
+  });
+  for (const b of route.budgets) {
+    const x = graph.budgets[b]?.exceeded;
+    if (x?.action === "downgrade") out.push([x.model]);
+  }
+  return out;
+}
+
+/** Whether a failure that may carry `Retry-After` (an HTTP status) leads to a retry. */
+function statusRetries(route: RouteNode): boolean {
+  const on = route.fallbackOn.length ? route.fallbackOn : ["429", "5xx"];
+  return on.some((r) => r !== "timeout" && r !== "connection");
+}
+
+function step(graph: Graph, route: RouteNode, model: string): PlanStep {
+  const m = graph.models[model];
+  const timeoutMs = route.timeoutMs ?? graph.providers[m?.provider ?? ""]?.timeoutMs ?? 0;
+  const retries = Math.max(0, Math.floor(route.retry.count));
+  const waitsMs: number[] = [];
+  for (let n = 1; n <= retries; n++) {
+    const backoff = route.retry.backoffMs > 0 ? Math.min(MAX_WAIT_MS, route.retry.backoffMs * 2 ** (n - 1)) : 0;
+    waitsMs.push(statusRetries(route) ? Math.max(backoff, MAX_WAIT_MS) : backoff);
+  }
+  const input = m?.context;
+  const output = m?.maxOutput ?? m?.context;
+  const inPrice = m?.inputPrice ?? 0;
+  const outPrice = m?.outputPrice ?? 0;
+  const part = (tokens: number | undefined, price: number): number => (price === 0 ? 0 : tokens === undefined ? Infinity : (tokens * price) / 1e6);
+  const perTry = part(input, inPrice) + part(output, outPrice);
+  return { model, tries: retries + 1, timeoutMs, waitsMs, cost: perTry * (retries + 1) };
+}
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+const stepMs = (s: PlanStep): number => s.tries * s.timeoutMs + sum(s.waitsMs);
+
+/** The worst case of `route` (see the module header). */
+export function routeBound(graph: Graph, route: RouteNode): RouteBound {
+  const all = plans(graph, route).map((order) => order.map((m) => step(graph, route, m)));
+  const best = (score: (p: PlanStep[]) => number): { plan: PlanStep[]; value: number } => {
+    let plan: PlanStep[] = all[0] ?? [];
+    let value = score(plan);
+    for (const p of all.slice(1)) {
+      const v = score(p);
+      if (v > value) [plan, value] = [p, v];
+    }
+    return { plan, value };
+  };
+  const tries = best((p) => sum(p.map((s) => s.tries)));
+  const latency = best((p) => sum(p.map(stepMs)));
+  const cost = best((p) => sum(p.map((s) => s.cost)));
+  const reached = [...new Set(all.flat().map((s) => s.model))];
+  const price = (m: string): boolean => graph.models[m]?.inputPrice !== undefined || graph.models[m]?.outputPrice !== undefined;
+  return {
+    route: route.name,
+    tries: tries.value,
+    triesPlan: tries.plan,
+    latencyMs: Math.min(latency.value, graph.gateway.deadlineMs),
+    uncappedMs: latency.value,
+    latencyPlan: latency.plan,
+    cost: cost.value,
+    costPlan: cost.plan,
+    unbounded: reached.filter((m) => price(m) && all.flat().some((s) => s.model === m && s.cost === Infinity)),
+    unpriced: reached.filter((m) => !price(m)),
+  };
+}
+
+/** Every route's worst case, in first-match order. */
+export function graphBounds(graph: Graph): RouteBound[] {
+  return graph.routes.map((r) => routeBound(graph, r));
+}

@@ -1,0 +1,236 @@
+/**
+ * `diffGraphs` on pairs of policies: each kind of change is found, with a
+ * witness the server's own evaluator sends where the report says (old
+ * route in the old policy, new route in the new); each equivalent refactor
+ * reports no change in behaviour.
+ */
+import { describe, expect, it } from "vitest";
+import { compileSources } from "../../../compiler/index.js";
+import { diffGraphs, type PolicyDiff } from "../../../compiler/diff/index.js";
+import type { Graph } from "../../../compiler/graph.js";
+import { decide } from "../../../runtime/engine/decide.js";
+import { factsFromTestRequest } from "../../../runtime/engine/facts.js";
+import { prepare } from "../../../runtime/engine/prepare.js";
+import { emptyState } from "../../../runtime/engine/state.js";
+
+const DECLS = `
+provider p { api mock }
+provider q { api mock timeout 10s }
+model mini = p/"mini" { input $0.15/Mtok output $0.60/Mtok context 128k }
+model big = p/"big" { input $2.50/Mtok output $10/Mtok context 128k }
+model sonnet = q/"sonnet" { input $3/Mtok output $15/Mtok context 200k }
+budget daily { per team limit $200 per day warn 80% exceeded downgrade mini }
+limit rpm { per key requests 600 per minute }
+guardrail pii { on input redact email }
+guardrail inj { on input block when text matches /ignore previous/i }
+health h { on [5xx] consecutive 5 eject 30s }
+gateway { auth none }
+`;
+
+const PREMIUM = `
+route premium {
+  when model == "chat" and header("x-tier") == "premium"
+  guard pii
+  budget daily
+  split by key { 70% big 30% sonnet }
+  fallback sonnet, mini on 429, 5xx, timeout
+  retry 2 backoff 250ms
+}`;
+const CHAT = `
+route chat {
+  when model == "chat"
+  to mini
+  fallback sonnet on 5xx, timeout
+}`;
+const BASE = DECLS + PREMIUM + CHAT;
+
+type Files = string | { path: string; text: string }[];
+
+function graphOf(files: Files): Graph {
+  const sources = typeof files === "string" ? [{ path: "main.route", text: files }] : files;
+  const r = compileSources(sources);
+  if (!r.graph) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.span.line}: ${d.message}`).join("\n"));
+  return r.graph;
+}
+
+/** The route `decide` picks for a test request, or undefined for none. */
+function routeOf(g: Graph, request: NonNullable<PolicyDiff["changes"][number]["request"]>): string | undefined {
+  const d = decide(prepare(g), factsFromTestRequest(request, g), emptyState());
+  return d.kind === "no-route" ? undefined : d.route.name;
+}
+
+/** The diff, with every witness checked against the evaluator on both sides. */
+function diff(a: Files, b: Files): PolicyDiff {
+  const ga = graphOf(a);
+  const gb = graphOf(b);
+  const d = diffGraphs(ga, gb);
+  for (const c of d.changes) {
+    expect(c.exact, c.witness).toBe(true);
+    expect(c.request, `a test can state ${c.witness}`).toBeDefined();
+    expect(routeOf(ga, c.request!), `old route of ${c.witness}`).toBe(c.old?.name);
+    expect(routeOf(gb, c.request!), `new route of ${c.witness}`).toBe(c.new?.name);
+  }
+  return d;
+}
+
+const aspects = (d: PolicyDiff, i = 0): Record<string, [string, string]> =>
+  Object.fromEntries((d.changes[i]?.aspects ?? []).map((a) => [a.aspect, [a.was, a.now]]));
+
+describe("each kind of change is found with a witness", () => {
+  it("fallback order", () => {
+    const d = diff(BASE, BASE.replace("fallback sonnet, mini on", "fallback mini, sonnet on"));
+    expect(d.changes).toHaveLength(1);
+    expect(d.changes[0]!.old?.name).toBe("premium");
+    expect(aspects(d)).toEqual({ fallback: ["sonnet, mini", "mini, sonnet"] });
+    expect(d.changes[0]!.witness).toBe('`request { header "x-tier" "premium"  model "chat" }`');
+  });
+
+  it("split weights, with the share of traffic that moves", () => {
+    const d = diff(BASE, BASE.replace("70% big 30% sonnet", "50% big 50% sonnet"));
+    expect(aspects(d)).toEqual({ targets: ["split by key 70% big, 30% sonnet", "split by key 50% big, 50% sonnet"] });
+    expect(d.changes[0]!.moves).toBe(20);
+  });
+
+  it("the target set, and the highest price it bills", () => {
+    const d = diff(BASE, BASE.replace("  to mini\n", "  to big\n"));
+    expect(d.changes.map((c) => c.new?.name)).toEqual(["chat"]);
+    // every try billed at its largest: mini $0.10 or big $1.60, then sonnet $3.60; 30s and 10s timeouts
+    expect(aspects(d)).toEqual({ targets: ["to mini", "to big"], "worst case": ["2 tries, 40s, $3.70", "2 tries, 40s, $5.20"] });
+    // sonnet (the fallback) is the dearest either way
+    expect(aspects(d)["price"]).toBeUndefined();
+    const cheaper = diff(BASE, BASE.replace("fallback sonnet on 5xx", "fallback big on 5xx"));
+    expect(aspects(cheaper)["price"]).toEqual(["$3/$15 per Mtok", "$2.50/$10 per Mtok"]);
+  });
+
+  it("traffic moving to a new route: only the requests it takes", () => {
+    const long = `
+route long {
+  when model == "chat" and input_tokens > 100k
+  to sonnet
+}`;
+    const d = diff(BASE, DECLS + PREMIUM + long + CHAT);
+    expect(d.changes).toHaveLength(1);
+    const c = d.changes[0]!;
+    expect([c.old?.name, c.new?.name]).toEqual(["chat", "long"]);
+    expect(c.request).toMatchObject({ model: "chat", inputTokens: 100001 });
+    expect(aspects(d)).toMatchObject({ route: ["chat", "long"], targets: ["to mini", "to sonnet"] });
+  });
+
+  it("requests that now match no route, and requests that now match one", () => {
+    const gone = diff(BASE, DECLS + PREMIUM);
+    expect(gone.changes.map((c) => [c.old?.name, c.new?.name])).toEqual([["chat", undefined]]);
+    const added = diff(DECLS + PREMIUM, BASE);
+    expect(added.changes.map((c) => [c.old?.name, c.new?.name])).toEqual([[undefined, "chat"]]);
+    expect(added.changes[0]!.request).toMatchObject({ model: "chat" });
+  });
+
+  it("a narrowed condition: the requests it no longer takes", () => {
+    const d = diff(BASE, BASE.replace(`header("x-tier") == "premium"`, `header("x-tier") == "premium" and team == "search"`));
+    expect(d.changes.map((c) => [c.old?.name, c.new?.name])).toEqual([["premium", "chat"]]);
+    expect(d.changes[0]!.request).toMatchObject({ headers: { "x-tier": "premium" } });
+    expect(d.changes[0]!.request?.team).not.toBe("search");
+  });
+
+  it("budgets, limits, guardrails, cache, health, retry and timeout", () => {
+    const chat = (body: string): string => DECLS + PREMIUM + `\nroute chat {\n  when model == "chat"\n  to big\n${body}}\n`;
+    const cases: [string, string, string][] = [
+      ["budget daily\n", "budgets", "daily"],
+      ["limit rpm\n", "limits", "rpm"],
+      ["guard pii, inj\n", "guardrails", "pii, inj"],
+      ["cache { ttl 5m }\n", "cache", "inline cache"],
+      ["health h\n", "health", "h"],
+      ["retry 3 backoff 1s\n", "retry", "3 backoff 1s"],
+      ["timeout 20s\n", "timeout", "20s"],
+    ];
+    for (const [stmt, aspect, now] of cases) {
+      const d = diff(chat(""), chat(stmt));
+      expect(d.changes, stmt).toHaveLength(1);
+      expect(aspects(d)[aspect]?.[1], stmt).toBe(now);
+    }
+  });
+
+  it("what a name stands for: a budget's limit, a model's price, a provider's timeout", () => {
+    const budget = diff(BASE, BASE.replace("limit $200 per day", "limit $100 per day"));
+    expect(aspects(budget)["budgets"]).toEqual(["daily (per team limit $200 per day warn 80% exceeded downgrade mini)", "daily (per team limit $100 per day warn 80% exceeded downgrade mini)"]);
+    const price = diff(BASE, BASE.replace('model big = p/"big" { input $2.50/Mtok', 'model big = p/"big" { input $5/Mtok'));
+    expect(price.changes.map((c) => c.new?.name)).toEqual(["premium"]);
+    expect(aspects(price)["targets"]![1]).toContain("70% big (p/\"big\", $5/$10 per Mtok");
+    const timeout = diff(BASE, BASE.replace("provider q { api mock timeout 10s }", "provider q { api mock timeout 20s }"));
+    expect(timeout.changes.map((c) => c.new?.name)).toEqual(["premium", "chat"]);
+  });
+
+  it("reordering routes that share requests moves those requests", () => {
+    const search = `\nroute search {\n  when model == "chat" and team == "search"\n  to big\n}`;
+    const d = diff(DECLS + PREMIUM + search + CHAT, DECLS + search + PREMIUM + CHAT);
+    expect(d.changes.map((c) => [c.old?.name, c.new?.name])).toEqual([["premium", "search"]]);
+    expect(d.changes[0]!.request).toMatchObject({ model: "chat", team: "search", headers: { "x-tier": "premium" } });
+  });
+
+  it("the deadline and the callers' keys change every request", () => {
+    const key = (team: string): string => `keys {\n  "sha256:${"a".repeat(64)}" team "${team}"\n}\n`;
+    const d = diff(key("search") + BASE.replace("gateway { auth none }", "gateway { deadline 60s }"), key("support") + BASE.replace("gateway { auth none }", "gateway { deadline 30s }"));
+    expect(d.changes).toEqual([]);
+    expect(d.global.map((g) => [g.what, g.was, g.now])).toEqual([
+      ["deadline", "1m", "30s"],
+      [`caller key sha256:aaaaaaaaaaaa…`, 'team "search"', 'team "support"'],
+    ]);
+    expect(d.equivalent).toBe(false);
+  });
+});
+
+describe("equivalent refactors report no change in behaviour", () => {
+  const same = (a: Files, b: Files): PolicyDiff => {
+    const d = diff(a, b);
+    expect(d.changes).toEqual([]);
+    expect(d.global).toEqual([]);
+    expect(d.equivalent).toBe(true);
+    return d;
+  };
+
+  it("the same policy", () => {
+    same(BASE, BASE);
+  });
+
+  it("renaming a route, a budget, a model and a guardrail", () => {
+    const renamed = BASE.replace("route chat {", "route everyday {")
+      .replaceAll("daily", "team-daily")
+      .replaceAll("guardrail pii", "guardrail privacy")
+      .replace("guard pii", "guard privacy")
+      .replace("model mini =", "model small =")
+      .replace("downgrade mini", "downgrade small")
+      .replace("sonnet, mini on", "sonnet, small on")
+      .replace("to mini", "to small");
+    const d = same(BASE, renamed);
+    expect(d.renames).toEqual(
+      expect.arrayContaining([
+        { kind: "route", was: "chat", now: "everyday" },
+        { kind: "model", was: "mini", now: "small" },
+        { kind: "budget", was: "daily", now: "team-daily" },
+        { kind: "guardrail", was: "pii", now: "privacy" },
+      ]),
+    );
+  });
+
+  it("reordering routes that share no request", () => {
+    const embed = `\nroute embed {\n  when model == "embed"\n  to big\n}`;
+    same(DECLS + PREMIUM + embed + CHAT, DECLS + embed + PREMIUM + CHAT);
+  });
+
+  it("rewriting a condition to one that means the same", () => {
+    const rewritten = BASE.replace(`when model == "chat" and header("x-tier") == "premium"`, `when header("X-Tier") in ["premium"] and not (model != "chat")`);
+    same(BASE, rewritten);
+  });
+
+  it("moving declarations to another file", () => {
+    same(BASE, [
+      { path: "main.route", text: `import "decls.route"\n${PREMIUM}${CHAT}` },
+      { path: "decls.route", text: DECLS },
+    ]);
+  });
+
+  it("one route split in two with the same outcome", () => {
+    const both = `\nroute both {\n  when model in ["a", "b"]\n  to big\n}`;
+    const split = `\nroute a {\n  when model == "a"\n  to big\n}\nroute b {\n  when model == "b"\n  to big\n}`;
+    same(BASE + both, BASE + split);
+  });
+});
