@@ -1,7 +1,7 @@
 /**
- * `npm test`'s pretest step (scripts/test-setup.mjs): with redis-server
- * and nginx present it passes quietly; with either absent and no package
- * manager it can use, it stops with the command to run. (Installing is
+ * `npm test`'s pretest step (scripts/test-setup.mjs): with redis-server,
+ * nginx and chromium present it passes quietly; with any absent and no
+ * package manager it can use, it stops with the command to run. (Installing is
  * what it does in between; a test cannot uninstall the machine's Redis.)
  */
 import { spawnSync } from "node:child_process";
@@ -50,11 +50,18 @@ describe("npm test's pretest step", () => {
     expect(r.stderr).toContain("REDIS_SERVER");
   });
 
-  it("passes quietly when REDIS_SERVER names a redis-server and nginx is on the PATH", () => {
+  it("passes quietly when REDIS_SERVER names a redis-server, nginx is on the PATH and CHROMIUM names a chromium", () => {
     const redis = installed("redis-server");
     expect(redis).not.toBe("");
-    const r = setup({ REDIS_SERVER: redis, PATH: withNginx });
+    const r = setup({ REDIS_SERVER: redis, PATH: withNginx, CHROMIUM: installed("chromium") });
     expect(r).toEqual({ status: 0, stderr: "" });
+  });
+
+  it("stops with the command to run when chromium is missing and cannot be installed", () => {
+    const r = setup({ REDIS_SERVER: installed("redis-server"), PATH: withNginx });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("chromium is not installed");
+    expect(r.stderr).toContain("sudo apt-get install chromium");
   });
 
   it("stops with the command to run when nginx is missing and cannot be installed", () => {
