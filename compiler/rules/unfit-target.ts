@@ -92,7 +92,8 @@ function testedCapabilities(tests: readonly TestDecl[]): Map<Capability, TestDec
       for (const f of arr(s.facts)) {
         const name = nameOf(f?.name);
         const v = arr(f?.args)[0];
-        const on = v === undefined || (v.kind === "bool" && v.value);
+        // A bare fact states it; a malformed argument (a broken tree: rules are total) states nothing.
+        const on = v === undefined || (typeof v === "object" && v !== null && v.kind === "bool" && v.value === true);
         if (name !== undefined && (CAPABILITIES as readonly string[]).includes(name) && on && !out.has(name as Capability)) out.set(name as Capability, t);
       }
     }
