@@ -101,6 +101,12 @@ describe("the semantic cache, through aigw serve", () => {
     expect(seen(up, "highest mountain on earth?")).toBe(4);
   });
 
+  /** The memory cache store's size from /metrics: it grows when an entry is stored. */
+  async function cacheBytes(): Promise<number> {
+    const text = await (await fetch(`${served.base}/metrics`)).text();
+    return Number(/^aigw_cache_bytes (\S+)$/m.exec(text)?.[1] ?? 0);
+  }
+
   it("replays a streamed semantic hit as a stream the SDK reads like the original", async () => {
     family(0, { "largest ocean?": 1, "biggest ocean?": 0.99 });
     const read = async (prompt: string) => {
@@ -114,7 +120,10 @@ describe("the semantic cache, through aigw serve", () => {
       return { cache: response.headers.get("x-aigw-cache"), text, finish };
     };
     up.next(behave.reply({ text: "The Pacific." }));
+    const bytesBefore = await cacheBytes();
     const first = await read("largest ocean?");
+    // A stream's entry (and its vector) is stored once the stream has ended, just after the client read its end.
+    for (let i = 0; i < 200 && (await cacheBytes()) === bytesBefore; i++) await new Promise((r) => setTimeout(r, 10));
     const second = await read("biggest ocean?");
     expect(first).toEqual({ cache: "miss", text: "The Pacific.", finish: "stop" });
     expect(second).toEqual({ cache: "hit; semantic=0.990", text: "The Pacific.", finish: "stop" });
