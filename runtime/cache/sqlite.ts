@@ -5,9 +5,8 @@
  * expired rows. Statements are prepared once; every call is one statement,
  * so there is nothing to keep atomic across calls.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openSqliteFile } from "../state/sqlite-file.js";
 import { CacheStoreError } from "./errors.js";
 import type { CacheStore, Clock } from "./store.js";
 
@@ -24,11 +23,7 @@ export function sqliteCacheStore(options: { path: string; clock: Clock }): Cache
   const { clock } = options;
   let db: Database.Database;
   try {
-    mkdirSync(dirname(options.path), { recursive: true });
-    db = new Database(options.path, { timeout: 5000 });
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.exec(SCHEMA);
+    db = openSqliteFile(options.path, SCHEMA);
   } catch (err) {
     throw new CacheStoreError("AIGW_CACHE_OPEN_FAILED", `cannot open the sqlite cache at ${options.path}: ${(err as Error).message}`);
   }

@@ -11,9 +11,8 @@
  * nothing that matters; what the hot path pays is the in-memory Map
  * increment (ledger.ts).
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openSqliteFile } from "../state/sqlite-file.js";
 import { addCounts, emptyCounts, type UsageCounts } from "./counts.js";
 import { dimsKey, parseDims, type UsageRow } from "./row.js";
 import type { UsageStore } from "./store.js";
@@ -30,11 +29,7 @@ CREATE TABLE IF NOT EXISTS usage_minutes (
 export function sqliteUsageStore(options: { path: string }): UsageStore {
   let db: Database.Database;
   try {
-    mkdirSync(dirname(options.path), { recursive: true });
-    db = new Database(options.path, { timeout: 5000 });
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.exec(SCHEMA);
+    db = openSqliteFile(options.path, SCHEMA);
   } catch (err) {
     throw new Error(`cannot open the usage ledger in \`${options.path}\`: ${(err as Error).message}`, { cause: err });
   }
