@@ -37,8 +37,11 @@
  * three samples may not exceed its median over the first three judged ones
  * by more than max(64 MB, 50%).
  *
- * With fewer than four judged samples the verdict is `inconclusive` (it
- * does not fail the run; an 8-second test run is one).
+ * With fewer than four judged samples, or a judged span shorter than
+ * 20 s, the verdict is `inconclusive` (it does not fail the run; an
+ * 8-second test run is one): over a few seconds the pools and caches that
+ * fill during start-up (undici sockets, the allocator's arenas) move RSS by
+ * the noise floor itself, and a 16 MB step in 6 s once failed CI.
  */
 
 /** One reading, `t` in seconds since the traffic started. */
@@ -88,6 +91,8 @@ export const LIMITS = {
 } as const;
 /** RSS may not exceed its judged start by more than max(this, 50%). */
 export const RSS_BOUND = 64 * MB;
+/** The shortest judged span a verdict is drawn from, seconds. */
+export const MIN_JUDGED_SPAN = 20;
 
 /** The warm-up for a run of `seconds`: a minute, or a quarter of a shorter run. */
 export function warmupSeconds(seconds: number): number {
@@ -101,6 +106,7 @@ export function judgeMemory(points: readonly MemoryPoint[], seconds: number, req
   const out: MemoryVerdict = { verdict: "inconclusive", warmup, judged: judged.length, series: [], rssBoundFailed: false, reasons: [] };
   if (judged.length < 4) return out;
   const span = judged[judged.length - 1]!.t - judged[0]!.t;
+  if (span < MIN_JUDGED_SPAN) return out;
   for (const series of ["heap", "rss"] as const) {
     const xy = judged.filter((p) => p[series] !== undefined).map((p) => [p.t, p[series]!] as const);
     if (xy.length < 4) continue;

@@ -94,6 +94,16 @@ describe("soak memory judge", () => {
     expect(judgeMemory([{ t: 2, heap: MB }, { t: 4, heap: MB }, { t: 6, heap: MB }], 8, 150).verdict).toBe("inconclusive");
   });
 
+  it("is inconclusive over a judged span too short to tell a leak from start-up, however steep", () => {
+    // The 8-second soak above: samples every 2 s, 2 s of warm-up, RSS stepping 16 MB as pools fill.
+    const points: MemoryPoint[] = [2, 4, 6, 8].map((t, i) => ({ t, heap: 30 * MB, rss: (150 + i * 5.4) * MB }));
+    expect(judgeMemory(points, 8, 150).verdict).toBe("inconclusive");
+    // The same growth over a judged minute is a verdict.
+    const long: MemoryPoint[] = [];
+    for (let t = 20; t <= 80; t += 5) long.push({ t, heap: 30 * MB, rss: (150 + t * 2.7) * MB });
+    expect(judgeMemory(long, 80, 150).verdict).toBe("fail");
+  });
+
   it("takes the Theil–Sen slope, which one outlier cannot tilt", () => {
     expect(theilSen([[0, 0], [1, 1], [2, 2], [3, 100], [4, 4]])).toBe(1);
   });
