@@ -269,6 +269,8 @@ export interface RouteNode {
   maxLatencyMs?: number;
   /** `max_cost`, in dollars: the most one request may cost here, proven likewise. */
   maxCost?: number;
+  /** The `defaults` blocks (`use`) that gave this route statements, each with those statements as written: for `aigw explain`. */
+  defaults?: { name: string; span: SourceRef; settings: string[] }[];
   span: SourceRef;
 }
 

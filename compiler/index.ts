@@ -25,6 +25,7 @@ import { checkRoutes } from "./passes/check-routes.js";
 import { checkSettings } from "./passes/check-settings.js";
 import { checkTests } from "./passes/check-tests.js";
 import { buildSymbols } from "./passes/symbols.js";
+import { expandDefaults } from "./passes/expand-defaults.js";
 import { checkBounds } from "./bounds/check.js";
 import { RULES } from "./rules/index.js";
 import type { Rule } from "./rules/rule.js";
@@ -97,6 +98,15 @@ export const PHASES: readonly Phase[] = [
       const built = buildSymbols(w.files);
       w.ctx = { files: w.files, symbols: built.symbols, env: w.options.env ?? {} };
       append(w.diagnostics, built.diagnostics);
+    },
+  },
+  {
+    // Before every check: a route is checked, linted and lowered with the statements its `use` brings.
+    name: "defaults",
+    run(w) {
+      const expanded = expandDefaults(w.ctx.symbols);
+      w.ctx = { ...w.ctx, symbols: expanded.symbols };
+      append(w.diagnostics, expanded.diagnostics);
     },
   },
   ...CHECKS.map((rule): Phase => ({ name: rule.name, run: (w) => append(w.diagnostics, rule.check(w.ctx)) })),

@@ -4,7 +4,8 @@
  * partitions routes by the requested model so the evaluator never scans
  * routes written for other models.
  */
-import type { RouteDecl, Value } from "../lang/ast.js";
+import type { DefaultsDecl, RouteDecl, RouteStmt, Value } from "../lang/ast.js";
+import { routeStmt as statementText } from "../lang/format-text.js";
 import type { FailureReason, RouteIndex, RouteNode, TargetPlan } from "./graph.js";
 import { factNode, lowerExpr, modelsOf, sourceRef } from "./lower-expr.js";
 import { DEFAULTS } from "./settings.js";
@@ -30,8 +31,29 @@ export function inlineCacheName(route: string): string {
   return `route:${route}`;
 }
 
-/** Lowers one checked route. A route without a target statement (reported by the lint) lowers with an empty split. */
-export function lowerRoute(route: RouteDecl): RouteNode {
+/**
+ * The `defaults` blocks a route's statements came from, in the order first
+ * met, each with its statements as written: what `aigw explain` shows.
+ */
+function defaultsOf(route: RouteDecl, inherited: ReadonlyMap<RouteStmt, DefaultsDecl>): RouteNode["defaults"] {
+  const by = new Map<DefaultsDecl, string[]>();
+  for (const s of route.body) {
+    const from = inherited.get(s);
+    if (from === undefined) continue;
+    let list = by.get(from);
+    if (list === undefined) by.set(from, (list = []));
+    list.push(statementText(s));
+  }
+  if (by.size === 0) return undefined;
+  return [...by].map(([d, settings]) => ({ name: d.name.name, span: sourceRef(d.span), settings }));
+}
+
+/**
+ * Lowers one checked route (its `use` already expanded, passes/expand-defaults.ts;
+ * `inherited` says which statements came from a `defaults` block). A route
+ * without a target statement (reported by the lint) lowers with an empty split.
+ */
+export function lowerRoute(route: RouteDecl, inherited: ReadonlyMap<RouteStmt, DefaultsDecl> = new Map()): RouteNode {
   let when: RouteNode["when"];
   let target: TargetPlan | undefined;
   let fallback: string[] = [];
@@ -109,6 +131,8 @@ export function lowerRoute(route: RouteDecl): RouteNode {
   if (health !== undefined) node.health = health;
   if (maxLatencyMs !== undefined) node.maxLatencyMs = maxLatencyMs;
   if (maxCost !== undefined) node.maxCost = maxCost;
+  const defaults = defaultsOf(route, inherited);
+  if (defaults !== undefined) node.defaults = defaults;
   node.span = sourceRef(route.span);
   return node;
 }

@@ -324,7 +324,7 @@ function mapValues<A, B>(m: ReadonlyMap<string, A>, f: (a: A) => B): Record<stri
 
 /** Lowers a checked policy. `policy` is the version string (see hash.ts). */
 export function lower(symbols: SymbolTable, policy: string): { graph: Graph; tests: TestCase[] } {
-  const routes = symbols.routes.map(lowerRoute);
+  const routes = symbols.routes.map((r) => lowerRoute(r, symbols.inherited));
   const { index, accepted } = indexRoutes(routes);
   const graph: Graph = {
     version: GRAPH_VERSION,

@@ -40,7 +40,7 @@ export interface NameIndex {
   facts: FactOccurrence[];
 }
 
-const NAMED = new Set<string>(["provider", "model", "budget", "limit", "guardrail", "health", "route"]);
+const NAMED = new Set<string>(["provider", "model", "budget", "limit", "guardrail", "health", "defaults", "route"]);
 
 /** Indexes the names of `files` (in load order, as the loader returns them). */
 export function nameIndex(files: readonly SourceFile[]): NameIndex {

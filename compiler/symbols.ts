@@ -7,6 +7,7 @@
 import type {
   BudgetDecl,
   CacheDecl,
+  DefaultsDecl,
   GatewayDecl,
   GuardrailDecl,
   HealthDecl,
@@ -15,6 +16,7 @@ import type {
   ModelDecl,
   ProviderDecl,
   RouteDecl,
+  RouteStmt,
   SourceFile,
   TestDecl,
 } from "../lang/ast.js";
@@ -28,6 +30,14 @@ export interface SymbolTable {
   guardrails: Map<string, GuardrailDecl>;
   caches: Map<string, CacheDecl>;
   health: Map<string, HealthDecl>;
+  /** `defaults` blocks by name (lang/SPEC.md §4.11). */
+  defaults: Map<string, DefaultsDecl>;
+  /**
+   * After the `defaults` phase (passes/expand-defaults.ts): the statements a
+   * route took from a `defaults` block, with the block, for lowering to
+   * record where a setting came from. Absent before that phase.
+   */
+  inherited?: ReadonlyMap<RouteStmt, DefaultsDecl>;
   /** In first-match order across files (see the loader for how files are ordered). */
   routes: RouteDecl[];
   /** Routes by name (first declaration wins). */

@@ -255,11 +255,21 @@ export type RouteStmt =
   | { kind: "cache"; name?: Ident; body?: CacheStmt[]; span: Span }
   /** `health h`: the health policy that ejects this route's failing targets. */
   | { kind: "health"; name: Ident; span: Span }
+  /** `use strict, eu`: the statements of these `defaults` blocks, under the route's own (lang/SPEC.md §4.11). */
+  | { kind: "use"; names: Ident[]; span: Span }
   /** `max_latency 30s`, `max_cost $0.50`: a bound `aigw check` proves (lang/SPEC.md §4.8). */
   | Setting;
 
 export interface RouteDecl {
   kind: "route";
+  name: Ident;
+  body: RouteStmt[];
+  span: Span;
+}
+
+/** `defaults strict { guard pii, injection  retry 2 }`: route settings that routes include with `use strict`. */
+export interface DefaultsDecl {
+  kind: "defaults";
   name: Ident;
   body: RouteStmt[];
   span: Span;
@@ -335,6 +345,7 @@ export type Declaration =
   | CacheDecl
   | HealthDecl
   | RouteDecl
+  | DefaultsDecl
   | TestDecl;
 
 /** A comment as written, kept for the formatter. */

@@ -172,6 +172,15 @@ export class AstBuilder {
         }
         return { kind: "route", name, body, span };
       }
+      case "defaultsDecl": {
+        const name = this.ident(this.token(c, "Name"), span);
+        const body: A.RouteStmt[] = [];
+        for (const s of this.nodes(c, "routeStmt")) {
+          const stmt = isNode(s) ? this.routeStmt(s) : undefined;
+          if (stmt) body.push(stmt);
+        }
+        return { kind: "defaults", name, body, span };
+      }
       case "testDecl": {
         const name = this.string(this.token(c, "StringLiteral"), span);
         const body: A.TestStmt[] = [];
@@ -349,6 +358,8 @@ export class AstBuilder {
       }
       case "Kw_health":
         return { kind: "health", name: this.ident(this.token(c, "Name"), span), span };
+      case "Kw_use":
+        return { kind: "use", names: this.idents(c, "Name", span), span };
       case "Kw_max_latency":
       case "Kw_max_cost":
         return { kind: "setting", name: this.ident(this.token(c, kind), span), value: this.value(this.node(c, "value"), span), span };

@@ -48,6 +48,7 @@ export const CODES = {
   E207: { severity: "error", title: "invalid regex" },
   E208: { severity: "error", title: "setting given twice" },
   E209: { severity: "error", title: "stream cannot be inspected" },
+  E210: { severity: "error", title: "statement not allowed here" },
   // routes
   E301: { severity: "error", title: "split weights do not sum to 100%" },
   E302: { severity: "error", title: "target named twice" },
@@ -57,6 +58,7 @@ export const CODES = {
   E306: { severity: "error", title: "conflicting targets" },
   E307: { severity: "error", title: "model has no price" },
   E308: { severity: "error", title: "route over its declared bound" },
+  E309: { severity: "error", title: "defaults include themselves" },
   // tests
   E401: { severity: "error", title: "bad test" },
   // internal consistency

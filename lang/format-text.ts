@@ -194,6 +194,8 @@ export function routeStmt(s: A.RouteStmt): string {
       return cache(s);
     case "health":
       return `health ${s.name.name}`;
+    case "use":
+      return `use ${names(s.names)}`;
     case "setting":
       return setting(s);
   }

@@ -123,6 +123,14 @@ function declaration(d: A.Declaration): Entry {
         false,
         d.span,
       );
+    case "defaults":
+      return block(
+        d.kind,
+        `defaults ${d.name.name}`,
+        d.body.map((s) => line("route", P.routeStmt(s), s.span)),
+        true,
+        d.span,
+      );
     case "test":
       return block(d.kind, `test ${P.stringLiteral(d.name.value)}`, d.body.map(testStmt), false, d.span);
   }

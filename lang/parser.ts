@@ -76,6 +76,7 @@ class RouteParser extends CstParser {
       { ALT: () => this.SUBRULE(this.cacheDecl) },
       { ALT: () => this.SUBRULE(this.healthDecl) },
       { ALT: () => this.SUBRULE(this.routeDecl) },
+      { ALT: () => this.SUBRULE(this.defaultsDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
     ]));
   });
@@ -319,6 +320,15 @@ class RouteParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
+  /** `defaults NAME { … }`: route statements that routes include with `use NAME` (the compiler says which are allowed). */
+  defaultsDecl = this.RULE("defaultsDecl", () => {
+    this.CONSUME(T.Defaults);
+    this.CONSUME(T.Name);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.routeStmt));
+    this.CONSUME(T.RBrace);
+  });
+
   /**
    * One route statement, its body inlined (one CST node per statement; the
    * builder tells the kinds apart by the leading keyword). Every body is last
@@ -408,6 +418,12 @@ class RouteParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Health);
           this.CONSUME5(T.Name);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Use);
+          this.AT_LEAST_ONE_SEP5({ SEP: T.Comma, DEF: () => this.CONSUME7(T.Name) });
         },
       },
       {

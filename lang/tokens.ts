@@ -111,6 +111,8 @@ export const WindowKw = keyword("window");
 export const Output = keyword("output");
 export const Cache = keyword("cache");
 export const Hit = keyword("hit");
+export const Defaults = keyword("defaults");
+export const Use = keyword("use");
 
 export const True = createToken({ name: "True", pattern: /true/, longer_alt: Identifier, label: "`true`" });
 export const False = createToken({ name: "False", pattern: /false/, longer_alt: Identifier, label: "`false`" });

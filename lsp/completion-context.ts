@@ -34,8 +34,10 @@ export interface CompletionContext {
   prefix: string;
 }
 
-export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "route", "test"] as const;
-const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache", "health"];
+export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "defaults", "route", "test"] as const;
+const ROUTE_STATEMENTS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache", "health", "use"];
+/** A `defaults` block holds the route statements but those that choose requests and targets. */
+const DEFAULTS_WORDS = ROUTE_STATEMENTS.filter((w) => !["when", "to", "split"].includes(w));
 /** A cache body: `when` and its settings. */
 const CACHE_WORDS = ["when", ...Object.keys(CACHE_SETTINGS)];
 const BUDGET_WORDS = ["per", "limit", "warn", "exceeded"];
@@ -49,7 +51,8 @@ const EXPR_START = new Set(["when", "and", "or", "not", "("]);
 
 /** Statement keywords of each block: a token with one of these words starts a statement, unless the token before wants a name. */
 const STATEMENTS: Record<string, readonly string[]> = {
-  route: ROUTE_WORDS,
+  route: ROUTE_STATEMENTS,
+  defaults: DEFAULTS_WORDS,
   budget: BUDGET_WORDS,
   limit: LIMIT_WORDS,
   guardrail: GUARDRAIL_WORDS,
@@ -57,7 +60,7 @@ const STATEMENTS: Record<string, readonly string[]> = {
   test: TEST_WORDS,
 };
 /** Tokens after which a word is a name, not a keyword. */
-const WANTS_NAME = new Set(["to", ",", "fallback", "guard", "budget", "limit", "health", "downgrade", "by", "picks", "route", "target", "[", "=", "per", "on", "given"]);
+const WANTS_NAME = new Set(["to", ",", "fallback", "guard", "budget", "limit", "health", "use", "downgrade", "by", "picks", "route", "target", "[", "=", "per", "on", "given"]);
 
 interface Frame {
   block: string;
@@ -125,7 +128,7 @@ function slotOf(tokens: readonly IToken[]): Slot {
 
 /** Whether `word`, a statement keyword, continues the current statement instead: `limit $5 per day`, `when x == "a" and …`. */
 function continues(frame: Frame, word: string): boolean {
-  if (frame.block === "route" || frame.block === "cache") return inExpr(frame.stmt);
+  if (frame.block === "route" || frame.block === "defaults" || frame.block === "cache") return inExpr(frame.stmt);
   const first = frame.stmt[0]?.image ?? "";
   return word === "per" && frame.stmt.length === 2 && ["limit", "tokens", "requests"].includes(first);
 }
@@ -164,6 +167,8 @@ function blockSlot(frame: Frame, outer: Frame | undefined): Slot {
       return guardrailSlot(s);
     case "route":
       return routeSlot(frame.stmt);
+    case "defaults":
+      return routeSlot(frame.stmt, DEFAULTS_WORDS);
     case "cache":
       return cacheSlot(s);
     case "split":
@@ -240,27 +245,28 @@ function exprSlot(s: readonly string[], statementWords: readonly string[]): Slot
   return { kind: "keywords", words: ["and", "or", ...statementWords] };
 }
 
-function routeSlot(stmt: readonly IToken[]): Slot {
+function routeSlot(stmt: readonly IToken[], words: readonly string[] = ROUTE_STATEMENTS): Slot {
   const s = stmt.map((t) => t.image);
   const first = s[0];
   const prev = s[s.length - 1];
-  if (prev === undefined) return { kind: "keywords", words: ROUTE_WORDS };
-  if (first === "when") return exprSlot(s, ROUTE_WORDS);
-  if (first === "to") return s.length === 1 ? { kind: "names", of: "model" } : { kind: "keywords", words: ROUTE_WORDS };
+  if (prev === undefined) return { kind: "keywords", words };
+  if (first === "when") return exprSlot(s, words);
+  if (first === "to") return s.length === 1 ? { kind: "names", of: "model" } : { kind: "keywords", words };
   if (first === "fallback") {
-    if (s.includes("on")) return prev === "on" || prev === "," ? { kind: "words", words: FAILURES } : { kind: "keywords", words: ROUTE_WORDS };
-    return prev === "fallback" || prev === "," ? { kind: "names", of: "model" } : { kind: "keywords", words: ["on", ...ROUTE_WORDS] };
+    if (s.includes("on")) return prev === "on" || prev === "," ? { kind: "words", words: FAILURES } : { kind: "keywords", words };
+    return prev === "fallback" || prev === "," ? { kind: "names", of: "model" } : { kind: "keywords", words: ["on", ...words] };
   }
   if (first === "guard" || first === "budget" || first === "limit") {
     const of = first === "guard" ? "guardrail" : first;
-    return prev === first || prev === "," ? { kind: "names", of } : { kind: "keywords", words: ROUTE_WORDS };
+    return prev === first || prev === "," ? { kind: "names", of } : { kind: "keywords", words };
   }
   if (first === "split") return prev === "split" ? { kind: "words", words: ["by", "fastest", "cheapest"] } : prev === "by" ? { kind: "facts" } : { kind: "none" };
-  if (first === "health") return s.length === 1 ? { kind: "names", of: "health" } : { kind: "keywords", words: ROUTE_WORDS };
+  if (first === "health") return s.length === 1 ? { kind: "names", of: "health" } : { kind: "keywords", words };
+  if (first === "use") return prev === "use" || prev === "," ? { kind: "names", of: "defaults" } : { kind: "keywords", words };
   if ((first === "timeout" || first === "max_latency") && s.length === 1) return { kind: "unit", unit: "duration" };
-  if (first === "cache") return s.length === 1 ? { kind: "names", of: "cache" } : { kind: "keywords", words: ROUTE_WORDS };
-  if (first === "retry") return prev === "backoff" ? { kind: "unit", unit: "duration" } : s.length === 2 ? { kind: "keywords", words: ["backoff", ...ROUTE_WORDS] } : s.length === 1 ? { kind: "none" } : { kind: "keywords", words: ROUTE_WORDS };
-  return { kind: "keywords", words: ROUTE_WORDS };
+  if (first === "cache") return s.length === 1 ? { kind: "names", of: "cache" } : { kind: "keywords", words };
+  if (first === "retry") return prev === "backoff" ? { kind: "unit", unit: "duration" } : s.length === 2 ? { kind: "keywords", words: ["backoff", ...words] } : s.length === 1 ? { kind: "none" } : { kind: "keywords", words };
+  return { kind: "keywords", words };
 }
 
 function testSlot(s: readonly string[]): Slot {

@@ -10,7 +10,7 @@ import type { Hover, Position } from "vscode-languageserver";
 import { factSpec } from "../compiler/facts.js";
 import { spanContains, type Occurrence } from "../compiler/name-index.js";
 import { HEALTH_SETTINGS } from "../compiler/settings.js";
-import type { BudgetClause, BudgetDecl, Declaration, GuardrailDecl, HealthDecl, LimitDecl, ModelDecl, ProviderDecl, RouteDecl, Setting } from "../lang/ast.js";
+import type { BudgetClause, BudgetDecl, Declaration, DefaultsDecl, GuardrailDecl, HealthDecl, LimitDecl, ModelDecl, ProviderDecl, RouteDecl, Setting } from "../lang/ast.js";
 import type { Span } from "../lang/span.js";
 import type { Analysis } from "./analysis.js";
 import { spanPoint, spanRange } from "./convert.js";
@@ -89,7 +89,7 @@ function route(a: Analysis, r: RouteDecl): string[] {
   const when = body.filter((s) => s.kind === "when").map((s) => textOf(a, s.kind === "when" ? s.condition?.span : undefined));
   const targets = body.filter((s) => s.kind === "to" || s.kind === "split" || s.kind === "fallback").map((s) => code(textOf(a, s.span)));
   const attached = body
-    .filter((s) => s.kind === "guard" || s.kind === "budget" || s.kind === "limit" || s.kind === "retry" || s.kind === "timeout" || s.kind === "health")
+    .filter((s) => s.kind === "guard" || s.kind === "budget" || s.kind === "limit" || s.kind === "retry" || s.kind === "timeout" || s.kind === "health" || s.kind === "use")
     .map((s) => code(textOf(a, s.span)));
   const order = a.index.occurrences.filter((o) => o.decl?.kind === "route");
   const n = order.findIndex((o) => o.decl === r) + 1;
@@ -100,6 +100,15 @@ function route(a: Analysis, r: RouteDecl): string[] {
   ];
   if (attached.length) lines.push(`- also: ${attached.join(", ")}`);
   return lines;
+}
+
+/** A `defaults` block: its statements, and how many routes and blocks include it. */
+function defaults(a: Analysis, d: DefaultsDecl): string[] {
+  const uses = a.index.occurrences.filter((o) => o.kind === "defaults" && o.name === d.name.name && !o.decl).length;
+  return [
+    `**defaults** ${code(d.name.name)} — included ${uses === 1 ? "once" : `${uses} times`} (\`use ${d.name.name}\`); a route's own statements override these`,
+    ...(d.body ?? []).filter(Boolean).map((s) => `- ${code(textOf(a, s.span))}`),
+  ];
 }
 
 function describe(a: Analysis, o: Occurrence): string[] | undefined {
@@ -114,6 +123,7 @@ function describe(a: Analysis, o: Occurrence): string[] | undefined {
     : d.kind === "guardrail" ? guardrail(a, d)
     : d.kind === "route" ? route(a, d)
     : d.kind === "health" ? health(a, d)
+    : d.kind === "defaults" ? defaults(a, d)
     : undefined;
   if (lines && d.kind !== "route") lines.push(`- declared at ${where(d.span)}`);
   return lines;

@@ -209,6 +209,7 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none", bound?:
   const hit = e.routes.find((x) => x.matched);
   if (hit !== undefined) out.push(`route ${hit.name} (${at(hit)}) matched: ${hit.reason}`);
   else out.push(`no route matched (${plural(e.routes.length, "route")} considered)`);
+  for (const d of e.defaults ?? []) out.push(`  from defaults ${d.name} (${at(d)}): ${d.settings.join("; ")}`);
   if (misses.length > 0) {
     out.push(hit !== undefined ? "  earlier routes that did not match:" : "  routes that did not match:");
     for (const m of misses) out.push(`  - route ${m.name} (${at(m)}): ${m.reason}`);

@@ -7,7 +7,7 @@
  * resolution, weight sums, duplicate and missing targets are also lint rules
  * (compiler/rules/).
  */
-import type { RouteDecl, RouteStmt, Setting, Value } from "../../lang/ast.js";
+import type { DefaultsDecl, RouteDecl, RouteStmt, Setting, Value } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "../rules/rule.js";
 import type { CompileContext } from "../symbols.js";
@@ -15,6 +15,7 @@ import { COUNT, DURATION, PERCENT, POSITIVE_DURATION, STATUS_CODE, checkValue, d
 import { ROUTE_SETTINGS } from "../settings.js";
 import { checkBlock } from "./check-settings.js";
 import { isMissing, push } from "./common.js";
+import { NOT_IN_DEFAULTS } from "./expand-defaults.js";
 
 /** The words a fallback `on` list accepts besides statuses. */
 export const FAILURE_WORDS = ["timeout", "connection"] as const;
@@ -37,22 +38,31 @@ export function failureReasonProblem(value: Value): Diagnostic | undefined {
 }
 
 /** E208 for a second `retry` or `timeout`. */
-function duplicate(route: RouteDecl, s: RouteStmt, first: RouteStmt, out: Diagnostic[]): void {
+function duplicate(route: RouteDecl | DefaultsDecl, s: RouteStmt, first: RouteStmt, out: Diagnostic[]): void {
   out.push(
-    diagnostic("E208", `\`${s.kind}\` in route \`${route.name.name}\` is given twice`, s.span, {
+    diagnostic("E208", `\`${s.kind}\` in ${owner(route)} is given twice`, s.span, {
       related: { message: "first given here", span: first.span },
       help: "remove one of them",
     }),
   );
 }
 
-function checkRoute(route: RouteDecl, out: Diagnostic[]): void {
+const owner = (d: RouteDecl | DefaultsDecl): string => `${d.kind === "route" ? "route" : "defaults"} \`${d.name.name}\``;
+
+function checkRoute(route: RouteDecl | DefaultsDecl, out: Diagnostic[]): void {
   // `retry`, `timeout` and `cache` may be given once. (`when`, `to`, `split` and `fallback` repeats are
   // E306, a rule; `guard`, `budget` and `limit` may repeat and their lists are joined.)
   let retry: RouteStmt | undefined;
   let timeout: RouteStmt | undefined;
   let cache: RouteStmt | undefined;
   for (const s of route.body) {
+    if (route.kind === "defaults" && NOT_IN_DEFAULTS.has(s.kind)) {
+      out.push(
+        diagnostic("E210", `\`${s.kind}\` is not allowed in defaults \`${route.name.name}\`: a defaults block says how routes run, not which requests they take or where they send them`, s.span, {
+          help: `move it into each route that uses \`${route.name.name}\``,
+        }),
+      );
+    }
     switch (s.kind) {
       case "split":
         for (const arm of s.arms) push(out, checkValue(PERCENT, arm.weight, "split"));
@@ -91,14 +101,14 @@ function check(ctx: CompileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const file of ctx.files) {
     for (const decl of file.declarations) {
-      if (decl.kind !== "route") continue;
+      if (decl.kind !== "route" && decl.kind !== "defaults") continue;
       checkRoute(decl, out);
       const settings = decl.body.filter((s): s is Setting => s.kind === "setting");
-      checkBlock(settings, ROUTE_SETTINGS, { owner: `route \`${decl.name.name}\``, kind: "route", span: decl.span }, out);
+      checkBlock(settings, ROUTE_SETTINGS, { owner: owner(decl), kind: "route", span: decl.span }, out);
     }
   }
   return out;
 }
 
 /** The route statement check. */
-export const checkRoutes: Rule = { name: "check-routes", codes: ["E201", "E202", "E204", "E208"], check };
+export const checkRoutes: Rule = { name: "check-routes", codes: ["E201", "E202", "E204", "E208", "E210"], check };

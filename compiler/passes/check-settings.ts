@@ -220,7 +220,8 @@ function check(ctx: CompileContext): Diagnostic[] {
           checkCache(decl.body, `cache \`${decl.name.name}\``, decl.name.span, out);
           break;
         case "route":
-          for (const s of decl.body) if (s.kind === "cache" && s.body) checkCache(s.body, `the cache of route \`${decl.name.name}\``, s.span, out);
+        case "defaults":
+          for (const s of decl.body) if (s.kind === "cache" && s.body) checkCache(s.body, `the cache of ${decl.kind} \`${decl.name.name}\``, s.span, out);
           break;
         case "health":
           checkBlock(decl.settings, HEALTH_SETTINGS, { owner: `health \`${decl.name.name}\``, kind: "health", span: decl.name.span }, out);

@@ -9,12 +9,13 @@
  *   that model. When the split has other arms the fallback is meaningful (the
  *   split may have picked another arm) and is not reported; DESIGN.md's
  *   `split { 70% gpt-4o 30% sonnet } fallback sonnet, …` relies on that.
+ * The route is checked as it runs, with what its `use` brings.
  * The primary span is the repeat, the related span the first mention.
  */
 import type { Ident, RouteDecl } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "./rule.js";
-import { arr, declarations, nameOf, spanOf, statements } from "./walk.js";
+import { arr, asRun, declarations, nameOf, spanOf, statements } from "./walk.js";
 
 function checkRoute(file: string, route: RouteDecl, out: Diagnostic[]): void {
   const tos: Ident[] = [];
@@ -82,7 +83,8 @@ export const duplicateTarget: Rule = {
   codes: ["E302"],
   check(ctx) {
     const out: Diagnostic[] = [];
-    for (const { file, decl } of declarations(ctx)) if (decl.kind === "route") checkRoute(file, decl, out);
+    // As it runs: a fallback a `defaults` block gives may name the route's own target.
+    for (const { file, decl } of declarations(ctx)) if (decl.kind === "route") checkRoute(file, asRun(ctx, decl), out);
     return out;
   },
 };

@@ -10,7 +10,7 @@ import type { CompileContext, SymbolTable } from "../symbols.js";
 import { arr, declarations, nameOf, statements } from "./walk.js";
 
 /** The kinds of named declaration a reference can point at. */
-export type DeclKind = "provider" | "model" | "budget" | "limit" | "guardrail" | "cache" | "health" | "route";
+export type DeclKind = "provider" | "model" | "budget" | "limit" | "guardrail" | "cache" | "health" | "defaults" | "route";
 
 export interface Reference {
   kind: DeclKind;
@@ -48,6 +48,7 @@ function gatherReferences(ctx: CompileContext): Reference[] {
         for (const c of arr(decl.clauses)) if (c?.kind === "exceeded") add("model", c.model);
         break;
       case "route":
+      case "defaults":
         for (const s of statements(decl)) {
           switch (s.kind) {
             case "to":
@@ -74,6 +75,9 @@ function gatherReferences(ctx: CompileContext): Reference[] {
               break;
             case "health":
               add("health", s.name);
+              break;
+            case "use":
+              for (const n of arr(s.names)) add("defaults", n);
               break;
             default:
               break;
@@ -131,10 +135,12 @@ export function tableOf(symbols: SymbolTable, kind: DeclKind): ReadonlyMap<strin
       return symbols.caches ?? new Map();
     case "health":
       return symbols.health ?? new Map();
+    case "defaults":
+      return symbols.defaults ?? new Map();
     case "route":
       return symbols.routesByName ?? new Map();
   }
 }
 
 /** Every kind, in the order suggestions prefer when two candidates tie. */
-export const DECL_KINDS: readonly DeclKind[] = ["model", "provider", "guardrail", "budget", "limit", "cache", "health", "route"];
+export const DECL_KINDS: readonly DeclKind[] = ["model", "provider", "guardrail", "budget", "limit", "cache", "health", "defaults", "route"];

@@ -19,8 +19,12 @@ const HOW_TO_DECLARE: Record<DeclKind, (name: string) => string> = {
   guardrail: (n) => `declare it with \`guardrail ${n} { … }\``,
   cache: (n) => `declare it with \`cache ${n} { ttl 10m }\``,
   health: (n) => `declare it with \`health ${n} { consecutive 5 }\``,
+  defaults: (n) => `declare it with \`defaults ${n} { guard … }\``,
   route: () => `name a route declared in the policy`,
 };
+
+/** A kind as a message names it: `defaults` is the keyword, "a defaults block" the thing. */
+const noun = (kind: DeclKind): string => (kind === "defaults" ? "defaults block" : kind);
 
 export const unknownReference: Rule = {
   name: "unknown-reference",
@@ -36,9 +40,9 @@ export const unknownReference: Rule = {
         s === undefined
           ? HOW_TO_DECLARE[ref.kind](name)
           : s.name === name
-            ? `\`${name}\` is a ${s.kind}, not a ${ref.kind}`
-            : `did you mean \`${s.name}\`, a ${s.kind}?`;
-      out.push(diagnostic("E101", `unknown ${ref.kind} \`${name}\``, spanOf(ref.file, ref.ident), { help }));
+            ? `\`${name}\` is a ${noun(s.kind)}, not a ${noun(ref.kind)}`
+            : `did you mean \`${s.name}\`, a ${noun(s.kind)}?`;
+      out.push(diagnostic("E101", `unknown ${noun(ref.kind)} \`${name}\``, spanOf(ref.file, ref.ident), { help }));
     }
     return out;
   },

@@ -10,7 +10,7 @@ import type { Rule } from "./rule.js";
 import { collectReferences, tableOf, type DeclKind } from "./references.js";
 import { spanOf } from "./walk.js";
 
-const CHECKED: readonly DeclKind[] = ["provider", "model", "budget", "limit", "guardrail", "cache", "health"];
+const CHECKED: readonly DeclKind[] = ["provider", "model", "budget", "limit", "guardrail", "cache", "health", "defaults"];
 
 const HOW_TO_USE: Record<DeclKind, string> = {
   provider: "declare a model on it (`model m = <provider>/\"…\"`), or remove it",
@@ -20,6 +20,7 @@ const HOW_TO_USE: Record<DeclKind, string> = {
   guardrail: "attach it to a route with `guard`, or remove it",
   cache: "attach it to a route with `cache`, or remove it",
   health: "attach it to a route with `health`, or remove it",
+  defaults: "include it in a route with `use`, or remove it",
   route: "",
 };
 
@@ -35,7 +36,7 @@ export const unused: Rule = {
       for (const [name, decl] of tableOf(ctx.symbols, kind)) {
         if (used.has(`${kind}:${name}`)) continue;
         out.push(
-          diagnostic("W501", `${kind} \`${name}\` is never used`, spanOf(decl.span?.file ?? "", decl.name, decl), {
+          diagnostic("W501", `${kind === "defaults" ? "defaults block" : kind} \`${name}\` is never used`, spanOf(decl.span?.file ?? "", decl.name, decl), {
             help: HOW_TO_USE[kind],
           }),
         );

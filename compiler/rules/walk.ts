@@ -6,6 +6,7 @@
  */
 import type {
   Declaration,
+  DefaultsDecl,
   Expr,
   Ident,
   RegexLit,
@@ -53,8 +54,8 @@ export function* declarations(ctx: CompileContext): Generator<{ file: string; de
   }
 }
 
-/** The statements of a route that are well-formed enough to have a kind. */
-export function statements(route: RouteDecl): readonly RouteStmt[] {
+/** The statements of a route (or a `defaults` block) that are well-formed enough to have a kind. */
+export function statements(route: RouteDecl | DefaultsDecl): readonly RouteStmt[] {
   return arr(route.body).filter((s): s is RouteStmt => !!s && typeof s === "object" && typeof s.kind === "string");
 }
 
@@ -70,6 +71,16 @@ export function routeModels(route: RouteDecl): string[] {
     else if (s.kind === "fallback") for (const t of arr(s.targets)) add(nameOf(t));
   }
   return out;
+}
+
+/**
+ * A route as it runs: with the statements its `use` brings (the symbol
+ * table's copy, passes/expand-defaults.ts), or as written when the table has
+ * no copy of this declaration (a duplicate, or a table built without the phase).
+ */
+export function asRun(ctx: CompileContext, route: RouteDecl): RouteDecl {
+  const expanded = nameOf(route.name) === undefined ? undefined : ctx.symbols?.routesByName?.get(route.name.name);
+  return expanded !== undefined && expanded.span === route.span ? expanded : route;
 }
 
 /** The routes of the policy in first-match order (the symbol table's order). */
@@ -171,6 +182,7 @@ function gatherValues(decl: Declaration): Value[] {
       }
       break;
     case "route":
+    case "defaults":
       for (const s of statements(decl)) {
         if (s.kind === "when") exprValues(s.condition).forEach(push);
         else if (s.kind === "fallback") arr(s.on).forEach(push);

@@ -28,6 +28,7 @@ import { bearerToken, CREDENTIAL_HEADERS } from "./bearer.js";
 import type {
   BudgetRecord,
   CallerAuth,
+  DefaultsRecord,
   Explanation,
   GuardrailRecord,
   LimitRecord,
@@ -91,7 +92,17 @@ export function explainDecision(
     ...(c.node.tokens !== undefined ? { tokens: { used: c.tokensUsed ?? 0, count: c.node.tokens.count, window: windowText(c.node.tokens.window) } } : {}),
     ...(c.exhausted !== undefined ? { exhausted: c.exhausted } : {}),
   }));
-  const head = { policy: graph.policy, request, candidates: counted, routes, route: located(decision.route.name, decision.route.span), budgets, limits };
+  const defaults = graph.routes[decision.route.index]?.defaults?.map((d): DefaultsRecord => ({ ...located(d.name, d.span), settings: [...d.settings] }));
+  const head = {
+    policy: graph.policy,
+    request,
+    candidates: counted,
+    routes,
+    route: located(decision.route.name, decision.route.span),
+    ...(defaults !== undefined ? { defaults } : {}),
+    budgets,
+    limits,
+  };
   const guardrails = guardrailRecords(graph, decision.guardrails, guard);
   if (decision.kind === "rejected") return { ...head, guardrails, outcome };
 

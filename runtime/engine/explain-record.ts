@@ -50,6 +50,11 @@ export interface RouteRecord extends Located {
   readonly reason: string;
 }
 
+/** A `defaults` block a route includes, and the statements it gave the route, as written (`guard pii, injection`). */
+export interface DefaultsRecord extends Located {
+  readonly settings: readonly string[];
+}
+
 export interface BudgetRecord extends Located {
   readonly scope: Scope;
   readonly scopeKey: string;
@@ -166,6 +171,8 @@ export interface Explanation {
   readonly routes: readonly RouteRecord[];
   /** The matched route. */
   readonly route?: Located;
+  /** The `defaults` blocks the matched route includes (`use`), with the statements each gave it. */
+  readonly defaults?: readonly DefaultsRecord[];
   readonly budgets: readonly BudgetRecord[];
   readonly limits: readonly LimitRecord[];
   /** An exceeded budget replaced the targets with its downgrade model. */

@@ -11,7 +11,7 @@
  * they are the definition of a sticky split, not an optimisation — and the
  * language's defaults (compiler/settings.ts).
  */
-import type { BudgetDecl, Expr, FactRef, LimitDecl, RouteDecl, SourceFile, Value } from "../../lang/ast.js";
+import type { BudgetDecl, DefaultsDecl, Expr, FactRef, LimitDecl, RouteDecl, RouteStmt, SourceFile, Value } from "../../lang/ast.js";
 import { buildSymbols } from "../../compiler/passes/symbols.js";
 import { compileLinear } from "../../compiler/linear-regex.js";
 import { DEFAULTS } from "../../compiler/settings.js";
@@ -54,7 +54,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   const name = route.name.name;
 
   let downgrade: string | undefined;
-  for (const b of names(route, "budget")) {
+  for (const b of names(symbols, route, "budget")) {
     const decl = symbols.budgets.get(b)!;
     const limit = amount(decl, "limit");
     const spent = state.budgetSpent(b, scopeKey(scopeOf(decl), facts, name));
@@ -63,7 +63,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
     if (exceeded?.kind === "exceeded" && exceeded.action.name === "downgrade" && exceeded.model) downgrade ??= exceeded.model.name;
     else return { kind: "rejected", route: name, by: { kind: "budget", name: b } };
   }
-  for (const l of names(route, "limit")) {
+  for (const l of names(symbols, route, "limit")) {
     const decl = symbols.limits.get(l)!;
     const key = scopeKey(scopeOf(decl), facts, name);
     for (const measure of ["requests", "tokens"] as const) {
@@ -72,9 +72,9 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
     }
   }
 
-  const retry = route.body.find((s) => s.kind === "retry");
+  const retry = single(symbols, route, "retry");
   const retries = retry?.kind === "retry" && retry.count.kind === "quantity" ? retry.count.value : DEFAULTS.retry.count;
-  const fallbackStmt = route.body.find((s) => s.kind === "fallback");
+  const fallbackStmt = single(symbols, route, "fallback");
   const fallback = fallbackStmt?.kind === "fallback" ? fallbackStmt.targets.map((t) => t.name) : [];
   const fallbackOn = fallbackStmt?.kind === "fallback" && fallbackStmt.on.length > 0 ? fallbackStmt.on.map(reasonText) : [...DEFAULTS.fallbackOn];
 
@@ -86,7 +86,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
     return { kind: "route", route: name, targets: able(downgrade) ? [downgrade] : [], retries, fallbackOn, pick: undefined, downgrade };
   }
   // A route with `health h` asks the state about each target; ejected means skipped while something else is not.
-  const healthStmt = route.body.find((s) => s.kind === "health");
+  const healthStmt = single(symbols, route, "health");
   const read = state.health;
   const ejected = (m: string): boolean => healthStmt?.kind === "health" && read !== undefined && read(healthStmt.name.name, m).status === "ejected";
 
@@ -186,9 +186,34 @@ function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
 }
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */
-function names(route: RouteDecl, kind: "guard" | "budget" | "limit"): string[] {
-  const out: string[] = [];
-  for (const s of route.body) if (s.kind === kind) for (const n of s.names) if (!out.includes(n.name)) out.push(n.name);
+/**
+ * `defaults` by lookup, not by the compiler's overlay (lang/SPEC.md §4.11):
+ * a route's single statement of `kind` is its own, else the one the last
+ * block it `use`s has (by the same rule); lists are each used block's, in
+ * `use` order, then its own, each name once. (A compiled policy has no cycle;
+ * the depth bound only keeps a broken one finite.)
+ */
+function single<K extends RouteStmt["kind"]>(symbols: SymbolTable, owner: RouteDecl | DefaultsDecl, kind: K, depth = 0): Extract<RouteStmt, { kind: K }> | undefined {
+  const own = owner.body.find((s): s is Extract<RouteStmt, { kind: K }> => s.kind === kind);
+  if (own !== undefined || depth > symbols.defaults.size) return own;
+  const used = uses(symbols, owner);
+  for (let i = used.length - 1; i >= 0; i--) {
+    const found = single(symbols, used[i]!, kind, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function uses(symbols: SymbolTable, owner: RouteDecl | DefaultsDecl): DefaultsDecl[] {
+  const out: DefaultsDecl[] = [];
+  for (const s of owner.body) if (s.kind === "use") for (const n of s.names) if (symbols.defaults.has(n.name)) out.push(symbols.defaults.get(n.name)!);
+  return out;
+}
+
+/** The names a route lists in its `guard`, `budget` or `limit` statements and those of the blocks it uses, joined, each once. */
+function names(symbols: SymbolTable, owner: RouteDecl | DefaultsDecl, kind: "guard" | "budget" | "limit", out: string[] = [], depth = 0): string[] {
+  if (depth <= symbols.defaults.size) for (const d of uses(symbols, owner)) names(symbols, d, kind, out, depth + 1);
+  for (const s of owner.body) if (s.kind === kind) for (const n of s.names) if (!out.includes(n.name)) out.push(n.name);
   return out;
 }
 

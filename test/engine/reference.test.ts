@@ -125,6 +125,8 @@ test "other" {
 const TO = ["a", "b", "c", "d"];
 
 interface RouteSpec {
+  /** `defaults` blocks included with `use`, by index into the policy's blocks. */
+  use: number[];
   when: ExprNode | undefined;
   to: string | undefined;
   split: [string, number][] | undefined;
@@ -161,8 +163,10 @@ const routeSpecArb: fc.Arbitrary<RouteSpec> = fc
     retry: fc.integer({ min: 0, max: 2 }),
     budgets: fc.subarray(["bud-down", "bud-reject"]),
     limits: fc.subarray(["lim"]),
+    use: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
   })
   .map((r) => ({
+    use: r.use,
     when: r.when,
     ...r.target,
     // A fallback naming the `to` target is E302; one naming an arm of a multi-arm split is meaningful.
@@ -173,9 +177,49 @@ const routeSpecArb: fc.Arbitrary<RouteSpec> = fc
     limits: r.limits,
   }));
 
+/**
+ * A `defaults` block: what a route may also say for itself, so `use` is
+ * tested with the route's own word overriding it or not. Its fallback is `e`
+ * only (never a route's target, which would be E302); block `i` may use the
+ * blocks before it (a cycle is E309).
+ */
+interface DefaultsSpec {
+  use: number[];
+  fallback: string[];
+  on: string[];
+  retry: number | undefined;
+  budgets: string[];
+  limits: string[];
+}
+
+const defaultsSpecArb = (i: number): fc.Arbitrary<DefaultsSpec> =>
+  fc.record({
+    use: i === 0 ? fc.constant([]) : fc.uniqueArray(fc.integer({ min: 0, max: i - 1 }), { maxLength: 2 }),
+    fallback: fc.subarray(["e"]),
+    on: fc.subarray(["429", "5xx", "timeout"]),
+    retry: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+    budgets: fc.subarray(["bud-down", "bud-reject"]),
+    limits: fc.subarray(["lim"]),
+  });
+
+/** Three blocks, `d0` … `d2`, so every route's `use` resolves. */
+const defaultsArb = fc.tuple(defaultsSpecArb(0), defaultsSpecArb(1), defaultsSpecArb(2));
+
+function defaultsLine(i: number, d: DefaultsSpec): string {
+  const parts = [`defaults d${i} {`];
+  if (d.use.length > 0) parts.push(`use ${d.use.map((u) => `d${u}`).join(", ")}`);
+  if (d.fallback.length > 0) parts.push(`fallback ${d.fallback.join(", ")}${d.on.length > 0 ? ` on ${d.on.join(", ")}` : ""}`);
+  if (d.retry !== undefined) parts.push(`retry ${d.retry}`);
+  if (d.budgets.length > 0) parts.push(`budget ${d.budgets.join(", ")}`);
+  if (d.limits.length > 0) parts.push(`limit ${d.limits.join(", ")}`);
+  parts.push("}");
+  return parts.join(" ");
+}
+
 /** One route per line, so a diagnostic's line names its route. */
 function routeLine(name: string, r: RouteSpec): string {
   const parts = [`route ${name} {`];
+  if (r.use.length > 0) parts.push(`use ${r.use.map((u) => `d${u}`).join(", ")}`);
   if (r.when) parts.push(`when ${exprText(r.when)}`);
   if (r.to) parts.push(`to ${r.to}`);
   if (r.split) parts.push(`split ${r.by ? `by ${r.by} ` : ""}{ ${r.split.map(([m, w]) => `${w}% ${m}`).join(" ")} }`);
@@ -191,11 +235,13 @@ function routeLine(name: string, r: RouteSpec): string {
  * Compiles generated routes, dropping the routes the compiler reports as
  * unreachable (E304) until the policy compiles; undefined if it still does not.
  */
-function compileRoutes(specs: RouteSpec[]): { files: SourceFile[]; graph: Graph; text: string } | undefined {
-  let live = specs.map((s, i) => ({ s, name: `r${i}` }));
+function compileRoutes(specs: RouteSpec[], defaults: readonly DefaultsSpec[] = []): { files: SourceFile[]; graph: Graph; text: string } | undefined {
+  let live = specs.map((s, i) => ({ s: defaults.length > 0 ? s : { ...s, use: [] }, name: `r${i}` }));
+  // Every block is used by a route or another block, or it is W501 (a warning, harmless here).
+  const head = HEADER + defaults.map((d, i) => defaultsLine(i, d) + "\n").join("");
   for (let round = 0; round < 6; round++) {
-    const header = HEADER.split("\n").length;
-    const text = HEADER + live.map((r) => routeLine(r.name, r.s)).join("\n") + "\n";
+    const header = head.split("\n").length;
+    const text = head + live.map((r) => routeLine(r.name, r.s)).join("\n") + "\n";
     const parsed = parse(text, "main.route");
     const result = compile([parsed.file]);
     const errors = [...parsed.diagnostics, ...result.diagnostics].filter((d) => d.severity === "error");
@@ -218,8 +264,8 @@ const stateArb = fc.record({
 describe("decide agrees with the reference interpreter (properties)", () => {
   it("on the route, rejection and target plan for generated policies and requests", () => {
     fc.assert(
-      fc.property(fc.array(routeSpecArb, { minLength: 1, maxLength: 8 }), fc.array(fc.tuple(factsArb, stateArb), { minLength: 1, maxLength: 8 }), (specs, requests) => {
-        const compiled = compileRoutes(specs);
+      fc.property(fc.array(routeSpecArb, { minLength: 1, maxLength: 8 }), fc.option(defaultsArb, { nil: undefined }), fc.array(fc.tuple(factsArb, stateArb), { minLength: 1, maxLength: 8 }), (specs, defaults, requests) => {
+        const compiled = compileRoutes(specs, defaults);
         fc.pre(compiled !== undefined);
         const symbols = referenceSymbols(compiled!.files);
         for (const [init, s] of requests) {
@@ -237,10 +283,11 @@ describe("decide agrees with the reference interpreter (properties)", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(routeSpecArb, { minLength: 1, maxLength: 4 }),
+        fc.option(defaultsArb, { nil: undefined }),
         factsArb,
         fc.array(fc.tuple(fc.constantFrom("a", "b", "c", "d", "e"), fc.constantFrom(...causes)), { maxLength: 5 }),
-        async (specs, init, fails) => {
-          const compiled = compileRoutes(specs);
+        async (specs, defaults, init, fails) => {
+          const compiled = compileRoutes(specs, defaults);
           fc.pre(compiled !== undefined);
           const state = (): StateView => ({ budgetSpent: () => 0, limitUsed: () => 0, draw: () => 0.25 });
           const facts = makeFacts(init, { count: (t) => t.length });

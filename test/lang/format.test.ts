@@ -51,6 +51,11 @@ describe("blocks", () => {
     expect(fmt("guardrail g {\n on input\n redact email, phone\n}")).toBe("guardrail g { on input  redact email, phone }\n");
   });
 
+  it("a short defaults block stays on one line; `use` lists its names", () => {
+    expect(fmt("defaults strict {\n use base\n guard pii,injection\n retry 2\n}")).toBe("defaults strict { use base  guard pii, injection  retry 2 }\n");
+    expect(fmt("route r { use strict,eu to a }")).toBe("route r {\n  use strict, eu\n  to a\n}\n");
+  });
+
   it("gateway, keys, route and test blocks always take one statement per line", () => {
     expect(fmt('gateway { listen ":1" }')).toBe('gateway {\n  listen ":1"\n}\n');
     expect(fmt('keys { "h" team "a" }')).toBe('keys {\n  "h" team "a"\n}\n');

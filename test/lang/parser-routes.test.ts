@@ -2,7 +2,7 @@
  * Every route statement parses to its AST shape.
  */
 import { describe, expect, it } from "vitest";
-import { fact, id, qty, routeBody, str } from "./helpers.js";
+import { decl, fact, id, qty, routeBody, str } from "./helpers.js";
 
 describe("route statements", () => {
   it("when", () => {
@@ -72,5 +72,32 @@ describe("route statements", () => {
 
   it("an empty route", () => {
     expect(routeBody("")).toEqual([]);
+  });
+
+  it("use, with one name or several", () => {
+    expect(routeBody("use strict")).toEqual([{ kind: "use", names: [id("strict")] }]);
+    expect(routeBody("use strict, eu to a")).toEqual([
+      { kind: "use", names: [id("strict"), id("eu")] },
+      { kind: "to", target: id("a") },
+    ]);
+  });
+});
+
+describe("defaults", () => {
+  it("holds route statements, `use` included", () => {
+    expect(decl("defaults strict { use base  guard pii, injection  retry 2 }")).toEqual({
+      kind: "defaults",
+      name: id("strict"),
+      body: [
+        { kind: "use", names: [id("base")] },
+        { kind: "guard", names: [id("pii"), id("injection")] },
+        { kind: "retry", count: qty("2", "number", 2) },
+      ],
+    });
+  });
+
+  it("`defaults` and `use` stay names where a name is expected", () => {
+    expect(routeBody("to use")).toEqual([{ kind: "to", target: id("use") }]);
+    expect(decl('model defaults = p/"x"')).toMatchObject({ kind: "model", name: id("defaults") });
   });
 });

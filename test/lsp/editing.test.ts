@@ -37,6 +37,11 @@ describe("completion", () => {
     expect(await labels("\nmodel m3 = |")).toEqual(["openai"]);
     expect(await labels('\ntest "t" {\n  expect route |\n}\n')).toEqual(["chat", "rest"]);
     expect(await labels('\ntest "t" {\n  expect blocked by |\n}\n')).toEqual(["pii"]);
+    // `use` names a `defaults` block; a block offers the statements it may hold and no `when`/`to`.
+    expect(await labels("\ndefaults strict { guard pii }\nroute r2 {\n  use |\n}\n")).toEqual(["strict"]);
+    const inBlock = await labels("\ndefaults d2 {\n  |\n}\n");
+    expect(inBlock).toEqual(expect.arrayContaining(["guard", "retry", "fallback", "use"]));
+    expect(inBlock).not.toContain("to");
   });
 
   it("offers facts in a condition, then operators", async () => {
