@@ -247,7 +247,13 @@ export type TargetPlan =
    * weights drawing the two; `cheapest`: the arm whose model prices the
    * request's worst case lowest, ties drawn by weight. Neither takes `by`.
    */
-  | { kind: "split"; by?: FactNode; fastest?: true; cheapest?: true; arms: { model: string; weight: number }[] };
+  | { kind: "split"; by?: FactNode; fastest?: true; cheapest?: true; arms: { model: string; weight: number }[] }
+  /**
+   * `reject 403 "…"`: every request the route takes is answered with this
+   * status and message, in the caller's API's error shape; nothing is sent
+   * and nothing charged (lang/SPEC.md §4.8).
+   */
+  | { kind: "reject"; status: number; message: string };
 
 export interface RouteNode {
   name: string;
@@ -367,8 +373,8 @@ export type TestExpect =
   | { kind: "output-redacted"; text: string }
   /** Output guardrail `guardrail` blocked (withheld) or flagged the reply. */
   | { kind: "output-blocked" | "output-flagged"; guardrail: string }
-  /** Budget or limit `by` refused the request (429). */
-  | { kind: "rejected"; by: string }
+  /** Budget or limit `by` refused the request (429); without `by`, the route itself rejected it (`reject`). */
+  | { kind: "rejected"; by?: string }
   /** Budget `budget` was in its warn zone (`x-aigw-budget-warning`). */
   | { kind: "warned"; budget: string }
   | { kind: "status"; status: number }

@@ -109,6 +109,9 @@ export function lowerRoute(route: RouteDecl, inherited: ReadonlyMap<RouteStmt, D
       case "health":
         health ??= s.name.name;
         break;
+      case "reject":
+        target ??= { kind: "reject", status: numberOf(s.status, 403), message: s.message?.value ?? `route \`${route.name.name}\` rejects this request` };
+        break;
       case "setting":
         if (s.name.name === "max_latency") maxLatencyMs ??= numberOf(s.value, 0);
         else if (s.name.name === "max_cost") maxCost ??= numberOf(s.value, 0);

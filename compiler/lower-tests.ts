@@ -154,7 +154,7 @@ function lowerExpect(x: TestDeclExpect): TestExpect {
     case "output-flagged":
       return { kind: x.kind, guardrail: x.guardrail.name };
     case "rejected":
-      return { kind: "rejected", by: x.by.name };
+      return x.by ? { kind: "rejected", by: x.by.name } : { kind: "rejected" };
     case "warned":
       return { kind: "warned", budget: x.budget.name };
     case "status":

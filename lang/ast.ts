@@ -255,6 +255,8 @@ export type RouteStmt =
   | { kind: "cache"; name?: Ident; body?: CacheStmt[]; span: Span }
   /** `health h`: the health policy that ejects this route's failing targets. */
   | { kind: "health"; name: Ident; span: Span }
+  /** `reject 403 "model not allowed for this team"`: the route answers with this status and message, sending nothing upstream (lang/SPEC.md §4.8). */
+  | { kind: "reject"; status: Value; message?: StringLit; span: Span }
   /** `use strict, eu`: the statements of these `defaults` blocks, under the route's own (lang/SPEC.md §4.11). */
   | { kind: "use"; names: Ident[]; span: Span }
   /** `max_latency 30s`, `max_cost $0.50`: a bound `aigw check` proves (lang/SPEC.md §4.8). */
@@ -312,8 +314,8 @@ export type Expect =
   | { kind: "output-redacted"; text: StringLit; span: Span }
   /** `expect output blocked by G` / `expect output flagged by G`. */
   | { kind: "output-blocked" | "output-flagged"; guardrail: Ident; span: Span }
-  /** `expect rejected by B`: budget or limit `B` refused the request. */
-  | { kind: "rejected"; by: Ident; span: Span }
+  /** `expect rejected by B`: budget or limit `B` refused the request; bare `expect rejected`: the route rejects it (`reject`). */
+  | { kind: "rejected"; by?: Ident; span: Span }
   /** `expect warned by B`: budget `B` is in its warn zone. */
   | { kind: "warned"; budget: Ident; span: Span }
   | { kind: "status"; status: Value; span: Span }

@@ -358,6 +358,11 @@ export class AstBuilder {
       }
       case "Kw_health":
         return { kind: "health", name: this.ident(this.token(c, "Name"), span), span };
+      case "Kw_reject": {
+        const status = this.value(this.node(c, "status"), span);
+        const message = this.token(c, "StringLiteral");
+        return message ? { kind: "reject", status, message: this.string(message, span), span } : { kind: "reject", status, span };
+      }
       case "Kw_use":
         return { kind: "use", names: this.idents(c, "Name", span), span };
       case "Kw_max_latency":
@@ -551,7 +556,10 @@ export class AstBuilder {
     if (this.node(c, "retries")) return { kind: "retries", count: this.value(this.node(c, "retries"), span), span };
     if (this.token(c, "blocked")) return { kind: "blocked", guardrail: this.ident(this.token(c, "blocked"), span), span };
     if (this.token(c, "flagged")) return { kind: "flagged", guardrail: this.ident(this.token(c, "flagged"), span), span };
-    if (this.token(c, "Kw_rejected")) return { kind: "rejected", by: this.ident(this.token(c, "by"), span), span };
+    if (this.token(c, "Kw_rejected")) {
+      const by = this.token(c, "by");
+      return by ? { kind: "rejected", by: this.ident(by, span), span } : { kind: "rejected", span };
+    }
     if (this.token(c, "Kw_warned")) return { kind: "warned", budget: this.ident(this.token(c, "by"), span), span };
     if (this.token(c, "cacheResult")) return { kind: "cache", result: this.ident(this.token(c, "cacheResult"), span), span };
     if (this.node(c, "status")) return { kind: "status", status: this.value(this.node(c, "status"), span), span };

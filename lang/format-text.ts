@@ -196,6 +196,8 @@ export function routeStmt(s: A.RouteStmt): string {
       return `health ${s.name.name}`;
     case "use":
       return `use ${names(s.names)}`;
+    case "reject":
+      return s.message ? `reject ${value(s.status)} ${stringLiteral(s.message.value)}` : `reject ${value(s.status)}`;
     case "setting":
       return setting(s);
   }
@@ -255,7 +257,7 @@ function expectation(e: A.Expect): string {
     case "output-flagged":
       return `output flagged by ${e.guardrail.name}`;
     case "rejected":
-      return `rejected by ${e.by.name}`;
+      return e.by ? `rejected by ${e.by.name}` : "rejected";
     case "warned":
       return `warned by ${e.budget.name}`;
     case "status":

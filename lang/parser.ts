@@ -421,6 +421,14 @@ class RouteParser extends CstParser {
         },
       },
       {
+        // `reject 403 "message"`: the route's outcome is a refusal; the status is checked by the compiler.
+        ALT: () => {
+          this.CONSUME(T.Reject);
+          this.SUBRULE6(this.value, { LABEL: "status" });
+          this.OPTION4(() => this.CONSUME(T.StringLiteral));
+        },
+      },
+      {
         ALT: () => {
           this.CONSUME(T.Use);
           this.AT_LEAST_ONE_SEP5({ SEP: T.Comma, DEF: () => this.CONSUME7(T.Name) });
@@ -752,8 +760,11 @@ class RouteParser extends CstParser {
               {
                 ALT: () => {
                   this.OR5((this.alts.testStmt5 ??= [{ ALT: () => this.CONSUME(T.Rejected) }, { ALT: () => this.CONSUME(T.Warned) }]));
-                  this.CONSUME3(T.By);
-                  this.CONSUME9(T.Name, { LABEL: "by" });
+                  // bare `expect rejected`: the route itself rejects (`reject 403 "…"`); `warned` needs its budget (E401)
+                  this.OPTION6(() => {
+                    this.CONSUME3(T.By);
+                    this.CONSUME9(T.Name, { LABEL: "by" });
+                  });
                 },
               },
               {

@@ -270,6 +270,7 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none", bound?:
     case "blocked":
     case "unfit":
     case "rejected":
+    case "refused":
     case "no-route":
       out.push(`outcome: ${o.status} ${o.message}`);
       break;

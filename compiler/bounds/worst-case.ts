@@ -54,7 +54,8 @@ export interface RouteBound {
 
 /** The plans a route can run: its first targets with the fallbacks after, and budget downgrades. */
 function plans(graph: Graph, route: RouteNode): string[][] {
-  const firsts = route.target.kind === "to" ? [route.target.model] : route.target.arms.filter((a) => a.weight > 0).map((a) => a.model);
+  const t = route.target;
+  const firsts = t.kind === "to" ? [t.model] : t.kind === "reject" ? [] : t.arms.filter((a) => a.weight > 0).map((a) => a.model);
   const out = (firsts.length ? firsts : [undefined]).map((first) => {
     const order = first === undefined ? [] : [first];
     for (const m of route.fallback) if (!order.includes(m)) order.push(m);

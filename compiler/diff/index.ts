@@ -73,7 +73,8 @@ const ref = (r: RouteNode | undefined): RouteRef | undefined => (r ? { name: r.n
 function priceText(g: Graph, o: Outcome): string {
   const r = o.route;
   if (!r) return "none";
-  const names = [...(r.target.kind === "to" ? [r.target.model] : r.target.arms.map((a) => a.model)), ...r.fallback];
+  const t = r.target;
+  const names = [...(t.kind === "to" ? [t.model] : t.kind === "reject" ? [] : t.arms.map((a) => a.model)), ...r.fallback];
   for (const b of r.budgets) {
     const x = g.budgets[b]?.exceeded;
     if (x?.action === "downgrade") names.push(x.model);

@@ -171,7 +171,9 @@ export class Resolver {
     const targets: AspectValue =
       t.kind === "to"
         ? { head: "to", items: [this.model(t.model)], ordered: true }
-        : {
+        : t.kind === "reject"
+          ? { head: `reject ${t.status}`, items: [{ name: JSON.stringify(t.message), fp: `${t.status}:${t.message}`, detail: "" }], ordered: true }
+          : {
             head: `split${t.by ? ` by ${factText(t.by)}` : ""}${t.fastest ? " fastest" : ""}`,
             items: t.arms.map((a) => {
               const m = this.model(a.model);

@@ -37,6 +37,27 @@ export function failureReasonProblem(value: Value): Diagnostic | undefined {
   );
 }
 
+/**
+ * The statuses a route may answer with `reject` (lang/SPEC.md §4.8): the
+ * client errors a policy decides (bad, unauthenticated, forbidden, unknown,
+ * conflicting, gone, too large, unprocessable, too many, unavailable for
+ * legal reasons) and 503. Not 5xx otherwise: a refusal is not a failure of
+ * the gateway, and callers retry those.
+ */
+export const REJECT_STATUSES: readonly number[] = [400, 401, 403, 404, 409, 410, 413, 422, 429, 451, 503];
+
+/** A `reject` status: a number in the allowed set. */
+function rejectStatusProblem(value: Value): Diagnostic | undefined {
+  if (isMissing(value)) return undefined;
+  if (value.kind !== "quantity" || value.unit !== "number") {
+    return diagnostic("E201", `expected an HTTP status like 403 after \`reject\`, found ${describeValue(value)}`, value.span);
+  }
+  if (REJECT_STATUSES.includes(value.value)) return undefined;
+  return diagnostic("E204", `\`reject ${value.raw}\`: a route may reject with ${REJECT_STATUSES.join(", ")}`, value.span, {
+    help: "a refusal is the policy's answer, not a failure: pick the client error that says why (403 forbidden, 451 unavailable for legal reasons, …)",
+  });
+}
+
 /** E208 for a second `retry` or `timeout`. */
 function duplicate(route: RouteDecl | DefaultsDecl, s: RouteStmt, first: RouteStmt, out: Diagnostic[]): void {
   out.push(
@@ -55,6 +76,7 @@ function checkRoute(route: RouteDecl | DefaultsDecl, out: Diagnostic[]): void {
   let retry: RouteStmt | undefined;
   let timeout: RouteStmt | undefined;
   let cache: RouteStmt | undefined;
+  const rejects = route.body.some((s) => s.kind === "reject");
   for (const s of route.body) {
     if (route.kind === "defaults" && NOT_IN_DEFAULTS.has(s.kind)) {
       out.push(
@@ -63,7 +85,17 @@ function checkRoute(route: RouteDecl | DefaultsDecl, out: Diagnostic[]): void {
         }),
       );
     }
+    if (route.kind === "route" && rejects && s.kind !== "when" && s.kind !== "reject") {
+      out.push(
+        diagnostic("E210", `\`${s.kind === "setting" ? s.name.name : s.kind}\` has no effect in route \`${route.name.name}\`, which rejects every request it takes`, s.span, {
+          help: "a rejecting route sends nothing upstream: remove the statement, or give it to the routes that send",
+        }),
+      );
+    }
     switch (s.kind) {
+      case "reject":
+        push(out, rejectStatusProblem(s.status));
+        break;
       case "split":
         for (const arm of s.arms) push(out, checkValue(PERCENT, arm.weight, "split"));
         break;

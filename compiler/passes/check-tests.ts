@@ -127,7 +127,7 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         expects++;
         const x = s.expect;
         if (x.kind === "retries") checkArg(COUNT, x.count, "retries", out);
-        else if (x.kind === "rejected") known(symbols, ["budget", "limit"], x.by, out);
+        else if (x.kind === "rejected" && x.by) known(symbols, ["budget", "limit"], x.by, out);
         else if (x.kind === "warned") known(symbols, ["budget"], x.budget, out);
         else if (x.kind === "output-blocked" || x.kind === "output-flagged") known(symbols, ["guardrail"], x.guardrail, out);
         else if (x.kind === "status") checkArg(STATUS_CODE, x.status, "status", out);

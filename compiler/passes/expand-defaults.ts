@@ -23,7 +23,7 @@ import type { SymbolTable } from "../symbols.js";
 import { arr, nameOf, statements } from "../rules/walk.js";
 
 /** Route statements a `defaults` block may not hold: they say which requests a route takes and where they go, not how. */
-export const NOT_IN_DEFAULTS = new Set<RouteStmt["kind"]>(["when", "to", "split"]);
+export const NOT_IN_DEFAULTS = new Set<RouteStmt["kind"]>(["when", "to", "split", "reject"]);
 
 /** The kind a later statement replaces, or undefined for the joined lists. */
 function replaces(s: RouteStmt): string | undefined {

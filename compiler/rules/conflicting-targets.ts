@@ -15,17 +15,17 @@ import { nameOf, spanOf, statements, declarations } from "./walk.js";
 type Group = "target" | "fallback" | "when";
 
 function groupOf(s: RouteStmt): Group | undefined {
-  if (s.kind === "to" || s.kind === "split") return "target";
+  if (s.kind === "to" || s.kind === "split" || s.kind === "reject") return "target";
   if (s.kind === "fallback" || s.kind === "when") return s.kind;
   return undefined;
 }
 
 function twoOf(s: RouteStmt): string {
-  return s.kind === "to" ? "two `to` targets" : s.kind === "split" ? "two `split`s" : s.kind === "when" ? "two `when` conditions" : "two `fallback` lists";
+  return s.kind === "to" ? "two `to` targets" : s.kind === "split" ? "two `split`s" : s.kind === "reject" ? "two `reject`s" : s.kind === "when" ? "two `when` conditions" : "two `fallback` lists";
 }
 
 const HELP: Record<Group, string> = {
-  target: "keep one: `to <model>` for one target, or one `split { … }` for several",
+  target: "keep one: `to <model>` for one target, one `split { … }` for several, or `reject` to refuse",
   fallback: "merge them into one `fallback` list",
   when: "combine them into one `when` with `and` (or `or`)",
 };
@@ -44,7 +44,7 @@ function checkRoute(file: string, route: RouteDecl, out: Diagnostic[]): void {
     }
     const message =
       g === "target" && earlier.kind !== s.kind
-        ? `${where} has both \`to\` and \`split\``
+        ? `${where} has both \`${earlier.kind}\` and \`${s.kind}\``
         : `${where} has ${twoOf(s)}`;
     out.push(
       diagnostic("E306", message, spanOf(file, s, route), {

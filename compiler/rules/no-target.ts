@@ -1,6 +1,6 @@
 /**
- * E305 no-target: a route with neither `to` nor `split` has nowhere to send
- * a request. (A route with both is E306, conflicting-targets.)
+ * E305 no-target: a route with none of `to`, `split` and `reject` has
+ * nowhere to send a request and no answer of its own. (A route with both is E306, conflicting-targets.)
  */
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "./rule.js";
@@ -13,11 +13,11 @@ export const noTarget: Rule = {
     const out: Diagnostic[] = [];
     for (const { file, decl } of declarations(ctx)) {
       if (decl.kind !== "route") continue;
-      if (statements(decl).some((s) => s.kind === "to" || s.kind === "split")) continue;
+      if (statements(decl).some((s) => s.kind === "to" || s.kind === "split" || s.kind === "reject")) continue;
       const name = nameOf(decl.name);
       out.push(
         diagnostic("E305", name ? `route \`${name}\` has no target` : "route has no target", spanOf(file, decl.name, decl), {
-          help: "add `to <model>` or `split { 70% <model>  30% <model> }`",
+          help: "add `to <model>`, `split { 70% <model>  30% <model> }` or `reject 403 \"why\"`",
         }),
       );
     }

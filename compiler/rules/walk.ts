@@ -190,6 +190,10 @@ function gatherValues(decl: Declaration): Value[] {
           push(s.count);
           push(s.backoff);
         } else if (s.kind === "timeout") push(s.duration);
+        else if (s.kind === "reject") {
+          push(s.status);
+          push(s.message);
+        }
         else if (s.kind === "split" && s.by?.arg) push(s.by.arg);
       }
       break;

@@ -121,6 +121,8 @@ export function scopeKey(scope: Scope, facts: Facts, route: string): string {
 
 function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: Tracer | undefined): Decision {
   const name = r.node.name;
+  const reject = r.node.target;
+  if (reject.kind === "reject") return { kind: "refused", status: reject.status, route: r.ref, guardrails: NONE, budgets: NONE, limits: NONE, message: reject.message };
 
   let budgets: readonly BudgetCharge[] = NONE;
   let rejectBy: BudgetCharge | undefined;

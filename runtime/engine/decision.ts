@@ -110,6 +110,20 @@ export interface RejectedDecision {
   readonly message: string;
 }
 
+/**
+ * The matched route rejects every request it takes (`reject 403 "…"`):
+ * answered with its status and message, nothing sent, nothing charged.
+ */
+export interface RefusedDecision {
+  readonly kind: "refused";
+  readonly status: number;
+  readonly route: RouteRef;
+  readonly guardrails: readonly never[];
+  readonly budgets: readonly never[];
+  readonly limits: readonly never[];
+  readonly message: string;
+}
+
 /** No route accepts the request (HTTP 404). */
 export interface NoRouteDecision {
   readonly kind: "no-route";
@@ -121,4 +135,4 @@ export interface NoRouteDecision {
 }
 
 /** What `decide` returns. */
-export type Decision = RoutedDecision | RejectedDecision | NoRouteDecision;
+export type Decision = RoutedDecision | RejectedDecision | RefusedDecision | NoRouteDecision;

@@ -104,7 +104,7 @@ export function explainDecision(
     limits,
   };
   const guardrails = guardrailRecords(graph, decision.guardrails, guard);
-  if (decision.kind === "rejected") return { ...head, guardrails, outcome };
+  if (decision.kind === "rejected" || decision.kind === "refused") return { ...head, guardrails, outcome };
 
   const p = decision.plan;
   const plan: PlanRecord = {
@@ -243,7 +243,7 @@ function guardrailRecords(graph: Graph, names: readonly string[], guard: GuardOu
 
 /**
  * How the request ends, in the server's order (lang/SPEC.md, "Deciding a request"): no route
- * (404), then an input guardrail block (400, before any budget is charged),
+ * (404), then a route that rejects (its status, before its guardrails, which it has none of), then an input guardrail block (400, before any budget is charged),
  * then a budget or limit (429), else it is sent.
  */
 function outcomeRecord(decision: Decision, guard: GuardOutcome | undefined, facts: Facts, scrub: (s: string) => string): OutcomeRecord {
@@ -253,6 +253,7 @@ function outcomeRecord(decision: Decision, guard: GuardOutcome | undefined, fact
   if (b !== undefined) {
     return { kind: "blocked", status: 400, route, guardrail: b.guardrail, by: b.by, message: `request blocked by guardrail \`${b.guardrail}\` (${b.by})` };
   }
+  if (decision.kind === "refused") return { kind: "refused", status: decision.status, route, message: decision.message };
   if (decision.kind === "rejected") {
     const name = decision.reason.kind === "budget" ? decision.reason.budget : decision.reason.limit;
     return { kind: "rejected", status: 429, route, reason: decision.reason.kind, name, message: decision.message };

@@ -154,6 +154,8 @@ export type OutcomeRecord =
   /** No target of the route can take the request (§7.8). */
   | { readonly kind: "unfit"; readonly status: 400; readonly route: string; readonly message: string }
   | { readonly kind: "rejected"; readonly status: 429; readonly route: string; readonly reason: "budget" | "limit"; readonly name: string; readonly message: string }
+  /** The route rejects every request it takes (`reject 403 "…"`). */
+  | { readonly kind: "refused"; readonly status: number; readonly route: string; readonly message: string }
   | { readonly kind: "no-route"; readonly status: 404; readonly accepted: readonly string[]; readonly message: string };
 
 /**

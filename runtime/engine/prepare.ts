@@ -162,6 +162,8 @@ function prepareRoute(
   if (node.target.kind === "to") {
     requireModel(node.target.model);
     plans = [buildPlan(graph, node, node.target.model)];
+  } else if (node.target.kind === "reject") {
+    plans = [];
   } else {
     for (const a of node.target.arms) requireModel(a.model);
     arms = makeArms(node.target.arms);
@@ -192,7 +194,7 @@ function prepareRoute(
 
 /** Every model a route can send to: its `to` or arms, its fallbacks, its budgets' downgrades. */
 function routeModels(node: RouteNode, budgets: readonly PreparedBudget[]): string[] {
-  const first = node.target.kind === "to" ? [node.target.model] : node.target.arms.map((a) => a.model);
+  const first = node.target.kind === "to" ? [node.target.model] : node.target.kind === "reject" ? [] : node.target.arms.map((a) => a.model);
   return [...first, ...node.fallback, ...budgets.flatMap((b) => (b.node.exceeded.action === "downgrade" ? [b.node.exceeded.model] : []))];
 }
 

@@ -25,6 +25,8 @@ export const ERROR_KINDS = {
   request_headers_too_large: { status: 431, type: "invalid_request_error" },
   rate_limited: { status: 429, type: "rate_limit_error" },
   budget_exceeded: { status: 429, type: "insufficient_quota" },
+  /** A route that says `reject STATUS "…"`: the status (and with it the type) is the route's, this is the default. */
+  rejected_by_route: { status: 403, type: "permission_error" },
   upstream_error: { status: 502, type: "api_error" },
   upstream_timeout: { status: 504, type: "timeout_error" },
   shutting_down: { status: 503, type: "server_error" },
@@ -41,6 +43,9 @@ export interface GatewayErrorOptions {
   param?: string | null;
   /** Extra response headers (e.g. `retry-after`). */
   headers?: ReadonlyArray<readonly [string, string]>;
+  /** The status and type when the policy chooses them (`reject 451 "…"`), instead of the code's. */
+  status?: number;
+  type?: string;
 }
 
 /** A failure the gateway answers on purpose; the message is shown to the caller. */
@@ -55,8 +60,8 @@ export class GatewayError extends Error {
     options: GatewayErrorOptions = {},
   ) {
     super(message);
-    this.status = ERROR_KINDS[code].status;
-    this.type = ERROR_KINDS[code].type;
+    this.status = options.status ?? ERROR_KINDS[code].status;
+    this.type = options.type ?? ERROR_KINDS[code].type;
     this.param = options.param ?? null;
     this.headers = options.headers ?? [];
   }

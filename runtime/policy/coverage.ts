@@ -48,7 +48,8 @@ const code = (s: string): string => `\`${s}\``;
 
 /** The models a route's plans start with: its `to` model or its split's arms with a positive weight. */
 function firsts(route: RouteNode): string[] {
-  return route.target.kind === "to" ? [route.target.model] : route.target.arms.filter((a) => a.weight > 0).map((a) => a.model);
+  const t = route.target;
+  return t.kind === "to" ? [t.model] : t.kind === "reject" ? [] : t.arms.filter((a) => a.weight > 0).map((a) => a.model);
 }
 
 /** The plan order from `first`, as plan.ts builds it: first, then the fallbacks, no model twice. */

@@ -208,6 +208,7 @@ export async function simulate(
   const decision = decide(graph, facts, state);
   const none = { guard: undefined, attempts: [], error: undefined, elapsedMs: 0, target: undefined, tried: [], retries: 0, input: facts.text, output: undefined };
   if (decision.kind === "no-route") return { ...none, decision, status: 404, summary: "no route (404)" };
+  if (decision.kind === "refused") return { ...none, decision, status: decision.status, summary: `rejected by route \`${decision.route.name}\`: ${decision.message} (${decision.status})` };
   // As the server's decide step: no target can take the request (a downgrade's plan is judged at the budget stage, below).
   const unfit = decision.kind === "route" && decision.plan.targets.length === 0 && decision.unfit !== undefined ? unfitMessage(decision.route.name, decision.unfit, facts) : undefined;
   if (unfit !== undefined && decision.kind === "route" && decision.downgrade === undefined) return { ...none, decision, status: 400, summary: `refused: ${unfit} (400)` };
@@ -397,6 +398,7 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
       return `expected output flagged by guardrail \`${e.guardrail}\`, got ${flagged.length === 0 ? "no output flags" : `flagged by ${flagged.map((g) => `\`${g}\``).join(", ")}`}`;
     }
     case "rejected": {
+      if (e.by === undefined) return d.kind === "refused" ? undefined : `expected the route to reject the request, got ${sim.summary}`;
       const by = d.kind === "rejected" ? (d.reason.kind === "budget" ? d.reason.budget : d.reason.limit) : undefined;
       if (by === e.by) return undefined;
       return `expected rejected by \`${e.by}\`, got ${by === undefined ? `not rejected (${sim.summary})` : `rejected by \`${by}\``}`;

@@ -26,6 +26,13 @@ export function compareWithReference(d: Decision, r: ReferenceDecision): string 
     return `the evaluator found ${d.kind === "no-route" ? "no route" : `route \`${d.route.name}\``}, the reference ${r.kind === "no-route" ? "no route" : `route \`${r.route}\``}`;
   }
   if (d.route.name !== r.route) return `the evaluator chose route \`${d.route.name}\`, the reference route \`${r.route}\``;
+  if (d.kind === "refused" || r.kind === "refused") {
+    const dStatus = d.kind === "refused" ? d.status : undefined;
+    const rStatus = r.kind === "refused" ? r.status : undefined;
+    if (dStatus === rStatus) return undefined;
+    const said = (s: number | undefined): string => (s === undefined ? "did not reject" : `rejected with ${s}`);
+    return `route \`${r.route}\`: the evaluator ${said(dStatus)}, the reference ${said(rStatus)}`;
+  }
   if (d.kind === "rejected" || r.kind === "rejected") {
     const dBy = d.kind === "rejected" ? (d.reason.kind === "budget" ? d.reason.budget : d.reason.limit) : undefined;
     const rBy = r.kind === "rejected" ? r.by.name : undefined;

@@ -26,6 +26,8 @@ import { NO_SCOPE_VALUE, type StateView } from "../engine/state.js";
 export type ReferenceDecision =
   | { kind: "no-route" }
   | { kind: "rejected"; route: string; by: { kind: "budget" | "limit"; name: string } }
+  /** The route says `reject STATUS`: nothing else of it applies. */
+  | { kind: "refused"; route: string; status: number }
   | {
       kind: "route";
       route: string;
@@ -52,6 +54,8 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   });
   if (route === undefined) return { kind: "no-route" };
   const name = route.name.name;
+  const reject = route.body.find((s) => s.kind === "reject");
+  if (reject?.kind === "reject") return { kind: "refused", route: name, status: reject.status.kind === "quantity" ? reject.status.value : 0 };
 
   let downgrade: string | undefined;
   for (const b of names(symbols, route, "budget")) {

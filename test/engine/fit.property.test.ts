@@ -144,7 +144,7 @@ describe("capability constraints", () => {
           expect(planned).toEqual(able(c, "d") ? ["d"] : []);
         } else {
           for (const m of route.fallback) if (able(c, m)) expect(planned).toContain(m);
-          const firsts = route.target.kind === "to" ? [route.target.model] : route.target.arms.filter((a) => a.weight > 0).map((a) => a.model);
+          const firsts = route.target.kind === "to" ? [route.target.model] : route.target.kind === "reject" ? [] : route.target.arms.filter((a) => a.weight > 0).map((a) => a.model);
           if (planned.length === 0) for (const m of [...firsts, ...route.fallback]) expect(able(c, m)).toBe(false);
           else if (firsts.some((m) => able(c, m))) expect(firsts).toContain(d.split?.model ?? (route.target.kind === "to" ? route.target.model : undefined));
         }

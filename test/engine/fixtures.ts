@@ -107,7 +107,7 @@ export function graph(init: GraphInit): Graph {
   const names = new Set<string>(init.models ?? []);
   for (const r of init.routes) {
     if (r.target.kind === "to") names.add(r.target.model);
-    else for (const a of r.target.arms) names.add(a.model);
+    else if (r.target.kind === "split") for (const a of r.target.arms) names.add(a.model);
     for (const f of r.fallback) names.add(f);
   }
   for (const b of Object.values(init.budgets ?? {})) if (b.exceeded.action === "downgrade") names.add(b.exceeded.model);

@@ -5,7 +5,9 @@
  * decide on the counters would. When the decision record is kept (the
  * explain step), the matched route's counters are read once and the
  * decision is made again on them, traced, so the record shows them.
- * No route is a 404 naming the accepted models.
+ * No route is a 404 naming the accepted models; a route that says
+ * `reject STATUS "…"` answers with that status and message, before any
+ * guardrail, cache, budget or upstream.
  */
 import { decide as evaluate, lackParam, unfitMessage, type Decision, type RoutedDecision, type StateView } from "../../engine/index.js";
 import { countedView, readCounters } from "../../budget/counters.js";
@@ -73,6 +75,7 @@ function routedOn(ctx: ChatContext, d: Decision, startMs: number, next: () => Pr
     ctx.record.add({ kind: "skipped", skipped: d.skipped });
   }
   ctx.record.add(rt.timeSteps ? { kind: "routed", route: d.route.name, span: d.route.span, startMs, endMs } : { kind: "routed", route: d.route.name, span: d.route.span });
+  if (d.kind === "refused") throw new GatewayError("rejected_by_route", d.message, { status: d.status, type: openaiErrorType(d.status) });
   if (d.kind === "route") refuseUnfit(ctx, d);
   return next();
 }
@@ -92,3 +95,13 @@ export function refuseUnfit(ctx: ChatContext, d: RoutedDecision): void {
 }
 
 const zero = (): number => 0;
+
+/** OpenAI's error `type` for a status a route rejects with (Anthropic's shape maps the status itself). */
+function openaiErrorType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403 || status === 451) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 429) return "rate_limit_error";
+  if (status === 503) return "server_error";
+  return "invalid_request_error";
+}

@@ -19,6 +19,8 @@ export interface ServeProcess {
   readonly process: ChildProcess;
   /** Everything it wrote to stderr so far (start-up lines, errors). */
   stderr(): string;
+  /** Everything it wrote to stdout so far: the access log, when started with `accessLog`. */
+  stdout(): string;
   /** Sends `signal` and resolves once the process has exited; SIGTERM escalates to SIGKILL after 5 s. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -26,12 +28,15 @@ export interface ServeProcess {
 const running = new Set<ServeProcess>();
 
 /** Starts `aigw serve PATH --port 0` with `env` added to the environment; resolves once it listens. */
-export async function startServe(path: string, env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [...aigwArgs(), "serve", path, "--port", "0", "--host", "127.0.0.1", "--no-access-log"], {
+export async function startServe(path: string, env: Record<string, string>, options: { accessLog?: boolean; args?: readonly string[] } = {}): Promise<ServeProcess> {
+  const flags = [...(options.accessLog ? [] : ["--no-access-log"]), ...(options.args ?? [])];
+  const child = spawn(process.execPath, [...aigwArgs(), "serve", path, "--port", "0", "--host", "127.0.0.1", ...flags], {
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", options.accessLog ? "pipe" : "ignore", "pipe"],
   });
   let err = "";
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => void (out += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let base = "";
   const served: ServeProcess = {
@@ -40,6 +45,7 @@ export async function startServe(path: string, env: Record<string, string>): Pro
     },
     process: child,
     stderr: () => err,
+    stdout: () => out,
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill(signal);
