@@ -12,6 +12,7 @@ import type { DeclKind } from "../compiler/name-index.js";
 import type { Unit } from "../lang/ast.js";
 import { lex } from "../lang/lexer.js";
 import { CACHE_SETTINGS } from "../compiler/settings.js";
+import { REJECT_STATUSES } from "../compiler/passes/check-routes.js";
 
 export type Slot =
   | { kind: "keywords"; words: readonly string[] }
@@ -35,9 +36,11 @@ export interface CompletionContext {
 }
 
 export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "defaults", "route", "test"] as const;
-const ROUTE_STATEMENTS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache", "health", "use"];
+const ROUTE_STATEMENTS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache", "health", "use", "reject"];
 /** A `defaults` block holds the route statements but those that choose requests and targets. */
-const DEFAULTS_WORDS = ROUTE_STATEMENTS.filter((w) => !["when", "to", "split"].includes(w));
+const DEFAULTS_WORDS = ROUTE_STATEMENTS.filter((w) => !["when", "to", "split", "reject"].includes(w));
+/** The statuses a route may `reject` with (compiler/passes/check-routes.ts). */
+const REJECT_WORDS = REJECT_STATUSES.map(String);
 /** A cache body: `when` and its settings. */
 const CACHE_WORDS = ["when", ...Object.keys(CACHE_SETTINGS)];
 const BUDGET_WORDS = ["per", "limit", "warn", "exceeded"];
@@ -262,6 +265,7 @@ function routeSlot(stmt: readonly IToken[], words: readonly string[] = ROUTE_STA
   }
   if (first === "split") return prev === "split" ? { kind: "words", words: ["by", "fastest", "cheapest"] } : prev === "by" ? { kind: "facts" } : { kind: "none" };
   if (first === "health") return s.length === 1 ? { kind: "names", of: "health" } : { kind: "keywords", words };
+  if (first === "reject") return s.length === 1 ? { kind: "words", words: REJECT_WORDS } : s.length === 2 ? { kind: "none" } : { kind: "keywords", words };
   if (first === "use") return prev === "use" || prev === "," ? { kind: "names", of: "defaults" } : { kind: "keywords", words };
   if ((first === "timeout" || first === "max_latency") && s.length === 1) return { kind: "unit", unit: "duration" };
   if (first === "cache") return s.length === 1 ? { kind: "names", of: "cache" } : { kind: "keywords", words };

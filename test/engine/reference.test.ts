@@ -130,6 +130,8 @@ interface RouteSpec {
   when: ExprNode | undefined;
   to: string | undefined;
   split: [string, number][] | undefined;
+  /** `reject STATUS`: the route's only statement besides `when`. */
+  reject?: number;
   by: string | undefined;
   fallback: string[];
   on: string[];
@@ -157,6 +159,7 @@ const routeSpecArb: fc.Arbitrary<RouteSpec> = fc
         .uniqueArray(fc.constantFrom(...TO), { minLength: 1, maxLength: 3 })
         .chain((ms) => fc.tuple(fc.constant(ms), weightsArb(ms.length), fc.constantFrom(undefined, "key", "team", 'header("x-user")')))
         .map(([ms, ws, by]) => ({ to: undefined, split: ms.map((m, i) => [m, ws[i]!] as [string, number]), by })),
+      fc.constantFrom(403, 451).map((reject) => ({ to: undefined, split: undefined, by: undefined, reject })),
     ),
     fallback: fc.uniqueArray(fc.constantFrom(...TO, "e"), { maxLength: 3 }),
     on: fc.subarray(["429", "5xx", "timeout", "connection"]),
@@ -220,6 +223,7 @@ function defaultsLine(i: number, d: DefaultsSpec): string {
 function routeLine(name: string, r: RouteSpec): string {
   const parts = [`route ${name} {`];
   if (r.use.length > 0) parts.push(`use ${r.use.map((u) => `d${u}`).join(", ")}`);
+  if (r.reject !== undefined) return `route ${name} {${r.when ? ` when ${exprText(r.when)}` : ""} reject ${r.reject} }`;
   if (r.when) parts.push(`when ${exprText(r.when)}`);
   if (r.to) parts.push(`to ${r.to}`);
   if (r.split) parts.push(`split ${r.by ? `by ${r.by} ` : ""}{ ${r.split.map(([m, w]) => `${w}% ${m}`).join(" ")} }`);

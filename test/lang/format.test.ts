@@ -54,6 +54,8 @@ describe("blocks", () => {
   it("a short defaults block stays on one line; `use` lists its names", () => {
     expect(fmt("defaults strict {\n use base\n guard pii,injection\n retry 2\n}")).toBe("defaults strict { use base  guard pii, injection  retry 2 }\n");
     expect(fmt("route r { use strict,eu to a }")).toBe("route r {\n  use strict, eu\n  to a\n}\n");
+    expect(fmt('route r { reject 451   "no" }')).toBe('route r {\n  reject 451 "no"\n}\n');
+    expect(fmt('test "t" { expect rejected }')).toBe('test "t" {\n  expect rejected\n}\n');
   });
 
   it("gateway, keys, route and test blocks always take one statement per line", () => {

@@ -83,6 +83,25 @@ describe("route statements", () => {
   });
 });
 
+describe("reject", () => {
+  it("a status and an optional message", () => {
+    expect(routeBody('reject 403 "not for interns"')).toEqual([{ kind: "reject", status: qty("403", "number", 403), message: str("not for interns") }]);
+    expect(routeBody("reject 451 when stream")).toEqual([
+      { kind: "reject", status: qty("451", "number", 451) },
+      { kind: "when", condition: { kind: "truthy", fact: fact("stream") } },
+    ]);
+  });
+
+  it("`expect rejected` with and without `by`", () => {
+    expect(decl('test "t" { expect rejected  expect rejected by b }')).toMatchObject({
+      body: [
+        { kind: "expect", expect: { kind: "rejected" } },
+        { kind: "expect", expect: { kind: "rejected", by: id("b") } },
+      ],
+    });
+  });
+});
+
 describe("defaults", () => {
   it("holds route statements, `use` included", () => {
     expect(decl("defaults strict { use base  guard pii, injection  retry 2 }")).toEqual({

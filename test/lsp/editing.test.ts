@@ -42,6 +42,7 @@ describe("completion", () => {
     const inBlock = await labels("\ndefaults d2 {\n  |\n}\n");
     expect(inBlock).toEqual(expect.arrayContaining(["guard", "retry", "fallback", "use"]));
     expect(inBlock).not.toContain("to");
+    expect(await labels("\nroute r2 {\n  reject |\n}\n")).toEqual(expect.arrayContaining(["403", "451"]));
   });
 
   it("offers facts in a condition, then operators", async () => {
