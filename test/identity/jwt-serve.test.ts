@@ -162,7 +162,7 @@ describe("the revocation file", () => {
     expect(await until(bySub, 401)).toBe(401);
     const refused = await post(s, KEY);
     expect(refused.status).toBe(401);
-    expect((await refused.json()).error.message).toMatch(/revoked/);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/revoked/);
     // Another token of another subject is unaffected.
     expect((await post(s, await token({ sub: "ana", org: "c" }))).status).toBe(200);
 
