@@ -111,6 +111,22 @@ export class TokenVerifier {
   }
 }
 
+/**
+ * The caller a token would be if it verified, from its claims alone: what
+ * `aigw explain` shows (it fetches no keys). Undefined when the token is not
+ * a JWT or its issuer has no block.
+ */
+export function unverifiedCaller(blocks: Readonly<Record<string, JwtNode>>, token: string): Caller | undefined {
+  let payload: JWTPayload;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    return undefined;
+  }
+  const entry = Object.entries(blocks).find(([, node]) => node.issuer === payload.iss);
+  return entry === undefined ? undefined : callerOf({ name: entry[0], node: entry[1], keys: () => Promise.reject(new Error("unverified")) }, payload, 0).caller;
+}
+
 /** The caller a verified payload stands for. */
 function callerOf(issuer: Issuer, payload: JWTPayload, now: number): TokenCaller {
   const labels: Record<string, string> = Object.create(null) as Record<string, string>;
