@@ -23,14 +23,18 @@ export class RevocationWatch {
     if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) this.#reload();
   };
 
-  constructor(private readonly log: RevocationLog) {}
+  constructor(
+    private readonly log: RevocationLog,
+    /** Where a relative path is resolved (the policy directory). */
+    private readonly baseDir: string,
+  ) {}
 
   /** The list in force. */
   readonly current = (): Revocations => this.#list;
 
-  /** Watches `path` (relative to the working directory) from now on; throws when it cannot be read or parsed. */
+  /** Watches `path` (relative to the base directory) from now on; throws when it cannot be read or parsed. */
   use(path: string | undefined): void {
-    const full = path === undefined ? undefined : resolve(path);
+    const full = path === undefined ? undefined : resolve(this.baseDir, path);
     if (full === this.#path) return;
     const list = full === undefined ? Revocations.EMPTY : read(full);
     this.close();

@@ -16,6 +16,7 @@
  * request in flight finishes on the graph it started with.
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Graph } from "../../compiler/graph.js";
 import { validateGraph } from "../../compiler/validate.js";
 import { Budgets } from "../budget/admission.js";
@@ -53,6 +54,8 @@ export interface GatewayOptions {
   port?: number;
   /** Clocks, randomness, sleep and the environment (`env("…")` keys); each part left out is the real one (world.ts). */
   world?: Partial<World>;
+  /** Where the policy's relative file paths (`revoked`, `jwks_file`) are resolved: the policy directory. Default: the working directory. */
+  baseDir?: string;
   log?: Logger;
   /**
    * The state store (runtime/state `openStore`): budgets and rate limits are
@@ -161,8 +164,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // The runtime trusts no graph it did not check: every graph, at start and
   // on every swap, must pass the same JSON Schema the compiler validates with.
   // Kept across reloads: remote key sets keep their cached keys, the revocation file its watch.
-  const revocations = new RevocationWatch(log);
-  const identity = { keySets: new KeySets((path) => readFileSync(path, "utf8")), revoked: revocations.current };
+  const baseDir = options.baseDir ?? process.cwd();
+  const revocations = new RevocationWatch(log, baseDir);
+  const identity = { keySets: new KeySets((path) => readFileSync(resolve(baseDir, path), "utf8")), revoked: revocations.current };
   const build = (graph: Graph): Runtime => {
     const valid = validateGraph(graph);
     if (!valid.ok) throw new InvalidGraphError(valid.errors);

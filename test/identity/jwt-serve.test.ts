@@ -141,6 +141,21 @@ describe("jwt callers", () => {
   });
 });
 
+describe("a static key set", () => {
+  it("reads `jwks_file` and `revoked` relative to the policy directory, and refuses to start without the key file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aigw-jwks-"));
+    writeFileSync(join(dir, "keys.json"), JSON.stringify({ keys: published }));
+    writeFileSync(join(dir, "revoked.txt"), "sub:mallory\n");
+    const text = source("revoked.txt").replace(`jwks "${jwksUrl}"`, 'jwks_file "keys.json"');
+    const before = jwksCalls;
+    const s = await serve(policy(text), { baseDir: dir });
+    expect((await post(s, await token({}))).status).toBe(200);
+    expect((await post(s, await token({ sub: "mallory" }))).status).toBe(401);
+    expect(jwksCalls).toBe(before);
+    await expect(serve(policy(text), { baseDir: mkdtempSync(join(tmpdir(), "aigw-jwks-")) })).rejects.toThrow(/jwks_file "keys.json"|revoked/);
+  });
+});
+
 describe("the revocation file", () => {
   it("revokes by token id, by subject and by key hash within seconds, and keeps the list in force over a bad edit", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aigw-revoked-"));
