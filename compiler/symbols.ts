@@ -11,6 +11,7 @@ import type {
   GatewayDecl,
   GuardrailDecl,
   HealthDecl,
+  JwtDecl,
   KeyEntry,
   LimitDecl,
   ModelDecl,
@@ -30,7 +31,7 @@ export interface SymbolTable {
   guardrails: Map<string, GuardrailDecl>;
   caches: Map<string, CacheDecl>;
   health: Map<string, HealthDecl>;
-  /** `defaults` blocks by name (lang/SPEC.md §4.11). */
+  /** `defaults` blocks by name (lang/SPEC.md §4.12). */
   defaults: Map<string, DefaultsDecl>;
   /**
    * After the `defaults` phase (passes/expand-defaults.ts): the statements a
@@ -38,6 +39,7 @@ export interface SymbolTable {
    * record where a setting came from. Absent before that phase.
    */
   inherited?: ReadonlyMap<RouteStmt, DefaultsDecl>;
+  jwt: Map<string, JwtDecl>;
   /** In first-match order across files (see the loader for how files are ordered). */
   routes: RouteDecl[];
   /** Routes by name (first declaration wins). */

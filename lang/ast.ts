@@ -136,6 +136,14 @@ export interface HealthDecl {
   span: Span;
 }
 
+/** `jwt corp { issuer "https://login.example.com/"  audience "aigw"  jwks "https://…/jwks.json" }`: callers identified by signed tokens. */
+export interface JwtDecl {
+  kind: "jwt";
+  name: Ident;
+  settings: Setting[];
+  span: Span;
+}
+
 /** `model gpt-4o = openai/"gpt-4o" { input $2.50/Mtok output $10/Mtok context 128k }` */
 export interface ModelDecl {
   kind: "model";
@@ -171,7 +179,7 @@ export type Window = Ident | Quantity;
  * - `exceeded reject` / `exceeded downgrade gpt-4o-mini`
  */
 export type BudgetClause =
-  | { kind: "scope"; scope: Ident; span: Span }
+  | { kind: "scope"; scope: Ident; /** `per label("project")`: the name in parentheses. */ arg?: StringLit; span: Span }
   | { kind: "amount"; measure: Ident; amount: Value; window: Window; span: Span }
   | { kind: "warn"; at: Value; span: Span }
   | { kind: "exceeded"; action: Ident; model?: Ident; span: Span };
@@ -257,7 +265,7 @@ export type RouteStmt =
   | { kind: "health"; name: Ident; span: Span }
   /** `reject 403 "model not allowed for this team"`: the route answers with this status and message, sending nothing upstream (lang/SPEC.md §4.8). */
   | { kind: "reject"; status: Value; message?: StringLit; span: Span }
-  /** `use strict, eu`: the statements of these `defaults` blocks, under the route's own (lang/SPEC.md §4.11). */
+  /** `use strict, eu`: the statements of these `defaults` blocks, under the route's own (lang/SPEC.md §4.12). */
   | { kind: "use"; names: Ident[]; span: Span }
   /** `max_latency 30s`, `max_cost $0.50`: a bound `aigw check` proves (lang/SPEC.md §4.8). */
   | Setting;
@@ -346,6 +354,7 @@ export type Declaration =
   | GuardrailDecl
   | CacheDecl
   | HealthDecl
+  | JwtDecl
   | RouteDecl
   | DefaultsDecl
   | TestDecl;

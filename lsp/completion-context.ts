@@ -27,7 +27,7 @@ export type Slot =
   | { kind: "none" };
 
 /** Blocks of `name value` settings. */
-export type SettingsBlock = "gateway" | "provider" | "model" | "cache" | "health";
+export type SettingsBlock = "gateway" | "provider" | "model" | "cache" | "health" | "jwt";
 
 export interface CompletionContext {
   slot: Slot;
@@ -35,7 +35,7 @@ export interface CompletionContext {
   prefix: string;
 }
 
-export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "defaults", "route", "test"] as const;
+export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "jwt", "defaults", "route", "test"] as const;
 const ROUTE_STATEMENTS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache", "health", "use", "reject"];
 /** A `defaults` block holds the route statements but those that choose requests and targets. */
 const DEFAULTS_WORDS = ROUTE_STATEMENTS.filter((w) => !["when", "to", "split", "reject"].includes(w));
@@ -160,6 +160,7 @@ function blockSlot(frame: Frame, outer: Frame | undefined): Slot {
     case "provider":
     case "model":
     case "health":
+    case "jwt":
       return settingsSlot(frame.block, s);
     case "keys":
       return isString(frame.stmt[frame.stmt.length - 1]) ? { kind: "words", words: ["team", "user"] } : { kind: "none" };

@@ -1,6 +1,6 @@
 /**
  * The `defaults` phase: every route's `use` replaced by the statements it
- * stands for (lang/SPEC.md §4.11), so each later check, lint and the lowering
+ * stands for (lang/SPEC.md §4.12), so each later check, lint and the lowering
  * see a route as it will run, and nothing after this phase knows `use`.
  *
  * The layers of a route, earliest first: each name of each `use` in the

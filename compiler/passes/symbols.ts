@@ -18,6 +18,7 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
     caches: new Map(),
     health: new Map(),
     defaults: new Map(),
+    jwt: new Map(),
     routes: [],
     routesByName: new Map(),
     keys: [],
@@ -78,6 +79,9 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
           break;
         case "defaults":
           declare(symbols.defaults, decl, "defaults block");
+          break;
+        case "jwt":
+          declare(symbols.jwt, decl, "jwt issuer");
           break;
         case "route": {
           const before = symbols.routesByName.size;

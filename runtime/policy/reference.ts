@@ -191,7 +191,7 @@ function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */
 /**
- * `defaults` by lookup, not by the compiler's overlay (lang/SPEC.md §4.11):
+ * `defaults` by lookup, not by the compiler's overlay (lang/SPEC.md §4.12):
  * a route's single statement of `kind` is its own, else the one the last
  * block it `use`s has (by the same rule); lists are each used block's, in
  * `use` order, then its own, each name once. (A compiled policy has no cycle;
@@ -221,9 +221,11 @@ function names(symbols: SymbolTable, owner: RouteDecl | DefaultsDecl, kind: "gua
   return out;
 }
 
+/** The scope as the graph spells it: `team`, or `label:project` for `per label("project")`. */
 function scopeOf(decl: BudgetDecl | LimitDecl): string {
   const c = decl.clauses.find((x) => x.kind === "scope");
-  return c?.kind === "scope" ? c.scope.name : DEFAULTS.scope;
+  if (c?.kind !== "scope") return DEFAULTS.scope;
+  return c.arg === undefined ? c.scope.name : `${c.scope.name}:${c.arg.value}`;
 }
 
 function amount(decl: BudgetDecl | LimitDecl, measure: string): number | undefined {
@@ -235,7 +237,10 @@ function amount(decl: BudgetDecl | LimitDecl, measure: string): number | undefin
 function scopeKey(scope: string, facts: Facts, route: string): string {
   if (scope === "route") return route;
   if (scope === "global") return "global";
-  const v = scope === "key" ? facts.key : scope === "team" ? facts.team : facts.user;
+  const [kind, ...rest] = scope.split(":");
+  const name = rest.join(":");
+  const entries = kind === "label" ? facts.labels : kind === "metadata" ? facts.metadata : undefined;
+  const v = entries !== undefined ? (Object.hasOwn(entries, name) ? entries[name] : undefined) : scope === "key" ? facts.key : scope === "team" ? facts.team : facts.user;
   return v ?? NO_SCOPE_VALUE;
 }
 

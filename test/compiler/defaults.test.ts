@@ -1,5 +1,5 @@
 /**
- * `defaults` blocks and `use` (lang/SPEC.md §4.11): what a route runs with
+ * `defaults` blocks and `use` (lang/SPEC.md §4.12): what a route runs with
  * after its `use` is expanded, the checks (unknown, unused, cycles, statements
  * a block may not hold) and where each inherited statement is recorded.
  */
