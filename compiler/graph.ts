@@ -145,6 +145,8 @@ export interface LimitNode {
   scope: Scope;
   requests?: { count: number; window: WindowNode };
   tokens?: { count: number; window: WindowNode };
+  /** Requests in flight at once, each released when it ends. */
+  concurrent?: number;
   span: SourceRef;
 }
 

@@ -182,6 +182,8 @@ export type BudgetClause =
   | { kind: "scope"; scope: Ident; /** `per label("project")`: the name in parentheses. */ arg?: StringLit; span: Span }
   | { kind: "amount"; measure: Ident; amount: Value; window: Window; span: Span }
   | { kind: "warn"; at: Value; span: Span }
+  /** `concurrent 10`: requests in flight at once (limits only). */
+  | { kind: "concurrent"; count: Value; span: Span }
   | { kind: "exceeded"; action: Ident; model?: Ident; span: Span };
 
 export interface BudgetDecl {

@@ -249,6 +249,9 @@ export class AstBuilder {
         case "Kw_warn":
           out.push({ kind: "warn", at: this.value(this.node(c, "value"), span), span });
           break;
+        case "Kw_concurrent":
+          out.push({ kind: "concurrent", count: this.value(this.node(c, "value"), span), span });
+          break;
         case "Kw_exceeded": {
           const model = this.token(c, "model");
           const action = this.ident(this.token(c, "action"), span);

@@ -123,6 +123,8 @@ export function clause(c: A.BudgetClause): string {
       return `${c.measure.name} ${value(c.amount)} per ${c.window.kind === "ident" ? c.window.name : c.window.raw}`;
     case "warn":
       return `warn ${value(c.at)}`;
+    case "concurrent":
+      return `concurrent ${value(c.count)}`;
     case "exceeded":
       return c.model ? `exceeded ${c.action.name} ${c.model.name}` : `exceeded ${c.action.name}`;
   }

@@ -197,6 +197,12 @@ class RouteParser extends CstParser {
       },
       {
         ALT: () => {
+          this.CONSUME(T.Concurrent);
+          this.SUBRULE3(this.value);
+        },
+      },
+      {
+        ALT: () => {
           this.CONSUME(T.Exceeded);
           this.OR4((this.alts.clause4 ??= [
             { ALT: () => this.CONSUME(T.Reject, { LABEL: "action" }) },

@@ -69,6 +69,7 @@ export const Matches = keyword("matches");
 export const Per = keyword("per");
 export const Tokens = keyword("tokens");
 export const Requests = keyword("requests");
+export const Concurrent = keyword("concurrent");
 export const Warn = keyword("warn");
 export const Exceeded = keyword("exceeded");
 export const Reject = keyword("reject");

@@ -39,7 +39,7 @@ const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "gua
 /** A cache body: `when` and its settings. */
 const CACHE_WORDS = ["when", ...Object.keys(CACHE_SETTINGS)];
 const BUDGET_WORDS = ["per", "limit", "warn", "exceeded"];
-const LIMIT_WORDS = ["per", "tokens", "requests"];
+const LIMIT_WORDS = ["per", "tokens", "requests", "concurrent"];
 const GUARDRAIL_WORDS = ["on", "block", "redact", "flag"];
 const TEST_WORDS = ["request", "given", "expect"];
 const EXPECT_WORDS = ["route", "no", "target", "attempts", "retries", "blocked", "flagged", "status", "redacted"];
