@@ -323,6 +323,24 @@ export interface TestDecl {
   span: Span;
 }
 
+/**
+ * A statement of an `invariant` body.
+ * - `when CONDITION`: the requests the invariant speaks of (default: every request)
+ * - `require guard a, b` / `require residency eu, ch` / `require price` / `require context`
+ */
+export type InvariantStmt =
+  | { kind: "when"; condition: Expr; span: Span }
+  /** `what` is `guard`, `residency`, `price` or `context` (the compiler checks the word); `names` follow `guard` and `residency`. */
+  | { kind: "require"; what: Ident; names: Ident[]; span: Span };
+
+/** `invariant eu-stays-in-eu { when header("x-data-region") == "eu"  require residency eu }`: a rule `aigw check` proves over every route. */
+export interface InvariantDecl {
+  kind: "invariant";
+  name: Ident;
+  body: InvariantStmt[];
+  span: Span;
+}
+
 export type Declaration =
   | ImportDecl
   | GatewayDecl
@@ -335,6 +353,7 @@ export type Declaration =
   | CacheDecl
   | HealthDecl
   | RouteDecl
+  | InvariantDecl
   | TestDecl;
 
 /** A comment as written, kept for the formatter. */

@@ -172,6 +172,15 @@ export class AstBuilder {
         }
         return { kind: "route", name, body, span };
       }
+      case "invariantDecl": {
+        const name = this.ident(this.token(c, "Name"), span);
+        const body: A.InvariantStmt[] = [];
+        for (const s of this.nodes(c, "invariantStmt")) {
+          const stmt = isNode(s) ? this.invariantStmt(s) : undefined;
+          if (stmt) body.push(stmt);
+        }
+        return { kind: "invariant", name, body, span };
+      }
       case "testDecl": {
         const name = this.string(this.token(c, "StringLiteral"), span);
         const body: A.TestStmt[] = [];
@@ -355,6 +364,17 @@ export class AstBuilder {
       default:
         return undefined;
     }
+  }
+
+  /** `when …` or `require WHAT [names]`: the leading keyword says which. */
+  private invariantStmt(node: CstNode): A.InvariantStmt | undefined {
+    const c = node.children;
+    const span = this.span(node);
+    if (this.token(c, "Kw_when")) return { kind: "when", condition: this.expr(this.node(c, "expr"), span), span };
+    if (!this.token(c, "Kw_require")) return undefined;
+    const word = this.token(c, "Kw_guard") ?? this.token(c, "Kw_residency") ?? this.token(c, "what");
+    const list = this.node(c, "nameList");
+    return { kind: "require", what: this.ident(word, span), names: list ? this.idents(list.children, "Name", span) : [], span };
   }
 
   // ---------------------------------------------------------------- expressions

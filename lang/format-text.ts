@@ -201,6 +201,11 @@ export function routeStmt(s: A.RouteStmt): string {
 
 // ---------------------------------------------------------------- tests
 
+export function invariantStmt(s: A.InvariantStmt): string {
+  if (s.kind === "when") return `when ${expr(s.condition)}`;
+  return s.names.length ? `require ${s.what.name} ${names(s.names)}` : `require ${s.what.name}`;
+}
+
 export function requestFact(f: A.RequestFact): string {
   return [f.name.name, ...f.args.map(value)].join(" ");
 }

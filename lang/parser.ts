@@ -76,6 +76,7 @@ class RouteParser extends CstParser {
       { ALT: () => this.SUBRULE(this.cacheDecl) },
       { ALT: () => this.SUBRULE(this.healthDecl) },
       { ALT: () => this.SUBRULE(this.routeDecl) },
+      { ALT: () => this.SUBRULE(this.invariantDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
     ]));
   });
@@ -422,6 +423,45 @@ class RouteParser extends CstParser {
         ALT: () => {
           this.OR8((this.alts.routeStmt8 ??= [{ ALT: () => this.CONSUME(T.MaxLatency) }, { ALT: () => this.CONSUME(T.MaxCost) }]));
           this.SUBRULE5(this.value);
+        },
+      },
+    ]));
+  });
+
+  invariantDecl = this.RULE("invariantDecl", () => {
+    this.CONSUME(T.Invariant);
+    this.CONSUME(T.Name);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.invariantStmt));
+    this.CONSUME(T.RBrace);
+  });
+
+  /**
+   * `when CONDITION` or `require …`. What `require` takes is a keyword with
+   * names after it (`guard a, b`, `residency eu`) or one identifier (`price`,
+   * `context`, checked by the compiler): a bare name there would swallow the
+   * next statement's leading `require`, which is also a name.
+   */
+  invariantStmt = this.RULE("invariantStmt", () => {
+    this.OR((this.alts.invariantStmt ??= [
+      {
+        ALT: () => {
+          this.CONSUME(T.When);
+          this.SUBRULE(this.expr);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Require);
+          this.OR2((this.alts.invariantStmt2 ??= [
+            {
+              ALT: () => {
+                this.OR3((this.alts.invariantStmt3 ??= [{ ALT: () => this.CONSUME(T.Guard) }, { ALT: () => this.CONSUME(T.Residency) }]));
+                this.SUBRULE(this.nameList);
+              },
+            },
+            { ALT: () => this.CONSUME(T.Identifier, { LABEL: "what" }) },
+          ]));
         },
       },
     ]));

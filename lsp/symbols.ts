@@ -21,6 +21,7 @@ const KIND: Record<Declaration["kind"], SymbolKind> = {
   cache: SymbolKind.Struct,
   health: SymbolKind.Event,
   route: SymbolKind.Function,
+  invariant: SymbolKind.Boolean,
   test: SymbolKind.Method,
 };
 
