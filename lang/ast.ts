@@ -307,6 +307,8 @@ export type Expect =
   /** `expect warned by B`: budget `B` is in its warn zone. */
   | { kind: "warned"; budget: Ident; span: Span }
   | { kind: "status"; status: Value; span: Span }
+  /** `expect cost <= $0.01` / `expect cost $0.002`: what the request is charged (absent `op`: equal). */
+  | { kind: "cost"; op?: "==" | "<" | "<=" | ">" | ">="; amount: Value; span: Span }
   /** `expect cache hit` / `expect cache miss` / `expect cache bypass`. */
   | { kind: "cache"; result: Ident; span: Span }
   | { kind: "redacted"; text: StringLit; span: Span };

@@ -564,6 +564,11 @@ export class AstBuilder {
     if (this.token(c, "Kw_warned")) return { kind: "warned", budget: this.ident(this.token(c, "by"), span), span };
     if (this.token(c, "cacheResult")) return { kind: "cache", result: this.ident(this.token(c, "cacheResult"), span), span };
     if (this.node(c, "status")) return { kind: "status", status: this.value(this.node(c, "status"), span), span };
+    if (this.token(c, "Kw_cost")) {
+      const op = this.token(c, "costOp")?.image as "==" | "<" | "<=" | ">" | ">=" | undefined;
+      const amount = this.value(this.node(c, "cost"), span);
+      return op ? { kind: "cost", op, amount, span } : { kind: "cost", amount, span };
+    }
     if (this.token(c, "Kw_redacted")) return { kind: "redacted", text: this.string(this.token(c, "StringLiteral"), span), span };
     return undefined;
   }

@@ -263,6 +263,8 @@ function expectation(e: A.Expect): string {
       return `warned by ${e.budget.name}`;
     case "status":
       return `status ${value(e.status)}`;
+    case "cost":
+      return e.op ? `cost ${e.op} ${value(e.amount)}` : `cost ${value(e.amount)}`;
     case "cache":
       return `cache ${e.result.name}`;
     case "redacted":

@@ -793,6 +793,22 @@ class RouteParser extends CstParser {
                 },
               },
               {
+                // `expect cost <= $0.01`, `expect cost $0.002`: the charge, compared or equal
+                ALT: () => {
+                  this.CONSUME(T.Cost);
+                  this.OPTION9(() =>
+                    this.OR9((this.alts.testStmt9 ??= [
+                      { ALT: () => this.CONSUME(T.LtEq, { LABEL: "costOp" }) },
+                      { ALT: () => this.CONSUME(T.Lt, { LABEL: "costOp" }) },
+                      { ALT: () => this.CONSUME(T.GtEq, { LABEL: "costOp" }) },
+                      { ALT: () => this.CONSUME(T.Gt, { LABEL: "costOp" }) },
+                      { ALT: () => this.CONSUME(T.EqEq, { LABEL: "costOp" }) },
+                    ])),
+                  );
+                  this.subrule(10, this.value, { LABEL: "cost" });
+                },
+              },
+              {
                 ALT: () => {
                   this.CONSUME(T.Redacted);
                   this.CONSUME(T.Input);
