@@ -11,6 +11,7 @@ import type {
   GuardrailDecl,
   HealthDecl,
   InvariantDecl,
+  JwtDecl,
   KeyEntry,
   LimitDecl,
   ModelDecl,
@@ -29,6 +30,7 @@ export interface SymbolTable {
   guardrails: Map<string, GuardrailDecl>;
   caches: Map<string, CacheDecl>;
   health: Map<string, HealthDecl>;
+  jwt: Map<string, JwtDecl>;
   /** In first-match order across files (see the loader for how files are ordered). */
   routes: RouteDecl[];
   /** Routes by name (first declaration wins). */
