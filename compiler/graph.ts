@@ -400,6 +400,8 @@ export type TestExpect =
   /** Budget `budget` was in its warn zone (`x-aigw-budget-warning`). */
   | { kind: "warned"; budget: string }
   | { kind: "status"; status: number }
+  /** What the request is charged, in dollars, compared with `op` (lang/SPEC.md §8.3). */
+  | { kind: "cost"; op: "==" | "<" | "<=" | ">" | ">="; dollars: number }
   /** How the route's cache answered: `hit`, `miss` (looked up, not found) or `bypass` (the caller skipped it). */
   | { kind: "cache"; result: "hit" | "miss" | "bypass" }
   | { kind: "redacted"; text: string };

@@ -203,6 +203,11 @@ export function routeStmt(s: A.RouteStmt): string {
 
 // ---------------------------------------------------------------- tests
 
+export function invariantStmt(s: A.InvariantStmt): string {
+  if (s.kind === "when") return `when ${expr(s.condition)}`;
+  return s.names.length ? `require ${s.what.name} ${names(s.names)}` : `require ${s.what.name}`;
+}
+
 export function requestFact(f: A.RequestFact): string {
   return [f.name.name, ...f.args.map(value)].join(" ");
 }
@@ -260,6 +265,8 @@ function expectation(e: A.Expect): string {
       return `warned by ${e.budget.name}`;
     case "status":
       return `status ${value(e.status)}`;
+    case "cost":
+      return e.op ? `cost ${e.op} ${value(e.amount)}` : `cost ${value(e.amount)}`;
     case "cache":
       return `cache ${e.result.name}`;
     case "redacted":
