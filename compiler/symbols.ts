@@ -11,6 +11,7 @@ import type {
   GatewayDecl,
   GuardrailDecl,
   HealthDecl,
+  InvariantDecl,
   JwtDecl,
   KeyEntry,
   LimitDecl,
@@ -31,7 +32,7 @@ export interface SymbolTable {
   guardrails: Map<string, GuardrailDecl>;
   caches: Map<string, CacheDecl>;
   health: Map<string, HealthDecl>;
-  /** `defaults` blocks by name (lang/SPEC.md §4.12). */
+  /** `defaults` blocks by name (lang/SPEC.md §4.13). */
   defaults: Map<string, DefaultsDecl>;
   /**
    * After the `defaults` phase (passes/expand-defaults.ts): the statements a
@@ -45,6 +46,8 @@ export interface SymbolTable {
   /** Routes by name (first declaration wins). */
   routesByName: Map<string, RouteDecl>;
   keys: KeyEntry[];
+  /** Organisation-wide rules `aigw check` proves over every route (compiler/invariants). */
+  invariants: Map<string, InvariantDecl>;
   tests: TestDecl[];
 }
 

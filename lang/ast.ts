@@ -182,6 +182,8 @@ export type BudgetClause =
   | { kind: "scope"; scope: Ident; /** `per label("project")`: the name in parentheses. */ arg?: StringLit; span: Span }
   | { kind: "amount"; measure: Ident; amount: Value; window: Window; span: Span }
   | { kind: "warn"; at: Value; span: Span }
+  /** `concurrent 10`: requests in flight at once (limits only). */
+  | { kind: "concurrent"; count: Value; span: Span }
   | { kind: "exceeded"; action: Ident; model?: Ident; span: Span };
 
 export interface BudgetDecl {
@@ -265,7 +267,7 @@ export type RouteStmt =
   | { kind: "health"; name: Ident; span: Span }
   /** `reject 403 "model not allowed for this team"`: the route answers with this status and message, sending nothing upstream (lang/SPEC.md §4.8). */
   | { kind: "reject"; status: Value; message?: StringLit; span: Span }
-  /** `use strict, eu`: the statements of these `defaults` blocks, under the route's own (lang/SPEC.md §4.12). */
+  /** `use strict, eu`: the statements of these `defaults` blocks, under the route's own (lang/SPEC.md §4.13). */
   | { kind: "use"; names: Ident[]; span: Span }
   /** `max_latency 30s`, `max_cost $0.50`: a bound `aigw check` proves (lang/SPEC.md §4.8). */
   | Setting;
@@ -327,6 +329,8 @@ export type Expect =
   /** `expect warned by B`: budget `B` is in its warn zone. */
   | { kind: "warned"; budget: Ident; span: Span }
   | { kind: "status"; status: Value; span: Span }
+  /** `expect cost <= $0.01` / `expect cost $0.002`: what the request is charged (absent `op`: equal). */
+  | { kind: "cost"; op?: "==" | "<" | "<=" | ">" | ">="; amount: Value; span: Span }
   /** `expect cache hit` / `expect cache miss` / `expect cache bypass`. */
   | { kind: "cache"; result: Ident; span: Span }
   | { kind: "redacted"; text: StringLit; span: Span };
@@ -340,6 +344,24 @@ export interface TestDecl {
   kind: "test";
   name: StringLit;
   body: TestStmt[];
+  span: Span;
+}
+
+/**
+ * A statement of an `invariant` body.
+ * - `when CONDITION`: the requests the invariant speaks of (default: every request)
+ * - `require guard a, b` / `require residency eu, ch` / `require price` / `require context`
+ */
+export type InvariantStmt =
+  | { kind: "when"; condition: Expr; span: Span }
+  /** `what` is `guard`, `residency`, `price` or `context` (the compiler checks the word); `names` follow `guard` and `residency`. */
+  | { kind: "require"; what: Ident; names: Ident[]; span: Span };
+
+/** `invariant eu-stays-in-eu { when header("x-data-region") == "eu"  require residency eu }`: a rule `aigw check` proves over every route. */
+export interface InvariantDecl {
+  kind: "invariant";
+  name: Ident;
+  body: InvariantStmt[];
   span: Span;
 }
 
@@ -357,6 +379,7 @@ export type Declaration =
   | JwtDecl
   | RouteDecl
   | DefaultsDecl
+  | InvariantDecl
   | TestDecl;
 
 /** A comment as written, kept for the formatter. */

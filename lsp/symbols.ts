@@ -23,6 +23,7 @@ const KIND: Record<Declaration["kind"], SymbolKind> = {
   jwt: SymbolKind.Object,
   route: SymbolKind.Function,
   defaults: SymbolKind.Constant,
+  invariant: SymbolKind.Boolean,
   test: SymbolKind.Method,
 };
 

@@ -1,6 +1,6 @@
 /**
  * The `defaults` phase: every route's `use` replaced by the statements it
- * stands for (lang/SPEC.md §4.12), so each later check, lint and the lowering
+ * stands for (lang/SPEC.md §4.13), so each later check, lint and the lowering
  * see a route as it will run, and nothing after this phase knows `use`.
  *
  * The layers of a route, earliest first: each name of each `use` in the
@@ -12,7 +12,7 @@
  * once, at its first place). So the route's own word always wins, and a
  * block included twice (through two others) changes nothing the second time.
  *
- * E309: a block that includes itself, directly or through others, reported
+ * E310: a block that includes itself, directly or through others, reported
  * once per cycle at the `use` that closes it, with the path. The blocks on
  * a cycle contribute nothing past it, so the rest of the policy is still
  * checked. (Names that resolve to nothing are E101, from unknown-reference.)
@@ -68,7 +68,7 @@ export function expandDefaults(symbols: SymbolTable): { symbols: SymbolTable; di
         if (!reported.has(key)) {
           reported.add(key);
           diagnostics.push(
-            diagnostic("E309", `defaults \`${name}\` includes itself: ${cycle.map((n) => `\`${n}\``).join(" → ")}`, id.span, {
+            diagnostic("E310", `defaults \`${name}\` includes itself: ${cycle.map((n) => `\`${n}\``).join(" → ")}`, id.span, {
               related: { message: `\`${name}\` is declared here`, span: decl.name.span },
               help: "remove one `use` of the cycle",
             }),

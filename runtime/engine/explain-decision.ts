@@ -90,6 +90,7 @@ export function explainDecision(
     scopeKey: c.scopeKey,
     ...(c.node.requests !== undefined ? { requests: { used: c.requestsUsed ?? 0, count: c.node.requests.count, window: windowText(c.node.requests.window) } } : {}),
     ...(c.node.tokens !== undefined ? { tokens: { used: c.tokensUsed ?? 0, count: c.node.tokens.count, window: windowText(c.node.tokens.window) } } : {}),
+    ...(c.node.concurrent !== undefined ? { concurrent: { used: c.concurrentUsed ?? 0, count: c.node.concurrent } } : {}),
     ...(c.exhausted !== undefined ? { exhausted: c.exhausted } : {}),
   }));
   const defaults = graph.routes[decision.route.index]?.defaults?.map((d): DefaultsRecord => ({ ...located(d.name, d.span), settings: [...d.settings] }));

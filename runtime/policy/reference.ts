@@ -74,6 +74,10 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
       const count = amount(decl, measure);
       if (count !== undefined && state.limitUsed(l, key, measure) >= count) return { kind: "rejected", route: name, by: { kind: "limit", name: l } };
     }
+    const inFlight = decl.clauses.find((c) => c.kind === "concurrent");
+    if (inFlight?.kind === "concurrent" && inFlight.count.kind === "quantity" && state.limitUsed(l, key, "concurrent") >= inFlight.count.value) {
+      return { kind: "rejected", route: name, by: { kind: "limit", name: l } };
+    }
   }
 
   const retry = single(symbols, route, "retry");
@@ -191,7 +195,7 @@ function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */
 /**
- * `defaults` by lookup, not by the compiler's overlay (lang/SPEC.md §4.12):
+ * `defaults` by lookup, not by the compiler's overlay (lang/SPEC.md §4.13):
  * a route's single statement of `kind` is its own, else the one the last
  * block it `use`s has (by the same rule); lists are each used block's, in
  * `use` order, then its own, each name once. (A compiled policy has no cycle;

@@ -1,5 +1,5 @@
 /**
- * `defaults` blocks and `use` (lang/SPEC.md §4.12): what a route runs with
+ * `defaults` blocks and `use` (lang/SPEC.md §4.13): what a route runs with
  * after its `use` is expanded, the checks (unknown, unused, cycles, statements
  * a block may not hold) and where each inherited statement is recorded.
  */
@@ -106,18 +106,18 @@ route r { to m  guard pii }`);
     expect(found(result, "W501").filter((d) => d.message.startsWith("defaults"))).toEqual([{ line: 9, column: 10, message: "defaults block `strict` is never used" }]);
   });
 
-  it("E309 for a cycle, once, with its path, at the `use` that closes it", () => {
+  it("E310 for a cycle, once, with its path, at the `use` that closes it", () => {
     const result = compileText(POLICY + `defaults a { use b  retry 1 }
 defaults b { use c }
 defaults c { use a }
 route r { use a  to m }`);
-    expect(found(result, "E309")).toEqual([{ line: 11, column: 18, message: "defaults `a` includes itself: `a` → `b` → `c` → `a`" }]);
+    expect(found(result, "E310")).toEqual([{ line: 11, column: 18, message: "defaults `a` includes itself: `a` → `b` → `c` → `a`" }]);
     expect(result.graph).toBeUndefined();
   });
 
-  it("E309 for a block that uses itself", () => {
+  it("E310 for a block that uses itself", () => {
     expect(found(compileText(POLICY + `defaults a { use a }
-route r { use a  to m }`), "E309").map((d) => d.message)).toEqual(["defaults `a` includes itself: `a` → `a`"]);
+route r { use a  to m }`), "E310").map((d) => d.message)).toEqual(["defaults `a` includes itself: `a` → `a`"]);
   });
 
   it("E210 for `when`, `to` and `split` in a block", () => {

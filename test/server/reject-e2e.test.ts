@@ -1,6 +1,6 @@
 /**
  * A route that rejects (`reject 403 "…"`, lang/SPEC.md §4.8) and routes
- * built from `defaults` blocks (§4.12), end to end: a real `aigw serve`, the
+ * built from `defaults` blocks (§4.13), end to end: a real `aigw serve`, the
  * official OpenAI and Anthropic SDKs as clients, a fake OpenAI upstream on
  * 127.0.0.1 that counts what reaches it. A refusal is answered in each
  * caller's API error shape with the route's status and message, nothing is
