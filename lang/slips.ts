@@ -105,10 +105,10 @@ function replace(site: Site, t: IToken, text: string, message = `write \`${text}
   return { message, edits: [{ span: span(site, t), text }] };
 }
 
-/** The error's own message at the offending token, with a fix. */
-function atError(site: Site, fix: Fix): Diagnostic {
+/** The error's own message (or a plainer one) at the offending token, with a fix. */
+function atError(site: Site, fix: Fix, message = site.message): Diagnostic {
   const where = site.token ? span(site, site.token) : site.lines.end();
-  return diagnostic("P002", site.message, where, { fix });
+  return diagnostic("P002", message, where, { fix });
 }
 
 /** Indices of the `{` still open before index `end`, outermost first. */
@@ -205,7 +205,7 @@ function keyword(site: Site): Repair[] {
 function equals(site: Site): Repair[] {
   const t = site.token;
   if (!t) return [];
-  if (t.tokenType === T.Assign) return [{ tokens: retype(site.tokens, site.i, T.EqEq, "=="), diagnostics: [atError(site, replace(site, t, "==", "write `==` to compare"))] }];
+  if (t.tokenType === T.Assign) return [{ tokens: retype(site.tokens, site.i, T.EqEq, "=="), diagnostics: [atError(site, replace(site, t, "==", "write `==` to compare"), "expected `==` to compare, found `=`")] }];
   if (t.tokenType === T.EqEq && site.rules.includes("modelDecl")) return [{ tokens: retype(site.tokens, site.i, T.Assign, "="), diagnostics: [atError(site, replace(site, t, "=", "write `=`: a model is declared as `model NAME = provider/\"id\"`"))] }];
   return [];
 }
