@@ -14,7 +14,7 @@ import type { Diagnostic } from "../lang/diagnostics.js";
 import type { Span } from "../lang/span.js";
 
 /** Judgements about the policy as a whole: unreliable when part of it was not read. */
-const NEED_WHOLE_POLICY = new Set(["E101", "E401", "W501", "L003"]);
+const NEED_WHOLE_POLICY = new Set(["E101", "E401", "W501", "W504", "L003"]);
 
 /** Syntax errors, and the loader's errors about files it could not read or follow. */
 const ROOT = /^(P\d{3}|L00[124])$/;
@@ -30,10 +30,13 @@ function within(span: Span, broken: readonly Span[]): boolean {
  */
 export function withoutFollowOns(diagnostics: readonly Diagnostic[], files: readonly SourceFile[]): Diagnostic[] {
   const broken = files.flatMap((f) => f.damage?.broken ?? []);
+  // a literal the parser could not read (`3y`) is also the wrong type for the checks: one report, the parser's
+  const unread = new Set(diagnostics.filter((d) => d.code.startsWith("P")).map((d) => `${d.span.file}:${d.span.offset}:${d.span.endOffset}`));
   const lost = files.some((f) => f.damage?.lost) || diagnostics.some((d) => d.code === "L001");
   const kept = diagnostics.filter((d) => {
     if (ROOT.test(d.code)) return true;
     if (lost && NEED_WHOLE_POLICY.has(d.code)) return false;
+    if (unread.has(`${d.span.file}:${d.span.offset}:${d.span.endOffset}`)) return false;
     return !within(d.span, broken) && !(d.related && within(d.related.span, broken));
   });
   const root = (d: Diagnostic): boolean => d.severity === "error" && ROOT.test(d.code);

@@ -53,6 +53,21 @@ const NOT_NEEDED: Record<string, string> = {
   ";": "statements end at the next statement, without `;`",
 };
 
+/** `'chat'`: two stray `'` on one line around text with no double quote or backslash, read as the string meant. */
+function singleQuoted(text: string, errors: readonly { offset: number; length: number }[]): { start: number; end: number; image: string }[] {
+  const quotes = errors.filter((e) => e.length === 1 && text[e.offset] === "'");
+  const out: { start: number; end: number; image: string }[] = [];
+  for (let k = 0; k + 1 < quotes.length; k++) {
+    const start = quotes[k]!.offset;
+    const end = quotes[k + 1]!.offset + 1;
+    const inner = text.slice(start + 1, end - 1);
+    if (/["\\\n\r]/.test(inner)) continue;
+    out.push({ start, end, image: `"${inner}"` });
+    k++;
+  }
+  return out;
+}
+
 export function lex(text: string, file: string): LexResult {
   const result = lexer.tokenize(text);
   const lines = new LineMap(file, text);
@@ -60,7 +75,16 @@ export function lex(text: string, file: string): LexResult {
   if (result.tokens[0]?.endOffset === undefined) for (const t of result.tokens) t.endOffset = t.startOffset + t.image.length - 1;
   const diagnostics: Diagnostic[] = [];
   const synthetic: IToken[] = [];
+  const quoted = singleQuoted(text, result.errors);
+  for (const q of quoted) {
+    const span = lines.span(q.start, q.end);
+    synthetic.push({ image: q.image, startOffset: q.start, endOffset: q.end - 1, tokenType: StringLiteral, tokenTypeIdx: StringLiteral.tokenTypeIdx! } as IToken);
+    diagnostics.push(diagnostic("P003", "strings are written in double quotes", span, { fix: { message: `write \`${q.image}\``, edits: [{ span, text: q.image }] } }));
+  }
+  const inQuotes = (offset: number): boolean => quoted.some((q) => q.start <= offset && offset < q.end);
+  if (quoted.length) result.tokens = result.tokens.filter((t) => !inQuotes(t.startOffset));
   for (const err of result.errors) {
+    if (inQuotes(err.offset)) continue;
     const ch = text.slice(err.offset, err.offset + err.length);
     const span = lines.span(err.offset, err.offset + err.length);
     const operator = FOREIGN_OPERATORS[ch];

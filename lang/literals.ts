@@ -92,6 +92,8 @@ export function decodeQuantity(raw: string, span: Span, diagnostics: Diagnostic[
     return { unit: per !== undefined ? "price" : "money", value: n };
   }
   if (per !== undefined) {
+    const unit = Object.keys(PRICE_PER).find((p) => p.toLowerCase() === per.toLowerCase());
+    if (unit && suffix === "") return misspelt(raw, `$${digits}/${unit}`, span, diagnostics, { unit: "price", value: round(n * PRICE_PER[unit]!) });
     diagnostics.push(diagnostic("P004", `unknown unit in \`${raw}\``, span, { help: "prices start with a dollar sign: $2.50/Mtok" }));
     return { unit: "price", value: n };
   }

@@ -223,22 +223,54 @@ function comma(site: Site): Repair[] {
   ];
 }
 
-/** Declarations a route can only name; written with a body inside a route, they belong at the top level. */
-const DECLARED_APART = new Set(["budget", "limit", "guardrail", "health", "model", "provider"]);
+/** Declarations a route can only name, with the statement that attaches each to a route (none for models and providers). */
+const ATTACH: Record<string, string | undefined> = { budget: "budget", limit: "limit", guardrail: "guard", health: "health", provider: undefined, model: undefined };
 
 /**
- * An unexpected `{`: a declaration's body written inside a route (`budget b
- * { … }`), or a stray block. The block is skipped as a whole, so the `}`
- * that ends it does not end the route too.
+ * A declaration written inside a route (`budget b { … }`): read as if it
+ * had been declared above the route and attached in it (`budget b`), so
+ * neither its `}` ending the route nor the name being unknown cascades.
+ */
+function hoist(site: Site, kwAt: number): Repair[] {
+  const kw = site.tokens[kwAt];
+  const name = site.tokens[kwAt + 1];
+  const brace = site.tokens[kwAt + 2];
+  if (!kw || !name || !brace || !(kw.image in ATTACH) || !isWord(name) || brace.tokenType !== T.LBrace || !site.rules.includes("routeDecl")) return [];
+  const open = openBraces(site.tokens, kwAt);
+  const end = matching(site.tokens, kwAt + 2);
+  if (open.length === 0 || end === undefined) return [];
+  const close = site.tokens[end]!;
+  const routeStart = lineStart(site, site.tokens[open[0]!]!);
+  const first = site.tokens.findIndex((t) => t.startOffset >= routeStart.offset);
+  const attach = ATTACH[kw.image];
+  const declared = site.tokens.slice(kwAt, end + 1).map((t) => ({ ...t }));
+  const attaching = attach ? [make(KEYWORDS.get(attach)!, attach, kw.startOffset, kw.endOffset!), name] : [];
+  const tokens = [...site.tokens.slice(0, first), ...declared, ...site.tokens.slice(first, kwAt), ...attaching, ...site.tokens.slice(end + 1)];
+  const text = site.lines.text.slice(kw.startOffset, close.endOffset! + 1);
+  const whole = site.lines.span(kw.startOffset, close.endOffset! + 1);
+  const fix: Fix = {
+    message: attach ? `move the declaration above the route; inside it, \`${attach} ${name.image}\` attaches it` : "move the declaration above the route",
+    edits: [
+      { span: routeStart, text: `${text}\n\n` },
+      { span: whole, text: attach ? `${attach} ${name.image}` : "" },
+    ],
+  };
+  const message = `a ${kw.image} is declared at the top level of a file, not inside a route`;
+  return [{ tokens, diagnostics: [diagnostic("P002", message, whole, { fix })] }];
+}
+
+/**
+ * An unexpected `{`: a route whose `}` is missing before a declaration
+ * (`budget b {` at the route's own indentation), a declaration written
+ * inside a route, or a stray block, skipped as a whole so that its `}`
+ * does not end the route too.
  */
 function block(site: Site): Repair[] {
   const t = site.token;
   if (!t || t.tokenType !== T.LBrace) return [];
   const kw = site.tokens[site.i - 2];
-  const name = site.tokens[site.i - 1];
-  // `budget b {` at the route's own indentation: the route was not closed
   if (kw && isWord(kw) && startingKeywords("declaration").includes(kw.image)) {
-    const repair = unclosed(site, site.i - 2);
+    const repair = unclosed(site, site.i - 2) ?? hoist(site, site.i - 2)[0];
     if (repair) return [repair];
   }
   const open = openBraces(site.tokens, site.i);
@@ -247,22 +279,16 @@ function block(site: Site): Repair[] {
   if (end === undefined || open.length === 0) return [];
   const tokens = [...site.tokens.slice(0, site.i), ...site.tokens.slice(end + 1)];
   const close = site.tokens[end]!;
-  if (kw && name && DECLARED_APART.has(kw.image) && site.rules.includes("routeDecl")) {
-    const text = site.lines.text;
-    const declared = text.slice(kw.startOffset, close.endOffset! + 1);
-    const routeStart = lineStart(site, site.tokens[open[0]!]!);
-    const whole = site.lines.span(kw.startOffset, close.endOffset! + 1);
-    const fix: Fix = {
-      message: `move the declaration above the route; inside it, \`${kw.image} ${name.image}\` attaches it`,
-      edits: [
-        { span: routeStart, text: `${declared}\n\n` },
-        { span: site.lines.span(name.endOffset! + 1, close.endOffset! + 1), text: "" },
-      ],
-    };
-    const message = `a ${kw.image} is declared at the top level of a file, not inside a route`;
-    return [{ tokens, diagnostics: [diagnostic("P002", message, whole, { fix })] }];
-  }
   return [{ tokens, diagnostics: [diagnostic("P002", site.message, site.lines.span(t.startOffset, close.endOffset! + 1), { help: "this block belongs to nothing here; it is skipped" })] }];
+}
+
+/** A regex written as a string after `matches`. */
+function regex(site: Site): Repair[] {
+  const t = site.token;
+  if (!t || t.tokenType !== T.StringLiteral || site.previous?.tokenType !== T.Matches) return [];
+  const body = t.image.slice(1, -1);
+  if (body === "" || /[\\/]/.test(body)) return [];
+  return [{ tokens: retype(site.tokens, site.i, T.RegexLiteral, `/${body}/`), diagnostics: [atError(site, replace(site, t, `/${body}/`, `write the regex between slashes: \`/${body}/\``))] }];
 }
 
 /** A `}` at the top level closes nothing. */
@@ -292,5 +318,5 @@ export function repairsAt(tokens: IToken[], error: IRecognitionException, lines:
   };
   const closing = unclosed(site, i);
   if (closing) return [closing];
-  return [...equals(site), ...block(site), ...strayBrace(site), ...keyword(site), ...comma(site)];
+  return [...equals(site), ...regex(site), ...block(site), ...hoist(site, i), ...strayBrace(site), ...keyword(site), ...comma(site)];
 }

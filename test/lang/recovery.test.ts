@@ -39,13 +39,19 @@ describe("the slips of issue 21, on examples/production", () => {
     expect(all[0]!.fix?.edits.map((e) => e.text)).toEqual(["and"]);
   });
 
-  it("a budget declared inside a route: one error over the declaration, with a fix that moves it", () => {
+  it("a budget declared inside a route: read as declared above it and attached, with a fix that moves it", () => {
     const { errors, all } = errorsWith("routes/chat.route", (t) => t.replace("route support-chat {\n", "route support-chat {\n  budget team-daily { per team  limit $200 per day  warn 80%  exceeded reject }\n"));
-    expect(errors).toEqual(["P002 p/routes/chat.route:40:3 a budget is declared at the top level of a file, not inside a route"]);
+    // no "can never match", nothing read from the route's tail as declarations; the one
+    // more error is true of what was written: budgets.route declares `team-daily` already
+    expect(errors).toEqual([
+      "P002 p/routes/chat.route:40:3 a budget is declared at the top level of a file, not inside a route",
+      "E102 p/routes/chat.route:40:10 budget `team-daily` is declared twice",
+    ]);
+    expect(all[1]!.related?.span.file).toBe("p/budgets.route");
     const fix = all[0]!.fix!;
     expect(fix.edits.map((e) => [e.span.line, e.span.column, e.text])).toEqual([
       [39, 1, "budget team-daily { per team  limit $200 per day  warn 80%  exceeded reject }\n\n"],
-      [40, 20, ""],
+      [40, 3, "budget team-daily"],
     ]);
   });
 
