@@ -291,6 +291,19 @@ function regex(site: Site): Repair[] {
   return [{ tokens: retype(site.tokens, site.i, T.RegexLiteral, `/${body}/`), diagnostics: [atError(site, replace(site, t, `/${body}/`, `write the regex between slashes: \`/${body}/\``))] }];
 }
 
+/** `team in "a", "b"`: the list without its brackets, bracketed up to the last item on the line. */
+function brackets(site: Site): Repair[] {
+  const t = site.token;
+  if (!t || site.previous?.tokenType !== T.In || !isValueLike(t)) return [];
+  let last = site.i;
+  while (site.tokens[last + 1]?.tokenType === T.Comma && site.tokens[last + 2] && isValueLike(site.tokens[last + 2]!)) last += 2;
+  const end = site.tokens[last]!;
+  const close = end.endOffset! + 1;
+  const tokens = insert(insert(site.tokens, last + 1, [{ type: T.RBracket, image: "]" }], close), site.i, [{ type: T.LBracket, image: "[" }], t.startOffset);
+  const fix: Fix = { message: "put the list in brackets", edits: [{ span: site.lines.span(t.startOffset, t.startOffset), text: "[" }, { span: site.lines.span(close, close), text: "]" }] };
+  return [{ tokens, diagnostics: [atError(site, fix)] }];
+}
+
 /** A `}` at the top level closes nothing. */
 function strayBrace(site: Site): Repair[] {
   const t = site.token;
@@ -318,5 +331,5 @@ export function repairsAt(tokens: IToken[], error: IRecognitionException, lines:
   };
   const closing = unclosed(site, i);
   if (closing) return [closing];
-  return [...equals(site), ...regex(site), ...block(site), ...hoist(site, i), ...strayBrace(site), ...keyword(site), ...comma(site)];
+  return [...equals(site), ...regex(site), ...brackets(site), ...block(site), ...hoist(site, i), ...strayBrace(site), ...keyword(site), ...comma(site)];
 }
