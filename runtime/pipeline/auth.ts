@@ -128,7 +128,8 @@ export async function authenticateToken(tokens: TokenVerifier, token: string, au
   return verified.caller;
 }
 
-function callerOf(graph: Graph, hash: string): Caller {
+/** The caller of a `keys` entry, by its hash (which must be listed). */
+export function callerOf(graph: Graph, hash: string): Caller {
   const k = graph.keys[hash]!;
   const caller: Caller = { key: hash, labels: k.labels };
   if (k.team !== undefined) caller.team = k.team;

@@ -22,6 +22,7 @@ import {
   type TraceEvent,
 } from "../engine/index.js";
 import { GatewayError } from "../pipeline/errors.js";
+import { callerOf } from "../pipeline/auth.js";
 import { validateChatRequest } from "../pipeline/validate.js";
 import { decodeChat, requestTexts, type CanonicalRequest } from "../request/index.js";
 import { TokenVerifier, unverifiedCaller } from "../identity/index.js";
@@ -118,12 +119,7 @@ function callerFromKeys(graph: Graph, headers: Readonly<Record<string, string>>,
   if (graph.jwt !== undefined && TokenVerifier.isToken(token)) return unverifiedCaller(graph.jwt, token) ?? {};
   if (hashKey === undefined) return {};
   const hash = hashKey(token);
-  if (!Object.hasOwn(graph.keys, hash)) return {};
-  const entry = graph.keys[hash]!;
-  const caller: Caller = { key: hash, labels: entry.labels };
-  if (entry.team !== undefined) caller.team = entry.team;
-  if (entry.user !== undefined) caller.user = entry.user;
-  return caller;
+  return Object.hasOwn(graph.keys, hash) ? callerOf(graph, hash) : {};
 }
 
 function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
