@@ -144,7 +144,7 @@ async function inProcess(o: Options, base: { sha: string; dir: string }): Promis
     writeFileSync(join(dir, "body.json"), o.stream ? JSON.stringify({ ...(JSON.parse(featurePrompt()) as object), stream: true }) : featurePrompt());
     writeFileSync(join(dir, "authorization"), `Bearer ${BENCH_KEY}`);
     const pair = async (first: string, second: string): Promise<{ first: number; second: number }> => {
-      const child = group.spawn("pipeline-pair", process.execPath, [join(ROOT, "dist", "bench", "pipeline-pair.js"), first, second, dir, String(o.batches), "100"], { cpu: GATEWAY_CPU, stdout: "pipe" });
+      const child = group.spawn("pipeline-pair", process.execPath, [join(ROOT, "dist", "bench", "pipeline-pair.js"), first, second, dir, String(o.batches), "100", o.stream ? "300" : "1500"], { cpu: GATEWAY_CPU, stdout: "pipe" });
       let out = "";
       child.proc.stdout?.on("data", (d: Buffer) => (out += d.toString()));
       const code = await child.exited;
