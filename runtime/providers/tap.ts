@@ -8,7 +8,7 @@
  */
 import type { ChatCompletionChunk } from "../request/openai-wire.js";
 import { deltaBytes } from "./sse-frames.js";
-import type { ChatStream, EventRelay } from "./types.js";
+import { seeingSink, type ChatStream, type EventRelay } from "./types.js";
 
 /** What the tap saw. */
 export interface Tapped {
@@ -55,17 +55,7 @@ export function tapStream(inner: ChatStream, options: TapOptions): { stream: Cha
     innerBytes === undefined || options.keepText === true
       ? undefined
       : {
-          pipe: (sink) =>
-            innerBytes
-              .pipe({
-                event(raw, payload, usageOnly) {
-                  seen.deltaBytes += deltaBytes(payload);
-                  sink.event(raw, payload, usageOnly);
-                },
-                flush: () => sink.flush(),
-                drained: () => sink.drained(),
-              })
-              .finally(end),
+          pipe: (sink) => innerBytes.pipe(seeingSink(sink, (payload) => (seen.deltaBytes += deltaBytes(payload)))).finally(end),
         };
   const stream: ChatStream = {
     get firstChunkMs() {

@@ -149,6 +149,18 @@ export interface EventSink {
   drained(): Promise<void>;
 }
 
+/** `sink` with `see` called on each event before it is handed on: how a wrapper reads a relayed stream on the way. */
+export function seeingSink(sink: EventSink, see: (payload: Buffer, usageOnly: boolean) => void): EventSink {
+  return {
+    event(bytes, payload, usageOnly) {
+      see(payload, usageOnly);
+      sink.event(bytes, payload, usageOnly);
+    },
+    flush: () => sink.flush(),
+    drained: () => sink.drained(),
+  };
+}
+
 /** A finished embeddings request, in OpenAI's format (`{ object: "list", data, model, usage }`). */
 export interface Embedded {
   body: Readonly<Record<string, unknown>>;

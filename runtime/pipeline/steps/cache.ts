@@ -25,7 +25,7 @@
 import type { CacheEntry } from "../../cache/entry.js";
 import { cacheKey, decodeEntry, encodeEntry } from "../../cache/index.js";
 import { cacheVerdict, type PreparedCache } from "../../engine/index.js";
-import type { ChatCompletionChunk, ChatStream, EventRelay } from "../../providers/index.js";
+import { seeingSink, type ChatCompletionChunk, type ChatStream, type EventRelay } from "../../providers/index.js";
 import type { ChatContext, ChatStep } from "../context.js";
 import type { Reply } from "../respond.js";
 import { semanticLookup } from "../semantic.js";
@@ -241,18 +241,14 @@ function recording(stream: ChatStream, maxBytes: number, whole: (chunks: ChatCom
           pipe: async (sink) => {
             let payloads: Buffer[] | undefined = [];
             try {
-              await inner.pipe({
-                event(raw, payload, usageOnly) {
-                  if (payloads !== undefined) {
-                    size += payload.length;
-                    if (size > maxBytes) payloads = undefined;
-                    else payloads.push(payload);
-                  }
-                  sink.event(raw, payload, usageOnly);
-                },
-                flush: () => sink.flush(),
-                drained: () => sink.drained(),
-              });
+              await inner.pipe(
+                seeingSink(sink, (payload) => {
+                  if (payloads === undefined) return;
+                  size += payload.length;
+                  if (size > maxBytes) payloads = undefined;
+                  else payloads.push(payload);
+                }),
+              );
               const kept = parsed(payloads);
               end(() => (kept === undefined ? abandoned() : whole(kept)));
             } finally {
