@@ -237,6 +237,8 @@ export interface HealthNode {
   /** The first ejection; each ejection in a row doubles it, up to `maxEjectMs`. */
   ejectMs: number;
   maxEjectMs: number;
+  /** Shared through the state store, each instance syncing this often; absent: per instance. */
+  sharedMs?: number;
   span: SourceRef;
 }
 

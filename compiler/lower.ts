@@ -302,6 +302,7 @@ function lowerHealth(h: HealthDecl): HealthNode {
   const d = DEFAULTS.health;
   const on = s.get("on");
   const rate = s.get("failure_rate");
+  const shared = s.get("shared");
   const ejectMs = num(s.get("eject"), d.ejectMs);
   return {
     on: on?.kind === "list" ? on.items.map(failureReason) : [...d.on],
@@ -312,6 +313,7 @@ function lowerHealth(h: HealthDecl): HealthNode {
     ejectMs,
     // The cap never undercuts the first ejection.
     maxEjectMs: Math.max(ejectMs, num(s.get("max_eject"), d.maxEjectMs)),
+    ...(shared !== undefined ? { sharedMs: num(shared, 1000) } : {}),
     span: sourceRef(h.span),
   };
 }

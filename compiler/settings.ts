@@ -190,6 +190,10 @@ export const HEALTH_SETTINGS: SettingsTable = {
   minimum: { type: COUNT, default: "10", doc: "the fewest tries in `interval` for `failure_rate` to apply" },
   eject: { type: POSITIVE_DURATION, default: "30s", doc: "the first ejection; each ejection in a row doubles it" },
   max_eject: { type: POSITIVE_DURATION, default: "5m", doc: "the longest ejection" },
+  shared: {
+    type: POSITIVE_DURATION,
+    doc: "share ejections and the half-open probe through the gateway's `state` store (SQLite or Redis), each instance reading it this often; absent: per instance",
+  },
 };
 
 /**

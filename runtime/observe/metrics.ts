@@ -50,6 +50,8 @@ export interface HealthReader {
   readonly ejections: ReadonlyMap<string, number>;
   /** The latency estimates `split fastest` reads. */
   latencies(): Iterable<{ readonly model: string; readonly seconds: number }>;
+  /** Whether shared health (§7.6) reached the state store at its last sync; undefined while nothing is shared. */
+  sharedUp(): boolean | undefined;
 }
 
 /** Seconds buckets for request, first-byte and upstream latency: 5 ms … 2 min. */
@@ -103,6 +105,7 @@ export class GatewayMetrics {
   private readonly targetHealthy: Gauge;
   private readonly targetEjections: Counter;
   private readonly targetLatency: Gauge;
+  private readonly sharedUp: Gauge;
   private health: HealthReader | undefined;
   private readonly bySeries = new Map<string, RequestSeries>();
   private readonly attemptSeries = new Map<string, { count: Series; upstream: HistogramSeries }>();
@@ -158,6 +161,11 @@ export class GatewayMetrics {
     // The tracker counts; the scrape copies its running totals.
     this.targetEjections = r.counter("aigw_target_ejections_total", "Times a health policy ejected the target, by what ejected it: consecutive, rate, retry-after.", ["target", "reason"]);
     this.targetLatency = r.gauge("aigw_target_latency_seconds", "A target's latency estimate, as `split fastest` reads it: the EWMA of its answered tries (a stream: to the first chunk), halving every 10 s it goes unmeasured.", ["target"]);
+    this.sharedUp = r.gauge(
+      "aigw_health_shared_up",
+      "1 while health policies declared `shared` sync with the state store; 0 while it does not answer and each instance judges targets alone. Absent while no policy is shared.",
+      [],
+    );
     this.reloads.child("ok");
     this.reloads.child("failed");
     this.stateErrors.child();
@@ -302,6 +310,8 @@ export class GatewayMetrics {
     if (h === undefined) return;
     for (const t of h.readings()) this.targetHealthy.set([t.model], t.healthy ? 1 : 0);
     for (const l of h.latencies()) this.targetLatency.set([l.model], l.seconds);
+    const up = h.sharedUp();
+    if (up !== undefined) this.sharedUp.set([], up ? 1 : 0);
     for (const [key, n] of h.ejections) {
       const sep = key.indexOf("\u0000");
       this.targetEjections.child(key.slice(0, sep), key.slice(sep + 1)).value = n;
