@@ -156,6 +156,8 @@ function lowerModel(m: ModelDecl): ModelNode {
   const fields = [
     ["input", "inputPrice"],
     ["output", "outputPrice"],
+    ["cache_read", "cacheReadPrice"],
+    ["cache_write", "cacheWritePrice"],
     ["context", "context"],
     ["max_output", "maxOutput"],
   ] as const;
@@ -165,6 +167,8 @@ function lowerModel(m: ModelDecl): ModelNode {
   }
   const supports = s.get("supports");
   if (supports?.kind === "list") prices.supports = supports.items.flatMap((i) => (i.kind === "ident" ? [i.name as Capability] : []));
+  const cache = s.get("prompt_cache");
+  if (cache?.kind === "ident" && cache.name === "auto") prices.promptCache = "auto";
   return { provider: m.provider.name, upstream: m.upstream.value, ...prices, span: sourceRef(m.span) };
 }
 

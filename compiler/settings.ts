@@ -170,6 +170,13 @@ export const PROVIDER_NEEDS: Readonly<Partial<Record<(typeof PROVIDER_APIS)[numb
 export const MODEL_SETTINGS: SettingsTable = {
   input: { type: PRICE, doc: "price of input tokens, e.g. `$2.50/Mtok`" },
   output: { type: PRICE, doc: "price of output tokens" },
+  cache_read: { type: PRICE, doc: "price of input tokens read from the provider's prompt cache; absent: `input`" },
+  cache_write: { type: PRICE, doc: "price of input tokens written to the provider's prompt cache; absent: `input`" },
+  prompt_cache: {
+    type: enumType(["auto", "off"]),
+    default: "off",
+    doc: "`auto`: on an Anthropic Messages upstream (api `anthropic`, or Claude on `vertex`), mark the system prompt and the last tool for the provider's prompt cache",
+  },
   context: { type: TOKENS, doc: "context window in tokens, e.g. `128k`" },
   max_output: { type: TOKENS, doc: "largest completion; bounds a budget reservation when a request sets no max_tokens, and a request asking for more skips the model" },
   supports: {

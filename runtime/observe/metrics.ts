@@ -85,6 +85,7 @@ export class GatewayMetrics {
   private readonly retries: Counter;
   private readonly fallbacks: Counter;
   private readonly tokens: Counter;
+  private readonly promptCache: Counter;
   private readonly cost: Counter;
   private readonly guardrails: Counter;
   private readonly budgetRejections: Counter;
@@ -132,6 +133,11 @@ export class GatewayMetrics {
     this.retries = r.counter("aigw_retries_total", "Tries that repeat the same target, by the failure that caused them.", ["target", "reason"]);
     this.fallbacks = r.counter("aigw_fallbacks_total", "Moves to the next target of a route's fallback list, by the failure that caused them.", ["route", "from", "to", "reason"]);
     this.tokens = r.counter("aigw_tokens_total", "Tokens the providers reported, by direction (input, output).", ["route", "target", "team", "direction"]);
+    this.promptCache = r.counter(
+      "aigw_prompt_cache_tokens_total",
+      "Of the input tokens, those the provider read from (read) or wrote to (write) its prompt cache, priced at the model's cache_read / cache_write.",
+      ["route", "target", "team", "kind"],
+    );
     this.cost = r.counter("aigw_cost_dollars_total", "Dollars spent, from the models' declared prices and the providers' reported usage.", ["route", "target", "team"]);
     this.guardrails = r.counter("aigw_guardrail_actions_total", "Guardrail rules that fired on requests, by action (block, redact, flag).", ["guardrail", "action"]);
     this.budgetRejections = r.counter("aigw_budget_rejections_total", "Requests refused with 429 because a budget is exceeded.", ["budget"]);
@@ -229,6 +235,8 @@ export class GatewayMetrics {
     if (u !== undefined) {
       s.tokensIn.value += u.promptTokens;
       s.tokensOut.value += u.completionTokens;
+      if (u.cacheReadTokens !== undefined) this.promptCache.child(route, target, team, "read").value += u.cacheReadTokens;
+      if (u.cacheWriteTokens !== undefined) this.promptCache.child(route, target, team, "write").value += u.cacheWriteTokens;
     }
     if (f.cost !== undefined) s.cost.value += f.cost;
 
