@@ -19,7 +19,8 @@ import { startRedis, type RedisServer } from "../support/redis.js";
 import { behave, closeAllUpstreams, startUpstream, type FakeUpstream } from "../support/upstreams.js";
 
 const SECRET = "sk-upstream-secret-h19-shared-000000";
-const EJECT_MS = 1000;
+// Long enough that B's five requests fit in the ejection on a loaded machine.
+const EJECT_MS = 3000;
 const SYNC_MS = 100;
 /** How long another process may take to follow a verdict: a sync interval, a store round-trip, slack for a loaded machine. */
 const FOLLOW_WITHIN_MS = 3000;
@@ -96,12 +97,11 @@ async function setup(name: string, state: string): Promise<Setup> {
 
 let onSqlite: Promise<Setup>;
 let onRedis: Promise<Setup>;
-// All four processes start at once: their start-up is most of this file's time.
+// The Redis pair starts while the SQLite story runs: start-up is most of this file's time.
 beforeAll(async () => {
   redis = await startRedis();
   onSqlite = setup("sqlite", `sqlite("${join(dir, "state.db")}")`);
-  onRedis = setup("redis", `redis(env("REDIS_URL"))`);
-  await Promise.allSettled([onSqlite, onRedis]);
+  await onSqlite;
 }, 30_000);
 
 /** The whole story on one store. */
@@ -113,7 +113,12 @@ async function story({ a, b, primary }: Setup): Promise<void> {
 
   // B follows within the bound and skips the primary without a failure of its own.
   await until(async () => (await primaryHealthy(b)) === 0, FOLLOW_WITHIN_MS, "B follows A's ejection");
-  for (let i = 0; i < 5; i++) expect(await ask(b.base)).toEqual({ attempts: "backup:200", skipped: "primary:ejected" });
+  // (On a loaded machine the ejection may end meanwhile: then B waits for the probe lease, still without a try of its own.)
+  for (let i = 0; i < 5; i++) {
+    const r = await ask(b.base);
+    expect(r.attempts).toBe("backup:200");
+    expect(r.skipped).toMatch(/^primary:(ejected|probing)$/);
+  }
   expect(primary.requests).toHaveLength(3);
 
   // Recovered: once the ejection is over, both ask concurrently until one probe answers; exactly one reached the primary.
@@ -138,6 +143,8 @@ async function story({ a, b, primary }: Setup): Promise<void> {
 describe("health shared between two aigw serve processes", () => {
   it("on one SQLite file", async () => {
     const s = await onSqlite;
+    onRedis = setup("redis", `redis(env("REDIS_URL"))`);
+    onRedis.catch(() => {}); // awaited by the next test
     await story(s);
     await Promise.all([s.a.stop(), s.b.stop()]);
   }, 30_000);
