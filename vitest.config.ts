@@ -11,6 +11,7 @@ export default defineConfig({
     // timers, not CPU: three forks finish it in about two thirds of the time
     // of vitest's default (one per core) on a 2-core machine.
     maxWorkers: 3,
+    globalSetup: ["test/support/tmp-root.ts"],
     projects: [
       {
         extends: true,

@@ -47,6 +47,25 @@ export interface GatewayNode {
   maxCost?: number;
   /** `usage_retention`: how long the usage ledger keeps its minutes. Absent: 30 days (`DEFAULTS.gateway.usageRetentionMs`). */
   usageRetentionMs?: number;
+  /** `revoked`: the file of revoked key hashes and token ids `aigw serve` watches (§4.11). */
+  revoked?: string;
+}
+
+/** A `jwt` block: callers identified by tokens an identity provider signed. */
+export interface JwtNode {
+  /** The `iss` a token must carry; a token is verified by the block of its issuer. */
+  issuer: string;
+  /** The `aud` a token must carry (one of, when it carries several). */
+  audience: string;
+  /** Where the signing keys are: a JWKS URL fetched and cached, or a JWKS file read at start and on reload. */
+  keys: { kind: "url"; url: string } | { kind: "file"; path: string };
+  algorithms: string[];
+  /** The claims read as the caller's `team` and `user`. */
+  teamClaim?: string;
+  userClaim: string;
+  /** Clock skew allowed on `exp`, `nbf` and `iat`. */
+  leewayMs: number;
+  span: SourceRef;
 }
 
 export type ProviderApi = "openai" | "anthropic" | "mock" | "gemini" | "vertex" | "azure" | "bedrock";
@@ -116,7 +135,12 @@ export interface KeyNode {
   labels: Record<string, string>;
 }
 
-export type Scope = "key" | "team" | "user" | "route" | "global";
+/**
+ * Who a budget or limit counts together: `label:NAME` is one counter per
+ * value of the caller's label NAME (a key entry's label, or a token's
+ * claim), `metadata:NAME` per value of the body's `metadata.NAME`.
+ */
+export type Scope = "key" | "team" | "user" | "route" | "global" | `label:${string}` | `metadata:${string}`;
 
 /** Calendar windows are aligned in UTC; rolling windows slide. */
 export type WindowNode = { kind: "calendar"; unit: "minute" | "hour" | "day" | "month" } | { kind: "rolling"; ms: number };
@@ -315,6 +339,8 @@ export interface Graph {
   caches: Record<string, CacheNode>;
   /** Health policies by name; absent when the policy declares none. */
   health?: Record<string, HealthNode>;
+  /** Token issuers by block name; absent when the policy declares none. */
+  jwt?: Record<string, JwtNode>;
   /** In first-match order. */
   routes: RouteNode[];
   index: RouteIndex;
@@ -335,6 +361,8 @@ export interface TestRequest {
   key?: string;
   team?: string;
   user?: string;
+  /** Labels of the caller (a token's claims), over the key entry's. */
+  labels?: Record<string, string>;
   /** Input text (the user messages). */
   input?: string;
   /** The conversation (`session` fact); absent: derived as the server derives it (headers, then the input). */

@@ -40,6 +40,9 @@ function applyFact(request: TestRequest, f: RequestFact): void {
     case "metadata":
       setOwn(request.metadata, str(a), str(b));
       break;
+    case "label":
+      setOwn((request.labels ??= {}), str(a), str(b));
+      break;
     case "key":
       request.key = str(a);
       break;

@@ -6,7 +6,7 @@
  * checks found no errors, so it trusts shapes the checks guarantee, but it
  * is total: nothing here throws on any AST.
  */
-import type { BudgetDecl, CacheStmt, Detector, GuardrailDecl, HealthDecl, LimitDecl, ModelDecl, ProviderDecl, Setting, Value, Window } from "../lang/ast.js";
+import type { BudgetDecl, CacheStmt, Detector, GuardrailDecl, HealthDecl, JwtDecl, LimitDecl, ModelDecl, ProviderDecl, Setting, Value, Window } from "../lang/ast.js";
 import type { Span } from "../lang/span.js";
 import {
   GRAPH_VERSION,
@@ -21,6 +21,7 @@ import {
   type GuardRuleNode,
   type GuardrailNode,
   type HealthNode,
+  type JwtNode,
   type KeyNode,
   type LimitNode,
   type ModelNode,
@@ -80,6 +81,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
   const reloadMaxDrop = s.get("reload_max_drop");
   const cacheMemory = s.get("cache_memory");
   const usageRetention = s.get("usage_retention");
+  const revoked = str(s.get("revoked"));
   return {
     ...(listen !== undefined ? { listen } : {}),
     state: lowerState(s.get("state")),
@@ -94,6 +96,25 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
     ...(s.get("max_latency") !== undefined ? { maxLatencyMs: num(s.get("max_latency"), 0) } : {}),
     ...(s.get("max_cost") !== undefined ? { maxCost: num(s.get("max_cost"), 0) } : {}),
     ...(usageRetention !== undefined ? { usageRetentionMs: num(usageRetention, DEFAULTS.gateway.usageRetentionMs) } : {}),
+    ...(revoked !== undefined ? { revoked } : {}),
+  };
+}
+
+function lowerJwt(j: JwtDecl): JwtNode {
+  const s = settingValues(j.settings);
+  const d = DEFAULTS.jwt;
+  const url = str(s.get("jwks"));
+  const algorithms = s.get("algorithms");
+  const team = str(s.get("team"));
+  return {
+    issuer: str(s.get("issuer")) ?? "",
+    audience: str(s.get("audience")) ?? "",
+    keys: url !== undefined ? { kind: "url", url } : { kind: "file", path: str(s.get("jwks_file")) ?? "" },
+    algorithms: algorithms?.kind === "list" ? algorithms.items.map((v) => word(v) ?? "") : [...d.algorithms],
+    ...(team !== undefined ? { teamClaim: team } : {}),
+    userClaim: str(s.get("user")) ?? d.userClaim,
+    leewayMs: num(s.get("leeway"), d.leewayMs),
+    span: sourceRef(j.span),
   };
 }
 
@@ -195,7 +216,7 @@ function lowerWindow(w: Window): WindowNode {
 }
 
 function scopeOf(decl: BudgetDecl | LimitDecl): Scope {
-  for (const c of decl.clauses) if (c.kind === "scope") return c.scope.name as Scope;
+  for (const c of decl.clauses) if (c.kind === "scope") return (c.arg === undefined ? c.scope.name : `${c.scope.name}:${c.arg.value}`) as Scope;
   return DEFAULTS.scope;
 }
 
@@ -345,6 +366,7 @@ export function lower(symbols: SymbolTable, policy: string): { graph: Graph; tes
     caches: lowerCaches(symbols),
     // Written only when declared, so graphs of policies without health are unchanged.
     ...(symbols.health.size > 0 ? { health: mapValues(symbols.health, lowerHealth) } : {}),
+    ...(symbols.jwt.size > 0 ? { jwt: mapValues(symbols.jwt, lowerJwt) } : {}),
     routes,
     index,
     accepted,

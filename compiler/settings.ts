@@ -75,6 +75,10 @@ export const GATEWAY_SETTINGS: SettingsTable = {
     default: "30d",
     doc: "how long the usage ledger keeps its per-minute records (`aigw usage`, `/admin/usage`, `/ui`); older minutes are swept",
   },
+  revoked: {
+    type: STRING,
+    doc: "path of a file of revoked key hashes (`sha256:…`) and token ids (`jti:…`), one per line: `aigw serve` watches it, so revoking needs no policy change",
+  },
   reload_max_drop: {
     type: PERCENT,
     default: "50%",
@@ -203,6 +207,21 @@ export const HEALTH_SETTINGS: SettingsTable = {
   },
 };
 
+/** Signature algorithms a `jwt` block may accept: asymmetric only, so the gateway never holds a secret that could mint tokens. */
+export const JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+
+/** `jwt name { … }`: callers identified by tokens an identity provider signed (§4.11). */
+export const JWT_SETTINGS: SettingsTable = {
+  issuer: { type: STRING, required: true, doc: "the `iss` a token must carry; a token is verified by the block of its issuer" },
+  audience: { type: STRING, required: true, doc: "the `aud` a token must carry (one of them, when it carries several)" },
+  jwks: { type: STRING, doc: "URL of the issuer's JSON Web Key Set: fetched on first use, cached for 10 minutes, fetched again for an unknown key id (at most every 30 s)" },
+  jwks_file: { type: STRING, doc: "path of a JSON Web Key Set file, instead of `jwks`: read at start and on every reload" },
+  algorithms: { type: wordListType(JWT_ALGORITHMS, "algorithms"), default: "[RS256, ES256]", doc: "the signature algorithms accepted (asymmetric only)" },
+  team: { type: STRING, doc: "the claim read as the caller's `team`" },
+  user: { type: STRING, default: '"sub"', doc: "the claim read as the caller's `user`" },
+  leeway: { type: DURATION, default: "30s", doc: "clock skew allowed on `exp`, `nbf` and `iat`" },
+};
+
 /**
  * A `keys` entry accepts any label; every label is a string. `team` and
  * `user` are the labels auth reads into the `team` and `user` facts; the
@@ -237,6 +256,7 @@ export const DEFAULTS = {
   /** `on input` is assumed until a guardrail says otherwise. */
   guardOn: "input",
   health: { on: ["5xx", "timeout", "connection"], consecutive: 5, intervalMs: 60_000, minimum: 10, ejectMs: 30_000, maxEjectMs: 300_000 },
+  jwt: { algorithms: ["RS256", "ES256"], userClaim: "sub", leewayMs: 30_000 },
   /** A budget or limit without `per`. */
   scope: "global",
 } as const;

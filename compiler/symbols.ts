@@ -10,6 +10,7 @@ import type {
   GatewayDecl,
   GuardrailDecl,
   HealthDecl,
+  JwtDecl,
   KeyEntry,
   LimitDecl,
   ModelDecl,
@@ -28,6 +29,7 @@ export interface SymbolTable {
   guardrails: Map<string, GuardrailDecl>;
   caches: Map<string, CacheDecl>;
   health: Map<string, HealthDecl>;
+  jwt: Map<string, JwtDecl>;
   /** In first-match order across files (see the loader for how files are ordered). */
   routes: RouteDecl[];
   /** Routes by name (first declaration wins). */

@@ -136,6 +136,14 @@ export interface HealthDecl {
   span: Span;
 }
 
+/** `jwt corp { issuer "https://login.example.com/"  audience "aigw"  jwks "https://…/jwks.json" }`: callers identified by signed tokens. */
+export interface JwtDecl {
+  kind: "jwt";
+  name: Ident;
+  settings: Setting[];
+  span: Span;
+}
+
 /** `model gpt-4o = openai/"gpt-4o" { input $2.50/Mtok output $10/Mtok context 128k }` */
 export interface ModelDecl {
   kind: "model";
@@ -171,7 +179,7 @@ export type Window = Ident | Quantity;
  * - `exceeded reject` / `exceeded downgrade gpt-4o-mini`
  */
 export type BudgetClause =
-  | { kind: "scope"; scope: Ident; span: Span }
+  | { kind: "scope"; scope: Ident; /** `per label("project")`: the name in parentheses. */ arg?: StringLit; span: Span }
   | { kind: "amount"; measure: Ident; amount: Value; window: Window; span: Span }
   | { kind: "warn"; at: Value; span: Span }
   | { kind: "exceeded"; action: Ident; model?: Ident; span: Span };
@@ -334,6 +342,7 @@ export type Declaration =
   | GuardrailDecl
   | CacheDecl
   | HealthDecl
+  | JwtDecl
   | RouteDecl
   | TestDecl;
 

@@ -136,6 +136,8 @@ export class AstBuilder {
         return { kind: "provider", name: this.ident(this.token(c, "Name"), span), settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
       case "healthDecl":
         return { kind: "health", name: this.ident(this.token(c, "Name"), span), settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
+      case "jwtDecl":
+        return { kind: "jwt", name: this.ident(this.token(c, "Name"), span), settings: this.settingsBlock(this.node(c, "settingsBlock")), span };
       case "modelDecl":
         return this.model(c, span);
       case "keysDecl": {
@@ -225,9 +227,12 @@ export class AstBuilder {
       if (kind === undefined) continue;
       const span = this.span(clause);
       switch (kind) {
-        case "Kw_per":
-          out.push({ kind: "scope", scope: this.ident(this.token(c, "Name"), span), span });
+        case "Kw_per": {
+          const arg = this.token(c, "StringLiteral");
+          const scope = this.ident(this.token(c, "Name"), span);
+          out.push(arg === undefined ? { kind: "scope", scope, span } : { kind: "scope", scope, arg: this.string(arg, span), span });
           break;
+        }
         case "measure": {
           const w = this.token(c, "window");
           // the window is decoded before the amount, as it always was: the order of their diagnostics

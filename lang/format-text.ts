@@ -118,7 +118,7 @@ export function keyEntry(k: A.KeyEntry): string {
 export function clause(c: A.BudgetClause): string {
   switch (c.kind) {
     case "scope":
-      return `per ${c.scope.name}`;
+      return c.arg === undefined ? `per ${c.scope.name}` : `per ${c.scope.name}(${stringLiteral(c.arg.value)})`;
     case "amount":
       return `${c.measure.name} ${value(c.amount)} per ${c.window.kind === "ident" ? c.window.name : c.window.raw}`;
     case "warn":

@@ -77,6 +77,7 @@ function declaration(d: A.Declaration): Entry {
       return block(d.kind, "gateway", settings(d.settings), false, d.span);
     case "provider":
     case "health":
+    case "jwt":
       return block(d.kind, `${d.kind} ${d.name.name}`, settings(d.settings), true, d.span);
     case "model": {
       const head = `model ${d.name.name} = ${d.provider.name}/${P.stringLiteral(d.upstream.value)}`;

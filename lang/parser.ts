@@ -75,6 +75,7 @@ class RouteParser extends CstParser {
       { ALT: () => this.SUBRULE(this.guardrailDecl) },
       { ALT: () => this.SUBRULE(this.cacheDecl) },
       { ALT: () => this.SUBRULE(this.healthDecl) },
+      { ALT: () => this.SUBRULE(this.jwtDecl) },
       { ALT: () => this.SUBRULE(this.routeDecl) },
       { ALT: () => this.SUBRULE(this.testDecl) },
     ]));
@@ -123,6 +124,12 @@ class RouteParser extends CstParser {
     this.SUBRULE(this.settingsBlock);
   });
 
+  jwtDecl = this.RULE("jwtDecl", () => {
+    this.CONSUME(T.Jwt);
+    this.CONSUME(T.Name);
+    this.SUBRULE(this.settingsBlock);
+  });
+
   keysDecl = this.RULE("keysDecl", () => {
     this.CONSUME(T.Keys);
     this.CONSUME(T.LBrace);
@@ -160,6 +167,11 @@ class RouteParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Per);
           this.CONSUME(T.Name);
+          this.OPTION(() => {
+            this.CONSUME(T.LParen);
+            this.CONSUME(T.StringLiteral);
+            this.CONSUME(T.RParen);
+          });
         },
       },
       {

@@ -46,6 +46,7 @@ export const Budget = keyword("budget");
 export const Limit = keyword("limit");
 export const Guardrail = keyword("guardrail");
 export const Health = keyword("health");
+export const Jwt = keyword("jwt");
 export const Route = keyword("route");
 export const Test = keyword("test");
 export const When = keyword("when");

@@ -26,7 +26,7 @@ export type Slot =
   | { kind: "none" };
 
 /** Blocks of `name value` settings. */
-export type SettingsBlock = "gateway" | "provider" | "model" | "cache" | "health";
+export type SettingsBlock = "gateway" | "provider" | "model" | "cache" | "health" | "jwt";
 
 export interface CompletionContext {
   slot: Slot;
@@ -34,7 +34,7 @@ export interface CompletionContext {
   prefix: string;
 }
 
-export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "route", "test"] as const;
+export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "jwt", "route", "test"] as const;
 const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache", "health"];
 /** A cache body: `when` and its settings. */
 const CACHE_WORDS = ["when", ...Object.keys(CACHE_SETTINGS)];
@@ -154,6 +154,7 @@ function blockSlot(frame: Frame, outer: Frame | undefined): Slot {
     case "provider":
     case "model":
     case "health":
+    case "jwt":
       return settingsSlot(frame.block, s);
     case "keys":
       return isString(frame.stmt[frame.stmt.length - 1]) ? { kind: "words", words: ["team", "user"] } : { kind: "none" };

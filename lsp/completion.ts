@@ -13,11 +13,11 @@ import { decodeQuantity } from "../lang/literals.js";
 import { parse } from "../lang/parse.js";
 import { fileSpan } from "../lang/span.js";
 import { REQUEST_FACTS } from "../compiler/passes/check-tests.js";
-import { CACHE_SCOPES, CACHE_SETTINGS, GATEWAY_SETTINGS, HEALTH_SETTINGS, MODEL_SETTINGS, PROVIDER_APIS, PROVIDER_SETTINGS, settingSpec, type SettingsTable } from "../compiler/settings.js";
+import { CACHE_SCOPES, CACHE_SETTINGS, GATEWAY_SETTINGS, HEALTH_SETTINGS, JWT_ALGORITHMS, JWT_SETTINGS, MODEL_SETTINGS, PROVIDER_APIS, PROVIDER_SETTINGS, settingSpec, type SettingsTable } from "../compiler/settings.js";
 import type { Analysis } from "./analysis.js";
 import { completionContext, type SettingsBlock, type Slot } from "./completion-context.js";
 
-const TABLES: Record<SettingsBlock, SettingsTable> = { gateway: GATEWAY_SETTINGS, provider: PROVIDER_SETTINGS, model: MODEL_SETTINGS, cache: CACHE_SETTINGS, health: HEALTH_SETTINGS };
+const TABLES: Record<SettingsBlock, SettingsTable> = { gateway: GATEWAY_SETTINGS, provider: PROVIDER_SETTINGS, model: MODEL_SETTINGS, cache: CACHE_SETTINGS, health: HEALTH_SETTINGS, jwt: JWT_SETTINGS };
 
 /** Examples of each unit, offered when no number is typed yet. */
 const EXAMPLES: Record<Unit, readonly string[]> = {
@@ -33,7 +33,7 @@ const EXAMPLES: Record<Unit, readonly string[]> = {
 /** Suffixes completing a number already typed (`30` → `30s`, `30ms` …). */
 const SUFFIXES = ["ms", "s", "m", "h", "d", "k", "M", "%", "B", "KB", "MB", "GB", "/Mtok", "/ktok", "/tok", "xx"];
 /** Words and calls a setting may take; each is offered where the setting's type accepts it. */
-const WORDS = ["true", "false", "keys", "none", "memory", ...PROVIDER_APIS, ...CACHE_SCOPES, "allowed", "denied", "hits", 'env("NAME")', 'sqlite(".aigw/state.db")', 'redis(env("REDIS_URL"))'];
+const WORDS = ["true", "false", "keys", "none", "memory", ...PROVIDER_APIS, ...CACHE_SCOPES, ...JWT_ALGORITHMS, "allowed", "denied", "hits", 'env("NAME")', 'sqlite(".aigw/state.db")', 'redis(env("REDIS_URL"))'];
 
 function unitOf(text: string): Unit | undefined {
   if (!/^\$?\d/.test(text)) return undefined;

@@ -20,6 +20,7 @@ const KIND: Record<Declaration["kind"], SymbolKind> = {
   guardrail: SymbolKind.Interface,
   cache: SymbolKind.Struct,
   health: SymbolKind.Event,
+  jwt: SymbolKind.Object,
   route: SymbolKind.Function,
   test: SymbolKind.Method,
 };

@@ -116,6 +116,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
       host,
       port,
       world: { env: io.env },
+      baseDir: policyDir(paths[0]!),
       log,
       routes: reloadRoutes(reloader, io.env),
       store: state.store,

@@ -11,7 +11,7 @@
  */
 import { routeBound } from "../bounds/worst-case.js";
 import { describe, testRequest } from "../conditions/index.js";
-import type { Graph, KeyNode, RouteNode, SourceRef, TestRequest } from "../graph.js";
+import type { Graph, JwtNode, KeyNode, RouteNode, SourceRef, TestRequest } from "../graph.js";
 import { ASPECTS, aspectFp, aspectText, type Aspect, type Outcome } from "./outcome.js";
 import { changedRegions, prepareSide, type Side } from "./regions.js";
 import { renames, type Rename } from "./renames.js";
@@ -153,7 +153,19 @@ function globalChanges(a: Graph, b: Graph): GlobalChange[] {
   for (const hash of [...new Set([...Object.keys(a.keys), ...Object.keys(b.keys)])].sort()) {
     push(`caller key ${hash.slice(0, 19)}…`, keyText(a.keys[hash]), keyText(b.keys[hash]));
   }
+  // Token issuers by issuer (a block's name is only a name): who can call, and which claims are the team and user.
+  const issuers = (g: Graph): Map<string, JwtNode> => new Map(Object.values(g.jwt ?? {}).map((j) => [j.issuer, j]));
+  const ia = issuers(a);
+  const ib = issuers(b);
+  for (const iss of [...new Set([...ia.keys(), ...ib.keys()])].sort()) push(`token issuer ${iss}`, jwtText(ia.get(iss)), jwtText(ib.get(iss)));
+  push("revocation file", a.gateway.revoked ?? "none", b.gateway.revoked ?? "none");
   return out;
+}
+
+function jwtText(j: JwtNode | undefined): string {
+  if (!j) return "absent";
+  const keys = j.keys.kind === "url" ? `keys ${j.keys.url}` : `key file ${j.keys.path}`;
+  return `audience ${JSON.stringify(j.audience)}, ${keys}, ${j.algorithms.join("/")}, team ${j.teamClaim ?? "none"}, user ${j.userClaim}, leeway ${durationText(j.leewayMs)}`;
 }
 
 /** The semantic difference between policy `a` (old) and `b` (new). Pure. */

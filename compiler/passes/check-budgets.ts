@@ -16,6 +16,8 @@ import { COUNT, MONEY, PERCENT, TOKENS, checkValue, describeValue, enumType } fr
 import { firstOfEach, isMissing, push } from "./common.js";
 
 export const SCOPES: readonly Scope[] = ["key", "team", "user", "route", "global"];
+/** Scopes that name what they count by: `per label("project")`, `per metadata("app")`. */
+export const NAMED_SCOPES = ["label", "metadata"] as const;
 export const CALENDAR_WINDOWS: readonly Extract<WindowNode, { kind: "calendar" }>["unit"][] = ["minute", "hour", "day", "month"];
 
 const SCOPE_TYPE = enumType(SCOPES);
@@ -52,6 +54,25 @@ function checkWindow(window: Window, out: Diagnostic[]): void {
   }
 }
 
+function checkScope(c: Extract<BudgetClause, { kind: "scope" }>, out: Diagnostic[]): void {
+  const name = c.scope.name;
+  if (name === "") return;
+  const named = (NAMED_SCOPES as readonly string[]).includes(name);
+  if (c.arg === undefined && named) {
+    out.push(diagnostic("E205", `\`per ${name}\` needs the name of the ${name} to count by`, c.scope.span, { help: `write \`per ${name}("project")\`` }));
+  } else if (c.arg !== undefined && !named) {
+    out.push(
+      diagnostic("E205", `\`per ${name}\` takes no name; only \`per label("…")\` and \`per metadata("…")\` do`, c.arg.span, {
+        help: (SCOPES as readonly string[]).includes(name) ? `write \`per ${name}\`` : "scopes are key, team, user, route, global, label(\"name\") and metadata(\"name\")",
+      }),
+    );
+  } else if (c.arg !== undefined && c.arg.value === "") {
+    out.push(diagnostic("E201", `\`per ${name}("")\` needs a name`, c.arg.span));
+  } else if (!named) {
+    push(out, checkValue(SCOPE_TYPE, c.scope, "per"));
+  }
+}
+
 function checkClauses(decl: BudgetDecl | LimitDecl, out: Diagnostic[]): void {
   const isBudget = decl.kind === "budget";
   const what = `${decl.kind} \`${decl.name.name}\``;
@@ -60,7 +81,7 @@ function checkClauses(decl: BudgetDecl | LimitDecl, out: Diagnostic[]): void {
   for (const c of clauses) {
     switch (c.kind) {
       case "scope":
-        if (c.scope.name !== "") push(out, checkValue(SCOPE_TYPE, c.scope, "per"));
+        checkScope(c, out);
         break;
       case "amount": {
         const measure = c.measure.name;

@@ -5,13 +5,14 @@
  * type (E201), value out of range (E204), setting given twice (E208). Also a
  * key hash that is not `sha256:<64 hex digits>` (E201) or is listed twice (E102).
  */
-import type { CacheStmt, KeyEntry, ProviderDecl, Setting } from "../../lang/ast.js";
+import type { CacheStmt, JwtDecl, KeyEntry, ProviderDecl, Setting } from "../../lang/ast.js";
 import type { Span } from "../../lang/span.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import {
   CACHE_SETTINGS,
   GATEWAY_SETTINGS,
   HEALTH_SETTINGS,
+  JWT_SETTINGS,
   KEY_LABEL,
   MODEL_SETTINGS,
   PROVIDER_NEEDS,
@@ -197,10 +198,54 @@ function checkCache(body: readonly CacheStmt[], owner: string, span: Span, out: 
   }
 }
 
+/**
+ * A `jwt` block: its settings, exactly one of `jwks` and `jwks_file`, a
+ * JWKS URL over https (plain http only to this machine: keys fetched in the
+ * clear could be swapped), and one block per issuer (a token finds its
+ * block by `iss`).
+ */
+function checkJwt(decl: JwtDecl, issuers: Map<string, Span>, out: Diagnostic[]): void {
+  const owner = `jwt \`${decl.name.name}\``;
+  checkBlock(decl.settings, JWT_SETTINGS, { owner, kind: "jwt", span: decl.name.span }, out);
+  const byName = new Map(decl.settings.map((s) => [s.name.name, s] as const));
+  const url = byName.get("jwks");
+  const file = byName.get("jwks_file");
+  if (url === undefined && file === undefined) {
+    out.push(diagnostic("E203", `${owner} needs where its signing keys are: \`jwks "https://…"\` or \`jwks_file "path"\``, decl.name.span));
+  } else if (url !== undefined && file !== undefined) {
+    out.push(diagnostic("E208", `${owner} gives both \`jwks\` and \`jwks_file\`; keep one`, file.name.span));
+  }
+  if (url?.value.kind === "string" && !isKeySetUrl(url.value.value)) {
+    out.push(
+      diagnostic("E204", `\`jwks\` must be an https URL (http only to localhost or 127.0.0.1), found \`${url.value.value}\``, url.value.span, {
+        help: "signing keys fetched over plain http could be replaced on the way",
+      }),
+    );
+  }
+  const issuer = byName.get("issuer");
+  if (issuer?.value.kind === "string") {
+    const first = issuers.get(issuer.value.value);
+    if (first) out.push(diagnostic("E102", `two \`jwt\` blocks verify issuer \`${issuer.value.value}\`; a token finds its block by issuer, so keep one`, issuer.value.span, { related: { span: first, message: "first declared here" } }));
+    else issuers.set(issuer.value.value, issuer.value.span);
+  }
+}
+
+function isKeySetUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]");
+}
+
 /** Every declaration is checked, duplicates included: a duplicate's own mistakes are worth knowing too. */
 function check(ctx: CompileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const keyHashes = new Map<string, Span>();
+  const issuers = new Map<string, Span>();
   for (const file of ctx.files) {
     for (const decl of file.declarations) {
       switch (decl.kind) {
@@ -224,6 +269,9 @@ function check(ctx: CompileContext): Diagnostic[] {
           break;
         case "health":
           checkBlock(decl.settings, HEALTH_SETTINGS, { owner: `health \`${decl.name.name}\``, kind: "health", span: decl.name.span }, out);
+          break;
+        case "jwt":
+          checkJwt(decl, issuers, out);
           break;
         default:
           break;

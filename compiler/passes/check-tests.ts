@@ -35,6 +35,7 @@ export const REQUEST_FACTS: Readonly<Record<string, { args: readonly ValueType[]
   key: { args: [STRING], example: 'key "sha256:…"' },
   team: { args: [STRING], example: 'team "search"' },
   user: { args: [STRING], example: 'user "ana"' },
+  label: { args: [STRING, STRING], example: 'label "project" "apollo"' },
   session: { args: [STRING], example: 'session "conversation-1"' },
   input: { args: [STRING], example: 'input "hello"' },
   input_tokens: { args: [TOKENS], example: "input_tokens 5k" },
@@ -49,7 +50,7 @@ export const REQUEST_FACTS: Readonly<Record<string, { args: readonly ValueType[]
 /** Facts that take a name as their first argument may repeat with different names. */
 function factKey(f: RequestFact): string {
   const first = f.args[0];
-  return (f.name.name === "header" || f.name.name === "metadata") && first?.kind === "string"
+  return (f.name.name === "header" || f.name.name === "metadata" || f.name.name === "label") && first?.kind === "string"
     ? `${f.name.name} ${first.value.toLowerCase()}`
     : f.name.name;
 }

@@ -17,6 +17,7 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
     guardrails: new Map(),
     caches: new Map(),
     health: new Map(),
+    jwt: new Map(),
     routes: [],
     routesByName: new Map(),
     keys: [],
@@ -74,6 +75,9 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
           break;
         case "health":
           declare(symbols.health, decl, "health policy");
+          break;
+        case "jwt":
+          declare(symbols.jwt, decl, "jwt issuer");
           break;
         case "route": {
           const before = symbols.routesByName.size;

@@ -41,7 +41,7 @@ export const noCallers: Rule = {
   codes: ["W504"],
   check(ctx) {
     // No file, no policy: the loader's error says what is missing.
-    if (arr(ctx.files).length === 0 || arr(ctx.symbols?.keys).length > 0) return [];
+    if (arr(ctx.files).length === 0 || arr(ctx.symbols?.keys).length > 0 || (ctx.symbols?.jwt?.size ?? 0) > 0) return [];
     const gateway = ctx.symbols?.gateway;
     const auth = authSetting(gateway);
     if (auth && auth.value !== "keys") return [];

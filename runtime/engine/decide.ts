@@ -116,7 +116,17 @@ export function scopeKey(scope: Scope, facts: Facts, route: string): string {
       return route;
     case "global":
       return "global";
+    default:
+      return namedScopeKey(scope, facts);
   }
+}
+
+/** `label:NAME` and `metadata:NAME`: the value of that label or metadata entry. */
+function namedScopeKey(scope: `label:${string}` | `metadata:${string}`, facts: Facts): string {
+  const colon = scope.indexOf(":");
+  const from = scope.charCodeAt(0) === 108 /* l */ ? facts.labels : facts.metadata;
+  const name = scope.slice(colon + 1);
+  return Object.hasOwn(from, name) ? from[name]! : NO_SCOPE_VALUE;
 }
 
 function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: Tracer | undefined): Decision {
@@ -325,7 +335,10 @@ function rejected(
 }
 
 function scopeText(scope: Scope, key: string): string {
-  return scope === "global" ? "all callers" : key === NO_SCOPE_VALUE ? `callers without a ${scope}` : `${scope} \`${key}\``;
+  if (scope === "global") return "all callers";
+  const colon = scope.indexOf(":");
+  const what = colon < 0 ? scope : `${scope.slice(0, colon)} \`${scope.slice(colon + 1)}\``;
+  return key === NO_SCOPE_VALUE ? `callers without a ${what}` : `${what} \`${key}\``;
 }
 
 function fmt(dollars: number): string {

@@ -316,6 +316,7 @@ export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "k
   const user = request.user ?? entry?.user;
   const labels: Record<string, string> = Object.create(null) as Record<string, string>;
   if (entry) Object.assign(labels, ownStrings(entry.labels));
+  if (request.labels) Object.assign(labels, ownStrings(request.labels));
   if (team !== undefined) labels.team = team;
   if (user !== undefined) labels.user = user;
   return new RequestFacts(

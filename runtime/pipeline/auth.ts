@@ -8,6 +8,7 @@ import type { Graph } from "../../compiler/graph.js";
 import type { Caller } from "../engine/index.js";
 import { GatewayError } from "./errors.js";
 import { bearerToken } from "../engine/bearer.js";
+import { Revocations, TokenRefused, TokenVerifier } from "../identity/index.js";
 
 export { bearerToken };
 
@@ -59,13 +60,14 @@ export function credentialOf(headers: Readonly<Record<string, string>>): string 
 
 /**
  * Resolves the caller of a request from its `authorization` header.
- * Throws a 401 {@link GatewayError} for a missing or unknown key.
+ * Throws a 401 {@link GatewayError} for a missing, unknown or revoked key.
  */
-export function authenticate(callers: CallerIndex, authorization: string | undefined): Caller {
+export function authenticate(callers: CallerIndex, authorization: string | undefined, revoked: Revocations = Revocations.EMPTY): Caller {
   const token = bearerToken(authorization);
   if (callers.graph.gateway.auth === "none") {
-    // local development: a key, if one is sent and known, still identifies the caller
-    return token === undefined ? ANONYMOUS : (callers.lookup(token) ?? ANONYMOUS);
+    // local development: a key, if one is sent and known (and not revoked), still identifies the caller
+    const known = token === undefined ? null : callers.lookup(token);
+    return known === null || revoked.has(known.key!) ? ANONYMOUS : known;
   }
   if (token === undefined) {
     throw new GatewayError(
@@ -75,10 +77,59 @@ export function authenticate(callers: CallerIndex, authorization: string | undef
   }
   const caller = callers.lookup(token);
   if (caller === null) throw new GatewayError("invalid_api_key", "incorrect api key provided");
+  if (revoked.size > 0 && revoked.has(caller.key!)) throw new GatewayError("invalid_api_key", "this api key has been revoked");
   return caller;
 }
 
-function callerOf(graph: Graph, hash: string): Caller {
+/** What identifies callers for one graph: its keys, its token verifier (when it has `jwt` blocks), the revocation list in force. */
+export interface Identifiers {
+  readonly callers: CallerIndex;
+  readonly tokens: TokenVerifier | undefined;
+  readonly revoked: () => Revocations;
+}
+
+/**
+ * The caller of a request to any endpoint, from its credential headers: a
+ * promise only when a bearer JWT has to be verified (a key, or a token
+ * verified before, is answered at once).
+ */
+export function identify(ids: Identifiers, headers: Readonly<Record<string, string>>): Caller | Promise<Caller> {
+  const credential = credentialOf(headers);
+  if (ids.tokens !== undefined) {
+    const token = bearerToken(credential);
+    if (token !== undefined && TokenVerifier.isToken(token)) return authenticateToken(ids.tokens, token, ids.callers.graph.gateway.auth, ids.revoked());
+  }
+  return authenticate(ids.callers, credential, ids.revoked());
+}
+
+/**
+ * The caller of a bearer JWT (runtime/identity/tokens.ts), revocation
+ * checked on every request. A refused token is a 401 naming the rule it
+ * broke (a 503 when the issuer's keys cannot be fetched); under `auth none`
+ * a refused token is anonymous, like an unknown key.
+ */
+export async function authenticateToken(tokens: TokenVerifier, token: string, auth: "keys" | "none", revoked: Revocations): Promise<Caller> {
+  let verified = tokens.remembered(token);
+  if (verified === undefined) {
+    try {
+      verified = await tokens.verify(token);
+    } catch (err) {
+      if (!(err instanceof TokenRefused)) throw err;
+      if (auth === "none" && err.kind === "invalid") return ANONYMOUS;
+      if (err.kind === "unavailable") throw new GatewayError("auth_unavailable", `${err.message}; retry shortly`, { headers: [["retry-after", "5"]] });
+      throw new GatewayError("invalid_api_key", `invalid bearer token: ${err.message}`);
+    }
+  }
+  for (const id of verified.ids) {
+    if (!revoked.has(id)) continue;
+    if (auth === "none") return ANONYMOUS;
+    throw new GatewayError("invalid_api_key", "this token has been revoked");
+  }
+  return verified.caller;
+}
+
+/** The caller of a `keys` entry, by its hash (which must be listed). */
+export function callerOf(graph: Graph, hash: string): Caller {
   const k = graph.keys[hash]!;
   const caller: Caller = { key: hash, labels: k.labels };
   if (k.team !== undefined) caller.team = k.team;

@@ -29,6 +29,7 @@ export const ERROR_KINDS = {
   upstream_timeout: { status: 504, type: "timeout_error" },
   shutting_down: { status: 503, type: "server_error" },
   state_unavailable: { status: 503, type: "server_error" },
+  auth_unavailable: { status: 503, type: "server_error" },
   guard_unavailable: { status: 503, type: "server_error" },
   internal_error: { status: 500, type: "server_error" },
 } as const satisfies Record<string, { status: number; type: string }>;

@@ -9,7 +9,7 @@ export { chatSteps, type ChainFeatures } from "./chain.js";
 export { compose, type Step } from "./compose.js";
 export { RequestRecord, type RecordEvent } from "./record.js";
 export { RefusalError, resetText } from "./refusals.js";
-export { authenticate, bearerToken, CallerIndex, credentialOf, hashKey, type Caller } from "./auth.js";
+export { authenticate, bearerToken, CallerIndex, credentialOf, hashKey, identify, type Caller, type Identifiers } from "./auth.js";
 export { checkJsonContentType, parseChatRequest, parseJsonBody, validateChatRequest, type ChatRequest } from "./validate.js";
 export { guardInput, type GuardResult } from "./guard.js";
 export { execute, outcomeOf, type ExecuteOptions, type ExecuteResult, type TryTiming } from "./execute.js";

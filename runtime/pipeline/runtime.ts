@@ -6,6 +6,7 @@
  * composed for the graph's features. Hot reload builds a new `Runtime` and
  * swaps one reference; requests in flight keep the one they started with.
  */
+import { readFileSync } from "node:fs";
 import type { Graph } from "../../compiler/graph.js";
 import { loadTokenizer, prepare, tokenFloor, type PreparedGraph } from "../engine/index.js";
 import type { Budgets } from "../budget/admission.js";
@@ -20,12 +21,17 @@ import { ChatContext, type ChatInput } from "./context.js";
 import { guardApplier, type ApplyGuard } from "./offloaded.js";
 import { RequestRecord } from "./record.js";
 import type { GuardOffload } from "../offload/index.js";
+import { KeySets, Revocations, TokenVerifier } from "../identity/index.js";
 import type { Reply } from "./respond.js";
 
 export interface Runtime {
   readonly graph: Graph;
   readonly prepared: PreparedGraph;
   readonly callers: CallerIndex;
+  /** Verifies bearer JWTs against the graph's `jwt` blocks; absent when it has none. */
+  readonly tokens: TokenVerifier | undefined;
+  /** The revocation list as it is now (the server swaps it when its file changes). */
+  readonly revoked: () => Revocations;
   readonly providers: Providers;
   /** Some condition reads `input_tokens`: the tokenizer must be loaded before deciding. */
   readonly needsTokenizer: boolean;
@@ -86,6 +92,14 @@ export interface RuntimeOptions {
   timeSteps?: boolean;
   /** The gateway's guard pass workers, when the graph needs them (see `needsOffload`). */
   offload?: GuardOffload | undefined;
+  /** Token key sets and the revocation list, kept across reloads; absent: key set files read from disk, nothing revoked. */
+  identity?: Identity;
+}
+
+/** What identifies callers beyond the policy's keys, shared across reloads. */
+export interface Identity {
+  readonly keySets: KeySets;
+  readonly revoked: () => Revocations;
 }
 
 /** Builds the runtime of a graph; starts loading the tokenizer when the policy needs it. */
@@ -110,10 +124,13 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     "openai.responses": chatChain(graph, features, responsesShape),
     "openai.embeddings": chatChain(graph, features, embeddingsShape),
   };
+  const identity = options.identity ?? { keySets: new KeySets((path) => readFileSync(path, "utf8")), revoked: () => Revocations.EMPTY };
   const rt: Runtime = {
     graph,
     prepared,
     callers: new CallerIndex(graph),
+    tokens: graph.jwt === undefined ? undefined : new TokenVerifier(graph.jwt, identity.keySets, world.now),
+    revoked: identity.revoked,
     providers,
     needsTokenizer: prepared.readsTokens,
     tokenFloor: prepared.readsTokens ? tokenFloor(graph) : Infinity,

@@ -22,8 +22,10 @@ import {
   type TraceEvent,
 } from "../engine/index.js";
 import { GatewayError } from "../pipeline/errors.js";
+import { callerOf } from "../pipeline/auth.js";
 import { validateChatRequest } from "../pipeline/validate.js";
 import { decodeChat, requestTexts, type CanonicalRequest } from "../request/index.js";
+import { TokenVerifier, unverifiedCaller } from "../identity/index.js";
 
 /** The draw used when the caller gives no state: explanations must be repeatable. */
 export const DEFAULT_DRAW = 0.5;
@@ -112,14 +114,12 @@ function canonicalOf(body: Record<string, unknown>): CanonicalRequest {
 
 function callerFromKeys(graph: Graph, headers: Readonly<Record<string, string>>, hashKey: ((key: string) => string) | undefined): Caller {
   const token = bearerToken(headerValue(headers, "authorization"));
-  if (token === undefined || hashKey === undefined) return {};
+  if (token === undefined) return {};
+  // A token is explained as the caller its claims describe; explain fetches no keys, so it is not verified.
+  if (graph.jwt !== undefined && TokenVerifier.isToken(token)) return unverifiedCaller(graph.jwt, token) ?? {};
+  if (hashKey === undefined) return {};
   const hash = hashKey(token);
-  if (!Object.hasOwn(graph.keys, hash)) return {};
-  const entry = graph.keys[hash]!;
-  const caller: Caller = { key: hash, labels: entry.labels };
-  if (entry.team !== undefined) caller.team = entry.team;
-  if (entry.user !== undefined) caller.user = entry.user;
-  return caller;
+  return Object.hasOwn(graph.keys, hash) ? callerOf(graph, hash) : {};
 }
 
 function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {

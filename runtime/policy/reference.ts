@@ -192,9 +192,11 @@ function names(route: RouteDecl, kind: "guard" | "budget" | "limit"): string[] {
   return out;
 }
 
+/** The scope as the graph spells it: `team`, or `label:project` for `per label("project")`. */
 function scopeOf(decl: BudgetDecl | LimitDecl): string {
   const c = decl.clauses.find((x) => x.kind === "scope");
-  return c?.kind === "scope" ? c.scope.name : DEFAULTS.scope;
+  if (c?.kind !== "scope") return DEFAULTS.scope;
+  return c.arg === undefined ? c.scope.name : `${c.scope.name}:${c.arg.value}`;
 }
 
 function amount(decl: BudgetDecl | LimitDecl, measure: string): number | undefined {
@@ -206,7 +208,10 @@ function amount(decl: BudgetDecl | LimitDecl, measure: string): number | undefin
 function scopeKey(scope: string, facts: Facts, route: string): string {
   if (scope === "route") return route;
   if (scope === "global") return "global";
-  const v = scope === "key" ? facts.key : scope === "team" ? facts.team : facts.user;
+  const [kind, ...rest] = scope.split(":");
+  const name = rest.join(":");
+  const entries = kind === "label" ? facts.labels : kind === "metadata" ? facts.metadata : undefined;
+  const v = entries !== undefined ? (Object.hasOwn(entries, name) ? entries[name] : undefined) : scope === "key" ? facts.key : scope === "team" ? facts.team : facts.user;
   return v ?? NO_SCOPE_VALUE;
 }
 

@@ -9,7 +9,7 @@
  */
 import { anthropicError, CodecError, decodeMessages, requestTexts, type InboundApi } from "../request/index.js";
 import { loadTokenizer } from "../engine/index.js";
-import { authenticate, credentialOf, errorInfo, GatewayError, parseJsonBody, toErrorReply, type Runtime } from "../pipeline/index.js";
+import { identify, errorInfo, GatewayError, parseJsonBody, toErrorReply, type Runtime } from "../pipeline/index.js";
 import type { HeaderList, HttpRequest, HttpResponse } from "./uws.js";
 
 const JSON_HEADERS: HeaderList = [["content-type", "application/json"]];
@@ -24,7 +24,7 @@ export const API_PATHS: Readonly<Record<string, InboundApi>> = {
 /** `POST /v1/messages/count_tokens`: `{ input_tokens }` of what the model would read. */
 export async function countTokens(rt: Runtime, req: HttpRequest, res: HttpResponse): Promise<void> {
   try {
-    authenticate(rt.callers, credentialOf(req.headers));
+    await identify(rt, req.headers);
     let request;
     try {
       // count_tokens takes a Messages body without `max_tokens`
@@ -45,9 +45,9 @@ export async function countTokens(rt: Runtime, req: HttpRequest, res: HttpRespon
 }
 
 /** `GET /v1/models/{id}`: the entry of a model the policy accepts, else 404. */
-export function modelEntry(rt: Runtime, id: string, req: HttpRequest, res: HttpResponse): void {
+export async function modelEntry(rt: Runtime, id: string, req: HttpRequest, res: HttpResponse): Promise<void> {
   try {
-    authenticate(rt.callers, credentialOf(req.headers));
+    await identify(rt, req.headers);
     const entry = rt.modelEntries.get(id);
     if (entry === undefined) throw new GatewayError("model_not_found", `the model \`${id}\` does not exist`, { param: "model" });
     res.send(200, JSON_HEADERS, entry);

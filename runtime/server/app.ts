@@ -15,11 +15,13 @@
  * it when it starts, so a hot reload (`setGraph`) is one assignment and a
  * request in flight finishes on the graph it started with.
  */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Graph } from "../../compiler/graph.js";
 import { validateGraph } from "../../compiler/validate.js";
 import { Budgets } from "../budget/admission.js";
 import { GatewayError, toErrorReply } from "../pipeline/errors.js";
-import { authenticate, checkJsonContentType, credentialOf, createRuntime, requestIds, writeReply, type ChatInput, type Runtime, type Written } from "../pipeline/index.js";
+import { checkJsonContentType, createRuntime, identify, requestIds, writeReply, type ChatInput, type Runtime, type Written } from "../pipeline/index.js";
 import { Pools, type PoolOptions } from "../providers/index.js";
 import { memoryStore, type Store } from "../state/index.js";
 import { Coalescer, memoryCacheStore, memoryVectorIndexes, type CacheStore, type VectorIndexes } from "../cache/index.js";
@@ -30,6 +32,7 @@ import type { UsageLedger } from "../usage/index.js";
 import { exportHttpEngine } from "../observe/http-engine.js";
 import { needsOffload, startOffload, type GuardOffload, type OffloadOptions } from "../offload/index.js";
 import { realWorld, type World } from "../world.js";
+import { KeySets, RevocationWatch } from "../identity/index.js";
 import { budgetRoutes, uiRoutes, usageRoutes, type RouteTable } from "./admin/index.js";
 import { API_PATHS, countTokens, modelEntry } from "./api-routes.js";
 import { ClientSignal } from "./client-signal.js";
@@ -51,6 +54,8 @@ export interface GatewayOptions {
   port?: number;
   /** Clocks, randomness, sleep and the environment (`env("…")` keys); each part left out is the real one (world.ts). */
   world?: Partial<World>;
+  /** Where the policy's relative file paths (`revoked`, `jwks_file`) are resolved: the policy directory. Default: the working directory. */
+  baseDir?: string;
   log?: Logger;
   /**
    * The state store (runtime/state `openStore`): budgets and rate limits are
@@ -164,10 +169,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   // The runtime trusts no graph it did not check: every graph, at start and
   // on every swap, must pass the same JSON Schema the compiler validates with.
+  // Kept across reloads: remote key sets keep their cached keys, the revocation file its watch.
+  const baseDir = options.baseDir ?? process.cwd();
+  const revocations = new RevocationWatch(log, baseDir);
+  const identity = { keySets: new KeySets((path) => readFileSync(resolve(baseDir, path), "utf8")), revoked: revocations.current };
   const build = (graph: Graph): Runtime => {
     const valid = validateGraph(graph);
     if (!valid.ok) throw new InvalidGraphError(valid.errors);
     const rt = createRuntime(valid.graph, {
+      identity,
       world,
       pools,
       budgets,
@@ -178,6 +188,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       timeSteps: observe.spans !== undefined,
       offload: offloadFor(valid.graph),
     });
+    revocations.use(valid.graph.gateway.revoked);
     for (const p of rt.problems) log.warn(p);
     sharing?.use(valid.graph.health);
     return rt;
@@ -222,10 +233,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     observer.chat(rt.prepared, req, seen, written, { startMs, replyMs, endMs: world.monotonic() }, bodyText);
   }
 
-  function models(req: HttpRequest, res: HttpResponse): void {
+  async function models(req: HttpRequest, res: HttpResponse): Promise<void> {
     const rt = current;
     try {
-      authenticate(rt.callers, credentialOf(req.headers));
+      await identify(rt, req.headers);
     } catch (err) {
       sendError(res, err);
       return;
@@ -300,6 +311,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       sharing?.stop();
       await sharing?.settled();
       await pools.close();
+      revocations.close();
       await offload?.close();
       await ownStore?.close();
       await ownCache?.close();

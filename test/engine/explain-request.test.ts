@@ -377,3 +377,31 @@ describe("windowText", () => {
     expect(windowText({ kind: "rolling", ms: 250 })).toBe("250ms");
   });
 });
+
+describe("explaining a request that carries a JWT", () => {
+  const graph = compileSources([
+    {
+      path: "main.route",
+      text: `provider p { api mock }
+model gold = p/"gold"
+model echo = p/"echo"
+jwt corp { issuer "https://idp/"  audience "aigw"  jwks "https://idp/jwks"  team "org" }
+route gold { when label("tier") == "gold" and team == "acme"  to gold }
+route rest { to echo }
+`,
+    },
+  ]).graph!;
+  const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const jwt = (claims: object): string => `${b64({ alg: "RS256", kid: "k1" })}.${b64(claims)}.${"s".repeat(43)}`;
+  const explain = (token: string) => explainRequest(graph, { headers: { authorization: `Bearer ${token}` }, body: { model: "chat", messages: [{ role: "user", content: "hi" }] } }, { hashKey });
+
+  it("routes on the token's claims as the server would, without verifying it", () => {
+    const e = explain(jwt({ iss: "https://idp/", sub: "ana", org: "acme", tier: "gold" }));
+    expect(e.route?.name).toBe("gold");
+    expect(JSON.stringify(e)).not.toContain(jwt({ iss: "https://idp/", sub: "ana", org: "acme", tier: "gold" }));
+  });
+
+  it("is anonymous for a token of an issuer without a block", () => {
+    expect(explain(jwt({ iss: "https://other/", org: "acme", tier: "gold" })).route?.name).toBe("rest");
+  });
+});

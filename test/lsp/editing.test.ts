@@ -61,6 +61,11 @@ describe("completion", () => {
     expect(await labels("\nbudget b2 { exceeded downgrade |")).toEqual(["big", "mini"]);
   });
 
+  it("offers jwt blocks and their settings", async () => {
+    expect(await labels("\njw|")).toContain("jwt");
+    expect(await labels("\njwt corp { |")).toEqual(["issuer", "audience", "jwks", "jwks_file", "algorithms", "team", "user", "leeway"]);
+  });
+
   it("offers health policies, their settings, and the kinds of split", async () => {
     expect(await labels("\nhe|")).toContain("health");
     expect(await labels("\nhealth h2 { |")).toEqual(["on", "consecutive", "failure_rate", "interval", "minimum", "eject", "max_eject"]);

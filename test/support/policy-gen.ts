@@ -85,7 +85,7 @@ export interface PolicySpec {
 }
 
 const MODEL_NAMES = ["gpt-4o", "gpt-4o-mini", "sonnet", "haiku", "llama-3.1", "mistral.large", "o3_mini"];
-const SCOPES = ["key", "team", "user", "route", "global"];
+const SCOPES = ["key", "team", "user", "route", "global", `label("tier")`, `metadata("project")`];
 const WINDOWS = ["minute", "hour", "day", "month", "24h", "90s"];
 
 const money = fc.integer({ min: 1, max: 100_000 }).map((c) => `$${(c / 100).toFixed(2)}`);

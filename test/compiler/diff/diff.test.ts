@@ -178,6 +178,24 @@ route long {
   });
 });
 
+describe("who can call", () => {
+  const jwt = (name: string, audience: string) => `jwt ${name} {\n  issuer "https://idp/"\n  audience "${audience}"\n  jwks "https://idp/jwks"\n}\n`;
+
+  it("a token issuer added, changed or removed changes every request; renaming its block does not", () => {
+    expect(diff(BASE, jwt("corp", "aigw") + BASE).global.map((g) => [g.what, g.was])).toEqual([["token issuer https://idp/", "absent"]]);
+    const changed = diff(jwt("corp", "aigw") + BASE, jwt("corp", "other") + BASE).global;
+    expect(changed.map((g) => g.what)).toEqual(["token issuer https://idp/"]);
+    expect(changed[0]!.now).toContain('audience "other"');
+    const renamed = diff(jwt("corp", "aigw") + BASE, jwt("company", "aigw") + BASE);
+    expect([renamed.changes, renamed.global]).toEqual([[], []]);
+  });
+
+  it("a revocation file named or dropped changes every request", () => {
+    const d = diff(BASE, BASE.replace("gateway { auth none }", 'gateway { auth none  revoked "revoked.txt" }'));
+    expect(d.global.map((g) => [g.what, g.was, g.now])).toEqual([["revocation file", "none", "revoked.txt"]]);
+  });
+});
+
 describe("equivalent refactors report no change in behaviour", () => {
   const same = (a: Files, b: Files): PolicyDiff => {
     const d = diff(a, b);
