@@ -95,13 +95,8 @@ async function setup(name: string, state: string): Promise<Setup> {
   return { a, b, primary };
 }
 
-let onSqlite: Promise<Setup>;
-let onRedis: Promise<Setup>;
-// The Redis pair starts while the SQLite story runs: start-up is most of this file's time.
 beforeAll(async () => {
   redis = await startRedis();
-  onSqlite = setup("sqlite", `sqlite("${join(dir, "state.db")}")`);
-  await onSqlite;
 }, 30_000);
 
 /** The whole story on one store. */
@@ -142,15 +137,13 @@ async function story({ a, b, primary }: Setup): Promise<void> {
 
 describe("health shared between two aigw serve processes", () => {
   it("on one SQLite file", async () => {
-    const s = await onSqlite;
-    onRedis = setup("redis", `redis(env("REDIS_URL"))`);
-    onRedis.catch(() => {}); // awaited by the next test
+    const s = await setup("sqlite", `sqlite("${join(dir, "state.db")}")`);
     await story(s);
     await Promise.all([s.a.stop(), s.b.stop()]);
-  }, 30_000);
+  }, 45_000);
 
   it("on one Redis, and requests still succeed while Redis is down", async () => {
-    const s = await onRedis;
+    const s = await setup("redis", `redis(env("REDIS_URL"))`);
     await story(s);
     const { a, b, primary } = s;
     await redis!.stop();
@@ -161,5 +154,5 @@ describe("health shared between two aigw serve processes", () => {
     await until(async () => (await metric(a.base, "aigw_health_shared_up")) === 0, FOLLOW_WITHIN_MS, "A reports the store down");
     expect(await primaryHealthy(a)).toBe(0);
     await Promise.all([a.stop(), b.stop()]);
-  }, 30_000);
+  }, 45_000);
 });
