@@ -93,3 +93,21 @@ export function mixedBenchPolicy(routes: number): string {
   }
   return `${out.join("\n")}\n`;
 }
+
+/**
+ * The policy with invariants appended (`bench/compile --invariants`): every
+ * provider EU-resident, and EU data, prices and contexts required — all
+ * kept, so only the per-route judgement runs. `broken` adds one every route
+ * breaks (a guardrail none uses), so each route also asks the region search
+ * for a witness: the prover's worst case.
+ */
+export function withInvariants(text: string, broken: boolean): string {
+  const resident = text.replace(/^(provider \S+ \{[^}\n]*)\}$/gm, "$1 residency eu }");
+  const rules = [
+    'invariant eu { when header("x-data-region") == "eu"  require residency eu }',
+    "invariant priced { require price }",
+    "invariant fits { require context }",
+  ];
+  if (broken) rules.push("guardrail pii { redact email }", "invariant guarded { require guard pii }");
+  return `${resident}${rules.join("\n")}\n`;
+}

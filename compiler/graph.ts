@@ -160,6 +160,8 @@ export interface LimitNode {
   scope: Scope;
   requests?: { count: number; window: WindowNode };
   tokens?: { count: number; window: WindowNode };
+  /** Requests in flight at once, each released when it ends. */
+  concurrent?: number;
   span: SourceRef;
 }
 
@@ -415,6 +417,8 @@ export type TestExpect =
   /** Budget `budget` was in its warn zone (`x-aigw-budget-warning`). */
   | { kind: "warned"; budget: string }
   | { kind: "status"; status: number }
+  /** What the request is charged, in dollars, compared with `op` (lang/SPEC.md §8.3). */
+  | { kind: "cost"; op: "==" | "<" | "<=" | ">" | ">="; dollars: number }
   /** How the route's cache answered: `hit`, `miss` (looked up, not found) or `bypass` (the caller skipped it). */
   | { kind: "cache"; result: "hit" | "miss" | "bypass" }
   | { kind: "redacted"; text: string };

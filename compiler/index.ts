@@ -3,7 +3,7 @@
  * parsed files in order — symbols, the checks (settings, clauses, route
  * statements, conditions, guardrails, tests, then the lint rules of
  * rules/index.ts), lowering, the declared bounds (E308, on the lowered
- * graph), the policy hash, schema validation — collects
+ * graph), the invariants (E309, likewise), the policy hash, schema validation — collects
  * every diagnostic, and returns a graph only when there are no errors. Every
  * phase is deterministic and total: bad input yields diagnostics, never an
  * exception.
@@ -21,11 +21,13 @@ import { memoryHost } from "./memory-host.js";
 import { checkBudgets } from "./passes/check-budgets.js";
 import { checkExprs } from "./passes/check-exprs.js";
 import { checkGuardrails } from "./passes/check-guardrails.js";
+import { checkInvariants } from "./passes/check-invariants.js";
 import { checkRoutes } from "./passes/check-routes.js";
 import { checkSettings } from "./passes/check-settings.js";
 import { checkTests } from "./passes/check-tests.js";
 import { buildSymbols } from "./passes/symbols.js";
 import { checkBounds } from "./bounds/check.js";
+import { proveInvariants } from "./invariants/prove.js";
 import { RULES } from "./rules/index.js";
 import type { Rule } from "./rules/rule.js";
 import type { CompileContext } from "./symbols.js";
@@ -37,7 +39,7 @@ export { validateGraph } from "./validate.js";
 export type { Graph, TestCase } from "./graph.js";
 
 /** The checks run on the symbol table, in order: this compiler's own checks, then the lint rules. */
-export const CHECKS: readonly Rule[] = [checkSettings, checkBudgets, checkRoutes, checkExprs, checkGuardrails, checkTests, ...RULES];
+export const CHECKS: readonly Rule[] = [checkSettings, checkBudgets, checkRoutes, checkExprs, checkGuardrails, checkInvariants, checkTests, ...RULES];
 
 export interface CompileOptions {
   /** The environment, for `env("X")` warnings only; values are never stored in the graph. */
@@ -112,6 +114,16 @@ export const PHASES: readonly Phase[] = [
     run(w) {
       if (!w.lowered) return;
       const found = checkBounds(w.lowered.graph, w.ctx.symbols);
+      append(w.diagnostics, found);
+      if (hasErrors(found)) delete w.lowered;
+    },
+  },
+  {
+    // Invariants (E309) are proved over the lowered graph's plans, every default applied.
+    name: "invariants",
+    run(w) {
+      if (!w.lowered) return;
+      const found = proveInvariants(w.lowered.graph, w.ctx.symbols);
       append(w.diagnostics, found);
       if (hasErrors(found)) delete w.lowered;
     },

@@ -162,6 +162,8 @@ function lowerExpect(x: TestDeclExpect): TestExpect {
       return { kind: "warned", budget: x.budget.name };
     case "status":
       return { kind: "status", status: num(x.status) };
+    case "cost":
+      return { kind: "cost", op: x.op ?? "==", dollars: num(x.amount) };
     case "redacted":
       return { kind: "redacted", text: x.text.value };
     case "cache":

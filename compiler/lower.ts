@@ -243,6 +243,7 @@ function lowerBudget(b: BudgetDecl): BudgetNode {
 function lowerLimit(l: LimitDecl): LimitNode {
   const node: LimitNode = { scope: scopeOf(l), span: sourceRef(l.span) };
   for (const c of l.clauses) {
+    if (c.kind === "concurrent") node.concurrent = num(c.count, 1);
     if (c.kind !== "amount") continue;
     const counted = { count: num(c.amount, 0), window: lowerWindow(c.window) };
     if (c.measure.name === "tokens") node.tokens = counted;

@@ -6,7 +6,7 @@
  * definition, references, rename and hover. Pure, and total over the
  * recovered ASTs of files with syntax errors (missing names are skipped).
  */
-import type { Declaration, FactRef, SourceFile } from "../lang/ast.js";
+import type { Declaration, Expr, FactRef, SourceFile } from "../lang/ast.js";
 import type { Span } from "../lang/span.js";
 import { buildSymbols } from "./passes/symbols.js";
 import { dirname, join } from "./posix-path.js";
@@ -64,8 +64,8 @@ export function nameIndex(files: readonly SourceFile[]): NameIndex {
         if (s.kind === "when") walkExpr(s.condition, (e) => ("fact" in e ? fact(e.fact) : undefined));
         else if (s.kind === "split") fact(s.by);
       }
-    } else if (decl.kind === "guardrail") {
-      for (const s of arr(decl.body)) if (s?.kind === "when") walkExpr(s.condition, (e) => ("fact" in e ? fact(e.fact) : undefined));
+    } else if (decl.kind === "guardrail" || decl.kind === "invariant") {
+      for (const s of arr<{ kind: string; condition?: Expr }>(decl.body)) if (s?.kind === "when") walkExpr(s.condition, (e) => ("fact" in e ? fact(e.fact) : undefined));
     }
   }
   for (const ref of collectReferences(ctx)) occurrences.push({ kind: ref.kind, name: ref.ident.name, span: ref.ident.span });

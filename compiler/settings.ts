@@ -14,6 +14,7 @@ import {
   DURATION,
   ENTRIES,
   NAME,
+  WORD,
   SIMILARITY,
   POSITIVE_DURATION,
   PERCENT,
@@ -108,6 +109,7 @@ export const PROVIDER_SETTINGS: SettingsTable = {
   base_url: { type: STRING, doc: "the API's base URL; the provider's public endpoint when absent (`azure`: the resource's endpoint, required)" },
   key: { type: envType("a provider key"), doc: 'the API key, always `env("NAME")`; for `api vertex`, a service-account key\'s JSON' },
   timeout: { type: POSITIVE_DURATION, default: "30s", doc: "time allowed for one attempt" },
+  residency: { type: WORD, doc: "where the provider keeps the data it is sent, a word such as `eu`: its models' `residency` unless they declare their own" },
   responses: {
     type: BOOL,
     default: "false",
@@ -187,6 +189,7 @@ export const MODEL_SETTINGS: SettingsTable = {
     type: wordListType(CAPABILITIES, "capabilities"),
     doc: "what the model can take, of `tools`, `images`, `json_schema`, `stream`: a request needing another skips it; absent: not declared",
   },
+  residency: { type: WORD, doc: "where the model keeps the data it is sent, a word such as `eu`, for invariants' `require residency`; absent: its provider's" },
 };
 
 /**

@@ -10,6 +10,7 @@ import type {
   GatewayDecl,
   GuardrailDecl,
   HealthDecl,
+  InvariantDecl,
   JwtDecl,
   KeyEntry,
   LimitDecl,
@@ -35,6 +36,8 @@ export interface SymbolTable {
   /** Routes by name (first declaration wins). */
   routesByName: Map<string, RouteDecl>;
   keys: KeyEntry[];
+  /** Organisation-wide rules `aigw check` proves over every route (compiler/invariants). */
+  invariants: Map<string, InvariantDecl>;
   tests: TestDecl[];
 }
 

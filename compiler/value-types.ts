@@ -117,6 +117,12 @@ export const NAME: ValueType = {
   check: (v) => (v.kind === "ident" ? undefined : v.kind === "string" ? { ...wrong, help: `write the name without quotes: \`${v.value}\`` } : wrong),
 };
 
+/** A word the policy makes up, compared only with other words: `residency eu`. */
+export const WORD: ValueType = {
+  expected: "a word like `eu`",
+  check: (v) => (v.kind === "ident" ? undefined : v.kind === "string" ? { ...wrong, help: `write the word without quotes: \`${v.value}\`` } : wrong),
+};
+
 export const BOOL: ValueType = { expected: "`true` or `false`", check: (v) => (v.kind === "bool" ? undefined : wrong) };
 
 export const DURATION = quantityType("a duration like 30s", ["duration"], { min: 0 });

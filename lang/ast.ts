@@ -182,6 +182,8 @@ export type BudgetClause =
   | { kind: "scope"; scope: Ident; /** `per label("project")`: the name in parentheses. */ arg?: StringLit; span: Span }
   | { kind: "amount"; measure: Ident; amount: Value; window: Window; span: Span }
   | { kind: "warn"; at: Value; span: Span }
+  /** `concurrent 10`: requests in flight at once (limits only). */
+  | { kind: "concurrent"; count: Value; span: Span }
   | { kind: "exceeded"; action: Ident; model?: Ident; span: Span };
 
 export interface BudgetDecl {
@@ -315,6 +317,8 @@ export type Expect =
   /** `expect warned by B`: budget `B` is in its warn zone. */
   | { kind: "warned"; budget: Ident; span: Span }
   | { kind: "status"; status: Value; span: Span }
+  /** `expect cost <= $0.01` / `expect cost $0.002`: what the request is charged (absent `op`: equal). */
+  | { kind: "cost"; op?: "==" | "<" | "<=" | ">" | ">="; amount: Value; span: Span }
   /** `expect cache hit` / `expect cache miss` / `expect cache bypass`. */
   | { kind: "cache"; result: Ident; span: Span }
   | { kind: "redacted"; text: StringLit; span: Span };
@@ -331,6 +335,24 @@ export interface TestDecl {
   span: Span;
 }
 
+/**
+ * A statement of an `invariant` body.
+ * - `when CONDITION`: the requests the invariant speaks of (default: every request)
+ * - `require guard a, b` / `require residency eu, ch` / `require price` / `require context`
+ */
+export type InvariantStmt =
+  | { kind: "when"; condition: Expr; span: Span }
+  /** `what` is `guard`, `residency`, `price` or `context` (the compiler checks the word); `names` follow `guard` and `residency`. */
+  | { kind: "require"; what: Ident; names: Ident[]; span: Span };
+
+/** `invariant eu-stays-in-eu { when header("x-data-region") == "eu"  require residency eu }`: a rule `aigw check` proves over every route. */
+export interface InvariantDecl {
+  kind: "invariant";
+  name: Ident;
+  body: InvariantStmt[];
+  span: Span;
+}
+
 export type Declaration =
   | ImportDecl
   | GatewayDecl
@@ -344,6 +366,7 @@ export type Declaration =
   | HealthDecl
   | JwtDecl
   | RouteDecl
+  | InvariantDecl
   | TestDecl;
 
 /** A comment as written, kept for the formatter. */

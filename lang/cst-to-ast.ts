@@ -174,6 +174,15 @@ export class AstBuilder {
         }
         return { kind: "route", name, body, span };
       }
+      case "invariantDecl": {
+        const name = this.ident(this.token(c, "Name"), span);
+        const body: A.InvariantStmt[] = [];
+        for (const s of this.nodes(c, "invariantStmt")) {
+          const stmt = isNode(s) ? this.invariantStmt(s) : undefined;
+          if (stmt) body.push(stmt);
+        }
+        return { kind: "invariant", name, body, span };
+      }
       case "testDecl": {
         const name = this.string(this.token(c, "StringLiteral"), span);
         const body: A.TestStmt[] = [];
@@ -248,6 +257,9 @@ export class AstBuilder {
         }
         case "Kw_warn":
           out.push({ kind: "warn", at: this.value(this.node(c, "value"), span), span });
+          break;
+        case "Kw_concurrent":
+          out.push({ kind: "concurrent", count: this.value(this.node(c, "value"), span), span });
           break;
         case "Kw_exceeded": {
           const model = this.token(c, "model");
@@ -360,6 +372,17 @@ export class AstBuilder {
       default:
         return undefined;
     }
+  }
+
+  /** `when …` or `require WHAT [names]`: the leading keyword says which. */
+  private invariantStmt(node: CstNode): A.InvariantStmt | undefined {
+    const c = node.children;
+    const span = this.span(node);
+    if (this.token(c, "Kw_when")) return { kind: "when", condition: this.expr(this.node(c, "expr"), span), span };
+    if (!this.token(c, "Kw_require")) return undefined;
+    const word = this.token(c, "Kw_guard") ?? this.token(c, "Kw_residency") ?? this.token(c, "what");
+    const list = this.node(c, "nameList");
+    return { kind: "require", what: this.ident(word, span), names: list ? this.idents(list.children, "Name", span) : [], span };
   }
 
   // ---------------------------------------------------------------- expressions
@@ -549,6 +572,11 @@ export class AstBuilder {
     if (this.token(c, "Kw_warned")) return { kind: "warned", budget: this.ident(this.token(c, "by"), span), span };
     if (this.token(c, "cacheResult")) return { kind: "cache", result: this.ident(this.token(c, "cacheResult"), span), span };
     if (this.node(c, "status")) return { kind: "status", status: this.value(this.node(c, "status"), span), span };
+    if (this.token(c, "Kw_cost")) {
+      const op = this.token(c, "costOp")?.image as "==" | "<" | "<=" | ">" | ">=" | undefined;
+      const amount = this.value(this.node(c, "cost"), span);
+      return op ? { kind: "cost", op, amount, span } : { kind: "cost", amount, span };
+    }
     if (this.token(c, "Kw_redacted")) return { kind: "redacted", text: this.string(this.token(c, "StringLiteral"), span), span };
     return undefined;
   }

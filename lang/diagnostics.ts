@@ -57,6 +57,7 @@ export const CODES = {
   E306: { severity: "error", title: "conflicting targets" },
   E307: { severity: "error", title: "model has no price" },
   E308: { severity: "error", title: "route over its declared bound" },
+  E309: { severity: "error", title: "invariant broken" },
   // tests
   E401: { severity: "error", title: "bad test" },
   // internal consistency

@@ -123,6 +123,8 @@ export function clause(c: A.BudgetClause): string {
       return `${c.measure.name} ${value(c.amount)} per ${c.window.kind === "ident" ? c.window.name : c.window.raw}`;
     case "warn":
       return `warn ${value(c.at)}`;
+    case "concurrent":
+      return `concurrent ${value(c.count)}`;
     case "exceeded":
       return c.model ? `exceeded ${c.action.name} ${c.model.name}` : `exceeded ${c.action.name}`;
   }
@@ -201,6 +203,11 @@ export function routeStmt(s: A.RouteStmt): string {
 
 // ---------------------------------------------------------------- tests
 
+export function invariantStmt(s: A.InvariantStmt): string {
+  if (s.kind === "when") return `when ${expr(s.condition)}`;
+  return s.names.length ? `require ${s.what.name} ${names(s.names)}` : `require ${s.what.name}`;
+}
+
 export function requestFact(f: A.RequestFact): string {
   return [f.name.name, ...f.args.map(value)].join(" ");
 }
@@ -258,6 +265,8 @@ function expectation(e: A.Expect): string {
       return `warned by ${e.budget.name}`;
     case "status":
       return `status ${value(e.status)}`;
+    case "cost":
+      return e.op ? `cost ${e.op} ${value(e.amount)}` : `cost ${value(e.amount)}`;
     case "cache":
       return `cache ${e.result.name}`;
     case "redacted":

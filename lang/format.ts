@@ -124,6 +124,14 @@ function declaration(d: A.Declaration): Entry {
         false,
         d.span,
       );
+    case "invariant":
+      return block(
+        d.kind,
+        `invariant ${d.name.name}`,
+        d.body.map((s) => line("invariant", P.invariantStmt(s), s.span)),
+        true,
+        d.span,
+      );
     case "test":
       return block(d.kind, `test ${P.stringLiteral(d.name.value)}`, d.body.map(testStmt), false, d.span);
   }

@@ -55,6 +55,7 @@ const BLOCK: Record<string, string> = {
   clauseBlock: "a clause (`per`, `limit`, `tokens`, `requests`, `warn`, `exceeded`)",
   guardrailDecl: "`on`, `block`, `redact` or `flag`",
   testDecl: "`request`, `given` or `expect`",
+  invariantDecl: "`when` or `require`",
   keysDecl: "a key hash in quotes",
   // the `}` of `request { … }` and of `split { … }`: their bodies are inlined into these rules (parser.ts)
   testStmt: 'a request fact like `model "chat"`',
@@ -67,7 +68,7 @@ const VALUES: Record<string, string> = {
   literal: 'a value like "x", 30s, true or [a, b]',
 };
 
-const DECLARATIONS = "a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `route`, `test` or `import`)";
+const DECLARATIONS = "a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `route`, `invariant`, `test` or `import`)";
 
 function found(token: IToken | undefined): string {
   if (!token || token.tokenType === EOF) return "the end of the file";

@@ -34,15 +34,18 @@ export interface CompletionContext {
   prefix: string;
 }
 
-export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "jwt", "route", "test"] as const;
+export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "jwt", "route", "invariant", "test"] as const;
 const ROUTE_WORDS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache", "health"];
 /** A cache body: `when` and its settings. */
 const CACHE_WORDS = ["when", ...Object.keys(CACHE_SETTINGS)];
 const BUDGET_WORDS = ["per", "limit", "warn", "exceeded"];
-const LIMIT_WORDS = ["per", "tokens", "requests"];
+const LIMIT_WORDS = ["per", "tokens", "requests", "concurrent"];
 const GUARDRAIL_WORDS = ["on", "block", "redact", "flag"];
 const TEST_WORDS = ["request", "given", "expect"];
-const EXPECT_WORDS = ["route", "no", "target", "attempts", "retries", "blocked", "flagged", "status", "redacted"];
+/** An invariant's statements, and what `require` takes (compiler/passes/check-invariants.ts). */
+const INVARIANT_WORDS = ["when", "require"];
+const REQUIREMENT_WORDS = ["guard", "residency", "price", "context"];
+const EXPECT_WORDS = ["route", "no", "target", "attempts", "retries", "blocked", "flagged", "status", "redacted", "cost"];
 const FAILURES = ["429", "5xx", "timeout", "connection"];
 const OPERATORS = ["==", "!=", "<", "<=", ">", ">=", "in", "matches"];
 const EXPR_START = new Set(["when", "and", "or", "not", "("]);
@@ -54,6 +57,7 @@ const STATEMENTS: Record<string, readonly string[]> = {
   limit: LIMIT_WORDS,
   guardrail: GUARDRAIL_WORDS,
   cache: CACHE_WORDS,
+  invariant: INVARIANT_WORDS,
   test: TEST_WORDS,
 };
 /** Tokens after which a word is a name, not a keyword. */
@@ -125,7 +129,7 @@ function slotOf(tokens: readonly IToken[]): Slot {
 
 /** Whether `word`, a statement keyword, continues the current statement instead: `limit $5 per day`, `when x == "a" and …`. */
 function continues(frame: Frame, word: string): boolean {
-  if (frame.block === "route" || frame.block === "cache") return inExpr(frame.stmt);
+  if (frame.block === "route" || frame.block === "cache" || frame.block === "invariant") return inExpr(frame.stmt);
   const first = frame.stmt[0]?.image ?? "";
   return word === "per" && frame.stmt.length === 2 && ["limit", "tokens", "requests"].includes(first);
 }
@@ -170,6 +174,8 @@ function blockSlot(frame: Frame, outer: Frame | undefined): Slot {
     case "split":
       if (outer?.block !== "route") return { kind: "none" };
       return isQuantity(frame.stmt[frame.stmt.length - 1]) ? { kind: "names", of: "model" } : { kind: "unit", unit: "percent" };
+    case "invariant":
+      return invariantSlot(s);
     case "test":
       return testSlot(s);
     case "request":
@@ -177,6 +183,15 @@ function blockSlot(frame: Frame, outer: Frame | undefined): Slot {
     default:
       return prev === undefined ? { kind: "none" } : { kind: "none" };
   }
+}
+
+/** An invariant body: `when CONDITION`, `require guard G, …`, `require residency R`, `require price|context`. */
+function invariantSlot(s: readonly string[]): Slot {
+  if (s[0] === "when") return exprSlot(s, INVARIANT_WORDS);
+  if (s[0] === "require" && s.length === 1) return { kind: "words", words: REQUIREMENT_WORDS };
+  if (s[0] === "require" && s[1] === "guard" && (s.length === 2 || s[s.length - 1] === ",")) return { kind: "names", of: "guardrail" };
+  if (s[0] === "require" && s[1] === "residency") return { kind: "none" };
+  return { kind: "keywords", words: INVARIANT_WORDS };
 }
 
 /** A cache body: `when CONDITION`, `semantic MODEL`, or another setting. */

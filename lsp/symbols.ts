@@ -22,6 +22,7 @@ const KIND: Record<Declaration["kind"], SymbolKind> = {
   health: SymbolKind.Event,
   jwt: SymbolKind.Object,
   route: SymbolKind.Function,
+  invariant: SymbolKind.Boolean,
   test: SymbolKind.Method,
 };
 

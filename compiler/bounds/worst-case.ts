@@ -52,17 +52,27 @@ export interface RouteBound {
   unpriced: string[];
 }
 
-/** The plans a route can run: its first targets with the fallbacks after, and budget downgrades. */
-function plans(graph: Graph, route: RouteNode): string[][] {
+/** One plan a route can run: the models in the order tried, and the budget whose downgrade it is, if it is one. */
+export interface RoutePlan {
+  models: string[];
+  downgradeOf?: string;
+}
+
+/**
+ * The plans a route can run: each first target (its `to`, or each split arm
+ * with a positive weight) with the fallbacks after, and each budget's
+ * downgrade model alone (a downgrade drops the fallbacks, lang/SPEC.md §7.2).
+ */
+export function routePlans(graph: Graph, route: RouteNode): RoutePlan[] {
   const firsts = route.target.kind === "to" ? [route.target.model] : route.target.arms.filter((a) => a.weight > 0).map((a) => a.model);
-  const out = (firsts.length ? firsts : [undefined]).map((first) => {
+  const out: RoutePlan[] = (firsts.length ? firsts : [undefined]).map((first) => {
     const order = first === undefined ? [] : [first];
     for (const m of route.fallback) if (!order.includes(m)) order.push(m);
-    return order;
+    return { models: order };
   });
   for (const b of route.budgets) {
     const x = graph.budgets[b]?.exceeded;
-    if (x?.action === "downgrade") out.push([x.model]);
+    if (x?.action === "downgrade") out.push({ models: [x.model], downgradeOf: b });
   }
   return out;
 }
@@ -96,7 +106,7 @@ const stepMs = (s: PlanStep): number => s.tries * s.timeoutMs + sum(s.waitsMs);
 
 /** The worst case of `route` (see the module header). */
 export function routeBound(graph: Graph, route: RouteNode): RouteBound {
-  const all = plans(graph, route).map((order) => order.map((m) => step(graph, route, m)));
+  const all = routePlans(graph, route).map((p) => p.models.map((m) => step(graph, route, m)));
   const best = (score: (p: PlanStep[]) => number): { plan: PlanStep[]; value: number } => {
     let plan: PlanStep[] = all[0] ?? [];
     let value = score(plan);

@@ -31,6 +31,8 @@ function clauseKey(c: BudgetClause): string | undefined {
       return c.measure.name === "" ? undefined : c.measure.name;
     case "warn":
       return "warn";
+    case "concurrent":
+      return "concurrent";
     case "exceeded":
       return "exceeded";
   }
@@ -107,6 +109,18 @@ function checkClauses(decl: BudgetDecl | LimitDecl, out: Diagnostic[]): void {
         checkWindow(c.window, out);
         break;
       }
+      case "concurrent":
+        if (isBudget) {
+          out.push(diagnostic("E202", "`concurrent` is a clause of limits: a budget caps spend", c.span, { help: "count requests in flight with a `limit` block: `limit name { per key  concurrent 10 }`" }));
+          break;
+        }
+        amounts++;
+        if (!isMissing(c.count)) {
+          const problem = checkValue(COUNT, c.count, "concurrent");
+          if (problem) push(out, problem);
+          else if (c.count.kind === "quantity" && c.count.value < 1) out.push(diagnostic("E204", "`concurrent` must be at least 1: a limit of 0 requests in flight refuses every request", c.count.span));
+        }
+        break;
       case "warn":
         if (!isBudget) out.push(diagnostic("E202", "`warn` is a clause of budgets, not limits", c.span));
         else if (!isMissing(c.at)) push(out, checkValue(PERCENT, c.at, "warn"));
@@ -123,7 +137,7 @@ function checkClauses(decl: BudgetDecl | LimitDecl, out: Diagnostic[]): void {
     out.push(
       isBudget
         ? diagnostic("E203", `${what} needs an amount`, decl.name.span, { help: "add e.g. `limit $200 per day`" })
-        : diagnostic("E203", `${what} needs an amount`, decl.name.span, { help: "add e.g. `requests 600 per minute` or `tokens 200k per minute`" }),
+        : diagnostic("E203", `${what} needs an amount`, decl.name.span, { help: "add e.g. `requests 600 per minute`, `tokens 200k per minute` or `concurrent 10`" }),
     );
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Checks `when` conditions (in routes and guardrails) and `split by` facts
+ * Checks `when` conditions (in routes, guardrails, caches and invariants) and `split by` facts
  * against the fact table in facts.ts: unknown facts and facts with a missing
  * or extra name argument (E205, with "did you mean"), and comparisons that
  * mix kinds of value (E206): `input_tokens == "x"`, `model < "b"`,
@@ -139,7 +139,7 @@ function check(ctx: CompileContext): Diagnostic[] {
             }
           }
         }
-      } else if (decl.kind === "guardrail" || decl.kind === "cache") {
+      } else if (decl.kind === "guardrail" || decl.kind === "cache" || decl.kind === "invariant") {
         for (const s of decl.body) if (s.kind === "when") checkExpr(s.condition, out);
       }
       if (decl.kind === "route") {

@@ -132,6 +132,7 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         else if (x.kind === "warned") known(symbols, ["budget"], x.budget, out);
         else if (x.kind === "output-blocked" || x.kind === "output-flagged") known(symbols, ["guardrail"], x.guardrail, out);
         else if (x.kind === "status") checkArg(STATUS_CODE, x.status, "status", out);
+        else if (x.kind === "cost") checkArg(MONEY, x.amount, "cost", out);
         else if (x.kind === "cache") checkArg(CACHE_RESULT, x.result, "cache", out);
         break;
       }

@@ -21,6 +21,7 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
     routes: [],
     routesByName: new Map(),
     keys: [],
+    invariants: new Map(),
     tests: [],
   };
   const diagnostics: Diagnostic[] = [];
@@ -85,6 +86,9 @@ export function buildSymbols(files: readonly SourceFile[]): { symbols: SymbolTab
           if (symbols.routesByName.size > before) symbols.routes.push(decl);
           break;
         }
+        case "invariant":
+          declare(symbols.invariants, decl, "invariant");
+          break;
         case "keys":
           symbols.keys.push(...decl.entries);
           break;

@@ -16,7 +16,7 @@ export interface Reference {
   kind: DeclKind;
   ident: Ident;
   file: string;
-  /** True for references inside `test` blocks: they check the policy but do not make a declaration used. */
+  /** True for references inside `test` blocks and invariants: they check the policy but do not make a declaration used. */
   inTest: boolean;
 }
 
@@ -79,6 +79,9 @@ function gatherReferences(ctx: CompileContext): Reference[] {
               break;
           }
         }
+        break;
+      case "invariant":
+        for (const s of arr(decl.body)) if (s?.kind === "require" && nameOf(s.what) === "guard") for (const n of arr(s.names)) add("guardrail", n, true);
         break;
       case "test":
         for (const s of arr(decl.body)) {

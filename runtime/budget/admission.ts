@@ -11,7 +11,7 @@
  * reserved against (the downgrade is its answer); every other budget and
  * limit of the route is, in the same batch.
  */
-import type { Graph } from "../../compiler/graph.js";
+import type { Graph, WindowNode } from "../../compiler/graph.js";
 import type { RoutedDecision } from "../engine/index.js";
 import { budgetKey, dollarsToMicros, limitKey, type Check, type CheckResult, type Store } from "../state/index.js";
 import { worstCase, type CostedRequest, type RequestSize } from "./cost.js";
@@ -27,7 +27,7 @@ export interface BudgetLog {
 /** One check of the batch and what it stands for. */
 export interface Slot {
   readonly check: Check;
-  readonly kind: "budget" | "requests" | "tokens";
+  readonly kind: "budget" | "requests" | "tokens" | "concurrent";
   /** The budget's or limit's name. */
   readonly name: string;
   readonly warnPercent?: number;
@@ -109,6 +109,9 @@ export class Budgets {
  * limit + 1: refused all the same, and never an unsafe integer the store
  * would reject as a bad argument (which would read as a store outage).
  */
+/** The window of a `concurrent` counter: nothing is ever spent in it, so its length only has to outlast a reservation. */
+const IN_FLIGHT_WINDOW: WindowNode = { kind: "rolling", ms: 86_400_000 };
+
 function slotsOf(graph: Graph, d: RoutedDecision, size: RequestSize, body: CostedRequest): Slot[] {
   const slots: Slot[] = [];
   const worst = worstCase(graph, d.plan.targets, size, body);
@@ -123,6 +126,11 @@ function slotsOf(graph: Graph, d: RoutedDecision, size: RequestSize, body: Coste
   for (const l of d.limits) {
     const r = l.node.requests;
     if (r) slots.push({ kind: "requests", name: l.limit, check: { kind: "take", key: limitKey(l.limit, "requests", l.scopeKey), amount: 1, limit: r.count, window: r.window } });
+    if (l.node.concurrent !== undefined) {
+      // One slot held while the request is in flight (hold.ts releases it); a crashed gateway's slots lapse with the reservation TTL.
+      const check: Check = { kind: "reserve", key: limitKey(l.limit, "concurrent", l.scopeKey), amount: 1, limit: l.node.concurrent, window: IN_FLIGHT_WINDOW };
+      slots.push({ kind: "concurrent", name: l.limit, check });
+    }
     const t = l.node.tokens;
     if (t) {
       const check: Check = { kind: "reserve", key: limitKey(l.limit, "tokens", l.scopeKey), amount: Math.min(worst.tokens, t.count + 1), limit: t.count, window: t.window };

@@ -33,16 +33,19 @@ export function openHold(graph: Graph, budgets: Budgets, counted: readonly Count
   const { store, log } = budgets;
   const reservations: Reservation[] = [];
   const tokenHolds: Reservation[] = [];
+  // `concurrent` slots: held while the request is in flight, released (charged nothing) when it ends.
+  const inFlight: Reservation[] = [];
   for (const { slot, result } of counted) {
     if (slot.kind === "tokens" && result.reservation) tokenHolds.push(result.reservation);
     if (slot.kind === "budget" && result.reservation) reservations.push(result.reservation);
+    if (slot.kind === "concurrent" && result.reservation) inFlight.push(result.reservation);
   }
   let done = false;
   /** `reported`: the upstream's own usage (a fault when it passes the bound); else the gateway's byte count (capped silently). */
   const settle = async (model: string | undefined, usage: Usage | undefined, reported = true): Promise<void> => {
     if (done) return;
     done = true;
-    if (reservations.length === 0 && tokenHolds.length === 0) return;
+    if (reservations.length === 0 && tokenHolds.length === 0 && inFlight.length === 0) return;
     const m = model === undefined ? undefined : graph.models[model];
     const s = m === undefined || usage === undefined ? undefined : settlementOf(m, size, body, usage);
     if (s?.fault !== undefined && reported && model !== undefined) {
@@ -64,6 +67,7 @@ export function openHold(graph: Graph, budgets: Budgets, counted: readonly Count
         // Never above what was held: an honest bill is within the bound, so this only caps rounding.
         ...reservations.map((reservation) => ({ reservation, actual: Math.min(actual, reservation.amount) })),
         ...tokenHolds.map((reservation) => ({ reservation, actual: Math.min(tokens, reservation.amount) })),
+        ...inFlight.map((reservation) => ({ reservation, actual: 0 })),
       ]);
     } catch (err) {
       // The reply was paid for: the caller still gets it. The cost is logged for reconciliation; the holds expire.

@@ -165,13 +165,16 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
       const key = scopeKey(node.scope, facts, name);
       const requestsUsed = node.requests === undefined ? undefined : state.limitUsed(l.name, key, "requests");
       const tokensUsed = node.tokens === undefined ? undefined : state.limitUsed(l.name, key, "tokens");
+      const concurrentUsed = node.concurrent === undefined ? undefined : state.limitUsed(l.name, key, "concurrent");
       const out =
         requestsUsed !== undefined && requestsUsed >= node.requests!.count
           ? "requests"
           : tokensUsed !== undefined && tokensUsed >= node.tokens!.count
             ? "tokens"
-            : undefined;
-      const charge: LimitCharge = { limit: l.name, scope: node.scope, scopeKey: key, requestsUsed, tokensUsed, exhausted: out, node };
+            : concurrentUsed !== undefined && concurrentUsed >= node.concurrent!
+              ? "concurrent"
+              : undefined;
+      const charge: LimitCharge = { limit: l.name, scope: node.scope, scopeKey: key, requestsUsed, tokensUsed, concurrentUsed, exhausted: out, node };
       charges[i] = charge;
       if (tracer !== undefined) tracer({ kind: "limit", charge });
       if (out !== undefined) exhausted ??= charge;
@@ -325,10 +328,10 @@ function rejected(
   } else {
     const l = limit!;
     const measure = l.exhausted!;
-    const used = (measure === "requests" ? l.requestsUsed : l.tokensUsed)!;
-    const count = (measure === "requests" ? l.node.requests : l.node.tokens)!.count;
+    const used = (measure === "requests" ? l.requestsUsed : measure === "tokens" ? l.tokensUsed : l.concurrentUsed)!;
+    const count = measure === "concurrent" ? l.node.concurrent! : (measure === "requests" ? l.node.requests : l.node.tokens)!.count;
     reason = { kind: "limit", limit: l.limit, scopeKey: l.scopeKey, measure, used, count };
-    message = `rate limit \`${l.limit}\` is used up for ${scopeText(l.scope, l.scopeKey)} (${used} of ${count} ${measure})`;
+    message = `rate limit \`${l.limit}\` is used up for ${scopeText(l.scope, l.scopeKey)} (${used} of ${count} ${measure === "concurrent" ? "requests in flight" : measure})`;
   }
   if (tracer !== undefined) tracer({ kind: "rejected", message });
   return { kind: "rejected", status: 429, route: r.ref, guardrails: r.node.guard, budgets, limits, reason, message };

@@ -39,8 +39,10 @@ export interface LimitCharge {
   readonly requestsUsed: number | undefined;
   /** Tokens used in the window (when the limit counts tokens). */
   readonly tokensUsed: number | undefined;
+  /** Requests in flight (when the limit counts them). */
+  readonly concurrentUsed: number | undefined;
   /** The measure that is used up, if any: the request is rejected. */
-  readonly exhausted: "requests" | "tokens" | undefined;
+  readonly exhausted: "requests" | "tokens" | "concurrent" | undefined;
   readonly node: LimitNode;
 }
 
@@ -102,7 +104,7 @@ export interface RejectedDecision {
         readonly kind: "limit";
         readonly limit: string;
         readonly scopeKey: string;
-        readonly measure: "requests" | "tokens";
+        readonly measure: "requests" | "tokens" | "concurrent";
         readonly used: number;
         readonly count: number;
       };

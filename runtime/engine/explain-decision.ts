@@ -89,6 +89,7 @@ export function explainDecision(
     scopeKey: c.scopeKey,
     ...(c.node.requests !== undefined ? { requests: { used: c.requestsUsed ?? 0, count: c.node.requests.count, window: windowText(c.node.requests.window) } } : {}),
     ...(c.node.tokens !== undefined ? { tokens: { used: c.tokensUsed ?? 0, count: c.node.tokens.count, window: windowText(c.node.tokens.window) } } : {}),
+    ...(c.node.concurrent !== undefined ? { concurrent: { used: c.concurrentUsed ?? 0, count: c.node.concurrent } } : {}),
     ...(c.exhausted !== undefined ? { exhausted: c.exhausted } : {}),
   }));
   const head = { policy: graph.policy, request, candidates: counted, routes, route: located(decision.route.name, decision.route.span), budgets, limits };

@@ -75,8 +75,10 @@ export interface LimitRecord extends Located {
   readonly scopeKey: string;
   readonly requests?: LimitMeasure;
   readonly tokens?: LimitMeasure;
+  /** Requests in flight and the most allowed. */
+  readonly concurrent?: { readonly used: number; readonly count: number };
   /** The measure that is used up: the request is rejected. */
-  readonly exhausted?: "requests" | "tokens";
+  readonly exhausted?: "requests" | "tokens" | "concurrent";
 }
 
 export interface SplitRecord {

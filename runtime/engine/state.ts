@@ -13,8 +13,8 @@ import type { TargetHealth } from "./live.js";
 export interface StateView {
   /** Dollars spent (and reserved) in the current window of `budget` for one scope key. */
   budgetSpent(budget: string, scopeKey: string): number;
-  /** Requests or tokens used in the current window of `limit` for one scope key. */
-  limitUsed(limit: string, scopeKey: string, measure: "requests" | "tokens"): number;
+  /** Requests or tokens used in the current window of `limit` for one scope key; for `concurrent`, the requests in flight. */
+  limitUsed(limit: string, scopeKey: string, measure: "requests" | "tokens" | "concurrent"): number;
   /** A uniform random number in [0, 1). */
   draw(): number;
   /** Test override (`given split picks T`): the split picks this model when it is one of its arms. */

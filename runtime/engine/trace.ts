@@ -59,6 +59,7 @@ export function describeTraceEvent(e: TraceEvent): string {
       const parts: string[] = [];
       if (c.requestsUsed !== undefined) parts.push(`${c.requestsUsed} of ${c.node.requests!.count} requests`);
       if (c.tokensUsed !== undefined) parts.push(`${c.tokensUsed} of ${c.node.tokens!.count} tokens`);
+      if (c.concurrentUsed !== undefined) parts.push(`${c.concurrentUsed} of ${c.node.concurrent!} in flight`);
       return `limit ${c.limit} (${c.scope} \`${c.scopeKey}\`): ${parts.join(", ")} used${c.exhausted ? `, ${c.exhausted} used up` : ""}`;
     }
     case "downgrade":

@@ -34,6 +34,7 @@ export function rejectedError(d: RejectedDecision, counters: Counters, now: numb
   const node = d.limits.find((l) => l.limit === r.limit)!.node;
   const headers: Header[] = [];
   let resetAt = now;
+  if (r.measure === "concurrent") return new RefusalError("rate_limited", `${d.message}; retry after 1s`, [["retry-after", "1"]], { kind: "limit", name: r.limit });
   for (const m of ["requests", "tokens"] as const) {
     const spec = node[m];
     const c = counters.get(limitKey(r.limit, m, r.scopeKey));
@@ -48,9 +49,14 @@ export function rejectedError(d: RejectedDecision, counters: Counters, now: numb
 /** The 429 of a limit that refused at admission, with the headers of that limit's counters. */
 export function limitError(refused: NonNullable<Extract<Admission, { admitted: false }>["limit"]>, now: number): RefusalError {
   const { slot, result } = refused.refused;
-  const headers: Header[] = [retryAfter(result.resetAt, now)];
-  for (const c of refused.slots) if (c.slot.kind !== "budget") headers.push(...rateLimitHeaders(c.slot.kind, c.result, now));
   const key = slot.check.key.split(":").slice(3).join(":");
+  if (slot.kind === "concurrent") {
+    // A slot frees when a request in flight ends, not at a window's reset: retry soon.
+    const message = `rate limit \`${slot.name}\` has ${result.reserved} of ${result.limit} requests in flight for \`${key}\`; retry after 1s`;
+    return new RefusalError("rate_limited", message, [["retry-after", "1"]], { kind: "limit", name: slot.name });
+  }
+  const headers: Header[] = [retryAfter(result.resetAt, now)];
+  for (const c of refused.slots) if (c.slot.kind === "requests" || c.slot.kind === "tokens") headers.push(...rateLimitHeaders(c.slot.kind, c.result, now));
   const message = `rate limit \`${slot.name}\` is used up for \`${key}\` (${result.spent} of ${result.limit} ${slot.kind}); retry after ${resetText(result.resetAt - now)}`;
   return new RefusalError("rate_limited", message, headers, { kind: "limit", name: slot.name });
 }
@@ -68,7 +74,7 @@ export function admittedHeaders(counted: readonly Counted[], warnings: Extract<A
   // What a client pacing itself on OpenAI's headers needs.
   const tightest: Partial<Record<"requests" | "tokens", CheckResult>> = {};
   for (const { slot, result } of counted) {
-    if (slot.kind === "budget") continue;
+    if (slot.kind === "budget" || slot.kind === "concurrent") continue;
     const t = tightest[slot.kind];
     if (t === undefined || result.remaining < t.remaining) tightest[slot.kind] = result;
   }

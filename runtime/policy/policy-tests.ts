@@ -43,6 +43,7 @@ import { seedOf, seededRandom } from "../engine/random.js";
 import type { StateView } from "../engine/state.js";
 import { loadedTokenizer, type Tokenizer } from "../engine/tokens.js";
 import { givenHealth, type HealthGiven } from "../health/index.js";
+import { testCharge, type Charge } from "./test-charge.js";
 
 /** One test's verdict, as `aigw check` reports it. */
 export interface TestResult {
@@ -101,6 +102,8 @@ export interface Simulation {
   summary: string;
   /** How the route's cache took part (engine/cache.ts); undefined when the route has none or the request never got that far. */
   cache?: "hit" | "miss" | "bypass" | "ineligible";
+  /** What the request is charged (test-charge.ts); set by the test runner, for `expect cost`. */
+  charge?: Charge;
 }
 
 /** How one target behaves in a simulation (the `given`s about it). */
@@ -155,7 +158,11 @@ async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTest
     const facts = factsFromTestRequest(test.request, graph, tokenizer);
     const random = seededRandom(seedOf(test.name, options.seed ?? 0));
     const cached = test.given.some((g) => g.kind === "cache-hit");
-    const sim = await simulate(p, facts, givenState(test, random, graph), givenWorld(test), random, cached);
+    const world = givenWorld(test);
+    const simulated = await simulate(p, facts, givenState(test, random, graph), world, random, cached);
+    const upstream = simulated.status === 200 && simulated.attempts.length > 0 && simulated.target !== undefined;
+    const answered = upstream ? { model: simulated.target!, answer: world.get(simulated.target!)?.answer } : undefined;
+    const sim: Simulation = test.expect.some((e) => e.kind === "cost") ? { ...simulated, charge: testCharge(graph, answered, facts, tokenizer) } : simulated;
     reached = reachedBy(sim);
     options.onSimulation?.(test, sim);
     checkGivens(graph, test, sim, (m) => fail(test.span, m));
@@ -408,6 +415,8 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
     }
     case "status":
       return sim.status === e.status ? undefined : `expected status ${e.status}, got ${sim.status} (${sim.summary})`;
+    case "cost":
+      return costMismatch(e, sim);
     case "redacted":
       return sim.input === e.text ? undefined : `expected redacted input ${JSON.stringify(e.text)}, got ${JSON.stringify(sim.input)}`;
     case "cache": {
@@ -443,4 +452,21 @@ function streamOutput(graph: PreparedGraph, guardrails: readonly string[], facts
   }
   const report = hits.report(plan);
   return { blocked: report.blocked, texts: [text], redacted: report.redacted, flagged: report.flagged };
+}
+
+/** Dollars as a test would write them, to a millionth of a cent: `$0.0021`. */
+const money = (d: number): string => `$${+d.toPrecision(6)}`;
+
+/** `expect cost`: equality to a billionth of a dollar (prices × tokens in floating point), else the comparison. */
+function costMismatch(e: Extract<TestExpect, { kind: "cost" }>, sim: Simulation): string | undefined {
+  const c = sim.charge;
+  if (c === undefined) return "internal error: the charge was not computed";
+  const wanted = e.op === "==" ? `cost ${money(e.dollars)}` : `cost ${e.op} ${money(e.dollars)}`;
+  if (c.dollars === undefined) return `expected ${wanted}, but \`${c.model}\` declares no price`;
+  const d = c.dollars;
+  const near = Math.abs(d - e.dollars) < 1e-9;
+  const holds = e.op === "==" ? near : e.op === "<=" ? d <= e.dollars || near : e.op === ">=" ? d >= e.dollars || near : e.op === "<" ? d < e.dollars && !near : d > e.dollars && !near;
+  if (holds) return undefined;
+  const how = c.model === undefined ? `nothing upstream answered (${sim.summary})` : `\`${c.model}\`: ${c.input} tokens in, ${c.output} out`;
+  return `expected ${wanted}, got ${money(d)} (${how})`;
 }

@@ -70,6 +70,10 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
       const count = amount(decl, measure);
       if (count !== undefined && state.limitUsed(l, key, measure) >= count) return { kind: "rejected", route: name, by: { kind: "limit", name: l } };
     }
+    const inFlight = decl.clauses.find((c) => c.kind === "concurrent");
+    if (inFlight?.kind === "concurrent" && inFlight.count.kind === "quantity" && state.limitUsed(l, key, "concurrent") >= inFlight.count.value) {
+      return { kind: "rejected", route: name, by: { kind: "limit", name: l } };
+    }
   }
 
   const retry = route.body.find((s) => s.kind === "retry");

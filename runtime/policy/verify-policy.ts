@@ -46,9 +46,11 @@ async function testPolicy(files: readonly SourceFile[], graph: Graph, cases: rea
   return { results, disagreements };
 }
 
-/** Whether running `cases` may count tokens: a condition reads them, or a test's input plus its max_tokens may exceed the smallest context in bytes. */
+/** Whether running `cases` may count tokens: a condition reads them, a test expects a cost, or a test's input plus its max_tokens may exceed the smallest context in bytes. */
 function mayCount(graph: Graph, cases: readonly TestCase[]): boolean {
   if (prepare(graph).conditionsReadTokens) return true;
+  // `expect cost` prices the input and the reply in tokens.
+  if (cases.some((t) => t.expect.some((e) => e.kind === "cost"))) return true;
   const least = smallestContext(graph);
   return cases.some((t) => t.request.inputTokens === undefined && utf8Length(t.request.input ?? "") + (t.request.maxTokens ?? 0) > least);
 }

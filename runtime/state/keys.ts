@@ -6,7 +6,7 @@
  */
 
 /** What a rate-limit counter counts. */
-export type LimitMeasure = "requests" | "tokens";
+export type LimitMeasure = "requests" | "tokens" | "concurrent";
 
 /** The key of budget `budget` for one scope value (`budget:team-daily:search`). */
 export function budgetKey(budget: string, scopeValue: string): string {

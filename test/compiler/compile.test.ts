@@ -10,12 +10,12 @@ route r { to m guard g }
 `;
 
 describe("compile", () => {
-  it("runs symbols, the checks, the lint rules, then lower, the declared bounds, hash and validate, in that order", () => {
+  it("runs symbols, the checks, the lint rules, then lower, the declared bounds, the invariants, hash and validate, in that order", () => {
     const names = PHASES.map((p) => p.name);
     expect(names[0]).toBe("symbols");
     expect(names.slice(1, 1 + CHECKS.length)).toEqual(CHECKS.map((c) => c.name));
     expect(CHECKS.slice(-RULES.length)).toEqual(RULES);
-    expect(names.slice(-4)).toEqual(["lower", "bounds", "hash", "validate"]);
+    expect(names.slice(-5)).toEqual(["lower", "bounds", "invariants", "hash", "validate"]);
   });
 
   it("reports timings per phase when given a clock", () => {

@@ -85,8 +85,8 @@ describe("messages", () => {
     ["test { }", 'P002 1:6 expected a test name in quotes like "premium traffic splits" after `test`, found `{`'],
     ['test "t" { given x }', "P002 1:18 expected `cache hit`, `split picks`, `budget … spent`, `limit … used` or `… fails` after `given`, found `x`"],
     ["import", 'P002 1:7 expected a file name like "routes.route" after `import`, found the end of the file'],
-    ["foo bar", "P002 1:1 expected a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `route`, `test` or `import`), found `foo`"],
-    ["}", "P002 1:1 expected a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `route`, `test` or `import`), found `}`"],
+    ["foo bar", "P002 1:1 expected a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `route`, `invariant`, `test` or `import`), found `foo`"],
+    ["}", "P002 1:1 expected a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `route`, `invariant`, `test` or `import`), found `}`"],
   ])("%s", (text, message) => {
     expect(problems(text)).toEqual([message]);
   });

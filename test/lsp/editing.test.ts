@@ -39,6 +39,13 @@ describe("completion", () => {
     expect(await labels('\ntest "t" {\n  expect blocked by |\n}\n')).toEqual(["pii"]);
   });
 
+  it("offers an invariant's statements, what `require` takes, and guardrails after `require guard`", async () => {
+    expect(await labels("\ninv|")).toEqual(expect.arrayContaining(["invariant"]));
+    expect(await labels("\ninvariant i {\n  |\n}\n")).toEqual(["when", "require"]);
+    expect(await labels("\ninvariant i {\n  require |\n}\n")).toEqual(["guard", "residency", "price", "context"]);
+    expect(await labels("\ninvariant i {\n  require guard |\n}\n")).toEqual(["pii"]);
+  });
+
   it("offers facts in a condition, then operators", async () => {
     const facts = await labels("\nroute r2 {\n  when |\n}\n");
     expect(facts).toEqual(expect.arrayContaining(["model", "team", "header", "input_tokens", "stream"]));

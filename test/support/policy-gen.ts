@@ -46,6 +46,7 @@ export interface LimitSpec {
   scope: string;
   tokens?: string;
   requests?: string;
+  concurrent?: string;
   window: string;
 }
 
@@ -250,6 +251,7 @@ export function arbPolicySpec(options: { maxRoutes?: number } = {}): fc.Arbitrar
               scope: fc.constantFrom(...SCOPES),
               tokens: fc.option(tokens, { nil: undefined }),
               requests: fc.option(fc.integer({ min: 1, max: 10_000 }).map(String), { nil: undefined }),
+              concurrent: fc.option(fc.integer({ min: 1, max: 64 }).map(String), { nil: undefined }),
               window: fc.constantFrom(...WINDOWS),
             })
             .map((l) => (l.tokens || l.requests ? l : { ...l, requests: "600" })),
@@ -352,6 +354,7 @@ export function renderPolicy(spec: PolicySpec): string {
     const lines = [`per ${l.scope}`];
     if (l.tokens) lines.push(`tokens ${l.tokens} per ${l.window}`);
     if (l.requests) lines.push(`requests ${l.requests} per ${l.window}`);
+    if (l.concurrent) lines.push(`concurrent ${l.concurrent}`);
     out.push(block(`limit ${l.name}`, lines, sep));
   }
   for (const g of spec.guardrails) out.push(block(`guardrail ${g.name}`, g.lines, sep));
