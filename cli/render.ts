@@ -4,7 +4,7 @@
  * annotations; `aigw check`'s SARIF and JUnit are in cli/report/. Pure:
  * takes the texts of the files, returns strings.
  */
-import type { Diagnostic } from "../lang/diagnostics.js";
+import type { Diagnostic, Fix } from "../lang/diagnostics.js";
 import type { Span } from "../lang/span.js";
 
 export type Format = "human" | "json" | "github";
@@ -19,7 +19,34 @@ export function renderHuman(d: Diagnostic, texts: ReadonlyMap<string, string>, c
   const lines = [`${head}: ${c("1", d.message)}`, ...excerpt(d.span, texts, c)];
   if (d.related) lines.push(`${c("1;36", "note")}: ${d.related.message}`, ...excerpt(d.related.span, texts, c));
   if (d.help) lines.push(`  ${c("1;36", "= help")}: ${d.help}`);
+  if (d.fix) lines.push(`  ${c("1;36", "= help")}: ${d.fix.message}`, ...suggestion(d.fix, texts, c));
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The line as the fix would leave it, rustc-style, with `~` under the new
+ * text; only for a fix on one line of one file (a move is described by its
+ * message alone).
+ */
+function suggestion(fix: Fix, texts: ReadonlyMap<string, string>, c: (code: string, s: string) => string): string[] {
+  const first = fix.edits[0]?.span;
+  if (!first || fix.edits.some((e) => e.span.file !== first.file || e.span.line !== first.line || e.span.endLine !== first.line || e.text.includes("\n"))) return [];
+  const source = texts.get(first.file)?.split(/\r?\n/)[first.line - 1];
+  if (source === undefined) return [];
+  let fixed = "";
+  let marks = "";
+  let at = 1;
+  for (const e of [...fix.edits].sort((a, b) => a.span.column - b.span.column)) {
+    const kept = source.slice(at - 1, e.span.column - 1);
+    fixed += kept + e.text;
+    marks += kept.replace(/[^\t]/g, " ") + (e.text === "" ? "" : "~".repeat(e.text.length));
+    at = e.span.endColumn;
+  }
+  fixed += source.slice(at - 1);
+  if (marks.trim() === "") return [];
+  const gutter = String(first.line);
+  const pad = " ".repeat(gutter.length);
+  return [`${pad} ${c("1;34", "|")}`, `${c("1;34", gutter)} ${c("1;34", "|")} ${fixed}`, `${pad} ${c("1;34", "|")} ${c("1;32", marks.trimEnd())}`];
 }
 
 function excerpt(span: Span, texts: ReadonlyMap<string, string>, c: (code: string, s: string) => string): string[] {

@@ -15,6 +15,7 @@ import { fileSpan } from "../lang/span.js";
 import type { Graph, TestCase } from "./graph.js";
 import { policyVersion } from "./hash.js";
 import { internalError } from "./internal.js";
+import { withoutFollowOns } from "./follow-on.js";
 import { loadPolicy, type LoadHost } from "./load.js";
 import { lower } from "./lower.js";
 import { memoryHost } from "./memory-host.js";
@@ -195,7 +196,7 @@ export function compilePaths(paths: readonly string[], host: LoadHost, options: 
     return { tests: [], diagnostics: [internalError(`loading the policy failed: ${errorMessage(err)}`, fileSpan(paths[0] ?? ""))], files: [], sources: [] };
   }
   const result = compile(loaded.files, { ...options, sources: loaded.sources, checkOnly: hasErrors(loaded.diagnostics) });
-  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]);
+  const diagnostics = withoutFollowOns(sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]), loaded.files);
   const extra = { files: loaded.files, sources: loaded.sources };
   if (!hasErrors(loaded.diagnostics)) return { ...result, diagnostics, ...extra };
   // A file that did not parse (or load) cleanly yields no graph, whatever the checks found.

@@ -13,9 +13,10 @@
  * the order they appear" holds literally across files.
  */
 import type { Comment, Declaration, ImportDecl, SourceFile } from "../lang/ast.js";
-import { diagnostic, type Diagnostic } from "../lang/diagnostics.js";
+import { diagnostic, type Diagnostic, type Fix } from "../lang/diagnostics.js";
 import { fileSpan, type Span } from "../lang/span.js";
 import { basename, dirname, join, normalize } from "./posix-path.js";
+import { suggest } from "./suggest.js";
 
 /** How the loader sees the file system. */
 export interface LoadHost {
@@ -59,7 +60,8 @@ export function loadPolicy(paths: readonly string[], host: LoadHost, parse: Pars
     const text = host.isDir(path) ? undefined : host.read(path);
     if (text === undefined) {
       const what = host.isDir(path) ? `\`${path}\` is a directory, not a \`.route\` file` : `cannot find \`${path}\``;
-      result.diagnostics.push(diagnostic("L001", what, from?.path.span ?? fileSpan(path)));
+      const fix = from && !host.isDir(path) ? besideIt(from, path, host) : undefined;
+      result.diagnostics.push(diagnostic("L001", what, from?.path.span ?? fileSpan(path), fix ? { fix } : {}));
       return;
     }
     done.add(path);
@@ -120,6 +122,17 @@ export function loadPolicy(paths: readonly string[], host: LoadHost, parse: Pars
     }
   }
   return result;
+}
+
+/** For an import of a file that is not there: the `.route` file beside it with the closest name. */
+function besideIt(from: ImportDecl, path: string, host: LoadHost): Fix | undefined {
+  const names = (host.list(dirname(path)) ?? []).filter((n) => isRouteFile(n) && !host.isDir(join(dirname(path), n)));
+  const name = suggest(basename(path), names);
+  if (name === undefined) return undefined;
+  const written = from.path.value;
+  const slash = written.lastIndexOf("/");
+  const fixed = `${written.slice(0, slash + 1)}${name}`;
+  return { message: `did you mean the file \`${fixed}\`?`, edits: [{ span: from.path.span, text: JSON.stringify(fixed) }] };
 }
 
 /** A directory's entry file: `main.route`, or its only `.route` file. */

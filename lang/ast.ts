@@ -382,4 +382,17 @@ export interface SourceFile {
   declarations: Declaration[];
   comments: Comment[];
   span: Span;
+  /** Set only when the file had syntax errors no repair explained (lang/recover.ts). */
+  damage?: Damage;
+}
+
+/**
+ * What a file's syntax errors leave unreliable, so the compiler can drop
+ * what follows from them rather than report it (compiler/follow-on.ts).
+ */
+export interface Damage {
+  /** The spans of declarations read only in part: checks over them would judge something not written. */
+  broken: Span[];
+  /** Some text was not read as any declaration (an unclosed comment, a skipped region, a broken import): a name may be declared or used there. */
+  lost: boolean;
 }

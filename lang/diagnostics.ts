@@ -18,6 +18,20 @@ export interface Diagnostic {
   related?: { message: string; span: Span };
   /** One line of advice on how to fix it. */
   help?: string;
+  /** A fix as data: the editor offers it as a code action, `aigw check` prints it as help. */
+  fix?: Fix;
+}
+
+/**
+ * A suggested fix: text edits that, applied together, turn the slip into
+ * what was meant (`=` into `==`, `improt` into `import`). Offered only when
+ * the parser read further with the fix applied than without it.
+ */
+export interface Fix {
+  /** What the fix does, as advice: "write `==`". */
+  message: string;
+  /** Non-overlapping edits; a zero-width span inserts. */
+  edits: { span: Span; text: string }[];
 }
 
 /**
@@ -82,11 +96,12 @@ export function diagnostic(
   code: DiagnosticCode,
   message: string,
   span: Span,
-  extra: { help?: string; related?: { message: string; span: Span } } = {},
+  extra: { help?: string; related?: { message: string; span: Span }; fix?: Fix } = {},
 ): Diagnostic {
   const d: Diagnostic = { code, severity: CODES[code].severity, message, span };
   if (extra.related) d.related = extra.related;
   if (extra.help) d.help = extra.help;
+  if (extra.fix) d.fix = extra.fix;
   return d;
 }
 
@@ -120,6 +135,8 @@ export interface JsonDiagnostic {
   help?: string;
   /** The second place the diagnostic points at (the earlier duplicate, the route that hides this one). */
   related?: { message: string; file: string; line: number; column: number; endLine: number; endColumn: number };
+  /** The suggested fix: each edit replaces its range (end exclusive) with `text`. */
+  fix?: { message: string; edits: { file: string; line: number; column: number; endLine: number; endColumn: number; text: string }[] };
 }
 
 export function diagnosticJson(d: Diagnostic): JsonDiagnostic {
@@ -137,6 +154,10 @@ export function diagnosticJson(d: Diagnostic): JsonDiagnostic {
   if (d.related) {
     const r = d.related.span;
     j.related = { message: d.related.message, file: r.file, line: r.line, column: r.column, endLine: r.endLine, endColumn: r.endColumn };
+  }
+  if (d.fix) {
+    const edits = d.fix.edits.map(({ span: s, text }) => ({ file: s.file, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn, text }));
+    j.fix = { message: d.fix.message, edits };
   }
   return j;
 }

@@ -75,9 +75,14 @@ export class LineMap {
     };
   }
 
-  /** The span of a token; never past the end of the text (an unterminated string's image gains a closing quote). */
+  /**
+   * The span of a token as written: from its offsets, not its image, which
+   * a repair may have rewritten (`=` read as `==`, an unterminated string's
+   * image given its closing quote). Never past the end of the text.
+   */
   tokenSpan(token: IToken): Span {
-    return this.span(token.startOffset, Math.min(this.text.length, token.startOffset + token.image.length));
+    const end = token.endOffset === undefined ? token.startOffset + token.image.length : token.endOffset + 1;
+    return this.span(token.startOffset, Math.min(this.text.length, end));
   }
 
   /** A zero-width span at the end of the text, for things the parser had to invent. */

@@ -84,20 +84,58 @@ export function decodeQuantity(raw: string, span: Span, diagnostics: Diagnostic[
   if (dollar) {
     if (suffix === "" && per === undefined) return { unit: "money", value: n };
     if (suffix === "" && per !== undefined && PRICE_PER[per] !== undefined) return { unit: "price", value: round(n * PRICE_PER[per]!) };
+    const meant = suffix === "" && per !== undefined ? Object.keys(PRICE_PER).find((p) => p.toLowerCase() === per.toLowerCase()) : undefined;
+    if (meant) return misspelt(raw, `$${digits}/${meant}`, span, diagnostics, { unit: "price", value: round(n * PRICE_PER[meant]!) });
     diagnostics.push(
       diagnostic("P004", `unknown unit in \`${raw}\``, span, { help: "money is written $200 and prices $2.50/Mtok, $0.002/ktok or $0.000001/tok" }),
     );
     return { unit: per !== undefined ? "price" : "money", value: n };
   }
   if (per !== undefined) {
+    const unit = Object.keys(PRICE_PER).find((p) => p.toLowerCase() === per.toLowerCase());
+    if (unit && suffix === "") return misspelt(raw, `$${digits}/${unit}`, span, diagnostics, { unit: "price", value: round(n * PRICE_PER[unit]!) });
     diagnostics.push(diagnostic("P004", `unknown unit in \`${raw}\``, span, { help: "prices start with a dollar sign: $2.50/Mtok" }));
     return { unit: "price", value: n };
   }
   if (/^[0-9]$/.test(digits!) && suffix === "xx") return { unit: "status", value: n };
   const plain = PLAIN_UNITS[suffix];
   if (plain) return { unit: plain.unit, value: plain.factor === 1 ? n : round(n * plain.factor) };
+  const meant = meantUnit(suffix, digits!);
+  if (meant !== undefined) {
+    const value = meant === "xx" ? { unit: "status" as const, value: n } : { unit: PLAIN_UNITS[meant]!.unit, value: round(n * PLAIN_UNITS[meant]!.factor) };
+    return misspelt(raw, `${digits}${meant}`, span, diagnostics, value);
+  }
   diagnostics.push(diagnostic("P004", `unknown unit \`${suffix}\` in \`${raw}\``, span, { help: UNIT_HELP }));
   return { unit: "number", value: n };
+}
+
+/** Unit words from prose and other tools, for the unit they mean. */
+const UNIT_WORDS: Record<string, string> = {
+  sec: "s", secs: "s", second: "s", seconds: "s",
+  min: "m", mins: "m", minute: "m", minutes: "m",
+  hr: "h", hrs: "h", hour: "h", hours: "h",
+  day: "d", days: "d",
+  kb: "KB", mb: "MB", gb: "GB",
+};
+
+/**
+ * The unit a wrongly written suffix stands for: one that differs only in
+ * case (`150K`, `5XX`, `30S`) and means one thing, or a unit word
+ * (`30sec`). `m`/`M` never get here: both are units.
+ */
+function meantUnit(suffix: string, digits: string): string | undefined {
+  const lower = suffix.toLowerCase();
+  if (lower === "xx" && /^[0-9]$/.test(digits)) return "xx";
+  const word = UNIT_WORDS[lower];
+  if (word) return word;
+  const same = Object.keys(PLAIN_UNITS).filter((u) => u !== "" && u.toLowerCase() === lower);
+  return same.length === 1 ? same[0] : undefined;
+}
+
+/** A quantity read as what it surely means, with P004 and the fix that writes it so. */
+function misspelt(raw: string, meant: string, span: Span, diagnostics: Diagnostic[], value: { unit: Unit; value: number }): { unit: Unit; value: number } {
+  diagnostics.push(diagnostic("P004", `unknown unit in \`${raw}\``, span, { fix: { message: `write \`${meant}\``, edits: [{ span, text: meant }] } }));
+  return value;
 }
 
 /** Removes binary floating-point noise from scaled decimals (2.5 * 1000 stays 2500). */

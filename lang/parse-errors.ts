@@ -68,7 +68,7 @@ const VALUES: Record<string, string> = {
   literal: 'a value like "x", 30s, true or [a, b]',
 };
 
-const DECLARATIONS = "a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `route`, `invariant`, `test` or `import`)";
+const DECLARATIONS = "a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `health`, `jwt`, `route`, `invariant`, `test` or `import`)";
 
 function found(token: IToken | undefined): string {
   if (!token || token.tokenType === EOF) return "the end of the file";

@@ -855,19 +855,48 @@ class RouteParser extends CstParser {
 /**
  * Two parser instances, reused (chevrotain parsers are reset by assigning
  * `input`): a fast one without error recovery for the common case of a valid
- * file, and a recovering one that re-parses a file with errors so that every
- * error in it is reported. Recovery costs about a quarter of the parse time.
+ * file (and for trying repairs, lang/recover.ts), and a recovering one that
+ * re-parses a file with errors so that every error in it is reported.
+ * Recovery costs about a quarter of the parse time.
  */
 let fast: RouteParser | undefined;
 let recovering: RouteParser | undefined;
 
-export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+/** Parses without recovery: the CST, or the first syntax error. */
+export function parseFast(tokens: IToken[]): { cst: CstNode; error?: IRecognitionException } {
   fast ??= new RouteParser(false);
   fast.input = tokens;
   const cst = fast.policy();
-  if (fast.errors.length === 0) return { cst, errors: [] };
+  const error = fast.errors[0];
+  return error ? { cst, error } : { cst };
+}
+
+/** Parses with chevrotain's recovery: a CST with holes and every error it met. */
+export function parseRecovering(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
   recovering ??= new RouteParser(true);
   recovering.input = tokens;
-  const recovered = recovering.policy();
-  return { cst: recovered, errors: recovering.errors };
+  const cst = recovering.policy();
+  return { cst, errors: recovering.errors };
+}
+
+export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+  const first = parseFast(tokens);
+  return first.error ? parseRecovering(tokens) : { cst: first.cst, errors: [] };
+}
+
+/**
+ * The keywords that can start an item of a rule (`declaration`,
+ * `routeStmt`, `clause`, …), read from the grammar itself so that
+ * did-you-mean suggestions follow it as it grows.
+ */
+const starters = new Map<string, string[]>();
+export function startingKeywords(rule: string): string[] {
+  let words = starters.get(rule);
+  if (!words) {
+    fast ??= new RouteParser(false);
+    const paths = fast.computeContentAssist(rule, []);
+    words = [...new Set(paths.map((p) => p.nextTokenType).filter((t) => T.keywordTokens.includes(t)).map((t) => (t.PATTERN as RegExp).source))];
+    starters.set(rule, words);
+  }
+  return words;
 }

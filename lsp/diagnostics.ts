@@ -1,7 +1,8 @@
 /**
  * An analysis as the protocol's diagnostics, grouped by file: every compiler,
  * loader and lint diagnostic at its span (its help on a second line, its
- * related span as related information), and every failed expectation of a
+ * related span as related information, its fix as `data` for the quick
+ * fix of lsp/code-actions.ts), and every failed expectation of a
  * `test` block on the line that expected it. A file gets at most
  * `MAX_PER_FILE` diagnostics — a garbage buffer can produce one per
  * character — and then one more that says how many were left out.
@@ -10,6 +11,7 @@ import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from "vscode-lan
 import type { Diagnostic } from "../lang/diagnostics.js";
 import type { TestResult } from "../runtime/policy/policy-tests.js";
 import type { Analysis } from "./analysis.js";
+import { fixData } from "./code-actions.js";
 import { pathUri, spanRange, START } from "./convert.js";
 
 export const MAX_PER_FILE = 1000;
@@ -23,6 +25,7 @@ function toLsp(d: Diagnostic): LspDiagnostic {
     message: d.help ? `${d.message}\nhelp: ${d.help}` : d.message,
   };
   if (d.related) out.relatedInformation = [{ location: { uri: pathUri(d.related.span.file), range: spanRange(d.related.span) }, message: d.related.message }];
+  if (d.fix) out.data = fixData(d.fix);
   return out;
 }
 

@@ -7,6 +7,7 @@
  * result, and the checker itself reports its own failures as diagnostics.
  */
 import {
+  CodeActionKind,
   CodeLensRefreshRequest,
   createConnection,
   DidChangeWatchedFilesNotification,
@@ -20,6 +21,7 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
+import { codeActions } from "./code-actions.js";
 import { codeLenses, RUN_TEST, runTest } from "./code-lens.js";
 import { complete } from "./completion.js";
 import { uriPath } from "./convert.js";
@@ -92,6 +94,7 @@ export function startServer(options: ServerOptions): Promise<void> {
         documentSymbolProvider: true,
         documentFormattingProvider: true,
         codeLensProvider: { resolveProvider: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         executeCommandProvider: { commands: [RUN_TEST] },
       },
       serverInfo: { name: "aigw" },
@@ -158,6 +161,7 @@ export function startServer(options: ServerOptions): Promise<void> {
     }
     return outcome.edits;
   }));
+  connection.onCodeAction((p) => safe("code actions", [], () => codeActions(p)));
   connection.onCodeLens((p) => safe("code lens", [], async () => {
     const t = await target(p.textDocument.uri);
     return t ? codeLenses(t.analysis, t.path) : [];

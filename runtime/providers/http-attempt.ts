@@ -9,7 +9,9 @@
 import { openChatStream } from "./chat-stream.js";
 import { AttemptDeadline } from "./deadline.js";
 import { UpstreamProtocolError, originOf, type ErrorOrigin } from "./errors.js";
-import { postJson, postStream, transportError, type Endpoint, type JsonReply, type Pools, type PostOptions } from "./http.js";
+import { postJson, transportError, type Endpoint, type JsonReply, type Pools, type PostOptions } from "./http.js";
+import { postStream } from "./http-stream.js";
+import type { OpenRelay } from "./openai-relay.js";
 import type { ChatCompletionChunk } from "../request/openai-wire.js";
 import { excerpt } from "./redact.js";
 import { parseSse, type SseEvent } from "./sse.js";
@@ -123,13 +125,18 @@ export async function completeOverHttp<T = Completion>(
   }
 }
 
-/** One streaming attempt; resolves when the first translated chunk has arrived. */
+/**
+ * One streaming attempt; resolves when the first translated chunk has
+ * arrived. With `relay` (an upstream whose events are OpenAI chunks), the
+ * stream may also be relayed as bytes (openai-relay.ts).
+ */
 export async function streamOverHttp<E = SseEvent>(
   deps: HttpDeps,
   call: ProviderCall,
   spec: HttpRequestSpec,
   translate: ChunkTranslator<E>,
   framing: StreamFraming<E> = SSE_FRAMING as unknown as StreamFraming<E>,
+  relay?: OpenRelay,
 ): Promise<ChatStream> {
   const startedAt = deps.now();
   const deadline = new AttemptDeadline(call.signal, call.timeoutMs);
@@ -144,16 +151,19 @@ export async function streamOverHttp<E = SseEvent>(
   const type = String(res.headers["content-type"] ?? "");
   if (!type.includes(framing.contentType)) {
     deadline.dispose();
-    // Read and drop a small body so the connection stays reusable; destroy a large one.
-    res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+    // The connection is not worth keeping for a reply we cannot read.
+    res.body.destroy();
     throw new UpstreamProtocolError(opts.origin, `expected an event stream, got \`${excerpt(type, 60) || "no content type"}\``);
   }
   const body = res.body;
   let usage: Usage | undefined;
+  const onUsage = (u: Usage): void => {
+    usage = u;
+  };
 
-  async function* chunks(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+  async function* chunks(events: AsyncIterable<E>): AsyncGenerator<ChatCompletionChunk, void, undefined> {
     try {
-      for await (const chunk of translate(framing.parse(body), { origin: opts.origin, secrets: spec.secrets, onUsage: (u) => (usage = u) })) {
+      for await (const chunk of translate(events, { origin: opts.origin, secrets: spec.secrets, onUsage })) {
         // The timeout bounds each wait for a chunk, so keep-alives (comments, pings) cannot keep a stalled
         // stream open; the time the consumer takes between pulls (a slow client) is not the upstream's.
         deadline.stopTimer();
@@ -169,13 +179,29 @@ export async function streamOverHttp<E = SseEvent>(
     }
   }
 
-  return openChatStream({
-    chunks: chunks(),
+  const open = (events: AsyncIterable<E>): Promise<ChatStream> =>
+    openChatStream({
+      chunks: chunks(events),
+      startedAt,
+      now: deps.now,
+      onFirstChunk: () => deadline.stopTimer(),
+      abort: () => deadline.cancel(),
+      usage: () => usage,
+      emptyError: () => new UpstreamProtocolError(opts.origin, "the event stream ended before its first chunk"),
+    });
+  if (relay === undefined) return open(framing.parse(body));
+  // A relay is offered for SSE upstreams only, so its events are `SseEvent`s.
+  const sse = (events: AsyncIterable<SseEvent>): AsyncIterable<E> => events as AsyncIterable<unknown> as AsyncIterable<E>;
+  return relay({
+    body,
+    origin: opts.origin,
+    secrets: spec.secrets,
+    deadline,
     startedAt,
     now: deps.now,
-    onFirstChunk: () => deadline.stopTimer(),
-    abort: () => deadline.cancel(),
+    parse: (events) => chunks(sse(events)),
+    open: (events) => open(sse(events)),
     usage: () => usage,
-    emptyError: () => new UpstreamProtocolError(opts.origin, "the event stream ended before its first chunk"),
+    onUsage,
   });
 }

@@ -27,7 +27,10 @@ describe("comments", () => {
 
   it("an unclosed block comment is reported at its start and kept as a comment", () => {
     const { file, diagnostics } = parse("route r { to a } /* never\n closed", FILE);
-    expect(diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message}`)).toEqual(["P001 1:18 block comment is missing its closing `*/`"]);
+    expect(diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message}`)).toEqual(["P001 1:18 block comment is never closed: `/*` has no `*/`"]);
+    // the `/*` is underlined; where the file ends is the related place
+    expect(diagnostics[0]!.span.endColumn).toBe(20);
+    expect(diagnostics[0]!.related?.span.offset).toBe("route r { to a } /* never\n closed".length);
     expect(file.comments.map((c) => c.text)).toEqual(["/* never\n closed"]);
   });
 });
@@ -36,10 +39,24 @@ describe("stray characters (P001)", () => {
   it.each([
     ["@", "route r { @ to a }", "P001 1:11 unexpected character `@`"],
     ["#", "#\nroute r { to a }", "P001 1:1 unexpected character `#`"],
-    ["!", "route r { when !stream to a }", "P001 1:16 unexpected character `!`"],
     [";", "route r { to a; }", "P001 1:15 unexpected character `;`"],
   ])("%s is reported and skipped", (_ch, text, problem) => {
     expect(problems(text)).toEqual([problem]);
+  });
+
+  it("`!`, `&&` and `||` are read as `not`, `and` and `or`, each reported once with its fix", () => {
+    const { file, diagnostics } = parse('route r { when !stream && (team == "a" || team == "b") to a }', FILE);
+    expect(diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message} → ${d.fix?.edits[0]?.text}`)).toEqual([
+      "P001 1:16 `!` is written `not` → not",
+      "P001 1:24 `&&` is written `and` → and",
+      "P001 1:40 `||` is written `or` → or",
+    ]);
+    expect(stripSpans(file.declarations)).toEqual(decls('route r { when not stream and (team == "a" or team == "b") to a }'));
+  });
+
+  it("`:` and `;` are reported with a fix that deletes them", () => {
+    const { diagnostics } = parse("route r { timeout: 30s; to a }", FILE);
+    expect(diagnostics.map((d) => `${d.span.column} ${d.fix?.message}`)).toEqual(["18 delete `:`", "23 delete `;`"]);
   });
 
   it("a run of stray characters is one diagnostic", () => {

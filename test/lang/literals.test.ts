@@ -67,13 +67,29 @@ describe("quantities", () => {
   it.each([
     ["30zz", "P004 1:19 unknown unit `zz` in `30zz`"],
     ["10xx", "P004 1:19 unknown unit `xx` in `10xx`"],
-    ["5kb", "P004 1:19 unknown unit `kb` in `5kb`"],
     ["$5ms", "P004 1:19 unknown unit in `$5ms`"],
     ["$2/Gtok", "P004 1:19 unknown unit in `$2/Gtok`"],
-    ["2/Mtok", "P004 1:19 unknown unit in `2/Mtok`"],
     ["4o", "P004 1:19 unknown unit `o` in `4o`"],
   ])("%s is an unknown unit (P004)", (raw, problem) => {
     expect(problems(`route r { timeout ${raw} }`)).toEqual([problem]);
+  });
+
+  it.each([
+    ["5kb", "5KB", "bytes", 5 * 1024],
+    ["150K", "150k", "tokens", 150_000],
+    ["5XX", "5xx", "status", 5],
+    ["30S", "30s", "duration", 30_000],
+    ["30sec", "30s", "duration", 30_000],
+    ["2hours", "2h", "duration", 7_200_000],
+    ["$2/mtok", "$2/Mtok", "price", 2],
+    ["2/Mtok", "$2/Mtok", "price", 2],
+  ])("%s is read as %s, with P004 and a fix that writes it so", (raw, meant, unit, value) => {
+    const { file, diagnostics } = parse(`route r { timeout ${raw} }`, FILE);
+    expect(diagnostics.map((d) => [d.code, d.message, d.fix?.message, d.fix?.edits[0]?.text])).toEqual([["P004", `unknown unit in \`${raw}\``, `write \`${meant}\``, meant]]);
+    const route = file.declarations[0]!;
+    const stmt = route.kind === "route" ? route.body[0] : undefined;
+    const q = stmt?.kind === "timeout" && stmt.duration.kind === "quantity" ? stmt.duration : undefined;
+    expect([q?.unit, q?.value]).toEqual([unit, value]);
   });
 
   it("P004 says which units exist", () => {

@@ -103,3 +103,35 @@ describe("diagnostics", () => {
     expect(diags.filter((d) => d.code === "E101").map((d) => String(d.message).split("\n")[0])).toEqual(["unknown model `big`", "unknown model `big`"]);
   });
 });
+
+describe("quick fixes", () => {
+  it("a slip's fix is offered as a code action whose edit makes the policy clean", async () => {
+    const dir = policyDir({ "main.route": MAIN, "models.route": MODELS });
+    client = await LspClient.start(dir);
+    const main = `${dir}/main.route`;
+    const broken = MAIN.replace('when model == "chat" and team', 'when model = "chat" && team');
+    await client.open(main, broken);
+    const diags = await client.diagnostics(main, (d) => d.length > 0);
+    expect(diags.map((d) => String(d.message).split("\n")[0])).toEqual([
+      "expected `==` to compare, found `=`",
+      "`&&` is written `and`",
+    ]);
+    const actions = await client.request<{ title: string; kind: string; edit: { changes: Record<string, { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]> } }[]>("textDocument/codeAction", {
+      textDocument: { uri: uri(main) },
+      range: diags[0]!.range,
+      context: { diagnostics: diags },
+    });
+    expect(actions.map((a) => [a.title, a.kind])).toEqual([["Write `==` to compare", "quickfix"], ["Write `and`", "quickfix"]]);
+    // apply both edits (on one line, right to left) and the policy is clean
+    const lines = broken.split("\n");
+    const edits = actions.flatMap((a) => a.edit.changes[uri(main)]!).sort((a, b) => b.range.start.character - a.range.start.character);
+    for (const e of edits) {
+      const line = lines[e.range.start.line]!;
+      lines[e.range.start.line] = line.slice(0, e.range.start.character) + e.newText + line.slice(e.range.end.character);
+    }
+    expect(lines.join("\n")).toBe(MAIN);
+    const since = client.published.length;
+    await client.change(main, lines.join("\n"));
+    expect(await client.diagnostics(main, (d) => d.length === 0, since)).toEqual([]);
+  });
+});
