@@ -8,16 +8,22 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** The policy: with `health`, the route is under `health upstream`. */
-export function healthPolicy(flaky: string, upstream: string, keyHash: string, health: boolean): string {
+/** How often a shared health policy syncs with the state store in the bench. */
+export const SHARED_SYNC_MS = 100;
+
+/**
+ * The policy: with `health`, the route is under `health upstream`; with
+ * `sharedDb` (a SQLite file), that policy is shared through it.
+ */
+export function healthPolicy(flaky: string, upstream: string, keyHash: string, health: boolean, sharedDb?: string): string {
   return `
-gateway { auth keys }
+gateway { auth keys${sharedDb !== undefined ? ` state sqlite(${JSON.stringify(sharedDb)})` : ""} }
 provider flaky { api openai base_url "${flaky}/v1" timeout 10s }
 provider up { api openai base_url "${upstream}/v1" timeout 10s }
 keys { "${keyHash}" team "bench" }
 model primary = flaky/"gpt-4o-mini"
 model backup = up/"gpt-4o"
-health upstream { on [5xx, timeout, connection]  consecutive 5  eject 500ms  max_eject 2s }
+health upstream { on [5xx, timeout, connection]  consecutive 5  eject 500ms  max_eject 2s${sharedDb !== undefined ? `  shared ${SHARED_SYNC_MS}ms` : ""} }
 route chat {
   when model == "chat"
   to primary

@@ -104,6 +104,11 @@ export interface ModelNode {
   /** Dollars per million input tokens. */
   inputPrice?: number;
   outputPrice?: number;
+  /** Dollars per million input tokens read from / written to the provider's prompt cache; absent: `inputPrice`. */
+  cacheReadPrice?: number;
+  cacheWritePrice?: number;
+  /** `prompt_cache auto`: the Anthropic adapter adds cache breakpoints (runtime/providers/anthropic-cache.ts). */
+  promptCache?: "auto";
   /** Context window in tokens. */
   context?: number;
   /** Largest completion in tokens, used to bound a reservation when the request has no max_tokens. */
@@ -111,6 +116,16 @@ export interface ModelNode {
   /** `supports [...]`: the capabilities it has; absent: not declared, so never a reason to skip it. */
   supports?: Capability[];
   span: SourceRef;
+}
+
+/**
+ * The dearest an input token of `m` can be billed, in dollars per million:
+ * a prompt-cache write (or read) may cost more than plain input, and any
+ * input token may be one, so every worst case (a budget's reservation, a
+ * route's `max_cost`, `split cheapest`) prices input at this.
+ */
+export function inputCeiling(m: Pick<ModelNode, "inputPrice" | "cacheReadPrice" | "cacheWritePrice">): number {
+  return Math.max(m.inputPrice ?? 0, m.cacheWritePrice ?? 0, m.cacheReadPrice ?? 0);
 }
 
 export interface KeyNode {
@@ -263,6 +278,8 @@ export interface HealthNode {
   /** The first ejection; each ejection in a row doubles it, up to `maxEjectMs`. */
   ejectMs: number;
   maxEjectMs: number;
+  /** Shared through the state store, each instance syncing this often; absent: per instance. */
+  sharedMs?: number;
   span: SourceRef;
 }
 

@@ -177,6 +177,8 @@ function lowerModel(m: ModelDecl): ModelNode {
   const fields = [
     ["input", "inputPrice"],
     ["output", "outputPrice"],
+    ["cache_read", "cacheReadPrice"],
+    ["cache_write", "cacheWritePrice"],
     ["context", "context"],
     ["max_output", "maxOutput"],
   ] as const;
@@ -186,6 +188,8 @@ function lowerModel(m: ModelDecl): ModelNode {
   }
   const supports = s.get("supports");
   if (supports?.kind === "list") prices.supports = supports.items.flatMap((i) => (i.kind === "ident" ? [i.name as Capability] : []));
+  const cache = s.get("prompt_cache");
+  if (cache?.kind === "ident" && cache.name === "auto") prices.promptCache = "auto";
   return { provider: m.provider.name, upstream: m.upstream.value, ...prices, span: sourceRef(m.span) };
 }
 
@@ -324,6 +328,7 @@ function lowerHealth(h: HealthDecl): HealthNode {
   const d = DEFAULTS.health;
   const on = s.get("on");
   const rate = s.get("failure_rate");
+  const shared = s.get("shared");
   const ejectMs = num(s.get("eject"), d.ejectMs);
   return {
     on: on?.kind === "list" ? on.items.map(failureReason) : [...d.on],
@@ -334,6 +339,7 @@ function lowerHealth(h: HealthDecl): HealthNode {
     ejectMs,
     // The cap never undercuts the first ejection.
     maxEjectMs: Math.max(ejectMs, num(s.get("max_eject"), d.maxEjectMs)),
+    ...(shared !== undefined ? { sharedMs: num(shared, 1000) } : {}),
     span: sourceRef(h.span),
   };
 }

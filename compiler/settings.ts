@@ -176,6 +176,13 @@ export const PROVIDER_NEEDS: Readonly<Partial<Record<(typeof PROVIDER_APIS)[numb
 export const MODEL_SETTINGS: SettingsTable = {
   input: { type: PRICE, doc: "price of input tokens, e.g. `$2.50/Mtok`" },
   output: { type: PRICE, doc: "price of output tokens" },
+  cache_read: { type: PRICE, doc: "price of input tokens read from the provider's prompt cache; absent: `input`" },
+  cache_write: { type: PRICE, doc: "price of input tokens written to the provider's prompt cache; absent: `input`" },
+  prompt_cache: {
+    type: enumType(["auto", "off"]),
+    default: "off",
+    doc: "`auto`: on an Anthropic Messages upstream (api `anthropic`, or Claude on `vertex`), mark the system prompt and the last tool for the provider's prompt cache",
+  },
   context: { type: TOKENS, doc: "context window in tokens, e.g. `128k`" },
   max_output: { type: TOKENS, doc: "largest completion; bounds a budget reservation when a request sets no max_tokens, and a request asking for more skips the model" },
   supports: {
@@ -197,6 +204,10 @@ export const HEALTH_SETTINGS: SettingsTable = {
   minimum: { type: COUNT, default: "10", doc: "the fewest tries in `interval` for `failure_rate` to apply" },
   eject: { type: POSITIVE_DURATION, default: "30s", doc: "the first ejection; each ejection in a row doubles it" },
   max_eject: { type: POSITIVE_DURATION, default: "5m", doc: "the longest ejection" },
+  shared: {
+    type: POSITIVE_DURATION,
+    doc: "share ejections and the half-open probe through the gateway's `state` store (SQLite or Redis), each instance reading it this often; absent: per instance",
+  },
 };
 
 /** Signature algorithms a `jwt` block may accept: asymmetric only, so the gateway never holds a secret that could mint tokens. */

@@ -9,7 +9,8 @@
  * bench/proxy-apis.ts instead), `--output-guard` (an output guardrail
  * redacting on the route, streams included), `--flaky URL` (the health
  * scenario's policy: primary on that upstream, backup on `--upstream`;
- * `--health` puts the route under a health policy), `--no-metrics` (no Prometheus registry),
+ * `--health` puts the route under a health policy, `--shared DIR` shares it
+ * through a SQLite state in DIR), `--no-metrics` (no Prometheus registry),
  * `--access-log` (access lines on, written to nowhere: their formatting
  * cost without the I/O), `--usage` (the usage ledger, in the store of the
  * policy's state, flushed every 5 s as `aigw serve` does). It takes V8 CPU
@@ -35,11 +36,12 @@ export async function gatewayRole(args: readonly string[]): Promise<void> {
     return i < 0 ? undefined : args[i + 1];
   };
   const upstream = value("--upstream") ?? "mock";
-  const stateDir = value("--features");
+  const sharedDir = value("--shared");
+  const stateDir = value("--features") ?? sharedDir;
   const flaky = value("--flaky");
   const text =
     flaky !== undefined
-      ? healthPolicy(flaky, upstream, hashKey(BENCH_KEY), args.includes("--health"))
+      ? healthPolicy(flaky, upstream, hashKey(BENCH_KEY), args.includes("--health"), sharedDir === undefined ? undefined : `${sharedDir}/state.db`)
       : args.includes("--apis")
         ? apisPolicy(upstream, hashKey(BENCH_KEY))
         : benchPolicy(upstream, hashKey(BENCH_KEY), stateDir, args.includes("--output-guard"), args.includes("--cache"));

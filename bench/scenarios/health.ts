@@ -10,20 +10,29 @@
  * per request, the primary's failed tries, and the gateway's CPU per
  * request.
  *
+ * A third gateway runs the same health policy `shared` through a SQLite
+ * state file (synced every 100 ms): what sharing costs end to end.
+ *
  * Then the CPU cost of the state tracking itself, in this process,
  * interleaved: `decide` on the same request without health, and with a
  * health view plus the tracker's per-request work (the request's window,
- * the read, the reported outcome, the finish), in alternating blocks.
+ * the read, the reported outcome, the finish), per instance and with the
+ * records shared (synced once through a store: the request path reads only
+ * the local records, never the store), in alternating blocks.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { compileSources } from "../../compiler/index.js";
 import { decide, prepare, type StateView } from "../../runtime/engine/index.js";
 import { factsFromTestRequest } from "../../runtime/engine/facts.js";
-import { HealthTracker } from "../../runtime/health/index.js";
+import { HealthSharing, HealthTracker } from "../../runtime/health/index.js";
+import { memoryStore } from "../../runtime/state/index.js";
 import { hashKey } from "../../runtime/pipeline/auth.js";
 import { ask } from "../children.js";
 import type { UpstreamStats } from "../mock-upstream.js";
 import { BENCH_KEY } from "../proxy-features.js";
-import { healthPolicy, startFlaky } from "../proxy-health.js";
+import { healthPolicy, SHARED_SYNC_MS, startFlaky } from "../proxy-health.js";
 import type { ChildMsg } from "../roles/protocol.js";
 import { num, table } from "../table.js";
 import { openRun, RATE, type Bench, type RateRun } from "./context.js";
@@ -50,8 +59,8 @@ export interface HealthResult {
   seconds: number;
   failDelayMs: number;
   rows: HealthRow[];
-  /** ns of CPU per request for decide alone and for decide with the health view and tracker, and the difference. */
-  tracking: { withoutNs: number; withNs: number; addedNs: number };
+  /** ns of CPU per request for decide alone, with the health view and tracker, and with them shared; the difference per instance. */
+  tracking: { withoutNs: number; withNs: number; sharedNs: number; addedNs: number };
 }
 
 const upstreamStats = async (bench: Bench): Promise<UpstreamStats> => (await ask<ChildMsg, "stats">(bench.upstream.spawned, { type: "stats" }, "stats")).stats;
@@ -60,10 +69,12 @@ export async function health(bench: Bench): Promise<HealthResult> {
   const flaky = await startFlaky(FAIL_DELAY_MS);
   const seconds = bench.durations.rate;
   const rows: HealthRow[] = [];
+  const stateDir = mkdtempSync(join(tmpdir(), "aigw-bench-health-"));
   try {
     for (const [name, args] of [
       ["no health policy", ["--flaky", flaky.base]],
       ["health upstream", ["--flaky", flaky.base, "--health"]],
+      ["health upstream, shared (SQLite)", ["--flaky", flaky.base, "--health", "--shared", stateDir]],
     ] as const) {
       const gw = await startAigw(bench, name, bench.upstream.base, args);
       try {
@@ -87,21 +98,31 @@ export async function health(bench: Bench): Promise<HealthResult> {
     }
   } finally {
     await flaky.close();
+    rmSync(stateDir, { recursive: true, force: true });
   }
-  return { rate: HEALTH_RATE, seconds, failDelayMs: FAIL_DELAY_MS, rows, tracking: trackingCost(bench.quick ? 5 : 40) };
+  return { rate: HEALTH_RATE, seconds, failDelayMs: FAIL_DELAY_MS, rows, tracking: await trackingCost(bench.quick ? 5 : 40) };
 }
 
 /** CPU ns per request of decide without and with health tracking, in alternating blocks; medians. */
-export function trackingCost(blocks: number): HealthResult["tracking"] {
+export async function trackingCost(blocks: number): Promise<HealthResult["tracking"]> {
   const key = hashKey(BENCH_KEY);
-  const graphOf = (on: boolean) => compileSources([{ path: "h.route", text: healthPolicy("http://127.0.0.1:1", "http://127.0.0.1:2", key, on) }]).graph!;
+  const graphOf = (on: boolean, shared?: string) => compileSources([{ path: "h.route", text: healthPolicy("http://127.0.0.1:1", "http://127.0.0.1:2", key, on, shared) }]).graph!;
   const plain = graphOf(false);
   const tracked = graphOf(true);
+  const sharedGraph = graphOf(true, "unused.db");
   const p0 = prepare(plain);
   const p1 = prepare(tracked);
+  const p2 = prepare(sharedGraph);
   const facts = factsFromTestRequest({ model: "chat", headers: {}, metadata: {} }, plain);
   const view: StateView = { budgetSpent: () => 0, limitUsed: () => 0, draw: () => 0.5 };
   const tracker = new HealthTracker(Date.now);
+  // Shared: the records follow a store (synced once here); the request path is the same reads of local records.
+  const sharedTracker = new HealthTracker(Date.now);
+  const sharing = new HealthSharing(sharedTracker, memoryStore({ clock: Date.now }), "bench");
+  sharedTracker.sharing = sharing;
+  sharing.use(sharedGraph.health);
+  sharing.stop();
+  await sharing.sync();
   const OK = { ok: true } as const;
   const PER_BLOCK = 20_000;
   let sink = 0;
@@ -122,18 +143,27 @@ export function trackingCost(blocks: number): HealthResult["tracking"] {
     rh.finish();
     if (d.kind === "route") sink += d.plan.targets.length;
   };
+  const withShared = (): void => {
+    const rh = sharedTracker.request(sharedGraph, 60_000);
+    const d = decide(p2, facts, { ...view, health: rh.read });
+    rh.tried("primary", OK);
+    rh.finish();
+    if (d.kind === "route") sink += d.plan.targets.length;
+  };
   const a: number[] = [];
   const b: number[] = [];
-  for (let i = 0; i < 3; i++) (timeBlock(without), timeBlock(withHealth));
+  const c: number[] = [];
+  for (let i = 0; i < 3; i++) (timeBlock(without), timeBlock(withHealth), timeBlock(withShared));
   for (let i = 0; i < blocks; i++) {
     a.push(timeBlock(without));
     b.push(timeBlock(withHealth));
+    c.push(timeBlock(withShared));
   }
   if (sink < 0) console.log(sink);
   const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const withoutNs = median(a);
   const withNs = median(b);
-  return { withoutNs, withNs, addedNs: withNs - withoutNs };
+  return { withoutNs, withNs, sharedNs: median(c), addedNs: withNs - withoutNs };
 }
 
 /** The scenario's table. */
@@ -155,5 +185,7 @@ export function printHealth(r: HealthResult): void {
     ),
   );
   const t = r.tracking;
-  console.log(`  state tracking, in process: decide ${num(t.withoutNs, 0)} ns/request without health, ${num(t.withNs, 0)} ns with the health view and tracker (+${num(t.addedNs, 0)} ns)`);
+  console.log(
+    `  state tracking, in process: decide ${num(t.withoutNs, 0)} ns/request without health, ${num(t.withNs, 0)} ns with the health view and tracker (+${num(t.addedNs, 0)} ns), ${num(t.sharedNs, 0)} ns with it shared (no store call per request: one sync per ${SHARED_SYNC_MS} ms, and one per ejection or close)`,
+  );
 }

@@ -18,7 +18,7 @@
  *   declares neither leaves the cost unbounded; an unpriced one counts $0 and
  *   is named. One choice per request (`n` multiplies the output).
  */
-import type { Graph, RouteNode } from "../graph.js";
+import { inputCeiling, type Graph, type RouteNode } from "../graph.js";
 
 /** The longest wait between two tries: the backoff cap and the longest `Retry-After` honoured (30 s). */
 export const MAX_WAIT_MS = 30_000;
@@ -95,7 +95,7 @@ function step(graph: Graph, route: RouteNode, model: string): PlanStep {
   }
   const input = m?.context;
   const output = m?.maxOutput ?? m?.context;
-  const inPrice = m?.inputPrice ?? 0;
+  const inPrice = m === undefined ? 0 : inputCeiling(m);
   const outPrice = m?.outputPrice ?? 0;
   const part = (tokens: number | undefined, price: number): number => (price === 0 ? 0 : tokens === undefined ? Infinity : (tokens * price) / 1e6);
   const perTry = part(input, inPrice) + part(output, outPrice);

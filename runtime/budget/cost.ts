@@ -30,7 +30,7 @@ import { LARGEST_CONTEXT_TOKENS, type PlannedTarget } from "../engine/index.js";
 import type { Usage } from "../providers/index.js";
 import { encodeChat, encodesCheaply, textChanges, type CanonicalRequest, type ContentBlock } from "../request/index.js";
 import { jsonBytes } from "../request/json-bytes.js";
-import { priceMicros } from "./price.js";
+import { boundMicros, cacheOf, priceMicros } from "./price.js";
 
 // The largest context of any model: one constant for the budget's bound and `split cheapest`'s.
 export { LARGEST_CONTEXT_TOKENS };
@@ -158,7 +158,7 @@ export interface TargetBound {
 export function targetBound(model: ModelNode, size: RequestSize, body: CostedRequest): TargetBound {
   const input = inputBound(model, size);
   const output = outputBound(model, body);
-  return { input, output, micros: priceMicros(model, input, output) };
+  return { input, output, micros: boundMicros(model, input, output) };
 }
 
 /** The worst case over the plan's targets: the dearest price and the most tokens (in + out), each maximised separately. */
@@ -182,5 +182,5 @@ export function isTokenCount(n: number): boolean {
 
 /** What a finished request cost on the model that answered, from usage already checked against its bound. */
 export function usageMicros(model: ModelNode, usage: Usage): number {
-  return priceMicros(model, usage.promptTokens, usage.completionTokens);
+  return priceMicros(model, usage.promptTokens, usage.completionTokens, cacheOf(usage));
 }

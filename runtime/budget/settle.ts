@@ -35,6 +35,9 @@ export function settlementOf(model: ModelNode, size: RequestSize, body: CostedRe
   }
   const input = Math.min(usage.promptTokens, bound.input);
   const output = Math.min(usage.completionTokens, bound.output);
-  const micros = priceMicros(model, input, output);
+  // Cache counts that are no token count are charged as plain input (priceMicros cuts them to the input either way).
+  const read = usage.cacheReadTokens !== undefined && isTokenCount(usage.cacheReadTokens) ? usage.cacheReadTokens : 0;
+  const write = usage.cacheWriteTokens !== undefined && isTokenCount(usage.cacheWriteTokens) ? usage.cacheWriteTokens : 0;
+  const micros = priceMicros(model, input, output, { read, write });
   return input < usage.promptTokens || output < usage.completionTokens ? { input, output, micros, fault: "clamped" } : { input, output, micros };
 }

@@ -9,7 +9,7 @@
  * prices has no price here and ranks after every priced one; ties draw by
  * weight with the request's draw, so equal prices share traffic as written.
  */
-import type { ModelNode } from "../../compiler/graph.js";
+import { inputCeiling, type ModelNode } from "../../compiler/graph.js";
 import type { Facts } from "./facts.js";
 import type { Arm } from "./split.js";
 
@@ -26,7 +26,7 @@ export function worstCost(model: ModelNode | undefined, f: Facts): number | unde
   if (model?.inputPrice === undefined || model.outputPrice === undefined) return undefined;
   const input = model.context === undefined ? f.maxInputTokens : Math.min(f.maxInputTokens, model.context);
   const output = f.maxTokens ?? model.maxOutput ?? model.context ?? LARGEST_CONTEXT_TOKENS;
-  return (input * model.inputPrice + output * model.outputPrice) / 1_000_000;
+  return (input * inputCeiling(model) + output * model.outputPrice) / 1_000_000;
 }
 
 /** What `split cheapest` compared and chose. */

@@ -46,6 +46,17 @@ export interface HealthRecord {
   closedAt: number;
   /** Half-open: the probe is taken until this time (a lost probe cannot block the target for longer). */
   probeUntil: number;
+  /**
+   * Shared through the state store (shared.ts) and the store answering: the
+   * record follows the store's verdict, and half-open lets a probe through
+   * only while this instance holds the store's probe lease (`lease`).
+   */
+  shared: boolean;
+  lease: number;
+  /** The store's epoch this record last followed. */
+  epoch: number;
+  /** A request found the ejection over and the probe held elsewhere (or not yet claimed): claim it. */
+  wanted: boolean;
 }
 
 export function newRecord(): HealthRecord {
@@ -62,6 +73,10 @@ export function newRecord(): HealthRecord {
     cause: undefined,
     closedAt: 0,
     probeUntil: 0,
+    shared: false,
+    lease: 0,
+    epoch: 0,
+    wanted: false,
   };
 }
 
@@ -79,6 +94,8 @@ export function look(rec: HealthRecord, now: number): TargetHealth | "half-open"
   if (!rec.ejected) return HEALTHY;
   if (now < rec.until) return ejected(rec, now, false);
   if (now < rec.probeUntil) return ejected(rec, now, true);
+  // Shared: the instance holding the store's lease probes; the others wait for its verdict.
+  if (rec.shared && rec.lease <= now) return ejected(rec, now, true);
   return "half-open";
 }
 
@@ -177,6 +194,44 @@ function eject(rec: HealthRecord, node: HealthNode, now: number, cause: EjectCau
   rec.cause = cause;
   rec.probeUntil = 0;
   return { cause, forMs };
+}
+
+/** What the store says about a shared target (runtime/state/health.ts), as this instance follows it. */
+export interface SharedVerdict {
+  readonly epoch: number;
+  readonly ejected: boolean;
+  readonly ejectedAt: number;
+  readonly until: number;
+  readonly ejections: number;
+  readonly cause: EjectCause;
+  /** This instance's probe lease: until when it holds it, 0 when it does not. */
+  readonly lease: number;
+}
+
+/**
+ * Follows the store's verdict: an ejection this record has not seen is
+ * taken on (keeping a later local end), a close it has not seen closes it.
+ * Returns true when that newly ejected the target here.
+ */
+export function follow(rec: HealthRecord, v: SharedVerdict, now: number): boolean {
+  rec.shared = true;
+  rec.lease = v.lease;
+  if (v.epoch === rec.epoch) return false;
+  rec.epoch = v.epoch;
+  if (!v.ejected) {
+    if (rec.ejected) close(rec, now);
+    return false;
+  }
+  const newly = !rec.ejected;
+  if (newly || rec.until < v.until) {
+    rec.ejected = true;
+    rec.ejectedAt = v.ejectedAt;
+    rec.until = v.until;
+    rec.cause = v.cause;
+    rec.probeUntil = 0;
+  }
+  rec.ejections = Math.max(rec.ejections, v.ejections);
+  return newly;
 }
 
 function close(rec: HealthRecord, now: number): void {

@@ -4,6 +4,9 @@
  * changes a policy's thresholds judges the same history by the new ones).
  * The clock is the world's.
  *
+ * Policies declared `shared` are also kept in step with the state store by
+ * a {@link HealthSharing} (shared.ts), off the request path.
+ *
  * Each request gets a `RequestHealth`: the state view's `health` reader for
  * `decide`, memoised so the two or three decides of one request (the traced
  * one, a budget re-plan) see one answer, and so a half-open target hands
@@ -13,7 +16,9 @@
  */
 import type { Graph, HealthNode } from "../../compiler/graph.js";
 import { HEALTHY, PROBE, type EjectCause, type TargetHealth } from "../engine/index.js";
+import type { Store } from "../state/index.js";
 import { LatencyTracker } from "./latency.js";
+import { HealthSharing, type SharingEvents } from "./shared.js";
 import { look, newRecord, record, releaseProbe, takeProbe, type Ejection, type HealthRecord, type TryOutcome } from "./machine.js";
 
 /** One ejection as the metrics count it. */
@@ -38,12 +43,23 @@ export class HealthTracker {
   readonly ejections = new Map<string, number>();
   /** Latency estimates for `split fastest`, fed by the same tries. */
   readonly latency = new LatencyTracker();
+  /** Keeps shared policies' records in step with the state store; absent until {@link share}. */
+  sharing: HealthSharing | undefined;
 
   constructor(
     private readonly now: () => number,
     /** Hears every ejection (the log). */
     private readonly onEject?: (e: EjectionEvent) => void,
   ) {}
+
+  /**
+   * Shares the graph's `shared` policies through `store` as `owner` (a
+   * memory store is this instance's alone: nothing to share, so no sync).
+   */
+  share(store: Store, owner: string, events?: SharingEvents): HealthSharing | undefined {
+    if (store.kind === "memory") return undefined;
+    return (this.sharing = new HealthSharing(this, store, owner, events));
+  }
 
   /** The health of one request; `holdMs` bounds how long a probe it takes can stay out (the request deadline). */
   request(graph: Graph, holdMs: number): RequestHealth {
@@ -63,11 +79,17 @@ export class HealthTracker {
     return this.now();
   }
 
-  /** Counts an ejection and tells the listener. */
-  ejected(health: string, model: string, e: Ejection): void {
+  /** Counts an ejection, tells the listener and, for a shared policy, the other instances. */
+  ejected(health: string, model: string, e: Ejection, rec: HealthRecord): void {
     const key = `${model}\u0000${e.cause.kind}`;
     this.ejections.set(key, (this.ejections.get(key) ?? 0) + 1);
     this.onEject?.({ health, model, cause: e.cause.kind, forMs: e.forMs });
+    if (this.sharing?.shares(health) === true) this.sharing.ejected(health, model, rec);
+  }
+
+  /** An ejected target answered here: for a shared policy, the other instances close it too. */
+  closed(health: string, model: string, rec: HealthRecord): void {
+    if (this.sharing?.shares(health) === true) this.sharing.closed(health, model, rec);
   }
 
   /** The state view's `latency` reader. */
@@ -76,6 +98,11 @@ export class HealthTracker {
   /** Latency estimates now, in seconds, for `/metrics`. */
   latencies(): { model: string; seconds: number }[] {
     return this.latency.readings(this.now()).map((r) => ({ model: r.model, seconds: r.ms / 1000 }));
+  }
+
+  /** Whether the last shared sync reached the store; undefined while no policy is shared. */
+  sharedUp(): boolean | undefined {
+    return this.sharing?.active() === true ? this.sharing.up : undefined;
   }
 
   /** Every tracked target, healthy unless some policy has it ejected now (probing included). */
@@ -135,6 +162,8 @@ export class RequestHealth {
       seen.push({ health, model, rec, state: PROBE, probe: true });
       return PROBE;
     }
+    // Shared and over: the probe is another instance's or not claimed yet; the next sync claims it.
+    if (rec.shared && now >= rec.until) rec.wanted = true;
     seen.push({ health, model, rec, state, probe: false });
     return state;
   };
@@ -150,9 +179,11 @@ export class RequestHealth {
       const node = Object.hasOwn(this.policies, s.health) ? this.policies[s.health] : undefined;
       if (node === undefined) continue;
       if (now < 0) now = this.tracker.clock();
+      const was = s.rec.ejected;
       const e = record(s.rec, node, outcome, now);
       s.probe = false;
-      if (e !== undefined) this.tracker.ejected(s.health, model, e);
+      if (e !== undefined) this.tracker.ejected(s.health, model, e, s.rec);
+      else if (was && !s.rec.ejected) this.tracker.closed(s.health, model, s.rec);
     }
   };
 

@@ -50,6 +50,8 @@ export interface HealthReader {
   readonly ejections: ReadonlyMap<string, number>;
   /** The latency estimates `split fastest` reads. */
   latencies(): Iterable<{ readonly model: string; readonly seconds: number }>;
+  /** Whether shared health (§7.6) reached the state store at its last sync; undefined while nothing is shared. */
+  sharedUp(): boolean | undefined;
 }
 
 /** Seconds buckets for request, first-byte and upstream latency: 5 ms … 2 min. */
@@ -83,6 +85,7 @@ export class GatewayMetrics {
   private readonly retries: Counter;
   private readonly fallbacks: Counter;
   private readonly tokens: Counter;
+  private readonly promptCache: Counter;
   private readonly cost: Counter;
   private readonly guardrails: Counter;
   private readonly budgetRejections: Counter;
@@ -103,6 +106,7 @@ export class GatewayMetrics {
   private readonly targetHealthy: Gauge;
   private readonly targetEjections: Counter;
   private readonly targetLatency: Gauge;
+  private readonly sharedUp: Gauge;
   private health: HealthReader | undefined;
   private readonly bySeries = new Map<string, RequestSeries>();
   private readonly attemptSeries = new Map<string, { count: Series; upstream: HistogramSeries }>();
@@ -129,6 +133,11 @@ export class GatewayMetrics {
     this.retries = r.counter("aigw_retries_total", "Tries that repeat the same target, by the failure that caused them.", ["target", "reason"]);
     this.fallbacks = r.counter("aigw_fallbacks_total", "Moves to the next target of a route's fallback list, by the failure that caused them.", ["route", "from", "to", "reason"]);
     this.tokens = r.counter("aigw_tokens_total", "Tokens the providers reported, by direction (input, output).", ["route", "target", "team", "direction"]);
+    this.promptCache = r.counter(
+      "aigw_prompt_cache_tokens_total",
+      "Of the input tokens, those the provider read from (read) or wrote to (write) its prompt cache, priced at the model's cache_read / cache_write.",
+      ["route", "target", "team", "kind"],
+    );
     this.cost = r.counter("aigw_cost_dollars_total", "Dollars spent, from the models' declared prices and the providers' reported usage.", ["route", "target", "team"]);
     this.guardrails = r.counter("aigw_guardrail_actions_total", "Guardrail rules that fired on requests, by action (block, redact, flag).", ["guardrail", "action"]);
     this.budgetRejections = r.counter("aigw_budget_rejections_total", "Requests refused with 429 because a budget is exceeded.", ["budget"]);
@@ -158,6 +167,11 @@ export class GatewayMetrics {
     // The tracker counts; the scrape copies its running totals.
     this.targetEjections = r.counter("aigw_target_ejections_total", "Times a health policy ejected the target, by what ejected it: consecutive, rate, retry-after.", ["target", "reason"]);
     this.targetLatency = r.gauge("aigw_target_latency_seconds", "A target's latency estimate, as `split fastest` reads it: the EWMA of its answered tries (a stream: to the first chunk), halving every 10 s it goes unmeasured.", ["target"]);
+    this.sharedUp = r.gauge(
+      "aigw_health_shared_up",
+      "1 while health policies declared `shared` sync with the state store; 0 while it does not answer and each instance judges targets alone. Absent while no policy is shared.",
+      [],
+    );
     this.reloads.child("ok");
     this.reloads.child("failed");
     this.stateErrors.child();
@@ -221,6 +235,8 @@ export class GatewayMetrics {
     if (u !== undefined) {
       s.tokensIn.value += u.promptTokens;
       s.tokensOut.value += u.completionTokens;
+      if (u.cacheReadTokens !== undefined) this.promptCache.child(route, target, team, "read").value += u.cacheReadTokens;
+      if (u.cacheWriteTokens !== undefined) this.promptCache.child(route, target, team, "write").value += u.cacheWriteTokens;
     }
     if (f.cost !== undefined) s.cost.value += f.cost;
 
@@ -302,6 +318,8 @@ export class GatewayMetrics {
     if (h === undefined) return;
     for (const t of h.readings()) this.targetHealthy.set([t.model], t.healthy ? 1 : 0);
     for (const l of h.latencies()) this.targetLatency.set([l.model], l.seconds);
+    const up = h.sharedUp();
+    if (up !== undefined) this.sharedUp.set([], up ? 1 : 0);
     for (const [key, n] of h.ejections) {
       const sep = key.indexOf("\u0000");
       this.targetEjections.child(key.slice(0, sep), key.slice(sep + 1)).value = n;

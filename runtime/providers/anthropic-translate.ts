@@ -48,13 +48,21 @@ export function finishReason(stop: AnthropicStopReason | null | undefined): Fini
   }
 }
 
-/** Anthropic counts cached input apart; OpenAI's prompt tokens include it. */
+/**
+ * Anthropic counts cached input apart; OpenAI's prompt tokens include it.
+ * Cache reads become `prompt_tokens_details.cached_tokens`; cache writes,
+ * which OpenAI has no field for, `cache_creation_input_tokens` beside
+ * the counts (as LiteLLM reports them), so they can be priced apart and an
+ * Anthropic-shaped reply can give them back.
+ */
 export function wireUsage(usage: Partial<AnthropicUsage>): WireUsage {
   const cached = usage.cache_read_input_tokens ?? 0;
-  const prompt = (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + cached;
+  const written = usage.cache_creation_input_tokens ?? 0;
+  const prompt = (usage.input_tokens ?? 0) + written + cached;
   const completion = usage.output_tokens ?? 0;
   const out: WireUsage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
   if (cached > 0) out.prompt_tokens_details = { cached_tokens: cached };
+  if (written > 0) out["cache_creation_input_tokens"] = written;
   return out;
 }
 

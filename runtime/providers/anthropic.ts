@@ -12,6 +12,7 @@
 
 import type { ProviderNode } from "../../compiler/graph.js";
 import { AnthropicStreamError, AnthropicStreamTranslator } from "./anthropic-events.js";
+import { withCacheBreakpoints } from "./anthropic-cache.js";
 import { toAnthropicRequest } from "./anthropic-request.js";
 import { encodeMessages } from "../request/anthropic-messages.js";
 import type { CanonicalRequest } from "../request/model.js";
@@ -51,12 +52,18 @@ export function translateRequest(call: ProviderCall, stream: boolean): string {
   try {
     // A Messages request is already this wire: everything it says is sent (runtime/request/anthropic-messages.ts).
     // (while nothing rewrote it, its very bytes: wire-bytes.ts).
-    if (call.request.api === "anthropic.messages") return wireBytesFor(call.request, call.model.upstream) ?? JSON.stringify(messagesBody(call.request, call.model.upstream, stream));
+    const cache = call.model.promptCache === "auto";
+    if (call.request.api === "anthropic.messages") {
+      if (!cache) return wireBytesFor(call.request, call.model.upstream) ?? JSON.stringify(messagesBody(call.request, call.model.upstream, stream));
+      const body = messagesBody(call.request, call.model.upstream, stream);
+      const marked = withCacheBreakpoints(body);
+      return marked === body ? (wireBytesFor(call.request, call.model.upstream) ?? JSON.stringify(body)) : JSON.stringify(marked);
+    }
     const request = toAnthropicRequest(portable(call.request), call.model.upstream, {
       defaultMaxTokens: call.model.maxOutput ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
       stream,
     });
-    return JSON.stringify(request);
+    return JSON.stringify(cache ? withCacheBreakpoints(request) : request);
   } catch (err) {
     if (err instanceof TranslationError) throw new ProviderRequestError(originOf(call), err.message);
     throw err;

@@ -6,7 +6,8 @@
  * `model_context_window_exceeded` `length`, `tool_use` `tool_calls`, and a
  * guardrail's or content filter's intervention `content_filter`. Usage:
  * OpenAI's prompt tokens include cached input, so cache reads and writes
- * are added to `inputTokens` (and reads reported as `cached_tokens`).
+ * are added to `inputTokens` (reads reported as `cached_tokens`, writes as
+ * `cache_creation_input_tokens`, as the Anthropic adapter does).
  */
 
 import { TranslationError } from "./anthropic-translate.js";
@@ -33,10 +34,12 @@ export function finishReason(stop: unknown): FinishReason | null {
 
 export function wireUsage(usage: Partial<BedrockUsage>): WireUsage {
   const cached = usage.cacheReadInputTokens ?? 0;
-  const prompt = (usage.inputTokens ?? 0) + cached + (usage.cacheWriteInputTokens ?? 0);
+  const written = usage.cacheWriteInputTokens ?? 0;
+  const prompt = (usage.inputTokens ?? 0) + cached + written;
   const completion = usage.outputTokens ?? 0;
   const out: WireUsage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
   if (cached > 0) out.prompt_tokens_details = { cached_tokens: cached };
+  if (written > 0) out["cache_creation_input_tokens"] = written;
   return out;
 }
 

@@ -27,8 +27,13 @@ export interface AbortSignalLike {
 
 /** Token counts the provider reported, used to settle budgets and limits. */
 export interface Usage {
+  /** Every input token, those read from or written to the provider's prompt cache included (OpenAI's `prompt_tokens`). */
   promptTokens: number;
   completionTokens: number;
+  /** Of `promptTokens`, read from the provider's prompt cache (OpenAI's `cached_tokens`, Anthropic's `cache_read_input_tokens`). */
+  cacheReadTokens?: number;
+  /** Of `promptTokens`, written to it (Anthropic's `cache_creation_input_tokens`). */
+  cacheWriteTokens?: number;
 }
 
 /** One attempt against one target. */
@@ -184,7 +189,13 @@ export type Sleep = (ms: number, signal?: AbortSignalLike) => Promise<void>;
 /** Converts OpenAI's wire usage to ours; `undefined` if absent or malformed. */
 export function usageFromWire(usage: unknown): Usage | undefined {
   if (typeof usage !== "object" || usage === null) return undefined;
-  const u = usage as { prompt_tokens?: unknown; completion_tokens?: unknown };
+  const u = usage as { prompt_tokens?: unknown; completion_tokens?: unknown; prompt_tokens_details?: unknown; cache_creation_input_tokens?: unknown };
   if (typeof u.prompt_tokens !== "number" || typeof u.completion_tokens !== "number") return undefined;
-  return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens };
+  const out: Usage = { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens };
+  const details = u.prompt_tokens_details;
+  const read = typeof details === "object" && details !== null ? (details as { cached_tokens?: unknown }).cached_tokens : undefined;
+  // Settlement checks every count (budget/settle.ts): what is not a number here is simply not reported.
+  if (typeof read === "number" && read > 0) out.cacheReadTokens = read;
+  if (typeof u.cache_creation_input_tokens === "number" && u.cache_creation_input_tokens > 0) out.cacheWriteTokens = u.cache_creation_input_tokens;
+  return out;
 }

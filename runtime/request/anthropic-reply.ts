@@ -35,7 +35,9 @@ export function anthropicUsage(u: WireUsage | null | undefined): Json {
   if (!u) return { input_tokens: 0, output_tokens: 0 };
   const details = u["prompt_tokens_details"] as { cached_tokens?: number } | undefined;
   const cached = details?.cached_tokens ?? 0;
-  const out: Json = { input_tokens: u.prompt_tokens - cached, output_tokens: u.completion_tokens };
+  const written = typeof u["cache_creation_input_tokens"] === "number" ? u["cache_creation_input_tokens"] : 0;
+  const out: Json = { input_tokens: u.prompt_tokens - cached - written, output_tokens: u.completion_tokens };
+  if (written > 0) out["cache_creation_input_tokens"] = written;
   if (cached > 0) out["cache_read_input_tokens"] = cached;
   return out;
 }

@@ -156,6 +156,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const requestId = requestIds(world.random);
   // Per instance, kept across reloads like the budgets; every ejection is logged and counted.
   const health = new HealthTracker(world.now, (e) => log.warn("target ejected", { health: e.health, target: e.model, cause: e.cause, forMs: e.forMs }));
+  // Policies declared `shared` follow the state store; this instance's name in its probe leases is random.
+  const sharing = health.share(options.store ?? ownStore!, `gw-${Math.floor(world.random() * 2 ** 48).toString(36)}`, {
+    up: (up, error) =>
+      up ? log.info("shared health reaches the state store again") : log.warn("shared health cannot reach the state store: judging targets per instance", { error: String(error) }),
+    followed: (h, model) => log.info("target ejected by another instance", { health: h, target: model }),
+  });
   // Started with the first graph that has work for it, kept across reloads.
   let offload: GuardOffload | undefined;
   const offloadFor = (graph: Graph): GuardOffload | undefined =>
@@ -184,6 +190,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     revocations.use(valid.graph.gateway.revoked);
     for (const p of rt.problems) log.warn(p);
+    sharing?.use(valid.graph.health);
     return rt;
   };
   let current = build(options.graph);
@@ -300,6 +307,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     async close(graceMs = 10_000) {
       draining = true;
       await server.close(graceMs);
+      // The store (the caller's) must outlive the last sync.
+      sharing?.stop();
+      await sharing?.settled();
       await pools.close();
       revocations.close();
       await offload?.close();

@@ -28,6 +28,7 @@ export type {
   TakeCheck,
 } from "./store.js";
 export { DEFAULT_RESERVATION_TTL_MS } from "./store.js";
+export { applyNews, emptyHealth, type HealthNews, type SharedHealth } from "./health.js";
 export { StateError, type StateErrorCode } from "./errors.js";
 export { budgetKey, limitKey, parseKey, type LimitMeasure, type ParsedKey } from "./keys.js";
 export { dollarsToMicros, microsToDollars, MICROS_PER_DOLLAR } from "./money.js";

@@ -12,6 +12,7 @@
  * ones are pruned, a settlement into one is not written): its totals are
  * those sums, not a walk over up to 61 buckets on every admission.
  */
+import { applyNews, emptyHealth, type HealthNews, type SharedHealth } from "./health.js";
 import type { WindowNode } from "../../compiler/graph.js";
 import { byKey, checkBatch, checkFinish, checkResult, closedError, expiryOf, reservationWindow } from "./common.js";
 import type {
@@ -76,6 +77,7 @@ class MemoryStore implements Store {
   private readonly counters = new Map<string, Map<string, Counter>>();
   private seq = 0;
   private closed = false;
+  private readonly health = new Map<string, SharedHealth>();
 
   constructor(options: StoreOptions) {
     this.clock = options.clock;
@@ -180,6 +182,14 @@ class MemoryStore implements Store {
         if (byTag.size === 0) this.counters.delete(key);
       }
       return released;
+    });
+  }
+
+  shareHealth(owner: string, news: readonly HealthNews[]): Promise<SharedHealth[]> {
+    return this.run(() => {
+      const now = this.clock();
+      for (const n of news) this.health.set(n.key, applyNews(this.health.get(n.key) ?? emptyHealth(n.key), n, owner, now));
+      return [...this.health.values()];
     });
   }
 

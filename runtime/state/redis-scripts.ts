@@ -183,3 +183,59 @@ for i = 1, n do
 end
 return released
 `;
+
+/**
+ * Shared health (health.ts): ARGV = P, now, owner, count, then one JSON
+ * news each. Mirrors `applyNews` (the conformance suite holds the two to
+ * one behaviour); records live as JSON in the hash `P health`, one field
+ * per (policy, target), and every record comes back.
+ */
+export const HEALTH = `
+local h = ARGV[1] .. 'health'
+local now = tonumber(ARGV[2])
+local owner = ARGV[3]
+for i = 1, tonumber(ARGV[4]) do
+  local n = cjson.decode(ARGV[4 + i])
+  local raw = redis.call('HGET', h, n.key)
+  local r
+  if raw then r = cjson.decode(raw) else
+    r = { key = n.key, epoch = 0, ejected = false, ejectedAt = 0, ['until'] = 0, ejections = 0, cause = '', owner = '', lease = 0 }
+  end
+  local changed = false
+  if n.op == 'eject' then
+    if (not r.ejected) or n['until'] > r['until'] then
+      r.epoch = r.epoch + 1
+      r.ejected = true
+      r.ejectedAt = n.ejectedAt
+      r['until'] = n['until']
+      r.ejections = math.max(r.ejections, n.ejections)
+      r.cause = n.cause
+      r.owner = ''
+      r.lease = 0
+      changed = true
+    end
+  elseif n.op == 'close' then
+    if r.ejected and r.epoch == n.epoch then
+      r.epoch = r.epoch + 1
+      r.ejected = false
+      r.owner = ''
+      r.lease = 0
+      changed = true
+    end
+  elseif n.op == 'claim' then
+    if r.ejected and now >= r['until'] and (r.owner == owner or r.lease <= now) then
+      r.owner = owner
+      r.lease = now + n.holdMs
+      changed = true
+    end
+  elseif n.op == 'release' then
+    if r.owner == owner then
+      r.owner = ''
+      r.lease = 0
+      changed = true
+    end
+  end
+  if changed then redis.call('HSET', h, n.key, cjson.encode(r)) end
+end
+return redis.call('HVALS', h)
+`;

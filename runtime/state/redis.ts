@@ -15,7 +15,8 @@
 import { Redis, type RedisOptions } from "ioredis";
 import type { WindowNode } from "../../compiler/graph.js";
 import { byKey, checkBatch, checkFinish, checkResult, closedError, expiryOf, reservationWindow } from "./common.js";
-import { ADMIT, FINISH, READ, SWEEP } from "./redis-scripts.js";
+import { ADMIT, FINISH, HEALTH, READ, SWEEP } from "./redis-scripts.js";
+import type { HealthNews, SharedHealth } from "./health.js";
 import type {
   Addition,
   Admission,
@@ -56,6 +57,7 @@ interface Scripts {
   aigwFinish(...args: Arg[]): Promise<number[]>;
   aigwRead(...args: Arg[]): Promise<number[]>;
   aigwSweep(...args: Arg[]): Promise<number>;
+  aigwHealth(...args: Arg[]): Promise<string[]>;
 }
 
 /** Connects to Redis (or uses `options.client`) and returns a store over it. */
@@ -219,6 +221,12 @@ class RedisStore implements Store {
     return released;
   }
 
+  async shareHealth(owner: string, news: readonly HealthNews[]): Promise<SharedHealth[]> {
+    if (this.closed) throw closedError();
+    const out = await this.scripts.aigwHealth(this.prefix, this.clock(), owner, news.length, ...news.map((n) => JSON.stringify(n)));
+    return out.map((json) => JSON.parse(json) as SharedHealth);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -243,6 +251,7 @@ function define(client: Redis): void {
   client.defineCommand("aigwFinish", { numberOfKeys: 0, lua: FINISH });
   client.defineCommand("aigwRead", { numberOfKeys: 0, lua: READ });
   client.defineCommand("aigwSweep", { numberOfKeys: 0, lua: SWEEP });
+  client.defineCommand("aigwHealth", { numberOfKeys: 0, lua: HEALTH });
 }
 
 /** A counter's id in Redis: `<key>|<tag>` (tags never contain `|`, so the last `|` splits it). */

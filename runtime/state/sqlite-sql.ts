@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS reservations (
   amount INTEGER NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (key, tag, b, id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS health (key TEXT PRIMARY KEY, rec TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 type Counter = [key: string, tag: string, lo: number, cur: number];
@@ -57,6 +58,9 @@ export interface Statements {
   sweepHolds: Statement<[number], [string, string, number, number]>;
   sweepNextExp: Statement<[number]>;
   sweepBuckets: Statement<[number]>;
+  /** Shared health records (health.ts), one JSON row per (policy, target): a handful, read whole. */
+  healthAll: Statement<[], [string]>;
+  healthPut: Statement<[string, string]>;
 }
 
 const RANGE = "key = ? AND tag = ? AND b >= ? AND b <= ?";
@@ -111,5 +115,7 @@ export function prepare(db: Database): Statements {
        WHERE next_exp <= ?`,
     ),
     sweepBuckets: db.prepare("DELETE FROM buckets WHERE drop_at <= ?"),
+    healthAll: db.prepare<[], [string]>("SELECT rec FROM health").raw(true),
+    healthPut: db.prepare("INSERT INTO health (key, rec) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET rec = excluded.rec"),
   };
 }

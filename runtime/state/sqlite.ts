@@ -23,6 +23,7 @@ import Database, { type Database as Db } from "better-sqlite3";
 import type { WindowNode } from "../../compiler/graph.js";
 import { byKey, checkBatch, checkFinish, checkResult, closedError, expiryOf, reservationWindow } from "./common.js";
 import { StateError } from "./errors.js";
+import { applyNews, emptyHealth, type HealthNews, type SharedHealth } from "./health.js";
 import { GroupCommit } from "./sqlite-batch.js";
 import { prepare, SCHEMA, type Statements } from "./sqlite-sql.js";
 import type {
@@ -127,6 +128,10 @@ class SqliteStore implements Store {
     return this.submit(true, () => this.sweepIn(now ?? this.clock()));
   }
 
+  shareHealth(owner: string, news: readonly HealthNews[]): Promise<SharedHealth[]> {
+    return this.submit(news.length > 0, () => this.shareHealthIn(owner, news));
+  }
+
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
@@ -174,6 +179,23 @@ class SqliteStore implements Store {
       results.push(checkResult(true, spent, reserved + check.amount, check.limit, resetAt(info, span, oldest), reservation));
     }
     return { admitted, results };
+  }
+
+  private shareHealthIn(owner: string, news: readonly HealthNews[]): SharedHealth[] {
+    const now = this.clock();
+    const recs = new Map<string, SharedHealth>();
+    for (const [json] of this.q.healthAll.all()) {
+      const rec = JSON.parse(json) as SharedHealth;
+      recs.set(rec.key, rec);
+    }
+    for (const n of news) {
+      const before = recs.get(n.key) ?? emptyHealth(n.key);
+      const after = applyNews(before, n, owner, now);
+      if (after === before) continue;
+      recs.set(n.key, after);
+      this.q.healthPut.run(n.key, JSON.stringify(after));
+    }
+    return [...recs.values()];
   }
 
   private finishIn(settlements: readonly Settlement[], additions: readonly Addition[]): boolean[] {

@@ -35,6 +35,7 @@
  *   leaks forever. `reserved` is never negative.
  */
 import type { WindowNode } from "../../compiler/graph.js";
+import type { HealthNews, SharedHealth } from "./health.js";
 
 /** Epoch milliseconds; a parameter so tests can fix and advance time. */
 export type Clock = () => number;
@@ -196,6 +197,12 @@ export interface Store {
    * earlier read or write already released are not counted again).
    */
   sweep(now?: number): Promise<number>;
+
+  /**
+   * Shared target health (health.ts): applies `owner`'s news in order, in
+   * one atomic step on the store's clock, and resolves with every record.
+   */
+  shareHealth(owner: string, news: readonly HealthNews[]): Promise<SharedHealth[]>;
 
   /** Releases the connection or file; further calls reject. */
   close(): Promise<void>;

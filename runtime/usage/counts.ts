@@ -30,6 +30,9 @@ export interface UsageCounts {
   outputTokens: number;
   /** Tokens answered from aigw's response cache (the entry's usage): not sent to a provider, not billed. */
   cachedTokens: number;
+  /** Of `inputTokens`, read from and written to the provider's prompt cache (priced at the model's `cache_read` / `cache_write`). */
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
   costMicros: number;
   /** Requests answered (or failed) by a target after another had failed. */
   fallbacks: number;
@@ -62,6 +65,8 @@ export const SUM_FIELDS = [
   "redacted",
   "flagged",
   "blocked",
+  "cacheReadTokens",
+  "cacheWriteTokens",
 ] as const;
 export type SumField = (typeof SUM_FIELDS)[number];
 
@@ -72,6 +77,8 @@ export function emptyCounts(): UsageCounts {
     inputTokens: 0,
     outputTokens: 0,
     cachedTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
     costMicros: 0,
     fallbacks: 0,
     skipped: 0,
@@ -87,7 +94,8 @@ export function emptyCounts(): UsageCounts {
 
 /** Adds `from` into `into` (and returns it). */
 export function addCounts(into: UsageCounts, from: UsageCounts): UsageCounts {
-  for (const f of SUM_FIELDS) into[f] += from[f];
+  // A cell written before a field existed lacks it: 0.
+  for (const f of SUM_FIELDS) into[f] += from[f] ?? 0;
   addMap(into.errorKinds, from.errorKinds);
   addMap(into.latency, from.latency);
   addMap(into.overhead, from.overhead);

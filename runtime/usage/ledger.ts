@@ -14,7 +14,7 @@
  */
 import type { FinishedRequest } from "../observe/request.js";
 import { keyId } from "../observe/access-log.js";
-import { priceMicros } from "../budget/price.js";
+import { cacheOf, priceMicros } from "../budget/price.js";
 import { addCounts, bucketOf, emptyCounts } from "./counts.js";
 import { dimsKey, minuteOf, type Outcome, type UsageRow } from "./row.js";
 import type { UsageStore } from "./store.js";
@@ -96,7 +96,9 @@ export class UsageLedger {
     if (usage !== undefined) {
       n.inputTokens += usage.promptTokens;
       n.outputTokens += usage.completionTokens;
-      if (node !== undefined) n.costMicros += priceMicros(node, usage.promptTokens, usage.completionTokens);
+      if (node !== undefined) n.costMicros += priceMicros(node, usage.promptTokens, usage.completionTokens, cacheOf(usage));
+      n.cacheReadTokens += usage.cacheReadTokens ?? 0;
+      n.cacheWriteTokens += usage.cacheWriteTokens ?? 0;
     }
     const cache = v.cache;
     if (cache?.result === "hit") {

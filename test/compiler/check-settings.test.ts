@@ -96,7 +96,7 @@ model x = p/"x" { inptu $1/Mtok }
   it("E202: no suggestion lists what the block accepts", () => {
     const r = compileText(`model x = p/"x" { colour "red" }`);
     const [d] = r.diagnostics.filter((x) => x.code === "E202");
-    expect(d!.help).toBe("model `x` accepts `input`, `output`, `context`, `max_output`, `supports` and `residency`");
+    expect(d!.help).toBe("model `x` accepts `input`, `output`, `cache_read`, `cache_write`, `prompt_cache`, `context`, `max_output`, `supports` and `residency`");
   });
 
   it("E202: mock settings only on mock providers", () => {

@@ -81,7 +81,7 @@ describe("completion", () => {
 
   it("offers health policies, their settings, and the kinds of split", async () => {
     expect(await labels("\nhe|")).toContain("health");
-    expect(await labels("\nhealth h2 { |")).toEqual(["on", "consecutive", "failure_rate", "interval", "minimum", "eject", "max_eject"]);
+    expect(await labels("\nhealth h2 { |")).toEqual(["on", "consecutive", "failure_rate", "interval", "minimum", "eject", "max_eject", "shared"]);
     expect(await labels("\nhealth h2 { eject 30|")).toEqual(["30ms", "30s", "30m", "30h", "30d"]);
     const route = "\nhealth up { consecutive 3 }\nroute r2 {\n  ";
     expect(await labels(`${route}|\n}\n`)).toContain("health");

@@ -145,12 +145,13 @@ describe("Anthropic reply → OpenAI completion", () => {
     expect(finishReason(null)).toBeNull();
   });
 
-  it("counts cached input as prompt tokens", () => {
+  it("counts cached input as prompt tokens, reads as cached_tokens and writes as cache_creation_input_tokens", () => {
     expect(wireUsage({ input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 })).toEqual({
       prompt_tokens: 130,
       completion_tokens: 5,
       total_tokens: 135,
       prompt_tokens_details: { cached_tokens: 100 },
+      cache_creation_input_tokens: 20,
     });
   });
 

@@ -183,16 +183,16 @@ describe("api bedrock replies", () => {
     await providers.close();
   });
 
-  it("counts cache reads and writes as prompt tokens, reads also as cached_tokens", async () => {
+  it("counts cache reads and writes as prompt tokens, and each apart for pricing", async () => {
     const providers = await start();
     const usage = { input: 10, output: 4, cacheRead: 100, cacheWrite: 20 };
     up.next(bedrockBehave.reply({ usage }), bedrockBehave.reply({ usage }));
     const done = await providers.complete(attempt("m0"));
-    expect(done.usage).toEqual({ promptTokens: 130, completionTokens: 4 });
-    expect(done.completion.usage).toMatchObject({ prompt_tokens: 130, total_tokens: 134, prompt_tokens_details: { cached_tokens: 100 } });
+    expect(done.usage).toEqual({ promptTokens: 130, completionTokens: 4, cacheReadTokens: 100, cacheWriteTokens: 20 });
+    expect(done.completion.usage).toMatchObject({ prompt_tokens: 130, total_tokens: 134, prompt_tokens_details: { cached_tokens: 100 }, cache_creation_input_tokens: 20 });
     const stream = await providers.stream(attempt("m0", { stream: true }));
     const chunks = await drain(stream);
-    expect(stream.usage).toEqual({ promptTokens: 130, completionTokens: 4 });
+    expect(stream.usage).toEqual({ promptTokens: 130, completionTokens: 4, cacheReadTokens: 100, cacheWriteTokens: 20 });
     expect(chunks[chunks.length - 1]).toMatchObject({ choices: [], usage: { prompt_tokens: 130 } });
     await providers.close();
   });

@@ -211,7 +211,7 @@ describe("gemini reply", () => {
     up.next({ kind: "reply", reply: { thought: "let me think", usage: { prompt: 100, candidates: 20, cached: 60, thoughts: 30 } } });
     const { completion, usage } = await complete({});
     expect(completion.choices[0]!.message.content).toBe("fine, thanks");
-    expect(usage).toEqual({ promptTokens: 100, completionTokens: 50 });
+    expect(usage).toEqual({ promptTokens: 100, completionTokens: 50, cacheReadTokens: 60 });
     expect(completion.usage).toMatchObject({ total_tokens: 150, prompt_tokens_details: { cached_tokens: 60 }, completion_tokens_details: { reasoning_tokens: 30 } });
     up.next({ kind: "reply", reply: { usage: { prompt: 100, candidates: 20, thoughts: 30 } } });
     const stream = await providers.stream(attempt("g-model", { stream: true }));

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WindowNode } from "../../compiler/graph.js";
-import { StateError, type CheckResult, type Clock, type Reservation, type Store } from "../../runtime/state/index.js";
+import { StateError, type CheckResult, type Clock, type HealthNews, type Reservation, type SharedHealth, type Store } from "../../runtime/state/index.js";
 
 /** How a test file provides its store. */
 export interface StoreFactory {
@@ -373,6 +373,60 @@ export function conformance(name: string, factory: () => StoreFactory): void {
         await s.reserve("budget:burst:k", 3, 5_000_000, { kind: "rolling", ms: 3_600_000 });
         expect(await s.list()).toEqual([
           { kind: "budget", key: "budget:burst:k", window: { kind: "rolling", ms: 3_600_000 }, spent: 0, reserved: 3, limit: 5_000_000, resetAt: NOON + 60_000 + 3_600_000 },
+        ]);
+      });
+    });
+
+    describe("shared health", () => {
+      const KEY = "upstream\tgpt";
+      const byKey = (recs: readonly SharedHealth[]): SharedHealth | undefined => recs.find((r) => r.key === KEY);
+      const eject = (until: number, ejections = 1): HealthNews => ({ op: "eject", key: KEY, ejectedAt: NOON, until, ejections, cause: '{"kind":"consecutive"}' });
+
+      it("keeps the later ejection, bumping the epoch only when one applies", async () => {
+        const s = await store();
+        expect(await s.shareHealth("a", [])).toEqual([]);
+        const first = byKey(await s.shareHealth("a", [eject(NOON + 30_000)]))!;
+        expect(first).toMatchObject({ ejected: true, until: NOON + 30_000, epoch: 1, ejections: 1, cause: '{"kind":"consecutive"}' });
+        // An earlier end from another process changes nothing; a later one wins.
+        expect(byKey(await s.shareHealth("b", [eject(NOON + 10_000)]))).toEqual(first);
+        expect(byKey(await s.shareHealth("b", [eject(NOON + 60_000, 2)]))).toMatchObject({ until: NOON + 60_000, epoch: 2, ejections: 2 });
+      });
+
+      it("lets one process at a time hold the probe, and only once the ejection is over", async () => {
+        const s = await store();
+        await s.shareHealth("a", [eject(NOON + 30_000)]);
+        const claim: HealthNews = { op: "claim", key: KEY, holdMs: 5_000 };
+        expect(byKey(await s.shareHealth("a", [claim]))).toMatchObject({ owner: "", lease: 0 });
+        clock.advance(30_000);
+        expect(byKey(await s.shareHealth("a", [claim]))).toMatchObject({ owner: "a", lease: NOON + 35_000 });
+        expect(byKey(await s.shareHealth("b", [claim]))).toMatchObject({ owner: "a" });
+        // The holder renews; a lapsed lease (a crashed holder) goes to the next claimer.
+        clock.advance(4_000);
+        expect(byKey(await s.shareHealth("a", [claim]))).toMatchObject({ owner: "a", lease: NOON + 39_000 });
+        clock.advance(5_000);
+        expect(byKey(await s.shareHealth("b", [claim]))).toMatchObject({ owner: "b", lease: NOON + 44_000 });
+        // Only the holder can give it back.
+        expect(byKey(await s.shareHealth("a", [{ op: "release", key: KEY }]))).toMatchObject({ owner: "b" });
+        expect(byKey(await s.shareHealth("b", [{ op: "release", key: KEY }]))).toMatchObject({ owner: "", lease: 0 });
+      });
+
+      it("closes only the ejection the closer saw", async () => {
+        const s = await store();
+        await s.shareHealth("a", [eject(NOON + 30_000)]);
+        clock.advance(30_000);
+        // Process b re-ejected (its probe failed) after a saw epoch 1: a's late close is stale.
+        await s.shareHealth("b", [eject(NOON + 90_000, 2)]);
+        expect(byKey(await s.shareHealth("a", [{ op: "close", key: KEY, epoch: 1 }]))).toMatchObject({ ejected: true, epoch: 2 });
+        expect(byKey(await s.shareHealth("b", [{ op: "close", key: KEY, epoch: 2 }]))).toMatchObject({ ejected: false, epoch: 3, owner: "" });
+      });
+
+      it("applies a batch in order, atomically, and keeps records apart", async () => {
+        const s = await store();
+        const other: HealthNews = { op: "eject", key: "upstream\tsonnet", ejectedAt: NOON, until: NOON + 5_000, ejections: 1, cause: "{}" };
+        const recs = await s.shareHealth("a", [eject(NOON + 1_000), other, { op: "close", key: KEY, epoch: 1 }]);
+        expect(recs.map((r) => [r.key, r.ejected]).sort()).toEqual([
+          ["upstream\tgpt", false],
+          ["upstream\tsonnet", true],
         ]);
       });
     });

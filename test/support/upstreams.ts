@@ -34,8 +34,13 @@ export interface ReplySpec {
   /** Default: `hello from <kind>`. Empty string: no text (e.g. tool calls only). */
   text?: string;
   toolCalls?: { id?: string; name: string; arguments: Record<string, unknown> }[];
-  /** Default 11 prompt and 7 completion tokens. */
-  usage?: { prompt: number; completion: number };
+  /**
+   * Default 11 prompt and 7 completion tokens. `cacheRead` / `cacheWrite`:
+   * of the prompt, read from / written to the prompt cache (Anthropic's
+   * `cache_read_input_tokens` / `cache_creation_input_tokens`, with
+   * `input_tokens` the rest; OpenAI's `prompt_tokens_details.cached_tokens`).
+   */
+  usage?: Usage;
   /** Leave usage out of the reply (and out of the stream). */
   omitUsage?: boolean;
   /** In OpenAI terms; translated for Anthropic. Default `tool_calls` with tool calls, else `stop`. */
@@ -536,10 +541,33 @@ function errorBody(kind: Wire, message: string): unknown {
 
 // ---------------------------------------------------------------- reply bodies
 
+interface Usage {
+  prompt: number;
+  completion: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+}
+
+/** OpenAI's usage object. */
+function openaiUsage(u: Usage): Record<string, unknown> {
+  const out: Record<string, unknown> = { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
+  if (u.cacheRead !== undefined) out["prompt_tokens_details"] = { cached_tokens: u.cacheRead };
+  return out;
+}
+
+/** Anthropic's input counts: cache reads and writes apart from `input_tokens`. */
+function anthropicInput(u: Usage | undefined): Record<string, number> {
+  if (u === undefined) return { input_tokens: 0 };
+  const read = u.cacheRead ?? 0;
+  const write = u.cacheWrite ?? 0;
+  if (u.cacheRead === undefined && u.cacheWrite === undefined) return { input_tokens: u.prompt };
+  return { input_tokens: u.prompt - read - write, cache_creation_input_tokens: write, cache_read_input_tokens: read };
+}
+
 interface Resolved {
   text: string;
   toolCalls: { id: string; name: string; arguments: Record<string, unknown> }[];
-  usage: { prompt: number; completion: number } | undefined;
+  usage: Usage | undefined;
   finish: "stop" | "length" | "tool_calls";
   model: string;
 }
@@ -580,7 +608,7 @@ export function replyJson(kind: Wire, body: unknown, spec: ReplySpec): unknown {
       model: r.model,
       choices: [{ index: 0, message, finish_reason: r.finish, logprobs: null }],
     };
-    if (r.usage) reply.usage = { prompt_tokens: r.usage.prompt, completion_tokens: r.usage.completion, total_tokens: r.usage.prompt + r.usage.completion };
+    if (r.usage) reply.usage = openaiUsage(r.usage);
     return reply;
   }
   const content: unknown[] = r.text === "" ? [] : [{ type: "text", text: r.text }];
@@ -593,7 +621,7 @@ export function replyJson(kind: Wire, body: unknown, spec: ReplySpec): unknown {
     content,
     stop_reason: ANTHROPIC_STOP[r.finish],
     stop_sequence: null,
-    usage: { input_tokens: r.usage?.prompt ?? 0, output_tokens: r.usage?.completion ?? 0 },
+    usage: { ...anthropicInput(r.usage), output_tokens: r.usage?.completion ?? 0 },
   };
 }
 
@@ -626,8 +654,7 @@ function openaiEvents(r: Resolved, id: number, includeUsage: boolean): string[] 
   });
   out.push(chunk({}, r.finish));
   if (includeUsage && r.usage) {
-    const usage = { prompt_tokens: r.usage.prompt, completion_tokens: r.usage.completion, total_tokens: r.usage.prompt + r.usage.completion };
-    out.push(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
+    out.push(`data: ${JSON.stringify({ ...base, choices: [], usage: openaiUsage(r.usage) })}\n\n`);
   }
   out.push("data: [DONE]\n\n");
   return out;
@@ -645,7 +672,7 @@ function anthropicEvents(r: Resolved, id: number): string[] {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: r.usage?.prompt ?? 0, output_tokens: 1 },
+        usage: { ...anthropicInput(r.usage), output_tokens: 1 },
       },
     }),
   ];
