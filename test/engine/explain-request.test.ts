@@ -190,8 +190,9 @@ describe("explainRequest on examples/production", () => {
     const e = explainRequest(production, chat("chat", "hi", { authorization: "Bearer aigw-example-research-key" }), { hashKey });
     expect(e.request.caller).toMatchObject({ auth: "key", team: "research", user: "ana", labels: { tier: "premium" } });
     expect(e.route).toEqual({ name: "premium-chat", file: CHAT, line: lineOf(CHAT, "route premium-chat") });
-    expect(e.routes.map((r) => `${r.name}:${r.matched}`)).toEqual(["trial:false", "long-context:false", "premium-chat:true"]);
-    expect(e.routes[1]!.reason).toContain("not counted: the byte length decided");
+    // The EU routes come first (routes/eu.route); a request without the region header passes them by.
+    expect(e.routes.map((r) => `${r.name}:${r.matched}`)).toEqual(["eu-trial:false", "eu-chat:false", "trial:false", "long-context:false", "premium-chat:true"]);
+    expect(e.routes[3]!.reason).toContain("not counted: the byte length decided");
     expect(e.plan).toEqual({
       targets: [
         { model: "sonnet", provider: "anthropic", upstream: "claude-sonnet-4-5", retries: 2, timeoutMs: 60000 },
@@ -221,8 +222,8 @@ describe("explainRequest on examples/production", () => {
       accepted: ["agent", "chat", "chat-fast", "local"],
       message: "no route accepts model `gpt-5`; accepted models: `agent`, `chat`, `chat-fast`, `local`",
     });
-    expect(e.candidates).toEqual({ forModel: 0, anyModel: 1 });
-    expect(e.routes.map((r) => r.name)).toEqual(["trial"]);
+    expect(e.candidates).toEqual({ forModel: 0, anyModel: 3 });
+    expect(e.routes.map((r) => r.name)).toEqual(["eu-trial", "eu-chat", "trial"]);
     expect(e.route).toBeUndefined();
     expect(e.budgets).toEqual([]);
     expect(e.guardrails).toEqual([]);

@@ -44,20 +44,20 @@ describe("the slips of issue 21, on examples/production", () => {
     // no "can never match", nothing read from the route's tail as declarations; the one
     // more error is true of what was written: budgets.route declares `team-daily` already
     expect(errors).toEqual([
-      "P002 p/routes/chat.route:40:3 a budget is declared at the top level of a file, not inside a route",
-      "E102 p/routes/chat.route:40:10 budget `team-daily` is declared twice",
+      "P002 p/routes/chat.route:37:3 a budget is declared at the top level of a file, not inside a route",
+      "E102 p/routes/chat.route:37:10 budget `team-daily` is declared twice",
     ]);
     expect(all.find((d) => d.code === "E102")?.related?.span.file).toBe("p/budgets.route");
     const fix = all[0]!.fix!;
     expect(fix.edits.map((e) => [e.span.line, e.span.column, e.text])).toEqual([
-      [39, 1, "budget team-daily { per team  limit $200 per day  warn 80%  exceeded reject }\n\n"],
-      [40, 3, "budget team-daily"],
+      [36, 1, "budget team-daily { per team  limit $200 per day  warn 80%  exceeded reject }\n\n"],
+      [37, 3, "budget team-daily"],
     ]);
   });
 
   it("an unclosed `/*`: reported first, at the `/*`, with the end of the file as the related place; no unknown routes", () => {
     const { errors, all } = errorsWith("routes/chat.route", (t) => t.replace("// Support handles", "/* Support handles"));
-    expect(errors).toEqual(["P001 p/routes/chat.route:37:1 block comment is never closed: `/*` has no `*/`"]);
+    expect(errors).toEqual(["P001 p/routes/chat.route:34:1 block comment is never closed: `/*` has no `*/`"]);
     expect(all[0]!.code).toBe("P001");
     expect(all[0]!.related?.span.offset).toBe(PRODUCTION["p/routes/chat.route"]!.length);
     // nor "never used" for the models only the swallowed routes sent to
@@ -65,9 +65,9 @@ describe("the slips of issue 21, on examples/production", () => {
   });
 
   it("an unclosed `{`: reported at the brace, with the next declaration as the related place", () => {
-    const { errors, all } = errorsWith("routes/chat.route", (t) => t.replace("  timeout 30s\n}\n", "  timeout 30s\n\n"));
-    expect(errors).toEqual(["P002 p/routes/chat.route:39:20 `{` is never closed"]);
-    expect(all[0]!.related).toMatchObject({ message: "`route` starts the next declaration here", span: { line: 55, column: 1 } });
+    const { errors, all } = errorsWith("routes/chat.route", (t) => t.replace("  use patient\n}\n", "  use patient\n\n"));
+    expect(errors).toEqual(["P002 p/routes/chat.route:36:20 `{` is never closed"]);
+    expect(all[0]!.related).toMatchObject({ message: "`route` starts the next declaration here", span: { line: 51, column: 1 } });
   });
 
   it("an unclosed `{` at the end of a file points at the brace and at the end", () => {
@@ -80,7 +80,7 @@ describe("the slips of issue 21, on examples/production", () => {
   it("a misspelt `import` of a misspelt file: did-you-mean for both, and no unknown budgets", () => {
     const { errors, all } = errorsWith("main.route", (t) => t.replace('import "budgets.route"', 'improt "budget.route"'));
     expect(errors).toEqual([
-      "P002 p/main.route:36:1 expected a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `route`, `test` or `import`), found `improt`",
+      "P002 p/main.route:36:1 expected a declaration (`gateway`, `provider`, `model`, `keys`, `budget`, `limit`, `guardrail`, `cache`, `health`, `jwt`, `route`, `invariant`, `test` or `import`), found `improt`",
       "L001 p/main.route:36:8 cannot find `p/budget.route`",
     ]);
     expect(all.slice(0, 2).map((d) => d.fix?.message)).toEqual(["write `import`", "did you mean the file `budgets.route`?"]);
@@ -96,6 +96,6 @@ describe("the slips of issue 21, on examples/production", () => {
   it("an error no repair explains still drops the checks over the declaration it broke", () => {
     // `to` with two names: recovery skips `haiku`; the route is broken, not "without a target" or "hiding" others
     const { errors } = errorsWith("routes/chat.route", (t) => t.replace("  to haiku\n", "  to haiku sonnet 4\n"));
-    expect(errors).toEqual(["P002 p/routes/chat.route:44:12 expected a route statement (`when`, `to`, `split`, `fallback`, `retry`, `timeout`, `guard`, `budget`, `limit`, `cache`) or `}`, found `sonnet`"]);
+    expect(errors).toEqual(["P002 p/routes/chat.route:41:12 expected a route statement (`when`, `to`, `split`, `fallback`, `retry`, `timeout`, `guard`, `budget`, `limit`, `cache`) or `}`, found `sonnet`"]);
   });
 });
