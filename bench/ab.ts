@@ -22,8 +22,7 @@
  * to about ±1% where the wrk mode's spreads by ±30%; it needs REF to have
  * the composed pipeline. Each order of setting the two builds up is run
  * once and the ratio is their geometric mean (the build set up second runs
- * ~1% slower). With `--stream` the requests are streamed (the mock's
- * 50-chunk stream) and CPU per chunk is printed too.
+ * ~1% slower).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -34,7 +33,6 @@ import { FatalProbeError, nextMessage, ProcessGroup, waitUntil, type Spawned } f
 import { ensureWrk, runWrk } from "./load/wrk.js";
 import { BENCH_KEY, benchPolicy, featurePrompt } from "./proxy-features.js";
 import type { ChildMsg } from "./roles/protocol.js";
-import { STREAM_CHUNKS } from "./mock-upstream.js";
 import { GATEWAY_CPU, LOAD_CPU } from "./scenarios/context.js";
 import { percentile } from "./stats.js";
 import { loadAverageNow, processCpuPreciseUs } from "./system.js";
@@ -51,14 +49,12 @@ interface Options {
   connections: number;
   inProcess: boolean;
   batches: number;
-  /** `--in-process --stream`: streamed requests (the 50-chunk stream), CPU per chunk too. */
-  stream: boolean;
 }
 
-const USAGE = "usage: npm run bench:ab -- REF [--variant bare|memory|sqlite] [--pairs N] [--seconds S] [--connections C] [--in-process [--batches N] [--stream]]";
+const USAGE = "usage: npm run bench:ab -- REF [--variant bare|memory|sqlite] [--pairs N] [--seconds S] [--connections C] [--in-process [--batches N]]";
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { ref: "", variant: "memory", pairs: 10, seconds: 3, connections: 16, inProcess: false, batches: 200, stream: false };
+  const o: Options = { ref: "", variant: "memory", pairs: 10, seconds: 3, connections: 16, inProcess: false, batches: 200 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -80,7 +76,6 @@ function parseOptions(argv: readonly string[]): Options {
     else if (a === "--seconds") o.seconds = count();
     else if (a === "--connections") o.connections = count();
     else if (a === "--in-process") o.inProcess = true;
-    else if (a === "--stream") o.stream = true;
     else if (a === "--batches") o.batches = count();
     else if (a === "--help" || a === "-h") throw new Error(USAGE);
     else if (a.startsWith("--") || o.ref !== "") throw new Error(`unknown argument \`${a}\`\n${USAGE}`);
@@ -140,11 +135,10 @@ async function inProcess(o: Options, base: { sha: string; dir: string }): Promis
     const upstream = `http://127.0.0.1:${(await nextMessage<ChildMsg, "ready">(up, "ready")).port}`;
     const dir = group.tempDir("aigw-ab-pipeline-");
     writeFileSync(join(dir, "bench.route"), benchPolicy(upstream, hashKey(BENCH_KEY), o.variant === "memory" ? "memory" : undefined));
-    // `--stream`: the mock's 50-chunk event stream instead of its JSON reply.
-    writeFileSync(join(dir, "body.json"), o.stream ? JSON.stringify({ ...(JSON.parse(featurePrompt()) as object), stream: true }) : featurePrompt());
+    writeFileSync(join(dir, "body.json"), featurePrompt());
     writeFileSync(join(dir, "authorization"), `Bearer ${BENCH_KEY}`);
     const pair = async (first: string, second: string): Promise<{ first: number; second: number }> => {
-      const child = group.spawn("pipeline-pair", process.execPath, [join(ROOT, "dist", "bench", "pipeline-pair.js"), first, second, dir, String(o.batches), "100", o.stream ? "300" : "1500"], { cpu: GATEWAY_CPU, stdout: "pipe" });
+      const child = group.spawn("pipeline-pair", process.execPath, [join(ROOT, "dist", "bench", "pipeline-pair.js"), first, second, dir, String(o.batches), "100"], { cpu: GATEWAY_CPU, stdout: "pipe" });
       let out = "";
       child.proc.stdout?.on("data", (d: Buffer) => (out += d.toString()));
       const code = await child.exited;
@@ -155,12 +149,7 @@ async function inProcess(o: Options, base: { sha: string; dir: string }): Promis
     const baseFirst = await pair(base.dir, ROOT);
     // head/base with each order's cost of being set up second cancelled.
     const ratio = Math.sqrt((headFirst.first / headFirst.second) * (baseFirst.second / baseFirst.first));
-    const what = o.stream ? `streams (${STREAM_CHUNKS} chunks + usage each)` : "requests";
-    console.log(`bench:ab ${o.variant} --in-process${o.stream ? " --stream" : ""}: ${what}, base ${base.sha.slice(0, 10)} vs head (this tree), ${o.batches} batches of 100 each, load ${loadAverageNow()[0]?.toFixed(1)}`);
-    if (o.stream) {
-      const perChunk = (us: number): string => (us / (STREAM_CHUNKS + 1)).toFixed(2);
-      console.log(`  CPU per streamed chunk: head ${perChunk((headFirst.first + baseFirst.second) / 2)} µs, base ${perChunk((headFirst.second + baseFirst.first) / 2)} µs`);
-    }
+    console.log(`bench:ab ${o.variant} --in-process: base ${base.sha.slice(0, 10)} vs head (this tree), ${o.batches} batches of 100 each, load ${loadAverageNow()[0]?.toFixed(1)}`);
     console.log(`  CPU per request (pipeline, no HTTP edge)   head set up first: head ${headFirst.first.toFixed(1)} µs, base ${headFirst.second.toFixed(1)} µs;   base first: base ${baseFirst.first.toFixed(1)} µs, head ${baseFirst.second.toFixed(1)} µs`);
     console.log(`  head/base ${ratio.toFixed(3)}`);
   } finally {

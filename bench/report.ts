@@ -4,7 +4,6 @@
  * figure is for comparison only, or the scenario did not run), and the
  * results file, bench/results/latest.json.
  */
-import type { BoardResult } from "./scenarios/board.js";
 import type { CacheResult } from "./scenarios/cache.js";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -31,7 +30,6 @@ export interface ScenarioResults {
   apis?: ApisResult;
   cache?: CacheResult;
   health?: HealthResult;
-  board?: BoardResult;
 }
 
 /** One line of the summary. */

@@ -13,7 +13,6 @@
  *   7. apis         Messages in and Responses in next to chat in, passed through and translated: req/s and CPU µs per request, JSON and SSE
  *   8. health       a provider failing 503 for a period, with and without a health policy: mean/p99 latency, upstream calls per request, tracking CPU
  *   9. cache        a 50% repeated-request mix without and with the response cache: req/s, upstream calls saved, hit vs miss latency, memory per entry
- *  10. board        the independent board's cells: added p99 at one connection, the highest rate with p99 < 1 ms, TTFT and frame gaps at one connection, sustained streams without dropped frames (direct, nginx, aigw)
  *
  * then a summary of the ratios against their targets, and
  * bench/results/latest.json. Each gateway runs alone on CPU 1, the load
@@ -31,7 +30,6 @@
  * access log on (formatted, written nowhere); `--out` writes the results
  * elsewhere than bench/results/latest.json.
  */
-import { board, printBoard } from "./scenarios/board.js";
 import { cache, printCache } from "./scenarios/cache.js";
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
@@ -53,7 +51,7 @@ import { printStreaming, streaming } from "./scenarios/streaming.js";
 import { printThroughput, throughput } from "./scenarios/throughput.js";
 import { loadAverageNow, machineInfo, type MachineInfo } from "./system.js";
 
-const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis", "health", "cache", "board"] as const;
+const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis", "health", "cache"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -213,7 +211,7 @@ async function main(): Promise<void> {
     printHeader(o, machine, bench, peers, peersProblem);
 
     // Scenarios 1–3 share one aigw and one Portkey (the one not measured sits idle).
-    if (o.only.has("throughput") || o.only.has("latency") || o.only.has("streaming") || o.only.has("board")) {
+    if (o.only.has("throughput") || o.only.has("latency") || o.only.has("streaming")) {
       let aigw: Running | undefined;
       let portkey: Running | undefined;
       try {
@@ -224,8 +222,6 @@ async function main(): Promise<void> {
         if (o.only.has("throughput")) results.throughput = await timed(timings, "throughput", () => throughput(b, contenders, { references: o.references }), printThroughput);
         if (o.only.has("latency")) results.latency = await timed(timings, "latency", () => latency(b, contenders, { references: o.references }), printLatency);
         if (o.only.has("streaming")) results.streaming = await timed(timings, "streaming", () => streaming(b, contenders), printStreaming);
-        const a = aigw.contender;
-        if (o.only.has("board")) results.board = await timed(timings, "board", () => board(b, contenders[0]!, a), printBoard);
       } finally {
         await stop(bench, aigw);
         await stop(bench, portkey);

@@ -52,12 +52,8 @@ export function prepare(spec: RequestSpec): Prepared {
   return { path: spec.path, headers, body: Buffer.from(spec.body), stream: spec.stream };
 }
 
-/**
- * Sends one request on `pool`; never rejects (a failure is an outcome).
- * `onFirstByte` is called when the first body byte arrives, `onData` with
- * every read of the body and its time (the board's frame clock).
- */
-export function send(pool: Pool, req: Prepared, onFirstByte?: () => void, onData?: (chunk: Buffer, at: number) => void): Promise<Outcome> {
+/** Sends one request on `pool`; never rejects (a failure is an outcome). `onFirstByte` is called when the first body byte arrives. */
+export function send(pool: Pool, req: Prepared, onFirstByte?: () => void): Promise<Outcome> {
   return new Promise((resolve) => {
     let status = 0;
     let firstByteAt = 0;
@@ -73,7 +69,6 @@ export function send(pool: Pool, req: Prepared, onFirstByte?: () => void, onData
           firstByteAt = performance.now();
           onFirstByte?.();
         }
-        onData?.(chunk, performance.now());
         prev = tail;
         tail = chunk;
       },

@@ -5,13 +5,10 @@
  * all have ended. The memory bench samples the gateway's RSS in between.
  */
 import { Pool } from "undici";
-import { FrameClock } from "./frames.js";
 import { prepare, send, type RequestSpec } from "./request.js";
 
 export interface StreamsSpec extends RequestSpec {
   count: number;
-  /** Content frames each stream must bring (the board's "no dropped frames"); unset: not counted. */
-  expectFrames?: number;
   /** Give up waiting for every stream to open after this long, ms. */
   openTimeoutMs: number;
 }
@@ -27,8 +24,6 @@ export interface StreamsOpen {
 export interface StreamsDone {
   completed: number;
   failed: number;
-  /** Streams that ended well but brought fewer content frames than {@link StreamsSpec.expectFrames}. */
-  short: number;
   errors: string[];
 }
 
@@ -42,7 +37,6 @@ export async function holdStreams(spec: StreamsSpec, onOpen: (o: StreamsOpen) =>
   let open = 0;
   let failed = 0;
   let completed = 0;
-  let short = 0;
   const errors = new Set<string>();
   let reported = false;
   const start = performance.now();
@@ -62,10 +56,8 @@ export async function holdStreams(spec: StreamsSpec, onOpen: (o: StreamsOpen) =>
       if (!counted) open++;
       counted = true;
     };
-    const clock = spec.expectFrames === undefined ? undefined : new FrameClock();
-    return send(pool, req, countOpen, clock && ((chunk, at) => clock.onData(chunk, at))).then((o) => {
+    return send(pool, req, countOpen).then((o) => {
       if (o.ok) completed++;
-      if (o.ok && clock !== undefined && clock.frames < spec.expectFrames!) short++;
       else {
         if (!counted) failed++;
         if (errors.size < 5 && o.error) errors.add(o.error);
@@ -77,5 +69,5 @@ export async function holdStreams(spec: StreamsSpec, onOpen: (o: StreamsOpen) =>
   clearTimeout(timeout);
   report();
   await pool.destroy();
-  return { completed, failed: spec.count - completed, short, errors: [...errors] };
+  return { completed, failed: spec.count - completed, errors: [...errors] };
 }

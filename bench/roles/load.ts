@@ -5,7 +5,6 @@
  * every contender).
  */
 import { closedLoop, openLoop } from "../load/open-loop.js";
-import { oneConnection } from "../load/one-connection.js";
 import { holdStreams } from "../load/streams.js";
 import { onParent, reply } from "./protocol.js";
 
@@ -13,7 +12,6 @@ import { onParent, reply } from "./protocol.js";
 export async function loadRole(): Promise<void> {
   onParent(async (m) => {
     if (m.type === "open-loop") reply({ type: "open-loop-result", result: await openLoop(m.spec) });
-    if (m.type === "one-connection") reply({ type: "one-connection-result", result: await oneConnection(m.spec) });
     if (m.type === "closed-loop") reply({ type: "closed-loop-result", result: await closedLoop(m.spec) });
     if (m.type === "streams") {
       const done = await holdStreams(m.spec, (open) => reply({ type: "streams-open", result: open }));

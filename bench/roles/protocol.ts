@@ -4,7 +4,6 @@
  * Requests go down as plain objects with a `type`; each has one reply type.
  */
 import type { ClosedLoopResult, ClosedLoopSpec, OpenLoopResult, OpenLoopSpec } from "../load/open-loop.js";
-import type { OneConnectionResult, OneConnectionSpec } from "../load/one-connection.js";
 import type { StreamsDone, StreamsOpen, StreamsSpec } from "../load/streams.js";
 import type { UpstreamStats } from "../mock-upstream.js";
 
@@ -17,8 +16,7 @@ export type ChildMsg =
   | { type: "open-loop-result"; result: OpenLoopResult }
   | { type: "closed-loop-result"; result: ClosedLoopResult }
   | { type: "streams-open"; result: StreamsOpen }
-  | { type: "streams-done"; result: StreamsDone }
-  | { type: "one-connection-result"; result: OneConnectionResult };
+  | { type: "streams-done"; result: StreamsDone };
 
 /** What the orchestrator sends down. */
 export type ParentMsg =
@@ -28,8 +26,7 @@ export type ParentMsg =
   | { type: "profile-stop"; file: string }
   | { type: "open-loop"; spec: OpenLoopSpec }
   | { type: "closed-loop"; spec: ClosedLoopSpec }
-  | { type: "streams"; spec: StreamsSpec }
-  | { type: "one-connection"; spec: OneConnectionSpec };
+  | { type: "streams"; spec: StreamsSpec };
 
 /** Sends `m` to the parent (children only). */
 export function reply(m: ChildMsg): void {

@@ -9,7 +9,7 @@
  * The sink is the server's response object, seen through the small
  * interface below so this layer does not depend on the HTTP edge.
  */
-import type { ChatStream, EventSink, Usage } from "../providers/index.js";
+import type { ChatStream, Usage } from "../providers/index.js";
 import type { StreamEncoder } from "./apis.js";
 import { errorEvent, errorInfo, toErrorReply } from "./errors.js";
 import type { HeaderList } from "./headers.js";
@@ -73,19 +73,15 @@ async function writeStream(sink: ResponseSink, headers: HeaderList, stream: Chat
   for (const h of SSE_HEADERS) headers.push(h);
   sink.start(200, headers);
   try {
-    const bytes = encoder === undefined ? stream.bytes : undefined;
-    if (bytes !== undefined) await bytes.pipe(relaySink(sink, stream, includeUsage));
-    else {
-      for await (const chunk of stream) {
-        if (sink.aborted) break; // leaving the loop cancels the upstream
-        let text: string;
-        if (encoder !== undefined) text = encoder.chunk(chunk);
-        else if (!includeUsage && chunk.choices.length === 0 && chunk.usage) continue;
-        else text = "data: " + JSON.stringify(chunk) + "\n\n";
-        if (text !== "" && !sink.write(text)) {
-          await sink.writable();
-          if (sink.aborted) break;
-        }
+    for await (const chunk of stream) {
+      if (sink.aborted) break; // leaving the loop cancels the upstream
+      let text: string;
+      if (encoder !== undefined) text = encoder.chunk(chunk);
+      else if (!includeUsage && chunk.choices.length === 0 && chunk.usage) continue;
+      else text = "data: " + JSON.stringify(chunk) + "\n\n";
+      if (text !== "" && !sink.write(text)) {
+        await sink.writable();
+        if (sink.aborted) break;
       }
     }
   } catch (err) {
@@ -100,29 +96,4 @@ async function writeStream(sink: ResponseSink, headers: HeaderList, stream: Chat
   const out: Written = { status: 200, aborted: false };
   if (stream.usage) out.usage = stream.usage;
   return out;
-}
-
-/**
- * The writer of a relayed stream: the events of one upstream read go out
- * in one write (one corked send), the usage event only to a caller that
- * asked for it. A client that left cancels the upstream.
- */
-function relaySink(sink: ResponseSink, stream: ChatStream, includeUsage: boolean): EventSink {
-  let batch: Buffer[] = [];
-  return {
-    event(bytes, _payload, usageOnly) {
-      if (!usageOnly || includeUsage) batch.push(bytes);
-    },
-    flush() {
-      if (sink.aborted) {
-        void stream.cancel();
-        return false;
-      }
-      if (batch.length === 0) return true;
-      const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch);
-      batch = [];
-      return sink.write(out);
-    },
-    drained: () => sink.writable(),
-  };
 }

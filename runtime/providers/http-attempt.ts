@@ -9,9 +9,7 @@
 import { openChatStream } from "./chat-stream.js";
 import { AttemptDeadline } from "./deadline.js";
 import { UpstreamProtocolError, originOf, type ErrorOrigin } from "./errors.js";
-import { postJson, transportError, type Endpoint, type JsonReply, type Pools, type PostOptions } from "./http.js";
-import { postStream } from "./http-stream.js";
-import type { OpenRelay } from "./openai-relay.js";
+import { postJson, postStream, transportError, type Endpoint, type JsonReply, type Pools, type PostOptions } from "./http.js";
 import type { ChatCompletionChunk } from "../request/openai-wire.js";
 import { excerpt } from "./redact.js";
 import { parseSse, type SseEvent } from "./sse.js";
@@ -125,18 +123,13 @@ export async function completeOverHttp<T = Completion>(
   }
 }
 
-/**
- * One streaming attempt; resolves when the first translated chunk has
- * arrived. With `relay` (an upstream whose events are OpenAI chunks), the
- * stream may also be relayed as bytes (openai-relay.ts).
- */
+/** One streaming attempt; resolves when the first translated chunk has arrived. */
 export async function streamOverHttp<E = SseEvent>(
   deps: HttpDeps,
   call: ProviderCall,
   spec: HttpRequestSpec,
   translate: ChunkTranslator<E>,
   framing: StreamFraming<E> = SSE_FRAMING as unknown as StreamFraming<E>,
-  relay?: OpenRelay,
 ): Promise<ChatStream> {
   const startedAt = deps.now();
   const deadline = new AttemptDeadline(call.signal, call.timeoutMs);
@@ -151,19 +144,16 @@ export async function streamOverHttp<E = SseEvent>(
   const type = String(res.headers["content-type"] ?? "");
   if (!type.includes(framing.contentType)) {
     deadline.dispose();
-    // The connection is not worth keeping for a reply we cannot read.
-    res.body.destroy();
+    // Read and drop a small body so the connection stays reusable; destroy a large one.
+    res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
     throw new UpstreamProtocolError(opts.origin, `expected an event stream, got \`${excerpt(type, 60) || "no content type"}\``);
   }
   const body = res.body;
   let usage: Usage | undefined;
-  const onUsage = (u: Usage): void => {
-    usage = u;
-  };
 
-  async function* chunks(events: AsyncIterable<E>): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+  async function* chunks(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
     try {
-      for await (const chunk of translate(events, { origin: opts.origin, secrets: spec.secrets, onUsage })) {
+      for await (const chunk of translate(framing.parse(body), { origin: opts.origin, secrets: spec.secrets, onUsage: (u) => (usage = u) })) {
         // The timeout bounds each wait for a chunk, so keep-alives (comments, pings) cannot keep a stalled
         // stream open; the time the consumer takes between pulls (a slow client) is not the upstream's.
         deadline.stopTimer();
@@ -179,29 +169,13 @@ export async function streamOverHttp<E = SseEvent>(
     }
   }
 
-  const open = (events: AsyncIterable<E>): Promise<ChatStream> =>
-    openChatStream({
-      chunks: chunks(events),
-      startedAt,
-      now: deps.now,
-      onFirstChunk: () => deadline.stopTimer(),
-      abort: () => deadline.cancel(),
-      usage: () => usage,
-      emptyError: () => new UpstreamProtocolError(opts.origin, "the event stream ended before its first chunk"),
-    });
-  if (relay === undefined) return open(framing.parse(body));
-  // A relay is offered for SSE upstreams only, so its events are `SseEvent`s.
-  const sse = (events: AsyncIterable<SseEvent>): AsyncIterable<E> => events as AsyncIterable<unknown> as AsyncIterable<E>;
-  return relay({
-    body,
-    origin: opts.origin,
-    secrets: spec.secrets,
-    deadline,
+  return openChatStream({
+    chunks: chunks(),
     startedAt,
     now: deps.now,
-    parse: (events) => chunks(sse(events)),
-    open: (events) => open(sse(events)),
+    onFirstChunk: () => deadline.stopTimer(),
+    abort: () => deadline.cancel(),
     usage: () => usage,
-    onUsage,
+    emptyError: () => new UpstreamProtocolError(opts.origin, "the event stream ended before its first chunk"),
   });
 }

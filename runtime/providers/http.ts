@@ -1,9 +1,9 @@
 /**
- * With http-stream.ts, the only module that imports undici: one keep-alive
- * `Pool` per upstream origin, the POST of one attempt for a whole JSON
- * reply (a streamed reply is http-stream.ts's) with its timeouts and abort,
- * and the mapping of transport failures to the typed errors of `errors.ts`.
- * Adapters build endpoints, headers and bodies; these files move the bytes.
+ * The only module that imports undici: one keep-alive `Pool` per upstream
+ * origin, the POST of one attempt (a whole JSON reply, or a response whose
+ * event stream is read later) with its timeouts and abort, and the mapping
+ * of transport failures to the typed errors of `errors.ts`. Adapters build
+ * endpoints, headers and bodies; this file moves the bytes.
  */
 
 import { Pool } from "undici";
@@ -108,6 +108,8 @@ export interface PostOptions {
   now: () => number;
 }
 
+export type UpstreamResponse = Dispatcher.ResponseData;
+
 /** A whole 2xx JSON reply: the parsed value and the bytes it was parsed from (a leading BOM removed). */
 export interface JsonReply {
   json: unknown;
@@ -115,7 +117,7 @@ export interface JsonReply {
 }
 
 /** Largest error body read from an upstream; the rest is discarded. */
-export const ERROR_BODY_LIMIT = 16 * 1024;
+const ERROR_BODY_LIMIT = 16 * 1024;
 
 /**
  * How much later than the attempt's own timeout undici's timers are set.
@@ -126,8 +128,7 @@ export const ERROR_BODY_LIMIT = 16 * 1024;
  */
 const UNDICI_TIMER_SLACK_MS = 1_000;
 
-/** undici's options for one attempt's POST. */
-export function dispatchOptions(opts: PostOptions): Dispatcher.DispatchOptions {
+function dispatchOptions(opts: PostOptions): Dispatcher.DispatchOptions {
   const backstop = Math.min(opts.deadline.timeoutMs + UNDICI_TIMER_SLACK_MS, MAX_TIMER_MS);
   return {
     path: opts.endpoint.path,
@@ -263,6 +264,26 @@ class JsonReplyHandler implements Dispatcher.DispatchHandler {
 }
 
 /**
+ * Sends a streaming request and returns a 2xx response with its body
+ * unread. A non-2xx status throws `UpstreamStatusError` (body read,
+ * scrubbed, closed); transport failures throw the matching typed error.
+ */
+export async function postStream(pools: Pools, opts: PostOptions): Promise<UpstreamResponse> {
+  let res: UpstreamResponse;
+  try {
+    res = await pools.get(opts.endpoint.origin).request({ ...dispatchOptions(opts), signal: opts.deadline.signal });
+  } catch (err) {
+    throw transportError(err, opts.origin, opts.deadline, "waiting for the reply");
+  }
+  // Bodies are destroyed on early exits; their errors surface through reads, never as 'error' events with no listener.
+  res.body.on("error", noop);
+  if (res.statusCode >= 200 && res.statusCode < 300) return res;
+  const read = await readLimited(res.body, ERROR_BODY_LIMIT).catch(() => ({ text: "", cut: false }));
+  const text = redactedPrefix(read.text, ERROR_BODY_LIMIT, opts.secrets, read.cut);
+  throw statusError(opts.origin, res.statusCode, res.headers, text, opts.secrets, opts.now());
+}
+
+/**
  * Builds the status error from an upstream's error reply. OpenAI, Azure,
  * Anthropic and Google put it in `error.message`, naming the kind in
  * `error.type` (Azure: `error.code`, e.g. `content_filter`; Google:
@@ -350,6 +371,8 @@ export function transportError(err: unknown, origin: ErrorOrigin, deadline: Atte
   return err as Error;
 }
 
+function noop(): void {}
+
 /** The reply's content type for a message, e.g. `` `text/html` ``. */
 function contentTypeOf(headers: Record<string, string | string[] | undefined> | undefined): string {
   const value = headers?.["content-type"];
@@ -380,4 +403,16 @@ function describe(code: string): string {
     default:
       return code;
   }
+}
+
+/** Reads a body until it ends or at least `limit` bytes arrived (`cut`: the rest was not read), uncut: the caller redacts, then cuts. */
+async function readLimited(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, limit: number): Promise<{ text: string; cut: boolean }> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    parts.push(Buffer.from(chunk));
+    size += chunk.byteLength;
+    if (size >= limit) return { text: Buffer.concat(parts).toString("utf8"), cut: true }; // leaving the loop destroys the body
+  }
+  return { text: Buffer.concat(parts).toString("utf8"), cut: false };
 }

@@ -14,7 +14,7 @@
  */
 
 import type { ProviderNode } from "../../compiler/graph.js";
-import { originOf, ProviderRequestError, UpstreamProtocolError, type ErrorOrigin } from "./errors.js";
+import { originOf, ProviderRequestError, UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
 import {
   completeOverHttp,
   endpointOf,
@@ -26,12 +26,12 @@ import {
   type JsonReply,
   type PreparedRequest,
 } from "./http-attempt.js";
-import type { ChatCompletion, ChatCompletionRequest } from "../request/openai-wire.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../request/openai-wire.js";
 import { encodeEmbeddings } from "../request/embeddings.js";
 import { TranslationError } from "./anthropic-translate.js";
 import { openaiChatRequest } from "./openai-request.js";
 import { passesResponses, responsesLeg } from "./openai-responses.js";
-import { openaiRelay, parseOpenAIChunk } from "./openai-relay.js";
+import { excerpt, redact } from "./redact.js";
 import { usageFromWire, type Completion, type Embedded, type ProviderAdapter, type ProviderCall } from "./types.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
@@ -76,6 +76,16 @@ export function toCompletion(reply: JsonReply, origin: ErrorOrigin): Completion 
   return { completion, usage: usageFromWire(completion.usage), raw: reply.bytes };
 }
 
+/** An error object sent inside a stream (vLLM, OpenAI) becomes a status error. */
+function streamedError(error: unknown, origin: ErrorOrigin, secrets: readonly string[]): UpstreamStatusError {
+  const e = isObject(error) ? error : {};
+  const code = typeof e.code === "number" && e.code >= 400 && e.code < 600 ? e.code : 500;
+  const detail: { message?: string; upstreamType?: string } = {};
+  if (typeof e.message === "string") detail.message = excerpt(redact(e.message, secrets));
+  if (typeof e.type === "string") detail.upstreamType = e.type;
+  return new UpstreamStatusError(origin, code, detail);
+}
+
 /** OpenAI events are already OpenAI chunks: parse, check, note usage, pass on. */
 export const openaiChunks: ChunkTranslator = async function* (events, { origin, secrets, onUsage }) {
   let sawDone = false;
@@ -87,7 +97,17 @@ export const openaiChunks: ChunkTranslator = async function* (events, { origin, 
       sawDone = true;
       continue;
     }
-    const typed = parseOpenAIChunk(event.data, origin, secrets);
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(event.data);
+    } catch {
+      throw new UpstreamProtocolError(origin, "a stream event is not JSON");
+    }
+    if (isObject(chunk) && chunk.error !== undefined) throw streamedError(chunk.error, origin, secrets);
+    if (!isObject(chunk) || !Array.isArray(chunk.choices)) {
+      throw new UpstreamProtocolError(origin, "a stream event has no `choices`");
+    }
+    const typed = chunk as ChatCompletionChunk;
     const usage = usageFromWire(typed.usage);
     if (usage) onUsage(usage);
     if (typed.choices.some((c) => c.finish_reason)) sawFinish = true;
@@ -149,7 +169,7 @@ export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
         return Promise.reject(err);
       }
     },
-    stream: async (call) => (passesResponses(call) ? responses.stream(call) : streamOverHttp(deps, call, spec(call, true), openaiChunks, undefined, openaiRelay)),
+    stream: async (call) => (passesResponses(call) ? responses.stream(call) : streamOverHttp(deps, call, spec(call, true), openaiChunks)),
     embed: (call) => {
       try {
         return completeOverHttp(deps, call, embedSpec(call, false), toEmbedded);

@@ -2,13 +2,10 @@
  * The one stream tap: passes a chat stream through unchanged, measures what
  * its deltas carried, and calls `onEnd` exactly once when it ends, fails or
  * is cancelled. Budget settlement (the deltas' bytes when no usage chunk
- * came) and `log_bodies` capture (the content text) both read it. A
- * relayed stream (openai-relay.ts) stays relayed when only bytes are
- * counted: each event's deltas are measured in its bytes (sse-frames.ts).
+ * came) and `log_bodies` capture (the content text) both read it.
  */
 import type { ChatCompletionChunk } from "../request/openai-wire.js";
-import { deltaBytes } from "./sse-frames.js";
-import { seeingSink, type ChatStream, type EventRelay } from "./types.js";
+import type { ChatStream } from "./types.js";
 
 /** What the tap saw. */
 export interface Tapped {
@@ -49,14 +46,6 @@ export function tapStream(inner: ChatStream, options: TapOptions): { stream: Cha
       await end();
     }
   }
-  const innerBytes = inner.bytes;
-  // Keeping the text needs the chunks; counting the deltas' bytes does not.
-  const bytes: EventRelay | undefined =
-    innerBytes === undefined || options.keepText === true
-      ? undefined
-      : {
-          pipe: (sink) => innerBytes.pipe(seeingSink(sink, (payload) => (seen.deltaBytes += deltaBytes(payload)))).finally(end),
-        };
   const stream: ChatStream = {
     get firstChunkMs() {
       return inner.firstChunkMs;
@@ -69,7 +58,6 @@ export function tapStream(inner: ChatStream, options: TapOptions): { stream: Cha
       await inner.cancel();
       await end();
     },
-    ...(bytes === undefined ? {} : { bytes }),
   };
   return { stream, seen: () => seen };
 }

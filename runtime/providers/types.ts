@@ -120,50 +120,6 @@ export interface ChatStream extends AsyncIterable<ChatCompletionChunk> {
   readonly usage: Usage | undefined;
   /** Stops reading and releases the upstream connection; safe to call twice. */
   cancel(): Promise<void>;
-  /**
-   * Present when the upstream's events already are what a chat caller gets
-   * (an OpenAI-compatible upstream): they can be relayed as bytes, without
-   * parsing them into chunks and encoding them again. A wrapper that must
-   * read or change chunks (an output guardrail, `log_bodies`) leaves it
-   * out, and the stream is iterated instead. Use one or the other, once.
-   */
-  readonly bytes?: EventRelay;
-}
-
-/** Relays a stream's events as the upstream sent them (openai-relay.ts). */
-export interface EventRelay {
-  /**
-   * Hands every event to `sink` in order, from the first; resolves when the
-   * upstream ended cleanly (its `[DONE]` is not handed on: the writer ends
-   * the stream its own way), rejects with a typed `UpstreamError` as
-   * iterating would. `usage` is known once it settles.
-   */
-  pipe(sink: EventSink): Promise<void>;
-}
-
-/** Where relayed events go: the writer, or a wrapper that reads them on the way (the budget tap, the cache's recording). */
-export interface EventSink {
-  /**
-   * One whole event: `bytes` as the upstream sent it (its blank line
-   * included), `payload` its data (one JSON chunk). `usageOnly`: the usage
-   * event (no choices), which only a caller that asked for usage gets.
-   */
-  event(bytes: Buffer, payload: Buffer, usageOnly: boolean): void;
-  /** Writes what the events since the last flush gave, in one batch; false: full, wait for {@link drained} before more. */
-  flush(): boolean;
-  drained(): Promise<void>;
-}
-
-/** `sink` with `see` called on each event before it is handed on: how a wrapper reads a relayed stream on the way. */
-export function seeingSink(sink: EventSink, see: (payload: Buffer, usageOnly: boolean) => void): EventSink {
-  return {
-    event(bytes, payload, usageOnly) {
-      see(payload, usageOnly);
-      sink.event(bytes, payload, usageOnly);
-    },
-    flush: () => sink.flush(),
-    drained: () => sink.drained(),
-  };
 }
 
 /** A finished embeddings request, in OpenAI's format (`{ object: "list", data, model, usage }`). */

@@ -25,7 +25,7 @@
 import type { CacheEntry } from "../../cache/entry.js";
 import { cacheKey, decodeEntry, encodeEntry } from "../../cache/index.js";
 import { cacheVerdict, type PreparedCache } from "../../engine/index.js";
-import { seeingSink, type ChatCompletionChunk, type ChatStream, type EventRelay } from "../../providers/index.js";
+import type { ChatCompletionChunk, ChatStream } from "../../providers/index.js";
 import type { ChatContext, ChatStep } from "../context.js";
 import type { Reply } from "../respond.js";
 import { semanticLookup } from "../semantic.js";
@@ -223,8 +223,7 @@ async function store(ctx: ChatContext, c: PreparedCache, key: string, entry: Cac
 /**
  * The stream as the caller reads it, keeping its chunks; `whole` hears them
  * once it ends normally, `abandoned` when it fails, is cancelled or grows
- * past `maxBytes` (then nothing more is kept). A relayed stream stays
- * relayed: its events' payloads are kept and parsed once, when it ends.
+ * past `maxBytes` (then nothing more is kept).
  */
 function recording(stream: ChatStream, maxBytes: number, whole: (chunks: ChatCompletionChunk[]) => void, abandoned: () => void): ChatStream {
   let chunks: ChatCompletionChunk[] | undefined = [];
@@ -233,29 +232,6 @@ function recording(stream: ChatStream, maxBytes: number, whole: (chunks: ChatCom
   const end = (f: () => void): void => {
     if (!ended) (ended = true), f();
   };
-  const inner = stream.bytes;
-  const bytes: EventRelay | undefined =
-    inner === undefined
-      ? undefined
-      : {
-          pipe: async (sink) => {
-            let payloads: Buffer[] | undefined = [];
-            try {
-              await inner.pipe(
-                seeingSink(sink, (payload) => {
-                  if (payloads === undefined) return;
-                  size += payload.length;
-                  if (size > maxBytes) payloads = undefined;
-                  else payloads.push(payload);
-                }),
-              );
-              const kept = parsed(payloads);
-              end(() => (kept === undefined ? abandoned() : whole(kept)));
-            } finally {
-              end(abandoned);
-            }
-          },
-        };
   return {
     get firstChunkMs() {
       return stream.firstChunkMs;
@@ -283,15 +259,5 @@ function recording(stream: ChatStream, maxBytes: number, whole: (chunks: ChatCom
         end(abandoned);
       }
     },
-    ...(bytes === undefined ? {} : { bytes }),
   };
-}
-
-/** The kept payloads as chunks; none if one is not JSON (the relay reads events by their keys, not their whole syntax). */
-function parsed(payloads: readonly Buffer[] | undefined): ChatCompletionChunk[] | undefined {
-  try {
-    return payloads?.map((p) => JSON.parse(p.toString("utf8")) as ChatCompletionChunk);
-  } catch {
-    return undefined;
-  }
 }
