@@ -32,7 +32,7 @@ import { checkBounds } from "./bounds/check.js";
 import { proveInvariants } from "./invariants/prove.js";
 import { RULES } from "./rules/index.js";
 import type { Rule } from "./rules/rule.js";
-import type { CompileContext } from "./symbols.js";
+import type { CompileContext, SymbolTable } from "./symbols.js";
 import { validateGraph } from "./validate.js";
 
 export { loadPolicy, type LoadHost, type LoadResult, type ParseFn } from "./load.js";
@@ -90,6 +90,19 @@ function append(into: Diagnostic[], from: readonly Diagnostic[]): void {
   for (const d of from) into.push(d);
 }
 
+/** A check over the lowered graph; its errors withhold the graph. */
+function overLowered(name: string, check: (graph: Graph, symbols: SymbolTable) => readonly Diagnostic[]): Phase {
+  return {
+    name,
+    run(w) {
+      if (!w.lowered) return;
+      const found = check(w.lowered.graph, w.ctx.symbols);
+      append(w.diagnostics, found);
+      if (hasErrors(found)) delete w.lowered;
+    },
+  };
+}
+
 /**
  * The compiler, phase by phase. Checks always all run (every diagnostic is
  * worth reporting); lowering and what follows run only on a policy without errors.
@@ -119,26 +132,9 @@ export const PHASES: readonly Phase[] = [
       if (!w.options.checkOnly && !hasErrors(w.diagnostics)) w.lowered = lower(w.ctx.symbols, "p-000000000000");
     },
   },
-  {
-    // Declared bounds (E308) need the lowered graph: every default applied.
-    name: "bounds",
-    run(w) {
-      if (!w.lowered) return;
-      const found = checkBounds(w.lowered.graph, w.ctx.symbols);
-      append(w.diagnostics, found);
-      if (hasErrors(found)) delete w.lowered;
-    },
-  },
-  {
-    // Invariants (E309) are proved over the lowered graph's plans, every default applied.
-    name: "invariants",
-    run(w) {
-      if (!w.lowered) return;
-      const found = proveInvariants(w.lowered.graph, w.ctx.symbols);
-      append(w.diagnostics, found);
-      if (hasErrors(found)) delete w.lowered;
-    },
-  },
+  // Declared bounds (E308) and invariants (E309) need the lowered graph: every default applied.
+  overLowered("bounds", checkBounds),
+  overLowered("invariants", proveInvariants),
   {
     name: "hash",
     run(w) {

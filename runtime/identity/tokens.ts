@@ -91,7 +91,7 @@ export class TokenVerifier {
     } catch (err) {
       throw refusal(err);
     }
-    const verified = callerOf(issuer, payload, this.now());
+    const verified = callerOf(issuer.name, issuer.node, payload, this.now());
     if (this.#verified.size >= TokenVerifier.LIMIT) this.#verified.clear(); // bounded: a flood of tokens costs verifications, not memory
     this.#verified.set(token, verified);
     return verified;
@@ -124,25 +124,25 @@ export function unverifiedCaller(blocks: Readonly<Record<string, JwtNode>>, toke
     return undefined;
   }
   const entry = Object.entries(blocks).find(([, node]) => node.issuer === payload.iss);
-  return entry === undefined ? undefined : callerOf({ name: entry[0], node: entry[1], keys: () => Promise.reject(new Error("unverified")) }, payload, 0).caller;
+  return entry === undefined ? undefined : callerOf(entry[0], entry[1], payload, 0).caller;
 }
 
-/** The caller a verified payload stands for. */
-function callerOf(issuer: Issuer, payload: JWTPayload, now: number): TokenCaller {
+/** The caller a verified payload of block `name` stands for. */
+function callerOf(name: string, node: JwtNode, payload: JWTPayload, now: number): TokenCaller {
   const labels: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(payload)) {
     if (typeof value === "string") labels[name] = value;
     else if (typeof value === "number" || typeof value === "boolean") labels[name] = String(value);
   }
-  const team = issuer.node.teamClaim === undefined ? undefined : labels[issuer.node.teamClaim];
-  const user = labels[issuer.node.userClaim];
+  const team = node.teamClaim === undefined ? undefined : labels[node.teamClaim];
+  const user = labels[node.userClaim];
   if (team !== undefined) labels.team = team;
   else delete labels.team;
   if (user !== undefined) labels.user = user;
   else delete labels.user;
   const sub = typeof payload.sub === "string" ? payload.sub : undefined;
   const caller: Caller = {
-    ...(sub !== undefined ? { key: `jwt:${issuer.name}:${sub}` } : {}),
+    ...(sub !== undefined ? { key: `jwt:${name}:${sub}` } : {}),
     ...(team !== undefined ? { team } : {}),
     ...(user !== undefined ? { user } : {}),
     labels,

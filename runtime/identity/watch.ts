@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { parseRevocations, Revocations } from "./revoked.js";
 
 export interface RevocationLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
 }
@@ -42,7 +43,7 @@ export class RevocationWatch {
     this.#list = list;
     if (full !== undefined) {
       watchFile(full, { interval: RevocationWatch.POLL_MS, persistent: false }, this.#onChange);
-      this.log.warn("revocation list loaded", { path: full, entries: list.size });
+      this.log.info("revocation list loaded", { path: full, entries: list.size });
     }
   }
 
@@ -56,7 +57,7 @@ export class RevocationWatch {
     if (path === undefined) return;
     try {
       this.#list = read(path);
-      this.log.warn("revocation list reloaded", { path, entries: this.#list.size });
+      this.log.info("revocation list reloaded", { path, entries: this.#list.size });
     } catch (err) {
       this.log.error("revocation list not reloaded; the previous list stays in force", { path, error: err instanceof Error ? err.message : String(err) });
     }
