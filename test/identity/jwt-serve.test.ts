@@ -119,6 +119,23 @@ describe("jwt callers", () => {
     expect(JSON.stringify(s.logs)).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
   });
 
+  it("survives pathological tokens: huge, JSON-less, deeply nested claims, and a burst of distinct forged ones", async () => {
+    const s = await serve(policy(source()));
+    const b64 = (o: unknown): string => Buffer.from(typeof o === "string" ? o : JSON.stringify(o)).toString("base64url");
+    const nested = `{"iss":"${ISSUER}","aud":"aigw","deep":${"[".repeat(5000)}1${"]".repeat(5000)}}`;
+    const bad = [
+      `${b64({ alg: "RS256", kid: "k1" })}.${b64({ iss: ISSUER, pad: "x".repeat(12_000) })}.${"s".repeat(40)}`,
+      `${b64("not json")}.${b64("nor this")}.${"s".repeat(40)}`,
+      `${b64({ alg: "RS256", kid: "k1" })}.${b64(nested)}.${"s".repeat(40)}`,
+    ];
+    for (const t of bad) expect([401, 431]).toContain((await post(s, t)).status);
+    const forged = await Promise.all(Array.from({ length: 50 }, async (_, i) => (await token({ org: `o${i}` }, { key: other })).toString()));
+    const statuses = await Promise.all(forged.map((t) => post(s, t).then((r) => r.status)));
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    // The gateway still answers a good token at once.
+    expect((await post(s, await token({}))).status).toBe(200);
+  });
+
   it("answers 503 with Retry-After, not 401, when the issuer's keys cannot be fetched", async () => {
     const dead = createServer();
     await new Promise<void>((r) => dead.listen(0, "127.0.0.1", r));
