@@ -147,8 +147,12 @@ export type WindowNode = { kind: "calendar"; unit: "minute" | "hour" | "day" | "
 
 export interface BudgetNode {
   scope: Scope;
-  /** Dollars per window. */
+  /** Dollars per window; with `amounts`, for every scope value the table does not name. */
   limit: number;
+  /** `limit per month { "research" $500  default $100 }`: dollars per window by scope value. */
+  amounts?: Record<string, number>;
+  /** The budget counts (and can refuse or downgrade) only requests for which this holds; absent: every request of its routes. */
+  when?: ExprNode;
   window: WindowNode;
   /** Percent of the limit at which a warning is raised. */
   warnPercent?: number;
@@ -156,10 +160,30 @@ export interface BudgetNode {
   span: SourceRef;
 }
 
+/** A limit's count per window; with `amounts`, `count` is for every scope value the table does not name. */
+export interface CountedNode {
+  count: number;
+  window: WindowNode;
+  /** `requests per minute { "research" 600  default 60 }`: the count by scope value. */
+  amounts?: Record<string, number>;
+}
+
+/** The cap for one scope value: its table entry, else the default. */
+export function amountFor(base: number, amounts: Readonly<Record<string, number>> | undefined, scopeKey: string): number {
+  return amounts !== undefined && Object.hasOwn(amounts, scopeKey) ? amounts[scopeKey]! : base;
+}
+
+/** A budget's dollars per window for one scope value. */
+export function budgetCap(b: Pick<BudgetNode, "limit" | "amounts">, scopeKey: string): number {
+  return amountFor(b.limit, b.amounts, scopeKey);
+}
+
 export interface LimitNode {
   scope: Scope;
-  requests?: { count: number; window: WindowNode };
-  tokens?: { count: number; window: WindowNode };
+  requests?: CountedNode;
+  tokens?: CountedNode;
+  /** The limit counts only requests for which this holds; absent: every request of its routes. */
+  when?: ExprNode;
   /** Requests in flight at once, each released when it ends. */
   concurrent?: number;
   span: SourceRef;

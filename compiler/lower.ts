@@ -6,11 +6,12 @@
  * checks found no errors, so it trusts shapes the checks guarantee, but it
  * is total: nothing here throws on any AST.
  */
-import type { BudgetDecl, CacheStmt, Detector, GuardrailDecl, HealthDecl, JwtDecl, LimitDecl, ModelDecl, ProviderDecl, Setting, Value, Window } from "../lang/ast.js";
+import type { AmountEntry, BudgetDecl, CacheStmt, Detector, GuardrailDecl, HealthDecl, JwtDecl, LimitDecl, ModelDecl, ProviderDecl, Setting, Value, Window } from "../lang/ast.js";
 import type { Span } from "../lang/span.js";
 import {
   GRAPH_VERSION,
   type BudgetNode,
+  type CountedNode,
   type BuiltinDetector,
   type CacheNode,
   type CacheScope,
@@ -220,6 +221,13 @@ function scopeOf(decl: BudgetDecl | LimitDecl): Scope {
   return DEFAULTS.scope;
 }
 
+/** An amount table's scope values and their amounts (`default` is the clause's own amount); the first of a repeated value (E208). */
+function lowerTable(entries: readonly AmountEntry[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of entries) if (e.value !== undefined && !Object.hasOwn(out, e.value.value)) setOwn(out, e.value.value, num(e.amount, 0));
+  return out;
+}
+
 function lowerBudget(b: BudgetDecl): BudgetNode {
   const node: BudgetNode = {
     scope: scopeOf(b),
@@ -232,7 +240,8 @@ function lowerBudget(b: BudgetDecl): BudgetNode {
     if (c.kind === "amount" && c.measure.name === "limit") {
       node.limit = num(c.amount, 0);
       node.window = lowerWindow(c.window);
-    } else if (c.kind === "warn") node.warnPercent = num(c.at, 0);
+      if (c.table !== undefined) node.amounts = lowerTable(c.table);
+    } else if (c.kind === "when") node.when = lowerExpr(c.condition); else if (c.kind === "warn") node.warnPercent = num(c.at, 0);
     else if (c.kind === "exceeded" && c.action.name === "downgrade" && c.model) {
       node.exceeded = { action: "downgrade", model: c.model.name };
     }
@@ -244,8 +253,10 @@ function lowerLimit(l: LimitDecl): LimitNode {
   const node: LimitNode = { scope: scopeOf(l), span: sourceRef(l.span) };
   for (const c of l.clauses) {
     if (c.kind === "concurrent") node.concurrent = num(c.count, 1);
+    if (c.kind === "when") node.when = lowerExpr(c.condition);
     if (c.kind !== "amount") continue;
-    const counted = { count: num(c.amount, 0), window: lowerWindow(c.window) };
+    const counted: CountedNode = { count: num(c.amount, 0), window: lowerWindow(c.window) };
+    if (c.table !== undefined) counted.amounts = lowerTable(c.table);
     if (c.measure.name === "tokens") node.tokens = counted;
     else if (c.measure.name === "requests") node.requests = counted;
   }

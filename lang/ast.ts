@@ -177,14 +177,35 @@ export type Window = Ident | Quantity;
  * - `limit $200 per day`, `tokens 200k per minute`, `requests 600 per minute` (amount)
  * - `warn 80%`
  * - `exceeded reject` / `exceeded downgrade gpt-4o-mini`
+ * - `when COND` (applies only to requests for which COND holds)
  */
 export type BudgetClause =
   | { kind: "scope"; scope: Ident; /** `per label("project")`: the name in parentheses. */ arg?: StringLit; span: Span }
-  | { kind: "amount"; measure: Ident; amount: Value; window: Window; span: Span }
+  | {
+      kind: "amount";
+      measure: Ident;
+      /** The amount; with a table, its `default` entry's (a missing value when the table has none). */
+      amount: Value;
+      window: Window;
+      /** `limit per month { "research" $500  default $100 }`: the entries as written, `default` included. */
+      table?: AmountEntry[];
+      span: Span;
+    }
   | { kind: "warn"; at: Value; span: Span }
+  /** `when team == "research"`: the budget or limit counts only requests for which this holds. */
+  | { kind: "when"; condition: Expr; span: Span }
   /** `concurrent 10`: requests in flight at once (limits only). */
   | { kind: "concurrent"; count: Value; span: Span }
   | { kind: "exceeded"; action: Ident; model?: Ident; span: Span };
+
+/** One entry of an amount table: `"research" $500` (a scope value) or `default $100` (`value` absent; `word` is the name written). */
+export interface AmountEntry {
+  value?: StringLit;
+  /** The word written instead of a string: `default`, or a slip the compiler reports. */
+  word?: Ident;
+  amount: Value;
+  span: Span;
+}
 
 export interface BudgetDecl {
   kind: "budget";

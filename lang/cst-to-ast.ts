@@ -255,15 +255,20 @@ export class AstBuilder {
           const w = this.token(c, "window");
           // the window is decoded before the amount, as it always was: the order of their diagnostics
           const window: A.Window = w && w.tokenType.name === "QuantityLiteral" ? this.quantity(w) : this.ident(w, span);
-          out.push({
-            kind: "amount",
-            measure: this.ident(this.token(c, "measure"), span),
-            amount: this.value(this.node(c, "value"), span),
-            window,
-            span,
-          });
+          const measure = this.ident(this.token(c, "measure"), span);
+          const table = this.node(c, "amountTable");
+          if (table === undefined) {
+            out.push({ kind: "amount", measure, amount: this.value(this.node(c, "value"), span), window, span });
+            break;
+          }
+          const entries = this.amountEntries(table);
+          const fallback = entries.find((e) => e.word?.name === "default");
+          out.push({ kind: "amount", measure, amount: fallback?.amount ?? { kind: "ident", name: "", span }, window, table: entries, span });
           break;
         }
+        case "Kw_when":
+          out.push({ kind: "when", condition: this.expr(this.node(c, "expr"), span), span });
+          break;
         case "Kw_warn":
           out.push({ kind: "warn", at: this.value(this.node(c, "value"), span), span });
           break;
@@ -277,6 +282,19 @@ export class AstBuilder {
           break;
         }
       }
+    }
+    return out;
+  }
+
+  private amountEntries(node: CstNode): A.AmountEntry[] {
+    const out: A.AmountEntry[] = [];
+    for (const e of this.nodes(node.children, "amountEntry")) {
+      if (!isNode(e)) continue;
+      const span = this.span(e);
+      const entry = this.token(e.children, "entry");
+      const amount = this.value(this.node(e.children, "value"), span);
+      if (entry?.tokenType.name === "StringLiteral") out.push({ value: this.string(entry, span), amount, span });
+      else out.push({ word: this.ident(entry, span), amount, span });
     }
     return out;
   }

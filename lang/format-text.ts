@@ -119,8 +119,13 @@ export function clause(c: A.BudgetClause): string {
   switch (c.kind) {
     case "scope":
       return c.arg === undefined ? `per ${c.scope.name}` : `per ${c.scope.name}(${stringLiteral(c.arg.value)})`;
-    case "amount":
-      return `${c.measure.name} ${value(c.amount)} per ${c.window.kind === "ident" ? c.window.name : c.window.raw}`;
+    case "amount": {
+      const window = c.window.kind === "ident" ? c.window.name : c.window.raw;
+      if (c.table === undefined) return `${c.measure.name} ${value(c.amount)} per ${window}`;
+      return `${c.measure.name} per ${window} ${amountTable(c.table)}`;
+    }
+    case "when":
+      return `when ${expr(c.condition)}`;
     case "warn":
       return `warn ${value(c.at)}`;
     case "concurrent":
@@ -128,6 +133,12 @@ export function clause(c: A.BudgetClause): string {
     case "exceeded":
       return c.model ? `exceeded ${c.action.name} ${c.model.name}` : `exceeded ${c.action.name}`;
   }
+}
+
+/** An amount table sits on its clause's line, entries two spaces apart: `{ "research" $500  default $100 }`. */
+function amountTable(entries: readonly A.AmountEntry[]): string {
+  if (entries.length === 0) return "{}";
+  return `{ ${entries.map((e) => `${e.value ? stringLiteral(e.value.value) : (e.word?.name ?? "")} ${value(e.amount)}`).join("  ")} }`;
 }
 
 function detector(d: A.Detector): string {

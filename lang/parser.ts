@@ -183,12 +183,35 @@ class RouteParser extends CstParser {
             { ALT: () => this.CONSUME(T.Tokens, { LABEL: "measure" }) },
             { ALT: () => this.CONSUME(T.Requests, { LABEL: "measure" }) },
           ]));
-          this.SUBRULE(this.value);
-          this.CONSUME2(T.Per);
-          this.OR3((this.alts.clause3 ??= [
-            { ALT: () => this.CONSUME2(T.Name, { LABEL: "window" }) },
-            { ALT: () => this.CONSUME(T.QuantityLiteral, { LABEL: "window" }) },
+          // `limit $200 per day`, or a table of amounts per scope value: `limit per month { "research" $500  default $100 }`
+          this.OR5((this.alts.clause5 ??= [
+            {
+              ALT: () => {
+                this.CONSUME3(T.Per);
+                this.OR6((this.alts.clause6 ??= [
+                  { ALT: () => this.CONSUME4(T.Name, { LABEL: "window" }) },
+                  { ALT: () => this.CONSUME2(T.QuantityLiteral, { LABEL: "window" }) },
+                ]));
+                this.SUBRULE(this.amountTable);
+              },
+            },
+            {
+              ALT: () => {
+                this.SUBRULE(this.value);
+                this.CONSUME2(T.Per);
+                this.OR3((this.alts.clause3 ??= [
+                  { ALT: () => this.CONSUME2(T.Name, { LABEL: "window" }) },
+                  { ALT: () => this.CONSUME(T.QuantityLiteral, { LABEL: "window" }) },
+                ]));
+              },
+            },
           ]));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.When);
+          this.SUBRULE(this.expr);
         },
       },
       {
@@ -218,6 +241,22 @@ class RouteParser extends CstParser {
         },
       },
     ]));
+  });
+
+  /** `{ "research" $500  "search" $200  default $100 }`: an amount per scope value, and one for every other value. */
+  amountTable = this.RULE("amountTable", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.amountEntry));
+    this.CONSUME(T.RBrace);
+  });
+
+  /** `"research" $500`, or `default $100` (any other name is reported by the compiler). */
+  amountEntry = this.RULE("amountEntry", () => {
+    this.OR((this.alts.amountEntry ??= [
+      { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "entry" }) },
+      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "entry" }) },
+    ]));
+    this.SUBRULE(this.value);
   });
 
   guardrailDecl = this.RULE("guardrailDecl", () => {

@@ -6,7 +6,7 @@
  * belong to the other kind of block are unknown (E202); a block without an
  * amount is missing one (E203); a clause given twice is E208.
  */
-import type { BudgetClause, BudgetDecl, LimitDecl, Window } from "../../lang/ast.js";
+import type { AmountEntry, BudgetClause, BudgetDecl, LimitDecl, Window } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Scope, WindowNode } from "../graph.js";
 import type { Rule } from "../rules/rule.js";
@@ -35,7 +35,45 @@ function clauseKey(c: BudgetClause): string | undefined {
       return "concurrent";
     case "exceeded":
       return "exceeded";
+    case "when":
+      return "when";
   }
+}
+
+/**
+ * An amount table: each entry a scope value (a string) or `default`, each
+ * once (E208), amounts typed like the clause's, `default` required (E203);
+ * and a scope that has values to name (E211): not `global`, and not `key`,
+ * whose values are hashes with no name in the policy.
+ */
+function checkTable(c: Extract<BudgetClause, { kind: "amount" }>, table: readonly AmountEntry[], scope: string, measure: string, out: Diagnostic[]): void {
+  const type = measure === "limit" ? MONEY : measure === "tokens" ? TOKENS : COUNT;
+  if (scope === "global" || scope === "key") {
+    out.push(
+      diagnostic("E211", scope === "global" ? `a table of amounts needs a scope: this ${measure === "limit" ? "budget" : "limit"} counts everyone together (\`per global\`)` : "a table of amounts cannot name keys: a key has no name in the policy, only its hash", c.span, {
+        help: scope === "global" ? 'add e.g. `per team`, and name its values: `"research" $500`' : 'give the keys a label (`tier "gold"`) and count `per label("tier")`, or count `per team` or `per user`',
+      }),
+    );
+  }
+  const entries = firstOfEach(table, (e) => (e.value !== undefined ? JSON.stringify(e.value.value) : e.word?.name), (k) => `the entry ${k === "default" ? "`default`" : `\`${k}\``}`, out);
+  let fallback = false;
+  for (const e of entries) {
+    if (e.word !== undefined && e.word.name !== "default") {
+      const help = suggest(e.word.name, ["default"]) !== undefined ? "did you mean `default`?" : `put it in quotes: \`"${e.word.name}"\``;
+      // a slip for `default` is not also reported as a missing `default`
+      if (e.word.name !== "") out.push(diagnostic("E201", `expected a quoted ${scope} value or \`default\` in the table, found the word \`${e.word.name}\``, e.word.span, { help }));
+    }
+    if (e.word !== undefined) fallback = true;
+    if (!isMissing(e.amount)) push(out, checkValue(type, e.amount, measure));
+  }
+  if (!fallback) {
+    out.push(diagnostic("E203", "a table of amounts needs a `default` for the values it does not name", c.span, { help: `add e.g. \`default ${measure === "limit" ? "$100" : "60"}\`` }));
+  }
+}
+
+function scopeName(decl: BudgetDecl | LimitDecl): string {
+  for (const c of decl.clauses) if (c.kind === "scope") return c.scope.name;
+  return "global";
 }
 
 function checkWindow(window: Window, out: Diagnostic[]): void {
@@ -105,7 +143,8 @@ function checkClauses(decl: BudgetDecl | LimitDecl, out: Diagnostic[]): void {
           break;
         }
         amounts++;
-        if (!isMissing(c.amount)) push(out, checkValue(measure === "limit" ? MONEY : measure === "tokens" ? TOKENS : COUNT, c.amount, measure));
+        if (c.table !== undefined) checkTable(c, c.table, scopeName(decl), measure, out);
+        else if (!isMissing(c.amount)) push(out, checkValue(measure === "limit" ? MONEY : measure === "tokens" ? TOKENS : COUNT, c.amount, measure));
         checkWindow(c.window, out);
         break;
       }
@@ -125,6 +164,8 @@ function checkClauses(decl: BudgetDecl | LimitDecl, out: Diagnostic[]): void {
         if (!isBudget) out.push(diagnostic("E202", "`warn` is a clause of budgets, not limits", c.span));
         else if (!isMissing(c.at)) push(out, checkValue(PERCENT, c.at, "warn"));
         break;
+      case "when":
+        break; // the condition is checked with every other `when` (check-exprs.ts)
       case "exceeded":
         if (!isBudget) {
           out.push(diagnostic("E202", "`exceeded` is a clause of budgets: a limit always rejects with 429", c.span));
@@ -153,4 +194,4 @@ function check(ctx: CompileContext): Diagnostic[] {
 }
 
 /** The budget and limit clause check. */
-export const checkBudgets: Rule = { name: "check-budgets", codes: ["E201", "E202", "E203", "E204", "E208"], check };
+export const checkBudgets: Rule = { name: "check-budgets", codes: ["E201", "E202", "E203", "E204", "E208", "E211"], check };

@@ -141,6 +141,8 @@ function check(ctx: CompileContext): Diagnostic[] {
         }
       } else if (decl.kind === "guardrail" || decl.kind === "cache" || decl.kind === "invariant") {
         for (const s of decl.body) if (s.kind === "when") checkExpr(s.condition, out);
+      } else if (decl.kind === "budget" || decl.kind === "limit") {
+        for (const c of decl.clauses) if (c.kind === "when") checkExpr(c.condition, out);
       }
       if (decl.kind === "route") {
         for (const s of decl.body) if (s.kind === "cache") for (const c of s.body ?? []) if (c.kind === "when") checkExpr(c.condition, out);

@@ -125,7 +125,7 @@ function slotsOf(graph: Graph, d: RoutedDecision, size: RequestSize, body: Coste
   }
   for (const l of d.limits) {
     const r = l.node.requests;
-    if (r) slots.push({ kind: "requests", name: l.limit, check: { kind: "take", key: limitKey(l.limit, "requests", l.scopeKey), amount: 1, limit: r.count, window: r.window } });
+    if (r) slots.push({ kind: "requests", name: l.limit, check: { kind: "take", key: limitKey(l.limit, "requests", l.scopeKey), amount: 1, limit: l.requestsCap ?? r.count, window: r.window } });
     if (l.node.concurrent !== undefined) {
       // One slot held while the request is in flight (hold.ts releases it); a crashed gateway's slots lapse with the reservation TTL.
       const check: Check = { kind: "reserve", key: limitKey(l.limit, "concurrent", l.scopeKey), amount: 1, limit: l.node.concurrent, window: IN_FLIGHT_WINDOW };
@@ -133,7 +133,9 @@ function slotsOf(graph: Graph, d: RoutedDecision, size: RequestSize, body: Coste
     }
     const t = l.node.tokens;
     if (t) {
-      const check: Check = { kind: "reserve", key: limitKey(l.limit, "tokens", l.scopeKey), amount: Math.min(worst.tokens, t.count + 1), limit: t.count, window: t.window };
+      // the cap of this scope value (decide read it from the limit's amount table)
+      const cap = l.tokensCap ?? t.count;
+      const check: Check = { kind: "reserve", key: limitKey(l.limit, "tokens", l.scopeKey), amount: Math.min(worst.tokens, cap + 1), limit: cap, window: t.window };
       slots.push({ kind: "tokens", name: l.limit, check });
     }
   }

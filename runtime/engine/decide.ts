@@ -18,8 +18,8 @@
  * choice and the budget/limit charges when the route has them; plans and
  * route references are shared from the prepared graph.
  */
-import type { Scope } from "../../compiler/graph.js";
-import type { BudgetCharge, Decision, LimitCharge, NoRouteDecision, RejectedDecision, RoutedDecision, SplitChoice } from "./decision.js";
+import { amountFor, type ExprNode, type Scope, type SourceRef } from "../../compiler/graph.js";
+import type { BudgetCharge, Decision, LimitCharge, NoRouteDecision, NotApplied, RejectedDecision, RoutedDecision, SplitChoice } from "./decision.js";
 import { explainExpr } from "./explain.js";
 import type { Facts } from "./facts.js";
 import type { AttemptPlan } from "./plan.js";
@@ -137,54 +137,66 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
   let budgets: readonly BudgetCharge[] = NONE;
   let rejectBy: BudgetCharge | undefined;
   let downgradeIndex = -1;
+  let notApplied: NotApplied[] | undefined;
   if (r.budgets.length > 0) {
-    const charges: BudgetCharge[] = new Array(r.budgets.length);
+    const charges: BudgetCharge[] = [];
     for (let i = 0; i < r.budgets.length; i++) {
       const b = r.budgets[i]!;
       const node = b.node;
+      if (b.when !== undefined && !b.when(facts, facts.text)) {
+        (notApplied ??= []).push(skip("budget", b.name, node, facts, tracer));
+        continue;
+      }
       const key = scopeKey(node.scope, facts, name);
       const spent = state.budgetSpent(b.name, key);
-      const status: BudgetCharge["state"] =
-        spent >= node.limit ? "exceeded" : node.warnPercent !== undefined && spent >= (node.limit * node.warnPercent) / 100 ? "warn" : "ok";
-      const charge: BudgetCharge = { budget: b.name, scope: node.scope, scopeKey: key, spent, limit: node.limit, state: status, node };
-      charges[i] = charge;
+      const limit = amountFor(node.limit, node.amounts, key);
+      const status: BudgetCharge["state"] = spent >= limit ? "exceeded" : node.warnPercent !== undefined && spent >= (limit * node.warnPercent) / 100 ? "warn" : "ok";
+      const charge: BudgetCharge = { budget: b.name, scope: node.scope, scopeKey: key, spent, limit, state: status, node };
+      charges.push(charge);
       if (tracer !== undefined) tracer({ kind: "budget", charge });
       if (status === "exceeded") {
         if (node.exceeded.action === "reject") rejectBy ??= charge;
         else if (downgradeIndex < 0) downgradeIndex = i;
       }
     }
-    budgets = charges;
+    if (charges.length > 0) budgets = charges;
   }
 
   let limits: readonly LimitCharge[] = NONE;
   let exhausted: LimitCharge | undefined;
   if (r.limits.length > 0) {
-    const charges: LimitCharge[] = new Array(r.limits.length);
+    const charges: LimitCharge[] = [];
     for (let i = 0; i < r.limits.length; i++) {
       const l = r.limits[i]!;
       const node = l.node;
+      if (l.when !== undefined && !l.when(facts, facts.text)) {
+        (notApplied ??= []).push(skip("limit", l.name, node, facts, tracer));
+        continue;
+      }
       const key = scopeKey(node.scope, facts, name);
-      const requestsUsed = node.requests === undefined ? undefined : state.limitUsed(l.name, key, "requests");
-      const tokensUsed = node.tokens === undefined ? undefined : state.limitUsed(l.name, key, "tokens");
+      const requestsCap = node.requests === undefined ? undefined : amountFor(node.requests.count, node.requests.amounts, key);
+      const tokensCap = node.tokens === undefined ? undefined : amountFor(node.tokens.count, node.tokens.amounts, key);
+      const requestsUsed = requestsCap === undefined ? undefined : state.limitUsed(l.name, key, "requests");
+      const tokensUsed = tokensCap === undefined ? undefined : state.limitUsed(l.name, key, "tokens");
       const concurrentUsed = node.concurrent === undefined ? undefined : state.limitUsed(l.name, key, "concurrent");
       const out =
-        requestsUsed !== undefined && requestsUsed >= node.requests!.count
+        requestsUsed !== undefined && requestsUsed >= requestsCap!
           ? "requests"
-          : tokensUsed !== undefined && tokensUsed >= node.tokens!.count
+          : tokensUsed !== undefined && tokensUsed >= tokensCap!
             ? "tokens"
             : concurrentUsed !== undefined && concurrentUsed >= node.concurrent!
               ? "concurrent"
               : undefined;
-      const charge: LimitCharge = { limit: l.name, scope: node.scope, scopeKey: key, requestsUsed, tokensUsed, concurrentUsed, exhausted: out, node };
-      charges[i] = charge;
+      const charge: LimitCharge = { limit: l.name, scope: node.scope, scopeKey: key, requestsUsed, tokensUsed, requestsCap, tokensCap, concurrentUsed, exhausted: out, node };
+      charges.push(charge);
       if (tracer !== undefined) tracer({ kind: "limit", charge });
       if (out !== undefined) exhausted ??= charge;
     }
-    limits = charges;
+    if (charges.length > 0) limits = charges;
   }
+  const skipped = notApplied === undefined ? undefined : { notApplied };
 
-  if (rejectBy !== undefined || exhausted !== undefined) return rejected(r, budgets, limits, rejectBy, exhausted, tracer);
+  if (rejectBy !== undefined || exhausted !== undefined) return rejected(r, budgets, limits, rejectBy, exhausted, tracer, skipped);
 
   let plan: AttemptPlan;
   let split: SplitChoice | undefined;
@@ -211,7 +223,7 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
       if (tracer !== undefined) for (const u of unfit) tracer({ kind: "unfit", unfit: u });
     }
   }
-  const more = unfit === undefined ? undefined : { unfit };
+  const more = unfit === undefined ? skipped : { unfit, ...skipped };
 
   const read = healthReader(r, state);
   if (read !== undefined) {
@@ -321,6 +333,7 @@ function rejected(
   budget: BudgetCharge | undefined,
   limit: LimitCharge | undefined,
   tracer: Tracer | undefined,
+  skipped: { notApplied: NotApplied[] } | undefined,
 ): RejectedDecision {
   let reason: RejectedDecision["reason"];
   let message: string;
@@ -331,12 +344,19 @@ function rejected(
     const l = limit!;
     const measure = l.exhausted!;
     const used = (measure === "requests" ? l.requestsUsed : measure === "tokens" ? l.tokensUsed : l.concurrentUsed)!;
-    const count = measure === "concurrent" ? l.node.concurrent! : (measure === "requests" ? l.node.requests : l.node.tokens)!.count;
+    const count = measure === "concurrent" ? l.node.concurrent! : (measure === "requests" ? l.requestsCap : l.tokensCap)!;
     reason = { kind: "limit", limit: l.limit, scopeKey: l.scopeKey, measure, used, count };
     message = `rate limit \`${l.limit}\` is used up for ${scopeText(l.scope, l.scopeKey)} (${used} of ${count} ${measure === "concurrent" ? "requests in flight" : measure})`;
   }
   if (tracer !== undefined) tracer({ kind: "rejected", message });
-  return { kind: "rejected", status: 429, route: r.ref, guardrails: r.node.guard, budgets, limits, reason, message };
+  return { kind: "rejected", status: 429, route: r.ref, guardrails: r.node.guard, budgets, limits, reason, message, ...skipped };
+}
+
+/** A budget or limit left out because its `when` is false for this request, with why. */
+function skip(kind: NotApplied["kind"], name: string, node: { when?: ExprNode; span: SourceRef }, facts: Facts, tracer: Tracer | undefined): NotApplied {
+  const n: NotApplied = { kind, name, reason: explainExpr(node.when!, facts, facts.text).reason, span: node.span };
+  if (tracer !== undefined) tracer({ kind: "not-applied", notApplied: n });
+  return n;
 }
 
 function scopeText(scope: Scope, key: string): string {

@@ -39,11 +39,24 @@ export interface LimitCharge {
   readonly requestsUsed: number | undefined;
   /** Tokens used in the window (when the limit counts tokens). */
   readonly tokensUsed: number | undefined;
+  /** The request cap for this scope value (its amount-table entry, else the default); undefined when the limit counts no requests. */
+  readonly requestsCap: number | undefined;
+  /** The token cap for this scope value, likewise. */
+  readonly tokensCap: number | undefined;
   /** Requests in flight (when the limit counts them). */
   readonly concurrentUsed: number | undefined;
   /** The measure that is used up, if any: the request is rejected. */
   readonly exhausted: "requests" | "tokens" | "concurrent" | undefined;
   readonly node: LimitNode;
+}
+
+/** A budget or limit of the route left out for this request: its `when` does not hold. */
+export interface NotApplied {
+  readonly kind: "budget" | "limit";
+  readonly name: string;
+  /** Why, in the policy's terms: the condition and what made it false. */
+  readonly reason: string;
+  readonly span: SourceRef;
 }
 
 /** How a split chose its arm. */
@@ -78,6 +91,8 @@ export interface RoutedDecision {
   readonly split: SplitChoice | undefined;
   /** Set when an exceeded budget replaced the targets with its downgrade model. */
   readonly downgrade: { readonly budget: string; readonly model: string } | undefined;
+  /** The route's budgets and limits whose `when` does not hold for this request (absent when none). */
+  readonly notApplied?: readonly NotApplied[];
   /** The targets to try, in order. */
   readonly plan: AttemptPlan;
   /** Targets the route's health policy has ejected: moved to the end of the plan (absent when none was). */
@@ -110,6 +125,8 @@ export interface RejectedDecision {
       };
   /** For the OpenAI-style error body. */
   readonly message: string;
+  /** As for a routed decision. */
+  readonly notApplied?: readonly NotApplied[];
 }
 
 /**

@@ -32,6 +32,7 @@ import type {
   Explanation,
   GuardrailRecord,
   LimitRecord,
+  NotAppliedRecord,
   Located,
   SkippedRecord,
   OutcomeRecord,
@@ -88,8 +89,8 @@ export function explainDecision(
     ...located(c.limit, c.node.span),
     scope: c.scope,
     scopeKey: c.scopeKey,
-    ...(c.node.requests !== undefined ? { requests: { used: c.requestsUsed ?? 0, count: c.node.requests.count, window: windowText(c.node.requests.window) } } : {}),
-    ...(c.node.tokens !== undefined ? { tokens: { used: c.tokensUsed ?? 0, count: c.node.tokens.count, window: windowText(c.node.tokens.window) } } : {}),
+    ...(c.node.requests !== undefined ? { requests: { used: c.requestsUsed ?? 0, count: c.requestsCap ?? c.node.requests.count, window: windowText(c.node.requests.window) } } : {}),
+    ...(c.node.tokens !== undefined ? { tokens: { used: c.tokensUsed ?? 0, count: c.tokensCap ?? c.node.tokens.count, window: windowText(c.node.tokens.window) } } : {}),
     ...(c.node.concurrent !== undefined ? { concurrent: { used: c.concurrentUsed ?? 0, count: c.node.concurrent } } : {}),
     ...(c.exhausted !== undefined ? { exhausted: c.exhausted } : {}),
   }));
@@ -103,6 +104,9 @@ export function explainDecision(
     ...(defaults !== undefined ? { defaults } : {}),
     budgets,
     limits,
+    ...(decision.kind !== "refused" && decision.notApplied !== undefined
+      ? { notApplied: decision.notApplied.map((n): NotAppliedRecord => ({ ...located(n.name, n.span), kind: n.kind, reason: scrub(n.reason) })) }
+      : {}),
   };
   const guardrails = guardrailRecords(graph, decision.guardrails, guard);
   if (decision.kind === "rejected" || decision.kind === "refused") return { ...head, guardrails, outcome };

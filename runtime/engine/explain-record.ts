@@ -160,6 +160,12 @@ export type OutcomeRecord =
   | { readonly kind: "refused"; readonly status: number; readonly route: string; readonly message: string }
   | { readonly kind: "no-route"; readonly status: 404; readonly accepted: readonly string[]; readonly message: string };
 
+/** A budget or limit left out of a decision: its `when`, and what made it false. */
+export interface NotAppliedRecord extends Located {
+  readonly kind: "budget" | "limit";
+  readonly reason: string;
+}
+
 /**
  * One decision, explained: the record `aigw explain --format json` prints
  * and the server logs. Absent parts are left out (never `undefined`), so
@@ -179,6 +185,8 @@ export interface Explanation {
   readonly defaults?: readonly DefaultsRecord[];
   readonly budgets: readonly BudgetRecord[];
   readonly limits: readonly LimitRecord[];
+  /** The route's budgets and limits whose `when` is false for this request: not counted, and why. */
+  readonly notApplied?: readonly NotAppliedRecord[];
   /** An exceeded budget replaced the targets with its downgrade model. */
   readonly downgrade?: { readonly budget: string; readonly model: string };
   readonly split?: SplitRecord;

@@ -25,12 +25,15 @@ export interface PreparedBudget {
   readonly node: BudgetNode;
   /** The plan used when this budget is exceeded with `downgrade`. */
   readonly downgrade: AttemptPlan | undefined;
+  /** The budget's `when`, compiled; undefined: it applies to every request. */
+  readonly when: Pred | undefined;
 }
 
 /** A rate limit a route counts against. */
 export interface PreparedLimit {
   readonly name: string;
   readonly node: LimitNode;
+  readonly when: Pred | undefined;
 }
 
 /** A route ready to evaluate: compiled condition, hashed split arms, shared plans. */
@@ -109,6 +112,7 @@ export function prepare(graph: Graph): PreparedGraph {
     for (const rule of g.rules) if (rule.when !== undefined && readsFact(rule.when, "input_tokens")) readsTokens = true;
   }
   for (const c of Object.values(graph.caches ?? {})) if (c.when !== undefined && readsFact(c.when, "input_tokens")) readsTokens = true;
+  for (const b of [...Object.values(graph.budgets), ...Object.values(graph.limits)]) if (b.when !== undefined && readsFact(b.when, "input_tokens")) readsTokens = true;
   const conditionsReadTokens = readsTokens;
   for (const f of fits.values()) if (f.context !== undefined) readsTokens = true;
 
@@ -148,11 +152,12 @@ function prepareRoute(
     if (!Object.hasOwn(graph.budgets, name)) throw new GraphError(`${where} names unknown budget \`${name}\``);
     const b = graph.budgets[name]!;
     if (b.exceeded.action === "downgrade") requireModel(b.exceeded.model);
-    return { name, node: b, downgrade: b.exceeded.action === "downgrade" ? downgradePlan(graph, node, b.exceeded.model) : undefined };
+    return { name, node: b, downgrade: b.exceeded.action === "downgrade" ? downgradePlan(graph, node, b.exceeded.model) : undefined, when: b.when === undefined ? undefined : compileExpr(b.when) };
   });
   const limits = node.limits.map((name): PreparedLimit => {
     if (!Object.hasOwn(graph.limits, name)) throw new GraphError(`${where} names unknown limit \`${name}\``);
-    return { name, node: graph.limits[name]! };
+    const l = graph.limits[name]!;
+    return { name, node: l, when: l.when === undefined ? undefined : compileExpr(l.when) };
   });
 
   let arms: Arm[] | undefined;

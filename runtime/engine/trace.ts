@@ -6,7 +6,7 @@
 import type { FactNode, SourceRef } from "../../compiler/graph.js";
 import { describeUnfit, type UnfitTarget } from "./fit.js";
 import { describeEjection, type SkippedTarget } from "./live.js";
-import type { BudgetCharge, LimitCharge, RouteRef, SplitChoice } from "./decision.js";
+import type { BudgetCharge, LimitCharge, NotApplied, RouteRef, SplitChoice } from "./decision.js";
 import type { AttemptPlan } from "./plan.js";
 
 /** One step of a decision, as reported to a tracer. */
@@ -18,6 +18,8 @@ export type TraceEvent =
   | { readonly kind: "no-route"; readonly model: string | undefined }
   | { readonly kind: "budget"; readonly charge: BudgetCharge }
   | { readonly kind: "limit"; readonly charge: LimitCharge }
+  /** A budget or limit of the route whose `when` is false for this request: not counted, cannot refuse. */
+  | { readonly kind: "not-applied"; readonly notApplied: NotApplied }
   | { readonly kind: "downgrade"; readonly budget: string; readonly model: string }
   | { readonly kind: "rejected"; readonly message: string }
   | {
@@ -57,11 +59,13 @@ export function describeTraceEvent(e: TraceEvent): string {
     case "limit": {
       const c = e.charge;
       const parts: string[] = [];
-      if (c.requestsUsed !== undefined) parts.push(`${c.requestsUsed} of ${c.node.requests!.count} requests`);
-      if (c.tokensUsed !== undefined) parts.push(`${c.tokensUsed} of ${c.node.tokens!.count} tokens`);
+      if (c.requestsUsed !== undefined) parts.push(`${c.requestsUsed} of ${c.requestsCap!} requests`);
+      if (c.tokensUsed !== undefined) parts.push(`${c.tokensUsed} of ${c.tokensCap!} tokens`);
       if (c.concurrentUsed !== undefined) parts.push(`${c.concurrentUsed} of ${c.node.concurrent!} in flight`);
       return `limit ${c.limit} (${c.scope} \`${c.scopeKey}\`): ${parts.join(", ")} used${c.exhausted ? `, ${c.exhausted} used up` : ""}`;
     }
+    case "not-applied":
+      return `${e.notApplied.kind} ${e.notApplied.name} (${at(e.notApplied.span)}) does not apply: ${e.notApplied.reason}`;
     case "downgrade":
       return `budget ${e.budget} is exceeded: downgraded to ${e.model}`;
     case "rejected":

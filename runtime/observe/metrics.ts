@@ -12,7 +12,7 @@
  * bounded by the policy, never by what callers send. No key, token or text
  * ever becomes a label.
  */
-import type { Graph, Scope } from "../../compiler/graph.js";
+import { budgetCap, type Graph, type Scope } from "../../compiler/graph.js";
 import type { GuardHit } from "../engine/index.js";
 import { keyId } from "./access-log.js";
 import { ProcessGauges, type ProcessProbe } from "./process.js";
@@ -92,6 +92,7 @@ export class GatewayMetrics {
   private readonly limitRejections: Counter;
   private readonly budgetSpent: Gauge;
   private readonly budgetLimit: Gauge;
+  private readonly budgetValueLimit: Gauge;
   private readonly stateErrors: Counter;
   private readonly usageFaults: Counter;
   private readonly reloads: Counter;
@@ -143,7 +144,12 @@ export class GatewayMetrics {
     this.budgetRejections = r.counter("aigw_budget_rejections_total", "Requests refused with 429 because a budget is exceeded.", ["budget"]);
     this.limitRejections = r.counter("aigw_rate_limit_rejections_total", "Requests refused with 429 by a rate limit.", ["limit"]);
     this.budgetSpent = r.gauge("aigw_budget_spent_dollars", "Dollars spent in a budget's current window, per scope value, as the state store counts them.", ["budget", "scope", "scope_key"]);
-    this.budgetLimit = r.gauge("aigw_budget_limit_dollars", "A budget's limit per window, from the active policy.", ["budget", "scope"]);
+    this.budgetLimit = r.gauge("aigw_budget_limit_dollars", "A budget's limit per window, from the active policy (with an amount table, its `default`).", ["budget", "scope"]);
+    this.budgetValueLimit = r.gauge(
+      "aigw_budget_scope_limit_dollars",
+      "The limit per window of each budget counter aigw_budget_spent_dollars shows: its scope value's entry in the budget's amount table, else the budget's limit.",
+      ["budget", "scope", "scope_key"],
+    );
     this.usageFaults = r.counter(
       "aigw_usage_clamped_total",
       "Settlements where a provider reported usage above the reservation (clamped to it) or no token count at all (invalid: charged the reservation), by target.",
@@ -336,11 +342,14 @@ export class GatewayMetrics {
       });
       const readings = await Promise.race([Promise.resolve(reader.budgetReadings()), timeout]);
       this.budgetSpent.clear();
+      this.budgetValueLimit.clear();
       const budgets = this.graph?.budgets ?? {};
       for (const b of readings) {
         const scope = b.scope ?? (Object.hasOwn(budgets, b.budget) ? budgets[b.budget]!.scope : "");
         // `/metrics` is unauthenticated: a `per key` budget is labelled with the key id the access log shows, never the full hash.
-        this.budgetSpent.set([b.budget, scope, scope === "key" ? keyId(b.scopeKey) : b.scopeKey], b.spent);
+        const labels = [b.budget, scope, scope === "key" ? keyId(b.scopeKey) : b.scopeKey];
+        this.budgetSpent.set(labels, b.spent);
+        if (Object.hasOwn(budgets, b.budget)) this.budgetValueLimit.set(labels, budgetCap(budgets[b.budget]!, b.scopeKey));
       }
     } catch {
       // The last readings stay; the failure is visible as a counter rather than a failed scrape.

@@ -31,7 +31,8 @@ export class RefusalError extends GatewayError {
 export function rejectedError(d: RejectedDecision, counters: Counters, now: number): RefusalError {
   const r = d.reason;
   if (r.kind === "budget") return budgetError(d.message, r.budget, counters.get(budgetKey(r.budget, r.scopeKey))?.resetAt, now);
-  const node = d.limits.find((l) => l.limit === r.limit)!.node;
+  const charge = d.limits.find((l) => l.limit === r.limit)!;
+  const node = charge.node;
   const headers: Header[] = [];
   let resetAt = now;
   if (r.measure === "concurrent") return new RefusalError("rate_limited", `${d.message}; retry after 1s`, [["retry-after", "1"]], { kind: "limit", name: r.limit });
@@ -40,7 +41,8 @@ export function rejectedError(d: RejectedDecision, counters: Counters, now: numb
     const c = counters.get(limitKey(r.limit, m, r.scopeKey));
     if (spec === undefined || c === undefined) continue;
     if (m === r.measure) resetAt = c.resetAt;
-    headers.push(...rateLimitHeaders(m, { limit: spec.count, remaining: spec.count - c.spent, resetAt: c.resetAt }, now));
+    const cap = (m === "requests" ? charge.requestsCap : charge.tokensCap) ?? spec.count;
+    headers.push(...rateLimitHeaders(m, { limit: cap, remaining: cap - c.spent, resetAt: c.resetAt }, now));
   }
   headers.unshift(retryAfter(resetAt, now));
   return new RefusalError("rate_limited", `${d.message}; retry after ${resetText(resetAt - now)}`, headers, { kind: "limit", name: r.limit });

@@ -60,8 +60,10 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   let downgrade: string | undefined;
   for (const b of names(symbols, route, "budget")) {
     const decl = symbols.budgets.get(b)!;
-    const limit = amount(decl, "limit");
-    const spent = state.budgetSpent(b, scopeKey(scopeOf(decl), facts, name));
+    if (!applies(decl, facts)) continue;
+    const key = scopeKey(scopeOf(decl), facts, name);
+    const limit = amount(decl, "limit", key);
+    const spent = state.budgetSpent(b, key);
     if (limit === undefined || spent < limit) continue;
     const exceeded = decl.clauses.find((c) => c.kind === "exceeded");
     if (exceeded?.kind === "exceeded" && exceeded.action.name === "downgrade" && exceeded.model) downgrade ??= exceeded.model.name;
@@ -69,9 +71,10 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   }
   for (const l of names(symbols, route, "limit")) {
     const decl = symbols.limits.get(l)!;
+    if (!applies(decl, facts)) continue;
     const key = scopeKey(scopeOf(decl), facts, name);
     for (const measure of ["requests", "tokens"] as const) {
-      const count = amount(decl, measure);
+      const count = amount(decl, measure, key);
       if (count !== undefined && state.limitUsed(l, key, measure) >= count) return { kind: "rejected", route: name, by: { kind: "limit", name: l } };
     }
     const inFlight = decl.clauses.find((c) => c.kind === "concurrent");
@@ -232,10 +235,22 @@ function scopeOf(decl: BudgetDecl | LimitDecl): string {
   return c.arg === undefined ? c.scope.name : `${c.scope.name}:${c.arg.value}`;
 }
 
-function amount(decl: BudgetDecl | LimitDecl, measure: string): number | undefined {
+/** The amount of `measure` for scope value `key`: its entry in the clause's table when it has one, else the clause's amount (the table's `default`). */
+function amount(decl: BudgetDecl | LimitDecl, measure: string, key: string): number | undefined {
   let out: number | undefined;
-  for (const c of decl.clauses) if (c.kind === "amount" && c.measure.name === measure && c.amount.kind === "quantity") out = c.amount.value;
+  for (const c of decl.clauses) {
+    if (c.kind !== "amount" || c.measure.name !== measure) continue;
+    const entry = c.table?.find((e) => e.value?.value === key);
+    const v = entry?.amount ?? c.amount;
+    if (v.kind === "quantity") out = v.value;
+  }
   return out;
+}
+
+/** A budget or limit applies to the request unless its `when` is false. */
+function applies(decl: BudgetDecl | LimitDecl, facts: Facts): boolean {
+  const when = decl.clauses.find((c) => c.kind === "when");
+  return when?.kind !== "when" || evaluate(when.condition, facts, facts.text);
 }
 
 function scopeKey(scope: string, facts: Facts, route: string): string {

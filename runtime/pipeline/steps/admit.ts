@@ -8,6 +8,7 @@
  * is settled with the answer's usage or released, exactly once, on every
  * path: after a completion, when a stream ends, on any failure.
  */
+import { budgetCap as capOf } from "../../../compiler/graph.js";
 import { decide, type RoutedDecision, type StateView } from "../../engine/index.js";
 import { requestSize } from "../../budget/cost.js";
 import type { Hold } from "../../budget/hold.js";
@@ -61,7 +62,7 @@ async function admitted(ctx: ChatContext, first: RoutedDecision): Promise<Hold> 
     const out = (spentOut ??= new Set());
     for (const b of admission.budgets) out.add(b.slot.name);
     const view = ctx.view;
-    const over: StateView = { ...view, budgetSpent: (budget, scope) => (out.has(budget) ? rt.graph.budgets[budget]!.limit : view.budgetSpent(budget, scope)) };
+    const over: StateView = { ...view, budgetSpent: (budget, scope) => (out.has(budget) ? capOf(rt.graph.budgets[budget]!, scope) : view.budgetSpent(budget, scope)) };
     const next = decide(rt.prepared, ctx.facts, over);
     if (next.kind === "rejected") {
       const r = next.reason;

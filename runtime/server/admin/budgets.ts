@@ -3,7 +3,7 @@
  * spent or reserved in its current window, in dollars, from `store.list()`.
  * Rate-limit counters are listed too, under `limits` (`name`, `measure`, `used`, `limit`), in requests or tokens.
  */
-import type { Graph } from "../../../compiler/graph.js";
+import { budgetCap, type Graph } from "../../../compiler/graph.js";
 import { requireAdmin, type RouteTable } from "./guard.js";
 import { microsToDollars, parseKey, type CounterEntry, type Store } from "../../state/index.js";
 
@@ -31,7 +31,7 @@ export function budgetsBody(graph: Graph, entries: readonly CounterEntry[]): { b
         scope: k.scopeValue,
         spent: microsToDollars(e.spent),
         reserved: microsToDollars(e.reserved),
-        limit: node?.limit ?? microsToDollars(e.limit),
+        limit: node === undefined ? microsToDollars(e.limit) : budgetCap(node, k.scopeValue),
         resetAt: new Date(e.resetAt).toISOString(),
       });
     } else if (k?.kind === "limit") {
