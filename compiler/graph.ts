@@ -260,6 +260,7 @@ export type FactName =
   | "tools"
   | "images"
   | "temperature"
+  | "budget_used"
   | "top_p"
   | "session";
 

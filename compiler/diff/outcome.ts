@@ -9,7 +9,7 @@
  */
 import { stringify } from "safe-stable-stringify";
 import { exprText, factText } from "../expr-text.js";
-import type { BudgetNode, CacheNode, Graph, GuardrailNode, HealthNode, LimitNode, ModelNode, RouteNode, WindowNode } from "../graph.js";
+import type { BudgetNode, CacheNode, ExprNode, Graph, GuardrailNode, HealthNode, LimitNode, ModelNode, RouteNode, WindowNode } from "../graph.js";
 import { dollarText, durationText, tokenText } from "../units-text.js";
 
 /** The aspects of a route's behaviour, in the order a report lists them. */
@@ -107,9 +107,10 @@ export class Resolver {
     const b: BudgetNode | undefined = this.graph.budgets[name];
     if (!b) return { name, fp: "?", detail: "undeclared" };
     const exceeded = b.exceeded.action === "reject" ? { action: "reject" } : { action: "downgrade", model: this.model(b.exceeded.model).fp };
-    const fp = fingerprint({ scope: b.scope, limit: b.limit, window: b.window, warn: b.warnPercent, exceeded });
+    const fp = fingerprint({ scope: b.scope, limit: b.limit, amounts: b.amounts, window: b.window, warn: b.warnPercent, exceeded, when: b.when });
     const then = b.exceeded.action === "reject" ? "reject" : `downgrade ${b.exceeded.model}`;
-    const detail = `per ${b.scope} limit ${dollarText(b.limit)} ${windowText(b.window)}${b.warnPercent !== undefined ? ` warn ${b.warnPercent}%` : ""} exceeded ${then}`;
+    const amount = b.amounts === undefined ? dollarText(b.limit) : tableText(b.amounts, b.limit, dollarText);
+    const detail = `per ${b.scope} limit ${amount} ${windowText(b.window)}${b.warnPercent !== undefined ? ` warn ${b.warnPercent}%` : ""} exceeded ${then}${whenText(b.when)}`;
     return { name, fp, detail };
   }
 
@@ -122,9 +123,9 @@ export class Resolver {
     if (!l) return { name, fp: "?", detail: "undeclared" };
     const { span: _s, ...content } = l;
     const parts = [`per ${l.scope}`];
-    if (l.tokens) parts.push(`tokens ${tokenText(l.tokens.count)} ${windowText(l.tokens.window)}`);
-    if (l.requests) parts.push(`requests ${l.requests.count} ${windowText(l.requests.window)}`);
-    return { name, fp: fingerprint(content), detail: parts.join(" ") };
+    if (l.tokens) parts.push(`tokens ${l.tokens.amounts === undefined ? tokenText(l.tokens.count) : tableText(l.tokens.amounts, l.tokens.count, tokenText)} ${windowText(l.tokens.window)}`);
+    if (l.requests) parts.push(`requests ${l.requests.amounts === undefined ? l.requests.count : tableText(l.requests.amounts, l.requests.count, String)} ${windowText(l.requests.window)}`);
+    return { name, fp: fingerprint(content), detail: parts.join(" ") + whenText(l.when) };
   }
 
   guardrail(name: string): Item {
@@ -204,3 +205,12 @@ export const NO_ROUTE: Outcome = (() => {
   const aspects = Object.fromEntries(ASPECTS.map((a) => [a, a === "targets" ? scalar("no route (404)") : NONE])) as Record<Aspect, AspectValue>;
   return { aspects, fp: ASPECTS.map((a) => aspectFp(aspects[a])).join("\n") };
 })();
+
+/** An amount table as the diff shows it: `{ "research" $500  default $100 }`. */
+function tableText(amounts: Readonly<Record<string, number>>, fallback: number, text: (n: number) => string): string {
+  return `{ ${[...Object.entries(amounts).map(([k, v]) => `${JSON.stringify(k)} ${text(v)}`), `default ${text(fallback)}`].join("  ")} }`;
+}
+
+function whenText(when: ExprNode | undefined): string {
+  return when === undefined ? "" : ` when ${exprText(when)}`;
+}

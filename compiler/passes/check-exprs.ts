@@ -56,6 +56,7 @@ function hint(spec: FactSpec, value: Value): { help?: string } {
   if (spec.kind === "bytes") return { help: "compare with a size such as `512KB`" };
   if (spec.kind === "flag") return { help: "compare with `true` or `false`" };
   if (spec.kind === "number") return { help: "compare with a plain number such as `0` or `0.7`" };
+  if (spec.kind === "percent") return { help: "compare with a percentage such as `80%`" };
   return {};
 }
 
@@ -123,13 +124,50 @@ export function checkExpr(expr: Expr, out: Diagnostic[]): void {
   }
 }
 
+/**
+ * `budget_used("B")` reads B for the caller's scope value, known before a
+ * route is chosen; a `per route` budget has none then (E205). An unknown B
+ * is E101 (rules/references.ts).
+ */
+function checkBudgetUses(e: Expr, ctx: CompileContext, out: Diagnostic[]): void {
+  switch (e.kind) {
+    case "and":
+    case "or":
+      checkBudgetUses(e.left, ctx, out);
+      checkBudgetUses(e.right, ctx, out);
+      return;
+    case "not":
+      checkBudgetUses(e.operand, ctx, out);
+      return;
+    case "paren":
+      checkBudgetUses(e.inner, ctx, out);
+      return;
+    default: {
+      if (e.fact.name.name !== "budget_used" || !e.fact.arg) return;
+      const decl = ctx.symbols.budgets.get(e.fact.arg.value);
+      const scope = decl?.clauses.find((c) => c.kind === "scope");
+      if (scope?.kind === "scope" && scope.scope.name === "route") {
+        out.push(
+          diagnostic("E205", `\`budget_used\` reads a budget for the caller, but \`${e.fact.arg.value}\` counts \`per route\`: which route is not known while routes are chosen`, e.fact.span, {
+            help: "read a budget counted per key, team, user, label, metadata or global",
+          }),
+        );
+      }
+    }
+  }
+}
+
 function check(ctx: CompileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const checkCondition = (e: Expr, out: Diagnostic[]): void => {
+    checkExpr(e, out);
+    checkBudgetUses(e, ctx, out);
+  };
   for (const file of ctx.files) {
     for (const decl of file.declarations) {
       if (decl.kind === "route") {
         for (const s of decl.body) {
-          if (s.kind === "when") checkExpr(s.condition, out);
+          if (s.kind === "when") checkCondition(s.condition, out);
           else if (s.kind === "split" && s.by) {
             const spec = checkFact(s.by, out);
             if (spec && spec.kind !== "text") {
@@ -140,12 +178,12 @@ function check(ctx: CompileContext): Diagnostic[] {
           }
         }
       } else if (decl.kind === "guardrail" || decl.kind === "cache" || decl.kind === "invariant") {
-        for (const s of decl.body) if (s.kind === "when") checkExpr(s.condition, out);
+        for (const s of decl.body) if (s.kind === "when") checkCondition(s.condition, out);
       } else if (decl.kind === "budget" || decl.kind === "limit") {
-        for (const c of decl.clauses) if (c.kind === "when") checkExpr(c.condition, out);
+        for (const c of decl.clauses) if (c.kind === "when") checkCondition(c.condition, out);
       }
       if (decl.kind === "route") {
-        for (const s of decl.body) if (s.kind === "cache") for (const c of s.body ?? []) if (c.kind === "when") checkExpr(c.condition, out);
+        for (const s of decl.body) if (s.kind === "cache") for (const c of s.body ?? []) if (c.kind === "when") checkCondition(c.condition, out);
       }
     }
   }

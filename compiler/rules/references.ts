@@ -4,7 +4,7 @@
  * (does the name resolve?) and `unused` (is the declaration named anywhere?),
  * so the two can never disagree about what counts as a reference.
  */
-import type { CacheStmt, Ident } from "../../lang/ast.js";
+import type { CacheStmt, Declaration, Expr, Ident } from "../../lang/ast.js";
 import type { Span } from "../../lang/span.js";
 import type { CompileContext, SymbolTable } from "../symbols.js";
 import { arr, declarations, nameOf, statements } from "./walk.js";
@@ -36,6 +36,8 @@ function gatherReferences(ctx: CompileContext): Reference[] {
     const add = (kind: DeclKind, ident: Ident | null | undefined, inTest = false): void => {
       if (ident && nameOf(ident) !== undefined) out.push({ kind, ident, file, inTest });
     };
+    // `budget_used("B")` in any condition names budget B.
+    for (const e of conditionsOf(decl)) budgetUses(e, (ident) => add("budget", ident));
     switch (decl.kind) {
       case "model":
         add("provider", decl.provider);
@@ -108,6 +110,39 @@ function gatherReferences(ctx: CompileContext): Reference[] {
     }
   }
   return out;
+}
+
+/** Every `when` condition a declaration holds (routes, defaults, guardrails, caches, invariants, budgets, limits). */
+function conditionsOf(decl: Declaration): Expr[] {
+  const out: Expr[] = [];
+  const body: readonly unknown[] =
+    decl.kind === "budget" || decl.kind === "limit" ? arr(decl.clauses) : decl.kind === "route" || decl.kind === "defaults" || decl.kind === "guardrail" || decl.kind === "cache" || decl.kind === "invariant" ? arr<unknown>(decl.body) : [];
+  for (const s of body) {
+    const stmt = s as { kind?: string; condition?: Expr; body?: readonly CacheStmt[] } | undefined;
+    if (stmt?.kind === "when" && stmt.condition) out.push(stmt.condition);
+    if (stmt?.kind === "cache") for (const c of arr(stmt.body)) if (c?.kind === "when" && c.condition) out.push(c.condition);
+  }
+  return out;
+}
+
+/** The budget names `budget_used("B")` reads in `e`, as identifiers at the string. */
+function budgetUses(e: Expr | undefined, add: (ident: Ident) => void): void {
+  if (!e) return;
+  switch (e.kind) {
+    case "and":
+    case "or":
+      budgetUses(e.left, add);
+      budgetUses(e.right, add);
+      return;
+    case "not":
+      budgetUses(e.operand, add);
+      return;
+    case "paren":
+      budgetUses(e.inner, add);
+      return;
+    default:
+      if (e.fact?.name?.name === "budget_used" && e.fact.arg) add({ kind: "ident", name: e.fact.arg.value, span: e.fact.arg.span });
+  }
 }
 
 /** A cache's `semantic MODEL` names a model. */

@@ -5,6 +5,9 @@
  * hot path the atomic admission (admission.ts) refuses what is used up and
  * the pipeline re-plans exactly as a decide on the counters would.
  */
+import type { Graph } from "../../compiler/graph.js";
+import { budgetUse, callerScopeKey } from "../engine/budget-use.js";
+import type { Facts } from "../engine/facts.js";
 import type { RoutedDecision, StateView } from "../engine/index.js";
 import { budgetKey, limitKey, microsToDollars, type CounterRef, type CounterValue, type Store } from "../state/index.js";
 
@@ -44,4 +47,17 @@ export function countedView(base: StateView, counters: Counters): StateView {
     },
     limitUsed: (limit, scope, measure) => used(limitKey(limit, measure, scope)) ?? base.limitUsed(limit, scope, measure),
   };
+}
+
+/**
+ * `budget_used` for this caller: the counters of the budgets the policy's
+ * conditions read (engine/budget-use.ts), fetched in one store `read`, as
+ * percent of each scope value's amount. Store failures propagate.
+ */
+export async function readBudgetUse(store: Store, graph: Graph, names: readonly string[], facts: Facts): Promise<Record<string, number>> {
+  const keys = names.map((n) => budgetKey(n, callerScopeKey(graph, n, facts)));
+  const values = await store.read(names.map((n, i) => ({ key: keys[i]!, window: graph.budgets[n]!.window })));
+  const spent = new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) spent.set(keys[i]!, microsToDollars(values[i]!.spent + values[i]!.reserved));
+  return budgetUse(graph, names, facts, (b, key) => spent.get(budgetKey(b, key)) ?? 0);
 }

@@ -25,6 +25,10 @@ export function factShown(fact: FactNode, f: Facts, text: string): string {
       return String(f.tools);
     case "images":
       return String(f.images);
+    case "budget_used": {
+      const budget = fact.arg ?? "";
+      return `${Object.hasOwn(f.budgetUsed, budget) ? +f.budgetUsed[budget]!.toFixed(4) : 0}%`;
+    }
     case "temperature":
     case "top_p": {
       const n = fact.name === "temperature" ? f.temperature : f.topP;

@@ -54,6 +54,7 @@ const KIND: Record<FactName, Kind> = {
   input_bytes: "number",
   temperature: "number",
   top_p: "number",
+  budget_used: "number",
   stream: "boolean",
   tools: "boolean",
   images: "boolean",
@@ -114,7 +115,7 @@ export function factValue(fact: FactNode, f: Facts, text: string): string | unde
     case "string":
       return stringReader(fact)(f, text);
     case "number": {
-      const n = fact.name === "input_tokens" ? f.inputTokens : numberReader(fact.name)(f);
+      const n = fact.name === "input_tokens" ? f.inputTokens : numberReader(fact)(f);
       return Number.isNaN(n) ? undefined : String(n);
     }
     case "boolean":
@@ -136,8 +137,14 @@ function booleanReader(name: FactName): (f: Facts) => boolean {
 }
 
 /** How to read a number fact other than `input_tokens` (whose comparisons go through tokens.ts); NaN when missing. */
-function numberReader(name: FactName): (f: Facts) => number {
+function numberReader(fact: FactNode): (f: Facts) => number {
+  const name = fact.name;
   switch (name) {
+    case "budget_used": {
+      // Percent of the budget spent for the caller's scope value, read before the decision; nothing read is nothing spent.
+      const budget = fact.arg ?? "";
+      return (f) => (Object.hasOwn(f.budgetUsed, budget) ? f.budgetUsed[budget]! : 0);
+    }
     case "input_bytes":
       return (f) => f.inputBytes;
     case "temperature":
@@ -181,7 +188,7 @@ function compileCompare(op: CompareOp, fact: FactNode, value: Literal): Pred {
     const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
     if (Number.isNaN(n)) return op === "ne" ? () => true : () => false;
     if (fact.name === "input_tokens") return (f) => compareTokens(op, n, f);
-    const read = numberReader(fact.name);
+    const read = numberReader(fact);
     if (op === "eq") return (f) => read(f) === n;
     if (op === "ne") return (f) => read(f) !== n;
     const cmp = ORDER[op];
@@ -296,7 +303,7 @@ function compileTruthy(fact: FactNode): Pred {
       // Non-empty input has at least one token, so both facts are truthy exactly when there are input bytes
       // (or, for input_tokens, when a given count is positive); a sampling fact when present and above 0.
       if (fact.name === "input_tokens") return (f) => f.maxInputTokens > 0;
-      const read = numberReader(fact.name);
+      const read = numberReader(fact);
       return (f) => read(f) > 0;
     case "string": {
       const read = stringReader(fact);

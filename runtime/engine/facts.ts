@@ -66,6 +66,13 @@ export interface Facts {
   /** The conversation the request belongs to (session.ts); derived on first read. */
   readonly session: string | undefined;
   /**
+   * `budget_used("B")`: percent of budget B spent and reserved for the
+   * caller's scope value, by budget name; only the budgets the policy's
+   * conditions name, read before the decision (`primeBudgetUse`). A budget
+   * not here has nothing spent.
+   */
+  readonly budgetUsed: Readonly<Record<string, number>>;
+  /**
    * The verdict of the `matches` pattern `key` (see {@link patternKey}) on
    * the normal form of `text`, when it was computed ahead (the guard pass,
    * runtime/offload/); undefined: evaluate it.
@@ -126,7 +133,11 @@ export interface FactsInit {
   topP?: number;
   /** The session, or how to derive it on first read (session.ts). */
   session?: string | (() => string | undefined);
+  /** `budget_used` by budget name, in percent. */
+  budgetUsed?: Readonly<Record<string, number>>;
 }
+
+const NO_USE: Readonly<Record<string, number>> = Object.freeze(Object.create(null) as Record<string, number>);
 
 const EMPTY: StringMap = Object.freeze(Object.create(null) as Record<string, string>);
 
@@ -157,6 +168,7 @@ class RequestFacts implements Facts {
   readonly maxTokens: number | undefined;
   readonly temperature: number | undefined;
   readonly topP: number | undefined;
+  budgetUsed: Readonly<Record<string, number>>;
   private tokens: number;
   private normalized: string | undefined;
   private matches: Readonly<Record<string, boolean>> | undefined;
@@ -181,6 +193,7 @@ class RequestFacts implements Facts {
     this.maxTokens = init.maxTokens;
     this.temperature = init.temperature;
     this.topP = init.topP;
+    this.budgetUsed = init.budgetUsed ?? NO_USE;
     this.tokenizer = tokenizer;
     this.sessionValue = init.session;
     const given = init.inputTokens;
@@ -235,6 +248,16 @@ class RequestFacts implements Facts {
 export function primeFacts(f: Facts, a: TextAnalysis): void {
   if (!(f instanceof RequestFacts)) throw new Error("primeFacts: facts not made by this module");
   f.prime(a);
+}
+
+/**
+ * Hands facts the `budget_used` values read from the store for this caller
+ * (runtime/budget/used.ts), before anything decides on them: `decide` is
+ * synchronous and never reads the store itself.
+ */
+export function primeBudgetUse(f: Facts, used: Readonly<Record<string, number>>): void {
+  if (!(f instanceof RequestFacts)) throw new Error("primeBudgetUse: facts not made by this module");
+  f.budgetUsed = used;
 }
 
 /**
@@ -310,7 +333,7 @@ function hasImages(req: CanonicalRequest): boolean {
  * `keys` brings that entry's team, user and labels; an explicit `team` or
  * `user` in the request wins over the entry.
  */
-export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "keys">, tokenizer?: Tokenizer): Facts {
+export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "keys">, tokenizer?: Tokenizer, budgetUsed?: Readonly<Record<string, number>>): Facts {
   const entry = request.key !== undefined && Object.hasOwn(graph.keys, request.key) ? graph.keys[request.key] : undefined;
   const team = request.team ?? entry?.team;
   const user = request.user ?? entry?.user;
@@ -340,6 +363,7 @@ export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "k
       topP: request.topP,
       // A test's input is its one user message: the conversation's opening.
       session: request.session ?? (() => sessionOf({ headers: lowerCaseKeys(request.headers), opening: () => ({ system: "", user: request.input ?? "" }) })),
+      budgetUsed,
     },
     tokenizer,
   );

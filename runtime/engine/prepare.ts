@@ -15,6 +15,7 @@ import type { RouteRef } from "./decision.js";
 import { factKind, factValue, compileExpr, GraphError, readsFact, stringReader, type Pred } from "./expr.js";
 import type { Facts } from "./facts.js";
 import { compileGuardrail, type PreparedGuardrail } from "./guard-compile.js";
+import { budgetsReadByConditions } from "./budget-use.js";
 import { modelFits, type ModelFit } from "./fit.js";
 import { buildPlan, downgradePlan, type AttemptPlan } from "./plan.js";
 import { makeArms, totalWeight, type Arm } from "./split.js";
@@ -85,6 +86,8 @@ export interface PreparedGraph {
   readonly readsTokens: boolean;
   /** Whether a condition reads `input_tokens` (a context check counts only inputs longer than the context in bytes). */
   readonly conditionsReadTokens: boolean;
+  /** The budgets conditions read with `budget_used`: their use is read before deciding (budget-use.ts); empty for most policies. */
+  readonly budgetsUsed: readonly string[];
   /** Every model that declares `supports`, `context` or `max_output`, with what it can take. */
   readonly fits: ReadonlyMap<string, ModelFit>;
   /** `graph.accepted` joined, for 404 messages. */
@@ -116,7 +119,7 @@ export function prepare(graph: Graph): PreparedGraph {
   const conditionsReadTokens = readsTokens;
   for (const f of fits.values()) if (f.context !== undefined) readsTokens = true;
 
-  return { graph, routes, byModel, anyModel, guardrails, readsTokens, conditionsReadTokens, fits, acceptedText: graph.accepted.map((m) => `\`${m}\``).join(", ") };
+  return { graph, routes, byModel, anyModel, guardrails, readsTokens, conditionsReadTokens, budgetsUsed: budgetsReadByConditions(graph), fits, acceptedText: graph.accepted.map((m) => `\`${m}\``).join(", ") };
 }
 
 /** A copy of an index list as a sorted, duplicate-free Int32Array, checked against the route count. */

@@ -35,7 +35,8 @@ import { unfitMessage } from "../engine/fit.js";
 import { cacheVerdict } from "../engine/cache.js";
 import { prepare, type PreparedGraph } from "../engine/prepare.js";
 import type { Decision } from "../engine/decision.js";
-import { factsFromTestRequest, type Facts } from "../engine/facts.js";
+import { factsFromTestRequest, primeBudgetUse, type Facts } from "../engine/facts.js";
+import { budgetUse, budgetsReadByConditions } from "../engine/budget-use.js";
 import { applyGuardrails, type GuardOutcome } from "../engine/guardrails.js";
 import { StreamHits, streamGuardPlan, TextGuard } from "../engine/stream-guard.js";
 import type { FailureCause } from "../engine/plan.js";
@@ -155,7 +156,7 @@ async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTest
   let reached: Reached | undefined;
   try {
     const tokenizer = options.tokenizer ?? loadedTokenizer();
-    const facts = factsFromTestRequest(test.request, graph, tokenizer);
+    const facts = givenFacts(test, graph, tokenizer);
     const random = seededRandom(seedOf(test.name, options.seed ?? 0));
     const cached = test.given.some((g) => g.kind === "cache-hit");
     const world = givenWorld(test);
@@ -282,6 +283,17 @@ export async function simulate(
     target: tried[tried.length - 1],
     summary: `failed after ${now} ms: ${error?.message ?? "unfinished"} (${error?.status ?? 502})`,
   };
+}
+
+/** A test's request as facts, with `budget_used` worked out from its `given budget B spent $X` (nothing spent otherwise). */
+export function givenFacts(test: TestCase, graph: Graph, tokenizer: Tokenizer | undefined): Facts {
+  const facts = factsFromTestRequest(test.request, graph, tokenizer);
+  const names = budgetsReadByConditions(graph);
+  if (names.length === 0) return facts;
+  const spent = new Map<string, number>();
+  for (const g of test.given) if (g.kind === "budget-spent") spent.set(g.budget, g.amount);
+  primeBudgetUse(facts, budgetUse(graph, names, facts, (b) => spent.get(b) ?? 0));
+  return facts;
 }
 
 /** The state a test's `given`s describe: amounts for every scope key, the forced split, draws from `random`. */

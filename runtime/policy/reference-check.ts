@@ -11,8 +11,8 @@ import type { SymbolTable } from "../../compiler/symbols.js";
 import { decide } from "../engine/decide.js";
 import { prepare, type PreparedGraph } from "../engine/prepare.js";
 import type { Decision } from "../engine/decision.js";
-import { factsFromTestRequest, type Facts } from "../engine/facts.js";
-import { givenState } from "./policy-tests.js";
+import type { Facts } from "../engine/facts.js";
+import { givenFacts, givenState } from "./policy-tests.js";
 import { seedOf, seededRandom } from "../engine/random.js";
 import { referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";
 import type { StateView } from "../engine/state.js";
@@ -74,7 +74,7 @@ export function crossCheckTests(files: readonly SourceFile[], graph: Graph, test
   let prepared: PreparedGraph | undefined;
   for (const t of tests) {
     try {
-      const facts = factsFromTestRequest(t.request, graph, options.tokenizer);
+      const facts = givenFacts(t, graph, options.tokenizer);
       const makeState = (): StateView => givenState(t, seededRandom(seedOf(t.name, options.seed ?? 0)), graph);
       const message = crossCheck((prepared ??= prepare(graph)), symbols, facts, makeState);
       if (message !== undefined) out.push({ test: t.name, file: t.span.file, line: t.span.line, message });

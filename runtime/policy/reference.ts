@@ -310,6 +310,9 @@ function readFact(fact: FactRef, f: Facts, text: string): FactValue {
       return f.temperature;
     case "top_p":
       return f.topP;
+    case "budget_used":
+      // an input like the others: worked out before deciding (engine/budget-use.ts); nothing read, nothing spent
+      return Object.hasOwn(f.budgetUsed, arg) ? f.budgetUsed[arg] : 0;
     default:
       return undefined;
   }

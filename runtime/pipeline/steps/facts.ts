@@ -14,11 +14,14 @@ import { requestTexts } from "../../request/index.js";
 import type { ChatContext, ChatStep } from "../context.js";
 import type { Reply } from "../respond.js";
 import { analyseAhead } from "../offloaded.js";
+import { primeBudgetUse } from "../../engine/facts.js";
+import { readBudgetUse } from "../../budget/counters.js";
+import { unlessUnavailable } from "../refusals.js";
 
 export const facts: ChatStep = (ctx, next) => {
   const rt = ctx.rt;
-  // Without a tokenizer to load or an offload pass to wait for, the step stays synchronous: no promise of its own.
-  if (rt.needsTokenizer || rt.offload !== undefined) return factsAhead(ctx, next);
+  // Without a tokenizer to load, an offload pass to wait for or budgets to read, the step stays synchronous: no promise of its own.
+  if (rt.needsTokenizer || rt.offload !== undefined || rt.prepared.budgetsUsed.length > 0) return factsAhead(ctx, next);
   ctx.facts = factsFromRequest(ctx.request, (ctx.texts = requestTexts(ctx.request)), withoutCredentials(ctx.input.headers), ctx.caller, undefined, ctx.input.path);
   return next();
 };
@@ -29,6 +32,9 @@ async function factsAhead(ctx: ChatContext, next: () => Promise<Reply | null>): 
   const texts = (ctx.texts = requestTexts(ctx.request));
   ctx.facts = factsFromRequest(ctx.request, texts, withoutCredentials(ctx.input.headers), ctx.caller, tokenizer, ctx.input.path);
   await analyseAhead(rt, ctx.facts);
+  const used = rt.prepared.budgetsUsed;
+  // `budget_used` in a condition: this caller's counters of the budgets it names, read once before deciding.
+  if (used.length > 0) primeBudgetUse(ctx.facts, await unlessUnavailable(readBudgetUse(rt.budgets.store, rt.graph, used, ctx.facts), rt.budgets.log));
   if (tokenizer !== undefined && !ctx.facts.tokensCounted) await tokenizer.ahead(ctx.facts.text, ctx.facts.inputBytes);
   return next();
 }
