@@ -6,7 +6,7 @@
  * - text facts (`team`, `header(x-tier)`, …): any string, or missing. A
  *   constraint is a finite set of values (`in`) or everything but one
  *   (`out`); `out` is infinite, so no finite `in` ever contains it.
- * - counts (`input_tokens`, `input_bytes`): whole numbers ≥ 0, always
+ * - counts (`input_tokens`, `input_bytes`, `budget_used("B")` scaled): whole numbers ≥ 0, always
  *   present. A constraint is a union of closed integer ranges.
  * - flags (`stream`, `tools`, `images`) and opaque tests (anything the
  *   analysis does not interpret, such as `matches`): true or false, written
@@ -30,7 +30,20 @@ export type KeyKind = "text" | "count" | "flag";
 
 export function keyKind(key: string): KeyKind {
   if (key.startsWith(OPAQUE) || FLAGS.has(key)) return "flag";
-  return COUNTS.has(key) ? "count" : "text";
+  return COUNTS.has(key) || key.startsWith(BUDGET_USED) ? "count" : "text";
+}
+
+/**
+ * `budget_used("B")` is a percentage ≥ 0, any real number; the analysis
+ * counts it in ten-thousandths of a percent, so ranges of whole numbers stand
+ * for it (two bounds closer than 0.0001% apart are not told apart).
+ */
+const BUDGET_USED = "budget_used(";
+export const PERCENT_SCALE = 10_000;
+
+/** A literal compared with the count fact `key`, in the units the ranges count. */
+export function countOf(key: string, n: number): number {
+  return key.startsWith(BUDGET_USED) ? Math.round(n * PERCENT_SCALE) : n;
 }
 
 /** A set of strings: exactly `values` (`in`), or every string but them (`out`). */

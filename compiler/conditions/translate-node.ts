@@ -7,7 +7,7 @@
  */
 import { exprText } from "../expr-text.js";
 import type { ExprNode, FactNode, Literal } from "../graph.js";
-import { compareRanges, complement, FALSE, keyKind, pointRanges, TRUE, type Constraint } from "./constraint.js";
+import { compareRanges, complement, countOf, FALSE, keyKind, pointRanges, TRUE, type Constraint } from "./constraint.js";
 import { EVERYTHING, type Cube } from "./cube.js";
 import { single, TEXT_FACTS, Translator, type Condition, type Mode } from "./translate.js";
 
@@ -32,7 +32,8 @@ function constraintOf(e: Extract<ExprNode, { fact: FactNode }>, key: string): Co
   }
   if (kind === "count") {
     if (values.some((v) => typeof v !== "number" || !Number.isFinite(v))) return undefined;
-    return e.op === "in" ? pointRanges(values as number[]) : compareRanges(COMPARE[e.op], values[0] as number);
+    const ns = (values as number[]).map((n) => countOf(key, n));
+    return e.op === "in" ? pointRanges(ns) : compareRanges(COMPARE[e.op], ns[0]!);
   }
   const b = values[0];
   if (typeof b !== "boolean" || (e.op !== "eq" && e.op !== "ne")) return undefined;

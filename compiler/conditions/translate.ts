@@ -20,7 +20,7 @@
  */
 import type { Expr, FactRef, Value } from "../../lang/ast.js";
 import { expr as formatExpr } from "../../lang/format-text.js";
-import { compareRanges, complement, FALSE, keyKind, OPAQUE, pointRanges, TRUE, type Constraint } from "./constraint.js";
+import { compareRanges, complement, countOf, FALSE, keyKind, OPAQUE, pointRanges, TRUE, type Constraint } from "./constraint.js";
 import { conjoin, EVERYTHING, type Cube } from "./cube.js";
 
 export type Mode = "under" | "over";
@@ -101,7 +101,10 @@ export class Translator {
       return undefined;
     }
     if (kind === "count") {
-      const ns = values.map(numberOf);
+      const ns = values.map((v) => {
+        const n = numberOf(v);
+        return n === undefined ? undefined : countOf(key, n);
+      });
       if (ns.some((n) => n === undefined)) return undefined;
       return e.kind === "in" ? pointRanges(ns as number[]) : compareRanges(e.op, ns[0]!);
     }

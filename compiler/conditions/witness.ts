@@ -6,7 +6,7 @@
  */
 import { stringLiteral } from "../../lang/format-text.js";
 import type { TestRequest } from "../graph.js";
-import { FALSE, keyKind, OPAQUE, TRUE, type Constraint } from "./constraint.js";
+import { FALSE, keyKind, OPAQUE, PERCENT_SCALE, TRUE, type Constraint } from "./constraint.js";
 import type { Cube } from "./cube.js";
 
 /** A value per fact key: a string, a whole number, a flag; `undefined` is "missing". */
@@ -76,6 +76,7 @@ export function describe(p: Point): string {
     else if (name === "header" || name === "metadata") facts.push(`${name} ${stringLiteral(argOf(k))} ${stringLiteral(String(v))}`);
     else if (name === "label") extra.push(`its key is labelled \`${argOf(k)} ${stringLiteral(String(v))}\``);
     else if (name === "input_bytes") extra.push(`its input is ${v} bytes long`);
+    else if (name === "budget_used") extra.push(`budget \`${argOf(k)}\` is ${Number(v) / PERCENT_SCALE}% used`);
     else if (name === "text") facts.push(`input ${stringLiteral(String(v))}`);
     else if (typeof v === "number") facts.push(`${name} ${v}`);
     else facts.push(`${name} ${stringLiteral(v)}`);
