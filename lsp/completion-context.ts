@@ -43,8 +43,8 @@ const DEFAULTS_WORDS = ROUTE_STATEMENTS.filter((w) => !["when", "to", "split", "
 const REJECT_WORDS = REJECT_STATUSES.map(String);
 /** A cache body: `when` and its settings. */
 const CACHE_WORDS = ["when", ...Object.keys(CACHE_SETTINGS)];
-const BUDGET_WORDS = ["per", "limit", "warn", "exceeded"];
-const LIMIT_WORDS = ["per", "tokens", "requests", "concurrent"];
+const BUDGET_WORDS = ["per", "limit", "warn", "exceeded", "when"];
+const LIMIT_WORDS = ["per", "tokens", "requests", "concurrent", "when"];
 const GUARDRAIL_WORDS = ["on", "block", "redact", "flag"];
 const TEST_WORDS = ["request", "given", "expect"];
 /** An invariant's statements, and what `require` takes (compiler/passes/check-invariants.ts). */
@@ -232,6 +232,7 @@ function clauseSlot(block: "budget" | "limit", stmt: readonly IToken[]): Slot {
   const s = stmt.map((t) => t.image);
   const prev = s[s.length - 1];
   if (prev === undefined) return { kind: "keywords", words: block === "budget" ? BUDGET_WORDS : LIMIT_WORDS };
+  if (s[0] === "when") return exprSlot(s, block === "budget" ? BUDGET_WORDS : LIMIT_WORDS);
   if (prev === "per") return s.length === 1 ? { kind: "words", words: ["key", "team", "user", "route", "global"] } : { kind: "window" };
   if (s.length === 1 && prev === "limit") return { kind: "unit", unit: "money" };
   if (s.length === 1 && prev === "tokens") return { kind: "unit", unit: "tokens" };

@@ -115,6 +115,13 @@ describe("completion", () => {
     expect(await labels("\nroute r2 {\n  to big\n  cache { ttl 1m  bypass |")).toEqual(["allowed", "denied"]);
   });
 
+  it("offers a budget's and a limit's `when`, and `budget_used` among the facts of a condition", async () => {
+    expect(await labels("\nbudget b2 {\n  per team\n  |\n}\n")).toEqual(expect.arrayContaining(["limit", "warn", "exceeded", "when"]));
+    expect(await labels("\nlimit l2 {\n  per team\n  |\n}\n")).toEqual(expect.arrayContaining(["requests", "tokens", "concurrent", "when"]));
+    expect(await labels("\nbudget b2 {\n  per team\n  when |\n}\n")).toEqual(expect.arrayContaining(["team", "budget_used"]));
+    expect(await labels("\nroute r2 {\n  when |\n}\n")).toContain("budget_used");
+  });
+
   it("offers nothing inside a string or a comment", async () => {
     expect(await labels('\nroute r2 {\n  when model == "ch|"\n}\n')).toEqual([]);
     expect(await labels("\n// route r2 { to |")).toEqual([]);
