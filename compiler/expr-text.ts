@@ -13,7 +13,9 @@ export function factText(fact: FactNode): string {
   return fact.arg === undefined ? fact.name : `${fact.name}(${JSON.stringify(fact.arg)})`;
 }
 
-function literalText(v: Literal): string {
+/** A literal as written; `budget_used` compares percentages, so its numbers are written `80%`. */
+function literalText(v: Literal, fact?: FactNode): string {
+  if (typeof v === "number" && fact?.name === "budget_used") return `${v}%`;
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 }
 
@@ -26,12 +28,12 @@ export function exprText(e: ExprNode): string {
     case "not":
       return `not ${e.arg.op === "and" || e.arg.op === "or" ? `(${exprText(e.arg)})` : exprText(e.arg)}`;
     case "in":
-      return `${factText(e.fact)} in [${e.values.map(literalText).join(", ")}]`;
+      return `${factText(e.fact)} in [${e.values.map((v) => literalText(v, e.fact)).join(", ")}]`;
     case "matches":
       return `${factText(e.fact)} matches /${e.source}/${e.flags}`;
     case "truthy":
       return factText(e.fact);
     default:
-      return `${factText(e.fact)} ${OPS[e.op]} ${literalText(e.value)}`;
+      return `${factText(e.fact)} ${OPS[e.op]} ${literalText(e.value, e.fact)}`;
   }
 }

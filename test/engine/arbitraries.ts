@@ -28,6 +28,10 @@ const typedLeaves: fc.Arbitrary<ExprNode>[] = [
     .tuple(fc.constantFrom("eq" as const, "ne" as const, "lt" as const, "le" as const, "gt" as const, "ge" as const), fc.constantFrom("temperature" as const, "top_p" as const), fc.constantFrom(0, 0.5, 1))
     .map(([op, name, n]) => cmp(op, fact(name), n)),
   fc.constantFrom("hello", "HELP", "x+y").map((w) => matches(fact("text"), w.replace("+", "\\+"), "i")),
+  // Budget state: the share of `bud-down` the caller's team has used (every generated graph and HEADER declare it).
+  fc
+    .tuple(fc.constantFrom("lt" as const, "gt" as const, "le" as const, "ge" as const, "eq" as const), fc.constantFrom(0, 50, 80, 100))
+    .map(([op, n]) => cmp(op, fact("budget_used", "bud-down"), n)),
 ];
 /** Also conditions only a hand-built graph can hold (the compiler rejects ordering a header against a number). */
 const graphLeaves: fc.Arbitrary<ExprNode>[] = [
@@ -110,6 +114,7 @@ export const factsArb: fc.Arbitrary<FactsInit> = fc.record(
     stream: fc.boolean(),
     temperature: fc.constantFrom(0, 0.5, 1, 1.5),
     topP: fc.constantFrom(0, 0.5, 1),
+    budgetUsed: fc.constantFrom(0, 50, 80, 100, 130).map((n): Record<string, number> => (n === 0 ? {} : { "bud-down": n })),
   },
   { requiredKeys: [] },
 );

@@ -25,6 +25,9 @@ model e = p/"e" { input $1/Mtok output $2/Mtok }
 budget bud-down { per team limit $100 per day warn 80% exceeded downgrade e }
 budget bud-reject { per global limit $1000 per day exceeded reject }
 limit lim { per key requests 10 per minute tokens 1k per minute }
+budget bud-table { per team limit per day { "search" $95  "ops" $1000  default $100 } exceeded reject }
+budget bud-when { per team limit $90 per day when team == "support" or stream exceeded downgrade e }
+limit lim-table { per team requests per minute { "search" 12  default 10 } when not stream }
 `;
 
 function compileText(text: string): { files: SourceFile[]; graph: Graph | undefined; errors: string[]; tests: ReturnType<typeof compile>["tests"] } {
@@ -164,8 +167,8 @@ const routeSpecArb: fc.Arbitrary<RouteSpec> = fc
     fallback: fc.uniqueArray(fc.constantFrom(...TO, "e"), { maxLength: 3 }),
     on: fc.subarray(["429", "5xx", "timeout", "connection"]),
     retry: fc.integer({ min: 0, max: 2 }),
-    budgets: fc.subarray(["bud-down", "bud-reject"]),
-    limits: fc.subarray(["lim"]),
+    budgets: fc.subarray(["bud-down", "bud-reject", "bud-table", "bud-when"]),
+    limits: fc.subarray(["lim", "lim-table"]),
     use: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
   })
   .map((r) => ({
@@ -201,8 +204,8 @@ const defaultsSpecArb = (i: number): fc.Arbitrary<DefaultsSpec> =>
     fallback: fc.subarray(["e"]),
     on: fc.subarray(["429", "5xx", "timeout"]),
     retry: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
-    budgets: fc.subarray(["bud-down", "bud-reject"]),
-    limits: fc.subarray(["lim"]),
+    budgets: fc.subarray(["bud-down", "bud-reject", "bud-table", "bud-when"]),
+    limits: fc.subarray(["lim", "lim-table"]),
   });
 
 /** Three blocks, `d0` … `d2`, so every route's `use` resolves. */
@@ -261,7 +264,7 @@ function compileRoutes(specs: RouteSpec[], defaults: readonly DefaultsSpec[] = [
 const stateArb = fc.record({
   draw: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
   spent: fc.constantFrom(0, 90, 100, 1000),
-  used: fc.constantFrom(0, 10),
+  used: fc.constantFrom(0, 10, 11, 12),
   forced: fc.constantFrom(undefined, "a", "b"),
 });
 
