@@ -260,6 +260,10 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none", bound?:
     out.push("limits:");
     for (const l of e.limits) out.push(`  - ${limitLine(l)}`);
   }
+  if (e.notApplied !== undefined) {
+    out.push("not applied:");
+    for (const n of e.notApplied) out.push(`  - ${n.kind} ${n.name} (${at(n)}): ${n.reason}`);
+  }
 
   out.push("");
   const o = e.outcome;

@@ -50,6 +50,22 @@ describe("aigw explain --format json", () => {
     expect(e.plan!.fallbackOn).toEqual(["429", "5xx", "timeout"]);
   });
 
+  it("lists a budget whose `when` does not hold as not applied, with why, in both formats", async () => {
+    const dir = policyDir({
+      "main.route": `gateway { auth none }
+provider p { api mock }
+model m = p/"m" { input $1/Mtok output $2/Mtok }
+budget research-monthly { per team  limit $500 per month  when team == "research" }
+route shared { to m  budget research-monthly }
+`,
+    });
+    const e = await explainJson(dir, chat("m", "hi"));
+    expect(e.budgets).toEqual([]);
+    expect(e.notApplied).toEqual([{ kind: "budget", name: "research-monthly", file: join(dir, "main.route"), line: 4, reason: '`team == "research"` is false (team is missing)' }]);
+    const human = await aigw(["explain", dir, "--request", requestFile(chat("m", "hi"))]);
+    expect(human.stdout).toContain(`not applied:\n  - budget research-monthly (${join(dir, "main.route")}:4): \`team == "research"\` is false (team is missing)`);
+  });
+
   it("explains no route as a 404 listing the accepted models", async () => {
     const e = await explainJson(PRODUCTION, chat("gpt-5", "hi", { authorization: `Bearer ${SEARCH_KEY}` }));
     expect(e.outcome).toMatchObject({ kind: "no-route", status: 404, accepted: ["agent", "chat", "chat-fast", "local"] });

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { diffGraphs } from "../../compiler/diff/index.js";
 import { formatText, parse } from "../../lang/index.js";
-import { crossCheckTests, runPolicyTests } from "../../runtime/policy/index.js";
+import { crossCheckTests, explainRequest, runPolicyTests } from "../../runtime/policy/index.js";
 import { BASE, compileText, errorCodes, found } from "./helpers.js";
 
 const MODELS = `${BASE}model mini = p/"mini-upstream" { input $0.1/Mtok output $0.2/Mtok }
@@ -148,6 +148,13 @@ test "research is refused by its own" {
       ["search is not refused by research's", true, undefined],
       ["research is refused by its own", true, undefined],
     ]);
+  });
+
+  it("are listed as not applied, with why, in the decision record `aigw explain` prints", () => {
+    const g = compileText(SHARED).graph!;
+    const e = explainRequest(g, { body: { model: "m", messages: [{ role: "user", content: "hi" }] } }, { caller: { team: "search" } });
+    expect(e.budgets.map((b) => b.name)).toEqual(["search-monthly"]);
+    expect(e.notApplied).toEqual([expect.objectContaining({ kind: "budget", name: "research-monthly", reason: expect.stringMatching(/team == "research".*"search"/) })]);
   });
 
   it("check the condition like every other `when`", () => {
