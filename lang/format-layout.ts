@@ -140,8 +140,8 @@ export class Layout {
   /**
    * The one-line form of a block, if it may have one: an empty block with no
    * comment inside is `head {}`; an inlinable block whose entries are all
-   * lines, with no comment inside, is `head { a  b }` when that fits in
-   * MAX_WIDTH columns.
+   * lines (or blocks in their own one-line form), with no comment inside, is
+   * `head { a  b }` when that fits in MAX_WIDTH columns.
    */
   private inlineText(block: BlockEntry, depth: number): string | undefined {
     if (this.hasCommentWithin(block.span)) return undefined;
@@ -149,8 +149,10 @@ export class Layout {
     if (!block.inlinable) return undefined;
     const items: string[] = [];
     for (const e of block.body) {
-      if (e.kind !== "line") return undefined;
-      items.push(e.text);
+      // a block inside (an amount table) goes on the line only in its own one-line form
+      const text = e.kind === "line" ? e.text : this.inlineText(e, depth + 1);
+      if (text === undefined) return undefined;
+      items.push(text);
     }
     const text = `${block.head} { ${items.join(INLINE_SEPARATOR)} }`;
     return INDENT.length * depth + text.length <= MAX_WIDTH ? text : undefined;

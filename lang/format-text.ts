@@ -122,7 +122,7 @@ export function clause(c: A.BudgetClause): string {
     case "amount": {
       const window = c.window.kind === "ident" ? c.window.name : c.window.raw;
       if (c.table === undefined) return `${c.measure.name} ${value(c.amount)} per ${window}`;
-      return `${c.measure.name} per ${window} ${amountTable(c.table)}`;
+      return `${amountHead(c)} ${amountTable(c.table)}`;
     }
     case "when":
       return `when ${expr(c.condition)}`;
@@ -135,10 +135,20 @@ export function clause(c: A.BudgetClause): string {
   }
 }
 
-/** An amount table sits on its clause's line, entries two spaces apart: `{ "research" $500  default $100 }`. */
+/** An amount table on its clause's line, entries two spaces apart: `{ "research" $500  default $100 }`. */
 function amountTable(entries: readonly A.AmountEntry[]): string {
   if (entries.length === 0) return "{}";
-  return `{ ${entries.map((e) => `${e.value ? stringLiteral(e.value.value) : (e.word?.name ?? "")} ${value(e.amount)}`).join("  ")} }`;
+  return `{ ${entries.map(amountEntry).join("  ")} }`;
+}
+
+/** `"research" $500` or `default $100`. */
+export function amountEntry(e: A.AmountEntry): string {
+  return `${e.value ? stringLiteral(e.value.value) : (e.word?.name ?? "")} ${value(e.amount)}`;
+}
+
+/** The clause before its table: `limit per month`. */
+export function amountHead(c: Extract<A.BudgetClause, { kind: "amount" }>): string {
+  return `${c.measure.name} per ${c.window.kind === "ident" ? c.window.name : c.window.raw}`;
 }
 
 function detector(d: A.Detector): string {

@@ -96,7 +96,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `${d.kind} ${d.name.name}`,
-        d.clauses.map((c) => line("clause", P.clause(c), c.span)),
+        d.clauses.map(clause),
         true,
         d.span,
       );
@@ -143,6 +143,13 @@ function declaration(d: A.Declaration): Entry {
     case "test":
       return block(d.kind, `test ${P.stringLiteral(d.name.value)}`, d.body.map(testStmt), false, d.span);
   }
+}
+
+/** An amount table is a block of its own: on the clause's line when it fits and holds no comment, else one entry per line. */
+function clause(c: A.BudgetClause): Entry {
+  if (c.kind !== "amount" || c.table === undefined || c.table.length === 0) return line("clause", P.clause(c), c.span);
+  const entries = c.table.map((e) => line("entry", P.amountEntry(e), e.span));
+  return block("clause", P.amountHead(c), entries, true, c.span);
 }
 
 function testStmt(s: A.TestStmt): Entry {

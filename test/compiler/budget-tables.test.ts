@@ -94,6 +94,9 @@ test "ops over the default 60" {
     expect(text).toContain('  limit per month { "research" $500  "search" $200  default $100 }');
     expect(text).toContain('limit team-rpm { per team  requests per minute { "research" 600  default 60 } }');
     expect(formatText(text, "policy.route").text).toBe(text);
+    // a table holding a comment keeps one entry per line, the comment where it was
+    const commented = `budget b {\n  per team\n  limit per month {\n    "research" $500 // the big one\n    default $100\n  }\n}\n`;
+    expect(formatText(commented, "policy.route").text).toBe(commented);
   });
 
   it("show in `aigw diff` when an amount changes", () => {
