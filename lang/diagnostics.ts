@@ -63,7 +63,7 @@ export const CODES = {
   E208: { severity: "error", title: "setting given twice" },
   E209: { severity: "error", title: "stream cannot be inspected" },
   E210: { severity: "error", title: "statement not allowed here" },
-  E211: { severity: "error", title: "amount table without values to name" },
+  E212: { severity: "error", title: "amount table without values to name" },
   // routes
   E301: { severity: "error", title: "split weights do not sum to 100%" },
   E302: { severity: "error", title: "target named twice" },

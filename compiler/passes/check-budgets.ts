@@ -43,14 +43,14 @@ function clauseKey(c: BudgetClause): string | undefined {
 /**
  * An amount table: each entry a scope value (a string) or `default`, each
  * once (E208), amounts typed like the clause's, `default` required (E203);
- * and a scope that has values to name (E211): not `global`, and not `key`,
+ * and a scope that has values to name (E212): not `global`, and not `key`,
  * whose values are hashes with no name in the policy.
  */
 function checkTable(c: Extract<BudgetClause, { kind: "amount" }>, table: readonly AmountEntry[], scope: string, measure: string, out: Diagnostic[]): void {
   const type = measure === "limit" ? MONEY : measure === "tokens" ? TOKENS : COUNT;
   if (scope === "global" || scope === "key") {
     out.push(
-      diagnostic("E211", scope === "global" ? `a table of amounts needs a scope: this ${measure === "limit" ? "budget" : "limit"} counts everyone together (\`per global\`)` : "a table of amounts cannot name keys: a key has no name in the policy, only its hash", c.span, {
+      diagnostic("E212", scope === "global" ? `a table of amounts needs a scope: this ${measure === "limit" ? "budget" : "limit"} counts everyone together (\`per global\`)` : "a table of amounts cannot name keys: a key has no name in the policy, only its hash", c.span, {
         help: scope === "global" ? 'add e.g. `per team`, and name its values: `"research" $500`' : 'give the keys a label (`tier "gold"`) and count `per label("tier")`, or count `per team` or `per user`',
       }),
     );
@@ -194,4 +194,4 @@ function check(ctx: CompileContext): Diagnostic[] {
 }
 
 /** The budget and limit clause check. */
-export const checkBudgets: Rule = { name: "check-budgets", codes: ["E201", "E202", "E203", "E204", "E208", "E211"], check };
+export const checkBudgets: Rule = { name: "check-budgets", codes: ["E201", "E202", "E203", "E204", "E208", "E212"], check };

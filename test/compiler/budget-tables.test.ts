@@ -77,8 +77,8 @@ test "ops over the default 60" {
 
   it("need a scope with values to name, unique entries, the clause's unit and a default", () => {
     const bad = (budget: string) => compileText(`${MODELS}\n${budget}\nroute r { to m  budget b }\n`);
-    expect(found(bad(`budget b { limit per month { "x" $5  default $1 } }`), "E211")[0]!.message).toMatch(/needs a scope/);
-    expect(found(bad(`budget b { per key  limit per month { "x" $5  default $1 } }`), "E211")[0]!.message).toMatch(/cannot name keys/);
+    expect(found(bad(`budget b { limit per month { "x" $5  default $1 } }`), "E212")[0]!.message).toMatch(/needs a scope/);
+    expect(found(bad(`budget b { per key  limit per month { "x" $5  default $1 } }`), "E212")[0]!.message).toMatch(/cannot name keys/);
     expect(found(bad(`budget b { per team  limit per month { "x" $5  "x" $3  default $1 } }`), "E208")[0]!.message).toBe('the entry `"x"` is given twice');
     expect(found(bad(`budget b { per team  limit per month { "x" 5  default $1 } }`), "E201")[0]!.message).toMatch(/money/);
     expect(found(bad(`budget b { per team  limit per month { "x" $5 } }`), "E203")[0]!.message).toMatch(/needs a `default`/);
