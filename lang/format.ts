@@ -23,7 +23,7 @@
  */
 import type * as A from "./ast.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
-import { Layout, type BlockEntry, type Entry, type LineEntry } from "./format-layout.js";
+import { Layout, type BlockEntry, type ConditionEntry, type Entry, type LineEntry } from "./format-layout.js";
 import * as P from "./format-text.js";
 import { parse } from "./parse.js";
 import type { Span } from "./span.js";
@@ -65,6 +65,15 @@ function block(group: string, head: string, body: Entry[], inlinable: boolean, s
   return { kind: "block", group, head, body, inlinable, span };
 }
 
+function condition(group: string, head: string, e: A.Expr, span: Span): ConditionEntry {
+  return { kind: "condition", group, head, clauses: P.clauses(e), span };
+}
+
+/** A route or defaults statement: a `when` is a condition, everything else a line. */
+function routeStmt(s: A.RouteStmt): Entry {
+  return s.kind === "when" ? condition("route", "when", s.condition, s.span) : line("route", P.routeStmt(s), s.span);
+}
+
 function settings(list: readonly A.Setting[]): Entry[] {
   return list.map((s) => line("setting", P.setting(s), s.span));
 }
@@ -104,7 +113,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `guardrail ${d.name.name}`,
-        d.body.map((s) => line("guard", P.guardrailStmt(s), s.span)),
+        d.body.map((s) => (s.kind === "when" ? condition("guard", `${s.action.name} when`, s.condition, s.span) : line("guard", P.guardrailStmt(s), s.span))),
         true,
         d.span,
       );
@@ -112,7 +121,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `cache ${d.name.name}`,
-        d.body.map((s) => line("cache", P.cacheStmt(s), s.span)),
+        d.body.map((s) => (s.kind === "when" ? condition("cache", "when", s.condition, s.span) : line("cache", P.cacheStmt(s), s.span))),
         true,
         d.span,
       );
@@ -120,7 +129,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `route ${d.name.name}`,
-        d.body.map((s) => line("route", P.routeStmt(s), s.span)),
+        d.body.map(routeStmt),
         false,
         d.span,
       );
@@ -128,7 +137,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `defaults ${d.name.name}`,
-        d.body.map((s) => line("route", P.routeStmt(s), s.span)),
+        d.body.map(routeStmt),
         true,
         d.span,
       );
@@ -136,7 +145,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `invariant ${d.name.name}`,
-        d.body.map((s) => line("invariant", P.invariantStmt(s), s.span)),
+        d.body.map((s) => (s.kind === "when" ? condition("invariant", "when", s.condition, s.span) : line("invariant", P.invariantStmt(s), s.span))),
         true,
         d.span,
       );
