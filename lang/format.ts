@@ -3,8 +3,8 @@
  * `aigw fmt` writes, keeping every comment.
  *
  * The layout rules (also in lang/SPEC.md, "Canonical layout"):
- * - two-space indentation, one statement per line inside blocks, lines are
- *   never wrapped;
+ * - two-space indentation, one statement per line inside blocks; only
+ *   conditions are wrapped;
  * - one blank line between top-level declarations, except that a run of
  *   one-line declarations of the same kind (providers, models, imports…)
  *   written without blank lines between them stays together; inside blocks a
@@ -17,7 +17,12 @@
  *   model without settings has no block;
  * - split arms always stay on the split's line: `split by key { 70% a  30% b }`;
  * - strings are re-escaped (`\"`, `\\`, `\n`, `\t`, `\r`, `\u{…}` for other
- *   control characters), quantities and regexes are printed as written.
+ *   control characters), quantities and regexes are printed as written;
+ * - a run of one-line statements of one shape is aligned into columns
+ *   (format-align.ts);
+ * - a condition stays on one line if the source had it so and it fits in
+ *   100 columns; otherwise it takes one top-level clause per line, each
+ *   continuation led by its `and`/`or`.
  *
  * Where comments go is decided in format-layout.ts.
  */

@@ -353,7 +353,7 @@ describe("tables: runs of one-line statements of one shape are aligned into colu
     expect(fmt(`${a} // cheap\n${b}\n${c}`)).toBe(`${aligned[0]} // cheap\n${aligned[1]}\n${aligned[2]}\n`);
   });
 
-  it("rows of another shape are not aligned with the run and end it", () => {
+  it("rows of another shape are not aligned with the run and end it; settings are not a table", () => {
     const text = [prices[0], 'model echo = demo/"echo"', prices[1], prices[2]].join("\n");
     expect(fmt(text)).toBe(
       [
@@ -364,6 +364,10 @@ describe("tables: runs of one-line statements of one shape are aligned into colu
         "",
       ].join("\n"),
     );
+    // settings whose names differ are not a table, nor are different statements
+    const model = 'model m = p/"m" { // prices\n  input $3/Mtok\n  output $15/Mtok\n  cache_read $0.30/Mtok\n  context 200k\n}';
+    expect(fmt(model)).toBe('model m = p/"m" {\n  // prices\n  input $3/Mtok\n  output $15/Mtok\n  cache_read $0.30/Mtok\n  context 200k\n}\n');
+    expect(fmt('route r {\n  to a\n  timeout 30s\n  guard pii\n}')).toBe("route r {\n  to a\n  timeout 30s\n  guard pii\n}\n");
   });
 
   it("key entries with the same labels make a table inside `keys`", () => {
@@ -379,17 +383,9 @@ describe("tables: runs of one-line statements of one shape are aligned into colu
     );
   });
 
-  it("settings whose names differ are not a table", () => {
-    const model = 'model m = p/"m" { // prices\n  input $3/Mtok\n  output $15/Mtok\n  cache_read $0.30/Mtok\n  context 200k\n}';
-    expect(fmt(model)).toBe('model m = p/"m" {\n  // prices\n  input $3/Mtok\n  output $15/Mtok\n  cache_read $0.30/Mtok\n  context 200k\n}\n');
-    expect(fmt('route r {\n  to a\n  timeout 30s\n  guard pii\n}')).toBe("route r {\n  to a\n  timeout 30s\n  guard pii\n}\n");
-  });
 });
 
 describe("conditions: a `when` the author broke keeps one clause per line; a long one is wrapped", () => {
-  it("a short one-line `when` stays on one line", () => {
-    expect(fmt('route r {\n  when model == "chat" and team == "search"\n  to a\n}')).toBe('route r {\n  when model == "chat" and team == "search"\n  to a\n}\n');
-  });
 
   it("clauses written one per line, `and`/`or` leading, keep their lines and their comments", () => {
     const text = [
@@ -463,7 +459,8 @@ describe("conditions: a `when` the author broke keeps one clause per line; a lon
     expect(stripSpans(parse(out, FILE).file.declarations)).toEqual(stripSpans(parse(`route r {\n${line}\n  to a\n}`, FILE).file.declarations));
   });
 
-  it("the limit is 100 columns, indentation included", () => {
+  it("a one-line `when` stays on one line up to 100 columns, indentation included", () => {
+    expect(fmt('route r {\n  when model == "chat" and team == "search"\n  to a\n}')).toBe('route r {\n  when model == "chat" and team == "search"\n  to a\n}\n');
     const fits = `  when model == "${"m".repeat(71)}" and stream`;
     expect(fits.length).toBe(100);
     expect(fmt(`route r {\n${fits}\n}`)).toBe(`route r {\n${fits}\n}\n`);
@@ -476,5 +473,21 @@ describe("conditions: a `when` the author broke keeps one clause per line; a lon
     expect(fmt("guardrail g { block when a and b }")).toBe("guardrail g { block when a and b }\n");
     expect(fmt("cache c { ttl 1h  when a or\n b }")).toBe("cache c {\n  ttl 1h\n  when a\n    or b\n}\n");
     expect(fmt("invariant i { when a // x\n and b  require price }")).toBe("invariant i {\n  when a // x\n    and b\n  require price\n}\n");
+  });
+
+  it("formatting twice changes nothing: tables, broken and wrapped conditions, comments on clauses", () => {
+    const inputs = [
+      'model a = p/"x" { input $1/Mtok  output $2/Mtok }\nmodel bbbb = p/"yyyy" { input $10/Mtok  output $0.5/Mtok } // note\n// next\nmodel c = p/"z" { input $1/Mtok  output $2/Mtok }',
+      "route r {\n  when a and // x\n  /* lead */ b or\n  (c /* in */ and d) // y\n  to t\n}",
+      `guardrail g { block when ${Array.from({ length: 12 }, (_, i) => `header("h${i}") == "v${i}"`).join(" and ")} }`,
+      'keys {\n  "h1" team "a" user "b" // one\n  "h22" team "aa" user "bb"\n\n  "h3" team "c"\n}',
+    ];
+    for (const text of inputs) {
+      const once = fmt(text);
+      expect(fmt(once)).toBe(once);
+      expect(commentTexts(once)).toEqual(commentTexts(text));
+      expect(stripSpans(parse(once, FILE).file.declarations)).toEqual(stripSpans(parse(text, FILE).file.declarations));
+    }
+    expect(fmt(inputs[1]!)).toBe("route r {\n  when a // x\n    /* lead */\n    and b\n    /* in */\n    or (c and d) // y\n  to t\n}\n");
   });
 });
