@@ -44,13 +44,15 @@ interface Cells {
 
 interface Shaped {
   row: Row;
-  /** Undefined when the text does not lex cleanly: the row then stands alone. */
+  /** Undefined for a row that stands alone: no row of its kind beside it, or text that does not lex cleanly. */
   cells: Cells | undefined;
 }
 
 /** Resolves every row of `out` to its text, aligning each run of adjacent rows of one shape. */
 export function alignRows(out: readonly (string | Row)[]): string[] {
-  const items = out.map((x): string | Shaped => (typeof x === "string" ? x : { row: x, cells: cells(x) }));
+  // only a row beside another row of its group and indentation can be in a table: the others are not lexed
+  const candidate = (i: number, x: Row) => [out[i - 1], out[i + 1]].some((n) => typeof n === "object" && n.group === x.group && n.indent === x.indent);
+  const items = out.map((x, i): string | Shaped => (typeof x === "string" ? x : { row: x, cells: candidate(i, x) ? cells(x) : undefined }));
   const lines: string[] = [];
   let i = 0;
   while (i < items.length) {
