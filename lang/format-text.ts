@@ -5,6 +5,7 @@
  * format-layout.ts puts these strings on lines.
  */
 import type * as A from "./ast.js";
+import type { Span } from "./span.js";
 
 /** Escapes that have a short form; everything else unprintable is written `\u{…}`. */
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r" };
@@ -109,7 +110,7 @@ export function expr(e: A.Expr): string {
 export interface Clause {
   op?: "and" | "or";
   text: string;
-  span: A.Expr["span"];
+  span: Span;
 }
 
 /**
