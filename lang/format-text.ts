@@ -5,6 +5,7 @@
  * format-layout.ts puts these strings on lines.
  */
 import type * as A from "./ast.js";
+import type { Span } from "./span.js";
 
 /** Escapes that have a short form; everything else unprintable is written `\u{…}`. */
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r" };
@@ -103,6 +104,26 @@ export function expr(e: A.Expr): string {
     case "truthy":
       return fact(e.fact);
   }
+}
+
+/** One top-level clause of a condition, with the operator that joins it to the one before. */
+export interface Clause {
+  op?: "and" | "or";
+  text: string;
+  span: Span;
+}
+
+/**
+ * A condition cut at its top-level `and`/`or`, the places where it may be
+ * broken across lines: joining the clauses with their operators gives
+ * `expr(e)`. A parenthesised part is one clause, never cut inside.
+ */
+export function clauses(e: A.Expr): Clause[] {
+  if (e.kind !== "and" && e.kind !== "or") return [{ text: expr(e), span: e.span }];
+  const p = precedence(e);
+  const left = precedence(e.left) < p ? [{ text: `(${expr(e.left)})`, span: e.left.span }] : clauses(e.left);
+  const [first, ...rest] = precedence(e.right) <= p ? [{ text: `(${expr(e.right)})`, span: e.right.span }] : clauses(e.right);
+  return [...left, { ...first!, op: e.kind }, ...rest];
 }
 
 // ---------------------------------------------------------------- statements

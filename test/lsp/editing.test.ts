@@ -153,6 +153,20 @@ describe("formatting", () => {
     expect(p.client.messages.at(-1)?.message).toMatch(/^not formatted: .*main\.route has \d+ syntax errors?$/);
     await p.client.change(p.main, MAIN);
   });
+
+  it("keeps a condition written clause per line, with its comment, as `aigw fmt` does", async () => {
+    const broken = MAIN.replace('when model == "chat" and team == "search"', 'when model == "chat" and // the model\n       team == "search"');
+    expect(broken).not.toBe(MAIN);
+    await p.client.change(p.main, broken);
+    try {
+      const edits = await p.client.request<TextEdit[]>("textDocument/formatting", { textDocument: { uri: uri(p.main) }, options: { tabSize: 2, insertSpaces: true } });
+      expect(edits).toHaveLength(1);
+      expect(edits[0]!.newText).toContain('  when model == "chat" // the model\n    and team == "search"\n');
+      expect(edits[0]!.newText).toBe(formatText(broken, p.main).text);
+    } finally {
+      await p.client.change(p.main, MAIN);
+    }
+  });
 });
 
 describe("code lenses", () => {
