@@ -11,7 +11,7 @@
  * they are the definition of a sticky split, not an optimisation — and the
  * language's defaults (compiler/settings.ts).
  */
-import type { BudgetDecl, DefaultsDecl, Expr, FactRef, LimitDecl, RouteDecl, RouteStmt, SourceFile, Value } from "../../lang/ast.js";
+import type { BudgetDecl, DefaultsDecl, Expr, FactRef, LimitDecl, RouteDecl, RouteStmt, Setting, SourceFile, Value } from "../../lang/ast.js";
 import { buildSymbols } from "../../compiler/passes/symbols.js";
 import { compileLinear } from "../../compiler/linear-regex.js";
 import { DEFAULTS } from "../../compiler/settings.js";
@@ -228,7 +228,7 @@ function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
  * else the largest context; undefined without both prices.
  */
 function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
-  const settings = symbols.models.get(m)?.settings ?? [];
+  const settings = settingsOf(symbols, m);
   const n = (name: string): number | undefined => {
     const v = settings.find((s) => s.name.name === name)?.value;
     return v?.kind === "quantity" ? v.value : undefined;
@@ -238,6 +238,13 @@ function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
   const input = context === undefined ? f.maxInputTokens : Math.min(f.maxInputTokens, context);
   const output = f.maxTokens ?? maxOutput ?? context ?? LARGEST_CONTEXT_TOKENS;
   return (input * inPrice + output * outPrice) / 1_000_000;
+}
+
+/** A model's settings; for a wildcard's row `m/name`, the row's (§4.3). */
+function settingsOf(symbols: SymbolTable, m: string): readonly Setting[] {
+  const slash = m.indexOf("/");
+  if (slash < 0) return symbols.models.get(m)?.settings ?? [];
+  return symbols.models.get(m.slice(0, slash))?.prices?.find((row) => row.name.value === m.slice(slash + 1))?.settings ?? [];
 }
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */
