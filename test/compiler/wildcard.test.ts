@@ -105,6 +105,13 @@ route open { to openai-any }`);
     expect(found(result, "E308")).toHaveLength(1);
   });
 
+  it("proves `require price` through a wildcard only on a route that sends just its table's names", () => {
+    const result = compileText(`${HEAD}invariant priced { require price }
+route budgeted { when model matches /^openai\\//  to openai-any  budget team-daily }
+route open { to openai-any }`);
+    expect(found(result, "E309").map((d) => d.message.split(":")[0])).toEqual(["route `open` breaks invariant `priced`"]);
+  });
+
   it("runs policy tests on a wildcard route: the row as target, its price, refusals — and the reference interpreter agrees", async () => {
     const text = `${HEAD}model fixed = openai/"gpt-4.1" { input $2/Mtok  output $8/Mtok  max_output 32k }
 route cheapest { when header("x-cheap") == "1"  split cheapest { 50% openai-any  50% fixed } }
