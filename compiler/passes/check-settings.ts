@@ -247,7 +247,7 @@ function isKeySetUrl(text: string): boolean {
 /** A model's settings; a wildcard's (`provider/"*"`) own, which are not prices, and each price-table row's. */
 function checkModel(m: ModelDecl, out: Diagnostic[]): void {
   const owner = `model \`${m.name.name}\``;
-  if (m.upstream.value !== WILDCARD_UPSTREAM) {
+  if (m.upstream?.value !== WILDCARD_UPSTREAM) {
     checkBlock(m.settings, MODEL_SETTINGS, { owner, kind: "model", span: m.name.span }, out);
     return;
   }

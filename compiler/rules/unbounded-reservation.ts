@@ -52,7 +52,7 @@ export const unboundedReservation: Rule = {
         if (!model || reported.has(name)) continue;
         const bounded = (settings: readonly Setting[]): boolean => arr(settings).some((s) => BOUNDS.has(nameOf(s?.name) ?? ""));
         // A wildcard's bounds are its price table's, row by row.
-        if (model.upstream.value === WILDCARD_UPSTREAM ? arr(model.prices).every((row) => bounded(row.settings)) : bounded(model.settings)) continue;
+        if (model.upstream?.value === WILDCARD_UPSTREAM ? arr(model.prices).every((row) => bounded(row?.settings ?? [])) : bounded(model.settings)) continue;
         reported.add(name);
         const file = model.span?.file ?? "";
         out.push(

@@ -28,15 +28,15 @@ function missingPrices(model: Pick<ModelDecl, "settings">): string[] {
 /** Why a route needs its wildcards priced, with where it says so; undefined when it does not. */
 function pricedBy(route: RouteDecl, budgets: ReadonlyMap<string, BudgetDecl>, gatewayMaxCost: Span | undefined): { why: string; span: Span } | undefined {
   for (const s of statements(route)) {
-    if (s.kind === "budget" && arr(s.names).some((n) => budgets.has(nameOf(n) ?? ""))) return { why: `budget \`${nameOf(s.names[0]) ?? ""}\` pays for it`, span: s.span };
-    if (s.kind === "setting" && s.name.name === "max_cost") return { why: `route \`${nameOf(route.name) ?? ""}\` has a \`max_cost\``, span: s.span };
-    if (s.kind === "split" && s.cheapest) return { why: `route \`${nameOf(route.name) ?? ""}\` picks the cheapest arm`, span: s.span };
+    if (s?.kind === "budget" && arr(s.names).some((n) => budgets.has(nameOf(n) ?? ""))) return { why: `budget \`${nameOf(arr(s.names)[0]) ?? ""}\` pays for it`, span: s.span };
+    if (s?.kind === "setting" && nameOf(s.name) === "max_cost") return { why: `route \`${nameOf(route.name) ?? ""}\` has a \`max_cost\``, span: s.span };
+    if (s?.kind === "split" && s.cheapest) return { why: `route \`${nameOf(route.name) ?? ""}\` picks the cheapest arm`, span: s.span };
   }
   return gatewayMaxCost === undefined ? undefined : { why: "the gateway has a `max_cost`", span: gatewayMaxCost };
 }
 
 function gatewayMaxCost(decls: Iterable<{ decl: Declaration }>): Span | undefined {
-  for (const { decl } of decls) if (decl.kind === "gateway") for (const s of arr(decl.settings)) if (s.name.name === "max_cost") return s.span;
+  for (const { decl } of decls) if (decl?.kind === "gateway") for (const s of arr(decl.settings)) if (nameOf(s?.name) === "max_cost") return s.span;
   return undefined;
 }
 
@@ -49,10 +49,11 @@ function unpricedWildcard(name: string, model: ModelDecl, route: RouteDecl, by: 
     return [diagnostic("E307", `wildcard model \`${name}\` has no price table, but ${by.why}`, spanOf(file, model.name, model), { related, help: `list the names it may send with their prices: \`"gpt-4o" input $2.50/Mtok output $10/Mtok\`` })];
   }
   return rows.flatMap((row) => {
+    if (!row) return [];
     const missing = missingPrices(row);
     if (missing.length === 0) return [];
     const what = missing.length === 2 ? "`input` or `output` price" : `\`${missing[0]}\` price`;
-    return [diagnostic("E307", `\`${row.name.value}\` in the price table of \`${name}\` has no ${what}, but ${by.why}`, spanOf(file, row.name, row), { related, help: `add ${missing.map((p) => `\`${p} $…/Mtok\``).join(" and ")} to the row` })];
+    return [diagnostic("E307", `\`${row.name?.value ?? ""}\` in the price table of \`${name}\` has no ${what}, but ${by.why}`, spanOf(file, row.name, row), { related, help: `add ${missing.map((p) => `\`${p} $…/Mtok\``).join(" and ")} to the row` })];
   });
 }
 
@@ -70,7 +71,7 @@ export const unpricedModel: Rule = {
       if (by !== undefined) {
         for (const name of routeModels(route)) {
           const model = models.get(name);
-          if (model?.upstream.value !== WILDCARD_UPSTREAM || reported.has(name)) continue;
+          if (model?.upstream?.value !== WILDCARD_UPSTREAM || reported.has(name)) continue;
           reported.add(name);
           out.push(...unpricedWildcard(name, model, route, by));
         }
@@ -94,7 +95,7 @@ export const unpricedModel: Rule = {
       const first = budgetLines[0]!;
       for (const name of names) {
         const model = models.get(name);
-        if (!model || reported.has(name) || model.upstream.value === WILDCARD_UPSTREAM) continue;
+        if (!model || reported.has(name) || model.upstream?.value === WILDCARD_UPSTREAM) continue;
         const missing = missingPrices(model);
         if (missing.length === 0) continue;
         reported.add(name);

@@ -11,17 +11,17 @@ import type { ModelDecl, ProviderDecl } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import { UPSTREAM_NAME, WILDCARD_APIS, WILDCARD_UPSTREAM, type ProviderApi } from "../graph.js";
 import type { Rule } from "./rule.js";
-import { arr, declarations, nameOf } from "./walk.js";
+import { arr, declarations, nameOf, spanOf } from "./walk.js";
 
 function apiOf(p: ProviderDecl | undefined): string | undefined {
-  const v = arr(p?.settings).find((s) => s.name.name === "api")?.value;
+  const v = arr(p?.settings).find((s) => nameOf(s?.name) === "api")?.value;
   return v?.kind === "ident" ? v.name : undefined;
 }
 
 function checkModel(m: ModelDecl, providers: ReadonlyMap<string, ProviderDecl>, out: Diagnostic[]): void {
   const name = nameOf(m.name) ?? "";
   const rows = arr(m.prices);
-  if (m.upstream.value !== WILDCARD_UPSTREAM) {
+  if (m.upstream?.value !== WILDCARD_UPSTREAM) {
     if (rows.length > 0) {
       out.push(
         diagnostic("E311", `model \`${name}\` has a price table but is not a wildcard`, rows[0]!.name.span, {
@@ -31,25 +31,26 @@ function checkModel(m: ModelDecl, providers: ReadonlyMap<string, ProviderDecl>, 
     }
     return;
   }
-  const api = apiOf(providers.get(m.provider.name));
+  const api = apiOf(providers.get(nameOf(m.provider) ?? ""));
   if (api !== undefined && !WILDCARD_APIS.includes(api as ProviderApi)) {
     out.push(
-      diagnostic("E311", `wildcard model \`${name}\` is on provider \`${m.provider.name}\` (\`api ${api}\`), whose URLs carry the model name`, m.upstream.span, {
+      diagnostic("E311", `wildcard model \`${name}\` is on provider \`${nameOf(m.provider) ?? ""}\` (\`api ${api}\`), whose URLs carry the model name`, spanOf(m.span?.file ?? "", m.upstream, m), {
         help: `wildcards are for ${WILDCARD_APIS.map((a) => `\`api ${a}\``).join(", ")} providers; declare each ${api} model by name`,
       }),
     );
   }
   const seen = new Set<string>();
   for (const row of rows) {
-    const upstream = row.name.value;
+    const upstream = row?.name?.value;
+    if (typeof upstream !== "string") continue;
     if (!UPSTREAM_NAME.test(upstream)) {
       out.push(
-        diagnostic("E311", `\`${upstream}\` in the price table of \`${name}\` is not a name a wildcard can send`, row.name.span, {
+        diagnostic("E311", `\`${upstream}\` in the price table of \`${name}\` is not a name a wildcard can send`, spanOf(m.span?.file ?? "", row.name, row, m), {
           help: "a wildcard sends names of 1 to 128 letters, digits, `.`, `_`, `:` and `-`, starting with a letter or digit",
         }),
       );
     } else if (seen.has(upstream)) {
-      out.push(diagnostic("E311", `the price table of \`${name}\` lists \`${upstream}\` twice`, row.name.span, { help: "keep one row per upstream name" }));
+      out.push(diagnostic("E311", `the price table of \`${name}\` lists \`${upstream}\` twice`, spanOf(m.span?.file ?? "", row.name, row, m), { help: "keep one row per upstream name" }));
     }
     seen.add(upstream);
   }
@@ -61,7 +62,7 @@ export const wildcardModel: Rule = {
   check(ctx) {
     const out: Diagnostic[] = [];
     const providers = ctx.symbols?.providers ?? new Map<string, ProviderDecl>();
-    for (const { decl } of declarations(ctx)) if (decl.kind === "model") checkModel(decl, providers, out);
+    for (const { decl } of declarations(ctx)) if (decl?.kind === "model") checkModel(decl, providers, out);
     return out;
   },
 };
