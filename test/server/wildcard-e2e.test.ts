@@ -9,6 +9,7 @@
  * never leave the gateway; `/metrics` labels stay within the table.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { hashKey } from "../../runtime/pipeline/auth.js";
 import { policyDir } from "../support/cli.js";
@@ -51,7 +52,7 @@ describe("wildcard models, through aigw serve", () => {
   beforeAll(async () => {
     oa = await startUpstream("openai");
     an = await startUpstream("anthropic");
-    served = await startServe(policyDir({ "main.route": policy(oa, an) }), { ADMIN: "admin-secret" });
+    served = await startServe(policyDir({ "main.route": policy(oa, an) }), { ADMIN: "admin-secret" }, { accessLog: true });
     client = new OpenAI({ baseURL: `${served.base}/v1`, apiKey: KEY, maxRetries: 0 });
   }, 30_000);
   afterAll(async () => {
@@ -98,6 +99,24 @@ describe("wildcard models, through aigw serve", () => {
     expect(e.code).toBe("model_not_found");
     expect(e.message).toContain("`gpt-5-unlisted` is not in the price table of `openai-any`");
     expect(oa.requests.length).toBe(before);
+  });
+
+  it("refuses it in Anthropic's error shape to an Anthropic caller", async () => {
+    const anthropic = new Anthropic({ baseURL: served.base, apiKey: KEY, maxRetries: 0 });
+    const err = await anthropic.messages.create({ model: "openai/gpt-5-unlisted", max_tokens: 20, messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError);
+    const body = (err as InstanceType<typeof Anthropic.APIError>).error as { type: string; error: { type: string; message: string } };
+    expect(body.type).toBe("error");
+    expect(body.error.message).toContain("`gpt-5-unlisted` is not in the price table of `openai-any`");
+  });
+
+  it("names the row it used in the access log", async () => {
+    const lines = served
+      .stdout()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { status?: number; attempts?: { target: string }[] });
+    expect(lines.some((l) => l.status === 200 && l.attempts?.[0]?.target === "openai-any/gpt-4o")).toBe(true);
   });
 
   it("passes any safe name through on a route without a budget, to an Anthropic upstream", async () => {
