@@ -128,6 +128,58 @@ export function inputCeiling(m: Pick<ModelNode, "inputPrice" | "cacheReadPrice" 
   return Math.max(m.inputPrice ?? 0, m.cacheWritePrice ?? 0, m.cacheReadPrice ?? 0);
 }
 
+/**
+ * Wildcard models (`model any = openai/"*" { "gpt-4o" input … }`): the graph
+ * holds the wildcard itself (upstream `*`, no prices) and one ordinary model
+ * per price-table row, named `any/gpt-4o`. `decide` resolves a wildcard
+ * target to its row for the requested name, so everything after it (the
+ * provider call, budgets, the ledger, metrics) sees a declared model; a name
+ * the table lacks stays on the wildcard itself (unpriced), allowed only on a
+ * route that does not need prices (`pricesRequired`).
+ */
+export const WILDCARD_UPSTREAM = "*";
+
+/** Upstream names a wildcard may send: no `/`, `?`, `#`, `%`, spaces or control bytes, so none can reach a URL path, a query or a header. */
+export const UPSTREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Provider kinds whose request carries the model in the body, the only ones a wildcard may use. */
+export const WILDCARD_APIS: readonly ProviderApi[] = ["openai", "anthropic", "mock"];
+
+export function isWildcard(m: Pick<ModelNode, "upstream">): boolean {
+  return m.upstream === WILDCARD_UPSTREAM;
+}
+
+/** The graph name of a wildcard's price-table row. */
+export function tableRow(wildcard: string, upstream: string): string {
+  return `${wildcard}/${upstream}`;
+}
+
+/** A wildcard's price-table rows, as `[graph name, model]`. */
+export function tableRows(models: Readonly<Record<string, ModelNode>>, wildcard: string): [string, ModelNode][] {
+  const prefix = `${wildcard}/`;
+  return Object.entries(models).filter(([name]) => name.startsWith(prefix));
+}
+
+/**
+ * The upstream name a request asks a wildcard of provider `provider` for:
+ * its `model` without the `provider/` prefix (`openai/gpt-4o` → `gpt-4o`),
+ * or as written when it has none; undefined when that name may not be sent.
+ */
+export function requestedUpstream(provider: string, model: string | undefined): string | undefined {
+  if (model === undefined) return undefined;
+  const name = model.startsWith(`${provider}/`) ? model.slice(provider.length + 1) : model;
+  return UPSTREAM_NAME.test(name) ? name : undefined;
+}
+
+/**
+ * Whether a route may only send to priced models: it has a budget, a
+ * `max_cost` (its own or the gateway's) or a `split cheapest`. On such a
+ * route a wildcard sends only the names its price table lists.
+ */
+export function pricesRequired(route: RouteNode, gateway: Pick<GatewayNode, "maxCost">): boolean {
+  return route.budgets.length > 0 || route.maxCost !== undefined || gateway.maxCost !== undefined || (route.target.kind === "split" && route.target.cheapest === true);
+}
+
 export interface KeyNode {
   team?: string;
   user?: string;

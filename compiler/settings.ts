@@ -192,6 +192,12 @@ export const MODEL_SETTINGS: SettingsTable = {
   residency: { type: WORD, doc: "where the model keeps the data it is sent, a word such as `eu`, for invariants' `require residency`; absent: its provider's" },
 };
 
+/** A wildcard model's (`provider/"*"`) own settings: what holds for every name it sends; prices are per row. */
+export const WILDCARD_MODEL_SETTINGS: SettingsTable = { prompt_cache: MODEL_SETTINGS["prompt_cache"]!, residency: MODEL_SETTINGS["residency"]! };
+
+/** A row of a wildcard model's price table: what one upstream name costs and can take. */
+export const PRICE_ROW_SETTINGS: SettingsTable = Object.fromEntries(Object.entries(MODEL_SETTINGS).filter(([name]) => !Object.hasOwn(WILDCARD_MODEL_SETTINGS, name)));
+
 /**
  * `health name { … }`: when a target is ejected and for how long. Every
  * setting has a default, so `health h {}` is a working policy.

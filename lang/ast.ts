@@ -151,6 +151,19 @@ export interface ModelDecl {
   provider: Ident;
   upstream: StringLit;
   settings: Setting[];
+  /** A wildcard model's (`provider/"*"`) price table; absent when the block has no entries. */
+  prices?: PriceEntry[];
+  span: Span;
+}
+
+/** The upstream name `WILDCARD` declares a wildcard model: the name sent upstream comes from the request. */
+export const WILDCARD = "*";
+
+/** One row of a wildcard model's price table: `"gpt-4o" input $2.50/Mtok output $10/Mtok`. */
+export interface PriceEntry {
+  kind: "price";
+  name: StringLit;
+  settings: Setting[];
   span: Span;
 }
 

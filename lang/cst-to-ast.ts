@@ -207,13 +207,20 @@ export class AstBuilder {
   }
 
   private model(c: Children, span: Span): A.ModelDecl {
-    const block = this.node(c, "settingsBlock");
+    const block = this.node(c, "modelBlock");
+    const prices: A.PriceEntry[] = [];
+    for (const e of block ? this.nodes(block.children, "priceEntry") : []) {
+      if (!isNode(e)) continue;
+      const es = this.span(e);
+      prices.push({ kind: "price", name: this.string(this.token(e.children, "StringLiteral"), es), settings: this.settings(e.children), span: es });
+    }
     return {
       kind: "model",
       name: this.ident(this.token(c, "name"), span),
       provider: this.ident(this.token(c, "provider"), span),
       upstream: this.string(this.token(c, "StringLiteral"), span),
-      settings: block ? this.settingsBlock(block) : [],
+      settings: block ? this.settings(block.children) : [],
+      ...(prices.length > 0 ? { prices } : {}),
       span,
     };
   }

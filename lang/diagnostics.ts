@@ -74,6 +74,7 @@ export const CODES = {
   E308: { severity: "error", title: "route over its declared bound" },
   E309: { severity: "error", title: "invariant broken" },
   E310: { severity: "error", title: "defaults include themselves" },
+  E311: { severity: "error", title: "bad wildcard model" },
   // tests
   E401: { severity: "error", title: "bad test" },
   // internal consistency

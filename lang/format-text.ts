@@ -136,6 +136,10 @@ export function keyEntry(k: A.KeyEntry): string {
   return [stringLiteral(k.hash.value), ...k.labels.map(setting)].join(" ");
 }
 
+export function priceEntry(e: A.PriceEntry): string {
+  return [stringLiteral(e.name.value), ...e.settings.map(setting)].join(" ");
+}
+
 export function clause(c: A.BudgetClause): string {
   switch (c.kind) {
     case "scope":

@@ -95,6 +95,8 @@ function declaration(d: A.Declaration): Entry {
       return block(d.kind, `${d.kind} ${d.name.name}`, settings(d.settings), true, d.span);
     case "model": {
       const head = `model ${d.name.name} = ${d.provider.name}/${P.stringLiteral(d.upstream.value)}`;
+      const prices = (d.prices ?? []).map((e) => line("price", P.priceEntry(e), e.span));
+      if (prices.length > 0) return block(d.kind, head, [...settings(d.settings), ...prices], false, d.span);
       return d.settings.length ? block(d.kind, head, settings(d.settings), true, d.span) : line(d.kind, head, d.span);
     }
     case "keys":

@@ -52,6 +52,7 @@ const BLOCK: Record<string, string> = {
   routeDecl: "a route statement (`when`, `to`, `split`, `fallback`, `retry`, `timeout`, `guard`, `budget`, `limit`, `cache`)",
   cacheBody: "`when` or a cache setting like `ttl 1h`",
   settingsBlock: "a setting like `timeout 30s`",
+  modelBlock: "a setting like `input $2/Mtok`, or a price entry like `\"gpt-4o\" input $2.50/Mtok`",
   clauseBlock: "a clause (`per`, `limit`, `tokens`, `requests`, `warn`, `exceeded`)",
   guardrailDecl: "`on`, `block`, `redact` or `flag`",
   testDecl: "`request`, `given` or `expect`",

@@ -106,7 +106,19 @@ class RouteParser extends CstParser {
     this.CONSUME2(T.Name, { LABEL: "provider" });
     this.CONSUME(T.Slash);
     this.CONSUME(T.StringLiteral);
-    this.OPTION(() => this.SUBRULE(this.settingsBlock));
+    this.OPTION(() => this.SUBRULE(this.modelBlock));
+  });
+
+  /** A model's settings, then (for a wildcard model, `provider/"*"`) its price table: one entry per upstream name. */
+  modelBlock = this.RULE("modelBlock", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.OR([{ ALT: () => this.SUBRULE(this.setting) }, { ALT: () => this.SUBRULE(this.priceEntry) }]));
+    this.CONSUME(T.RBrace);
+  });
+
+  priceEntry = this.RULE("priceEntry", () => {
+    this.CONSUME(T.StringLiteral);
+    this.MANY(() => this.SUBRULE(this.setting));
   });
 
   settingsBlock = this.RULE("settingsBlock", () => {

@@ -27,7 +27,7 @@ export type Slot =
   | { kind: "none" };
 
 /** Blocks of `name value` settings. */
-export type SettingsBlock = "gateway" | "provider" | "model" | "cache" | "health" | "jwt";
+export type SettingsBlock = "gateway" | "provider" | "model" | "price row" | "cache" | "health" | "jwt";
 
 export interface CompletionContext {
   slot: Slot;
@@ -210,6 +210,11 @@ function cacheSlot(s: readonly string[]): Slot {
 }
 
 function settingsSlot(block: SettingsBlock, s: readonly string[]): Slot {
+  // A wildcard model's price table: after a row's name in quotes come that row's settings (no model setting takes a string).
+  if (block === "model") {
+    const row = s.findLastIndex((t) => t.startsWith('"'));
+    if (row >= 0) return settingsSlot("price row", s.slice(row + 1));
+  }
   // `name value` pairs, where a value may be a call `env("X")` or a list `[…]`.
   let setting: string | undefined;
   for (let i = 0; i < s.length; i++) {

@@ -18,7 +18,7 @@
  *   declares neither leaves the cost unbounded; an unpriced one counts $0 and
  *   is named. One choice per request (`n` multiplies the output).
  */
-import { inputCeiling, type Graph, type RouteNode } from "../graph.js";
+import { inputCeiling, isWildcard, pricesRequired, tableRows, type Graph, type ModelNode, type RouteNode } from "../graph.js";
 
 /** The longest wait between two tries: the backoff cap and the longest `Retry-After` honoured (30 s). */
 export const MAX_WAIT_MS = 30_000;
@@ -84,6 +84,32 @@ function statusRetries(route: RouteNode): boolean {
   return on.some((r) => r !== "timeout" && r !== "connection");
 }
 
+/**
+ * The model a try of `model` is priced as: itself, or for a wildcard on a
+ * route that sends only the names its table prices, its dearest row (on any
+ * other route a wildcard may send an unpriced name, so it stays unpriced).
+ */
+function pricedAs(graph: Graph, route: RouteNode, model: string): ModelNode | undefined {
+  const m = graph.models[model];
+  if (m === undefined || !isWildcard(m) || !pricesRequired(route, graph.gateway)) return m;
+  let dearest: ModelNode | undefined;
+  let most = -1;
+  for (const [, row] of tableRows(graph.models, model)) {
+    const c = tryCost(row);
+    if (c > most) [dearest, most] = [row, c];
+  }
+  return dearest;
+}
+
+function tryCost(m: ModelNode | undefined): number {
+  const input = m?.context;
+  const output = m?.maxOutput ?? m?.context;
+  const inPrice = m === undefined ? 0 : inputCeiling(m);
+  const outPrice = m?.outputPrice ?? 0;
+  const part = (tokens: number | undefined, price: number): number => (price === 0 ? 0 : tokens === undefined ? Infinity : (tokens * price) / 1e6);
+  return part(input, inPrice) + part(output, outPrice);
+}
+
 function step(graph: Graph, route: RouteNode, model: string): PlanStep {
   const m = graph.models[model];
   const timeoutMs = route.timeoutMs ?? graph.providers[m?.provider ?? ""]?.timeoutMs ?? 0;
@@ -93,12 +119,7 @@ function step(graph: Graph, route: RouteNode, model: string): PlanStep {
     const backoff = route.retry.backoffMs > 0 ? Math.min(MAX_WAIT_MS, route.retry.backoffMs * 2 ** (n - 1)) : 0;
     waitsMs.push(statusRetries(route) ? Math.max(backoff, MAX_WAIT_MS) : backoff);
   }
-  const input = m?.context;
-  const output = m?.maxOutput ?? m?.context;
-  const inPrice = m === undefined ? 0 : inputCeiling(m);
-  const outPrice = m?.outputPrice ?? 0;
-  const part = (tokens: number | undefined, price: number): number => (price === 0 ? 0 : tokens === undefined ? Infinity : (tokens * price) / 1e6);
-  const perTry = part(input, inPrice) + part(output, outPrice);
+  const perTry = tryCost(pricedAs(graph, route, model));
   return { model, tries: retries + 1, timeoutMs, waitsMs, cost: perTry * (retries + 1) };
 }
 
@@ -121,7 +142,10 @@ export function routeBound(graph: Graph, route: RouteNode): RouteBound {
   const latency = best((p) => sum(p.map(stepMs)));
   const cost = best((p) => sum(p.map((s) => s.cost)));
   const reached = [...new Set(all.flat().map((s) => s.model))];
-  const price = (m: string): boolean => graph.models[m]?.inputPrice !== undefined || graph.models[m]?.outputPrice !== undefined;
+  const price = (m: string): boolean => {
+    const node = pricedAs(graph, route, m);
+    return node?.inputPrice !== undefined || node?.outputPrice !== undefined;
+  };
   return {
     route: route.name,
     tries: tries.value,

@@ -11,7 +11,7 @@
  */
 import { routeBound } from "../bounds/worst-case.js";
 import { describe, testRequest } from "../conditions/index.js";
-import type { Graph, JwtNode, KeyNode, RouteNode, SourceRef, TestRequest } from "../graph.js";
+import { isWildcard, pricesRequired, tableRows, type Graph, type JwtNode, type KeyNode, type RouteNode, type SourceRef, type TestRequest } from "../graph.js";
 import { ASPECTS, aspectFp, aspectText, type Aspect, type Outcome } from "./outcome.js";
 import { changedRegions, prepareSide, type Side } from "./regions.js";
 import { renames, type Rename } from "./renames.js";
@@ -82,8 +82,10 @@ function priceText(g: Graph, o: Outcome): string {
   let input = 0;
   let output = 0;
   let unpriced = false;
-  for (const n of names) {
+  // A wildcard bills at most its dearest row, on a route that sends only listed names; elsewhere it may send an unpriced one.
+  for (const n of names.flatMap((x) => (g.models[x] !== undefined && isWildcard(g.models[x]!) ? [x, ...tableRows(g.models, x).map(([row]) => row)] : [x]))) {
     const m = g.models[n];
+    if (m !== undefined && isWildcard(m) && pricesRequired(r, g.gateway)) continue;
     if (m?.inputPrice === undefined && m?.outputPrice === undefined) unpriced = true;
     input = Math.max(input, m?.inputPrice ?? 0);
     output = Math.max(output, m?.outputPrice ?? 0);

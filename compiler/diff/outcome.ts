@@ -9,7 +9,7 @@
  */
 import { stringify } from "safe-stable-stringify";
 import { exprText, factText } from "../expr-text.js";
-import type { BudgetNode, CacheNode, Graph, GuardrailNode, HealthNode, LimitNode, ModelNode, RouteNode, WindowNode } from "../graph.js";
+import { isWildcard, tableRows, type BudgetNode, type CacheNode, type Graph, type GuardrailNode, type HealthNode, type LimitNode, type ModelNode, type RouteNode, type WindowNode } from "../graph.js";
 import { dollarText, durationText, tokenText } from "../units-text.js";
 
 /** The aspects of a route's behaviour, in the order a report lists them. */
@@ -91,9 +91,12 @@ export class Resolver {
       const p = m && this.graph.providers[m.provider];
       const { span: _m, provider: _p, ...model } = m ?? ({} as Partial<ModelNode>);
       const { span: _s, ...provider } = p ?? {};
-      const prices = m?.inputPrice !== undefined || m?.outputPrice !== undefined ? `, ${dollarText(m?.inputPrice ?? 0)}/${dollarText(m?.outputPrice ?? 0)} per Mtok` : ", no price";
+      const priceText = (x: Partial<ModelNode>): string => (x.inputPrice !== undefined || x.outputPrice !== undefined ? `${dollarText(x.inputPrice ?? 0)}/${dollarText(x.outputPrice ?? 0)} per Mtok` : "no price");
+      // A wildcard is what its price table says: a changed row is a changed target.
+      const rows = m && isWildcard(m) ? tableRows(this.graph.models, name).map(([, { span: _r, provider: _q, ...row }]) => row) : undefined;
+      const prices = rows ? `, table ${rows.map((r) => `${r.upstream} ${priceText(r)}`).join(", ") || "empty"}` : `, ${priceText(m ?? {})}`;
       const detail = m ? `${m.provider}/${JSON.stringify(m.upstream)}${prices}${m.context !== undefined ? `, context ${tokenText(m.context)}` : ""}, timeout ${durationText(p?.timeoutMs ?? 0)}` : "undeclared";
-      item = { name, fp: fingerprint({ model, provider }), detail };
+      item = { name, fp: fingerprint({ model, provider, ...(rows ? { rows } : {}) }), detail };
       this.models.set(name, item);
     }
     return item;

@@ -8,7 +8,8 @@
  * Reported once per model, at the model's name, related to the first route
  * that reserves against it.
  */
-import type { BudgetClause, BudgetDecl, LimitDecl, ModelDecl, RouteStmt } from "../../lang/ast.js";
+import type { BudgetClause, BudgetDecl, LimitDecl, ModelDecl, RouteStmt, Setting } from "../../lang/ast.js";
+import { WILDCARD_UPSTREAM } from "../graph.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "./rule.js";
 import { arr, nameOf, routeModels, routesInOrder, spanOf, statements } from "./walk.js";
@@ -49,7 +50,9 @@ export const unboundedReservation: Rule = {
       for (const name of names) {
         const model = models.get(name);
         if (!model || reported.has(name)) continue;
-        if (arr(model.settings).some((s) => BOUNDS.has(nameOf(s?.name) ?? ""))) continue;
+        const bounded = (settings: readonly Setting[]): boolean => arr(settings).some((s) => BOUNDS.has(nameOf(s?.name) ?? ""));
+        // A wildcard's bounds are its price table's, row by row.
+        if (model.upstream?.value === WILDCARD_UPSTREAM ? arr(model.prices).every((row) => bounded(row?.settings ?? [])) : bounded(model.settings)) continue;
         reported.add(name);
         const file = model.span?.file ?? "";
         out.push(

@@ -30,6 +30,7 @@ import { isEjected, orderByHealth, type HealthReader } from "./live.js";
 import { pickByDraw, pickByKey, pickFastest, totalWeight, type Arm } from "./split.js";
 import { NO_SCOPE_VALUE, type StateView } from "./state.js";
 import type { Tracer } from "./trace.js";
+import { refuseWildcard, resolvePlan, rowFor } from "./wildcard.js";
 
 /** Optional extras for `decide`; none of them changes the decision. */
 export interface DecideOptions {
@@ -133,6 +134,14 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
   const name = r.node.name;
   const reject = r.node.target;
   if (reject.kind === "reject") return { kind: "refused", status: reject.status, route: r.ref, guardrails: NONE, budgets: NONE, limits: NONE, message: reject.message };
+  const wild = r.wildcards;
+  if (wild !== undefined) {
+    const refusal = refuseWildcard(wild, facts);
+    if (refusal !== undefined) {
+      if (tracer !== undefined) tracer({ kind: "rejected", message: refusal.message });
+      return { kind: "refused", status: refusal.status, code: refusal.code, route: r.ref, guardrails: NONE, budgets: NONE, limits: NONE, message: refusal.message };
+    }
+  }
 
   let budgets: readonly BudgetCharge[] = NONE;
   let rejectBy: BudgetCharge | undefined;
@@ -212,6 +221,7 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
     }
   }
   const more = unfit === undefined ? undefined : { unfit };
+  if (wild !== undefined) plan = resolvePlan(plan, wild, facts);
 
   const read = healthReader(r, state);
   if (read !== undefined) {
@@ -293,7 +303,11 @@ function pickArm(r: PreparedRoute, arms: readonly Arm[], total: number, facts: F
   const draw = state.draw();
   const models = r.cheapest;
   if (models !== undefined) {
-    const c = pickCheapest(arms, draw, (m) => worstCost(Object.hasOwn(models, m) ? models[m] : undefined, facts));
+    const priced = (m: string): string => (r.wildcards === undefined ? m : (rowFor(r.wildcards, m, facts) ?? m));
+    const c = pickCheapest(arms, draw, (arm) => {
+      const m = priced(arm);
+      return worstCost(Object.hasOwn(models, m) ? models[m] : undefined, facts);
+    });
     if (c.index < 0) return undefined;
     const compared: string[] = [];
     const costs: (number | undefined)[] = [];

@@ -62,7 +62,7 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
     random: o.random,
     aborted: () => o.signal.aborted,
     send: async (target, timeoutMs): Promise<TryReply<Answer>> => {
-      const attempt = { request: o.request, model: target.model, signal: o.signal, timeoutMs, requestId: o.requestId };
+      const attempt = { request: o.request, model: target.model, upstream: target.upstream, signal: o.signal, timeoutMs, requestId: o.requestId };
       const startMs = onTry === undefined && o.onOutcome === undefined ? 0 : clock();
       try {
         if (o.request.operation === "embeddings") {

@@ -247,7 +247,7 @@ export async function simulate(
     send: async (target: PlannedTarget, timeoutMs: number): Promise<TryReply<undefined>> => {
       const n = (triesOf.get(target.model) ?? 0) + 1;
       triesOf.set(target.model, n);
-      const b = world.get(target.model);
+      const b = world.get(target.model) ?? world.get(declaredModel(target.model));
       const failing = b?.fails !== undefined && (b.times === undefined || n <= b.times) ? b.fails : undefined;
       const latency = b?.latencyMs ?? 0;
       // A try that does not end before its timeout is cut there; `fails timeout` always waits it out.
@@ -368,13 +368,13 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
     case "no-route":
       return routeName === undefined ? undefined : `expected no route, got route \`${routeName}\``;
     case "target":
-      if (sim.target === e.target) return undefined;
+      if (sim.target !== undefined && declaredModel(sim.target) === e.target) return undefined;
       return `expected target \`${e.target}\`, got ${actualTarget(sim)}`;
     case "target-in":
-      if (sim.target !== undefined && e.targets.includes(sim.target)) return undefined;
+      if (sim.target !== undefined && e.targets.includes(declaredModel(sim.target))) return undefined;
       return `expected target in ${list(e.targets)}, got ${actualTarget(sim)}`;
     case "attempts":
-      if (sim.tried.length === e.targets.length && sim.tried.every((m, i) => m === e.targets[i])) return undefined;
+      if (sim.tried.length === e.targets.length && sim.tried.every((m, i) => declaredModel(m) === e.targets[i])) return undefined;
       return `expected attempts ${list(e.targets)}, got ${list(sim.tried)}${sim.tried.length === 0 ? ` (${sim.summary})` : ""}`;
     case "retries":
       return sim.retries === e.count ? undefined : `expected ${e.count} retries, got ${sim.retries}`;
@@ -428,6 +428,12 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
       return `expected cache ${e.result}, got no lookup (${d.kind === "no-route" || sim.guard?.blocked !== undefined ? sim.summary : `route \`${d.route.name}\` has no cache`})`;
     }
   }
+}
+
+/** The declared model a target is: a wildcard's price-table row (`any/gpt-4o`) is its wildcard (`any`), which a test names. */
+function declaredModel(target: string): string {
+  const slash = target.indexOf("/");
+  return slash < 0 ? target : target.slice(0, slash);
 }
 
 function actualTarget(sim: Simulation): string {

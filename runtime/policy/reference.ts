@@ -11,10 +11,11 @@
  * they are the definition of a sticky split, not an optimisation — and the
  * language's defaults (compiler/settings.ts).
  */
-import type { BudgetDecl, DefaultsDecl, Expr, FactRef, LimitDecl, RouteDecl, RouteStmt, SourceFile, Value } from "../../lang/ast.js";
+import type { BudgetDecl, DefaultsDecl, Expr, FactRef, LimitDecl, RouteDecl, RouteStmt, Setting, SourceFile, Value } from "../../lang/ast.js";
 import { buildSymbols } from "../../compiler/passes/symbols.js";
 import { compileLinear } from "../../compiler/linear-regex.js";
 import { DEFAULTS } from "../../compiler/settings.js";
+import { UPSTREAM_NAME } from "../../compiler/graph.js";
 import type { SymbolTable } from "../../compiler/symbols.js";
 import { callerStatus } from "../engine/attempts.js";
 import type { Facts } from "../engine/facts.js";
@@ -56,6 +57,8 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   const name = route.name.name;
   const reject = route.body.find((s) => s.kind === "reject");
   if (reject?.kind === "reject") return { kind: "refused", route: name, status: reject.status.kind === "quantity" ? reject.status.value : 0 };
+  const wild = wildcardsOf(symbols, route, facts);
+  if (wild.refused !== undefined) return { kind: "refused", route: name, status: wild.refused };
 
   let downgrade: string | undefined;
   for (const b of names(symbols, route, "budget")) {
@@ -91,7 +94,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   // A target that cannot take the request is never planned (§7.8).
   const able = (m: string): boolean => canTake(symbols, m, facts);
   if (downgrade !== undefined) {
-    return { kind: "route", route: name, targets: able(downgrade) ? [downgrade] : [], retries, fallbackOn, pick: undefined, downgrade };
+    return { kind: "route", route: name, targets: able(downgrade) ? [wild.as(downgrade)] : [], retries, fallbackOn, pick: undefined, downgrade };
   }
   // A route with `health h` asks the state about each target; ejected means skipped while something else is not.
   const healthStmt = single(symbols, route, "health");
@@ -101,7 +104,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   const target = route.body.find((s) => s.kind === "to" || s.kind === "split");
   let displaced: string | undefined;
   if (target?.kind === "to") first = target.target.name;
-  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able, (m) => costOf(symbols, m, facts)));
+  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able, (m) => costOf(symbols, wild.as(m), facts)));
   if (pick !== undefined) first = pick;
 
   const targets: string[] = [];
@@ -110,7 +113,51 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   if (displaced !== undefined && !targets.includes(displaced)) targets.push(displaced);
   const open = targets.filter((m) => !ejected(m));
   const ordered = open.length === 0 ? targets : [...open, ...targets.filter((m) => ejected(m))];
-  return { kind: "route", route: name, targets: ordered, retries, fallbackOn, pick, downgrade: undefined };
+  return { kind: "route", route: name, targets: ordered.map(wild.as), retries, fallbackOn, pick, downgrade: undefined };
+}
+
+/**
+ * The route's wildcard models (`provider/"*"`, §4.3) for this request: the
+ * status that refuses it (400 for a name that may not be sent, 404 for one
+ * the price table lacks on a route that needs prices: a budget, a `max_cost`
+ * of its own or the gateway's, a `split cheapest`), and each model's name in
+ * the plan (a wildcard's table row `m/name`, when it lists the name).
+ */
+function wildcardsOf(symbols: SymbolTable, route: RouteDecl, facts: Facts): { refused: number | undefined; as: (m: string) => string } {
+  const upstreamFor = (m: string): string | undefined => {
+    const decl = symbols.models.get(m);
+    if (decl?.upstream.value !== "*" || facts.model === undefined) return undefined;
+    const prefix = `${decl.provider.name}/`;
+    return facts.model.startsWith(prefix) ? facts.model.slice(prefix.length) : facts.model;
+  };
+  const listed = (m: string, upstream: string): boolean => (symbols.models.get(m)?.prices ?? []).some((row) => row.name.value === upstream);
+  const budgets = names(symbols, route, "budget").flatMap((b) => {
+    const x = symbols.budgets.get(b)?.clauses.find((c) => c.kind === "exceeded");
+    return x?.kind === "exceeded" && x.model ? [x.model.name] : [];
+  });
+  const split = single(symbols, route, "split");
+  const to = single(symbols, route, "to");
+  const fallback = single(symbols, route, "fallback");
+  const models = [...(to ? [to.target.name] : []), ...(split ? split.arms.map((a) => a.target.name) : []), ...(fallback ? fallback.targets.map((t) => t.name) : []), ...budgets];
+  const wild = models.filter((m) => symbols.models.get(m)?.upstream.value === "*");
+  const priced = names(symbols, route, "budget").length > 0 || split?.cheapest === true || hasSetting(symbols, route, "max_cost") || (symbols.gateway?.settings.some((x) => x.name.name === "max_cost") ?? false);
+  let refused: number | undefined;
+  for (const m of wild) {
+    const upstream = upstreamFor(m);
+    if (upstream === undefined || !UPSTREAM_NAME.test(upstream)) refused ??= 400;
+    else if (priced && !listed(m, upstream)) refused ??= 404;
+  }
+  const as = (m: string): string => {
+    const upstream = upstreamFor(m);
+    return upstream !== undefined && listed(m, upstream) ? `${m}/${upstream}` : m;
+  };
+  return { refused, as };
+}
+
+/** Whether the route, or a `defaults` block it uses, says `NAME value`. */
+function hasSetting(symbols: SymbolTable, owner: RouteDecl | DefaultsDecl, name: string, depth = 0): boolean {
+  if (owner.body.some((s) => s.kind === "setting" && s.name.name === name)) return true;
+  return depth <= symbols.defaults.size && uses(symbols, owner).some((d) => hasSetting(symbols, d, name, depth + 1));
 }
 
 /** The split's pick, and the ejected arm it replaced (if it did). */
@@ -181,7 +228,7 @@ function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
  * else the largest context; undefined without both prices.
  */
 function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
-  const settings = symbols.models.get(m)?.settings ?? [];
+  const settings = settingsOf(symbols, m);
   const n = (name: string): number | undefined => {
     const v = settings.find((s) => s.name.name === name)?.value;
     return v?.kind === "quantity" ? v.value : undefined;
@@ -191,6 +238,13 @@ function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
   const input = context === undefined ? f.maxInputTokens : Math.min(f.maxInputTokens, context);
   const output = f.maxTokens ?? maxOutput ?? context ?? LARGEST_CONTEXT_TOKENS;
   return (input * inPrice + output * outPrice) / 1_000_000;
+}
+
+/** A model's settings; for a wildcard's row `m/name`, the row's (§4.3). */
+function settingsOf(symbols: SymbolTable, m: string): readonly Setting[] {
+  const slash = m.indexOf("/");
+  if (slash < 0) return symbols.models.get(m)?.settings ?? [];
+  return symbols.models.get(m.slice(0, slash))?.prices?.find((row) => row.name.value === m.slice(slash + 1))?.settings ?? [];
 }
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */

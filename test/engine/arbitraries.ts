@@ -98,7 +98,8 @@ export const graphArb: fc.Arbitrary<Graph> = fc
 
 export const factsArb: fc.Arbitrary<FactsInit> = fc.record(
   {
-    model: fc.constantFrom(...REQUEST_MODELS, "other"),
+    // `p/chat` and `p/../x`: a wildcard of provider `p` sends `chat`, and refuses `../x` (test/engine/reference.test.ts).
+    model: fc.constantFrom(...REQUEST_MODELS, "other", "p/chat", "p/../x"),
     headers: fc.record(
       { "x-tier": fc.constantFrom(...TIERS), "x-user": fc.constantFrom("u1", "u2", "u3"), "x-priority": fc.constantFrom("0", "3", "5", "high", "") },
       { requiredKeys: [] },

@@ -22,6 +22,7 @@ model b = p/"b" { input $1/Mtok output $2/Mtok }
 model c = p/"c" { input $1/Mtok output $2/Mtok }
 model d = p/"d" { input $1/Mtok output $2/Mtok }
 model e = p/"e" { input $1/Mtok output $2/Mtok }
+model w = p/"*" { "chat" input $1/Mtok output $2/Mtok  "code" input $3/Mtok output $1/Mtok }
 budget bud-down { per team limit $100 per day warn 80% exceeded downgrade e }
 budget bud-reject { per global limit $1000 per day exceeded reject }
 limit lim { per key requests 10 per minute tokens 1k per minute }
@@ -122,7 +123,8 @@ test "other" {
 
 // ---------------------------------------------------------------- generated policies
 
-const TO = ["a", "b", "c", "d"];
+// `w` is a wildcard (its table lists `chat` and `code`): routes with a budget refuse the other names.
+const TO = ["a", "b", "c", "d", "w"];
 
 interface RouteSpec {
   /** `defaults` blocks included with `use`, by index into the policy's blocks. */

@@ -90,6 +90,13 @@ describe("completion", () => {
     expect(await labels('\nmodel m3 = openai/"x" { |')).toContain("supports");
   });
 
+  it("offers a price row's settings after its name in a wildcard model's table", async () => {
+    const row = await labels('\nmodel any = openai/"*" {\n  residency us\n  "gpt-4o" input $2/Mtok |');
+    expect(row).toEqual(expect.arrayContaining(["input", "output", "context", "max_output", "supports"]));
+    expect(row).not.toContain("residency");
+    expect(row).not.toContain("prompt_cache");
+  });
+
   it("hovers a health policy with its settings and defaults, and a model with what it supports", async () => {
     const snippet = '\nhealth up { consecutive 3  eject 10s }\nmodel m4 = openai/"x" { supports [tools, images] }\nroute r2 {\n  to m4\n  health up\n}\n';
     const text = MAIN + snippet;

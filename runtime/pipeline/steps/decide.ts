@@ -75,7 +75,10 @@ function routedOn(ctx: ChatContext, d: Decision, startMs: number, next: () => Pr
     ctx.record.add({ kind: "skipped", skipped: d.skipped });
   }
   ctx.record.add(rt.timeSteps ? { kind: "routed", route: d.route.name, span: d.route.span, startMs, endMs } : { kind: "routed", route: d.route.name, span: d.route.span });
-  if (d.kind === "refused") throw new GatewayError("rejected_by_route", d.message, { status: d.status, type: openaiErrorType(d.status) });
+  if (d.kind === "refused") {
+    if (d.code !== undefined) throw new GatewayError(d.code, d.message, { param: "model" });
+    throw new GatewayError("rejected_by_route", d.message, { status: d.status, type: openaiErrorType(d.status) });
+  }
   if (d.kind === "route") refuseUnfit(ctx, d);
   return next();
 }

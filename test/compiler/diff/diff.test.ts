@@ -159,6 +159,20 @@ route long {
     expect(timeout.changes.map((c) => c.new?.name)).toEqual(["premium", "chat"]);
   });
 
+  it("a row of a wildcard model's price table: a change of what its route bills", () => {
+    const wild = `${DECLS}
+model any = p/"*" {
+  "x" input $1/Mtok  output $2/Mtok
+  "y" input $3/Mtok  output $4/Mtok
+}
+budget pass { per team  limit $10 per day }
+route passthrough { when model in ["p/x", "p/y"]  to any  budget pass }`;
+    const d = diff(wild, wild.replace('"y" input $3/Mtok', '"y" input $6/Mtok'));
+    expect(d.changes.map((c) => c.new?.name)).toEqual(["passthrough"]);
+    expect(aspects(d)["targets"]).toEqual(['to any (p/"*", table x $1/$2 per Mtok, y $3/$4 per Mtok, timeout 30s)', 'to any (p/"*", table x $1/$2 per Mtok, y $6/$4 per Mtok, timeout 30s)']);
+    expect(aspects(d)["price"]).toEqual(["$3/$4 per Mtok", "$6/$4 per Mtok"]);
+  });
+
   it("reordering routes that share requests moves those requests", () => {
     const search = `\nroute search {\n  when model == "chat" and team == "search"\n  to big\n}`;
     const d = diff(DECLS + PREMIUM + search + CHAT, DECLS + search + PREMIUM + CHAT);
