@@ -298,6 +298,28 @@ export type TargetPlan =
    */
   | { kind: "reject"; status: number; message: string };
 
+/** Canonical request parameters a route shapes, by their canonical names (runtime/request/model.ts). */
+export interface ShapeParams {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+}
+
+/**
+ * How a route shapes the request it sends (lang/SPEC.md §4.8.2), applied in
+ * this order after the input guardrails: `set` always, `default` where the
+ * caller sent nothing, then `max_tokens` lowered to `maxTokensCap` (and set
+ * to it when absent, so the reservation is bounded by it).
+ */
+export interface Shaping {
+  set?: ShapeParams;
+  default?: ShapeParams;
+  maxTokensCap?: number;
+  /** Lower-case names, in the order written; added to every upstream request of the route. */
+  headers?: { name: string; value: string }[];
+}
+
 export interface RouteNode {
   name: string;
   /** Absent: the route matches every request. */
@@ -318,6 +340,8 @@ export interface RouteNode {
   maxLatencyMs?: number;
   /** `max_cost`, in dollars: the most one request may cost here, proven likewise. */
   maxCost?: number;
+  /** Request shaping: parameters set, defaulted or capped, and headers added upstream (lang/SPEC.md §4.8.2). */
+  shaping?: Shaping;
   /** The `defaults` blocks (`use`) that gave this route statements, each with those statements as written: for `aigw explain`. */
   defaults?: { name: string; span: SourceRef; settings: string[] }[];
   span: SourceRef;

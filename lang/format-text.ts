@@ -200,6 +200,10 @@ export function routeStmt(s: A.RouteStmt): string {
       return `use ${names(s.names)}`;
     case "reject":
       return s.message ? `reject ${value(s.status)} ${stringLiteral(s.message.value)}` : `reject ${value(s.status)}`;
+    case "shape":
+      return `${s.verb} ${s.param.name} ${value(s.value)}`;
+    case "upstream_header":
+      return `upstream_header ${stringLiteral(s.name.value)} ${stringLiteral(s.value.value)}`;
     case "setting":
       return setting(s);
   }

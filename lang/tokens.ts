@@ -119,6 +119,10 @@ export const Cache = keyword("cache");
 export const Hit = keyword("hit");
 export const Defaults = keyword("defaults");
 export const Use = keyword("use");
+export const SetKw = keyword("set");
+export const Default = keyword("default");
+export const Cap = keyword("cap");
+export const UpstreamHeader = keyword("upstream_header");
 
 export const True = createToken({ name: "True", pattern: /true/, longer_alt: Identifier, label: "`true`" });
 export const False = createToken({ name: "False", pattern: /false/, longer_alt: Identifier, label: "`false`" });

@@ -14,11 +14,13 @@
  * - the gateway's `deadline` ends the request, so the wall time is at most
  *   the deadline;
  * - every try may be billed at its largest: the model's whole `context` in
- *   and its `max_output` (else `context`) out, at its prices. A model that
+ *   and its `max_output` (else `context`) out — at most the route's
+ *   `max_tokens` cap or `set max_tokens` — at its prices. A model that
  *   declares neither leaves the cost unbounded; an unpriced one counts $0 and
  *   is named. One choice per request (`n` multiplies the output).
  */
 import { inputCeiling, type Graph, type RouteNode } from "../graph.js";
+import { shapedMaxTokens } from "../shaping.js";
 
 /** The longest wait between two tries: the backoff cap and the longest `Retry-After` honoured (30 s). */
 export const MAX_WAIT_MS = 30_000;
@@ -94,7 +96,10 @@ function step(graph: Graph, route: RouteNode, model: string): PlanStep {
     waitsMs.push(statusRetries(route) ? Math.max(backoff, MAX_WAIT_MS) : backoff);
   }
   const input = m?.context;
-  const output = m?.maxOutput ?? m?.context;
+  // A cap (or `set max_tokens`) bounds every try's output, as the shaped request the reservation reads does.
+  const bound = m?.maxOutput ?? m?.context;
+  const shaped = shapedMaxTokens(route.shaping);
+  const output = shaped === undefined ? bound : bound === undefined ? shaped : Math.min(bound, shaped);
   const inPrice = m === undefined ? 0 : inputCeiling(m);
   const outPrice = m?.outputPrice ?? 0;
   const part = (tokens: number | undefined, price: number): number => (price === 0 ? 0 : tokens === undefined ? Infinity : (tokens * price) / 1e6);
