@@ -91,8 +91,9 @@ describe("request shaping, through aigw serve", () => {
     expect(body.top_p).toBe(0.5);
   });
 
+  // (the SDK refuses a non-streamed `max_tokens` above about 21k on its own, so the asks stay below that)
   it("lowers an Anthropic SDK caller's max_tokens on the way to an OpenAI upstream", async () => {
-    const reply = await anthropic.messages.create({ model: "gpt", max_tokens: 50_000, messages: [{ role: "user", content: "hi" }] });
+    const reply = await anthropic.messages.create({ model: "gpt", max_tokens: 20_000, messages: [{ role: "user", content: "hi" }] });
     expect(reply.type).toBe("message");
     const body = sentTo(oa, "gpt-up")[0]!.body;
     expect(body.max_completion_tokens ?? body.max_tokens).toBe(8000);
@@ -100,11 +101,13 @@ describe("request shaping, through aigw serve", () => {
   });
 
   it("lowers an Anthropic SDK caller's max_tokens on the way to an Anthropic upstream, and applies defaults only when absent", async () => {
-    await anthropic.messages.create({ model: "claude", max_tokens: 64_000, messages: [{ role: "user", content: "hi" }] });
+    await anthropic.messages.create({ model: "claude", max_tokens: 16_000, messages: [{ role: "user", content: "hi" }] });
     let body = sentTo(an, "claude-up")[0]!.body;
     expect(body.max_tokens).toBe(8000);
     expect(body.temperature).toBe(0.7);
-    await anthropic.messages.create({ model: "claude", max_tokens: 500, temperature: 0.3, messages: [{ role: "user", content: "hi" }] });
+    // The SDK's types here leave `temperature` out; the Messages API takes it, and the gateway decodes it.
+    const withTemperature = { model: "claude", max_tokens: 500, temperature: 0.3, messages: [{ role: "user" as const, content: "hi" }] };
+    await anthropic.messages.create(withTemperature as Anthropic.MessageCreateParamsNonStreaming);
     body = sentTo(an, "claude-up")[0]!.body;
     expect(body.max_tokens).toBe(500);
     expect(body.temperature).toBe(0.3);
@@ -142,6 +145,8 @@ describe("request shaping, through aigw serve", () => {
 
   it("writes what was shaped in the access log and the decision record", async () => {
     await expect.poll(() => logLines().find((l) => l.route === "short" && l.status === 200)?.shaped, { timeout: 5000 }).toBe("max_tokens defaulted 100, temperature set 0.2");
-    expect(logLines().find((l) => l.route === "capped" && l.status === 200)?.shaped).toBe("max_tokens 20000 → 8000 (cap), top_p set 0.5");
+    const capped = logLines().find((l) => l.route === "capped" && l.status === 200);
+    expect(capped?.shaped).toBe("max_tokens 20000 → 8000 (cap), top_p set 0.5");
+    expect(capped?.decision?.shaped).toBe("max_tokens 20000 → 8000 (cap), top_p set 0.5");
   });
 });
