@@ -451,6 +451,8 @@ export type TestExpect =
   | { kind: "status"; status: number }
   /** What the request is charged, in dollars, compared with `op` (lang/SPEC.md §8.3). */
   | { kind: "cost"; op: "==" | "<" | "<=" | ">" | ">="; dollars: number }
+  /** The request sent has this value of parameter `param` (`max_tokens`, `temperature`, `top_p`), after the route's shaping. */
+  | { kind: "shaped"; param: string; value: number }
   /** How the route's cache answered: `hit`, `miss` (looked up, not found) or `bypass` (the caller skipped it). */
   | { kind: "cache"; result: "hit" | "miss" | "bypass" }
   | { kind: "redacted"; text: string };

@@ -341,6 +341,8 @@ export type Expect =
   | { kind: "status"; status: Value; span: Span }
   /** `expect cost <= $0.01` / `expect cost $0.002`: what the request is charged (absent `op`: equal). */
   | { kind: "cost"; op?: "==" | "<" | "<=" | ">" | ">="; amount: Value; span: Span }
+  /** `expect shaped max_tokens 8k`: the parameter of the request sent, after the route's shaping (lang/SPEC.md §4.8.2). */
+  | { kind: "shaped"; param: Ident; value: Value; span: Span }
   /** `expect cache hit` / `expect cache miss` / `expect cache bypass`. */
   | { kind: "cache"; result: Ident; span: Span }
   | { kind: "redacted"; text: StringLit; span: Span };

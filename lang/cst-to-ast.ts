@@ -604,6 +604,7 @@ export class AstBuilder {
       const amount = this.value(this.node(c, "cost"), span);
       return op ? { kind: "cost", op, amount, span } : { kind: "cost", amount, span };
     }
+    if (this.token(c, "Kw_shaped")) return { kind: "shaped", param: this.ident(this.token(c, "shapedParam"), span), value: this.value(this.node(c, "shapedValue"), span), span };
     if (this.token(c, "Kw_redacted")) return { kind: "redacted", text: this.string(this.token(c, "StringLiteral"), span), span };
     return undefined;
   }

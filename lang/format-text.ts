@@ -275,6 +275,8 @@ function expectation(e: A.Expect): string {
       return `status ${value(e.status)}`;
     case "cost":
       return e.op ? `cost ${e.op} ${value(e.amount)}` : `cost ${value(e.amount)}`;
+    case "shaped":
+      return `shaped ${e.param.name} ${value(e.value)}`;
     case "cache":
       return `cache ${e.result.name}`;
     case "redacted":

@@ -876,6 +876,14 @@ class RouteParser extends CstParser {
                   this.CONSUME(T.StringLiteral);
                 },
               },
+              {
+                // `expect shaped max_tokens 8k`: a parameter of the request sent, after the route's shaping
+                ALT: () => {
+                  this.CONSUME(T.Shaped);
+                  this.consume(11, T.Name, { LABEL: "shapedParam" });
+                  this.subrule(11, this.value, { LABEL: "shapedValue" });
+                },
+              },
             ],
           }));
         },

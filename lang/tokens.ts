@@ -96,6 +96,7 @@ export const Blocked = keyword("blocked");
 export const Flagged = keyword("flagged");
 export const Status = keyword("status");
 export const Cost = keyword("cost");
+export const Shaped = keyword("shaped");
 export const Redacted = keyword("redacted");
 export const Input = keyword("input");
 export const Once = keyword("once");

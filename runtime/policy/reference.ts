@@ -39,6 +39,8 @@ export type ReferenceDecision =
       /** The split's pick, when there is a split and no downgrade. */
       pick: string | undefined;
       downgrade: string | undefined;
+      /** `max_tokens`, `temperature` and `top_p` of the request sent, after the route's shaping (lang/SPEC.md §4.8.2). */
+      sent?: Readonly<Record<string, number | undefined>>;
     };
 
 /** The symbol table the reference walks (first declaration of a name wins, routes in file order). */
@@ -91,7 +93,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   // A target that cannot take the request is never planned (§7.8).
   const able = (m: string): boolean => canTake(symbols, m, facts);
   if (downgrade !== undefined) {
-    return { kind: "route", route: name, targets: able(downgrade) ? [downgrade] : [], retries, fallbackOn, pick: undefined, downgrade };
+    return { kind: "route", route: name, targets: able(downgrade) ? [downgrade] : [], retries, fallbackOn, pick: undefined, downgrade, sent: sentBy(symbols, route, facts) };
   }
   // A route with `health h` asks the state about each target; ejected means skipped while something else is not.
   const healthStmt = single(symbols, route, "health");
@@ -110,7 +112,27 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   if (displaced !== undefined && !targets.includes(displaced)) targets.push(displaced);
   const open = targets.filter((m) => !ejected(m));
   const ordered = open.length === 0 ? targets : [...open, ...targets.filter((m) => ejected(m))];
-  return { kind: "route", route: name, targets: ordered, retries, fallbackOn, pick, downgrade: undefined };
+  return { kind: "route", route: name, targets: ordered, retries, fallbackOn, pick, downgrade: undefined, sent: sentBy(symbols, route, facts) };
+}
+
+/**
+ * The parameters the route sends, written out: the route's (or its blocks')
+ * `set P` wins over what was asked, which wins over `default P`; then
+ * `max_tokens` above the cap, or absent, is the cap.
+ */
+function sentBy(symbols: SymbolTable, route: RouteDecl, facts: Facts): Record<string, number | undefined> {
+  const word = (verb: string, param: string): number | undefined => {
+    const s = singleWhere(symbols, route, (x) => x.kind === "shape" && x.verb === verb && x.param.name === param);
+    return s?.kind === "shape" && s.value.kind === "quantity" ? s.value.value : undefined;
+  };
+  const out: Record<string, number | undefined> = {};
+  for (const [param, asked] of [["max_tokens", facts.maxTokens], ["temperature", facts.temperature], ["top_p", facts.topP]] as const) {
+    let v = word("set", param) ?? asked ?? word("default", param);
+    const cap = param === "max_tokens" ? word("cap", param) : undefined;
+    if (cap !== undefined && (v === undefined || v > cap)) v = cap;
+    out[param] = v;
+  }
+  return out;
 }
 
 /** The split's pick, and the ejected arm it replaced (if it did). */
@@ -207,6 +229,18 @@ function single<K extends RouteStmt["kind"]>(symbols: SymbolTable, owner: RouteD
   const used = uses(symbols, owner);
   for (let i = used.length - 1; i >= 0; i--) {
     const found = single(symbols, used[i]!, kind, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** Like {@link single}, for the statement `pick` chooses (a shaping statement per verb and parameter). */
+function singleWhere(symbols: SymbolTable, owner: RouteDecl | DefaultsDecl, pick: (s: RouteStmt) => boolean, depth = 0): RouteStmt | undefined {
+  const own = owner.body.find(pick);
+  if (own !== undefined || depth > symbols.defaults.size) return own;
+  const used = uses(symbols, owner);
+  for (let i = used.length - 1; i >= 0; i--) {
+    const found = singleWhere(symbols, used[i]!, pick, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;

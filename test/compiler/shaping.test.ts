@@ -7,6 +7,13 @@
 import { describe, expect, it } from "vitest";
 import { routeBound } from "../../compiler/bounds/worst-case.js";
 import { shapeParams } from "../../runtime/request/shape.js";
+import { runPolicyTests } from "../../runtime/policy/policy-tests.js";
+import { crossCheckTests } from "../../runtime/policy/reference-check.js";
+import { compareWithReference } from "../../runtime/policy/reference-check.js";
+import { decide } from "../../runtime/engine/decide.js";
+import { prepare } from "../../runtime/engine/prepare.js";
+import { makeFacts } from "../../runtime/engine/facts.js";
+import { parse } from "../../lang/index.js";
 import { BASE, compileText, errorCodes, found } from "./helpers.js";
 
 describe("shaping statements", () => {
@@ -158,5 +165,66 @@ describe("the shaping rule (shared by the server, explain and the policy tests)"
 
   it("a cap with no default gives an absent max_tokens the cap", () => {
     expect(shapeParams({}, { maxTokensCap: 8000 }).changes).toEqual([{ param: "max_tokens", how: "cap", to: 8000 }]);
+  });
+});
+
+describe("policy tests state the shaped request (`expect shaped`)", () => {
+  const policy = `${BASE}defaults shaped { cap max_tokens 8k  default temperature 0.7 }
+route r { use shaped  set top_p 0.5  to m }
+`;
+
+  it("compare the parameter of the request sent, after the route's shaping", async () => {
+    const result = compileText(`${policy}test "a large ask is capped" {
+  request { model "m"  max_tokens 20k  temperature 0.1 }
+  expect shaped max_tokens 8k
+  expect shaped temperature 0.1
+  expect shaped top_p 0.5
+}
+test "an absent ask gets the cap and the default" {
+  request { model "m" }
+  expect shaped max_tokens 8000
+  expect shaped temperature 0.7
+}
+test "a wrong expectation fails, saying what was sent" {
+  request { model "m"  max_tokens 20k }
+  expect shaped max_tokens 20k
+}`);
+    expect(errorCodes(result)).toEqual([]);
+    const results = await runPolicyTests(result.graph!, result.tests);
+    expect(results.map((r) => [r.name, r.passed])).toEqual([
+      ["a large ask is capped", true],
+      ["an absent ask gets the cap and the default", true],
+      ["a wrong expectation fails, saying what was sent", false],
+    ]);
+    expect(results[2]!.failures![0]!.message).toBe("expected max_tokens 20000 in the request sent, got 8000");
+  });
+
+  it("E401 for a parameter it cannot compare, or a value of the wrong type", () => {
+    const result = compileText(`${policy}test "t" {
+  request { model "m" }
+  expect shaped stop 1
+  expect shaped temprature 0.2
+  expect shaped max_tokens "8k"
+}`);
+    expect(found(result, "E401").map((d) => d.message)).toEqual([
+      "`expect shaped` takes `max_tokens`, `temperature`, `top_p`, not `stop`",
+      "`expect shaped` takes `max_tokens`, `temperature`, `top_p`, not `temprature`",
+      'expected a token count like 100k after `expect shaped max_tokens`, found the string `"8k"`',
+    ]);
+  });
+
+  it("the reference interpreter agrees on every test's shaped request, and a disagreement is reported", () => {
+    const text = `${policy}test "t" {
+  request { model "m"  max_tokens 20k }
+  expect shaped max_tokens 8k
+}`;
+    const result = compileText(text);
+    expect(crossCheckTests([parse(text, "policy.route").file], result.graph!, result.tests)).toEqual([]);
+    const facts = makeFacts({ model: "m", maxTokens: 20_000 }, { count: (t) => t.length });
+    const state = { budgetSpent: () => 0, limitUsed: () => 0, draw: () => 0 };
+    const d = decide(prepare(result.graph!), facts, state);
+    const reference = { kind: "route" as const, route: "r", targets: ["m"], retries: 0, fallbackOn: ["429", "5xx", "timeout", "connection"], pick: undefined, downgrade: undefined, sent: { max_tokens: 8000, temperature: 0.7, top_p: 0.5 } };
+    expect(compareWithReference(d, reference, { max_tokens: 8000, temperature: 0.7, top_p: 0.5 })).toBeUndefined();
+    expect(compareWithReference(d, reference, { max_tokens: 20_000, temperature: 0.7, top_p: 0.5 })).toBe("route `r`: the evaluator sends max_tokens 20000, the reference 8000");
   });
 });
