@@ -109,3 +109,12 @@ export function shapedMaxTokens(s: Shaping | undefined): number | undefined {
   if (set !== undefined && cap !== undefined) return Math.min(set, cap);
   return set ?? cap;
 }
+
+/** `cap max_tokens 8000, default temperature 0.7, set top_p 0.5, upstream_header x-team: research`: a route's shaping in words (`aigw diff`). */
+export function shapingText(s: Shaping): string {
+  const name = new Map([...SHAPE_PARAMS].map(([n, p]) => [p.key, n] as const));
+  const value = (v: number | string[]): string => (typeof v === "number" ? String(v) : `[${v.map((x) => JSON.stringify(x)).join(", ")}]`);
+  const params = (verb: string, p: ShapeParams | undefined): string[] => Object.entries(p ?? {}).map(([k, v]) => `${verb} ${name.get(k as keyof ShapeParams) ?? k} ${value(v as number | string[])}`);
+  const parts = [...(s.maxTokensCap === undefined ? [] : [`cap max_tokens ${s.maxTokensCap}`]), ...params("set", s.set), ...params("default", s.default), ...(s.headers ?? []).map((h) => `upstream_header ${h.name}: ${h.value}`)];
+  return parts.join(", ");
+}
