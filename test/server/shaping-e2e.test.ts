@@ -2,8 +2,8 @@
  * Request shaping (lang/SPEC.md §4.8.2) end to end: a real `aigw serve`, the
  * official OpenAI and Anthropic SDKs as clients, fake OpenAI and Anthropic
  * upstreams on 127.0.0.1 recording every body and header they receive. A
- * capped route lowers `max_tokens` whatever the inbound API and whichever
- * upstream wire; defaults apply only when the caller sent nothing,
+ * capped route lowers `max_tokens` whatever the inbound API (chat,
+ * Anthropic Messages, Responses) and whichever upstream wire; defaults apply only when the caller sent nothing,
  * overrides always; the route's extra headers arrive upstream; and the
  * budget reserves the shaped request: an ask for a million tokens a budget
  * refuses on an uncapped route is admitted on a capped one.
@@ -111,6 +111,14 @@ describe("request shaping, through aigw serve", () => {
     body = sentTo(an, "claude-up")[0]!.body;
     expect(body.max_tokens).toBe(500);
     expect(body.temperature).toBe(0.3);
+  });
+
+  it("lowers a Responses caller's max_output_tokens on the way to an OpenAI chat upstream", async () => {
+    const { response } = await openai.responses.create({ model: "gpt", max_output_tokens: 30_000, input: "hi" }).withResponse();
+    expect(response.status).toBe(200);
+    const body = sentTo(oa, "gpt-up")[0]!.body;
+    expect(body.max_completion_tokens ?? body.max_tokens).toBe(8000);
+    expect(body.top_p).toBe(0.5);
   });
 
   it("sends the route's extra headers upstream, on both wires", async () => {
