@@ -118,3 +118,16 @@ export function shapingText(s: Shaping): string {
   const parts = [...(s.maxTokensCap === undefined ? [] : [`cap max_tokens ${s.maxTokensCap}`]), ...params("set", s.set), ...params("default", s.default), ...(s.headers ?? []).map((h) => `upstream_header ${h.name}: ${h.value}`)];
   return parts.join(", ");
 }
+
+/**
+ * The `max_tokens` a route sends for a request that asked `asked` (the
+ * shaping rule of runtime/request/shape.ts on this one parameter): what the
+ * fit check and `split cheapest` read, so a capped route's target with a
+ * smaller `max_output` still takes a larger ask.
+ */
+export function shapedAsk(s: Shaping | undefined, asked: number | undefined): number | undefined {
+  if (s === undefined) return asked;
+  const v = s.set?.maxTokens ?? asked ?? s.default?.maxTokens;
+  const cap = s.maxTokensCap;
+  return cap !== undefined && (v === undefined || v > cap) ? cap : v;
+}

@@ -30,6 +30,7 @@ import { isEjected, orderByHealth, type HealthReader } from "./live.js";
 import { pickByDraw, pickByKey, pickFastest, totalWeight, type Arm } from "./split.js";
 import { NO_SCOPE_VALUE, type StateView } from "./state.js";
 import type { Tracer } from "./trace.js";
+import { shapedAsk } from "../../compiler/shaping.js";
 
 /** Optional extras for `decide`; none of them changes the decision. */
 export interface DecideOptions {
@@ -190,7 +191,8 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
   let split: SplitChoice | undefined;
   let downgrade: RoutedDecision["downgrade"];
   // Capabilities are checked only on routes whose targets declare some (engine/fit.ts).
-  const fit = r.fits === undefined ? undefined : new FitCheck(r.fits, facts);
+  // A route's shaping is part of what its targets are asked (`cap max_tokens`, lang/SPEC.md §4.8.2).
+  const fit = r.fits === undefined ? undefined : new FitCheck(r.fits, facts, shapedAsk(r.node.shaping, facts.maxTokens) ?? 0);
   if (downgradeIndex >= 0) {
     const b = r.budgets[downgradeIndex]!;
     plan = b.downgrade!;
@@ -293,7 +295,8 @@ function pickArm(r: PreparedRoute, arms: readonly Arm[], total: number, facts: F
   const draw = state.draw();
   const models = r.cheapest;
   if (models !== undefined) {
-    const c = pickCheapest(arms, draw, (m) => worstCost(Object.hasOwn(models, m) ? models[m] : undefined, facts));
+    const asked = shapedAsk(r.node.shaping, facts.maxTokens);
+    const c = pickCheapest(arms, draw, (m) => worstCost(Object.hasOwn(models, m) ? models[m] : undefined, facts, asked));
     if (c.index < 0) return undefined;
     const compared: string[] = [];
     const costs: (number | undefined)[] = [];

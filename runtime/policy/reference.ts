@@ -91,9 +91,11 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   let first: string | undefined;
   let pick: string | undefined;
   // A target that cannot take the request is never planned (§7.8).
-  const able = (m: string): boolean => canTake(symbols, m, facts);
+  // What the targets are asked is the request as the route shapes it (§4.8.2).
+  const sent = sentBy(symbols, route, facts);
+  const able = (m: string): boolean => canTake(symbols, m, facts, sent["max_tokens"] ?? 0);
   if (downgrade !== undefined) {
-    return { kind: "route", route: name, targets: able(downgrade) ? [downgrade] : [], retries, fallbackOn, pick: undefined, downgrade, sent: sentBy(symbols, route, facts) };
+    return { kind: "route", route: name, targets: able(downgrade) ? [downgrade] : [], retries, fallbackOn, pick: undefined, downgrade, sent };
   }
   // A route with `health h` asks the state about each target; ejected means skipped while something else is not.
   const healthStmt = single(symbols, route, "health");
@@ -103,7 +105,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   const target = route.body.find((s) => s.kind === "to" || s.kind === "split");
   let displaced: string | undefined;
   if (target?.kind === "to") first = target.target.name;
-  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able, (m) => costOf(symbols, m, facts)));
+  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able, (m) => costOf(symbols, m, facts, sent["max_tokens"])));
   if (pick !== undefined) first = pick;
 
   const targets: string[] = [];
@@ -112,7 +114,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   if (displaced !== undefined && !targets.includes(displaced)) targets.push(displaced);
   const open = targets.filter((m) => !ejected(m));
   const ordered = open.length === 0 ? targets : [...open, ...targets.filter((m) => ejected(m))];
-  return { kind: "route", route: name, targets: ordered, retries, fallbackOn, pick, downgrade: undefined, sent: sentBy(symbols, route, facts) };
+  return { kind: "route", route: name, targets: ordered, retries, fallbackOn, pick, downgrade: undefined, sent };
 }
 
 /**
@@ -178,7 +180,7 @@ function splitPick(
  * input tokens plus the `max_tokens` asked fit its `context`, and the
  * `max_tokens` asked fit its `max_output`.
  */
-function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
+function canTake(symbols: SymbolTable, m: string, f: Facts, asked: number): boolean {
   const settings = symbols.models.get(m)?.settings ?? [];
   const setting = (n: string): Value | undefined => settings.find((s) => s.name.name === n)?.value;
   const supports = setting("supports");
@@ -187,7 +189,6 @@ function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
     const needs = [f.tools && "tools", f.images && "images", f.jsonSchema && "json_schema", f.stream && "stream"].filter((x): x is string => typeof x === "string");
     if (needs.some((n) => !has.includes(n))) return false;
   }
-  const asked = f.maxTokens ?? 0;
   const context = setting("context");
   // Tokens never outnumber UTF-8 bytes (§5): a text that fits by its bytes is not counted.
   if (context?.kind === "quantity" && f.maxInputTokens + asked > context.value && f.inputTokens + asked > context.value) return false;
@@ -202,7 +203,7 @@ function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
  * `context`; output at most `max_tokens`, else `max_output`, else `context`,
  * else the largest context; undefined without both prices.
  */
-function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
+function costOf(symbols: SymbolTable, m: string, f: Facts, asked: number | undefined): number | undefined {
   const settings = symbols.models.get(m)?.settings ?? [];
   const n = (name: string): number | undefined => {
     const v = settings.find((s) => s.name.name === name)?.value;
@@ -211,7 +212,7 @@ function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
   const [inPrice, outPrice, context, maxOutput] = [n("input"), n("output"), n("context"), n("max_output")];
   if (inPrice === undefined || outPrice === undefined) return undefined;
   const input = context === undefined ? f.maxInputTokens : Math.min(f.maxInputTokens, context);
-  const output = f.maxTokens ?? maxOutput ?? context ?? LARGEST_CONTEXT_TOKENS;
+  const output = asked ?? maxOutput ?? context ?? LARGEST_CONTEXT_TOKENS;
   return (input * inPrice + output * outPrice) / 1_000_000;
 }
 

@@ -228,3 +228,38 @@ test "a wrong expectation fails, saying what was sent" {
     expect(compareWithReference(d, reference, { max_tokens: 20_000, temperature: 0.7, top_p: 0.5 })).toBe("route `r`: the evaluator sends max_tokens 20000, the reference 8000");
   });
 });
+
+describe("a capped route's targets are asked the shaped max_tokens", () => {
+  it("a target whose max_output is below the caller's ask takes it once the route caps it, and the reference agrees", async () => {
+    const text = `provider p { api mock }
+model small = p/"small" { input $1/Mtok  output $2/Mtok  max_output 8k }
+model cheap = p/"cheap" { input $1/Mtok  output $2/Mtok  max_output 8k }
+model big = p/"big" { input $1/Mtok  output $20/Mtok  max_output 100k }
+route capped { when model == "capped"  cap max_tokens 8k  to small }
+route open { when model == "open"  to small }
+route pick { when model == "pick"  cap max_tokens 8k  split cheapest { 50% cheap  50% big } }
+test "capped: taken" {
+  request { model "capped"  max_tokens 20k }
+  expect target small
+  expect status 200
+  expect shaped max_tokens 8k
+}
+test "uncapped: no target can take it" {
+  request { model "open"  max_tokens 20k }
+  expect status 400
+}
+test "cheapest prices the capped ask, so the model that could not take the caller's still wins" {
+  request { model "pick"  max_tokens 20k }
+  expect target cheap
+}`;
+    const result = compileText(text);
+    expect(errorCodes(result)).toEqual([]);
+    const results = await runPolicyTests(result.graph!, result.tests);
+    expect(results.map((r) => [r.name, r.passed, r.message])).toEqual([
+      ["capped: taken", true, undefined],
+      ["uncapped: no target can take it", true, undefined],
+      ["cheapest prices the capped ask, so the model that could not take the caller's still wins", true, undefined],
+    ]);
+    expect(crossCheckTests([parse(text, "policy.route").file], result.graph!, result.tests)).toEqual([]);
+  });
+});
