@@ -350,6 +350,28 @@ export type TargetPlan =
    */
   | { kind: "reject"; status: number; message: string };
 
+/** Canonical request parameters a route shapes, by their canonical names (runtime/request/model.ts). */
+export interface ShapeParams {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+}
+
+/**
+ * How a route shapes the request it sends (lang/SPEC.md §4.8.2), applied in
+ * this order after the input guardrails: `set` always, `default` where the
+ * caller sent nothing, then `max_tokens` lowered to `maxTokensCap` (and set
+ * to it when absent, so the reservation is bounded by it).
+ */
+export interface Shaping {
+  set?: ShapeParams;
+  default?: ShapeParams;
+  maxTokensCap?: number;
+  /** Lower-case names, in the order written; added to every upstream request of the route. */
+  headers?: { name: string; value: string }[];
+}
+
 export interface RouteNode {
   name: string;
   /** Absent: the route matches every request. */
@@ -370,6 +392,8 @@ export interface RouteNode {
   maxLatencyMs?: number;
   /** `max_cost`, in dollars: the most one request may cost here, proven likewise. */
   maxCost?: number;
+  /** Request shaping: parameters set, defaulted or capped, and headers added upstream (lang/SPEC.md §4.8.2). */
+  shaping?: Shaping;
   /** The `defaults` blocks (`use`) that gave this route statements, each with those statements as written: for `aigw explain`. */
   defaults?: { name: string; span: SourceRef; settings: string[] }[];
   span: SourceRef;
@@ -479,6 +503,8 @@ export type TestExpect =
   | { kind: "status"; status: number }
   /** What the request is charged, in dollars, compared with `op` (lang/SPEC.md §8.3). */
   | { kind: "cost"; op: "==" | "<" | "<=" | ">" | ">="; dollars: number }
+  /** The request sent has this value of parameter `param` (`max_tokens`, `temperature`, `top_p`), after the route's shaping. */
+  | { kind: "shaped"; param: string; value: number }
   /** How the route's cache answered: `hit`, `miss` (looked up, not found) or `bypass` (the caller skipped it). */
   | { kind: "cache"; result: "hit" | "miss" | "bypass" }
   | { kind: "redacted"; text: string };

@@ -166,6 +166,8 @@ function lowerExpect(x: TestDeclExpect): TestExpect {
       return { kind: "cost", op: x.op ?? "==", dollars: num(x.amount) };
     case "redacted":
       return { kind: "redacted", text: x.text.value };
+    case "shaped":
+      return { kind: "shaped", param: x.param.name, value: num(x.value) };
     case "cache":
       return { kind: "cache", result: x.result.name as "hit" | "miss" | "bypass" };
   }

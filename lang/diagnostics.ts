@@ -63,6 +63,7 @@ export const CODES = {
   E208: { severity: "error", title: "setting given twice" },
   E209: { severity: "error", title: "stream cannot be inspected" },
   E210: { severity: "error", title: "statement not allowed here" },
+  E211: { severity: "error", title: "header not allowed upstream" },
   // routes
   E301: { severity: "error", title: "split weights do not sum to 100%" },
   E302: { severity: "error", title: "target named twice" },

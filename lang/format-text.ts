@@ -225,6 +225,10 @@ export function routeStmt(s: A.RouteStmt): string {
       return `use ${names(s.names)}`;
     case "reject":
       return s.message ? `reject ${value(s.status)} ${stringLiteral(s.message.value)}` : `reject ${value(s.status)}`;
+    case "shape":
+      return `${s.verb} ${s.param.name} ${value(s.value)}`;
+    case "upstream_header":
+      return `upstream_header ${stringLiteral(s.name.value)} ${stringLiteral(s.value.value)}`;
     case "setting":
       return setting(s);
   }
@@ -296,6 +300,8 @@ function expectation(e: A.Expect): string {
       return `status ${value(e.status)}`;
     case "cost":
       return e.op ? `cost ${e.op} ${value(e.amount)}` : `cost ${value(e.amount)}`;
+    case "shaped":
+      return `shaped ${e.param.name} ${value(e.value)}`;
     case "cache":
       return `cache ${e.result.name}`;
     case "redacted":

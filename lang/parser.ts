@@ -460,6 +460,22 @@ class RouteParser extends CstParser {
         },
       },
       {
+        // request shaping: `set temperature 0.2`, `default max_tokens 4k`, `cap max_tokens 8k` (the compiler checks the parameter and its value)
+        ALT: () => {
+          this.OR9((this.alts.routeStmt9 ??= [{ ALT: () => this.CONSUME(T.SetKw) }, { ALT: () => this.CONSUME(T.Default) }, { ALT: () => this.CONSUME(T.Cap) }]));
+          this.CONSUME8(T.Name, { LABEL: "param" });
+          this.SUBRULE7(this.value, { LABEL: "shapeValue" });
+        },
+      },
+      {
+        // `upstream_header "x-team" "research"`: a header added to every upstream request of the route
+        ALT: () => {
+          this.CONSUME(T.UpstreamHeader);
+          this.CONSUME2(T.StringLiteral, { LABEL: "headerName" });
+          this.CONSUME3(T.StringLiteral, { LABEL: "headerValue" });
+        },
+      },
+      {
         ALT: () => {
           this.CONSUME(T.Use);
           this.AT_LEAST_ONE_SEP5({ SEP: T.Comma, DEF: () => this.CONSUME7(T.Name) });
@@ -870,6 +886,14 @@ class RouteParser extends CstParser {
                   this.CONSUME(T.Redacted);
                   this.CONSUME(T.Input);
                   this.CONSUME(T.StringLiteral);
+                },
+              },
+              {
+                // `expect shaped max_tokens 8k`: a parameter of the request sent, after the route's shaping
+                ALT: () => {
+                  this.CONSUME(T.Shaped);
+                  this.consume(11, T.Name, { LABEL: "shapedParam" });
+                  this.subrule(11, this.value, { LABEL: "shapedValue" });
                 },
               },
             ],

@@ -210,6 +210,7 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none", bound?:
   if (hit !== undefined) out.push(`route ${hit.name} (${at(hit)}) matched: ${hit.reason}`);
   else out.push(`no route matched (${plural(e.routes.length, "route")} considered)`);
   for (const d of e.defaults ?? []) out.push(`  from defaults ${d.name} (${at(d)}): ${d.settings.join("; ")}`);
+  if (e.shaped !== undefined) out.push(`  shaped: ${e.shaped}`);
   if (misses.length > 0) {
     out.push(hit !== undefined ? "  earlier routes that did not match:" : "  routes that did not match:");
     for (const m of misses) out.push(`  - route ${m.name} (${at(m)}): ${m.reason}`);

@@ -14,11 +14,13 @@
  * - the gateway's `deadline` ends the request, so the wall time is at most
  *   the deadline;
  * - every try may be billed at its largest: the model's whole `context` in
- *   and its `max_output` (else `context`) out, at its prices. A model that
+ *   and its `max_output` (else `context`) out — at most the route's
+ *   `max_tokens` cap or `set max_tokens` — at its prices. A model that
  *   declares neither leaves the cost unbounded; an unpriced one counts $0 and
  *   is named. One choice per request (`n` multiplies the output).
  */
 import { inputCeiling, isWildcard, pricesRequired, tableRows, type Graph, type ModelNode, type RouteNode } from "../graph.js";
+import { shapedMaxTokens } from "../shaping.js";
 
 /** The longest wait between two tries: the backoff cap and the longest `Retry-After` honoured (30 s). */
 export const MAX_WAIT_MS = 30_000;
@@ -95,15 +97,17 @@ function pricedAs(graph: Graph, route: RouteNode, model: string): ModelNode | un
   let dearest: ModelNode | undefined;
   let most = -1;
   for (const [, row] of tableRows(graph.models, model)) {
-    const c = tryCost(row);
+    const c = tryCost(row, shapedMaxTokens(route.shaping));
     if (c > most) [dearest, most] = [row, c];
   }
   return dearest;
 }
 
-function tryCost(m: ModelNode | undefined): number {
+/** One try's most cost on `m`; `shaped` is the route's cap (or `set max_tokens`), which bounds every try's output as the shaped request the reservation reads does. */
+function tryCost(m: ModelNode | undefined, shaped: number | undefined): number {
   const input = m?.context;
-  const output = m?.maxOutput ?? m?.context;
+  const bound = m?.maxOutput ?? m?.context;
+  const output = shaped === undefined ? bound : bound === undefined ? shaped : Math.min(bound, shaped);
   const inPrice = m === undefined ? 0 : inputCeiling(m);
   const outPrice = m?.outputPrice ?? 0;
   const part = (tokens: number | undefined, price: number): number => (price === 0 ? 0 : tokens === undefined ? Infinity : (tokens * price) / 1e6);
@@ -119,7 +123,7 @@ function step(graph: Graph, route: RouteNode, model: string): PlanStep {
     const backoff = route.retry.backoffMs > 0 ? Math.min(MAX_WAIT_MS, route.retry.backoffMs * 2 ** (n - 1)) : 0;
     waitsMs.push(statusRetries(route) ? Math.max(backoff, MAX_WAIT_MS) : backoff);
   }
-  const perTry = tryCost(pricedAs(graph, route, model));
+  const perTry = tryCost(pricedAs(graph, route, model), shapedMaxTokens(route.shaping));
   return { model, tries: retries + 1, timeoutMs, waitsMs, cost: perTry * (retries + 1) };
 }
 

@@ -11,9 +11,10 @@ import { stringify } from "safe-stable-stringify";
 import { exprText, factText } from "../expr-text.js";
 import { isWildcard, tableRows, type BudgetNode, type CacheNode, type Graph, type GuardrailNode, type HealthNode, type LimitNode, type ModelNode, type RouteNode, type WindowNode } from "../graph.js";
 import { dollarText, durationText, tokenText } from "../units-text.js";
+import { shapingText } from "../shaping.js";
 
 /** The aspects of a route's behaviour, in the order a report lists them. */
-export const ASPECTS = ["targets", "fallback", "fallback on", "retry", "timeout", "guardrails", "budgets", "limits", "cache", "health"] as const;
+export const ASPECTS = ["targets", "fallback", "fallback on", "retry", "timeout", "guardrails", "budgets", "limits", "cache", "health", "shaping"] as const;
 export type Aspect = (typeof ASPECTS)[number];
 
 /** One named thing an aspect reaches: its name, a fingerprint of what it stands for, and that in words. */
@@ -197,6 +198,7 @@ export class Resolver {
       limits: { head: "", items: route.limits.map((l) => this.limit(l)), ordered: false },
       cache: route.cache === undefined ? NONE : { head: "", items: [this.cache(route.cache)], ordered: true },
       health: route.health === undefined ? NONE : { head: "", items: [this.health(route.health)], ordered: true },
+      shaping: route.shaping === undefined ? NONE : scalar(shapingText(route.shaping)),
     };
     return { route, aspects, fp: ASPECTS.map((a) => aspectFp(aspects[a])).join("\n") };
   }

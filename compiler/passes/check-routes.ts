@@ -87,7 +87,7 @@ function checkRoute(route: RouteDecl | DefaultsDecl, out: Diagnostic[]): void {
     }
     if (route.kind === "route" && rejects && s.kind !== "when" && s.kind !== "reject") {
       out.push(
-        diagnostic("E210", `\`${s.kind === "setting" ? s.name.name : s.kind}\` has no effect in route \`${route.name.name}\`, which rejects every request it takes`, s.span, {
+        diagnostic("E210", `\`${s.kind === "setting" ? s.name.name : s.kind === "shape" ? s.verb : s.kind}\` has no effect in route \`${route.name.name}\`, which rejects every request it takes`, s.span, {
           help: "a rejecting route sends nothing upstream: remove the statement, or give it to the routes that send",
         }),
       );

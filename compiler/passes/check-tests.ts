@@ -8,7 +8,8 @@
  * by`, `expect output blocked by`/`flagged by`), which
  * are checked here (E101).
  */
-import type { Ident, RequestFact, TestDecl, Value } from "../../lang/ast.js";
+import type { Expect, Ident, RequestFact, TestDecl, Value } from "../../lang/ast.js";
+import { SHAPE_PARAMS } from "../shaping.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "../rules/rule.js";
 import { didYouMean } from "../suggest.js";
@@ -134,6 +135,7 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         else if (x.kind === "status") checkArg(STATUS_CODE, x.status, "status", out);
         else if (x.kind === "cost") checkArg(MONEY, x.amount, "cost", out);
         else if (x.kind === "cache") checkArg(CACHE_RESULT, x.result, "cache", out);
+        else if (x.kind === "shaped") checkShapedExpect(x, out);
         break;
       }
     }
@@ -165,3 +167,17 @@ function check(ctx: CompileContext): Diagnostic[] {
 
 /** The test block check. */
 export const checkTests: Rule = { name: "check-tests", codes: ["E401", "E101"], check };
+
+/** `expect shaped P V`: a numeric parameter a route can shape, and a value of its type (E401). */
+function checkShapedExpect(x: Extract<Expect, { kind: "shaped" }>, out: Diagnostic[]): void {
+  const name = x.param.name;
+  if (name === "") return;
+  const param = SHAPE_PARAMS.get(name);
+  if (param === undefined || param.key === "stop") {
+    const numeric = [...SHAPE_PARAMS].filter(([, p]) => p.key !== "stop").map(([n]) => n);
+    const help = didYouMean(name, numeric, "parameter");
+    out.push(diagnostic("E401", `\`expect shaped\` takes ${numeric.map((n) => `\`${n}\``).join(", ")}, not \`${name}\``, x.param.span, help === undefined ? {} : { help }));
+    return;
+  }
+  checkArg(param.type, x.value, `expect shaped ${name}`, out);
+}

@@ -6,7 +6,8 @@
  * budgeted or token-limited route, makes every such request reserve ten
  * million output tokens: the budget or limit refuses nearly all of them.
  * Reported once per model, at the model's name, related to the first route
- * that reserves against it.
+ * that reserves against it. A route that caps or sets `max_tokens`
+ * (lang/SPEC.md §4.8.2) reserves at most that, and is not counted.
  */
 import type { BudgetClause, BudgetDecl, LimitDecl, ModelDecl, RouteStmt, Setting } from "../../lang/ast.js";
 import { WILDCARD_UPSTREAM } from "../graph.js";
@@ -18,6 +19,10 @@ const BOUNDS = new Set(["max_output", "context"]);
 
 function countsTokens(clauses: readonly BudgetClause[]): boolean {
   return arr(clauses).some((c) => c?.kind === "amount" && nameOf(c.measure) === "tokens");
+}
+
+function boundsOutput(s: RouteStmt): boolean {
+  return s.kind === "shape" && s.verb !== "default" && nameOf(s.param) === "max_tokens";
 }
 
 export const unboundedReservation: Rule = {
@@ -46,7 +51,8 @@ export const unboundedReservation: Rule = {
             if (l && countsTokens(l.clauses)) first ??= { stmt: s, what: `token limit \`${nameOf(n)}\`` };
           }
       }
-      if (!first) continue;
+      // A route that caps (or sets) `max_tokens` reserves at most that: the model's bound is not needed.
+      if (!first || statements(route).some(boundsOutput)) continue;
       for (const name of names) {
         const model = models.get(name);
         if (!model || reported.has(name)) continue;

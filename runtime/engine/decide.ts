@@ -31,6 +31,7 @@ import { pickByDraw, pickByKey, pickFastest, totalWeight, type Arm } from "./spl
 import { NO_SCOPE_VALUE, type StateView } from "./state.js";
 import type { Tracer } from "./trace.js";
 import { refuseWildcard, resolvePlan, rowFor } from "./wildcard.js";
+import { shapedAsk } from "../../compiler/shaping.js";
 
 /** Optional extras for `decide`; none of them changes the decision. */
 export interface DecideOptions {
@@ -199,7 +200,8 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
   let split: SplitChoice | undefined;
   let downgrade: RoutedDecision["downgrade"];
   // Capabilities are checked only on routes whose targets declare some (engine/fit.ts).
-  const fit = r.fits === undefined ? undefined : new FitCheck(r.fits, facts);
+  // A route's shaping is part of what its targets are asked (`cap max_tokens`, lang/SPEC.md §4.8.2).
+  const fit = r.fits === undefined ? undefined : new FitCheck(r.fits, facts, shapedAsk(r.node.shaping, facts.maxTokens) ?? 0);
   if (downgradeIndex >= 0) {
     const b = r.budgets[downgradeIndex]!;
     plan = b.downgrade!;
@@ -304,9 +306,10 @@ function pickArm(r: PreparedRoute, arms: readonly Arm[], total: number, facts: F
   const models = r.cheapest;
   if (models !== undefined) {
     const priced = (m: string): string => (r.wildcards === undefined ? m : (rowFor(r.wildcards, m, facts) ?? m));
+    const asked = shapedAsk(r.node.shaping, facts.maxTokens);
     const c = pickCheapest(arms, draw, (arm) => {
       const m = priced(arm);
-      return worstCost(Object.hasOwn(models, m) ? models[m] : undefined, facts);
+      return worstCost(Object.hasOwn(models, m) ? models[m] : undefined, facts, asked);
     });
     if (c.index < 0) return undefined;
     const compared: string[] = [];

@@ -19,6 +19,8 @@ export interface ExecuteOptions {
   request: CanonicalRequest;
   stream: boolean;
   requestId: string;
+  /** The route's `upstream_header`s, name and value alternating; sent with every try. */
+  upstreamHeaders?: readonly string[] | undefined;
   /** Aborts when the client goes away. */
   signal: AbortSignalLike;
   /** Clock time (ms) after which no new try starts and tries are cut short. */
@@ -62,7 +64,7 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
     random: o.random,
     aborted: () => o.signal.aborted,
     send: async (target, timeoutMs): Promise<TryReply<Answer>> => {
-      const attempt = { request: o.request, model: target.model, upstream: target.upstream, signal: o.signal, timeoutMs, requestId: o.requestId };
+      const attempt = { request: o.request, model: target.model, upstream: target.upstream, signal: o.signal, timeoutMs, requestId: o.requestId, upstreamHeaders: o.upstreamHeaders };
       const startMs = onTry === undefined && o.onOutcome === undefined ? 0 : clock();
       try {
         if (o.request.operation === "embeddings") {

@@ -44,6 +44,7 @@ import type { StateView } from "../engine/state.js";
 import { loadedTokenizer, type Tokenizer } from "../engine/tokens.js";
 import { givenHealth, type HealthGiven } from "../health/index.js";
 import { testCharge, type Charge } from "./test-charge.js";
+import { shapeParams } from "../request/shape.js";
 
 /** One test's verdict, as `aigw check` reports it. */
 export interface TestResult {
@@ -104,6 +105,23 @@ export interface Simulation {
   cache?: "hit" | "miss" | "bypass" | "ineligible";
   /** What the request is charged (test-charge.ts); set by the test runner, for `expect cost`. */
   charge?: Charge;
+  /** The shapeable parameters of the request sent, after the route's shaping; set by the test runner, for `expect shaped`. */
+  sent?: SentParams;
+}
+
+/** `max_tokens`, `temperature` and `top_p` of the request sent, by their policy names; absent: not sent. */
+export type SentParams = Readonly<Record<string, number | undefined>>;
+
+/** The parameters the matched route sends for the request the facts describe (the server's shape step applies the same rule). */
+export function sentParams(graph: Graph, facts: Facts, decision: Decision): SentParams {
+  const asked = { maxTokens: facts.maxTokens, temperature: facts.temperature, topP: facts.topP };
+  const shaping = decision.kind === "no-route" ? undefined : graph.routes[decision.route.index]?.shaping;
+  const p = shaping === undefined ? asked : shapeParams(defined(asked), shaping).params;
+  return { max_tokens: p.maxTokens, temperature: p.temperature, top_p: p.topP };
+}
+
+function defined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /** How one target behaves in a simulation (the `given`s about it). */
@@ -162,7 +180,8 @@ async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTest
     const simulated = await simulate(p, facts, givenState(test, random, graph), world, random, cached);
     const upstream = simulated.status === 200 && simulated.attempts.length > 0 && simulated.target !== undefined;
     const answered = upstream ? { model: simulated.target!, answer: world.get(simulated.target!)?.answer } : undefined;
-    const sim: Simulation = test.expect.some((e) => e.kind === "cost") ? { ...simulated, charge: testCharge(graph, answered, facts, tokenizer) } : simulated;
+    let sim: Simulation = test.expect.some((e) => e.kind === "cost") ? { ...simulated, charge: testCharge(graph, answered, facts, tokenizer) } : simulated;
+    if (test.expect.some((e) => e.kind === "shaped")) sim = { ...sim, sent: sentParams(graph, facts, sim.decision) };
     reached = reachedBy(sim);
     options.onSimulation?.(test, sim);
     checkGivens(graph, test, sim, (m) => fail(test.span, m));
@@ -419,6 +438,11 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
       return sim.status === e.status ? undefined : `expected status ${e.status}, got ${sim.status} (${sim.summary})`;
     case "cost":
       return costMismatch(e, sim);
+    case "shaped": {
+      const v = sim.sent?.[e.param];
+      if (v === e.value) return undefined;
+      return `expected ${e.param} ${e.value} in the request sent, got ${v === undefined ? `none (${routeName === undefined ? "no route matched" : "neither the request nor the route sets it"})` : v}`;
+    }
     case "redacted":
       return sim.input === e.text ? undefined : `expected redacted input ${JSON.stringify(e.text)}, got ${JSON.stringify(sim.input)}`;
     case "cache": {

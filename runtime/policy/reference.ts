@@ -40,6 +40,8 @@ export type ReferenceDecision =
       /** The split's pick, when there is a split and no downgrade. */
       pick: string | undefined;
       downgrade: string | undefined;
+      /** `max_tokens`, `temperature` and `top_p` of the request sent, after the route's shaping (lang/SPEC.md §4.8.2). */
+      sent?: Readonly<Record<string, number | undefined>>;
     };
 
 /** The symbol table the reference walks (first declaration of a name wins, routes in file order). */
@@ -92,9 +94,11 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   let first: string | undefined;
   let pick: string | undefined;
   // A target that cannot take the request is never planned (§7.8).
-  const able = (m: string): boolean => canTake(symbols, m, facts);
+  // What the targets are asked is the request as the route shapes it (§4.8.2).
+  const sent = sentBy(symbols, route, facts);
+  const able = (m: string): boolean => canTake(symbols, m, facts, sent["max_tokens"] ?? 0);
   if (downgrade !== undefined) {
-    return { kind: "route", route: name, targets: able(downgrade) ? [wild.as(downgrade)] : [], retries, fallbackOn, pick: undefined, downgrade };
+    return { kind: "route", route: name, targets: able(downgrade) ? [wild.as(downgrade)] : [], retries, fallbackOn, pick: undefined, downgrade, sent };
   }
   // A route with `health h` asks the state about each target; ejected means skipped while something else is not.
   const healthStmt = single(symbols, route, "health");
@@ -104,7 +108,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   const target = route.body.find((s) => s.kind === "to" || s.kind === "split");
   let displaced: string | undefined;
   if (target?.kind === "to") first = target.target.name;
-  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able, (m) => costOf(symbols, wild.as(m), facts)));
+  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able, (m) => costOf(symbols, wild.as(m), facts, sent["max_tokens"])));
   if (pick !== undefined) first = pick;
 
   const targets: string[] = [];
@@ -113,7 +117,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   if (displaced !== undefined && !targets.includes(displaced)) targets.push(displaced);
   const open = targets.filter((m) => !ejected(m));
   const ordered = open.length === 0 ? targets : [...open, ...targets.filter((m) => ejected(m))];
-  return { kind: "route", route: name, targets: ordered.map(wild.as), retries, fallbackOn, pick, downgrade: undefined };
+  return { kind: "route", route: name, targets: ordered.map(wild.as), retries, fallbackOn, pick, downgrade: undefined, sent };
 }
 
 /**
@@ -160,6 +164,26 @@ function hasSetting(symbols: SymbolTable, owner: RouteDecl | DefaultsDecl, name:
   return depth <= symbols.defaults.size && uses(symbols, owner).some((d) => hasSetting(symbols, d, name, depth + 1));
 }
 
+/**
+ * The parameters the route sends, written out: the route's (or its blocks')
+ * `set P` wins over what was asked, which wins over `default P`; then
+ * `max_tokens` above the cap, or absent, is the cap.
+ */
+function sentBy(symbols: SymbolTable, route: RouteDecl, facts: Facts): Record<string, number | undefined> {
+  const word = (verb: string, param: string): number | undefined => {
+    const s = singleWhere(symbols, route, (x) => x.kind === "shape" && x.verb === verb && x.param.name === param);
+    return s?.kind === "shape" && s.value.kind === "quantity" ? s.value.value : undefined;
+  };
+  const out: Record<string, number | undefined> = {};
+  for (const [param, asked] of [["max_tokens", facts.maxTokens], ["temperature", facts.temperature], ["top_p", facts.topP]] as const) {
+    let v = word("set", param) ?? asked ?? word("default", param);
+    const cap = param === "max_tokens" ? word("cap", param) : undefined;
+    if (cap !== undefined && (v === undefined || v > cap)) v = cap;
+    out[param] = v;
+  }
+  return out;
+}
+
 /** The split's pick, and the ejected arm it replaced (if it did). */
 function splitPick(
   split: Extract<RouteDecl["body"][number], { kind: "split" }>,
@@ -203,7 +227,7 @@ function splitPick(
  * input tokens plus the `max_tokens` asked fit its `context`, and the
  * `max_tokens` asked fit its `max_output`.
  */
-function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
+function canTake(symbols: SymbolTable, m: string, f: Facts, asked: number): boolean {
   const settings = symbols.models.get(m)?.settings ?? [];
   const setting = (n: string): Value | undefined => settings.find((s) => s.name.name === n)?.value;
   const supports = setting("supports");
@@ -212,7 +236,6 @@ function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
     const needs = [f.tools && "tools", f.images && "images", f.jsonSchema && "json_schema", f.stream && "stream"].filter((x): x is string => typeof x === "string");
     if (needs.some((n) => !has.includes(n))) return false;
   }
-  const asked = f.maxTokens ?? 0;
   const context = setting("context");
   // Tokens never outnumber UTF-8 bytes (§5): a text that fits by its bytes is not counted.
   if (context?.kind === "quantity" && f.maxInputTokens + asked > context.value && f.inputTokens + asked > context.value) return false;
@@ -227,7 +250,7 @@ function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
  * `context`; output at most `max_tokens`, else `max_output`, else `context`,
  * else the largest context; undefined without both prices.
  */
-function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
+function costOf(symbols: SymbolTable, m: string, f: Facts, asked: number | undefined): number | undefined {
   const settings = settingsOf(symbols, m);
   const n = (name: string): number | undefined => {
     const v = settings.find((s) => s.name.name === name)?.value;
@@ -236,7 +259,7 @@ function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
   const [inPrice, outPrice, context, maxOutput] = [n("input"), n("output"), n("context"), n("max_output")];
   if (inPrice === undefined || outPrice === undefined) return undefined;
   const input = context === undefined ? f.maxInputTokens : Math.min(f.maxInputTokens, context);
-  const output = f.maxTokens ?? maxOutput ?? context ?? LARGEST_CONTEXT_TOKENS;
+  const output = asked ?? maxOutput ?? context ?? LARGEST_CONTEXT_TOKENS;
   return (input * inPrice + output * outPrice) / 1_000_000;
 }
 
@@ -261,6 +284,18 @@ function single<K extends RouteStmt["kind"]>(symbols: SymbolTable, owner: RouteD
   const used = uses(symbols, owner);
   for (let i = used.length - 1; i >= 0; i--) {
     const found = single(symbols, used[i]!, kind, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** Like {@link single}, for the statement `pick` chooses (a shaping statement per verb and parameter). */
+function singleWhere(symbols: SymbolTable, owner: RouteDecl | DefaultsDecl, pick: (s: RouteStmt) => boolean, depth = 0): RouteStmt | undefined {
+  const own = owner.body.find(pick);
+  if (own !== undefined || depth > symbols.defaults.size) return own;
+  const used = uses(symbols, owner);
+  for (let i = used.length - 1; i >= 0; i--) {
+    const found = singleWhere(symbols, used[i]!, pick, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;

@@ -73,6 +73,8 @@ export interface Attempt {
   /** Per-attempt timeout; defaults to the provider's `timeoutMs`. */
   timeoutMs?: number;
   requestId: string;
+  /** Headers the route adds upstream (`upstream_header`), name and value alternating. */
+  upstreamHeaders?: readonly string[] | undefined;
 }
 
 /** Sleeps with `setTimeout`, rejecting with the signal's reason on abort. */
@@ -183,6 +185,7 @@ export class Providers {
       signal: attempt.signal,
       timeoutMs: attempt.timeoutMs ?? provider.timeoutMs,
       requestId: attempt.requestId,
+      ...(attempt.upstreamHeaders !== undefined ? { upstreamHeaders: attempt.upstreamHeaders } : {}),
     };
   }
 }

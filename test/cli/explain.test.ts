@@ -100,6 +100,23 @@ describe("aigw explain, human format", () => {
     expect(r.stdout).toContain("outcome: 404 no route accepts model `gpt-5`; accepted models: `agent`, `chat`, `chat-fast`, `local`");
   });
 
+  it("says what the matched route's shaping changes in the request", async () => {
+    const dir = policyDir({
+      "main.route": `gateway { auth none }
+provider p { api mock }
+model m = p/"m" { input $1/Mtok  output $2/Mtok }
+defaults shaped { cap max_tokens 8k  default temperature 0.7 }
+route chat { use shaped  set top_p 0.5  to m }
+`,
+    });
+    const request = { body: { model: "m", max_tokens: 20_000, messages: [{ role: "user", content: "hi" }] } };
+    const r = await aigw(["explain", dir, "--request", requestFile(request)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("  shaped: max_tokens 20000 → 8000 (cap), temperature defaulted 0.7, top_p set 0.5");
+    const e = await explainJson(dir, request);
+    expect(e.shaped).toBe("max_tokens 20000 → 8000 (cap), temperature defaulted 0.7, top_p set 0.5");
+  });
+
   it("notes that a keyless request would get 401 from a gateway with `auth keys`", async () => {
     const r = await aigw(["explain", PRODUCTION, "--request", requestFile(chat("chat", "hi"))]);
     expect(r.code).toBe(0);

@@ -101,6 +101,8 @@ test "other" {
       fallbackOn: ["429", "5xx", "timeout", "connection"],
       pick: undefined,
       downgrade: undefined,
+      // the route shapes nothing: the request's own parameters (none) are sent
+      sent: { max_tokens: undefined, temperature: undefined, top_p: undefined },
     });
     expect(referenceDecide(symbols, makeFacts({ model: "chat", text: "x".repeat(1001) }), { ...state, budgetSpent: () => 5000 })).toEqual({
       kind: "rejected",
@@ -140,7 +142,16 @@ interface RouteSpec {
   retry: number;
   budgets: string[];
   limits: string[];
+  /** Request shaping statements (lang/SPEC.md §4.8.2). */
+  shape: string[];
 }
+
+/** Shaping a route may say for itself, and a block may give it (no two of one verb and parameter in one pool, no default above a cap). */
+const ROUTE_SHAPES = ["cap max_tokens 8k", "default max_tokens 1k", "set max_tokens 2k", "set temperature 0.2", "default temperature 0.7", "default top_p 0.9", "set top_p 0.5"];
+const BLOCK_SHAPES = ["cap max_tokens 4k", "default max_tokens 500", "default temperature 0.3", "set top_p 0.1"];
+
+/** Requests with and without a `max_tokens`, some above every cap. */
+const shapedFactsArb = fc.tuple(factsArb, fc.constantFrom(undefined, 100, 4000, 20_000)).map(([f, maxTokens]) => (maxTokens === undefined ? f : { ...f, maxTokens }));
 
 /** Weights of `n` arms summing to 100. */
 const weightsArb = (n: number): fc.Arbitrary<number[]> =>
@@ -169,6 +180,7 @@ const routeSpecArb: fc.Arbitrary<RouteSpec> = fc
     budgets: fc.subarray(["bud-down", "bud-reject"]),
     limits: fc.subarray(["lim"]),
     use: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
+    shape: fc.subarray(ROUTE_SHAPES, { maxLength: 3 }),
   })
   .map((r) => ({
     use: r.use,
@@ -180,6 +192,7 @@ const routeSpecArb: fc.Arbitrary<RouteSpec> = fc
     retry: r.retry,
     budgets: r.budgets,
     limits: r.limits,
+    shape: r.shape,
   }));
 
 /**
@@ -195,6 +208,7 @@ interface DefaultsSpec {
   retry: number | undefined;
   budgets: string[];
   limits: string[];
+  shape: string[];
 }
 
 const defaultsSpecArb = (i: number): fc.Arbitrary<DefaultsSpec> =>
@@ -205,6 +219,7 @@ const defaultsSpecArb = (i: number): fc.Arbitrary<DefaultsSpec> =>
     retry: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
     budgets: fc.subarray(["bud-down", "bud-reject"]),
     limits: fc.subarray(["lim"]),
+    shape: fc.subarray(BLOCK_SHAPES, { maxLength: 2 }),
   });
 
 /** Three blocks, `d0` … `d2`, so every route's `use` resolves. */
@@ -217,6 +232,7 @@ function defaultsLine(i: number, d: DefaultsSpec): string {
   if (d.retry !== undefined) parts.push(`retry ${d.retry}`);
   if (d.budgets.length > 0) parts.push(`budget ${d.budgets.join(", ")}`);
   if (d.limits.length > 0) parts.push(`limit ${d.limits.join(", ")}`);
+  parts.push(...d.shape);
   parts.push("}");
   return parts.join(" ");
 }
@@ -233,6 +249,7 @@ function routeLine(name: string, r: RouteSpec): string {
   if (r.retry > 0) parts.push(`retry ${r.retry} backoff 100ms`);
   if (r.budgets.length > 0) parts.push(`budget ${r.budgets.join(", ")}`);
   if (r.limits.length > 0) parts.push(`limit ${r.limits.join(", ")}`);
+  parts.push(...r.shape);
   parts.push("}");
   return parts.join(" ");
 }
@@ -270,7 +287,7 @@ const stateArb = fc.record({
 describe("decide agrees with the reference interpreter (properties)", () => {
   it("on the route, rejection and target plan for generated policies and requests", () => {
     fc.assert(
-      fc.property(fc.array(routeSpecArb, { minLength: 1, maxLength: 8 }), fc.option(defaultsArb, { nil: undefined }), fc.array(fc.tuple(factsArb, stateArb), { minLength: 1, maxLength: 8 }), (specs, defaults, requests) => {
+      fc.property(fc.array(routeSpecArb, { minLength: 1, maxLength: 8 }), fc.option(defaultsArb, { nil: undefined }), fc.array(fc.tuple(shapedFactsArb, stateArb), { minLength: 1, maxLength: 8 }), (specs, defaults, requests) => {
         const compiled = compileRoutes(specs, defaults);
         fc.pre(compiled !== undefined);
         const symbols = referenceSymbols(compiled!.files);

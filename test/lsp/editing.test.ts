@@ -45,6 +45,14 @@ describe("completion", () => {
     expect(await labels("\nroute r2 {\n  reject |\n}\n")).toEqual(expect.arrayContaining(["403", "451"]));
   });
 
+  it("offers the shaping statements, the parameters each takes, and `expect shaped`", async () => {
+    expect(await labels("\nroute r2 {\n  |\n}\n")).toEqual(expect.arrayContaining(["set", "default", "cap", "upstream_header"]));
+    expect(await labels("\ndefaults d2 {\n  |\n}\n")).toEqual(expect.arrayContaining(["set", "default", "cap", "upstream_header"]));
+    expect(await labels("\nroute r2 {\n  set |\n}\n")).toEqual(["max_tokens", "temperature", "top_p", "stop"]);
+    expect(await labels("\nroute r2 {\n  cap |\n}\n")).toEqual(["max_tokens"]);
+    expect(await labels('\ntest "t" {\n  expect shaped |\n}\n')).toEqual(["max_tokens", "temperature", "top_p"]);
+  });
+
   it("offers an invariant's statements, what `require` takes, and guardrails after `require guard`", async () => {
     expect(await labels("\ninv|")).toEqual(expect.arrayContaining(["invariant"]));
     expect(await labels("\ninvariant i {\n  |\n}\n")).toEqual(["when", "require"]);

@@ -149,6 +149,17 @@ route long {
     }
   });
 
+  it("request shaping: a cap, defaults and overrides, upstream headers, and the worst case a cap bounds", () => {
+    const chat = (body: string): string => DECLS + PREMIUM + `\nroute chat {\n  when model == "chat"\n  to big\n${body}}\n`;
+    const capped = diff(chat(""), chat('cap max_tokens 8k\ndefault temperature 0.7\nupstream_header "x-team" "research"\n'));
+    expect(capped.changes.map((c) => c.new?.name)).toEqual(["chat"]);
+    expect(aspects(capped)["shaping"]).toEqual(["none", "cap max_tokens 8000, default temperature 0.7, upstream_header x-team: research"]);
+    const changed = diff(chat("cap max_tokens 8k\n"), chat("cap max_tokens 4k\nset top_p 0.5\n"));
+    expect(aspects(changed)["shaping"]).toEqual(["cap max_tokens 8000", "cap max_tokens 4000, set top_p 0.5"]);
+    expect(aspects(changed)["worst case"]).toBeDefined();
+    expect(diff(chat("cap max_tokens 8k\n"), chat("cap max_tokens 8k\n")).equivalent).toBe(true);
+  });
+
   it("what a name stands for: a budget's limit, a model's price, a provider's timeout", () => {
     const budget = diff(BASE, BASE.replace("limit $200 per day", "limit $100 per day"));
     expect(aspects(budget)["budgets"]).toEqual(["daily (per team limit $200 per day warn 80% exceeded downgrade mini)", "daily (per team limit $100 per day warn 80% exceeded downgrade mini)"]);
