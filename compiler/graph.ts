@@ -257,7 +257,9 @@ export type ExprNode =
 
 /**
  * Why a fallback is taken: an exact status (`"429"`), a status class
- * (`"5xx"`), `"timeout"` or `"connection"` (refused, reset, DNS).
+ * (`"5xx"`), `"timeout"`, `"connection"` (refused, reset, DNS),
+ * `"context_length"` or `"content_filter"` (an upstream 400 saying the
+ * prompt is too long for the model, or its content filter refused it).
  */
 export type FailureReason = string;
 

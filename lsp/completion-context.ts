@@ -51,7 +51,7 @@ const TEST_WORDS = ["request", "given", "expect"];
 const INVARIANT_WORDS = ["when", "require"];
 const REQUIREMENT_WORDS = ["guard", "residency", "price", "context"];
 const EXPECT_WORDS = ["route", "no", "target", "attempts", "retries", "blocked", "flagged", "status", "redacted", "cost"];
-const FAILURES = ["429", "5xx", "timeout", "connection"];
+const FAILURES = ["429", "5xx", "timeout", "connection", "context_length", "content_filter"];
 const OPERATORS = ["==", "!=", "<", "<=", ">", ">=", "in", "matches"];
 const EXPR_START = new Set(["when", "and", "or", "not", "("]);
 

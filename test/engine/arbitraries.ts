@@ -77,7 +77,7 @@ const routeArb = (i: number): fc.Arbitrary<RouteNode> =>
       when: whenArb,
       target: targetArb,
       fallback: fc.subarray(TARGETS),
-      on: fc.subarray(["429", "5xx", "timeout", "connection"]),
+      on: fc.subarray(["429", "5xx", "timeout", "connection", "context_length", "content_filter"]),
       retry: fc.integer({ min: 0, max: 2 }),
       budgets: fc.subarray(["bud-down", "bud-reject"]),
       limits: fc.subarray(["lim"]),
