@@ -49,6 +49,8 @@ export interface GatewayNode {
   usageRetentionMs?: number;
   /** `revoked`: the file of revoked key hashes and token ids `aigw serve` watches (§4.11). */
   revoked?: string;
+  /** `timezone`: the IANA zone the time facts are read in. Absent: UTC. */
+  timezone?: string;
 }
 
 /** A `jwt` block: callers identified by tokens an identity provider signed. */
@@ -237,7 +239,10 @@ export type FactName =
   | "images"
   | "temperature"
   | "top_p"
-  | "session";
+  | "session"
+  | "hour"
+  | "weekday"
+  | "date";
 
 /** A fact read from the request; `arg` is the header, metadata or label name. */
 export interface FactNode {
@@ -390,6 +395,8 @@ export interface TestRequest {
   /** Sampling; absent: left to the provider's default. */
   temperature?: number;
   topP?: number;
+  /** When the request arrives (`at`), ms since the epoch; absent: the test's fixed moment (lang/SPEC.md §8.1). */
+  atMs?: number;
 }
 
 export type TestGiven =

@@ -25,6 +25,7 @@ export {
   type Caller,
   type Facts,
   type FactsInit,
+  type RequestTime,
 } from "./facts.js";
 export { compareTokens, countAhead, loadTokenizer, loadedTokenizer, tokenFloor, type Tokenizer } from "./tokens.js";
 export { prepare, type PreparedCache, type PreparedGraph, type PreparedRoute } from "./prepare.js";

@@ -295,6 +295,12 @@ function readFact(fact: FactRef, f: Facts, text: string): FactValue {
       return f.temperature;
     case "top_p":
       return f.topP;
+    case "hour":
+      return f.local.hour;
+    case "weekday":
+      return f.local.weekday;
+    case "date":
+      return f.local.date;
     default:
       return undefined;
   }
