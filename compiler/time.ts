@@ -3,7 +3,8 @@
  * `timezone` (an IANA name, checked with `Intl`), the `weekday` names, `date`
  * literals (`"2026-12-24"`) and a test request's instant (`at
  * "2026-12-07T09:30:00+01:00"`). Pure: nothing here reads a clock; `Intl`
- * only answers whether it knows a zone.
+ * answers whether it knows a zone and what a wall clock in it shows at a
+ * given instant.
  */
 import type { ValueType } from "./value-types.js";
 import { suggest } from "./suggest.js";
@@ -82,3 +83,63 @@ export const INSTANT_TYPE: ValueType = {
       : { code: "E204", detail: `\`${value.value}\` is not an instant with its offset, like "2026-12-07T09:30:00+01:00" or "2026-12-07T08:30:00Z"` };
   },
 };
+
+/** What a wall clock in a zone shows at an instant: the time facts' values. */
+export interface WallClock {
+  /** 0–23, as a 24-hour clock shows it. */
+  readonly hour: number;
+  readonly weekday: Weekday;
+  /** `YYYY-MM-DD`. */
+  readonly date: string;
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+const DAY_BY_SHORT: Readonly<Record<string, Weekday>> = { Mon: "mon", Tue: "tue", Wed: "wed", Thu: "thu", Fri: "fri", Sat: "sat", Sun: "sun" };
+
+/** The wall clock of `zone` (a zone {@link isTimeZone} knows) at `ms` since the epoch; one formatter per zone, kept. */
+export function wallClock(ms: number, zone: string): WallClock {
+  let f = formats.get(zone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", weekday: "short", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit" });
+    formats.set(zone, f);
+  }
+  let hour = 0;
+  let weekday: Weekday = WEEKDAYS[0];
+  let year = "";
+  let month = "";
+  let day = "";
+  for (const p of f.formatToParts(ms)) {
+    if (p.type === "hour") hour = Number(p.value) % 24;
+    else if (p.type === "weekday") weekday = DAY_BY_SHORT[p.value] ?? weekday;
+    else if (p.type === "year") year = p.value;
+    else if (p.type === "month") month = p.value;
+    else if (p.type === "day") day = p.value;
+  }
+  return { hour, weekday, date: `${year.padStart(4, "0")}-${month}-${day}` };
+}
+
+/**
+ * An instant at which a wall clock in `zone` shows `date` at `hour` (half
+ * past), for a witness a test can state with `at`; undefined when there is
+ * none (the hour a daylight-saving switch skips).
+ */
+export function instantAt(date: string, hour: number, zone: string): number | undefined {
+  const day = dayNumber(date);
+  if (day === undefined) return undefined;
+  const guess = day * DAY_MS + hour * 3_600_000 + 1_800_000;
+  // The zone's offset at the guess, then at the corrected instant (it may differ across a switch).
+  for (const probe of [guess, guess - offsetMs(guess, zone)]) {
+    const ms = guess - offsetMs(probe, zone);
+    const w = wallClock(ms, zone);
+    if (w.date === date && w.hour === hour) return ms;
+  }
+  return undefined;
+}
+
+/** How far the zone's wall clock is ahead of UTC at `ms`, to the hour and day it shows (minutes are kept by the caller's half past). */
+function offsetMs(ms: number, zone: string): number {
+  const w = wallClock(ms, zone);
+  const wall = dayNumber(w.date)! * DAY_MS + w.hour * 3_600_000;
+  const utc = Math.floor(ms / 3_600_000) * 3_600_000;
+  return wall - utc;
+}
