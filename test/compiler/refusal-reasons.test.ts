@@ -17,6 +17,8 @@ describe("fallback on context_length and content_filter", () => {
     const r = compileText(`${MODELS}route r { to m  fallback big on context_length, content_filter, 5xx }`);
     expect(errorCodes(r)).toEqual([]);
     expect(r.graph!.routes[0]!.fallbackOn).toEqual(["context_length", "content_filter", "5xx"]);
+    // They are not health failures: a refusal says nothing about the target's health.
+    expect(found(compileText(`${MODELS}health h { on [5xx, context_length] }\nroute r { to m  fallback big  health h }`), "E201").length).toBe(1);
   });
 
   it("E201 with a did-you-mean for the providers' own names and for typos", () => {
@@ -26,11 +28,6 @@ describe("fallback on context_length and content_filter", () => {
     expect(e[0]!.message).toBe(
       "expected a failure reason (a status like 429, a class like 5xx, `timeout`, `connection`, `context_length` or `content_filter`), found the word `context_length_exceeded`",
     );
-  });
-
-  it("are not health failures: a health policy's `on` refuses them", () => {
-    const r = compileText(`${MODELS}health h { on [5xx, context_length] }\nroute r { to m  fallback big  health h }`);
-    expect(found(r, "E201").length).toBe(1);
   });
 
   it("a test states them: moved to the next model at once, never retried on the same one", async () => {

@@ -72,8 +72,8 @@ describe("the condition analysis reads time facts as ranges (E304)", () => {
     expect(where(run(unreachableRoute, routes("hour <= 23", `model == "x"`)))).toEqual(["E304 6:7"]);
   });
 
-  it("weekdays are a finite set: the week split in two covers every later route", () => {
-    expect(where(run(unreachableRoute, routes(`weekday in ["mon", "tue", "wed", "thu", "fri"]`, `weekday != "mon" and weekday != "tue" and weekday != "wed" and weekday != "thu" and weekday != "fri"`, `model == "x"`)))).toEqual(["E304 7:7"]);
+  it("weekdays are a finite set: working days and the weekend cover every later route", () => {
+    expect(where(run(unreachableRoute, routes(`weekday in ["mon", "tue", "wed", "thu", "fri"]`, `weekday in ["sat", "sun"]`, `model == "x"`)))).toEqual(["E304 7:7"]);
   });
 
   it("dates order: a later window inside an earlier one is hidden; a disjoint one is not", () => {
@@ -171,6 +171,9 @@ test "b" {
   request { at "2026-13-07T09:30:00Z" }
   expect route r
 }`);
-    expect(found(r, "E401").length).toBe(2);
+    expect(found(r, "E401").map((d) => d.message)).toEqual([
+      '`at` `2026-12-07T09:30:00` is not an instant with its offset, like "2026-12-07T09:30:00+01:00" or "2026-12-07T08:30:00Z"',
+      '`at` `2026-13-07T09:30:00Z` is not an instant with its offset, like "2026-12-07T09:30:00+01:00" or "2026-12-07T08:30:00Z"',
+    ]);
   });
 });
