@@ -35,7 +35,7 @@ export { emptyState, NO_SCOPE_VALUE, type StateView } from "./state.js";
 export { describeTraceEvent, type TraceEvent, type Tracer } from "./trace.js";
 export { exprText, explainExpr, factText } from "./explain.js";
 export { pickByDraw, pickByKey, makeArms } from "./split.js";
-export { DEFAULT_FALLBACK_ON, reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
+export { DEFAULT_FALLBACK_ON, isRefusal, reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
 export {
   backoff,
   callerStatus,

@@ -120,6 +120,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The access-log line of the first request routed by `route`, parsed. */
+function accessOf(route: string): { attempts: { target: string; status?: number; error?: string }[] } | undefined {
+  const line = (gw.stdout() + gw.stderr()).split("\n").find((l) => l.startsWith("{") && l.includes(`"route":"${route}"`));
+  return line === undefined ? undefined : (JSON.parse(line) as { attempts: { target: string; status?: number; error?: string }[] });
+}
+
+async function until(what: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 async function ask(model: string): Promise<{ text: string | null | undefined; finish: string | null | undefined; target: string | null; attempts: string | null }> {
   const { data, response } = await client.chat.completions.create({ model, messages: [{ role: "user", content: "a very long prompt" }] }).withResponse();
   return { text: data.choices[0]?.message.content, finish: data.choices[0]?.finish_reason, target: response.headers.get("x-aigw-target"), attempts: response.headers.get("x-aigw-attempts") };
@@ -132,6 +146,9 @@ describe("fallback on context_length: each provider's too-long error moves to th
     const r = await ask("ctx-openai");
     expect(r).toMatchObject({ text: "hello from anthropic", target: "claude", attempts: "gpt:context_length,claude:200" });
     expect(openaiUp.requests.length - before).toBe(1);
+    // The access log's attempt list names the refusal.
+    await until(() => accessOf("ctx-openai") !== undefined);
+    expect(accessOf("ctx-openai")!.attempts).toMatchObject([{ target: "gpt", error: "context_length" }, { target: "claude", status: 200 }]);
   });
 
   it("a vLLM server's 400 \"maximum context length\" → OpenAI", async () => {
