@@ -52,13 +52,14 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
     exit: "0 written; 1 the policy has errors (nothing written); 2 usage error",
   },
   explain: {
-    usage: "aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N] [--ejected MODEL]... [--failures MODEL=F/N]... [--latency MODEL=D]... [--state FILE]",
+    usage: "aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N] [--at INSTANT] [--ejected MODEL]... [--failures MODEL=F/N]... [--latency MODEL=D]... [--state FILE]",
     about: "decide one request and say why, in the policy's terms",
     description: `Decides one request without sending it anywhere: the routes considered and why each did or did not match (file:line), the split draw, the attempt order, guardrails, budgets and limits. FILE is JSON \`{ "headers": {...}, "body": { chat completion request } }\`; a bearer key in it is hashed and looked up in \`keys\`, never printed. ${PATHS}`,
     options: [
       ["--request FILE|-", "the request to explain (`-`: stdin); required"],
       ["--format human|json", "readable (default), or the decision record the server logs"],
       ["--draw N", "the split draw, from 0 up to 1 (default 0.5), so an explanation is repeatable"],
+      ["--at INSTANT", "when the request arrives, for the time facts `hour`, `weekday` and `date` (2026-12-07T09:30:00+01:00); default now"],
       ["--ejected MODEL", "the route's health policy has just ejected MODEL (as a test's `given MODEL ejected`); repeatable"],
       ["--failures MODEL=F/N", "of MODEL's last N tries the latest F failed (as `given MODEL failures F of N`); repeatable"],
       ["--latency MODEL=D", "MODEL's latency estimate, e.g. `gpt-4o=900ms` (as `given MODEL latency D`), read by `split fastest`; repeatable"],

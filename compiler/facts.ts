@@ -12,8 +12,9 @@ import type { FactName } from "./graph.js";
  * - tokens / bytes: compared with quantities of that unit or plain numbers (every operator)
  * - flag: true or false (`when stream`, `tools == false`)
  * - number: a plain number the caller may leave out (`temperature == 0`); every operator, missing equals nothing
+ * - date: a calendar date compared with `"YYYY-MM-DD"` strings (every operator; ISO dates order as text)
  */
-export type FactKind = "text" | "tokens" | "bytes" | "flag" | "number";
+export type FactKind = "text" | "tokens" | "bytes" | "flag" | "number" | "date";
 
 export interface FactSpec {
   kind: FactKind;
@@ -39,6 +40,9 @@ export const FACTS: Readonly<Record<FactName, FactSpec>> = {
   images: { kind: "flag", doc: "the request contains images" },
   temperature: { kind: "number", doc: "the request's sampling `temperature`; missing when the caller leaves it to the provider's default (not 0)" },
   top_p: { kind: "number", doc: "the request's nucleus sampling `top_p`; missing when left to the provider's default" },
+  hour: { kind: "number", doc: "the hour of the day (0–23) when the request arrived, in the gateway's `timezone`" },
+  weekday: { kind: "text", doc: 'the day of the week when the request arrived, in the gateway\'s `timezone`: `"mon"` … `"sun"`' },
+  date: { kind: "date", doc: 'the calendar date when the request arrived, in the gateway\'s `timezone`, compared with `"2026-12-24"`' },
   session: { kind: "text", doc: "the conversation: `x-session-id`, `x-claude-code-session-id`, `prompt_cache_key`, the body's `user`, or a hash of the opening messages" },
 };
 
@@ -54,6 +58,7 @@ export const FACT_UNITS: Readonly<Record<FactKind, readonly Unit[]>> = {
   bytes: ["bytes", "number"],
   flag: [],
   number: ["number"],
+  date: [],
 };
 
 /** How messages name a kind: "`input_tokens` is a token count". */
@@ -63,4 +68,5 @@ export const FACT_KIND_NOUN: Readonly<Record<FactKind, string>> = {
   bytes: "a size in bytes",
   flag: "true or false",
   number: "a number",
+  date: "a date",
 };

@@ -49,6 +49,8 @@ export interface GatewayNode {
   usageRetentionMs?: number;
   /** `revoked`: the file of revoked key hashes and token ids `aigw serve` watches (§4.11). */
   revoked?: string;
+  /** `timezone`: the IANA zone the time facts are read in. Absent: UTC. */
+  timezone?: string;
 }
 
 /** A `jwt` block: callers identified by tokens an identity provider signed. */
@@ -289,7 +291,10 @@ export type FactName =
   | "images"
   | "temperature"
   | "top_p"
-  | "session";
+  | "session"
+  | "hour"
+  | "weekday"
+  | "date";
 
 /** A fact read from the request; `arg` is the header, metadata or label name. */
 export interface FactNode {
@@ -309,7 +314,9 @@ export type ExprNode =
 
 /**
  * Why a fallback is taken: an exact status (`"429"`), a status class
- * (`"5xx"`), `"timeout"` or `"connection"` (refused, reset, DNS).
+ * (`"5xx"`), `"timeout"`, `"connection"` (refused, reset, DNS),
+ * `"context_length"` or `"content_filter"` (an upstream 400 saying the
+ * prompt is too long for the model, or its content filter refused it).
  */
 export type FailureReason = string;
 
@@ -464,6 +471,8 @@ export interface TestRequest {
   /** Sampling; absent: left to the provider's default. */
   temperature?: number;
   topP?: number;
+  /** When the request arrives (`at`), ms since the epoch; absent: the test's fixed moment (lang/SPEC.md §8.1). */
+  atMs?: number;
 }
 
 export type TestGiven =

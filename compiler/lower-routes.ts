@@ -11,7 +11,7 @@ import { factNode, lowerExpr, modelsOf, sourceRef } from "./lower-expr.js";
 import { DEFAULTS } from "./settings.js";
 import { lowerShaping } from "./shaping.js";
 
-/** A checked fallback reason as the graph writes it: `"429"`, `"5xx"`, `"timeout"`, `"connection"`. */
+/** A checked fallback reason as the graph writes it: `"429"`, `"5xx"`, `"timeout"`, `"connection"`, `"context_length"`, `"content_filter"`. */
 export function failureReason(value: Value): FailureReason {
   if (value.kind === "quantity") return value.unit === "status" ? `${value.value}xx` : String(value.value);
   if (value.kind === "ident") return value.name;

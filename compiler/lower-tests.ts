@@ -8,6 +8,7 @@ import type { RequestFact, TestDecl, Value } from "../lang/ast.js";
 import type { TestCase, TestExpect, TestGiven, TestRequest } from "./graph.js";
 import { setOwn, sourceRef } from "./lower-expr.js";
 import { failureReason } from "./lower-routes.js";
+import { instantMs } from "./time.js";
 
 function str(v: Value | undefined): string {
   return v?.kind === "string" ? v.value : "";
@@ -79,6 +80,11 @@ function applyFact(request: TestRequest, f: RequestFact): void {
     case "top_p":
       request.topP = num(a);
       break;
+    case "at": {
+      const ms = a?.kind === "string" ? instantMs(a.value) : undefined;
+      if (ms !== undefined) request.atMs = ms;
+      break;
+    }
   }
 }
 

@@ -84,6 +84,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
   const cacheMemory = s.get("cache_memory");
   const usageRetention = s.get("usage_retention");
   const revoked = str(s.get("revoked"));
+  const timezone = str(s.get("timezone"));
   return {
     ...(listen !== undefined ? { listen } : {}),
     state: lowerState(s.get("state")),
@@ -99,6 +100,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
     ...(s.get("max_cost") !== undefined ? { maxCost: num(s.get("max_cost"), 0) } : {}),
     ...(usageRetention !== undefined ? { usageRetentionMs: num(usageRetention, DEFAULTS.gateway.usageRetentionMs) } : {}),
     ...(revoked !== undefined ? { revoked } : {}),
+    ...(timezone !== undefined ? { timezone } : {}),
   };
 }
 

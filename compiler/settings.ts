@@ -29,6 +29,7 @@ import {
   wordListType,
   type ValueType,
 } from "./value-types.js";
+import { TIMEZONE } from "./time.js";
 
 export interface SettingSpec {
   type: ValueType;
@@ -79,6 +80,11 @@ export const GATEWAY_SETTINGS: SettingsTable = {
   revoked: {
     type: STRING,
     doc: "path of a file of revoked key hashes (`sha256:…`) and token ids (`jti:…`), one per line: `aigw serve` watches it, so revoking needs no policy change",
+  },
+  timezone: {
+    type: TIMEZONE,
+    default: '"UTC"',
+    doc: "the IANA time zone the time facts `hour`, `weekday` and `date` are read in (`\"Europe/Berlin\"`); checked against the zones Intl knows",
   },
   reload_max_drop: {
     type: PERCENT,

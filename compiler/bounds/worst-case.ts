@@ -80,10 +80,13 @@ export function routePlans(graph: Graph, route: RouteNode): RoutePlan[] {
   return out;
 }
 
+// A refusal is never retried on the same model (lang/SPEC.md §7.4): it moves to the next target at once.
+const isRefusal = (r: string): boolean => r === "context_length" || r === "content_filter";
+
 /** Whether a failure that may carry `Retry-After` (an HTTP status) leads to a retry. */
 function statusRetries(route: RouteNode): boolean {
   const on = route.fallbackOn.length ? route.fallbackOn : ["429", "5xx"];
-  return on.some((r) => r !== "timeout" && r !== "connection");
+  return on.some((r) => r !== "timeout" && r !== "connection" && !isRefusal(r));
 }
 
 /**
@@ -117,7 +120,8 @@ function tryCost(m: ModelNode | undefined, shaped: number | undefined): number {
 function step(graph: Graph, route: RouteNode, model: string): PlanStep {
   const m = graph.models[model];
   const timeoutMs = route.timeoutMs ?? graph.providers[m?.provider ?? ""]?.timeoutMs ?? 0;
-  const retries = Math.max(0, Math.floor(route.retry.count));
+  const retried = route.fallbackOn.length === 0 || route.fallbackOn.some((r) => !isRefusal(r));
+  const retries = retried ? Math.max(0, Math.floor(route.retry.count)) : 0;
   const waitsMs: number[] = [];
   for (let n = 1; n <= retries; n++) {
     const backoff = route.retry.backoffMs > 0 ? Math.min(MAX_WAIT_MS, route.retry.backoffMs * 2 ** (n - 1)) : 0;

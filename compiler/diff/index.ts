@@ -9,6 +9,7 @@
  * callers' keys) and what was only renamed. The CLI reads the two policies
  * (paths or git refs) and renders this (cli/report/diff-report.ts).
  */
+import { DEFAULT_TIMEZONE } from "../time.js";
 import { routeBound } from "../bounds/worst-case.js";
 import { describe, testRequest } from "../conditions/index.js";
 import { isWildcard, pricesRequired, tableRows, type Graph, type JwtNode, type KeyNode, type RouteNode, type SourceRef, type TestRequest } from "../graph.js";
@@ -152,6 +153,7 @@ function globalChanges(a: Graph, b: Graph): GlobalChange[] {
   push("largest request body", `${a.gateway.maxBodyBytes} bytes`, `${b.gateway.maxBodyBytes} bytes`);
   push("auth", a.gateway.auth, b.gateway.auth);
   push("request bodies logged", String(a.gateway.logBodies), String(b.gateway.logBodies));
+  push("time zone of hour, weekday and date", a.gateway.timezone ?? DEFAULT_TIMEZONE, b.gateway.timezone ?? DEFAULT_TIMEZONE);
   // Key hashes are public (they live in git); a caller's labels decide which routes its requests match.
   for (const hash of [...new Set([...Object.keys(a.keys), ...Object.keys(b.keys)])].sort()) {
     push(`caller key ${hash.slice(0, 19)}…`, keyText(a.keys[hash]), keyText(b.keys[hash]));
@@ -180,7 +182,9 @@ export function diffGraphs(a: Graph, b: Graph): PolicyDiff {
     const oa = r.old < 0 ? undefined : sa.outcomes[r.old];
     const ob = r.new < 0 ? undefined : sb.outcomes[r.new];
     const change: Change = { aspects: [], witness: describe(r.witness), exact: r.exact };
-    const request = testRequest(r.witness);
+    // A witness's time is stated in the zone both sides read it in; when the zone changed, no one instant says it.
+    const zone = (a.gateway.timezone ?? DEFAULT_TIMEZONE) === (b.gateway.timezone ?? DEFAULT_TIMEZONE) ? (a.gateway.timezone ?? DEFAULT_TIMEZONE) : undefined;
+    const request = testRequest(r.witness, zone);
     if (request) change.request = request;
     const o = ref(oa?.route);
     const n = ref(ob?.route);

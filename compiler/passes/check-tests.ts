@@ -24,6 +24,7 @@ const SAMPLING = quantityType("a number like 0.7", ["number"], { min: 0 });
 /** `streamed in chunks of N`: characters per delta. */
 const CHUNK = quantityType("a number of characters like 3", ["number"], { above: 0, whole: true });
 import { isMissing } from "./common.js";
+import { INSTANT_TYPE } from "../time.js";
 import { failureReasonProblem } from "./check-routes.js";
 
 /** The facts a test's `request { … }` may set, with the values each takes. */
@@ -46,6 +47,7 @@ export const REQUEST_FACTS: Readonly<Record<string, { args: readonly ValueType[]
   max_tokens: { args: [TOKENS], example: "max_tokens 4k" },
   temperature: { args: [SAMPLING], example: "temperature 0" },
   top_p: { args: [SAMPLING], example: "top_p 0.9" },
+  at: { args: [INSTANT_TYPE], example: 'at "2026-12-07T09:30:00+01:00"' },
 };
 
 /** Facts that take a name as their first argument may repeat with different names. */

@@ -8,6 +8,8 @@
 import type { Graph, TestRequest } from "../../compiler/graph.js";
 import { normalizeText, type CanonicalRequest } from "../request/index.js";
 import { openingOf, sessionOf } from "./session.js";
+import { localTime, type LocalTime } from "./local-time.js";
+import { DEFAULT_TIMEZONE } from "../../compiler/time.js";
 import type { Tokenizer } from "./tokens.js";
 
 /** A read-only record with no prototype surprises: only own string values are facts. */
@@ -65,6 +67,8 @@ export interface Facts {
   readonly topP: number | undefined;
   /** The conversation the request belongs to (session.ts); derived on first read. */
   readonly session: string | undefined;
+  /** The wall-clock time the request arrived, in the gateway's zone (local-time.ts); read on first use. */
+  readonly local: LocalTime;
   /**
    * The verdict of the `matches` pattern `key` (see {@link patternKey}) on
    * the normal form of `text`, when it was computed ahead (the guard pass,
@@ -126,6 +130,10 @@ export interface FactsInit {
   topP?: number;
   /** The session, or how to derive it on first read (session.ts). */
   session?: string | (() => string | undefined);
+  /** When the request arrived, ms since the epoch (the World's clock); default 0, so facts never read a clock themselves. */
+  atMs?: number;
+  /** The zone the time facts are read in (the graph's `timezone`); default UTC. */
+  timezone?: string;
 }
 
 const EMPTY: StringMap = Object.freeze(Object.create(null) as Record<string, string>);
@@ -162,6 +170,9 @@ class RequestFacts implements Facts {
   private matches: Readonly<Record<string, boolean>> | undefined;
   private readonly tokenizer: Tokenizer | undefined;
   private sessionValue: string | undefined | (() => string | undefined);
+  private readonly atMs: number;
+  private readonly timezone: string;
+  private localValue: LocalTime | undefined;
 
   constructor(init: FactsInit, tokenizer: Tokenizer | undefined) {
     this.model = init.model;
@@ -183,6 +194,8 @@ class RequestFacts implements Facts {
     this.topP = init.topP;
     this.tokenizer = tokenizer;
     this.sessionValue = init.session;
+    this.atMs = init.atMs ?? 0;
+    this.timezone = init.timezone ?? DEFAULT_TIMEZONE;
     const given = init.inputTokens;
     // An empty text has exactly zero tokens: no need to ever count it.
     this.tokens = given !== undefined ? given : this.inputBytes === 0 ? 0 : -1;
@@ -203,6 +216,10 @@ class RequestFacts implements Facts {
     const v = this.sessionValue;
     if (typeof v !== "function") return v;
     return (this.sessionValue = v());
+  }
+
+  get local(): LocalTime {
+    return (this.localValue ??= localTime(this.atMs, this.timezone));
   }
 
   get normalizedText(): string {
@@ -268,6 +285,7 @@ export function factsFromRequest(
   caller: Caller,
   tokenizer: Tokenizer | undefined,
   endpoint: string = CHAT_ENDPOINT,
+  time: RequestTime = {},
 ): Facts {
   return new RequestFacts(
     {
@@ -288,9 +306,16 @@ export function factsFromRequest(
       temperature: req.sampling.temperature,
       topP: req.sampling.topP,
       session: () => sessionOf({ headers, ...sessionFields(req), opening: () => openingOf(req.messages) }),
+      ...time,
     },
     tokenizer,
   );
+}
+
+/** When a request arrived and the zone its time facts are read in. */
+export interface RequestTime {
+  atMs?: number;
+  timezone?: string;
 }
 
 /** The body fields the session may come from: `prompt_cache_key` (kept as passthrough) and the end-user id. */
@@ -310,7 +335,7 @@ function hasImages(req: CanonicalRequest): boolean {
  * `keys` brings that entry's team, user and labels; an explicit `team` or
  * `user` in the request wins over the entry.
  */
-export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "keys">, tokenizer?: Tokenizer): Facts {
+export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "keys"> & { gateway?: Pick<Graph["gateway"], "timezone"> }, tokenizer?: Tokenizer): Facts {
   const entry = request.key !== undefined && Object.hasOwn(graph.keys, request.key) ? graph.keys[request.key] : undefined;
   const team = request.team ?? entry?.team;
   const user = request.user ?? entry?.user;
@@ -340,10 +365,18 @@ export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "k
       topP: request.topP,
       // A test's input is its one user message: the conversation's opening.
       session: request.session ?? (() => sessionOf({ headers: lowerCaseKeys(request.headers), opening: () => ({ system: "", user: request.input ?? "" }) })),
+      atMs: request.atMs ?? TEST_MOMENT_MS,
+      ...(graph.gateway?.timezone !== undefined ? { timezone: graph.gateway.timezone } : {}),
     },
     tokenizer,
   );
 }
+
+/**
+ * When a test request arrives unless it says `at`: a fixed moment, so a
+ * test's verdict never depends on when it runs (Monday 2026-01-05 12:00 UTC).
+ */
+export const TEST_MOMENT_MS = Date.UTC(2026, 0, 5, 12, 0, 0);
 
 /** UTF-8 byte length of a string without encoding it (lone surrogates count 3, as TextEncoder writes U+FFFD): V8's own count, a native loop. */
 export function utf8Length(s: string): number {

@@ -9,7 +9,7 @@
  * prompt or the completion unless the policy says `log_bodies true` (and
  * then after the guardrails' redactions).
  */
-import { describeTraceEvent, describeUnfit } from "../engine/index.js";
+import { describeTraceEvent, describeUnfit, isRefusal } from "../engine/index.js";
 import type { AttemptEntry, AccessEntry, GuardrailEntry } from "./log.js";
 import { bodiesToLog, loggedBodies, type LoggedBodies } from "./bodies.js";
 import { errorClass, type FinishedRequest } from "./request.js";
@@ -119,6 +119,8 @@ function attempts(f: FinishedRequest): AttemptEntry[] {
       entry.ms = round(timing.ms);
       if (timing.error !== undefined) entry.error = errorClass(timing.error);
     } else if (a.cause !== "ok") entry.error = typeof a.cause === "number" ? "status" : a.cause;
+    // A refusal says more than its status error: the prompt was too long, or the filter refused it.
+    if (isRefusal(a.cause)) entry.error = a.cause;
     out.push(entry);
   }
   return out;

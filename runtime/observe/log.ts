@@ -22,7 +22,7 @@ export interface AttemptEntry {
   retry?: number;
   /** Milliseconds (absent when tries were not timed). */
   ms?: number;
-  /** For a failed try: `status`, `timeout`, `connection`, `protocol`, `request`. */
+  /** For a failed try: `status`, `timeout`, `connection`, `protocol`, `request`, or the refusal (`context_length`, `content_filter`). */
   error?: string;
 }
 

@@ -344,7 +344,7 @@ export function givenWorld(test: TestCase): Map<string, TargetBehaviour> {
 
 /** A `given … fails R` reason as a concrete failure: a status class becomes its first status (`5xx` → 500). */
 export function failureCause(reason: FailureReason): FailureCause {
-  if (reason === "timeout" || reason === "connection") return reason;
+  if (reason === "timeout" || reason === "connection" || reason === "context_length" || reason === "content_filter") return reason;
   const cls = /^([1-5])xx$/i.exec(reason);
   if (cls) return Number(cls[1]) * 100;
   const n = Number(reason);

@@ -384,6 +384,12 @@ function readFact(fact: FactRef, f: Facts, text: string): FactValue {
       return f.temperature;
     case "top_p":
       return f.topP;
+    case "hour":
+      return f.local.hour;
+    case "weekday":
+      return f.local.weekday;
+    case "date":
+      return f.local.date;
     default:
       return undefined;
   }
@@ -471,14 +477,17 @@ export function evaluate(e: Expr, f: Facts, text: string): boolean {
 
 // ---------------------------------------------------------------- attempts, the obvious way
 
+/** How a reference target fails: a status, a timeout, a broken connection, or a refusal (the prompt too long, filtered). */
+export type ReferenceFailure = number | "timeout" | "connection" | "context_length" | "content_filter";
+
 /** What happens to a reference plan when some targets always fail: the targets tried, the retries, the status. */
 export function referenceAttempts(
   plan: { targets: readonly string[]; retries: number; fallbackOn: readonly string[] },
-  fails: ReadonlyMap<string, number | "timeout" | "connection">,
+  fails: ReadonlyMap<string, ReferenceFailure>,
 ): { tried: string[]; retries: number; status: number } {
   const tried: string[] = [];
   let retries = 0;
-  let last: number | "timeout" | "connection" | undefined;
+  let last: ReferenceFailure | undefined;
   let all429 = true;
   for (const model of plan.targets) {
     tried.push(model);
@@ -488,11 +497,15 @@ export function referenceAttempts(
       if (cause === undefined) return { tried, retries, status: 200 };
       last = cause;
       if (cause !== 429) all429 = false;
-      const listed = plan.fallbackOn.some((r) =>
-        typeof cause === "number" ? r === String(cause) || (r.endsWith("xx") && r[0] === String(cause)[0]) : r === cause,
-      );
-      if (!listed) return { tried, retries, status: callerStatus(cause) };
+      const refusal = cause === "context_length" || cause === "content_filter";
+      // A refusal is an upstream 400 with a name: `on 400` and `on 4xx` take it as well.
+      const status = typeof cause === "number" ? String(cause) : refusal ? "400" : undefined;
+      const listed = plan.fallbackOn.some((r) => r === cause || (status !== undefined && (r === status || (r.endsWith("xx") && r[0] === status[0]))));
+      if (!listed) return { tried, retries, status: refusal ? 400 : callerStatus(cause) };
+      // The same model would refuse again: on to the next one.
+      if (refusal) break;
     }
   }
-  return { tried, retries, status: last === "timeout" ? 504 : all429 ? 429 : 502 };
+  const refused = last === "context_length" || last === "content_filter";
+  return { tried, retries, status: last === "timeout" ? 504 : all429 ? 429 : refused ? 400 : 502 };
 }

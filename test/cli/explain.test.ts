@@ -177,6 +177,16 @@ describe("aigw explain, errors", () => {
     expect((await usage(["explain", DESIGN, "--request", requestFile({ headers: {}, body: { messages: [] } })])).stderr).toContain("`body` has no `model`");
   });
 
+  it("--at says when the request arrives: a night route in Berlin at 23:30, the day route at 09:30; a bad instant exits 2", async () => {
+    const dir = policyDir({
+      "main.route": 'gateway { timezone "Europe/Berlin" }\nprovider p { api mock }\nmodel day = p/"d"\nmodel night = p/"n"\nroute nights { when hour >= 22 or hour < 6  to night }\nroute days { to day }\n',
+    });
+    const request = chat("x", "hi");
+    expect((await explainJson(dir, request, "--at", "2026-12-07T22:30:00Z")).route?.name).toBe("nights");
+    expect((await explainJson(dir, request, "--at", "2026-12-07T09:30:00+01:00")).route?.name).toBe("days");
+    expect((await usage(["explain", dir, "--request", requestFile(request), "--at", "2026-12-07 09:30"])).stderr).toContain("--at must be an instant with its offset");
+  });
+
   it("exits 2 for a bad --draw, --format or path", async () => {
     const file = requestFile(chat("chat", "hi"));
     expect((await usage(["explain", DESIGN, "--request", file, "--draw", "1.5"])).stderr).toContain("--draw must be a number");

@@ -28,6 +28,10 @@ const typedLeaves: fc.Arbitrary<ExprNode>[] = [
     .tuple(fc.constantFrom("eq" as const, "ne" as const, "lt" as const, "le" as const, "gt" as const, "ge" as const), fc.constantFrom("temperature" as const, "top_p" as const), fc.constantFrom(0, 0.5, 1))
     .map(([op, name, n]) => cmp(op, fact(name), n)),
   fc.constantFrom("hello", "HELP", "x+y").map((w) => matches(fact("text"), w.replace("+", "\\+"), "i")),
+  // Time facts, read at the request's moment (`atMs` below): the hour, a set of weekdays, a date window.
+  fc.tuple(fc.constantFrom("eq" as const, "ne" as const, "lt" as const, "le" as const, "gt" as const, "ge" as const), fc.integer({ min: 0, max: 24 })).map(([op, n]) => cmp(op, fact("hour"), n)),
+  fc.subarray(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], { minLength: 1 }).map((ds) => isIn(fact("weekday"), ds)),
+  fc.tuple(fc.constantFrom("lt" as const, "ge" as const, "eq" as const), fc.constantFrom("2026-03-28", "2026-03-29", "2026-12-24")).map(([op, d]) => cmp(op, fact("date"), d)),
 ];
 /** Also conditions only a hand-built graph can hold (the compiler rejects ordering a header against a number). */
 const graphLeaves: fc.Arbitrary<ExprNode>[] = [
@@ -77,7 +81,7 @@ const routeArb = (i: number): fc.Arbitrary<RouteNode> =>
       when: whenArb,
       target: targetArb,
       fallback: fc.subarray(TARGETS),
-      on: fc.subarray(["429", "5xx", "timeout", "connection"]),
+      on: fc.subarray(["429", "5xx", "timeout", "connection", "context_length", "content_filter"]),
       retry: fc.integer({ min: 0, max: 2 }),
       budgets: fc.subarray(["bud-down", "bud-reject"]),
       limits: fc.subarray(["lim"]),
@@ -111,6 +115,9 @@ export const factsArb: fc.Arbitrary<FactsInit> = fc.record(
     stream: fc.boolean(),
     temperature: fc.constantFrom(0, 0.5, 1, 1.5),
     topP: fc.constantFrom(0, 0.5, 1),
+    // Around the spring DST switch, Christmas Eve, midnight and noon.
+    atMs: fc.constantFrom(...["2026-03-28T23:59:00Z", "2026-03-29T00:59:00Z", "2026-03-29T01:00:00Z", "2026-12-24T12:00:00Z", "2026-12-23T23:30:00Z"].map(Date.parse)),
+    timezone: fc.constantFrom("UTC", "Europe/Berlin", "America/New_York"),
   },
   { requiredKeys: [] },
 );

@@ -175,7 +175,7 @@ const routeSpecArb: fc.Arbitrary<RouteSpec> = fc
       fc.constantFrom(403, 451).map((reject) => ({ to: undefined, split: undefined, by: undefined, reject })),
     ),
     fallback: fc.uniqueArray(fc.constantFrom(...TO, "e"), { maxLength: 3 }),
-    on: fc.subarray(["429", "5xx", "timeout", "connection"]),
+    on: fc.subarray(["429", "5xx", "timeout", "connection", "context_length", "content_filter", "4xx"]),
     retry: fc.integer({ min: 0, max: 2 }),
     budgets: fc.subarray(["bud-down", "bud-reject"]),
     limits: fc.subarray(["lim"]),
@@ -302,7 +302,7 @@ describe("decide agrees with the reference interpreter (properties)", () => {
   });
 
   it("on the attempts when targets fail", async () => {
-    const causes = ["429", "5xx", "timeout", "connection", "400"];
+    const causes = ["429", "5xx", "timeout", "connection", "400", "context_length", "content_filter"];
     await fc.assert(
       fc.asyncProperty(
         fc.array(routeSpecArb, { minLength: 1, maxLength: 4 }),

@@ -82,6 +82,14 @@ describe("completion", () => {
     expect(await labels("\nbudget b2 { exceeded downgrade |")).toEqual(["big", "mini"]);
   });
 
+  it("offers the time facts, the gateway's timezone, a test's `at` and the refusal reasons", async () => {
+    expect(await labels("\nroute r2 {\n  when |\n}\n")).toEqual(expect.arrayContaining(["hour", "weekday", "date"]));
+    expect(await labels("\ngateway { |")).toContain("timezone");
+    expect(await labels('\ntest "t" {\n  request { |\n}\n')).toContain("at");
+    expect(await labels("\nroute r2 {\n  to big\n  fallback mini on |\n}\n")).toEqual(expect.arrayContaining(["context_length", "content_filter"]));
+    expect(await labels('\ntest "t" {\n  given big fails |\n}\n')).toEqual(expect.arrayContaining(["context_length", "content_filter"]));
+  });
+
   it("offers jwt blocks and their settings", async () => {
     expect(await labels("\njw|")).toContain("jwt");
     expect(await labels("\njwt corp { |")).toEqual(["issuer", "audience", "jwks", "jwks_file", "algorithms", "team", "user", "leeway"]);

@@ -203,6 +203,30 @@ route passthrough { when model in ["p/x", "p/y"]  to any  budget pass }`;
   });
 });
 
+describe("time facts", () => {
+  const berlin = DECLS.replace("gateway { auth none }", 'gateway { auth none  timezone "Europe/Berlin" }');
+  const nights = (when: string) => `\nroute nights {\n  when model == "chat" and ${when}\n  to big\n}` + CHAT;
+
+  it("a moved hour window is a change whose witness says when, as a test's `at` in the gateway's zone", () => {
+    const d = diff(berlin + nights("hour >= 22"), berlin + nights("hour >= 20"));
+    expect(d.changes.map((c) => [c.old?.name, c.new?.name])).toEqual([["chat", "nights"]]);
+    expect(d.changes[0]!.witness).toContain("it arrives at hour 20 (gateway time)");
+    // 20:30 in Berlin on the test Monday is 19:30 UTC.
+    expect(new Date(d.changes[0]!.request!.atMs!).toISOString()).toBe("2026-01-05T19:30:00.000Z");
+  });
+
+  it("a weekend rule and a date window are stated as instants on those days", () => {
+    const d = diff(berlin + CHAT, berlin + nights('weekday == "sat"'));
+    expect(d.changes[0]!.request!.atMs).toBe(Date.parse("2026-01-10T12:30:00+01:00"));
+    const x = diff(berlin + CHAT, berlin + nights('date == "2026-12-24"'));
+    expect(x.changes[0]!.request!.atMs).toBe(Date.parse("2026-12-24T12:30:00+01:00"));
+  });
+
+  it("a new time zone changes every request", () => {
+    expect(diff(DECLS + CHAT, berlin + CHAT).global.map((g) => [g.what, g.was, g.now])).toEqual([["time zone of hour, weekday and date", "UTC", "Europe/Berlin"]]);
+  });
+});
+
 describe("who can call", () => {
   const jwt = (name: string, audience: string) => `jwt ${name} {\n  issuer "https://idp/"\n  audience "${audience}"\n  jwks "https://idp/jwks"\n}\n`;
 
