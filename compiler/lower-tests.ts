@@ -168,6 +168,8 @@ function lowerExpect(x: TestDeclExpect): TestExpect {
       return { kind: "redacted", text: x.text.value };
     case "cache":
       return { kind: "cache", result: x.result.name as "hit" | "miss" | "bypass" };
+    case "header":
+      return { kind: "header", name: x.name.value.toLowerCase(), value: x.value.value };
   }
 }
 

@@ -597,6 +597,9 @@ export class AstBuilder {
       return op ? { kind: "cost", op, amount, span } : { kind: "cost", amount, span };
     }
     if (this.token(c, "Kw_redacted")) return { kind: "redacted", text: this.string(this.token(c, "StringLiteral"), span), span };
+    if (this.token(c, "expectWord")) {
+      return { kind: "header", word: this.ident(this.token(c, "expectWord"), span), name: this.string(this.token(c, "headerName"), span), value: this.string(this.token(c, "headerValue"), span), span };
+    }
     return undefined;
   }
 }

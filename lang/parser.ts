@@ -860,6 +860,14 @@ class RouteParser extends CstParser {
                   this.CONSUME(T.StringLiteral);
                 },
               },
+              {
+                // `expect header "name" "value"`: `header` is not a keyword (it names a fact), so any word is read here and checked (E401)
+                ALT: () => {
+                  this.consume(11, T.Name, { LABEL: "expectWord" });
+                  this.consume(11, T.StringLiteral, { LABEL: "headerName" });
+                  this.consume(12, T.StringLiteral, { LABEL: "headerValue" });
+                },
+              },
             ],
           }));
         },
