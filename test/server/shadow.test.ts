@@ -39,26 +39,27 @@ provider up-a { api openai base_url "${a.baseUrl}" key env("UPSTREAM_KEY") }
 provider up-b { api openai base_url "${b.baseUrl}" key env("UPSTREAM_KEY") }
 model a = up-a/"model-a" { input $1/Mtok output $1/Mtok }
 model b = up-b/"model-b" { input $1/Mtok output $1/Mtok }
+budget team-daily { per team limit $5000 per day exceeded reject }
 route x-route {
   when model == "chat" and team == "x" and header("x-tier") == "premium"
   to a
 }
 route general {
   when model == "chat"
+  budget team-daily
   to a
 }
 `;
 }
 
-/** The candidate: team x's premium traffic moves to `x-new` (model `b`), under a budget and a limit of its own. */
+/** The candidate: team x's premium traffic moves to `x-new` (model `b`), under the live `team-daily` budget and a limit of its own. */
 function movedPolicy(a: FakeUpstream, b: FakeUpstream): string {
   return livePolicy(a, b).replace(
     `route x-route {\n  when model == "chat" and team == "x" and header("x-tier") == "premium"\n  to a\n}`,
-    `budget x-daily { per team limit $5 per day exceeded reject }
-limit x-rpm { per key requests 100 per minute }
+    `limit x-rpm { per key requests 100 per minute }
 route x-new {
   when model == "chat" and team == "x" and header("x-tier") == "premium"
-  budget x-daily
+  budget team-daily
   limit x-rpm
   to b
 }`,
@@ -127,9 +128,14 @@ describe("aigw serve --shadow", () => {
     // Only the live decision was sent: every request reached model a's upstream, none model b's.
     expect(a.requests).toHaveLength(5);
     expect(b.requests).toHaveLength(0);
-    // Nothing was charged: the candidate's budget and limit have no counters.
-    const budgets = (await (await fetch(`${served.base}/admin/budgets`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { counters?: unknown[] } | unknown[];
-    expect(JSON.stringify(budgets)).not.toMatch(/x-daily|x-rpm/);
+    // Nothing was charged by the candidate: `team-daily` counts team y's live requests (route `general`), never team x's
+    // (which only the candidate's `x-new` would charge), and the candidate's own limit has no counter.
+    const res = await fetch(`${served.base}/admin/budgets`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(res.status).toBe(200);
+    const counters = (await res.json()) as { budgets: { budget: string; scope: string; spent: number }[]; limits: Record<string, unknown>[] };
+    expect(counters.budgets.map((b) => [b.budget, b.scope])).toEqual([["team-daily", "y"]]);
+    expect(counters.budgets[0]!.spent).toBeGreaterThan(0);
+    expect(JSON.stringify(counters.limits)).not.toContain("x-rpm");
 
     expect(await metricLines(served)).toEqual([
       "aigw_shadow_requests_total 5",
