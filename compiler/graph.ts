@@ -516,7 +516,9 @@ export type TestExpect =
   | { kind: "shaped"; param: string; value: number }
   /** How the route's cache answered: `hit`, `miss` (looked up, not found) or `bypass` (the caller skipped it). */
   | { kind: "cache"; result: "hit" | "miss" | "bypass" }
-  | { kind: "redacted"; text: string };
+  | { kind: "redacted"; text: string }
+  /** The answer carries header `name` (lower case) with `value`: a budget or rate-limit header the admission sets. */
+  | { kind: "header"; name: string; value: string };
 
 export interface TestCase {
   name: string;

@@ -176,6 +176,8 @@ function lowerExpect(x: TestDeclExpect): TestExpect {
       return { kind: "shaped", param: x.param.name, value: num(x.value) };
     case "cache":
       return { kind: "cache", result: x.result.name as "hit" | "miss" | "bypass" };
+    case "header":
+      return { kind: "header", name: x.name.value.toLowerCase(), value: x.value.value };
   }
 }
 

@@ -358,7 +358,9 @@ export type Expect =
   | { kind: "shaped"; param: Ident; value: Value; span: Span }
   /** `expect cache hit` / `expect cache miss` / `expect cache bypass`. */
   | { kind: "cache"; result: Ident; span: Span }
-  | { kind: "redacted"; text: StringLit; span: Span };
+  | { kind: "redacted"; text: StringLit; span: Span }
+  /** `expect header "x-ratelimit-remaining-requests" "9"`: a header the answer carries; `word` is the word read as `header` (checked: E401). */
+  | { kind: "header"; word: Ident; name: StringLit; value: StringLit; span: Span };
 
 export type TestStmt =
   | { kind: "request"; facts: RequestFact[]; span: Span }

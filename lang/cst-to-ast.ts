@@ -613,6 +613,9 @@ export class AstBuilder {
     }
     if (this.token(c, "Kw_shaped")) return { kind: "shaped", param: this.ident(this.token(c, "shapedParam"), span), value: this.value(this.node(c, "shapedValue"), span), span };
     if (this.token(c, "Kw_redacted")) return { kind: "redacted", text: this.string(this.token(c, "StringLiteral"), span), span };
+    if (this.token(c, "expectWord")) {
+      return { kind: "header", word: this.ident(this.token(c, "expectWord"), span), name: this.string(this.token(c, "headerName"), span), value: this.string(this.token(c, "headerValue"), span), span };
+    }
     return undefined;
   }
 }

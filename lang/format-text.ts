@@ -306,6 +306,8 @@ function expectation(e: A.Expect): string {
       return `cache ${e.result.name}`;
     case "redacted":
       return `redacted input ${stringLiteral(e.text.value)}`;
+    case "header":
+      return `header ${stringLiteral(e.name.value)} ${stringLiteral(e.value.value)}`;
   }
 }
 

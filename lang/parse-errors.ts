@@ -26,7 +26,7 @@ const AFTER: Record<string, string> = {
   split: "`{` or `by`",
   by: "a fact like `key` or header(\"x\")",
   given: "`cache hit`, `split picks`, `budget … spent`, `limit … used` or `… fails`",
-  expect: "`route`, `no route`, `target`, `attempts`, `retries`, `blocked by`, `flagged by`, `cache`, `status` or `redacted input`",
+  expect: "`route`, `no route`, `target`, `attempts`, `retries`, `blocked by`, `flagged by`, `cache`, `status`, `redacted input`, `shaped` or `header`",
   picks: "a model name",
   fails: "a failure reason like 429, 5xx or timeout",
   spent: "an amount like $200",

@@ -896,6 +896,17 @@ class RouteParser extends CstParser {
                   this.subrule(11, this.value, { LABEL: "shapedValue" });
                 },
               },
+              {
+                // `expect header "name" "value"`: `header` is not a keyword (it names a fact), so a plain identifier is read here and
+                // checked (E401); an identifier, not any name, so keywords keep their alternatives (`expect attempts a` still recovers as one),
+                // and only before a string, so `expect foo` is told the expectations there are
+                GATE: () => this.LA(2).tokenType === T.StringLiteral,
+                ALT: () => {
+                  this.consume(11, T.Identifier, { LABEL: "expectWord" });
+                  this.consume(11, T.StringLiteral, { LABEL: "headerName" });
+                  this.consume(12, T.StringLiteral, { LABEL: "headerValue" });
+                },
+              },
             ],
           }));
         },

@@ -53,7 +53,7 @@ const TEST_WORDS = ["request", "given", "expect"];
 /** An invariant's statements, and what `require` takes (compiler/passes/check-invariants.ts). */
 const INVARIANT_WORDS = ["when", "require"];
 const REQUIREMENT_WORDS = ["guard", "residency", "price", "context"];
-const EXPECT_WORDS = ["route", "no", "target", "attempts", "retries", "blocked", "flagged", "status", "redacted", "cost", "shaped"];
+const EXPECT_WORDS = ["route", "no", "target", "attempts", "retries", "blocked", "flagged", "status", "redacted", "cost", "shaped", "header"];
 const FAILURES = ["429", "5xx", "timeout", "connection", "context_length", "content_filter"];
 const OPERATORS = ["==", "!=", "<", "<=", ">", ">=", "in", "matches"];
 const EXPR_START = new Set(["when", "and", "or", "not", "("]);

@@ -22,6 +22,8 @@ export interface Item {
   name: string;
   fp: string;
   detail: string;
+  /** What the declaration says, without its name, when the name itself is behaviour (see `makeBudget`): how renames.ts pairs it. */
+  content?: string;
 }
 
 /** One aspect: a heading (`split by key`, `2 backoff 250ms`) and the things it lists. */
@@ -62,6 +64,17 @@ export function aspectText(a: AspectValue, other?: AspectValue): string {
 
 function windowText(w: WindowNode): string {
   return w.kind === "calendar" ? `per ${w.unit}` : `per ${durationText(w.ms)}`;
+}
+
+/**
+ * A budget or limit: the state store keeps its counters under its name, so
+ * a renamed one starts again from zero — what the callers it meters see
+ * changes (a team that had spent its day's $200 can spend $200 more). The
+ * name is part of its behaviour's fingerprint; `content` still lets
+ * renames.ts say it was a rename.
+ */
+function counted(name: string, content: string, detail: string): Item {
+  return { name, fp: fingerprint({ counters: name, content }), detail, content };
 }
 
 const NONE: AspectValue = { head: "", items: [], ordered: false };
@@ -111,10 +124,10 @@ export class Resolver {
     const b: BudgetNode | undefined = this.graph.budgets[name];
     if (!b) return { name, fp: "?", detail: "undeclared" };
     const exceeded = b.exceeded.action === "reject" ? { action: "reject" } : { action: "downgrade", model: this.model(b.exceeded.model).fp };
-    const fp = fingerprint({ scope: b.scope, limit: b.limit, window: b.window, warn: b.warnPercent, exceeded });
+    const content = fingerprint({ scope: b.scope, limit: b.limit, window: b.window, warn: b.warnPercent, exceeded });
     const then = b.exceeded.action === "reject" ? "reject" : `downgrade ${b.exceeded.model}`;
     const detail = `per ${b.scope} limit ${dollarText(b.limit)} ${windowText(b.window)}${b.warnPercent !== undefined ? ` warn ${b.warnPercent}%` : ""} exceeded ${then}`;
-    return { name, fp, detail };
+    return counted(name, content, detail);
   }
 
   limit(name: string): Item {
@@ -128,7 +141,7 @@ export class Resolver {
     const parts = [`per ${l.scope}`];
     if (l.tokens) parts.push(`tokens ${tokenText(l.tokens.count)} ${windowText(l.tokens.window)}`);
     if (l.requests) parts.push(`requests ${l.requests.count} ${windowText(l.requests.window)}`);
-    return { name, fp: fingerprint(content), detail: parts.join(" ") };
+    return counted(name, fingerprint(content), parts.join(" "));
   }
 
   guardrail(name: string): Item {

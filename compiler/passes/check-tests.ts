@@ -18,6 +18,18 @@ import { BOOL, COUNT, DURATION, MONEY, STATUS_CODE, STRING, TOKENS, enumType, ty
 
 const CACHE_RESULT = enumType(["hit", "miss", "bypass"]);
 
+/**
+ * The headers `expect header` can name: the ones the server's admission
+ * sets on an answer (runtime/pipeline/refusals.ts, evaluated for a test by
+ * runtime/policy/test-headers.ts). Any other name could never hold, so it is
+ * a mistake in the test (E401).
+ */
+export const EXPECTABLE_HEADERS: readonly string[] = [
+  ...["limit", "remaining", "reset"].flatMap((what) => ["requests", "tokens"].map((kind) => `x-ratelimit-${what}-${kind}`)),
+  "retry-after",
+  "x-aigw-budget-warning",
+];
+
 /** A sampling parameter as a caller sends it: a plain number ≥ 0 (`temperature 0`, `top_p 0.9`). */
 const SAMPLING = quantityType("a number like 0.7", ["number"], { min: 0 });
 
@@ -138,6 +150,7 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         else if (x.kind === "cost") checkArg(MONEY, x.amount, "cost", out);
         else if (x.kind === "cache") checkArg(CACHE_RESULT, x.result, "cache", out);
         else if (x.kind === "shaped") checkShapedExpect(x, out);
+        else if (x.kind === "header") checkHeader(x, out);
         break;
       }
     }
@@ -159,6 +172,18 @@ function known(symbols: SymbolTable, kinds: readonly ("model" | "budget" | "limi
   const what = kinds.map((k) => `a ${k}`).join(" or ");
   const help = didYouMean(name.name, tables.flatMap((t) => [...(t?.keys() ?? [])]), kinds.join(" or ")) ?? `name ${what} the policy declares`;
   out.push(diagnostic("E101", `unknown ${kinds.join(" or ")} \`${name.name}\``, name.span, { help }));
+}
+
+/** `expect header "name" "value"`: the word must be `header`, the name one the gateway sets. */
+function checkHeader(x: Extract<Expect, { kind: "header" }>, out: Diagnostic[]): void {
+  if (x.word.name !== "header") {
+    out.push(diagnostic("E401", `unknown expectation \`${x.word.name}\``, x.word.span, { help: didYouMean(x.word.name, ["header"], "expectation") ?? 'an expectation with two strings is `expect header "name" "value"`' }));
+    return;
+  }
+  const name = x.name.value.toLowerCase();
+  if (EXPECTABLE_HEADERS.includes(name)) return;
+  const help = didYouMean(name, EXPECTABLE_HEADERS, "header") ?? `the headers a test can expect: ${EXPECTABLE_HEADERS.map((h) => `\`${h}\``).join(", ")}`;
+  out.push(diagnostic("E401", `\`${x.name.value}\` is not a header the gateway sets on an answer`, x.name.span, { help }));
 }
 
 function check(ctx: CompileContext): Diagnostic[] {

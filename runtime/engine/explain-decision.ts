@@ -160,6 +160,29 @@ function located(name: string, span: SourceRef): Located {
   return { name, file: span.file, line: span.line };
 }
 
+/**
+ * The facts of a request that the policies in `graphs` read, as the
+ * decision record shows them (credentials redacted, the prompt as its
+ * length): the witness of a shadow difference (runtime/shadow).
+ */
+export function requestWitness(graphs: readonly Graph[], facts: Facts): RequestRecord {
+  const scrub = scrubber(facts);
+  const [first, ...rest] = graphs.map((g) => requestRecord(g, facts, false, scrub));
+  let out = first!;
+  for (const r of rest) {
+    const labels = { ...out.caller.labels, ...r.caller.labels };
+    const headers = { ...out.headers, ...r.headers };
+    const metadata = { ...out.metadata, ...r.metadata };
+    out = {
+      ...out,
+      caller: { ...out.caller, ...(Object.keys(labels).length > 0 ? { labels } : {}) },
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+    };
+  }
+  return out;
+}
+
 function requestRecord(graph: Graph, facts: Facts, keyPresented: boolean, scrub: (s: string) => string): RequestRecord {
   const reads = factsRead(graph);
   const auth: CallerAuth = facts.key !== undefined ? "key" : keyPresented ? "unknown-key" : "no-key";

@@ -23,6 +23,7 @@ import { RequestRecord } from "./record.js";
 import type { GuardOffload } from "../offload/index.js";
 import { KeySets, Revocations, TokenVerifier } from "../identity/index.js";
 import type { Reply } from "./respond.js";
+import type { Shadow } from "../shadow/index.js";
 
 export interface Runtime {
   readonly graph: Graph;
@@ -56,6 +57,8 @@ export interface Runtime {
   readonly offload: GuardOffload | undefined;
   /** Applies guardrails: inline, or on the offload for large texts. */
   readonly applyGuard: ApplyGuard;
+  /** The candidate policy decided beside this one (`aigw serve --shadow`), one per gateway, shared across reloads. */
+  readonly shadow: Shadow | undefined;
   /** Runs the chain of the request's inbound API (`input.api`, chat by default). */
   chat(input: ChatInput): Promise<ChatOutcome>;
 }
@@ -94,6 +97,8 @@ export interface RuntimeOptions {
   offload?: GuardOffload | undefined;
   /** Token key sets and the revocation list, kept across reloads; absent: key set files read from disk, nothing revoked. */
   identity?: Identity;
+  /** A candidate policy to decide beside this one (runtime/shadow). */
+  shadow?: Shadow;
 }
 
 /** What identifies callers beyond the policy's keys, shared across reloads. */
@@ -144,6 +149,7 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     timeSteps: options.timeSteps === true,
     offload,
     applyGuard: guardApplier({ offload }),
+    shadow: options.shadow,
     async chat(input) {
       const requestId = options.requestId(input.headers["x-request-id"]);
       const record = new RequestRecord(requestId);

@@ -45,6 +45,8 @@ import { loadedTokenizer, type Tokenizer } from "../engine/tokens.js";
 import { givenHealth, type HealthGiven } from "../health/index.js";
 import { testCharge, type Charge } from "./test-charge.js";
 import { shapeParams } from "../request/shape.js";
+import { testHeaders } from "./test-headers.js";
+import type { HeaderList } from "../pipeline/headers.js";
 
 /** One test's verdict, as `aigw check` reports it. */
 export interface TestResult {
@@ -107,6 +109,8 @@ export interface Simulation {
   charge?: Charge;
   /** The shapeable parameters of the request sent, after the route's shaping; set by the test runner, for `expect shaped`. */
   sent?: SentParams;
+  /** The budget and rate-limit headers of the answer (test-headers.ts); set by the test runner, for `expect header`. */
+  headers?: HeaderList;
 }
 
 /** `max_tokens`, `temperature` and `top_p` of the request sent, by their policy names; absent: not sent. */
@@ -177,11 +181,13 @@ async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTest
     const random = seededRandom(seedOf(test.name, options.seed ?? 0));
     const cached = test.given.some((g) => g.kind === "cache-hit");
     const world = givenWorld(test);
-    const simulated = await simulate(p, facts, givenState(test, random, graph), world, random, cached);
+    const state = givenState(test, random, graph);
+    const simulated = await simulate(p, facts, state, world, random, cached);
     const upstream = simulated.status === 200 && simulated.attempts.length > 0 && simulated.target !== undefined;
     const answered = upstream ? { model: simulated.target!, answer: world.get(simulated.target!)?.answer } : undefined;
     let sim: Simulation = test.expect.some((e) => e.kind === "cost") ? { ...simulated, charge: testCharge(graph, answered, facts, tokenizer) } : simulated;
     if (test.expect.some((e) => e.kind === "shaped")) sim = { ...sim, sent: sentParams(graph, facts, sim.decision) };
+    if (test.expect.some((e) => e.kind === "header")) sim = { ...sim, headers: await admissionHeaders(p, sim, facts, state) };
     reached = reachedBy(sim);
     options.onSimulation?.(test, sim);
     checkGivens(graph, test, sim, (m) => fail(test.span, m));
@@ -195,6 +201,17 @@ async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTest
   const result: TestResult = reached === undefined ? { ...base, passed: true } : { ...base, passed: true, ...reached };
   if (failures.length === 0) return result;
   return { ...result, passed: false, message: failures.map((f) => f.message).join("\n"), failures };
+}
+
+/**
+ * The admission's headers as the caller gets them: on a 429 of a budget or
+ * limit, and on an answer from upstream (the server drops them from an
+ * error after failed tries, and a blocked request or a cache hit never
+ * reached admission).
+ */
+async function admissionHeaders(p: PreparedGraph, sim: Simulation, facts: Facts, state: StateView): Promise<HeaderList> {
+  const sent = sim.decision.kind === "rejected" || (sim.status === 200 && sim.attempts.length > 0);
+  return sent ? testHeaders(p, sim.decision, facts, state) : [];
 }
 
 /** What a test's request reached, for its JSON result and for coverage. */
@@ -445,6 +462,11 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
     }
     case "redacted":
       return sim.input === e.text ? undefined : `expected redacted input ${JSON.stringify(e.text)}, got ${JSON.stringify(sim.input)}`;
+    case "header": {
+      const got = sim.headers?.find(([n]) => n === e.name)?.[1];
+      if (got === e.value) return undefined;
+      return `expected header \`${e.name}\` ${JSON.stringify(e.value)}, got ${got === undefined ? `no such header (${sim.headers?.length ? `the answer has ${sim.headers.map(([n]) => `\`${n}\``).join(", ")}` : sim.summary})` : JSON.stringify(got)}`;
+    }
     case "cache": {
       if (sim.cache === e.result) return undefined;
       if (sim.cache === "ineligible") return `expected cache ${e.result}, got no lookup: the request is not eligible (the cache's \`when\` is false)`;

@@ -174,6 +174,7 @@ const arbTestStmt: Arb<Tokens> = fc.oneof(
     arbName.map((n) => ["flagged", "by", n]),
     arbValue.map((v) => ["status", ...v]),
     arbString.map((s) => ["redacted", "input", s]),
+    fc.tuple(arbString, arbString).map(([name, value]) => ["header", name, value]),
   ).map((e) => ["expect", ...e]),
 );
 

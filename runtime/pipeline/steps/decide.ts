@@ -45,6 +45,8 @@ function decided(ctx: ChatContext, view: StateView, startMs: number, next: () =>
   const { rt } = ctx;
   const d: Decision = evaluate(rt.prepared, ctx.facts, view);
   if (d.kind === "route") ctx.planned = d;
+  // The candidate's decision on the same view, its health read without taking a probe (never throws, sends nothing).
+  rt.shadow?.observe(rt.graph, ctx.facts, d, view, ctx.health?.peek);
   if (ctx.trace !== undefined) return traced(ctx, d, view, startMs, next);
   return routedOn(ctx, d, startMs, next);
 }

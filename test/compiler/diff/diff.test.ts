@@ -258,9 +258,8 @@ describe("equivalent refactors report no change in behaviour", () => {
     same(BASE, BASE);
   });
 
-  it("renaming a route, a budget, a model and a guardrail", () => {
+  it("renaming a route, a model and a guardrail", () => {
     const renamed = BASE.replace("route chat {", "route everyday {")
-      .replaceAll("daily", "team-daily")
       .replaceAll("guardrail pii", "guardrail privacy")
       .replace("guard pii", "guard privacy")
       .replace("model mini =", "model small =")
@@ -272,10 +271,25 @@ describe("equivalent refactors report no change in behaviour", () => {
       expect.arrayContaining([
         { kind: "route", was: "chat", now: "everyday" },
         { kind: "model", was: "mini", now: "small" },
-        { kind: "budget", was: "daily", now: "team-daily" },
         { kind: "guardrail", was: "pii", now: "privacy" },
       ]),
     );
+  });
+
+  // Counters are kept by name: a renamed budget or limit starts from zero, which its callers see.
+  it("a renamed budget or limit is a change (its counters restart), and still listed as a rename", () => {
+    const limited = BASE.replace("  budget daily\n", "  budget daily\n  limit rpm\n");
+    for (const [kind, was, now, aspect, text] of [
+      ["budget", "daily", "team-daily", "budgets", limited.replaceAll("daily", "team-daily")],
+      ["limit", "rpm", "per-key", "limits", limited.replaceAll("rpm", "per-key")],
+    ] as const) {
+      const d = diff(limited, text);
+      expect(d.equivalent).toBe(false);
+      expect(d.changes).toHaveLength(1);
+      expect(d.changes[0]!.old?.name).toBe("premium");
+      expect(aspects(d)[aspect]).toEqual([was, now]);
+      expect(d.renames).toContainEqual({ kind, was, now });
+    }
   });
 
   it("reordering routes that share no request", () => {
