@@ -52,13 +52,14 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
     exit: "0 written; 1 the policy has errors (nothing written); 2 usage error",
   },
   explain: {
-    usage: "aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N] [--ejected MODEL]... [--failures MODEL=F/N]... [--latency MODEL=D]... [--state FILE]",
+    usage: "aigw explain [PATHS] --request FILE|- [--format human|json] [--draw N] [--at INSTANT] [--ejected MODEL]... [--failures MODEL=F/N]... [--latency MODEL=D]... [--state FILE]",
     about: "decide one request and say why, in the policy's terms",
     description: `Decides one request without sending it anywhere: the routes considered and why each did or did not match (file:line), the split draw, the attempt order, guardrails, budgets and limits. FILE is JSON \`{ "headers": {...}, "body": { chat completion request } }\`; a bearer key in it is hashed and looked up in \`keys\`, never printed. ${PATHS}`,
     options: [
       ["--request FILE|-", "the request to explain (`-`: stdin); required"],
       ["--format human|json", "readable (default), or the decision record the server logs"],
       ["--draw N", "the split draw, from 0 up to 1 (default 0.5), so an explanation is repeatable"],
+      ["--at INSTANT", "when the request arrives, for the time facts `hour`, `weekday` and `date` (2026-12-07T09:30:00+01:00); default now"],
       ["--ejected MODEL", "the route's health policy has just ejected MODEL (as a test's `given MODEL ejected`); repeatable"],
       ["--failures MODEL=F/N", "of MODEL's last N tries the latest F failed (as `given MODEL failures F of N`); repeatable"],
       ["--latency MODEL=D", "MODEL's latency estimate, e.g. `gpt-4o=900ms` (as `given MODEL latency D`), read by `split fastest`; repeatable"],
@@ -90,13 +91,14 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
   },
   serve: {
     usage:
-      "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF]",
+      "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF] [--shadow CANDIDATE]",
     about: "run the gateway on a policy",
     description: `Checks the policy as \`aigw check\` does (refusing to start on errors or failing tests) and serves its OpenAI-compatible API. Start-up lines go to stderr, the JSON access log to stdout. SIGHUP and POST /admin/reload reload the policy; SIGTERM/SIGINT drain requests in flight and exit 0. ${PATHS}`,
     options: [
       ["--port N, --host H", "where to listen (default: the policy's `listen`, else 127.0.0.1:8787)"],
       ["--watch", "reload when the policy files change"],
       ["--git REF", "serve the tree committed at REF and follow the ref"],
+      ["--shadow CANDIDATE", "also decide every request on a candidate policy (a path, or a git ref read at PATHS), sending nothing; differences on /metrics and GET /admin/shadow"],
       ["--no-access-log", "no access log lines"],
       ["--log-decisions", "add each request's decision record to its access log line"],
       ["--otlp URL", "export OpenTelemetry traces (default: OTEL_EXPORTER_OTLP_ENDPOINT)"],
@@ -109,6 +111,7 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
       ["aigw serve examples/quickstart", "serve the quickstart on 127.0.0.1:8787"],
       ["aigw serve policy/ --port 9000 --watch", "serve and reload on every save"],
       ["aigw serve policy/ --git origin/main", "serve what is committed, following the branch"],
+      ["aigw serve policy/ --shadow my-branch", "serve policy/ and report how the branch's policy would route the same traffic"],
     ],
     exit: "0 after a graceful shutdown; 1 the policy was refused or the server could not start; 2 usage error",
   },

@@ -13,8 +13,9 @@ import type { FactName } from "./graph.js";
  * - flag: true or false (`when stream`, `tools == false`)
  * - number: a plain number the caller may leave out (`temperature == 0`); every operator, missing equals nothing
  * - percent: compared with percentages (`budget_used("team-monthly") >= 80%`); every operator
+ * - date: a calendar date compared with `"YYYY-MM-DD"` strings (every operator; ISO dates order as text)
  */
-export type FactKind = "text" | "tokens" | "bytes" | "flag" | "number" | "percent";
+export type FactKind = "text" | "tokens" | "bytes" | "flag" | "number" | "percent" | "date";
 
 export interface FactSpec {
   kind: FactKind;
@@ -41,6 +42,9 @@ export const FACTS: Readonly<Record<FactName, FactSpec>> = {
   temperature: { kind: "number", doc: "the request's sampling `temperature`; missing when the caller leaves it to the provider's default (not 0)" },
   top_p: { kind: "number", doc: "the request's nucleus sampling `top_p`; missing when left to the provider's default" },
   budget_used: { kind: "percent", arg: "budget", doc: "percent of budget NAME spent (and reserved) in its current window for the caller's scope value, of that value's amount" },
+  hour: { kind: "number", doc: "the hour of the day (0–23) when the request arrived, in the gateway's `timezone`" },
+  weekday: { kind: "text", doc: 'the day of the week when the request arrived, in the gateway\'s `timezone`: `"mon"` … `"sun"`' },
+  date: { kind: "date", doc: 'the calendar date when the request arrived, in the gateway\'s `timezone`, compared with `"2026-12-24"`' },
   session: { kind: "text", doc: "the conversation: `x-session-id`, `x-claude-code-session-id`, `prompt_cache_key`, the body's `user`, or a hash of the opening messages" },
 };
 
@@ -57,6 +61,7 @@ export const FACT_UNITS: Readonly<Record<FactKind, readonly Unit[]>> = {
   flag: [],
   number: ["number"],
   percent: ["percent"],
+  date: [],
 };
 
 /** How messages name a kind: "`input_tokens` is a token count". */
@@ -67,4 +72,5 @@ export const FACT_KIND_NOUN: Readonly<Record<FactKind, string>> = {
   flag: "true or false",
   number: "a number",
   percent: "a percentage",
+  date: "a date",
 };

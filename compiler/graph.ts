@@ -49,6 +49,8 @@ export interface GatewayNode {
   usageRetentionMs?: number;
   /** `revoked`: the file of revoked key hashes and token ids `aigw serve` watches (§4.11). */
   revoked?: string;
+  /** `timezone`: the IANA zone the time facts are read in. Absent: UTC. */
+  timezone?: string;
 }
 
 /** A `jwt` block: callers identified by tokens an identity provider signed. */
@@ -126,6 +128,58 @@ export interface ModelNode {
  */
 export function inputCeiling(m: Pick<ModelNode, "inputPrice" | "cacheReadPrice" | "cacheWritePrice">): number {
   return Math.max(m.inputPrice ?? 0, m.cacheWritePrice ?? 0, m.cacheReadPrice ?? 0);
+}
+
+/**
+ * Wildcard models (`model any = openai/"*" { "gpt-4o" input … }`): the graph
+ * holds the wildcard itself (upstream `*`, no prices) and one ordinary model
+ * per price-table row, named `any/gpt-4o`. `decide` resolves a wildcard
+ * target to its row for the requested name, so everything after it (the
+ * provider call, budgets, the ledger, metrics) sees a declared model; a name
+ * the table lacks stays on the wildcard itself (unpriced), allowed only on a
+ * route that does not need prices (`pricesRequired`).
+ */
+export const WILDCARD_UPSTREAM = "*";
+
+/** Upstream names a wildcard may send: no `/`, `?`, `#`, `%`, spaces or control bytes, so none can reach a URL path, a query or a header. */
+export const UPSTREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Provider kinds whose request carries the model in the body, the only ones a wildcard may use. */
+export const WILDCARD_APIS: readonly ProviderApi[] = ["openai", "anthropic", "mock"];
+
+export function isWildcard(m: Pick<ModelNode, "upstream">): boolean {
+  return m.upstream === WILDCARD_UPSTREAM;
+}
+
+/** The graph name of a wildcard's price-table row. */
+export function tableRow(wildcard: string, upstream: string): string {
+  return `${wildcard}/${upstream}`;
+}
+
+/** A wildcard's price-table rows, as `[graph name, model]`. */
+export function tableRows(models: Readonly<Record<string, ModelNode>>, wildcard: string): [string, ModelNode][] {
+  const prefix = `${wildcard}/`;
+  return Object.entries(models).filter(([name]) => name.startsWith(prefix));
+}
+
+/**
+ * The upstream name a request asks a wildcard of provider `provider` for:
+ * its `model` without the `provider/` prefix (`openai/gpt-4o` → `gpt-4o`),
+ * or as written when it has none; undefined when that name may not be sent.
+ */
+export function requestedUpstream(provider: string, model: string | undefined): string | undefined {
+  if (model === undefined) return undefined;
+  const name = model.startsWith(`${provider}/`) ? model.slice(provider.length + 1) : model;
+  return UPSTREAM_NAME.test(name) ? name : undefined;
+}
+
+/**
+ * Whether a route may only send to priced models: it has a budget, a
+ * `max_cost` (its own or the gateway's) or a `split cheapest`. On such a
+ * route a wildcard sends only the names its price table lists.
+ */
+export function pricesRequired(route: RouteNode, gateway: Pick<GatewayNode, "maxCost">): boolean {
+  return route.budgets.length > 0 || route.maxCost !== undefined || gateway.maxCost !== undefined || (route.target.kind === "split" && route.target.cheapest === true);
 }
 
 export interface KeyNode {
@@ -262,7 +316,10 @@ export type FactName =
   | "temperature"
   | "budget_used"
   | "top_p"
-  | "session";
+  | "session"
+  | "hour"
+  | "weekday"
+  | "date";
 
 /** A fact read from the request; `arg` is the header, metadata or label name. */
 export interface FactNode {
@@ -282,7 +339,9 @@ export type ExprNode =
 
 /**
  * Why a fallback is taken: an exact status (`"429"`), a status class
- * (`"5xx"`), `"timeout"` or `"connection"` (refused, reset, DNS).
+ * (`"5xx"`), `"timeout"`, `"connection"` (refused, reset, DNS),
+ * `"context_length"` or `"content_filter"` (an upstream 400 saying the
+ * prompt is too long for the model, or its content filter refused it).
  */
 export type FailureReason = string;
 
@@ -323,6 +382,28 @@ export type TargetPlan =
    */
   | { kind: "reject"; status: number; message: string };
 
+/** Canonical request parameters a route shapes, by their canonical names (runtime/request/model.ts). */
+export interface ShapeParams {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+}
+
+/**
+ * How a route shapes the request it sends (lang/SPEC.md §4.8.2), applied in
+ * this order after the input guardrails: `set` always, `default` where the
+ * caller sent nothing, then `max_tokens` lowered to `maxTokensCap` (and set
+ * to it when absent, so the reservation is bounded by it).
+ */
+export interface Shaping {
+  set?: ShapeParams;
+  default?: ShapeParams;
+  maxTokensCap?: number;
+  /** Lower-case names, in the order written; added to every upstream request of the route. */
+  headers?: { name: string; value: string }[];
+}
+
 export interface RouteNode {
   name: string;
   /** Absent: the route matches every request. */
@@ -343,6 +424,8 @@ export interface RouteNode {
   maxLatencyMs?: number;
   /** `max_cost`, in dollars: the most one request may cost here, proven likewise. */
   maxCost?: number;
+  /** Request shaping: parameters set, defaulted or capped, and headers added upstream (lang/SPEC.md §4.8.2). */
+  shaping?: Shaping;
   /** The `defaults` blocks (`use`) that gave this route statements, each with those statements as written: for `aigw explain`. */
   defaults?: { name: string; span: SourceRef; settings: string[] }[];
   span: SourceRef;
@@ -413,6 +496,8 @@ export interface TestRequest {
   /** Sampling; absent: left to the provider's default. */
   temperature?: number;
   topP?: number;
+  /** When the request arrives (`at`), ms since the epoch; absent: the test's fixed moment (lang/SPEC.md §8.1). */
+  atMs?: number;
 }
 
 export type TestGiven =
@@ -452,9 +537,13 @@ export type TestExpect =
   | { kind: "status"; status: number }
   /** What the request is charged, in dollars, compared with `op` (lang/SPEC.md §8.3). */
   | { kind: "cost"; op: "==" | "<" | "<=" | ">" | ">="; dollars: number }
+  /** The request sent has this value of parameter `param` (`max_tokens`, `temperature`, `top_p`), after the route's shaping. */
+  | { kind: "shaped"; param: string; value: number }
   /** How the route's cache answered: `hit`, `miss` (looked up, not found) or `bypass` (the caller skipped it). */
   | { kind: "cache"; result: "hit" | "miss" | "bypass" }
-  | { kind: "redacted"; text: string };
+  | { kind: "redacted"; text: string }
+  /** The answer carries header `name` (lower case) with `value`: a budget or rate-limit header the admission sets. */
+  | { kind: "header"; name: string; value: string };
 
 export interface TestCase {
   name: string;

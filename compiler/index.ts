@@ -24,6 +24,7 @@ import { checkExprs } from "./passes/check-exprs.js";
 import { checkGuardrails } from "./passes/check-guardrails.js";
 import { checkInvariants } from "./passes/check-invariants.js";
 import { checkRoutes } from "./passes/check-routes.js";
+import { checkShaping } from "./passes/check-shaping.js";
 import { checkSettings } from "./passes/check-settings.js";
 import { checkTests } from "./passes/check-tests.js";
 import { buildSymbols } from "./passes/symbols.js";
@@ -41,7 +42,7 @@ export { validateGraph } from "./validate.js";
 export type { Graph, TestCase } from "./graph.js";
 
 /** The checks run on the symbol table, in order: this compiler's own checks, then the lint rules. */
-export const CHECKS: readonly Rule[] = [checkSettings, checkBudgets, checkRoutes, checkExprs, checkGuardrails, checkInvariants, checkTests, ...RULES];
+export const CHECKS: readonly Rule[] = [checkSettings, checkBudgets, checkRoutes, checkShaping, checkExprs, checkGuardrails, checkInvariants, checkTests, ...RULES];
 
 export interface CompileOptions {
   /** The environment, for `env("X")` warnings only; values are never stored in the graph. */

@@ -9,8 +9,9 @@ import { routeStmt as statementText } from "../lang/format-text.js";
 import type { FailureReason, RouteIndex, RouteNode, TargetPlan } from "./graph.js";
 import { factNode, lowerExpr, modelsOf, sourceRef } from "./lower-expr.js";
 import { DEFAULTS } from "./settings.js";
+import { lowerShaping } from "./shaping.js";
 
-/** A checked fallback reason as the graph writes it: `"429"`, `"5xx"`, `"timeout"`, `"connection"`. */
+/** A checked fallback reason as the graph writes it: `"429"`, `"5xx"`, `"timeout"`, `"connection"`, `"context_length"`, `"content_filter"`. */
 export function failureReason(value: Value): FailureReason {
   if (value.kind === "quantity") return value.unit === "status" ? `${value.value}xx` : String(value.value);
   if (value.kind === "ident") return value.name;
@@ -134,6 +135,8 @@ export function lowerRoute(route: RouteDecl, inherited: ReadonlyMap<RouteStmt, D
   if (health !== undefined) node.health = health;
   if (maxLatencyMs !== undefined) node.maxLatencyMs = maxLatencyMs;
   if (maxCost !== undefined) node.maxCost = maxCost;
+  const shaping = lowerShaping(route.body);
+  if (shaping !== undefined) node.shaping = shaping;
   const defaults = defaultsOf(route, inherited);
   if (defaults !== undefined) node.defaults = defaults;
   node.span = sourceRef(route.span);

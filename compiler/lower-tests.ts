@@ -8,6 +8,7 @@ import type { RequestFact, TestDecl, Value } from "../lang/ast.js";
 import type { TestCase, TestExpect, TestGiven, TestRequest } from "./graph.js";
 import { setOwn, sourceRef } from "./lower-expr.js";
 import { failureReason } from "./lower-routes.js";
+import { instantMs } from "./time.js";
 
 function str(v: Value | undefined): string {
   return v?.kind === "string" ? v.value : "";
@@ -79,6 +80,11 @@ function applyFact(request: TestRequest, f: RequestFact): void {
     case "top_p":
       request.topP = num(a);
       break;
+    case "at": {
+      const ms = a?.kind === "string" ? instantMs(a.value) : undefined;
+      if (ms !== undefined) request.atMs = ms;
+      break;
+    }
   }
 }
 
@@ -166,8 +172,12 @@ function lowerExpect(x: TestDeclExpect): TestExpect {
       return { kind: "cost", op: x.op ?? "==", dollars: num(x.amount) };
     case "redacted":
       return { kind: "redacted", text: x.text.value };
+    case "shaped":
+      return { kind: "shaped", param: x.param.name, value: num(x.value) };
     case "cache":
       return { kind: "cache", result: x.result.name as "hit" | "miss" | "bypass" };
+    case "header":
+      return { kind: "header", name: x.name.value.toLowerCase(), value: x.value.value };
   }
 }
 

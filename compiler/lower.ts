@@ -10,6 +10,8 @@ import type { AmountEntry, BudgetDecl, CacheStmt, Detector, GuardrailDecl, Healt
 import type { Span } from "../lang/span.js";
 import {
   GRAPH_VERSION,
+  WILDCARD_UPSTREAM,
+  tableRow,
   type BudgetNode,
   type CountedNode,
   type BuiltinDetector,
@@ -83,6 +85,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
   const cacheMemory = s.get("cache_memory");
   const usageRetention = s.get("usage_retention");
   const revoked = str(s.get("revoked"));
+  const timezone = str(s.get("timezone"));
   return {
     ...(listen !== undefined ? { listen } : {}),
     state: lowerState(s.get("state")),
@@ -98,6 +101,7 @@ function lowerGateway(symbols: SymbolTable): GatewayNode {
     ...(s.get("max_cost") !== undefined ? { maxCost: num(s.get("max_cost"), 0) } : {}),
     ...(usageRetention !== undefined ? { usageRetentionMs: num(usageRetention, DEFAULTS.gateway.usageRetentionMs) } : {}),
     ...(revoked !== undefined ? { revoked } : {}),
+    ...(timezone !== undefined ? { timezone } : {}),
   };
 }
 
@@ -170,6 +174,21 @@ function vertexOf(s: ReturnType<typeof settingValues>): NonNullable<ProviderNode
   const keyFile = str(s.get("key_file"));
   // A missing project or location is E203 and never reaches lowering.
   return { project: str(s.get("project")) ?? "", location: str(s.get("location")) ?? "", ...(keyFile !== undefined ? { keyFile } : {}) };
+}
+
+/** Every model of the policy: a wildcard's price-table rows as models of their own (graph.ts, `tableRow`). */
+function lowerModels(symbols: SymbolTable): Record<string, ModelNode> {
+  const out: Record<string, ModelNode> = {};
+  for (const [name, m] of symbols.models) {
+    setOwn(out, name, lowerModel(m));
+    if (m.upstream.value !== WILDCARD_UPSTREAM) continue;
+    for (const row of m.prices ?? []) {
+      const key = tableRow(name, row.name.value);
+      if (Object.hasOwn(out, key)) continue;
+      setOwn(out, key, { ...lowerModel({ ...m, upstream: row.name, settings: [...m.settings, ...row.settings] }), span: sourceRef(row.span) });
+    }
+  }
+  return out;
 }
 
 function lowerModel(m: ModelDecl): ModelNode {
@@ -370,7 +389,7 @@ export function lower(symbols: SymbolTable, policy: string): { graph: Graph; tes
     policy,
     gateway: lowerGateway(symbols),
     providers: mapValues(symbols.providers, lowerProvider),
-    models: mapValues(symbols.models, lowerModel),
+    models: lowerModels(symbols),
     keys: lowerKeys(symbols),
     budgets: mapValues(symbols.budgets, lowerBudget),
     limits: mapValues(symbols.limits, lowerLimit),

@@ -29,6 +29,7 @@ import {
   wordListType,
   type ValueType,
 } from "./value-types.js";
+import { TIMEZONE } from "./time.js";
 
 export interface SettingSpec {
   type: ValueType;
@@ -79,6 +80,11 @@ export const GATEWAY_SETTINGS: SettingsTable = {
   revoked: {
     type: STRING,
     doc: "path of a file of revoked key hashes (`sha256:…`) and token ids (`jti:…`), one per line: `aigw serve` watches it, so revoking needs no policy change",
+  },
+  timezone: {
+    type: TIMEZONE,
+    default: '"UTC"',
+    doc: "the IANA time zone the time facts `hour`, `weekday` and `date` are read in (`\"Europe/Berlin\"`); checked against the zones Intl knows",
   },
   reload_max_drop: {
     type: PERCENT,
@@ -191,6 +197,12 @@ export const MODEL_SETTINGS: SettingsTable = {
   },
   residency: { type: WORD, doc: "where the model keeps the data it is sent, a word such as `eu`, for invariants' `require residency`; absent: its provider's" },
 };
+
+/** A wildcard model's (`provider/"*"`) own settings: what holds for every name it sends; prices are per row. */
+export const WILDCARD_MODEL_SETTINGS: SettingsTable = { prompt_cache: MODEL_SETTINGS["prompt_cache"]!, residency: MODEL_SETTINGS["residency"]! };
+
+/** A row of a wildcard model's price table: what one upstream name costs and can take. */
+export const PRICE_ROW_SETTINGS: SettingsTable = Object.fromEntries(Object.entries(MODEL_SETTINGS).filter(([name]) => !Object.hasOwn(WILDCARD_MODEL_SETTINGS, name)));
 
 /**
  * `health name { … }`: when a target is ejected and for how long. Every

@@ -151,6 +151,19 @@ export interface ModelDecl {
   provider: Ident;
   upstream: StringLit;
   settings: Setting[];
+  /** A wildcard model's (`provider/"*"`) price table; absent when the block has no entries. */
+  prices?: PriceEntry[];
+  span: Span;
+}
+
+/** The upstream name `WILDCARD` declares a wildcard model: the name sent upstream comes from the request. */
+export const WILDCARD = "*";
+
+/** One row of a wildcard model's price table: `"gpt-4o" input $2.50/Mtok output $10/Mtok`. */
+export interface PriceEntry {
+  kind: "price";
+  name: StringLit;
+  settings: Setting[];
   span: Span;
 }
 
@@ -270,6 +283,9 @@ export interface SplitArm {
   span: Span;
 }
 
+/** How a shaping statement changes a parameter. */
+export type ShapeVerb = "set" | "default" | "cap";
+
 export type RouteStmt =
   | { kind: "when"; condition: Expr; span: Span }
   | { kind: "to"; target: Ident; span: Span }
@@ -288,6 +304,13 @@ export type RouteStmt =
   | { kind: "health"; name: Ident; span: Span }
   /** `reject 403 "model not allowed for this team"`: the route answers with this status and message, sending nothing upstream (lang/SPEC.md §4.8). */
   | { kind: "reject"; status: Value; message?: StringLit; span: Span }
+  /**
+   * Request shaping (lang/SPEC.md §4.8.2): `set P V` always, `default P V`
+   * when the caller sent no `P`, `cap max_tokens N` lowers a larger ask.
+   */
+  | { kind: "shape"; verb: ShapeVerb; param: Ident; value: Value; span: Span }
+  /** `upstream_header "x-team" "research"`: added to every upstream request of the route. */
+  | { kind: "upstream_header"; name: StringLit; value: StringLit; span: Span }
   /** `use strict, eu`: the statements of these `defaults` blocks, under the route's own (lang/SPEC.md §4.13). */
   | { kind: "use"; names: Ident[]; span: Span }
   /** `max_latency 30s`, `max_cost $0.50`: a bound `aigw check` proves (lang/SPEC.md §4.8). */
@@ -352,9 +375,13 @@ export type Expect =
   | { kind: "status"; status: Value; span: Span }
   /** `expect cost <= $0.01` / `expect cost $0.002`: what the request is charged (absent `op`: equal). */
   | { kind: "cost"; op?: "==" | "<" | "<=" | ">" | ">="; amount: Value; span: Span }
+  /** `expect shaped max_tokens 8k`: the parameter of the request sent, after the route's shaping (lang/SPEC.md §4.8.2). */
+  | { kind: "shaped"; param: Ident; value: Value; span: Span }
   /** `expect cache hit` / `expect cache miss` / `expect cache bypass`. */
   | { kind: "cache"; result: Ident; span: Span }
-  | { kind: "redacted"; text: StringLit; span: Span };
+  | { kind: "redacted"; text: StringLit; span: Span }
+  /** `expect header "x-ratelimit-remaining-requests" "9"`: a header the answer carries; `word` is the word read as `header` (checked: E401). */
+  | { kind: "header"; word: Ident; name: StringLit; value: StringLit; span: Span };
 
 export type TestStmt =
   | { kind: "request"; facts: RequestFact[]; span: Span }

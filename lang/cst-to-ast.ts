@@ -207,13 +207,20 @@ export class AstBuilder {
   }
 
   private model(c: Children, span: Span): A.ModelDecl {
-    const block = this.node(c, "settingsBlock");
+    const block = this.node(c, "modelBlock");
+    const prices: A.PriceEntry[] = [];
+    for (const e of block ? this.nodes(block.children, "priceEntry") : []) {
+      if (!isNode(e)) continue;
+      const es = this.span(e);
+      prices.push({ kind: "price", name: this.string(this.token(e.children, "StringLiteral"), es), settings: this.settings(e.children), span: es });
+    }
     return {
       kind: "model",
       name: this.ident(this.token(c, "name"), span),
       provider: this.ident(this.token(c, "provider"), span),
       upstream: this.string(this.token(c, "StringLiteral"), span),
-      settings: block ? this.settingsBlock(block) : [],
+      settings: block ? this.settings(block.children) : [],
+      ...(prices.length > 0 ? { prices } : {}),
       span,
     };
   }
@@ -398,6 +405,14 @@ export class AstBuilder {
         const message = this.token(c, "StringLiteral");
         return message ? { kind: "reject", status, message: this.string(message, span), span } : { kind: "reject", status, span };
       }
+      case "Kw_set":
+      case "Kw_default":
+      case "Kw_cap": {
+        const verb = kind === "Kw_set" ? "set" : kind === "Kw_default" ? "default" : "cap";
+        return { kind: "shape", verb, param: this.ident(this.token(c, "param"), span), value: this.value(this.node(c, "shapeValue"), span), span };
+      }
+      case "Kw_upstream_header":
+        return { kind: "upstream_header", name: this.string(this.token(c, "headerName"), span), value: this.string(this.token(c, "headerValue"), span), span };
       case "Kw_use":
         return { kind: "use", names: this.idents(c, "Name", span), span };
       case "Kw_max_latency":
@@ -614,7 +629,11 @@ export class AstBuilder {
       const amount = this.value(this.node(c, "cost"), span);
       return op ? { kind: "cost", op, amount, span } : { kind: "cost", amount, span };
     }
+    if (this.token(c, "Kw_shaped")) return { kind: "shaped", param: this.ident(this.token(c, "shapedParam"), span), value: this.value(this.node(c, "shapedValue"), span), span };
     if (this.token(c, "Kw_redacted")) return { kind: "redacted", text: this.string(this.token(c, "StringLiteral"), span), span };
+    if (this.token(c, "expectWord")) {
+      return { kind: "header", word: this.ident(this.token(c, "expectWord"), span), name: this.string(this.token(c, "headerName"), span), value: this.string(this.token(c, "headerValue"), span), span };
+    }
     return undefined;
   }
 }

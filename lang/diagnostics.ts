@@ -63,6 +63,7 @@ export const CODES = {
   E208: { severity: "error", title: "setting given twice" },
   E209: { severity: "error", title: "stream cannot be inspected" },
   E210: { severity: "error", title: "statement not allowed here" },
+  E211: { severity: "error", title: "header not allowed upstream" },
   E212: { severity: "error", title: "amount table without values to name" },
   // routes
   E301: { severity: "error", title: "split weights do not sum to 100%" },
@@ -75,6 +76,7 @@ export const CODES = {
   E308: { severity: "error", title: "route over its declared bound" },
   E309: { severity: "error", title: "invariant broken" },
   E310: { severity: "error", title: "defaults include themselves" },
+  E311: { severity: "error", title: "bad wildcard model" },
   // tests
   E401: { severity: "error", title: "bad test" },
   // internal consistency

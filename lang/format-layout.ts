@@ -11,11 +11,18 @@
  * - any other comment leads the next entry, on its own line(s) above it; a
  *   comment inside a one-line statement (between `fallback a,` and `b`) is
  *   moved above that statement;
- * - comments after a block's last entry stay inside the block, above `}`.
+ * - comments after a block's last entry stay inside the block, above `}`;
+ * - in a condition laid out one clause per line, a comment on a clause's
+ *   last line trails that clause, and a comment on a line of its own or
+ *   inside a clause leads the clause it precedes or is inside.
  *
- * Every comment is printed exactly once, as written.
+ * Every comment is printed exactly once, as written. One-line entries are
+ * kept as rows until the end, when runs of them are aligned into tables
+ * (format-align.ts).
  */
 import type { Comment } from "./ast.js";
+import { alignRows, type Row } from "./format-align.js";
+import type { Clause } from "./format-text.js";
 import type { Span } from "./span.js";
 
 /** One statement printed on one line, e.g. `timeout 30s`. */
@@ -38,16 +45,29 @@ export interface BlockEntry {
   span: Span;
 }
 
-export type Entry = LineEntry | BlockEntry;
+/**
+ * A condition statement, `when a and b`: on one line when the source had it
+ * on one line and it fits; otherwise one top-level clause per line.
+ */
+export interface ConditionEntry {
+  kind: "condition";
+  group: string;
+  /** What comes before the condition: `when`, `block when`. */
+  head: string;
+  clauses: Clause[];
+  span: Span;
+}
 
-/** Longest line an inline block may make, indentation included. */
+export type Entry = LineEntry | BlockEntry | ConditionEntry;
+
+/** Longest line an inline block or a one-line condition may make, indentation included. */
 export const MAX_WIDTH = 100;
 const INDENT = "  ";
 /** Between the items of a block written on one line: `{ api mock  latency 20ms }`. */
 const INLINE_SEPARATOR = "  ";
 
 export class Layout {
-  private readonly out: string[] = [];
+  private readonly out: (string | Row)[] = [];
   private readonly comments: Comment[];
   private next = 0;
 
@@ -59,7 +79,7 @@ export class Layout {
   file(declarations: readonly Entry[]): string {
     this.entries(declarations, 0, Infinity, true);
     while (this.out.length && this.out[this.out.length - 1] === "") this.out.pop();
-    return this.out.length ? `${this.out.join("\n")}\n` : "";
+    return this.out.length ? `${alignRows(this.out).join("\n")}\n` : "";
   }
 
   /**
@@ -75,7 +95,7 @@ export class Layout {
     let prevEntry: Entry | undefined;
     entries.forEach((entry, i) => {
       // comments inside a one-line entry cannot stay where they were: they move above it
-      const leadEnd = entry.kind === "line" ? entry.span.endOffset : entry.span.offset;
+      const leadEnd = entry.kind !== "block" && this.lineText(entry, depth) !== undefined ? entry.span.endOffset : entry.span.offset;
       const leading = this.take((c) => c.span.offset < leadEnd);
       const firstLine = Math.min(leading[0]?.span.line ?? Infinity, entry.span.line);
       if (prevLine !== undefined) {
@@ -90,7 +110,7 @@ export class Layout {
       this.entry(entry, depth);
       const nextStart = entries[i + 1]?.span.offset ?? end;
       const trailing = this.take((c) => c.span.line === entry.span.endLine && c.span.offset >= entry.span.endOffset && c.span.offset < nextStart);
-      if (trailing.length) this.out[this.out.length - 1] += ` ${trailing.map((c) => c.text).join(" ")}`;
+      this.trail(trailing);
       prevLine = trailing.length ? trailing[trailing.length - 1]!.span.endLine : entry.span.endLine;
       prevEntry = entry;
     });
@@ -116,25 +136,76 @@ export class Layout {
     return line;
   }
 
+  /** Appends trailing comments to the last line printed. */
+  private trail(comments: readonly Comment[]): void {
+    if (!comments.length) return;
+    const text = comments.map((c) => c.text).join(" ");
+    const last = this.out[this.out.length - 1]!;
+    if (typeof last === "string") this.out[this.out.length - 1] = `${last} ${text}`;
+    else last.trailing = last.trailing === undefined ? text : `${last.trailing} ${text}`;
+  }
+
   private entry(entry: Entry, depth: number): void {
     const indent = INDENT.repeat(depth);
-    if (entry.kind === "line") {
-      this.out.push(indent + entry.text);
-      return;
+    const text = this.lineText(entry, depth);
+    if (text !== undefined) {
+      this.out.push({ indent, text, group: entry.group });
+    } else if (entry.kind === "condition") {
+      this.conditionLines(entry, depth);
+    } else if (entry.kind === "block") {
+      this.out.push(`${indent}${entry.head} {`);
+      this.entries(entry.body, depth + 1, entry.span.endOffset, false);
+      this.out.push(`${indent}}`);
     }
-    const inline = this.inlineText(entry, depth);
-    if (inline !== undefined) {
-      this.out.push(indent + inline);
-      return;
-    }
-    this.out.push(`${indent}${entry.head} {`);
-    this.entries(entry.body, depth + 1, entry.span.endOffset, false);
-    this.out.push(`${indent}}`);
+  }
+
+  /**
+   * A condition one top-level clause per line, continuation lines indented
+   * one step and led by their `and`/`or`. A comment on a clause's last line
+   * trails it; one on a line of its own, or inside the clause, goes above
+   * it (above the whole statement for the first clause).
+   */
+  private conditionLines(entry: ConditionEntry, depth: number): void {
+    const indent = INDENT.repeat(depth);
+    const continued = indent + INDENT;
+    entry.clauses.forEach((clause, i) => {
+      this.commentLines(
+        this.take((c) => c.span.offset < clause.span.endOffset),
+        i === 0 ? indent : continued,
+        undefined,
+      );
+      this.out.push(i === 0 ? `${indent}${entry.head} ${clause.text}` : `${continued}${clause.op} ${clause.text}`);
+      const end = entry.clauses[i + 1]?.span.offset ?? entry.span.endOffset;
+      this.trail(this.take((c) => c.span.offset < end && c.span.line === clause.span.endLine));
+    });
   }
 
   /** Does this entry print on a single line? Decided from the AST and comment positions only. */
   private isOneLine(entry: Entry, depth: number): boolean {
-    return entry.kind === "line" || this.inlineText(entry, depth) !== undefined;
+    return this.lineText(entry, depth) !== undefined;
+  }
+
+  /** The entry's text if it prints on a single line at `depth`. */
+  private lineText(entry: Entry, depth: number): string | undefined {
+    switch (entry.kind) {
+      case "line":
+        return entry.text;
+      case "block":
+        return this.inlineText(entry, depth);
+      case "condition":
+        return this.conditionText(entry, depth);
+    }
+  }
+
+  /**
+   * The one-line form of a condition: only if the source had no line break
+   * between its top-level clauses, and it fits in MAX_WIDTH columns.
+   */
+  private conditionText(entry: ConditionEntry, depth: number): string | undefined {
+    const { clauses } = entry;
+    if (clauses.some((c, i) => i > 0 && c.span.line > clauses[i - 1]!.span.endLine)) return undefined;
+    const text = `${entry.head} ${clauses.map((c) => (c.op ? `${c.op} ${c.text}` : c.text)).join(" ")}`;
+    return INDENT.length * depth + text.length <= MAX_WIDTH ? text : undefined;
   }
 
   /**
@@ -150,7 +221,7 @@ export class Layout {
     const items: string[] = [];
     for (const e of block.body) {
       // a block inside (an amount table) goes on the line only in its own one-line form
-      const text = e.kind === "line" ? e.text : this.inlineText(e, depth + 1);
+      const text = this.lineText(e, depth + 1);
       if (text === undefined) return undefined;
       items.push(text);
     }

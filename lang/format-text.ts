@@ -5,6 +5,7 @@
  * format-layout.ts puts these strings on lines.
  */
 import type * as A from "./ast.js";
+import type { Span } from "./span.js";
 
 /** Escapes that have a short form; everything else unprintable is written `\u{…}`. */
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r" };
@@ -105,6 +106,26 @@ export function expr(e: A.Expr): string {
   }
 }
 
+/** One top-level clause of a condition, with the operator that joins it to the one before. */
+export interface Clause {
+  op?: "and" | "or";
+  text: string;
+  span: Span;
+}
+
+/**
+ * A condition cut at its top-level `and`/`or`, the places where it may be
+ * broken across lines: joining the clauses with their operators gives
+ * `expr(e)`. A parenthesised part is one clause, never cut inside.
+ */
+export function clauses(e: A.Expr): Clause[] {
+  if (e.kind !== "and" && e.kind !== "or") return [{ text: expr(e), span: e.span }];
+  const p = precedence(e);
+  const left = precedence(e.left) < p ? [{ text: `(${expr(e.left)})`, span: e.left.span }] : clauses(e.left);
+  const [first, ...rest] = precedence(e.right) <= p ? [{ text: `(${expr(e.right)})`, span: e.right.span }] : clauses(e.right);
+  return [...left, { ...first!, op: e.kind }, ...rest];
+}
+
 // ---------------------------------------------------------------- statements
 
 export function setting(s: A.Setting): string {
@@ -113,6 +134,10 @@ export function setting(s: A.Setting): string {
 
 export function keyEntry(k: A.KeyEntry): string {
   return [stringLiteral(k.hash.value), ...k.labels.map(setting)].join(" ");
+}
+
+export function priceEntry(e: A.PriceEntry): string {
+  return [stringLiteral(e.name.value), ...e.settings.map(setting)].join(" ");
 }
 
 export function clause(c: A.BudgetClause): string {
@@ -221,6 +246,10 @@ export function routeStmt(s: A.RouteStmt): string {
       return `use ${names(s.names)}`;
     case "reject":
       return s.message ? `reject ${value(s.status)} ${stringLiteral(s.message.value)}` : `reject ${value(s.status)}`;
+    case "shape":
+      return `${s.verb} ${s.param.name} ${value(s.value)}`;
+    case "upstream_header":
+      return `upstream_header ${stringLiteral(s.name.value)} ${stringLiteral(s.value.value)}`;
     case "setting":
       return setting(s);
   }
@@ -292,10 +321,14 @@ function expectation(e: A.Expect): string {
       return `status ${value(e.status)}`;
     case "cost":
       return e.op ? `cost ${e.op} ${value(e.amount)}` : `cost ${value(e.amount)}`;
+    case "shaped":
+      return `shaped ${e.param.name} ${value(e.value)}`;
     case "cache":
       return `cache ${e.result.name}`;
     case "redacted":
       return `redacted input ${stringLiteral(e.text.value)}`;
+    case "header":
+      return `header ${stringLiteral(e.name.value)} ${stringLiteral(e.value.value)}`;
   }
 }
 

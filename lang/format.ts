@@ -3,8 +3,8 @@
  * `aigw fmt` writes, keeping every comment.
  *
  * The layout rules (also in lang/SPEC.md, "Canonical layout"):
- * - two-space indentation, one statement per line inside blocks, lines are
- *   never wrapped;
+ * - two-space indentation, one statement per line inside blocks; only
+ *   conditions are wrapped;
  * - one blank line between top-level declarations, except that a run of
  *   one-line declarations of the same kind (providers, models, imports…)
  *   written without blank lines between them stays together; inside blocks a
@@ -17,13 +17,18 @@
  *   model without settings has no block;
  * - split arms always stay on the split's line: `split by key { 70% a  30% b }`;
  * - strings are re-escaped (`\"`, `\\`, `\n`, `\t`, `\r`, `\u{…}` for other
- *   control characters), quantities and regexes are printed as written.
+ *   control characters), quantities and regexes are printed as written;
+ * - a run of one-line statements of one shape is aligned into columns
+ *   (format-align.ts);
+ * - a condition stays on one line if the source had it so and it fits in
+ *   100 columns; otherwise it takes one top-level clause per line, each
+ *   continuation led by its `and`/`or`.
  *
  * Where comments go is decided in format-layout.ts.
  */
 import type * as A from "./ast.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
-import { Layout, type BlockEntry, type Entry, type LineEntry } from "./format-layout.js";
+import { Layout, type BlockEntry, type ConditionEntry, type Entry, type LineEntry } from "./format-layout.js";
 import * as P from "./format-text.js";
 import { parse } from "./parse.js";
 import type { Span } from "./span.js";
@@ -65,6 +70,15 @@ function block(group: string, head: string, body: Entry[], inlinable: boolean, s
   return { kind: "block", group, head, body, inlinable, span };
 }
 
+function condition(group: string, head: string, e: A.Expr, span: Span): ConditionEntry {
+  return { kind: "condition", group, head, clauses: P.clauses(e), span };
+}
+
+/** A route or defaults statement: a `when` is a condition, everything else a line. */
+function routeStmt(s: A.RouteStmt): Entry {
+  return s.kind === "when" ? condition("route", "when", s.condition, s.span) : line("route", P.routeStmt(s), s.span);
+}
+
 function settings(list: readonly A.Setting[]): Entry[] {
   return list.map((s) => line("setting", P.setting(s), s.span));
 }
@@ -81,6 +95,8 @@ function declaration(d: A.Declaration): Entry {
       return block(d.kind, `${d.kind} ${d.name.name}`, settings(d.settings), true, d.span);
     case "model": {
       const head = `model ${d.name.name} = ${d.provider.name}/${P.stringLiteral(d.upstream.value)}`;
+      const prices = (d.prices ?? []).map((e) => line("price", P.priceEntry(e), e.span));
+      if (prices.length > 0) return block(d.kind, head, [...settings(d.settings), ...prices], false, d.span);
       return d.settings.length ? block(d.kind, head, settings(d.settings), true, d.span) : line(d.kind, head, d.span);
     }
     case "keys":
@@ -104,7 +120,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `guardrail ${d.name.name}`,
-        d.body.map((s) => line("guard", P.guardrailStmt(s), s.span)),
+        d.body.map((s) => (s.kind === "when" ? condition("guard", `${s.action.name} when`, s.condition, s.span) : line("guard", P.guardrailStmt(s), s.span))),
         true,
         d.span,
       );
@@ -112,7 +128,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `cache ${d.name.name}`,
-        d.body.map((s) => line("cache", P.cacheStmt(s), s.span)),
+        d.body.map((s) => (s.kind === "when" ? condition("cache", "when", s.condition, s.span) : line("cache", P.cacheStmt(s), s.span))),
         true,
         d.span,
       );
@@ -120,7 +136,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `route ${d.name.name}`,
-        d.body.map((s) => line("route", P.routeStmt(s), s.span)),
+        d.body.map(routeStmt),
         false,
         d.span,
       );
@@ -128,7 +144,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `defaults ${d.name.name}`,
-        d.body.map((s) => line("route", P.routeStmt(s), s.span)),
+        d.body.map(routeStmt),
         true,
         d.span,
       );
@@ -136,7 +152,7 @@ function declaration(d: A.Declaration): Entry {
       return block(
         d.kind,
         `invariant ${d.name.name}`,
-        d.body.map((s) => line("invariant", P.invariantStmt(s), s.span)),
+        d.body.map((s) => (s.kind === "when" ? condition("invariant", "when", s.condition, s.span) : line("invariant", P.invariantStmt(s), s.span))),
         true,
         d.span,
       );

@@ -106,7 +106,19 @@ class RouteParser extends CstParser {
     this.CONSUME2(T.Name, { LABEL: "provider" });
     this.CONSUME(T.Slash);
     this.CONSUME(T.StringLiteral);
-    this.OPTION(() => this.SUBRULE(this.settingsBlock));
+    this.OPTION(() => this.SUBRULE(this.modelBlock));
+  });
+
+  /** A model's settings, then (for a wildcard model, `provider/"*"`) its price table: one entry per upstream name. */
+  modelBlock = this.RULE("modelBlock", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.OR([{ ALT: () => this.SUBRULE(this.setting) }, { ALT: () => this.SUBRULE(this.priceEntry) }]));
+    this.CONSUME(T.RBrace);
+  });
+
+  priceEntry = this.RULE("priceEntry", () => {
+    this.CONSUME(T.StringLiteral);
+    this.MANY(() => this.SUBRULE(this.setting));
   });
 
   settingsBlock = this.RULE("settingsBlock", () => {
@@ -484,6 +496,22 @@ class RouteParser extends CstParser {
           this.CONSUME(T.Reject);
           this.SUBRULE6(this.value, { LABEL: "status" });
           this.OPTION4(() => this.CONSUME(T.StringLiteral));
+        },
+      },
+      {
+        // request shaping: `set temperature 0.2`, `default max_tokens 4k`, `cap max_tokens 8k` (the compiler checks the parameter and its value)
+        ALT: () => {
+          this.OR9((this.alts.routeStmt9 ??= [{ ALT: () => this.CONSUME(T.SetKw) }, { ALT: () => this.CONSUME(T.Default) }, { ALT: () => this.CONSUME(T.Cap) }]));
+          this.CONSUME8(T.Name, { LABEL: "param" });
+          this.SUBRULE7(this.value, { LABEL: "shapeValue" });
+        },
+      },
+      {
+        // `upstream_header "x-team" "research"`: a header added to every upstream request of the route
+        ALT: () => {
+          this.CONSUME(T.UpstreamHeader);
+          this.CONSUME2(T.StringLiteral, { LABEL: "headerName" });
+          this.CONSUME3(T.StringLiteral, { LABEL: "headerValue" });
         },
       },
       {
@@ -897,6 +925,25 @@ class RouteParser extends CstParser {
                   this.CONSUME(T.Redacted);
                   this.CONSUME(T.Input);
                   this.CONSUME(T.StringLiteral);
+                },
+              },
+              {
+                // `expect shaped max_tokens 8k`: a parameter of the request sent, after the route's shaping
+                ALT: () => {
+                  this.CONSUME(T.Shaped);
+                  this.consume(11, T.Name, { LABEL: "shapedParam" });
+                  this.subrule(11, this.value, { LABEL: "shapedValue" });
+                },
+              },
+              {
+                // `expect header "name" "value"`: `header` is not a keyword (it names a fact), so a plain identifier is read here and
+                // checked (E401); an identifier, not any name, so keywords keep their alternatives (`expect attempts a` still recovers as one),
+                // and only before a string, so `expect foo` is told the expectations there are
+                GATE: () => this.LA(2).tokenType === T.StringLiteral,
+                ALT: () => {
+                  this.consume(11, T.Identifier, { LABEL: "expectWord" });
+                  this.consume(11, T.StringLiteral, { LABEL: "headerName" });
+                  this.consume(12, T.StringLiteral, { LABEL: "headerValue" });
                 },
               },
             ],

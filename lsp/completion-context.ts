@@ -13,6 +13,7 @@ import type { Unit } from "../lang/ast.js";
 import { lex } from "../lang/lexer.js";
 import { CACHE_SETTINGS } from "../compiler/settings.js";
 import { REJECT_STATUSES } from "../compiler/passes/check-routes.js";
+import { SHAPE_PARAMS } from "../compiler/shaping.js";
 
 export type Slot =
   | { kind: "keywords"; words: readonly string[] }
@@ -27,7 +28,7 @@ export type Slot =
   | { kind: "none" };
 
 /** Blocks of `name value` settings. */
-export type SettingsBlock = "gateway" | "provider" | "model" | "cache" | "health" | "jwt";
+export type SettingsBlock = "gateway" | "provider" | "model" | "price row" | "cache" | "health" | "jwt";
 
 export interface CompletionContext {
   slot: Slot;
@@ -36,9 +37,11 @@ export interface CompletionContext {
 }
 
 export const DECLARATION_KEYWORDS = ["import", "gateway", "provider", "model", "keys", "budget", "limit", "guardrail", "cache", "health", "jwt", "defaults", "route", "invariant", "test"] as const;
-const ROUTE_STATEMENTS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache", "health", "use", "reject"];
+const ROUTE_STATEMENTS = ["when", "to", "split", "fallback", "retry", "timeout", "guard", "budget", "limit", "max_latency", "max_cost", "cache", "health", "use", "reject", "set", "default", "cap", "upstream_header"];
 /** A `defaults` block holds the route statements but those that choose requests and targets. */
 const DEFAULTS_WORDS = ROUTE_STATEMENTS.filter((w) => !["when", "to", "split", "reject"].includes(w));
+/** The parameters a route shapes (compiler/shaping.ts), and the one it caps. */
+const SHAPE_WORDS = [...SHAPE_PARAMS.keys()];
 /** The statuses a route may `reject` with (compiler/passes/check-routes.ts). */
 const REJECT_WORDS = REJECT_STATUSES.map(String);
 /** A cache body: `when` and its settings. */
@@ -50,8 +53,8 @@ const TEST_WORDS = ["request", "given", "expect"];
 /** An invariant's statements, and what `require` takes (compiler/passes/check-invariants.ts). */
 const INVARIANT_WORDS = ["when", "require"];
 const REQUIREMENT_WORDS = ["guard", "residency", "price", "context"];
-const EXPECT_WORDS = ["route", "no", "target", "attempts", "retries", "blocked", "flagged", "status", "redacted", "cost"];
-const FAILURES = ["429", "5xx", "timeout", "connection"];
+const EXPECT_WORDS = ["route", "no", "target", "attempts", "retries", "blocked", "flagged", "status", "redacted", "cost", "shaped", "header"];
+const FAILURES = ["429", "5xx", "timeout", "connection", "context_length", "content_filter"];
 const OPERATORS = ["==", "!=", "<", "<=", ">", ">=", "in", "matches"];
 const EXPR_START = new Set(["when", "and", "or", "not", "("]);
 
@@ -210,6 +213,11 @@ function cacheSlot(s: readonly string[]): Slot {
 }
 
 function settingsSlot(block: SettingsBlock, s: readonly string[]): Slot {
+  // A wildcard model's price table: after a row's name in quotes come that row's settings (no model setting takes a string).
+  if (block === "model") {
+    const row = s.findLastIndex((t) => t.startsWith('"'));
+    if (row >= 0) return settingsSlot("price row", s.slice(row + 1));
+  }
   // `name value` pairs, where a value may be a call `env("X")` or a list `[…]`.
   let setting: string | undefined;
   for (let i = 0; i < s.length; i++) {
@@ -284,6 +292,8 @@ function routeSlot(stmt: readonly IToken[], words: readonly string[] = ROUTE_STA
   if (first === "health") return s.length === 1 ? { kind: "names", of: "health" } : { kind: "keywords", words };
   if (first === "reject") return s.length === 1 ? { kind: "words", words: REJECT_WORDS } : s.length === 2 ? { kind: "none" } : { kind: "keywords", words };
   if (first === "use") return prev === "use" || prev === "," ? { kind: "names", of: "defaults" } : { kind: "keywords", words };
+  if (first === "set" || first === "default" || first === "cap") return s.length === 1 ? { kind: "words", words: first === "cap" ? ["max_tokens"] : SHAPE_WORDS } : s.length === 2 ? { kind: "none" } : { kind: "keywords", words };
+  if (first === "upstream_header") return s.length <= 2 ? { kind: "none" } : { kind: "keywords", words };
   if ((first === "timeout" || first === "max_latency") && s.length === 1) return { kind: "unit", unit: "duration" };
   if (first === "cache") return s.length === 1 ? { kind: "names", of: "cache" } : { kind: "keywords", words };
   if (first === "retry") return prev === "backoff" ? { kind: "unit", unit: "duration" } : s.length === 2 ? { kind: "keywords", words: ["backoff", ...words] } : s.length === 1 ? { kind: "none" } : { kind: "keywords", words };
@@ -302,6 +312,7 @@ function testSlot(s: readonly string[]): Slot {
     if (second === "attempts") return prev === "[" || prev === "," ? { kind: "names", of: "model" } : n === 2 ? { kind: "none" } : { kind: "keywords", words: TEST_WORDS };
     if ((second === "blocked" || second === "flagged") && n <= 3) return n === 2 ? { kind: "words", words: ["by"] } : { kind: "names", of: "guardrail" };
     if (second === "redacted" && n === 2) return { kind: "words", words: ["input"] };
+    if (second === "shaped" && n === 2) return { kind: "words", words: SHAPE_WORDS.filter((w) => w !== "stop") };
     if (second === "status" && n === 2) return { kind: "unit", unit: "status" };
     if (n === 2) return { kind: "none" };
     return { kind: "keywords", words: TEST_WORDS };

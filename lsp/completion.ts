@@ -13,11 +13,11 @@ import { decodeQuantity } from "../lang/literals.js";
 import { parse } from "../lang/parse.js";
 import { fileSpan } from "../lang/span.js";
 import { REQUEST_FACTS } from "../compiler/passes/check-tests.js";
-import { CACHE_SCOPES, CACHE_SETTINGS, GATEWAY_SETTINGS, HEALTH_SETTINGS, JWT_ALGORITHMS, JWT_SETTINGS, MODEL_SETTINGS, PROVIDER_APIS, PROVIDER_SETTINGS, settingSpec, type SettingsTable } from "../compiler/settings.js";
+import { CACHE_SCOPES, CACHE_SETTINGS, GATEWAY_SETTINGS, HEALTH_SETTINGS, JWT_ALGORITHMS, JWT_SETTINGS, MODEL_SETTINGS, PRICE_ROW_SETTINGS, PROVIDER_APIS, PROVIDER_SETTINGS, settingSpec, type SettingsTable } from "../compiler/settings.js";
 import type { Analysis } from "./analysis.js";
 import { completionContext, type SettingsBlock, type Slot } from "./completion-context.js";
 
-const TABLES: Record<SettingsBlock, SettingsTable> = { gateway: GATEWAY_SETTINGS, provider: PROVIDER_SETTINGS, model: MODEL_SETTINGS, cache: CACHE_SETTINGS, health: HEALTH_SETTINGS, jwt: JWT_SETTINGS };
+const TABLES: Record<SettingsBlock, SettingsTable> = { gateway: GATEWAY_SETTINGS, provider: PROVIDER_SETTINGS, model: MODEL_SETTINGS, "price row": PRICE_ROW_SETTINGS, cache: CACHE_SETTINGS, health: HEALTH_SETTINGS, jwt: JWT_SETTINGS };
 
 /** Examples of each unit, offered when no number is typed yet. */
 const EXAMPLES: Record<Unit, readonly string[]> = {

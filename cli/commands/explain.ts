@@ -18,6 +18,7 @@
  * usage errors (missing `--request`, an unreadable file, invalid JSON, a
  * request without a `model`).
  */
+import { instantMs } from "../../compiler/time.js";
 import { routeBound, type RouteBound } from "../../compiler/bounds/worst-case.js";
 import { dollarText, durationText } from "../../compiler/units-text.js";
 import { createHash } from "node:crypto";
@@ -39,9 +40,10 @@ export interface ExplainIo extends Io {
 }
 
 export async function explainCommand(argv: readonly string[], io: ExplainIo): Promise<number> {
-  const args = parseArgs(argv, { values: ["--request", "--format", "--draw", "--state"], lists: ["--ejected", "--failures", "--latency"] });
+  const args = parseArgs(argv, { values: ["--request", "--format", "--draw", "--state", "--at"], lists: ["--ejected", "--failures", "--latency"] });
   const format = oneOf("--format", args.values.get("--format") ?? "human", ["human", "json"] as const);
   const draw = parseDraw(args.values.get("--draw"));
+  const atMs = parseAt(args.values.get("--at"));
   const source = args.values.get("--request");
   if (source === undefined) throw new UsageError("missing --request FILE (or `-` for stdin): the request to explain");
   const paths = args.positional.length ? args.positional : ["."];
@@ -67,7 +69,7 @@ export async function explainCommand(argv: readonly string[], io: ExplainIo): Pr
     ...(health === undefined ? {} : { health }),
     ...(latencies.size === 0 ? {} : { latency: (m: string) => latencies.get(m) }),
   };
-  const explanation = explainRequest(graph, request, { state, hashKey, ...(tokenizer ? { tokenizer } : {}) });
+  const explanation = explainRequest(graph, request, { state, hashKey, atMs, ...(tokenizer ? { tokenizer } : {}) });
 
   if (format === "json") io.out(JSON.stringify(explanation, null, 2) + "\n");
   else {
@@ -81,6 +83,14 @@ export async function explainCommand(argv: readonly string[], io: ExplainIo): Pr
 /** `sha256:<hex>` of a bearer key: the form `keys` lists, and the way the server hashes. */
 function hashKey(key: string): string {
   return "sha256:" + createHash("sha256").update(key).digest("hex");
+}
+
+/** `--at 2026-12-07T09:30:00+01:00`: when the request arrives, for the time facts; default now. */
+function parseAt(text: string | undefined): number {
+  if (text === undefined) return Date.now();
+  const ms = instantMs(text);
+  if (ms === undefined) throw new UsageError(`--at must be an instant with its offset, like 2026-12-07T09:30:00+01:00, not \`${text}\``);
+  return ms;
 }
 
 function parseDraw(text: string | undefined): number {
@@ -210,6 +220,7 @@ export function renderExplanation(e: Explanation, auth: "keys" | "none", bound?:
   if (hit !== undefined) out.push(`route ${hit.name} (${at(hit)}) matched: ${hit.reason}`);
   else out.push(`no route matched (${plural(e.routes.length, "route")} considered)`);
   for (const d of e.defaults ?? []) out.push(`  from defaults ${d.name} (${at(d)}): ${d.settings.join("; ")}`);
+  if (e.shaped !== undefined) out.push(`  shaped: ${e.shaped}`);
   if (misses.length > 0) {
     out.push(hit !== undefined ? "  earlier routes that did not match:" : "  routes that did not match:");
     for (const m of misses) out.push(`  - route ${m.name} (${at(m)}): ${m.reason}`);

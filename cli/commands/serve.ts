@@ -1,5 +1,5 @@
 /**
- * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF]`:
+ * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF] [--shadow CANDIDATE]`:
  * verifies the policy as `aigw check` does and serves it. A policy that does
  * not compile or whose tests fail is refused with its diagnostics (exit 1).
  * Hot reload (runtime/server/reload): `--watch` follows the files, `--git REF`
@@ -15,7 +15,9 @@
  * take large texts off the event loop (runtime/offload/: default one per
  * CPU beyond the first, 1 to 4; 30s per pass, then the request is a 503). OTLP
  * traces go to `--otlp URL` or where the standard OTEL_* environment says
- * (runtime/observe/otel-env.ts).
+ * (runtime/observe/otel-env.ts). `--shadow CANDIDATE` (a path, or a git ref
+ * read at PATHS) decides every request on a candidate policy too, sending
+ * and charging nothing, and reports where it differs (runtime/shadow).
  */
 import type { Graph } from "../../compiler/graph.js";
 import { hasErrors } from "../../lang/diagnostics.js";
@@ -26,7 +28,9 @@ import type { OffloadOptions } from "../../runtime/offload/index.js";
 import { startGateway, type Gateway } from "../../runtime/server/app.js";
 import { parseArgs, UsageError } from "../args.js";
 import { processIo, type Io } from "../io.js";
-import { defaultVerifier, policySource, reloadRoutes, Reloader, SourceError, type PolicySource } from "../../runtime/server/reload/index.js";
+import { Candidate, candidateSource, defaultVerifier, policySource, reloadRoutes, Reloader, SourceError, type PolicySource } from "../../runtime/server/reload/index.js";
+import { shadowRoutes } from "../../runtime/server/admin/index.js";
+import { Shadow } from "../../runtime/shadow/index.js";
 import { renderHuman, summary } from "../render.js";
 import { policyDir } from "../policy-dir.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
@@ -48,7 +52,7 @@ export interface ServeOptions {
 
 /** Runs the gateway until told to stop; returns the exit code. */
 export async function serveCommand(argv: readonly string[], io: Io, options: ServeOptions = {}): Promise<number> {
-  const args = parseArgs(argv, { values: ["--port", "--host", "--git", "--otlp", "--body-timeout", "--compile-idle", "--guard-workers", "--guard-timeout"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
+  const args = parseArgs(argv, { values: ["--port", "--host", "--git", "--otlp", "--body-timeout", "--compile-idle", "--guard-workers", "--guard-timeout", "--shadow"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
   const paths = args.positional.length ? args.positional : ["."];
   const git = args.values.get("--git");
   const bodyTimeoutText = args.values.get("--body-timeout");
@@ -58,7 +62,11 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   const guardPass = guardPassOptions(args.values.get("--guard-workers"), args.values.get("--guard-timeout"));
   const follow = git !== undefined || args.switches.has("--watch");
   if (git !== undefined && args.switches.has("--watch")) throw new UsageError("--watch and --git cannot be combined (--git already follows the ref)");
-  const reloader = new Reloader({ source: await openSource(paths, git), env: io.env, verifier: defaultVerifier(idleMs === undefined ? {} : { idleMs }) });
+  // One compile worker, for the live policy's reloads and the shadow candidate's loads alike.
+  const verifier = defaultVerifier(idleMs === undefined ? {} : { idleMs });
+  const reloader = new Reloader({ source: await openSource(paths, git), env: io.env, verifier });
+  const shadowSpec = args.values.get("--shadow");
+  const shadowSource = shadowSpec === undefined ? undefined : await openCandidate(shadowSpec, paths);
   // Start-up passes the same gate as every reload: compile, schema, tests.
   const first = await reloader.check();
   const policy = first.report;
@@ -101,6 +109,9 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   let vectors: VectorIndexes | undefined;
   // The usage ledger (runtime/usage): per-minute cells in the same store, flushed every few seconds and at shutdown.
   let usage: ManagedLedger | undefined;
+  // The shadow candidate (runtime/shadow): decided beside the live policy, compiled by its own verifier.
+  const shadow = shadowSource === undefined ? undefined : new Shadow({ now: Date.now, log });
+  const candidate = shadowSource === undefined || shadow === undefined ? undefined : new Candidate(shadowSpec!, shadowSource, verifier, io.env, shadow, log);
   try {
     state = openManagedStore(graph.gateway.state, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("state sweep failed", { error: String(err) }) });
     cache = openManagedCache(graph.gateway, { env: io.env, baseDir: policyDir(paths[0]!), onError: (err) => log.warn("cache sweep failed", { error: String(err) }) });
@@ -118,7 +129,8 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
       world: { env: io.env },
       baseDir: policyDir(paths[0]!),
       log,
-      routes: reloadRoutes(reloader, io.env),
+      routes: { ...reloadRoutes(reloader, io.env), ...(shadow === undefined ? {} : shadowRoutes(shadow, () => reloader.graph, io.env)) },
+      ...(shadow === undefined ? {} : { shadow }),
       store: state.store,
       cacheStore: cache.store,
       vectorIndexes: vectors,
@@ -132,11 +144,18 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
     await state?.close();
     await cache?.close();
     await vectors?.close();
+    await candidate?.close();
     await reloader.close();
     io.err(`aigw serve: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  await reloader.start(gateway, first, { log, watch: follow });
+  // A live reload reads the candidate again (a ref may have moved with it); the candidate's own files or ref are followed with the live ones.
+  const target = candidate === undefined ? gateway : { setGraph: (g: Graph) => (gateway.setGraph(g), void candidate.load("live reload")), metrics: gateway.metrics };
+  await reloader.start(target, first, { log, watch: follow });
+  if (candidate !== undefined) {
+    await candidate.load("start");
+    if (follow) await candidate.follow();
+  }
   const hup = () => void reloader.reload("signal");
   process.on("SIGHUP", hup);
   // The fallback serves correctly but slower: say so as a warning, not as an ordinary start-up line.
@@ -144,6 +163,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   io.err(`aigw serve: policy ${graph.policy} (${graph.routes.length} routes, models: ${graph.accepted.join(", ") || "none"})\n`);
   io.err(`aigw serve: reload: ${follow ? (git !== undefined ? `following ${git}` : "watching the policy files") + ", " : ""}on SIGHUP and POST /admin/reload (compiles ${reloader.verifierKind === "worker" ? "on a worker thread" : "in-process"})\n`);
   io.err(`aigw serve: ${authLine(graph)}\n`);
+  if (shadowSpec !== undefined) io.err(`aigw serve: shadow: ${shadowLine(shadow!)}\n`);
   if (otel.export) io.err(`aigw serve: traces: OTLP/HTTP JSON to ${safeUrl(otel.export.url)} as service ${otel.export.resource["service.name"]}\n`);
   io.err(`aigw serve: listening on http://${displayHost(gateway.host)}:${gateway.port}\n`);
   options.onListening?.(gateway);
@@ -151,6 +171,7 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   const signal = await (options.stop ?? firstSignal());
   io.err(`aigw serve: ${typeof signal === "string" ? signal + ": " : ""}shutting down (up to ${SHUTDOWN_GRACE_MS / 1000}s for requests in flight)\n`);
   process.off("SIGHUP", hup);
+  await candidate?.close();
   await reloader.close();
   await gateway.close(SHUTDOWN_GRACE_MS);
   // After the drain: the last requests' cells are flushed before the store closes.
@@ -184,6 +205,22 @@ function safeUrl(url: string): string {
   } catch {
     return "(unparsable URL)";
   }
+}
+
+/** The shadow candidate's source: a path, or a git ref read at the live PATHS; neither is a usage error. */
+async function openCandidate(spec: string, paths: readonly string[]): Promise<PolicySource> {
+  try {
+    return await candidateSource(spec, paths, process.cwd());
+  } catch (err) {
+    throw new UsageError(`--shadow \`${spec}\` is neither a file or directory nor a git ref: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The start-up line of the shadow: what it decides beside the live policy, or why it does not. */
+function shadowLine(shadow: Shadow): string {
+  const s = shadow.status();
+  if (s.candidate !== null) return `deciding every request on candidate ${s.candidate.policy} (${s.candidate.source}) too; differences on /metrics and GET /admin/shadow`;
+  return `not shadowing: ${s.error?.message ?? "no candidate"}`;
 }
 
 /** The policy's source; a path outside the repository or an unknown ref is a usage error. */

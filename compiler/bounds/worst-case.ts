@@ -14,11 +14,13 @@
  * - the gateway's `deadline` ends the request, so the wall time is at most
  *   the deadline;
  * - every try may be billed at its largest: the model's whole `context` in
- *   and its `max_output` (else `context`) out, at its prices. A model that
+ *   and its `max_output` (else `context`) out — at most the route's
+ *   `max_tokens` cap or `set max_tokens` — at its prices. A model that
  *   declares neither leaves the cost unbounded; an unpriced one counts $0 and
  *   is named. One choice per request (`n` multiplies the output).
  */
-import { inputCeiling, type Graph, type RouteNode } from "../graph.js";
+import { inputCeiling, isWildcard, pricesRequired, tableRows, type Graph, type ModelNode, type RouteNode } from "../graph.js";
+import { shapedMaxTokens } from "../shaping.js";
 
 /** The longest wait between two tries: the backoff cap and the longest `Retry-After` honoured (30 s). */
 export const MAX_WAIT_MS = 30_000;
@@ -78,27 +80,54 @@ export function routePlans(graph: Graph, route: RouteNode): RoutePlan[] {
   return out;
 }
 
+// A refusal is never retried on the same model (lang/SPEC.md §7.4): it moves to the next target at once.
+const isRefusal = (r: string): boolean => r === "context_length" || r === "content_filter";
+
 /** Whether a failure that may carry `Retry-After` (an HTTP status) leads to a retry. */
 function statusRetries(route: RouteNode): boolean {
   const on = route.fallbackOn.length ? route.fallbackOn : ["429", "5xx"];
-  return on.some((r) => r !== "timeout" && r !== "connection");
+  return on.some((r) => r !== "timeout" && r !== "connection" && !isRefusal(r));
+}
+
+/**
+ * The model a try of `model` is priced as: itself, or for a wildcard on a
+ * route that sends only the names its table prices, its dearest row (on any
+ * other route a wildcard may send an unpriced name, so it stays unpriced).
+ */
+function pricedAs(graph: Graph, route: RouteNode, model: string): ModelNode | undefined {
+  const m = graph.models[model];
+  if (m === undefined || !isWildcard(m) || !pricesRequired(route, graph.gateway)) return m;
+  let dearest: ModelNode | undefined;
+  let most = -1;
+  for (const [, row] of tableRows(graph.models, model)) {
+    const c = tryCost(row, shapedMaxTokens(route.shaping));
+    if (c > most) [dearest, most] = [row, c];
+  }
+  return dearest;
+}
+
+/** One try's most cost on `m`; `shaped` is the route's cap (or `set max_tokens`), which bounds every try's output as the shaped request the reservation reads does. */
+function tryCost(m: ModelNode | undefined, shaped: number | undefined): number {
+  const input = m?.context;
+  const bound = m?.maxOutput ?? m?.context;
+  const output = shaped === undefined ? bound : bound === undefined ? shaped : Math.min(bound, shaped);
+  const inPrice = m === undefined ? 0 : inputCeiling(m);
+  const outPrice = m?.outputPrice ?? 0;
+  const part = (tokens: number | undefined, price: number): number => (price === 0 ? 0 : tokens === undefined ? Infinity : (tokens * price) / 1e6);
+  return part(input, inPrice) + part(output, outPrice);
 }
 
 function step(graph: Graph, route: RouteNode, model: string): PlanStep {
   const m = graph.models[model];
   const timeoutMs = route.timeoutMs ?? graph.providers[m?.provider ?? ""]?.timeoutMs ?? 0;
-  const retries = Math.max(0, Math.floor(route.retry.count));
+  const retried = route.fallbackOn.length === 0 || route.fallbackOn.some((r) => !isRefusal(r));
+  const retries = retried ? Math.max(0, Math.floor(route.retry.count)) : 0;
   const waitsMs: number[] = [];
   for (let n = 1; n <= retries; n++) {
     const backoff = route.retry.backoffMs > 0 ? Math.min(MAX_WAIT_MS, route.retry.backoffMs * 2 ** (n - 1)) : 0;
     waitsMs.push(statusRetries(route) ? Math.max(backoff, MAX_WAIT_MS) : backoff);
   }
-  const input = m?.context;
-  const output = m?.maxOutput ?? m?.context;
-  const inPrice = m === undefined ? 0 : inputCeiling(m);
-  const outPrice = m?.outputPrice ?? 0;
-  const part = (tokens: number | undefined, price: number): number => (price === 0 ? 0 : tokens === undefined ? Infinity : (tokens * price) / 1e6);
-  const perTry = part(input, inPrice) + part(output, outPrice);
+  const perTry = tryCost(pricedAs(graph, route, model), shapedMaxTokens(route.shaping));
   return { model, tries: retries + 1, timeoutMs, waitsMs, cost: perTry * (retries + 1) };
 }
 
@@ -121,7 +150,10 @@ export function routeBound(graph: Graph, route: RouteNode): RouteBound {
   const latency = best((p) => sum(p.map(stepMs)));
   const cost = best((p) => sum(p.map((s) => s.cost)));
   const reached = [...new Set(all.flat().map((s) => s.model))];
-  const price = (m: string): boolean => graph.models[m]?.inputPrice !== undefined || graph.models[m]?.outputPrice !== undefined;
+  const price = (m: string): boolean => {
+    const node = pricedAs(graph, route, m);
+    return node?.inputPrice !== undefined || node?.outputPrice !== undefined;
+  };
   return {
     route: route.name,
     tries: tries.value,

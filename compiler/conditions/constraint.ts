@@ -7,13 +7,18 @@
  *   constraint is a finite set of values (`in`) or everything but one
  *   (`out`); `out` is infinite, so no finite `in` ever contains it.
  * - counts (`input_tokens`, `input_bytes`, `budget_used("B")` scaled): whole numbers ≥ 0, always
- *   present. A constraint is a union of closed integer ranges.
+ *   present. A constraint is a union of closed integer ranges. The time
+ *   facts are counts with a bounded domain: `hour` 0–23, `weekday` 0–6
+ *   (Monday first), `date` the day number since 1970-01-01, so `hour >= 24`
+ *   is empty and `hour < 12` then `hour < 10` is a subset.
  * - flags (`stream`, `tools`, `images`) and opaque tests (anything the
  *   analysis does not interpret, such as `matches`): true or false, written
  *   as the `in` set of the values allowed.
  * Every operation keeps one spelling per set (ranges sorted and merged, flags
  * always `in`), so equality of sets is structural.
  */
+
+import { dayNumber, WEEKDAYS } from "../time.js";
 
 /** Values of flags and opaque tests. */
 export const TRUE = "T";
@@ -23,7 +28,7 @@ export const FALSE = "F";
 export const OPAQUE = "?";
 
 /** The count facts; every other non-flag, non-opaque key is a text fact. */
-const COUNTS: ReadonlySet<string> = new Set(["input_tokens", "input_bytes"]);
+const COUNTS: ReadonlySet<string> = new Set(["input_tokens", "input_bytes", "hour", "weekday", "date"]);
 const FLAGS: ReadonlySet<string> = new Set(["stream", "tools", "images"]);
 
 export type KeyKind = "text" | "count" | "flag";
@@ -41,10 +46,6 @@ export function keyKind(key: string): KeyKind {
 const BUDGET_USED = "budget_used(";
 export const PERCENT_SCALE = 10_000;
 
-/** A literal compared with the count fact `key`, in the units the ranges count. */
-export function countOf(key: string, n: number): number {
-  return key.startsWith(BUDGET_USED) ? Math.round(n * PERCENT_SCALE) : n;
-}
 
 /** A set of strings: exactly `values` (`in`), or every string but them (`out`). */
 export interface StringSet {
@@ -64,13 +65,37 @@ const BOOLS: ReadonlySet<string> = new Set([TRUE, FALSE]);
 const EVERY_COUNT: Ranges = { kind: "ranges", parts: [[0, Infinity]] };
 const NO_COUNT: Ranges = { kind: "ranges", parts: [] };
 
+// The counts whose values are bounded (every other count is 0 … ∞).
+const DOMAINS: Readonly<Record<string, Ranges>> = { hour: { kind: "ranges", parts: [[0, 23]] }, weekday: { kind: "ranges", parts: [[0, WEEKDAYS.length - 1]] } };
+
+function domainOf(key: string): Ranges {
+  return Object.hasOwn(DOMAINS, key) ? DOMAINS[key]! : EVERY_COUNT;
+}
+
+/** A literal as the number the analysis reads for a count: a weekday's index, a date's day number, a percentage in ten-thousandths, a number itself. */
+export function countValue(key: string, v: unknown): number | undefined {
+  if (key === "weekday") {
+    const i = typeof v === "string" ? (WEEKDAYS as readonly string[]).indexOf(v) : -1;
+    return i < 0 ? undefined : i;
+  }
+  if (key === "date") return typeof v === "string" ? dayNumber(v) : undefined;
+  if (typeof v !== "number" || !Number.isFinite(v)) return undefined;
+  return key.startsWith(BUDGET_USED) ? Math.round(v * PERCENT_SCALE) : v;
+}
+
+/** What `op` against `values` allows of count `key`, inside its domain. */
+export function countConstraint(key: string, op: "in" | "==" | "!=" | "<" | ">" | "<=" | ">=", values: readonly number[]): Ranges {
+  const r = op === "in" ? pointRanges(values) : compareRanges(op, values[0]!);
+  return intersectRanges(r, domainOf(key));
+}
+
 /** The constraint that allows every value of `key`. */
 export function anyValue(key: string): Constraint {
   switch (keyKind(key)) {
     case "flag":
       return { kind: "in", values: BOOLS };
     case "count":
-      return EVERY_COUNT;
+      return domainOf(key);
     case "text":
       return { kind: "out", values: new Set() };
   }
@@ -89,7 +114,10 @@ export function isEmpty(c: Constraint): boolean {
 
 /** Is the constraint "anything", i.e. no constraint at all? */
 export function isAny(key: string, c: Constraint): boolean {
-  if (c.kind === "ranges") return c.parts.length === 1 && c.parts[0]![0] === 0 && c.parts[0]![1] === Infinity;
+  if (c.kind === "ranges") {
+    const d = domainOf(key).parts[0]!;
+    return c.parts.length === 1 && c.parts[0]![0] === d[0] && c.parts[0]![1] === d[1];
+  }
   return c.kind === "out" ? c.values.size === 0 : keyKind(key) === "flag" && c.values.size === 2;
 }
 
@@ -161,7 +189,7 @@ export function pointRanges(ns: readonly number[]): Ranges {
 
 /** Everything `c` does not allow. */
 export function complement(key: string, c: Constraint): Constraint {
-  if (c.kind === "ranges") return complementRanges(c);
+  if (c.kind === "ranges") return intersectRanges(complementRanges(c), domainOf(key));
   if (keyKind(key) === "flag") return { kind: "in", values: new Set([...BOOLS].filter((v) => !c.values.has(v))) };
   return { kind: c.kind === "in" ? "out" : "in", values: c.values };
 }

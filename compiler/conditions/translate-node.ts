@@ -7,7 +7,7 @@
  */
 import { exprText } from "../expr-text.js";
 import type { ExprNode, FactNode, Literal } from "../graph.js";
-import { compareRanges, complement, countOf, FALSE, keyKind, pointRanges, TRUE, type Constraint } from "./constraint.js";
+import { complement, countConstraint, countValue, FALSE, keyKind, TRUE, type Constraint } from "./constraint.js";
 import { EVERYTHING, type Cube } from "./cube.js";
 import { single, TEXT_FACTS, Translator, type Condition, type Mode } from "./translate.js";
 
@@ -31,9 +31,9 @@ function constraintOf(e: Extract<ExprNode, { fact: FactNode }>, key: string): Co
     return e.op === "ne" ? { kind: "out", values: strings } : undefined;
   }
   if (kind === "count") {
-    if (values.some((v) => typeof v !== "number" || !Number.isFinite(v))) return undefined;
-    const ns = (values as number[]).map((n) => countOf(key, n));
-    return e.op === "in" ? pointRanges(ns) : compareRanges(COMPARE[e.op], ns[0]!);
+    const ns = values.map((v) => countValue(key, v));
+    if (ns.some((n) => n === undefined)) return undefined;
+    return countConstraint(key, e.op === "in" ? "in" : COMPARE[e.op], ns as number[]);
   }
   const b = values[0];
   if (typeof b !== "boolean" || (e.op !== "eq" && e.op !== "ne")) return undefined;

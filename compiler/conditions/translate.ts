@@ -20,7 +20,7 @@
  */
 import type { Expr, FactRef, Value } from "../../lang/ast.js";
 import { expr as formatExpr } from "../../lang/format-text.js";
-import { compareRanges, complement, countOf, FALSE, keyKind, OPAQUE, pointRanges, TRUE, type Constraint } from "./constraint.js";
+import { complement, countConstraint, countValue, FALSE, keyKind, OPAQUE, TRUE, type Constraint } from "./constraint.js";
 import { conjoin, EVERYTHING, type Cube } from "./cube.js";
 
 export type Mode = "under" | "over";
@@ -101,12 +101,9 @@ export class Translator {
       return undefined;
     }
     if (kind === "count") {
-      const ns = values.map((v) => {
-        const n = numberOf(v);
-        return n === undefined ? undefined : countOf(key, n);
-      });
+      const ns = values.map((v) => countValue(key, literalOf(v)));
       if (ns.some((n) => n === undefined)) return undefined;
-      return e.kind === "in" ? pointRanges(ns as number[]) : compareRanges(e.op, ns[0]!);
+      return countConstraint(key, e.kind === "in" ? "in" : e.op, ns as number[]);
     }
     const b = values[0]?.kind === "bool" ? values[0].value : undefined;
     if (e.kind !== "compare" || typeof b !== "boolean" || (e.op !== "==" && e.op !== "!=")) return undefined;
@@ -165,8 +162,8 @@ function stringOf(v: Value | undefined): string | undefined {
   return v?.kind === "string" && typeof v.value === "string" ? v.value : undefined;
 }
 
-function numberOf(v: Value | undefined): number | undefined {
-  return v?.kind === "quantity" && typeof v.value === "number" && Number.isFinite(v.value) ? v.value : undefined;
+function literalOf(v: Value | undefined): unknown {
+  return v?.kind === "quantity" ? v.value : v?.kind === "string" ? v.value : undefined;
 }
 
 /** The conjunction of several conditions (a route's `when`s; none matches everything), as cubes. */

@@ -8,6 +8,7 @@ import { stringLiteral } from "../../lang/format-text.js";
 import type { TestRequest } from "../graph.js";
 import { FALSE, keyKind, OPAQUE, PERCENT_SCALE, TRUE, type Constraint } from "./constraint.js";
 import type { Cube } from "./cube.js";
+import { dateOfDay, dayNumber, instantAt, wallClock, WEEKDAYS } from "../time.js";
 
 /** A value per fact key: a string, a whole number, a flag; `undefined` is "missing". */
 export type Point = ReadonlyMap<string, string | number | boolean | undefined>;
@@ -68,6 +69,7 @@ export function contains(c: Cube, p: Point): boolean {
 export function describe(p: Point): string {
   const facts: string[] = [];
   const extra: string[] = [];
+  const time = new Map<string, number>();
   for (const [k, v] of [...p].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (v === undefined || v === false) continue;
     const name = baseName(k);
@@ -77,14 +79,28 @@ export function describe(p: Point): string {
     else if (name === "label") extra.push(`its key is labelled \`${argOf(k)} ${stringLiteral(String(v))}\``);
     else if (name === "input_bytes") extra.push(`its input is ${v} bytes long`);
     else if (name === "budget_used") extra.push(`budget \`${argOf(k)}\` is ${Number(v) / PERCENT_SCALE}% used`);
+    else if (name === "hour" || name === "weekday" || name === "date") time.set(name, Number(v));
     else if (name === "text") facts.push(`input ${stringLiteral(String(v))}`);
     else if (typeof v === "number") facts.push(`${name} ${v}`);
     else facts.push(`${name} ${stringLiteral(v)}`);
   }
+  if (time.size > 0) extra.unshift(`it arrives ${timeText(time)}`);
   // Opaque tests are listed after what they may depend on.
   extra.sort((a, b) => Number(a.startsWith("`")) - Number(b.startsWith("`")));
   const request = `\`request {${facts.length ? ` ${facts.join("  ")} ` : " "}}\``;
   return extra.length === 0 ? request : `${request} where ${extra.join(" and ")}`;
+}
+
+/** `on a mon, 2026-01-05, at hour 9` (in the gateway's time zone): what the witness's time facts say. */
+function timeText(t: ReadonlyMap<string, number>): string {
+  const parts: string[] = [];
+  const day = t.get("weekday");
+  const date = t.get("date");
+  if (day !== undefined) parts.push(`on a ${WEEKDAYS[day] ?? "mon"}`);
+  if (date !== undefined) parts.push(`${day === undefined ? "on " : ""}${dateOfDay(date)}`);
+  const hour = t.get("hour");
+  if (hour !== undefined) parts.push(`at hour ${hour}`);
+  return `${parts.join(", ")} (gateway time)`;
 }
 
 /**
@@ -92,11 +108,16 @@ export function describe(p: Point): string {
  * a witness through the evaluator; undefined when it needs what a test
  * request cannot set (a key label, a key, an input size, an opaque test).
  */
-export function testRequest(p: Point): TestRequest | undefined {
+export function testRequest(p: Point, timezone?: string): TestRequest | undefined {
   const out: TestRequest = { headers: {}, metadata: {} };
+  const time = new Map<string, number>();
   for (const [k, v] of p) {
     if (v === undefined) continue;
     const name = baseName(k);
+    if (typeof v === "number" && (name === "hour" || name === "weekday" || name === "date")) {
+      time.set(name, v);
+      continue;
+    }
     if (typeof v === "boolean") {
       if (name === "stream" || name === "tools" || name === "images") out[name] = v;
       else if (v) return undefined; // an opaque test that must hold
@@ -109,5 +130,24 @@ export function testRequest(p: Point): TestRequest | undefined {
     else if (name === "text") out.input = v;
     else return undefined;
   }
+  if (time.size === 0) return out;
+  if (timezone === undefined) return undefined;
+  const at = arrival(time, timezone);
+  if (at === undefined) return undefined;
+  out.atMs = at;
   return out;
+}
+
+// A Monday: the day a witness that names only a weekday counts from.
+const MONDAY = "2026-01-05";
+
+/** An instant whose wall clock in `zone` shows the witness's hour, weekday and date; undefined when none does. */
+function arrival(time: ReadonlyMap<string, number>, zone: string): number | undefined {
+  const weekday = time.get("weekday");
+  const day = time.get("date");
+  const date = day !== undefined ? dateOfDay(day) : dateOfDay(dayNumber(MONDAY)! + (weekday ?? 0));
+  const ms = instantAt(date, time.get("hour") ?? 12, zone);
+  if (ms === undefined) return undefined;
+  // A date and a weekday the analysis took apart may name no real day together.
+  return weekday === undefined || wallClock(ms, zone).weekday === WEEKDAYS[weekday] ? ms : undefined;
 }

@@ -9,9 +9,10 @@
  * callers' keys) and what was only renamed. The CLI reads the two policies
  * (paths or git refs) and renders this (cli/report/diff-report.ts).
  */
+import { DEFAULT_TIMEZONE } from "../time.js";
 import { routeBound } from "../bounds/worst-case.js";
 import { describe, testRequest } from "../conditions/index.js";
-import type { Graph, JwtNode, KeyNode, RouteNode, SourceRef, TestRequest } from "../graph.js";
+import { isWildcard, pricesRequired, tableRows, type Graph, type JwtNode, type KeyNode, type RouteNode, type SourceRef, type TestRequest } from "../graph.js";
 import { ASPECTS, aspectFp, aspectText, type Aspect, type Outcome } from "./outcome.js";
 import { changedRegions, prepareSide, type Side } from "./regions.js";
 import { renames, type Rename } from "./renames.js";
@@ -82,8 +83,10 @@ function priceText(g: Graph, o: Outcome): string {
   let input = 0;
   let output = 0;
   let unpriced = false;
-  for (const n of names) {
+  // A wildcard bills at most its dearest row, on a route that sends only listed names; elsewhere it may send an unpriced one.
+  for (const n of names.flatMap((x) => (g.models[x] !== undefined && isWildcard(g.models[x]!) ? [x, ...tableRows(g.models, x).map(([row]) => row)] : [x]))) {
     const m = g.models[n];
+    if (m !== undefined && isWildcard(m) && pricesRequired(r, g.gateway)) continue;
     if (m?.inputPrice === undefined && m?.outputPrice === undefined) unpriced = true;
     input = Math.max(input, m?.inputPrice ?? 0);
     output = Math.max(output, m?.outputPrice ?? 0);
@@ -150,6 +153,7 @@ function globalChanges(a: Graph, b: Graph): GlobalChange[] {
   push("largest request body", `${a.gateway.maxBodyBytes} bytes`, `${b.gateway.maxBodyBytes} bytes`);
   push("auth", a.gateway.auth, b.gateway.auth);
   push("request bodies logged", String(a.gateway.logBodies), String(b.gateway.logBodies));
+  push("time zone of hour, weekday and date", a.gateway.timezone ?? DEFAULT_TIMEZONE, b.gateway.timezone ?? DEFAULT_TIMEZONE);
   // Key hashes are public (they live in git); a caller's labels decide which routes its requests match.
   for (const hash of [...new Set([...Object.keys(a.keys), ...Object.keys(b.keys)])].sort()) {
     push(`caller key ${hash.slice(0, 19)}…`, keyText(a.keys[hash]), keyText(b.keys[hash]));
@@ -178,7 +182,9 @@ export function diffGraphs(a: Graph, b: Graph): PolicyDiff {
     const oa = r.old < 0 ? undefined : sa.outcomes[r.old];
     const ob = r.new < 0 ? undefined : sb.outcomes[r.new];
     const change: Change = { aspects: [], witness: describe(r.witness), exact: r.exact };
-    const request = testRequest(r.witness);
+    // A witness's time is stated in the zone both sides read it in; when the zone changed, no one instant says it.
+    const zone = (a.gateway.timezone ?? DEFAULT_TIMEZONE) === (b.gateway.timezone ?? DEFAULT_TIMEZONE) ? (a.gateway.timezone ?? DEFAULT_TIMEZONE) : undefined;
+    const request = testRequest(r.witness, zone);
     if (request) change.request = request;
     const o = ref(oa?.route);
     const n = ref(ob?.route);

@@ -9,11 +9,12 @@
  */
 import { stringify } from "safe-stable-stringify";
 import { exprText, factText } from "../expr-text.js";
-import type { BudgetNode, CacheNode, ExprNode, Graph, GuardrailNode, HealthNode, LimitNode, ModelNode, RouteNode, WindowNode } from "../graph.js";
+import { isWildcard, tableRows, type BudgetNode, type CacheNode, type ExprNode, type Graph, type GuardrailNode, type HealthNode, type LimitNode, type ModelNode, type RouteNode, type WindowNode } from "../graph.js";
 import { dollarText, durationText, tokenText } from "../units-text.js";
+import { shapingText } from "../shaping.js";
 
 /** The aspects of a route's behaviour, in the order a report lists them. */
-export const ASPECTS = ["targets", "fallback", "fallback on", "retry", "timeout", "guardrails", "budgets", "limits", "cache", "health"] as const;
+export const ASPECTS = ["targets", "fallback", "fallback on", "retry", "timeout", "guardrails", "budgets", "limits", "cache", "health", "shaping"] as const;
 export type Aspect = (typeof ASPECTS)[number];
 
 /** One named thing an aspect reaches: its name, a fingerprint of what it stands for, and that in words. */
@@ -21,6 +22,8 @@ export interface Item {
   name: string;
   fp: string;
   detail: string;
+  /** What the declaration says, without its name, when the name itself is behaviour (see `makeBudget`): how renames.ts pairs it. */
+  content?: string;
 }
 
 /** One aspect: a heading (`split by key`, `2 backoff 250ms`) and the things it lists. */
@@ -63,6 +66,17 @@ function windowText(w: WindowNode): string {
   return w.kind === "calendar" ? `per ${w.unit}` : `per ${durationText(w.ms)}`;
 }
 
+/**
+ * A budget or limit: the state store keeps its counters under its name, so
+ * a renamed one starts again from zero — what the callers it meters see
+ * changes (a team that had spent its day's $200 can spend $200 more). The
+ * name is part of its behaviour's fingerprint; `content` still lets
+ * renames.ts say it was a rename.
+ */
+function counted(name: string, content: string, detail: string): Item {
+  return { name, fp: fingerprint({ counters: name, content }), detail, content };
+}
+
 const NONE: AspectValue = { head: "", items: [], ordered: false };
 const scalar = (head: string): AspectValue => ({ head, items: [], ordered: false });
 
@@ -91,9 +105,12 @@ export class Resolver {
       const p = m && this.graph.providers[m.provider];
       const { span: _m, provider: _p, ...model } = m ?? ({} as Partial<ModelNode>);
       const { span: _s, ...provider } = p ?? {};
-      const prices = m?.inputPrice !== undefined || m?.outputPrice !== undefined ? `, ${dollarText(m?.inputPrice ?? 0)}/${dollarText(m?.outputPrice ?? 0)} per Mtok` : ", no price";
+      const priceText = (x: Partial<ModelNode>): string => (x.inputPrice !== undefined || x.outputPrice !== undefined ? `${dollarText(x.inputPrice ?? 0)}/${dollarText(x.outputPrice ?? 0)} per Mtok` : "no price");
+      // A wildcard is what its price table says: a changed row is a changed target.
+      const rows = m && isWildcard(m) ? tableRows(this.graph.models, name).map(([, { span: _r, provider: _q, ...row }]) => row) : undefined;
+      const prices = rows ? `, table ${rows.map((r) => `${r.upstream} ${priceText(r)}`).join(", ") || "empty"}` : `, ${priceText(m ?? {})}`;
       const detail = m ? `${m.provider}/${JSON.stringify(m.upstream)}${prices}${m.context !== undefined ? `, context ${tokenText(m.context)}` : ""}, timeout ${durationText(p?.timeoutMs ?? 0)}` : "undeclared";
-      item = { name, fp: fingerprint({ model, provider }), detail };
+      item = { name, fp: fingerprint({ model, provider, ...(rows ? { rows } : {}) }), detail };
       this.models.set(name, item);
     }
     return item;
@@ -107,11 +124,11 @@ export class Resolver {
     const b: BudgetNode | undefined = this.graph.budgets[name];
     if (!b) return { name, fp: "?", detail: "undeclared" };
     const exceeded = b.exceeded.action === "reject" ? { action: "reject" } : { action: "downgrade", model: this.model(b.exceeded.model).fp };
-    const fp = fingerprint({ scope: b.scope, limit: b.limit, amounts: b.amounts, window: b.window, warn: b.warnPercent, exceeded, when: b.when });
+    const content = fingerprint({ scope: b.scope, limit: b.limit, amounts: b.amounts, window: b.window, warn: b.warnPercent, exceeded, when: b.when });
     const then = b.exceeded.action === "reject" ? "reject" : `downgrade ${b.exceeded.model}`;
     const amount = b.amounts === undefined ? dollarText(b.limit) : tableText(b.amounts, b.limit, dollarText);
     const detail = `per ${b.scope} limit ${amount} ${windowText(b.window)}${b.warnPercent !== undefined ? ` warn ${b.warnPercent}%` : ""} exceeded ${then}${whenText(b.when)}`;
-    return { name, fp, detail };
+    return counted(name, content, detail);
   }
 
   limit(name: string): Item {
@@ -125,7 +142,7 @@ export class Resolver {
     const parts = [`per ${l.scope}`];
     if (l.tokens) parts.push(`tokens ${l.tokens.amounts === undefined ? tokenText(l.tokens.count) : tableText(l.tokens.amounts, l.tokens.count, tokenText)} ${windowText(l.tokens.window)}`);
     if (l.requests) parts.push(`requests ${l.requests.amounts === undefined ? l.requests.count : tableText(l.requests.amounts, l.requests.count, String)} ${windowText(l.requests.window)}`);
-    return { name, fp: fingerprint(content), detail: parts.join(" ") + whenText(l.when) };
+    return counted(name, fingerprint(content), parts.join(" ") + whenText(l.when));
   }
 
   guardrail(name: string): Item {
@@ -195,6 +212,7 @@ export class Resolver {
       limits: { head: "", items: route.limits.map((l) => this.limit(l)), ordered: false },
       cache: route.cache === undefined ? NONE : { head: "", items: [this.cache(route.cache)], ordered: true },
       health: route.health === undefined ? NONE : { head: "", items: [this.health(route.health)], ordered: true },
+      shaping: route.shaping === undefined ? NONE : scalar(shapingText(route.shaping)),
     };
     return { route, aspects, fp: ASPECTS.map((a) => aspectFp(aspects[a])).join("\n") };
   }

@@ -3,7 +3,9 @@
  * guardrail, cache or health policy whose name went away while a new name
  * stands for the same thing. Reported beside "no change in behaviour",
  * since a reader who sees the names change wants to know nothing else did.
- * Counters are kept by name, so a renamed budget or limit starts from zero.
+ * Counters are kept by name, so a renamed budget or limit starts from zero:
+ * it is listed here and, since that is behaviour, as a change of every
+ * region whose route it meters (outcome.ts `counted`).
  */
 import type { Side } from "./regions.js";
 
@@ -21,8 +23,8 @@ function declared(s: Side): Record<Rename["kind"], Map<string, string>> {
   return {
     route: new Map(g.routes.map((route, i) => [route.name, s.keys[i]!])),
     model: of(Object.keys(g.models), (n) => r.model(n).fp),
-    budget: of(Object.keys(g.budgets), (n) => r.budget(n).fp),
-    limit: of(Object.keys(g.limits), (n) => r.limit(n).fp),
+    budget: of(Object.keys(g.budgets), (n) => r.budget(n).content ?? r.budget(n).fp),
+    limit: of(Object.keys(g.limits), (n) => r.limit(n).content ?? r.limit(n).fp),
     guardrail: of(Object.keys(g.guardrails), (n) => r.guardrail(n).fp),
     cache: of(Object.keys(g.caches).filter((n) => !n.startsWith("route:")), (n) => r.cache(n).fp),
     health: of(Object.keys(g.health ?? {}), (n) => r.health(n).fp),

@@ -24,7 +24,7 @@
 import { tokenText } from "../units-text.js";
 import { routePlans, type RoutePlan } from "../bounds/worst-case.js";
 import { EVERYTHING, type Constraint, type Cube } from "../conditions/index.js";
-import type { Graph, RouteNode } from "../graph.js";
+import { isWildcard, pricesRequired, type Graph, type RouteNode } from "../graph.js";
 import type { Requirement } from "../passes/check-invariants.js";
 
 export interface Violation {
@@ -102,6 +102,11 @@ export function violations(graph: Graph, route: RouteNode, what: Requirement, na
     case "price":
       return reached(plans).flatMap(({ model, plan, at }) => {
         const m = graph.models[model];
+        if (m !== undefined && isWildcard(m)) {
+          // A wildcard sends only the names its table prices on a route that needs prices (E307 checks the rows); elsewhere any name.
+          if (pricesRequired(route, graph.gateway)) return [];
+          return [{ plan, at, why: `it can send to wildcard ${code(model)}, which passes names its price table lacks on a route without a budget or \`max_cost\``, needs: EVERYTHING }];
+        }
         const missing = [m?.inputPrice === undefined ? "input" : "", m?.outputPrice === undefined ? "output" : ""].filter(Boolean);
         if (!missing.length) return [];
         return [{ plan, at, why: `it can send to ${code(model)}, which has no ${missing.map(code).join(" or ")} price`, needs: EVERYTHING }];

@@ -9,7 +9,8 @@ import type { Expr, FactRef, Value } from "../../lang/ast.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import { FACTS, FACT_KIND_NOUN, FACT_UNITS, factSpec, type FactSpec } from "../facts.js";
 import type { Rule } from "../rules/rule.js";
-import { didYouMean } from "../suggest.js";
+import { didYouMean, suggest } from "../suggest.js";
+import { dayNumber, WEEKDAYS } from "../time.js";
 import type { CompileContext } from "../symbols.js";
 import { describeValue } from "../value-types.js";
 import { isMissing } from "./common.js";
@@ -42,7 +43,7 @@ export function checkFact(fact: FactRef, out: Diagnostic[]): FactSpec | undefine
 function mismatch(fact: FactRef, spec: FactSpec, value: Value): string | undefined {
   if (isMissing(value)) return undefined;
   const ok =
-    spec.kind === "text"
+    spec.kind === "text" || spec.kind === "date"
       ? value.kind === "string"
       : spec.kind === "flag"
         ? value.kind === "bool"
@@ -57,11 +58,28 @@ function hint(spec: FactSpec, value: Value): { help?: string } {
   if (spec.kind === "flag") return { help: "compare with `true` or `false`" };
   if (spec.kind === "number") return { help: "compare with a plain number such as `0` or `0.7`" };
   if (spec.kind === "percent") return { help: "compare with a percentage such as `80%`" };
+  if (spec.kind === "date") return { help: 'compare with a date such as `"2026-12-24"`' };
   return {};
 }
 
 function factLabel(fact: FactRef): string {
   return fact.arg ? `${fact.name.name}(${JSON.stringify(fact.arg.value)})` : fact.name.name;
+}
+
+/** E204 for a value a time fact never has: a weekday that is not `"mon"` … `"sun"`, a date that is not a calendar date. */
+function timeValue(fact: FactRef, value: Value, out: Diagnostic[]): void {
+  if (value.kind !== "string") return;
+  const name = fact.name.name;
+  if (name === "weekday" && !(WEEKDAYS as readonly string[]).includes(value.value)) {
+    // `"Monday"`, `"MON"`: the first three letters name the day.
+    const prefix = value.value.toLowerCase().slice(0, 3);
+    const near = (WEEKDAYS as readonly string[]).includes(prefix) ? prefix : suggest(value.value.toLowerCase(), WEEKDAYS);
+    out.push(
+      diagnostic("E204", `\`weekday\` is one of ${WEEKDAYS.map((d) => `"${d}"`).join(", ")}, never "${value.value}"`, value.span, near ? { help: `did you mean "${near}"?` } : {}),
+    );
+  } else if (name === "date" && dayNumber(value.value) === undefined) {
+    out.push(diagnostic("E204", `\`date\` is compared with a calendar date written "YYYY-MM-DD", not "${value.value}"`, value.span));
+  }
 }
 
 /** Checks every test inside `expr`. */
@@ -92,6 +110,7 @@ export function checkExpr(expr: Expr, out: Diagnostic[]): void {
       }
       const why = mismatch(expr.fact, spec, expr.value);
       if (why) out.push(diagnostic("E206", why, expr.value.span, hint(spec, expr.value)));
+      else timeValue(expr.fact, expr.value, out);
       return;
     }
     case "in": {
@@ -100,6 +119,7 @@ export function checkExpr(expr: Expr, out: Diagnostic[]): void {
       for (const item of expr.list.items) {
         const why = mismatch(expr.fact, spec, item);
         if (why) out.push(diagnostic("E206", why, item.span, hint(spec, item)));
+        else timeValue(expr.fact, item, out);
       }
       return;
     }

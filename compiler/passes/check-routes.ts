@@ -1,7 +1,8 @@
 /**
  * Checks the units of route statements — `retry` a whole number, `backoff`
  * and `timeout` durations, split weights percentages, fallback `on` reasons
- * (an exact status like 429, a class like 5xx, `timeout` or `connection`) —
+ * (an exact status like 429, a class like 5xx, `timeout`, `connection`,
+ * `context_length` or `content_filter`) —
  * and that `retry` and `timeout` are given once (E208). Two targets, two
  * `when`s or two `fallback`s are conflicting statements (E306), and name
  * resolution, weight sums, duplicate and missing targets are also lint rules
@@ -13,12 +14,13 @@ import type { Rule } from "../rules/rule.js";
 import type { CompileContext } from "../symbols.js";
 import { COUNT, DURATION, PERCENT, POSITIVE_DURATION, STATUS_CODE, checkValue, describeValue } from "../value-types.js";
 import { ROUTE_SETTINGS } from "../settings.js";
+import { suggest } from "../suggest.js";
 import { checkBlock } from "./check-settings.js";
 import { isMissing, push } from "./common.js";
 import { NOT_IN_DEFAULTS } from "./expand-defaults.js";
 
-/** The words a fallback `on` list accepts besides statuses. */
-export const FAILURE_WORDS = ["timeout", "connection"] as const;
+/** The words a fallback `on` list accepts besides statuses: transport failures, and the refusals another model may not make (§7.4). */
+export const FAILURE_WORDS = ["timeout", "connection", "context_length", "content_filter"] as const;
 
 /** Checks one `on` reason; shared with `given X fails …` in tests. Returns a message when it is not a reason. */
 export function failureReasonProblem(value: Value): Diagnostic | undefined {
@@ -30,11 +32,26 @@ export function failureReasonProblem(value: Value): Diagnostic | undefined {
       : diagnostic("E204", `\`${value.raw}\` is not a status class; the classes are 1xx to 5xx`, value.span);
   }
   if (value.kind === "quantity" && value.unit === "number") return checkValue(STATUS_CODE, value, "on");
+  const near = value.kind === "ident" ? nearestFailureWord(value.name) : undefined;
   return diagnostic(
     "E201",
-    `expected a failure reason (a status like 429, a class like 5xx, \`timeout\` or \`connection\`), found ${describeValue(value)}`,
+    `expected a failure reason (a status like 429, a class like 5xx, \`timeout\`, \`connection\`, \`context_length\` or \`content_filter\`), found ${describeValue(value)}`,
     value.span,
+    near === undefined ? {} : { help: `did you mean \`${near}\`?` },
   );
+}
+
+// The providers' own names for the refusals (OpenAI's error code, Azure's, Anthropic's stop reason), as people write them.
+const PROVIDER_WORDS: Readonly<Record<string, string>> = {
+  context_length_exceeded: "context_length",
+  context_window_exceeded: "context_length",
+  content_policy_violation: "content_filter",
+  refusal: "content_filter",
+};
+
+/** The failure word a misspelt or provider-named reason most likely means. */
+function nearestFailureWord(name: string): string | undefined {
+  return Object.hasOwn(PROVIDER_WORDS, name) ? PROVIDER_WORDS[name] : suggest(name, FAILURE_WORDS);
 }
 
 /**
@@ -87,7 +104,7 @@ function checkRoute(route: RouteDecl | DefaultsDecl, out: Diagnostic[]): void {
     }
     if (route.kind === "route" && rejects && s.kind !== "when" && s.kind !== "reject") {
       out.push(
-        diagnostic("E210", `\`${s.kind === "setting" ? s.name.name : s.kind}\` has no effect in route \`${route.name.name}\`, which rejects every request it takes`, s.span, {
+        diagnostic("E210", `\`${s.kind === "setting" ? s.name.name : s.kind === "shape" ? s.verb : s.kind}\` has no effect in route \`${route.name.name}\`, which rejects every request it takes`, s.span, {
           help: "a rejecting route sends nothing upstream: remove the statement, or give it to the routes that send",
         }),
       );

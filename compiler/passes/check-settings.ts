@@ -5,7 +5,8 @@
  * type (E201), value out of range (E204), setting given twice (E208). Also a
  * key hash that is not `sha256:<64 hex digits>` (E201) or is listed twice (E102).
  */
-import type { CacheStmt, JwtDecl, KeyEntry, ProviderDecl, Setting } from "../../lang/ast.js";
+import type { CacheStmt, JwtDecl, KeyEntry, ModelDecl, ProviderDecl, Setting } from "../../lang/ast.js";
+import { WILDCARD_UPSTREAM } from "../graph.js";
 import type { Span } from "../../lang/span.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import {
@@ -15,6 +16,8 @@ import {
   JWT_SETTINGS,
   KEY_LABEL,
   MODEL_SETTINGS,
+  PRICE_ROW_SETTINGS,
+  WILDCARD_MODEL_SETTINGS,
   PROVIDER_NEEDS,
   PROVIDER_SETTINGS,
   SEMANTIC_ONLY,
@@ -241,6 +244,26 @@ function isKeySetUrl(text: string): boolean {
   return url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]");
 }
 
+/** A model's settings; a wildcard's (`provider/"*"`) own, which are not prices, and each price-table row's. */
+function checkModel(m: ModelDecl, out: Diagnostic[]): void {
+  const owner = `model \`${m.name.name}\``;
+  if (m.upstream?.value !== WILDCARD_UPSTREAM) {
+    checkBlock(m.settings, MODEL_SETTINGS, { owner, kind: "model", span: m.name.span }, out);
+    return;
+  }
+  const own = m.settings.filter((s) => !Object.hasOwn(PRICE_ROW_SETTINGS, s.name.name));
+  for (const s of m.settings) {
+    if (own.includes(s)) continue;
+    out.push(
+      diagnostic("E311", `\`${s.name.name}\` of wildcard ${owner} belongs in a row of its price table`, s.name.span, {
+        help: `a wildcard sends many upstream names: write \`"gpt-4o" ${s.name.name} …\` for each name instead`,
+      }),
+    );
+  }
+  checkBlock(own, WILDCARD_MODEL_SETTINGS, { owner, kind: "model", span: m.name.span }, out);
+  for (const row of m.prices ?? []) checkBlock(row.settings, PRICE_ROW_SETTINGS, { owner: `the row \`${row.name.value}\` of ${owner}`, kind: "price row", span: row.name.span }, out);
+}
+
 /** Every declaration is checked, duplicates included: a duplicate's own mistakes are worth knowing too. */
 function check(ctx: CompileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -256,7 +279,7 @@ function check(ctx: CompileContext): Diagnostic[] {
           providerCheck(decl, out);
           break;
         case "model":
-          checkBlock(decl.settings, MODEL_SETTINGS, { owner: `model \`${decl.name.name}\``, kind: "model", span: decl.name.span }, out);
+          checkModel(decl, out);
           break;
         case "keys":
           checkKeys(decl.entries, keyHashes, out);
@@ -283,4 +306,4 @@ function check(ctx: CompileContext): Diagnostic[] {
 }
 
 /** The settings check, in the shape of a rule so the compiler runs it like one. */
-export const checkSettings: Rule = { name: "check-settings", codes: ["E201", "E202", "E203", "E204", "E208", "E102"], check };
+export const checkSettings: Rule = { name: "check-settings", codes: ["E201", "E202", "E203", "E204", "E208", "E102", "E311"], check };

@@ -8,7 +8,8 @@
  * by`, `expect output blocked by`/`flagged by`), which
  * are checked here (E101).
  */
-import type { Ident, RequestFact, TestDecl, Value } from "../../lang/ast.js";
+import type { Expect, Ident, RequestFact, TestDecl, Value } from "../../lang/ast.js";
+import { SHAPE_PARAMS } from "../shaping.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "../rules/rule.js";
 import { didYouMean } from "../suggest.js";
@@ -17,12 +18,25 @@ import { BOOL, COUNT, DURATION, MONEY, STATUS_CODE, STRING, TOKENS, enumType, ty
 
 const CACHE_RESULT = enumType(["hit", "miss", "bypass"]);
 
+/**
+ * The headers `expect header` can name: the ones the server's admission
+ * sets on an answer (runtime/pipeline/refusals.ts, evaluated for a test by
+ * runtime/policy/test-headers.ts). Any other name could never hold, so it is
+ * a mistake in the test (E401).
+ */
+export const EXPECTABLE_HEADERS: readonly string[] = [
+  ...["limit", "remaining", "reset"].flatMap((what) => ["requests", "tokens"].map((kind) => `x-ratelimit-${what}-${kind}`)),
+  "retry-after",
+  "x-aigw-budget-warning",
+];
+
 /** A sampling parameter as a caller sends it: a plain number ≥ 0 (`temperature 0`, `top_p 0.9`). */
 const SAMPLING = quantityType("a number like 0.7", ["number"], { min: 0 });
 
 /** `streamed in chunks of N`: characters per delta. */
 const CHUNK = quantityType("a number of characters like 3", ["number"], { above: 0, whole: true });
 import { isMissing } from "./common.js";
+import { INSTANT_TYPE } from "../time.js";
 import { failureReasonProblem } from "./check-routes.js";
 
 /** The facts a test's `request { … }` may set, with the values each takes. */
@@ -45,6 +59,7 @@ export const REQUEST_FACTS: Readonly<Record<string, { args: readonly ValueType[]
   max_tokens: { args: [TOKENS], example: "max_tokens 4k" },
   temperature: { args: [SAMPLING], example: "temperature 0" },
   top_p: { args: [SAMPLING], example: "top_p 0.9" },
+  at: { args: [INSTANT_TYPE], example: 'at "2026-12-07T09:30:00+01:00"' },
 };
 
 /** Facts that take a name as their first argument may repeat with different names. */
@@ -134,6 +149,8 @@ function checkTest(t: TestDecl, symbols: SymbolTable, out: Diagnostic[]): void {
         else if (x.kind === "status") checkArg(STATUS_CODE, x.status, "status", out);
         else if (x.kind === "cost") checkArg(MONEY, x.amount, "cost", out);
         else if (x.kind === "cache") checkArg(CACHE_RESULT, x.result, "cache", out);
+        else if (x.kind === "shaped") checkShapedExpect(x, out);
+        else if (x.kind === "header") checkHeader(x, out);
         break;
       }
     }
@@ -157,6 +174,18 @@ function known(symbols: SymbolTable, kinds: readonly ("model" | "budget" | "limi
   out.push(diagnostic("E101", `unknown ${kinds.join(" or ")} \`${name.name}\``, name.span, { help }));
 }
 
+/** `expect header "name" "value"`: the word must be `header`, the name one the gateway sets. */
+function checkHeader(x: Extract<Expect, { kind: "header" }>, out: Diagnostic[]): void {
+  if (x.word.name !== "header") {
+    out.push(diagnostic("E401", `unknown expectation \`${x.word.name}\``, x.word.span, { help: didYouMean(x.word.name, ["header"], "expectation") ?? 'an expectation with two strings is `expect header "name" "value"`' }));
+    return;
+  }
+  const name = x.name.value.toLowerCase();
+  if (EXPECTABLE_HEADERS.includes(name)) return;
+  const help = didYouMean(name, EXPECTABLE_HEADERS, "header") ?? `the headers a test can expect: ${EXPECTABLE_HEADERS.map((h) => `\`${h}\``).join(", ")}`;
+  out.push(diagnostic("E401", `\`${x.name.value}\` is not a header the gateway sets on an answer`, x.name.span, { help }));
+}
+
 function check(ctx: CompileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const t of ctx.symbols.tests) checkTest(t, ctx.symbols, out);
@@ -165,3 +194,17 @@ function check(ctx: CompileContext): Diagnostic[] {
 
 /** The test block check. */
 export const checkTests: Rule = { name: "check-tests", codes: ["E401", "E101"], check };
+
+/** `expect shaped P V`: a numeric parameter a route can shape, and a value of its type (E401). */
+function checkShapedExpect(x: Extract<Expect, { kind: "shaped" }>, out: Diagnostic[]): void {
+  const name = x.param.name;
+  if (name === "") return;
+  const param = SHAPE_PARAMS.get(name);
+  if (param === undefined || param.key === "stop") {
+    const numeric = [...SHAPE_PARAMS].filter(([, p]) => p.key !== "stop").map(([n]) => n);
+    const help = didYouMean(name, numeric, "parameter");
+    out.push(diagnostic("E401", `\`expect shaped\` takes ${numeric.map((n) => `\`${n}\``).join(", ")}, not \`${name}\``, x.param.span, help === undefined ? {} : { help }));
+    return;
+  }
+  checkArg(param.type, x.value, `expect shaped ${name}`, out);
+}

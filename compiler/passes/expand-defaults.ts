@@ -35,6 +35,11 @@ function replaces(s: RouteStmt): string | undefined {
       return undefined;
     case "setting":
       return `setting:${nameOf(s.name) ?? ""}`;
+    // each parameter and verb, and each header, is its own single statement: the route's own wins
+    case "shape":
+      return `shape:${s.verb}:${nameOf(s.param) ?? ""}`;
+    case "upstream_header":
+      return `upstream_header:${s.name.value.toLowerCase()}`;
     default:
       return s.kind;
   }

@@ -23,6 +23,7 @@ import { unreachableRoute } from "./unreachable-route.js";
 import { unused } from "./unused.js";
 import { sharedCache } from "./shared-cache.js";
 import { unfitTarget } from "./unfit-target.js";
+import { wildcardModel } from "./wildcard-model.js";
 
 export type { Rule } from "./rule.js";
 
@@ -37,6 +38,7 @@ export const RULES: Rule[] = [
   unreachableRoute,
   noTarget,
   conflictingTargets,
+  wildcardModel,
   unpricedModel,
   unboundedReservation,
   unused,

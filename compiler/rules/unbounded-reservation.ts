@@ -6,9 +6,11 @@
  * budgeted or token-limited route, makes every such request reserve ten
  * million output tokens: the budget or limit refuses nearly all of them.
  * Reported once per model, at the model's name, related to the first route
- * that reserves against it.
+ * that reserves against it. A route that caps or sets `max_tokens`
+ * (lang/SPEC.md §4.8.2) reserves at most that, and is not counted.
  */
-import type { BudgetClause, BudgetDecl, LimitDecl, ModelDecl, RouteStmt } from "../../lang/ast.js";
+import type { BudgetClause, BudgetDecl, LimitDecl, ModelDecl, RouteStmt, Setting } from "../../lang/ast.js";
+import { WILDCARD_UPSTREAM } from "../graph.js";
 import { diagnostic, type Diagnostic } from "../../lang/diagnostics.js";
 import type { Rule } from "./rule.js";
 import { arr, nameOf, routeModels, routesInOrder, spanOf, statements } from "./walk.js";
@@ -17,6 +19,10 @@ const BOUNDS = new Set(["max_output", "context"]);
 
 function countsTokens(clauses: readonly BudgetClause[]): boolean {
   return arr(clauses).some((c) => c?.kind === "amount" && nameOf(c.measure) === "tokens");
+}
+
+function boundsOutput(s: RouteStmt): boolean {
+  return s.kind === "shape" && s.verb !== "default" && nameOf(s.param) === "max_tokens";
 }
 
 export const unboundedReservation: Rule = {
@@ -45,11 +51,14 @@ export const unboundedReservation: Rule = {
             if (l && countsTokens(l.clauses)) first ??= { stmt: s, what: `token limit \`${nameOf(n)}\`` };
           }
       }
-      if (!first) continue;
+      // A route that caps (or sets) `max_tokens` reserves at most that: the model's bound is not needed.
+      if (!first || statements(route).some(boundsOutput)) continue;
       for (const name of names) {
         const model = models.get(name);
         if (!model || reported.has(name)) continue;
-        if (arr(model.settings).some((s) => BOUNDS.has(nameOf(s?.name) ?? ""))) continue;
+        const bounded = (settings: readonly Setting[]): boolean => arr(settings).some((s) => BOUNDS.has(nameOf(s?.name) ?? ""));
+        // A wildcard's bounds are its price table's, row by row.
+        if (model.upstream?.value === WILDCARD_UPSTREAM ? arr(model.prices).every((row) => bounded(row?.settings ?? [])) : bounded(model.settings)) continue;
         reported.add(name);
         const file = model.span?.file ?? "";
         out.push(

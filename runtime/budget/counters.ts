@@ -17,7 +17,7 @@ export type Counters = ReadonlyMap<string, CounterValue>;
 export const NO_COUNTERS: Counters = new Map();
 
 /** Reads the counters of the decision's budgets and limits; store failures propagate. */
-export async function readCounters(store: Store, d: RoutedDecision): Promise<Counters> {
+export async function readCounters(store: Store, d: Pick<RoutedDecision, "budgets" | "limits">): Promise<Counters> {
   const refs: CounterRef[] = [];
   for (const b of d.budgets) refs.push({ key: budgetKey(b.budget, b.scopeKey), window: b.node.window });
   for (const l of d.limits) {

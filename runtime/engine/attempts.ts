@@ -14,14 +14,17 @@
  *   half randomised), never sooner than the upstream's `Retry-After`. A
  *   `Retry-After` longer than `maxRetryAfterMs` is not waited for: the plan
  *   moves on to the next target instead.
+ * - A refusal (`context_length`, `content_filter`) is never retried on the
+ *   same target: the same model refuses the same request again.
  * - Then the next target, at once. No target is tried twice; there are at
  *   most Σ(retries + 1) tries.
  * - When every target is used up: 504 if the last failure was a timeout,
- *   else 502, with every try and its cause in the error.
+ *   429 if every try was a 429, 400 if the last was a refusal, else 502,
+ *   with every try and its cause in the error.
  */
 import { MAX_WAIT_MS } from "../../compiler/bounds/worst-case.js";
 import type { RoutedDecision } from "./decision.js";
-import { reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
+import { isRefusal, reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
 
 /** What happened to one try. */
 export type Outcome = { readonly ok: true } | { readonly ok: false; readonly cause: FailureCause; readonly retryAfterMs?: number };
@@ -113,7 +116,8 @@ export function next(state: AttemptState, outcome: Outcome, options: AttemptOpti
 
   const maxWait = options.maxRetryAfterMs ?? DEFAULT_MAX_WAIT_MS;
   const retryAfter = outcome.retryAfterMs;
-  if (action.retry < target.retries && (retryAfter === undefined || retryAfter <= maxWait)) {
+  // The same model refuses the same request again: a refusal goes straight to the next target.
+  if (action.retry < target.retries && !isRefusal(cause) && (retryAfter === undefined || retryAfter <= maxWait)) {
     const retry = action.retry + 1;
     const delayMs = Math.max(backoff(plan.backoffMs, retry, options), retryAfter ?? 0);
     return {
@@ -133,7 +137,8 @@ export function next(state: AttemptState, outcome: Outcome, options: AttemptOpti
   const rateLimited = history.every((h) => h.cause === 429);
   return fail(plan, history, {
     code: timeout ? "upstream_timeout" : "upstream_exhausted",
-    status: timeout ? 504 : rateLimited ? 429 : 502,
+    // The last model refused the request too: the caller must change it (a shorter prompt, other content).
+    status: timeout ? 504 : rateLimited ? 429 : isRefusal(cause) ? 400 : 502,
     message: `every target failed: ${tried(history)}`,
     attempts: history,
   });
@@ -148,6 +153,7 @@ export function next(state: AttemptState, outcome: Outcome, options: AttemptOpti
  */
 export function callerStatus(cause: FailureCause): number {
   if (cause === "timeout") return 504;
+  if (isRefusal(cause)) return 400;
   if (cause === 429 || cause === 413) return cause;
   if (cause === 400 || cause === 422) return 400;
   return 502;
@@ -168,7 +174,9 @@ export function backoff(baseMs: number, retry: number, options: AttemptOptions =
 }
 
 function causeText(cause: FailureCause): string {
-  return typeof cause === "number" ? `status ${cause}` : cause === "timeout" ? "a timeout" : "a connection failure";
+  if (typeof cause === "number") return `status ${cause}`;
+  if (isRefusal(cause)) return cause === "context_length" ? "a context-length error" : "a content-filter refusal";
+  return cause === "timeout" ? "a timeout" : "a connection failure";
 }
 
 /** `gpt-4o: 429, 429; sonnet: timeout` */

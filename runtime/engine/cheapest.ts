@@ -22,10 +22,10 @@ import type { Arm } from "./split.js";
 export const LARGEST_CONTEXT_TOKENS = 10_000_000;
 
 /** Dollars of the request's worst case on `model`; undefined when the model lacks a price. */
-export function worstCost(model: ModelNode | undefined, f: Facts): number | undefined {
+export function worstCost(model: ModelNode | undefined, f: Facts, asked: number | undefined = f.maxTokens): number | undefined {
   if (model?.inputPrice === undefined || model.outputPrice === undefined) return undefined;
   const input = model.context === undefined ? f.maxInputTokens : Math.min(f.maxInputTokens, model.context);
-  const output = f.maxTokens ?? model.maxOutput ?? model.context ?? LARGEST_CONTEXT_TOKENS;
+  const output = asked ?? model.maxOutput ?? model.context ?? LARGEST_CONTEXT_TOKENS;
   return (input * inputCeiling(model) + output * model.outputPrice) / 1_000_000;
 }
 

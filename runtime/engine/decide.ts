@@ -30,6 +30,8 @@ import { isEjected, orderByHealth, type HealthReader } from "./live.js";
 import { pickByDraw, pickByKey, pickFastest, totalWeight, type Arm } from "./split.js";
 import { NO_SCOPE_VALUE, type StateView } from "./state.js";
 import type { Tracer } from "./trace.js";
+import { refuseWildcard, resolvePlan, rowFor } from "./wildcard.js";
+import { shapedAsk } from "../../compiler/shaping.js";
 
 /** Optional extras for `decide`; none of them changes the decision. */
 export interface DecideOptions {
@@ -133,6 +135,14 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
   const name = r.node.name;
   const reject = r.node.target;
   if (reject.kind === "reject") return { kind: "refused", status: reject.status, route: r.ref, guardrails: NONE, budgets: NONE, limits: NONE, message: reject.message };
+  const wild = r.wildcards;
+  if (wild !== undefined) {
+    const refusal = refuseWildcard(wild, facts);
+    if (refusal !== undefined) {
+      if (tracer !== undefined) tracer({ kind: "rejected", message: refusal.message });
+      return { kind: "refused", status: refusal.status, code: refusal.code, route: r.ref, guardrails: NONE, budgets: NONE, limits: NONE, message: refusal.message };
+    }
+  }
 
   let budgets: readonly BudgetCharge[] = NONE;
   let rejectBy: BudgetCharge | undefined;
@@ -202,7 +212,8 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
   let split: SplitChoice | undefined;
   let downgrade: RoutedDecision["downgrade"];
   // Capabilities are checked only on routes whose targets declare some (engine/fit.ts).
-  const fit = r.fits === undefined ? undefined : new FitCheck(r.fits, facts);
+  // A route's shaping is part of what its targets are asked (`cap max_tokens`, lang/SPEC.md §4.8.2).
+  const fit = r.fits === undefined ? undefined : new FitCheck(r.fits, facts, shapedAsk(r.node.shaping, facts.maxTokens) ?? 0);
   if (downgradeIndex >= 0) {
     const b = r.budgets[downgradeIndex]!;
     plan = b.downgrade!;
@@ -224,6 +235,7 @@ function decideRoute(r: PreparedRoute, facts: Facts, state: StateView, tracer: T
     }
   }
   const more = unfit === undefined ? skipped : { unfit, ...skipped };
+  if (wild !== undefined) plan = resolvePlan(plan, wild, facts);
 
   const read = healthReader(r, state);
   if (read !== undefined) {
@@ -305,7 +317,12 @@ function pickArm(r: PreparedRoute, arms: readonly Arm[], total: number, facts: F
   const draw = state.draw();
   const models = r.cheapest;
   if (models !== undefined) {
-    const c = pickCheapest(arms, draw, (m) => worstCost(Object.hasOwn(models, m) ? models[m] : undefined, facts));
+    const priced = (m: string): string => (r.wildcards === undefined ? m : (rowFor(r.wildcards, m, facts) ?? m));
+    const asked = shapedAsk(r.node.shaping, facts.maxTokens);
+    const c = pickCheapest(arms, draw, (arm) => {
+      const m = priced(arm);
+      return worstCost(Object.hasOwn(models, m) ? models[m] : undefined, facts, asked);
+    });
     if (c.index < 0) return undefined;
     const compared: string[] = [];
     const costs: (number | undefined)[] = [];

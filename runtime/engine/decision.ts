@@ -130,12 +130,15 @@ export interface RejectedDecision {
 }
 
 /**
- * The matched route rejects every request it takes (`reject 403 "…"`):
- * answered with its status and message, nothing sent, nothing charged.
+ * The matched route rejects every request it takes (`reject 403 "…"`), or
+ * its wildcard target cannot send the requested name: answered with its
+ * status and message, nothing sent, nothing charged.
  */
 export interface RefusedDecision {
   readonly kind: "refused";
   readonly status: number;
+  /** Set when a wildcard target refuses the requested name (engine/wildcard.ts); absent: the route's own `reject`. */
+  readonly code?: "invalid_model" | "model_not_found";
   readonly route: RouteRef;
   readonly guardrails: readonly never[];
   readonly budgets: readonly never[];

@@ -16,7 +16,8 @@
  * - the prompt: reasons about `text` give its length instead of its content,
  *   and guardrail hits say what fired and how often, not what matched.
  */
-import type { ExprNode, FactNode, Graph, SourceRef, WindowNode } from "../../compiler/graph.js";
+import type { ExprNode, FactNode, Graph, Shaping, SourceRef, WindowNode } from "../../compiler/graph.js";
+import { describeShaping, shapeParams } from "../request/shape.js";
 import type { Decision } from "./decision.js";
 import { describeUnfit, unfitMessage } from "./fit.js";
 import { describeEjection, type SkippedTarget } from "./live.js";
@@ -94,7 +95,9 @@ export function explainDecision(
     ...(c.node.concurrent !== undefined ? { concurrent: { used: c.concurrentUsed ?? 0, count: c.node.concurrent } } : {}),
     ...(c.exhausted !== undefined ? { exhausted: c.exhausted } : {}),
   }));
-  const defaults = graph.routes[decision.route.index]?.defaults?.map((d): DefaultsRecord => ({ ...located(d.name, d.span), settings: [...d.settings] }));
+  const node = graph.routes[decision.route.index];
+  const defaults = node?.defaults?.map((d): DefaultsRecord => ({ ...located(d.name, d.span), settings: [...d.settings] }));
+  const shaped = node?.shaping === undefined ? undefined : shapedText(facts, node.shaping);
   const head = {
     policy: graph.policy,
     request,
@@ -102,6 +105,7 @@ export function explainDecision(
     routes,
     route: located(decision.route.name, decision.route.span),
     ...(defaults !== undefined ? { defaults } : {}),
+    ...(shaped !== undefined ? { shaped } : {}),
     budgets,
     limits,
     ...(decision.kind !== "refused" && decision.notApplied !== undefined
@@ -158,6 +162,29 @@ export function windowText(w: WindowNode): string {
 
 function located(name: string, span: SourceRef): Located {
   return { name, file: span.file, line: span.line };
+}
+
+/**
+ * The facts of a request that the policies in `graphs` read, as the
+ * decision record shows them (credentials redacted, the prompt as its
+ * length): the witness of a shadow difference (runtime/shadow).
+ */
+export function requestWitness(graphs: readonly Graph[], facts: Facts): RequestRecord {
+  const scrub = scrubber(facts);
+  const [first, ...rest] = graphs.map((g) => requestRecord(g, facts, false, scrub));
+  let out = first!;
+  for (const r of rest) {
+    const labels = { ...out.caller.labels, ...r.caller.labels };
+    const headers = { ...out.headers, ...r.headers };
+    const metadata = { ...out.metadata, ...r.metadata };
+    out = {
+      ...out,
+      caller: { ...out.caller, ...(Object.keys(labels).length > 0 ? { labels } : {}) },
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+    };
+  }
+  return out;
 }
 
 function requestRecord(graph: Graph, facts: Facts, keyPresented: boolean, scrub: (s: string) => string): RequestRecord {
@@ -340,3 +367,9 @@ function factsRead(graph: Graph): Reads {
   return { header, metadata, label };
 }
 
+/** What the route's shaping changes in the request the facts describe, or undefined when nothing (the server's shape step applies the same rule). */
+export function shapedText(facts: Facts, shaping: Shaping): string | undefined {
+  const asked = { ...(facts.maxTokens !== undefined ? { maxTokens: facts.maxTokens } : {}), ...(facts.temperature !== undefined ? { temperature: facts.temperature } : {}), ...(facts.topP !== undefined ? { topP: facts.topP } : {}) };
+  const { changes } = shapeParams(asked, shaping);
+  return changes.length === 0 ? undefined : describeShaping(changes);
+}

@@ -183,6 +183,8 @@ export interface Explanation {
   readonly route?: Located;
   /** The `defaults` blocks the matched route includes (`use`), with the statements each gave it. */
   readonly defaults?: readonly DefaultsRecord[];
+  /** What the route's shaping changes in the request's `max_tokens`, `temperature` and `top_p` (lang/SPEC.md §4.8.2): `max_tokens 20000 → 8000 (cap)`. */
+  readonly shaped?: string;
   readonly budgets: readonly BudgetRecord[];
   readonly limits: readonly LimitRecord[];
   /** The route's budgets and limits whose `when` is false for this request: not counted, and why. */

@@ -48,6 +48,9 @@ const KIND: Record<FactName, Kind> = {
   team: "string",
   user: "string",
   session: "string",
+  weekday: "string",
+  date: "string",
+  hour: "number",
   label: "string",
   text: "string",
   input_tokens: "number",
@@ -84,6 +87,10 @@ export function stringReader(fact: FactNode): StringRead {
       return (f) => f.user;
     case "session":
       return (f) => f.session;
+    case "weekday":
+      return (f) => f.local.weekday;
+    case "date":
+      return (f) => f.local.date;
     case "text":
       // The normal form (runtime/request/normalize.ts): invisible and look-alike characters cannot dodge a condition.
       return (f, t) => (t === f.text ? f.normalizedText : normalizeText(t).text);
@@ -151,6 +158,8 @@ function numberReader(fact: FactNode): (f: Facts) => number {
       return (f) => f.temperature ?? NaN;
     case "top_p":
       return (f) => f.topP ?? NaN;
+    case "hour":
+      return (f) => f.local.hour;
     default:
       throw new GraphError(`fact \`${name}\` is not a number`);
   }

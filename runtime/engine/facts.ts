@@ -8,6 +8,8 @@
 import type { Graph, TestRequest } from "../../compiler/graph.js";
 import { normalizeText, type CanonicalRequest } from "../request/index.js";
 import { openingOf, sessionOf } from "./session.js";
+import { localTime, type LocalTime } from "./local-time.js";
+import { DEFAULT_TIMEZONE } from "../../compiler/time.js";
 import type { Tokenizer } from "./tokens.js";
 
 /** A read-only record with no prototype surprises: only own string values are facts. */
@@ -65,6 +67,8 @@ export interface Facts {
   readonly topP: number | undefined;
   /** The conversation the request belongs to (session.ts); derived on first read. */
   readonly session: string | undefined;
+  /** The wall-clock time the request arrived, in the gateway's zone (local-time.ts); read on first use. */
+  readonly local: LocalTime;
   /**
    * `budget_used("B")`: percent of budget B spent and reserved for the
    * caller's scope value, by budget name; only the budgets the policy's
@@ -135,6 +139,10 @@ export interface FactsInit {
   session?: string | (() => string | undefined);
   /** `budget_used` by budget name, in percent. */
   budgetUsed?: Readonly<Record<string, number>>;
+  /** When the request arrived, ms since the epoch (the World's clock); default 0, so facts never read a clock themselves. */
+  atMs?: number;
+  /** The zone the time facts are read in (the graph's `timezone`); default UTC. */
+  timezone?: string;
 }
 
 const NO_USE: Readonly<Record<string, number>> = Object.freeze(Object.create(null) as Record<string, number>);
@@ -174,6 +182,9 @@ class RequestFacts implements Facts {
   private matches: Readonly<Record<string, boolean>> | undefined;
   private readonly tokenizer: Tokenizer | undefined;
   private sessionValue: string | undefined | (() => string | undefined);
+  private readonly atMs: number;
+  private readonly timezone: string;
+  private localValue: LocalTime | undefined;
 
   constructor(init: FactsInit, tokenizer: Tokenizer | undefined) {
     this.model = init.model;
@@ -196,6 +207,8 @@ class RequestFacts implements Facts {
     this.budgetUsed = init.budgetUsed ?? NO_USE;
     this.tokenizer = tokenizer;
     this.sessionValue = init.session;
+    this.atMs = init.atMs ?? 0;
+    this.timezone = init.timezone ?? DEFAULT_TIMEZONE;
     const given = init.inputTokens;
     // An empty text has exactly zero tokens: no need to ever count it.
     this.tokens = given !== undefined ? given : this.inputBytes === 0 ? 0 : -1;
@@ -216,6 +229,10 @@ class RequestFacts implements Facts {
     const v = this.sessionValue;
     if (typeof v !== "function") return v;
     return (this.sessionValue = v());
+  }
+
+  get local(): LocalTime {
+    return (this.localValue ??= localTime(this.atMs, this.timezone));
   }
 
   get normalizedText(): string {
@@ -291,6 +308,7 @@ export function factsFromRequest(
   caller: Caller,
   tokenizer: Tokenizer | undefined,
   endpoint: string = CHAT_ENDPOINT,
+  time: RequestTime = {},
 ): Facts {
   return new RequestFacts(
     {
@@ -311,9 +329,16 @@ export function factsFromRequest(
       temperature: req.sampling.temperature,
       topP: req.sampling.topP,
       session: () => sessionOf({ headers, ...sessionFields(req), opening: () => openingOf(req.messages) }),
+      ...time,
     },
     tokenizer,
   );
+}
+
+/** When a request arrived and the zone its time facts are read in. */
+export interface RequestTime {
+  atMs?: number;
+  timezone?: string;
 }
 
 /** The body fields the session may come from: `prompt_cache_key` (kept as passthrough) and the end-user id. */
@@ -333,7 +358,7 @@ function hasImages(req: CanonicalRequest): boolean {
  * `keys` brings that entry's team, user and labels; an explicit `team` or
  * `user` in the request wins over the entry.
  */
-export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "keys">, tokenizer?: Tokenizer, budgetUsed?: Readonly<Record<string, number>>): Facts {
+export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "keys"> & { gateway?: Pick<Graph["gateway"], "timezone"> }, tokenizer?: Tokenizer, budgetUsed?: Readonly<Record<string, number>>): Facts {
   const entry = request.key !== undefined && Object.hasOwn(graph.keys, request.key) ? graph.keys[request.key] : undefined;
   const team = request.team ?? entry?.team;
   const user = request.user ?? entry?.user;
@@ -364,28 +389,22 @@ export function factsFromTestRequest(request: TestRequest, graph: Pick<Graph, "k
       // A test's input is its one user message: the conversation's opening.
       session: request.session ?? (() => sessionOf({ headers: lowerCaseKeys(request.headers), opening: () => ({ system: "", user: request.input ?? "" }) })),
       budgetUsed,
+      atMs: request.atMs ?? TEST_MOMENT_MS,
+      ...(graph.gateway?.timezone !== undefined ? { timezone: graph.gateway.timezone } : {}),
     },
     tokenizer,
   );
 }
 
-/** UTF-8 byte length of a string without encoding it (lone surrogates count 3, as TextEncoder writes U+FFFD). */
+/**
+ * When a test request arrives unless it says `at`: a fixed moment, so a
+ * test's verdict never depends on when it runs (Monday 2026-01-05 12:00 UTC).
+ */
+export const TEST_MOMENT_MS = Date.UTC(2026, 0, 5, 12, 0, 0);
+
+/** UTF-8 byte length of a string without encoding it (lone surrogates count 3, as TextEncoder writes U+FFFD): V8's own count, a native loop. */
 export function utf8Length(s: string): number {
-  let bytes = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        // A surrogate pair: 2 UTF-16 units, 4 bytes.
-        bytes += 2;
-        i++;
-      } else bytes += 2;
-    } else bytes += 2;
-  }
-  return bytes;
+  return Buffer.byteLength(s, "utf8");
 }
 
 function callerLabels(caller: Caller): StringMap {

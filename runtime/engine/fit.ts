@@ -64,11 +64,10 @@ export function needsOf(f: Facts): number {
 }
 
 /** What a model lacks for the request whose needs are `needs` (empty: it can take it). */
-export function lacksOf(fit: ModelFit, needs: number, f: Facts): readonly Lack[] {
+export function lacksOf(fit: ModelFit, needs: number, f: Facts, asked: number = f.maxTokens ?? 0): readonly Lack[] {
   let out: Lack[] | undefined;
   const missing = fit.supports === undefined ? 0 : needs & ~fit.supports;
   if (missing !== 0) for (const c of ORDER) if ((missing & BIT[c]) !== 0) (out ??= []).push(c);
-  const asked = f.maxTokens ?? 0;
   // The byte length bounds the token count, so most requests are settled without counting.
   if (fit.context !== undefined && f.maxInputTokens + asked > fit.context && f.inputTokens + asked > fit.context) (out ??= []).push("context");
   if (fit.maxOutput !== undefined && asked > fit.maxOutput) (out ??= []).push("max_output");
@@ -89,6 +88,8 @@ export class FitCheck {
   constructor(
     private readonly fits: ReadonlyMap<string, ModelFit>,
     private readonly facts: Facts,
+    /** The `max_tokens` the route sends (its shaping applied, lang/SPEC.md §4.8.2). */
+    private readonly asked: number = facts.maxTokens ?? 0,
   ) {
     this.needs = needsOf(facts);
   }
@@ -97,7 +98,7 @@ export class FitCheck {
   takes(model: string): boolean {
     for (let i = 0; i < this.names.length; i++) if (this.names[i] === model) return this.verdicts[i]!;
     const fit = this.fits.get(model);
-    const lacks = fit === undefined ? NO_LACKS : lacksOf(fit, this.needs, this.facts);
+    const lacks = fit === undefined ? NO_LACKS : lacksOf(fit, this.needs, this.facts, this.asked);
     if (lacks.length > 0) {
       const room = { ...(lacks.includes("context") ? { context: fit!.context } : {}), ...(lacks.includes("max_output") ? { maxOutput: fit!.maxOutput } : {}) };
       this.unfit.push({ model, lacks, ...room });

@@ -25,6 +25,7 @@ export {
   type Caller,
   type Facts,
   type FactsInit,
+  type RequestTime,
 } from "./facts.js";
 export { compareTokens, countAhead, loadTokenizer, loadedTokenizer, tokenFloor, type Tokenizer } from "./tokens.js";
 export { prepare, type PreparedCache, type PreparedGraph, type PreparedRoute } from "./prepare.js";
@@ -34,7 +35,7 @@ export { emptyState, NO_SCOPE_VALUE, type StateView } from "./state.js";
 export { describeTraceEvent, type TraceEvent, type Tracer } from "./trace.js";
 export { exprText, explainExpr, factText } from "./explain.js";
 export { pickByDraw, pickByKey, makeArms } from "./split.js";
-export { DEFAULT_FALLBACK_ON, reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
+export { DEFAULT_FALLBACK_ON, isRefusal, reasonMatches, type AttemptPlan, type FailureCause, type PlannedTarget } from "./plan.js";
 export {
   backoff,
   callerStatus,

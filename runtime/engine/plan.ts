@@ -78,22 +78,37 @@ function makePlan(graph: Pick<Graph, "models" | "providers">, route: RouteNode, 
   });
 }
 
-/** Why one try failed: an HTTP status from upstream, a timeout, or a connection failure (refused, reset, DNS). */
-export type FailureCause = number | "timeout" | "connection";
+/**
+ * Why one try failed: an HTTP status from upstream, a timeout, a connection
+ * failure (refused, reset, DNS), or a client error that says this model will
+ * not take the request: the prompt is longer than its context
+ * (`context_length`) or its content filter refused it (`content_filter`).
+ */
+export type FailureCause = number | "timeout" | "connection" | RefusalCause;
+
+/** The client errors another model may not have; never retried on the same model. */
+export type RefusalCause = "context_length" | "content_filter";
+
+/** The status an upstream refusal came with: they are all client errors, matched by `400` and `4xx` as before they had a word. */
+export const REFUSAL_STATUS = 400;
+
+export function isRefusal(cause: FailureCause | "ok"): cause is RefusalCause {
+  return cause === "context_length" || cause === "content_filter";
+}
 
 /**
  * Whether a failure matches one of the listed reasons: `"429"` matches
- * exactly 429, `"5xx"` matches 500–599, `"timeout"` and `"connection"`
- * match themselves.
+ * exactly 429, `"5xx"` matches 500–599, the words match themselves, and a
+ * refusal also matches `"400"` and `"4xx"` (it is a 400 from upstream).
  */
 export function reasonMatches(reasons: readonly FailureReason[], cause: FailureCause): boolean {
   for (const r of reasons) {
-    if (typeof cause === "number") {
-      if (r.length === 3 && r.endsWith("xx")) {
-        const cls = r.charCodeAt(0) - 48;
-        if (Math.floor(cause / 100) === cls) return true;
-      } else if (String(cause) === r) return true;
-    } else if (r === cause) return true;
+    if (r === cause) return true;
+    const status = typeof cause === "number" ? cause : isRefusal(cause) ? REFUSAL_STATUS : undefined;
+    if (status === undefined) continue;
+    if (r.length === 3 && r.endsWith("xx")) {
+      if (Math.floor(status / 100) === r.charCodeAt(0) - 48) return true;
+    } else if (String(status) === r) return true;
   }
   return false;
 }

@@ -19,6 +19,7 @@ import { budgetsReadByConditions } from "./budget-use.js";
 import { modelFits, type ModelFit } from "./fit.js";
 import { buildPlan, downgradePlan, type AttemptPlan } from "./plan.js";
 import { makeArms, totalWeight, type Arm } from "./split.js";
+import { prepareWildcards, type PreparedWildcards } from "./wildcard.js";
 
 /** A budget a route charges, with its downgrade plan precomputed. */
 export interface PreparedBudget {
@@ -65,6 +66,8 @@ export interface PreparedRoute {
   readonly healthSpan: SourceRef | undefined;
   /** What the route's targets can take (engine/fit.ts); undefined when none of them declares anything, so nothing is checked. */
   readonly fits: ReadonlyMap<string, ModelFit> | undefined;
+  /** The route's wildcard targets (engine/wildcard.ts); undefined when it has none. */
+  readonly wildcards: PreparedWildcards | undefined;
 }
 
 /** A cache a route uses: its name in the graph, its node, its compiled `when`. */
@@ -197,6 +200,7 @@ function prepareRoute(
     cache,
     healthSpan: node.health === undefined ? undefined : graph.health?.[node.health]?.span,
     fits: routeModels(node, budgets).some((m) => fits.has(m)) ? fits : undefined,
+    wildcards: prepareWildcards(graph, node, routeModels(node, budgets)),
   };
 }
 

@@ -92,6 +92,18 @@ export class HealthTracker {
     if (this.sharing?.shares(health) === true) this.sharing.closed(health, model, rec);
   }
 
+  /**
+   * What a request would be told about (policy, model) now, taking nothing:
+   * a half-open target reads as probing but no probe is taken. For the
+   * shadow's decide (runtime/shadow), which must not change live health.
+   */
+  readonly peek = (health: string, model: string): TargetHealth => {
+    const rec = this.records.get(health)?.get(model);
+    if (rec === undefined || !rec.ejected) return HEALTHY;
+    const state = look(rec, this.now());
+    return state === "half-open" ? PROBE : state;
+  };
+
   /** The state view's `latency` reader. */
   readonly latencyOf = (model: string): number | undefined => this.latency.estimate(model, this.now());
 
@@ -166,6 +178,17 @@ export class RequestHealth {
     if (rec.shared && now >= rec.until) rec.wanted = true;
     seen.push({ health, model, rec, state, probe: false });
     return state;
+  };
+
+  /**
+   * The state view's `health` reader for a second decide of this request
+   * (the shadow's): what this request was already told, else a peek that
+   * takes no probe, so the second decide sees what the first did and
+   * changes nothing.
+   */
+  readonly peek = (health: string, model: string): TargetHealth => {
+    for (const s of this.seen) if (s.model === model && s.health === health) return s.state;
+    return this.tracker.peek(health, model);
   };
 
   /** One try of `model` ended after `ms`; an answer feeds its latency estimate, and every health policy the decision read for it hears the outcome. */

@@ -9,11 +9,12 @@
  * prompt or the completion unless the policy says `log_bodies true` (and
  * then after the guardrails' redactions).
  */
-import { describeTraceEvent, describeUnfit } from "../engine/index.js";
+import { describeTraceEvent, describeUnfit, isRefusal } from "../engine/index.js";
 import type { AttemptEntry, AccessEntry, GuardrailEntry } from "./log.js";
 import { bodiesToLog, loggedBodies, type LoggedBodies } from "./bodies.js";
 import { errorClass, type FinishedRequest } from "./request.js";
 import { priceDollars } from "../budget/price.js";
+import { describeShaping } from "../request/index.js";
 
 /** Hex digits of the key hash kept in `keyId`: enough to find the entry in `keys`, far too few to matter. */
 const KEY_ID_HEX = 12;
@@ -61,6 +62,7 @@ export function requestEntry(f: FinishedRequest): AccessEntry {
   if (t.target !== undefined) e.target = t.target;
   if (t.attempts.length > 0) e.attempts = attempts(f);
   if (t.unfit !== undefined) e.skipped = t.unfit.map(describeUnfit);
+  if (t.shaped !== undefined) e.shaped = describeShaping(t.shaped);
   if (t.skipped !== undefined) {
     const health = f.graph.health ?? {};
     const ejected = t.skipped.map((s) => describeTraceEvent({ kind: "skipped", skipped: s, span: Object.hasOwn(health, s.health) ? health[s.health]!.span : undefined }));
@@ -117,6 +119,8 @@ function attempts(f: FinishedRequest): AttemptEntry[] {
       entry.ms = round(timing.ms);
       if (timing.error !== undefined) entry.error = errorClass(timing.error);
     } else if (a.cause !== "ok") entry.error = typeof a.cause === "number" ? "status" : a.cause;
+    // A refusal says more than its status error: the prompt was too long, or the filter refused it.
+    if (isRefusal(a.cause)) entry.error = a.cause;
     out.push(entry);
   }
   return out;

@@ -22,7 +22,7 @@ export interface AttemptEntry {
   retry?: number;
   /** Milliseconds (absent when tries were not timed). */
   ms?: number;
-  /** For a failed try: `status`, `timeout`, `connection`, `protocol`, `request`. */
+  /** For a failed try: `status`, `timeout`, `connection`, `protocol`, `request`, or the refusal (`context_length`, `content_filter`). */
   error?: string;
 }
 
@@ -71,6 +71,8 @@ export interface AccessEntry {
    * ago after 5 consecutive 503s, health upstream (main.route:14)`).
    */
   skipped?: string[];
+  /** What the route's shaping changed: `max_tokens 20000 → 8000 (cap), temperature set 0.2`. */
+  shaped?: string;
   promptTokens?: number;
   completionTokens?: number;
   /** Dollars, from the model's prices and the reported usage. */

@@ -84,7 +84,13 @@ class Kept {
   viewStatus = 0;
   route: string | undefined;
   target: string | undefined;
-  /** Each try, copied into arrays the slot reuses: model, retry, cause, and its timing. */
+  /**
+   * Each try, copied into arrays the slot reuses: model, retry, cause, and its timing. Only the first
+   * `attempts`/`tryCount` entries are this request's: the arrays are never shortened, since a shortened
+   * array drops its backing store and the next request's pushes would allocate a young one the slot keeps.
+   */
+  attempts = 0;
+  tryCount = 0;
   readonly attModel: string[] = [];
   readonly attRetry: number[] = [];
   readonly attCause: AttemptRecord["cause"][] = [];
@@ -94,6 +100,8 @@ class Kept {
   /** Guardrail hits as guardrail, rule, detectors, count (redactions then flags). */
   readonly hits: GuardHit[] = [];
   redactions = 0;
+  /** Hits of this request: the first `hitCount` of `hits` (never shortened, like the tries). */
+  hitCount = 0;
   skipped: RequestView["skipped"];
   errorCode: string | undefined;
   team: string | undefined;
@@ -111,8 +119,10 @@ class Kept {
     this.requestId = v.requestId;
     this.graph = f.graph;
     this.prepared = f.prepared;
-    this.method = f.method;
-    this.path = f.path;
+    // Strings a request repeats (its method, path, model, team) are kept only when they differ from the slot's:
+    // an equal string already held is old, and pointing the slot at the request's young copy would promote it.
+    if (this.method !== f.method) this.method = f.method;
+    if (this.path !== f.path) this.path = f.path;
     this.status = f.status;
     this.totalMs = f.totalMs;
     this.ttfbMs = f.ttfbMs;
@@ -130,9 +140,9 @@ class Kept {
     copyAttempts(this, v.attempts, v.tries);
     copyHits(this, v.redacted, v.flagged);
     this.skipped = v.skipped;
-    this.errorCode = v.errorCode;
-    this.team = v.team;
-    this.model = v.model;
+    if (this.errorCode !== v.errorCode) this.errorCode = v.errorCode;
+    if (this.team !== v.team) this.team = v.team;
+    if (this.model !== v.model) this.model = v.model;
     this.stream = v.stream;
     this.caller = v.caller;
     this.span = v.span;
@@ -148,18 +158,18 @@ class Kept {
       requestId: this.requestId,
       route: this.route,
       target: this.target,
-      attempts: this.attModel.map((model, i) => ({ model, retry: this.attRetry[i]!, cause: this.attCause[i]! })),
+      attempts: this.attModel.slice(0, this.attempts).map((model, i) => ({ model, retry: this.attRetry[i]!, cause: this.attCause[i]! })),
       skipped: this.skipped,
       status: this.viewStatus,
       errorCode: this.errorCode,
       redacted: this.hits.slice(0, this.redactions),
-      flagged: this.hits.slice(this.redactions),
+      flagged: this.hits.slice(this.redactions, this.hitCount),
       team: this.team,
       model: this.model,
       stream: this.stream,
       caller: this.caller,
       span: this.span,
-      tries: this.tryMs.map((ms, i) => (this.tryError[i] === undefined ? { startMs: this.tryStart[i]!, ms } : { startMs: this.tryStart[i]!, ms, error: this.tryError[i]! })),
+      tries: this.tryMs.slice(0, this.tryCount).map((ms, i) => (this.tryError[i] === undefined ? { startMs: this.tryStart[i]!, ms } : { startMs: this.tryStart[i]!, ms, error: this.tryError[i]! })),
       blocked: this.blocked,
       rejected: this.rejected,
       decision: this.decision,
@@ -185,25 +195,29 @@ class Kept {
 }
 
 function copyAttempts(k: Kept, attempts: RequestView["attempts"], tries: RequestView["tries"]): void {
-  k.attModel.length = k.attRetry.length = k.attCause.length = 0;
+  let i = 0;
   for (const a of attempts) {
-    k.attModel.push(a.model);
-    k.attRetry.push(a.retry);
-    k.attCause.push(a.cause);
+    if (k.attModel[i] !== a.model) k.attModel[i] = a.model;
+    k.attRetry[i] = a.retry;
+    k.attCause[i] = a.cause;
+    i++;
   }
-  k.tryStart.length = k.tryMs.length = k.tryError.length = 0;
+  k.attempts = i;
+  i = 0;
   for (const t of tries) {
-    k.tryStart.push(t.startMs);
-    k.tryMs.push(t.ms);
-    k.tryError.push(t.error);
+    k.tryStart[i] = t.startMs;
+    k.tryMs[i] = t.ms;
+    if (k.tryError[i] !== t.error) k.tryError[i] = t.error;
+    i++;
   }
+  k.tryCount = i;
 }
 
 function copyHits(k: Kept, redacted: readonly GuardHit[], flagged: readonly GuardHit[]): void {
   // GuardHit objects are small and made per request: their fields are copied into objects the slot keeps.
   const n = redacted.length + flagged.length;
   while (k.hits.length < n) k.hits.push({ guardrail: "", rule: 0, by: "", count: 0 });
-  k.hits.length = n;
+  k.hitCount = n;
   let i = 0;
   for (const h of redacted) setHit(k.hits[i++]!, h);
   for (const h of flagged) setHit(k.hits[i++]!, h);
@@ -212,8 +226,8 @@ function copyHits(k: Kept, redacted: readonly GuardHit[], flagged: readonly Guar
 
 function setHit(into: GuardHit, h: GuardHit): void {
   const w = into as { guardrail: string; rule: number; by: string; count: number };
-  w.guardrail = h.guardrail;
+  if (w.guardrail !== h.guardrail) w.guardrail = h.guardrail;
   w.rule = h.rule;
-  w.by = h.by;
+  if (w.by !== h.by) w.by = h.by;
   w.count = h.count;
 }

@@ -18,7 +18,7 @@ import type { Graph, SourceRef } from "../../compiler/graph.js";
 import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, PreparedGraph, SkippedTarget, UnfitTarget } from "../engine/index.js";
 import type { EmbeddingUse, RequestRecord, TryTiming, Written } from "../pipeline/index.js";
 import type { ChatCompletion, Usage } from "../providers/index.js";
-import type { CanonicalRequest } from "../request/index.js";
+import type { CanonicalRequest, ShapeChange } from "../request/index.js";
 import { priceDollars } from "../budget/price.js";
 
 /** What the record says happened, in one object (see pipeline/record.ts for the events). */
@@ -31,6 +31,8 @@ export interface RequestView {
   skipped?: readonly SkippedTarget[];
   /** Targets that cannot take the request (left out of the plan). */
   unfit?: readonly UnfitTarget[];
+  /** What the route's shaping changed in the request sent. */
+  shaped?: readonly ShapeChange[];
   /** The status of the reply (200 for a stream, even if it is cut later). */
   status: number;
   errorCode?: string;
@@ -95,6 +97,9 @@ export function viewOf(record: RequestRecord): RequestView {
         break;
       case "unfit":
         v.unfit = e.unfit;
+        break;
+      case "shaped":
+        v.shaped = e.changes;
         break;
       case "guarded":
         if (e.redacted.length > 0) v.redacted = v.redacted.length === 0 ? e.redacted : [...v.redacted, ...e.redacted];

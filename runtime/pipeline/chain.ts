@@ -3,11 +3,13 @@
  * loaded:
  *
  *   respond → auth → decode → facts → [explain] → decide → input guard
- *     → [bodies] → [cache] → [admit] → [output guard] → execute
+ *     → [shape] → [bodies] → [cache] → [admit] → [output guard] → execute
  *
  * A bracketed step is present only when its feature is: `explain` when
  * decisions are logged, `bodies` with `log_bodies true`, `admit` when the
- * policy has budgets or limits, `output guard` when a guardrail has output
+ * policy has budgets or limits, `shape` when a route shapes requests (after
+ * the guardrails, before the cache and admission: the reservation reads the
+ * shaped request), `output guard` when a guardrail has output
  * rules, `cache` when a route has a cache (before admit: a hit is free). A
  * new feature is a new step file in steps/ and one line here. Another
  * inbound API (apis.ts) swaps respond and decode for its own and keeps
@@ -30,6 +32,7 @@ import { facts } from "./steps/facts.js";
 import { inputGuard } from "./steps/input-guard.js";
 import { outputGuard } from "./steps/output-guard.js";
 import { respond, respondAs } from "./steps/respond.js";
+import { shape as shaping } from "./steps/shape.js";
 
 /** Which optional steps are in the chain. */
 export interface ChainFeatures {
@@ -42,6 +45,7 @@ export function chatSteps(graph: Graph, features: ChainFeatures, shape?: Inbound
   const steps: ChatStep[] = shape === undefined ? [respond, auth, decode, facts] : [respondAs(shape), auth, decodeAs(shape), facts];
   if (features.explain) steps.push(explain);
   steps.push(decide, inputGuard);
+  if (graph.routes.some((r) => r.shaping !== undefined)) steps.push(shaping);
   if (graph.gateway.logBodies) steps.push(bodies);
   if (graph.routes.some((r) => r.cache !== undefined)) steps.push(cache);
   if (Object.keys(graph.budgets).length > 0 || Object.keys(graph.limits).length > 0) steps.push(admit);

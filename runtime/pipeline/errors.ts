@@ -18,6 +18,8 @@ export const ERROR_KINDS = {
   invalid_api_key: { status: 401, type: "authentication_error" },
   not_found: { status: 404, type: "invalid_request_error" },
   model_not_found: { status: 404, type: "invalid_request_error" },
+  /** A requested name a wildcard target may not send upstream (runtime/engine/wildcard.ts). */
+  invalid_model: { status: 400, type: "invalid_request_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   request_timeout: { status: 408, type: "invalid_request_error" },
   request_too_large: { status: 413, type: "invalid_request_error" },

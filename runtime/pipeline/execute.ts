@@ -19,6 +19,8 @@ export interface ExecuteOptions {
   request: CanonicalRequest;
   stream: boolean;
   requestId: string;
+  /** The route's `upstream_header`s, name and value alternating; sent with every try. */
+  upstreamHeaders?: readonly string[] | undefined;
   /** Aborts when the client goes away. */
   signal: AbortSignalLike;
   /** Clock time (ms) after which no new try starts and tries are cut short. */
@@ -54,6 +56,8 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
   const onTry = o.onTry;
   const clock = o.clock ?? monotonic;
   let last: UpstreamError | undefined;
+  // A reply the content filter ended is an answer unless the route falls back on `content_filter` (lang/SPEC.md §7.4).
+  const refusesOnFilter = decision.plan.fallbackOn.includes("content_filter");
   // The shared driver (engine/run-plan.ts) schedules the tries and applies the deadline; this sends them.
   const run = await runPlan<Answer>(decision, {
     deadlineAt: o.deadlineAt,
@@ -62,7 +66,7 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
     random: o.random,
     aborted: () => o.signal.aborted,
     send: async (target, timeoutMs): Promise<TryReply<Answer>> => {
-      const attempt = { request: o.request, model: target.model, signal: o.signal, timeoutMs, requestId: o.requestId };
+      const attempt = { request: o.request, model: target.model, upstream: target.upstream, signal: o.signal, timeoutMs, requestId: o.requestId, upstreamHeaders: o.upstreamHeaders };
       const startMs = onTry === undefined && o.onOutcome === undefined ? 0 : clock();
       try {
         if (o.request.operation === "embeddings") {
@@ -82,6 +86,7 @@ export async function execute(rt: Runtime, decision: RoutedDecision, o: ExecuteO
           return { kind: "answered", value: { kind: "stream", stream } };
         }
         const completion = await rt.providers.complete(attempt);
+        if (refusesOnFilter && filtered(completion)) throw filteredError(target, o.requestId);
         onTry?.({ startMs, ms: clock() - startMs });
         o.onOutcome?.(target.model, OK_OUTCOME, clock() - startMs);
         return { kind: "answered", value: { kind: "completion", completion } };
@@ -120,6 +125,18 @@ const OK_OUTCOME: Outcome = Object.freeze({ ok: true });
 const ABORTED = Object.freeze({ kind: "aborted" }) satisfies TryReply<Answer>;
 const monotonic = (): number => performance.now();
 
+/** Every choice of the reply was ended by the provider's content filter (each adapter maps its refusal to `content_filter`). */
+function filtered(c: Completion): boolean {
+  const choices = c.completion.choices;
+  return choices.length > 0 && choices.every((ch) => ch.finish_reason === "content_filter");
+}
+
+/** A filtered 200 as the refusal it is, so it falls back like the 400 other providers send for it. */
+function filteredError(target: PlannedTarget, requestId: string): UpstreamStatusError {
+  const origin = { provider: target.provider ?? target.model, requestId };
+  return new UpstreamStatusError(origin, 200, { message: "the reply was withheld by the provider's content filter (finish_reason `content_filter`)", refusal: "content_filter" });
+}
+
 /** An upstream failure in the terms of the attempts machine. */
 export function outcomeOf(err: UpstreamError): Extract<Outcome, { ok: false }> {
   const retryAfterMs = err instanceof UpstreamStatusError ? err.retryAfterMs : undefined;
@@ -128,7 +145,7 @@ export function outcomeOf(err: UpstreamError): Extract<Outcome, { ok: false }> {
 }
 
 function causeOf(reason: string): FailureCause {
-  if (reason === "timeout") return "timeout";
+  if (reason === "timeout" || reason === "context_length" || reason === "content_filter") return reason;
   const n = Number(reason);
   // `connection`, and `aborted` when the signal was not ours (cannot happen; treat as a broken connection)
   return Number.isInteger(n) ? n : "connection";

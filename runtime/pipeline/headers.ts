@@ -4,7 +4,9 @@
  * (`gpt-4o:429,sonnet:200`: every try in order with its outcome),
  * `x-aigw-policy` and `x-request-id`; `x-aigw-skipped` (`gpt-35:no-images`,
  * `gpt-4o:ejected`) when targets that cannot take the request were left out
- * or the route's health policy moved ejected targets to the end.
+ * or the route's health policy moved ejected targets to the end;
+ * `x-aigw-shaped` (`max_tokens,temperature`) when the route's shaping
+ * changed parameters of the request sent.
  */
 import type { AttemptRecord, SkippedTarget, UnfitTarget } from "../engine/index.js";
 
@@ -43,6 +45,8 @@ export interface DecisionHeaders {
   skipped?: readonly SkippedTarget[];
   /** Targets that cannot take the request. */
   unfit?: readonly UnfitTarget[];
+  /** Parameters the route's shaping changed (`max_tokens`, `temperature`). */
+  shaped?: readonly string[];
 }
 
 /** The decision headers, in a fixed order; absent parts are left out. */
@@ -55,5 +59,6 @@ export function decisionHeaders(d: DecisionHeaders): HeaderList {
   if (d.target !== undefined) h.push(["x-aigw-target", d.target]);
   if (d.attempts !== undefined && d.attempts.length > 0) h.push(["x-aigw-attempts", attemptsHeader(d.attempts)]);
   if (d.skipped !== undefined || d.unfit !== undefined) h.push(["x-aigw-skipped", skippedHeader(d.skipped, d.unfit)]);
+  if (d.shaped !== undefined) h.push(["x-aigw-shaped", d.shaped.join(",")]);
   return h;
 }

@@ -9,7 +9,7 @@ import type { SourceRef } from "../../compiler/graph.js";
 import type { AttemptRecord, Caller, Explanation, Facts, GuardHit, SkippedTarget, UnfitTarget } from "../engine/index.js";
 import type { ChatCompletion, Usage } from "../providers/index.js";
 import type { TryTiming } from "./execute.js";
-import type { CanonicalRequest } from "../request/index.js";
+import type { CanonicalRequest, ShapeChange } from "../request/index.js";
 import type { EmbeddingUse } from "./semantic.js";
 
 export type RecordEvent =
@@ -29,6 +29,8 @@ export type RecordEvent =
   | { readonly kind: "explained"; readonly decision: Explanation }
   /** Guardrails ran on the input (`endMs`: monotonic) or on the output. */
   | { readonly kind: "guarded"; readonly direction: "input" | "output"; readonly redacted: readonly GuardHit[]; readonly flagged: readonly GuardHit[]; readonly blocked: GuardHit | undefined; readonly endMs?: number }
+  /** The route's shaping changed these parameters of the request to send (lang/SPEC.md §4.8.2). */
+  | { readonly kind: "shaped"; readonly changes: readonly ShapeChange[] }
   /** With `log_bodies`: the request as sent upstream (after redaction), and what reading it needs. */
   | { readonly kind: "bodies"; readonly request: CanonicalRequest; readonly guardrails: readonly string[]; readonly facts: Facts }
   /** With `log_bodies`: the completion as answered (after output guardrails). */

@@ -7,7 +7,7 @@
  * swaps one reference; requests in flight keep the one they started with.
  */
 import { readFileSync } from "node:fs";
-import type { Graph } from "../../compiler/graph.js";
+import { isWildcard, tableRows, type Graph } from "../../compiler/graph.js";
 import { loadTokenizer, prepare, tokenFloor, type PreparedGraph } from "../engine/index.js";
 import type { Budgets } from "../budget/admission.js";
 import { HealthTracker } from "../health/index.js";
@@ -23,6 +23,7 @@ import { RequestRecord } from "./record.js";
 import type { GuardOffload } from "../offload/index.js";
 import { KeySets, Revocations, TokenVerifier } from "../identity/index.js";
 import type { Reply } from "./respond.js";
+import type { Shadow } from "../shadow/index.js";
 
 export interface Runtime {
   readonly graph: Graph;
@@ -56,6 +57,8 @@ export interface Runtime {
   readonly offload: GuardOffload | undefined;
   /** Applies guardrails: inline, or on the offload for large texts. */
   readonly applyGuard: ApplyGuard;
+  /** The candidate policy decided beside this one (`aigw serve --shadow`), one per gateway, shared across reloads. */
+  readonly shadow: Shadow | undefined;
   /** Runs the chain of the request's inbound API (`input.api`, chat by default). */
   chat(input: ChatInput): Promise<ChatOutcome>;
 }
@@ -94,6 +97,8 @@ export interface RuntimeOptions {
   offload?: GuardOffload | undefined;
   /** Token key sets and the revocation list, kept across reloads; absent: key set files read from disk, nothing revoked. */
   identity?: Identity;
+  /** A candidate policy to decide beside this one (runtime/shadow). */
+  shadow?: Shadow;
 }
 
 /** What identifies callers beyond the policy's keys, shared across reloads. */
@@ -135,7 +140,7 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     needsTokenizer: prepared.readsTokens,
     tokenFloor: prepared.readsTokens ? tokenFloor(graph) : Infinity,
     modelsBody: modelsList(graph),
-    modelEntries: new Map(graph.accepted.map((id) => [id, JSON.stringify(modelEntry(id))])),
+    modelEntries: new Map(listedModels(graph).map((id) => [id, JSON.stringify(modelEntry(id))])),
     problems: providers.problems,
     world,
     budgets: options.budgets,
@@ -144,6 +149,7 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     timeSteps: options.timeSteps === true,
     offload,
     applyGuard: guardApplier({ offload }),
+    shadow: options.shadow,
     async chat(input) {
       const requestId = options.requestId(input.headers["x-request-id"]);
       const record = new RequestRecord(requestId);
@@ -161,8 +167,26 @@ function modelEntry(id: string) {
   return { id, object: "model", created: 0, owned_by: "aigw", type: "model", display_name: id, created_at: "1970-01-01T00:00:00Z", endpoints: ENDPOINTS };
 }
 
+/**
+ * The names to list: those the route index accepts, then each price-table
+ * row of a wildcard some route sends to, under its provider's prefix
+ * (`openai/gpt-4o`), the name a caller asks for.
+ */
+function listedModels(graph: Graph): string[] {
+  const names = new Set(graph.accepted);
+  for (const route of graph.routes) {
+    const first = route.target.kind === "to" ? [route.target.model] : route.target.kind === "split" ? route.target.arms.map((a) => a.model) : [];
+    for (const m of [...first, ...route.fallback]) {
+      const node = Object.hasOwn(graph.models, m) ? graph.models[m]! : undefined;
+      if (node === undefined || !isWildcard(node)) continue;
+      for (const [, row] of tableRows(graph.models, m)) names.add(`${node.provider}/${row.upstream}`);
+    }
+  }
+  return [...names];
+}
+
 /** The OpenAI list format of the model names the policy accepts. */
 function modelsList(graph: Graph): string {
-  const data = graph.accepted.map(modelEntry);
+  const data = listedModels(graph).map(modelEntry);
   return JSON.stringify({ object: "list", data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null });
 }

@@ -42,6 +42,8 @@ export interface ExplainOptions {
   hashKey?: (key: string) => string;
   /** The request path. Default `/v1/chat/completions`. */
   endpoint?: string;
+  /** When the request arrives (the time facts), ms since the epoch. Default 0; `aigw explain` passes `--at` or its clock. */
+  atMs?: number;
 }
 
 /** Thrown by `explainRequest` for a request that is not `{ headers, body: { model, … } }`. */
@@ -86,7 +88,8 @@ export function explainRequest(graph: Graph, request: ExplainInput, options: Exp
   const texts = requestTexts(req);
   const headers = request.headers ?? {};
   const caller = options.caller ?? callerFromKeys(graph, headers, options.hashKey);
-  const facts = factsFromRequest(req, texts, withoutCredentials(headers), caller, options.tokenizer, options.endpoint ?? CHAT_ENDPOINT);
+  const time = { atMs: options.atMs ?? 0, ...(graph.gateway.timezone !== undefined ? { timezone: graph.gateway.timezone } : {}) };
+  const facts = factsFromRequest(req, texts, withoutCredentials(headers), caller, options.tokenizer, options.endpoint ?? CHAT_ENDPOINT, time);
   const events: TraceEvent[] = [];
   const prepared = prepare(graph);
   const decision = decide(prepared, facts, options.state ?? emptyState(DEFAULT_DRAW), { tracer: (e) => void events.push(e) });

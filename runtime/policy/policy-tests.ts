@@ -45,6 +45,9 @@ import type { StateView } from "../engine/state.js";
 import { loadedTokenizer, type Tokenizer } from "../engine/tokens.js";
 import { givenHealth, type HealthGiven } from "../health/index.js";
 import { testCharge, type Charge } from "./test-charge.js";
+import { shapeParams } from "../request/shape.js";
+import { testHeaders } from "./test-headers.js";
+import type { HeaderList } from "../pipeline/headers.js";
 
 /** One test's verdict, as `aigw check` reports it. */
 export interface TestResult {
@@ -105,6 +108,25 @@ export interface Simulation {
   cache?: "hit" | "miss" | "bypass" | "ineligible";
   /** What the request is charged (test-charge.ts); set by the test runner, for `expect cost`. */
   charge?: Charge;
+  /** The shapeable parameters of the request sent, after the route's shaping; set by the test runner, for `expect shaped`. */
+  sent?: SentParams;
+  /** The budget and rate-limit headers of the answer (test-headers.ts); set by the test runner, for `expect header`. */
+  headers?: HeaderList;
+}
+
+/** `max_tokens`, `temperature` and `top_p` of the request sent, by their policy names; absent: not sent. */
+export type SentParams = Readonly<Record<string, number | undefined>>;
+
+/** The parameters the matched route sends for the request the facts describe (the server's shape step applies the same rule). */
+export function sentParams(graph: Graph, facts: Facts, decision: Decision): SentParams {
+  const asked = { maxTokens: facts.maxTokens, temperature: facts.temperature, topP: facts.topP };
+  const shaping = decision.kind === "no-route" ? undefined : graph.routes[decision.route.index]?.shaping;
+  const p = shaping === undefined ? asked : shapeParams(defined(asked), shaping).params;
+  return { max_tokens: p.maxTokens, temperature: p.temperature, top_p: p.topP };
+}
+
+function defined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /** How one target behaves in a simulation (the `given`s about it). */
@@ -160,10 +182,13 @@ async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTest
     const random = seededRandom(seedOf(test.name, options.seed ?? 0));
     const cached = test.given.some((g) => g.kind === "cache-hit");
     const world = givenWorld(test);
-    const simulated = await simulate(p, facts, givenState(test, random, graph), world, random, cached);
+    const state = givenState(test, random, graph);
+    const simulated = await simulate(p, facts, state, world, random, cached);
     const upstream = simulated.status === 200 && simulated.attempts.length > 0 && simulated.target !== undefined;
     const answered = upstream ? { model: simulated.target!, answer: world.get(simulated.target!)?.answer } : undefined;
-    const sim: Simulation = test.expect.some((e) => e.kind === "cost") ? { ...simulated, charge: testCharge(graph, answered, facts, tokenizer) } : simulated;
+    let sim: Simulation = test.expect.some((e) => e.kind === "cost") ? { ...simulated, charge: testCharge(graph, answered, facts, tokenizer) } : simulated;
+    if (test.expect.some((e) => e.kind === "shaped")) sim = { ...sim, sent: sentParams(graph, facts, sim.decision) };
+    if (test.expect.some((e) => e.kind === "header")) sim = { ...sim, headers: await admissionHeaders(p, sim, facts, state) };
     reached = reachedBy(sim);
     options.onSimulation?.(test, sim);
     checkGivens(graph, test, sim, (m) => fail(test.span, m));
@@ -177,6 +202,17 @@ async function runPrepared(p: PreparedGraph, test: TestCase, options: PolicyTest
   const result: TestResult = reached === undefined ? { ...base, passed: true } : { ...base, passed: true, ...reached };
   if (failures.length === 0) return result;
   return { ...result, passed: false, message: failures.map((f) => f.message).join("\n"), failures };
+}
+
+/**
+ * The admission's headers as the caller gets them: on a 429 of a budget or
+ * limit, and on an answer from upstream (the server drops them from an
+ * error after failed tries, and a blocked request or a cache hit never
+ * reached admission).
+ */
+async function admissionHeaders(p: PreparedGraph, sim: Simulation, facts: Facts, state: StateView): Promise<HeaderList> {
+  const sent = sim.decision.kind === "rejected" || (sim.status === 200 && sim.attempts.length > 0);
+  return sent ? testHeaders(p, sim.decision, facts, state) : [];
 }
 
 /** What a test's request reached, for its JSON result and for coverage. */
@@ -248,7 +284,7 @@ export async function simulate(
     send: async (target: PlannedTarget, timeoutMs: number): Promise<TryReply<undefined>> => {
       const n = (triesOf.get(target.model) ?? 0) + 1;
       triesOf.set(target.model, n);
-      const b = world.get(target.model);
+      const b = world.get(target.model) ?? world.get(declaredModel(target.model));
       const failing = b?.fails !== undefined && (b.times === undefined || n <= b.times) ? b.fails : undefined;
       const latency = b?.latencyMs ?? 0;
       // A try that does not end before its timeout is cut there; `fails timeout` always waits it out.
@@ -337,7 +373,7 @@ export function givenWorld(test: TestCase): Map<string, TargetBehaviour> {
 
 /** A `given … fails R` reason as a concrete failure: a status class becomes its first status (`5xx` → 500). */
 export function failureCause(reason: FailureReason): FailureCause {
-  if (reason === "timeout" || reason === "connection") return reason;
+  if (reason === "timeout" || reason === "connection" || reason === "context_length" || reason === "content_filter") return reason;
   const cls = /^([1-5])xx$/i.exec(reason);
   if (cls) return Number(cls[1]) * 100;
   const n = Number(reason);
@@ -380,13 +416,13 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
     case "no-route":
       return routeName === undefined ? undefined : `expected no route, got route \`${routeName}\``;
     case "target":
-      if (sim.target === e.target) return undefined;
+      if (sim.target !== undefined && declaredModel(sim.target) === e.target) return undefined;
       return `expected target \`${e.target}\`, got ${actualTarget(sim)}`;
     case "target-in":
-      if (sim.target !== undefined && e.targets.includes(sim.target)) return undefined;
+      if (sim.target !== undefined && e.targets.includes(declaredModel(sim.target))) return undefined;
       return `expected target in ${list(e.targets)}, got ${actualTarget(sim)}`;
     case "attempts":
-      if (sim.tried.length === e.targets.length && sim.tried.every((m, i) => m === e.targets[i])) return undefined;
+      if (sim.tried.length === e.targets.length && sim.tried.every((m, i) => declaredModel(m) === e.targets[i])) return undefined;
       return `expected attempts ${list(e.targets)}, got ${list(sim.tried)}${sim.tried.length === 0 ? ` (${sim.summary})` : ""}`;
     case "retries":
       return sim.retries === e.count ? undefined : `expected ${e.count} retries, got ${sim.retries}`;
@@ -431,8 +467,18 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
       return sim.status === e.status ? undefined : `expected status ${e.status}, got ${sim.status} (${sim.summary})`;
     case "cost":
       return costMismatch(e, sim);
+    case "shaped": {
+      const v = sim.sent?.[e.param];
+      if (v === e.value) return undefined;
+      return `expected ${e.param} ${e.value} in the request sent, got ${v === undefined ? `none (${routeName === undefined ? "no route matched" : "neither the request nor the route sets it"})` : v}`;
+    }
     case "redacted":
       return sim.input === e.text ? undefined : `expected redacted input ${JSON.stringify(e.text)}, got ${JSON.stringify(sim.input)}`;
+    case "header": {
+      const got = sim.headers?.find(([n]) => n === e.name)?.[1];
+      if (got === e.value) return undefined;
+      return `expected header \`${e.name}\` ${JSON.stringify(e.value)}, got ${got === undefined ? `no such header (${sim.headers?.length ? `the answer has ${sim.headers.map(([n]) => `\`${n}\``).join(", ")}` : sim.summary})` : JSON.stringify(got)}`;
+    }
     case "cache": {
       if (sim.cache === e.result) return undefined;
       if (sim.cache === "ineligible") return `expected cache ${e.result}, got no lookup: the request is not eligible (the cache's \`when\` is false)`;
@@ -440,6 +486,12 @@ export function checkExpect(e: TestExpect, sim: Simulation): string | undefined 
       return `expected cache ${e.result}, got no lookup (${d.kind === "no-route" || sim.guard?.blocked !== undefined ? sim.summary : `route \`${d.route.name}\` has no cache`})`;
     }
   }
+}
+
+/** The declared model a target is: a wildcard's price-table row (`any/gpt-4o`) is its wildcard (`any`), which a test names. */
+function declaredModel(target: string): string {
+  const slash = target.indexOf("/");
+  return slash < 0 ? target : target.slice(0, slash);
 }
 
 function actualTarget(sim: Simulation): string {

@@ -12,14 +12,14 @@ import { decide } from "../engine/decide.js";
 import { prepare, type PreparedGraph } from "../engine/prepare.js";
 import type { Decision } from "../engine/decision.js";
 import type { Facts } from "../engine/facts.js";
-import { givenFacts, givenState } from "./policy-tests.js";
+import { givenFacts, givenState, sentParams, type SentParams } from "./policy-tests.js";
 import { seedOf, seededRandom } from "../engine/random.js";
 import { referenceDecide, referenceSymbols, type ReferenceDecision } from "./reference.js";
 import type { StateView } from "../engine/state.js";
 import type { Tokenizer } from "../engine/tokens.js";
 
 /** How a decision and a reference decision differ, or undefined when they agree. */
-export function compareWithReference(d: Decision, r: ReferenceDecision): string | undefined {
+export function compareWithReference(d: Decision, r: ReferenceDecision, sent?: SentParams): string | undefined {
   const show = (x: string[]): string => `[${x.join(", ")}]`;
   if (d.kind === "no-route" || r.kind === "no-route") {
     if (d.kind === r.kind) return undefined;
@@ -47,12 +47,18 @@ export function compareWithReference(d: Decision, r: ReferenceDecision): string 
     return `route \`${r.route}\`: the evaluator falls back on ${show([...d.plan.fallbackOn])}, the reference on ${show(r.fallbackOn)}`;
   }
   if ((d.downgrade?.model ?? undefined) !== r.downgrade) return `route \`${r.route}\`: the downgrades differ`;
+  if (sent !== undefined && r.sent !== undefined) {
+    for (const p of Object.keys(r.sent)) {
+      if (sent[p] !== r.sent[p]) return `route \`${r.route}\`: the evaluator sends ${p} ${sent[p] ?? "unset"}, the reference ${r.sent[p] ?? "unset"}`;
+    }
+  }
   return undefined;
 }
 
 /** Decides one request both ways from identical states; undefined when they agree. */
 export function crossCheck(graph: PreparedGraph, symbols: SymbolTable, facts: Facts, makeState: () => StateView): string | undefined {
-  return compareWithReference(decide(graph, facts, makeState()), referenceDecide(symbols, facts, makeState()));
+  const d = decide(graph, facts, makeState());
+  return compareWithReference(d, referenceDecide(symbols, facts, makeState()), sentParams(graph.graph, facts, d));
 }
 
 /** A policy test on which `decide` and the reference interpreter disagree. */

@@ -11,10 +11,11 @@
  * they are the definition of a sticky split, not an optimisation — and the
  * language's defaults (compiler/settings.ts).
  */
-import type { BudgetDecl, DefaultsDecl, Expr, FactRef, LimitDecl, RouteDecl, RouteStmt, SourceFile, Value } from "../../lang/ast.js";
+import type { BudgetDecl, DefaultsDecl, Expr, FactRef, LimitDecl, RouteDecl, RouteStmt, Setting, SourceFile, Value } from "../../lang/ast.js";
 import { buildSymbols } from "../../compiler/passes/symbols.js";
 import { compileLinear } from "../../compiler/linear-regex.js";
 import { DEFAULTS } from "../../compiler/settings.js";
+import { UPSTREAM_NAME } from "../../compiler/graph.js";
 import type { SymbolTable } from "../../compiler/symbols.js";
 import { callerStatus } from "../engine/attempts.js";
 import type { Facts } from "../engine/facts.js";
@@ -39,6 +40,8 @@ export type ReferenceDecision =
       /** The split's pick, when there is a split and no downgrade. */
       pick: string | undefined;
       downgrade: string | undefined;
+      /** `max_tokens`, `temperature` and `top_p` of the request sent, after the route's shaping (lang/SPEC.md §4.8.2). */
+      sent?: Readonly<Record<string, number | undefined>>;
     };
 
 /** The symbol table the reference walks (first declaration of a name wins, routes in file order). */
@@ -56,6 +59,8 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   const name = route.name.name;
   const reject = route.body.find((s) => s.kind === "reject");
   if (reject?.kind === "reject") return { kind: "refused", route: name, status: reject.status.kind === "quantity" ? reject.status.value : 0 };
+  const wild = wildcardsOf(symbols, route, facts);
+  if (wild.refused !== undefined) return { kind: "refused", route: name, status: wild.refused };
 
   let downgrade: string | undefined;
   for (const b of names(symbols, route, "budget")) {
@@ -92,9 +97,11 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   let first: string | undefined;
   let pick: string | undefined;
   // A target that cannot take the request is never planned (§7.8).
-  const able = (m: string): boolean => canTake(symbols, m, facts);
+  // What the targets are asked is the request as the route shapes it (§4.8.2).
+  const sent = sentBy(symbols, route, facts);
+  const able = (m: string): boolean => canTake(symbols, m, facts, sent["max_tokens"] ?? 0);
   if (downgrade !== undefined) {
-    return { kind: "route", route: name, targets: able(downgrade) ? [downgrade] : [], retries, fallbackOn, pick: undefined, downgrade };
+    return { kind: "route", route: name, targets: able(downgrade) ? [wild.as(downgrade)] : [], retries, fallbackOn, pick: undefined, downgrade, sent };
   }
   // A route with `health h` asks the state about each target; ejected means skipped while something else is not.
   const healthStmt = single(symbols, route, "health");
@@ -104,7 +111,7 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   const target = route.body.find((s) => s.kind === "to" || s.kind === "split");
   let displaced: string | undefined;
   if (target?.kind === "to") first = target.target.name;
-  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able, (m) => costOf(symbols, m, facts)));
+  else if (target?.kind === "split") ({ pick, displaced } = splitPick(target, facts, state, ejected, able, (m) => costOf(symbols, wild.as(m), facts, sent["max_tokens"])));
   if (pick !== undefined) first = pick;
 
   const targets: string[] = [];
@@ -113,7 +120,71 @@ export function referenceDecide(symbols: SymbolTable, facts: Facts, state: State
   if (displaced !== undefined && !targets.includes(displaced)) targets.push(displaced);
   const open = targets.filter((m) => !ejected(m));
   const ordered = open.length === 0 ? targets : [...open, ...targets.filter((m) => ejected(m))];
-  return { kind: "route", route: name, targets: ordered, retries, fallbackOn, pick, downgrade: undefined };
+  return { kind: "route", route: name, targets: ordered.map(wild.as), retries, fallbackOn, pick, downgrade: undefined, sent };
+}
+
+/**
+ * The route's wildcard models (`provider/"*"`, §4.3) for this request: the
+ * status that refuses it (400 for a name that may not be sent, 404 for one
+ * the price table lacks on a route that needs prices: a budget, a `max_cost`
+ * of its own or the gateway's, a `split cheapest`), and each model's name in
+ * the plan (a wildcard's table row `m/name`, when it lists the name).
+ */
+function wildcardsOf(symbols: SymbolTable, route: RouteDecl, facts: Facts): { refused: number | undefined; as: (m: string) => string } {
+  const upstreamFor = (m: string): string | undefined => {
+    const decl = symbols.models.get(m);
+    if (decl?.upstream.value !== "*" || facts.model === undefined) return undefined;
+    const prefix = `${decl.provider.name}/`;
+    return facts.model.startsWith(prefix) ? facts.model.slice(prefix.length) : facts.model;
+  };
+  const listed = (m: string, upstream: string): boolean => (symbols.models.get(m)?.prices ?? []).some((row) => row.name.value === upstream);
+  const budgets = names(symbols, route, "budget").flatMap((b) => {
+    const x = symbols.budgets.get(b)?.clauses.find((c) => c.kind === "exceeded");
+    return x?.kind === "exceeded" && x.model ? [x.model.name] : [];
+  });
+  const split = single(symbols, route, "split");
+  const to = single(symbols, route, "to");
+  const fallback = single(symbols, route, "fallback");
+  const models = [...(to ? [to.target.name] : []), ...(split ? split.arms.map((a) => a.target.name) : []), ...(fallback ? fallback.targets.map((t) => t.name) : []), ...budgets];
+  const wild = models.filter((m) => symbols.models.get(m)?.upstream.value === "*");
+  const priced = names(symbols, route, "budget").length > 0 || split?.cheapest === true || hasSetting(symbols, route, "max_cost") || (symbols.gateway?.settings.some((x) => x.name.name === "max_cost") ?? false);
+  let refused: number | undefined;
+  for (const m of wild) {
+    const upstream = upstreamFor(m);
+    if (upstream === undefined || !UPSTREAM_NAME.test(upstream)) refused ??= 400;
+    else if (priced && !listed(m, upstream)) refused ??= 404;
+  }
+  const as = (m: string): string => {
+    const upstream = upstreamFor(m);
+    return upstream !== undefined && listed(m, upstream) ? `${m}/${upstream}` : m;
+  };
+  return { refused, as };
+}
+
+/** Whether the route, or a `defaults` block it uses, says `NAME value`. */
+function hasSetting(symbols: SymbolTable, owner: RouteDecl | DefaultsDecl, name: string, depth = 0): boolean {
+  if (owner.body.some((s) => s.kind === "setting" && s.name.name === name)) return true;
+  return depth <= symbols.defaults.size && uses(symbols, owner).some((d) => hasSetting(symbols, d, name, depth + 1));
+}
+
+/**
+ * The parameters the route sends, written out: the route's (or its blocks')
+ * `set P` wins over what was asked, which wins over `default P`; then
+ * `max_tokens` above the cap, or absent, is the cap.
+ */
+function sentBy(symbols: SymbolTable, route: RouteDecl, facts: Facts): Record<string, number | undefined> {
+  const word = (verb: string, param: string): number | undefined => {
+    const s = singleWhere(symbols, route, (x) => x.kind === "shape" && x.verb === verb && x.param.name === param);
+    return s?.kind === "shape" && s.value.kind === "quantity" ? s.value.value : undefined;
+  };
+  const out: Record<string, number | undefined> = {};
+  for (const [param, asked] of [["max_tokens", facts.maxTokens], ["temperature", facts.temperature], ["top_p", facts.topP]] as const) {
+    let v = word("set", param) ?? asked ?? word("default", param);
+    const cap = param === "max_tokens" ? word("cap", param) : undefined;
+    if (cap !== undefined && (v === undefined || v > cap)) v = cap;
+    out[param] = v;
+  }
+  return out;
 }
 
 /** The split's pick, and the ejected arm it replaced (if it did). */
@@ -159,7 +230,7 @@ function splitPick(
  * input tokens plus the `max_tokens` asked fit its `context`, and the
  * `max_tokens` asked fit its `max_output`.
  */
-function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
+function canTake(symbols: SymbolTable, m: string, f: Facts, asked: number): boolean {
   const settings = symbols.models.get(m)?.settings ?? [];
   const setting = (n: string): Value | undefined => settings.find((s) => s.name.name === n)?.value;
   const supports = setting("supports");
@@ -168,7 +239,6 @@ function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
     const needs = [f.tools && "tools", f.images && "images", f.jsonSchema && "json_schema", f.stream && "stream"].filter((x): x is string => typeof x === "string");
     if (needs.some((n) => !has.includes(n))) return false;
   }
-  const asked = f.maxTokens ?? 0;
   const context = setting("context");
   // Tokens never outnumber UTF-8 bytes (§5): a text that fits by its bytes is not counted.
   if (context?.kind === "quantity" && f.maxInputTokens + asked > context.value && f.inputTokens + asked > context.value) return false;
@@ -183,8 +253,8 @@ function canTake(symbols: SymbolTable, m: string, f: Facts): boolean {
  * `context`; output at most `max_tokens`, else `max_output`, else `context`,
  * else the largest context; undefined without both prices.
  */
-function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
-  const settings = symbols.models.get(m)?.settings ?? [];
+function costOf(symbols: SymbolTable, m: string, f: Facts, asked: number | undefined): number | undefined {
+  const settings = settingsOf(symbols, m);
   const n = (name: string): number | undefined => {
     const v = settings.find((s) => s.name.name === name)?.value;
     return v?.kind === "quantity" ? v.value : undefined;
@@ -192,8 +262,15 @@ function costOf(symbols: SymbolTable, m: string, f: Facts): number | undefined {
   const [inPrice, outPrice, context, maxOutput] = [n("input"), n("output"), n("context"), n("max_output")];
   if (inPrice === undefined || outPrice === undefined) return undefined;
   const input = context === undefined ? f.maxInputTokens : Math.min(f.maxInputTokens, context);
-  const output = f.maxTokens ?? maxOutput ?? context ?? LARGEST_CONTEXT_TOKENS;
+  const output = asked ?? maxOutput ?? context ?? LARGEST_CONTEXT_TOKENS;
   return (input * inPrice + output * outPrice) / 1_000_000;
+}
+
+/** A model's settings; for a wildcard's row `m/name`, the row's (§4.3). */
+function settingsOf(symbols: SymbolTable, m: string): readonly Setting[] {
+  const slash = m.indexOf("/");
+  if (slash < 0) return symbols.models.get(m)?.settings ?? [];
+  return symbols.models.get(m.slice(0, slash))?.prices?.find((row) => row.name.value === m.slice(slash + 1))?.settings ?? [];
 }
 
 /** The names a route lists in its `guard`, `budget` or `limit` statements, joined, each once. */
@@ -210,6 +287,18 @@ function single<K extends RouteStmt["kind"]>(symbols: SymbolTable, owner: RouteD
   const used = uses(symbols, owner);
   for (let i = used.length - 1; i >= 0; i--) {
     const found = single(symbols, used[i]!, kind, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** Like {@link single}, for the statement `pick` chooses (a shaping statement per verb and parameter). */
+function singleWhere(symbols: SymbolTable, owner: RouteDecl | DefaultsDecl, pick: (s: RouteStmt) => boolean, depth = 0): RouteStmt | undefined {
+  const own = owner.body.find(pick);
+  if (own !== undefined || depth > symbols.defaults.size) return own;
+  const used = uses(symbols, owner);
+  for (let i = used.length - 1; i >= 0; i--) {
+    const found = singleWhere(symbols, used[i]!, pick, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -313,6 +402,12 @@ function readFact(fact: FactRef, f: Facts, text: string): FactValue {
     case "budget_used":
       // an input like the others: worked out before deciding (engine/budget-use.ts); nothing read, nothing spent
       return Object.hasOwn(f.budgetUsed, arg) ? f.budgetUsed[arg] : 0;
+    case "hour":
+      return f.local.hour;
+    case "weekday":
+      return f.local.weekday;
+    case "date":
+      return f.local.date;
     default:
       return undefined;
   }
@@ -400,14 +495,17 @@ export function evaluate(e: Expr, f: Facts, text: string): boolean {
 
 // ---------------------------------------------------------------- attempts, the obvious way
 
+/** How a reference target fails: a status, a timeout, a broken connection, or a refusal (the prompt too long, filtered). */
+export type ReferenceFailure = number | "timeout" | "connection" | "context_length" | "content_filter";
+
 /** What happens to a reference plan when some targets always fail: the targets tried, the retries, the status. */
 export function referenceAttempts(
   plan: { targets: readonly string[]; retries: number; fallbackOn: readonly string[] },
-  fails: ReadonlyMap<string, number | "timeout" | "connection">,
+  fails: ReadonlyMap<string, ReferenceFailure>,
 ): { tried: string[]; retries: number; status: number } {
   const tried: string[] = [];
   let retries = 0;
-  let last: number | "timeout" | "connection" | undefined;
+  let last: ReferenceFailure | undefined;
   let all429 = true;
   for (const model of plan.targets) {
     tried.push(model);
@@ -417,11 +515,15 @@ export function referenceAttempts(
       if (cause === undefined) return { tried, retries, status: 200 };
       last = cause;
       if (cause !== 429) all429 = false;
-      const listed = plan.fallbackOn.some((r) =>
-        typeof cause === "number" ? r === String(cause) || (r.endsWith("xx") && r[0] === String(cause)[0]) : r === cause,
-      );
-      if (!listed) return { tried, retries, status: callerStatus(cause) };
+      const refusal = cause === "context_length" || cause === "content_filter";
+      // A refusal is an upstream 400 with a name: `on 400` and `on 4xx` take it as well.
+      const status = typeof cause === "number" ? String(cause) : refusal ? "400" : undefined;
+      const listed = plan.fallbackOn.some((r) => r === cause || (status !== undefined && (r === status || (r.endsWith("xx") && r[0] === status[0]))));
+      if (!listed) return { tried, retries, status: refusal ? 400 : callerStatus(cause) };
+      // The same model would refuse again: on to the next one.
+      if (refusal) break;
     }
   }
-  return { tried, retries, status: last === "timeout" ? 504 : all429 ? 429 : 502 };
+  const refused = last === "context_length" || last === "content_filter";
+  return { tried, retries, status: last === "timeout" ? 504 : all429 ? 429 : refused ? 400 : 502 };
 }

@@ -6,6 +6,8 @@
  * through `redact` before it reaches a message.
  */
 
+import { refusalOf, type Refusal } from "./refusal.js";
+
 export type UpstreamErrorCode =
   | "AIGW_UPSTREAM_STATUS"
   | "AIGW_UPSTREAM_TIMEOUT"
@@ -32,7 +34,8 @@ export abstract class UpstreamError extends Error {
   abstract readonly code: UpstreamErrorCode;
   /**
    * The failure reason in the policy's terms: the status as a string
-   * (`"429"`), `"timeout"`, `"connection"`, or `"aborted"` (the caller gave
+   * (`"429"`), `"context_length"` or `"content_filter"` (a client error that
+   * says so), `"timeout"`, `"connection"`, or `"aborted"` (the caller gave
    * up; never a reason to fall back).
    */
   abstract readonly reason: string;
@@ -47,6 +50,15 @@ export abstract class UpstreamError extends Error {
   }
 }
 
+/** What an error reply said besides its status. */
+export interface StatusDetail {
+  message?: string;
+  retryAfterMs?: number;
+  upstreamType?: string;
+  /** The client error means this model will not take the request (runtime/providers/refusal.ts). */
+  refusal?: Refusal;
+}
+
 /** The upstream answered with a non-2xx status (or an error event in a stream). */
 export class UpstreamStatusError extends UpstreamError {
   readonly code = "AIGW_UPSTREAM_STATUS";
@@ -57,11 +69,13 @@ export class UpstreamStatusError extends UpstreamError {
   readonly upstreamType: string | undefined;
   /** The upstream's own message (scrubbed and cut), for adapters that classify errors by it. */
   readonly upstreamMessage: string | undefined;
+  /** Set when the client error says the prompt is too long for this model or its content filter refused it. */
+  readonly refusal: Refusal | undefined;
 
   constructor(
     origin: ErrorOrigin,
     status: number,
-    detail: { message?: string; retryAfterMs?: number; upstreamType?: string } = {},
+    detail: StatusDetail = {},
   ) {
     const suffix = detail.message ? `: ${detail.message}` : "";
     super(`upstream \`${origin.provider}\` returned ${status}${suffix}`, origin);
@@ -69,10 +83,13 @@ export class UpstreamStatusError extends UpstreamError {
     this.retryAfterMs = detail.retryAfterMs;
     this.upstreamType = detail.upstreamType;
     this.upstreamMessage = detail.message;
+    // Adapters that build the error themselves (stream error events, Bedrock's exceptions) are classified here.
+    this.refusal = detail.refusal ?? refusalOf({ status, code: detail.upstreamType, message: detail.message });
   }
 
+  /** The refusal's word when there is one (`context_length`), else the status. */
   get reason(): string {
-    return String(this.status);
+    return this.refusal ?? String(this.status);
   }
 }
 

@@ -101,16 +101,16 @@ export function endpointUrl(base: string, path: string): URL {
   return url;
 }
 
-function postOptions(deps: HttpDeps, call: Pick<ProviderCall, "requestId" | "providerName" | "model">, spec: HttpRequestSpec, deadline: AttemptDeadline): PostOptions {
-  // The gateway's request id goes upstream too, so provider-side logs correlate with ours.
-  const headers = spec.headers.concat("x-request-id", call.requestId);
+function postOptions(deps: HttpDeps, call: Pick<ProviderCall, "requestId" | "providerName" | "model" | "upstreamHeaders">, spec: HttpRequestSpec, deadline: AttemptDeadline): PostOptions {
+  // The gateway's request id goes upstream too, so provider-side logs correlate with ours; the route's headers after the adapter's own.
+  const headers = call.upstreamHeaders === undefined ? spec.headers.concat("x-request-id", call.requestId) : spec.headers.concat(call.upstreamHeaders, "x-request-id", call.requestId);
   return { endpoint: spec.endpoint, headers, body: spec.body, deadline, origin: originOf(call), secrets: spec.secrets, now: deps.now };
 }
 
 /** One non-streaming attempt; `toCompletion` validates and translates the JSON reply (a completion, or embeddings). */
 export async function completeOverHttp<T = Completion>(
   deps: HttpDeps,
-  call: Pick<ProviderCall, "signal" | "timeoutMs" | "requestId" | "providerName" | "model">,
+  call: Pick<ProviderCall, "signal" | "timeoutMs" | "requestId" | "providerName" | "model" | "upstreamHeaders">,
   spec: HttpRequestSpec,
   toCompletion: (reply: JsonReply, origin: ErrorOrigin) => T,
 ): Promise<T> {

@@ -17,8 +17,10 @@ import {
   UpstreamStatusError,
   UpstreamTimeoutError,
   type ErrorOrigin,
+  type StatusDetail,
 } from "./errors.js";
 import { excerpt, redact, redactedPrefix } from "./redact.js";
+import { refusalOf } from "./refusal.js";
 import { parseRetryAfter } from "./retry-after.js";
 import { SseLineTooLongError, SseTruncatedError } from "./sse.js";
 
@@ -301,10 +303,16 @@ export function statusError(
 ): UpstreamStatusError {
   let message = bodyText;
   let upstreamType: string | undefined;
+  let code: string | undefined;
+  let innerCode: string | undefined;
   try {
     const json = JSON.parse(bodyText) as unknown;
     const parsed = (Array.isArray(json) ? json[0] : json) as
-      | { error?: { message?: unknown; type?: unknown; status?: unknown; code?: unknown } | string; error_description?: unknown; message?: unknown }
+      | {
+          error?: { message?: unknown; type?: unknown; status?: unknown; code?: unknown; innererror?: { code?: unknown } | null } | string;
+          error_description?: unknown;
+          message?: unknown;
+        }
       | null;
     const error = parsed?.error;
     // OAuth's token endpoints say `{ error, error_description }`.
@@ -314,6 +322,8 @@ export function statusError(
       if (typeof error.type === "string") upstreamType = error.type;
       else if (typeof error.status === "string") upstreamType = error.status;
       else if (typeof error.code === "string") upstreamType = error.code;
+      if (typeof error.code === "string") code = error.code;
+      if (typeof error.innererror?.code === "string") innerCode = error.innererror.code;
     } else if (typeof parsed?.message === "string") message = parsed.message;
   } catch {
     // Not JSON: keep the text as it came.
@@ -321,7 +331,9 @@ export function statusError(
   const amzn = headers["x-amzn-errortype"];
   // `ThrottlingException:http://internal.amazon.com/coral/…`: the name is before the colon.
   if (upstreamType === undefined && typeof amzn === "string" && amzn !== "") upstreamType = amzn.split(":")[0];
-  const detail: { message?: string; retryAfterMs?: number; upstreamType?: string } = {};
+  const detail: StatusDetail = {};
+  const refusal = refusalOf({ status, code, innerCode, message });
+  if (refusal !== undefined) detail.refusal = refusal;
   const clean = excerpt(redact(message, secrets));
   if (clean) detail.message = clean;
   const retryAfterMs = parseRetryAfter(headers, nowMs);

@@ -5,7 +5,7 @@
  * model. Keys stay in a private field: never in errors, logs or `inspect`.
  */
 
-import type { EnvRef, Graph, ModelNode, ProviderApi, ProviderNode } from "../../compiler/graph.js";
+import { isWildcard, UPSTREAM_NAME, type EnvRef, type Graph, type ModelNode, type ProviderApi, type ProviderNode } from "../../compiler/graph.js";
 import { createAnthropicAdapter } from "./anthropic.js";
 import { createAzureAdapter } from "./azure.js";
 import { createBedrockAdapter } from "./bedrock.js";
@@ -66,11 +66,15 @@ export interface Attempt {
   request: CanonicalRequest;
   /** The target: a model's name in the policy (a key of `graph.models`). */
   model: string;
+  /** The name sent upstream for a wildcard target (the plan's); the model's own `upstream` otherwise. */
+  upstream?: string | undefined;
   /** Aborts the attempt: the client went away or the overall deadline passed. */
   signal?: AbortSignalLike;
   /** Per-attempt timeout; defaults to the provider's `timeoutMs`. */
   timeoutMs?: number;
   requestId: string;
+  /** Headers the route adds upstream (`upstream_header`), name and value alternating. */
+  upstreamHeaders?: readonly string[] | undefined;
 }
 
 /** Sleeps with `setTimeout`, rejecting with the signal's reason on abort. */
@@ -166,8 +170,9 @@ export class Providers {
   }
 
   #call(attempt: Attempt): ProviderCall {
-    const model = this.#models[attempt.model];
-    if (model === undefined) throw new Error(`unknown model \`${attempt.model}\``);
+    const node = this.#models[attempt.model];
+    if (node === undefined) throw new Error(`unknown model \`${attempt.model}\``);
+    const model = wildcardAs(node, attempt);
     const provider = this.#providers[model.provider];
     if (provider === undefined) throw new Error(`model \`${attempt.model}\` names unknown provider \`${model.provider}\``);
     return {
@@ -180,8 +185,16 @@ export class Providers {
       signal: attempt.signal,
       timeoutMs: attempt.timeoutMs ?? provider.timeoutMs,
       requestId: attempt.requestId,
+      ...(attempt.upstreamHeaders !== undefined ? { upstreamHeaders: attempt.upstreamHeaders } : {}),
     };
   }
+}
+
+/** A wildcard target as sent: with the request's upstream name, which decide has checked (compiler/graph.ts, `UPSTREAM_NAME`). */
+function wildcardAs(model: ModelNode, attempt: Attempt): ModelNode {
+  if (!isWildcard(model)) return model;
+  if (attempt.upstream === undefined || !UPSTREAM_NAME.test(attempt.upstream)) throw new Error(`wildcard model \`${attempt.model}\` without a name to send`);
+  return { ...model, upstream: attempt.upstream };
 }
 
 /** A Bedrock provider's region and credentials, or what is missing (never a value). */

@@ -59,6 +59,11 @@ export interface ProviderCall {
   timeoutMs: number;
   /** The gateway's request id, carried on errors for correlation. */
   requestId: string;
+  /**
+   * Headers the route adds (`upstream_header`, lang/SPEC.md §4.8.2), name and
+   * value alternating; the compiler refused credential and hop-by-hop names.
+   */
+  upstreamHeaders?: readonly string[];
 }
 
 /** What SigV4 signs with, resolved from the environment at graph load. */

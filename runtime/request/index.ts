@@ -21,5 +21,6 @@ export { decodeResponses, encodeResponses } from "./responses.js";
 export { responseObject, ResponsesStreamEncoder, type ResponseEcho } from "./responses-reply.js";
 export { decodeEmbeddings, encodeEmbeddings, MAX_EMBEDDING_INPUTS, vectorFromBase64, vectorToBase64 } from "./embeddings.js";
 export { CodecError } from "./codec-error.js";
+export { askedOf, describeShaping, shapeParams, shapeRequest, type ShapeChange, type ShapeHow } from "./shape.js";
 export { normalizeText, originalRange, type NormalizedText } from "./normalize.js";
 export { mapRequestTexts, messagesTexts, requestTexts, textChanges, withMessagesTexts, withRequestTexts, type TextChange, type TextMap } from "./text.js";

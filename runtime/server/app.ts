@@ -36,6 +36,7 @@ import { KeySets, RevocationWatch } from "../identity/index.js";
 import { budgetRoutes, uiRoutes, usageRoutes, type RouteTable } from "./admin/index.js";
 import { API_PATHS, countTokens, modelEntry } from "./api-routes.js";
 import { ClientSignal } from "./client-signal.js";
+import type { Shadow } from "../shadow/index.js";
 import {
   BodyTooLargeError,
   createHttpServer,
@@ -87,6 +88,8 @@ export interface GatewayOptions {
    * Admin handlers guard themselves with `requireAdmin` (admin/guard.ts).
    */
   routes?: RouteTable;
+  /** A candidate policy decided beside the live one for every request, sending and charging nothing (`aigw serve --shadow`, runtime/shadow). */
+  shadow?: Shadow;
   /** What is observed of each request. */
   observe?: {
     /** Prometheus metrics, served on `GET /metrics`. Default: a new registry; `false`: none (and no `/metrics`). */
@@ -153,6 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const ownVectors = options.vectorIndexes === undefined ? memoryVectorIndexes(world.now) : undefined;
   const cache = { store: options.cacheStore ?? ownCache!, coalescer: new Coalescer(), vectors: options.vectorIndexes ?? ownVectors! };
   metrics?.setCacheStore(cache.store);
+  if (metrics) options.shadow?.attach(metrics.registry);
   const requestId = requestIds(world.random);
   // Per instance, kept across reloads like the budgets; every ejection is logged and counted.
   const health = new HealthTracker(world.now, (e) => log.warn("target ejected", { health: e.health, target: e.model, cause: e.cause, forMs: e.forMs }));
@@ -187,6 +191,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       explain: observe.logDecisions === true,
       timeSteps: observe.spans !== undefined,
       offload: offloadFor(valid.graph),
+      ...(options.shadow === undefined ? {} : { shadow: options.shadow }),
     });
     revocations.use(valid.graph.gateway.revoked);
     for (const p of rt.problems) log.warn(p);

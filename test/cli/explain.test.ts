@@ -116,6 +116,23 @@ describe("aigw explain, human format", () => {
     expect(r.stdout).toContain("outcome: 404 no route accepts model `gpt-5`; accepted models: `agent`, `chat`, `chat-fast`, `local`");
   });
 
+  it("says what the matched route's shaping changes in the request", async () => {
+    const dir = policyDir({
+      "main.route": `gateway { auth none }
+provider p { api mock }
+model m = p/"m" { input $1/Mtok  output $2/Mtok }
+defaults shaped { cap max_tokens 8k  default temperature 0.7 }
+route chat { use shaped  set top_p 0.5  to m }
+`,
+    });
+    const request = { body: { model: "m", max_tokens: 20_000, messages: [{ role: "user", content: "hi" }] } };
+    const r = await aigw(["explain", dir, "--request", requestFile(request)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("  shaped: max_tokens 20000 → 8000 (cap), temperature defaulted 0.7, top_p set 0.5");
+    const e = await explainJson(dir, request);
+    expect(e.shaped).toBe("max_tokens 20000 → 8000 (cap), temperature defaulted 0.7, top_p set 0.5");
+  });
+
   it("notes that a keyless request would get 401 from a gateway with `auth keys`", async () => {
     const r = await aigw(["explain", PRODUCTION, "--request", requestFile(chat("chat", "hi"))]);
     expect(r.code).toBe(0);
@@ -174,6 +191,16 @@ describe("aigw explain, errors", () => {
 
   it("exits 2 for a body without a model", async () => {
     expect((await usage(["explain", DESIGN, "--request", requestFile({ headers: {}, body: { messages: [] } })])).stderr).toContain("`body` has no `model`");
+  });
+
+  it("--at says when the request arrives: a night route in Berlin at 23:30, the day route at 09:30; a bad instant exits 2", async () => {
+    const dir = policyDir({
+      "main.route": 'gateway { timezone "Europe/Berlin" }\nprovider p { api mock }\nmodel day = p/"d"\nmodel night = p/"n"\nroute nights { when hour >= 22 or hour < 6  to night }\nroute days { to day }\n',
+    });
+    const request = chat("x", "hi");
+    expect((await explainJson(dir, request, "--at", "2026-12-07T22:30:00Z")).route?.name).toBe("nights");
+    expect((await explainJson(dir, request, "--at", "2026-12-07T09:30:00+01:00")).route?.name).toBe("days");
+    expect((await usage(["explain", dir, "--request", requestFile(request), "--at", "2026-12-07 09:30"])).stderr).toContain("--at must be an instant with its offset");
   });
 
   it("exits 2 for a bad --draw, --format or path", async () => {

@@ -26,17 +26,17 @@ describe("route statement units", () => {
       {
         line: 6,
         column: 17,
-        message: "expected a failure reason (a status like 429, a class like 5xx, `timeout` or `connection`), found the word `slow`",
+        message: "expected a failure reason (a status like 429, a class like 5xx, `timeout`, `connection`, `context_length` or `content_filter`), found the word `slow`",
       },
       {
         line: 6,
         column: 23,
-        message: 'expected a failure reason (a status like 429, a class like 5xx, `timeout` or `connection`), found the string `"429"`',
+        message: 'expected a failure reason (a status like 429, a class like 5xx, `timeout`, `connection`, `context_length` or `content_filter`), found the string `"429"`',
       },
       {
         line: 6,
         column: 30,
-        message: "expected a failure reason (a status like 429, a class like 5xx, `timeout` or `connection`), found the duration `30s`",
+        message: "expected a failure reason (a status like 429, a class like 5xx, `timeout`, `connection`, `context_length` or `content_filter`), found the duration `30s`",
       },
       { line: 7, column: 9, message: "expected a whole number like 3 after `retry`, found the duration `2s`" },
       { line: 7, column: 20, message: "expected a duration like 30s after `backoff`, found the number `3`" },

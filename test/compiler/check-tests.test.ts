@@ -60,7 +60,7 @@ test "no route" { request { model "other" } expect no route }`);
       {
         line: 8,
         column: 17,
-        message: "expected a failure reason (a status like 429, a class like 5xx, `timeout` or `connection`), found the word `slowly`",
+        message: "expected a failure reason (a status like 429, a class like 5xx, `timeout`, `connection`, `context_length` or `content_filter`), found the word `slowly`",
       },
       { line: 9, column: 24, message: "expected money like $200 after `spent`, found the number `5`" },
       { line: 10, column: 22, message: "expected a token count like 100k after `used`, found money `$3`" },

@@ -32,6 +32,10 @@ const typedLeaves: fc.Arbitrary<ExprNode>[] = [
   fc
     .tuple(fc.constantFrom("lt" as const, "gt" as const, "le" as const, "ge" as const, "eq" as const), fc.constantFrom(0, 50, 80, 100))
     .map(([op, n]) => cmp(op, fact("budget_used", "bud-down"), n)),
+  // Time facts, read at the request's moment (`atMs` below): the hour, a set of weekdays, a date window.
+  fc.tuple(fc.constantFrom("eq" as const, "ne" as const, "lt" as const, "le" as const, "gt" as const, "ge" as const), fc.integer({ min: 0, max: 24 })).map(([op, n]) => cmp(op, fact("hour"), n)),
+  fc.subarray(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], { minLength: 1 }).map((ds) => isIn(fact("weekday"), ds)),
+  fc.tuple(fc.constantFrom("lt" as const, "ge" as const, "eq" as const), fc.constantFrom("2026-03-28", "2026-03-29", "2026-12-24")).map(([op, d]) => cmp(op, fact("date"), d)),
 ];
 /** Also conditions only a hand-built graph can hold (the compiler rejects ordering a header against a number). */
 const graphLeaves: fc.Arbitrary<ExprNode>[] = [
@@ -81,7 +85,7 @@ const routeArb = (i: number): fc.Arbitrary<RouteNode> =>
       when: whenArb,
       target: targetArb,
       fallback: fc.subarray(TARGETS),
-      on: fc.subarray(["429", "5xx", "timeout", "connection"]),
+      on: fc.subarray(["429", "5xx", "timeout", "connection", "context_length", "content_filter"]),
       retry: fc.integer({ min: 0, max: 2 }),
       budgets: fc.subarray(["bud-down", "bud-reject"]),
       limits: fc.subarray(["lim"]),
@@ -102,7 +106,8 @@ export const graphArb: fc.Arbitrary<Graph> = fc
 
 export const factsArb: fc.Arbitrary<FactsInit> = fc.record(
   {
-    model: fc.constantFrom(...REQUEST_MODELS, "other"),
+    // `p/chat` and `p/../x`: a wildcard of provider `p` sends `chat`, and refuses `../x` (test/engine/reference.test.ts).
+    model: fc.constantFrom(...REQUEST_MODELS, "other", "p/chat", "p/../x"),
     headers: fc.record(
       { "x-tier": fc.constantFrom(...TIERS), "x-user": fc.constantFrom("u1", "u2", "u3"), "x-priority": fc.constantFrom("0", "3", "5", "high", "") },
       { requiredKeys: [] },
@@ -115,6 +120,9 @@ export const factsArb: fc.Arbitrary<FactsInit> = fc.record(
     temperature: fc.constantFrom(0, 0.5, 1, 1.5),
     topP: fc.constantFrom(0, 0.5, 1),
     budgetUsed: fc.constantFrom(0, 50, 80, 100, 130).map((n): Record<string, number> => (n === 0 ? {} : { "bud-down": n })),
+    // Around the spring DST switch, Christmas Eve, midnight and noon.
+    atMs: fc.constantFrom(...["2026-03-28T23:59:00Z", "2026-03-29T00:59:00Z", "2026-03-29T01:00:00Z", "2026-12-24T12:00:00Z", "2026-12-23T23:30:00Z"].map(Date.parse)),
+    timezone: fc.constantFrom("UTC", "Europe/Berlin", "America/New_York"),
   },
   { requiredKeys: [] },
 );

@@ -22,6 +22,7 @@ model b = p/"b" { input $1/Mtok output $2/Mtok }
 model c = p/"c" { input $1/Mtok output $2/Mtok }
 model d = p/"d" { input $1/Mtok output $2/Mtok }
 model e = p/"e" { input $1/Mtok output $2/Mtok }
+model w = p/"*" { "chat" input $1/Mtok output $2/Mtok  "code" input $3/Mtok output $1/Mtok }
 budget bud-down { per team limit $100 per day warn 80% exceeded downgrade e }
 budget bud-reject { per global limit $1000 per day exceeded reject }
 limit lim { per key requests 10 per minute tokens 1k per minute }
@@ -103,6 +104,8 @@ test "other" {
       fallbackOn: ["429", "5xx", "timeout", "connection"],
       pick: undefined,
       downgrade: undefined,
+      // the route shapes nothing: the request's own parameters (none) are sent
+      sent: { max_tokens: undefined, temperature: undefined, top_p: undefined },
     });
     expect(referenceDecide(symbols, makeFacts({ model: "chat", text: "x".repeat(1001) }), { ...state, budgetSpent: () => 5000 })).toEqual({
       kind: "rejected",
@@ -125,7 +128,8 @@ test "other" {
 
 // ---------------------------------------------------------------- generated policies
 
-const TO = ["a", "b", "c", "d"];
+// `w` is a wildcard (its table lists `chat` and `code`): routes with a budget refuse the other names.
+const TO = ["a", "b", "c", "d", "w"];
 
 interface RouteSpec {
   /** `defaults` blocks included with `use`, by index into the policy's blocks. */
@@ -141,7 +145,16 @@ interface RouteSpec {
   retry: number;
   budgets: string[];
   limits: string[];
+  /** Request shaping statements (lang/SPEC.md §4.8.2). */
+  shape: string[];
 }
+
+/** Shaping a route may say for itself, and a block may give it (no two of one verb and parameter in one pool, no default above a cap). */
+const ROUTE_SHAPES = ["cap max_tokens 8k", "default max_tokens 1k", "set max_tokens 2k", "set temperature 0.2", "default temperature 0.7", "default top_p 0.9", "set top_p 0.5"];
+const BLOCK_SHAPES = ["cap max_tokens 4k", "default max_tokens 500", "default temperature 0.3", "set top_p 0.1"];
+
+/** Requests with and without a `max_tokens`, some above every cap. */
+const shapedFactsArb = fc.tuple(factsArb, fc.constantFrom(undefined, 100, 4000, 20_000)).map(([f, maxTokens]) => (maxTokens === undefined ? f : { ...f, maxTokens }));
 
 /** Weights of `n` arms summing to 100. */
 const weightsArb = (n: number): fc.Arbitrary<number[]> =>
@@ -165,11 +178,12 @@ const routeSpecArb: fc.Arbitrary<RouteSpec> = fc
       fc.constantFrom(403, 451).map((reject) => ({ to: undefined, split: undefined, by: undefined, reject })),
     ),
     fallback: fc.uniqueArray(fc.constantFrom(...TO, "e"), { maxLength: 3 }),
-    on: fc.subarray(["429", "5xx", "timeout", "connection"]),
+    on: fc.subarray(["429", "5xx", "timeout", "connection", "context_length", "content_filter", "4xx"]),
     retry: fc.integer({ min: 0, max: 2 }),
     budgets: fc.subarray(["bud-down", "bud-reject", "bud-table", "bud-when"]),
     limits: fc.subarray(["lim", "lim-table"]),
     use: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
+    shape: fc.subarray(ROUTE_SHAPES, { maxLength: 3 }),
   })
   .map((r) => ({
     use: r.use,
@@ -181,6 +195,7 @@ const routeSpecArb: fc.Arbitrary<RouteSpec> = fc
     retry: r.retry,
     budgets: r.budgets,
     limits: r.limits,
+    shape: r.shape,
   }));
 
 /**
@@ -196,6 +211,7 @@ interface DefaultsSpec {
   retry: number | undefined;
   budgets: string[];
   limits: string[];
+  shape: string[];
 }
 
 const defaultsSpecArb = (i: number): fc.Arbitrary<DefaultsSpec> =>
@@ -206,6 +222,7 @@ const defaultsSpecArb = (i: number): fc.Arbitrary<DefaultsSpec> =>
     retry: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
     budgets: fc.subarray(["bud-down", "bud-reject", "bud-table", "bud-when"]),
     limits: fc.subarray(["lim", "lim-table"]),
+    shape: fc.subarray(BLOCK_SHAPES, { maxLength: 2 }),
   });
 
 /** Three blocks, `d0` … `d2`, so every route's `use` resolves. */
@@ -218,6 +235,7 @@ function defaultsLine(i: number, d: DefaultsSpec): string {
   if (d.retry !== undefined) parts.push(`retry ${d.retry}`);
   if (d.budgets.length > 0) parts.push(`budget ${d.budgets.join(", ")}`);
   if (d.limits.length > 0) parts.push(`limit ${d.limits.join(", ")}`);
+  parts.push(...d.shape);
   parts.push("}");
   return parts.join(" ");
 }
@@ -234,6 +252,7 @@ function routeLine(name: string, r: RouteSpec): string {
   if (r.retry > 0) parts.push(`retry ${r.retry} backoff 100ms`);
   if (r.budgets.length > 0) parts.push(`budget ${r.budgets.join(", ")}`);
   if (r.limits.length > 0) parts.push(`limit ${r.limits.join(", ")}`);
+  parts.push(...r.shape);
   parts.push("}");
   return parts.join(" ");
 }
@@ -271,7 +290,7 @@ const stateArb = fc.record({
 describe("decide agrees with the reference interpreter (properties)", () => {
   it("on the route, rejection and target plan for generated policies and requests", () => {
     fc.assert(
-      fc.property(fc.array(routeSpecArb, { minLength: 1, maxLength: 8 }), fc.option(defaultsArb, { nil: undefined }), fc.array(fc.tuple(factsArb, stateArb), { minLength: 1, maxLength: 8 }), (specs, defaults, requests) => {
+      fc.property(fc.array(routeSpecArb, { minLength: 1, maxLength: 8 }), fc.option(defaultsArb, { nil: undefined }), fc.array(fc.tuple(shapedFactsArb, stateArb), { minLength: 1, maxLength: 8 }), (specs, defaults, requests) => {
         const compiled = compileRoutes(specs, defaults);
         fc.pre(compiled !== undefined);
         const symbols = referenceSymbols(compiled!.files);
@@ -286,7 +305,7 @@ describe("decide agrees with the reference interpreter (properties)", () => {
   });
 
   it("on the attempts when targets fail", async () => {
-    const causes = ["429", "5xx", "timeout", "connection", "400"];
+    const causes = ["429", "5xx", "timeout", "connection", "400", "context_length", "content_filter"];
     await fc.assert(
       fc.asyncProperty(
         fc.array(routeSpecArb, { minLength: 1, maxLength: 4 }),

@@ -141,7 +141,7 @@ describe("examples/production", () => {
     const expects = new Set(tests.flatMap((t) => t.expect.map((e) => e.kind)));
     expect([...givens].sort()).toEqual(["budget-spent", "ejected", "fails", "failures", "latency", "limit-used", "split-picks"]);
     expect([...expects].sort()).toEqual(
-      ["attempts", "blocked", "flagged", "no-route", "redacted", "retries", "route", "status", "target", "target-in"].sort(),
+      ["attempts", "blocked", "flagged", "no-route", "redacted", "retries", "route", "shaped", "status", "target", "target-in"].sort(),
     );
   });
 

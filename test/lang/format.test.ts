@@ -300,3 +300,194 @@ describe("formatText", () => {
     expect(formatText("route r { to a }", FILE)).toEqual({ text: "route r {\n  to a\n}\n", diagnostics: [] });
   });
 });
+
+describe("tables: runs of one-line statements of one shape are aligned into columns", () => {
+  const prices = [
+    'model gpt-4o = openai/"gpt-4o" { input $2.50/Mtok  output $10/Mtok }',
+    'model gpt-4o-mini    =   openai/"gpt-4o-mini" {input $0.15/Mtok output $0.60/Mtok}',
+    'model sonnet = anthropic/"claude-sonnet-4-5"   { input $3/Mtok      output $15/Mtok }',
+  ];
+  const aligned = [
+    'model gpt-4o      = openai/"gpt-4o"               { input $2.50/Mtok  output $10/Mtok }',
+    'model gpt-4o-mini = openai/"gpt-4o-mini"          { input $0.15/Mtok  output $0.60/Mtok }',
+    'model sonnet      = anthropic/"claude-sonnet-4-5" { input $3/Mtok     output $15/Mtok }',
+  ];
+
+  it("a price table written with any spacing comes out aligned, and aligning is computed, not kept", () => {
+    expect(fmt(prices.join("\n"))).toBe(`${aligned.join("\n")}\n`);
+    // spacing that was aligned differently (or misaligned) gives the same text
+    const skewed = aligned.map((l) => l.replace(/ +/g, (s) => " ".repeat(s.length + 3)));
+    expect(fmt(skewed.join("\n"))).toBe(`${aligned.join("\n")}\n`);
+    expect(fmt(fmt(prices.join("\n")))).toBe(`${aligned.join("\n")}\n`);
+  });
+
+  it("a long name widens its column for the whole run", () => {
+    const out = fmt([...prices, 'model bedrock-sonnet = bedrock/"us.anthropic.sonnet-4-5-v1" { input $3/Mtok  output $15/Mtok }'].join("\n"));
+    expect(out).toBe(
+      [
+        'model gpt-4o         = openai/"gpt-4o"                      { input $2.50/Mtok  output $10/Mtok }',
+        'model gpt-4o-mini    = openai/"gpt-4o-mini"                 { input $0.15/Mtok  output $0.60/Mtok }',
+        'model sonnet         = anthropic/"claude-sonnet-4-5"        { input $3/Mtok     output $15/Mtok }',
+        'model bedrock-sonnet = bedrock/"us.anthropic.sonnet-4-5-v1" { input $3/Mtok     output $15/Mtok }',
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("a blank line or a comment line ends a run; a trailing comment does not", () => {
+    const [a, b, c] = prices;
+    expect(fmt(`${a}\n${b}\n\n${c}`)).toBe(
+      [
+        'model gpt-4o      = openai/"gpt-4o"      { input $2.50/Mtok  output $10/Mtok }',
+        'model gpt-4o-mini = openai/"gpt-4o-mini" { input $0.15/Mtok  output $0.60/Mtok }',
+        "",
+        'model sonnet = anthropic/"claude-sonnet-4-5" { input $3/Mtok  output $15/Mtok }',
+        "",
+      ].join("\n"),
+    );
+    const split = fmt(`${a}\n// the mini one\n${b}\n${c}`).split("\n");
+    expect(split[0]).toBe('model gpt-4o = openai/"gpt-4o" { input $2.50/Mtok  output $10/Mtok }');
+    expect(split[1]).toBe("// the mini one");
+    expect(split[2]).toBe('model gpt-4o-mini = openai/"gpt-4o-mini"          { input $0.15/Mtok  output $0.60/Mtok }');
+    expect(split[3]).toBe('model sonnet      = anthropic/"claude-sonnet-4-5" { input $3/Mtok     output $15/Mtok }');
+    expect(fmt(`${a} // cheap\n${b}\n${c}`)).toBe(`${aligned[0]} // cheap\n${aligned[1]}\n${aligned[2]}\n`);
+  });
+
+  it("rows of another shape are not aligned with the run and end it; settings are not a table", () => {
+    const text = [prices[0], 'model echo = demo/"echo"', prices[1], prices[2]].join("\n");
+    expect(fmt(text)).toBe(
+      [
+        'model gpt-4o = openai/"gpt-4o" { input $2.50/Mtok  output $10/Mtok }',
+        'model echo = demo/"echo"',
+        'model gpt-4o-mini = openai/"gpt-4o-mini"          { input $0.15/Mtok  output $0.60/Mtok }',
+        'model sonnet      = anthropic/"claude-sonnet-4-5" { input $3/Mtok     output $15/Mtok }',
+        "",
+      ].join("\n"),
+    );
+    // settings whose names differ are not a table, nor are different statements
+    const model = 'model m = p/"m" { // prices\n  input $3/Mtok\n  output $15/Mtok\n  cache_read $0.30/Mtok\n  context 200k\n}';
+    expect(fmt(model)).toBe('model m = p/"m" {\n  // prices\n  input $3/Mtok\n  output $15/Mtok\n  cache_read $0.30/Mtok\n  context 200k\n}\n');
+    expect(fmt('route r {\n  to a\n  timeout 30s\n  guard pii\n}')).toBe("route r {\n  to a\n  timeout 30s\n  guard pii\n}\n");
+  });
+
+  it("key entries with the same labels make a table inside `keys`", () => {
+    expect(fmt('keys {\n  "sha256:aa" team "search" user "ana"\n  "sha256:bbbb" team "research" user "bo"\n}')).toBe(
+      'keys {\n  "sha256:aa"   team "search"   user "ana"\n  "sha256:bbbb" team "research" user "bo"\n}\n',
+    );
+  });
+
+  it("the rule is about shape, not about which statement: any run of same-shaped lines lines up", () => {
+    // nothing in the formatter names `given … fails`: the rows line up because they have one shape
+    expect(fmt('test "t" { given gpt-4o fails 5xx  given azure-gpt-4o fails 429  given sonnet fails 503  expect status 502 }')).toBe(
+      'test "t" {\n  given gpt-4o       fails 5xx\n  given azure-gpt-4o fails 429\n  given sonnet       fails 503\n  expect status 502\n}\n',
+    );
+  });
+
+});
+
+describe("conditions: a `when` the author broke keeps one clause per line; a long one is wrapped", () => {
+
+  it("clauses written one per line, `and`/`or` leading, keep their lines and their comments", () => {
+    const text = [
+      "route r {",
+      '  when model == "gpt-4o" // the big one',
+      '    and team in ["search", "research"] // paying teams',
+      "    // not for streams yet",
+      "    and not stream",
+      '    or header("x-force") == "1" /* an override */',
+      "  to a",
+      "}",
+      "",
+    ].join("\n");
+    expect(fmt(text)).toBe(text);
+  });
+
+  it("`and`/`or` trailing their line are moved to lead the next, each comment staying on its clause", () => {
+    const text = [
+      "route r {",
+      '  when model == "gpt-4o" and   // the big one',
+      '       team in ["search", "research"] or // paying teams',
+      '       header("x-force") == "1"',
+      "  to a",
+      "}",
+    ].join("\n");
+    expect(fmt(text)).toBe(
+      [
+        "route r {",
+        '  when model == "gpt-4o" // the big one',
+        '    and team in ["search", "research"] // paying teams',
+        '    or header("x-force") == "1"',
+        "  to a",
+        "}",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("a comment inside a clause goes above it, never onto another clause", () => {
+    expect(fmt("route r {\n  when a\n    and (b /* why b */ or c)\n  to x\n}")).toBe("route r {\n  when a\n    /* why b */\n    and (b or c)\n  to x\n}\n");
+    expect(fmt("route r {\n  when /* first */ a\n    and b\n  to x\n}")).toBe("route r {\n  /* first */\n  when a\n    and b\n  to x\n}\n");
+  });
+
+  const long = [
+    'model == "gpt-4o"',
+    'team in ["search", "research", "support"]',
+    '(header("x-tier") == "premium" or metadata("plan") == "enterprise")',
+    'header("x-note") == "this and that or those"',
+    "not stream",
+  ];
+
+  it("a 190-column condition is wrapped at its top-level `and`/`or`, never inside parentheses or strings", () => {
+    const line = `  when ${long.join(" and ")} or input_tokens > 100k`;
+    expect(line.length).toBeGreaterThanOrEqual(190);
+    const out = fmt(`route r {\n${line}\n  to a\n}`);
+    expect(out).toBe(
+      [
+        "route r {",
+        '  when model == "gpt-4o"',
+        '    and team in ["search", "research", "support"]',
+        '    and (header("x-tier") == "premium" or metadata("plan") == "enterprise")',
+        '    and header("x-note") == "this and that or those"',
+        "    and not stream",
+        "    or input_tokens > 100k",
+        "  to a",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    expect(fmt(out)).toBe(out);
+    expect(stripSpans(parse(out, FILE).file.declarations)).toEqual(stripSpans(parse(`route r {\n${line}\n  to a\n}`, FILE).file.declarations));
+  });
+
+  it("a one-line `when` stays on one line up to 100 columns, indentation included", () => {
+    expect(fmt('route r {\n  when model == "chat" and team == "search"\n  to a\n}')).toBe('route r {\n  when model == "chat" and team == "search"\n  to a\n}\n');
+    const fits = `  when model == "${"m".repeat(71)}" and stream`;
+    expect(fits.length).toBe(100);
+    expect(fmt(`route r {\n${fits}\n}`)).toBe(`route r {\n${fits}\n}\n`);
+    const over = fits.replace('"m', '"mm');
+    expect(fmt(`route r {\n${over}\n}`)).toBe(`route r {\n  when model == "${"m".repeat(72)}"\n    and stream\n}\n`);
+  });
+
+  it("conditions of guardrails, caches and invariants follow the same rule, and a broken one keeps its block open", () => {
+    expect(fmt("guardrail g { block when a\n and b }")).toBe("guardrail g {\n  block when a\n    and b\n}\n");
+    expect(fmt("guardrail g { block when a and b }")).toBe("guardrail g { block when a and b }\n");
+    expect(fmt("cache c { ttl 1h  when a or\n b }")).toBe("cache c {\n  ttl 1h\n  when a\n    or b\n}\n");
+    expect(fmt("invariant i { when a // x\n and b  require price }")).toBe("invariant i {\n  when a // x\n    and b\n  require price\n}\n");
+  });
+
+  it("formatting twice changes nothing: tables, broken and wrapped conditions, comments on clauses", () => {
+    const inputs = [
+      'model a = p/"x" { input $1/Mtok  output $2/Mtok }\nmodel bbbb = p/"yyyy" { input $10/Mtok  output $0.5/Mtok } // note\n// next\nmodel c = p/"z" { input $1/Mtok  output $2/Mtok }',
+      "route r {\n  when a and // x\n  /* lead */ b or\n  (c /* in */ and d) // y\n  to t\n}",
+      `guardrail g { block when ${Array.from({ length: 12 }, (_, i) => `header("h${i}") == "v${i}"`).join(" and ")} }`,
+      'keys {\n  "h1" team "a" user "b" // one\n  "h22" team "aa" user "bb"\n\n  "h3" team "c"\n}',
+    ];
+    for (const text of inputs) {
+      const once = fmt(text);
+      expect(fmt(once)).toBe(once);
+      expect(commentTexts(once)).toEqual(commentTexts(text));
+      expect(stripSpans(parse(once, FILE).file.declarations)).toEqual(stripSpans(parse(text, FILE).file.declarations));
+    }
+    expect(fmt(inputs[1]!)).toBe("route r {\n  when a // x\n    /* lead */\n    and b\n    /* in */\n    or (c and d) // y\n  to t\n}\n");
+  });
+});

@@ -109,6 +109,11 @@ const { expr: arbExpr } = fc.letrec<{ expr: Tokens }>((tie) => ({
 }));
 export { arbExpr };
 
+/** Four to ten conditions joined by `and`/`or`: often longer than a line, so the formatter wraps them. */
+const arbLongExpr: Arb<Tokens> = fc
+  .tuple(arbCondition, fc.array(fc.tuple(fc.constantFrom("and", "or"), fc.oneof(arbCondition, arbExpr.map((e) => ["(", ...e, ")"]))), { minLength: 3, maxLength: 9 }))
+  .map(([first, rest]) => [...first, ...rest.flatMap(([op, c]) => [op, ...c])]);
+
 // ---------------------------------------------------------------- declarations
 
 const arbSetting: Arb<Tokens> = fc.tuple(arbName, arbValue).map(([n, v]) => [n, ...v]);
@@ -139,6 +144,7 @@ const arbNames: Arb<Tokens> = fc.array(arbName.map((n) => [n]), { minLength: 1, 
 
 const arbRouteStmt: Arb<Tokens> = fc.oneof(
   arbExpr.map((e) => ["when", ...e]),
+  arbLongExpr.map((e) => ["when", ...e]),
   arbName.map((n) => ["to", n]),
   fc
     .tuple(fc.option(arbFact, { nil: undefined }), fc.array(fc.tuple(arbQuantity, arbName), { maxLength: 3 }))
@@ -168,10 +174,22 @@ const arbTestStmt: Arb<Tokens> = fc.oneof(
     arbName.map((n) => ["flagged", "by", n]),
     arbValue.map((v) => ["status", ...v]),
     arbString.map((s) => ["redacted", "input", s]),
+    fc.tuple(arbString, arbString).map(([name, value]) => ["header", name, value]),
   ).map((e) => ["expect", ...e]),
 );
 
+/** Rows of one shape, as tables are written: models with the same prices, key entries with the same labels. */
+const arbTable: Arb<Tokens> = fc.oneof(
+  fc
+    .array(fc.tuple(arbName, arbName, arbString, arbQuantity, arbQuantity), { minLength: 2, maxLength: 4 })
+    .map((rows) => rows.flatMap(([n, p, u, i, o]) => ["model", n, "=", p, "/", u, "{", "input", i, "output", o, "}"])),
+  fc
+    .array(fc.tuple(arbString, arbString, arbString), { minLength: 2, maxLength: 4 })
+    .map((rows) => ["keys", ...braced(rows.flatMap(([h, t, u]) => [h, "team", t, "user", u]))]),
+);
+
 export const arbDeclaration: Arb<Tokens> = fc.oneof(
+  arbTable,
   arbString.map((s) => ["import", s]),
   arbSettings().map((s) => ["gateway", ...braced(s)]),
   fc.tuple(arbName, arbSettings()).map(([n, s]) => ["provider", n, ...braced(s)]),

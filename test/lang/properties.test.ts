@@ -3,10 +3,14 @@
  * - the parser never throws, on any text, and every diagnostic's span lies
  *   inside the input;
  * - for valid policies, formatting is idempotent, keeps every comment, and
- *   the formatted text parses to the same AST (spans aside).
+ *   the formatted text parses to the same AST (spans aside) and, for
+ *   compile-valid ones, compiles to the same decision graph;
+ * - the layout depends on the source's only through its blank lines and
+ *   the line breaks between a condition's clauses.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { compile } from "../../compiler/index.js";
 import { format, formatText, parse, stripSpans } from "../../lang/index.js";
 import { arbPolicy } from "../support/policy-gen.js";
 import { arbDeclaration, arbPolicyText, arbTokenSoup } from "./gen.js";
@@ -72,6 +76,13 @@ function roundTrip(text: string): void {
   expect(sortedComments(once)).toEqual(sortedComments(text));
 }
 
+/** The compiled graph, without what legitimately moves with layout: source spans and the version hash of the text. */
+function graphOf(text: string): unknown {
+  const { graph, diagnostics } = compile([parse(text, "p.route").file]);
+  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return stripSpans({ ...graph, policy: undefined });
+}
+
 describe("formatting generated valid policies", () => {
   it("the generator makes valid policies", () => {
     fc.assert(
@@ -86,20 +97,28 @@ describe("formatting generated valid policies", () => {
     fc.assert(fc.property(arbPolicyText(), roundTrip), { numRuns: RUNS });
   });
 
-  it("the same holds for the compile-valid policies of test/support/policy-gen.ts", () => {
-    fc.assert(fc.property(arbPolicy(), roundTrip), { numRuns: 100 });
+  it("the same holds for the compile-valid policies of test/support/policy-gen.ts, which compile to the same graph", () => {
+    fc.assert(
+      fc.property(arbPolicy(), (text) => {
+        roundTrip(text);
+        expect(graphOf(format(parse(text, "p.route").file))).toEqual(graphOf(text));
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
 describe("the canonical layout", () => {
-  it("does not depend on how the source was laid out, apart from blank lines", () => {
+  it("does not depend on how the source was laid out, apart from blank lines and breaks between a condition's clauses", () => {
     const arbTokens = fc.array(arbDeclaration, { maxLength: 5 }).map((ds) => ds.flat());
     const arbSpace = fc.constantFrom(" ", "\n", "\t", "\n    ", "  ");
+    // a line break next to `and`/`or` (the only places a condition's clauses can break) is the author's choice and kept
+    const breaksClauses = (tokens: string[], i: number, space: string) => space.includes("\n") && [tokens[i], tokens[i + 1]].some((t) => t === "and" || t === "or");
     fc.assert(
       fc.property(
         arbTokens.chain((tokens) => fc.tuple(fc.constant(tokens), fc.array(arbSpace, { minLength: tokens.length, maxLength: tokens.length }))),
         ([tokens, spaces]) => {
-          const oneLine = format(parse(tokens.join(" "), "p.route").file);
+          const oneLine = format(parse(tokens.map((t, i) => t + (breaksClauses(tokens, i, spaces[i]!) ? "\n" : " ")).join(""), "p.route").file);
           const scattered = format(parse(tokens.map((t, i) => t + spaces[i]).join(""), "p.route").file);
           expect(scattered).toBe(oneLine);
         },

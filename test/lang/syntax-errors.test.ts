@@ -30,7 +30,7 @@ describe("error recovery", () => {
       "P002 1:38 expected a duration like 30s after `timeout`, found `}`",
       "P002 3:6 expected a model name after `to`, found `}`",
       "P002 4:17 expected a retry count like 2 after `retry`, found `}`",
-      "P002 5:19 expected `route`, `no route`, `target`, `attempts`, `retries`, `blocked by`, `flagged by`, `cache`, `status` or `redacted input` after `expect`, found `foo`",
+      "P002 5:19 expected `route`, `no route`, `target`, `attempts`, `retries`, `blocked by`, `flagged by`, `cache`, `status`, `redacted input`, `shaped` or `header` after `expect`, found `foo`",
       'P002 6:18 expected `/` after `openai`, found `"x"`',
       "P002 7:31 expected `per` after `200k`, found `minute`",
       "P002 8:22 expected `when`, `matches`, `deny` or a name after `redact`, found `}`",

@@ -45,6 +45,14 @@ describe("completion", () => {
     expect(await labels("\nroute r2 {\n  reject |\n}\n")).toEqual(expect.arrayContaining(["403", "451"]));
   });
 
+  it("offers the shaping statements, the parameters each takes, and `expect shaped`", async () => {
+    expect(await labels("\nroute r2 {\n  |\n}\n")).toEqual(expect.arrayContaining(["set", "default", "cap", "upstream_header"]));
+    expect(await labels("\ndefaults d2 {\n  |\n}\n")).toEqual(expect.arrayContaining(["set", "default", "cap", "upstream_header"]));
+    expect(await labels("\nroute r2 {\n  set |\n}\n")).toEqual(["max_tokens", "temperature", "top_p", "stop"]);
+    expect(await labels("\nroute r2 {\n  cap |\n}\n")).toEqual(["max_tokens"]);
+    expect(await labels('\ntest "t" {\n  expect shaped |\n}\n')).toEqual(["max_tokens", "temperature", "top_p"]);
+  });
+
   it("offers an invariant's statements, what `require` takes, and guardrails after `require guard`", async () => {
     expect(await labels("\ninv|")).toEqual(expect.arrayContaining(["invariant"]));
     expect(await labels("\ninvariant i {\n  |\n}\n")).toEqual(["when", "require"]);
@@ -74,6 +82,14 @@ describe("completion", () => {
     expect(await labels("\nbudget b2 { exceeded downgrade |")).toEqual(["big", "mini"]);
   });
 
+  it("offers the time facts, the gateway's timezone, a test's `at` and the refusal reasons", async () => {
+    expect(await labels("\nroute r2 {\n  when |\n}\n")).toEqual(expect.arrayContaining(["hour", "weekday", "date"]));
+    expect(await labels("\ngateway { |")).toContain("timezone");
+    expect(await labels('\ntest "t" {\n  request { |\n}\n')).toContain("at");
+    expect(await labels("\nroute r2 {\n  to big\n  fallback mini on |\n}\n")).toEqual(expect.arrayContaining(["context_length", "content_filter"]));
+    expect(await labels('\ntest "t" {\n  given big fails |\n}\n')).toEqual(expect.arrayContaining(["context_length", "content_filter"]));
+  });
+
   it("offers jwt blocks and their settings", async () => {
     expect(await labels("\njw|")).toContain("jwt");
     expect(await labels("\njwt corp { |")).toEqual(["issuer", "audience", "jwks", "jwks_file", "algorithms", "team", "user", "leeway"]);
@@ -88,6 +104,13 @@ describe("completion", () => {
     expect(await labels(`${route}to big\n  health |\n}\n`)).toEqual(["up"]);
     expect(await labels(`${route}split |\n}\n`)).toEqual(["by", "fastest", "cheapest"]);
     expect(await labels('\nmodel m3 = openai/"x" { |')).toContain("supports");
+  });
+
+  it("offers a price row's settings after its name in a wildcard model's table", async () => {
+    const row = await labels('\nmodel any = openai/"*" {\n  residency us\n  "gpt-4o" input $2/Mtok |');
+    expect(row).toEqual(expect.arrayContaining(["input", "output", "context", "max_output", "supports"]));
+    expect(row).not.toContain("residency");
+    expect(row).not.toContain("prompt_cache");
   });
 
   it("hovers a health policy with its settings and defaults, and a model with what it supports", async () => {
@@ -159,6 +182,20 @@ describe("formatting", () => {
     expect(none).toEqual([]);
     expect(p.client.messages.at(-1)?.message).toMatch(/^not formatted: .*main\.route has \d+ syntax errors?$/);
     await p.client.change(p.main, MAIN);
+  });
+
+  it("keeps a condition written clause per line, with its comment, as `aigw fmt` does", async () => {
+    const broken = MAIN.replace('when model == "chat" and team == "search"', 'when model == "chat" and // the model\n       team == "search"');
+    expect(broken).not.toBe(MAIN);
+    await p.client.change(p.main, broken);
+    try {
+      const edits = await p.client.request<TextEdit[]>("textDocument/formatting", { textDocument: { uri: uri(p.main) }, options: { tabSize: 2, insertSpaces: true } });
+      expect(edits).toHaveLength(1);
+      expect(edits[0]!.newText).toContain('  when model == "chat" // the model\n    and team == "search"\n');
+      expect(edits[0]!.newText).toBe(formatText(broken, p.main).text);
+    } finally {
+      await p.client.change(p.main, MAIN);
+    }
   });
 });
 

@@ -72,7 +72,7 @@ describe("api azure", () => {
     const providers = providersFor(up, "api-key");
     const err = await providers.complete(attempt("m")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamStatusError);
-    expect(err).toMatchObject({ status: 400, reason: "400", upstreamType: "content_filter" });
+    expect(err).toMatchObject({ status: 400, reason: "content_filter", refusal: "content_filter", upstreamType: "content_filter" });
     await expect(providers.stream(attempt("m", { stream: true }))).rejects.toMatchObject({ status: 400, upstreamType: "content_filter" });
     await providers.close();
   });

@@ -225,7 +225,9 @@ describe("api bedrock errors", () => {
     up.next(bedrockBehave.fail(status, type, { message }), bedrockBehave.fail(status, type, { message }));
     const err = await providers.complete(attempt("m0")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamStatusError);
-    expect(err).toMatchObject({ status: mapped, reason: String(mapped), upstreamType, provider: "p" });
+    // A too-long input is a refusal: its reason is `context_length`, what `fallback … on context_length` matches.
+    const reason = upstreamType === "context_length_exceeded" ? "context_length" : String(mapped);
+    expect(err).toMatchObject({ status: mapped, reason, upstreamType, provider: "p" });
     expect((err as Error).message).toContain(message);
     await expect(providers.stream(attempt("m0", { stream: true }))).rejects.toMatchObject({ status: mapped, upstreamType });
     await providers.close();

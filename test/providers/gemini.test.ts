@@ -232,7 +232,7 @@ describe("gemini errors", () => {
 
   it("keeps a context-length 400 a 400 (a context fallback's trigger)", async () => {
     up.next({ kind: "fail", status: 400, message: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)." });
-    await expect(complete({})).rejects.toMatchObject({ status: 400, reason: "400", upstreamType: "INVALID_ARGUMENT", message: expect.stringContaining("exceeds the maximum number of tokens") });
+    await expect(complete({})).rejects.toMatchObject({ status: 400, reason: "context_length", refusal: "context_length", upstreamType: "INVALID_ARGUMENT", message: expect.stringContaining("exceeds the maximum number of tokens") });
   });
 
   it("turns an error event mid-stream into a status error, and a stream without a finish reason into a protocol error", async () => {

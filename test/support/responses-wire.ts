@@ -15,7 +15,7 @@ export interface ResponsesReply {
   text: string;
   toolCalls: { id: string; name: string; arguments: Record<string, unknown> }[];
   usage: { prompt: number; completion: number } | undefined;
-  finish: "stop" | "length" | "tool_calls";
+  finish: "stop" | "length" | "tool_calls" | "content_filter";
   model: string;
 }
 
@@ -41,7 +41,7 @@ function response(r: ResponsesReply, status: string, output: Json[], usage: Json
     created_at: 1_700_000_000,
     status,
     error: null,
-    incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" } : null,
+    incomplete_details: status === "incomplete" ? { reason: r.finish === "content_filter" ? "content_filter" : "max_output_tokens" } : null,
     instructions: null,
     max_output_tokens: null,
     model: r.model,
@@ -62,7 +62,7 @@ function response(r: ResponsesReply, status: string, output: Json[], usage: Json
   };
 }
 
-const statusOf = (r: ResponsesReply) => (r.finish === "length" ? "incomplete" : "completed");
+const statusOf = (r: ResponsesReply) => (r.finish === "length" || r.finish === "content_filter" ? "incomplete" : "completed");
 
 /** The Response of a non-streaming request. */
 export function responsesJson(r: ResponsesReply): Json {

@@ -43,8 +43,8 @@ export interface ReplySpec {
   usage?: Usage;
   /** Leave usage out of the reply (and out of the stream). */
   omitUsage?: boolean;
-  /** In OpenAI terms; translated for Anthropic. Default `tool_calls` with tool calls, else `stop`. */
-  finish?: "stop" | "length" | "tool_calls";
+  /** In OpenAI terms; translated for Anthropic (`content_filter` is its `refusal`). Default `tool_calls` with tool calls, else `stop`. */
+  finish?: "stop" | "length" | "tool_calls" | "content_filter";
   /** Default: the `model` of the request. */
   model?: string;
 }
@@ -568,7 +568,7 @@ interface Resolved {
   text: string;
   toolCalls: { id: string; name: string; arguments: Record<string, unknown> }[];
   usage: Usage | undefined;
-  finish: "stop" | "length" | "tool_calls";
+  finish: "stop" | "length" | "tool_calls" | "content_filter";
   model: string;
 }
 
@@ -589,7 +589,7 @@ function resolve(kind: Wire, body: unknown, spec: ReplySpec): Resolved {
   };
 }
 
-const ANTHROPIC_STOP = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use" } as const;
+const ANTHROPIC_STOP = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use", content_filter: "refusal" } as const;
 
 /** The non-streaming reply body. */
 export function replyJson(kind: Wire, body: unknown, spec: ReplySpec): unknown {

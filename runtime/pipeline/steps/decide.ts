@@ -45,6 +45,8 @@ function decided(ctx: ChatContext, view: StateView, startMs: number, next: () =>
   const { rt } = ctx;
   const d: Decision = evaluate(rt.prepared, ctx.facts, view);
   if (d.kind === "route") ctx.planned = d;
+  // The candidate's decision on the same view, its health read without taking a probe (never throws, sends nothing).
+  rt.shadow?.observe(rt.graph, ctx.facts, d, view, ctx.health?.peek);
   if (ctx.trace !== undefined) return traced(ctx, d, view, startMs, next);
   return routedOn(ctx, d, startMs, next);
 }
@@ -75,7 +77,10 @@ function routedOn(ctx: ChatContext, d: Decision, startMs: number, next: () => Pr
     ctx.record.add({ kind: "skipped", skipped: d.skipped });
   }
   ctx.record.add(rt.timeSteps ? { kind: "routed", route: d.route.name, span: d.route.span, startMs, endMs } : { kind: "routed", route: d.route.name, span: d.route.span });
-  if (d.kind === "refused") throw new GatewayError("rejected_by_route", d.message, { status: d.status, type: openaiErrorType(d.status) });
+  if (d.kind === "refused") {
+    if (d.code !== undefined) throw new GatewayError(d.code, d.message, { param: "model" });
+    throw new GatewayError("rejected_by_route", d.message, { status: d.status, type: openaiErrorType(d.status) });
+  }
   if (d.kind === "route") refuseUnfit(ctx, d);
   return next();
 }

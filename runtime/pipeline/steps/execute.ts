@@ -8,6 +8,7 @@
 import { routed, type ChatStep } from "../context.js";
 import { execute as run } from "../execute.js";
 import { answerFromEntry } from "./cache.js";
+import { upstreamHeaders } from "./shape.js";
 
 export const execute: ChatStep = async (ctx) => {
   if (ctx.cached !== undefined) return answerFromEntry(ctx, ctx.cached);
@@ -16,6 +17,7 @@ export const execute: ChatStep = async (ctx) => {
     request: ctx.sent,
     stream: ctx.sent.stream !== undefined,
     requestId: meta.requestId,
+    upstreamHeaders: upstreamHeaders(ctx, routed(ctx).route.index),
     signal: ctx.input.signal,
     deadlineAt: ctx.started + rt.graph.gateway.deadlineMs,
     now: world.now,

@@ -8,6 +8,7 @@
  *   GET  /admin/usage     the usage ledger's report (usage.ts)
  *   GET  /admin/requests  a recent request's decision record (usage.ts)
  *   GET  /admin/health    ejected targets and ejections (usage.ts)
+ *   GET  /admin/shadow    the shadow candidate's differences (shadow.ts)
  *   GET  /ui              the dashboard over them (ui.ts; its data needs the token)
  */
 export { requireAdmin, type Handler, type RouteTable } from "./guard.js";
@@ -15,3 +16,4 @@ export { budgetRoutes, budgetsBody, type BudgetRow } from "./budgets.js";
 export { reloadRoutes } from "./reload.js";
 export { usageRoutes, type UsageRouteOptions } from "./usage.js";
 export { uiRoutes } from "./ui.js";
+export { shadowRoutes } from "./shadow.js";

@@ -14,6 +14,7 @@ import { gitSource, type GitSourceOptions } from "./git-source.js";
 import type { PolicySource } from "./source.js";
 
 export { reloadRoutes } from "../admin/reload.js";
+export { Candidate, candidateSource } from "./candidate.js";
 export { Reloader, type Checked, type ReloadOutcome, type ReloaderOptions, type SwapTarget } from "./reloader.js";
 export { SourceError, type PolicyInput, type PolicyOrigin, type PolicySource, type Snapshot } from "./source.js";
 export { reloadStats, type ReloadStats } from "./stats.js";

@@ -273,7 +273,7 @@ export class Reloader {
 }
 
 /** The environment as the compiler needs it: which variables are set, never their values. */
-function presence(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function presence(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value === "" ? "" : "set";
   return out;

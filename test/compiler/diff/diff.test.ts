@@ -149,6 +149,17 @@ route long {
     }
   });
 
+  it("request shaping: a cap, defaults and overrides, upstream headers, and the worst case a cap bounds", () => {
+    const chat = (body: string): string => DECLS + PREMIUM + `\nroute chat {\n  when model == "chat"\n  to big\n${body}}\n`;
+    const capped = diff(chat(""), chat('cap max_tokens 8k\ndefault temperature 0.7\nupstream_header "x-team" "research"\n'));
+    expect(capped.changes.map((c) => c.new?.name)).toEqual(["chat"]);
+    expect(aspects(capped)["shaping"]).toEqual(["none", "cap max_tokens 8000, default temperature 0.7, upstream_header x-team: research"]);
+    const changed = diff(chat("cap max_tokens 8k\n"), chat("cap max_tokens 4k\nset top_p 0.5\n"));
+    expect(aspects(changed)["shaping"]).toEqual(["cap max_tokens 8000", "cap max_tokens 4000, set top_p 0.5"]);
+    expect(aspects(changed)["worst case"]).toBeDefined();
+    expect(diff(chat("cap max_tokens 8k\n"), chat("cap max_tokens 8k\n")).equivalent).toBe(true);
+  });
+
   it("what a name stands for: a budget's limit, a model's price, a provider's timeout", () => {
     const budget = diff(BASE, BASE.replace("limit $200 per day", "limit $100 per day"));
     expect(aspects(budget)["budgets"]).toEqual(["daily (per team limit $200 per day warn 80% exceeded downgrade mini)", "daily (per team limit $100 per day warn 80% exceeded downgrade mini)"]);
@@ -157,6 +168,20 @@ route long {
     expect(aspects(price)["targets"]![1]).toContain("70% big (p/\"big\", $5/$10 per Mtok");
     const timeout = diff(BASE, BASE.replace("provider q { api mock timeout 10s }", "provider q { api mock timeout 20s }"));
     expect(timeout.changes.map((c) => c.new?.name)).toEqual(["premium", "chat"]);
+  });
+
+  it("a row of a wildcard model's price table: a change of what its route bills", () => {
+    const wild = `${DECLS}
+model any = p/"*" {
+  "x" input $1/Mtok  output $2/Mtok
+  "y" input $3/Mtok  output $4/Mtok
+}
+budget pass { per team  limit $10 per day }
+route passthrough { when model in ["p/x", "p/y"]  to any  budget pass }`;
+    const d = diff(wild, wild.replace('"y" input $3/Mtok', '"y" input $6/Mtok'));
+    expect(d.changes.map((c) => c.new?.name)).toEqual(["passthrough"]);
+    expect(aspects(d)["targets"]).toEqual(['to any (p/"*", table x $1/$2 per Mtok, y $3/$4 per Mtok, timeout 30s)', 'to any (p/"*", table x $1/$2 per Mtok, y $6/$4 per Mtok, timeout 30s)']);
+    expect(aspects(d)["price"]).toEqual(["$3/$4 per Mtok", "$6/$4 per Mtok"]);
   });
 
   it("reordering routes that share requests moves those requests", () => {
@@ -175,6 +200,30 @@ route long {
       [`caller key sha256:aaaaaaaaaaaa…`, 'team "search"', 'team "support"'],
     ]);
     expect(d.equivalent).toBe(false);
+  });
+});
+
+describe("time facts", () => {
+  const berlin = DECLS.replace("gateway { auth none }", 'gateway { auth none  timezone "Europe/Berlin" }');
+  const nights = (when: string) => `\nroute nights {\n  when model == "chat" and ${when}\n  to big\n}` + CHAT;
+
+  it("a moved hour window is a change whose witness says when, as a test's `at` in the gateway's zone", () => {
+    const d = diff(berlin + nights("hour >= 22"), berlin + nights("hour >= 20"));
+    expect(d.changes.map((c) => [c.old?.name, c.new?.name])).toEqual([["chat", "nights"]]);
+    expect(d.changes[0]!.witness).toContain("it arrives at hour 20 (gateway time)");
+    // 20:30 in Berlin on the test Monday is 19:30 UTC.
+    expect(new Date(d.changes[0]!.request!.atMs!).toISOString()).toBe("2026-01-05T19:30:00.000Z");
+  });
+
+  it("a weekend rule and a date window are stated as instants on those days", () => {
+    const d = diff(berlin + CHAT, berlin + nights('weekday == "sat"'));
+    expect(d.changes[0]!.request!.atMs).toBe(Date.parse("2026-01-10T12:30:00+01:00"));
+    const x = diff(berlin + CHAT, berlin + nights('date == "2026-12-24"'));
+    expect(x.changes[0]!.request!.atMs).toBe(Date.parse("2026-12-24T12:30:00+01:00"));
+  });
+
+  it("a new time zone changes every request", () => {
+    expect(diff(DECLS + CHAT, berlin + CHAT).global.map((g) => [g.what, g.was, g.now])).toEqual([["time zone of hour, weekday and date", "UTC", "Europe/Berlin"]]);
   });
 });
 
@@ -209,9 +258,8 @@ describe("equivalent refactors report no change in behaviour", () => {
     same(BASE, BASE);
   });
 
-  it("renaming a route, a budget, a model and a guardrail", () => {
+  it("renaming a route, a model and a guardrail", () => {
     const renamed = BASE.replace("route chat {", "route everyday {")
-      .replaceAll("daily", "team-daily")
       .replaceAll("guardrail pii", "guardrail privacy")
       .replace("guard pii", "guard privacy")
       .replace("model mini =", "model small =")
@@ -223,10 +271,25 @@ describe("equivalent refactors report no change in behaviour", () => {
       expect.arrayContaining([
         { kind: "route", was: "chat", now: "everyday" },
         { kind: "model", was: "mini", now: "small" },
-        { kind: "budget", was: "daily", now: "team-daily" },
         { kind: "guardrail", was: "pii", now: "privacy" },
       ]),
     );
+  });
+
+  // Counters are kept by name: a renamed budget or limit starts from zero, which its callers see.
+  it("a renamed budget or limit is a change (its counters restart), and still listed as a rename", () => {
+    const limited = BASE.replace("  budget daily\n", "  budget daily\n  limit rpm\n");
+    for (const [kind, was, now, aspect, text] of [
+      ["budget", "daily", "team-daily", "budgets", limited.replaceAll("daily", "team-daily")],
+      ["limit", "rpm", "per-key", "limits", limited.replaceAll("rpm", "per-key")],
+    ] as const) {
+      const d = diff(limited, text);
+      expect(d.equivalent).toBe(false);
+      expect(d.changes).toHaveLength(1);
+      expect(d.changes[0]!.old?.name).toBe("premium");
+      expect(aspects(d)[aspect]).toEqual([was, now]);
+      expect(d.renames).toContainEqual({ kind, was, now });
+    }
   });
 
   it("reordering routes that share no request", () => {
