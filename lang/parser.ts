@@ -266,7 +266,8 @@ class RouteParser extends CstParser {
   amountEntry = this.RULE("amountEntry", () => {
     this.OR((this.alts.amountEntry ??= [
       { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "entry" }) },
-      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "entry" }) },
+      // any name, keywords included: `default` is also a shaping statement
+      { ALT: () => this.CONSUME(T.Name, { LABEL: "entry" }) },
     ]));
     this.SUBRULE(this.value);
   });

@@ -222,8 +222,8 @@ describe("explainRequest on examples/production", () => {
       accepted: ["agent", "chat", "chat-fast", "local"],
       message: "no route accepts model `gpt-5`; accepted models: `agent`, `chat`, `chat-fast`, `local`",
     });
-    expect(e.candidates).toEqual({ forModel: 0, anyModel: 3 });
-    expect(e.routes.map((r) => r.name)).toEqual(["eu-trial", "eu-chat", "trial"]);
+    expect(e.candidates).toEqual({ forModel: 0, anyModel: 4 });
+    expect(e.routes.map((r) => r.name)).toEqual(["eu-trial", "eu-chat", "trial", "openai-direct"]);
     expect(e.route).toBeUndefined();
     expect(e.budgets).toEqual([]);
     expect(e.guardrails).toEqual([]);
