@@ -13,7 +13,9 @@
  */
 import type { Graph, WindowNode } from "../../compiler/graph.js";
 import type { RoutedDecision } from "../engine/index.js";
-import { budgetKey, dollarsToMicros, limitKey, type Check, type CheckResult, type Store } from "../state/index.js";
+import { budgetKey, limitKey } from "../state/keys.js";
+import { dollarsToMicros } from "../state/money.js";
+import type { Check, CheckResult, Store } from "../state/store.js";
 import { worstCase, type CostedRequest, type RequestSize } from "./cost.js";
 import type { UsageFault } from "./settle.js";
 import { openHold, type Hold } from "./hold.js";

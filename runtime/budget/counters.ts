@@ -9,7 +9,9 @@ import type { Graph } from "../../compiler/graph.js";
 import { budgetUse, callerScopeKey } from "../engine/budget-use.js";
 import type { Facts } from "../engine/facts.js";
 import type { RoutedDecision, StateView } from "../engine/index.js";
-import { budgetKey, limitKey, microsToDollars, type CounterRef, type CounterValue, type Store } from "../state/index.js";
+import { budgetKey, limitKey } from "../state/keys.js";
+import { microsToDollars } from "../state/money.js";
+import type { CounterRef, CounterValue, Store } from "../state/store.js";
 
 /** Counter values by store key (state/keys.ts). */
 export type Counters = ReadonlyMap<string, CounterValue>;

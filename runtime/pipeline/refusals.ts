@@ -9,7 +9,8 @@
 import type { RejectedDecision } from "../engine/index.js";
 import type { Admission, Counted, BudgetLog } from "../budget/admission.js";
 import type { Counters } from "../budget/counters.js";
-import { budgetKey, limitKey, type CheckResult } from "../state/index.js";
+import { budgetKey, limitKey } from "../state/keys.js";
+import type { CheckResult } from "../state/store.js";
 import { GatewayError } from "./errors.js";
 import type { HeaderList } from "./headers.js";
 

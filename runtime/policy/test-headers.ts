@@ -21,7 +21,11 @@ import { readCounters } from "../budget/counters.js";
 import type { HeaderList } from "../pipeline/headers.js";
 import { admittedHeaders, budgetError, limitError, rejectedError } from "../pipeline/refusals.js";
 import { decodeChat } from "../request/index.js";
-import { budgetKey, dollarsToMicros, limitKey, memoryStore, type Store } from "../state/index.js";
+// The state modules themselves, not ../state/index.js: that one loads the Redis store, and `aigw check` must run without ioredis (an optional dependency).
+import { budgetKey, limitKey } from "../state/keys.js";
+import { dollarsToMicros } from "../state/money.js";
+import { memoryStore } from "../state/memory.js";
+import type { Store } from "../state/store.js";
 
 /** The headers the admission step adds for `decision` (none for no route, a refusing route or a route without budgets and limits). */
 export async function testHeaders(p: PreparedGraph, decision: Decision, facts: Facts, state: StateView): Promise<HeaderList> {

@@ -13,10 +13,25 @@
  * failing evaluation is counted and logged, and the live request goes on.
  */
 import type { Graph } from "../../compiler/graph.js";
-import { decide, prepare, type Decision, type Facts, type PreparedGraph, type StateView } from "../engine/index.js";
+import { prepare, type Decision, type Facts, type PreparedGraph, type StateView } from "../engine/index.js";
 import { requestWitness, type RequestRecord } from "../engine/explain-decision.js";
-import type { Logger } from "../observe/log.js";
-import type { Counter, Registry } from "../observe/registry.js";
+
+/** Where differences are logged (observe/log.ts's Logger, by shape). */
+interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** The counters the shadow keeps (observe/registry.ts's, by shape: the shadow sits below observe, which reads the pipeline). */
+interface Counter {
+  inc(values: readonly string[], n?: number): void;
+}
+interface Registry {
+  counter(name: string, help: string, labelNames?: readonly string[]): Counter;
+}
+
+/** Decides a request on a prepared graph: the pipeline's decide step hands its own `decide`, so only the pipeline decides. */
+export type DecideOn = (prepared: PreparedGraph, view: StateView) => Decision;
 import { differenceOf, outcomeOf, outcomeText, type DifferenceKind, type ShadowOutcome } from "./outcome.js";
 
 /** Samples kept for `/admin/shadow`. */
@@ -116,8 +131,8 @@ export class Shadow {
     this.#metrics.errors.inc([], 0);
   }
 
-  /** Decides the request on the candidate and compares; never throws. `view` is the live decision's; `health` reads without side effects. */
-  observe(live: Graph, facts: Facts, decision: Decision, view: StateView, health: StateView["health"]): void {
+  /** Decides the request on the candidate with `decideOn` and compares; never throws. `view` is the live decision's; `health` reads without side effects. */
+  observe(live: Graph, facts: Facts, decision: Decision, view: StateView, health: StateView["health"], decideOn: DecideOn): void {
     const c = this.#candidate;
     if (c === undefined) return;
     try {
@@ -125,7 +140,7 @@ export class Shadow {
       this.#metrics?.requests.inc([]);
       const shadowView: StateView = health === undefined ? view : { ...view, health };
       const a = outcomeOf(decision);
-      const b = outcomeOf(decide(c.prepared, facts, shadowView));
+      const b = outcomeOf(decideOn(c.prepared, shadowView));
       const kind = differenceOf(a, b);
       if (kind !== undefined) this.#differ(live, c.graph, facts, a, b, kind);
     } catch (err) {

@@ -72,7 +72,7 @@ describe("token mutants through the gate (compile, lint, schema, tests, referenc
   // A mutant is 1-3 edits, each on the text the previous one left.
   const mutations = arbMutations(3);
 
-  it.each(EXAMPLES.map((s) => [s.name, s] as const))("of examples/%s", { timeout: 60_000 }, async (_name, seed) => {
+  it.each(EXAMPLES.map((s) => [s.name, s] as const))("of examples/%s", { timeout: 120_000 }, async (_name, seed) => {
     const original = await gateFaults(mutant(seed, 0, [], ROOT).files, ROOT);
     expect(original.faults).toEqual([]);
     expect(original.verified.ok).toBe(true);

@@ -46,7 +46,7 @@ function decided(ctx: ChatContext, view: StateView, startMs: number, next: () =>
   const d: Decision = evaluate(rt.prepared, ctx.facts, view);
   if (d.kind === "route") ctx.planned = d;
   // The candidate's decision on the same view, its health read without taking a probe (never throws, sends nothing).
-  rt.shadow?.observe(rt.graph, ctx.facts, d, view, ctx.health?.peek);
+  rt.shadow?.observe(rt.graph, ctx.facts, d, view, ctx.health?.peek, (prepared, v) => evaluate(prepared, ctx.facts, v));
   if (ctx.trace !== undefined) return traced(ctx, d, view, startMs, next);
   return routedOn(ctx, d, startMs, next);
 }
