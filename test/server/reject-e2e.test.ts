@@ -66,11 +66,7 @@ describe("reject and defaults, through aigw serve", () => {
 
   /** The parsed JSON lines the server has written to stdout (access lines and decision records). */
   function logLines(): LogLine[] {
-    return served
-      .stdout()
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as LogLine);
+    return served.logLines<LogLine>();
   }
 
   it("answers an OpenAI caller with the route's status and message, in OpenAI's error shape, and sends nothing", async () => {

@@ -70,11 +70,7 @@ describe("request shaping, through aigw serve", () => {
   });
 
   function logLines(): LogLine[] {
-    return served
-      .stdout()
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as LogLine);
+    return served.logLines<LogLine>();
   }
 
   it("lowers an OpenAI caller's max_tokens to the cap, keeps its spelling, and says so", async () => {

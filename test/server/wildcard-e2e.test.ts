@@ -111,11 +111,7 @@ describe("wildcard models, through aigw serve", () => {
   });
 
   it("names the row it used in the access log", async () => {
-    const lines = served
-      .stdout()
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as { status?: number; attempts?: { target: string }[] });
+    const lines = served.logLines<{ status?: number; attempts?: { target: string }[] }>();
     expect(lines.some((l) => l.status === 200 && l.attempts?.[0]?.target === "openai-any/gpt-4o")).toBe(true);
   });
 

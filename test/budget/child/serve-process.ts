@@ -21,6 +21,8 @@ export interface ServeProcess {
   stderr(): string;
   /** Everything it wrote to stdout so far: the access log, when started with `accessLog`. */
   stdout(): string;
+  /** The JSON lines of stdout so far (access lines and decision records), parsed. */
+  logLines<T = Record<string, unknown>>(): T[];
   /** Sends `signal` and resolves once the process has exited; SIGTERM escalates to SIGKILL after 5 s. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -46,6 +48,11 @@ export async function startServe(path: string, env: Record<string, string>, opti
     process: child,
     stderr: () => err,
     stdout: () => out,
+    logLines: <T,>() =>
+      out
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as T),
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill(signal);
