@@ -67,7 +67,7 @@ describe("the slips of issue 21, on examples/production", () => {
   it("an unclosed `{`: reported at the brace, with the next declaration as the related place", () => {
     const { errors, all } = errorsWith("routes/chat.route", (t) => t.replace("  use patient\n}\n", "  use patient\n\n"));
     expect(errors).toEqual(["P002 p/routes/chat.route:36:20 `{` is never closed"]);
-    expect(all[0]!.related).toMatchObject({ message: "`route` starts the next declaration here", span: { line: 51, column: 1 } });
+    expect(all[0]!.related).toMatchObject({ message: "`route` starts the next declaration here", span: { line: 49, column: 1 } });
   });
 
   it("an unclosed `{` at the end of a file points at the brace and at the end", () => {
