@@ -44,20 +44,20 @@ describe("the slips of issue 21, on examples/production", () => {
     // no "can never match", nothing read from the route's tail as declarations; the one
     // more error is true of what was written: budgets.route declares `team-daily` already
     expect(errors).toEqual([
-      "P002 p/routes/chat.route:37:3 a budget is declared at the top level of a file, not inside a route",
-      "E102 p/routes/chat.route:37:10 budget `team-daily` is declared twice",
+      "P002 p/routes/chat.route:36:3 a budget is declared at the top level of a file, not inside a route",
+      "E102 p/routes/chat.route:36:10 budget `team-daily` is declared twice",
     ]);
     expect(all.find((d) => d.code === "E102")?.related?.span.file).toBe("p/budgets.route");
     const fix = all[0]!.fix!;
     expect(fix.edits.map((e) => [e.span.line, e.span.column, e.text])).toEqual([
-      [36, 1, "budget team-daily { per team  limit $200 per day  warn 80%  exceeded reject }\n\n"],
-      [37, 3, "budget team-daily"],
+      [35, 1, "budget team-daily { per team  limit $200 per day  warn 80%  exceeded reject }\n\n"],
+      [36, 3, "budget team-daily"],
     ]);
   });
 
   it("an unclosed `/*`: reported first, at the `/*`, with the end of the file as the related place; no unknown routes", () => {
     const { errors, all } = errorsWith("routes/chat.route", (t) => t.replace("// Support handles", "/* Support handles"));
-    expect(errors).toEqual(["P001 p/routes/chat.route:34:1 block comment is never closed: `/*` has no `*/`"]);
+    expect(errors).toEqual(["P001 p/routes/chat.route:33:1 block comment is never closed: `/*` has no `*/`"]);
     expect(all[0]!.code).toBe("P001");
     expect(all[0]!.related?.span.offset).toBe(PRODUCTION["p/routes/chat.route"]!.length);
     // nor "never used" for the models only the swallowed routes sent to
@@ -66,8 +66,8 @@ describe("the slips of issue 21, on examples/production", () => {
 
   it("an unclosed `{`: reported at the brace, with the next declaration as the related place", () => {
     const { errors, all } = errorsWith("routes/chat.route", (t) => t.replace("  use patient\n}\n", "  use patient\n\n"));
-    expect(errors).toEqual(["P002 p/routes/chat.route:36:20 `{` is never closed"]);
-    expect(all[0]!.related).toMatchObject({ message: "`route` starts the next declaration here", span: { line: 49, column: 1 } });
+    expect(errors).toEqual(["P002 p/routes/chat.route:35:20 `{` is never closed"]);
+    expect(all[0]!.related).toMatchObject({ message: "`route` starts the next declaration here", span: { line: 48, column: 1 } });
   });
 
   it("an unclosed `{` at the end of a file points at the brace and at the end", () => {
@@ -96,6 +96,6 @@ describe("the slips of issue 21, on examples/production", () => {
   it("an error no repair explains still drops the checks over the declaration it broke", () => {
     // `to` with two names: recovery skips `haiku`; the route is broken, not "without a target" or "hiding" others
     const { errors } = errorsWith("routes/chat.route", (t) => t.replace("  to haiku\n", "  to haiku sonnet 4\n"));
-    expect(errors).toEqual(["P002 p/routes/chat.route:41:12 expected a route statement (`when`, `to`, `split`, `fallback`, `retry`, `timeout`, `guard`, `budget`, `limit`, `cache`) or `}`, found `sonnet`"]);
+    expect(errors).toEqual(["P002 p/routes/chat.route:40:12 expected a route statement (`when`, `to`, `split`, `fallback`, `retry`, `timeout`, `guard`, `budget`, `limit`, `cache`) or `}`, found `sonnet`"]);
   });
 });
