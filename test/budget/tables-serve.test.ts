@@ -109,6 +109,36 @@ route shared { to big  budget research-daily, search-daily }
     expect((await adminBudgets(s)).map((r) => `${r.budget}:${r.scope}`).sort()).toEqual(["research-daily:research", "search-daily:search"]);
   });
 
+  it("hold each team to its own amount under a concurrent burst, whatever team the caller claims in headers or metadata", async () => {
+    const up = await startUpstream("openai");
+    const s = await serve(
+      policy(`${HEAD(up.baseUrl)}
+budget team-daily { per team  limit per day { "research" $0.4  default $0.2 }  exceeded reject }
+budget search-only { per team  limit $0.3 per day  when team == "search" }
+route chat { to big  budget team-daily, search-only }
+`),
+      { world: { env }, store: memoryStore({ clock: Date.now }) },
+    );
+    // The attacker holds search's key and claims research everywhere the caller writes: a header, the body's metadata, `user`.
+    const claim = { metadata: { team: "research" }, user: "research" };
+    const burst = (key: string, n: number) =>
+      Promise.allSettled(
+        Array.from({ length: n }, () => client(s, key).chat.completions.create(hello("chat", { max_tokens: 10, ...claim }), { headers: { "x-team": "research", "x-aigw-team": "research" } })),
+      );
+    const [searchCalls, researchCalls] = await Promise.all([burst(SEARCH, 30), burst(RESEARCH, 30)]);
+    const answered = (rs: PromiseSettledResult<unknown>[]) => rs.filter((r) => r.status === "fulfilled").length;
+    for (const r of [...searchCalls, ...researchCalls]) if (r.status === "rejected") expect((r.reason as { status: number }).status).toBe(429);
+    // $0.018 a call: search stays within the $0.20 default (11 calls at most) however it claims research's $0.40 (22 at most).
+    expect(answered(searchCalls)).toBeGreaterThan(0);
+    expect(answered(searchCalls)).toBeLessThanOrEqual(11);
+    expect(answered(researchCalls)).toBeGreaterThan(0);
+    expect(answered(researchCalls)).toBeLessThanOrEqual(22);
+    expect(up.requests).toHaveLength(answered(searchCalls) + answered(researchCalls));
+    const rows = await adminBudgets(s);
+    for (const r of rows) expect(r.spent).toBeLessThanOrEqual(r.limit);
+    expect(rows.map((r) => `${r.budget}:${r.scope}`).sort()).toEqual(["search-only:search", "team-daily:research", "team-daily:search"]);
+  });
+
   it("route on budget_used: the caller moves to the cheaper model after 80% of its budget, read from SQLite", async () => {
     const up = await startUpstream("openai");
     const path = join(mkdtempSync(join(tmpdir(), "aigw-budget-used-")), "state.db");

@@ -20,9 +20,9 @@ import { decodeMessages } from "../../runtime/request/anthropic-messages.js";
 import { decodeEmbeddings, vectorFromBase64 } from "../../runtime/request/embeddings.js";
 import { bedrockBehave, startBedrockUpstream, type BedrockUpstream } from "../support/bedrock-upstream.js";
 import { closeStrictServers } from "../support/strict-upstream.js";
-import { AWS_CREDS, attempt, bedrockProviders, span } from "./harness.js";
+import { AWS_CREDS, attempt, bedrockProviders, span, BEDROCK_PROFILE } from "./harness.js";
 
-const PROFILE = "us.anthropic.claude-3-7-sonnet-20250219-v1:0";
+const PROFILE = BEDROCK_PROFILE;
 const ARN = "arn:aws:bedrock:us-west-2:123456789012:application-inference-profile/a1b2c3d4e5f6";
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 

@@ -242,6 +242,9 @@ export function azureHarness(): Harness {
 }
 
 /** Temporary credentials (with a session token), as a role would give, for the Bedrock fake. */
+/** A Bedrock inference profile the fake Bedrock upstream serves (Claude on Bedrock). */
+export const BEDROCK_PROFILE = "us.anthropic.claude-3-7-sonnet-20250219-v1:0";
+
 export const AWS_CREDS: Required<BedrockCredentials> = {
   region: "us-west-2",
   accessKeyId: "ASIAFAKEACCESSKEY123",

@@ -21,9 +21,9 @@ import { azureBehave, startAzureUpstream, type AzureUpstream } from "../support/
 import { bedrockBehave, startBedrockUpstream, type BedrockUpstream } from "../support/bedrock-upstream.js";
 import { closeStrictServers } from "../support/strict-upstream.js";
 import { startServeChild, stopServeChildren, type ServeChild } from "../reliability/edge-helpers.js";
-import { AWS_CREDS } from "./harness.js";
+import { AWS_CREDS, BEDROCK_PROFILE } from "./harness.js";
 
-const PROFILE = "us.anthropic.claude-3-7-sonnet-20250219-v1:0";
+const PROFILE = BEDROCK_PROFILE;
 const AZ_KEY = "refusal-azure-key-0123456789abcdef";
 const GEMINI_KEY = "AIzaSy-refusal-gemini-key-000111";
 const dir = mkdtempSync(join(tmpdir(), "aigw-refusal-e2e-"));

@@ -64,10 +64,6 @@ describe("reject and defaults, through aigw serve", () => {
     await closeAllUpstreams();
   });
 
-  /** The parsed JSON lines the server has written to stdout (access lines and decision records). */
-  function logLines(): LogLine[] {
-    return served.logLines<LogLine>();
-  }
 
   it("answers an OpenAI caller with the route's status and message, in OpenAI's error shape, and sends nothing", async () => {
     const err = await intern.chat.completions.create({ model: "big", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
@@ -109,8 +105,8 @@ describe("reject and defaults, through aigw serve", () => {
   });
 
   it("logs the refusal and the defaults in the access log and the decision record", async () => {
-    await expect.poll(() => logLines().filter((l) => l.decision?.outcome?.kind === "refused").length, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
-    const refused = logLines().filter((l) => l.decision?.outcome?.kind === "refused");
+    await expect.poll(() => served.logLines<LogLine>().filter((l) => l.decision?.outcome?.kind === "refused").length, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    const refused = served.logLines<LogLine>().filter((l) => l.decision?.outcome?.kind === "refused");
     expect(refused.map((l) => [l.route, l.status, l.error])).toEqual(
       expect.arrayContaining([
         ["forbidden", 403, "rejected_by_route"],
@@ -118,7 +114,7 @@ describe("reject and defaults, through aigw serve", () => {
       ]),
     );
     expect(refused[0]!.decision!.outcome).toEqual({ kind: "refused", status: 403, route: "forbidden", message: "model not allowed for this team" });
-    await expect.poll(() => logLines().find((l) => l.route === "big" && l.status === 200)?.decision?.defaults, { timeout: 5000 }).toEqual([
+    await expect.poll(() => served.logLines<LogLine>().find((l) => l.route === "big" && l.status === 200)?.decision?.defaults, { timeout: 5000 }).toEqual([
       expect.objectContaining({ name: "strict", settings: ["guard pii", "retry 1"] }),
     ]);
   });

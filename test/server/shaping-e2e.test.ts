@@ -69,9 +69,6 @@ describe("request shaping, through aigw serve", () => {
     await closeAllUpstreams();
   });
 
-  function logLines(): LogLine[] {
-    return served.logLines<LogLine>();
-  }
 
   it("lowers an OpenAI caller's max_tokens to the cap, keeps its spelling, and says so", async () => {
     const { response } = await openai.chat.completions
@@ -148,8 +145,8 @@ describe("request shaping, through aigw serve", () => {
   });
 
   it("writes what was shaped in the access log and the decision record", async () => {
-    await expect.poll(() => logLines().find((l) => l.route === "short" && l.status === 200)?.shaped, { timeout: 5000 }).toBe("max_tokens defaulted 100, temperature set 0.2");
-    const capped = logLines().find((l) => l.route === "capped" && l.status === 200);
+    await expect.poll(() => served.logLines<LogLine>().find((l) => l.route === "short" && l.status === 200)?.shaped, { timeout: 5000 }).toBe("max_tokens defaulted 100, temperature set 0.2");
+    const capped = served.logLines<LogLine>().find((l) => l.route === "capped" && l.status === 200);
     expect(capped?.shaped).toBe("max_tokens 20000 → 8000 (cap), top_p set 0.5");
     expect(capped?.decision?.shaped).toBe("max_tokens 20000 → 8000 (cap), top_p set 0.5");
   });
