@@ -13,7 +13,13 @@
  *   7. apis         Messages in and Responses in next to chat in, passed through and translated: req/s and CPU µs per request, JSON and SSE
  *   8. health       a provider failing 503 for a period, with and without a health policy: mean/p99 latency, upstream calls per request, tracking CPU
  *   9. cache        a 50% repeated-request mix without and with the response cache: req/s, upstream calls saved, hit vs miss latency, memory per entry
+ *  10–11. limits    added p50/p99 at one connection; the highest rate with p99 under 1 ms (issue 20)
+ *  12–13. frames    time to first token and frame gaps of a paced stream at one connection; sustained concurrent streams with no dropped frame, and RSS (issue 20)
+ *  14. workers      `aigw serve --workers 1` and `2`: req/s and CPU per request (when this build has the option)
  *
+ * nginx as a plain reverse proxy (bench/nginx.ts) is a contender of 1–3 and
+ * 10–13 next to aigw and Portkey: the proxy limit the summary's ratios are
+ * read against.
  * then a summary of the ratios against their targets, and
  * bench/results/latest.json. Each gateway runs alone on CPU 1, the load
  * generator and the mock upstream on CPU 0. Portkey is installed into
@@ -49,9 +55,16 @@ import { memory, printMemory } from "./scenarios/memory.js";
 import { printScaling, scaling } from "./scenarios/scaling.js";
 import { printStreaming, streaming } from "./scenarios/streaming.js";
 import { printThroughput, throughput } from "./scenarios/throughput.js";
+import { limits, printLimits } from "./scenarios/limits.js";
+import { printStreamFrames, streamFrames } from "./scenarios/stream-frames.js";
+import { printWorkers, workers } from "./scenarios/workers.js";
+import { ensureNginx } from "./nginx.js";
+import { NGINX, startNginxContender } from "./scenarios/gateways.js";
 import { loadAverageNow, machineInfo, type MachineInfo } from "./system.js";
 
-const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis", "health", "cache"] as const;
+const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis", "health", "cache", "limits", "frames", "workers"] as const;
+/** The scenarios that share one set of running contenders (direct, nginx, aigw, Portkey). */
+const SHARED: readonly Scenario[] = ["throughput", "latency", "streaming", "limits", "frames"];
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -180,7 +193,7 @@ async function main(): Promise<void> {
   try {
     pinSelf(group);
     const wrk = ensureWrk();
-    const wantPortkey = o.portkey && (o.only.has("throughput") || o.only.has("latency") || o.only.has("streaming") || o.only.has("memory"));
+    const wantPortkey = o.portkey && (SHARED.some((s) => o.only.has(s)) || o.only.has("memory"));
     if (wantPortkey) {
       // Without the peer the run still measures aigw against the direct path; the header says why Portkey is missing.
       try {
@@ -210,21 +223,26 @@ async function main(): Promise<void> {
     };
     printHeader(o, machine, bench, peers, peersProblem);
 
-    // Scenarios 1–3 share one aigw and one Portkey (the one not measured sits idle).
-    if (o.only.has("throughput") || o.only.has("latency") || o.only.has("streaming")) {
+    // Scenarios 1–3 and 10–13 share one nginx, one aigw and one Portkey (those not measured sit idle).
+    if (SHARED.some((s) => o.only.has(s))) {
       let aigw: Running | undefined;
       let portkey: Running | undefined;
+      let nginx: Running | undefined;
       try {
+        if (ensureNginx().available) nginx = await startNginxContender(bench);
         aigw = await startAigw(bench, "aigw", bench.upstream.base);
         if (peers) portkey = await startPortkeyContender(bench, bench.upstream.base);
-        const contenders: Contender[] = [direct(bench), aigw.contender, ...(portkey ? [portkey.contender] : [])];
+        const contenders: Contender[] = [direct(bench), ...(nginx ? [nginx.contender] : []), aigw.contender, ...(portkey ? [portkey.contender] : [])];
         const b = bench;
         if (o.only.has("throughput")) results.throughput = await timed(timings, "throughput", () => throughput(b, contenders, { references: o.references }), printThroughput);
         if (o.only.has("latency")) results.latency = await timed(timings, "latency", () => latency(b, contenders, { references: o.references }), printLatency);
         if (o.only.has("streaming")) results.streaming = await timed(timings, "streaming", () => streaming(b, contenders), printStreaming);
+        if (o.only.has("limits")) results.limits = await timed(timings, "limits", () => limits(b, contenders), (r) => printLimits(r, NGINX));
+        if (o.only.has("frames")) results.frames = await timed(timings, "frames", () => streamFrames(b, contenders), (r) => printStreamFrames(r, NGINX));
       } finally {
         await stop(bench, aigw);
         await stop(bench, portkey);
+        await stop(bench, nginx);
       }
     }
     const b = bench;
@@ -234,6 +252,7 @@ async function main(): Promise<void> {
     if (o.only.has("apis")) results.apis = await timed(timings, "apis", () => apis(b), printApis);
     if (o.only.has("cache")) results.cache = await timed(timings, "cache", () => cache(b), printCache);
     if (o.only.has("health")) results.health = await timed(timings, "health", () => health(b), printHealth);
+    if (o.only.has("workers")) results.workers = await timed(timings, "workers", () => workers(b), printWorkers);
   } catch (err) {
     failure = err;
   } finally {
