@@ -144,6 +144,11 @@ function printHeader(o: Options, m: MachineInfo, bench: Bench, peers: Peers | un
     `  aigw: startGateway with the compiled policy, as \`aigw serve\` calls it (scenario 6 also runs the \`aigw serve\` command itself); one route to an openai provider, ` +
       `access log ${o.accessLog ? "on (formatted, discarded)" : "off"}, Prometheus metrics on except for the bare route of 4`,
   );
+  console.log(
+    bench.group.pinning
+      ? `  anchor: nginx (Debian's) as a plain reverse proxy to the same mock on CPU ${GATEWAY_CPU}, one process, upstream keep-alive, no buffering: a contender of 1–3 and 10–13; the summary reads aigw's CPU per request and added p50 at one connection as ratios to it`
+      : "  anchor: nginx as a plain reverse proxy to the same mock, a contender of 1–3 and 10–13",
+  );
   if (peers) console.log(`  peers: ${peers.note}; started as \`NODE_ENV=production node build/start-server.js --headless\``);
   else console.log(`  peers: Portkey ${peersProblem ?? "skipped (--no-portkey)"}`);
 }

@@ -118,13 +118,17 @@ export async function framesAtOneConnection(spec: FramesSpec): Promise<FramesRes
 export interface ConcurrentFramesSpec extends RequestSpec {
   count: number;
   paceMs: number;
-  /** A stream that has not ended this long after the first send counts as failed (and is cut), ms. */
+  /**
+   * A stream that has not ended this long after its own send counts as
+   * failed, ms; the run cuts what is left once the last batch's streams are
+   * past it.
+   */
   deadlineMs: number;
 }
 
 export interface ConcurrentFramesResult {
   count: number;
-  /** Streams that received every frame in order and ended with `[DONE]` before the deadline. */
+  /** Streams that received every frame in order and ended with `[DONE]` within the deadline of their send. */
   held: number;
   failed: number;
   /** Time from the first send until every stream had its first byte (or failed), ms. */
@@ -135,7 +139,16 @@ export interface ConcurrentFramesResult {
   errors: string[];
 }
 
-/** Opens `spec.count` streams at once and checks every frame of each. */
+/**
+ * Streams opened per {@link OPEN_TICK_MS}: the streams open within a fraction
+ * of a second, but no burst exceeds a listen queue (uWebSockets.js listens
+ * with a backlog of 512, nginx with 511): a larger burst would measure SYN
+ * retransmission (1 s, then 3 s), not the streams.
+ */
+export const OPEN_BATCH = 200;
+export const OPEN_TICK_MS = 50;
+
+/** Opens `spec.count` streams ({@link OPEN_BATCH} every {@link OPEN_TICK_MS}) and checks every frame of each. */
 export async function concurrentFrames(spec: ConcurrentFramesSpec): Promise<ConcurrentFramesResult> {
   const req = prepare(spec);
   const pool = new Pool(spec.url, { connections: spec.count, pipelining: 1 });
@@ -146,13 +159,22 @@ export async function concurrentFrames(spec: ConcurrentFramesSpec): Promise<Conc
   let lastFirstByte = 0;
   let slowest = 0;
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<"deadline">((r) => (timer = setTimeout(() => r("deadline"), spec.deadlineMs)));
+  const lastBatchAt = Math.floor((spec.count - 1) / OPEN_BATCH) * OPEN_TICK_MS;
+  const cutAt = lastBatchAt + spec.deadlineMs;
+  const deadline = new Promise<"deadline">((r) => (timer = setTimeout(() => r("deadline"), cutAt)));
+  let late = 0;
   const all = Promise.all(
-    Array.from({ length: spec.count }, async () => {
+    Array.from({ length: spec.count }, async (_, i) => {
+      const batch = Math.floor(i / OPEN_BATCH);
+      if (batch > 0) await new Promise((r) => setTimeout(r, batch * OPEN_TICK_MS));
       const o = await sendFramed(pool, req);
       if (Number.isFinite(o.ttfbMs)) lastFirstByte = Math.max(lastFirstByte, o.sentAt + o.ttfbMs - start);
       if (o.error !== undefined) {
         if (errors.size < 5) errors.add(o.error);
+        return;
+      }
+      if (o.endMs > spec.deadlineMs) {
+        late++;
         return;
       }
       held++;
@@ -162,7 +184,8 @@ export async function concurrentFrames(spec: ConcurrentFramesSpec): Promise<Conc
   );
   const outcome = await Promise.race([all.then(() => "done" as const), deadline]);
   clearTimeout(timer);
-  if (outcome === "deadline") errors.add(`${spec.count - held} stream(s) not complete ${spec.deadlineMs} ms after the first send`);
+  if (late > 0) errors.add(`${late} stream(s) whole but later than ${spec.deadlineMs} ms after their send`);
+  if (outcome === "deadline") errors.add(`${spec.count - held - late} stream(s) not complete ${spec.deadlineMs} ms after their send`);
   const heldAtDeadline = held;
   await pool.destroy();
   // Streams cut by destroy settle as failures; none of them counts as held.

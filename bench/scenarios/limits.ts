@@ -26,7 +26,7 @@ export const P99_BOUND_MS = 1;
 
 /** Phase lengths of the cells, full run and `--quick`. */
 const FULL = { warm: 1, serial: 4, step: 1, maxProbes: 6 };
-const QUICK = { warm: 0.3, serial: 1, step: 0.4, maxProbes: 4 };
+const QUICK = { warm: 0.3, serial: 1, step: 0.3, maxProbes: 4 };
 const phases = (bench: Bench) => (bench.quick ? QUICK : FULL);
 
 export interface OneConnectionRow {
@@ -74,7 +74,7 @@ export async function rateUnderP99(bench: Bench, contenders: readonly Contender[
   const p = phases(bench);
   const rows: RateBoundRow[] = [];
   for (const c of contenders) {
-    const search = await searchRate({ start: 2_000, floor: 250, cap: 32_000, precision: 1.15, maxProbes: p.maxProbes }, async (rate) => {
+    const search = await searchRate({ start: 1_000, floor: 125, cap: 32_000, precision: 1.15, maxProbes: p.maxProbes }, async (rate) => {
       const run = await openRun(bench, c, { rate, seconds: p.step, stream: false });
       const p99Ms = run.latencyMs.p99;
       const pass = run.failed === 0 && !run.stoppedEarly && run.inFlightAtEnd <= Math.max(10, rate * 0.01) && p99Ms < P99_BOUND_MS;

@@ -104,7 +104,7 @@ describe("concurrent streams", () => {
   it("does not count stalled streams, and returns by the deadline", async () => {
     const stalled = await concurrentFrames({ ...spec(relayUrl, { "x-sabotage": "stall" }), count: 3, deadlineMs: 1_500 });
     expect(stalled).toMatchObject({ held: 0, failed: 3 });
-    expect(stalled.errors.join(" ")).toContain("not complete 1500 ms after the first send");
+    expect(stalled.errors.join(" ")).toContain("3 stream(s) not complete 1500 ms after their send");
     expect(FRAMES).toBe(STREAM_CHUNKS + 2);
   });
 });
