@@ -13,6 +13,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
+import { join } from "node:path";
 import { num, pct, table } from "../table.js";
 import { closedRun, CONNECTIONS, GATEWAY_CPU, LOAD_CPU, type Bench, type MaxRun } from "./context.js";
 import { AIGW_BIN, startAigwServe, stop } from "./gateways.js";
@@ -33,14 +34,21 @@ export interface WorkersResult {
   note: string;
 }
 
-/** Whether `aigw serve` of this build takes `--workers` (its usage text names it), else why not. */
-export function workersSupport(usage: string): { supported: true } | { supported: false; reason: string } {
-  return /(^|[\s[])--workers\b/.test(usage) ? { supported: true } : { supported: false, reason: "`aigw serve --help` of this build has no --workers option" };
+/**
+ * Whether `aigw serve` of this build takes `--workers`: its usage text names
+ * it, or (a build whose option is ahead of its help) `probe`, what `aigw
+ * serve MISSING --workers 1` printed, does not call it unknown. Else why not.
+ */
+export function workersSupport(usage: string, probe: string): { supported: true } | { supported: false; reason: string } {
+  if (/(^|[\s[])--workers\b/.test(usage)) return { supported: true };
+  if (probe !== "" && !/unknown option `--workers`/.test(probe)) return { supported: true };
+  return { supported: false, reason: "`aigw serve` of this build has no --workers option (not in its usage, and refused as unknown)" };
 }
 
-function serveUsage(): string {
+/** What `aigw serve ARGS` printed (stdout and stderr), whatever its exit. */
+function serveOutput(args: readonly string[]): string {
   try {
-    return execFileSync(process.execPath, [AIGW_BIN, "serve", "--help"], { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync(process.execPath, [AIGW_BIN, "serve", ...args], { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "pipe"] });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     return `${e.stdout ?? ""}${e.stderr ?? ""}`;
@@ -53,7 +61,9 @@ export async function workers(bench: Bench): Promise<WorkersResult> {
     cpus().length <= 2
       ? `on this ${cpus().length}-CPU machine two workers share CPU ${LOAD_CPU} with the load generator and the mock upstream: the ratio is what this machine allows, not two free cores`
       : `two workers are given CPUs ${GATEWAY_CPU} and ${LOAD_CPU}; the load generator and the mock upstream share CPU ${LOAD_CPU}`;
-  const support = workersSupport(serveUsage());
+  // A policy path that does not exist: the probe fails before listening, on the path or on the option.
+  const missing = join(bench.group.tempDir("aigw-bench-workers-probe-"), "missing");
+  const support = workersSupport(serveOutput(["--help"]), serveOutput([missing, "--workers", "1"]));
   if (!support.supported) return { skipped: support.reason, rows: [], note };
   const d = bench.durations;
   const rows: WorkersRow[] = [];
