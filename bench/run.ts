@@ -27,7 +27,7 @@
  *
  * Run: `npm run bench -- [--quick] [--only throughput,latency,…]
  * [--no-portkey] [--references | --no-references] [--profile DIR]
- * [--access-log] [--out FILE]`. `--quick` runs every scenario briefly (under a minute);
+ * [--access-log] [--out FILE]`. `--quick` runs every scenario briefly (about a minute and a half);
  * `--references` (default in a full run) adds aigw on its built-in mock
  * provider and a bare relay to scenarios 1 and 2; `--profile DIR` writes a
  * V8 CPU profile of aigw over each of its measured closed-loop runs

@@ -17,7 +17,7 @@ import { ask } from "../children.js";
 import { searchRate, type RateSearchResult } from "../rate-search.js";
 import type { SerialResult } from "../load/serial.js";
 import type { ChildMsg } from "../roles/protocol.js";
-import { processCpuUs } from "../system.js";
+import { processCpuPreciseUs } from "../system.js";
 import { num, signed, table } from "../table.js";
 import { CHAT_PATH, openRun, type Bench, type Contender } from "./context.js";
 
@@ -50,9 +50,10 @@ export interface LimitsResult {
 /** One contender at one connection for `seconds`, with its CPU per request. */
 async function serial(bench: Bench, c: Contender, seconds: number): Promise<OneConnectionRow> {
   const spec = { url: c.url, path: CHAT_PATH, headers: { ...bench.commonHeaders, ...c.headers }, body: bench.body, stream: false, seconds };
-  const cpu0 = c.pid === undefined ? undefined : processCpuUs(c.pid);
+  // Nanosecond accounting: a one-connection run of a second costs a gateway only tens of clock ticks.
+  const cpu0 = c.pid === undefined ? undefined : processCpuPreciseUs(c.pid);
   const run = (await ask<ChildMsg, "serial-result">(bench.load, { type: "serial", spec }, "serial-result")).result;
-  const cpu1 = c.pid === undefined ? undefined : processCpuUs(c.pid);
+  const cpu1 = c.pid === undefined ? undefined : processCpuPreciseUs(c.pid);
   return { name: c.name, run, ...(cpu0 !== undefined && cpu1 !== undefined && run.requests > 0 ? { cpuUsPerRequest: (cpu1 - cpu0) / run.requests } : {}) };
 }
 

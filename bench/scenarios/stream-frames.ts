@@ -31,10 +31,10 @@ import { overNginx } from "./limits.js";
 export const ONE_CONNECTION_PACE_MS = 2;
 
 /** The mock's pace for the concurrent streams, ms a frame: N streams make N × 1000 / pace frames a second. */
-export const CONCURRENT_PACE_MS = 50;
+export const CONCURRENT_PACE_MS = { full: 50, quick: 20 } as const;
 
 /** The ramp of concurrent streams. */
-export const RAMP = { full: [250, 500, 1_000, 2_000], quick: [500] } as const;
+export const RAMP = { full: [250, 500, 1_000, 2_000], quick: [250] } as const;
 
 /** How long a step's streams may take: their nominal length (frames × pace) half again, plus two seconds to open them. */
 export const stepDeadlineMs = (paceMs: number): number => 1.5 * FRAMES * paceMs + 2_000;
@@ -113,7 +113,7 @@ async function step(bench: Bench, c: Contender, count: number, paceMs: number): 
 
 /** The ramp of concurrent streams for each contender, stopping at its first step that does not hold. */
 export async function concurrentStreams(bench: Bench, contenders: readonly Contender[]): Promise<{ paceMs: number; ramp: number[]; rows: RampRow[] }> {
-  const paceMs = CONCURRENT_PACE_MS;
+  const paceMs = bench.quick ? CONCURRENT_PACE_MS.quick : CONCURRENT_PACE_MS.full;
   const ramp = [...(bench.quick ? RAMP.quick : RAMP.full)];
   const rows: RampRow[] = [];
   for (const c of contenders) {
