@@ -190,7 +190,8 @@ export function printStreamFrames(r: StreamFramesResult, nginx: string): void {
   );
   console.log(
     `  a step holds when every stream received every frame once, in order, and \`[DONE]\` within ${num(stepDeadlineMs(c.paceMs) / 1000, 1)} s of its send (1.5 × the stream's nominal length + 2 s); open: first send → every stream's first byte; ` +
-      `streams open ${OPEN_BATCH} every ${OPEN_TICK_MS} ms (no burst overflows a listen queue); the load generator and the mock share CPU 0, so the direct row is the most this set-up can show`,
+      `streams open ${OPEN_BATCH} every ${OPEN_TICK_MS} ms (no burst overflows a listen queue); the load generator and the mock share CPU 0, so the direct row is the most this set-up can show; ` +
+      "RSS: the largest sample during the step, of the process that served the earlier scenarios of this run (scenario 6 measures a fresh `aigw serve`)",
   );
   for (const x of c.rows) for (const s of x.steps) if (s.result.errors.length > 0) console.log(`  ${x.name} at N=${num(s.streams)}: ${s.result.errors.join("; ")}`);
 }
