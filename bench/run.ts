@@ -136,6 +136,10 @@ function printHeader(o: Options, m: MachineInfo, bench: Bench, peers: Peers | un
       "(no coordinated omission), timed with performance.now() (µs); wrk has no fixed-rate mode and autocannon records whole milliseconds",
   );
   console.log(
+    "  load: issue 20's cells use the same undici generator: one request (10) or one paced stream (12) in flight on one connection, " +
+      "short open-loop probes (11), and N paced streams read frame by frame (13)",
+  );
+  console.log(
     `  upstream: one mock for every contender (aigw's uWS edge, on CPU ${LOAD_CPU}): a fixed ~1 KB completion with usage, or a 50-chunk SSE stream + usage chunk + [DONE]; ` +
       "scenario 1 shows it was not the bottleneck (direct rate vs proxied rate, busy share of each core)",
   );
