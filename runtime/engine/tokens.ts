@@ -128,15 +128,19 @@ function asNumber(v: unknown): number {
  * in steps before `decide` reads it; `decide` then reads the stored count.
  * Call `ahead(text, bytes)` once the facts exist, before deciding.
  */
-export function countAhead(tokenizer: Tokenizer, floor: number): Tokenizer & { ahead(text: string, bytes: number): Promise<void> } {
+export function countAhead(tokenizer: Tokenizer, floor: number): Tokenizer & { ahead(text: string, bytes: number): Promise<void> | undefined } {
   let known: string | undefined;
   let knownCount = 0;
+  const countSteps = tokenizer.countSteps;
   return {
     count: (text) => (text === known ? knownCount : tokenizer.count(text)),
-    async ahead(text, bytes) {
-      if (bytes <= SYNC_COUNT_BYTES || bytes < floor || tokenizer.countSteps === undefined) return;
-      knownCount = await tokenizer.countSteps(text);
-      known = text;
+    // Undefined (no promise, no microtask) when the text is short enough to count in one go, as nearly every one is.
+    ahead(text, bytes) {
+      if (bytes <= SYNC_COUNT_BYTES || bytes < floor || countSteps === undefined) return undefined;
+      return countSteps(text).then((n) => {
+        knownCount = n;
+        known = text;
+      });
     },
   };
 }

@@ -38,14 +38,16 @@ export function guardApplier(rt: Pick<Runtime, "offload">): ApplyGuard {
  * (or whose tokens a comparison may count): its normal form, `matches`
  * verdicts and token count, computed on a worker and handed to the facts.
  */
-export async function analyseAhead(rt: Runtime, facts: Facts): Promise<void> {
+export function analyseAhead(rt: Runtime, facts: Facts): Promise<void> | undefined {
   const offload = rt.offload;
-  if (offload === undefined || facts.text.length < offload.threshold) return;
+  // Undefined (no promise, no microtask) for a text below the threshold, as nearly every one is.
+  if (offload === undefined || facts.text.length < offload.threshold) return undefined;
   const count = rt.needsTokenizer && !facts.tokensCounted && facts.inputBytes >= rt.tokenFloor;
-  if (!count && !readsText(rt.prepared)) return;
-  const r = await offloaded(offload, rt.prepared, { kind: "text", text: facts.text, count });
-  if (r.kind !== "text") throw new Error(`guard pass: a \`${r.kind}\` result for a text task`);
-  primeFacts(facts, r);
+  if (!count && !readsText(rt.prepared)) return undefined;
+  return offloaded(offload, rt.prepared, { kind: "text", text: facts.text, count }).then((r) => {
+    if (r.kind !== "text") throw new Error(`guard pass: a \`${r.kind}\` result for a text task`);
+    primeFacts(facts, r);
+  });
 }
 
 /** Runs a task on the offload; a crash or timeout is the caller's 503. */

@@ -12,7 +12,6 @@ import { withoutCredentials } from "../../engine/bearer.js";
 import { countAhead, factsFromRequest, loadedTokenizer, loadTokenizer, type RequestTime } from "../../engine/index.js";
 import { requestTexts } from "../../request/index.js";
 import type { ChatContext, ChatStep } from "../context.js";
-import type { Reply } from "../respond.js";
 import { analyseAhead } from "../offloaded.js";
 import { primeBudgetUse } from "../../engine/facts.js";
 import { readBudgetUse } from "../../budget/counters.js";
@@ -20,27 +19,38 @@ import { unlessUnavailable } from "../refusals.js";
 
 export const facts: ChatStep = (ctx, next) => {
   const rt = ctx.rt;
-  // Without a tokenizer to load, an offload pass to wait for or budgets to read, the step stays synchronous: no promise of its own.
-  if (rt.needsTokenizer || rt.offload !== undefined || rt.prepared.budgetsUsed.length > 0) return factsAhead(ctx, next);
-  ctx.facts = factsFromRequest(ctx.request, (ctx.texts = requestTexts(ctx.request)), withoutCredentials(ctx.input.headers), ctx.caller, undefined, ctx.input.path, timeOf(ctx));
-  return next();
+  let tokenizer: ReturnType<typeof countAhead> | undefined;
+  if (rt.needsTokenizer) {
+    const loaded = loadedTokenizer();
+    // Only the first requests wait for the tokenizer to load; then the step runs again.
+    if (loaded === undefined) return loadTokenizer().then(() => facts(ctx, next));
+    tokenizer = countAhead(loaded, rt.tokenFloor);
+  }
+  const texts = (ctx.texts = requestTexts(ctx.request));
+  const f = (ctx.facts = factsFromRequest(ctx.request, texts, withoutCredentials(ctx.input.headers), ctx.caller, tokenizer, ctx.input.path, timeOf(ctx)));
+  // What may need a worker, the store or a stepped count comes as promises; without any (nearly always) the step stays synchronous.
+  const analysed = analyseAhead(rt, f);
+  const used = rt.prepared.budgetsUsed;
+  if (analysed === undefined && used.length === 0) {
+    const counted = tokenizer !== undefined && !f.tokensCounted ? tokenizer.ahead(f.text, f.inputBytes) : undefined;
+    return counted === undefined ? next() : counted.then(next);
+  }
+  return ahead(ctx, analysed, tokenizer).then(next);
 };
+
+/** The facts' asynchronous part, in order: the worker's analysis, the `budget_used` counters, a stepped token count. */
+async function ahead(ctx: ChatContext, analysed: Promise<void> | undefined, tokenizer: ReturnType<typeof countAhead> | undefined): Promise<void> {
+  const rt = ctx.rt;
+  const f = ctx.facts;
+  await analysed;
+  const used = rt.prepared.budgetsUsed;
+  // `budget_used` in a condition: this caller's counters of the budgets it names, read once before deciding.
+  if (used.length > 0) primeBudgetUse(f, await unlessUnavailable(readBudgetUse(rt.budgets.store, rt.graph, used, f), rt.budgets.log));
+  if (tokenizer !== undefined && !f.tokensCounted) await tokenizer.ahead(f.text, f.inputBytes);
+}
 
 /** The request's arrival on the World's clock, read in the policy's zone (the time facts). */
 function timeOf(ctx: ChatContext): RequestTime {
   const zone = ctx.rt.graph.gateway.timezone;
   return zone === undefined ? { atMs: ctx.started } : { atMs: ctx.started, timezone: zone };
-}
-
-async function factsAhead(ctx: ChatContext, next: () => Promise<Reply | null>): Promise<Reply | null> {
-  const rt = ctx.rt;
-  const tokenizer = rt.needsTokenizer ? countAhead(loadedTokenizer() ?? (await loadTokenizer()), rt.tokenFloor) : undefined;
-  const texts = (ctx.texts = requestTexts(ctx.request));
-  ctx.facts = factsFromRequest(ctx.request, texts, withoutCredentials(ctx.input.headers), ctx.caller, tokenizer, ctx.input.path, timeOf(ctx));
-  await analyseAhead(rt, ctx.facts);
-  const used = rt.prepared.budgetsUsed;
-  // `budget_used` in a condition: this caller's counters of the budgets it names, read once before deciding.
-  if (used.length > 0) primeBudgetUse(ctx.facts, await unlessUnavailable(readBudgetUse(rt.budgets.store, rt.graph, used, ctx.facts), rt.budgets.log));
-  if (tokenizer !== undefined && !ctx.facts.tokensCounted) await tokenizer.ahead(ctx.facts.text, ctx.facts.inputBytes);
-  return next();
 }
