@@ -7,6 +7,7 @@
  */
 import type { Graph } from "../../compiler/graph.js";
 import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecycle.js";
+import { openManagedCache, type ManagedCache } from "../../runtime/cache/index.js";
 import { GatewayMetrics, type Logger, type OtelExport } from "../../runtime/observe/index.js";
 import type { BatchedWrite } from "../../runtime/observe/log.js";
 import type { OffloadOptions } from "../../runtime/offload/index.js";
@@ -50,12 +51,15 @@ export async function serveWorkers(r: WorkersRun): Promise<number> {
   // `state memory` is one store for every worker, kept here; SQLite and Redis are opened by each worker.
   let state: ManagedStore | undefined;
   let usage: UsageStore | undefined;
+  let cache: ManagedCache | undefined;
   if (stateLocation(graph.gateway.state, { env: io.env, baseDir }).kind === "memory") {
     state = openManagedStore(graph.gateway.state, { env: io.env, baseDir, onError: onError("state sweep failed") });
     usage = openUsageStore(graph.gateway.state, { env: io.env, baseDir });
+    cache = openManagedCache(graph.gateway, { env: io.env, baseDir, onError: onError("cache sweep failed") });
   }
-  // The main thread's part of /metrics: the process gauges (read once for every thread) and the reload counters.
+  // The main thread's part of /metrics: the process gauges (read once for every thread), the reload counters, the memory cache's size.
   const own = new GatewayMetrics(Date.now);
+  own.setCacheStore(cache?.store);
   let failed = false;
   let lose: (why: string) => void = () => {};
   const lost = new Promise<string>((resolve) => (lose = (why) => ((failed = true), resolve(why))));
@@ -75,7 +79,7 @@ export async function serveWorkers(r: WorkersRun): Promise<number> {
         guardPass: { ...(r.guardPass.workers !== undefined ? { workers: r.guardPass.workers } : {}), ...(r.guardPass.timeoutMs !== undefined ? { timeoutMs: r.guardPass.timeoutMs } : {}) },
         ...(r.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: r.bodyTimeoutMs } : {}),
       },
-      ...(state !== undefined && usage !== undefined ? { shared: { store: state.store, usage } } : {}),
+      ...(state !== undefined && usage !== undefined && cache !== undefined ? { shared: { store: state.store, usage, cache: cache.store } } : {}),
       onLog: (text) => r.out(text),
       onLost: (index, why) => {
         io.err(`aigw serve: error: gateway worker ${index} ended unexpectedly (${why}); stopping the other workers, exit 1\n`);
@@ -91,6 +95,7 @@ export async function serveWorkers(r: WorkersRun): Promise<number> {
   } catch (err) {
     await usage?.close();
     await state?.close();
+    await cache?.close();
     own.close();
     await reloader.close();
     r.out.flush();
@@ -102,7 +107,7 @@ export async function serveWorkers(r: WorkersRun): Promise<number> {
   process.on("SIGHUP", hup);
   const listening: Listening = { port: pool.port, host: r.host, engine: pool.engine, get graph() { return reloader.graph; } };
   for (const line of r.startLines(listening)) io.err(line);
-  io.err(`aigw serve: workers: ${r.workers} event loops on worker threads sharing the port (state ${state !== undefined ? "memory: one store in the main thread" : "opened by each worker"})\n`);
+  io.err(`aigw serve: workers: ${r.workers} event loops on worker threads sharing the port (state ${state !== undefined ? "memory: one store and one response cache in the main thread" : "opened by each worker"})\n`);
   io.err(`aigw serve: listening on http://${r.host.includes(":") ? `[${r.host}]` : r.host}:${pool.port}\n`);
   r.onListening?.(listening);
 
@@ -114,6 +119,7 @@ export async function serveWorkers(r: WorkersRun): Promise<number> {
   // After the drain: the workers flushed their ledgers into the store before it closes.
   await usage?.close();
   await state?.close();
+  await cache?.close();
   own.close();
   r.out.flush();
   io.err(failed ? "aigw serve: stopped after losing a worker\n" : "aigw serve: stopped\n");

@@ -18,7 +18,7 @@
  * (runtime/observe/otel-env.ts). `--shadow CANDIDATE` (a path, or a git ref
  * read at PATHS) decides every request on a candidate policy too, sending
  * and charging nothing, and reports where it differs (runtime/shadow).
- * `--workers N` (default: the CPUs the process may use) serves on N event
+ * `--workers N` (default: `AIGW_WORKERS`, else the CPUs the process may use) serves on N event
  * loops on worker threads sharing the port (serve-workers.ts); `1` is the
  * one-thread gateway, with no worker thread at all.
  */
@@ -77,7 +77,15 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   const guardPass = guardPassOptions(args.values.get("--guard-workers"), args.values.get("--guard-timeout"));
   const follow = git !== undefined || args.switches.has("--watch");
   const workersText = args.values.get("--workers");
-  let workers = workersText !== undefined ? parseWorkers(workersText) : options.onListening !== undefined ? 1 : availableParallelism();
+  const workersEnv = io.env["AIGW_WORKERS"];
+  let workers =
+    workersText !== undefined
+      ? parseWorkers("--workers", workersText)
+      : options.onListening !== undefined
+        ? 1
+        : workersEnv !== undefined && workersEnv !== ""
+          ? parseWorkers("AIGW_WORKERS", workersEnv)
+          : availableParallelism();
   if (git !== undefined && args.switches.has("--watch")) throw new UsageError("--watch and --git cannot be combined (--git already follows the ref)");
   // One compile worker, for the live policy's reloads and the shadow candidate's loads alike.
   const verifier = defaultVerifier(idleMs === undefined ? {} : { idleMs });
@@ -319,10 +327,10 @@ function parseListen(listen: string | undefined): { host?: string; port?: number
   return out;
 }
 
-/** `--workers N`: 1 (one thread, no worker) to 64. */
-function parseWorkers(text: string): number {
+/** `--workers N` or `AIGW_WORKERS=N`: 1 (one thread, no worker) to 64. */
+function parseWorkers(name: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--workers must be a whole number from 1 to 64, not \`${text}\``);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`${name} must be a whole number from 1 to 64, not \`${text}\``);
   return n;
 }
 

@@ -4,13 +4,15 @@
  * answers what only it can (the reloader's endpoints, the merged metrics),
  * writes their access lines, and drains them at shutdown.
  *
- * The first worker binds the port (0 picks one); the others then listen on
- * the same port, which uSockets opens with SO_REUSEPORT, so the kernel
- * spreads new connections over the workers. A worker that ends without
+ * Every worker listens on the same port, which uSockets opens with
+ * SO_REUSEPORT, so the kernel spreads new connections over the workers.
+ * uSockets sets SO_REUSEPORT only on a port it is given, so port 0 is
+ * first resolved here to a free port (bound and released at once). A worker that ends without
  * being asked to is reported through `onLost`: the caller shuts the rest
  * down and exits non-zero, so a half-gateway never serves on silently.
  */
 import { existsSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, Worker, type TransferListItem } from "node:worker_threads";
@@ -19,11 +21,12 @@ import { validateGraph } from "../../../compiler/validate.js";
 import { packageRoot } from "../../package-root.js";
 import type { Store } from "../../state/index.js";
 import type { UsageStore } from "../../usage/index.js";
+import type { CacheStore } from "../../cache/index.js";
 import { InvalidGraphError } from "../app.js";
 import type { HttpEngineInfo } from "../http.js";
 import { mergeExpositions, sumOf } from "./merge-metrics.js";
 import { WORKER_MARK, type Ask, type FromWorker, type ToWorker, type WorkerSetup } from "./protocol.js";
-import { serveStore, serveUsageStore } from "./remote-stores.js";
+import { serveCacheStore, serveStore, serveUsageStore } from "./remote-stores.js";
 
 /** How long a worker may take to answer a scrape or install a policy before the main thread goes on without it. */
 const ANSWER_MS = 5_000;
@@ -33,10 +36,10 @@ const EXIT_SLACK_MS = 5_000;
 export interface PoolOptions {
   readonly size: number;
   /** Each worker's start-up data, less what the pool fills in. */
-  readonly setup: Omit<WorkerSetup, "mark" | "index" | "workers" | "port" | "shared">;
+  readonly setup: Omit<WorkerSetup, "mark" | "index" | "port" | "shared">;
   readonly port: number;
   /** With `state memory`: the stores the main thread owns and serves to every worker. */
-  readonly shared?: { readonly store: Store; readonly usage: UsageStore };
+  readonly shared?: { readonly store: Store; readonly usage: UsageStore; readonly cache: CacheStore };
   /** The worker script; default: the compiled worker.js (beside this module, or in dist/ when run from the sources). */
   readonly entry?: URL;
   /** Whole access-log lines from a worker, to write as they are. */
@@ -75,8 +78,9 @@ export class WorkerPool {
   static async start(options: PoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(options);
     try {
-      pool.#port = await pool.#spawn(0, options.port);
-      await Promise.all(Array.from({ length: options.size - 1 }, (_, i) => pool.#spawn(i + 1, pool.#port)));
+      const port = options.port === 0 ? await freePort(options.setup.host) : options.port;
+      pool.#port = port;
+      await Promise.all(Array.from({ length: options.size }, (_, i) => pool.#spawn(i, port)));
     } catch (err) {
       await pool.drain(0);
       throw err;
@@ -183,15 +187,16 @@ export class WorkerPool {
     if (o.shared !== undefined) {
       const store = new MessageChannel();
       const usage = new MessageChannel();
+      const cache = new MessageChannel();
       serveStore(store.port1, o.shared.store);
       serveUsageStore(usage.port1, o.shared.usage);
+      serveCacheStore(cache.port1, o.shared.cache);
       // The owner's ends must not keep the main thread alive on their own.
-      store.port1.unref();
-      usage.port1.unref();
-      shared = { store: store.port2, usage: usage.port2 };
-      transfer.push(store.port2, usage.port2);
+      for (const c of [store, usage, cache]) c.port1.unref();
+      shared = { store: store.port2, usage: usage.port2, cache: cache.port2 };
+      transfer.push(store.port2, usage.port2, cache.port2);
     }
-    const setup: WorkerSetup = { ...o.setup, mark: WORKER_MARK, index, workers: o.size, port, ...(shared ? { shared } : {}) };
+    const setup: WorkerSetup = { ...o.setup, mark: WORKER_MARK, index, port, ...(shared ? { shared } : {}) };
     const worker = new Worker(o.entry ?? workerEntry(), { workerData: setup, transferList: transfer });
     let lastError: string | undefined;
     let resolveExit!: () => void;
@@ -245,6 +250,18 @@ export class WorkerPool {
       return { status: 500, body: JSON.stringify({ error: { message: err instanceof Error ? err.message : String(err), type: "internal_error" } }) };
     }
   }
+}
+
+/** A port nothing listens on now, on `host`. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, host, () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 /** The compiled worker entry: beside this module in dist/, or dist/'s copy when running from the TypeScript sources. */

@@ -14,11 +14,9 @@ export const WORKER_MARK = "aigw-gateway-worker";
 export interface WorkerSetup {
   readonly mark: typeof WORKER_MARK;
   readonly index: number;
-  /** How many workers serve together (each memory cache holds its share of `cache_memory`). */
-  readonly workers: number;
   readonly graph: Graph;
   readonly host: string;
-  /** 0 only for the first worker; the others listen on the port it got. */
+  /** The same for every worker (never 0: the pool picks a free port first). */
   readonly port: number;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly baseDir: string;
@@ -27,8 +25,8 @@ export interface WorkerSetup {
   readonly otlp?: OtelExport;
   readonly guardPass: { readonly workers?: number; readonly timeoutMs?: number };
   readonly bodyTimeoutMs?: number;
-  /** With `state memory`: the ports to the one state store and usage store the main thread owns. */
-  readonly shared?: { readonly store: MessagePort; readonly usage: MessagePort };
+  /** With `state memory`: the ports to the one state store, usage store and response cache the main thread owns. */
+  readonly shared?: { readonly store: MessagePort; readonly usage: MessagePort; readonly cache: MessagePort };
 }
 
 /** What only the main thread can answer: the reloader's endpoints and the merged metrics. */

@@ -1,6 +1,6 @@
 /**
- * The state store and the usage store of `state memory` as the gateway's
- * worker threads see them: proxies over a MessagePort to the one store the
+ * The state store, the usage store and the response cache of `state memory`
+ * as the gateway's worker threads see them: proxies over a MessagePort to the one store the
  * main thread owns (rpc.ts). Every method is still one atomic step in the
  * owner, so budgets and limits are exact across workers exactly as they are
  * across the requests of one thread. SQLite and Redis need no proxy: each
@@ -9,6 +9,7 @@
 import type { MessagePort } from "node:worker_threads";
 import type { Store } from "../../state/index.js";
 import type { UsageStore } from "../../usage/index.js";
+import type { CacheStore } from "../../cache/index.js";
 import { Caller, serveCalls } from "./rpc.js";
 
 /** Serves `store` on `port` (the owner side); closing stays with the owner. */
@@ -63,6 +64,29 @@ export function remoteUsageStore(port: MessagePort): UsageStore {
     add: (...a) => c.call("add", a),
     rows: (...a) => c.call("rows", a),
     sweep: (...a) => c.call("sweep", a),
+    close: async () => c.close(),
+  };
+}
+
+/** Serves the memory response cache on `port` (the owner side): one cache for every worker, so a hit does not depend on which worker answers. */
+export function serveCacheStore(port: MessagePort, store: CacheStore): void {
+  serveCalls(port, {
+    get: (...a: Parameters<CacheStore["get"]>) => store.get(...a),
+    set: (...a: Parameters<CacheStore["set"]>) => store.set(...a),
+  });
+}
+
+/** The worker side of {@link serveCacheStore}; its size and evictions are read where it lives, by the main thread's metrics. */
+export function remoteCacheStore(port: MessagePort): CacheStore {
+  const c = new Caller(port);
+  return {
+    kind: "memory",
+    get: (...a) => c.call("get", a),
+    set: (...a) => c.call("set", a),
+    bytes: () => undefined,
+    evicted: () => 0,
+    // The owner sweeps.
+    sweep: async () => 0,
     close: async () => c.close(),
   };
 }

@@ -5,17 +5,17 @@
  * new connections over the workers).
  *
  * What a worker owns: its HTTP server, upstream pools, health tracker,
- * response cache (memory: its share of `cache_memory`; SQLite, Redis: its own
- * connection), guard pass workers and metrics. What it shares: with `state
- * memory`, the state and usage stores live in the main thread and are reached
- * over a port (remote-stores.ts); with SQLite or Redis it opens its own
- * connections, as separate processes do. Access lines leave once per
+ * semantic cache index (memory), guard pass workers and metrics. What it
+ * shares: with `state memory`, the state store, usage store and response
+ * cache live in the main thread and are reached over a port
+ * (remote-stores.ts); with SQLite or Redis it opens its own connections, as
+ * separate processes do. Access lines leave once per
  * event-loop turn as whole lines, and the main thread writes them.
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { DEFAULTS } from "../../../compiler/settings.js";
 import { openManagedStore } from "../../budget/lifecycle.js";
-import { openManagedCache, openVectorIndexes } from "../../cache/index.js";
+import { openManagedCache, openVectorIndexes, type CacheStore } from "../../cache/index.js";
 import { batchedWrite, GatewayMetrics, jsonLogger, otlpExporter, type Logger } from "../../observe/index.js";
 import { sweepEvery, type Store } from "../../state/index.js";
 import { openManagedLedger, UsageLedger, USAGE_SWEEP_MS, type ManagedLedger } from "../../usage/index.js";
@@ -23,7 +23,7 @@ import { requireAdmin, type Handler } from "../admin/guard.js";
 import { startGateway, type Gateway } from "../app.js";
 import type { HeaderList } from "../http.js";
 import { isSetup, type Ask, type FromWorker, type ToWorker, type WorkerSetup } from "./protocol.js";
-import { remoteStore, remoteUsageStore } from "./remote-stores.js";
+import { remoteCacheStore, remoteStore, remoteUsageStore } from "./remote-stores.js";
 
 const JSON_HEADERS: HeaderList = [
   ["content-type", "application/json"],
@@ -127,7 +127,10 @@ function openStores(setup: WorkerSetup, log: Logger, retentionMs: () => number) 
   const opts = { env: setup.env, baseDir: setup.baseDir };
   let state: { store: Store; close(): Promise<void> };
   let usage: ManagedLedger;
+  let cache: { store: CacheStore; close(): Promise<void> };
   if (setup.shared !== undefined) {
+    const c = remoteCacheStore(setup.shared.cache);
+    cache = { store: c, close: () => c.close() };
     // The owner sweeps the state store; the ledger's sweep goes to the owner's usage store.
     const store = remoteStore(setup.shared.store, "memory");
     state = { store, close: () => store.close() };
@@ -136,10 +139,8 @@ function openStores(setup: WorkerSetup, log: Logger, retentionMs: () => number) 
   } else {
     state = openManagedStore(g.state, { ...opts, onError: onError("state sweep failed") });
     usage = openManagedLedger(g.state, { ...opts, retentionMs, onError: onError("usage ledger write failed (kept for the next flush)") });
+    cache = openManagedCache(g, { ...opts, onError: onError("cache sweep failed") });
   }
-  // A memory cache per worker, each a share of `cache_memory`, so together they hold what one would.
-  const cacheMemoryBytes = Math.max(1, Math.floor((g.cacheMemoryBytes ?? DEFAULTS.gateway.cacheMemoryBytes) / setup.workers));
-  const cache = openManagedCache({ ...g, cacheMemoryBytes }, { ...opts, onError: onError("cache sweep failed") });
   const vectors = openVectorIndexes(g.state, { env: setup.env, clock: Date.now });
   return { state, usage, cache, vectors };
 }
