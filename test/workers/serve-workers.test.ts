@@ -197,4 +197,17 @@ describe("aigw serve --workers 2", () => {
     // Both workers had requests in flight, and each logged its own before it ended.
     expect(s.logLines<{ msg: string }>().filter((l) => l.msg === "request").length).toBe(16);
   }, 60_000);
+
+  it.each(["memory", "sqlite"])("holds a concurrent limit exactly across workers with state %s, and frees the slots", async (state) => {
+    const where = state === "memory" ? "state memory" : `state sqlite("${join(dir, "concurrent.db")}")`;
+    const text = policy(`limit inflight { per global concurrent 3 }\nroute r { when model == "chat" limit inflight to big }`, "300ms").replace("state memory", where);
+    const s = await startServe(write(`concurrent-${state}.route`, text), ENV, { args: ["--workers", "2"] });
+    const first = await Promise.all(Array.from({ length: 8 }, () => freshChat(s.base)));
+    expect(first.filter((st) => st === 200)).toHaveLength(3);
+    expect(first.filter((st) => st === 429)).toHaveLength(5);
+    // Every slot was released, whichever worker held it.
+    expect(await Promise.all(Array.from({ length: 3 }, () => freshChat(s.base)))).toEqual([200, 200, 200]);
+    await s.stop();
+    expect(s.process.exitCode).toBe(0);
+  }, 60_000);
 });
