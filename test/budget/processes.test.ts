@@ -51,7 +51,9 @@ describe.each([1, 2])("two gateway processes (--workers %i) sharing one redis", 
     writeFileSync(join(dir, "main.route"), POLICY);
     const env = { AIGW_TEST_ADMIN: ADMIN, REDIS_URL: redis.url };
     const args = ["--workers", String(workers)];
-    const [a, b] = await Promise.all([startServe(join(dir, "main.route"), env, { args }), startServe(join(dir, "main.route"), env, { args })]);
+    // Start-up with workers loads the runtime once per worker: on a busy 2-core machine that can pass the usual 15 s.
+    const opts = { args, startTimeoutMs: 60_000 };
+    const [a, b] = await Promise.all([startServe(join(dir, "main.route"), env, opts), startServe(join(dir, "main.route"), env, opts)]);
     expect(a.base).not.toBe(b.base);
 
     const outcomes: ChatOutcome[] = [];
@@ -89,5 +91,5 @@ describe.each([1, 2])("two gateway processes (--workers %i) sharing one redis", 
     }
     await Promise.all([a.stop(), b.stop()]);
     expect([a.process.exitCode, b.process.exitCode]).toEqual([0, 0]);
-  }, 30_000);
+  }, 120_000);
 });

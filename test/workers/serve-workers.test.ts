@@ -4,11 +4,11 @@
  * /metrics); /metrics sums them; the access log is one stream of whole JSON
  * lines; `state memory` budgets and rate limits are exact across the workers
  * (one store in the main thread); a policy reload reaches every worker and a
- * bad one reaches none; SIGTERM lets requests in flight on every worker
- * finish, then exits 0.
+ * bad one reaches none; SIGTERM makes every worker unready and lets its
+ * requests in flight finish, then exits 0.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -18,6 +18,8 @@ import { budgetRows, chat, startServe, stopServes, type ChatOutcome } from "../b
 const ADMIN = "workers-admin-token";
 const ENV = { AIGW_TEST_ADMIN: ADMIN };
 const dir = mkdtempSync(join(tmpdir(), "aigw-workers-"));
+/** Start-up compiles the policy, then each worker loads the runtime: on a busy 2-core machine that can pass the usual 15 s. */
+const START_MS = 60_000;
 
 afterAll(async () => {
   await stopServes();
@@ -50,6 +52,17 @@ function freshChat(base: string): Promise<number> {
   });
 }
 
+function readyz(base: string, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/readyz`, { agent }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 async function metricsText(base: string): Promise<string> {
   const res = await fetch(`${base}/metrics`);
   expect(res.status).toBe(200);
@@ -78,7 +91,7 @@ async function policyStatus(base: string): Promise<{ active: { policy: string };
 describe("aigw serve --workers 2", () => {
   it("accepts on both workers, sums them on /metrics, and writes the access log as whole lines", async () => {
     const path = write("spread.route", policy(`route r { when model == "chat" to big }`));
-    const s = await startServe(path, ENV, { accessLog: true, args: ["--workers", "2"] });
+    const s = await startServe(path, ENV, { accessLog: true, args: ["--workers", "2"], startTimeoutMs: START_MS });
     expect(s.stderr()).toMatch(/workers: 2 event loops on worker threads/);
     const N = 80;
     const statuses: number[] = [];
@@ -108,11 +121,11 @@ describe("aigw serve --workers 2", () => {
     const requests = lines.map((l) => JSON.parse(l) as { msg: string; requestId?: string }).filter((e) => e.msg === "request");
     expect(requests.length).toBe(N);
     expect(new Set(requests.map((e) => e.requestId)).size).toBe(N);
-  }, 60_000);
+  }, 120_000);
 
   it("keeps a memory budget exact across workers under a concurrent burst: no overshoot, one counter", async () => {
     const path = write("budget.route", policy(`budget b { per global limit $0.3 per 24h exceeded reject }\nroute r { when model == "chat" budget b to big }`, "60ms"));
-    const s = await startServe(path, ENV, { args: ["--workers", "2"] });
+    const s = await startServe(path, ENV, { args: ["--workers", "2"], startTimeoutMs: START_MS });
     const outcomes: ChatOutcome[] = [];
     // Waves of concurrent requests: later waves find the budget spent.
     for (let wave = 0; wave < 3; wave++) {
@@ -133,11 +146,11 @@ describe("aigw serve --workers 2", () => {
     }
     await s.stop();
     expect(s.process.exitCode).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it("admits exactly a rate limit's requests across workers, on fresh connections to both", async () => {
     const path = write("limit.route", policy(`limit l { per global requests 25 per 1m }\nroute r { when model == "chat" limit l to big }`, "50ms"));
-    const s = await startServe(path, ENV, { args: ["--workers", "2"] });
+    const s = await startServe(path, ENV, { args: ["--workers", "2"], startTimeoutMs: START_MS });
     const statuses = await Promise.all(Array.from({ length: 60 }, () => freshChat(s.base)));
     expect(statuses.filter((st) => st === 200).length).toBe(25);
     expect(statuses.filter((st) => st === 429).length).toBe(35);
@@ -146,11 +159,11 @@ describe("aigw serve --workers 2", () => {
     expect(sample(text, 'aigw_worker_requests_total{worker="1"}')).toBeGreaterThan(0);
     await s.stop();
     expect(s.process.exitCode).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it("installs a reload in every worker, shows it in /admin/policy and /metrics, and keeps a bad policy off all of them", async () => {
     const path = write("reload.route", policy(`route r { when model == "chat" to big }`));
-    const s = await startServe(path, ENV, { args: ["--workers", "2"] });
+    const s = await startServe(path, ENV, { args: ["--workers", "2"], startTimeoutMs: START_MS });
     const before = await policyStatus(s.base);
     expect(before.workers.map((w) => w.policy)).toEqual([before.active.policy, before.active.policy]);
 
@@ -180,28 +193,40 @@ describe("aigw serve --workers 2", () => {
     expect((await Promise.all(Array.from({ length: 10 }, () => freshChat(s.base)))).every((st) => st === 200)).toBe(true);
     await s.stop();
     expect(s.process.exitCode).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it("drains every worker on SIGTERM: requests in flight on both finish with 200, then exit 0", async () => {
-    const path = write("drain.route", policy(`route r { when model == "chat" to big }`, "1500ms"));
-    const s = await startServe(path, ENV, { accessLog: true, args: ["--workers", "2"] });
+    const path = write("drain.route", policy(`route r { when model == "chat" to big }`, "4s"));
+    const s = await startServe(path, ENV, { accessLog: true, args: ["--workers", "2"], startTimeoutMs: START_MS });
+    // A kept-alive connection, open before the drain, asks for readiness on whichever worker holds it.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect(await readyz(s.base, agent)).toBe(200);
     const inFlight = Array.from({ length: 16 }, () => freshChat(s.base));
     await new Promise((r) => setTimeout(r, 500));
     const stopped = s.stop("SIGTERM");
+    // Its worker is draining (it has requests in flight, answered only after 4 s): it turns unready once the drain reaches it.
+    let ready = await readyz(s.base, agent);
+    while (ready === 200) {
+      await new Promise((r) => setTimeout(r, 50));
+      ready = await readyz(s.base, agent);
+    }
+    expect(ready).toBe(503);
     const statuses = await Promise.all(inFlight);
     await stopped;
+    agent.destroy();
     expect(statuses).toEqual(Array.from({ length: 16 }, () => 200));
     expect(s.process.exitCode).toBe(0);
     expect(s.stderr()).toMatch(/SIGTERM: shutting down/);
     expect(s.stderr()).toMatch(/aigw serve: stopped\n/);
     // Both workers had requests in flight, and each logged its own before it ended.
     expect(s.logLines<{ msg: string }>().filter((l) => l.msg === "request").length).toBe(16);
-  }, 60_000);
+  }, 120_000);
 
   it.each(["memory", "sqlite"])("holds a concurrent limit exactly across workers with state %s, and frees the slots", async (state) => {
     const where = state === "memory" ? "state memory" : `state sqlite("${join(dir, "concurrent.db")}")`;
-    const text = policy(`limit inflight { per global concurrent 3 }\nroute r { when model == "chat" limit inflight to big }`, "300ms").replace("state memory", where);
-    const s = await startServe(write(`concurrent-${state}.route`, text), ENV, { args: ["--workers", "2"] });
+    // Answers take 2 s, so the whole burst is in flight at once even on a busy machine.
+    const text = policy(`limit inflight { per global concurrent 3 }\nroute r { when model == "chat" limit inflight to big }`, "2s").replace("state memory", where);
+    const s = await startServe(write(`concurrent-${state}.route`, text), ENV, { args: ["--workers", "2"], startTimeoutMs: START_MS });
     const first = await Promise.all(Array.from({ length: 8 }, () => freshChat(s.base)));
     expect(first.filter((st) => st === 200)).toHaveLength(3);
     expect(first.filter((st) => st === 429)).toHaveLength(5);
@@ -209,5 +234,5 @@ describe("aigw serve --workers 2", () => {
     expect(await Promise.all(Array.from({ length: 3 }, () => freshChat(s.base)))).toEqual([200, 200, 200]);
     await s.stop();
     expect(s.process.exitCode).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });

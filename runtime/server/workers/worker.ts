@@ -37,6 +37,7 @@ async function run(parent: MessagePort, setup: WorkerSetup): Promise<void> {
   const asks = new Asks(post);
   const opened = openStores(setup, log, () => gateway?.graph.gateway.usageRetentionMs ?? DEFAULTS.gateway.usageRetentionMs);
   let gateway: Gateway | undefined;
+  let draining = false;
   let warned = false;
   const spans =
     setup.otlp === undefined
@@ -72,7 +73,9 @@ async function run(parent: MessagePort, setup: WorkerSetup): Promise<void> {
         asks.settle(m.id, m.status, m.body);
         return;
       case "drain":
-        void drain(m.graceMs);
+        draining = true;
+        // Asked to drain before it listened (another worker failed to start): it stops once it has started.
+        if (gateway !== undefined) void drain(m.graceMs);
         return;
     }
   });
@@ -118,6 +121,7 @@ async function run(parent: MessagePort, setup: WorkerSetup): Promise<void> {
     return;
   }
   post({ op: "listening", port: gateway.port, engine: gateway.engine });
+  if (draining) await drain(0);
 }
 
 /** The worker's stores: shared through the main thread with `state memory`, its own connections otherwise. */
