@@ -33,8 +33,8 @@ export interface Spawned {
 }
 
 export interface SpawnOptions {
-  /** The core to pin the process to; undefined: not pinned. */
-  cpu?: number;
+  /** The core to pin the process to, or a taskset list of cores (`"0,1"`); undefined: not pinned. */
+  cpu?: number | string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Open an IPC channel (node children). */

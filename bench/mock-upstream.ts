@@ -13,6 +13,12 @@
  * The replies are built once; a request costs a byte search of its body,
  * not a JSON parse.
  *
+ * A streamed request whose body carries {@link PACE_MARKER} and a whole
+ * number of milliseconds (`"user":"bench-pace-20"`, see {@link pacedBody})
+ * is paced: the role chunk and the first token chunk in consecutive turns,
+ * then one event every that many milliseconds, as a model streams tokens
+ * (the frame cells of issue 20: per-frame gap, concurrent streams).
+ *
  * A second port, the "hold" port, serves the same replies but holds every
  * stream open after its first chunk, trickling one chunk per stream every
  * 500 ms, until {@link MockUpstream.release}: the memory bench opens
@@ -31,6 +37,32 @@ const SSE_HEADERS: HeaderList = [
   ["cache-control", "no-cache"],
 ];
 const STREAM_NEEDLE = Buffer.from('"stream":true');
+
+/** The marker a streamed request body carries, followed by whole milliseconds, to be paced. */
+export const PACE_MARKER = "bench-pace-";
+const PACE_NEEDLE = Buffer.from(PACE_MARKER);
+/** Paces above this are not honoured (a typo must not hold a stream for minutes). */
+const MAX_PACE_MS = 5_000;
+
+/** `body` (a JSON request) with the pace marker in its `user` field: the mock then streams one event every `ms`. */
+export function pacedBody(body: string, ms: number): string {
+  const request = JSON.parse(body) as Record<string, unknown>;
+  return JSON.stringify({ ...request, user: `${PACE_MARKER}${Math.round(ms)}` });
+}
+
+/** The pace `body` asks for, ms, or undefined. */
+export function paceOf(body: Buffer): number | undefined {
+  const at = body.indexOf(PACE_NEEDLE);
+  if (at < 0) return undefined;
+  let ms = 0;
+  let digits = 0;
+  for (let i = at + PACE_NEEDLE.length; i < body.length && digits < 5; i++, digits++) {
+    const c = body[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    ms = ms * 10 + (c - 0x30);
+  }
+  return digits === 0 || ms > MAX_PACE_MS ? undefined : ms;
+}
 
 /** The non-streaming reply: a completion of about 1 KB with `usage`, as OpenAI sends it. */
 export const COMPLETION = JSON.stringify({
@@ -139,6 +171,22 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     step();
   };
 
+  /** Writes the first two events in consecutive turns, then one every `ms`, then ends. */
+  const paced = (res: HttpResponse, events: readonly string[], ms: number): void => {
+    let i = 0;
+    const step = (): void => {
+      if (res.aborted) return;
+      if (i === events.length - 1) {
+        res.end(events[i]!);
+        return;
+      }
+      res.write(events[i++]!);
+      if (i < 2) setImmediate(step);
+      else setTimeout(step, ms);
+    };
+    step();
+  };
+
   const handler = (hold: boolean) => async (req: HttpRequest, res: HttpResponse): Promise<void> => {
     const wire = req.method === "POST" ? wires.get(req.path) : undefined;
     if (wire === undefined) {
@@ -155,6 +203,11 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     }
     stats.streams++;
     res.start(200, SSE_HEADERS);
+    const pace = paceOf(body);
+    if (pace !== undefined && !hold) {
+      paced(res, wire.events, pace);
+      return;
+    }
     if (!hold || wire.events !== events) {
       // The hold port holds chat streams only (the memory bench); other wires stream at once.
       streamFrom(res, 0, wire.events);

@@ -13,7 +13,13 @@
  *   7. apis         Messages in and Responses in next to chat in, passed through and translated: req/s and CPU µs per request, JSON and SSE
  *   8. health       a provider failing 503 for a period, with and without a health policy: mean/p99 latency, upstream calls per request, tracking CPU
  *   9. cache        a 50% repeated-request mix without and with the response cache: req/s, upstream calls saved, hit vs miss latency, memory per entry
+ *  10–11. limits    added p50/p99 at one connection; the highest rate with p99 under 1 ms (issue 20)
+ *  12–13. frames    time to first token and frame gaps of a paced stream at one connection; sustained concurrent streams with no dropped frame, and RSS (issue 20)
+ *  14. workers      `aigw serve --workers 1` and `2`: req/s and CPU per request (when this build has the option)
  *
+ * nginx as a plain reverse proxy (bench/nginx.ts) is a contender of 1–3 and
+ * 10–13 next to aigw and Portkey: the proxy limit the summary's ratios are
+ * read against.
  * then a summary of the ratios against their targets, and
  * bench/results/latest.json. Each gateway runs alone on CPU 1, the load
  * generator and the mock upstream on CPU 0. Portkey is installed into
@@ -21,7 +27,7 @@
  *
  * Run: `npm run bench -- [--quick] [--only throughput,latency,…]
  * [--no-portkey] [--references | --no-references] [--profile DIR]
- * [--access-log] [--out FILE]`. `--quick` runs every scenario briefly (under a minute);
+ * [--access-log] [--out FILE]`. `--quick` runs every scenario briefly (about a minute and a half);
  * `--references` (default in a full run) adds aigw on its built-in mock
  * provider and a bare relay to scenarios 1 and 2; `--profile DIR` writes a
  * V8 CPU profile of aigw over each of its measured closed-loop runs
@@ -49,9 +55,16 @@ import { memory, printMemory } from "./scenarios/memory.js";
 import { printScaling, scaling } from "./scenarios/scaling.js";
 import { printStreaming, streaming } from "./scenarios/streaming.js";
 import { printThroughput, throughput } from "./scenarios/throughput.js";
+import { limits, printLimits } from "./scenarios/limits.js";
+import { printStreamFrames, streamFrames } from "./scenarios/stream-frames.js";
+import { printWorkers, workers } from "./scenarios/workers.js";
+import { ensureNginx } from "./nginx.js";
+import { NGINX, startNginxContender } from "./scenarios/gateways.js";
 import { loadAverageNow, machineInfo, type MachineInfo } from "./system.js";
 
-const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis", "health", "cache"] as const;
+const SCENARIOS = ["throughput", "latency", "streaming", "features", "scaling", "memory", "apis", "health", "cache", "limits", "frames", "workers"] as const;
+/** The scenarios that share one set of running contenders (direct, nginx, aigw, Portkey). */
+const SHARED: readonly Scenario[] = ["throughput", "latency", "streaming", "limits", "frames"];
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -123,6 +136,10 @@ function printHeader(o: Options, m: MachineInfo, bench: Bench, peers: Peers | un
       "(no coordinated omission), timed with performance.now() (µs); wrk has no fixed-rate mode and autocannon records whole milliseconds",
   );
   console.log(
+    "  load: issue 20's cells use the same undici generator: one request (10) or one paced stream (12) in flight on one connection, " +
+      "short open-loop probes (11), and N paced streams read frame by frame (13)",
+  );
+  console.log(
     `  upstream: one mock for every contender (aigw's uWS edge, on CPU ${LOAD_CPU}): a fixed ~1 KB completion with usage, or a 50-chunk SSE stream + usage chunk + [DONE]; ` +
       "scenario 1 shows it was not the bottleneck (direct rate vs proxied rate, busy share of each core)",
   );
@@ -130,6 +147,11 @@ function printHeader(o: Options, m: MachineInfo, bench: Bench, peers: Peers | un
   console.log(
     `  aigw: startGateway with the compiled policy, as \`aigw serve\` calls it (scenario 6 also runs the \`aigw serve\` command itself); one route to an openai provider, ` +
       `access log ${o.accessLog ? "on (formatted, discarded)" : "off"}, Prometheus metrics on except for the bare route of 4`,
+  );
+  console.log(
+    bench.group.pinning
+      ? `  anchor: nginx (Debian's) as a plain reverse proxy to the same mock on CPU ${GATEWAY_CPU}, one process, upstream keep-alive, no buffering: a contender of 1–3 and 10–13; the summary reads aigw's CPU per request and added p50 at one connection as ratios to it`
+      : "  anchor: nginx as a plain reverse proxy to the same mock, a contender of 1–3 and 10–13",
   );
   if (peers) console.log(`  peers: ${peers.note}; started as \`NODE_ENV=production node build/start-server.js --headless\``);
   else console.log(`  peers: Portkey ${peersProblem ?? "skipped (--no-portkey)"}`);
@@ -180,7 +202,7 @@ async function main(): Promise<void> {
   try {
     pinSelf(group);
     const wrk = ensureWrk();
-    const wantPortkey = o.portkey && (o.only.has("throughput") || o.only.has("latency") || o.only.has("streaming") || o.only.has("memory"));
+    const wantPortkey = o.portkey && (SHARED.some((s) => o.only.has(s)) || o.only.has("memory"));
     if (wantPortkey) {
       // Without the peer the run still measures aigw against the direct path; the header says why Portkey is missing.
       try {
@@ -210,21 +232,26 @@ async function main(): Promise<void> {
     };
     printHeader(o, machine, bench, peers, peersProblem);
 
-    // Scenarios 1–3 share one aigw and one Portkey (the one not measured sits idle).
-    if (o.only.has("throughput") || o.only.has("latency") || o.only.has("streaming")) {
+    // Scenarios 1–3 and 10–13 share one nginx, one aigw and one Portkey (those not measured sit idle).
+    if (SHARED.some((s) => o.only.has(s))) {
       let aigw: Running | undefined;
       let portkey: Running | undefined;
+      let nginx: Running | undefined;
       try {
+        if (ensureNginx().available) nginx = await startNginxContender(bench);
         aigw = await startAigw(bench, "aigw", bench.upstream.base);
         if (peers) portkey = await startPortkeyContender(bench, bench.upstream.base);
-        const contenders: Contender[] = [direct(bench), aigw.contender, ...(portkey ? [portkey.contender] : [])];
+        const contenders: Contender[] = [direct(bench), ...(nginx ? [nginx.contender] : []), aigw.contender, ...(portkey ? [portkey.contender] : [])];
         const b = bench;
         if (o.only.has("throughput")) results.throughput = await timed(timings, "throughput", () => throughput(b, contenders, { references: o.references }), printThroughput);
         if (o.only.has("latency")) results.latency = await timed(timings, "latency", () => latency(b, contenders, { references: o.references }), printLatency);
         if (o.only.has("streaming")) results.streaming = await timed(timings, "streaming", () => streaming(b, contenders), printStreaming);
+        if (o.only.has("limits")) results.limits = await timed(timings, "limits", () => limits(b, contenders), (r) => printLimits(r, NGINX));
+        if (o.only.has("frames")) results.frames = await timed(timings, "frames", () => streamFrames(b, contenders), (r) => printStreamFrames(r, NGINX));
       } finally {
         await stop(bench, aigw);
         await stop(bench, portkey);
+        await stop(bench, nginx);
       }
     }
     const b = bench;
@@ -234,6 +261,7 @@ async function main(): Promise<void> {
     if (o.only.has("apis")) results.apis = await timed(timings, "apis", () => apis(b), printApis);
     if (o.only.has("cache")) results.cache = await timed(timings, "cache", () => cache(b), printCache);
     if (o.only.has("health")) results.health = await timed(timings, "health", () => health(b), printHealth);
+    if (o.only.has("workers")) results.workers = await timed(timings, "workers", () => workers(b), printWorkers);
   } catch (err) {
     failure = err;
   } finally {

@@ -5,6 +5,8 @@
  */
 import type { ClosedLoopResult, ClosedLoopSpec, OpenLoopResult, OpenLoopSpec } from "../load/open-loop.js";
 import type { StreamsDone, StreamsOpen, StreamsSpec } from "../load/streams.js";
+import type { ConcurrentFramesResult, ConcurrentFramesSpec, FramesResult, FramesSpec } from "../load/frames.js";
+import type { SerialResult, SerialSpec } from "../load/serial.js";
 import type { UpstreamStats } from "../mock-upstream.js";
 
 /** What children send up. */
@@ -16,7 +18,10 @@ export type ChildMsg =
   | { type: "open-loop-result"; result: OpenLoopResult }
   | { type: "closed-loop-result"; result: ClosedLoopResult }
   | { type: "streams-open"; result: StreamsOpen }
-  | { type: "streams-done"; result: StreamsDone };
+  | { type: "streams-done"; result: StreamsDone }
+  | { type: "serial-result"; result: SerialResult }
+  | { type: "frames-result"; result: FramesResult }
+  | { type: "concurrent-frames-result"; result: ConcurrentFramesResult };
 
 /** What the orchestrator sends down. */
 export type ParentMsg =
@@ -26,7 +31,10 @@ export type ParentMsg =
   | { type: "profile-stop"; file: string }
   | { type: "open-loop"; spec: OpenLoopSpec }
   | { type: "closed-loop"; spec: ClosedLoopSpec }
-  | { type: "streams"; spec: StreamsSpec };
+  | { type: "streams"; spec: StreamsSpec }
+  | { type: "serial"; spec: SerialSpec }
+  | { type: "frames"; spec: FramesSpec }
+  | { type: "concurrent-frames"; spec: ConcurrentFramesSpec };
 
 /** Sends `m` to the parent (children only). */
 export function reply(m: ChildMsg): void {

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { hashKey } from "../../runtime/pipeline/auth.js";
 import { FatalProbeError, nextMessage, waitUntil, type Spawned } from "../children.js";
 import { BENCH_KEY, benchPolicy } from "../proxy-features.js";
-import { ensureNginx, startNginx } from "../nginx.js";
+import { startNginx } from "../nginx.js";
 import { portkeyHeaders, startPortkey } from "../peers.js";
 import type { ChildMsg } from "../roles/protocol.js";
 import { CHAT_PATH, GATEWAY_CPU, type Bench, type Contender } from "./context.js";
@@ -41,11 +41,9 @@ export async function startAigw(bench: Bench, name: string, upstream: string, ar
   return { spawned, contender: { name, url: `http://127.0.0.1:${ready.port}`, headers: {}, pid: spawned.pid, profilable: spawned } };
 }
 
-/**
- * Starts `aigw serve DIR --port 0 --no-access-log` (dist/cli/bin.js) on the
- * gateway core, DIR holding the bare bench policy to `upstream`, and waits
- * for its "listening on" line.
- */
+/** The `aigw` command of this build (dist/cli/bin.js). */
+export const AIGW_BIN = fileURLToPath(new URL("../../cli/bin.js", import.meta.url));
+
 /**
  * How long `aigw serve`'s reload compile worker is kept after a compile in
  * the benches (`--compile-idle`; the default is 30 s): short, so the memory
@@ -53,11 +51,16 @@ export async function startAigw(bench: Bench, name: string, upstream: string, ar
  */
 export const SERVE_COMPILE_IDLE_MS = 1_000;
 
-export async function startAigwServe(bench: Bench, name: string, upstream: string): Promise<Running> {
+/**
+ * Starts `aigw serve DIR --port 0 --no-access-log` (dist/cli/bin.js) on the
+ * gateway core (or `opts.cpu`), DIR holding the bare bench policy to
+ * `upstream`, with `opts.args` added, and waits for its "listening on" line.
+ */
+export async function startAigwServe(bench: Bench, name: string, upstream: string, opts: { args?: readonly string[]; cpu?: number | string } = {}): Promise<Running> {
   const dir = bench.group.tempDir("aigw-bench-serve-");
   writeFileSync(join(dir, "bench.route"), benchPolicy(upstream, hashKey(BENCH_KEY)));
-  const bin = fileURLToPath(new URL("../../cli/bin.js", import.meta.url));
-  const spawned = bench.group.spawn(name, process.execPath, [bin, "serve", dir, "--host", "127.0.0.1", "--port", "0", "--no-access-log", "--compile-idle", `${SERVE_COMPILE_IDLE_MS}ms`], { cpu: GATEWAY_CPU });
+  const args = [AIGW_BIN, "serve", dir, "--host", "127.0.0.1", "--port", "0", "--no-access-log", "--compile-idle", `${SERVE_COMPILE_IDLE_MS}ms`, ...(opts.args ?? [])];
+  const spawned = bench.group.spawn(name, process.execPath, args, { cpu: opts.cpu ?? GATEWAY_CPU });
   let port = 0;
   await waitUntil(
     async () => {
@@ -95,13 +98,13 @@ export async function startNginxContender(bench: Bench): Promise<Running> {
 }
 
 /**
- * The reference rows measured after the contenders: nginx (the proxy
- * limit; skipped when it cannot be installed), aigw answering from its
+ * The reference rows measured after the contenders: aigw answering from its
  * built-in mock (the server and pipeline without the upstream hop), and the
- * bare relay (the floor of this process model).
+ * bare relay (the floor of this process model). nginx, the proxy limit, is
+ * a contender of its own (bench/run.ts starts it next to aigw).
  */
 export function referenceStarters(bench: Bench): (() => Promise<Running>)[] {
-  return [...(ensureNginx().available ? [() => startNginxContender(bench)] : []), () => startAigw(bench, "aigw, built-in mock provider", "mock"), () => startRelay(bench)];
+  return [() => startAigw(bench, "aigw, built-in mock provider", "mock"), () => startRelay(bench)];
 }
 
 /** Stops a contender's process and waits until it is gone (so the next one has the core to itself). */

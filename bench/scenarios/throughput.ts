@@ -5,11 +5,11 @@
  * CPU time over the run / requests answered) and the busy share of both
  * cores, which shows whether the upstream side could have been the limit.
  *
- * With references, three more rows: nginx as a plain reverse proxy (the
- * proxy limit aigw's CPU per request is reported against), aigw answering
- * from its built-in mock provider (the server and pipeline without the
- * upstream hop) and the floor of this process model, a bare relay (uWS
- * edge + one undici dispatch).
+ * nginx as a plain reverse proxy is one of the contenders when it is
+ * installed (the proxy limit aigw's CPU per request is reported against).
+ * With references, two more rows: aigw answering from its built-in mock
+ * provider (the server and pipeline without the upstream hop) and the floor
+ * of this process model, a bare relay (uWS edge + one undici dispatch).
  */
 import { num, pct, table } from "../table.js";
 import { closedRun, CONNECTIONS, GATEWAY_CPU, LOAD_CPU, type Bench, type Contender, type MaxRun } from "./context.js";

@@ -20,6 +20,7 @@ import type { ChatCompletionRequest, ChatMessage, ToolDefinition } from "./opena
 import { decodeChatMessage, encodeChatMessage, extraOf, pick, put, type Json, type Mutable } from "./chat-message.js";
 import type { CanonicalRequest, Tool, ToolChoice } from "./model.js";
 import { textChanges, textOrigin, type TextChange } from "./text.js";
+import { memo } from "./memo.js";
 
 export { decodeChatMessage, encodeChatMessage, KNOWN_PART_TYPES } from "./chat-message.js";
 
@@ -167,7 +168,7 @@ function contentBlocks(content: unknown): number {
  * request, another API's): the budget's bound and the adapter both encode
  * the same request, and an encode costs more than the lookup.
  */
-const encoded = new WeakMap<CanonicalRequest, ChatCompletionRequest>();
+const encoded = memo<CanonicalRequest, ChatCompletionRequest>();
 
 function encodeFresh(req: CanonicalRequest): ChatCompletionRequest {
   const model = req.model;

@@ -23,6 +23,7 @@
  */
 import { put, type Json } from "./chat-message.js";
 import type { CanonicalRequest, ContentBlock, Message, Tool } from "./model.js";
+import { memo } from "./memo.js";
 
 /** Called on each text in reading order; answers the text to put in its place. */
 export type TextMap = (text: string) => string;
@@ -42,7 +43,7 @@ export function messagesTexts(messages: readonly Message[]): string[] {
 }
 
 /** The requests {@link withRequestTexts} made, with the request each was made from. */
-const ORIGINS = new WeakMap<CanonicalRequest, CanonicalRequest>();
+const ORIGINS = memo<CanonicalRequest, CanonicalRequest>();
 
 /** `req` with its i-th text replaced by `texts[i]` (the same object when none differs). */
 export function withRequestTexts(req: CanonicalRequest, texts: readonly string[]): CanonicalRequest {

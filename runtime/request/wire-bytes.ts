@@ -7,8 +7,9 @@
  * keeps its body itself (chat.ts). Pure.
  */
 import type { CanonicalRequest } from "./model.js";
+import { memo } from "./memo.js";
 
-const BYTES = new WeakMap<CanonicalRequest, Uint8Array>();
+const BYTES = memo<CanonicalRequest, Uint8Array>();
 
 /** `req`, remembered as decoded from `bytes`. */
 export function withWireBytes(req: CanonicalRequest, bytes: Uint8Array): CanonicalRequest {
