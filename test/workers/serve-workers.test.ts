@@ -235,4 +235,14 @@ describe("aigw serve --workers 2", () => {
     await s.stop();
     expect(s.process.exitCode).toBe(0);
   }, 120_000);
+
+  it("serves on one thread, saying why, when the HTTP engine is the node:http fallback (threads cannot share its port)", async () => {
+    const path = write("fallback.route", policy(`route r { when model == "chat" to big }`));
+    const s = await startServe(path, { ...ENV, UWS_USE_FALLBACK: "1" }, { args: ["--workers", "2"], startTimeoutMs: START_MS });
+    expect(s.stderr()).toMatch(/warning: serving on one thread, not 2 workers: the node:http fallback cannot share a port between threads/);
+    expect(s.stderr()).not.toMatch(/event loops on worker threads/);
+    expect(await freshChat(s.base)).toBe(200);
+    await s.stop();
+    expect(s.process.exitCode).toBe(0);
+  }, 120_000);
 });
