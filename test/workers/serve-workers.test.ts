@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { dollarsToMicros } from "../../runtime/state/index.js";
 import { budgetRows, chat, startServe, stopServes, type ChatOutcome } from "../budget/child/serve-process.js";
+import { behave, closeAllUpstreams, startUpstream } from "../support/upstreams.js";
 
 const ADMIN = "workers-admin-token";
 const ENV = { AIGW_TEST_ADMIN: ADMIN };
@@ -23,6 +24,7 @@ const START_MS = 60_000;
 
 afterAll(async () => {
   await stopServes();
+  await closeAllUpstreams();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -60,6 +62,26 @@ function readyz(base: string, agent: Agent): Promise<number> {
     });
     req.on("error", reject);
     req.end();
+  });
+}
+
+/** One streamed chat completion on a connection of its own; `onFirst` when its first bytes arrive. */
+function freshStream(base: string, onFirst: () => void): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify({ model: "gpt", stream: true, messages: [{ role: "user", content: "hi" }] });
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/v1/chat/completions`, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      let text = "";
+      let first = true;
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        text += c;
+        if (first) (first = false), onFirst();
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
   });
 }
 
@@ -195,31 +217,52 @@ describe("aigw serve --workers 2", () => {
     expect(s.process.exitCode).toBe(0);
   }, 120_000);
 
-  it("drains every worker on SIGTERM: requests in flight on both finish with 200, then exit 0", async () => {
-    const path = write("drain.route", policy(`route r { when model == "chat" to big }`, "4s"));
-    const s = await startServe(path, ENV, { accessLog: true, args: ["--workers", "2"], startTimeoutMs: START_MS });
+  it("drains every worker on SIGTERM: streams in flight on both finish whole, readiness turns 503, then exit 0", async () => {
+    const up = await startUpstream("openai");
+    // Each stream's events come 400 ms apart: several seconds in flight, the first event at once.
+    up.setDefault(behave.drip(400));
+    const path = write(
+      "drain.route",
+      `
+gateway { auth none state memory }
+provider up { api openai base_url "${up.baseUrl}" key env("UP_KEY") }
+model gpt = up/"gpt-4o"
+route r { to gpt }
+`,
+    );
+    const s = await startServe(path, { ...ENV, UP_KEY: "sk-up" }, { accessLog: true, args: ["--workers", "2"], startTimeoutMs: START_MS });
     // A kept-alive connection, open before the drain, asks for readiness on whichever worker holds it.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     expect(await readyz(s.base, agent)).toBe(200);
-    const inFlight = Array.from({ length: 16 }, () => freshChat(s.base));
-    await new Promise((r) => setTimeout(r, 500));
+    // Every stream has its first event before the signal: each is accepted and in flight on some worker.
+    const started: Promise<void>[] = [];
+    const streams = Array.from({ length: 16 }, () => {
+      let first!: () => void;
+      started.push(new Promise<void>((r) => (first = r)));
+      return freshStream(s.base, first);
+    });
+    await Promise.all(started);
     const stopped = s.stop("SIGTERM");
-    // Its worker is draining (it has requests in flight, answered only after 4 s): it turns unready once the drain reaches it.
+    // Its worker is draining (it has streams in flight): it turns unready once the drain reaches it.
     let ready = await readyz(s.base, agent);
     while (ready === 200) {
       await new Promise((r) => setTimeout(r, 50));
       ready = await readyz(s.base, agent);
     }
     expect(ready).toBe(503);
-    const statuses = await Promise.all(inFlight);
+    const done = await Promise.all(streams);
     await stopped;
     agent.destroy();
-    expect(statuses).toEqual(Array.from({ length: 16 }, () => 200));
+    for (const d of done) {
+      expect(d.status).toBe(200);
+      expect(d.body.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    }
     expect(s.process.exitCode).toBe(0);
     expect(s.stderr()).toMatch(/SIGTERM: shutting down/);
     expect(s.stderr()).toMatch(/aigw serve: stopped\n/);
-    // Both workers had requests in flight, and each logged its own before it ended.
+    // Each worker logged its streams before it ended.
     expect(s.logLines<{ msg: string }>().filter((l) => l.msg === "request").length).toBe(16);
+    await closeAllUpstreams();
   }, 120_000);
 
   it.each(["memory", "sqlite"])("holds a concurrent limit exactly across workers with state %s, and frees the slots", async (state) => {
