@@ -11,6 +11,9 @@ export default defineConfig({
     // timers, not CPU: three forks finish it in about two thirds of the time
     // of vitest's default (one per core) on a 2-core machine.
     maxWorkers: 3,
+    // Child gateways serve on one thread, as they did before `--workers`, unless a test asks for workers
+    // (test/workers/); otherwise each child's worker count would be this machine's CPU count.
+    env: { AIGW_WORKERS: "1" },
     globalSetup: ["test/support/tmp-root.ts"],
     projects: [
       {

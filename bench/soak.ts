@@ -19,7 +19,7 @@
  * - the upstream receiving an email address the guardrail should redact.
  *
  * Run: `npm run build && node dist/bench/soak.js [--quick] [--seconds S]
- * [--rate R] [--concurrency N] [--seed N] [--json]`. Exit 0 pass, 1 fail,
+ * [--rate R] [--concurrency N] [--seed N] [--workers N] [--json]`. Exit 0 pass, 1 fail,
  * 2 usage, 130 interrupted (Ctrl-C stops the traffic, checks what it can,
  * and stops the gateway).
  */
@@ -35,7 +35,7 @@ function parse(argv: readonly string[]): SoakOptions & { json: boolean } {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`${f} needs a positive number, not \`${argv[i + 1] ?? ""}\``);
     return n;
   };
-  const known = new Set(["--quick", "--json", "--seconds", "--rate", "--concurrency", "--seed"]);
+  const known = new Set(["--quick", "--json", "--seconds", "--rate", "--concurrency", "--seed", "--workers"]);
   for (let i = 0; i < argv.length; i++) {
     if (!known.has(argv[i]!)) throw new Error(`unknown option \`${argv[i]}\``);
     if (!["--quick", "--json"].includes(argv[i]!)) i++;
@@ -47,6 +47,8 @@ function parse(argv: readonly string[]): SoakOptions & { json: boolean } {
     rate: value("--rate") ?? base.rate,
     concurrency: value("--concurrency") ?? base.concurrency,
     seed: value("--seed") ?? base.seed,
+    // The gateway's `--workers`; default 1, the one-thread gateway the soak was written against.
+    workers: value("--workers") ?? 1,
     json: has("--json"),
   };
 }
@@ -56,7 +58,7 @@ async function main(): Promise<number> {
   try {
     options = parse(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`soak: ${(err as Error).message}\nusage: node dist/bench/soak.js [--quick] [--seconds S] [--rate R] [--concurrency N] [--seed N] [--json]\n`);
+    process.stderr.write(`soak: ${(err as Error).message}\nusage: node dist/bench/soak.js [--quick] [--seconds S] [--rate R] [--concurrency N] [--seed N] [--workers N] [--json]\n`);
     return 2;
   }
   const stop = new AbortController();

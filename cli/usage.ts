@@ -91,11 +91,12 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
   },
   serve: {
     usage:
-      "aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF] [--shadow CANDIDATE]",
+      "aigw serve [PATHS] [--port N] [--host H] [--workers N] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF] [--shadow CANDIDATE]",
     about: "run the gateway on a policy",
     description: `Checks the policy as \`aigw check\` does (refusing to start on errors or failing tests) and serves its OpenAI-compatible API. Start-up lines go to stderr, the JSON access log to stdout. SIGHUP and POST /admin/reload reload the policy; SIGTERM/SIGINT drain requests in flight and exit 0. ${PATHS}`,
     options: [
       ["--port N, --host H", "where to listen (default: the policy's `listen`, else 127.0.0.1:8787)"],
+      ["--workers N", "event loops on worker threads sharing the port (default: AIGW_WORKERS, else the CPUs this process may use; 1: one thread, no worker)"],
       ["--watch", "reload when the policy files change"],
       ["--git REF", "serve the tree committed at REF and follow the ref"],
       ["--shadow CANDIDATE", "also decide every request on a candidate policy (a path, or a git ref read at PATHS), sending nothing; differences on /metrics and GET /admin/shadow"],
@@ -110,6 +111,7 @@ export const DOCS: Readonly<Record<string, CommandDoc>> = {
     examples: [
       ["aigw serve examples/quickstart", "serve the quickstart on 127.0.0.1:8787"],
       ["aigw serve policy/ --port 9000 --watch", "serve and reload on every save"],
+      ["aigw serve policy/ --workers 1", "serve on one thread (the gateway before --workers)"],
       ["aigw serve policy/ --git origin/main", "serve what is committed, following the branch"],
       ["aigw serve policy/ --shadow my-branch", "serve policy/ and report how the branch's policy would route the same traffic"],
     ],

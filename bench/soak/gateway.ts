@@ -73,8 +73,8 @@ export interface GatewayProcess {
 const START_TIMEOUT_MS = 30_000;
 
 /** Starts `aigw serve policyDir --watch` on a free port; resolves once it listens. */
-export async function startGateway(launch: Launch, policyDir: string, env: Record<string, string>): Promise<GatewayProcess> {
-  const args = [...launch.execArgv, launch.bin, "serve", policyDir, "--watch", "--host", "127.0.0.1", "--port", "0"];
+export async function startGateway(launch: Launch, policyDir: string, env: Record<string, string>, workers = 1): Promise<GatewayProcess> {
+  const args = [...launch.execArgv, launch.bin, "serve", policyDir, "--watch", "--host", "127.0.0.1", "--port", "0", "--workers", String(workers)];
   // Its own process group: a Ctrl-C in the terminal reaches the soak, which then stops the gateway itself.
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));

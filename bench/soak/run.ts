@@ -47,6 +47,8 @@ export interface SoakOptions {
   seed: number;
   /** A request still unfinished after this long is a hang (the policy's deadline is 4 s). */
   hangMs: number;
+  /** The gateway's `--workers` (default 1). */
+  workers?: number;
   /** How the gateway is started; default the built layout (dist/). */
   launch?: Launch;
   /** Ends the run early (SIGINT); the result then says `interrupted`. */
@@ -103,7 +105,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     upstream = await startUpstream(seededRandom(options.seed * 7919 + 1));
     const text = (v: PolicyVariant): string => soakPolicy(upstream!.origin, stateFile, v);
     writeFileSync(join(policyDir, "main.route"), text({ kind: "valid", variant: 0 }));
-    gateway = await startGateway(options.launch ?? builtLaunch(), policyDir, { [ADMIN_ENV]: token });
+    gateway = await startGateway(options.launch ?? builtLaunch(), policyDir, { [ADMIN_ENV]: token }, options.workers ?? 1);
     const engine = /http engine: (.*)/.exec(gateway.stderr())?.[1] ?? "unknown";
     log(`gateway pid ${gateway.pid} on ${gateway.origin} (${engine}); upstream ${upstream.origin}; state ${stateFile}`);
     pool = new Pool(gateway.origin, { connections: 64, pipelining: 1 });

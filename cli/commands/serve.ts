@@ -1,5 +1,5 @@
 /**
- * `aigw serve [PATHS] [--port N] [--host H] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF] [--shadow CANDIDATE]`:
+ * `aigw serve [PATHS] [--port N] [--host H] [--workers N] [--no-access-log] [--log-decisions] [--otlp URL] [--body-timeout D] [--compile-idle D] [--guard-workers N] [--guard-timeout D] [--watch | --git REF] [--shadow CANDIDATE]`:
  * verifies the policy as `aigw check` does and serves it. A policy that does
  * not compile or whose tests fail is refused with its diagnostics (exit 1).
  * Hot reload (runtime/server/reload): `--watch` follows the files, `--git REF`
@@ -18,7 +18,11 @@
  * (runtime/observe/otel-env.ts). `--shadow CANDIDATE` (a path, or a git ref
  * read at PATHS) decides every request on a candidate policy too, sending
  * and charging nothing, and reports where it differs (runtime/shadow).
+ * `--workers N` (default: `AIGW_WORKERS`, else the CPUs the process may use) serves on N event
+ * loops on worker threads sharing the port (serve-workers.ts); `1` is the
+ * one-thread gateway, with no worker thread at all.
  */
+import { availableParallelism } from "node:os";
 import type { Graph } from "../../compiler/graph.js";
 import { hasErrors } from "../../lang/diagnostics.js";
 import { batchedWrite, jsonLogger } from "../../runtime/observe/log.js";
@@ -37,6 +41,8 @@ import { openManagedStore, type ManagedStore } from "../../runtime/budget/lifecy
 import { openManagedCache, openVectorIndexes, type ManagedCache, type VectorIndexes } from "../../runtime/cache/index.js";
 import { openManagedLedger, type ManagedLedger } from "../../runtime/usage/index.js";
 import { DEFAULTS } from "../../compiler/settings.js";
+import { httpEngine } from "../../runtime/server/uws.js";
+import { serveWorkers } from "./serve-workers.js";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8787;
@@ -46,13 +52,22 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export interface ServeOptions {
   /** Resolves when the server should shut down; default: the first SIGTERM or SIGINT. */
   stop?: Promise<unknown>;
-  /** Called once the gateway listens (tests read the port from it). */
+  /**
+   * Called once the one-thread gateway listens, with the gateway itself (tests
+   * read the port from it, embedders swap graphs): given, the default is one
+   * thread (`--workers` can still ask for more; this is then not called).
+   */
   onListening?: (gateway: Gateway) => void;
+  /** Called once the gateway listens, with one thread or with workers. */
+  onListen?: (listening: Listening) => void;
 }
+
+/** What a listening gateway shows its starter, with one thread or with workers. */
+export type Listening = Pick<Gateway, "port" | "host" | "engine" | "graph">;
 
 /** Runs the gateway until told to stop; returns the exit code. */
 export async function serveCommand(argv: readonly string[], io: Io, options: ServeOptions = {}): Promise<number> {
-  const args = parseArgs(argv, { values: ["--port", "--host", "--git", "--otlp", "--body-timeout", "--compile-idle", "--guard-workers", "--guard-timeout", "--shadow"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
+  const args = parseArgs(argv, { values: ["--port", "--host", "--workers", "--git", "--otlp", "--body-timeout", "--compile-idle", "--guard-workers", "--guard-timeout", "--shadow"], switches: ["--no-access-log", "--watch", "--log-decisions"] });
   const paths = args.positional.length ? args.positional : ["."];
   const git = args.values.get("--git");
   const bodyTimeoutText = args.values.get("--body-timeout");
@@ -61,6 +76,16 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   const idleMs = idleText === undefined ? undefined : parseDurationMs("--compile-idle", idleText);
   const guardPass = guardPassOptions(args.values.get("--guard-workers"), args.values.get("--guard-timeout"));
   const follow = git !== undefined || args.switches.has("--watch");
+  const workersText = args.values.get("--workers");
+  const workersEnv = io.env["AIGW_WORKERS"];
+  let workers =
+    workersText !== undefined
+      ? parseWorkers("--workers", workersText)
+      : options.onListening !== undefined
+        ? 1
+        : workersEnv !== undefined && workersEnv !== ""
+          ? parseWorkers("AIGW_WORKERS", workersEnv)
+          : availableParallelism();
   if (git !== undefined && args.switches.has("--watch")) throw new UsageError("--watch and --git cannot be combined (--git already follows the ref)");
   // One compile worker, for the live policy's reloads and the shadow candidate's loads alike.
   const verifier = defaultVerifier(idleMs === undefined ? {} : { idleMs });
@@ -100,6 +125,37 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   };
   const spans = otel.export ? otlpExporter({ url: otel.export.url, headers: otel.export.headers, resource: otel.export.resource, onError }) : undefined;
   const observe = { logDecisions: args.switches.has("--log-decisions"), ...(spans ? { spans } : {}) };
+  // Threads share a port only through uWS (SO_REUSEPORT); the shadow candidate is decided in one thread.
+  const single = httpEngine.kind !== "native" ? "the node:http fallback cannot share a port between threads" : shadowSpec !== undefined ? "--shadow decides on one thread" : undefined;
+  if (workers > 1 && single !== undefined) {
+    if (workersText !== undefined) io.err(`aigw serve: warning: serving on one thread, not ${workers} workers: ${single}\n`);
+    workers = 1;
+  }
+  if (workers > 1) {
+    await spans?.close();
+    return serveWorkers({
+      io,
+      workers,
+      reloader,
+      first,
+      graph,
+      host,
+      port,
+      paths,
+      follow,
+      accessLog: !args.switches.has("--no-access-log"),
+      logDecisions: observe.logDecisions,
+      otlp: otel.export,
+      guardPass,
+      bodyTimeoutMs,
+      out,
+      log,
+      graceMs: SHUTDOWN_GRACE_MS,
+      startLines: (l) => startLines(l, reloader, follow, git, otel.export?.url, otel.export?.resource["service.name"]),
+      stop: options.stop ?? firstSignal(),
+      onListening: options.onListen,
+    });
+  }
   let gateway: Gateway;
   // Budgets and limits (runtime/budget): the store of `gateway { state … }`, swept on a timer, closed at shutdown.
   let state: ManagedStore | undefined;
@@ -158,15 +214,11 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   }
   const hup = () => void reloader.reload("signal");
   process.on("SIGHUP", hup);
-  // The fallback serves correctly but slower: say so as a warning, not as an ordinary start-up line.
-  io.err(gateway.engine.kind === "native" ? `aigw serve: http engine: ${gateway.engine.detail}\n` : `aigw serve: warning: http engine: ${gateway.engine.detail}\n`);
-  io.err(`aigw serve: policy ${graph.policy} (${graph.routes.length} routes, models: ${graph.accepted.join(", ") || "none"})\n`);
-  io.err(`aigw serve: reload: ${follow ? (git !== undefined ? `following ${git}` : "watching the policy files") + ", " : ""}on SIGHUP and POST /admin/reload (compiles ${reloader.verifierKind === "worker" ? "on a worker thread" : "in-process"})\n`);
-  io.err(`aigw serve: ${authLine(graph)}\n`);
+  for (const line of startLines(gateway, reloader, follow, git, otel.export?.url, otel.export?.resource["service.name"])) io.err(line);
   if (shadowSpec !== undefined) io.err(`aigw serve: shadow: ${shadowLine(shadow!)}\n`);
-  if (otel.export) io.err(`aigw serve: traces: OTLP/HTTP JSON to ${safeUrl(otel.export.url)} as service ${otel.export.resource["service.name"]}\n`);
   io.err(`aigw serve: listening on http://${displayHost(gateway.host)}:${gateway.port}\n`);
   options.onListening?.(gateway);
+  options.onListen?.(gateway);
 
   const signal = await (options.stop ?? firstSignal());
   io.err(`aigw serve: ${typeof signal === "string" ? signal + ": " : ""}shutting down (up to ${SHUTDOWN_GRACE_MS / 1000}s for requests in flight)\n`);
@@ -183,6 +235,19 @@ export async function serveCommand(argv: readonly string[], io: Io, options: Ser
   out.flush();
   io.err("aigw serve: stopped\n");
   return 0;
+}
+
+/** The start-up lines between the policy check and the address: engine, policy, reload, auth, traces. */
+function startLines(l: Listening, reloader: Reloader, follow: boolean, git: string | undefined, tracesUrl: string | undefined, service: string | undefined): string[] {
+  const graph = l.graph;
+  return [
+    // The fallback serves correctly but slower: say so as a warning, not as an ordinary start-up line.
+    l.engine.kind === "native" ? `aigw serve: http engine: ${l.engine.detail}\n` : `aigw serve: warning: http engine: ${l.engine.detail}\n`,
+    `aigw serve: policy ${graph.policy} (${graph.routes.length} routes, models: ${graph.accepted.join(", ") || "none"})\n`,
+    `aigw serve: reload: ${follow ? (git !== undefined ? `following ${git}` : "watching the policy files") + ", " : ""}on SIGHUP and POST /admin/reload (compiles ${reloader.verifierKind === "worker" ? "on a worker thread" : "in-process"})\n`,
+    `aigw serve: ${authLine(graph)}\n`,
+    ...(tracesUrl !== undefined ? [`aigw serve: traces: OTLP/HTTP JSON to ${safeUrl(tracesUrl)} as service ${service}\n`] : []),
+  ];
 }
 
 /**
@@ -260,6 +325,13 @@ function parseListen(listen: string | undefined): { host?: string; port?: number
   const port = Number(listen.slice(colon + 1));
   if (Number.isInteger(port) && port >= 0 && port <= 65535) out.port = port;
   return out;
+}
+
+/** `--workers N` or `AIGW_WORKERS=N`: 1 (one thread, no worker) to 64. */
+function parseWorkers(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`${name} must be a whole number from 1 to 64, not \`${text}\``);
+  return n;
 }
 
 function parsePort(text: string): number {

@@ -98,6 +98,8 @@ export interface GatewayOptions {
     logDecisions?: boolean;
     /** OpenTelemetry spans (observe/otlp.ts). Default none: no span is built. */
     spans?: SpanSink;
+    /** What `GET /metrics` answers; default `metrics.render()`. A worker of `aigw serve --workers` answers every worker's metrics merged (server/workers). */
+    scrape?: () => Promise<string>;
   };
   /**
    * The guard pass workers (runtime/offload/): started when a loaded policy
@@ -261,7 +263,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     "/v1/embeddings": { POST: chat },
     "/v1/messages/count_tokens": { POST: (req, res) => countTokens(current, req, res) },
     "/v1/models": { GET: models },
-    ...(metrics ? { "/metrics": { GET: async (_req: HttpRequest, res: HttpResponse) => res.send(200, [["content-type", metrics.contentType]], await metrics.render()) } } : {}),
+    ...(metrics ? { "/metrics": { GET: async (_req: HttpRequest, res: HttpResponse) => res.send(200, [["content-type", metrics.contentType]], await (observe.scrape ?? (() => metrics.render()))()) } } : {}),
     "/healthz": { GET: (_req, res) => res.send(200, JSON_HEADERS, OK_BODY) },
     "/readyz": {
       GET: (_req, res) =>

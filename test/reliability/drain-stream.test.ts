@@ -5,7 +5,9 @@
  * chunked framing — every event, then the last chunk, then the connection
  * closes — as read by Node's strict HTTP parser (`http.request`, which fails
  * with `HPE_STRICT`/`HPE_INVALID_CHUNK_SIZE` on anything written after the
- * last chunk) and by the `openai` SDK. The process then exits 0.
+ * last chunk) and by the `openai` SDK. The process then exits 0. The first
+ * two cases run again with `--workers 2` (the stream is on one of two
+ * worker threads; SIGTERM drains both).
  */
 import { request } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -26,7 +28,7 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function serveStreaming(): Promise<{ serve: ServeChild; up: FakeUpstream }> {
+async function serveStreaming(args: string[] = []): Promise<{ serve: ServeChild; up: FakeUpstream }> {
   const up = await startUpstream("openai");
   up.setDefault(behave.drip(GAP_MS));
   const path = join(dir, `main-${up.port}.route`);
@@ -40,7 +42,7 @@ route chat { to gpt }
 `,
   );
   // start-up transpiles the sources on the fly: slow on a busy machine
-  const serve = await startServeChild(path, [], 90_000);
+  const serve = await startServeChild(path, args, 90_000);
   return { serve, up };
 }
 
@@ -71,9 +73,9 @@ function strictStream(port: number, onFirstData: () => void): Promise<{ status: 
   });
 }
 
-describe("SIGTERM while a stream is in flight", () => {
+describe.each([[1], [2]])("SIGTERM while a stream is in flight (--workers %i)", (workers) => {
   it("ends the stream with well-formed chunked framing (node:http's strict parser) and exits 0", { timeout: 120_000 }, async () => {
-    const { serve } = await serveStreaming();
+    const { serve } = await serveStreaming(["--workers", String(workers)]);
     const res = await strictStream(serve.port, () => serve.child.kill("SIGTERM"));
     expect(res.status).toBe(200);
     const events = res.body.split("\n\n").filter((e) => e.startsWith("data: "));
@@ -88,7 +90,7 @@ describe("SIGTERM while a stream is in flight", () => {
   });
 
   it("lets the openai SDK read the whole stream to its end", { timeout: 120_000 }, async () => {
-    const { serve } = await serveStreaming();
+    const { serve } = await serveStreaming(["--workers", String(workers)]);
     const client = new OpenAI({ apiKey: KEY, baseURL: `${serve.base}/v1`, maxRetries: 0 });
     const stream = await client.chat.completions.create({ model: "chat", stream: true, messages: [{ role: "user", content: "hi" }] });
     let text = "";
@@ -103,7 +105,9 @@ describe("SIGTERM while a stream is in flight", () => {
     expect(text).toBe("hello from openai");
     expect(await serve.exited).toBe(0);
   });
+});
 
+describe("SIGTERM while a stream is in flight, one thread", () => {
   it("tells a stream that starts while draining that the connection will close, in its head", { timeout: 120_000 }, async () => {
     const { serve } = await serveStreaming();
     // One stream keeps the drain open. The listener closes at SIGTERM, so the late stream rides a

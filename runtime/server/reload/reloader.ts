@@ -57,9 +57,13 @@ export type ReloadOutcome =
   | { status: "applied" | "unchanged"; active: ActivePolicy; ms: number }
   | { status: "rejected"; rejected: RejectedAttempt; ms: number };
 
-/** What a reload installs graphs into: the gateway. `setGraph` throws on a graph the runtime refuses. */
+/**
+ * What a reload installs graphs into: the gateway. `setGraph` throws (or
+ * rejects) on a graph the runtime refuses; the worker pool of `aigw serve
+ * --workers` resolves once every worker has it.
+ */
 export interface SwapTarget {
-  setGraph(graph: Graph): void;
+  setGraph(graph: Graph): void | Promise<void>;
   /** The gateway's metrics (runtime/observe), told of every finished attempt: `aigw_policy_reloads_total{result}`. */
   readonly metrics?: { policyReloaded(ok: boolean, refused?: boolean): void } | undefined;
 }
@@ -215,7 +219,7 @@ export class Reloader {
     }
     const swapStart = this.#clock();
     try {
-      this.#target.setGraph(graph);
+      await this.#target.setGraph(graph);
     } catch (err) {
       return this.#reject(trigger, checked, started, `the runtime refused the graph: ${message(err)}`);
     }

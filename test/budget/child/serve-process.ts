@@ -30,7 +30,11 @@ export interface ServeProcess {
 const running = new Set<ServeProcess>();
 
 /** Starts `aigw serve PATH --port 0` with `env` added to the environment; resolves once it listens. */
-export async function startServe(path: string, env: Record<string, string>, options: { accessLog?: boolean; args?: readonly string[] } = {}): Promise<ServeProcess> {
+export async function startServe(
+  path: string,
+  env: Record<string, string>,
+  options: { accessLog?: boolean; args?: readonly string[]; /** Default 15 s. */ startTimeoutMs?: number } = {},
+): Promise<ServeProcess> {
   const flags = [...(options.accessLog ? [] : ["--no-access-log"]), ...(options.args ?? [])];
   const child = spawn(process.execPath, [...aigwArgs(), "serve", path, "--port", "0", "--host", "127.0.0.1", ...flags], {
     env: { ...process.env, ...env },
@@ -65,7 +69,8 @@ export async function startServe(path: string, env: Record<string, string>, opti
   };
   running.add(served);
   base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`aigw serve did not listen within ${START_TIMEOUT_MS} ms:\n${err}`)), START_TIMEOUT_MS);
+    const startMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+    const timer = setTimeout(() => reject(new Error(`aigw serve did not listen within ${startMs} ms:\n${err}`)), startMs);
     child.stderr!.on("data", (chunk: Buffer) => {
       err += chunk.toString();
       const m = /listening on (http:\/\/\S+)/.exec(err);
