@@ -4,12 +4,14 @@
  * Pulling only when the client's socket has room is the backpressure: a slow
  * reader slows the upstream read instead of growing a buffer. A failure
  * after the first byte cannot become an HTTP error any more, so the stream
- * ends with an `error` event (and no `[DONE]`).
+ * ends with an `error` event (and no `[DONE]`). A stream whose upstream
+ * speaks the caller's API and that no step changes (`ChatStream.wire`) is
+ * written as the upstream's own event bytes instead of chunks.
  *
  * The sink is the server's response object, seen through the small
  * interface below so this layer does not depend on the HTTP edge.
  */
-import type { ChatStream, Usage } from "../providers/index.js";
+import type { ChatStream, Usage, WireBytes } from "../providers/index.js";
 import type { StreamEncoder } from "./apis.js";
 import { errorEvent, errorInfo, toErrorReply } from "./errors.js";
 import type { HeaderList } from "./headers.js";
@@ -72,6 +74,7 @@ async function writeStream(sink: ResponseSink, headers: HeaderList, stream: Chat
   }
   for (const h of SSE_HEADERS) headers.push(h);
   sink.start(200, headers);
+  if (stream.wire !== undefined) return writeWire(sink, stream, stream.wire, encoder);
   try {
     for await (const chunk of stream) {
       if (sink.aborted) break; // leaving the loop cancels the upstream
@@ -93,6 +96,34 @@ async function writeStream(sink: ResponseSink, headers: HeaderList, stream: Chat
   }
   if (sink.aborted) return { status: 200, aborted: true };
   sink.end(encoder !== undefined ? encoder.end() : "data: [DONE]\n\n");
+  const out: Written = { status: 200, aborted: false };
+  if (stream.usage) out.usage = stream.usage;
+  return out;
+}
+
+/**
+ * The upstream's own events, as they came (providers' wire-pass.ts): each
+ * upstream read is one write. The stream's end is the upstream's; a
+ * failure is written as the same error event as on the chunk path.
+ */
+async function writeWire(sink: ResponseSink, stream: ChatStream, wire: WireBytes, encoder: StreamEncoder | undefined): Promise<Written> {
+  try {
+    for await (const bytes of wire.frames()) {
+      if (sink.aborted) break; // leaving the loop cancels the upstream
+      if (!sink.write(bytes)) {
+        await sink.writable();
+        if (sink.aborted) break;
+      }
+    }
+  } catch (err) {
+    if (sink.aborted) return { status: 200, aborted: true };
+    sink.end(encoder !== undefined ? encoder.error(errorInfo(err)) : errorEvent(err));
+    const out: Written = { status: toErrorReply(err).status, aborted: false, streamError: err };
+    if (stream.usage) out.usage = stream.usage;
+    return out;
+  }
+  if (sink.aborted) return { status: 200, aborted: true };
+  sink.end();
   const out: Written = { status: 200, aborted: false };
   if (stream.usage) out.usage = stream.usage;
   return out;

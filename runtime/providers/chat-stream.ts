@@ -6,7 +6,7 @@
  */
 
 import type { ChatCompletionChunk } from "../request/openai-wire.js";
-import type { ChatStream, Usage } from "./types.js";
+import type { ChatStream, Usage, WireBytes } from "./types.js";
 
 export interface OpenStreamOptions {
   /** The chunk source; throws typed errors, cleans up in its `finally`. */
@@ -77,4 +77,44 @@ class PulledStream implements ChatStream {
     this.opts.abort();
     await this.opts.chunks.return(undefined).catch(() => undefined);
   }
+}
+
+/** What {@link relayable} needs of the relay: the bytes and the usage they reported. */
+export interface RelaySource extends WireBytes {
+  readonly usage: Usage | undefined;
+}
+
+/**
+ * `stream`, readable also as its upstream's bytes (`wire`): the first way
+ * the consumer reads is the way the stream is read. Cancelling works the
+ * same either way (it aborts the attempt, which ends both).
+ */
+export function relayable(stream: ChatStream, pass: RelaySource): ChatStream {
+  let mode: "chunks" | "bytes" | undefined;
+  const wire: WireBytes = {
+    api: pass.api,
+    get dataBytes() {
+      return pass.dataBytes;
+    },
+    frames() {
+      if (mode === "chunks") throw new Error("this stream is already read as chunks");
+      mode = "bytes";
+      return pass.frames();
+    },
+  };
+  return {
+    get firstChunkMs() {
+      return stream.firstChunkMs;
+    },
+    get usage() {
+      return mode === "bytes" ? pass.usage : stream.usage;
+    },
+    [Symbol.asyncIterator]() {
+      if (mode === "bytes") throw new Error("this stream is already read as bytes");
+      mode = "chunks";
+      return stream[Symbol.asyncIterator]();
+    },
+    cancel: () => stream.cancel(),
+    wire,
+  };
 }
