@@ -20,7 +20,8 @@ import type { HeaderList } from "./headers.js";
 export interface ResponseSink {
   readonly aborted: boolean;
   send(status: number, headers: ReadonlyArray<readonly [string, string]>, body: string | Uint8Array): void;
-  start(status: number, headers: ReadonlyArray<readonly [string, string]>): void;
+  /** Sends the head; `first`, the body's first bytes, goes out with it. */
+  start(status: number, headers: ReadonlyArray<readonly [string, string]>, first?: string | Uint8Array): void;
   /** False: wait for {@link writable} before writing more. */
   write(chunk: string | Uint8Array): boolean;
   writable(): Promise<void>;
@@ -73,8 +74,8 @@ async function writeStream(sink: ResponseSink, headers: HeaderList, stream: Chat
     return { status: 200, aborted: true };
   }
   for (const h of SSE_HEADERS) headers.push(h);
+  if (stream.wire !== undefined) return writeWire(sink, headers, stream, stream.wire, encoder);
   sink.start(200, headers);
-  if (stream.wire !== undefined) return writeWire(sink, stream, stream.wire, encoder);
   try {
     for await (const chunk of stream) {
       if (sink.aborted) break; // leaving the loop cancels the upstream
@@ -106,16 +107,24 @@ async function writeStream(sink: ResponseSink, headers: HeaderList, stream: Chat
  * upstream read is one write. The stream's end is the upstream's; a
  * failure is written as the same error event as on the chunk path.
  */
-async function writeWire(sink: ResponseSink, stream: ChatStream, wire: WireBytes, encoder: StreamEncoder | undefined): Promise<Written> {
+async function writeWire(sink: ResponseSink, headers: HeaderList, stream: ChatStream, wire: WireBytes, encoder: StreamEncoder | undefined): Promise<Written> {
+  let started = false;
   try {
     for await (const bytes of wire.frames()) {
       if (sink.aborted) break; // leaving the loop cancels the upstream
+      if (!started) {
+        // The first events were read before the stream was answered: they go out with the head, in one write.
+        started = true;
+        sink.start(200, headers, bytes);
+        continue;
+      }
       if (!sink.write(bytes)) {
         await sink.writable();
         if (sink.aborted) break;
       }
     }
   } catch (err) {
+    if (!started && !sink.aborted) sink.start(200, headers);
     if (sink.aborted) return { status: 200, aborted: true };
     sink.end(encoder !== undefined ? encoder.error(errorInfo(err)) : errorEvent(err));
     const out: Written = { status: toErrorReply(err).status, aborted: false, streamError: err };
@@ -123,6 +132,7 @@ async function writeWire(sink: ResponseSink, stream: ChatStream, wire: WireBytes
     return out;
   }
   if (sink.aborted) return { status: 200, aborted: true };
+  if (!started) sink.start(200, headers);
   sink.end();
   const out: Written = { status: 200, aborted: false };
   if (stream.usage) out.usage = stream.usage;

@@ -33,7 +33,7 @@ import { openaiChatRequest } from "./openai-request.js";
 import { passesResponses, responsesLeg } from "./openai-responses.js";
 import { excerpt, redact } from "./redact.js";
 import { usageFromWire, type Completion, type Embedded, type ProviderAdapter, type ProviderCall, type Usage } from "./types.js";
-import { looksLikeObject, mayHave, quoted, Verdict, type WireRules } from "./wire-pass.js";
+import { looksLikeObject, mayHave, mayHaveIn, quoted, Verdict, type WireRules } from "./wire-pass.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -119,9 +119,9 @@ export const openaiChunks: ChunkTranslator = async function* (events, { origin, 
 };
 
 const DONE = Buffer.from("[DONE]");
-const ERROR_KEY = quoted("error");
-const USAGE_KEY = quoted("usage");
 const FINISH_KEY = quoted("finish_reason");
+/** How many of the last events are kept to look for a finish reason when no `[DONE]` came. */
+const RECENT = 3;
 
 /**
  * What a chat caller's relay reads of an OpenAI-compatible stream
@@ -129,13 +129,13 @@ const FINISH_KEY = quoted("finish_reason");
  * parsed (the usage chunk, dropped when the caller did not ask for it, as
  * on the chunk path); every other one is checked to be a JSON object and
  * relayed unread. `[DONE]` ends it; a stream that ends without one but
- * with a finish reason gets it appended.
+ * with a finish reason in its last events gets it appended.
  */
 export class OpenAIChatRules implements WireRules {
   readonly api = "openai.chat";
   done = false;
   usage: Usage | undefined;
-  #finished = false;
+  #recent: Buffer[] = [];
 
   constructor(
     private readonly origin: ErrorOrigin,
@@ -144,13 +144,15 @@ export class OpenAIChatRules implements WireRules {
   ) {}
 
   event(_name: string, data: Buffer): Verdict {
-    if (data.equals(DONE)) {
+    if (data.length === DONE.length && data.equals(DONE)) {
       this.done = true;
       return Verdict.Relay;
     }
     if (!looksLikeObject(data)) throw new UpstreamProtocolError(this.origin, "a stream event is not JSON");
-    if (mayHave(data, FINISH_KEY)) this.#finished = true;
-    if (!mayHave(data, ERROR_KEY) && !mayHave(data, USAGE_KEY)) return Verdict.Relay;
+    if (this.#recent.push(data) > RECENT) this.#recent.shift();
+    // Keys are ASCII: a latin1 view finds them as fast as a search can, without decoding the text.
+    const text = data.toString("latin1");
+    if (!mayHaveIn(text, '"error"') && !mayHaveIn(text, '"usage"')) return Verdict.Relay;
     let chunk: unknown;
     try {
       chunk = JSON.parse(data.toString("utf8"));
@@ -168,7 +170,7 @@ export class OpenAIChatRules implements WireRules {
   end(): string {
     if (this.done) return "";
     // Some compatible servers omit [DONE]; a finish reason is proof enough of a whole reply.
-    if (this.#finished) return "data: [DONE]\n\n";
+    if (this.#recent.some((d) => mayHave(d, FINISH_KEY))) return "data: [DONE]\n\n";
     throw new UpstreamProtocolError(this.origin, "the event stream ended before [DONE]");
   }
 }

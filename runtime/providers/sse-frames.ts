@@ -28,8 +28,6 @@ const LF = 10;
 const CR = 13;
 const COLON = 58;
 const SPACE = 32;
-const DATA = Buffer.from("data");
-const EVENT = Buffer.from("event");
 const NEWLINE = Buffer.from("\n");
 
 export class SseFrames {
@@ -74,7 +72,7 @@ export class SseFrames {
         } else this.#skipLf = true;
       }
       const blank = this.#line.length === 0 && end === pos;
-      if (!blank) this.#field(this.#lineOf(chunk, pos, end));
+      if (!blank) this.#lineAt(chunk, pos, end);
       this.#line = [];
       this.#lineLength = 0;
       pos = next;
@@ -110,32 +108,44 @@ export class SseFrames {
     return rest;
   }
 
-  #lineOf(chunk: Buffer, start: number, end: number): Buffer {
-    if (this.#line.length === 0) return chunk.subarray(start, end);
-    this.#line.push(chunk.subarray(start, end));
-    return Buffer.concat(this.#line, this.#lineLength + end - start);
-  }
-
-  #field(line: Buffer): void {
+  /** Reads the line `buf[start, end)` (with the earlier pieces of it, if any). */
+  #lineAt(buf: Buffer, start: number, end: number): void {
+    if (this.#line.length > 0) {
+      this.#line.push(buf.subarray(start, end));
+      buf = Buffer.concat(this.#line, this.#lineLength + end - start);
+      start = 0;
+      end = buf.length;
+    }
     if (this.#first) {
       this.#first = false;
-      if (line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) line = line.subarray(3);
+      if (buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
     }
-    if (line[0] === COLON) {
+    // The common line first, byte by byte: no search, no slice but the value's.
+    if (end - start >= 5 && buf[start] === 0x64 && buf[start + 1] === 0x61 && buf[start + 2] === 0x74 && buf[start + 3] === 0x61 && buf[start + 4] === COLON) {
+      this.#dataValue(buf, start + 5, end);
+      return;
+    }
+    if (buf[start] === COLON) {
       this.#dirty = true; // a comment (keep-alive)
       return;
     }
-    let colon = line.indexOf(COLON);
-    if (colon === -1) colon = line.length;
-    let value = line.subarray(Math.min(colon + 1, line.length));
-    if (value[0] === SPACE) value = value.subarray(1);
-    if (colon === 4 && line.compare(DATA, 0, 4, 0, 4) === 0) {
-      if (this.#data.length > 0) this.#data.push(NEWLINE);
-      this.#data.push(value);
-      this.#dataLength += value.length;
-      if (this.#dataLength > this.maxLine) throw new SseLineTooLongError(this.maxLine, "event");
-    } else if (colon === 5 && line.compare(EVENT, 0, 5, 0, 5) === 0) this.#name = value.toString("utf8");
-    else if (colon !== 2 || line[0] !== 0x69 || line[1] !== 0x64) this.#dirty = true; // not `id`
+    let colon = buf.indexOf(COLON, start);
+    if (colon === -1 || colon > end) colon = end;
+    const name = buf.toString("latin1", start, colon);
+    if (name === "data") this.#dataValue(buf, Math.min(colon + 1, end), end);
+    else if (name === "event") {
+      const from = colon < end && buf[colon + 1] === SPACE ? colon + 2 : colon + 1;
+      this.#name = from < end ? buf.toString("utf8", from, end) : "";
+    } else if (name !== "id") this.#dirty = true;
+  }
+
+  #dataValue(buf: Buffer, start: number, end: number): void {
+    if (start < end && buf[start] === SPACE) start++;
+    const value = buf.subarray(start, end);
+    if (this.#data.length > 0) this.#data.push(NEWLINE);
+    this.#data.push(value);
+    this.#dataLength += value.length;
+    if (this.#dataLength > this.maxLine) throw new SseLineTooLongError(this.maxLine, "event");
   }
 
   #frame(chunk: Buffer, start: number, end: number): SseFrame {

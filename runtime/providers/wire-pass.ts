@@ -115,6 +115,8 @@ export class WirePass implements WireBytes {
   #batch(chunk: Buffer): { bytes: Buffer | undefined; error: unknown } {
     const rules = this.rules;
     const parts: Buffer[] = [];
+    let run: Buffer | undefined;
+    let runLength = 0;
     let error: unknown;
     let live = false;
     let frames;
@@ -139,12 +141,17 @@ export class WirePass implements WireBytes {
         live = true;
         this.dataBytes += f.data!.length;
       }
-      const last = parts[parts.length - 1];
       // Consecutive events of one read are one slice of it: joined without a copy.
-      if (last !== undefined && last.buffer === f.bytes.buffer && last.byteOffset + last.length === f.bytes.byteOffset) {
-        parts[parts.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + f.bytes.length);
-      } else parts.push(f.bytes);
+      const b = f.bytes;
+      if (run !== undefined && run.buffer === b.buffer && run.byteOffset + runLength === b.byteOffset) {
+        runLength += b.length;
+        continue;
+      }
+      if (run !== undefined) parts.push(runLength === run.length ? run : Buffer.from(run.buffer, run.byteOffset, runLength));
+      run = b;
+      runLength = b.length;
     }
+    if (run !== undefined) parts.push(runLength === run.length ? run : Buffer.from(run.buffer, run.byteOffset, runLength));
     this.#live = live;
     const bytes = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : Buffer.concat(parts);
     return { bytes, error };
@@ -181,6 +188,22 @@ export function mayHave(data: Buffer, quotedKey: Buffer): boolean {
       if (data[i] !== 110) return true; // not `null`
     }
     at = data.indexOf(quotedKey, at + 1);
+  }
+  return false;
+}
+
+/** {@link mayHave} over a latin1 view of the data (`quotedKey` with its quotes). */
+export function mayHaveIn(text: string, quotedKey: string): boolean {
+  let at = text.indexOf(quotedKey);
+  while (at !== -1) {
+    let i = at + quotedKey.length;
+    while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) === 58) {
+      i++;
+      while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+      if (text.charCodeAt(i) !== 110) return true; // not `null`
+    }
+    at = text.indexOf(quotedKey, at + 1);
   }
   return false;
 }
