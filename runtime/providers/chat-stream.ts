@@ -79,18 +79,23 @@ class PulledStream implements ChatStream {
   }
 }
 
-/** What {@link relayable} needs of the relay: the bytes and the usage they reported. */
+/** What {@link relayable} needs of the relay: the bytes, the usage they reported, and a way to stop. */
 export interface RelaySource extends WireBytes {
   readonly usage: Usage | undefined;
+  /** Aborts the upstream request. */
+  cancel(): void;
 }
 
 /**
  * `stream`, readable also as its upstream's bytes (`wire`): the first way
- * the consumer reads is the way the stream is read. Cancelling works the
- * same either way (it aborts the attempt, which ends both).
+ * the consumer reads is the way the stream is read. Read as bytes, the
+ * chunk stream is let go (its translator's state is not kept for the
+ * life of a long stream).
  */
 export function relayable(stream: ChatStream, pass: RelaySource): ChatStream {
   let mode: "chunks" | "bytes" | undefined;
+  let chunks: ChatStream | undefined = stream;
+  const firstChunkMs = stream.firstChunkMs;
   const wire: WireBytes = {
     api: pass.api,
     get dataBytes() {
@@ -99,22 +104,24 @@ export function relayable(stream: ChatStream, pass: RelaySource): ChatStream {
     frames() {
       if (mode === "chunks") throw new Error("this stream is already read as chunks");
       mode = "bytes";
+      chunks = undefined;
       return pass.frames();
     },
   };
   return {
-    get firstChunkMs() {
-      return stream.firstChunkMs;
-    },
+    firstChunkMs,
     get usage() {
-      return mode === "bytes" ? pass.usage : stream.usage;
+      return chunks === undefined ? pass.usage : chunks.usage;
     },
     [Symbol.asyncIterator]() {
-      if (mode === "bytes") throw new Error("this stream is already read as bytes");
+      if (chunks === undefined) throw new Error("this stream is already read as bytes");
       mode = "chunks";
-      return stream[Symbol.asyncIterator]();
+      return chunks[Symbol.asyncIterator]();
     },
-    cancel: () => stream.cancel(),
+    async cancel() {
+      if (chunks !== undefined) await chunks.cancel();
+      else pass.cancel();
+    },
     wire,
   };
 }

@@ -59,11 +59,15 @@ export class WirePass implements WireBytes {
   readonly #frames = new SseFrames();
   /** The last batch held an event with data: the next wait for one starts the timeout again. */
   #live = true;
+  /** What was read before the relay started; let go once relayed. */
+  #head: readonly Buffer[];
 
   constructor(
     private readonly rules: WireRules,
     private readonly src: WireSource,
-  ) {}
+  ) {
+    this.#head = src.head;
+  }
 
   get api(): InboundApi {
     return this.rules.api;
@@ -79,10 +83,18 @@ export class WirePass implements WireBytes {
     return this.#relay();
   }
 
+  /** Aborts the upstream request; a relay waiting for it ends with the typed abort error. */
+  cancel(): void {
+    this.src.deadline.cancel();
+    this.src.body.destroy();
+  }
+
   async *#relay(): AsyncGenerator<Uint8Array, void, undefined> {
     const { body, deadline } = this.src;
+    const head = this.#head;
+    this.#head = [];
     try {
-      for (const chunk of this.src.head) {
+      for (const chunk of head) {
         const out = this.#batch(chunk);
         if (out.bytes !== undefined) yield out.bytes;
         if (out.error !== undefined) throw out.error;
