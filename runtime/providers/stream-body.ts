@@ -98,6 +98,20 @@ export class StreamBody implements AsyncIterableIterator<Buffer> {
     return new Promise((resolve, reject) => (this.#waiting = { resolve, reject }));
   }
 
+  /** The chunks already queued, taken at once (undefined when none): a reader that fell behind catches up in one step. */
+  takeQueued(): Buffer[] | undefined {
+    if (this.#head >= this.#queue.length) return undefined;
+    const out = this.#head === 0 ? this.#queue : this.#queue.slice(this.#head);
+    this.#queue = [];
+    this.#head = 0;
+    this.#queued = 0;
+    if (this.#paused) {
+      this.#paused = false;
+      this.controller.resume();
+    }
+    return out;
+  }
+
   /** Leaving a `for await` early frees the connection. */
   return(): Promise<IteratorResult<Buffer>> {
     this.destroy();

@@ -15,7 +15,7 @@
 import type { AttemptDeadline } from "./deadline.js";
 import type { ErrorOrigin } from "./errors.js";
 import { transportError } from "./http.js";
-import { SseFrames } from "./sse-frames.js";
+import { SseFrames, type SseFrame } from "./sse-frames.js";
 import type { StreamBody } from "./stream-body.js";
 import type { InboundApi } from "../request/model.js";
 import type { Usage, WireBytes } from "./types.js";
@@ -94,8 +94,8 @@ export class WirePass implements WireBytes {
     const head = this.#head;
     this.#head = [];
     try {
-      for (const chunk of head) {
-        const out = this.#batch(chunk);
+      if (head.length > 0) {
+        const out = this.#batch(head);
         if (out.bytes !== undefined) yield out.bytes;
         if (out.error !== undefined) throw out.error;
       }
@@ -103,7 +103,9 @@ export class WirePass implements WireBytes {
         if (this.#live) deadline.restartTimer();
         const next = await body.next();
         if (next.done === true) break;
-        const out = this.#batch(next.value);
+        // Reads that queued while the caller was being written to go out together: one write for all of them.
+        const queued = body.takeQueued();
+        const out = this.#batch(queued === undefined ? [next.value] : [next.value, ...queued]);
         // The caller's time to take a batch is not the upstream's (as on the chunk path).
         if (this.#live) deadline.stopTimer();
         if (out.bytes !== undefined) yield out.bytes;
@@ -123,18 +125,19 @@ export class WirePass implements WireBytes {
     }
   }
 
-  /** The events `chunk` completed, as one buffer; a failure comes after the events before it. */
-  #batch(chunk: Buffer): { bytes: Buffer | undefined; error: unknown } {
+  /** The events `chunks` completed, as one buffer; a failure comes after the events before it. */
+  #batch(chunks: readonly Buffer[]): { bytes: Buffer | undefined; error: unknown } {
     const rules = this.rules;
     const parts: Buffer[] = [];
     let run: Buffer | undefined;
     let runLength = 0;
     let error: unknown;
     let live = false;
-    let frames;
+    let frames: SseFrame[];
     try {
-      frames = this.#frames.push(chunk);
+      frames = chunks.length === 1 ? this.#frames.push(chunks[0]!) : chunks.flatMap((c) => this.#frames.push(c));
     } catch (err) {
+      // Too long a line: what the earlier reads completed is lost with the stream (it ends with the error).
       return { bytes: undefined, error: err };
     }
     for (const f of frames) {

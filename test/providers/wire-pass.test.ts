@@ -117,6 +117,23 @@ describe("an OpenAI-compatible stream relayed to a chat caller", () => {
     expect(batches[0]!.buffer).toBe(read.buffer);
   });
 
+  it("writes the reads that queued while the caller was being written to as one batch", async () => {
+    const body = new StreamBody({ pause() {}, resume() {}, abort() {} });
+    const pass = new WirePass(new OpenAIChatRules(ORIGIN, [], true), { head: [], body, deadline: new AttemptDeadline(undefined, 60_000), origin: ORIGIN });
+    const it = pass.frames()[Symbol.asyncIterator]();
+    const first = chunk({ role: "assistant", content: "" });
+    const n = Buffer.byteLength(first);
+    const reads = cuts(OPENAI, [n, n + 100, n + 250, n + 400]);
+    body.push(reads[0]!);
+    expect(Buffer.from((await it.next()).value as Uint8Array).toString()).toBe(first);
+    for (const r of reads.slice(1)) body.push(r);
+    body.end();
+    const rest: Uint8Array[] = [];
+    for (let r = await it.next(); r.done !== true; r = await it.next()) rest.push(r.value);
+    expect(rest).toHaveLength(1);
+    expect(Buffer.from(rest[0]!).toString()).toBe(OPENAI.slice(first.length));
+  });
+
   it("drops the usage chunk when the caller did not ask for it, still reading it", async () => {
     const rules = new OpenAIChatRules(ORIGIN, [], false);
     const { out } = await relay(cuts(OPENAI, [10, 200]), rules);
