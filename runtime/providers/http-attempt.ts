@@ -198,7 +198,7 @@ export async function streamOverHttp<E = SseEvent>(
     emptyError: () => new UpstreamProtocolError(opts.origin, "the event stream ended before its first chunk"),
   });
   if (relay === undefined || head === undefined) return stream;
-  const pass = new WirePass(relay, { head, body, deadline, origin: opts.origin });
+  const pass = new WirePass(relay, { body, deadline, origin: opts.origin }, head);
   head = undefined;
   return relayable(stream, pass);
 }

@@ -43,10 +43,8 @@ export interface WireRules {
   readonly usage: Usage | undefined;
 }
 
-/** Where a relay reads from. */
+/** Where a relay reads from (after the bytes already read, given apart). */
 export interface WireSource {
-  /** Bytes already read from the body (while the first chunk was awaited): relayed first. */
-  readonly head: readonly Buffer[];
   readonly body: StreamBody;
   readonly deadline: AttemptDeadline;
   readonly origin: ErrorOrigin;
@@ -62,11 +60,13 @@ export class WirePass implements WireBytes {
   /** What was read before the relay started; let go once relayed. */
   #head: readonly Buffer[];
 
+  /** @param head bytes already read from the body (while the first chunk was awaited): relayed first */
   constructor(
     private readonly rules: WireRules,
     private readonly src: WireSource,
+    head: readonly Buffer[],
   ) {
-    this.#head = src.head;
+    this.#head = head;
   }
 
   get api(): InboundApi {

@@ -51,7 +51,7 @@ async function relay(reads: Buffer[], rules: WireRules, head: Buffer[] = []): Pr
   for (const r of reads) body.push(r);
   body.end();
   const deadline = new AttemptDeadline(undefined, 60_000);
-  const pass = new WirePass(rules, { head, body, deadline, origin: ORIGIN });
+  const pass = new WirePass(rules, { body, deadline, origin: ORIGIN }, head);
   const parts: Uint8Array[] = [];
   try {
     for await (const b of pass.frames()) parts.push(b);
@@ -110,7 +110,7 @@ describe("an OpenAI-compatible stream relayed to a chat caller", () => {
     const body = new StreamBody({ pause() {}, resume() {}, abort() {} });
     body.push(read);
     body.end();
-    const pass = new WirePass(new OpenAIChatRules(ORIGIN, [], true), { head: [], body, deadline: new AttemptDeadline(undefined, 60_000), origin: ORIGIN });
+    const pass = new WirePass(new OpenAIChatRules(ORIGIN, [], true), { body, deadline: new AttemptDeadline(undefined, 60_000), origin: ORIGIN }, []);
     const batches: Uint8Array[] = [];
     for await (const b of pass.frames()) batches.push(b);
     expect(batches).toHaveLength(1);
@@ -119,7 +119,7 @@ describe("an OpenAI-compatible stream relayed to a chat caller", () => {
 
   it("writes the reads that queued while the caller was being written to as one batch", async () => {
     const body = new StreamBody({ pause() {}, resume() {}, abort() {} });
-    const pass = new WirePass(new OpenAIChatRules(ORIGIN, [], true), { head: [], body, deadline: new AttemptDeadline(undefined, 60_000), origin: ORIGIN });
+    const pass = new WirePass(new OpenAIChatRules(ORIGIN, [], true), { body, deadline: new AttemptDeadline(undefined, 60_000), origin: ORIGIN }, []);
     const it = pass.frames()[Symbol.asyncIterator]();
     const first = chunk({ role: "assistant", content: "" });
     const n = Buffer.byteLength(first);
