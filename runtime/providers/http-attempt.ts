@@ -19,6 +19,9 @@ import type { ProviderNode } from "../../compiler/graph.js";
 
 export { endpointOf, type Endpoint, type JsonReply } from "./http.js";
 
+/** The most bytes kept, before a stream's first chunk, for relaying it as bytes (`ChatStream.wire`); a longer head is read as chunks. */
+export const RELAY_HEAD_LIMIT = 1024 * 1024;
+
 /** What the adapters need from the outside world. */
 export interface HttpDeps {
   pools: Pools;
@@ -158,14 +161,23 @@ export async function streamOverHttp<E = SseEvent>(
   }
   const body = res.body;
   let usage: Usage | undefined;
-  // What the translator read before the first chunk, for a relay that starts from the beginning.
+  // What the translator read before the first chunk, for a relay that starts from the beginning; past
+  // RELAY_HEAD_LIMIT (an upstream that sends keep-alives and no event for long) it is dropped, and so is the relay.
   let head: Buffer[] | undefined = relay === undefined ? undefined : [];
+  let headBytes = 0;
+  const keep = (r: IteratorResult<Buffer>): IteratorResult<Buffer> => {
+    if (r.done === true || head === undefined) return r;
+    head.push(r.value);
+    headBytes += r.value.length;
+    if (headBytes > RELAY_HEAD_LIMIT) head = undefined;
+    return r;
+  };
   const source: AsyncIterable<Buffer> =
     head === undefined
       ? body
       : {
           [Symbol.asyncIterator]: () => ({
-            next: () => (head === undefined ? body.next() : body.next().then((r) => (r.done !== true && head?.push(r.value), r))),
+            next: () => (head === undefined ? body.next() : body.next().then(keep)),
             return: () => body.return(),
           }),
         };

@@ -136,6 +136,17 @@ describe("a chat stream from an OpenAI-compatible upstream", () => {
     expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
   });
 
+  it("is read as chunks when more than a mebibyte of keep-alives came before its first event (the bytes kept for a relay are bounded)", async () => {
+    const pad = Buffer.from(`: ${"x".repeat(64 * 1024)}\n\n`);
+    const reads = [...Array.from({ length: 20 }, () => pad), ...OPENAI_READS];
+    const { base } = await serve(gatewayPolicy(await upstream(reads), "openai"));
+    const r = await post(base, "/v1/chat/completions", streamed());
+    const text = await r.text();
+    expect(contentOf(text)).toBe(TEXT);
+    expect(text).not.toContain("xxxx");
+    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
+  });
+
   it("ends with the gateway's error event and no [DONE] when the upstream turns malformed mid-way, after the events before it", async () => {
     const good = chunk({ role: "assistant", content: "" }) + chunk({ content: "déjà" });
     const reads = [Buffer.from(good), Buffer.from("data: <html>not json{{\r\n\r\n"), Buffer.from(chunk({ content: "never" }) + "data: [DONE]\r\n\r\n")];
