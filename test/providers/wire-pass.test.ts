@@ -11,6 +11,7 @@ import { AnthropicRelayRules } from "../../runtime/providers/anthropic.js";
 import { AttemptDeadline } from "../../runtime/providers/deadline.js";
 import { UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "../../runtime/providers/errors.js";
 import { OpenAIChatRules } from "../../runtime/providers/openai.js";
+import { ResponsesRelayRules } from "../../runtime/providers/openai-responses.js";
 import { SseFrames } from "../../runtime/providers/sse-frames.js";
 import { StreamBody } from "../../runtime/providers/stream-body.js";
 import { WirePass, type WireRules } from "../../runtime/providers/wire-pass.js";
@@ -202,5 +203,32 @@ describe("an Anthropic stream relayed to a Messages caller", () => {
     expect((failed.error as UpstreamStatusError).status).toBe(529);
     const unfinished = await relay(cuts(STREAM.slice(0, STREAM.indexOf("event: message_stop")), []), new AnthropicRelayRules(1, "claude", ORIGIN, []));
     expect(String(unfinished.error)).toMatch(/ended before message_stop/);
+  });
+});
+
+describe("a Responses stream relayed to a Responses caller", () => {
+  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const created = ev("response.created", { response: { id: "resp_1", model: "gpt-4o", created_at: 1, status: "in_progress" } });
+  const deltas = [ev("response.output_text.delta", { output_index: 0, delta: "naïve " }), ev("response.reasoning_summary_text.delta", { delta: "🧠" }), ev("response.output_text.delta", { output_index: 0, delta: "東京" })].join("");
+  const completed = ev("response.completed", { response: { id: "resp_1", status: "completed", output: [], usage: { input_tokens: 5, output_tokens: 3, total_tokens: 8 } } });
+
+  it("reaches the caller byte for byte, event types aigw does not know included, with the usage of response.completed", async () => {
+    const text = created + deltas + completed;
+    for (const reads of splits(text)) {
+      const rules = new ResponsesRelayRules(1, "gpt-4o", ORIGIN, []);
+      const { out, error } = await relay(reads, rules);
+      expect(error).toBeUndefined();
+      expect(out.toString()).toBe(text);
+      expect(rules.usage).toEqual({ promptTokens: 5, completionTokens: 3 });
+    }
+  });
+
+  it("ends with response.failed as a status error, and without a terminal event as a protocol error", async () => {
+    const failed = await relay(cuts(created + deltas + ev("response.failed", { response: { error: { code: "rate_limit_exceeded", message: "slow down" } } }), []), new ResponsesRelayRules(1, "gpt-4o", ORIGIN, []));
+    expect(failed.out.toString()).toBe(created + deltas);
+    expect(failed.error).toBeInstanceOf(UpstreamStatusError);
+    expect((failed.error as UpstreamStatusError).status).toBe(429);
+    const unfinished = await relay(cuts(created + deltas, []), new ResponsesRelayRules(1, "gpt-4o", ORIGIN, []));
+    expect(String(unfinished.error)).toMatch(/ended before response.completed/);
   });
 });
