@@ -34,7 +34,8 @@ import {
 } from "./http-attempt.js";
 import { excerpt, redact } from "./redact.js";
 import { WireRelay } from "./wire-relay.js";
-import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
+import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall, type Usage } from "./types.js";
+import { looksLikeObject, Verdict, type WireRules } from "./wire-pass.js";
 
 export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -110,6 +111,61 @@ export function anthropicChunks(createdSec: number, model: string, relaying: boo
   };
 }
 
+/** Events a Messages caller's relay relays unread: the content (checked to be a JSON object) and the pings. */
+const CONTENT_EVENTS = new Set(["content_block_start", "content_block_delta", "content_block_stop"]);
+
+/**
+ * What a Messages caller's relay reads of an Anthropic stream
+ * (wire-pass.ts): the content events are relayed unread; message_start,
+ * message_delta and message_stop (the usage and the end) and an `error`
+ * event go through the same translator as on the chunk path, so usage and
+ * errors are read the same way.
+ */
+export class AnthropicRelayRules implements WireRules {
+  readonly api = "anthropic.messages";
+  readonly #translator: AnthropicStreamTranslator;
+
+  constructor(
+    createdSec: number,
+    model: string,
+    private readonly origin: ErrorOrigin,
+    private readonly secrets: readonly string[],
+  ) {
+    this.#translator = new AnthropicStreamTranslator(createdSec, model);
+  }
+
+  get done(): boolean {
+    return this.#translator.done;
+  }
+
+  get usage(): Usage | undefined {
+    return usageFromWire(this.#translator.usage);
+  }
+
+  event(name: string, data: Buffer): Verdict {
+    if (!looksLikeObject(data)) throw new UpstreamProtocolError(this.origin, `the \`${excerpt(name || "message", 40)}\` event is not JSON`);
+    if (CONTENT_EVENTS.has(name)) return Verdict.Relay;
+    if (name === "ping") return Verdict.Keep;
+    let event: AnthropicStreamEvent;
+    try {
+      event = JSON.parse(data.toString("utf8")) as AnthropicStreamEvent;
+    } catch {
+      throw new UpstreamProtocolError(this.origin, `the \`${excerpt(name || "message", 40)}\` event is not JSON`);
+    }
+    if (typeof event !== "object" || event === null || typeof event.type !== "string") throw new UpstreamProtocolError(this.origin, "a stream event has no `type`");
+    // An unnamed content event is still content: the translator is only told what it needs for usage and the end.
+    if (CONTENT_EVENTS.has(event.type)) return Verdict.Relay;
+    if (event.type === "ping") return Verdict.Keep;
+    translateEvent(this.#translator, event, this.origin, this.secrets);
+    return Verdict.Relay;
+  }
+
+  end(): string {
+    if (!this.#translator.done) throw new UpstreamProtocolError(this.origin, "the event stream ended before message_stop");
+    return "";
+  }
+}
+
 function translateEvent(
   translator: AnthropicStreamTranslator,
   event: AnthropicStreamEvent,
@@ -167,7 +223,13 @@ export function createAnthropicAdapter(deps: HttpDeps): ProviderAdapter {
         return Promise.reject(err);
       }
     },
-    stream: async (call) =>
-      streamOverHttp(deps, call, spec(call, true), anthropicChunks(Math.floor(deps.now() / 1000), call.model.upstream, call.request.api === "anthropic.messages")),
+    stream: async (call) => {
+      const s = spec(call, true);
+      const created = Math.floor(deps.now() / 1000);
+      const messages = call.request.api === "anthropic.messages";
+      // A Messages caller is relayed the upstream's own events (wire-pass.ts) unless a step needs the chunks.
+      const relay = messages ? new AnthropicRelayRules(created, call.model.upstream, originOf(call), s.secrets) : undefined;
+      return streamOverHttp(deps, call, s, anthropicChunks(created, call.model.upstream, messages), undefined, relay);
+    },
   };
 }

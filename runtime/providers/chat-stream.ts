@@ -6,7 +6,7 @@
  */
 
 import type { ChatCompletionChunk } from "../request/openai-wire.js";
-import type { ChatStream, Usage } from "./types.js";
+import type { ChatStream, Usage, WireBytes } from "./types.js";
 
 export interface OpenStreamOptions {
   /** The chunk source; throws typed errors, cleans up in its `finally`. */
@@ -77,4 +77,51 @@ class PulledStream implements ChatStream {
     this.opts.abort();
     await this.opts.chunks.return(undefined).catch(() => undefined);
   }
+}
+
+/** What {@link relayable} needs of the relay: the bytes, the usage they reported, and a way to stop. */
+export interface RelaySource extends WireBytes {
+  readonly usage: Usage | undefined;
+  /** Aborts the upstream request. */
+  cancel(): void;
+}
+
+/**
+ * `stream`, readable also as its upstream's bytes (`wire`): the first way
+ * the consumer reads is the way the stream is read. Read as bytes, the
+ * chunk stream is let go (its translator's state is not kept for the
+ * life of a long stream).
+ */
+export function relayable(stream: ChatStream, pass: RelaySource): ChatStream {
+  let mode: "chunks" | "bytes" | undefined;
+  let chunks: ChatStream | undefined = stream;
+  const firstChunkMs = stream.firstChunkMs;
+  const wire: WireBytes = {
+    api: pass.api,
+    get dataBytes() {
+      return pass.dataBytes;
+    },
+    frames() {
+      if (mode === "chunks") throw new Error("this stream is already read as chunks");
+      mode = "bytes";
+      chunks = undefined;
+      return pass.frames();
+    },
+  };
+  return {
+    firstChunkMs,
+    get usage() {
+      return chunks === undefined ? pass.usage : chunks.usage;
+    },
+    [Symbol.asyncIterator]() {
+      if (chunks === undefined) throw new Error("this stream is already read as bytes");
+      mode = "chunks";
+      return chunks[Symbol.asyncIterator]();
+    },
+    async cancel() {
+      if (chunks !== undefined) await chunks.cancel();
+      else pass.cancel();
+    },
+    wire,
+  };
 }

@@ -6,7 +6,7 @@
  * body are released on every path.
  */
 
-import { openChatStream } from "./chat-stream.js";
+import { openChatStream, relayable } from "./chat-stream.js";
 import { AttemptDeadline } from "./deadline.js";
 import { UpstreamProtocolError, originOf, type ErrorOrigin } from "./errors.js";
 import { postJson, postStream, transportError, type Endpoint, type JsonReply, type Pools, type PostOptions } from "./http.js";
@@ -14,9 +14,13 @@ import type { ChatCompletionChunk } from "../request/openai-wire.js";
 import { excerpt } from "./redact.js";
 import { parseSse, type SseEvent } from "./sse.js";
 import type { ChatStream, Completion, ProviderCall, Usage } from "./types.js";
+import { WirePass, type WireRules } from "./wire-pass.js";
 import type { ProviderNode } from "../../compiler/graph.js";
 
 export { endpointOf, type Endpoint, type JsonReply } from "./http.js";
+
+/** The most bytes kept, before a stream's first chunk, for relaying it as bytes (`ChatStream.wire`); a longer head is read as chunks. */
+export const RELAY_HEAD_LIMIT = 1024 * 1024;
 
 /** What the adapters need from the outside world. */
 export interface HttpDeps {
@@ -123,13 +127,20 @@ export async function completeOverHttp<T = Completion>(
   }
 }
 
-/** One streaming attempt; resolves when the first translated chunk has arrived. */
+/**
+ * One streaming attempt; resolves when the first translated chunk has
+ * arrived. With `relay` (the upstream speaks the caller's API), the stream
+ * can also be read as the upstream's own bytes (`ChatStream.wire`,
+ * wire-pass.ts): the bytes read before the first chunk are kept for that,
+ * and whichever way the consumer reads first is the way it reads.
+ */
 export async function streamOverHttp<E = SseEvent>(
   deps: HttpDeps,
   call: ProviderCall,
   spec: HttpRequestSpec,
   translate: ChunkTranslator<E>,
   framing: StreamFraming<E> = SSE_FRAMING as unknown as StreamFraming<E>,
+  relay?: WireRules,
 ): Promise<ChatStream> {
   const startedAt = deps.now();
   const deadline = new AttemptDeadline(call.signal, call.timeoutMs);
@@ -144,16 +155,36 @@ export async function streamOverHttp<E = SseEvent>(
   const type = String(res.headers["content-type"] ?? "");
   if (!type.includes(framing.contentType)) {
     deadline.dispose();
-    // Read and drop a small body so the connection stays reusable; destroy a large one.
-    res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+    // Read and drop a small body so the connection stays reusable; drop a large one with its connection.
+    res.body.discard(64 * 1024);
     throw new UpstreamProtocolError(opts.origin, `expected an event stream, got \`${excerpt(type, 60) || "no content type"}\``);
   }
   const body = res.body;
   let usage: Usage | undefined;
+  // What the translator read before the first chunk, for a relay that starts from the beginning; past
+  // RELAY_HEAD_LIMIT (an upstream that sends keep-alives and no event for long) it is dropped, and so is the relay.
+  let head: Buffer[] | undefined = relay === undefined ? undefined : [];
+  let headBytes = 0;
+  const keep = (r: IteratorResult<Buffer>): IteratorResult<Buffer> => {
+    if (r.done === true || head === undefined) return r;
+    head.push(r.value);
+    headBytes += r.value.length;
+    if (headBytes > RELAY_HEAD_LIMIT) head = undefined;
+    return r;
+  };
+  const source: AsyncIterable<Buffer> =
+    head === undefined
+      ? body
+      : {
+          [Symbol.asyncIterator]: () => ({
+            next: () => (head === undefined ? body.next() : body.next().then(keep)),
+            return: () => body.return(),
+          }),
+        };
 
   async function* chunks(): AsyncGenerator<ChatCompletionChunk, void, undefined> {
     try {
-      for await (const chunk of translate(framing.parse(body), { origin: opts.origin, secrets: spec.secrets, onUsage: (u) => (usage = u) })) {
+      for await (const chunk of translate(framing.parse(source), { origin: opts.origin, secrets: spec.secrets, onUsage: (u) => (usage = u) })) {
         // The timeout bounds each wait for a chunk, so keep-alives (comments, pings) cannot keep a stalled
         // stream open; the time the consumer takes between pulls (a slow client) is not the upstream's.
         deadline.stopTimer();
@@ -169,7 +200,7 @@ export async function streamOverHttp<E = SseEvent>(
     }
   }
 
-  return openChatStream({
+  const stream = await openChatStream({
     chunks: chunks(),
     startedAt,
     now: deps.now,
@@ -178,4 +209,8 @@ export async function streamOverHttp<E = SseEvent>(
     usage: () => usage,
     emptyError: () => new UpstreamProtocolError(opts.origin, "the event stream ended before its first chunk"),
   });
+  if (relay === undefined || head === undefined) return stream;
+  const pass = new WirePass(relay, { body, deadline, origin: opts.origin }, head);
+  head = undefined;
+  return relayable(stream, pass);
 }

@@ -23,6 +23,7 @@ import { excerpt, redact, redactedPrefix } from "./redact.js";
 import { refusalOf } from "./refusal.js";
 import { parseRetryAfter } from "./retry-after.js";
 import { SseLineTooLongError, SseTruncatedError } from "./sse.js";
+import { StreamBody } from "./stream-body.js";
 
 /** Connection settings shared by every pool. */
 export interface PoolOptions {
@@ -109,8 +110,6 @@ export interface PostOptions {
   secrets: readonly string[];
   now: () => number;
 }
-
-export type UpstreamResponse = Dispatcher.ResponseData;
 
 /** A whole 2xx JSON reply: the parsed value and the bytes it was parsed from (a leading BOM removed). */
 export interface JsonReply {
@@ -265,24 +264,113 @@ class JsonReplyHandler implements Dispatcher.DispatchHandler {
   }
 }
 
+/** A 2xx streamed reply: its head, and its body still to be read. */
+export interface StreamReply {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: StreamBody;
+}
+
 /**
- * Sends a streaming request and returns a 2xx response with its body
- * unread. A non-2xx status throws `UpstreamStatusError` (body read,
- * scrubbed, closed); transport failures throw the matching typed error.
+ * Sends a streaming request and resolves with a 2xx reply whose body is
+ * read as it arrives ({@link StreamBody}), through undici's `dispatch` as
+ * {@link postJson} is: no Readable, no AbortSignal. A non-2xx status
+ * rejects with `UpstreamStatusError` (body read up to a limit, scrubbed);
+ * transport failures reject with the matching typed error. The attempt's
+ * deadline aborts the request, before or after the head.
  */
-export async function postStream(pools: Pools, opts: PostOptions): Promise<UpstreamResponse> {
-  let res: UpstreamResponse;
-  try {
-    res = await pools.get(opts.endpoint.origin).request({ ...dispatchOptions(opts), signal: opts.deadline.signal });
-  } catch (err) {
-    throw transportError(err, opts.origin, opts.deadline, "waiting for the reply");
+export function postStream(pools: Pools, opts: PostOptions): Promise<StreamReply> {
+  return new Promise((resolve, reject) => {
+    const handler = new StreamReplyHandler(opts, resolve, reject);
+    if (handler.settled) return;
+    pools.get(opts.endpoint.origin).dispatch(dispatchOptions(opts), handler);
+  });
+}
+
+/** Opens one stream for {@link postStream}: settles once, at the head (or with the error body); then feeds the body. */
+class StreamReplyHandler implements Dispatcher.DispatchHandler {
+  settled = false;
+  #status = 0;
+  #headers: Record<string, string | string[] | undefined> = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #controller: Dispatcher.DispatchController | undefined;
+  #body: StreamBody | undefined;
+
+  constructor(
+    private readonly opts: PostOptions,
+    private readonly resolve: (reply: StreamReply) => void,
+    private readonly reject: (err: Error) => void,
+  ) {
+    opts.deadline.onAbort((reason) => {
+      if (this.#body !== undefined) this.#body.fail(reason);
+      else this.#fail(reason);
+      this.#controller?.abort(reason);
+    });
   }
-  // Bodies are destroyed on early exits; their errors surface through reads, never as 'error' events with no listener.
-  res.body.on("error", noop);
-  if (res.statusCode >= 200 && res.statusCode < 300) return res;
-  const read = await readLimited(res.body, ERROR_BODY_LIMIT).catch(() => ({ text: "", cut: false }));
-  const text = redactedPrefix(read.text, ERROR_BODY_LIMIT, opts.secrets, read.cut);
-  throw statusError(opts.origin, res.statusCode, res.headers, text, opts.secrets, opts.now());
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.settled) {
+      controller.abort(new Error("the attempt already ended"));
+      return;
+    }
+    this.#controller = controller;
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200 || this.settled) return; // informational
+    this.#status = statusCode;
+    this.#headers = headers;
+    if (statusCode >= 300) return;
+    this.#body = new StreamBody(controller);
+    this.settled = true;
+    this.resolve({ statusCode, headers, body: this.#body });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#body !== undefined) {
+      this.#body.push(chunk);
+      return;
+    }
+    if (this.settled) return;
+    this.#chunks.push(chunk);
+    this.#size += chunk.byteLength;
+    if (this.#size >= ERROR_BODY_LIMIT) {
+      // Enough of an error body: answer with it and drop the connection rather than read the rest.
+      this.#statusFailure();
+      controller.abort(new Error("error body limit reached"));
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#body !== undefined) this.#body.end();
+    else this.#statusFailure();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.#body !== undefined) this.#body.fail(err);
+    else this.#fail(err);
+  }
+
+  #statusFailure(): void {
+    if (this.settled) return;
+    const { opts } = this;
+    // Redacted before the cut (a key straddling it would leave its head); the body may itself be cut short.
+    const read = Buffer.concat(this.#chunks, this.#size).toString("utf8");
+    const text = redactedPrefix(read, ERROR_BODY_LIMIT, opts.secrets, this.#size >= ERROR_BODY_LIMIT);
+    this.#settle(statusError(opts.origin, this.#status, this.#headers, text, opts.secrets, opts.now()));
+  }
+
+  #fail(err: unknown): void {
+    if (this.settled) return;
+    this.#settle(transportError(err, this.opts.origin, this.opts.deadline, "waiting for the reply"));
+  }
+
+  #settle(err: Error): void {
+    this.settled = true;
+    this.#chunks = [];
+    this.reject(err);
+  }
 }
 
 /**
@@ -383,8 +471,6 @@ export function transportError(err: unknown, origin: ErrorOrigin, deadline: Atte
   return err as Error;
 }
 
-function noop(): void {}
-
 /** The reply's content type for a message, e.g. `` `text/html` ``. */
 function contentTypeOf(headers: Record<string, string | string[] | undefined> | undefined): string {
   const value = headers?.["content-type"];
@@ -415,16 +501,4 @@ function describe(code: string): string {
     default:
       return code;
   }
-}
-
-/** Reads a body until it ends or at least `limit` bytes arrived (`cut`: the rest was not read), uncut: the caller redacts, then cuts. */
-async function readLimited(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, limit: number): Promise<{ text: string; cut: boolean }> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    parts.push(Buffer.from(chunk));
-    size += chunk.byteLength;
-    if (size >= limit) return { text: Buffer.concat(parts).toString("utf8"), cut: true }; // leaving the loop destroys the body
-  }
-  return { text: Buffer.concat(parts).toString("utf8"), cut: false };
 }

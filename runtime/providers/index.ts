@@ -18,7 +18,7 @@ import { createVertexAdapter } from "./vertex.js";
 import { ProviderRequestError, originOf } from "./errors.js";
 import type { AbortSignalLike, AwsCredentials, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep } from "./types.js";
 
-export type { AbortSignalLike, AwsCredentials, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage } from "./types.js";
+export type { AbortSignalLike, AwsCredentials, ChatStream, Completion, Embedded, ProviderAdapter, ProviderCall, Sleep, Usage, WireBytes } from "./types.js";
 export { WIRE_EVENTS, wireEventsOf } from "./types.js";
 export type { PoolOptions } from "./http.js";
 export { DEFAULT_MAX_REPLY_BYTES, Pools } from "./http.js";

@@ -15,12 +15,13 @@ import { encodeResponses } from "../request/responses.js";
 import { wireBytesFor } from "../request/wire-bytes.js";
 import type { CanonicalRequest } from "../request/model.js";
 import { TranslationError } from "./anthropic-translate.js";
-import { UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
+import { originOf, UpstreamProtocolError, UpstreamStatusError, type ErrorOrigin } from "./errors.js";
 import { completeOverHttp, endpointOf, endpointUrl, requestSpecs, streamOverHttp, type ChunkTranslator, type HttpDeps, type JsonReply, type PreparedRequest } from "./http-attempt.js";
 import { excerpt, redact } from "./redact.js";
 import { ResponsesStreamError, ResponsesStreamTranslator } from "./responses-events.js";
 import { fromResponsesReply } from "./responses-translate.js";
-import { usageFromWire, type ChatStream, type Completion, type ProviderCall } from "./types.js";
+import { usageFromWire, type ChatStream, type Completion, type ProviderCall, type Usage } from "./types.js";
+import { looksLikeObject, Verdict, type WireRules } from "./wire-pass.js";
 import { WireRelay } from "./wire-relay.js";
 
 /** The call goes to the upstream's Responses endpoint: a Responses request, a provider that serves that API. */
@@ -63,14 +64,7 @@ function responsesChunks(createdSec: number, model: string): ChunkTranslator {
         throw new UpstreamProtocolError(origin, `the \`${excerpt(event.event, 40)}\` event is not JSON`);
       }
       if (typeof data !== "object" || data === null || typeof (data as { type?: unknown }).type !== "string") throw new UpstreamProtocolError(origin, "a stream event has no `type`");
-      let chunks;
-      try {
-        chunks = translator.push(data as Record<string, unknown>);
-      } catch (err) {
-        if (!(err instanceof ResponsesStreamError)) throw err;
-        const status = err.errorCode === "rate_limit_exceeded" ? 429 : 500;
-        throw new UpstreamStatusError(origin, status, { message: excerpt(redact(err.message, secrets)), ...(err.errorCode === undefined ? {} : { upstreamType: err.errorCode }) });
-      }
+      const chunks = pushEvent(translator, data as Record<string, unknown>, secrets, origin);
       if (translator.done) {
         const usage = usageFromWire(translator.usage);
         if (usage) onUsage(usage);
@@ -82,6 +76,67 @@ function responsesChunks(createdSec: number, model: string): ChunkTranslator {
   };
 }
 
+/** Events a Responses caller's relay reads: the start, the end and the errors; the rest is relayed unread. */
+const READ_EVENTS = new Set(["response.created", "response.completed", "response.incomplete", "response.failed", "error", ""]);
+
+/**
+ * What a Responses caller's relay reads of a Responses stream
+ * (wire-pass.ts): the deltas are relayed unread (checked to be JSON
+ * objects); the start, the terminal event (the usage) and a failure go
+ * through the same translator as on the chunk path.
+ */
+export class ResponsesRelayRules implements WireRules {
+  readonly api = "openai.responses";
+  readonly #translator: ResponsesStreamTranslator;
+
+  constructor(
+    createdSec: number,
+    model: string,
+    private readonly origin: ErrorOrigin,
+    private readonly secrets: readonly string[],
+  ) {
+    this.#translator = new ResponsesStreamTranslator(createdSec, model);
+  }
+
+  get done(): boolean {
+    return this.#translator.done;
+  }
+
+  get usage(): Usage | undefined {
+    return usageFromWire(this.#translator.usage);
+  }
+
+  event(name: string, data: Buffer): Verdict {
+    if (!looksLikeObject(data)) throw new UpstreamProtocolError(this.origin, `the \`${excerpt(name || "message", 40)}\` event is not JSON`);
+    if (!READ_EVENTS.has(name)) return Verdict.Relay;
+    let event: unknown;
+    try {
+      event = JSON.parse(data.toString("utf8"));
+    } catch {
+      throw new UpstreamProtocolError(this.origin, `the \`${excerpt(name || "message", 40)}\` event is not JSON`);
+    }
+    if (typeof event !== "object" || event === null || typeof (event as { type?: unknown }).type !== "string") throw new UpstreamProtocolError(this.origin, "a stream event has no `type`");
+    pushEvent(this.#translator, event as Record<string, unknown>, this.secrets, this.origin);
+    return Verdict.Relay;
+  }
+
+  end(): string {
+    if (!this.#translator.done) throw new UpstreamProtocolError(this.origin, "the event stream ended before response.completed");
+    return "";
+  }
+}
+
+/** Feeds one event to the translator; a failure event becomes a status error. */
+function pushEvent(translator: ResponsesStreamTranslator, event: Record<string, unknown>, secrets: readonly string[], origin: ErrorOrigin) {
+  try {
+    return translator.push(event);
+  } catch (err) {
+    if (!(err instanceof ResponsesStreamError)) throw err;
+    const status = err.errorCode === "rate_limit_exceeded" ? 429 : 500;
+    throw new UpstreamStatusError(origin, status, { message: excerpt(redact(err.message, secrets)), ...(err.errorCode === undefined ? {} : { upstreamType: err.errorCode }) });
+  }
+}
+
 /** The Responses leg over the OpenAI adapter's `prepare` (headers and key), pointed at `/responses`. */
 export function responsesLeg(deps: HttpDeps, prepare: (provider: ProviderNode, key: string | undefined) => Omit<PreparedRequest, "key" | "secrets">, defaultBase: string) {
   const spec = requestSpecs(
@@ -90,6 +145,11 @@ export function responsesLeg(deps: HttpDeps, prepare: (provider: ProviderNode, k
   );
   return {
     complete: (call: ProviderCall): Promise<Completion> => completeOverHttp(deps, call, spec(call, false), toCompletion),
-    stream: (call: ProviderCall): Promise<ChatStream> => streamOverHttp(deps, call, spec(call, true), responsesChunks(Math.floor(deps.now() / 1000), call.model.upstream)),
+    stream: (call: ProviderCall): Promise<ChatStream> => {
+      const s = spec(call, true);
+      const created = Math.floor(deps.now() / 1000);
+      // The caller speaks Responses: relayed the upstream's own events (wire-pass.ts) unless a step needs the chunks.
+      return streamOverHttp(deps, call, s, responsesChunks(created, call.model.upstream), undefined, new ResponsesRelayRules(created, call.model.upstream, originOf(call), s.secrets));
+    },
   };
 }

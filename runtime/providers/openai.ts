@@ -32,7 +32,8 @@ import { TranslationError } from "./anthropic-translate.js";
 import { openaiChatRequest } from "./openai-request.js";
 import { passesResponses, responsesLeg } from "./openai-responses.js";
 import { excerpt, redact } from "./redact.js";
-import { usageFromWire, type Completion, type Embedded, type ProviderAdapter, type ProviderCall } from "./types.js";
+import { usageFromWire, type Completion, type Embedded, type ProviderAdapter, type ProviderCall, type Usage } from "./types.js";
+import { looksLikeObject, mayHave, mayHaveIn, quoted, Verdict, type WireRules } from "./wire-pass.js";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -117,6 +118,63 @@ export const openaiChunks: ChunkTranslator = async function* (events, { origin, 
   if (!sawDone && !sawFinish) throw new UpstreamProtocolError(origin, "the event stream ended before [DONE]");
 };
 
+const DONE = Buffer.from("[DONE]");
+const FINISH_KEY = quoted("finish_reason");
+/** How many of the last events are kept to look for a finish reason when no `[DONE]` came. */
+const RECENT = 3;
+
+/**
+ * What a chat caller's relay reads of an OpenAI-compatible stream
+ * (wire-pass.ts): only an event that may carry an error or the usage is
+ * parsed (the usage chunk, dropped when the caller did not ask for it, as
+ * on the chunk path); every other one is checked to be a JSON object and
+ * relayed unread. `[DONE]` ends it; a stream that ends without one but
+ * with a finish reason in its last events gets it appended.
+ */
+export class OpenAIChatRules implements WireRules {
+  readonly api = "openai.chat";
+  done = false;
+  usage: Usage | undefined;
+  #recent: Buffer[] = [];
+
+  constructor(
+    private readonly origin: ErrorOrigin,
+    private readonly secrets: readonly string[],
+    private readonly includeUsage: boolean,
+  ) {}
+
+  event(_name: string, data: Buffer): Verdict {
+    if (data.length === DONE.length && data.equals(DONE)) {
+      this.done = true;
+      return Verdict.Relay;
+    }
+    if (!looksLikeObject(data)) throw new UpstreamProtocolError(this.origin, "a stream event is not JSON");
+    if (this.#recent.push(data) > RECENT) this.#recent.shift();
+    // Keys are ASCII: a latin1 view finds them as fast as a search can, without decoding the text.
+    const text = data.toString("latin1");
+    if (!mayHaveIn(text, '"error"') && !mayHaveIn(text, '"usage"')) return Verdict.Relay;
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(data.toString("utf8"));
+    } catch {
+      throw new UpstreamProtocolError(this.origin, "a stream event is not JSON");
+    }
+    if (isObject(chunk) && chunk.error !== undefined && chunk.error !== null) throw streamedError(chunk.error, this.origin, this.secrets);
+    if (!isObject(chunk) || !Array.isArray(chunk.choices)) throw new UpstreamProtocolError(this.origin, "a stream event has no `choices`");
+    const usage = usageFromWire(chunk.usage);
+    if (usage === undefined) return Verdict.Relay;
+    this.usage = usage;
+    return chunk.choices.length === 0 && !this.includeUsage ? Verdict.Drop : Verdict.Relay;
+  }
+
+  end(): string {
+    if (this.done) return "";
+    // Some compatible servers omit [DONE]; a finish reason is proof enough of a whole reply.
+    if (this.#recent.some((d) => mayHave(d, FINISH_KEY))) return "data: [DONE]\n\n";
+    throw new UpstreamProtocolError(this.origin, "the event stream ended before [DONE]");
+  }
+}
+
 function prepare(provider: ProviderNode, key: string | undefined): Omit<PreparedRequest, "key" | "secrets"> {
   const url = endpointUrl(provider.baseUrl ?? OPENAI_DEFAULT_BASE_URL, "/chat/completions");
   const auth = key === undefined ? [] : authHeader(url, key);
@@ -169,7 +227,13 @@ export function createOpenAIAdapter(deps: HttpDeps): ProviderAdapter {
         return Promise.reject(err);
       }
     },
-    stream: async (call) => (passesResponses(call) ? responses.stream(call) : streamOverHttp(deps, call, spec(call, true), openaiChunks)),
+    stream: async (call) => {
+      if (passesResponses(call)) return responses.stream(call);
+      const s = spec(call, true);
+      // A chat caller is relayed the upstream's own events (wire-pass.ts) unless a step needs the chunks.
+      const relay = call.request.api === "openai.chat" ? new OpenAIChatRules(originOf(call), s.secrets, call.request.stream?.includeUsage === true) : undefined;
+      return streamOverHttp(deps, call, s, openaiChunks, undefined, relay);
+    },
     embed: (call) => {
       try {
         return completeOverHttp(deps, call, embedSpec(call, false), toEmbedded);

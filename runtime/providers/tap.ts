@@ -2,10 +2,12 @@
  * The one stream tap: passes a chat stream through unchanged, measures what
  * its deltas carried, and calls `onEnd` exactly once when it ends, fails or
  * is cancelled. Budget settlement (the deltas' bytes when no usage chunk
- * came) and `log_bodies` capture (the content text) both read it.
+ * came) and `log_bodies` capture (the content text) both read it. A stream
+ * relayed as its upstream's bytes (`ChatStream.wire`) stays relayed when
+ * only bytes are counted: then what is counted is its events' data.
  */
 import type { ChatCompletionChunk } from "../request/openai-wire.js";
-import type { ChatStream } from "./types.js";
+import type { ChatStream, WireBytes } from "./types.js";
 
 /** What the tap saw. */
 export interface Tapped {
@@ -59,5 +61,37 @@ export function tapStream(inner: ChatStream, options: TapOptions): { stream: Cha
       await end();
     },
   };
-  return { stream, seen: () => seen };
+  // Counting bytes needs no chunks: a relayed stream stays relayed, counted by its events' data (at least the deltas' bytes).
+  const wire = options.keepText === true ? undefined : inner.wire;
+  if (wire === undefined) return { stream, seen: () => seen };
+  async function* frames(w: WireBytes): AsyncGenerator<Uint8Array> {
+    try {
+      yield* w.frames();
+    } finally {
+      seen.deltaBytes = w.dataBytes;
+      await end();
+    }
+  }
+  const relayed: ChatStream = {
+    ...stream,
+    get firstChunkMs() {
+      return inner.firstChunkMs;
+    },
+    get usage() {
+      return inner.usage;
+    },
+    async cancel() {
+      await inner.cancel();
+      seen.deltaBytes = wire.dataBytes;
+      await end();
+    },
+    wire: {
+      api: wire.api,
+      get dataBytes() {
+        return wire.dataBytes;
+      },
+      frames: () => frames(wire),
+    },
+  };
+  return { stream: relayed, seen: () => seen };
 }

@@ -125,6 +125,30 @@ export interface ChatStream extends AsyncIterable<ChatCompletionChunk> {
   readonly usage: Usage | undefined;
   /** Stops reading and releases the upstream connection; safe to call twice. */
   cancel(): Promise<void>;
+  /**
+   * Present when the upstream speaks the caller's own API (an OpenAI-
+   * compatible upstream to a chat caller, Anthropic to Messages, Responses
+   * to Responses): the stream can be relayed as the upstream's own event
+   * bytes instead of its chunks. A wrapper that must read or change the
+   * chunks (an output guardrail, the cache, `log_bodies`) leaves it off;
+   * one that only needs the usage or a byte count passes it on.
+   */
+  readonly wire?: WireBytes;
+}
+
+/** A stream's upstream events as bytes (see {@link ChatStream.wire}): iterate this or the stream's chunks, never both. */
+export interface WireBytes {
+  /** The inbound API whose event format the bytes are. */
+  readonly api: InboundApi;
+  /**
+   * The events as they came, whole events only, a batch per upstream read;
+   * what the gateway must add or drop is added or dropped (OpenAI's usage
+   * chunk a caller did not ask for, a missing `[DONE]`). Throws a typed
+   * `UpstreamError` after the events before the failure.
+   */
+  frames(): AsyncIterable<Uint8Array>;
+  /** UTF-8 bytes of the data of the events relayed so far: what settlement counts when no usage came (at least the deltas' bytes). */
+  readonly dataBytes: number;
 }
 
 /** A finished embeddings request, in OpenAI's format (`{ object: "list", data, model, usage }`). */

@@ -265,7 +265,7 @@ export class Exchange implements HttpRequest, HttpResponse {
     });
   }
 
-  start(status: number, headers: HeaderList): void {
+  start(status: number, headers: HeaderList, first?: string | Uint8Array): void {
     if (this.finished || this.started) return;
     this.started = true;
     this.streaming = true;
@@ -278,7 +278,11 @@ export class Exchange implements HttpRequest, HttpResponse {
       this.writeHead(status, headers);
       // Already draining: say so in the head, the only place a chunked response can (see `end`).
       if (close) res.writeHeader("connection", "close");
+      // uWS's write sends the head (chunked) with the first bytes: one send for both.
+      if (this.native && first !== undefined && first.length > 0) res.write(first);
     });
+    // The fallback writes uncorked (see `write`).
+    if (!this.native && first !== undefined && first.length > 0) res.write(first);
     if (this.native) {
       res.onWritable(() => {
         this.wakeDrainWaiters();

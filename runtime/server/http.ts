@@ -74,7 +74,8 @@ export interface HttpResponse {
   /** Sends a whole response. */
   send(status: number, headers: HeaderList, body: string | Uint8Array): void;
   /** Starts a streamed (chunked) response. */
-  start(status: number, headers: HeaderList): void;
+  /** Sends the head of a streamed response; `first`, the body's first bytes, goes out with it (one write). */
+  start(status: number, headers: HeaderList, first?: string | Uint8Array): void;
   /** Writes a chunk of a started response; false means the client is slow: await {@link writable} before writing more. */
   write(chunk: string | Uint8Array): boolean;
   /** Resolves when the socket drained (or the client went away). */
