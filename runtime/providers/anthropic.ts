@@ -34,8 +34,8 @@ import {
 } from "./http-attempt.js";
 import { excerpt, redact } from "./redact.js";
 import { WireRelay } from "./wire-relay.js";
-import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall, type Usage } from "./types.js";
-import { looksLikeObject, Verdict, type WireRules } from "./wire-pass.js";
+import { usageFromWire, type Completion, type ProviderAdapter, type ProviderCall } from "./types.js";
+import { TranslatedRules, Verdict } from "./wire-pass.js";
 
 export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -121,48 +121,28 @@ const CONTENT_EVENTS = new Set(["content_block_start", "content_block_delta", "c
  * event go through the same translator as on the chunk path, so usage and
  * errors are read the same way.
  */
-export class AnthropicRelayRules implements WireRules {
+export class AnthropicRelayRules extends TranslatedRules<AnthropicStreamTranslator> {
   readonly api = "anthropic.messages";
-  readonly #translator: AnthropicStreamTranslator;
 
   constructor(
     createdSec: number,
     model: string,
-    private readonly origin: ErrorOrigin,
+    origin: ErrorOrigin,
     private readonly secrets: readonly string[],
   ) {
-    this.#translator = new AnthropicStreamTranslator(createdSec, model);
-  }
-
-  get done(): boolean {
-    return this.#translator.done;
-  }
-
-  get usage(): Usage | undefined {
-    return usageFromWire(this.#translator.usage);
+    super(new AnthropicStreamTranslator(createdSec, model), origin, "message_stop");
   }
 
   event(name: string, data: Buffer): Verdict {
-    if (!looksLikeObject(data)) throw new UpstreamProtocolError(this.origin, `the \`${excerpt(name || "message", 40)}\` event is not JSON`);
+    this.object(name, data);
     if (CONTENT_EVENTS.has(name)) return Verdict.Relay;
     if (name === "ping") return Verdict.Keep;
-    let event: AnthropicStreamEvent;
-    try {
-      event = JSON.parse(data.toString("utf8")) as AnthropicStreamEvent;
-    } catch {
-      throw new UpstreamProtocolError(this.origin, `the \`${excerpt(name || "message", 40)}\` event is not JSON`);
-    }
-    if (typeof event !== "object" || event === null || typeof event.type !== "string") throw new UpstreamProtocolError(this.origin, "a stream event has no `type`");
+    const event = this.typed(name, data) as unknown as AnthropicStreamEvent;
     // An unnamed content event is still content: the translator is only told what it needs for usage and the end.
     if (CONTENT_EVENTS.has(event.type)) return Verdict.Relay;
     if (event.type === "ping") return Verdict.Keep;
-    translateEvent(this.#translator, event, this.origin, this.secrets);
+    translateEvent(this.translator, event, this.origin, this.secrets);
     return Verdict.Relay;
-  }
-
-  end(): string {
-    if (!this.#translator.done) throw new UpstreamProtocolError(this.origin, "the event stream ended before message_stop");
-    return "";
   }
 }
 

@@ -20,8 +20,8 @@ import { completeOverHttp, endpointOf, endpointUrl, requestSpecs, streamOverHttp
 import { excerpt, redact } from "./redact.js";
 import { ResponsesStreamError, ResponsesStreamTranslator } from "./responses-events.js";
 import { fromResponsesReply } from "./responses-translate.js";
-import { usageFromWire, type ChatStream, type Completion, type ProviderCall, type Usage } from "./types.js";
-import { looksLikeObject, Verdict, type WireRules } from "./wire-pass.js";
+import { usageFromWire, type ChatStream, type Completion, type ProviderCall } from "./types.js";
+import { TranslatedRules, Verdict } from "./wire-pass.js";
 import { WireRelay } from "./wire-relay.js";
 
 /** The call goes to the upstream's Responses endpoint: a Responses request, a provider that serves that API. */
@@ -85,44 +85,23 @@ const READ_EVENTS = new Set(["response.created", "response.completed", "response
  * objects); the start, the terminal event (the usage) and a failure go
  * through the same translator as on the chunk path.
  */
-export class ResponsesRelayRules implements WireRules {
+export class ResponsesRelayRules extends TranslatedRules<ResponsesStreamTranslator> {
   readonly api = "openai.responses";
-  readonly #translator: ResponsesStreamTranslator;
 
   constructor(
     createdSec: number,
     model: string,
-    private readonly origin: ErrorOrigin,
+    origin: ErrorOrigin,
     private readonly secrets: readonly string[],
   ) {
-    this.#translator = new ResponsesStreamTranslator(createdSec, model);
-  }
-
-  get done(): boolean {
-    return this.#translator.done;
-  }
-
-  get usage(): Usage | undefined {
-    return usageFromWire(this.#translator.usage);
+    super(new ResponsesStreamTranslator(createdSec, model), origin, "response.completed");
   }
 
   event(name: string, data: Buffer): Verdict {
-    if (!looksLikeObject(data)) throw new UpstreamProtocolError(this.origin, `the \`${excerpt(name || "message", 40)}\` event is not JSON`);
+    this.object(name, data);
     if (!READ_EVENTS.has(name)) return Verdict.Relay;
-    let event: unknown;
-    try {
-      event = JSON.parse(data.toString("utf8"));
-    } catch {
-      throw new UpstreamProtocolError(this.origin, `the \`${excerpt(name || "message", 40)}\` event is not JSON`);
-    }
-    if (typeof event !== "object" || event === null || typeof (event as { type?: unknown }).type !== "string") throw new UpstreamProtocolError(this.origin, "a stream event has no `type`");
-    pushEvent(this.#translator, event as Record<string, unknown>, this.secrets, this.origin);
+    pushEvent(this.translator, this.typed(name, data), this.secrets, this.origin);
     return Verdict.Relay;
-  }
-
-  end(): string {
-    if (!this.#translator.done) throw new UpstreamProtocolError(this.origin, "the event stream ended before response.completed");
-    return "";
   }
 }
 

@@ -13,12 +13,13 @@
  * to.
  */
 import type { AttemptDeadline } from "./deadline.js";
-import type { ErrorOrigin } from "./errors.js";
+import { UpstreamProtocolError, type ErrorOrigin } from "./errors.js";
 import { transportError } from "./http.js";
 import { SseFrames, type SseFrame } from "./sse-frames.js";
 import type { StreamBody } from "./stream-body.js";
 import type { InboundApi } from "../request/model.js";
-import type { Usage, WireBytes } from "./types.js";
+import { excerpt } from "./redact.js";
+import { usageFromWire, type Usage, type WireBytes } from "./types.js";
 
 /** What a relay does with one event. */
 export const Verdict = {
@@ -175,6 +176,66 @@ export class WirePass implements WireBytes {
 
 const OPEN = 123;
 const CLOSE = 125;
+
+/** A stream translator the relay reads usage and the end from (Anthropic's, Responses'). */
+interface Translator {
+  readonly done: boolean;
+  readonly usage: unknown;
+}
+
+/**
+ * Rules for an API whose events are JSON objects with a `type` and whose
+ * usage and end a translator reads (Anthropic Messages, OpenAI Responses):
+ * the subclass says which events are relayed unread and hands the rest to
+ * the translator; done, usage and a stream cut short come from it.
+ */
+export abstract class TranslatedRules<T extends Translator> implements WireRules {
+  abstract readonly api: InboundApi;
+
+  constructor(
+    protected readonly translator: T,
+    protected readonly origin: ErrorOrigin,
+    /** The event a whole stream ends with, for the error when it never came. */
+    private readonly lastEvent: string,
+  ) {}
+
+  get done(): boolean {
+    return this.translator.done;
+  }
+
+  get usage(): Usage | undefined {
+    return usageFromWire(this.translator.usage);
+  }
+
+  abstract event(name: string, data: Buffer): Verdict;
+
+  end(): string {
+    if (!this.translator.done) throw new UpstreamProtocolError(this.origin, `the event stream ended before ${this.lastEvent}`);
+    return "";
+  }
+
+  /** Throws the upstream's protocol error unless `data` looks like one JSON object (every event, read or relayed unread). */
+  protected object(name: string, data: Buffer): void {
+    if (!looksLikeObject(data)) throw this.notJson(name);
+  }
+
+  /** An event's data that must be read: a JSON object with a string `type`, else the upstream's protocol error. */
+  protected typed(name: string, data: Buffer): { type: string } & Record<string, unknown> {
+    this.object(name, data);
+    let event: unknown;
+    try {
+      event = JSON.parse(data.toString("utf8"));
+    } catch {
+      throw this.notJson(name);
+    }
+    if (typeof event !== "object" || event === null || typeof (event as { type?: unknown }).type !== "string") throw new UpstreamProtocolError(this.origin, "a stream event has no `type`");
+    return event as { type: string } & Record<string, unknown>;
+  }
+
+  private notJson(name: string): UpstreamProtocolError {
+    return new UpstreamProtocolError(this.origin, `the \`${excerpt(name || "message", 40)}\` event is not JSON`);
+  }
+}
 
 /** Whether `data` looks like one JSON object (`{` … `}`, whitespace around): the check an event that is relayed unread gets. */
 export function looksLikeObject(data: Buffer): boolean {
