@@ -7,11 +7,13 @@
  * into three parts that always add up to it:
  * - `free`: not yet given to any request;
  * - `held`: the worst cases of requests admitted from it and still in flight;
- * - `charged`: what finished requests cost (and, for a rate limit, every
- *   request or token taken), not yet written to the store.
+ * - `charged`: what finished requests cost (written to the store as they
+ *   finish, so a settled cost survives a crash) and, for a rate limit,
+ *   every request or token taken (written when the slice is settled).
  * Retiring a slice stops its admissions; once nothing is held it is settled
- * in the store with `charged` as the actual cost, so the store then shows
- * exactly what a per-request admission would have written.
+ * in the store (its reservation released, what is still unwritten
+ * charged), so the store then shows exactly what per-request admissions
+ * would have written.
  */
 import type { Reservation } from "./store.js";
 
@@ -31,6 +33,13 @@ export interface Slice {
   free: number;
   held: number;
   charged: number;
+  /**
+   * The part of `charged` not yet written to the store: a rate limit's
+   * takes (written when the slice is settled; its reservation counts them
+   * meanwhile) and a budget's costs between a request's finish and the
+   * write that follows it in the same turn.
+   */
+  unwritten: number;
   /** Requests admitted from the slice and not yet finished. */
   holds: number;
   /** No more admissions; settled once `holds` is 0. */
@@ -77,7 +86,8 @@ export class Demand {
 }
 
 /**
- * How much to take beyond a request's own `amount`: the recent demand, but
+ * How much to take beyond a request's own `amount`: the recent demand (so
+ * the slice lasts about one period at the current rate), but
  * never more than `(remaining − amount) / (2·holders)`, so however many
  * holders share the counter, their slices together leave at least half of
  * what was left for per-request admission; near the limit this is 0 and
@@ -87,7 +97,7 @@ export class Demand {
 export function sliceExtra(amount: number, demand: number, remaining: number | undefined, holders: number): number {
   if (remaining === undefined) return 0;
   const cap = Math.floor((remaining - amount) / (2 * holders));
-  return Math.max(0, Math.min(demand - amount, cap));
+  return Math.max(0, Math.min(demand, cap));
 }
 
 /** What a check admitted from `s` shows: the counter as the store last did, with the slice replaced by what it really holds and charged. */

@@ -112,6 +112,9 @@ export class LeasedStore implements Store {
   /** Slices whose settlement was not yet sent. */
   private readonly open = new Set<Slice>();
   private readonly pending = new Set<Promise<unknown>>();
+  /** Slices with charges to write at the end of this turn, and the promise of that write. */
+  private readonly toWrite = new Set<Slice>();
+  private writing: Promise<void> | undefined;
   private readonly stop: () => void;
   private seq = 0;
   private closed = false;
@@ -168,6 +171,7 @@ export class LeasedStore implements Store {
     const passed: Settlement[] = [];
     const at: number[] = [];
     let adds = additions;
+    let written: Promise<void> | undefined;
     for (let i = 0; i < settlements.length; i++) {
       const { reservation: r, actual } = settlements[i]!;
       if (!r.id.startsWith(LOCAL)) {
@@ -200,13 +204,16 @@ export class LeasedStore implements Store {
         sl.holds--;
         sl.held -= part.amount;
         sl.charged += charge;
+        sl.unwritten += charge;
         sl.free = sl.retired ? 0 : Math.max(0, sl.size - sl.held - sl.charged);
         if (now >= sl.res.expiresAt) out[i] = false;
         if (sl.retired && sl.holds === 0) this.settleSlice(sl);
+        else if (charge > 0) written = this.writeThrough(sl);
       }
     }
-    if (passed.length === 0 && adds.length === 0) return Promise.resolve(out);
-    return this.inner.finish(passed, adds).then((live) => {
+    const charged = written ?? Promise.resolve();
+    if (passed.length === 0 && adds.length === 0) return charged.then(() => out);
+    return Promise.all([this.inner.finish(passed, adds), charged]).then(([live]) => {
       for (let k = 0; k < at.length; k++) out[at[k]!] = out[at[k]!]! && live[k]!;
       return out;
     });
@@ -231,16 +238,16 @@ export class LeasedStore implements Store {
   list(): Promise<CounterEntry[]> {
     if (this.closed) return Promise.reject(closedError());
     const now = this.clock();
-    const owned = [...this.open].map((s) => ({ s, charged: s.charged, held: s.held }));
+    const owned = [...this.open].map((s) => ({ s, unwritten: s.unwritten, held: s.held }));
     return this.inner.list().then((entries) => {
       const out: CounterEntry[] = [];
       for (const e of entries) {
         const info = windowInfo(e.window);
         const span = spanAt(info, now);
         const own: Own = { spent: 0, hidden: 0 };
-        for (const { s, charged, held } of owned) {
+        for (const { s, unwritten, held } of owned) {
           if (s.res.key === e.key && s.res.tag === info.tag && s.res.bucket >= span.lo && s.res.bucket <= span.cur && now < s.res.expiresAt) {
-            own.spent += charged;
+            own.spent += unwritten;
             own.hidden += s.size - held;
           }
         }
@@ -273,6 +280,7 @@ export class LeasedStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.stop();
+    await this.writing?.catch(() => undefined);
     for (const counter of this.counters.values()) this.retire(counter);
     for (const s of [...this.open]) this.settleSlice(s);
     this.closed = true;
@@ -315,14 +323,11 @@ export class LeasedStore implements Store {
 
   /** Admits `c` from `s`, which has room for it. */
   private fromSlice(c: Check, s: Slice): CheckResult {
-    s.free -= c.amount;
+    take(s, c.kind, c.amount);
     if (c.kind === "take") {
-      s.charged += c.amount;
       const v = sliceView(s);
       return checkResult(true, v.spent, v.reserved, c.limit, v.resetAt);
     }
-    s.held += c.amount;
-    s.holds++;
     const id = `${LOCAL}${++this.seq}`;
     this.holds.set(id, { key: c.key, parts: [{ slice: s, amount: c.amount }] });
     const v = sliceView(s);
@@ -412,6 +417,7 @@ export class LeasedStore implements Store {
           free: size,
           held: 0,
           charged: 0,
+          unwritten: 0,
           holds: 0,
           retired: false,
           settled: false,
@@ -458,12 +464,34 @@ export class LeasedStore implements Store {
       this.track(this.inner.finish([{ reservation: r, actual: 0 }]));
       return false;
     }
-    this.track(this.inner.finish([{ reservation: s.res, actual: s.charged }]));
+    this.track(this.inner.finish([{ reservation: s.res, actual: s.unwritten }]));
     s.res = r;
     s.size = held;
     s.charged = 0;
+    s.unwritten = 0;
     if (s.holds === 0) this.settleSlice(s);
     return true;
+  }
+
+  /**
+   * Writes what `s` charged to the store, with every other slice's charges
+   * of this turn, in one `finish`: a settlement of a reservation that is not
+   * held (id 0, which no store issues) charges its bucket and releases
+   * nothing. Resolves once written, so a request's cost is in the store
+   * before its reply, as without leases.
+   */
+  private writeThrough(s: Slice): Promise<void> {
+    this.toWrite.add(s);
+    return (this.writing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const settlements: Settlement[] = [];
+      for (const sl of this.toWrite) {
+        if (sl.unwritten > 0) settlements.push({ reservation: { ...sl.res, id: "0", amount: 0 }, actual: sl.unwritten });
+        sl.unwritten = 0;
+      }
+      this.toWrite.clear();
+      this.writing = undefined;
+      return settlements.length === 0 ? undefined : this.inner.finish(settlements).then(() => undefined);
+    }));
   }
 
   private track(p: Promise<unknown>): void {
@@ -480,7 +508,10 @@ export class LeasedStore implements Store {
       const s = old[i];
       if (s === undefined) continue;
       const c = checks[i]!;
-      if (c.kind === "take") s.charged -= local[i]!;
+      if (c.kind === "take") {
+        s.charged -= local[i]!;
+        s.unwritten -= local[i]!;
+      }
       else {
         s.held -= local[i]!;
         s.holds--;
@@ -549,7 +580,8 @@ export class LeasedStore implements Store {
     s.settled = true;
     s.retired = true;
     this.open.delete(s);
-    this.track(this.inner.finish([{ reservation: s.res, actual: s.charged }]));
+    this.track(this.inner.finish([{ reservation: s.res, actual: s.unwritten }]));
+    s.unwritten = 0;
   }
 
   /** This process's unsettled slices counting in `key`'s window at `now`. */
@@ -559,7 +591,7 @@ export class LeasedStore implements Store {
     const span = spanAt(info, now);
     for (const s of this.open) {
       if (s.res.key !== key || s.res.tag !== info.tag || s.res.bucket < span.lo || s.res.bucket > span.cur || now >= s.res.expiresAt) continue;
-      own.spent += s.charged;
+      own.spent += s.unwritten;
       own.hidden += s.size - s.held;
     }
     return own;
@@ -580,8 +612,10 @@ export class LeasedStore implements Store {
 /** Takes `amount` from a slice's free part for a check of `kind`. */
 function take(s: Slice, kind: Check["kind"], amount: number): void {
   s.free -= amount;
-  if (kind === "take") s.charged += amount;
-  else {
+  if (kind === "take") {
+    s.charged += amount;
+    s.unwritten += amount;
+  } else {
     s.held += amount;
     s.holds++;
   }
