@@ -354,7 +354,11 @@ export class LeasedStore implements Store {
       const used = part > 0 || c.amount === 0 ? s : undefined;
       old.push(used);
       local.push(part);
-      if (used !== undefined) take(used, c.kind, part);
+      if (used !== undefined) {
+        take(used, c.kind, part);
+        // A take not yet admitted keeps its slice from settling (which would write it) until the store answers.
+        if (c.kind === "take") used.holds++;
+      }
       if (s !== undefined && s.free === 0 && part < c.amount) this.retire(counters[i]!);
     }
     const rest = checks.map((c, i) => c.amount - local[i]!);
@@ -392,7 +396,8 @@ export class LeasedStore implements Store {
       const c = checks[i]!;
       if (!asked[i]) {
         const held = a.admitted && c.kind === "reserve" ? [{ slice: old[i]!, amount: c.amount }] : undefined;
-        results.push(this.viewOf(c, a.admitted, undefined, opened, held));
+        // It fits its slice: on a refused batch it is not what refused.
+        results.push(this.viewOf(c, true, undefined, opened, held));
         continue;
       }
       const r = a.results[j++]!;
@@ -433,6 +438,14 @@ export class LeasedStore implements Store {
       results.push(this.viewOf(c, true, r, opened, c.kind === "reserve" ? parts : undefined));
     }
     if (!a.admitted) this.giveBack(checks, old, local);
+    else {
+      for (let i = 0; i < checks.length; i++) {
+        const s = old[i];
+        if (s === undefined || checks[i]!.kind !== "take") continue;
+        s.holds--;
+        if (s.retired && s.holds === 0) this.settleSlice(s);
+      }
+    }
     if (this.closed) for (const s of [...this.open]) this.settleSlice(s);
     return { admitted: a.admitted, results };
   }
@@ -447,7 +460,7 @@ export class LeasedStore implements Store {
    * part until its last request finishes. Resolves true if any shrank.
    */
   private async compact(keys: readonly string[]): Promise<boolean> {
-    const wasteful = [...this.open].filter((s) => s.retired && s.holds > 0 && keys.includes(s.res.key) && s.size - s.held - s.charged > 0);
+    const wasteful = [...this.open].filter((s) => s.kind === "reserve" && s.retired && s.holds > 0 && keys.includes(s.res.key) && s.size - s.held - s.charged > 0);
     const done = await Promise.all(wasteful.map((s) => this.compactOne(s)));
     return done.includes(true);
   }
@@ -511,8 +524,8 @@ export class LeasedStore implements Store {
       if (c.kind === "take") {
         s.charged -= local[i]!;
         s.unwritten -= local[i]!;
-      }
-      else {
+        s.holds--;
+      } else {
         s.held -= local[i]!;
         s.holds--;
       }
