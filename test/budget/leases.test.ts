@@ -25,11 +25,13 @@ const WORKERS = 6;
 const dir = mkdtempSync(join(tmpdir(), "aigw-leases-"));
 const opened: Store[] = [];
 let redis: RedisServer | undefined;
+const servers: RedisServer[] = [];
 
 afterAll(async () => {
   await stopServes();
   await Promise.all(opened.map((s) => s.close()));
   await redis?.stop();
+  await Promise.all(servers.map((r) => r.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -129,44 +131,62 @@ describe("leases across two gateway processes", () => {
     }, 60_000);
   }
 
-  it("killed with SIGKILL under load: every cost a client saw stays, the loss is within the bound, and comes back after the TTL", async () => {
-    const path = join(dir, "crash.db");
-    writeFileSync(join(dir, "crash.route"), policy(`sqlite(${JSON.stringify(path)})`));
-    const [a, b] = await Promise.all([startServe(join(dir, "crash.route"), {}), startServe(join(dir, "crash.route"), {})]);
-    let killed = false;
-    let completedAtA = 0;
-    let kill!: () => void;
-    const killNow = new Promise<void>((r) => (kill = r));
-    const atA = hammer(a, "a", () => killed, () => void (++completedAtA >= 30 && kill()));
-    const atB = hammer(b, "b");
-    await killNow;
-    killed = true;
-    await a.stop("SIGKILL");
-    expect(a.process.signalCode).toBe("SIGKILL");
-    const [loadA, loadB] = await Promise.all([atA, atB]);
-    await b.stop();
+  for (const kind of ["sqlite", "redis"] as const) {
+    it(`killed with SIGKILL under load on ${kind}: every cost a client saw stays, the loss is within the bound, and comes back after the TTL`, async () => {
+      let state: string;
+      let env: Record<string, string> = {};
+      let open: (clock: () => number) => Store;
+      if (kind === "sqlite") {
+        const path = join(dir, "crash.db");
+        state = `sqlite(${JSON.stringify(path)})`;
+        open = (clock) => sqliteStore({ clock, path });
+      } else {
+        // A Redis of its own: the shared-store test above spent the budget on the other one.
+        const server = await startRedis();
+        servers.push(server);
+        state = `redis(env("REDIS_URL"))`;
+        env = { REDIS_URL: server.url };
+        open = (clock) => redisStore({ clock, url: server.url });
+      }
+      writeFileSync(join(dir, `crash-${kind}.route`), policy(state));
+      const [a, b] = await Promise.all([startServe(join(dir, `crash-${kind}.route`), env), startServe(join(dir, `crash-${kind}.route`), env)]);
+      let killed = false;
+      let completedAtA = 0;
+      let kill!: () => void;
+      const killNow = new Promise<void>((r) => (kill = r));
+      const atA = hammer(a, "a", () => killed, () => void (++completedAtA >= 20 && kill()));
+      const atB = hammer(b, "b");
+      // If B spends the budget before A has 20 replies, A is killed when its clients stop (its slices are still there).
+      void atA.then(kill);
+      await killNow;
+      killed = true;
+      await a.stop("SIGKILL");
+      expect(a.process.signalCode).toBe("SIGKILL");
+      const [loadA, loadB] = await Promise.all([atA, atB]);
+      await b.stop();
 
-    const seen = [...loadA.ok, ...loadB.ok].reduce((n, o) => n + costOf(o), 0);
-    const store = sqliteStore({ clock: Date.now, path });
-    opened.push(store);
-    const budget = entries(await store.list(), "budget:b:");
-    const spent = sum(budget, (e) => e.spent);
-    const lost = sum(budget, (e) => e.reserved);
-    // Every cost a client saw is written; beyond that only what the requests cut off by the kill could have cost.
-    expect(spent).toBeGreaterThanOrEqual(seen);
-    expect(spent).toBeLessThanOrEqual(seen + loadA.uncertain);
-    expect(spent).toBeLessThanOrEqual(LIMIT);
-    // What stays reserved is the dead process's unsettled slices (SPEC: each at most 1/(2·holders) of what was left
-    // when taken; the current one of the counter and the retired ones still waiting for requests in flight).
-    expect(lost).toBeGreaterThanOrEqual(0); // 0 when the kill fell between two slices
-    expect(lost).toBeLessThanOrEqual((3 * LIMIT) / (2 * LEASE_HOLDERS) + loadA.uncertain);
+      const seen = [...loadA.ok, ...loadB.ok].reduce((n, o) => n + costOf(o), 0);
+      const store = open(Date.now);
+      opened.push(store);
+      const budget = entries(await store.list(), "budget:b:");
+      const spent = sum(budget, (e) => e.spent);
+      const lost = sum(budget, (e) => e.reserved);
+      // Every cost a client saw is written; beyond that only what the requests cut off by the kill could have cost.
+      expect(spent).toBeGreaterThanOrEqual(seen);
+      expect(spent).toBeLessThanOrEqual(seen + loadA.uncertain);
+      expect(spent).toBeLessThanOrEqual(LIMIT);
+      // What stays reserved is the dead process's unsettled slices (SPEC §12: each at most 1/(2·holders) of what was
+      // left when taken; the current one of the counter and the retired ones still waiting for requests in flight).
+      expect(lost).toBeGreaterThanOrEqual(0); // 0 when the kill fell between two slices
+      expect(lost).toBeLessThanOrEqual((3 * LIMIT) / (2 * LEASE_HOLDERS) + loadA.uncertain);
 
-    // Past the reservation TTL the dead process's slices stop counting: the capacity is back, the spend stays.
-    const later = Date.now() + DEFAULT_RESERVATION_TTL_MS + 60_000;
-    const afterTtl = sqliteStore({ clock: () => later, path });
-    opened.push(afterTtl);
-    const back = entries(await afterTtl.list(), "budget:b:");
-    expect(sum(back, (e) => e.spent)).toBe(spent);
-    expect(sum(back, (e) => e.reserved)).toBe(0);
-  }, 60_000);
+      // Past the reservation TTL the dead process's slices stop counting: the capacity is back, the spend stays.
+      const later = Date.now() + DEFAULT_RESERVATION_TTL_MS + 60_000;
+      const afterTtl = open(() => later);
+      opened.push(afterTtl);
+      const back = entries(await afterTtl.list(), "budget:b:");
+      expect(sum(back, (e) => e.spent)).toBe(spent);
+      expect(sum(back, (e) => e.reserved)).toBe(0);
+    }, 60_000);
+  }
 });
