@@ -19,17 +19,22 @@
  * - a slice serves only its own window bucket, limit and reservation
  *   lifetime, so a settlement lands where a per-request one would.
  *
- * What it changes, and by how much (lang/SPEC.md states it):
- * - lag: spend charged from a slice reaches the store when the slice is
- *   settled: it retires after {@link LEASE_FLUSH_MS} (on the world's timer,
- *   or at the next admission of its counter) and settles once the requests
- *   it admitted and still has in flight have finished. This process's own
- *   `read` and `list` show its unsettled slices as if they were not there,
- *   so only other processes see the lag;
+ * What it changes, and by how much (lang/SPEC.md §12 states it):
+ * - a finished request's cost is written to the store before its finish
+ *   resolves (the writes of one event-loop turn in one call), so a cost a
+ *   client saw survives a crash, as without leases; until the slice
+ *   settles, that cost is counted both as spent and inside the slice's
+ *   reservation (the store's sum reads high, never low);
+ * - lag for other processes: a slice's unused part counts as reserved
+ *   until the slice retires, after {@link LEASE_FLUSH_MS} (on the world's
+ *   timer, or at the next admission of its counter), and settles, once the
+ *   requests it admitted have finished; a rate limit's takes are written
+ *   when its slice settles (the reservation counts them meanwhile). This
+ *   process's own `read` and `list` count its slices as what they hold;
  * - a crash: the unsettled slices stay reserved in the store until their
- *   reservation expires (a budget's reservation TTL; a rate limit's slice
- *   lives as long as its window bucket counts), and what they had charged
- *   is never written.
+ *   reservation expires (a budget's or token limit's reservation TTL; a
+ *   request limit's slice lives as long as its window bucket counts, so
+ *   its unwritten takes are never forgotten early).
  *
  * The memory store gains nothing from this (a single process, no
  * transactions) and is never wrapped.
@@ -54,7 +59,7 @@ import {
 } from "./store.js";
 import { dropAt, spanAt, windowInfo, windowOfTag, type WindowInfo } from "./window.js";
 
-/** How long a slice admits before it retires and its spend is written to the store. */
+/** How long a slice admits before it retires (and is settled once its requests in flight finish). */
 export const LEASE_FLUSH_MS = 200;
 
 /** How many processes (or workers) a slice's cap assumes share a counter. */
