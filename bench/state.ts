@@ -144,10 +144,10 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`state stores: ${seconds} s per row, one operation in flight, node ${process.version}`);
-  console.log("store    operation          ops/s   mean µs    p50 µs   vs memory");
+  console.log(`${"store".padEnd(13)} operation          ops/s   mean µs    p50 µs   vs memory`);
   for (const r of rows) {
     console.log(
-      `${r.store.padEnd(8)} ${r.op.padEnd(15)} ${r.opsPerSecond.toLocaleString("en-US").padStart(10)} ${r.usPerOp.toFixed(1).padStart(9)} ${r.p50Us.toFixed(1).padStart(9)} ${r.ratioToMemory.toFixed(3).padStart(11)}`,
+      `${r.store.padEnd(13)} ${r.op.padEnd(15)} ${r.opsPerSecond.toLocaleString("en-US").padStart(10)} ${r.usPerOp.toFixed(1).padStart(9)} ${r.p50Us.toFixed(1).padStart(9)} ${r.ratioToMemory.toFixed(3).padStart(11)}`,
     );
   }
   if (redisNote) console.log(redisNote);
