@@ -11,6 +11,10 @@
  *   of a reservation plus request and token takes, then one `finish` that
  *   settles the reservation and adds the output tokens (two calls).
  *
+ * `sqlite leased` and `redis leased` are the same stores behind leases
+ * (runtime/state/lease.ts), as `aigw serve` opens them: most admissions are
+ * answered from a slice; a finish still writes (one call per turn).
+ *
  * SQLite writes to a fresh file in the OS temp directory (or `--dir D`);
  * Redis uses `$REDIS_URL`, else a redis-server started for the run (the
  * same helper the tests use), else it is reported as unavailable.
@@ -21,7 +25,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WindowNode } from "../compiler/graph.js";
-import { memoryStore, redisStore, sqliteStore, type Check, type Store } from "../runtime/state/index.js";
+import { leasedStore, memoryStore, redisStore, sqliteStore, type Check, type Store } from "../runtime/state/index.js";
 import { startRedis, type RedisServer } from "../test/support/redis.js";
 
 const DAY: WindowNode = { kind: "calendar", unit: "day" };
@@ -94,6 +98,7 @@ async function main(): Promise<void> {
   const stores: { name: string; open: () => Promise<Store> }[] = [
     { name: "memory", open: async () => memoryStore({ clock }) },
     { name: "sqlite", open: async () => sqliteStore({ clock, path: join(dir, "state.db") }) },
+    { name: "sqlite leased", open: async () => leasedStore(sqliteStore({ clock, path: join(dir, "leased.db") }), { clock }) },
   ];
   let url = process.env["REDIS_URL"];
   if (url === undefined) {
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
   if (url !== undefined) {
     const redisUrl = url;
     stores.push({ name: "redis", open: async () => redisStore({ clock, url: redisUrl, prefix: `bench${Date.now()}:` }) });
+    stores.push({ name: "redis leased", open: async () => leasedStore(redisStore({ clock, url: redisUrl, prefix: `benchl${Date.now()}:` }), { clock }) });
   }
 
   const rows: Row[] = [];
@@ -138,10 +144,10 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`state stores: ${seconds} s per row, one operation in flight, node ${process.version}`);
-  console.log("store    operation          ops/s   mean µs    p50 µs   vs memory");
+  console.log(`${"store".padEnd(13)} operation          ops/s   mean µs    p50 µs   vs memory`);
   for (const r of rows) {
     console.log(
-      `${r.store.padEnd(8)} ${r.op.padEnd(15)} ${r.opsPerSecond.toLocaleString("en-US").padStart(10)} ${r.usPerOp.toFixed(1).padStart(9)} ${r.p50Us.toFixed(1).padStart(9)} ${r.ratioToMemory.toFixed(3).padStart(11)}`,
+      `${r.store.padEnd(13)} ${r.op.padEnd(15)} ${r.opsPerSecond.toLocaleString("en-US").padStart(10)} ${r.usPerOp.toFixed(1).padStart(9)} ${r.p50Us.toFixed(1).padStart(9)} ${r.ratioToMemory.toFixed(3).padStart(11)}`,
     );
   }
   if (redisNote) console.log(redisNote);

@@ -7,9 +7,13 @@
  * against the directory of the policy (the first path given to `aigw serve`,
  * or its directory when it is a file), so the counters stay with the policy
  * whatever the working directory.
+ *
+ * A shared store (SQLite, Redis) is wrapped in leases (state/lease.ts): most
+ * admissions are answered from a slice this process holds, with no store
+ * transaction. `memory` is one process already and is used as is.
  */
 import type { GatewayNode } from "../../compiler/graph.js";
-import { openStore, sweepEvery, type Clock, type Store, type Swept } from "../state/index.js";
+import { leasedStore, openStore, sweepEvery, type Clock, type Store, type Swept } from "../state/index.js";
 
 /** How often expired reservations and past windows are swept. */
 export const SWEEP_INTERVAL_MS = 60_000;
@@ -22,6 +26,8 @@ export function openManagedStore(
   config: GatewayNode["state"],
   options: { env: Readonly<Record<string, string | undefined>>; baseDir: string; clock?: Clock; sweepMs?: number; onError?: (err: unknown) => void },
 ): ManagedStore {
-  const store = openStore(config, { env: options.env, clock: options.clock ?? Date.now, baseDir: options.baseDir });
+  const clock = options.clock ?? Date.now;
+  const opened = openStore(config, { env: options.env, clock, baseDir: options.baseDir });
+  const store = opened.kind === "memory" ? opened : leasedStore(opened, { clock, ...(options.onError ? { onError: options.onError } : {}) });
   return sweepEvery(store, options.sweepMs ?? SWEEP_INTERVAL_MS, options.onError);
 }

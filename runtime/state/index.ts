@@ -35,6 +35,7 @@ export { dollarsToMicros, microsToDollars, MICROS_PER_DOLLAR } from "./money.js"
 export { ROLLING_SLOTS, windowInfo, type WindowInfo } from "./window.js";
 export { sweepEvery, type Sweepable, type Swept } from "./swept.js";
 export { memoryStore } from "./memory.js";
+export { leasedStore, LeasedStore, LEASE_FLUSH_MS, LEASE_HOLDERS, type LeaseOptions } from "./lease.js";
 export { sqliteStore, type SqliteStoreOptions } from "./sqlite.js";
 export { redisStore, type RedisStoreOptions } from "./redis.js";
 
