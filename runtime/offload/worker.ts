@@ -32,7 +32,7 @@ export function serveGuardPass(port: PortLike): void {
       graphs.set(m.key, prepared);
       if (graphs.size > GRAPHS_KEPT) graphs.delete(graphs.keys().next().value!);
       // The ranks take a while to load: start now, not on the first large request.
-      if (prepared.readsTokens) void loadTokenizer();
+      if (prepared.conditionsReadTokens) void loadTokenizer();
       return;
     }
     const prepared = graphs.get(m.key);

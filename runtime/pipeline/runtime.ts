@@ -38,6 +38,12 @@ export interface Runtime {
   readonly needsTokenizer: boolean;
   /** The smallest count an `input_tokens` comparison uses: shorter texts are never counted. */
   readonly tokenFloor: number;
+  /**
+   * The largest `max_tokens` a route's shaping may ask (`set`, `default`,
+   * `cap`; 0 when none): with the caller's, what a context check adds to the
+   * input, so the facts step knows when a count may be needed.
+   */
+  readonly shapedAskCeiling: number;
   /** The `GET /v1/models` body. */
   readonly modelsBody: string;
   /** The `GET /v1/models/{id}` body of each accepted model. */
@@ -118,7 +124,9 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     random: world.random,
   });
   const prepared = prepare(graph);
-  if (prepared.readsTokens) void loadTokenizer();
+  // A condition on `input_tokens` may count any request: load now. A `context` alone counts only
+  // requests near it, so the ranks (~40 MB) load with the first such request (pipeline/steps/facts.ts).
+  if (prepared.conditionsReadTokens) void loadTokenizer();
   const offload = options.offload;
   offload?.prepare(graph);
   const features = { explain: options.explain === true };
@@ -139,6 +147,7 @@ export function createRuntime(graph: Graph, options: RuntimeOptions): Runtime {
     providers,
     needsTokenizer: prepared.readsTokens,
     tokenFloor: prepared.readsTokens ? tokenFloor(graph) : Infinity,
+    shapedAskCeiling: shapedAskCeiling(graph),
     modelsBody: modelsList(graph),
     modelEntries: new Map(listedModels(graph).map((id) => [id, JSON.stringify(modelEntry(id))])),
     problems: providers.problems,
@@ -189,4 +198,15 @@ function listedModels(graph: Graph): string[] {
 function modelsList(graph: Graph): string {
   const data = listedModels(graph).map(modelEntry);
   return JSON.stringify({ object: "list", data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null });
+}
+
+/** The largest `max_tokens` any route's shaping sets, defaults or caps to (0 when none). */
+function shapedAskCeiling(graph: Graph): number {
+  let most = 0;
+  for (const r of graph.routes) {
+    const s = r.shaping;
+    if (s === undefined) continue;
+    most = Math.max(most, s.set?.maxTokens ?? 0, s.default?.maxTokens ?? 0, s.maxTokensCap ?? 0);
+  }
+  return most;
 }

@@ -23,11 +23,16 @@ export const facts: ChatStep = (ctx, next) => {
   if (rt.needsTokenizer) {
     const loaded = loadedTokenizer();
     // Only the first requests wait for the tokenizer to load; then the step runs again.
-    if (loaded === undefined) return loadTokenizer().then(() => facts(ctx, next));
-    tokenizer = countAhead(loaded, rt.tokenFloor);
+    if (loaded !== undefined) tokenizer = countAhead(loaded, rt.tokenFloor);
+    else if (rt.prepared.conditionsReadTokens) return loadTokenizer().then(() => facts(ctx, next));
   }
   const texts = (ctx.texts = requestTexts(ctx.request));
   const f = (ctx.facts = factsFromRequest(ctx.request, texts, withoutCredentials(ctx.input.headers), ctx.caller, tokenizer, ctx.input.path, timeOf(ctx)));
+  // Only a model's `context` reads tokens: a count is needed only when the byte bound plus what may be
+  // asked for output (the caller's `max_tokens` or a route's shaping) passes the smallest context.
+  if (rt.needsTokenizer && tokenizer === undefined && f.maxInputTokens + Math.max(f.maxTokens ?? 0, rt.shapedAskCeiling) > rt.tokenFloor) {
+    return loadTokenizer().then(() => facts(ctx, next));
+  }
   // What may need a worker, the store or a stepped count comes as promises; without any (nearly always) the step stays synchronous.
   const analysed = analyseAhead(rt, f);
   const used = rt.prepared.budgetsUsed;
