@@ -98,6 +98,17 @@ function favour(pid: number | undefined): void {
 }
 const MB = 1 << 20;
 
+/** `bytes` lowercase letters in one word, the same every run (a linear congruential sequence). */
+function randomWord(bytes: number): string {
+  const out = new Uint8Array(bytes);
+  let x = 12345;
+  for (let i = 0; i < bytes; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = 97 + ((x >>> 16) % 26);
+  }
+  return Buffer.from(out).toString("latin1");
+}
+
 /** `unit` repeated up to about 1 MB. */
 const fill = (unit: string, bytes = MB): string => unit.repeat(Math.max(1, Math.floor(bytes / Buffer.byteLength(unit))));
 
@@ -253,8 +264,10 @@ describe("a real aigw serve keeps answering while it processes 1 MB adversarial 
       const r = await fetch(`${gw.base}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "chat", max_tokens: 10, messages: [{ role: "user", content: text }] }) });
       return { status: r.status, body: await r.text() };
     };
-    // 3 MB of one word: counting its tokens (the route reads `input_tokens > 900k`) takes seconds.
-    const slow = await ask(fill("a", 3 * MB));
+    // 3 MB of one word of pseudo-random letters: counting its tokens (the route reads `input_tokens > 900k`)
+    // is real BPE work over one long pre-token, seconds on any machine (a run of one letter is counted
+    // arithmetically, fast enough on a quiet machine to beat the 1 s timeout).
+    const slow = await ask(randomWord(3 * MB));
     expect(slow.status, slow.body.slice(0, 300)).toBe(503);
     expect(JSON.parse(slow.body)).toMatchObject({ error: { code: "guard_unavailable", type: "server_error" } });
     expect((await fetch(`${gw.base}/healthz`)).status).toBe(200);
