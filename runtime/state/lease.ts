@@ -39,7 +39,6 @@
  * The memory store gains nothing from this (a single process, no
  * transactions) and is never wrapped.
  */
-import type { WindowNode } from "../../compiler/graph.js";
 import { checkBatch, checkFinish, checkResult, closedError } from "./common.js";
 import type { HealthNews, SharedHealth } from "./health.js";
 import { Demand, sliceExtra, sliceView, type Slice } from "./lease-slice.js";
@@ -57,6 +56,7 @@ import {
   type Settlement,
   type Store,
 } from "./store.js";
+import { BatchStore } from "./batch-store.js";
 import { dropAt, spanAt, windowInfo, windowOfTag, type WindowInfo } from "./window.js";
 
 /** How long a slice admits before it retires (and is settled once its requests in flight finish). */
@@ -105,7 +105,7 @@ export function leasedStore(inner: Store, options: LeaseOptions): LeasedStore {
   return new LeasedStore(inner, options);
 }
 
-export class LeasedStore implements Store {
+export class LeasedStore extends BatchStore {
   readonly kind: Store["kind"];
   private readonly clock: Clock;
   private readonly flushMs: number;
@@ -128,6 +128,7 @@ export class LeasedStore implements Store {
     private readonly inner: Store,
     options: LeaseOptions,
   ) {
+    super();
     this.kind = inner.kind;
     this.clock = options.clock;
     this.flushMs = options.flushMs ?? LEASE_FLUSH_MS;
@@ -155,14 +156,7 @@ export class LeasedStore implements Store {
     return this.admitInStore(checks, now);
   }
 
-  reserve(key: string, amount: number, limit: number, window: WindowNode, ttlMs?: number): Promise<CheckResult> {
-    const check: Check = ttlMs === undefined ? { kind: "reserve", key, amount, limit, window } : { kind: "reserve", key, amount, limit, window, ttlMs };
-    return this.admit([check]).then((a) => a.results[0]!);
-  }
 
-  take(key: string, amount: number, limit: number, window: WindowNode): Promise<CheckResult> {
-    return this.admit([{ kind: "take", key, amount, limit, window }]).then((a) => a.results[0]!);
-  }
 
   finish(settlements: readonly Settlement[], additions: readonly Addition[] = []): Promise<boolean[]> {
     if (this.closed) return Promise.reject(closedError());
@@ -224,13 +218,7 @@ export class LeasedStore implements Store {
     });
   }
 
-  settle(reservation: Reservation, actual: number): Promise<boolean> {
-    return this.finish([{ reservation, actual }]).then((live) => live[0]!);
-  }
 
-  add(key: string, amount: number, window: WindowNode): Promise<void> {
-    return this.finish([], [{ key, amount, window }]).then(() => undefined);
-  }
 
   read(refs: readonly CounterRef[]): Promise<CounterValue[]> {
     if (this.closed) return Promise.reject(closedError());

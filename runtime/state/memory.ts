@@ -13,7 +13,6 @@
  * those sums, not a walk over up to 61 buckets on every admission.
  */
 import { applyNews, emptyHealth, type HealthNews, type SharedHealth } from "./health.js";
-import type { WindowNode } from "../../compiler/graph.js";
 import { byKey, checkBatch, checkFinish, checkResult, closedError, expiryOf, reservationWindow } from "./common.js";
 import type {
   Addition,
@@ -28,6 +27,7 @@ import type {
   Store,
   StoreOptions,
 } from "./store.js";
+import { BatchStore } from "./batch-store.js";
 import { dropAt, resetAt, spanAt, windowInfo, type Span, type WindowInfo } from "./window.js";
 
 interface Bucket {
@@ -70,7 +70,7 @@ export function memoryStore(options: StoreOptions): Store {
   return new MemoryStore(options);
 }
 
-class MemoryStore implements Store {
+class MemoryStore extends BatchStore {
   readonly kind = "memory" as const;
   private readonly clock: () => number;
   /** key → window tag → counter. */
@@ -80,6 +80,7 @@ class MemoryStore implements Store {
   private readonly health = new Map<string, SharedHealth>();
 
   constructor(options: StoreOptions) {
+    super();
     this.clock = options.clock;
   }
 
@@ -87,14 +88,7 @@ class MemoryStore implements Store {
     return this.run(() => this.admitNow(checks));
   }
 
-  reserve(key: string, amount: number, limit: number, window: WindowNode, ttlMs?: number): Promise<CheckResult> {
-    const check: Check = ttlMs === undefined ? { kind: "reserve", key, amount, limit, window } : { kind: "reserve", key, amount, limit, window, ttlMs };
-    return this.run(() => this.admitNow([check]).results[0]!);
-  }
 
-  take(key: string, amount: number, limit: number, window: WindowNode): Promise<CheckResult> {
-    return this.run(() => this.admitNow([{ kind: "take", key, amount, limit, window }]).results[0]!);
-  }
 
   finish(settlements: readonly Settlement[], additions: readonly Addition[] = []): Promise<boolean[]> {
     return this.run(() => {
@@ -123,13 +117,7 @@ class MemoryStore implements Store {
     });
   }
 
-  settle(reservation: Reservation, actual: number): Promise<boolean> {
-    return this.finish([{ reservation, actual }]).then((live) => live[0]!);
-  }
 
-  add(key: string, amount: number, window: WindowNode): Promise<void> {
-    return this.finish([], [{ key, amount, window }]).then(() => undefined);
-  }
 
   read(refs: readonly CounterRef[]): Promise<CounterValue[]> {
     return this.run(() => {

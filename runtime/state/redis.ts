@@ -13,7 +13,6 @@
  * store targets a single Redis (or one behind Sentinel), not Redis Cluster.
  */
 import { Redis, type RedisOptions } from "ioredis";
-import type { WindowNode } from "../../compiler/graph.js";
 import { byKey, checkBatch, checkFinish, checkResult, closedError, expiryOf, reservationWindow } from "./common.js";
 import { ADMIT, FINISH, HEALTH, READ, SWEEP } from "./redis-scripts.js";
 import type { HealthNews, SharedHealth } from "./health.js";
@@ -30,6 +29,7 @@ import type {
   Store,
   StoreOptions,
 } from "./store.js";
+import { BatchStore } from "./batch-store.js";
 import { dropAt, spanAt, windowInfo, windowOfTag, type WindowInfo } from "./window.js";
 
 /** Options of {@link redisStore}. */
@@ -65,7 +65,7 @@ export function redisStore(options: RedisStoreOptions): Store {
   return new RedisStore(options);
 }
 
-class RedisStore implements Store {
+class RedisStore extends BatchStore {
   readonly kind = "redis" as const;
   private readonly clock: () => number;
   private readonly client: Redis;
@@ -75,6 +75,7 @@ class RedisStore implements Store {
   private closed = false;
 
   constructor(options: RedisStoreOptions) {
+    super();
     this.clock = options.clock;
     this.prefix = options.prefix ?? "aigw:";
     this.owned = options.client === undefined;
@@ -137,14 +138,7 @@ class RedisStore implements Store {
     });
   }
 
-  reserve(key: string, amount: number, limit: number, window: WindowNode, ttlMs?: number): Promise<CheckResult> {
-    const check: Check = ttlMs === undefined ? { kind: "reserve", key, amount, limit, window } : { kind: "reserve", key, amount, limit, window, ttlMs };
-    return this.admit([check]).then(first);
-  }
 
-  take(key: string, amount: number, limit: number, window: WindowNode): Promise<CheckResult> {
-    return this.admit([{ kind: "take", key, amount, limit, window }]).then(first);
-  }
 
   finish(settlements: readonly Settlement[], additions: readonly Addition[] = []): Promise<boolean[]> {
     if (this.closed) return Promise.reject(closedError());
@@ -166,13 +160,7 @@ class RedisStore implements Store {
     return this.scripts.aigwFinish(...args).then((held) => settlements.map((s, i) => held[i] === 1 && s.reservation.expiresAt > now));
   }
 
-  settle(reservation: Reservation, actual: number): Promise<boolean> {
-    return this.finish([{ reservation, actual }]).then((live) => live[0]!);
-  }
 
-  add(key: string, amount: number, window: WindowNode): Promise<void> {
-    return this.finish([], [{ key, amount, window }]).then(() => undefined);
-  }
 
   read(refs: readonly CounterRef[]): Promise<CounterValue[]> {
     if (this.closed) return Promise.reject(closedError());
@@ -268,8 +256,4 @@ function parseCounterId(id: string): { key: string; info: WindowInfo } | undefin
 /** A relative TTL: until `at`, plus the grace period. */
 function ttl(at: number, now: number): number {
   return Math.max(0, at - now) + GRACE_MS;
-}
-
-function first(a: Admission): CheckResult {
-  return a.results[0]!;
 }

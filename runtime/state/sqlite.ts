@@ -20,7 +20,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database, { type Database as Db } from "better-sqlite3";
-import type { WindowNode } from "../../compiler/graph.js";
 import { byKey, checkBatch, checkFinish, checkResult, closedError, expiryOf, reservationWindow } from "./common.js";
 import { StateError } from "./errors.js";
 import { applyNews, emptyHealth, type HealthNews, type SharedHealth } from "./health.js";
@@ -39,6 +38,7 @@ import type {
   Store,
   StoreOptions,
 } from "./store.js";
+import { BatchStore } from "./batch-store.js";
 import { dropAt, resetAt, spanAt, windowInfo, windowOfTag, type Span, type WindowInfo } from "./window.js";
 
 /** Options of {@link sqliteStore}. */
@@ -57,7 +57,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   return new SqliteStore(options);
 }
 
-class SqliteStore implements Store {
+class SqliteStore extends BatchStore {
   readonly kind = "sqlite" as const;
   private readonly clock: () => number;
   private readonly db: Db;
@@ -67,6 +67,7 @@ class SqliteStore implements Store {
   private readonly batch: GroupCommit;
 
   constructor(options: SqliteStoreOptions) {
+    super();
     this.clock = options.clock;
     try {
       mkdirSync(dirname(options.path), { recursive: true });
@@ -90,14 +91,7 @@ class SqliteStore implements Store {
     return this.submit(true, () => this.admitIn(checks));
   }
 
-  reserve(key: string, amount: number, limit: number, window: WindowNode, ttlMs?: number): Promise<CheckResult> {
-    const check: Check = ttlMs === undefined ? { kind: "reserve", key, amount, limit, window } : { kind: "reserve", key, amount, limit, window, ttlMs };
-    return this.admit([check]).then(first);
-  }
 
-  take(key: string, amount: number, limit: number, window: WindowNode): Promise<CheckResult> {
-    return this.admit([{ kind: "take", key, amount, limit, window }]).then(first);
-  }
 
   finish(settlements: readonly Settlement[], additions: readonly Addition[] = []): Promise<boolean[]> {
     try {
@@ -108,13 +102,7 @@ class SqliteStore implements Store {
     return this.submit(true, () => this.finishIn(settlements, additions));
   }
 
-  settle(reservation: Reservation, actual: number): Promise<boolean> {
-    return this.finish([{ reservation, actual }]).then((live) => live[0]!);
-  }
 
-  add(key: string, amount: number, window: WindowNode): Promise<void> {
-    return this.finish([], [{ key, amount, window }]).then(() => undefined);
-  }
 
   read(refs: readonly CounterRef[]): Promise<CounterValue[]> {
     return this.submit(false, () => this.readIn(refs));
@@ -276,8 +264,4 @@ class SqliteStore implements Store {
     if (this.closed) return Promise.reject(closedError());
     return this.batch.submit(write, op);
   }
-}
-
-function first(a: Admission): CheckResult {
-  return a.results[0]!;
 }
